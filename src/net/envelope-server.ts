@@ -1,0 +1,165 @@
+import type { Connection, PeerId, Stream, Libp2p } from '@libp2p/interface'
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { ParleyError } from '../errors.js'
+import { BoundedSet } from './bounded-set.js'
+import { Ack, decodeEnvelope, ENVELOPE_PROTOCOL, envelopeIdHex, MAX_ENVELOPE_FRAME_BYTES, type Envelope } from './envelope-codec.js'
+import { IdleTimeoutError } from './errors.js'
+import { FrameReader, encodeFrame, writeWithBackpressure } from './frame-reader.js'
+
+/** An envelope that arrived and was accepted (acked `OK`). */
+export interface ReceivedEnvelope {
+  envelope: Envelope
+  /** The libp2p peer that handed it over (a relay or the sender's device; not an identity claim). */
+  from: PeerId
+}
+
+/** A bad frame or stream that was refused; for logs, metrics and tests. */
+export interface ProtocolErrorEvent {
+  code: string
+  message: string
+  from: PeerId
+}
+
+export interface EnvelopeServerInit {
+  /** This device's Ed25519 key: envelopes for other devices are refused. */
+  deviceKey: Uint8Array
+  /**
+   * Called for every new envelope, one at a time per stream. The ack is sent after it resolves,
+   * so an ack means "persisted". Throwing a ParleyError acks `REJECTED` with its code.
+   */
+  onEnvelope: (received: ReceivedEnvelope) => Promise<void> | void
+  onProtocolError?: (event: ProtocolErrorEvent) => void
+  /** @default MAX_ENVELOPE_FRAME_BYTES */
+  maxFrameBytes?: number
+  /** A started frame must complete within this time. @default 10000 */
+  frameTimeoutMs?: number
+  /** A stream with no frame for this long is closed. @default 60000 */
+  idleTimeoutMs?: number
+  /** Concurrent inbound streams per connection. @default 8 */
+  maxInboundStreams?: number
+  /** Envelope ids remembered for deduplication. @default 10000 */
+  dedupCapacity?: number
+  /** Clock, for tests. */
+  now?: () => number
+}
+
+type Registrar = Pick<Libp2p, 'handle' | 'unhandle'>
+
+/**
+ * Serves `/parley/msg/1.0.0`: reads envelope frames, checks them, hands them to `onEnvelope`
+ * and answers each with an `Ack`, in order. Bad input is answered with a typed `REJECTED`
+ * ack where possible and the stream is closed; the node keeps serving.
+ *
+ * @example
+ * ```ts
+ * const server = new EnvelopeServer(libp2p, { deviceKey, onEnvelope: async ({ envelope }) => save(envelope) })
+ * await server.start()
+ * ```
+ */
+export class EnvelopeServer {
+  private readonly registrar: Registrar
+  private readonly init: EnvelopeServerInit
+  private readonly seen: BoundedSet<string>
+  private readonly streams = new Set<Stream>()
+  private started = false
+
+  constructor (registrar: Registrar, init: EnvelopeServerInit) {
+    this.registrar = registrar
+    this.init = init
+    this.seen = new BoundedSet(init.dedupCapacity ?? 10_000)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    await this.registrar.handle(ENVELOPE_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, {
+      runOnLimitedConnection: false,
+      maxInboundStreams: this.init.maxInboundStreams ?? 8
+    })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.registrar.unhandle(ENVELOPE_PROTOCOL)
+    for (const stream of this.streams) stream.abort(new ParleyError('Node stopping', 'ERR_SHUTTING_DOWN'))
+    this.streams.clear()
+  }
+
+  /** Number of inbound envelope streams open now. */
+  get openStreams (): number {
+    return this.streams.size
+  }
+
+  private reportError (err: unknown, from: PeerId): void {
+    const code = err instanceof ParleyError ? err.code : 'ERR_INTERNAL'
+    this.init.onProtocolError?.({ code, message: (err as Error).message, from })
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    this.streams.add(stream)
+    const from = connection.remotePeer
+    const reader = new FrameReader(stream, {
+      maxFrameBytes: this.init.maxFrameBytes ?? MAX_ENVELOPE_FRAME_BYTES,
+      frameTimeoutMs: this.init.frameTimeoutMs ?? 10_000
+    })
+    const idleTimeoutMs = this.init.idleTimeoutMs ?? 60_000
+    try {
+      while (this.started) {
+        let frame: Uint8Array | null
+        try {
+          frame = await reader.next({ signal: AbortSignal.timeout(idleTimeoutMs) })
+        } catch (err) {
+          if (err instanceof IdleTimeoutError) break
+          throw err
+        }
+        if (frame == null) break
+        const { ack, fatal } = await this.accept(frame, from)
+        await writeWithBackpressure(stream, encodeFrame(Ack.encode(ack)), { signal: AbortSignal.timeout(idleTimeoutMs) })
+        if (fatal) {
+          await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
+          return
+        }
+      }
+      await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
+    } catch (err) {
+      if (!this.started) return
+      this.reportError(err, from)
+      const code = err instanceof ParleyError ? err.code : 'ERR_INTERNAL'
+      try {
+        // best effort: tell the peer why before dropping the stream
+        if (stream.status === 'open') stream.send(encodeFrame(Ack.encode({ id: new Uint8Array(0), status: Ack.Status.REJECTED, code })))
+      } catch { /* the stream is already gone */ }
+      stream.abort(err as Error)
+    } finally {
+      this.streams.delete(stream)
+    }
+  }
+
+  /** Checks one frame and hands it on; `fatal` closes the stream (framing can't be trusted). */
+  private async accept (frame: Uint8Array, from: PeerId): Promise<{ ack: Ack, fatal: boolean }> {
+    let envelope: Envelope
+    try {
+      envelope = decodeEnvelope(frame)
+    } catch (err) {
+      this.reportError(err, from)
+      return { ack: { id: new Uint8Array(0), status: Ack.Status.REJECTED, code: (err as ParleyError).code }, fatal: true }
+    }
+    const id = envelope.id
+    const answer = (status: Ack.Status, code = ''): { ack: Ack, fatal: boolean } => ({ ack: { id, status, code }, fatal: false })
+    if (!equalBytes(envelope.recipientDevice, this.init.deviceKey)) return answer(Ack.Status.WRONG_RECIPIENT, 'ERR_WRONG_RECIPIENT')
+    const now = this.init.now?.() ?? Date.now()
+    if (envelope.expiresAt !== 0n && Number(envelope.expiresAt) < now) return answer(Ack.Status.EXPIRED, 'ERR_ENVELOPE_EXPIRED')
+    const key = envelopeIdHex(id)
+    if (this.seen.has(key)) return answer(Ack.Status.DUPLICATE)
+    try {
+      await this.init.onEnvelope({ envelope, from })
+    } catch (err) {
+      this.reportError(err, from)
+      // a ParleyError is about this envelope's content (undeliverable); anything else is ours (retry later)
+      return err instanceof ParleyError ? answer(Ack.Status.REJECTED, err.code) : answer(Ack.Status.BUSY, 'ERR_INTERNAL')
+    }
+    this.seen.add(key)
+    return answer(Ack.Status.OK)
+  }
+}

@@ -1,0 +1,61 @@
+import { ParleyError } from '../errors.js'
+
+/** A frame announced or carried more bytes than the protocol allows. */
+export class FrameTooLargeError extends ParleyError {
+  static override name = 'FrameTooLargeError'
+  constructor (message = 'Frame exceeds the size limit') { super(message, 'ERR_FRAME_TOO_LARGE') }
+}
+
+/** The length prefix of a frame is not a valid varint within bounds. */
+export class BadLengthPrefixError extends ParleyError {
+  static override name = 'BadLengthPrefixError'
+  constructor (message = 'Invalid frame length prefix') { super(message, 'ERR_BAD_LENGTH_PREFIX') }
+}
+
+/** The remote closed its side in the middle of a frame. */
+export class TruncatedFrameError extends ParleyError {
+  static override name = 'TruncatedFrameError'
+  constructor (message = 'Stream ended in the middle of a frame') { super(message, 'ERR_TRUNCATED_FRAME') }
+}
+
+/** No complete frame arrived within the read timeout. */
+export class FrameTimeoutError extends ParleyError {
+  static override name = 'FrameTimeoutError'
+  constructor (message = 'Timed out waiting for a frame') { super(message, 'ERR_FRAME_TIMEOUT') }
+}
+
+/** A frame was complete but did not decode as the expected protobuf message. */
+export class MalformedFrameError extends ParleyError {
+  static override name = 'MalformedFrameError'
+  constructor (message = 'Malformed frame') { super(message, 'ERR_MALFORMED_FRAME') }
+}
+
+/** The stream closed or failed before the answer arrived. */
+export class StreamClosedError extends ParleyError {
+  static override name = 'StreamClosedError'
+  constructor (message = 'Stream closed before the answer arrived') { super(message, 'ERR_STREAM_CLOSED') }
+}
+
+/** The remote refused an envelope; `code` carries its stated reason. */
+export class EnvelopeRejectedError extends ParleyError {
+  static override name = 'EnvelopeRejectedError'
+  constructor (message: string, code: string) { super(message, code) }
+}
+
+/** No account record could be found for an address. */
+export class AccountNotFoundError extends ParleyError {
+  static override name = 'AccountNotFoundError'
+  constructor (message = 'No account record found') { super(message, 'ERR_ACCOUNT_NOT_FOUND') }
+}
+
+/** A device is not listed in its account's record, or could not be reached. */
+export class DeviceUnreachableError extends ParleyError {
+  static override name = 'DeviceUnreachableError'
+  constructor (message = 'Device could not be reached', options?: { cause?: unknown }) { super(message, 'ERR_DEVICE_UNREACHABLE', options) }
+}
+
+/** No frame started within the idle timeout (the stream is closed gracefully). */
+export class IdleTimeoutError extends ParleyError {
+  static override name = 'IdleTimeoutError'
+  constructor (message = 'No frame within the idle timeout') { super(message, 'ERR_IDLE_TIMEOUT') }
+}

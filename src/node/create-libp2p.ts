@@ -1,0 +1,77 @@
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { noise } from '@libp2p/noise'
+import { ping, type Ping } from '@libp2p/ping'
+import { yamux } from '@libp2p/yamux'
+import type { Identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { DHT_NAMESPACE } from '../identity/account-record.js'
+import { accountRecordSelector, accountRecordValidator } from '../net/account-directory.js'
+import { defaultDhtClientMode, defaultListenAddresses, platformTransports } from './libp2p-defaults.js'
+import type { PlatformOptions } from './platform-options.js'
+
+/** Parley's own Kademlia protocol id: never the public IPFS DHT. */
+export const DHT_PROTOCOL = '/parley/kad/1.0.0'
+
+export interface ParleyServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+}
+
+export type ParleyLibp2p = Libp2p<ParleyServices>
+
+export interface Libp2pAssemblyInit extends PlatformOptions {
+  privateKey: PrivateKey
+  datastore?: Datastore
+  /** Multiaddrs to listen on; platform defaults when omitted. */
+  listen?: string[]
+  /** DHT client mode; platform default (Node: server, browser: client) when omitted. */
+  dhtClientMode?: boolean
+  /**
+   * Allow many inbound connections per second from one IP (test networks and LANs with many
+   * nodes on one address). @default false
+   */
+  manyPeersPerAddress?: boolean
+  /** Allow dialling private and loopback addresses from browsers (dev/test only). @default false */
+  allowPrivateAddresses?: boolean
+  /** Extra libp2p services (the relay adds its own). */
+  extraServices?: Record<string, (components: any) => unknown>
+  /** Connection manager limits. */
+  maxConnections?: number
+}
+
+/**
+ * Assembles a libp2p 3.x node with Parley's stack: platform transports, Noise, yamux, identify,
+ * ping and kad-dht under `/parley/kad/1.0.0` with the account-record validator and selector.
+ */
+export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<ParleyLibp2p> {
+  const options: Libp2pOptions<ParleyServices> = {
+    privateKey: init.privateKey,
+    ...(init.datastore != null ? { datastore: init.datastore } : {}),
+    addresses: { listen: init.listen ?? defaultListenAddresses() },
+    transports: platformTransports(init),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 300,
+      ...(init.manyPeersPerAddress === true ? { inboundConnectionThreshold: 10_000 } : {})
+    },
+    ...(init.allowPrivateAddresses === true ? { connectionGater: { denyDialMultiaddr: async () => false } } : {}),
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: init.dhtClientMode ?? defaultDhtClientMode,
+        peerInfoMapper: passthroughMapper,
+        validators: { [DHT_NAMESPACE]: accountRecordValidator },
+        selectors: { [DHT_NAMESPACE]: accountRecordSelector }
+      }),
+      ...(init.extraServices ?? {})
+    } as any
+  }
+  return createLibp2p(options)
+}

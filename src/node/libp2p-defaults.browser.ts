@@ -1,0 +1,22 @@
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import type { Transport } from '@libp2p/interface'
+import type { PlatformOptions } from './platform-options.js'
+
+/** Browser platform: WebSockets to relays, circuit-relay-v2 for reachability, WebRTC between browsers. */
+export function platformTransports (options: PlatformOptions): Array<(components: any) => Transport> {
+  return [
+    webSockets(),
+    circuitRelayTransport(),
+    webRTC({ rtcConfiguration: { iceServers: options.iceServers ?? [] } })
+  ]
+}
+
+/** Browsers listen through relays (`/p2p-circuit`) and accept WebRTC upgrades. */
+export function defaultListenAddresses (): string[] {
+  return ['/p2p-circuit', '/webrtc']
+}
+
+/** Browsers are DHT clients. */
+export const defaultDhtClientMode = true

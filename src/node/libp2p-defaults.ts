@@ -1,0 +1,31 @@
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { tcp } from '@libp2p/tcp'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import type { Transport } from '@libp2p/interface'
+import type { PlatformOptions } from './platform-options.js'
+
+/** Node platform: TCP + WebSockets listeners, circuit-relay-v2 and WebRTC for reaching browsers. */
+export function platformTransports (options: PlatformOptions): Array<(components: any) => Transport> {
+  return [
+    tcp(),
+    webSockets(),
+    circuitRelayTransport(),
+    webRTC({ rtcConfiguration: rtcConfiguration(options) })
+  ]
+}
+
+function rtcConfiguration (options: PlatformOptions): RTCConfiguration {
+  // node-datachannel reads `bindAddress`; without it ICE on a loopback-only host times out
+  const config: RTCConfiguration & { bindAddress?: string } = { iceServers: options.iceServers ?? [] }
+  if (options.webrtcBindAddress != null) config.bindAddress = options.webrtcBindAddress
+  return config
+}
+
+/** Listen addresses used when the caller gives none. */
+export function defaultListenAddresses (): string[] {
+  return ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
+}
+
+/** Node daemons are full DHT servers. */
+export const defaultDhtClientMode = false

@@ -1,0 +1,99 @@
+import type { KvBackend, KvOp, KvRange } from './kv-backend.js'
+import type { Level } from 'level'
+
+/** The `level` database type the backend drives (ClassicLevel in Node, BrowserLevel in browsers). */
+export type BinaryLevel = Level<Uint8Array, Uint8Array>
+
+interface Compactable {
+  compactRange?: (start: Uint8Array, end: Uint8Array, options?: { keyEncoding?: string }) => Promise<void>
+}
+
+/** Entries fetched per `nextv` call when iterating. */
+const CHUNK = 256
+
+function levelRange (r: KvRange): Record<string, unknown> {
+  const o: Record<string, unknown> = {}
+  if (r.gte !== undefined) o.gte = r.gte
+  if (r.gt !== undefined) o.gt = r.gt
+  if (r.lt !== undefined) o.lt = r.lt
+  if (r.lte !== undefined) o.lte = r.lte
+  if (r.reverse === true) o.reverse = true
+  if (r.limit !== undefined) o.limit = r.limit
+  return o
+}
+
+/**
+ * A {@link KvBackend} over an opened `level` database with `view` key and value encodings.
+ *
+ * @example
+ * ```ts
+ * const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
+ * await db.open()
+ * const kv = new LevelKv(db)
+ * ```
+ */
+export class LevelKv implements KvBackend {
+  readonly db: BinaryLevel
+  private readonly sync: boolean
+
+  /** @param options.sync - fsync every batch (survives power loss; ~10× slower) */
+  constructor (db: BinaryLevel, options: { sync?: boolean } = {}) {
+    this.db = db
+    this.sync = options.sync ?? false
+  }
+
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
+    return await this.db.get(key) ?? undefined
+  }
+
+  async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return []
+    return (await this.db.getMany(keys)).map((v) => v ?? undefined)
+  }
+
+  async batch (ops: KvOp[]): Promise<void> {
+    if (ops.length === 0) return
+    await this.db.batch(ops as Parameters<BinaryLevel['batch']>[0], { sync: this.sync } as Parameters<BinaryLevel['batch']>[1])
+  }
+
+  async * entries (range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const it = this.db.iterator(levelRange(range))
+    try {
+      while (true) {
+        const chunk = await it.nextv(CHUNK)
+        if (chunk.length === 0) break
+        for (const e of chunk) yield e
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  async * keys (range: KvRange): AsyncIterable<Uint8Array> {
+    const it = this.db.keys(levelRange(range))
+    try {
+      while (true) {
+        const chunk = await it.nextv(CHUNK)
+        if (chunk.length === 0) break
+        for (const k of chunk) yield k
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  async clear (range: KvRange = {}): Promise<void> {
+    await this.db.clear(levelRange(range))
+  }
+
+  async compact (): Promise<void> {
+    const db = this.db as unknown as Compactable
+    if (typeof db.compactRange === 'function') {
+      await db.compactRange(new Uint8Array([0]), new Uint8Array(64).fill(0xff), { keyEncoding: 'view' })
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+}

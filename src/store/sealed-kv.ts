@@ -1,0 +1,93 @@
+import { MAX_VALUE_BYTES } from './constants.js'
+import { IntegrityError, StoreClosedError, ValueTooLargeError } from './errors.js'
+import type { KvBackend, KvOp, KvRange } from './kv-backend.js'
+import type { StoreCipher } from './store-cipher.js'
+import { decodeValue, encodeValue, type StoredValue } from './value-codec.js'
+
+/** A plaintext write waiting to be sealed and committed. */
+export type PlainOp =
+  | { type: 'put', key: Uint8Array, value: Uint8Array }
+  | { type: 'del', key: Uint8Array }
+
+/** One row of a ranged read: the decoded value, or the integrity error of that row alone. */
+export type SealedRow =
+  | { key: Uint8Array, value: StoredValue, error?: undefined }
+  | { key: Uint8Array, value?: undefined, error: IntegrityError }
+
+/**
+ * The encrypting layer over a {@link KvBackend}: values are encoded, size-checked and sealed
+ * with their database key as associated data; reads authenticate and decode, turning any
+ * failure into an {@link IntegrityError} for that record only.
+ */
+export class SealedKv {
+  readonly kv: KvBackend
+  readonly cipher: StoreCipher
+  closed = false
+
+  constructor (kv: KvBackend, cipher: StoreCipher) {
+    this.kv = kv
+    this.cipher = cipher
+  }
+
+  check (): void {
+    if (this.closed) throw new StoreClosedError()
+  }
+
+  /** Encodes a record, enforcing {@link MAX_VALUE_BYTES}. */
+  encode (value: StoredValue): Uint8Array {
+    const bytes = encodeValue(value)
+    if (bytes.length > MAX_VALUE_BYTES) throw new ValueTooLargeError(`value of ${bytes.length} bytes exceeds ${MAX_VALUE_BYTES}`)
+    return bytes
+  }
+
+  async open (key: Uint8Array, sealed: Uint8Array): Promise<StoredValue> {
+    const plain = await this.cipher.open(key, sealed)
+    try {
+      return decodeValue(plain)
+    } catch (err) {
+      throw new IntegrityError('stored record authenticated but does not decode', { cause: err })
+    }
+  }
+
+  async get (key: Uint8Array): Promise<StoredValue | undefined> {
+    this.check()
+    const sealed = await this.kv.get(key)
+    if (sealed === undefined) return undefined
+    return await this.open(key, sealed)
+  }
+
+  /** Point reads; a failed record yields its IntegrityError in place. */
+  async getMany (keys: Uint8Array[]): Promise<Array<StoredValue | IntegrityError | undefined>> {
+    this.check()
+    const sealed = await this.kv.getMany(keys)
+    return await Promise.all(sealed.map(async (s, i) => {
+      if (s === undefined) return undefined
+      try { return await this.open(keys[i], s) } catch (err) {
+        if (err instanceof IntegrityError) return err
+        throw err
+      }
+    }))
+  }
+
+  async * rows (range: KvRange, signal?: AbortSignal): AsyncGenerator<SealedRow> {
+    this.check()
+    for await (const [key, sealed] of this.kv.entries(range)) {
+      signal?.throwIfAborted()
+      try {
+        yield { key, value: await this.open(key, sealed) }
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err
+        yield { key, error: err }
+      }
+    }
+  }
+
+  /** Seals and writes `ops` in one backend batch (all or nothing). */
+  async commit (ops: PlainOp[]): Promise<void> {
+    this.check()
+    const sealed: KvOp[] = await Promise.all(ops.map(async (op): Promise<KvOp> =>
+      op.type === 'put' ? { type: 'put', key: op.key, value: await this.cipher.seal(op.key, op.value) } : op))
+    this.check()
+    await this.kv.batch(sealed)
+  }
+}

@@ -1,0 +1,77 @@
+import type { Datastore } from 'interface-datastore'
+import type { ContactRepo } from './contact-repo.js'
+import type { ConversationRepo } from './conversation-repo.js'
+import type { ExpiryRepo } from './expiry-repo.js'
+import type { IdentityRepo } from './identity-repo.js'
+import type { MessageRepo } from './message-repo.js'
+import type { OutboxRepo } from './outbox-repo.js'
+import type { ReceiptRepo } from './receipt-repo.js'
+import type { SessionRepo } from './session-repo.js'
+import type { SettingsRepo } from './settings-repo.js'
+import type { StoreOptions } from './types.js'
+
+/**
+ * The typed repositories, as seen inside and outside a transaction.
+ */
+export interface StoreRepos {
+  readonly identity: IdentityRepo
+  readonly contacts: ContactRepo
+  readonly sessions: SessionRepo
+  readonly conversations: ConversationRepo
+  readonly messages: MessageRepo
+  readonly outbox: OutboxRepo
+  readonly receipts: ReceiptRepo
+  readonly expiry: ExpiryRepo
+  readonly settings: SettingsRepo
+}
+
+/**
+ * Repositories bound to one transaction: their writes are staged and committed together;
+ * their point reads see the transaction's own writes.
+ */
+export type StoreTransaction = StoreRepos
+
+/**
+ * Parley's persistence: one encrypted database per account, the same interface over LevelDB
+ * (Node), IndexedDB (browsers) and memory (tests). Each write outside `transaction()` is its
+ * own atomic batch.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore({ location: dir, passphrase })
+ * await store.transaction(async (tx) => {
+ *   await tx.messages.put(message)
+ *   await tx.sessions.put(myDevice, theirDevice, ratchetState)
+ *   await tx.outbox.delete(ackedEnvelopeId)
+ * })
+ * await store.close()
+ * ```
+ */
+export interface Store extends StoreRepos {
+  /** Schema version of the open database. */
+  readonly version: number
+  /** Name of the value AEAD (`xchacha20-poly1305` or `aes-256-gcm (webcrypto, non-extractable)`). */
+  readonly scheme: string
+  /** libp2p's datastore over the same database (prefix `/ds/`). */
+  readonly datastore: Datastore
+
+  /**
+   * Runs `fn` with repositories whose writes are committed in one backend batch when `fn`
+   * resolves (nothing is written if it throws). Transactions are serialised. Inside `fn`, use
+   * only `tx`: writing through the store itself would wait for this transaction forever.
+   */
+  transaction: <T>(fn: (tx: StoreTransaction) => Promise<T>, options?: StoreOptions) => Promise<T>
+
+  /** Re-wraps the store key under a new passphrase (no data is re-encrypted). */
+  changePassphrase: (oldPassphrase: string, newPassphrase: string, options?: StoreOptions) => Promise<void>
+
+  /**
+   * Erases everything (delete-account / self-destruct): clears the database, compacts it so
+   * deleted values leave the files, closes, forgets the keys and removes the database (directory
+   * or IndexedDB databases, unless `keepFiles`).
+   */
+  wipe: (options?: StoreOptions & { keepFiles?: boolean }) => Promise<void>
+
+  /** Closes the database and zeroes the key material held in memory. */
+  close: (options?: StoreOptions) => Promise<void>
+}

@@ -1,0 +1,110 @@
+/** Record shapes the store persists. Byte fields are opaque to the store. */
+
+/** Cancellation for every async store method. */
+export interface StoreOptions {
+  signal?: AbortSignal
+}
+
+/** How much a contact's identity key is trusted. `changed`: the key changed after verification. */
+export type VerificationState = 'unverified' | 'verified' | 'changed'
+
+/** A previous identity key of a contact and when it was replaced. */
+export interface KeyChange {
+  key: Uint8Array
+  replacedAt: number
+}
+
+export interface Contact {
+  /** The contact's account id (its public account key in text form). */
+  accountId: string
+  name: string
+  /** Current account identity key (opaque bytes from the identity module). */
+  identityKey: Uint8Array
+  verification: VerificationState
+  keyHistory: KeyChange[]
+  blocked: boolean
+  addedAt: number
+}
+
+export type ConversationKind = 'normal' | 'secret'
+
+export interface Conversation {
+  /** Opaque random id: 32 lowercase hex characters (see `newConversationId()`). */
+  id: string
+  kind: ConversationKind
+  /** Account ids of the other members. */
+  members: string[]
+  /** Milliseconds since the epoch of the latest message or event. */
+  lastActivity: number
+  unreadCount: number
+  /** Lifetime of new messages in ms, or null when messages do not disappear. */
+  disappearingTimerMs: number | null
+  /** Highest logical clock seen in this conversation. */
+  clock: number
+  createdAt: number
+}
+
+export type MessageDirection = 'in' | 'out'
+
+export type MessageStatus = 'queued' | 'sent' | 'stored' | 'delivered' | 'read' | 'failed' | 'received'
+
+export interface Message {
+  id: string
+  conversationId: string
+  /** Logical (Lamport) clock: the primary sort key within a conversation. */
+  clock: number
+  /** Sender's wall-clock timestamp (ms): the secondary sort key. */
+  senderTimestamp: number
+  direction: MessageDirection
+  /** Sender account id. */
+  sender: string
+  /** Encoded message body (opaque to the store). */
+  content: Uint8Array
+  status: MessageStatus
+  /** When the message must be deleted (ms), or null. */
+  expiresAt: number | null
+}
+
+export interface OutboxEntry {
+  id: string
+  /** The sealed envelope to deliver (opaque). */
+  envelope: Uint8Array
+  /** Device ids or relay addresses still to deliver to. */
+  targets: string[]
+  attempts: number
+  /** When to try next (ms since the epoch). */
+  nextAttemptAt: number
+  createdAt: number
+  messageId: string | null
+  lastError: string | null
+}
+
+export type DeliveryState = 'failed' | 'sent' | 'stored' | 'delivered' | 'read'
+
+/** Delivery/read state of one message per recipient (device or account id). */
+export interface Receipts {
+  messageId: string
+  targets: Record<string, { state: DeliveryState, at: number }>
+}
+
+export interface ExpiryEntry {
+  expiresAt: number
+  messageId: string
+  conversationId: string
+}
+
+/** One page of a ranged query; `cursor` is set when more rows may follow. */
+export interface Page<T> {
+  items: T[]
+  cursor?: string
+  /** Records on this page that failed authentication and were skipped. */
+  damaged: number
+}
+
+/** Paging arguments. */
+export interface PageOptions extends StoreOptions {
+  /** Rows per page (default 50, at most 500). */
+  limit?: number
+  /** The `cursor` of the previous page. */
+  cursor?: string
+}

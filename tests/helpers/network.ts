@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TEST_SCRYPT } from '../../src/identity/keystore.js'
+import { ParleyNode, type ParleyNodeInit } from '../../src/node/parley-node.js'
+
+export const LOOPBACK_LISTEN = ['/ip4/127.0.0.1/tcp/0']
+export const PASSPHRASE = 'test passphrase'
+
+/** A temp directory removed by `cleanup()`. */
+export async function tempDir (prefix = 'parley-test-'): Promise<{ path: string, cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, cleanup: async () => { await rm(path, { recursive: true, force: true }) } }
+}
+
+/** Opens (creating) and starts a node on 127.0.0.1 with cheap keystore parameters. */
+export async function startTestNode (home: string, init: Partial<ParleyNodeInit> = {}): Promise<ParleyNode> {
+  const node = await ParleyNode.open({
+    home,
+    passphrase: PASSPHRASE,
+    create: true,
+    listen: LOOPBACK_LISTEN,
+    scrypt: TEST_SCRYPT,
+    manyPeersPerAddress: true,
+    ...init
+  })
+  await node.start()
+  return node
+}
+
+/** Waits until `check()` is true, polling on a short interval; throws after `timeoutMs`. */
+export async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Size of a node's DHT routing table. */
+export function routingTableSize (node: ParleyNode): number {
+  const dht = node.libp2p.services.dht as unknown as { routingTable: { size: number } }
+  return dht.routingTable.size
+}
+
+export interface TestNetwork {
+  nodes: ParleyNode[]
+  bootstrap: string
+  stop: () => Promise<void>
+}
+
+/**
+ * `count` nodes: node 0 is the bootstrap; every other node knows only node 0 at start.
+ * Resolves when every routing table holds at least `minTable` peers.
+ */
+export async function startNetwork (count: number, options: { minTable?: number } = {}): Promise<TestNetwork> {
+  const dir = await tempDir('parley-net-')
+  const nodes: ParleyNode[] = []
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled(nodes.map(async (n) => n.stop()))
+    await dir.cleanup()
+  }
+  try {
+    const first = await startTestNode(join(dir.path, 'n0'))
+    nodes.push(first)
+    const bootstrap = first.multiaddrs[0].toString()
+    const rest = await Promise.all(Array.from({ length: count - 1 }, async (_, i) =>
+      startTestNode(join(dir.path, `n${i + 1}`), { bootstrap: [bootstrap] })))
+    nodes.push(...rest)
+    const minTable = options.minTable ?? Math.min(3, count - 1)
+    await waitFor(() => nodes.every((n) => routingTableSize(n) >= minTable), 30_000, 'routing tables')
+    return { nodes, bootstrap, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
