@@ -195,7 +195,7 @@ async function skipUntil (backend: CryptoBackend, draft: Draft, until: number): 
   let chainKey = s.receivingChainKey
   for (let n = s.receiveCounter; n < until; n++) {
     const [messageKey, next] = await kdfChain(backend, chainKey)
-    if (chainKey !== s.receivingChainKey) draft.scratch.push(chainKey)
+    if (chainKey !== draft.input.receivingChainKey) draft.scratch.push(chainKey)
     addSkipped(draft, { ratchetKey: s.remoteRatchetKey, counter: n, messageKey })
     chainKey = next
   }

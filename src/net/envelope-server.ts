@@ -60,7 +60,7 @@ export class EnvelopeServer {
   private readonly registrar: Registrar
   private readonly init: EnvelopeServerInit
   private readonly seen: BoundedSet<string>
-  private readonly streams = new Set<Stream>()
+  private readonly streams = new Map<Stream, PeerId>()
   private started = false
 
   constructor (registrar: Registrar, init: EnvelopeServerInit) {
@@ -82,13 +82,16 @@ export class EnvelopeServer {
     if (!this.started) return
     this.started = false
     await this.registrar.unhandle(ENVELOPE_PROTOCOL)
-    for (const stream of this.streams) stream.abort(new ParleyError('Node stopping', 'ERR_SHUTTING_DOWN'))
+    for (const stream of this.streams.keys()) stream.abort(new ParleyError('Node stopping', 'ERR_SHUTTING_DOWN'))
     this.streams.clear()
   }
 
-  /** Number of inbound envelope streams open now. */
-  get openStreams (): number {
-    return this.streams.size
+  /** Number of inbound envelope streams open now (from `peer` only, when given). */
+  openStreams (peer?: PeerId): number {
+    if (peer == null) return this.streams.size
+    let count = 0
+    for (const from of this.streams.values()) if (from.equals(peer)) count++
+    return count
   }
 
   private reportError (err: unknown, from: PeerId): void {
@@ -97,8 +100,8 @@ export class EnvelopeServer {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
-    this.streams.add(stream)
     const from = connection.remotePeer
+    this.streams.set(stream, from)
     const reader = new FrameReader(stream, {
       maxFrameBytes: this.init.maxFrameBytes ?? MAX_ENVELOPE_FRAME_BYTES,
       frameTimeoutMs: this.init.frameTimeoutMs ?? 10_000

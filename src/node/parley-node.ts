@@ -102,8 +102,11 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   private readonly envelopeServer: EnvelopeServer
   private readonly envelopeClient: EnvelopeClient
   private ownRecord: Uint8Array | undefined
-  private republishTimer: ReturnType<typeof setInterval> | undefined
+  private republishTimer: ReturnType<typeof setTimeout> | undefined
+  private shutdown = new AbortController()
   private running = false
+  /** Set once the account record reached the DHT at least once since start. */
+  private published = false
   /** True when this call created the account. */
   readonly created: boolean
 
@@ -193,15 +196,34 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   /** Starts libp2p, serves envelopes, joins through the bootstrap list and publishes the account record. */
   async start (options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.running) return
+    this.shutdown = new AbortController()
     await this.libp2p.start()
     await this.envelopeServer.start()
     this.running = true
     await this.connectBootstrap(options)
-    await this.publishAccountRecord(options).catch(() => { /* retried by the republish timer */ })
-    this.republishTimer = setInterval(() => {
-      void this.publishAccountRecord({ signal: AbortSignal.timeout(30_000) }).catch(() => {})
-    }, this.init.republishIntervalMs ?? 3_600_000)
+    this.schedulePublish(0, 1000)
+  }
+
+  /**
+   * Publishes the account record in the background: retried with backoff (1 s doubling up to the
+   * republish interval) until it lands, then again every republish interval.
+   */
+  private schedulePublish (delayMs: number, nextBackoffMs: number): void {
+    if (!this.running) return
+    const interval = this.init.republishIntervalMs ?? 3_600_000
+    this.republishTimer = setTimeout(() => {
+      const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)])
+      this.publishAccountRecord({ signal }).then(
+        () => { this.published = true; this.schedulePublish(interval, 1000) },
+        () => { this.schedulePublish(nextBackoffMs, Math.min(nextBackoffMs * 2, interval)) }
+      )
+    }, delayMs)
     this.republishTimer.unref?.()
+  }
+
+  /** True once the account record has been stored in the DHT since start. */
+  get isPublished (): boolean {
+    return this.published
   }
 
   /** Dials every bootstrap address; returns how many answered. */
@@ -215,10 +237,11 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
 
   /** Stops everything, aborting streams in flight, and closes the datastore. */
   async stop (): Promise<void> {
-    if (this.republishTimer != null) clearInterval(this.republishTimer)
+    if (this.republishTimer != null) clearTimeout(this.republishTimer)
     this.republishTimer = undefined
     if (this.running) {
       this.running = false
+      this.shutdown.abort(new NodeNotStartedError('Node stopping'))
       await this.envelopeClient.stop()
       await this.envelopeServer.stop()
       await this.libp2p.stop()

@@ -65,7 +65,7 @@ export class ContactRepo {
     let damaged = 0
     let last: Uint8Array | undefined
     let seen = 0
-    for await (const row of this.ctx.skv.rows({ ...(gt !== undefined ? { gt } : { gte: range.gte }), lt: range.lt, limit }, options.signal)) {
+    for (const row of await this.ctx.skv.page({ ...(gt !== undefined ? { gt } : { gte: range.gte }), lt: range.lt, limit }, options.signal)) {
       seen++
       last = row.key
       if (row.error !== undefined) damaged++

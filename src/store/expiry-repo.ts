@@ -24,7 +24,7 @@ export class ExpiryRepo {
     const limit = pageLimit(options.limit)
     const items: ExpiryEntry[] = []
     let damaged = 0
-    for await (const row of this.ctx.skv.rows({ gte: PREFIX.expiry, lt: concat(PREFIX.expiry, u64(time)), limit }, options.signal)) {
+    for (const row of await this.ctx.skv.page({ gte: PREFIX.expiry, lt: concat(PREFIX.expiry, u64(time)), limit }, options.signal)) {
       if (row.error !== undefined) { damaged++; continue }
       const v = row.value as { m: string, c: string }
       items.push({ expiresAt: readU64(row.key, PREFIX.expiry.length), messageId: v.m, conversationId: v.c })

@@ -25,6 +25,8 @@ export interface KvBackend {
   batch (ops: KvOp[]): Promise<void>
   /** Entries within `range`, in key order (or reversed). */
   entries (range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]>
+  /** Entries within `range` collected at once (for bounded pages: give a `limit`). */
+  range (range: KvRange): Promise<Array<[Uint8Array, Uint8Array]>>
   /** Keys within `range`, in key order (or reversed). */
   keys (range: KvRange): AsyncIterable<Uint8Array>
   /** Deletes every entry within `range` (everything when omitted). */

@@ -53,7 +53,8 @@ export class LevelKv implements KvBackend {
 
   async batch (ops: KvOp[]): Promise<void> {
     if (ops.length === 0) return
-    await this.db.batch(ops as Parameters<BinaryLevel['batch']>[0], { sync: this.sync } as Parameters<BinaryLevel['batch']>[1])
+    const batch = this.db.batch.bind(this.db) as unknown as (ops: KvOp[], options: { sync: boolean }) => Promise<void>
+    await batch(ops, { sync: this.sync })
   }
 
   async * entries (range: KvRange): AsyncIterable<[Uint8Array, Uint8Array]> {
@@ -67,6 +68,10 @@ export class LevelKv implements KvBackend {
     } finally {
       await it.close()
     }
+  }
+
+  async range (range: KvRange): Promise<Array<[Uint8Array, Uint8Array]>> {
+    return await this.db.iterator(levelRange(range)).all()
   }
 
   async * keys (range: KvRange): AsyncIterable<Uint8Array> {
@@ -90,6 +95,9 @@ export class LevelKv implements KvBackend {
     const db = this.db as unknown as Compactable
     if (typeof db.compactRange === 'function') {
       await db.compactRange(new Uint8Array([0]), new Uint8Array(64).fill(0xff), { keyEncoding: 'view' })
+      // reopening writes a fresh MANIFEST: the old one still names the key ranges of deleted tables
+      await this.db.close()
+      await this.db.open()
     }
   }
 

@@ -97,6 +97,12 @@ export class MemoryKv implements KvBackend {
     }
   }
 
+  async range (range: KvRange): Promise<Array<[Uint8Array, Uint8Array]>> {
+    const out: Array<[Uint8Array, Uint8Array]> = []
+    for await (const e of this.entries(range)) out.push(e)
+    return out
+  }
+
   async * keys (range: KvRange): AsyncIterable<Uint8Array> {
     for (const k of this.snapshot(range)) yield k.slice()
   }

@@ -58,20 +58,36 @@ export class MessageRepo {
 
   /** Inserts or replaces a message (same id → same record, even if its position changes). */
   async put (message: Message, options: StoreOptions = {}): Promise<void> {
-    const m = validate(message)
-    const idTag = await messageTag(this.ctx.skv.cipher, m.id)
-    const idxKey = concat(PREFIX.messageId, idTag)
-    const key = messageKey(m.conversationId, m.clock, m.senderTimestamp, idTag)
+    await this.putMany([message], options)
+  }
+
+  /**
+   * Inserts or replaces many messages in one batch (one index lookup for all of them): the fast
+   * path for a drained mailbox or a sync.
+   */
+  async putMany (messages: Message[], options: StoreOptions = {}): Promise<void> {
+    const ms = messages.map(validate)
+    const tags: Uint8Array[] = []
+    for (const m of ms) tags.push(await messageTag(this.ctx.skv.cipher, m.id))
+    const idxKeys = tags.map((t) => concat(PREFIX.messageId, t))
     await this.ctx.write(async (s) => {
-      const old = await s.read(idxKey) as MessagePosition | undefined
-      if (old !== undefined) {
-        const oldKey = messageKey(old.c, old.k, old.t, idTag)
-        if (!equalBytes(oldKey, key)) s.del(oldKey)
-        if (old.x !== null && old.x !== m.expiresAt) s.del(expiryKey(old.x, idTag))
+      const olds = await s.readMany(idxKeys)
+      const seen = new Set<string>()
+      for (let i = 0; i < ms.length; i++) {
+        const m = ms[i]
+        const idTag = tags[i]
+        const old = (seen.has(m.id) ? await s.read(idxKeys[i]) : olds[i]) as MessagePosition | undefined
+        seen.add(m.id)
+        const key = messageKey(m.conversationId, m.clock, m.senderTimestamp, idTag)
+        if (old !== undefined) {
+          const oldKey = messageKey(old.c, old.k, old.t, idTag)
+          if (!equalBytes(oldKey, key)) s.del(oldKey)
+          if (old.x !== null && old.x !== m.expiresAt) s.del(expiryKey(old.x, idTag))
+        }
+        s.put(key, asStored({ ...m }))
+        s.put(idxKeys[i], { c: m.conversationId, k: m.clock, t: m.senderTimestamp, x: m.expiresAt })
+        if (m.expiresAt !== null) s.put(expiryKey(m.expiresAt, idTag), { m: m.id, c: m.conversationId })
       }
-      s.put(key, asStored({ ...m }))
-      s.put(idxKey, { c: m.conversationId, k: m.clock, t: m.senderTimestamp, x: m.expiresAt })
-      if (m.expiresAt !== null) s.put(expiryKey(m.expiresAt, idTag), { m: m.id, c: m.conversationId })
     }, options.signal)
   }
 
@@ -124,7 +140,7 @@ export class MessageRepo {
     let damaged = 0
     let seen = 0
     let last: Uint8Array | undefined
-    for await (const row of this.ctx.skv.rows({ gte: prefix, lt, reverse: true, limit }, options.signal)) {
+    for (const row of await this.ctx.skv.page({ gte: prefix, lt, reverse: true, limit }, options.signal)) {
       seen++
       last = row.key
       if (row.error !== undefined) damaged++

@@ -14,6 +14,14 @@ export type SealedRow =
   | { key: Uint8Array, value: StoredValue, error?: undefined }
   | { key: Uint8Array, value?: undefined, error: IntegrityError }
 
+function decodeOpened (plain: Uint8Array): StoredValue {
+  try {
+    return decodeValue(plain)
+  } catch (err) {
+    throw new IntegrityError('stored record authenticated but does not decode', { cause: err })
+  }
+}
+
 /**
  * The encrypting layer over a {@link KvBackend}: values are encoded, size-checked and sealed
  * with their database key as associated data; reads authenticate and decode, turning any
@@ -41,12 +49,30 @@ export class SealedKv {
   }
 
   async open (key: Uint8Array, sealed: Uint8Array): Promise<StoredValue> {
-    const plain = await this.cipher.open(key, sealed)
+    const p = this.cipher.open(key, sealed)
+    return decodeOpened(p instanceof Promise ? await p : p)
+  }
+
+  /** Like `open`, but reports failure as a row; synchronous when the cipher is. */
+  private async openRow (key: Uint8Array, sealed: Uint8Array): Promise<SealedRow> {
     try {
-      return decodeValue(plain)
+      const p = this.cipher.open(key, sealed)
+      return { key, value: decodeOpened(p instanceof Promise ? await p : p) }
     } catch (err) {
-      throw new IntegrityError('stored record authenticated but does not decode', { cause: err })
+      if (!(err instanceof IntegrityError)) throw err
+      return { key, error: err }
     }
+  }
+
+  /** A bounded range read (pages): fetched in one go, then authenticated row by row. */
+  async page (range: KvRange, signal?: AbortSignal): Promise<SealedRow[]> {
+    this.check()
+    signal?.throwIfAborted()
+    const entries = await this.kv.range(range)
+    signal?.throwIfAborted()
+    const out: SealedRow[] = []
+    for (const [key, sealed] of entries) out.push(await this.openRow(key, sealed))
+    return out
   }
 
   async get (key: Uint8Array): Promise<StoredValue | undefined> {
@@ -85,8 +111,12 @@ export class SealedKv {
   /** Seals and writes `ops` in one backend batch (all or nothing). */
   async commit (ops: PlainOp[]): Promise<void> {
     this.check()
-    const sealed: KvOp[] = await Promise.all(ops.map(async (op): Promise<KvOp> =>
-      op.type === 'put' ? { type: 'put', key: op.key, value: await this.cipher.seal(op.key, op.value) } : op))
+    const sealed: KvOp[] = []
+    for (const op of ops) {
+      if (op.type === 'del') { sealed.push(op); continue }
+      const p = this.cipher.seal(op.key, op.value)
+      sealed.push({ type: 'put', key: op.key, value: p instanceof Promise ? await p : p })
+    }
     this.check()
     await this.kv.batch(sealed)
   }

@@ -30,6 +30,23 @@ export class WriteScope {
     return await this.skv.get(key)
   }
 
+  /** Point reads of many keys at once (one backend call for the unstaged ones). */
+  async readMany (keys: Uint8Array[]): Promise<Array<StoredValue | undefined>> {
+    const out: Array<StoredValue | undefined> = new Array(keys.length)
+    const missing: number[] = []
+    keys.forEach((key, i) => {
+      const op = this.staged.get(toHex(key))
+      if (op === undefined) missing.push(i)
+      else out[i] = op.type === 'put' ? decodeValue(op.value) : undefined
+    })
+    const got = await this.skv.getMany(missing.map((i) => keys[i]))
+    got.forEach((v, j) => {
+      if (v instanceof Error) throw v
+      out[missing[j]] = v
+    })
+    return out
+  }
+
   get size (): number {
     return this.staged.size
   }

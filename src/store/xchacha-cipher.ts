@@ -4,7 +4,7 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concat, utf8 } from './bytes.js'
-import { IntegrityError } from './errors.js'
+import { IntegrityError, StoreClosedError } from './errors.js'
 import { TAG_BYTES, type StoreCipher } from './store-cipher.js'
 
 /** First byte of a value sealed by this cipher. */
@@ -29,7 +29,7 @@ export function xchachaCipher (storeKey: Uint8Array): StoreCipher {
   const aeadKey = hkdf(sha256, storeKey, undefined, utf8('parley/store/v1/aead'), 32)
   const macKey = hkdf(sha256, storeKey, undefined, utf8('parley/store/v1/index-tag'), 32)
   let destroyed = false
-  const check = (): void => { if (destroyed) throw new TypeError('cipher destroyed') }
+  const check = (): void => { if (destroyed) throw new StoreClosedError() }
   return {
     scheme: 'xchacha20-poly1305',
     seal (ad, plaintext) {

@@ -1,0 +1,84 @@
+/** Defaults of every relay limit. Each is overridable in the relay config (docs/RELAY.md). */
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const HOUR = 3600 * 1000
+const DAY = 24 * HOUR
+
+/** Largest envelope (Envelope protobuf bytes) accepted in a deposit. */
+export const DEFAULT_MAX_ENVELOPE_BYTES = 256 * KiB
+/** Envelopes one mailbox may hold. */
+export const DEFAULT_MAILBOX_MAX_ENVELOPES = 10_000
+/** Bytes one mailbox may hold. */
+export const DEFAULT_MAILBOX_MAX_BYTES = 64 * MiB
+/** Bytes of envelopes the whole relay may hold. */
+export const DEFAULT_STORAGE_MAX_BYTES = 10 * 1024 * MiB
+/** Mailboxes (device keys) the relay tracks at once. */
+export const DEFAULT_MAX_MAILBOXES = 1_000_000
+/** How long an envelope is kept at most (never past its own `expires_at`). */
+export const DEFAULT_RETENTION_MS = 30 * DAY
+/** Secret-chat envelopes (flags bit 0): held until first fetch, and at most this long. */
+export const DEFAULT_SECRET_MAX_MS = 24 * HOUR
+/** Envelope flag bit marking a secret-chat envelope. */
+export const SECRET_FLAG = 1
+
+/** Deposits per second per remote peer (token bucket rate) and burst. */
+export const DEFAULT_DEPOSIT_RATE = { perSecond: 50, burst: 200 }
+/** Owner requests (fetch, ack, subscribe, auth) per second per remote peer, and burst. */
+export const DEFAULT_FETCH_RATE = { perSecond: 50, burst: 200 }
+/** Prekey bundle requests per second per remote peer, and burst. */
+export const DEFAULT_PREKEY_RATE = { perSecond: 5, burst: 20 }
+/** Remote peers whose buckets are remembered (least recently used are forgotten). */
+export const RATE_LIMITER_MAX_KEYS = 50_000
+
+/** Mailbox streams open at once on the whole relay. */
+export const DEFAULT_MAX_STREAMS = 1024
+/** Mailbox streams open at once per connection. */
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 8
+/** Circuit-relay-v2 reservations held at once. */
+export const DEFAULT_MAX_RESERVATIONS = 128
+/** Connections held at once. */
+export const DEFAULT_MAX_CONNECTIONS = 1000
+
+/** A started frame must be complete within this time. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 10_000
+/** A stream with no request (and no subscription) for this long is closed. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
+/** A subscribed stream with no request is closed after this long (the owner re-subscribes). */
+export const DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS = 15 * 60_000
+/** Pushes queued for one slow subscriber before it is dropped. */
+export const MAX_QUEUED_PUSHES = 256
+
+/** A challenge is valid this long after issue. */
+export const CHALLENGE_TTL_MS = 60_000
+/** Used nonces remembered to report replays (bounded; older ones are expired by the TTL anyway). */
+export const USED_NONCE_MEMORY = 100_000
+
+/** Envelopes per fetch page at most, and the page's byte budget. */
+export const MAX_FETCH_PAGE = 500
+export const DEFAULT_FETCH_PAGE = 100
+export const MAX_FETCH_PAGE_BYTES = 2 * MiB
+
+/** One-time prekeys a mailbox may hold (all kinds together). */
+export const DEFAULT_MAX_PREKEYS_PER_MAILBOX = 500
+
+/** How often the retention and inactivity sweeps run. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60_000
+/** Days used when an owner never authenticated (mailbox with deposits only) — its envelopes expire by retention anyway. */
+export const DEFAULT_INACTIVITY_DAYS = 180
+export const DAY_MS = DAY
+
+/** How often the relay re-announces itself as a provider of the relay key. */
+export const DEFAULT_PROVIDE_INTERVAL_MS = 6 * HOUR
+/** The string whose CID relays provide in the DHT. */
+export const RELAY_PROVIDER_KEY = '/parley/relays/v1'
+
+/** Metrics HTTP server. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1'
+export const DEFAULT_METRICS_PORT = 9464
+
+/** Listen addresses when the config gives none. */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws']
+
+/** Time allowed for in-flight requests to finish at shutdown. */
+export const SHUTDOWN_GRACE_MS = 5000

@@ -1,0 +1,387 @@
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { ParleyError } from '../errors.js'
+import { decodeEnvelope } from '../net/envelope-codec.js'
+import { FrameTimeoutError, IdleTimeoutError, MalformedFrameError } from '../net/errors.js'
+import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/frame-reader.js'
+import {
+  MAILBOX_PROTOCOL, MAX_MAILBOX_REQUEST_BYTES, MAX_PREKEY_BLOB_BYTES, MailboxErrorCode, MailboxRequest, MailboxResponse,
+  decodeMailboxRequest
+} from '../net/mailbox-codec.js'
+import { MailboxAuthenticator, type AuthenticatedOwner, type PendingChallenge } from './auth.js'
+import * as C from './constants.js'
+import { AuthRequiredError, EnvelopeTooLargeError, RateLimitedError, RelayRefusal } from './errors.js'
+import { silentLogger, type RelayLogger } from './logger.js'
+import type { MailboxStore } from './mailbox-store.js'
+import type { RelayMetrics } from './metrics.js'
+import { RateLimiter, type RateLimit } from './rate-limiter.js'
+
+export interface MailboxLimits {
+  /** @default DEFAULT_MAX_ENVELOPE_BYTES (256 KiB) */
+  maxEnvelopeBytes: number
+  /** @default DEFAULT_RETENTION_MS (30 days) */
+  retentionMs: number
+  /** @default DEFAULT_SECRET_MAX_MS (24 h) */
+  secretMaxMs: number
+  depositRate: RateLimit
+  fetchRate: RateLimit
+  prekeyRate: RateLimit
+  /** @default DEFAULT_MAX_STREAMS */
+  maxStreams: number
+  /** @default DEFAULT_MAX_STREAMS_PER_CONNECTION */
+  maxStreamsPerConnection: number
+  /** @default DEFAULT_FRAME_TIMEOUT_MS */
+  frameTimeoutMs: number
+  /** @default DEFAULT_IDLE_TIMEOUT_MS */
+  idleTimeoutMs: number
+  /** @default DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS */
+  subscribeIdleTimeoutMs: number
+}
+
+export interface MailboxServerInit {
+  store: MailboxStore
+  metrics: RelayMetrics
+  limits?: Partial<MailboxLimits>
+  logger?: RelayLogger
+  /** Clock, for tests. */
+  now?: () => number
+}
+
+export interface MailboxServerComponents {
+  registrar: Pick<Libp2p, 'handle' | 'unhandle'>
+  peerId: PeerId
+}
+
+/** Default limits, from constants.ts. */
+export function defaultMailboxLimits (): MailboxLimits {
+  return {
+    maxEnvelopeBytes: C.DEFAULT_MAX_ENVELOPE_BYTES,
+    retentionMs: C.DEFAULT_RETENTION_MS,
+    secretMaxMs: C.DEFAULT_SECRET_MAX_MS,
+    depositRate: C.DEFAULT_DEPOSIT_RATE,
+    fetchRate: C.DEFAULT_FETCH_RATE,
+    prekeyRate: C.DEFAULT_PREKEY_RATE,
+    maxStreams: C.DEFAULT_MAX_STREAMS,
+    maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
+    frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
+    idleTimeoutMs: C.DEFAULT_IDLE_TIMEOUT_MS,
+    subscribeIdleTimeoutMs: C.DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS
+  }
+}
+
+const hex = (bytes: Uint8Array): string => { let s = ''; for (const b of bytes) s += b.toString(16).padStart(2, '0'); return s }
+const CURSOR_RE = /^[0-9a-f]{16}$/
+
+/** State of one inbound mailbox stream. */
+class MailboxSession {
+  pending: PendingChallenge | undefined
+  owner: AuthenticatedOwner | undefined
+  subscribed = false
+  queuedPushes = 0
+  private writeChain: Promise<void> = Promise.resolve()
+
+  constructor (readonly stream: Stream, readonly remote: string, private readonly writeTimeoutMs: number) {}
+
+  /** Writes one response; responses and pushes never interleave mid-frame. */
+  async write (response: MailboxResponse): Promise<void> {
+    const bytes = encodeFrame(MailboxResponse.encode(response))
+    const next = this.writeChain.then(async () => {
+      if (this.stream.status !== 'open' || this.stream.writeStatus !== 'writable') return
+      await writeWithBackpressure(this.stream, bytes, { signal: AbortSignal.timeout(this.writeTimeoutMs) })
+    })
+    this.writeChain = next.catch(() => {})
+    return next
+  }
+}
+
+/**
+ * Serves `/parley/mailbox/1.0.0` on a relay: deposits from anyone, fetch/ack/subscribe and
+ * prekey upload for the mailbox owner (signed challenge), one-time prekey hand-out for anyone.
+ * Every refusal is answered with a stable code; framing errors close only the offending stream.
+ *
+ * @example
+ * ```ts
+ * const server = new MailboxServer({ registrar: libp2p, peerId: libp2p.peerId }, { store, metrics })
+ * await server.start()
+ * // …
+ * await server.stop() // finishes requests in flight, then aborts the streams
+ * ```
+ */
+export class MailboxServer {
+  private readonly components: MailboxServerComponents
+  private readonly store: MailboxStore
+  private readonly metrics: RelayMetrics
+  private readonly limits: MailboxLimits
+  private readonly log: RelayLogger
+  private readonly now: () => number
+  private readonly auth: MailboxAuthenticator
+  private readonly depositLimiter: RateLimiter
+  private readonly fetchLimiter: RateLimiter
+  private readonly prekeyLimiter: RateLimiter
+  private readonly sessions = new Set<MailboxSession>()
+  private readonly subscribers = new Map<string, Set<MailboxSession>>()
+  private readonly inFlight = new Set<Promise<unknown>>()
+  private started = false
+  private stopping = false
+
+  constructor (components: MailboxServerComponents, init: MailboxServerInit) {
+    this.components = components
+    this.store = init.store
+    this.metrics = init.metrics
+    this.limits = { ...defaultMailboxLimits(), ...init.limits }
+    this.log = init.logger ?? silentLogger
+    this.now = init.now ?? Date.now
+    this.auth = new MailboxAuthenticator(components.peerId.toMultihash().bytes, init.store, this.now)
+    this.depositLimiter = new RateLimiter(this.limits.depositRate, C.RATE_LIMITER_MAX_KEYS, this.now)
+    this.fetchLimiter = new RateLimiter(this.limits.fetchRate, C.RATE_LIMITER_MAX_KEYS, this.now)
+    this.prekeyLimiter = new RateLimiter(this.limits.prekeyRate, C.RATE_LIMITER_MAX_KEYS, this.now)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    await this.components.registrar.handle(MAILBOX_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, {
+      runOnLimitedConnection: false,
+      maxInboundStreams: this.limits.maxStreamsPerConnection
+    })
+    this.started = true
+    this.stopping = false
+  }
+
+  /** Stops taking requests, lets those in flight finish (up to `SHUTDOWN_GRACE_MS`), then aborts every stream. */
+  async stop (options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (!this.started) return
+    this.stopping = true
+    await this.components.registrar.unhandle(MAILBOX_PROTOCOL)
+    const grace = AbortSignal.any([options.signal ?? AbortSignal.timeout(C.SHUTDOWN_GRACE_MS), AbortSignal.timeout(C.SHUTDOWN_GRACE_MS)])
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => { grace.addEventListener('abort', resolve, { once: true }) })
+    ])
+    this.started = false
+    for (const session of this.sessions) session.stream.abort(new ParleyError('Relay stopping', MailboxErrorCode.SHUTTING_DOWN))
+    this.sessions.clear()
+    this.subscribers.clear()
+  }
+
+  /** Open mailbox streams. */
+  get openStreams (): number { return this.sessions.size }
+
+  /** Owners subscribed for pushes. */
+  get subscriberCount (): number { return this.subscribers.size }
+
+  private refuse (code: string, remote: string, fields: Record<string, string | number> = {}): void {
+    this.metrics.inc('parley_relay_refusals_total', { reason: code })
+    this.log.debug('refused', { code, ...fields, peer: remote })
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer.toString()
+    const session = new MailboxSession(stream, remote, this.limits.idleTimeoutMs)
+    if (this.stopping || this.sessions.size >= this.limits.maxStreams) {
+      const code = this.stopping ? MailboxErrorCode.SHUTTING_DOWN : MailboxErrorCode.TOO_MANY_STREAMS
+      this.refuse(code, remote)
+      await session.write({ requestId: 0n, errorCode: code, errorMessage: 'Relay busy' }).catch(() => {})
+      await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => { stream.abort(new ParleyError('busy', code)) })
+      return
+    }
+    this.sessions.add(session)
+    const reader = new FrameReader(stream, {
+      maxFrameBytes: Math.max(MAX_MAILBOX_REQUEST_BYTES, this.limits.maxEnvelopeBytes + 64 * 1024),
+      maxQueuedFrames: 16,
+      frameTimeoutMs: this.limits.frameTimeoutMs
+    })
+    try {
+      while (!this.stopping) {
+        let frame: Uint8Array | null
+        try {
+          const idle = session.subscribed ? this.limits.subscribeIdleTimeoutMs : this.limits.idleTimeoutMs
+          frame = await reader.next({ signal: AbortSignal.timeout(idle) })
+        } catch (err) {
+          if (err instanceof IdleTimeoutError) break
+          throw err
+        }
+        if (frame == null || this.stopping) break
+        const handling = this.handleFrame(session, frame)
+        this.inFlight.add(handling)
+        try {
+          await session.write(await handling)
+        } finally {
+          this.inFlight.delete(handling)
+        }
+      }
+      await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
+    } catch (err) {
+      if (this.started && !this.stopping) {
+        const code = err instanceof ParleyError ? err.code : MailboxErrorCode.INTERNAL
+        this.refuse(code, remote)
+        if (!(err instanceof ParleyError)) this.log.warn('mailbox stream failed', { error: (err as Error).message })
+        // best effort: tell the peer why before dropping the stream
+        try { if (stream.status === 'open' && stream.writeStatus === 'writable') stream.send(encodeFrame(MailboxResponse.encode({ requestId: 0n, errorCode: code, errorMessage: (err as Error).message }))) } catch {}
+        stream.abort(err instanceof Error ? err : new FrameTimeoutError())
+      }
+    } finally {
+      this.sessions.delete(session)
+      this.unsubscribe(session)
+    }
+  }
+
+  private unsubscribe (session: MailboxSession): void {
+    if (!session.subscribed || session.owner == null) return
+    const set = this.subscribers.get(session.owner.mailbox)
+    set?.delete(session)
+    if (set?.size === 0) this.subscribers.delete(session.owner.mailbox)
+    session.subscribed = false
+  }
+
+  /** One request → one response; refusals become error responses, the stream stays usable. */
+  private async handleFrame (session: MailboxSession, frame: Uint8Array): Promise<MailboxResponse> {
+    let requestId = 0n
+    try {
+      const request = decodeMailboxRequest(frame)
+      requestId = request.requestId
+      const response = await this.dispatch(session, request)
+      return { requestId, errorCode: '', errorMessage: '', ...response }
+    } catch (err) {
+      if (err instanceof RelayRefusal || err instanceof MalformedFrameError) {
+        const code = err instanceof MalformedFrameError ? MailboxErrorCode.MALFORMED_REQUEST : err.code
+        this.refuse(code, session.remote)
+        return { requestId, errorCode: code, errorMessage: err.message.slice(0, 200) }
+      }
+      this.refuse(MailboxErrorCode.INTERNAL, session.remote)
+      this.log.error('mailbox request failed', { error: (err as Error).message })
+      return { requestId, errorCode: MailboxErrorCode.INTERNAL, errorMessage: 'Internal error' }
+    }
+  }
+
+  private async dispatch (session: MailboxSession, request: MailboxRequest): Promise<Partial<MailboxResponse>> {
+    const kinds = [request.deposit, request.getChallenge, request.authenticate, request.fetch, request.ack, request.subscribe, request.uploadPrekeys, request.takePrekey]
+    if (kinds.filter((k) => k != null).length !== 1) throw new MalformedFrameError('A request carries exactly one operation')
+    if (request.deposit != null) return this.deposit(session, request.deposit)
+    if (request.takePrekey != null) return this.takePrekey(session, request.takePrekey)
+    if (!this.fetchLimiter.take(session.remote)) throw new RateLimitedError()
+    if (request.getChallenge != null) {
+      const challenge = this.auth.challenge()
+      session.pending = { nonce: challenge.nonce, timestamp: challenge.timestamp }
+      return { challenge: challenge.response }
+    }
+    if (request.authenticate != null) return this.authenticate(session, request.authenticate)
+    const owner = session.owner
+    if (owner == null) throw new AuthRequiredError()
+    if (request.fetch != null) return this.fetch(owner, request.fetch)
+    if (request.ack != null) {
+      const ids = request.ack.ids.filter((id) => id.length === 16).map(hex)
+      const deleted = await this.store.ack(owner.mailbox, ids)
+      this.metrics.inc('parley_relay_acked_envelopes_total', {}, deleted)
+      return { acked: { deleted } }
+    }
+    if (request.subscribe != null) {
+      if (!session.subscribed) {
+        let set = this.subscribers.get(owner.mailbox)
+        if (set == null) { set = new Set(); this.subscribers.set(owner.mailbox, set) }
+        set.add(session)
+        session.subscribed = true
+      }
+      return { subscribed: {} }
+    }
+    if (request.uploadPrekeys != null) return this.uploadPrekeys(owner, request.uploadPrekeys)
+    throw new MalformedFrameError('Unknown operation')
+  }
+
+  private async authenticate (session: MailboxSession, auth: MailboxRequest.Authenticate): Promise<Partial<MailboxResponse>> {
+    const pending = session.pending
+    session.pending = undefined
+    try {
+      const owner = await this.auth.verify(pending, auth)
+      this.unsubscribe(session)
+      session.owner = owner
+      this.metrics.inc('parley_relay_auth_total', { result: 'ok' })
+      return { authenticated: { storedEnvelopes: this.store.count(owner.mailbox), oneTimePrekeys: this.store.prekeyCount(owner.mailbox) } }
+    } catch (err) {
+      this.metrics.inc('parley_relay_auth_total', { result: 'refused' })
+      throw err
+    }
+  }
+
+  private async deposit (session: MailboxSession, deposit: MailboxRequest.Deposit): Promise<Partial<MailboxResponse>> {
+    if (!this.depositLimiter.take(session.remote)) throw new RateLimitedError('Deposit rate limit exceeded')
+    const bytes = deposit.envelope
+    if (bytes.length > this.limits.maxEnvelopeBytes) throw new EnvelopeTooLargeError(`Envelope of ${bytes.length} bytes exceeds ${this.limits.maxEnvelopeBytes}`)
+    const envelope = decodeEnvelope(bytes)
+    const now = this.now()
+    const own = Number(envelope.expiresAt)
+    if (own !== 0 && own <= now) throw new RelayRefusal(MailboxErrorCode.ENVELOPE_EXPIRED, 'Envelope already expired')
+    const secret = (envelope.flags & C.SECRET_FLAG) !== 0
+    let expiresAt = now + this.limits.retentionMs
+    if (own !== 0) expiresAt = Math.min(expiresAt, own)
+    if (secret) expiresAt = Math.min(expiresAt, now + this.limits.secretMaxMs)
+    const mailbox = hex(envelope.recipientDevice)
+    const result = await this.store.deposit({ mailbox, id: hex(envelope.id), bytes, expiresAt, secret, now })
+    this.metrics.inc('parley_relay_deposits_total', { result: result.duplicate ? 'duplicate' : 'stored' })
+    if (!result.duplicate) this.push(mailbox, bytes, hex(envelope.id), secret)
+    return { deposited: { duplicate: result.duplicate } }
+  }
+
+  /** Pushes a new envelope to the owner's subscribed streams; a secret one is then deleted (first fetch). */
+  private push (mailbox: string, bytes: Uint8Array, id: string, secret: boolean): void {
+    const set = this.subscribers.get(mailbox)
+    if (set == null || set.size === 0) return
+    const writes: Array<Promise<void>> = []
+    for (const session of set) {
+      if (session.queuedPushes >= C.MAX_QUEUED_PUSHES) {
+        // a subscriber that does not read is dropped; it re-subscribes and fetches
+        this.refuse('ERR_SLOW_SUBSCRIBER', session.remote)
+        this.unsubscribe(session)
+        session.stream.abort(new ParleyError('Subscriber too slow', 'ERR_SLOW_SUBSCRIBER'))
+        continue
+      }
+      session.queuedPushes++
+      writes.push(session.write({ requestId: 0n, errorCode: '', errorMessage: '', page: { envelopes: [bytes], cursor: new Uint8Array(0), more: false } })
+        .finally(() => { session.queuedPushes-- }))
+    }
+    this.metrics.inc('parley_relay_fetched_envelopes_total', {}, writes.length)
+    if (secret && writes.length > 0) {
+      const done = Promise.allSettled(writes).then(async () => this.store.ack(mailbox, [id])).catch(() => {})
+      this.inFlight.add(done)
+      void done.finally(() => this.inFlight.delete(done))
+    }
+  }
+
+  private async fetch (owner: AuthenticatedOwner, fetch: MailboxRequest.Fetch): Promise<Partial<MailboxResponse>> {
+    const cursor = new TextDecoder().decode(fetch.cursor)
+    if (cursor !== '' && !CURSOR_RE.test(cursor)) throw new MalformedFrameError('Bad cursor')
+    const limit = Math.max(1, Math.min(fetch.limit === 0 ? C.DEFAULT_FETCH_PAGE : fetch.limit, C.MAX_FETCH_PAGE))
+    const page = await this.store.fetch(owner.mailbox, cursor, limit, C.MAX_FETCH_PAGE_BYTES, this.now())
+    this.metrics.inc('parley_relay_fetches_total')
+    this.metrics.inc('parley_relay_fetched_envelopes_total', {}, page.envelopes.length)
+    return { page: { envelopes: page.envelopes, cursor: new TextEncoder().encode(page.cursor), more: page.more } }
+  }
+
+  private async uploadPrekeys (owner: AuthenticatedOwner, upload: MailboxRequest.UploadPrekeys): Promise<Partial<MailboxResponse>> {
+    const all = [...upload.oneTime, ...upload.lastResort]
+    if (all.some((p) => p.blob.length === 0 || p.blob.length > MAX_PREKEY_BLOB_BYTES)) throw new MalformedFrameError(`Prekey blobs must be 1..${MAX_PREKEY_BLOB_BYTES} bytes`)
+    if (new Set(upload.lastResort.map((p) => p.kind)).size !== upload.lastResort.length) throw new MalformedFrameError('At most one last-resort key per kind')
+    const count = await this.store.putPrekeys(owner.mailbox, upload.oneTime, upload.lastResort, upload.replace)
+    return { prekeysStored: { oneTimePrekeys: count } }
+  }
+
+  private async takePrekey (session: MailboxSession, take: MailboxRequest.TakePrekey): Promise<Partial<MailboxResponse>> {
+    if (!this.prekeyLimiter.take(session.remote)) throw new RateLimitedError('Prekey request rate limit exceeded')
+    if (take.deviceKey.length !== 32) throw new MalformedFrameError('Device key must be 32 bytes')
+    const taken = await this.store.takePrekeys(hex(take.deviceKey))
+    if (taken.length === 0) throw new RelayRefusal(MailboxErrorCode.NO_PREKEY, 'No prekeys held for this device')
+    for (const t of taken) this.metrics.inc('parley_relay_prekeys_taken_total', { type: t.lastResort ? 'last_resort' : 'one_time' })
+    return { prekeyBundle: { prekeys: taken.map((t) => t.prekey), lastResort: taken.map((t) => t.lastResort) } }
+  }
+}
+
+/**
+ * js-libp2p-style factory for {@link MailboxServer}.
+ *
+ * @example
+ * ```ts
+ * const server = mailboxServer({ store, metrics })({ registrar: libp2p, peerId: libp2p.peerId })
+ * await server.start()
+ * ```
+ */
+export function mailboxServer (init: MailboxServerInit): (components: MailboxServerComponents) => MailboxServer {
+  return (components) => new MailboxServer(components, init)
+}

@@ -1,0 +1,388 @@
+import { Level } from 'level'
+import { MailboxOwner, MailboxPrekey, StoredEnvelope } from '../wire/mailbox.js'
+import { Envelope } from '../wire/parley.js'
+import { MailboxErrorCode } from '../net/mailbox-codec.js'
+import { QuotaExceededError } from './errors.js'
+import { KeyedMutex } from './keyed-mutex.js'
+
+export { MailboxOwner, MailboxPrekey }
+
+/** Limits the store enforces on every write. */
+export interface MailboxStoreLimits {
+  mailboxMaxEnvelopes: number
+  mailboxMaxBytes: number
+  storageMaxBytes: number
+  maxMailboxes: number
+  maxPrekeysPerMailbox: number
+}
+
+interface MailboxStats {
+  count: number
+  bytes: number
+  prekeys: number
+}
+
+export interface DepositInput {
+  /** Hex of the recipient device key. */
+  mailbox: string
+  /** Hex of the envelope id. */
+  id: string
+  /** Envelope bytes, stored as received. */
+  bytes: Uint8Array
+  /** Effective expiry (ms). */
+  expiresAt: number
+  secret: boolean
+  now: number
+}
+
+export interface FetchPage {
+  envelopes: Uint8Array[]
+  cursor: string
+  more: boolean
+}
+
+export interface TakenPrekey {
+  prekey: MailboxPrekey
+  lastResort: boolean
+}
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+const EMPTY = new Uint8Array(0)
+const KINDS = [MailboxPrekey.Kind.X25519, MailboxPrekey.Kind.ML_KEM]
+
+const seqKey = (n: number): string => n.toString(16).padStart(16, '0')
+const timeKey = (ms: number): string => Math.max(0, Math.min(ms, 0xffffffffffff)).toString(16).padStart(12, '0')
+
+/**
+ * Keys (utf8): `e!<mbox>!<seq>` envelope, `i!<mbox>!<id>` → seq (dedup, ack by id),
+ * `x!<expiry>!<mbox>!<seq>` expiry index, `o!<mbox>` owner facts, `s!<mbox>` counters,
+ * `p!<mbox>!<kind>!<id>` one-time prekey, `l!<mbox>!<kind>` last-resort prekey.
+ * `<mbox>` is the hex device key; nothing in a key is secret or plaintext.
+ */
+const K = {
+  env: (m: string, seq: string) => `e!${m}!${seq}`,
+  envPrefix: (m: string) => `e!${m}!`,
+  id: (m: string, id: string) => `i!${m}!${id}`,
+  idPrefix: (m: string) => `i!${m}!`,
+  exp: (at: number, m: string, seq: string) => `x!${timeKey(at)}!${m}!${seq}`,
+  owner: (m: string) => `o!${m}`,
+  stats: (m: string) => `s!${m}`,
+  prekey: (m: string, kind: string, id: number) => `p!${m}!${kind}!${id.toString(16).padStart(8, '0')}`,
+  prekeyPrefix: (m: string, kind?: string) => kind == null ? `p!${m}!` : `p!${m}!${kind}!`,
+  lastResort: (m: string, kind: string) => `l!${m}!${kind}`,
+  lastResortPrefix: (m: string) => `l!${m}!`
+}
+
+/** Upper bound of a key prefix range. */
+const end = (prefix: string): string => prefix + '\xff'
+
+/**
+ * The relay's persistent mailboxes on a `level` (classic-level) database: envelopes by arrival
+ * order, dedup by id, an expiry index, owner facts and one-time prekeys, with per-mailbox and
+ * global quotas. Every mailbox's writes are serialised.
+ *
+ * @example
+ * ```ts
+ * const store = new MailboxStore(join(dataDir, 'mailboxes'), limits)
+ * await store.open()
+ * await store.deposit({ mailbox, id, bytes, expiresAt, secret: false, now: Date.now() })
+ * const page = await store.fetch(mailbox, '', 100, Date.now())
+ * ```
+ */
+export class MailboxStore {
+  private readonly db: Level<string, Uint8Array>
+  private readonly mutex = new KeyedMutex()
+  private readonly stats = new Map<string, MailboxStats>()
+  private lastSeq = 0
+  private opened = false
+  /** Totals over all mailboxes. */
+  totalEnvelopes = 0
+  totalBytes = 0
+
+  constructor (readonly location: string, private readonly limits: MailboxStoreLimits) {
+    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  }
+
+  async open (): Promise<void> {
+    await this.db.open()
+    this.opened = true
+    for await (const [key, value] of this.db.iterator({ gte: 's!', lt: end('s!') })) {
+      const s = JSON.parse(dec.decode(value)) as MailboxStats
+      this.stats.set(key.slice(2), s)
+      this.totalEnvelopes += s.count
+      this.totalBytes += s.bytes
+    }
+    for await (const key of this.db.keys({ gte: 'e!', lt: end('e!'), reverse: true, limit: 1 })) {
+      this.lastSeq = parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
+    }
+  }
+
+  /** Waits for writes in flight, then closes the database. */
+  async close (): Promise<void> {
+    if (!this.opened) return
+    this.opened = false
+    await this.mutex.idle()
+    await this.db.close()
+  }
+
+  /** Mailboxes known (with envelopes, prekeys or an owner). */
+  get mailboxes (): number { return this.stats.size }
+
+  private nextSeq (now: number): string {
+    this.lastSeq = Math.max(this.lastSeq + 1, now * 1000)
+    return seqKey(this.lastSeq)
+  }
+
+  private statsOf (mailbox: string): MailboxStats {
+    return this.stats.get(mailbox) ?? { count: 0, bytes: 0, prekeys: 0 }
+  }
+
+  private saveStats (mailbox: string, s: MailboxStats, ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }>, keep: boolean): void {
+    if (!keep && s.count === 0 && s.prekeys === 0) {
+      this.stats.delete(mailbox)
+      ops.push({ type: 'del', key: K.stats(mailbox) })
+    } else {
+      this.stats.set(mailbox, s)
+      ops.push({ type: 'put', key: K.stats(mailbox), value: enc.encode(JSON.stringify(s)) })
+    }
+  }
+
+  /** Stores an envelope; `duplicate` when one with the same id is already held. Throws quota refusals. */
+  async deposit (input: DepositInput): Promise<{ duplicate: boolean }> {
+    return this.mutex.run(input.mailbox, async () => {
+      if (await this.db.get(K.id(input.mailbox, input.id)) !== undefined) return { duplicate: true }
+      const known = this.stats.has(input.mailbox)
+      const s = this.statsOf(input.mailbox)
+      const size = input.bytes.length
+      if (!known && this.stats.size >= this.limits.maxMailboxes) throw new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes')
+      if (s.count + 1 > this.limits.mailboxMaxEnvelopes) throw new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox holds ${s.count} envelopes (limit ${this.limits.mailboxMaxEnvelopes})`)
+      if (s.bytes + size > this.limits.mailboxMaxBytes) throw new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox byte quota (${this.limits.mailboxMaxBytes}) exceeded`)
+      if (this.totalBytes + size > this.limits.storageMaxBytes) throw new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay storage is full')
+      const seq = this.nextSeq(input.now)
+      const stored = StoredEnvelope.encode({ envelope: input.bytes, storedAt: BigInt(input.now), expiresAt: BigInt(input.expiresAt), secret: input.secret })
+      const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = [
+        { type: 'put', key: K.env(input.mailbox, seq), value: stored },
+        { type: 'put', key: K.id(input.mailbox, input.id), value: enc.encode(seq) },
+        { type: 'put', key: K.exp(input.expiresAt, input.mailbox, seq), value: EMPTY }
+      ]
+      const next = { ...s, count: s.count + 1, bytes: s.bytes + size }
+      this.saveStats(input.mailbox, next, ops, true)
+      await this.db.batch(ops as any)
+      this.totalEnvelopes++
+      this.totalBytes += size
+      return { duplicate: false }
+    })
+  }
+
+  /** Removes envelopes by (mailbox, seq), reading each to learn its id and expiry. Runs inside the mailbox lock. */
+  private async removeLocked (mailbox: string, seqs: string[]): Promise<number> {
+    if (seqs.length === 0) return 0
+    const values = await this.db.getMany(seqs.map((seq) => K.env(mailbox, seq)))
+    const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
+    const s = { ...this.statsOf(mailbox) }
+    let removed = 0
+    let bytes = 0
+    seqs.forEach((seq, i) => {
+      const value = values[i]
+      if (value === undefined) return
+      const stored = StoredEnvelope.decode(value)
+      const id = envelopeIdOf(stored.envelope)
+      ops.push({ type: 'del', key: K.env(mailbox, seq) })
+      if (id != null) ops.push({ type: 'del', key: K.id(mailbox, id) })
+      ops.push({ type: 'del', key: K.exp(Number(stored.expiresAt), mailbox, seq) })
+      removed++
+      bytes += stored.envelope.length
+    })
+    if (removed === 0) return 0
+    s.count = Math.max(0, s.count - removed)
+    s.bytes = Math.max(0, s.bytes - bytes)
+    this.saveStats(mailbox, s, ops, false)
+    await this.db.batch(ops as any)
+    this.totalEnvelopes = Math.max(0, this.totalEnvelopes - removed)
+    this.totalBytes = Math.max(0, this.totalBytes - bytes)
+    return removed
+  }
+
+  /**
+   * One page of a mailbox in arrival order after `cursor`. Expired envelopes are skipped;
+   * secret envelopes are deleted as they are handed out (held only until first fetch).
+   */
+  async fetch (mailbox: string, cursor: string, limit: number, maxBytes: number, now: number): Promise<FetchPage> {
+    return this.mutex.run(mailbox, async () => {
+      const envelopes: Uint8Array[] = []
+      const secretSeqs: string[] = []
+      let bytes = 0
+      let last = cursor
+      let more = false
+      const gt = cursor === '' ? K.envPrefix(mailbox) : K.env(mailbox, cursor)
+      for await (const [key, value] of this.db.iterator({ gt, lt: end(K.envPrefix(mailbox)), limit: limit + 1 })) {
+        const stored = StoredEnvelope.decode(value)
+        if (envelopes.length >= limit || (envelopes.length > 0 && bytes + stored.envelope.length > maxBytes)) { more = true; break }
+        last = key.slice(key.lastIndexOf('!') + 1)
+        if (Number(stored.expiresAt) <= now) continue
+        envelopes.push(stored.envelope)
+        bytes += stored.envelope.length
+        if (stored.secret) secretSeqs.push(last)
+      }
+      await this.removeLocked(mailbox, secretSeqs)
+      return { envelopes, cursor: last, more }
+    })
+  }
+
+  /** Deletes envelopes by id; returns how many were held. */
+  async ack (mailbox: string, ids: string[]): Promise<number> {
+    return this.mutex.run(mailbox, async () => {
+      const seqs = await this.db.getMany(ids.map((id) => K.id(mailbox, id)))
+      return this.removeLocked(mailbox, seqs.filter((v): v is Uint8Array => v !== undefined).map((v) => dec.decode(v)))
+    })
+  }
+
+  /** Envelopes held for a mailbox. */
+  count (mailbox: string): number {
+    return this.stats.get(mailbox)?.count ?? 0
+  }
+
+  prekeyCount (mailbox: string): number {
+    return this.stats.get(mailbox)?.prekeys ?? 0
+  }
+
+  /** Deletes every envelope whose effective expiry is at or before `now`; returns how many. */
+  async deleteExpired (now: number, options: { signal?: AbortSignal } = {}): Promise<number> {
+    let total = 0
+    while (this.opened) {
+      const byMailbox = new Map<string, string[]>()
+      let seen = 0
+      for await (const key of this.db.keys({ gte: 'x!', lt: `x!${timeKey(now + 1)}`, limit: 5000 })) {
+        const [, , mailbox, seq] = key.split('!')
+        let list = byMailbox.get(mailbox)
+        if (list == null) { list = []; byMailbox.set(mailbox, list) }
+        list.push(seq)
+        seen++
+      }
+      if (seen === 0) break
+      for (const [mailbox, seqs] of byMailbox) {
+        options.signal?.throwIfAborted()
+        total += await this.mutex.run(mailbox, async () => this.removeLocked(mailbox, seqs))
+      }
+      // index entries whose envelope was already gone (acked or purged meanwhile)
+      await this.dropStaleExpiryKeys(now)
+    }
+    return total
+  }
+
+  private async dropStaleExpiryKeys (now: number): Promise<void> {
+    const stale: string[] = []
+    for await (const key of this.db.keys({ gte: 'x!', lt: `x!${timeKey(now + 1)}`, limit: 5000 })) stale.push(key)
+    if (stale.length > 0) await this.db.batch(stale.map((key) => ({ type: 'del' as const, key })))
+  }
+
+  /** Deletes a mailbox entirely: envelopes, indexes, owner facts and prekeys. */
+  async purgeMailbox (mailbox: string): Promise<number> {
+    return this.mutex.run(mailbox, async () => {
+      const seqs: string[] = []
+      for await (const key of this.db.keys({ gte: K.envPrefix(mailbox), lt: end(K.envPrefix(mailbox)) })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
+      const removed = await this.removeLocked(mailbox, seqs)
+      await this.db.clear({ gte: K.prekeyPrefix(mailbox), lt: end(K.prekeyPrefix(mailbox)) })
+      await this.db.clear({ gte: K.lastResortPrefix(mailbox), lt: end(K.lastResortPrefix(mailbox)) })
+      await this.db.clear({ gte: K.idPrefix(mailbox), lt: end(K.idPrefix(mailbox)) })
+      await this.db.batch([{ type: 'del', key: K.owner(mailbox) }, { type: 'del', key: K.stats(mailbox) }])
+      const s = this.stats.get(mailbox)
+      if (s != null) {
+        this.totalEnvelopes = Math.max(0, this.totalEnvelopes - s.count)
+        this.totalBytes = Math.max(0, this.totalBytes - s.bytes)
+      }
+      this.stats.delete(mailbox)
+      return removed
+    })
+  }
+
+  async getOwner (mailbox: string): Promise<MailboxOwner | undefined> {
+    const value = await this.db.get(K.owner(mailbox))
+    return value === undefined ? undefined : MailboxOwner.decode(value)
+  }
+
+  async setOwner (mailbox: string, owner: MailboxOwner): Promise<void> {
+    await this.mutex.run(mailbox, async () => {
+      const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = [{ type: 'put', key: K.owner(mailbox), value: MailboxOwner.encode(owner) }]
+      if (!this.stats.has(mailbox)) {
+        if (this.stats.size >= this.limits.maxMailboxes) throw new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes')
+        this.saveStats(mailbox, this.statsOf(mailbox), ops, true)
+      }
+      await this.db.batch(ops as any)
+    })
+  }
+
+  /** Every mailbox with owner facts, for the inactivity sweep. */
+  async * owners (): AsyncGenerator<[string, MailboxOwner]> {
+    for await (const [key, value] of this.db.iterator({ gte: 'o!', lt: end('o!') })) yield [key.slice(2), MailboxOwner.decode(value)]
+  }
+
+  /** Stores one-time prekeys (and last-resort keys, one per kind); returns the one-time count held. */
+  async putPrekeys (mailbox: string, oneTime: MailboxPrekey[], lastResort: MailboxPrekey[], replace: boolean): Promise<number> {
+    return this.mutex.run(mailbox, async () => {
+      const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
+      const s = { ...this.statsOf(mailbox) }
+      if (replace) {
+        await this.db.clear({ gte: K.prekeyPrefix(mailbox), lt: end(K.prekeyPrefix(mailbox)) })
+        s.prekeys = 0
+      }
+      const keys = oneTime.map((p) => K.prekey(mailbox, p.kind, p.id))
+      const existing = await this.db.getMany(keys)
+      const fresh = new Set<string>()
+      keys.forEach((key, i) => { if (existing[i] === undefined) fresh.add(key) })
+      if (s.prekeys + fresh.size > this.limits.maxPrekeysPerMailbox) {
+        throw new QuotaExceededError(MailboxErrorCode.PREKEY_LIMIT, `A mailbox holds at most ${this.limits.maxPrekeysPerMailbox} one-time prekeys`)
+      }
+      oneTime.forEach((p, i) => { ops.push({ type: 'put', key: keys[i], value: MailboxPrekey.encode(p) }) })
+      for (const p of lastResort) ops.push({ type: 'put', key: K.lastResort(mailbox, p.kind), value: MailboxPrekey.encode(p) })
+      s.prekeys += fresh.size
+      this.saveStats(mailbox, s, ops, true)
+      await this.db.batch(ops as any)
+      return s.prekeys
+    })
+  }
+
+  /**
+   * One prekey per kind the mailbox has: a one-time key (deleted as it is handed out, so never
+   * given twice), or the last-resort key when that kind's pool is empty.
+   */
+  async takePrekeys (mailbox: string): Promise<TakenPrekey[]> {
+    return this.mutex.run(mailbox, async () => {
+      const out: TakenPrekey[] = []
+      const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
+      let taken = 0
+      for (const kind of KINDS) {
+        let found = false
+        for await (const [key, value] of this.db.iterator({ gte: K.prekeyPrefix(mailbox, kind), lt: end(K.prekeyPrefix(mailbox, kind)), limit: 1 })) {
+          out.push({ prekey: MailboxPrekey.decode(value), lastResort: false })
+          ops.push({ type: 'del', key })
+          taken++
+          found = true
+        }
+        if (!found) {
+          const last = await this.db.get(K.lastResort(mailbox, kind))
+          if (last !== undefined) out.push({ prekey: MailboxPrekey.decode(last), lastResort: true })
+        }
+      }
+      if (taken > 0) {
+        const s = { ...this.statsOf(mailbox) }
+        s.prekeys = Math.max(0, s.prekeys - taken)
+        this.saveStats(mailbox, s, ops, true)
+        await this.db.batch(ops as any)
+      }
+      return out
+    })
+  }
+}
+
+/** Hex id of an Envelope encoding (as stored: it was checked at deposit). */
+export function envelopeIdOf (bytes: Uint8Array): string | undefined {
+  try {
+    let out = ''
+    for (const b of Envelope.decode(bytes).id) out += b.toString(16).padStart(2, '0')
+    return out
+  } catch {
+    return undefined
+  }
+}

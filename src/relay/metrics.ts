@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** Labels kept per counter at most (refusal reasons are a closed set of codes; this is a backstop). */
+const MAX_LABELS = 64
+
+/**
+ * Relay counters and gauges rendered in the Prometheus text format. Counters only hold
+ * numbers and stable codes — never keys, ids or payloads.
+ *
+ * @example
+ * ```ts
+ * const metrics = new RelayMetrics({ mailboxes: () => store.mailboxes })
+ * metrics.inc('parley_relay_deposits_total', { result: 'stored' })
+ * console.log(metrics.render())
+ * ```
+ */
+export class RelayMetrics {
+  private readonly counters = new Map<string, Map<string, number>>()
+  private readonly help = new Map<string, string>()
+
+  constructor (private readonly gauges: Record<string, () => number> = {}) {
+    for (const [name, text] of Object.entries(COUNTER_HELP)) { this.help.set(name, text); this.counters.set(name, new Map()) }
+  }
+
+  /** Adds `by` to a counter with optional labels. */
+  inc (name: string, labels: Record<string, string> = {}, by = 1): void {
+    let series = this.counters.get(name)
+    if (series == null) { series = new Map(); this.counters.set(name, series) }
+    const key = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')
+    if (!series.has(key) && series.size >= MAX_LABELS) return
+    series.set(key, (series.get(key) ?? 0) + by)
+  }
+
+  /** Current value of a counter series (tests). */
+  get (name: string, labels: Record<string, string> = {}): number {
+    const key = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')
+    return this.counters.get(name)?.get(key) ?? 0
+  }
+
+  /** Prometheus text exposition. */
+  render (): string {
+    const lines: string[] = []
+    for (const [name, read] of Object.entries(this.gauges)) {
+      lines.push(`# HELP ${name} ${GAUGE_HELP[name] ?? name}`, `# TYPE ${name} gauge`)
+      let value = 0
+      try { value = read() } catch { value = Number.NaN }
+      lines.push(`${name} ${value}`)
+    }
+    for (const [name, series] of this.counters) {
+      lines.push(`# HELP ${name} ${this.help.get(name) ?? name}`, `# TYPE ${name} counter`)
+      if (series.size === 0) lines.push(`${name} 0`)
+      for (const [labels, value] of series) lines.push(labels === '' ? `${name} ${value}` : `${name}{${labels}} ${value}`)
+    }
+    return lines.join('\n') + '\n'
+  }
+}
+
+export const COUNTER_HELP: Record<string, string> = {
+  parley_relay_deposits_total: 'Envelopes deposited, by result (stored, duplicate)',
+  parley_relay_fetches_total: 'Fetch requests served',
+  parley_relay_fetched_envelopes_total: 'Envelopes handed to mailbox owners (fetch and push)',
+  parley_relay_acked_envelopes_total: 'Envelopes deleted by owner acks',
+  parley_relay_auth_total: 'Owner authentications, by result',
+  parley_relay_refusals_total: 'Requests or streams refused, by reason code',
+  parley_relay_prekeys_taken_total: 'Prekeys handed out, by type (one_time, last_resort)',
+  parley_relay_expired_envelopes_total: 'Envelopes removed by the retention/expiry sweep',
+  parley_relay_purged_mailboxes_total: 'Mailboxes purged for owner inactivity'
+}
+
+export const GAUGE_HELP: Record<string, string> = {
+  parley_relay_mailboxes: 'Mailboxes held (with envelopes, prekeys or an owner)',
+  parley_relay_stored_envelopes: 'Envelopes held',
+  parley_relay_stored_bytes: 'Envelope bytes held',
+  parley_relay_reservations: 'Circuit-relay-v2 reservations held',
+  parley_relay_connections: 'Open libp2p connections',
+  parley_relay_mailbox_streams: 'Open mailbox streams',
+  parley_relay_subscribers: 'Owners subscribed for pushes'
+}
+
+export interface MetricsServer {
+  /** `host:port` actually bound. */
+  readonly address: string
+  readonly port: number
+  close: () => Promise<void>
+}
+
+/**
+ * Serves `GET /metrics` (Prometheus text) and `GET /healthz` (`ok`, or 503 while `healthy()` is false).
+ *
+ * @example
+ * ```ts
+ * const server = await startMetricsServer(metrics, { host: '127.0.0.1', port: 9464, healthy: () => true })
+ * ```
+ */
+export async function startMetricsServer (metrics: RelayMetrics, init: { host: string, port: number, healthy: () => boolean }): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET') { res.writeHead(405).end(); return }
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render())
+    } else if (req.url === '/healthz') {
+      const ok = init.healthy()
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n')
+    } else {
+      res.writeHead(404).end()
+    }
+  })
+  server.headersTimeout = 5000
+  server.requestTimeout = 5000
+  server.maxConnections = 64
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(init.port, init.host, () => { server.off('error', reject); resolve() })
+  })
+  const bound = server.address() as AddressInfo
+  return {
+    address: `${init.host}:${bound.port}`,
+    port: bound.port,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+    }
+  }
+}
