@@ -20,9 +20,10 @@ import { nativePrimitives } from './native-primitives.js'
  * ```
  */
 export function createNativeBackend (init: BackendInit = {}): CryptoBackend {
-  const { platform, ...primitives } = nativePrimitives
+  const { platform, x25519GenerateKeyPair, ...primitives } = nativePrimitives
   const random = init.random
   return {
+    ...(random === undefined && x25519GenerateKeyPair !== undefined ? { x25519GenerateKeyPair } : {}),
     name: `native (${platform})`,
     ...primitives,
     ...nobleHashes,

@@ -41,6 +41,11 @@ export interface CryptoBackend {
   randomBytes: RandomSource
   /** X25519 public key of a 32-byte private key (clamped internally, RFC 7748). */
   x25519PublicKey: (privateKey: Uint8Array) => Promise<Uint8Array>
+  /**
+   * Optional: a fresh X25519 key pair from the platform's own randomness (lets a native backend
+   * keep the key object it generated). Only present when no `random` was injected.
+   */
+  x25519GenerateKeyPair?: () => Promise<KeyPair>
   /** X25519 shared secret; throws `InvalidKeyError` for an all-zero result (low-order point). */
   x25519: (privateKey: Uint8Array, publicKey: Uint8Array) => Promise<Uint8Array>
   /** Ed25519 public key of a 32-byte seed (RFC 8032). */
@@ -88,6 +93,7 @@ export function secureRandom (length: number): Uint8Array {
 
 /** Fresh X25519 key pair from the backend's randomness. */
 export async function generateX25519KeyPair (backend: CryptoBackend): Promise<KeyPair> {
+  if (backend.x25519GenerateKeyPair !== undefined) return await backend.x25519GenerateKeyPair()
   const privateKey = backend.randomBytes(32)
   return { publicKey: await backend.x25519PublicKey(privateKey), privateKey }
 }

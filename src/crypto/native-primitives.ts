@@ -8,7 +8,7 @@
  */
 import * as nodeCrypto from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import type { CryptoBackend, KemEncapsulation } from './backend.js'
+import type { CryptoBackend, KemEncapsulation, KeyPair } from './backend.js'
 import { nobleMlKemDecapsulate, nobleMlKemEncapsulate, nobleMlKemPublicKey } from './backend-noble.js'
 import { checkLength, concatBytes, isAllZero, ownBytes } from './bytes.js'
 import { DecryptError, InvalidKeyError } from './errors.js'
@@ -33,12 +33,33 @@ function hex (s: string): Uint8Array {
 const privateKeys = new WeakMap<Uint8Array, KeyObject>()
 const publicKeys = new WeakMap<Uint8Array, KeyObject>()
 
+const KEY_TYPES = new Map<Uint8Array, 'x25519' | 'ed25519'>([[X25519_PKCS8, 'x25519'], [ED25519_PKCS8, 'ed25519'], [X25519_SPKI, 'x25519'], [ED25519_SPKI, 'ed25519']])
+
+/** Raw key formats ('raw-private' / 'raw-public', newer Node 24) skip DER parsing: ~2× faster import, ~8× faster export. */
+const rawFormats: boolean = (() => {
+  try {
+    const k = nodeCrypto.createPrivateKey({ key: Buffer.alloc(32, 1), format: 'raw-private', asymmetricKeyType: 'x25519' })
+    return nodeCrypto.createPublicKey(k).export({ format: 'raw-public' } as unknown as { format: 'der', type: 'spki' }).length === 32
+  } catch {
+    return false
+  }
+})()
+
+function buffer (bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+}
+
 function privateKey (bytes: Uint8Array, prefix: Uint8Array): KeyObject {
   let key = privateKeys.get(bytes)
   if (key === undefined) {
-    const der = concatBytes(prefix, bytes)
-    key = nodeCrypto.createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.length), format: 'der', type: 'pkcs8' })
-    der.fill(0)
+    const type = KEY_TYPES.get(prefix)
+    if (rawFormats && type !== undefined) {
+      key = nodeCrypto.createPrivateKey({ key: buffer(bytes), format: 'raw-private', asymmetricKeyType: type })
+    } else {
+      const der = concatBytes(prefix, bytes)
+      key = nodeCrypto.createPrivateKey({ key: buffer(der), format: 'der', type: 'pkcs8' })
+      der.fill(0)
+    }
     privateKeys.set(bytes, key)
   }
   return key
@@ -47,16 +68,35 @@ function privateKey (bytes: Uint8Array, prefix: Uint8Array): KeyObject {
 function publicKey (bytes: Uint8Array, prefix: Uint8Array): KeyObject {
   let key = publicKeys.get(bytes)
   if (key === undefined) {
-    const der = concatBytes(prefix, bytes)
-    key = nodeCrypto.createPublicKey({ key: Buffer.from(der.buffer, der.byteOffset, der.length), format: 'der', type: 'spki' })
+    const type = KEY_TYPES.get(prefix)
+    key = rawFormats && type !== undefined
+      ? nodeCrypto.createPublicKey({ key: buffer(bytes), format: 'raw-public', asymmetricKeyType: type })
+      : nodeCrypto.createPublicKey({ key: buffer(concatBytes(prefix, bytes)), format: 'der', type: 'spki' })
     publicKeys.set(bytes, key)
   }
   return key
 }
 
+function exportRawPublic (key: KeyObject, prefixLength: number): Uint8Array {
+  const pub = key.type === 'public' ? key : nodeCrypto.createPublicKey(key)
+  if (rawFormats && prefixLength === 12) return ownBytes(pub.export({ format: 'raw-public' } as unknown as { format: 'der', type: 'spki' }))
+  return ownBytes(pub.export({ format: 'der', type: 'spki' }).subarray(prefixLength))
+}
+
 function rawPublic (key: KeyObject, prefixLength: number): Uint8Array {
-  const der = nodeCrypto.createPublicKey(key).export({ format: 'der', type: 'spki' })
-  return ownBytes(der.subarray(prefixLength))
+  return exportRawPublic(key, prefixLength)
+}
+
+/** Platform-random X25519 key pair; both key objects cached, so the next DH imports nothing. */
+function generateX25519 (): KeyPair {
+  const pair = nodeCrypto.generateKeyPairSync('x25519')
+  const privateBytes = rawFormats
+    ? ownBytes(pair.privateKey.export({ format: 'raw-private' } as unknown as { format: 'der', type: 'pkcs8' }))
+    : ownBytes(pair.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(X25519_PKCS8.length))
+  const publicBytes = exportRawPublic(pair.publicKey, X25519_SPKI.length)
+  privateKeys.set(privateBytes, pair.privateKey)
+  publicKeys.set(publicBytes, pair.publicKey)
+  return { publicKey: publicBytes, privateKey: privateBytes }
 }
 
 function toBytes (buf: Buffer): Uint8Array {
@@ -76,6 +116,7 @@ const nativeKem: boolean = (() => {
 
 export const nativePrimitives: NativePrimitives = {
   platform: nativeKem ? 'node:crypto' : 'node:crypto (ML-KEM from noble)',
+  x25519GenerateKeyPair: async () => generateX25519(),
   x25519PublicKey: async (priv) => {
     checkLength(priv, 32, 'X25519 private key')
     return rawPublic(privateKey(priv, X25519_PKCS8), X25519_SPKI.length)

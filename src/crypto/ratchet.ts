@@ -132,22 +132,31 @@ export async function initInitiatorRatchet (backend: CryptoBackend, base: Omit<S
   }
 }
 
+/** Key arrays a session borrows from the prekey store: never wiped by {@link wipeReplacedState}. */
+const borrowed = new WeakSet<Uint8Array>()
+
 /**
  * Responder's ratchet after the handshake (spec `RatchetInitBob`): the signed prekey pair is
- * the first ratchet key pair (copied, so wiping the session never touches the prekey store).
+ * the first ratchet key pair (borrowed, not copied, so a native backend's cached key object is
+ * reused; wiping a replaced session never touches it).
  */
 export function initResponderRatchet (base: Omit<SessionState, 'rootKey' | 'ratchetKeyPair' | 'remoteRatchetKey' | 'sendingChainKey' | 'receivingChainKey' | 'sendCounter' | 'receiveCounter' | 'previousSendCounter' | 'skipped' | 'previousRemoteRatchetKeys' | 'version'>, sharedKey: Uint8Array, signedPrekey: KeyPair): SessionState {
   return {
     ...base,
     version: E2E_VERSION,
     rootKey: ownBytes(sharedKey),
-    ratchetKeyPair: { publicKey: ownBytes(signedPrekey.publicKey), privateKey: ownBytes(signedPrekey.privateKey) },
+    ratchetKeyPair: { publicKey: signedPrekey.publicKey, privateKey: borrow(signedPrekey.privateKey) },
     sendCounter: 0,
     receiveCounter: 0,
     previousSendCounter: 0,
     skipped: new Map(),
     previousRemoteRatchetKeys: []
   }
+}
+
+function borrow (key: Uint8Array): Uint8Array {
+  borrowed.add(key)
+  return key
 }
 
 /**
@@ -285,7 +294,7 @@ export async function ratchetDecrypt (backend: CryptoBackend, state: SessionStat
     // nothing of the draft survives: wipe every secret it created
     if (draft.state !== state) {
       wipe(draft.state.rootKey === state.rootKey ? undefined : draft.state.rootKey)
-      wipe(draft.state.ratchetKeyPair === state.ratchetKeyPair ? undefined : draft.state.ratchetKeyPair.privateKey)
+      wipe(draft.state.ratchetKeyPair === state.ratchetKeyPair || borrowed.has(draft.state.ratchetKeyPair.privateKey) ? undefined : draft.state.ratchetKeyPair.privateKey)
       wipe(draft.state.sendingChainKey === state.sendingChainKey ? undefined : draft.state.sendingChainKey)
       wipe(draft.state.receivingChainKey === state.receivingChainKey ? undefined : draft.state.receivingChainKey)
     }
@@ -317,7 +326,7 @@ export function wipeReplacedState (old: SessionState, current: SessionState): vo
   if (current.sendingChainKey !== undefined) keep.add(current.sendingChainKey)
   if (current.receivingChainKey !== undefined) keep.add(current.receivingChainKey)
   for (const entry of current.skipped.values()) keep.add(entry.messageKey)
-  const drop = (a: Uint8Array | undefined): void => { if (a !== undefined && !keep.has(a)) a.fill(0) }
+  const drop = (a: Uint8Array | undefined): void => { if (a !== undefined && !keep.has(a) && !borrowed.has(a)) a.fill(0) }
   drop(old.rootKey)
   drop(old.ratchetKeyPair.privateKey)
   drop(old.sendingChainKey)

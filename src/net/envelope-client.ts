@@ -31,6 +31,8 @@ class EnvelopeChannel {
   private readonly slotWaiters: Array<() => void> = []
   private failure: Error | undefined
   private readonly maxInFlight: number
+  /** One abort listener per distinct caller signal, not one per envelope. */
+  private readonly watched = new Map<AbortSignal, Set<Pending>>()
 
   constructor (stream: Stream, maxInFlight: number) {
     this.stream = stream
@@ -83,13 +85,14 @@ class EnvelopeChannel {
     }
     if (this.failure != null) throw this.failure
     const result = new Promise<Ack>((resolve, reject) => {
-      const entry: Pending = { id: envelope.id, resolve, reject, settled: false }
+      const entry: Pending = {
+        id: envelope.id,
+        resolve: (ack) => { this.unwatch(signal, entry); resolve(ack) },
+        reject: (err) => { this.unwatch(signal, entry); reject(err) },
+        settled: false
+      }
       this.pending.push(entry)
-      signal.addEventListener('abort', () => {
-        if (entry.settled) return
-        entry.settled = true
-        reject(new FrameTimeoutError('Timed out waiting for the ack'))
-      }, { once: true })
+      this.watch(signal, entry)
     })
     try {
       await writeWithBackpressure(this.stream, encodeFrame(Envelope.encode(envelope)), { signal })
@@ -101,6 +104,31 @@ class EnvelopeChannel {
 
   close (): void {
     this.fail(new StreamClosedError('Channel closed'))
+  }
+
+  private watch (signal: AbortSignal, entry: Pending): void {
+    let entries = this.watched.get(signal)
+    if (entries == null) {
+      entries = new Set()
+      this.watched.set(signal, entries)
+      const group = entries
+      signal.addEventListener('abort', () => {
+        this.watched.delete(signal)
+        for (const p of group) {
+          if (p.settled) continue
+          p.settled = true
+          p.reject(new FrameTimeoutError('Timed out waiting for the ack'))
+        }
+      }, { once: true })
+    }
+    entries.add(entry)
+  }
+
+  private unwatch (signal: AbortSignal, entry: Pending): void {
+    const entries = this.watched.get(signal)
+    if (entries == null) return
+    entries.delete(entry)
+    // the listener itself stays until the signal fires or is collected; its set is emptied here
   }
 }
 

@@ -45,6 +45,15 @@ export interface EnvelopeServerInit {
 
 type Registrar = Pick<Libp2p, 'handle' | 'unhandle'>
 
+function concatBytes (parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const p of parts) { out.set(p, offset); offset += p.length }
+  return out
+}
+
 /**
  * Serves `/parley/msg/1.0.0`: reads envelope frames, checks them, hands them to `onEnvelope`
  * and answers each with an `Ack`, in order. Bad input is answered with a typed `REJECTED`
@@ -108,22 +117,31 @@ export class EnvelopeServer {
     })
     const idleTimeoutMs = this.init.idleTimeoutMs ?? 60_000
     try {
+      // acks of frames that arrived together are written together (one send, one yamux frame)
+      const acks: Uint8Array[] = []
       while (this.started) {
         let frame: Uint8Array | null
-        try {
-          frame = await reader.next({ signal: AbortSignal.timeout(idleTimeoutMs) })
-        } catch (err) {
-          if (err instanceof IdleTimeoutError) break
-          throw err
+        if (reader.queuedFrames > 0) {
+          frame = await reader.next()
+        } else {
+          if (acks.length > 0) await this.flushAcks(stream, acks, idleTimeoutMs)
+          try {
+            frame = await reader.next({ signal: AbortSignal.timeout(idleTimeoutMs) })
+          } catch (err) {
+            if (err instanceof IdleTimeoutError) break
+            throw err
+          }
         }
         if (frame == null) break
         const { ack, fatal } = await this.accept(frame, from)
-        await writeWithBackpressure(stream, encodeFrame(Ack.encode(ack)), { signal: AbortSignal.timeout(idleTimeoutMs) })
+        acks.push(encodeFrame(Ack.encode(ack)))
         if (fatal) {
+          await this.flushAcks(stream, acks, idleTimeoutMs)
           await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
           return
         }
       }
+      if (acks.length > 0) await this.flushAcks(stream, acks, idleTimeoutMs)
       await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
     } catch (err) {
       if (!this.started) return
@@ -137,6 +155,12 @@ export class EnvelopeServer {
     } finally {
       this.streams.delete(stream)
     }
+  }
+
+  private async flushAcks (stream: Stream, acks: Uint8Array[], timeoutMs: number): Promise<void> {
+    const bytes = acks.length === 1 ? acks[0] : concatBytes(acks)
+    acks.length = 0
+    await writeWithBackpressure(stream, bytes, { signal: AbortSignal.timeout(timeoutMs) })
   }
 
   /** Checks one frame and hands it on; `fatal` closes the stream (framing can't be trusted). */

@@ -143,6 +143,11 @@ export class FrameReader {
     return this.partial.length
   }
 
+  /** Complete frames waiting to be read (`next()` returns one without waiting when > 0). */
+  get queuedFrames (): number {
+    return this.frames.length
+  }
+
   /**
    * The next frame, or `null` when the remote closed cleanly between frames.
    * Throws a typed error on a bad prefix, an oversize, truncated or stalled frame, and

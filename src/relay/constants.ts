@@ -33,6 +33,8 @@ export const RATE_LIMITER_MAX_KEYS = 50_000
 
 /** Mailbox streams open at once on the whole relay. */
 export const DEFAULT_MAX_STREAMS = 1024
+/** Deposits (and prekey takes) handled at once on one stream. */
+export const MAX_CONCURRENT_PER_STREAM = 16
 /** Mailbox streams open at once per connection. */
 export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 8
 /** Circuit-relay-v2 reservations held at once. */

@@ -71,12 +71,22 @@ export function defaultMailboxLimits (): MailboxLimits {
 const hex = (bytes: Uint8Array): string => { let s = ''; for (const b of bytes) s += b.toString(16).padStart(2, '0'); return s }
 const CURSOR_RE = /^[0-9a-f]{16}$/
 
+function decodeOrError (frame: Uint8Array): MailboxRequest | MalformedFrameError {
+  try {
+    return decodeMailboxRequest(frame)
+  } catch (err) {
+    return err instanceof MalformedFrameError ? err : new MalformedFrameError((err as Error).message)
+  }
+}
+
 /** State of one inbound mailbox stream. */
 class MailboxSession {
   pending: PendingChallenge | undefined
   owner: AuthenticatedOwner | undefined
   subscribed = false
   queuedPushes = 0
+  /** Requests being handled now (concurrent deposits). */
+  readonly active = new Set<Promise<void>>()
   private writeChain: Promise<void> = Promise.resolve()
 
   constructor (readonly stream: Stream, readonly remote: string, private readonly writeTimeoutMs: number) {}
@@ -200,14 +210,23 @@ export class MailboxServer {
           throw err
         }
         if (frame == null || this.stopping) break
-        const handling = this.handleFrame(session, frame)
-        this.inFlight.add(handling)
-        try {
-          await session.write(await handling)
-        } finally {
-          this.inFlight.delete(handling)
+        // deposits and prekey takes on one stream run concurrently (bounded); anything touching
+        // the stream's auth state waits for them, so a session's state changes stay ordered
+        const request = decodeOrError(frame)
+        const concurrent = !(request instanceof Error) && (request.deposit != null || request.takePrekey != null) && request.authenticate == null && request.getChallenge == null
+        if (concurrent) {
+          while (session.active.size >= C.MAX_CONCURRENT_PER_STREAM) await Promise.race([...session.active].map(async (p) => p.catch(() => {})))
+        } else {
+          await Promise.allSettled([...session.active])
         }
+        const handling = this.handleRequest(session, request).then(async (response) => { await session.write(response) })
+        this.inFlight.add(handling)
+        session.active.add(handling)
+        const done = handling.finally(() => { this.inFlight.delete(handling); session.active.delete(handling) })
+        if (!concurrent) await done
+        else done.catch((err) => { session.stream.abort(err instanceof Error ? err : new Error(String(err))) })
       }
+      await Promise.allSettled([...session.active])
       await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
     } catch (err) {
       if (this.started && !this.stopping) {
@@ -233,10 +252,10 @@ export class MailboxServer {
   }
 
   /** One request → one response; refusals become error responses, the stream stays usable. */
-  private async handleFrame (session: MailboxSession, frame: Uint8Array): Promise<MailboxResponse> {
+  private async handleRequest (session: MailboxSession, request: MailboxRequest | MalformedFrameError): Promise<MailboxResponse> {
     let requestId = 0n
     try {
-      const request = decodeMailboxRequest(frame)
+      if (request instanceof Error) throw request
       requestId = request.requestId
       const response = await this.dispatch(session, request)
       return { requestId, errorCode: '', errorMessage: '', ...response }

@@ -216,7 +216,7 @@ export class MailboxStore {
       let last = cursor
       let more = false
       const gt = cursor === '' ? K.envPrefix(mailbox) : K.env(mailbox, cursor)
-      for await (const [key, value] of this.db.iterator({ gt, lt: end(K.envPrefix(mailbox)), limit: limit + 1 })) {
+      for await (const [key, value] of this.db.iterator({ gt, lt: end(K.envPrefix(mailbox)) })) {
         const stored = StoredEnvelope.decode(value)
         if (envelopes.length >= limit || (envelopes.length > 0 && bytes + stored.envelope.length > maxBytes)) { more = true; break }
         last = key.slice(key.lastIndexOf('!') + 1)
@@ -252,29 +252,23 @@ export class MailboxStore {
     let total = 0
     while (this.opened) {
       const byMailbox = new Map<string, string[]>()
-      let seen = 0
+      const keys: string[] = []
       for await (const key of this.db.keys({ gte: 'x!', lt: `x!${timeKey(now + 1)}`, limit: 5000 })) {
         const [, , mailbox, seq] = key.split('!')
         let list = byMailbox.get(mailbox)
         if (list == null) { list = []; byMailbox.set(mailbox, list) }
         list.push(seq)
-        seen++
+        keys.push(key)
       }
-      if (seen === 0) break
+      if (keys.length === 0) break
       for (const [mailbox, seqs] of byMailbox) {
         options.signal?.throwIfAborted()
         total += await this.mutex.run(mailbox, async () => this.removeLocked(mailbox, seqs))
       }
-      // index entries whose envelope was already gone (acked or purged meanwhile)
-      await this.dropStaleExpiryKeys(now)
+      // index entries whose envelope was already gone (acked or purged meanwhile) go too
+      await this.db.batch(keys.map((key) => ({ type: 'del' as const, key })))
     }
     return total
-  }
-
-  private async dropStaleExpiryKeys (now: number): Promise<void> {
-    const stale: string[] = []
-    for await (const key of this.db.keys({ gte: 'x!', lt: `x!${timeKey(now + 1)}`, limit: 5000 })) stale.push(key)
-    if (stale.length > 0) await this.db.batch(stale.map((key) => ({ type: 'del' as const, key })))
   }
 
   /** Deletes a mailbox entirely: envelopes, indexes, owner facts and prekeys. */

@@ -1,0 +1,21 @@
+/**
+ * `parley/relay`: the relay service (DHT server, circuit-relay-v2 server, store-and-forward
+ * mailboxes) and its building blocks.
+ */
+export { startRelay, type Relay, type StartRelayOptions } from './relay.js'
+export { relayMain, type RelayMainOptions } from './relay-main.js'
+export {
+  defaultRelayConfig, loadRelayConfig, parseRelayArgs, parseRelayConfig,
+  type RelayConfig, type RelayConfigInput, type RelayLimits
+} from './relay-config.js'
+export { MailboxServer, mailboxServer, defaultMailboxLimits, type MailboxLimits, type MailboxServerInit, type MailboxServerComponents } from './mailbox-server.js'
+export { MailboxStore, type MailboxStoreLimits } from './mailbox-store.js'
+export { MailboxAuthenticator } from './auth.js'
+export { RateLimiter, type RateLimit } from './rate-limiter.js'
+export { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
+export { jsonLogger, silentLogger, type RelayLogger, type LogLevel } from './logger.js'
+export { loadOrCreateRelayKey, RELAY_KEY_FILE } from './relay-identity.js'
+export { relayProviderCid } from './relay-key.js'
+export * from './errors.js'
+export * as relayDefaults from './constants.js'
+export { MAILBOX_PROTOCOL, MailboxErrorCode } from '../net/mailbox-codec.js'

@@ -1,0 +1,180 @@
+import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { PeerId } from '@libp2p/interface'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { LevelDatastore } from 'datastore-level'
+import { join } from 'node:path'
+import { createParleyLibp2p, type ParleyLibp2p } from '../node/create-libp2p.js'
+import { DAY_MS, DEFAULT_INACTIVITY_DAYS } from './constants.js'
+import { jsonLogger, type RelayLogger } from './logger.js'
+import { MailboxServer } from './mailbox-server.js'
+import { MailboxStore } from './mailbox-store.js'
+import { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
+import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './relay-config.js'
+import { loadOrCreateRelayKey } from './relay-identity.js'
+import { relayProviderCid } from './relay-key.js'
+
+/** A running relay. */
+export interface Relay {
+  readonly peerId: PeerId
+  /** Listen addresses, each ending in `/p2p/<peerId>`. */
+  readonly multiaddrs: Multiaddr[]
+  readonly libp2p: ParleyLibp2p
+  readonly config: RelayConfig
+  readonly metrics: RelayMetrics
+  /** `host:port` of the metrics/health server, when enabled. */
+  readonly metricsAddress: string | undefined
+  /** Runs the retention/expiry sweep and the inactivity purge now (also runs on a timer). */
+  sweep: (options?: { signal?: AbortSignal }) => Promise<{ expired: number, purged: number }>
+  /** Graceful stop: refuses new streams, finishes requests in flight, then closes libp2p and flushes the store. */
+  stop: () => Promise<void>
+}
+
+export interface StartRelayOptions {
+  /** Aborting it stops the relay. */
+  signal?: AbortSignal
+  logger?: RelayLogger
+  /** Clock, for tests. */
+  now?: () => number
+}
+
+/**
+ * Starts a relay: libp2p (TCP + WebSockets, kad-dht server, circuit-relay-v2 server), the
+ * mailbox service on a level database in `dataDir`, the DHT provider announcement, periodic
+ * sweeps and the metrics/health HTTP server.
+ *
+ * @example
+ * ```ts
+ * const relay = await startRelay({ dataDir: '/tmp/relay', listen: ['/ip4/127.0.0.1/tcp/0'], metrics: { port: 0 } })
+ * console.log(relay.multiaddrs.map(String))
+ * await relay.stop()
+ * ```
+ */
+export async function startRelay (input: RelayConfigInput | RelayConfig, options: StartRelayOptions = {}): Promise<Relay> {
+  const config = parseRelayConfig(input)
+  const log = options.logger ?? jsonLogger({ level: config.log.level })
+  const now = options.now ?? Date.now
+  options.signal?.throwIfAborted()
+
+  const privateKey = await loadOrCreateRelayKey(config.dataDir, options)
+  const datastore = new LevelDatastore(join(config.dataDir, 'datastore'))
+  await datastore.open()
+  const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits)
+  let libp2p: ParleyLibp2p | undefined
+  let server: MailboxServer | undefined
+  let metricsServer: MetricsServer | undefined
+  const timers: Array<ReturnType<typeof setInterval>> = []
+  const shutdown = new AbortController()
+  let running = false
+  let stopping: Promise<void> | undefined
+
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      running = false
+      shutdown.abort()
+      for (const t of timers) clearInterval(t)
+      log.info('relay stopping')
+      await server?.stop().catch((err) => { log.warn('mailbox server stop failed', { error: (err as Error).message }) })
+      await metricsServer?.close().catch(() => {})
+      await Promise.resolve(libp2p?.stop()).catch((err: unknown) => { log.warn('libp2p stop failed', { error: (err as Error).message }) })
+      await sweeping?.catch(() => {})
+      await store.close().catch((err) => { log.error('store close failed', { error: (err as Error).message }) })
+      await datastore.close().catch(() => {})
+      log.info('relay stopped')
+    })()
+    return stopping
+  }
+
+  let sweeping: Promise<{ expired: number, purged: number }> | undefined
+  const sweep = async (opts: { signal?: AbortSignal } = {}): Promise<{ expired: number, purged: number }> => {
+    if (sweeping != null) return sweeping
+    sweeping = (async () => {
+      const signal = AbortSignal.any([shutdown.signal, opts.signal ?? shutdown.signal])
+      const t = now()
+      const expired = await store.deleteExpired(t, { signal })
+      let purged = 0
+      const stale: string[] = []
+      for await (const [mailbox, owner] of store.owners()) {
+        const period = config.sweep.inactivityOverrideMs ?? (owner.inactivityDays > 0 ? owner.inactivityDays : DEFAULT_INACTIVITY_DAYS) * DAY_MS
+        if (t - Number(owner.lastAuthAt) > period) stale.push(mailbox)
+      }
+      for (const mailbox of stale) {
+        signal.throwIfAborted()
+        await store.purgeMailbox(mailbox)
+        purged++
+      }
+      if (expired > 0) metrics.inc('parley_relay_expired_envelopes_total', {}, expired)
+      if (purged > 0) metrics.inc('parley_relay_purged_mailboxes_total', {}, purged)
+      if (expired > 0 || purged > 0) log.info('sweep', { expired, purged })
+      return { expired, purged }
+    })()
+    try { return await sweeping } finally { sweeping = undefined }
+  }
+
+  const metrics = new RelayMetrics({
+    parley_relay_mailboxes: () => store.mailboxes,
+    parley_relay_stored_envelopes: () => store.totalEnvelopes,
+    parley_relay_stored_bytes: () => store.totalBytes,
+    parley_relay_reservations: () => (libp2p?.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0,
+    parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
+    parley_relay_mailbox_streams: () => server?.openStreams ?? 0,
+    parley_relay_subscribers: () => server?.subscriberCount ?? 0
+  })
+
+  try {
+    await store.open()
+    libp2p = await createParleyLibp2p({
+      privateKey,
+      datastore,
+      listen: config.listen,
+      dhtClientMode: false,
+      manyPeersPerAddress: config.manyPeersPerAddress,
+      maxConnections: config.maxConnections,
+      extraServices: {
+        relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } })
+      }
+    })
+    if (libp2p.status !== 'started') await libp2p.start()
+    server = new MailboxServer({ registrar: libp2p, peerId: libp2p.peerId }, { store, metrics, limits: config.limits, logger: log, now })
+    await server.start()
+    running = true
+    if (config.metrics.enabled) {
+      metricsServer = await startMetricsServer(metrics, { host: config.metrics.host, port: config.metrics.port, healthy: () => running && libp2p?.status === 'started' })
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  const node = libp2p
+
+  // join the DHT, then announce; both retried on their timers, never fatal
+  const announce = async (): Promise<void> => {
+    if (!config.provide.enabled || !running) return
+    try {
+      await node.contentRouting.provide(await relayProviderCid(), { signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(60_000)]) })
+      log.debug('provided relay key')
+    } catch (err) {
+      if (running) log.debug('provide failed', { error: (err as Error).message })
+    }
+  }
+  void Promise.allSettled(config.bootstrap.map(async (addr) => node.dial(multiaddr(addr), { signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(10_000)]) })))
+    .then(announce)
+  const provideTimer = setInterval(() => { void announce() }, config.provide.intervalMs)
+  const sweepTimer = setInterval(() => { void sweep().catch((err) => { if (running) log.warn('sweep failed', { error: (err as Error).message }) }) }, config.sweep.intervalMs)
+  provideTimer.unref?.()
+  sweepTimer.unref?.()
+  timers.push(provideTimer, sweepTimer)
+  options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
+
+  const multiaddrs = node.getMultiaddrs()
+  log.info('relay started', { peerId: node.peerId.toString(), addrs: multiaddrs.map(String).join(' '), metrics: metricsServer?.address ?? 'off' })
+  return {
+    peerId: node.peerId,
+    get multiaddrs () { return node.getMultiaddrs() },
+    libp2p: node,
+    config,
+    metrics,
+    metricsAddress: metricsServer?.address,
+    sweep,
+    stop
+  }
+}
