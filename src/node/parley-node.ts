@@ -17,7 +17,7 @@ import { wipe } from '../identity/keys.js'
 import type { ScryptParams } from '../identity/keystore.js'
 import { AccountDirectory } from '../net/account-directory.js'
 import { EnvelopeClient } from '../net/envelope-client.js'
-import { ENVELOPE_ID_BYTES, ENVELOPE_VERSION, type Ack, type Envelope } from '../net/envelope-codec.js'
+import { ENVELOPE_ID_BYTES, ENVELOPE_VERSION, envelopeIdHex, type Ack, type Envelope } from '../net/envelope-codec.js'
 import { EnvelopeServer, type ProtocolErrorEvent, type ReceivedEnvelope } from '../net/envelope-server.js'
 import { DeviceUnreachableError } from '../net/errors.js'
 import { createParleyLibp2p, type ParleyLibp2p } from './create-libp2p.js'
@@ -102,6 +102,8 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   private readonly envelopeServer: EnvelopeServer
   private readonly envelopeClient: EnvelopeClient
   private ownRecord: Uint8Array | undefined
+  /** PeerIds of devices we send to, by their PeerId bytes (hex); bounded. */
+  private readonly peerIds = new Map<string, PeerId>()
   private republishTimer: ReturnType<typeof setTimeout> | undefined
   private shutdown = new AbortController()
   private running = false
@@ -305,11 +307,22 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       flags: input.flags ?? 0
     }
     try {
-      return await this.envelopeClient.send(peerIdFromBytes(device.peerId), envelope, options)
+      return await this.envelopeClient.send(this.devicePeerId(device), envelope, options)
     } catch (err) {
       if (err instanceof ParleyError) throw err
       throw new DeviceUnreachableError(`Could not deliver to device: ${(err as Error).message}`, { cause: err })
     }
+  }
+
+  private devicePeerId (device: DeviceEntry): PeerId {
+    const key = envelopeIdHex(device.peerId)
+    let peer = this.peerIds.get(key)
+    if (peer == null) {
+      peer = peerIdFromBytes(device.peerId)
+      this.peerIds.set(key, peer)
+      if (this.peerIds.size > 1000) this.peerIds.delete(this.peerIds.keys().next().value as string)
+    }
+    return peer
   }
 
   /** Sends `input` to every device of an account; one result per device, never throws for a device. */
