@@ -4,8 +4,7 @@
  */
 import { Command, Option } from 'commander'
 import { ParleyError } from '../errors.js'
-import { hasAccount } from '../node/home.js'
-import { ParleyNode } from '../node/parley-node.js'
+import { hasAccount, openHomeNode } from '../node/home.js'
 import { exitCodeFor, EXIT } from './exit-codes.js'
 import { resolveHome } from './home-dir.js'
 import { readPassphrase } from './passphrase.js'
@@ -42,7 +41,7 @@ program.command('init')
     const dir = resolveHome(home)
     if (await hasAccount(dir)) throw new ParleyError(`An account already exists in ${dir}`, 'ERR_ACCOUNT_EXISTS')
     const passphrase = await readPassphrase({ file: passphraseFile, confirm: true })
-    const node = await ParleyNode.open({ home: dir, passphrase, create: true, listen: [] })
+    const node = await openHomeNode({ home: dir, passphrase, create: true, listen: [] })
     console.log(`account: ${node.address}`)
     console.log(`home:    ${dir}`)
     await node.stop()
@@ -54,7 +53,7 @@ program.command('id')
   .option('--passphrase-file <file>', 'passphrase file')
   .action(async (_opts, command: Command) => {
     const { home, passphraseFile } = globals(command)
-    const node = await ParleyNode.open({ home: resolveHome(home), passphrase: await readPassphrase({ file: passphraseFile }), listen: [] })
+    const node = await openHomeNode({ home: resolveHome(home), passphrase: await readPassphrase({ file: passphraseFile }), listen: [] })
     console.log(node.address)
     await node.stop()
   })
@@ -72,7 +71,7 @@ program.command('daemon')
     const creating = opts.create && !(await hasAccount(dir))
     const passphrase = await readPassphrase({ file: passphraseFile, confirm: creating })
     const bootstrap = [...opts.bootstrap, ...(process.env.PARLEY_BOOTSTRAP ?? '').split(',').filter((s) => s.trim() !== '')]
-    const node = await ParleyNode.open({
+    const node = await openHomeNode({
       home: dir,
       passphrase,
       create: opts.create,

@@ -1,5 +1,4 @@
 export * from './address.js'
 export * from './keys.js'
-export * from './keystore.js'
 export * from './account-record.js'
 export * from './errors.js'

@@ -1,78 +1,60 @@
-import { mkdir, readFile, rename, writeFile, stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  generateAccountKeys, generateDeviceKeys, signingKeyPairFromSeed, dhKeyPairFromSecret,
-  type AccountKeys, type DeviceKeys
-} from '../identity/keys.js'
-import { openSecrets, sealSecrets, type ScryptParams } from '../identity/keystore.js'
+import { openStore, type ScryptParams, type Store } from '../store/index.js'
 import { NoAccountError } from './errors.js'
+import { ParleyNode, type ParleyNodeInit } from './parley-node.js'
 
-/** File and folder names inside a Parley home directory. */
+/** File and folder names inside a Parley home directory (Node). */
 export const HOME_LAYOUT = {
-  keystore: 'keystore.json',
-  datastore: 'datastore',
-  accountRecord: 'account-record.bin'
+  /** The encrypted LevelDB store: keys, contacts, messages, libp2p's datastore. */
+  store: 'store'
 } as const
-
-export interface HomeKeys {
-  account: AccountKeys
-  device: DeviceKeys
-}
 
 async function exists (path: string): Promise<boolean> {
   try { await stat(path); return true } catch { return false }
 }
 
-/** Writes a file atomically (temp file + rename) with the given mode. */
-export async function writeFileAtomic (path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, data, { mode })
-  await rename(tmp, path)
-}
-
-/** True when `home` holds an account keystore. */
+/** True when `home` holds a Parley store (an account). */
 export async function hasAccount (home: string): Promise<boolean> {
-  return exists(join(home, HOME_LAYOUT.keystore))
+  return exists(join(home, HOME_LAYOUT.store))
 }
 
 /**
- * Opens the keys of a home directory, or creates them when `create` is set and none exist.
- * Throws WrongPassphraseError for a wrong passphrase and NoAccountError when there is no account.
+ * Opens the encrypted store of a home directory (creating the directory and the store when
+ * `create` is set). Throws NoAccountError when there is none, WrongPassphraseError for a
+ * wrong passphrase.
+ *
+ * @example
+ * ```ts
+ * const store = await openHomeStore({ home: '/home/me/.parley', passphrase, create: true })
+ * const node = await ParleyNode.open({ store, create: true })
+ * ```
  */
-export async function loadOrCreateKeys (home: string, passphrase: string, options: { create?: boolean, scrypt?: ScryptParams } = {}): Promise<{ keys: HomeKeys, created: boolean }> {
-  await mkdir(home, { recursive: true, mode: 0o700 })
-  const keystorePath = join(home, HOME_LAYOUT.keystore)
-  if (await exists(keystorePath)) {
-    const secrets = await openSecrets(await readFile(keystorePath, 'utf8'), passphrase)
-    return {
-      created: false,
-      keys: {
-        account: { account: signingKeyPairFromSeed(secrets.account) },
-        device: {
-          libp2pSeed: secrets.libp2p,
-          device: signingKeyPairFromSeed(secrets.device),
-          identityDh: dhKeyPairFromSecret(secrets.identityDh)
-        }
-      }
-    }
+export async function openHomeStore (init: { home: string, passphrase: string, create?: boolean, kdf?: ScryptParams, signal?: AbortSignal }): Promise<Store> {
+  const location = join(init.home, HOME_LAYOUT.store)
+  if (!(await exists(location))) {
+    if (init.create !== true) throw new NoAccountError(`No account in ${init.home}: run \`parley init\` first`)
+    await mkdir(init.home, { recursive: true, mode: 0o700 })
   }
-  if (options.create !== true) throw new NoAccountError(`No account in ${home}: run \`parley init\` first`)
-  const keys: HomeKeys = { account: generateAccountKeys(), device: generateDeviceKeys() }
-  const text = await sealSecrets({
-    account: keys.account.account.secretKey,
-    libp2p: keys.device.libp2pSeed,
-    device: keys.device.device.secretKey,
-    identityDh: keys.device.identityDh.secretKey
-  }, passphrase, options.scrypt)
-  await writeFileAtomic(keystorePath, text)
-  return { keys, created: true }
+  return openStore({ location, passphrase: init.passphrase, kdf: init.kdf, signal: init.signal })
 }
 
-/** The last account record this device signed, if any. */
-export async function readOwnRecord (home: string): Promise<Uint8Array | undefined> {
-  try { return new Uint8Array(await readFile(join(home, HOME_LAYOUT.accountRecord))) } catch { return undefined }
-}
-
-export async function writeOwnRecord (home: string, record: Uint8Array): Promise<void> {
-  await writeFileAtomic(join(home, HOME_LAYOUT.accountRecord), record, 0o644)
+/**
+ * Opens a home directory's store and the device on it; the node closes the store when it stops.
+ *
+ * @example
+ * ```ts
+ * const node = await openHomeNode({ home, passphrase, create: true, bootstrap })
+ * await node.start()
+ * ```
+ */
+export async function openHomeNode (init: Omit<ParleyNodeInit, 'store' | 'closeStoreOnStop'> & { home: string, passphrase: string, kdf?: ScryptParams }, options: { signal?: AbortSignal } = {}): Promise<ParleyNode> {
+  const { home, passphrase, kdf, ...nodeInit } = init
+  const store = await openHomeStore({ home, passphrase, create: init.create, kdf, signal: options.signal })
+  try {
+    return await ParleyNode.open({ ...nodeInit, store, closeStoreOnStop: true }, options)
+  } catch (err) {
+    await store.close()
+    throw err
+  }
 }

@@ -3,9 +3,8 @@ import { peerIdFromMultihash } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { LevelDatastore } from 'datastore-level'
 import * as Digest from 'multiformats/hashes/digest'
-import { join } from 'node:path'
+import { nativeBackend, type CryptoBackend } from '../crypto/index.js'
 import { TypedEvents } from '../events.js'
 import { ParleyError } from '../errors.js'
 import {
@@ -14,22 +13,29 @@ import {
 } from '../identity/account-record.js'
 import { decodeAddress, encodeAddress } from '../identity/address.js'
 import { wipe } from '../identity/keys.js'
-import type { ScryptParams } from '../identity/keystore.js'
+import type { Store } from '../store/index.js'
 import { AccountDirectory } from '../net/account-directory.js'
 import { EnvelopeClient } from '../net/envelope-client.js'
 import { ENVELOPE_ID_BYTES, ENVELOPE_VERSION, envelopeIdHex, type Ack, type Envelope } from '../net/envelope-codec.js'
 import { EnvelopeServer, type ProtocolErrorEvent, type ReceivedEnvelope } from '../net/envelope-server.js'
 import { DeviceUnreachableError } from '../net/errors.js'
 import { createParleyLibp2p, type ParleyLibp2p } from './create-libp2p.js'
+import { loadOrCreateIdentity, type DeviceIdentity } from './device-identity.js'
 import { NodeNotStartedError } from './errors.js'
-import { HOME_LAYOUT, loadOrCreateKeys, readOwnRecord, writeOwnRecord, type HomeKeys } from './home.js'
+import { LocalPrekeys } from './local-prekeys.js'
+
+/** Settings key of the last account record this device signed. */
+const OWN_RECORD_SETTING = 'own-account-record'
 
 export interface ParleyNodeInit {
-  /** Home directory: keystore, datastore, own account record. */
-  home: string
-  passphrase: string
-  /** Create a new account when the home has none. @default false */
+  /** The device's encrypted store: keys, prekeys, own record and libp2p's datastore live here. */
+  store: Store
+  /** Create a new account when the store has none. @default false */
   create?: boolean
+  /** Close the store when the node stops (the node then owns it). @default false */
+  closeStoreOnStop?: boolean
+  /** Crypto backend. @default nativeBackend */
+  backend?: CryptoBackend
   /** Multiaddrs to listen on. */
   listen?: string[]
   /** Multiaddrs (with /p2p/<id>) of nodes to join the network through. */
@@ -38,8 +44,8 @@ export interface ParleyNodeInit {
   inactivityDays?: number
   /** How often the account record is put into the DHT again. @default 3600000 (1 h) */
   republishIntervalMs?: number
-  /** scrypt cost for a new keystore (tests use cheap parameters). */
-  scrypt?: ScryptParams
+  /** Let browsers dial private/loopback addresses (dev and tests). @default false */
+  allowPrivateAddresses?: boolean
   /** Test networks: many nodes on one IP. @default false */
   manyPeersPerAddress?: boolean
   /** WebRTC bind address (Node; tests use 127.0.0.1). */
@@ -85,7 +91,7 @@ export function peerIdFromBytes (bytes: Uint8Array): PeerId {
  *
  * @example
  * ```ts
- * const node = await ParleyNode.open({ home: '/tmp/alice', passphrase: 'pw', create: true, bootstrap })
+ * const node = await ParleyNode.open({ store, create: true, bootstrap }) // or openHomeNode({ home, passphrase, … }) in Node
  * await node.start()
  * console.log(node.address, node.multiaddrs.map(String))
  * const record = await node.lookupAccount(bobAddress)
@@ -96,9 +102,12 @@ export function peerIdFromBytes (bytes: Uint8Array): PeerId {
 export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   readonly libp2p: ParleyLibp2p
   readonly directory: AccountDirectory
-  private readonly keys: HomeKeys
+  readonly identity: DeviceIdentity
+  readonly prekeys: LocalPrekeys
+  readonly backend: CryptoBackend
+  readonly store: Store
   private readonly init: ParleyNodeInit
-  private readonly datastore: LevelDatastore
+  private currentEntry: DeviceEntry
   private readonly envelopeServer: EnvelopeServer
   private readonly envelopeClient: EnvelopeClient
   private ownRecord: Uint8Array | undefined
@@ -112,18 +121,21 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   /** True when this call created the account. */
   readonly created: boolean
 
-  private constructor (init: ParleyNodeInit, keys: HomeKeys, created: boolean, libp2p: ParleyLibp2p, datastore: LevelDatastore, ownRecord: Uint8Array | undefined) {
+  private constructor (init: ParleyNodeInit, identity: DeviceIdentity, prekeys: LocalPrekeys, entry: DeviceEntry, created: boolean, libp2p: ParleyLibp2p, ownRecord: Uint8Array | undefined) {
     super()
     this.init = init
-    this.keys = keys
+    this.store = init.store
+    this.backend = init.backend ?? nativeBackend
+    this.identity = identity
+    this.prekeys = prekeys
+    this.currentEntry = entry
     this.created = created
     this.libp2p = libp2p
-    this.datastore = datastore
     this.ownRecord = ownRecord
     this.directory = new AccountDirectory(libp2p)
     this.envelopeClient = new EnvelopeClient(libp2p)
     this.envelopeServer = new EnvelopeServer(libp2p, {
-      deviceKey: keys.device.device.publicKey,
+      deviceKey: identity.device.signing.publicKey,
       ...init.envelopeLimits,
       onEnvelope: async (received) => {
         await init.onEnvelope?.(received)
@@ -134,43 +146,53 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   }
 
   /**
-   * Opens (or with `create`, creates) the account in `init.home` and assembles the libp2p node.
-   * Throws WrongPassphraseError / NoAccountError before touching the network.
+   * Loads (or with `create`, creates) the device identity from `init.store` and assembles the
+   * libp2p node. Throws NoAccountError before touching the network.
    */
   static async open (init: ParleyNodeInit, options: { signal?: AbortSignal } = {}): Promise<ParleyNode> {
-    const { keys, created } = await loadOrCreateKeys(init.home, init.passphrase, { create: init.create, scrypt: init.scrypt })
-    options.signal?.throwIfAborted()
-    const privateKey = await generateKeyPairFromSeed('Ed25519', keys.device.libp2pSeed)
-    const datastore = new LevelDatastore(join(init.home, HOME_LAYOUT.datastore))
-    await datastore.open()
-    try {
-      const libp2p = await createParleyLibp2p({
-        privateKey,
-        datastore,
-        listen: init.listen,
-        manyPeersPerAddress: init.manyPeersPerAddress,
-        webrtcBindAddress: init.webrtcBindAddress,
-        start: false
-      } as Parameters<typeof createParleyLibp2p>[0])
-      return new ParleyNode(init, keys, created, libp2p, datastore, await readOwnRecord(init.home))
-    } catch (err) {
-      await datastore.close()
-      throw err
-    }
+    const backend = init.backend ?? nativeBackend
+    const { identity, created } = await loadOrCreateIdentity(init.store, { create: init.create, backend, signal: options.signal })
+    const prekeys = new LocalPrekeys(init.store, backend, identity.device)
+    const privateKey = await generateKeyPairFromSeed('Ed25519', identity.libp2pSeed)
+    const libp2p = await createParleyLibp2p({
+      privateKey,
+      datastore: init.store.datastore,
+      listen: init.listen,
+      manyPeersPerAddress: init.manyPeersPerAddress,
+      allowPrivateAddresses: init.allowPrivateAddresses,
+      webrtcBindAddress: init.webrtcBindAddress,
+      start: false
+    } as Parameters<typeof createParleyLibp2p>[0])
+    const entry = await ParleyNode.buildDeviceEntry(identity, prekeys, libp2p)
+    const own = await init.store.settings.get(OWN_RECORD_SETTING, options)
+    return new ParleyNode(init, identity, prekeys, entry, created, libp2p, own instanceof Uint8Array ? own : undefined)
+  }
+
+  private static async buildDeviceEntry (identity: DeviceIdentity, prekeys: LocalPrekeys, libp2p: ParleyLibp2p): Promise<DeviceEntry> {
+    const { signedPrekey, pqPrekey } = await prekeys.current()
+    const toWire = (p: typeof signedPrekey): DeviceEntry['signedPrekey'] => ({ id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: BigInt(p.createdAt) })
+    return signDeviceEntry(identity.account.publicKey, {
+      peerId: libp2p.peerId.toMultihash().bytes,
+      deviceKey: identity.device.signing.publicKey,
+      identityDhKey: identity.device.identityDh.publicKey,
+      signedPrekey: toWire(signedPrekey),
+      pqPrekey: toWire(pqPrekey),
+      addedAt: 0n
+    }, { secretKey: identity.device.signing.privateKey, publicKey: identity.device.signing.publicKey })
   }
 
   /** This account's address (base58btc with checksum). */
   get address (): string {
-    return encodeAddress(this.keys.account.account.publicKey)
+    return encodeAddress(this.identity.account.publicKey)
   }
 
   get accountKey (): Uint8Array {
-    return this.keys.account.account.publicKey
+    return this.identity.account.publicKey
   }
 
   /** This device's Ed25519 device key (what envelopes are addressed to). */
   get deviceKey (): Uint8Array {
-    return this.keys.device.device.publicKey
+    return this.identity.device.signing.publicKey
   }
 
   get peerId (): PeerId {
@@ -185,14 +207,18 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     return this.running
   }
 
-  /** This device as listed in the account record. */
+  /** This device as listed in the account record (with its current signed prekeys). */
   deviceEntry (): DeviceEntry {
-    return signDeviceEntry(this.accountKey, {
-      peerId: this.libp2p.peerId.toMultihash().bytes,
-      deviceKey: this.keys.device.device.publicKey,
-      identityDhKey: this.keys.device.identityDh.publicKey,
-      addedAt: 0n
-    }, this.keys.device.device)
+    return this.currentEntry
+  }
+
+  /** Rotates the signed prekeys when due; re-signs and republishes the record when they changed. */
+  async rotatePrekeys (options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    if (!(await this.prekeys.ensureCurrent())) return false
+    this.currentEntry = await ParleyNode.buildDeviceEntry(this.identity, this.prekeys, this.libp2p)
+    await this.signAccountRecord()
+    if (this.running) await this.publishAccountRecord(options).catch(() => {})
+    return true
   }
 
   /** Starts libp2p, serves envelopes, joins through the bootstrap list and publishes the account record. */
@@ -237,7 +263,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     return results.filter((r) => r.status === 'fulfilled').length
   }
 
-  /** Stops everything, aborting streams in flight, and closes the datastore. */
+  /** Stops everything, aborting streams in flight, and zeroes the keys held in memory (the store stays open: its owner closes it). */
   async stop (): Promise<void> {
     if (this.republishTimer != null) clearTimeout(this.republishTimer)
     this.republishTimer = undefined
@@ -248,13 +274,13 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       await this.envelopeServer.stop()
       await this.libp2p.stop()
     }
-    await this.datastore.close()
-    wipe(this.keys.account.account.secretKey, this.keys.device.device.secretKey, this.keys.device.identityDh.secretKey, this.keys.device.libp2pSeed)
+    if (this.init.closeStoreOnStop === true) await this.store.close()
+    wipe(this.identity.account.secretKey, this.identity.device.signing.privateKey, this.identity.device.identityDh.privateKey, this.identity.libp2pSeed)
   }
 
   /**
    * Signs a fresh account record (sequence above any earlier one) listing this device, and
-   * returns its bytes. Persisted in the home directory.
+   * returns its bytes. Persisted in the store.
    */
   async signAccountRecord (changes: Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> = {}): Promise<Uint8Array> {
     const now = Date.now()
@@ -271,9 +297,9 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       relays: changes.relays ?? previous?.relays ?? [],
       deleted: changes.deleted ?? false
     }
-    const bytes = signAccountRecord(body, this.keys.account.account)
+    const bytes = signAccountRecord(body, this.identity.account)
     this.ownRecord = bytes
-    await writeOwnRecord(this.init.home, bytes)
+    await this.store.settings.put(OWN_RECORD_SETTING, bytes)
     return bytes
   }
 

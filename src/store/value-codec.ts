@@ -27,7 +27,10 @@ const td = new TextDecoder('utf-8', { fatal: true })
 export function encodeValue (value: StoredValue): Uint8Array {
   const blobs: Uint8Array[] = []
   let blobLen = 0
-  const json = JSON.stringify(value, (_k, v: unknown) => {
+  // `this[key]` is the raw value: a Buffer's toJSON() has already run on `v`
+  const json = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = key === '' ? value : this[key]
+    if (raw instanceof Uint8Array) v = raw
     if (v instanceof Uint8Array) {
       const ref = { $b: [blobLen, v.length] }
       blobs.push(v); blobLen += v.length

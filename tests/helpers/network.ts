@@ -1,8 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TEST_SCRYPT } from '../../src/identity/keystore.js'
-import { ParleyNode, type ParleyNodeInit } from '../../src/node/parley-node.js'
+import { openHomeNode } from '../../src/node/home.js'
+import type { ParleyNode, ParleyNodeInit } from '../../src/node/parley-node.js'
+
+/** Cheap scrypt parameters: tests only. */
+export const TEST_KDF = { N: 2 ** 10, r: 8, p: 1 }
 
 export const LOOPBACK_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 export const PASSPHRASE = 'test passphrase'
@@ -14,13 +17,13 @@ export async function tempDir (prefix = 'parley-test-'): Promise<{ path: string,
 }
 
 /** Opens (creating) and starts a node on 127.0.0.1 with cheap keystore parameters. */
-export async function startTestNode (home: string, init: Partial<ParleyNodeInit> = {}): Promise<ParleyNode> {
-  const node = await ParleyNode.open({
+export async function startTestNode (home: string, init: Partial<Omit<ParleyNodeInit, 'store'>> = {}): Promise<ParleyNode> {
+  const node = await openHomeNode({
     home,
     passphrase: PASSPHRASE,
     create: true,
     listen: LOOPBACK_LISTEN,
-    scrypt: TEST_SCRYPT,
+    kdf: TEST_KDF,
     manyPeersPerAddress: true,
     ...init
   })

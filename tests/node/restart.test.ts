@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { WrongPassphraseError } from '../../src/identity/errors.js'
+import { WrongPassphraseError } from '../../src/store/errors.js'
 import { NoAccountError } from '../../src/node/errors.js'
-import { ParleyNode } from '../../src/node/parley-node.js'
+import { openHomeNode } from '../../src/node/home.js'
 import { LOOPBACK_LISTEN, startTestNode, tempDir, waitFor } from '../helpers/network.js'
 
 describe('a node restarted with the same home directory', () => {
@@ -17,7 +17,7 @@ describe('a node restarted with the same home directory', () => {
       await waitFor(async () => first.libp2p.peerStore.has(other.peerId), 10_000, 'peer stored')
       await first.stop()
 
-      const again = await ParleyNode.open({ home: join(dir.path, 'me'), passphrase: 'test passphrase', listen: LOOPBACK_LISTEN })
+      const again = await openHomeNode({ home: join(dir.path, 'me'), passphrase: 'test passphrase', listen: LOOPBACK_LISTEN })
       try {
         expect(again.created).toBe(false)
         expect(again.address).toBe(address)
@@ -40,10 +40,10 @@ describe('a node restarted with the same home directory', () => {
     try {
       const node = await startTestNode(join(dir.path, 'me'))
       await node.stop()
-      await expect(ParleyNode.open({ home: join(dir.path, 'me'), passphrase: 'nope' })).rejects.toBeInstanceOf(WrongPassphraseError)
-      await expect(ParleyNode.open({ home: join(dir.path, 'empty'), passphrase: 'x' })).rejects.toBeInstanceOf(NoAccountError)
+      await expect(openHomeNode({ home: join(dir.path, 'me'), passphrase: 'nope' })).rejects.toBeInstanceOf(WrongPassphraseError)
+      await expect(openHomeNode({ home: join(dir.path, 'empty'), passphrase: 'x' })).rejects.toBeInstanceOf(NoAccountError)
       // still opens with the right one
-      const again = await ParleyNode.open({ home: join(dir.path, 'me'), passphrase: 'test passphrase', listen: LOOPBACK_LISTEN })
+      const again = await openHomeNode({ home: join(dir.path, 'me'), passphrase: 'test passphrase', listen: LOOPBACK_LISTEN })
       await again.stop()
     } finally {
       await dir.cleanup()
