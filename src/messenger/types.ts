@@ -1,0 +1,162 @@
+/**
+ * The Messenger's public shapes: what the daemon's API, the CLI, the browser element and
+ * embedding pages see. Implementation: `messenger.ts` (`createMessenger`).
+ */
+import type { TypedEvents } from '../events.js'
+
+/** Opaque conversation id (32 hex characters). */
+export type ConversationId = string
+
+export type VerificationState = 'unverified' | 'verified' | 'changed'
+
+export interface ContactView {
+  /** Account address (base58 with checksum). */
+  address: string
+  name: string
+  verification: VerificationState
+  blocked: boolean
+  addedAt: number
+}
+
+export type ConversationKind = 'normal' | 'secret'
+
+/** Secret chat life cycle: `pending` (we asked), `incoming` (they asked), `active`, `closed`. */
+export type SecretChatState = 'pending' | 'incoming' | 'active' | 'closed'
+
+export interface ConversationView {
+  id: ConversationId
+  kind: ConversationKind
+  /** The other participant's address. */
+  peer: string
+  /** The contact's name, or a short form of the address. */
+  title: string
+  lastActivity: number
+  unreadCount: number
+  /** Lifetime of new messages in ms, or null (messages do not disappear). */
+  disappearingTimerMs: number | null
+  /** Secret chats only. */
+  secretState?: SecretChatState
+  /** Secret chats only: never use relays. */
+  directOnly?: boolean
+}
+
+/** Delivery of one outgoing message: `queued → sent | stored → delivered → read`, or `failed`. */
+export type DeliveryState = 'queued' | 'sent' | 'stored' | 'delivered' | 'read' | 'failed'
+
+export type MessageKind = 'text' | 'unsupported'
+
+export interface MessageView {
+  id: string
+  conversationId: ConversationId
+  direction: 'in' | 'out'
+  /** Sender's address. */
+  sender: string
+  /** Sender's clock (ms), for display. */
+  sentAt: number
+  /** Per-conversation logical clock: the order. */
+  clock: number
+  kind: MessageKind
+  text?: string
+  /** Id of the message this one replies to. */
+  replyTo?: string
+  /** Earlier texts, oldest first, when edited. */
+  editHistory?: string[]
+  /** Emoji → addresses that reacted with it. */
+  reactions: Record<string, string[]>
+  /** Outgoing: aggregate delivery state; incoming: `received` or `read`. */
+  status: DeliveryState | 'received'
+  /** When it disappears (ms since epoch), or null. */
+  expiresAt: number | null
+  /** Secret chats: false (cannot be forwarded). */
+  forwardable: boolean
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Pass back to get the next (older) page. */
+  cursor?: string
+}
+
+export interface SendOptions {
+  signal?: AbortSignal
+  /** Lifetime in ms (1 s to 4 weeks); default: the conversation's timer. */
+  ttlMs?: number
+  replyTo?: string
+}
+
+export interface StatusView {
+  address: string
+  peerId: string
+  multiaddrs: string[]
+  peers: number
+  relays: string[]
+  dhtTableSize: number
+  outbox: number
+  version: string
+}
+
+export interface MessengerEvents extends Record<string, unknown> {
+  /** A new message in a conversation (incoming, or sent from another of my devices). */
+  message: { message: MessageView }
+  /** A message changed: edited, reacted to, status or expiry. */
+  'message-updated': { message: MessageView }
+  /** Messages disappeared or were deleted (locally or for everyone). */
+  'messages-deleted': { conversationId: ConversationId, ids: string[] }
+  /** Delivery state of an outgoing message changed. */
+  delivery: { conversationId: ConversationId, messageId: string, state: DeliveryState, reason?: string }
+  typing: { conversationId: ConversationId, from: string, typing: boolean }
+  'conversation-updated': { conversation: ConversationView }
+  'contact-key-changed': { address: string, wasVerified: boolean }
+  /** The peer reported a screenshot of a secret chat. */
+  screenshot: { conversationId: ConversationId, from: string }
+  /** This account was wiped (deleted or self-destructed): the messenger has stopped. */
+  wiped: { reason: 'deleted' | 'inactivity' }
+}
+
+type Opts = { signal?: AbortSignal }
+
+/** What a running messenger offers, in Node and in browsers alike. */
+export interface MessengerApi extends TypedEvents<MessengerEvents> {
+  readonly address: string
+  start: (options?: Opts) => Promise<void>
+  stop: () => Promise<void>
+  /** `parley:<address>[?relay=<multiaddr>]` — share it to be added. */
+  inviteLink: () => string
+  status: (options?: Opts) => Promise<StatusView>
+
+  addContact: (addressOrLink: string, init?: { name?: string }, options?: Opts) => Promise<ContactView>
+  listContacts: (options?: Opts) => Promise<ContactView[]>
+  renameContact: (address: string, name: string, options?: Opts) => Promise<ContactView>
+  removeContact: (address: string, options?: Opts) => Promise<void>
+  blockContact: (address: string, blocked: boolean, options?: Opts) => Promise<ContactView>
+  /** The 60-digit safety number (and QR bytes) of this account and the contact. */
+  safetyNumber: (address: string, options?: Opts) => Promise<{ digits: string, qr: Uint8Array }>
+  markVerified: (address: string, options?: Opts) => Promise<ContactView>
+
+  conversations: (options?: Opts & { limit?: number, cursor?: string }) => Promise<Page<ConversationView>>
+  /** The normal conversation with a contact (created on first use). */
+  conversationWith: (address: string, options?: Opts) => Promise<ConversationView>
+  getConversation: (id: ConversationId, options?: Opts) => Promise<ConversationView>
+  /** Newest first; page backwards with the cursor. */
+  messages: (id: ConversationId, options?: Opts & { limit?: number, cursor?: string }) => Promise<Page<MessageView>>
+  sendText: (id: ConversationId, text: string, options?: SendOptions) => Promise<MessageView>
+  edit: (id: ConversationId, messageId: string, text: string, options?: Opts) => Promise<MessageView>
+  react: (id: ConversationId, messageId: string, emoji: string, options?: Opts) => Promise<MessageView>
+  /** Deletes messages here, and with `forEveryone` on every device of both sides. */
+  deleteMessages: (id: ConversationId, ids: string[], options?: Opts & { forEveryone?: boolean }) => Promise<void>
+  clearConversation: (id: ConversationId, options?: Opts & { forEveryone?: boolean }) => Promise<void>
+  forward: (messageId: string, from: ConversationId, to: ConversationId, options?: Opts) => Promise<MessageView>
+  markRead: (id: ConversationId, options?: Opts) => Promise<void>
+  setTyping: (id: ConversationId, typing: boolean, options?: Opts) => Promise<void>
+  setDisappearingTimer: (id: ConversationId, ttlMs: number | null, options?: Opts) => Promise<ConversationView>
+
+  startSecretChat: (address: string, options?: Opts & { directOnly?: boolean }) => Promise<ConversationView>
+  acceptSecretChat: (id: ConversationId, options?: Opts) => Promise<ConversationView>
+  closeSecretChat: (id: ConversationId, options?: Opts) => Promise<void>
+  reportScreenshot: (id: ConversationId, options?: Opts) => Promise<void>
+
+  setInactivityPeriod: (days: 30 | 90 | 180 | 365, options?: Opts) => Promise<void>
+  setReadReceipts: (enabled: boolean, options?: Opts) => Promise<void>
+  /** Publishes a signed tombstone, purges relays, wipes this device. */
+  deleteAccount: (options?: Opts) => Promise<void>
+}
