@@ -93,6 +93,8 @@ export interface VerifyOptions {
 export interface VerifiedAccountRecord {
   body: AccountRecordBody
   address: string
+  /** The signed record's bytes, as verified. */
+  bytes: Uint8Array
 }
 
 /**
@@ -128,7 +130,7 @@ export function verifyAccountRecord (bytes: Uint8Array, options: VerifyOptions =
   }
   const now = options.now ?? Date.now()
   if (Number(body.expiresAt) < now) throw new InvalidAccountRecordError('Account record has expired', 'ERR_RECORD_EXPIRED')
-  return { body, address: encodeAddress(body.accountKey) }
+  return { body, address: encodeAddress(body.accountKey), bytes }
 }
 
 /** Returns the index of the record that wins: highest sequence, then latest issue time, then bytes. */

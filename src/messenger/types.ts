@@ -43,7 +43,7 @@ export interface ConversationView {
 /** Delivery of one outgoing message: `queued → sent | stored → delivered → read`, or `failed`. */
 export type DeliveryState = 'queued' | 'sent' | 'stored' | 'delivered' | 'read' | 'failed'
 
-export type MessageKind = 'text' | 'unsupported'
+export type MessageKind = 'text' | 'notice' | 'unsupported'
 
 export interface MessageView {
   id: string

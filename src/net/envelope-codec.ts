@@ -1,4 +1,5 @@
 import { Ack, Envelope } from '../wire/parley.js'
+import { toHex } from '../bytes.js'
 import { MalformedFrameError } from './errors.js'
 
 export { Ack, Envelope }
@@ -46,8 +47,4 @@ export function decodeAck (frame: Uint8Array): Ack {
 }
 
 /** Hex form of an envelope id, for maps and logs (ids are random, not secret). */
-export function envelopeIdHex (id: Uint8Array): string {
-  let out = ''
-  for (const b of id) out += b.toString(16).padStart(2, '0')
-  return out
-}
+export const envelopeIdHex = toHex

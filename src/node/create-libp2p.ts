@@ -75,3 +75,18 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
   }
   return createLibp2p(options)
 }
+
+/**
+ * A throwaway libp2p node with a fresh random PeerId and no listeners, DHT or identify: used to
+ * deposit sealed envelopes at relays so that the relay cannot link a deposit to the sender's
+ * device PeerId (which account records list).
+ */
+export async function createEphemeralLibp2p (init: PlatformOptions & { allowPrivateAddresses?: boolean } = {}): Promise<Libp2p> {
+  return createLibp2p({
+    addresses: { listen: [] },
+    transports: platformTransports(init).slice(0, 2),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(init.allowPrivateAddresses === true ? { connectionGater: { denyDialMultiaddr: async () => false } } : {})
+  })
+}

@@ -108,6 +108,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   readonly store: Store
   private readonly init: ParleyNodeInit
   private currentEntry: DeviceEntry
+  private envelopeHandler: ((received: ReceivedEnvelope) => Promise<void>) | undefined
   private readonly envelopeServer: EnvelopeServer
   private readonly envelopeClient: EnvelopeClient
   private ownRecord: Uint8Array | undefined
@@ -138,7 +139,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       deviceKey: identity.device.signing.publicKey,
       ...init.envelopeLimits,
       onEnvelope: async (received) => {
-        await init.onEnvelope?.(received)
+        await (this.envelopeHandler ?? init.onEnvelope)?.(received)
         this.emit('envelope', received)
       },
       onProtocolError: (event) => { this.emit('protocol-error', event) }
@@ -205,6 +206,19 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
 
   get isStarted (): boolean {
     return this.running
+  }
+
+  /**
+   * Sets the function every accepted envelope goes through before it is acked (the messenger
+   * decrypts and stores there). A ParleyError thrown by it is acked `REJECTED` with its code.
+   */
+  setEnvelopeHandler (handler: ((received: ReceivedEnvelope) => Promise<void>) | undefined): void {
+    this.envelopeHandler = handler
+  }
+
+  /** The last account record this device signed (bytes), if any. */
+  ownAccountRecord (): Uint8Array | undefined {
+    return this.ownRecord
   }
 
   /** This device as listed in the account record (with its current signed prekeys). */

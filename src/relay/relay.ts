@@ -1,7 +1,7 @@
 import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { LevelDatastore } from 'datastore-level'
+import { MemoryDatastore } from 'datastore-core'
 import { join } from 'node:path'
 import { createParleyLibp2p, type ParleyLibp2p } from '../node/create-libp2p.js'
 import { DAY_MS, DEFAULT_INACTIVITY_DAYS } from './constants.js'
@@ -56,8 +56,9 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   options.signal?.throwIfAborted()
 
   const privateKey = await loadOrCreateRelayKey(config.dataDir, options)
-  const datastore = new LevelDatastore(join(config.dataDir, 'datastore'))
-  await datastore.open()
+  // DHT records (other people's public account records) and the peer store stay in memory:
+  // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
+  const datastore = new MemoryDatastore()
   const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits)
   let libp2p: ParleyLibp2p | undefined
   let server: MailboxServer | undefined
@@ -78,7 +79,6 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       await Promise.resolve(libp2p?.stop()).catch((err: unknown) => { log.warn('libp2p stop failed', { error: (err as Error).message }) })
       await sweeping?.catch(() => {})
       await store.close().catch((err) => { log.error('store close failed', { error: (err as Error).message }) })
-      await datastore.close().catch(() => {})
       log.info('relay stopped')
     })()
     return stopping

@@ -4,7 +4,7 @@ import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface RatchetHeader {
-  ratchetKey: Uint8Array<ArrayBuffer>
+  ratchetKey: Uint8Array
   previousCounter: number
   counter: number
 }
@@ -112,7 +112,7 @@ export namespace RatchetHeader {
 
   export interface RatchetHeaderRatchetKeyFieldEvent {
     field: '$.ratchetKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface RatchetHeaderPreviousCounterFieldEvent {
@@ -125,7 +125,7 @@ export namespace RatchetHeader {
     value: number
   }
 
-  export function encode (obj: Partial<RatchetHeader>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<RatchetHeader>): Uint8Array {
     return encodeMessage(obj, RatchetHeader.codec())
   }
 
@@ -140,8 +140,8 @@ export namespace RatchetHeader {
 
 export interface RatchetMessage {
   version: number
-  header: Uint8Array<ArrayBuffer>
-  ciphertext: Uint8Array<ArrayBuffer>
+  header: Uint8Array
+  ciphertext: Uint8Array
 }
 
 export namespace RatchetMessage {
@@ -252,15 +252,15 @@ export namespace RatchetMessage {
 
   export interface RatchetMessageHeaderFieldEvent {
     field: '$.header'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface RatchetMessageCiphertextFieldEvent {
     field: '$.ciphertext'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
-  export function encode (obj: Partial<RatchetMessage>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<RatchetMessage>): Uint8Array {
     return encodeMessage(obj, RatchetMessage.codec())
   }
 
@@ -275,15 +275,15 @@ export namespace RatchetMessage {
 
 export interface PrekeyMessage {
   version: number
-  deviceKey: Uint8Array<ArrayBuffer>
-  identityDhKey: Uint8Array<ArrayBuffer>
-  baseKey: Uint8Array<ArrayBuffer>
+  deviceKey: Uint8Array
+  identityDhKey: Uint8Array
+  baseKey: Uint8Array
   signedPrekeyId: number
   oneTimePrekeyId?: number
   pqPrekeyId: number
   pqPrekeyOneTime: boolean
-  kemCiphertext: Uint8Array<ArrayBuffer>
-  message: Uint8Array<ArrayBuffer>
+  kemCiphertext: Uint8Array
+  message: Uint8Array
 }
 
 export namespace PrekeyMessage {
@@ -512,17 +512,17 @@ export namespace PrekeyMessage {
 
   export interface PrekeyMessageDeviceKeyFieldEvent {
     field: '$.deviceKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface PrekeyMessageIdentityDhKeyFieldEvent {
     field: '$.identityDhKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface PrekeyMessageBaseKeyFieldEvent {
     field: '$.baseKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface PrekeyMessageSignedPrekeyIdFieldEvent {
@@ -547,15 +547,15 @@ export namespace PrekeyMessage {
 
   export interface PrekeyMessageKemCiphertextFieldEvent {
     field: '$.kemCiphertext'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface PrekeyMessageMessageFieldEvent {
     field: '$.message'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
-  export function encode (obj: Partial<PrekeyMessage>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<PrekeyMessage>): Uint8Array {
     return encodeMessage(obj, PrekeyMessage.codec())
   }
 
@@ -588,10 +588,10 @@ export namespace MessageType {
 
 export interface SealedContent {
   version: number
-  senderAccountKey: Uint8Array<ArrayBuffer>
-  senderDeviceKey: Uint8Array<ArrayBuffer>
+  senderAccountKey: Uint8Array
+  senderDeviceKey: Uint8Array
   type: MessageType
-  message: Uint8Array<ArrayBuffer>
+  message: Uint8Array
 }
 
 export namespace SealedContent {
@@ -736,12 +736,12 @@ export namespace SealedContent {
 
   export interface SealedContentSenderAccountKeyFieldEvent {
     field: '$.senderAccountKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SealedContentSenderDeviceKeyFieldEvent {
     field: '$.senderDeviceKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SealedContentTypeFieldEvent {
@@ -751,10 +751,10 @@ export namespace SealedContent {
 
   export interface SealedContentMessageFieldEvent {
     field: '$.message'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
-  export function encode (obj: Partial<SealedContent>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<SealedContent>): Uint8Array {
     return encodeMessage(obj, SealedContent.codec())
   }
 
@@ -769,9 +769,9 @@ export namespace SealedContent {
 
 export interface SealedBox {
   version: number
-  ephemeralKey: Uint8Array<ArrayBuffer>
-  staticCiphertext: Uint8Array<ArrayBuffer>
-  ciphertext: Uint8Array<ArrayBuffer>
+  ephemeralKey: Uint8Array
+  staticCiphertext: Uint8Array
+  ciphertext: Uint8Array
 }
 
 export namespace SealedBox {
@@ -899,20 +899,20 @@ export namespace SealedBox {
 
   export interface SealedBoxEphemeralKeyFieldEvent {
     field: '$.ephemeralKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SealedBoxStaticCiphertextFieldEvent {
     field: '$.staticCiphertext'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SealedBoxCiphertextFieldEvent {
     field: '$.ciphertext'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
-  export function encode (obj: Partial<SealedBox>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<SealedBox>): Uint8Array {
     return encodeMessage(obj, SealedBox.codec())
   }
 
@@ -926,9 +926,9 @@ export namespace SealedBox {
 }
 
 export interface SkippedMessageKey {
-  ratchetKey: Uint8Array<ArrayBuffer>
+  ratchetKey: Uint8Array
   counter: number
-  messageKey: Uint8Array<ArrayBuffer>
+  messageKey: Uint8Array
 }
 
 export namespace SkippedMessageKey {
@@ -1034,7 +1034,7 @@ export namespace SkippedMessageKey {
 
   export interface SkippedMessageKeyRatchetKeyFieldEvent {
     field: '$.ratchetKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SkippedMessageKeyCounterFieldEvent {
@@ -1044,10 +1044,10 @@ export namespace SkippedMessageKey {
 
   export interface SkippedMessageKeyMessageKeyFieldEvent {
     field: '$.messageKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
-  export function encode (obj: Partial<SkippedMessageKey>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<SkippedMessageKey>): Uint8Array {
     return encodeMessage(obj, SkippedMessageKey.codec())
   }
 
@@ -1061,12 +1061,12 @@ export namespace SkippedMessageKey {
 }
 
 export interface PendingPrekey {
-  baseKey: Uint8Array<ArrayBuffer>
+  baseKey: Uint8Array
   signedPrekeyId: number
   oneTimePrekeyId?: number
   pqPrekeyId: number
   pqPrekeyOneTime: boolean
-  kemCiphertext: Uint8Array<ArrayBuffer>
+  kemCiphertext: Uint8Array
 }
 
 export namespace PendingPrekey {
@@ -1222,7 +1222,7 @@ export namespace PendingPrekey {
 
   export interface PendingPrekeyBaseKeyFieldEvent {
     field: '$.baseKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface PendingPrekeySignedPrekeyIdFieldEvent {
@@ -1247,10 +1247,10 @@ export namespace PendingPrekey {
 
   export interface PendingPrekeyKemCiphertextFieldEvent {
     field: '$.kemCiphertext'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
-  export function encode (obj: Partial<PendingPrekey>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<PendingPrekey>): Uint8Array {
     return encodeMessage(obj, PendingPrekey.codec())
   }
 
@@ -1265,25 +1265,25 @@ export namespace PendingPrekey {
 
 export interface SessionStateRecord {
   version: number
-  localDeviceKey: Uint8Array<ArrayBuffer>
-  localIdentityDhKey: Uint8Array<ArrayBuffer>
-  remoteDeviceKey: Uint8Array<ArrayBuffer>
-  remoteIdentityDhKey: Uint8Array<ArrayBuffer>
+  localDeviceKey: Uint8Array
+  localIdentityDhKey: Uint8Array
+  remoteDeviceKey: Uint8Array
+  remoteIdentityDhKey: Uint8Array
   initiator: boolean
-  baseKey: Uint8Array<ArrayBuffer>
-  associatedData: Uint8Array<ArrayBuffer>
-  rootKey: Uint8Array<ArrayBuffer>
-  ratchetPublicKey: Uint8Array<ArrayBuffer>
-  ratchetPrivateKey: Uint8Array<ArrayBuffer>
-  remoteRatchetKey?: Uint8Array<ArrayBuffer>
-  sendingChainKey?: Uint8Array<ArrayBuffer>
-  receivingChainKey?: Uint8Array<ArrayBuffer>
+  baseKey: Uint8Array
+  associatedData: Uint8Array
+  rootKey: Uint8Array
+  ratchetPublicKey: Uint8Array
+  ratchetPrivateKey: Uint8Array
+  remoteRatchetKey?: Uint8Array
+  sendingChainKey?: Uint8Array
+  receivingChainKey?: Uint8Array
   sendCounter: number
   receiveCounter: number
   previousSendCounter: number
   skipped: SkippedMessageKey[]
   pending?: PendingPrekey
-  previousRemoteRatchetKeys: Uint8Array<ArrayBuffer>[]
+  previousRemoteRatchetKeys: Uint8Array[]
 }
 
 export namespace SessionStateRecord {
@@ -1719,22 +1719,22 @@ export namespace SessionStateRecord {
 
   export interface SessionStateRecordLocalDeviceKeyFieldEvent {
     field: '$.localDeviceKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordLocalIdentityDhKeyFieldEvent {
     field: '$.localIdentityDhKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordRemoteDeviceKeyFieldEvent {
     field: '$.remoteDeviceKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordRemoteIdentityDhKeyFieldEvent {
     field: '$.remoteIdentityDhKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordInitiatorFieldEvent {
@@ -1744,42 +1744,42 @@ export namespace SessionStateRecord {
 
   export interface SessionStateRecordBaseKeyFieldEvent {
     field: '$.baseKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordAssociatedDataFieldEvent {
     field: '$.associatedData'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordRootKeyFieldEvent {
     field: '$.rootKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordRatchetPublicKeyFieldEvent {
     field: '$.ratchetPublicKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordRatchetPrivateKeyFieldEvent {
     field: '$.ratchetPrivateKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordRemoteRatchetKeyFieldEvent {
     field: '$.remoteRatchetKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordSendingChainKeyFieldEvent {
     field: '$.sendingChainKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordReceivingChainKeyFieldEvent {
     field: '$.receivingChainKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordSendCounterFieldEvent {
@@ -1799,7 +1799,7 @@ export namespace SessionStateRecord {
 
   export interface SessionStateRecordSkippedRatchetKeyFieldEvent {
     field: '$.skipped[].ratchetKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
     index: number
   }
 
@@ -1811,13 +1811,13 @@ export namespace SessionStateRecord {
 
   export interface SessionStateRecordSkippedMessageKeyFieldEvent {
     field: '$.skipped[].messageKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
     index: number
   }
 
   export interface SessionStateRecordPendingBaseKeyFieldEvent {
     field: '$.pending.baseKey'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordPendingSignedPrekeyIdFieldEvent {
@@ -1842,16 +1842,16 @@ export namespace SessionStateRecord {
 
   export interface SessionStateRecordPendingKemCiphertextFieldEvent {
     field: '$.pending.kemCiphertext'
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
   export interface SessionStateRecordPreviousRemoteRatchetKeysFieldEvent {
     field: '$.previousRemoteRatchetKeys[]'
     index: number
-    value: Uint8Array<ArrayBuffer>
+    value: Uint8Array
   }
 
-  export function encode (obj: Partial<SessionStateRecord>): Uint8Array<ArrayBuffer> {
+  export function encode (obj: Partial<SessionStateRecord>): Uint8Array {
     return encodeMessage(obj, SessionStateRecord.codec())
   }
 

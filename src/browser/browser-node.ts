@@ -1,0 +1,151 @@
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ParleyNode, type ParleyNodeInit } from '../node/parley-node.js'
+import { openStore, type Store } from '../store/index.js'
+import { DEFAULT_RELAY_TIMEOUT_MS, DEFAULT_STORAGE_NAME } from './constants.js'
+import { InvalidRelayAddressError, RelayUnreachableError } from './errors.js'
+import { acquireStoreLock, type StoreLock } from './store-lock.js'
+
+export interface BrowserStorageOptions {
+  /** IndexedDB database name; one account per name. @default 'parley' */
+  name?: string
+  /** Protect the store key with a passphrase instead of a non-extractable WebCrypto key. */
+  passphrase?: string
+  /** When another tab holds the store, wait for it instead of throwing StoreLockedError. @default false */
+  waitForLock?: boolean
+}
+
+export interface BrowserNodeInit {
+  /** Relay multiaddrs, each ending in `/p2p/<peer id>` (browsers need `/ws` or `/wss`). */
+  relays: string[]
+  storage?: BrowserStorageOptions
+  /** Allow `ws://` and private/loopback addresses (dev and tests only). @default false */
+  allowPrivateAddresses?: boolean
+  /** ICE servers for WebRTC between browsers. @default [] (no third-party STUN) */
+  iceServers?: RTCIceServer[]
+  /** How long to wait for a relay reservation before carrying on unreachable. @default 10000 */
+  relayTimeoutMs?: number
+  /** Extra ParleyNode settings (tests). */
+  node?: Partial<Omit<ParleyNodeInit, 'store' | 'bootstrap' | 'create' | 'closeStoreOnStop'>>
+  signal?: AbortSignal
+}
+
+/** An opened browser device: the store (locked to this tab), the node, and how to let go of both. */
+export interface BrowserNode {
+  readonly node: ParleyNode
+  readonly store: Store
+  readonly storageName: string
+  readonly relays: string[]
+  /** `/p2p-circuit/webrtc` addresses other browsers can dial this tab on. */
+  webrtcAddresses: () => Multiaddr[]
+  /** Stops the node, closes the store and releases the tab lock. */
+  close: () => Promise<void>
+}
+
+/** Checks relay multiaddrs: parseable and carrying a `/p2p/` peer id. */
+export function parseRelays (relays: string[]): string[] {
+  if (!Array.isArray(relays) || relays.length === 0) throw new InvalidRelayAddressError('at least one relay multiaddr is needed')
+  return relays.map((text) => {
+    let ma: Multiaddr
+    try { ma = multiaddr(text.trim()) } catch (err) { throw new InvalidRelayAddressError(`not a multiaddr: ${text}`, { cause: err }) }
+    if (ma.getComponents().every((c) => c.name !== 'p2p')) throw new InvalidRelayAddressError(`relay multiaddr lacks /p2p/<peer id>: ${text}`)
+    return ma.toString()
+  })
+}
+
+const isCircuit = (ma: Multiaddr): boolean => ma.getComponents().some((c) => c.name === 'p2p-circuit')
+const isWebRTC = (ma: Multiaddr): boolean => ma.getComponents().some((c) => c.name === 'webrtc')
+
+/**
+ * Resolves once the node holds a relay reservation (it has a `/p2p-circuit` address), or
+ * throws RelayUnreachableError after `timeoutMs`.
+ */
+export async function waitForRelayReservation (node: ParleyNode, options: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<Multiaddr[]> {
+  const reserved = (): Multiaddr[] => node.multiaddrs.filter(isCircuit)
+  if (reserved().length > 0) return reserved()
+  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS), ...(options.signal != null ? [options.signal] : [])])
+  // `self:peer:update` does not fire when the addresses equal the ones persisted from an earlier
+  // session, so also listen for `transport:listening` and re-check on a slow timer
+  const events = ['self:peer:update', 'transport:listening'] as const
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => { check() }, 500)
+    const done = (): void => {
+      clearInterval(timer)
+      for (const type of events) node.libp2p.removeEventListener(type, check)
+      signal.removeEventListener('abort', onAbort)
+    }
+    const check = (): void => {
+      const addrs = reserved()
+      if (addrs.length > 0) { done(); resolve(addrs) }
+    }
+    const onAbort = (): void => {
+      done()
+      reject(options.signal?.aborted === true ? options.signal.reason : new RelayUnreachableError('no relay reservation in time'))
+    }
+    for (const type of events) node.libp2p.addEventListener(type, check)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Opens this tab's Parley device: takes the store's tab lock, opens the IndexedDB store (the
+ * identity is created on first load and kept), starts a ParleyNode with the browser transports
+ * (WebSockets, circuit-relay-v2, WebRTC), dials the relays and waits (up to `relayTimeoutMs`)
+ * for a reservation so that other browsers can reach it over `/p2p-circuit/webrtc`.
+ *
+ * @example
+ * ```ts
+ * const device = await openBrowserNode({ relays: ['/dns4/relay.example/tcp/443/wss/p2p/12D3Koo…'] })
+ * console.log(device.node.address, device.webrtcAddresses().map(String))
+ * await device.close()
+ * ```
+ */
+export async function openBrowserNode (init: BrowserNodeInit): Promise<BrowserNode> {
+  const relays = parseRelays(init.relays)
+  const storageName = init.storage?.name ?? DEFAULT_STORAGE_NAME
+  const lock: StoreLock = await acquireStoreLock(storageName, { wait: init.storage?.waitForLock, signal: init.signal })
+  let store: Store | undefined
+  let node: ParleyNode | undefined
+  try {
+    store = await openStore({ location: storageName, passphrase: init.storage?.passphrase, signal: init.signal })
+    node = await ParleyNode.open({
+      ...init.node,
+      store,
+      create: true,
+      bootstrap: relays,
+      allowPrivateAddresses: init.allowPrivateAddresses,
+      ...(init.iceServers != null ? { iceServers: init.iceServers } : {})
+    } as ParleyNodeInit, { signal: init.signal })
+    await node.start({ signal: init.signal })
+    await waitForRelayReservation(node, { timeoutMs: init.relayTimeoutMs, signal: init.signal }).catch((err: unknown) => {
+      if (init.signal?.aborted === true) throw err
+      // offline or relays down: the device still opens (history, outbox); reachability comes later
+    })
+  } catch (err) {
+    await node?.stop().catch(() => {})
+    await store?.close().catch(() => {})
+    lock.release()
+    throw err
+  }
+  const openNode = node
+  const openStoreHandle = store
+  let closing: Promise<void> | undefined
+  return {
+    node: openNode,
+    store: openStoreHandle,
+    storageName,
+    relays,
+    webrtcAddresses: () => openNode.multiaddrs.filter((ma) => isCircuit(ma) && isWebRTC(ma)),
+    close: async () => {
+      closing ??= (async () => {
+        try {
+          await openNode.stop()
+          await openStoreHandle.close()
+        } finally {
+          lock.release()
+        }
+      })()
+      return closing
+    }
+  }
+}

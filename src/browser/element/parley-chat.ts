@@ -1,0 +1,2 @@
+import { createParley } from '../index.js'
+export { createParley }

@@ -1,0 +1,79 @@
+import { createInterface } from 'node:readline/promises'
+import type { Command } from 'commander'
+import type { StatusView } from '../../messenger/types.js'
+import { contextOf } from '../context.js'
+import { INACTIVITY_PERIODS } from '../duration.js'
+import { UsageError } from '../errors.js'
+import { formatStatus } from '../format.js'
+
+/** `parley id`, `status`, `ui`, `settings set`, `account delete`. */
+export function registerAccount (program: Command): void {
+  program.command('id')
+    .description('print this account\'s ID (address) and invite link')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const account = await (await ctx.client()).get<{ address: string, inviteLink: string }>('/v1/account')
+      if (opts.json === true) ctx.out(JSON.stringify(account))
+      else { ctx.out(account.address); ctx.out(account.inviteLink) }
+    })
+
+  program.command('status')
+    .description('peers, relays, DHT table size, outbox size and versions')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const api = await ctx.client()
+      const status = await api.get<StatusView & { daemonVersion: string }>('/v1/status')
+      if (opts.json === true) ctx.out(JSON.stringify({ ...status, api: api.url }))
+      else formatStatus(status, api.url).forEach(ctx.out)
+    })
+
+  program.command('ui')
+    .description('print a new one-time login link for the web UI')
+    .action(async (_opts, command: Command) => {
+      const ctx = contextOf(command)
+      ctx.out((await (await ctx.client()).post<{ url: string }>('/v1/login-links')).url)
+    })
+
+  const settings = program.command('settings').description('account settings')
+  settings.command('set')
+    .description('set a setting: `inactivity 1m|3m|6m|12m` (self-destruct after months of silence) or `read-receipts on|off`')
+    .argument('<key>', 'inactivity | read-receipts')
+    .argument('<value>', 'the value')
+    .action(async (key: string, value: string, _opts, command: Command) => {
+      const ctx = contextOf(command)
+      let body: Record<string, unknown>
+      if (key === 'inactivity') {
+        const days = INACTIVITY_PERIODS[value]
+        if (days == null) throw new UsageError('inactivity must be 1m, 3m, 6m or 12m')
+        body = { inactivityDays: days }
+      } else if (key === 'read-receipts') {
+        if (value !== 'on' && value !== 'off') throw new UsageError('read-receipts must be on or off')
+        body = { readReceipts: value === 'on' }
+      } else {
+        throw new UsageError(`Unknown setting "${key}" (inactivity, read-receipts)`)
+      }
+      await (await ctx.client()).request('PATCH', '/v1/settings', body)
+      ctx.out(`${key} set to ${value}`)
+    })
+
+  const account = program.command('account').description('the account itself')
+  account.command('delete')
+    .description('delete the account for good: publish a tombstone, purge relays, wipe this device')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (opts: { yes?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const api = await ctx.client()
+      const { address } = await api.get<{ address: string }>('/v1/account')
+      if (opts.yes !== true) {
+        if (process.stdin.isTTY !== true) throw new UsageError('Pass --yes to delete the account without a terminal')
+        const rl = createInterface({ input: process.stdin, output: process.stderr })
+        const answer = await rl.question(`Delete account ${address} and every message on this device? Type "delete": `)
+        rl.close()
+        if (answer.trim() !== 'delete') { ctx.out('kept'); return }
+      }
+      await api.request('DELETE', `/v1/account?confirm=${encodeURIComponent(address)}`)
+      ctx.out(`account ${address} deleted`)
+    })
+}

@@ -1,0 +1,80 @@
+import { Option, type Command } from 'commander'
+import { startDaemon } from '../../daemon/run-daemon.js'
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../daemon/constants.js'
+import { hasAccount } from '../../node/home.js'
+import { EXIT } from '../exit-codes.js'
+import { UsageError } from '../errors.js'
+import { collect, contextOf, kdfFromEnv, testNetworkFromEnv } from '../context.js'
+import { readPassphrase } from '../passphrase.js'
+
+interface DaemonOptions {
+  listen: string[]
+  bootstrap: string[]
+  relay: string[]
+  api: string
+  apiForcePublic?: boolean
+  ui: boolean
+  create: boolean
+}
+
+/** Parses `HOST:PORT`, `[::1]:PORT`, `:PORT` or `PORT`. */
+export function parseApiAddress (text: string): { host: string, port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text.trim())
+  const port = Number(match?.[3])
+  if (match == null || !Number.isInteger(port) || port > 65535) throw new UsageError(`--api: "${text}" is not HOST:PORT`)
+  const host = match[1] ?? match[2]
+  return { host: host == null || host === '' ? DEFAULT_API_HOST : host, port }
+}
+
+function envList (name: string): string[] {
+  return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
+/** `parley daemon`: runs the messenger, the local API and the web UI until SIGINT/SIGTERM. */
+export function registerDaemon (program: Command): void {
+  program.command('daemon')
+    .description('run this device, the local API and the web UI until SIGINT/SIGTERM (creates the account on first run)')
+    .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect, [])
+    .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable; also $PARLEY_BOOTSTRAP, comma-separated)', collect, [])
+    .option('--relay <multiaddr>', 'relay holding this account\'s mail, with /p2p/<id> (repeatable; also $PARLEY_RELAYS)', collect, [])
+    .option('--api <host:port>', 'address of the local API and web UI', `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`)
+    .option('--api-force-public', 'allow a non-loopback --api address (exposes your messages to the network!)')
+    .option('--no-ui', 'do not serve the web UI')
+    .addOption(new Option('--no-create', 'fail instead of creating an account when the home has none'))
+    .action(async (opts: DaemonOptions, command: Command) => {
+      const ctx = contextOf(command)
+      const api = parseApiAddress(opts.api)
+      const creating = opts.create && !(await hasAccount(ctx.home))
+      const passphrase = await readPassphrase({ file: ctx.passphraseFile, confirm: creating })
+      const daemon = await startDaemon({
+        home: ctx.home,
+        passphrase,
+        create: opts.create,
+        listen: opts.listen.length > 0 ? opts.listen : undefined,
+        bootstrap: [...opts.bootstrap, ...envList('PARLEY_BOOTSTRAP')],
+        relays: [...opts.relay, ...envList('PARLEY_RELAYS')],
+        kdf: kdfFromEnv(),
+        testNetwork: testNetworkFromEnv(),
+        api: { ...api, allowPublic: opts.apiForcePublic === true },
+        ui: opts.ui
+      })
+      ctx.out(`account: ${daemon.messenger.address}${daemon.created ? ' (new)' : ''}`)
+      ctx.out(`peer:    ${daemon.node.peerId.toString()}`)
+      for (const addr of daemon.node.multiaddrs) ctx.out(`listen:  ${addr.toString()}`)
+      ctx.out(`invite:  ${daemon.messenger.inviteLink()}`)
+      ctx.out(`api:     ${daemon.api.url}`)
+      if (opts.ui) ctx.out(`ui:      ${daemon.api.loginUrl()}  (one-time login link; \`parley ui\` prints a new one)`)
+      ctx.out('ready')
+      let signals = 0
+      const onSignal = (): void => {
+        if (++signals > 1) process.exit(EXIT.failure)
+        void daemon.stop()
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
+      await daemon.stopped
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      ctx.out('stopped')
+    })
+}

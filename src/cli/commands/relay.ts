@@ -1,0 +1,44 @@
+import type { Command } from 'commander'
+import { relayMain } from '../../relay/index.js'
+
+const HELP = `Usage: parley relay [--config FILE] [options]
+
+Run a relay: DHT server, circuit relay, store-and-forward mailboxes (see docs/RELAY.md).
+
+Options:
+  --config <file>        relay.json
+  --data <dir>           data directory (overrides the config)
+  --listen <multiaddr>   listen address (repeatable)
+  --bootstrap <multiaddr> bootstrap peer (repeatable)
+  --metrics-host <host>  metrics/health address
+  --metrics-port <port>  metrics/health port
+  --no-metrics           no metrics server
+  --log-level <level>    error | warn | info | debug
+  -h, --help             display help for command
+`
+
+/** Global options of `parley` that take a value (skipped when looking for the subcommand). */
+const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--passphrase-file'])
+
+/** The arguments after the `relay` subcommand, wherever global options stand. */
+export function relayArgs (argv: string[]): string[] {
+  for (let i = 0; i < argv.length; i++) {
+    if (GLOBAL_VALUE_OPTIONS.has(argv[i])) { i++; continue }
+    if (argv[i] === 'relay') return argv.slice(i + 1)
+  }
+  return []
+}
+
+/** `parley relay --config FILE …`: delegates to relayMain. */
+export function registerRelay (program: Command): void {
+  program.command('relay')
+    .description('run a relay node (DHT server, circuit relay, mailboxes): parley relay --config FILE')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .action(async () => {
+      const args = relayArgs(process.argv.slice(2))
+      if (args.includes('--help') || args.includes('-h')) { process.stdout.write(HELP); return }
+      process.exitCode = await relayMain(args)
+    })
+}

@@ -1,0 +1,39 @@
+import { Command } from 'commander'
+import { parleyVersion } from '../daemon/version.js'
+import { registerAccount } from './commands/account.js'
+import { registerChat } from './commands/chat.js'
+import { registerContacts } from './commands/contacts.js'
+import { registerDaemon } from './commands/daemon.js'
+import { registerInit } from './commands/init.js'
+import { registerMessages } from './commands/messages.js'
+import { registerRelay } from './commands/relay.js'
+import { registerSecret } from './commands/secret.js'
+
+/**
+ * The `parley` command tree. Global options (`--home`, `--passphrase-file`) may stand before
+ * or after the subcommand. `init`, `daemon` and `relay` work on their own; every other command
+ * is a client of the running daemon's local API.
+ */
+export function buildProgram (): Command {
+  const program = new Command()
+  program
+    .name('parley')
+    .description('Parley: a peer-to-peer, end-to-end-encrypted messenger')
+    .version(parleyVersion(), '-V, --version')
+    .option('--home <dir>', 'home directory (default: $PARLEY_HOME or ~/.parley)')
+    .option('--passphrase-file <file>', 'read the passphrase from a file (else $PARLEY_PASSPHRASE or a prompt)')
+    .showHelpAfterError()
+    .exitOverride()
+  registerInit(program)
+  registerDaemon(program)
+  registerAccount(program)
+  registerContacts(program)
+  registerMessages(program)
+  registerChat(program)
+  registerSecret(program)
+  registerRelay(program)
+  // exitOverride is not inherited by subcommands created before it is set on them
+  const override = (command: Command): void => { command.exitOverride(); command.commands.forEach(override) }
+  override(program)
+  return program
+}

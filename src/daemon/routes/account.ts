@@ -1,0 +1,47 @@
+import type { ApiDeps } from '../api-deps.js'
+import { InvalidRequestError } from '../errors.js'
+import type { Route } from '../route.js'
+import { object, optionalBoolean, optionalInteger } from '../validate.js'
+
+const INACTIVITY_DAYS = [30, 90, 180, 365] as const
+
+/** Account, status, settings and account deletion. */
+export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => void } = {}): Route[] {
+  const { messenger } = deps
+  return [{
+    method: 'GET',
+    path: '/v1/account',
+    summary: 'This account\'s address and invite link',
+    handler: async () => ({ address: messenger.address, inviteLink: messenger.inviteLink() })
+  }, {
+    method: 'GET',
+    path: '/v1/status',
+    summary: 'Network and outbox status, versions',
+    handler: async ({ signal }) => ({ ...(await messenger.status({ signal })), daemonVersion: deps.version })
+  }, {
+    method: 'PATCH',
+    path: '/v1/settings',
+    summary: 'Change account settings (inactivity period, read receipts)',
+    handler: async ({ body, signal }) => {
+      const input = object(await body())
+      const inactivityDays = optionalInteger(input, 'inactivityDays', 1, 365)
+      const readReceipts = optionalBoolean(input, 'readReceipts')
+      if (inactivityDays !== undefined) {
+        if (!(INACTIVITY_DAYS as readonly number[]).includes(inactivityDays)) throw new InvalidRequestError('"inactivityDays" must be 30, 90, 180 or 365')
+        await messenger.setInactivityPeriod(inactivityDays as 30 | 90 | 180 | 365, { signal })
+      }
+      if (readReceipts !== undefined) await messenger.setReadReceipts(readReceipts, { signal })
+      return { ...(inactivityDays !== undefined ? { inactivityDays } : {}), ...(readReceipts !== undefined ? { readReceipts } : {}) }
+    }
+  }, {
+    method: 'DELETE',
+    path: '/v1/account',
+    summary: 'Delete the account: signed tombstone, relays purged, this device wiped; the daemon stops',
+    handler: async ({ query, signal }) => {
+      if (query.get('confirm') !== messenger.address) throw new InvalidRequestError('Pass ?confirm=<your address> to delete the account')
+      await messenger.deleteAccount({ signal })
+      hooks.onAccountDeleted?.()
+      return undefined
+    }
+  }]
+}

@@ -1,0 +1,26 @@
+import type { ApiDeps } from '../api-deps.js'
+import type { Route } from '../route.js'
+import { accountRoutes } from './account.js'
+import { authRoutes } from './auth.js'
+import { contactRoutes } from './contacts.js'
+import { conversationRoutes } from './conversations.js'
+import { eventRoutes } from './events.js'
+import { messageRoutes } from './messages.js'
+
+/** Hooks the daemon passes to the routes. */
+export interface RouteHooks {
+  /** The account was deleted through the API: the daemon should stop. */
+  onAccountDeleted?: () => void
+}
+
+/** Every route of the local API (`/v1/…`), in documentation order. */
+export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
+  return [
+    ...authRoutes(deps),
+    ...accountRoutes(deps, hooks),
+    ...contactRoutes(deps),
+    ...conversationRoutes(deps),
+    ...messageRoutes(deps),
+    ...eventRoutes(deps)
+  ]
+}

@@ -1,0 +1,89 @@
+import { startApiServer, type ApiServer } from './api-server.js'
+import { removeTokenFile, writeTokenFile } from './auth-token.js'
+import { readDiscoveryFile, removeDiscoveryFile, writeDiscoveryFile } from './discovery-file.js'
+import { DaemonRunningError } from './errors.js'
+import { openHomeMessenger, type HomeMessenger, type HomeMessengerInit } from './open-messenger.js'
+import { defaultUiDir } from './static-files.js'
+import { parleyVersion } from './version.js'
+
+export interface DaemonInit extends HomeMessengerInit {
+  /** Where the API listens. @default { host: '127.0.0.1', port: 7733 } */
+  api?: { host?: string, port?: number, allowPublic?: boolean }
+  /** Serve the web UI at `/`. @default true */
+  ui?: boolean
+}
+
+/** A running daemon: messenger, node, API. */
+export interface Daemon extends HomeMessenger {
+  api: ApiServer
+  /** True when this start created the account. */
+  created: boolean
+  /** Resolves once the daemon has stopped (by `stop()` or because the account was wiped). */
+  stopped: Promise<void>
+}
+
+/** Is a daemon for `home` up and answering? (Stale discovery files are ignored.) */
+export async function runningDaemonUrl (home: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+  const info = await readDiscoveryFile(home)
+  if (info == null) return undefined
+  try { process.kill(info.pid, 0) } catch { return undefined }
+  try {
+    await fetch(`${info.url}/v1/status`, { signal: AbortSignal.any([options.signal ?? AbortSignal.timeout(2000), AbortSignal.timeout(2000)]) })
+    return info.url
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Opens the home's account (creating it when `create`), starts the messenger and the local
+ * API + web UI, and writes the token and discovery files (mode 0600). `stop()` undoes all of it.
+ *
+ * @example
+ * ```ts
+ * const daemon = await startDaemon({ home, passphrase, create: true, api: { port: 0 } })
+ * console.log(daemon.api.url, daemon.api.loginUrl())
+ * await daemon.stop()
+ * ```
+ */
+export async function startDaemon (init: DaemonInit, options: { signal?: AbortSignal } = {}): Promise<Daemon> {
+  const already = await runningDaemonUrl(init.home, options)
+  if (already != null) throw new DaemonRunningError(already)
+  const opened = await openHomeMessenger(init, options)
+  const { messenger, node } = opened
+  let api: ApiServer | undefined
+  let stopping: Promise<void> | undefined
+  const stopped = Promise.withResolvers<void>()
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      messenger.removeEventListener('wiped', onWiped)
+      await api?.close()
+      await removeDiscoveryFile(init.home)
+      await removeTokenFile(init.home)
+      await opened.stop()
+      stopped.resolve()
+    })()
+    return stopping
+  }
+  const onWiped = (): void => { setImmediate(() => { void stop() }) }
+  try {
+    await messenger.start(options)
+    messenger.addEventListener('wiped', onWiped)
+    const token = await writeTokenFile(init.home)
+    api = await startApiServer({
+      messenger,
+      token,
+      host: init.api?.host,
+      port: init.api?.port,
+      allowPublic: init.api?.allowPublic,
+      uiDir: init.ui === false ? undefined : defaultUiDir(),
+      version: parleyVersion(),
+      onAccountDeleted: onWiped
+    }, options)
+    await writeDiscoveryFile(init.home, { url: api.url, pid: process.pid, address: messenger.address, startedAt: Date.now(), version: parleyVersion() })
+  } catch (err) {
+    await stop().catch(() => {})
+    throw err
+  }
+  return { ...opened, api, created: node.created, stop, stopped: stopped.promise }
+}

@@ -1,0 +1,52 @@
+import { ParleyError } from '../errors.js'
+
+/** A message arrived on a session this device does not have: the peer must start a new one. */
+export class SessionResetNeededError extends ParleyError {
+  static override name = 'SessionResetNeededError'
+  constructor (message = 'No session for this sender: session reset needed') { super(message, 'ERR_SESSION_RESET') }
+}
+
+/** The sealed sender claims a device its account record does not list. */
+export class UnknownSenderDeviceError extends ParleyError {
+  static override name = 'UnknownSenderDeviceError'
+  constructor (message = 'Sender device is not listed in its account record') { super(message, 'ERR_UNKNOWN_SENDER_DEVICE') }
+}
+
+/** The sender is blocked: its envelopes are dropped. */
+export class BlockedSenderError extends ParleyError {
+  static override name = 'BlockedSenderError'
+  constructor () { super('Sender is blocked', 'ERR_BLOCKED') }
+}
+
+/** Secret chat messages cannot be forwarded. */
+export class NotForwardableError extends ParleyError {
+  static override name = 'NotForwardableError'
+  constructor () { super('Messages of a secret chat cannot be forwarded', 'ERR_NOT_FORWARDABLE') }
+}
+
+export class ContactNotFoundError extends ParleyError {
+  static override name = 'ContactNotFoundError'
+  constructor (what: string) { super(`No contact ${what}`, 'ERR_CONTACT_NOT_FOUND') }
+}
+
+export class ConversationNotFoundError extends ParleyError {
+  static override name = 'ConversationNotFoundError'
+  constructor (id: string) { super(`No conversation ${id}`, 'ERR_CONVERSATION_NOT_FOUND') }
+}
+
+export class MessageNotFoundError extends ParleyError {
+  static override name = 'MessageNotFoundError'
+  constructor (id: string) { super(`No message ${id}`, 'ERR_MESSAGE_NOT_FOUND') }
+}
+
+/** The operation is not allowed in this state (e.g. editing someone else's message). */
+export class NotAllowedError extends ParleyError {
+  static override name = 'NotAllowedError'
+  constructor (message: string) { super(message, 'ERR_NOT_ALLOWED') }
+}
+
+/** An argument is out of range (timer, text length…). */
+export class InvalidArgumentError extends ParleyError {
+  static override name = 'InvalidArgumentError'
+  constructor (message: string) { super(message, 'ERR_INVALID_ARGUMENT') }
+}

@@ -1,0 +1,57 @@
+import type { Message } from '../store/index.js'
+import type { DeliveryState, MessageKind, MessageView } from './types.js'
+
+/** What the store keeps of a message (inside its encrypted `content` bytes). */
+export interface MessageBody {
+  kind: MessageKind
+  text?: string
+  replyTo?: string
+  editHistory?: string[]
+  reactions: Record<string, string[]>
+  forwardable: boolean
+  /** Lifetime chosen by the sender (ms), if any. */
+  ttlMs?: number
+  /** Secret chats: the timer starts when first read. */
+  startsOnRead?: boolean
+}
+
+const te = new TextEncoder()
+const td = new TextDecoder()
+
+export function encodeBody (body: MessageBody): Uint8Array {
+  return te.encode(JSON.stringify(body))
+}
+
+export function decodeBody (bytes: Uint8Array): MessageBody {
+  try {
+    const body = JSON.parse(td.decode(bytes)) as MessageBody
+    return { ...body, reactions: body.reactions ?? {} }
+  } catch {
+    return { kind: 'unsupported', reactions: {}, forwardable: false }
+  }
+}
+
+/** Rank of delivery states: a state only ever moves up. */
+export const DELIVERY_RANK: Record<DeliveryState | 'received', number> = {
+  failed: 0, queued: 1, sent: 2, stored: 2, delivered: 3, read: 4, received: 5
+}
+
+export function toView (message: Message): MessageView {
+  const body = decodeBody(message.content)
+  return {
+    id: message.id,
+    conversationId: message.conversationId,
+    direction: message.direction,
+    sender: message.sender,
+    sentAt: message.senderTimestamp,
+    clock: message.clock,
+    kind: body.kind,
+    ...(body.text != null ? { text: body.text } : {}),
+    ...(body.replyTo != null ? { replyTo: body.replyTo } : {}),
+    ...(body.editHistory != null && body.editHistory.length > 0 ? { editHistory: body.editHistory } : {}),
+    reactions: body.reactions,
+    status: message.status === 'received' ? 'received' : message.status,
+    expiresAt: message.expiresAt,
+    forwardable: body.forwardable
+  }
+}

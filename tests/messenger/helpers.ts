@@ -1,0 +1,49 @@
+import { join } from 'node:path'
+import { createMessenger, type Messenger, type MessengerInit } from '../../src/messenger/messenger.js'
+import { openHomeNode } from '../../src/node/home.js'
+import type { ParleyNodeInit } from '../../src/node/parley-node.js'
+import { startRelay, silentLogger, type Relay } from '../../src/relay/index.js'
+import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF } from '../helpers/network.js'
+
+/** A relay on 127.0.0.1 (DHT server, circuit relay, mailboxes) for messenger tests. */
+export async function startTestRelay (dataDir: string): Promise<Relay> {
+  return startRelay({
+    dataDir,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    manyPeersPerAddress: true,
+    metrics: { enabled: false },
+    log: { level: 'silent' }
+  }, { logger: silentLogger })
+}
+
+/** Opens a messenger in `dir/name` using `relay` as bootstrap and mailbox relay; started. */
+export async function startTestMessenger (dir: string, name: string, relays: string[], options: Partial<Omit<MessengerInit, 'node'>> & { node?: Partial<Omit<ParleyNodeInit, 'store'>> } = {}): Promise<Messenger> {
+  const { node: nodeInit, ...init } = options
+  const node = await openHomeNode({
+    home: join(dir, name),
+    passphrase: PASSPHRASE,
+    create: true,
+    kdf: TEST_KDF,
+    listen: LOOPBACK_LISTEN,
+    manyPeersPerAddress: true,
+    bootstrap: relays,
+    ...nodeInit
+  })
+  const messenger = await createMessenger({
+    node,
+    store: node.store,
+    relays,
+    allowPrivateAddresses: true,
+    outbox: { directTimeoutMs: 1500, pollMs: 200 },
+    ...init
+  })
+  await messenger.start()
+  return messenger
+}
+
+/** Waits for the first event of `type` matching `filter`. */
+export async function nextEvent<K extends keyof import('../../src/messenger/types.js').MessengerEvents & string> (
+  messenger: Messenger, type: K, filter: (detail: import('../../src/messenger/types.js').MessengerEvents[K]) => boolean = () => true, timeoutMs = 20_000
+): Promise<import('../../src/messenger/types.js').MessengerEvents[K]> {
+  return messenger.next(type, { filter, signal: AbortSignal.timeout(timeoutMs) })
+}
