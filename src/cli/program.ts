@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { parleyVersion } from '../daemon/version.js'
+import { VERSION } from '../version.js'
 import { registerAccount } from './commands/account.js'
 import { registerChat } from './commands/chat.js'
 import { registerContacts } from './commands/contacts.js'
@@ -19,7 +19,7 @@ export function buildProgram (): Command {
   program
     .name('parley')
     .description('Parley: a peer-to-peer, end-to-end-encrypted messenger')
-    .version(parleyVersion(), '-V, --version')
+    .version(VERSION, '-V, --version')
     .option('--home <dir>', 'home directory (default: $PARLEY_HOME or ~/.parley)')
     .option('--passphrase-file <file>', 'read the passphrase from a file (else $PARLEY_PASSPHRASE or a prompt)')
     .showHelpAfterError()

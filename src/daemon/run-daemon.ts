@@ -4,7 +4,7 @@ import { readDiscoveryFile, removeDiscoveryFile, writeDiscoveryFile } from './di
 import { DaemonRunningError } from './errors.js'
 import { openHomeMessenger, type HomeMessenger, type HomeMessengerInit } from './open-messenger.js'
 import { defaultUiDir } from './static-files.js'
-import { parleyVersion } from './version.js'
+import { VERSION } from '../version.js'
 
 export interface DaemonInit extends HomeMessengerInit {
   /** Where the API listens. @default { host: '127.0.0.1', port: 7733 } */
@@ -77,10 +77,10 @@ export async function startDaemon (init: DaemonInit, options: { signal?: AbortSi
       port: init.api?.port,
       allowPublic: init.api?.allowPublic,
       uiDir: init.ui === false ? undefined : defaultUiDir(),
-      version: parleyVersion(),
+      version: VERSION,
       onAccountDeleted: onWiped
     }, options)
-    await writeDiscoveryFile(init.home, { url: api.url, pid: process.pid, address: messenger.address, startedAt: Date.now(), version: parleyVersion() })
+    await writeDiscoveryFile(init.home, { url: api.url, pid: process.pid, address: messenger.address, startedAt: Date.now(), version: VERSION })
   } catch (err) {
     await stop().catch(() => {})
     throw err
