@@ -1,3 +1,4 @@
+import { FAR_FUTURE_MS } from './constants.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -166,6 +167,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.node.signAccountRecord({ relays: this.relayAddrs.map(relayEntryOf) })
     void this.node.publishAccountRecord({ signal: AbortSignal.timeout(30_000) }).catch(() => {})
     this.outbox.start()
+    this.node.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     if (this.relayAddrs.length > 0) {
       this.mailbox = new MailboxSync({
         node: this.node,
@@ -183,11 +185,17 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.running = false
     clearTimeout(this.expiryTimer)
     clearInterval(this.activityTimer)
+    this.node.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     await this.mailbox?.stop()
     await this.outbox.stop()
     await this.depositor.stop()
     await this.lock.run(async () => {})
     if (this.init.stopNodeOnStop !== false) await this.node.stop()
+  }
+
+  /** A peer came online: pending deliveries are worth trying now rather than at their backoff time. */
+  private readonly onPeerConnect = (): void => {
+    void this.outbox.retrySoon()
   }
 
   private async chooseRelays (options: { signal?: AbortSignal }): Promise<string[]> {
@@ -196,6 +204,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       await this.node.libp2p.dial(multiaddr(relay), { signal: AbortSignal.any([options.signal ?? AbortSignal.timeout(10_000), AbortSignal.timeout(10_000)]) }).catch(() => {})
     }
     if (configured.length > 0) return configured
+    const wanted = this.init.relayCount ?? DEFAULT_RELAY_COUNT
+    if (wanted <= 0) return []
     // discovered through the DHT: relays provide a well-known key
     const { relayProviderCid } = await import('../relay/relay-key.js')
     const found: string[] = []
@@ -205,7 +215,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         const addr = provider.multiaddrs.find((ma) => !ma.toString().includes('/p2p-circuit'))
         if (addr == null) continue
         found.push(`${addr.toString()}/p2p/${provider.id.toString()}`)
-        if (found.length >= (this.init.relayCount ?? DEFAULT_RELAY_COUNT)) break
+        if (found.length >= wanted) break
       }
     } catch { /* no relays found: direct delivery only */ }
     return found
@@ -799,7 +809,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       peers: this.node.libp2p.getPeers().length,
       relays: this.relays,
       dhtTableSize: dht.routingTable?.size ?? 0,
-      outbox: (await this.store.outbox.due(Number.MAX_SAFE_INTEGER, { limit: 500 })).items.length,
+      outbox: (await this.store.outbox.due(FAR_FUTURE_MS, { limit: 500 })).items.length,
       version: VERSION
     }
   }
@@ -1018,7 +1028,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     if (!this.running) return
     void (async () => {
       try {
-        const next = (await this.store.expiry.before(Number.MAX_SAFE_INTEGER, { limit: 1 })).items[0]
+        const next = (await this.store.expiry.before(FAR_FUTURE_MS, { limit: 1 })).items[0]
         clearTimeout(this.expiryTimer)
         if (next == null) return
         const delay = Math.max(0, Math.min(next.expiresAt - this.now(), 60_000))

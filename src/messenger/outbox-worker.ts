@@ -1,3 +1,4 @@
+import { FAR_FUTURE_MS } from './constants.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEvents } from '../events.js'
 import { ParleyError } from '../errors.js'
@@ -107,6 +108,25 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
     while (this.inFlight.size > 0 || this.pumping) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
+  private lastRetrySoon = 0
+
+  /**
+   * Makes entries waiting for their backoff due now (at most once every 2 s): called when a
+   * peer connects, since the recipient may just have come online.
+   */
+  async retrySoon (): Promise<void> {
+    const now = Date.now()
+    if (!this.running || now - this.lastRetrySoon < 2000) return
+    this.lastRetrySoon = now
+    try {
+      const waiting = await this.init.store.outbox.due(FAR_FUTURE_MS, { limit: 200 })
+      for (const entry of waiting.items) {
+        if (entry.nextAttemptAt > now && !this.inFlight.has(entry.id)) await this.init.store.outbox.put({ ...entry, nextAttemptAt: now })
+      }
+    } catch { /* stopping */ }
+    this.kick()
+  }
+
   /** Looks at the outbox now (call after enqueueing). */
   kick (): void {
     if (!this.running) return
@@ -149,7 +169,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
 
   private async hasPending (): Promise<boolean> {
     try {
-      return (await this.init.store.outbox.due(Number.MAX_SAFE_INTEGER, { limit: 1 })).items.length > 0
+      return (await this.init.store.outbox.due(FAR_FUTURE_MS, { limit: 1 })).items.length > 0
     } catch {
       return false
     }

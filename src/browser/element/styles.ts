@@ -1,0 +1,71 @@
+/**
+ * The element's shadow styles. Theme through CSS custom properties on `parley-chat`
+ * (`--parley-accent`, `--parley-bg`, `--parley-fg`, `--parley-muted`, `--parley-border`,
+ * `--parley-bubble-in`, `--parley-bubble-out`, `--parley-bubble-out-fg`, `--parley-radius`,
+ * `--parley-font`) and restyle parts with `parley-chat::part(name)` (see docs/BROWSER.md).
+ */
+export const STYLES = `
+:host {
+  --_accent: var(--parley-accent, #2f6fed);
+  --_bg: var(--parley-bg, #ffffff);
+  --_fg: var(--parley-fg, #1b1f29);
+  --_muted: var(--parley-muted, #5b6475);
+  --_border: var(--parley-border, #d9dde5);
+  --_in: var(--parley-bubble-in, #eef1f6);
+  --_out: var(--parley-bubble-out, var(--_accent));
+  --_out-fg: var(--parley-bubble-out-fg, #ffffff);
+  --_radius: var(--parley-radius, 10px);
+  display: block;
+  min-height: 360px;
+  height: 100%;
+  box-sizing: border-box;
+  font: var(--parley-font, 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif);
+  color: var(--_fg);
+  background: var(--_bg);
+  border: 1px solid var(--_border);
+  border-radius: var(--_radius);
+  overflow: hidden;
+}
+*, *::before, *::after { box-sizing: inherit; }
+.layout { display: grid; grid-template-columns: minmax(200px, 30%) 1fr; grid-template-rows: auto 1fr; height: 100%; }
+header { grid-column: 1 / -1; display: flex; gap: .75rem; align-items: center; padding: .5rem .75rem; border-bottom: 1px solid var(--_border); min-width: 0; }
+header .me { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--_muted); }
+header .me strong { color: var(--_fg); }
+.status { font-size: .85em; color: var(--_muted); }
+.status[data-state="online"]::before { content: "● "; color: #1a9b4b; }
+.status[data-state="offline"]::before { content: "● "; color: #c0392b; }
+aside { border-right: 1px solid var(--_border); display: flex; flex-direction: column; min-height: 0; }
+aside form { display: grid; gap: .35rem; padding: .6rem; border-bottom: 1px solid var(--_border); }
+aside h2 { font-size: .75em; text-transform: uppercase; letter-spacing: .05em; color: var(--_muted); margin: .7rem .75rem .3rem; }
+aside ul { list-style: none; margin: 0; padding: 0 .35rem; overflow-y: auto; }
+aside li button { width: 100%; text-align: left; display: flex; justify-content: space-between; gap: .5rem; padding: .45rem .5rem; border: 0; border-radius: 6px; background: none; color: inherit; font: inherit; cursor: pointer; }
+aside li button:hover { background: var(--_in); }
+aside li button[aria-current="true"] { background: color-mix(in srgb, var(--_accent) 14%, transparent); }
+.badge { font-size: .75em; border-radius: 999px; padding: 0 .45rem; background: var(--_accent); color: #fff; align-self: center; }
+.badge.secret { background: #6b3fa0; }
+main { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+.conv-head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .5rem .75rem; border-bottom: 1px solid var(--_border); }
+.conv-head h2 { font-size: 1em; margin: 0; flex: 1; min-width: 8rem; }
+.safety { flex-basis: 100%; font-family: ui-monospace, monospace; font-size: .85em; color: var(--_muted); margin: 0; }
+.empty { margin: auto; color: var(--_muted); text-align: center; padding: 1rem; }
+ol.messages { list-style: none; margin: 0; padding: .75rem; overflow-y: auto; flex: 1; display: flex; flex-direction: column; gap: .35rem; }
+li.msg { max-width: 75%; padding: .4rem .6rem; border-radius: var(--_radius); background: var(--_in); align-self: flex-start; overflow-wrap: anywhere; white-space: pre-wrap; }
+li.msg.out { align-self: flex-end; background: var(--_out); color: var(--_out-fg); }
+li.msg .meta { display: flex; gap: .4rem; justify-content: flex-end; align-items: center; font-size: .75em; opacity: .8; margin-top: .15rem; white-space: nowrap; }
+li.msg .ticks[data-state="read"] { color: #7fe0ff; }
+li.msg .ticks[data-state="failed"] { color: #ffd166; }
+li.msg .delete { border: 0; background: none; color: inherit; font: inherit; cursor: pointer; opacity: .7; padding: 0 .2rem; }
+li.msg .delete:hover, li.msg .delete:focus-visible { opacity: 1; }
+form.composer { display: flex; gap: .5rem; padding: .5rem; border-top: 1px solid var(--_border); }
+form.composer textarea { flex: 1; resize: none; min-height: 2.4rem; max-height: 8rem; }
+input, textarea, select { font: inherit; color: inherit; background: var(--_bg); border: 1px solid var(--_border); border-radius: 6px; padding: .4rem .5rem; min-width: 0; }
+button.primary, button.secondary { font: inherit; border-radius: 6px; padding: .4rem .8rem; cursor: pointer; border: 1px solid var(--_accent); }
+button.primary { background: var(--_accent); color: #fff; }
+button.secondary { background: none; color: var(--_accent); }
+button:disabled { opacity: .5; cursor: default; }
+:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.error { color: #b3261e; padding: .35rem .75rem; margin: 0; }
+label.inline { display: flex; gap: .35rem; align-items: center; font-size: .85em; color: var(--_muted); }
+@media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto auto 1fr; } aside { border-right: 0; border-bottom: 1px solid var(--_border); max-height: 40%; } }
+`

@@ -1,0 +1,130 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers/network.js'
+import { killGroup, spawnScript, type ScriptProcess } from '../helpers/processes.js'
+
+interface Peer { proc: ScriptProcess, address: string, multiaddrs: string[], request: (cmd: Record<string, unknown>) => Promise<Record<string, unknown>> }
+
+let nextId = 1
+
+async function startPeer (home: string, args: string[]): Promise<Peer> {
+  const proc = spawnScript('tests/messenger/peer-entry.ts', ['--home', home, ...args])
+  const ready = JSON.parse(await proc.waitForLine((l) => l.includes('"event":"ready"'), 60_000))
+  const request = async (cmd: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const id = nextId++
+    const answer = proc.waitForLine((l) => l.startsWith(`{"id":${id},`), 60_000)
+    proc.child.stdin!.write(JSON.stringify({ id, ...cmd }) + '\n')
+    const reply = JSON.parse(await answer)
+    if (reply.ok !== true) throw new Error(`${String(cmd.cmd)} failed: ${reply.error}`)
+    return reply
+  }
+  return { proc, address: ready.address, multiaddrs: ready.multiaddrs, request }
+}
+
+async function stopPeer (peer: Peer | undefined): Promise<void> {
+  if (peer == null || peer.proc.child.exitCode != null) return
+  const exited = new Promise((resolve) => peer.proc.child.once('exit', resolve))
+  peer.proc.child.stdin!.write(JSON.stringify({ id: nextId++, cmd: 'stop' }) + '\n')
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))])
+  await killGroup(peer.proc.child)
+}
+
+async function startRelayProcess (dir: string): Promise<{ proc: ScriptProcess, addr: string }> {
+  await mkdir(dir, { recursive: true })
+  const config = join(dir, 'relay.json')
+  await writeFile(config, JSON.stringify({ dataDir: './data', listen: ['/ip4/127.0.0.1/tcp/0'], manyPeersPerAddress: true, metrics: { enabled: false }, log: { level: 'warn' } }))
+  const proc = spawnScript('tests/relay/relay-entry.ts', ['--config', config])
+  const addr = await proc.waitForLine((l) => l.startsWith('/ip4/127.0.0.1/tcp/'), 60_000)
+  return { proc, addr }
+}
+
+async function filesContaining (dir: string, needle: Buffer): Promise<string[]> {
+  const hits: string[] = []
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const path = join(d, entry.name)
+      if (entry.isDirectory()) await walk(path)
+      else if ((await readFile(path)).includes(needle)) hits.push(path)
+    }
+  }
+  await walk(dir)
+  return hits
+}
+
+async function waitUntil (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+describe('offline delivery between separate processes', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  const started: Array<{ child: ScriptProcess['child'] }> = []
+  let r1: { proc: ScriptProcess, addr: string }
+  let r2: { proc: ScriptProcess, addr: string }
+  let a: Peer | undefined
+  let b: Peer | undefined
+
+  beforeAll(async () => {
+    dir = await tempDir('parley-procs-')
+    r1 = await startRelayProcess(join(dir.path, 'r1'))
+    r2 = await startRelayProcess(join(dir.path, 'r2'))
+    started.push(r1.proc, r2.proc)
+  }, 120_000)
+
+  afterAll(async () => {
+    await stopPeer(a)
+    await stopPeer(b)
+    for (const p of started) await killGroup(p.child)
+    await dir?.cleanup()
+  })
+
+  it('B offline: A sends 100; a relay dies; B comes back and gets all 100 once, in order; relays never see plaintext or A', async () => {
+    const relays = [r1.addr, r2.addr]
+    // B registers its two relays (its record lists them), then goes offline
+    b = await startPeer(join(dir.path, 'b'), relays.flatMap((r) => ['--relay', r]))
+    const bAddress = b.address
+    await b.request({ cmd: 'publish' })
+    await stopPeer(b)
+
+    // A keeps no mailbox of its own, so no relay ever learns A's account
+    a = await startPeer(join(dir.path, 'a'), ['--relay-count', '0', ...relays.flatMap((r) => ['--bootstrap', r])])
+    for (let i = 0; i < 100; i++) await a.request({ cmd: 'send', to: bAddress, text: `MARKER-${String(i).padStart(3, '0')}` })
+    await waitUntil(async () => (await a!.request({ cmd: 'outbox' })).count === 0, 60_000, 'A outbox drained to the relays')
+    const stored = a.proc.lines.filter((l) => l.includes('"state":"stored"')).length
+    expect(stored).toBe(100)
+
+    // replication: one relay is killed after the deposits
+    await killGroup(r1.proc.child)
+
+    b = await startPeer(join(dir.path, 'b'), relays.flatMap((r) => ['--relay', r]))
+    const expected = Array.from({ length: 100 }, (_, i) => `MARKER-${String(i).padStart(3, '0')}`)
+    await waitUntil(async () => ((await b!.request({ cmd: 'texts', with: a!.address })).texts as string[]).length >= 100, 60_000, 'B received 100')
+    expect((await b.request({ cmd: 'texts', with: a.address })).texts).toEqual(expected)
+
+    for (const relayDir of ['r1', 'r2']) {
+      expect(await filesContaining(join(dir.path, relayDir), Buffer.from('MARKER'))).toEqual([])
+      expect(await filesContaining(join(dir.path, relayDir), Buffer.from(a.address))).toEqual([])
+    }
+  }, 240_000)
+
+  it("A's outbox survives A's restart and delivers when B comes back", async () => {
+    await stopPeer(b)
+    await killGroup(r2.proc.child) // no relay left: only direct delivery can work
+    const bAddress = b!.address
+    for (let i = 0; i < 5; i++) await a!.request({ cmd: 'send', to: bAddress, text: `LATER-${i}` })
+    expect((await a!.request({ cmd: 'outbox' })).count).toBe(5)
+    await stopPeer(a)
+
+    a = await startPeer(join(dir.path, 'a'), ['--relay-count', '0'])
+    expect((await a.request({ cmd: 'outbox' })).count).toBe(5)
+    b = await startPeer(join(dir.path, 'b'), ['--bootstrap', a.multiaddrs[0]])
+    await waitUntil(async () => ((await b!.request({ cmd: 'texts', with: a!.address })).texts as string[]).filter((t) => t.startsWith('LATER-')).length === 5, 60_000, 'B received the 5 queued messages')
+    const later = ((await b.request({ cmd: 'texts', with: a.address })).texts as string[]).filter((t) => t.startsWith('LATER-'))
+    expect(later).toEqual(['LATER-0', 'LATER-1', 'LATER-2', 'LATER-3', 'LATER-4'])
+    await waitUntil(async () => (await a!.request({ cmd: 'outbox' })).count === 0, 20_000, 'A outbox empty')
+  }, 180_000)
+})
