@@ -122,9 +122,17 @@ export class E2ESessions {
       consumed = accepted.consumed
       newSession = true
     } else {
-      if (existing == null) throw new SessionResetNeededError()
-      if (!equalBytes(existing.remoteIdentityDhKey, sender.identityDhKey)) throw new SessionResetNeededError('Sender identity key differs from the session')
-      const decrypted = await decryptMessage(this.backend, existing, message)
+      const who = { accountKey: sender.accountKey, deviceKey: sender.deviceKey }
+      if (existing == null) throw new SessionResetNeededError(undefined, who)
+      if (!equalBytes(existing.remoteIdentityDhKey, sender.identityDhKey)) throw new SessionResetNeededError('Sender identity key differs from the session', who)
+      let decrypted: { state: SessionState, plaintext: Uint8Array }
+      try {
+        decrypted = await decryptMessage(this.backend, existing, message)
+      } catch (err) {
+        // a message on a chain we cannot follow (our state was lost or rolled back) — not a replay
+        if ((err as { code?: string }).code === 'ERR_DECRYPT' || (err as { code?: string }).code === 'ERR_SESSION_STATE') throw new SessionResetNeededError('Session out of step with the sender', who)
+        throw err
+      }
       state = decrypted.state
       plaintext = decrypted.plaintext
     }

@@ -3,7 +3,12 @@ import { ParleyError } from '../errors.js'
 /** A message arrived on a session this device does not have: the peer must start a new one. */
 export class SessionResetNeededError extends ParleyError {
   static override name = 'SessionResetNeededError'
-  constructor (message = 'No session for this sender: session reset needed') { super(message, 'ERR_SESSION_RESET') }
+  /** The sender, when the sealed box could be opened (so a reset can be asked for). */
+  readonly sender?: { accountKey: Uint8Array, deviceKey: Uint8Array }
+  constructor (message = 'No session for this sender: session reset needed', sender?: { accountKey: Uint8Array, deviceKey: Uint8Array }) {
+    super(message, 'ERR_SESSION_RESET')
+    if (sender != null) this.sender = sender
+  }
 }
 
 /** The sealed sender claims a device its account record does not list. */

@@ -20,12 +20,13 @@ import { AnonymousDepositor } from './anonymous-depositor.js'
 import { E2ESessions } from './e2e-sessions.js'
 import {
   BlockedSenderError, ContactNotFoundError, ConversationNotFoundError, InvalidArgumentError, MessageNotFoundError,
-  NotAllowedError, NotForwardableError, UnknownSenderDeviceError
+  NotAllowedError, NotForwardableError, SessionResetNeededError, UnknownSenderDeviceError
 } from './errors.js'
+import { MailboxClient } from '../net/mailbox-client.js'
 import { MailboxSync } from './mailbox-sync.js'
 import { DELIVERY_RANK, decodeBody, encodeBody, toView, type MessageBody } from './message-body.js'
 import { Mutex } from './mutex.js'
-import { OutboxWorker, encodeTarget, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
+import { OutboxWorker, decodeTarget, encodeTarget, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
 import type {
   ContactView, ConversationId, ConversationView, DeliveryState, MessageView, MessengerApi, MessengerEvents, Page,
   SecretChatState, SendOptions, StatusView
@@ -165,7 +166,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     ;(this.activityTimer as { unref?: () => void }).unref?.()
     this.relayAddrs = await this.chooseRelays(options)
     await this.node.signAccountRecord({ relays: this.relayAddrs.map(relayEntryOf) })
-    void this.node.publishAccountRecord({ signal: AbortSignal.timeout(30_000) }).catch(() => {})
+    // when start() resolves, contacts can find this device (unless the network is unreachable:
+    // the node keeps retrying in the background)
+    await this.node.publishAccountRecord({ signal: AbortSignal.any([options.signal ?? AbortSignal.timeout(15_000), AbortSignal.timeout(15_000)]) }).catch(() => {})
     this.outbox.start()
     this.node.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     if (this.relayAddrs.length > 0) {
@@ -181,6 +184,10 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   }
 
   async stop (): Promise<void> {
+    await this.stopWith({})
+  }
+
+  private async stopWith (options: { keepStore?: boolean }): Promise<void> {
     if (!this.running) return
     this.running = false
     clearTimeout(this.expiryTimer)
@@ -190,7 +197,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.outbox.stop()
     await this.depositor.stop()
     await this.lock.run(async () => {})
-    if (this.init.stopNodeOnStop !== false) await this.node.stop()
+    if (this.init.stopNodeOnStop !== false || options.keepStore === true) await this.node.stop(options)
   }
 
   /** A peer came online: pending deliveries are worth trying now rather than at their backoff time. */
@@ -239,7 +246,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     if (typeof last !== 'number') return
     const days = await this.inactivityDays()
     if (this.now() - last > days * 24 * 3600 * 1000) {
-      await this.node.stop().catch(() => {})
+      await this.node.stop({ keepStore: true }).catch(() => {})
       await this.store.wipe()
       this.emit('wiped', { reason: 'inactivity' })
       throw new AccountExpiredError()
@@ -465,8 +472,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
    * transaction with `alsoWrite` (the message itself). Ephemeral content (typing) is sent
    * directly once and never queued.
    */
-  private async dispatch (conversation: Conversation, content: Content, options: { alsoWrite?: (tx: StoreTransaction) => Promise<void>, ephemeral?: boolean, includeOwn?: boolean } = {}): Promise<void> {
-    const targets = await this.targets(conversation, options.includeOwn ?? true)
+  private async dispatch (conversation: Conversation, content: Content, options: { alsoWrite?: (tx: StoreTransaction) => Promise<void>, ephemeral?: boolean, includeOwn?: boolean, only?: Target[] } = {}): Promise<void> {
+    const targets = options.only ?? await this.targets(conversation, options.includeOwn ?? true)
     const secret = conversation.kind === 'secret'
     const info = secret ? await this.secretInfo(conversation.id) : undefined
     const now = this.now()
@@ -791,11 +798,15 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     // a signed tombstone: relays that see it purge this account's mailbox and prekeys
     const tombstone = await this.node.signAccountRecord({ deleted: true, relays: [] })
     await this.node.directory.publish(tombstone, { signal: AbortSignal.timeout(15_000) }).catch(() => {})
-    if (this.mailbox != null) {
+    if (this.relayAddrs.length > 0) {
+      // authenticating with the tombstone makes each relay purge the mailbox and prekeys at once
+      // (a fresh client: existing streams are already authenticated with the old record)
       const owner = { device: { secretKey: this.node.identity.device.signing.privateKey, publicKey: this.node.deviceKey }, accountRecord: tombstone }
-      await Promise.all(this.relayAddrs.map(async (relay) => this.mailbox?.client.fetch(relay, owner, { signal: AbortSignal.timeout(10_000), limit: 1 }).catch(() => {})))
+      const client = new MailboxClient(this.node.libp2p)
+      await Promise.all(this.relayAddrs.map(async (relay) => client.fetch(relay, owner, { signal: AbortSignal.timeout(10_000), limit: 1 }).catch(() => {})))
+      await client.stop()
     }
-    await this.stop()
+    await this.stopWith({ keepStore: true })
     await this.store.wipe()
     this.emit('wiped', { reason: 'deleted' })
   }
@@ -848,11 +859,51 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       })
     } catch (err) {
       if (err instanceof ReplayError) return
+      if (err instanceof SessionResetNeededError && err.sender != null) void this.requestSessionReset(err.sender).catch(() => {})
       throw err
     }
     for (const effect of effects) effect()
     for (const followUp of followUps) await followUp().catch(() => {})
     this.scheduleExpiry()
+  }
+
+  private readonly resetAsked = new Map<string, number>()
+
+  /**
+   * A sender's message could not be decrypted on any session we have: start a fresh session
+   * to that device (its prekey message replaces the sender's broken state) carrying a
+   * SESSION_RESET, so the sender re-sends what it has not seen delivered. At most once a minute
+   * per device.
+   */
+  private async requestSessionReset (sender: { accountKey: Uint8Array, deviceKey: Uint8Array }): Promise<void> {
+    const key = toHex(sender.deviceKey)
+    const now = this.now()
+    if (now - (this.resetAsked.get(key) ?? 0) < 60_000) return
+    this.resetAsked.set(key, now)
+    if (this.resetAsked.size > 1000) this.resetAsked.delete(this.resetAsked.keys().next().value as string)
+    const address = encodeAddress(sender.accountKey)
+    const record = await this.resolveAccount(address)
+    const device = record.body.devices.find((d) => equalBytes(d.deviceKey, sender.deviceKey))
+    if (device == null || address === this.address) return
+    const conversation = await this.lock.run(async () => this.normalConversation(address))
+    await this.lock.run(async () => this.sessions.reset(sender.deviceKey))
+    await this.dispatch(conversation, this.baseContent(conversation, Content.Kind.SESSION_RESET), { only: [{ address, device, sync: false }] })
+  }
+
+  /** Re-sends outgoing texts of a conversation that were not confirmed delivered (same ids: receivers dedupe). */
+  private async resendUndelivered (conversation: Conversation): Promise<void> {
+    const recent = (await this.store.messages.latest(conversation.id, { limit: 50 })).items
+      .filter((m) => m.direction === 'out' && (m.status === 'queued' || m.status === 'sent' || m.status === 'stored' || m.status === 'failed'))
+      .reverse()
+    for (const message of recent) {
+      const body = decodeBody(message.content)
+      if (body.kind !== 'text' || body.text == null) continue
+      const content = this.baseContent(conversation, Content.Kind.TEXT, {
+        messageId: fromHex(message.id), sentAt: BigInt(message.senderTimestamp), clock: BigInt(message.clock), text: body.text,
+        ttlMs: BigInt(body.ttlMs ?? 0), ...(body.replyTo != null ? { targetId: fromHex(body.replyTo) } : {})
+      })
+      await this.dispatch(conversation, content, { includeOwn: false })
+    }
   }
 
   /** Applies one decrypted content inside the receiving transaction; events run after commit. */
@@ -949,6 +1000,12 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         }
         return
       }
+      case Content.Kind.SESSION_RESET: {
+        if (fromSelf) return
+        const conv = conversation
+        followUps.push(async () => this.resendUndelivered(conv))
+        return
+      }
       case Content.Kind.TYPING:
         effects.push(() => { this.emit('typing', { conversationId: convId, from: sender, typing: content.flag }) })
         return
@@ -1009,6 +1066,18 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   // ---------------------------------------------------------------- delivery states
 
   private async onOutboxOutcome (outcome: OutboxOutcome): Promise<void> {
+    if (outcome.state === 'failed' && outcome.reason === 'ERR_SESSION_RESET') {
+      // the device lost our session: forget ours too; the next message starts a new handshake
+      const target = decodeTarget(outcome.entry.targets[0] ?? '')
+      await this.lock.run(async () => this.sessions.reset(fromHex(target.deviceHex))).catch(() => {})
+      const messageId = outcome.entry.messageId
+      const message = messageId != null ? await this.store.messages.get(messageId).catch(() => undefined) : undefined
+      if (message != null) {
+        const conversation = await this.store.conversations.get(message.conversationId).catch(() => undefined)
+        if (conversation != null) await this.resendUndelivered(conversation).catch(() => {})
+      }
+      return
+    }
     const messageId = outcome.entry.messageId
     if (messageId == null || outcome.state === 'retry') return
     try {

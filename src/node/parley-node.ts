@@ -278,7 +278,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   }
 
   /** Stops everything, aborting streams in flight, and zeroes the keys held in memory (the store stays open: its owner closes it). */
-  async stop (): Promise<void> {
+  async stop (options: { keepStore?: boolean } = {}): Promise<void> {
     if (this.republishTimer != null) clearTimeout(this.republishTimer)
     this.republishTimer = undefined
     if (this.running) {
@@ -288,7 +288,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       await this.envelopeServer.stop()
       await this.libp2p.stop()
     }
-    if (this.init.closeStoreOnStop === true) await this.store.close()
+    if (this.init.closeStoreOnStop === true && options.keepStore !== true) await this.store.close()
     wipe(this.identity.account.secretKey, this.identity.device.signing.privateKey, this.identity.device.identityDh.privateKey, this.identity.libp2pSeed)
   }
 

@@ -21,6 +21,8 @@ export interface Relay {
   readonly libp2p: ParleyLibp2p
   readonly config: RelayConfig
   readonly metrics: RelayMetrics
+  /** The mailbox database (for operators' tools and tests). */
+  readonly store: MailboxStore
   /** `host:port` of the metrics/health server, when enabled. */
   readonly metricsAddress: string | undefined
   /** Runs the retention/expiry sweep and the inactivity purge now (also runs on a timer). */
@@ -173,6 +175,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     libp2p: node,
     config,
     metrics,
+    store,
     metricsAddress: metricsServer?.address,
     sweep,
     stop

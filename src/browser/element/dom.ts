@@ -28,7 +28,7 @@ export function h<K extends keyof HTMLElementTagNameMap> (tag: K, attrs: Attrs =
 }
 
 /** Replaces the children of `el`. */
-export function fill (el: Element, ...children: Child[]): void {
+export function fill (el: ParentNode, ...children: Child[]): void {
   el.replaceChildren(...children.filter((c): c is Node | string | number => c != null && c !== false).map((c) => typeof c === 'object' ? c : String(c)))
 }
 
