@@ -1,5 +1,5 @@
 import type { Libp2p } from '@libp2p/interface'
-import { MailboxClient, type DepositReceipt, type RelayOutcome, type RelayTarget } from '../net/mailbox-client.js'
+import { MailboxClient, type DepositReceipt, type HandedPrekey, type RelayOutcome, type RelayTarget } from '../net/mailbox-client.js'
 import type { Envelope } from '../net/envelope-codec.js'
 import { createEphemeralLibp2p } from '../node/create-libp2p.js'
 import type { PlatformOptions } from '../node/platform-options.js'
@@ -41,6 +41,18 @@ export class AnonymousDepositor {
     const id = await this.identity()
     id.deposits++
     return id.client.depositToAll(relays, envelope, options)
+  }
+
+  /** Takes one prekey per kind for a device from the first relay that has any (anonymously). */
+  async takePrekey (relays: RelayTarget[], deviceKey: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<HandedPrekey[]> {
+    const id = await this.identity()
+    for (const relay of relays) {
+      try {
+        const prekeys = await id.client.takePrekey(relay, deviceKey, options)
+        if (prekeys.length > 0) return prekeys
+      } catch { /* next relay */ }
+    }
+    return []
   }
 
   async stop (): Promise<void> {

@@ -17,7 +17,9 @@ import { newConversationId } from '../store/index.js'
 import { VERSION } from '../version.js'
 import { Content } from '../wire/content.js'
 import { AnonymousDepositor } from './anonymous-depositor.js'
-import { E2ESessions } from './e2e-sessions.js'
+import { E2ESessions, type FetchedOneTimePrekeys } from './e2e-sessions.js'
+import { MailboxPrekey } from '../wire/mailbox.js'
+import { SignedPrekey as WireSignedPrekey } from '../wire/parley.js'
 import {
   BlockedSenderError, ContactNotFoundError, ConversationNotFoundError, InvalidArgumentError, MessageNotFoundError,
   NotAllowedError, NotForwardableError, SessionResetNeededError, UnknownSenderDeviceError
@@ -26,7 +28,7 @@ import { MailboxClient } from '../net/mailbox-client.js'
 import { MailboxSync } from './mailbox-sync.js'
 import { DELIVERY_RANK, decodeBody, encodeBody, toView, type MessageBody } from './message-body.js'
 import { Mutex } from './mutex.js'
-import { OutboxWorker, decodeTarget, encodeTarget, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
+import { OutboxWorker, decodeTarget, encodeTarget, relayAddresses, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
 import type {
   ContactView, ConversationId, ConversationView, DeliveryState, MessageView, MessengerApi, MessengerEvents, Page,
   SecretChatState, SendOptions, StatusView
@@ -482,11 +484,16 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       ? now + Math.min(ttl > 0 ? Math.max(ttl, SECRET_RELAY_CAP_MS) : SECRET_RELAY_CAP_MS, SECRET_RELAY_CAP_MS)
       : (ttl > 0 && content.kind === Content.Kind.TEXT ? Number(content.sentAt) + ttl : 0)
     const direct: Array<{ device: DeviceEntry, envelope: Envelope }> = []
+    // devices we have no session with yet: a one-time prekey from their relays makes the handshake stronger
+    const oneTime = new Map<string, FetchedOneTimePrekeys>()
+    for (const target of targets) {
+      if (!(await this.sessions.has(target.device.deviceKey))) oneTime.set(toHex(target.device.deviceKey), await this.fetchOneTimePrekeys(target.address, target.device))
+    }
     await this.lock.run(async () => this.store.transaction(async (tx) => {
       await options.alsoWrite?.(tx)
       for (const target of targets) {
         const body = target.sync ? { ...content, syncPeer: decodeAddress(conversation.members[0]) } : content
-        const sealed = await this.sessions.seal(target.device, Content.encode(body), {}, tx)
+        const sealed = await this.sessions.seal(target.device, Content.encode(body), oneTime.get(toHex(target.device.deviceKey)), tx)
         await sealed.commit(tx)
         const envelope: Envelope = {
           version: ENVELOPE_VERSION,
@@ -517,6 +524,27 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       void this.node.sendEnvelope(device, { payload: envelope.payload, id: envelope.id, expiresAt: Number(envelope.expiresAt), flags: envelope.flags }, { signal: AbortSignal.timeout(5000) }).catch(() => {})
     }
     this.outbox.kick()
+  }
+
+  /** One-time prekeys of a device from its account's relays (best effort, anonymous, 3 s). */
+  private async fetchOneTimePrekeys (address: string, device: DeviceEntry): Promise<FetchedOneTimePrekeys> {
+    try {
+      const record = await this.resolveAccount(address)
+      const relays = relayAddresses(record.body.relays)
+      if (relays.length === 0) return {}
+      const handed = await this.depositor.takePrekey(relays, device.deviceKey, { signal: AbortSignal.timeout(3000) })
+      const out: FetchedOneTimePrekeys = {}
+      for (const p of handed) {
+        if (p.kind === MailboxPrekey.Kind.X25519 && !p.lastResort && p.blob.length === 32) out.oneTimePrekey = { id: p.id, publicKey: p.blob }
+        if (p.kind === MailboxPrekey.Kind.ML_KEM && !p.lastResort) {
+          const signed = WireSignedPrekey.decode(p.blob)
+          out.oneTimePqPrekey = { id: signed.id, publicKey: signed.publicKey, signature: signed.signature, createdAt: Number(signed.createdAt) }
+        }
+      }
+      return out
+    } catch {
+      return {}
+    }
   }
 
   private baseContent (conversation: Conversation, kind: Content.Kind, extra: Partial<Content> = {}): Content {

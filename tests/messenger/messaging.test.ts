@@ -45,6 +45,9 @@ describe('two messengers through a relay', () => {
 
   it('sends a text directly, E2E-encrypted, with delivery receipts', async () => {
     const conversation = await alice.conversationWith(bob.address)
+    const oneTimeHeld = (): number => Object.keys((bob.node.prekeys as unknown as { state: { oneTime: object } }).state.oneTime).length
+    const heldBefore = oneTimeHeld()
+    expect(heldBefore).toBeGreaterThan(0)
     const incoming = nextEvent(bob, 'message', (d) => d.message.direction === 'in')
     const delivered = nextEvent(alice, 'delivery', (d) => d.state === 'delivered')
     const sent = await alice.sendText(conversation.id, 'MARKER-hello-bob')
@@ -53,6 +56,8 @@ describe('two messengers through a relay', () => {
     expect(message.sender).toBe(alice.address)
     expect(message.id).toBe(sent.id)
     expect((await delivered).messageId).toBe(sent.id)
+    // the handshake used (and bob deleted) a one-time prekey alice took anonymously from bob's relay
+    expect(oneTimeHeld()).toBe(heldBefore - 1)
 
     // bob answers in the conversation that appeared on his side
     const back = nextEvent(alice, 'message', (d) => d.message.direction === 'in')
