@@ -1,4 +1,4 @@
-/** Protocol constants of the end-to-end encryption module (docs/protocol-e2e.md, "Limits"). */
+/** Protocol constants of the end-to-end encryption module (docs/PROTOCOL.md §5.7). */
 
 /** Version carried in every wire structure and in the session state. */
 export const E2E_VERSION = 1

@@ -1,6 +1,6 @@
 /**
  * End-to-end encryption for Parley: pure functions over bytes and serialisable state
- * (no libp2p, no I/O). Spec: docs/protocol-e2e.md.
+ * (no libp2p, no I/O). Spec: docs/PROTOCOL.md §5.
  *
  * @example
  * ```ts
