@@ -4,6 +4,7 @@ import { ParleyNode, type ParleyNodeInit } from '../node/parley-node.js'
 import { openStore, type Store } from '../store/index.js'
 import { parseRelays, waitForRelayReservation, type BrowserNodeInit } from './browser-node.js'
 import { DEFAULT_STORAGE_NAME } from './constants.js'
+import { learnRelayedDeviceAddresses } from './device-addresses.js'
 import { acquireStoreLock } from './store-lock.js'
 
 export interface CreateParleyOptions extends BrowserNodeInit {
@@ -57,6 +58,7 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
       allowPrivateAddresses: options.allowPrivateAddresses,
       ...(options.iceServers != null ? { iceServers: options.iceServers } : {})
     } as ParleyNodeInit, { signal: options.signal })
+    learnRelayedDeviceAddresses(node)
     messenger = await createMessenger({
       node,
       store,

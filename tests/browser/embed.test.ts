@@ -178,6 +178,44 @@ describe('browser embed', () => {
     await pa.page.locator('parley-chat').screenshot({ path: join(ARTIFACTS, 'parley-chat.png') })
   })
 
+  it('element controls: safety number, disappearing timer, delete for both, secret chat', async () => {
+    const { pa, pb } = chat
+    if (pa == null || pb == null) throw new Error('needs the previous test')
+    const el = (page: Page): { q: (selector: string, options?: { hasText?: string }) => ReturnType<Page['locator']> } => ({ q: (selector, options) => page.locator(`parley-chat ${selector}`, options) })
+    const A = el(pa.page)
+    const B = el(pb.page)
+
+    // safety number: the same 60 digits on both sides
+    await A.q('button:has-text("Safety number")').click()
+    await B.q('button:has-text("Safety number")').click()
+    const digitsA = (await A.q('#safety').textContent() ?? '').replace(/\s/g, '')
+    expect(digitsA).toMatch(/^\d{60}$/)
+    expect((await B.q('#safety').textContent() ?? '').replace(/\s/g, '')).toBe(digitsA)
+
+    // disappearing timer: A picks 1 hour; B's picker follows; new messages carry the timer mark
+    await A.q('#timer').selectOption('3600000')
+    await expect.poll(async () => B.q('#timer').inputValue(), { timeout: 20_000 }).toBe('3600000')
+    await A.q('#compose').fill('this one disappears')
+    await A.q('#compose').press('Enter')
+    await B.q('li.msg').filter({ hasText: 'this one disappears' }).locator('[aria-label="Disappearing message"]').waitFor()
+    await A.q('#timer').selectOption('off')
+
+    // delete for both: A deletes its message; it leaves B's screen
+    await A.q('li.msg.out').filter({ hasText: 'this one disappears' }).getByRole('button', { name: 'Delete for everyone' }).click()
+    await B.q('li.msg').filter({ hasText: 'this one disappears' }).waitFor({ state: 'detached', timeout: 20_000 })
+
+    // secret chat: A starts, B accepts from its chat list, then they talk in it
+    await A.q('button:has-text("Start secret chat")').click()
+    await A.q('#conv-title .badge.secret').waitFor()
+    await B.q('li button', { hasText: 'secret · invite' }).click()
+    await B.q('button:has-text("Accept secret chat")').click()
+    await A.q('#compose:not([disabled])').waitFor({ timeout: 20_000 })
+    await A.q('#compose').fill(`${MARKER} secret hello`)
+    await A.q('#compose').press('Enter')
+    await waitForMessage(pb.page, 'secret hello')
+    await pa.page.locator('parley-chat').screenshot({ path: join(ARTIFACTS, 'parley-chat-secret.png') })
+  })
+
   it('offline: B closed, A sends, B reopened receives it from the relay mailbox', async () => {
     const { a, b, pa, pb } = chat
     if (a == null || b == null || pa == null || pb == null) throw new Error('needs the previous test')
@@ -192,7 +230,7 @@ describe('browser embed', () => {
     expect(sent.state).toBe('stored')
     const again = await openChat(b)
     expect(again.address).toBe(pb.address)
-    await again.page.locator('parley-chat li button', { hasText: 'Alice' }).first().click()
+    await again.page.locator('parley-chat li button[data-conversation]', { hasText: 'Alice' }).first().click()
     await waitForMessage(again.page, 'while you were away')
     chat.pb = again
   })

@@ -47,7 +47,7 @@ export function shortAddress (address: string): string {
 
 /** Tick glyph and spoken label of an outgoing message's delivery state. */
 export const DELIVERY_TICKS: Record<string, { glyph: string, label: string }> = {
-  queued: { glyph: '🕓', label: 'Queued' },
+  queued: { glyph: '○', label: 'Queued' },
   sent: { glyph: '✓', label: 'Sent' },
   stored: { glyph: '✓☁', label: 'Stored at relay' },
   delivered: { glyph: '✓✓', label: 'Delivered' },

@@ -146,7 +146,9 @@ export class ParleyChatElement extends HTMLElement {
     const detail = (evt as CustomEvent).detail as { message?: MessageView, conversationId?: string }
     const conversationId = detail.message?.conversationId ?? detail.conversationId
     if (evt.type === 'message' && conversationId != null && conversationId === this.#current?.id && document.visibilityState !== 'hidden') {
-      void this.#messenger?.markRead(conversationId).catch(() => {})
+      // read while on screen: refresh once the read mark (and the unread count) is stored
+      void this.#messenger?.markRead(conversationId).catch(() => {}).finally(() => { this.#scheduleRefresh() })
+      return
     }
     this.#scheduleRefresh()
   }
@@ -249,10 +251,13 @@ export class ParleyChatElement extends HTMLElement {
     return h('li', { class: `msg ${m.direction}`, part: `message message-${m.direction}`, 'data-id': m.id, 'data-status': m.status },
       m.kind === 'text' ? (m.text ?? '') : h('em', {}, 'Unsupported message'),
       h('span', { class: 'meta' },
-        m.expiresAt != null ? h('span', { title: `Disappears ${new Date(m.expiresAt).toLocaleString()}`, 'aria-label': 'Disappearing' }, '⏱') : null,
+        m.expiresAt != null ? h('span', { title: `Disappears ${new Date(m.expiresAt).toLocaleString()}`, role: 'img', 'aria-label': 'Disappearing message' }, '◷') : null,
         h('time', { datetime: new Date(m.sentAt).toISOString() }, formatTime(m.sentAt)),
         m.direction === 'out' ? h('span', { class: 'ticks', part: 'ticks', 'data-state': m.status, role: 'img', 'aria-label': tick.label, title: tick.label }, tick.glyph) : null,
-        h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: () => { void this.#deleteForEveryone(m.id) } }, '🗑')))
+        // normal chats: one deletes one's own messages for both; secret chats: any message
+        m.direction === 'out' || this.#current?.kind === 'secret'
+          ? h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: () => { void this.#deleteForEveryone(m.id) } }, '✕')
+          : null))
   }
 
   /** Opens a conversation by id and marks it read. */
