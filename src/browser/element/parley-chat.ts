@@ -233,7 +233,7 @@ export class ParleyChatElement extends HTMLElement {
     input.value = draft
     fill(this.#ui.main,
       h('div', { class: 'conv-head', part: 'conversation-header' },
-        h('h2', { id: 'conv-title', title: c.peer }, c.title, c.kind === 'secret' ? h('span', { class: 'badge secret' }, ' secret') : null),
+        h('h2', { id: 'conv-title', title: c.peer }, c.title, c.kind === 'secret' ? h('span', { class: 'badge secret' }, 'secret') : null),
         h('label', { class: 'inline', for: 'timer' }, 'Disappearing', timer),
         ...actions,
         safetyShown ? h('p', { id: 'safety', class: 'safety', part: 'safety-number', 'aria-label': 'Safety number' }, groupDigits(this.#safety?.digits ?? '')) : null),

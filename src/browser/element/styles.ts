@@ -41,7 +41,7 @@ aside ul { list-style: none; margin: 0; padding: 0 .35rem; overflow-y: auto; }
 aside li button { width: 100%; text-align: left; display: flex; justify-content: space-between; gap: .5rem; padding: .45rem .5rem; border: 0; border-radius: 6px; background: none; color: inherit; font: inherit; cursor: pointer; }
 aside li button:hover { background: var(--_in); }
 aside li button[aria-current="true"] { background: color-mix(in srgb, var(--_accent) 14%, transparent); }
-.badge { font-size: .75em; border-radius: 999px; padding: 0 .45rem; background: var(--_accent); color: #fff; align-self: center; }
+.badge { margin-left: .4rem; font-size: .75em; border-radius: 999px; padding: 0 .45rem; background: var(--_accent); color: #fff; align-self: center; }
 .badge.secret { background: #6b3fa0; }
 main { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
 .conv-head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .5rem .75rem; border-bottom: 1px solid var(--_border); }
