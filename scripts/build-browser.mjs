@@ -44,6 +44,20 @@ const kadPrefixListPlugin = {
   }
 }
 
+/**
+ * The `buffer` polyfill → an empty module (src/browser/shims/no-buffer.ts): only level's unused
+ * `buffer` encoding needs it; ≈7.5 KiB less gzip.
+ */
+const noBufferPlugin = {
+  name: 'parley-no-buffer',
+  setup (b) {
+    b.onResolve({ filter: /^buffer\/?$/ }, (args) => {
+      if (!/node_modules\/(abstract-level|level-transcoder)\//.test(args.importer)) return undefined
+      return { path: join(srcDir, 'browser', 'shims', 'no-buffer.ts') }
+    })
+  }
+}
+
 /** The element imports the library through `../index.js`: keep it an import of `./parley.js`. */
 const libraryExternalPlugin = {
   name: 'parley-library-external',
@@ -80,7 +94,7 @@ export async function buildBrowser (options = {}) {
     ...common,
     entryPoints: { parley: join(srcDir, 'browser', 'index.ts') },
     outdir: outDir,
-    plugins: [kadPrefixListPlugin, browserSwapPlugin]
+    plugins: [kadPrefixListPlugin, noBufferPlugin, browserSwapPlugin]
   })
   const element = await build({
     ...common,

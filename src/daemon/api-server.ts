@@ -32,6 +32,8 @@ export interface ApiServerInit extends RouteHooks {
   uiDir?: string
   /** Reported by `/v1/status`. @default '0.0.0' */
   version?: string
+  /** Called with errors that became a 500 (they are not shown to clients). */
+  onInternalError?: (err: unknown, request: string) => void
 }
 
 /** A running local API. */
@@ -141,6 +143,7 @@ export async function startApiServer (init: ApiServerInit, options: { signal?: A
       sendJson(res, result === undefined ? 204 : (route.status ?? 200), result)
     } catch (err) {
       const { status, body, headers } = errorResponse(err)
+      if (status === 500) init.onInternalError?.(err, `${req.method ?? ''} ${req.url ?? ''}`)
       if (status === 401) headers['www-authenticate'] = 'Bearer realm="parley"'
       if (err instanceof BodyTooLargeError) headers.connection = 'close'
       if (!res.writableEnded && !res.destroyed) sendJson(res, status, body, headers)

@@ -11,6 +11,8 @@ export interface DaemonInit extends HomeMessengerInit {
   api?: { host?: string, port?: number, allowPublic?: boolean }
   /** Serve the web UI at `/`. @default true */
   ui?: boolean
+  /** Errors the API answered with a 500 (logged by the CLI on stderr). */
+  onInternalError?: (err: unknown, request: string) => void
 }
 
 /** A running daemon: messenger, node, API. */
@@ -78,7 +80,8 @@ export async function startDaemon (init: DaemonInit, options: { signal?: AbortSi
       allowPublic: init.api?.allowPublic,
       uiDir: init.ui === false ? undefined : defaultUiDir(),
       version: VERSION,
-      onAccountDeleted: onWiped
+      onAccountDeleted: onWiped,
+      onInternalError: init.onInternalError
     }, options)
     await writeDiscoveryFile(init.home, { url: api.url, pid: process.pid, address: messenger.address, startedAt: Date.now(), version: VERSION })
   } catch (err) {

@@ -64,7 +64,7 @@ export class E2ESessions {
 
   /** True when a session with this device exists. */
   async has (theirDevice: Uint8Array): Promise<boolean> {
-    return (await this.load(theirDevice)) != null
+    return (await this.store.sessions.get(this.myDeviceHex, toHex(theirDevice))) != null
   }
 
   /** Forgets the session with a device (the next message starts a new handshake). */

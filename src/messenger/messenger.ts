@@ -237,9 +237,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   }
 
   private async inactivityDays (): Promise<number> {
-    const own = this.node.ownAccountRecord()
-    if (own == null) return 180
-    return verifyAccountRecord(own, { now: 0 }).body.inactivityDays
+    return this.node.ownRecordBody()?.inactivityDays ?? 180
   }
 
   /** A device that comes back after its account's inactivity period wipes itself. */
@@ -459,11 +457,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     }
     const targets: Target[] = record.body.devices.map((device) => ({ address: peer, device, sync: false }))
     if (includeOwn) {
-      const own = this.node.ownAccountRecord()
-      if (own != null) {
-        for (const device of verifyAccountRecord(own, { now: 0 }).body.devices) {
-          if (!equalBytes(device.deviceKey, this.node.deviceKey)) targets.push({ address: this.address, device, sync: true })
-        }
+      for (const device of this.node.ownRecordBody()?.devices ?? []) {
+        if (!equalBytes(device.deviceKey, this.node.deviceKey)) targets.push({ address: this.address, device, sync: true })
       }
     }
     return targets
@@ -895,6 +890,34 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.scheduleExpiry()
   }
 
+  private readonly pendingReceipts = new Map<string, Uint8Array[]>()
+
+  /**
+   * DELIVERED receipts are batched per conversation for 50 ms (one RECEIPT for a burst of
+   * messages, e.g. a drained mailbox) — at most 500 ids each.
+   */
+  private queueDeliveredReceipt (conversationId: string, messageId: Uint8Array): void {
+    let ids = this.pendingReceipts.get(conversationId)
+    if (ids == null) {
+      ids = []
+      this.pendingReceipts.set(conversationId, ids)
+      const timer = setTimeout(() => { void this.flushDeliveredReceipts(conversationId) }, 50)
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    ids.push(messageId)
+    if (ids.length >= 500) void this.flushDeliveredReceipts(conversationId)
+  }
+
+  private async flushDeliveredReceipts (conversationId: string): Promise<void> {
+    const ids = this.pendingReceipts.get(conversationId)
+    this.pendingReceipts.delete(conversationId)
+    if (ids == null || ids.length === 0 || !this.running) return
+    try {
+      const conversation = await this.requireConversation(conversationId)
+      await this.dispatch(conversation, this.baseContent(conversation, Content.Kind.RECEIPT, { receipt: Content.ReceiptType.DELIVERED, ids }), { includeOwn: false })
+    } catch { /* conversation gone or stopping */ }
+  }
+
   private readonly resetAsked = new Map<string, number>()
 
   /**
@@ -982,10 +1005,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         await tx.messages.put(message)
         await tx.conversations.recordActivity(convId, Math.max(sentAt, conversation.lastActivity), { unread: !fromSelf, clock })
         effects.push(() => { this.emit('message', { message: toView(message) }) })
-        if (!fromSelf && isText) {
-          const conv = conversation
-          followUps.push(async () => this.dispatch(conv, this.baseContent(conv, Content.Kind.RECEIPT, { receipt: Content.ReceiptType.DELIVERED, ids: [content.messageId] }), { includeOwn: false }))
-        }
+        if (!fromSelf && isText) this.queueDeliveredReceipt(convId, content.messageId)
         return
       }
       case Content.Kind.EDIT: {

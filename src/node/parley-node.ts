@@ -109,6 +109,8 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   private readonly init: ParleyNodeInit
   private currentEntry: DeviceEntry
   private envelopeHandler: ((received: ReceivedEnvelope) => Promise<void>) | undefined
+  private ownBody: AccountRecordBody | undefined
+  private ownBodyFor: Uint8Array | undefined
   private readonly envelopeServer: EnvelopeServer
   private readonly envelopeClient: EnvelopeClient
   private ownRecord: Uint8Array | undefined
@@ -221,6 +223,19 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     return this.ownRecord
   }
 
+  /**
+   * The decoded body of this device's own record (verified once when loaded or signed; cached:
+   * verifying Ed25519 signatures on every message would cost milliseconds).
+   */
+  ownRecordBody (): AccountRecordBody | undefined {
+    if (this.ownRecord == null) return undefined
+    if (this.ownBodyFor !== this.ownRecord) {
+      this.ownBody = verifyAccountRecord(this.ownRecord, { now: 0 }).body
+      this.ownBodyFor = this.ownRecord
+    }
+    return this.ownBody
+  }
+
   /** This device as listed in the account record (with its current signed prekeys). */
   deviceEntry (): DeviceEntry {
     return this.currentEntry
@@ -298,7 +313,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
    */
   async signAccountRecord (changes: Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> = {}): Promise<Uint8Array> {
     const now = Date.now()
-    const previous = this.ownRecord != null ? verifyAccountRecord(this.ownRecord, { now: 0 }).body : undefined
+    const previous = this.ownRecordBody()
     const sequence = previous != null && previous.sequence >= BigInt(now) ? previous.sequence + 1n : BigInt(now)
     const body: AccountRecordBody = {
       version: ACCOUNT_RECORD_VERSION,
@@ -321,7 +336,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   async publishAccountRecord (options: { signal?: AbortSignal } = {}): Promise<void> {
     if (!this.running) throw new NodeNotStartedError()
     let record = this.ownRecord
-    const fresh = record != null ? verifyAccountRecord(record, { now: 0 }).body : undefined
+    const fresh = this.ownRecordBody()
     if (record == null || fresh == null || Number(fresh.expiresAt) - Date.now() < DEFAULT_RECORD_LIFETIME_MS / 2 ||
       !fresh.devices.some((d) => d.deviceKey.every((b, i) => b === this.deviceKey[i]))) {
       record = await this.signAccountRecord()

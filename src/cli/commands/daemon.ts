@@ -56,7 +56,8 @@ export function registerDaemon (program: Command): void {
         kdf: kdfFromEnv(),
         testNetwork: testNetworkFromEnv(),
         api: { ...api, allowPublic: opts.apiForcePublic === true },
-        ui: opts.ui
+        ui: opts.ui,
+        onInternalError: (err, request) => { process.stderr.write(`parley daemon: internal error on ${request}: ${(err as Error)?.stack ?? String(err)}\n`) }
       })
       ctx.out(`account: ${daemon.messenger.address}${daemon.created ? ' (new)' : ''}`)
       ctx.out(`peer:    ${daemon.node.peerId.toString()}`)

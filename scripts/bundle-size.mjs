@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Prints the size of the browser bundles (minified and gzip -9) and what dominates the library,
+// from the esbuild metafile that scripts/build-browser.mjs writes (dist/browser/meta.json).
+// Usage: node scripts/bundle-size.mjs [--build] [--top N] [--json]
+import { readFile } from 'node:fs/promises'
+import { join, resolve, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const dir = join(root, 'dist', 'browser')
+const args = process.argv.slice(2)
+const top = Number(args[args.indexOf('--top') + 1] ?? 15) || 15
+/** Library budget: gzip bytes. */
+export const LIBRARY_BUDGET = 200 * 1024
+
+if (args.includes('--build')) {
+  const { buildBrowser } = await import('./build-browser.mjs')
+  await buildBrowser()
+}
+
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
+
+/** Package (or src/ folder) an input path belongs to. */
+function owner (path) {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)
+  if (m != null) return m[1]
+  const parts = path.split('/')
+  return parts[0] === 'src' ? parts.slice(0, 2).join('/') : path
+}
+
+/**
+ * Sizes of one bundle, and its minified bytes by package. The gzip share of a package is
+ * estimated by gzipping the bytes the metafile attributes to it... which esbuild does not give
+ * per input; so we report minified bytes per package and the bundle's overall gzip.
+ */
+async function measure (name, metafile) {
+  const bytes = await readFile(join(dir, `${name}.js`))
+  const out = Object.values(metafile.outputs).find((o) => o.entryPoint != null)
+  const byOwner = new Map()
+  const byFile = []
+  for (const [path, info] of Object.entries(out.inputs)) {
+    byOwner.set(owner(path), (byOwner.get(owner(path)) ?? 0) + info.bytesInOutput)
+    byFile.push([path.replace(/^.*node_modules\//, ''), info.bytesInOutput])
+  }
+  return {
+    name,
+    minified: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    packages: [...byOwner].sort((a, b) => b[1] - a[1]),
+    files: byFile.sort((a, b) => b[1] - a[1])
+  }
+}
+
+const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'))
+const library = await measure('parley', meta.library)
+const element = await measure('parley-chat', meta.element)
+
+if (args.includes('--json')) {
+  console.log(JSON.stringify({ library: { ...library, files: library.files.slice(0, top) }, element: { minified: element.minified, gzip: element.gzip } }, null, 2))
+} else {
+  console.log(`parley.js       ${kib(library.minified)} minified, ${kib(library.gzip)} gzip (budget ${kib(LIBRARY_BUDGET)}: ${library.gzip <= LIBRARY_BUDGET ? 'within' : `over by ${kib(library.gzip - LIBRARY_BUDGET)}`})`)
+  console.log(`parley-chat.js  ${kib(element.minified)} minified, ${kib(element.gzip)} gzip (imports parley.js)`)
+  console.log(`\nlibrary, minified bytes by package (top ${top}):`)
+  for (const [name, size] of library.packages.slice(0, top)) console.log(`  ${kib(size).padStart(10)}  ${(100 * size / library.minified).toFixed(1).padStart(4)}%  ${name}`)
+  console.log(`\nlibrary, largest files (top ${top}):`)
+  for (const [name, size] of library.files.slice(0, top)) console.log(`  ${kib(size).padStart(10)}  ${name}`)
+}
