@@ -3,6 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { ParleyNode, type ParleyNodeInit } from '../node/parley-node.js'
 import { openStore, type Store } from '../store/index.js'
 import { DEFAULT_RELAY_TIMEOUT_MS, DEFAULT_STORAGE_NAME } from './constants.js'
+import { learnRelayedDeviceAddresses } from './device-addresses.js'
 import { InvalidRelayAddressError, RelayUnreachableError } from './errors.js'
 import { acquireStoreLock, type StoreLock } from './store-lock.js'
 
@@ -87,11 +88,67 @@ export async function waitForRelayReservation (node: ParleyNode, options: { time
   })
 }
 
+/** A device opened but not started: the tab lock, the store and the node on it. */
+export interface OpenedDevice {
+  node: ParleyNode
+  store: Store
+  storageName: string
+  relays: string[]
+  lock: StoreLock
+  /** Closes the store and releases the lock (after a failure). */
+  abandon: () => Promise<void>
+}
+
 /**
- * Opens this tab's Parley device: takes the store's tab lock, opens the IndexedDB store (the
- * identity is created on first load and kept), starts a ParleyNode with the browser transports
- * (WebSockets, circuit-relay-v2, WebRTC), dials the relays and waits (up to `relayTimeoutMs`)
- * for a reservation so that other browsers can reach it over `/p2p-circuit/webrtc`.
+ * Takes the store's tab lock, opens the IndexedDB store and the device on it (created on first
+ * load, kept after), without starting it. Shared by `openBrowserNode` and `createParley`.
+ */
+export async function openDevice (init: BrowserNodeInit): Promise<OpenedDevice> {
+  const relays = parseRelays(init.relays)
+  const storageName = init.storage?.name ?? DEFAULT_STORAGE_NAME
+  const lock = await acquireStoreLock(storageName, { wait: init.storage?.waitForLock, signal: init.signal })
+  let store: Store | undefined
+  try {
+    store = await openStore({ location: storageName, passphrase: init.storage?.passphrase, signal: init.signal })
+    const node = await ParleyNode.open({
+      ...init.node,
+      store,
+      create: true,
+      bootstrap: relays,
+      allowPrivateAddresses: init.allowPrivateAddresses,
+      ...(init.iceServers != null ? { iceServers: init.iceServers } : {})
+    } as ParleyNodeInit, { signal: init.signal })
+    learnRelayedDeviceAddresses(node)
+    const opened = store
+    return {
+      node, store, storageName, relays, lock,
+      abandon: async () => {
+        await node.stop().catch(() => {})
+        await opened.close().catch(() => {})
+        lock.release()
+      }
+    }
+  } catch (err) {
+    await store?.close().catch(() => {})
+    lock.release()
+    throw err
+  }
+}
+
+/** Waits for a relay reservation up to `timeoutMs`; offline or relays down is not an error here. */
+export async function settleReachability (node: ParleyNode, init: Pick<BrowserNodeInit, 'relayTimeoutMs' | 'signal'>): Promise<void> {
+  await waitForRelayReservation(node, { timeoutMs: init.relayTimeoutMs, signal: init.signal }).catch((err: unknown) => {
+    if (init.signal?.aborted === true) throw err
+    // history and the outbox work offline; reachability comes when a relay answers
+  })
+}
+
+/**
+ * Opens this tab's Parley device below the Messenger (envelopes only): takes the store's tab
+ * lock, opens the IndexedDB store (the identity is created on first load and kept), starts a
+ * ParleyNode with the browser transports (WebSockets, circuit-relay-v2, WebRTC), dials the relays
+ * and waits (up to `relayTimeoutMs`) for a reservation so that other browsers can reach it over
+ * `/p2p-circuit/webrtc`. Most pages want `createParley` instead.
  *
  * @example
  * ```ts
@@ -101,46 +158,27 @@ export async function waitForRelayReservation (node: ParleyNode, options: { time
  * ```
  */
 export async function openBrowserNode (init: BrowserNodeInit): Promise<BrowserNode> {
-  const relays = parseRelays(init.relays)
-  const storageName = init.storage?.name ?? DEFAULT_STORAGE_NAME
-  const lock: StoreLock = await acquireStoreLock(storageName, { wait: init.storage?.waitForLock, signal: init.signal })
-  let store: Store | undefined
-  let node: ParleyNode | undefined
+  const device = await openDevice(init)
+  const { node, store, lock } = device
   try {
-    store = await openStore({ location: storageName, passphrase: init.storage?.passphrase, signal: init.signal })
-    node = await ParleyNode.open({
-      ...init.node,
-      store,
-      create: true,
-      bootstrap: relays,
-      allowPrivateAddresses: init.allowPrivateAddresses,
-      ...(init.iceServers != null ? { iceServers: init.iceServers } : {})
-    } as ParleyNodeInit, { signal: init.signal })
     await node.start({ signal: init.signal })
-    await waitForRelayReservation(node, { timeoutMs: init.relayTimeoutMs, signal: init.signal }).catch((err: unknown) => {
-      if (init.signal?.aborted === true) throw err
-      // offline or relays down: the device still opens (history, outbox); reachability comes later
-    })
+    await settleReachability(node, init)
   } catch (err) {
-    await node?.stop().catch(() => {})
-    await store?.close().catch(() => {})
-    lock.release()
+    await device.abandon()
     throw err
   }
-  const openNode = node
-  const openStoreHandle = store
   let closing: Promise<void> | undefined
   return {
-    node: openNode,
-    store: openStoreHandle,
-    storageName,
-    relays,
-    webrtcAddresses: () => openNode.multiaddrs.filter((ma) => isCircuit(ma) && isWebRTC(ma)),
+    node,
+    store,
+    storageName: device.storageName,
+    relays: device.relays,
+    webrtcAddresses: () => node.multiaddrs.filter((ma) => isCircuit(ma) && isWebRTC(ma)),
     close: async () => {
       closing ??= (async () => {
         try {
-          await openNode.stop()
-          await openStoreHandle.close()
+          await node.stop()
+          await store.close()
         } finally {
           lock.release()
         }

@@ -1,11 +1,7 @@
 import { createMessenger, type Messenger } from '../messenger/messenger.js'
 import type { MessengerApi } from '../messenger/types.js'
-import { ParleyNode, type ParleyNodeInit } from '../node/parley-node.js'
-import { openStore, type Store } from '../store/index.js'
-import { parseRelays, waitForRelayReservation, type BrowserNodeInit } from './browser-node.js'
-import { DEFAULT_STORAGE_NAME } from './constants.js'
-import { learnRelayedDeviceAddresses } from './device-addresses.js'
-import { acquireStoreLock } from './store-lock.js'
+import type { ParleyNode } from '../node/parley-node.js'
+import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
 
 export interface CreateParleyOptions extends BrowserNodeInit {
   /** Messenger tuning (tests). */
@@ -42,23 +38,10 @@ export interface Parley extends MessengerApi {
  * ```
  */
 export async function createParley (options: CreateParleyOptions): Promise<Parley> {
-  const relays = parseRelays(options.relays)
-  const storageName = options.storage?.name ?? DEFAULT_STORAGE_NAME
-  const lock = await acquireStoreLock(storageName, { wait: options.storage?.waitForLock, signal: options.signal })
-  let store: Store | undefined
+  const device = await openDevice(options)
+  const { node, store, relays, lock } = device
   let messenger: Messenger | undefined
   try {
-    store = await openStore({ location: storageName, passphrase: options.storage?.passphrase, signal: options.signal })
-    const node = await ParleyNode.open({
-      ...options.node,
-      store,
-      create: true,
-      bootstrap: relays,
-      closeStoreOnStop: true,
-      allowPrivateAddresses: options.allowPrivateAddresses,
-      ...(options.iceServers != null ? { iceServers: options.iceServers } : {})
-    } as ParleyNodeInit, { signal: options.signal })
-    learnRelayedDeviceAddresses(node)
     messenger = await createMessenger({
       node,
       store,
@@ -68,26 +51,27 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
       ...(options.messenger?.outbox != null ? { outbox: options.messenger.outbox } : {})
     })
     await messenger.start({ signal: options.signal })
-    await waitForRelayReservation(node, { timeoutMs: options.relayTimeoutMs, signal: options.signal }).catch((err: unknown) => {
-      if (options.signal?.aborted === true) throw err
-      // offline or relays down: history and the outbox work; reachability comes when a relay answers
-    })
+    await settleReachability(node, options)
   } catch (err) {
-    if (messenger != null) await messenger.stop().catch(() => {})
-    await store?.close().catch(() => {})
-    lock.release()
+    await messenger?.stop().catch(() => {})
+    await device.abandon()
     throw err
   }
   const running = messenger
   const messengerStop = running.stop.bind(running)
   let stopping: Promise<void> | undefined
-  // the lock outlives the messenger's own stop: release it only once the store is closed
+  // the tab lock outlives the messenger: released once the node and store are closed
   running.stop = async () => {
     stopping ??= (async () => {
-      try { await messengerStop() } finally { lock.release() }
+      try {
+        await messengerStop()
+        await store.close()
+      } finally {
+        lock.release()
+      }
     })()
     return stopping
   }
   running.addEventListener('wiped', () => { lock.release() }, { once: true })
-  return Object.assign(running, { storageName }) as Messenger & Parley
+  return Object.assign(running, { storageName: device.storageName }) as Messenger & Parley
 }

@@ -25,6 +25,8 @@ import {
   NotAllowedError, NotForwardableError, SessionResetNeededError, UnknownSenderDeviceError
 } from './errors.js'
 import { MailboxClient } from '../net/mailbox-client.js'
+import { peerIdFromBytes } from '../node/parley-node.js'
+import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from './device-link.js'
 import { MailboxSync } from './mailbox-sync.js'
 import { DELIVERY_RANK, decodeBody, encodeBody, toView, type MessageBody } from './message-body.js'
 import { Mutex } from './mutex.js'
@@ -83,6 +85,12 @@ export interface MessengerInit {
   stopNodeOnStop?: boolean
   /** Clock, for tests of timers. */
   now?: () => number
+}
+
+/** The contact deleted its account (its record is a signed tombstone). */
+export class AccountDeletedError extends ParleyError {
+  static override name = 'AccountDeletedError'
+  constructor () { super('That account was deleted by its owner', 'ERR_ACCOUNT_DELETED') }
 }
 
 /** The account was wiped because it stayed inactive past its self-destruct period. */
@@ -167,6 +175,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.activityTimer = setInterval(() => { void this.touchActivity() }, 3600_000)
     ;(this.activityTimer as { unref?: () => void }).unref?.()
     this.relayAddrs = await this.chooseRelays(options)
+    // another device of this account may have signed a newer record (added a device…): keep it
+    await this.node.refreshOwnRecord({ signal: AbortSignal.timeout(5000) })
     await this.node.signAccountRecord({ relays: this.relayAddrs.map(relayEntryOf) })
     // when start() resolves, contacts can find this device (unless the network is unreachable:
     // the node keeps retrying in the background)
@@ -195,6 +205,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     clearTimeout(this.expiryTimer)
     clearInterval(this.activityTimer)
     this.node.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
+    if (this.linkServer != null) { await this.node.libp2p.unhandle(LINK_PROTOCOL).catch(() => {}); this.linkServer = undefined }
     await this.mailbox?.stop()
     await this.outbox.stop()
     await this.depositor.stop()
@@ -256,10 +267,10 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   // ---------------------------------------------------------------- accounts and devices
 
   /** An account's record: the DHT (cached), else the last copy we stored. Detects device-key changes. */
-  private async resolveAccount (address: string, signal?: AbortSignal): Promise<VerifiedAccountRecord> {
+  private async resolveAccount (address: string, signal?: AbortSignal, fresh = false): Promise<VerifiedAccountRecord> {
     let record: VerifiedAccountRecord
     try {
-      record = await this.node.lookupAccount(address, { signal: signal ?? AbortSignal.timeout(15_000) })
+      record = await this.node.lookupAccount(address, { signal: signal ?? AbortSignal.timeout(15_000), fresh })
       const stored = await this.store.settings.get(SETTINGS.record(address))
       if (!(stored instanceof Uint8Array) || !equalBytes(stored, record.bytes)) {
         await this.store.settings.put(SETTINGS.record(address), record.bytes)
@@ -274,6 +285,14 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   }
 
   private async noteDeviceKeys (address: string, record: VerifiedAccountRecord): Promise<void> {
+    if (record.body.deleted) {
+      // a signed tombstone: the account is gone; drop the contact (its history stays readable)
+      if ((await this.store.contacts.get(address)) != null) {
+        await this.store.contacts.delete(address)
+        this.emit('contact-removed', { address, reason: 'account-deleted' })
+      }
+      return
+    }
     const fingerprint = deviceFingerprint(record.body.devices)
     const contact = await this.store.contacts.get(address)
     if (contact == null) return
@@ -293,9 +312,44 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
 
   private async resolveDevice (address: string, deviceHex: string, signal: AbortSignal): Promise<{ device: DeviceEntry, relays: RelayEntry[] }> {
     const record = await this.resolveAccount(address, signal)
+    if (record.body.deleted) throw new AccountDeletedError()
     const device = record.body.devices.find((d) => toHex(d.deviceKey) === deviceHex)
     if (device == null) throw new UnknownSenderDeviceError('Recipient device is no longer listed in its account record')
     return { device, relays: record.body.relays }
+  }
+
+  // ---------------------------------------------------------------- my devices
+
+  private linkServer: DeviceLinkServer | undefined
+
+  /**
+   * A one-time code (valid 10 minutes) with which a new device joins this account:
+   * `parley init --link <code>` or `openHomeMessenger({ …, linkCode })` on the new device.
+   */
+  async createDeviceLink (options: { ttlMs?: number } = {}): Promise<string> {
+    if (this.linkServer == null) {
+      const server = new DeviceLinkServer({
+        accountKey: this.node.accountKey,
+        accountSecret: () => this.node.identity.account.secretKey,
+        addDevice: async (entry) => {
+          const record = await this.node.signAccountRecord({ addDevices: [entry] })
+          await this.node.publishAccountRecord({ signal: AbortSignal.timeout(15_000) }).catch(() => {})
+          return record
+        }
+      })
+      await this.node.libp2p.handle(LINK_PROTOCOL, (stream) => { void server.handle(stream) }, { runOnLimitedConnection: false, maxInboundStreams: 2 })
+      this.linkServer = server
+    }
+    return encodeLinkCode({ address: this.address, secret: this.linkServer.issue(options.ttlMs), multiaddrs: this.node.multiaddrs.map(String) })
+  }
+
+  /** This account's devices, as its record lists them. */
+  async devices (): Promise<Array<{ deviceKey: string, peerId: string, thisDevice: boolean }>> {
+    return (this.node.ownRecordBody()?.devices ?? []).map((d) => ({
+      deviceKey: toHex(d.deviceKey),
+      peerId: peerIdFromBytes(d.peerId).toString(),
+      thisDevice: equalBytes(d.deviceKey, this.node.deviceKey)
+    }))
   }
 
   // ---------------------------------------------------------------- contacts
@@ -449,6 +503,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private async targets (conversation: Conversation, includeOwn: boolean): Promise<Target[]> {
     const peer = conversation.members[0]
     const record = await this.resolveAccount(peer)
+    if (record.body.deleted) throw new AccountDeletedError()
     if (conversation.kind === 'secret') {
       const info = await this.secretInfo(conversation.id)
       const device = record.body.devices.find((d) => toHex(d.deviceKey) === info?.peerDevice)
@@ -862,9 +917,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       await this.lock.run(async () => {
         const opened = await this.sessions.open(envelope.payload)
         const sender = encodeAddress(opened.senderAccountKey)
-        const record = await this.resolveAccount(sender)
-        const listed = record.body.devices.some((d) => equalBytes(d.deviceKey, opened.senderDeviceKey) && equalBytes(d.identityDhKey, opened.senderIdentityDhKey))
-        if (!listed) throw new UnknownSenderDeviceError()
+        const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, opened.senderDeviceKey) && equalBytes(d.identityDhKey, opened.senderIdentityDhKey))
+        // a device we do not know yet may have just been linked: ask the DHT once more
+        if (!isListed(await this.resolveAccount(sender)) && !isListed(await this.resolveAccount(sender, undefined, true))) throw new UnknownSenderDeviceError()
         const contact = await this.store.contacts.get(sender)
         let content: Content
         try {

@@ -1,4 +1,6 @@
-import { openHomeNode } from '../node/home.js'
+import { openHomeNode, openHomeStore } from '../node/home.js'
+import { storeHasAccount } from '../node/device-identity.js'
+import { linkDevice } from './device-link.js'
 import type { ParleyNodeInit } from '../node/parley-node.js'
 import type { ScryptParams } from '../store/index.js'
 import { createMessenger, type Messenger, type MessengerInit } from './messenger.js'
@@ -7,6 +9,8 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
   home: string
   passphrase: string
   kdf?: ScryptParams
+  /** Join an existing account as a new device (a code from `createDeviceLink()` on one of its devices). */
+  linkCode?: string
 }
 
 /**
@@ -20,7 +24,15 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * ```
  */
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: { signal?: AbortSignal } = {}): Promise<Messenger> {
-  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, stopNodeOnStop, ...nodeInit } = init
+  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, stopNodeOnStop, linkCode, ...nodeInit } = init
+  if (linkCode != null) {
+    const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf, signal: options.signal })
+    try {
+      if (!(await storeHasAccount(store))) await linkDevice({ store, code: linkCode, allowPrivateAddresses, signal: options.signal })
+    } finally {
+      await store.close()
+    }
+  }
   const node = await openHomeNode({
     ...nodeInit,
     allowPrivateAddresses,

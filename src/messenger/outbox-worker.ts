@@ -53,7 +53,7 @@ export interface OutboxWorkerInit {
 }
 
 /** Ack codes after which retrying cannot help. */
-const PERMANENT_CODES = new Set(['ERR_WRONG_RECIPIENT', 'ERR_ENVELOPE_EXPIRED', 'ERR_MALFORMED_FRAME', 'ERR_SESSION_RESET', 'ERR_DECRYPT', 'ERR_INVALID_SENDER', 'ERR_BLOCKED'])
+const PERMANENT_CODES = new Set(['ERR_WRONG_RECIPIENT', 'ERR_ENVELOPE_EXPIRED', 'ERR_MALFORMED_FRAME', 'ERR_SESSION_RESET', 'ERR_DECRYPT', 'ERR_INVALID_SENDER', 'ERR_BLOCKED', 'ERR_ACCOUNT_DELETED'])
 
 function backoffMs (attempts: number): number {
   const base = Math.min(1000 * 2 ** Math.min(attempts, 10), 300_000)
@@ -209,6 +209,10 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
         if (failure != null && !failure.ok) reason = failure.error.code
       }
     } catch (err) {
+      if (err instanceof ParleyError && PERMANENT_CODES.has(err.code)) {
+        await this.finish(entry, { entry, state: 'failed', reason: err.code })
+        return
+      }
       reason = err instanceof ParleyError ? err.code : 'ERR_UNREACHABLE'
     }
     if (!this.running) return

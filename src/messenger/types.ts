@@ -107,6 +107,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   typing: { conversationId: ConversationId, from: string, typing: boolean }
   'conversation-updated': { conversation: ConversationView }
   'contact-key-changed': { address: string, wasVerified: boolean }
+  /** A contact disappeared: its account published a deletion tombstone. */
+  'contact-removed': { address: string, reason: 'account-deleted' }
   /** The peer reported a screenshot of a secret chat. */
   screenshot: { conversationId: ConversationId, from: string }
   /** This account was wiped (deleted or self-destructed): the messenger has stopped. */
@@ -154,6 +156,11 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   acceptSecretChat: (id: ConversationId, options?: Opts) => Promise<ConversationView>
   closeSecretChat: (id: ConversationId, options?: Opts) => Promise<void>
   reportScreenshot: (id: ConversationId, options?: Opts) => Promise<void>
+
+  /** A one-time code with which a new device joins this account (valid 10 minutes). */
+  createDeviceLink: (options?: { ttlMs?: number }) => Promise<string>
+  /** This account's devices. */
+  devices: () => Promise<Array<{ deviceKey: string, peerId: string, thisDevice: boolean }>>
 
   setInactivityPeriod: (days: 30 | 90 | 180 | 365, options?: Opts) => Promise<void>
   setReadReceipts: (enabled: boolean, options?: Opts) => Promise<void>

@@ -65,3 +65,36 @@ export async function loadOrCreateIdentity (store: Store, options: { create?: bo
   }, options)
   return { identity, created: true }
 }
+
+/**
+ * A new device that will join an existing account (device linking): creates and stores its own
+ * device and libp2p keys; the account secret arrives later (`storeAccountSecret`).
+ */
+export async function createDeviceKeysForLinking (store: Store, options: { backend?: CryptoBackend } = {}): Promise<{ device: DeviceKeys, libp2pSeed: Uint8Array }> {
+  const backend = options.backend ?? nativeBackend
+  const existingSigning = await store.identity.get(NAMES.deviceSigning)
+  const existingDh = await store.identity.get(NAMES.identityDh)
+  const existingSeed = await store.identity.get(NAMES.libp2p)
+  if (existingSigning != null && existingDh != null && existingSeed != null) {
+    return {
+      device: {
+        signing: { privateKey: existingSigning, publicKey: await backend.ed25519PublicKey(existingSigning) },
+        identityDh: { privateKey: existingDh, publicKey: await backend.x25519PublicKey(existingDh) }
+      },
+      libp2pSeed: existingSeed
+    }
+  }
+  const device = await generateDeviceKeys(backend)
+  const libp2pSeed = randomBytes(32)
+  await store.transaction(async (tx) => {
+    await tx.identity.put(NAMES.deviceSigning, device.signing.privateKey)
+    await tx.identity.put(NAMES.identityDh, device.identityDh.privateKey)
+    await tx.identity.put(NAMES.libp2p, libp2pSeed)
+  })
+  return { device, libp2pSeed }
+}
+
+/** Completes a linked device: stores the account secret it received. */
+export async function storeAccountSecret (store: Store, accountSecret: Uint8Array): Promise<void> {
+  await store.identity.put(NAMES.account, accountSecret)
+}

@@ -25,7 +25,7 @@ import { NodeNotStartedError } from './errors.js'
 import { LocalPrekeys } from './local-prekeys.js'
 
 /** Settings key of the last account record this device signed. */
-const OWN_RECORD_SETTING = 'own-account-record'
+export const OWN_RECORD_SETTING = 'own-account-record'
 
 export interface ParleyNodeInit {
   /** The device's encrypted store: keys, prekeys, own record and libp2p's datastore live here. */
@@ -311,9 +311,19 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
    * Signs a fresh account record (sequence above any earlier one) listing this device, and
    * returns its bytes. Persisted in the store.
    */
-  async signAccountRecord (changes: Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> = {}): Promise<Uint8Array> {
+  async signAccountRecord (changes: Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & { addDevices?: DeviceEntry[], removeDevices?: Uint8Array[] } = {}): Promise<Uint8Array> {
     const now = Date.now()
     const previous = this.ownRecordBody()
+    // the other devices stay as the latest record listed them; this device's entry is replaced
+    const mine = this.deviceEntry()
+    const devices: DeviceEntry[] = []
+    const seen = new Set<string>()
+    for (const device of [mine, ...(changes.addDevices ?? []), ...(previous?.devices ?? [])]) {
+      const key = envelopeIdHex(device.deviceKey)
+      if (seen.has(key) || (changes.removeDevices ?? []).some((r) => envelopeIdHex(r) === key)) continue
+      seen.add(key)
+      devices.push(device)
+    }
     const sequence = previous != null && previous.sequence >= BigInt(now) ? previous.sequence + 1n : BigInt(now)
     const body: AccountRecordBody = {
       version: ACCOUNT_RECORD_VERSION,
@@ -322,7 +332,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       issuedAt: BigInt(now),
       expiresAt: BigInt(now + DEFAULT_RECORD_LIFETIME_MS),
       inactivityDays: changes.inactivityDays ?? previous?.inactivityDays ?? this.init.inactivityDays ?? 180,
-      devices: [this.deviceEntry()],
+      devices: devices.slice(0, 16),
       relays: changes.relays ?? previous?.relays ?? [],
       deleted: changes.deleted ?? false
     }
@@ -330,6 +340,30 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     this.ownRecord = bytes
     await this.store.settings.put(OWN_RECORD_SETTING, bytes)
     return bytes
+  }
+
+  /**
+   * Adopts a newer record of this account from the DHT (signed by another device of the same
+   * account: a device was added, or its prekeys rotated), so the next signature keeps its
+   * changes. Best effort; returns true when a newer record was adopted.
+   */
+  async refreshOwnRecord (options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    try {
+      const found = await this.directory.lookup(this.accountKey, { fresh: true, signal: options.signal ?? AbortSignal.timeout(5000) })
+      const current = this.ownRecordBody()
+      if (current != null && found.body.sequence <= current.sequence) return false
+      await this.adoptOwnRecord(found.bytes)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Stores `bytes` (a verified record of this account) as the latest own record. */
+  async adoptOwnRecord (bytes: Uint8Array): Promise<void> {
+    verifyAccountRecord(bytes, { accountKey: this.accountKey, now: 0 })
+    this.ownRecord = bytes
+    await this.store.settings.put(OWN_RECORD_SETTING, bytes)
   }
 
   /** Puts this account's record into the DHT, re-signing it when missing or near expiry. */

@@ -1468,3 +1468,250 @@ export namespace Ack {
     return streamMessage(buf, Ack.codec(), opts)
   }
 }
+
+export interface LinkRequest {
+  deviceEntry: Uint8Array
+  mac: Uint8Array
+}
+
+export namespace LinkRequest {
+  let _codec: Codec<LinkRequest>
+
+  export const codec = (): Codec<LinkRequest> => {
+    if (_codec == null) {
+      _codec = message<LinkRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.deviceEntry != null && obj.deviceEntry.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.deviceEntry)
+        }
+
+        if ((obj.mac != null && obj.mac.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.mac)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          deviceEntry: uint8ArrayAlloc(0),
+          mac: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.deviceEntry = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.mac = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.deviceEntry`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.mac`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LinkRequestDeviceEntryFieldEvent {
+    field: '$.deviceEntry'
+    value: Uint8Array
+  }
+
+  export interface LinkRequestMacFieldEvent {
+    field: '$.mac'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<LinkRequest>): Uint8Array {
+    return encodeMessage(obj, LinkRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): LinkRequest {
+    return decodeMessage(buf, LinkRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): Generator<LinkRequestDeviceEntryFieldEvent | LinkRequestMacFieldEvent> {
+    return streamMessage(buf, LinkRequest.codec(), opts)
+  }
+}
+
+export interface LinkResponse {
+  code: string
+  nonce: Uint8Array
+  sealed: Uint8Array
+}
+
+export namespace LinkResponse {
+  let _codec: Codec<LinkResponse>
+
+  export const codec = (): Codec<LinkResponse> => {
+    if (_codec == null) {
+      _codec = message<LinkResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.code != null && obj.code !== '')) {
+          w.uint32(10)
+          w.string(obj.code)
+        }
+
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.nonce)
+        }
+
+        if ((obj.sealed != null && obj.sealed.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.sealed)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          code: '',
+          nonce: uint8ArrayAlloc(0),
+          sealed: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.code = reader.string()
+              break
+            }
+            case 2: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.sealed = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.code`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.sealed`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LinkResponseCodeFieldEvent {
+    field: '$.code'
+    value: string
+  }
+
+  export interface LinkResponseNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array
+  }
+
+  export interface LinkResponseSealedFieldEvent {
+    field: '$.sealed'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<LinkResponse>): Uint8Array {
+    return encodeMessage(obj, LinkResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkResponse>): LinkResponse {
+    return decodeMessage(buf, LinkResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkResponse>): Generator<LinkResponseCodeFieldEvent | LinkResponseNonceFieldEvent | LinkResponseSealedFieldEvent> {
+    return streamMessage(buf, LinkResponse.codec(), opts)
+  }
+}

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeAddress } from '../../src/identity/address.js'
 import { AccountExpiredError, createMessenger, type Messenger } from '../../src/messenger/messenger.js'
 import { openHomeNode } from '../../src/node/home.js'
 import type { Relay } from '../../src/relay/index.js'
@@ -102,3 +103,29 @@ async function relayMailboxes (relay: Relay): Promise<string[]> {
   for await (const [mailbox] of relay.store.owners()) ids.push(String(mailbox))
   return ids
 }
+
+describe('contacts honour a tombstone', () => {
+  it('drops the contact and refuses to send to a deleted account', async () => {
+    const dir = await tempDir('parley-tomb-')
+    const relay = await startTestRelay(join(dir.path, 'relay'))
+    const relays = [relay.multiaddrs[0].toString()]
+    const erin = await startTestMessenger(dir.path, 'erin', relays)
+    const frank = await startTestMessenger(dir.path, 'frank', relays)
+    try {
+      await frank.addContact(erin.address, { name: 'Erin' })
+      const chat = await frank.conversationWith(erin.address)
+      await frank.sendText(chat.id, 'hello before')
+      const erinAddress = erin.address
+      await erin.deleteAccount()
+      frank.node.directory.invalidate(decodeAddress(erinAddress)) // frank's cache would otherwise answer for 5 minutes
+      const removed = nextEvent(frank, 'contact-removed', (d) => d.address === erinAddress)
+      await expect(frank.sendText(chat.id, 'hello after')).rejects.toMatchObject({ code: 'ERR_ACCOUNT_DELETED' })
+      await removed
+      expect((await frank.listContacts()).some((c) => c.address === erinAddress)).toBe(false)
+    } finally {
+      await frank.stop()
+      await relay.stop()
+      await dir.cleanup()
+    }
+  })
+})

@@ -1,0 +1,203 @@
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { base58btc } from 'multiformats/bases/base58'
+import { nativeBackend, type CryptoBackend } from '../crypto/index.js'
+import { ParleyError } from '../errors.js'
+import { deviceEntryMessage, signDeviceEntry, verifyAccountRecord, type DeviceEntry } from '../identity/account-record.js'
+import { decodeAddress, encodeAddress } from '../identity/address.js'
+import { MalformedFrameError } from '../net/errors.js'
+import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/frame-reader.js'
+import { createEphemeralLibp2p } from '../node/create-libp2p.js'
+import { createDeviceKeysForLinking, storeAccountSecret } from '../node/device-identity.js'
+import { LocalPrekeys } from '../node/local-prekeys.js'
+import { OWN_RECORD_SETTING } from '../node/parley-node.js'
+import type { Store } from '../store/index.js'
+import { DeviceEntry as DeviceEntryCodec, LinkRequest, LinkResponse } from '../wire/parley.js'
+
+/** Protocol id of device linking. */
+export const LINK_PROTOCOL = '/parley/link/1.0.0'
+/** Largest link frame. */
+export const MAX_LINK_FRAME_BYTES = 64 * 1024
+/** How long a link code stays valid by default. */
+export const DEFAULT_LINK_TTL_MS = 10 * 60 * 1000
+const LINK_PREFIX = 'parley-link:'
+const MAC_DOMAIN = new TextEncoder().encode('parley/link/v1')
+const REPLY_INFO = new TextEncoder().encode('parley/link/v1/reply')
+
+/** Linking failed: wrong or expired code, refused entry, unreachable device. */
+export class DeviceLinkError extends ParleyError {
+  static override name = 'DeviceLinkError'
+  constructor (message: string, code = 'ERR_LINK_FAILED') { super(message, code) }
+}
+
+/** What a link code carries: the account, a one-time secret and where the existing device listens. */
+export interface LinkCode {
+  address: string
+  secret: Uint8Array
+  multiaddrs: string[]
+}
+
+/** `parley-link:<base58(json)>`, shown (or as a QR code) on the existing device. */
+export function encodeLinkCode (code: LinkCode): string {
+  const json = JSON.stringify({ a: code.address, s: base58btc.baseEncode(code.secret), m: code.multiaddrs.slice(0, 4) })
+  return LINK_PREFIX + base58btc.baseEncode(new TextEncoder().encode(json))
+}
+
+export function decodeLinkCode (text: string): LinkCode {
+  try {
+    const trimmed = text.trim()
+    if (!trimmed.startsWith(LINK_PREFIX) || trimmed.length > 4096) throw new Error('prefix')
+    const json = JSON.parse(new TextDecoder().decode(base58btc.baseDecode(trimmed.slice(LINK_PREFIX.length)))) as { a: string, s: string, m: string[] }
+    const secret = base58btc.baseDecode(json.s)
+    decodeAddress(json.a)
+    if (secret.length !== 32 || !Array.isArray(json.m) || json.m.length === 0) throw new Error('fields')
+    return { address: json.a, secret, multiaddrs: json.m.map(String) }
+  } catch {
+    throw new DeviceLinkError('Not a valid device link code', 'ERR_INVALID_LINK_CODE')
+  }
+}
+
+function linkMac (secret: Uint8Array, entryBytes: Uint8Array): Uint8Array {
+  const input = new Uint8Array(MAC_DOMAIN.length + entryBytes.length)
+  input.set(MAC_DOMAIN)
+  input.set(entryBytes, MAC_DOMAIN.length)
+  return hmac(sha256, secret, input)
+}
+
+function replyKey (secret: Uint8Array): Uint8Array {
+  return hkdf(sha256, secret, undefined, REPLY_INFO, 32)
+}
+
+async function readOne (stream: Stream, signal: AbortSignal): Promise<Uint8Array> {
+  const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: 10_000 })
+  const frame = await reader.next({ signal })
+  if (frame == null) throw new MalformedFrameError('Link stream closed before a frame')
+  return frame
+}
+
+/** The existing device's side: one-time secrets it issued, and the handler that honours them. */
+export class DeviceLinkServer {
+  private readonly pending = new Map<string, { secret: Uint8Array, expiresAt: number }>()
+
+  constructor (private readonly deps: {
+    accountKey: Uint8Array
+    accountSecret: () => Uint8Array
+    /** Adds the device to the account record, publishes it, returns the signed record. */
+    addDevice: (entry: DeviceEntry) => Promise<Uint8Array>
+  }) {}
+
+  /** Issues a one-time secret valid for `ttlMs`. At most 8 are pending. */
+  issue (ttlMs = DEFAULT_LINK_TTL_MS): Uint8Array {
+    const now = Date.now()
+    for (const [k, v] of this.pending) if (v.expiresAt < now) this.pending.delete(k)
+    while (this.pending.size >= 8) this.pending.delete(this.pending.keys().next().value as string)
+    const secret = randomBytes(32)
+    this.pending.set(base58btc.baseEncode(secret), { secret, expiresAt: now + ttlMs })
+    return secret
+  }
+
+  /** Handles one `/parley/link/1.0.0` stream. */
+  async handle (stream: Stream): Promise<void> {
+    const signal = AbortSignal.timeout(30_000)
+    let response: LinkResponse
+    try {
+      const request = LinkRequest.decode(await readOne(stream, signal))
+      const now = Date.now()
+      const match = [...this.pending.entries()].find(([, p]) => p.expiresAt >= now && equalBytes(linkMac(p.secret, request.deviceEntry), request.mac))
+      if (match == null) throw new DeviceLinkError('Unknown or expired link code', 'ERR_LINK_REFUSED')
+      this.pending.delete(match[0])
+      const entry = DeviceEntryCodec.decode(request.deviceEntry)
+      let valid = false
+      try { valid = ed25519.verify(entry.deviceSignature, deviceEntryMessage(this.deps.accountKey, entry), entry.deviceKey) } catch { valid = false }
+      if (!valid || entry.signedPrekey == null || entry.pqPrekey == null) throw new DeviceLinkError('The new device entry is not validly signed', 'ERR_LINK_REFUSED')
+      const record = await this.deps.addDevice(entry)
+      const account = this.deps.accountSecret()
+      const plain = new Uint8Array(32 + record.length)
+      plain.set(account)
+      plain.set(record, 32)
+      const nonce = randomBytes(24)
+      response = { code: '', nonce, sealed: xchacha20poly1305(replyKey(match[1].secret), nonce).encrypt(plain) }
+      plain.fill(0)
+    } catch (err) {
+      response = { code: err instanceof ParleyError ? err.code : 'ERR_LINK_FAILED', nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
+    }
+    try {
+      await writeWithBackpressure(stream, encodeFrame(LinkResponse.encode(response)), { signal })
+      await stream.close({ signal })
+    } catch {
+      stream.abort(new DeviceLinkError('Link stream failed'))
+    }
+  }
+}
+
+/**
+ * The new device's side: creates this device's keys in `store`, asks the existing device named
+ * by the link code to add it, and stores the account secret and the new record it sends back.
+ * Afterwards `ParleyNode.open({ store })` opens the linked device.
+ *
+ * @example
+ * ```ts
+ * const store = await openHomeStore({ home, passphrase, create: true })
+ * await linkDevice({ store, code: 'parley-link:…', allowPrivateAddresses: true })
+ * const node = await ParleyNode.open({ store })
+ * ```
+ */
+export async function linkDevice (init: { store: Store, code: string, backend?: CryptoBackend, allowPrivateAddresses?: boolean, signal?: AbortSignal }): Promise<{ address: string }> {
+  const code = decodeLinkCode(init.code)
+  const backend = init.backend ?? nativeBackend
+  const accountKey = decodeAddress(code.address)
+  const { device, libp2pSeed } = await createDeviceKeysForLinking(init.store, { backend })
+  const { signedPrekey, pqPrekey } = await new LocalPrekeys(init.store, backend, device).current()
+  const peerId = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', libp2pSeed))
+  const toWire = (p: typeof signedPrekey): DeviceEntry['signedPrekey'] => ({ id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: BigInt(p.createdAt) })
+  const entry = signDeviceEntry(accountKey, {
+    peerId: peerId.toMultihash().bytes,
+    deviceKey: device.signing.publicKey,
+    identityDhKey: device.identityDh.publicKey,
+    signedPrekey: toWire(signedPrekey),
+    pqPrekey: toWire(pqPrekey),
+    addedAt: BigInt(Date.now())
+  }, { secretKey: device.signing.privateKey, publicKey: device.signing.publicKey })
+  const entryBytes = DeviceEntryCodec.encode(entry)
+
+  const node = await createEphemeralLibp2p({ allowPrivateAddresses: init.allowPrivateAddresses })
+  await node.start()
+  try {
+    const signal = AbortSignal.any([init.signal ?? AbortSignal.timeout(60_000), AbortSignal.timeout(60_000)])
+    let stream: Stream | undefined
+    let lastError: unknown
+    for (const addr of code.multiaddrs) {
+      try { stream = await node.dialProtocol(multiaddr(addr), LINK_PROTOCOL, { signal }); break } catch (err) { lastError = err }
+    }
+    if (stream == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, 'ERR_LINK_UNREACHABLE')
+    await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes) })), { signal })
+    const response = LinkResponse.decode(await readOne(stream, signal))
+    if (response.code !== '') throw new DeviceLinkError(`The existing device refused: ${response.code}`, response.code)
+    let plain: Uint8Array
+    try {
+      plain = xchacha20poly1305(replyKey(code.secret), response.nonce).decrypt(response.sealed)
+    } catch {
+      throw new DeviceLinkError('The link reply does not authenticate', 'ERR_LINK_FAILED')
+    }
+    const accountSecret = plain.slice(0, 32)
+    const record = plain.slice(32)
+    plain.fill(0)
+    if (!equalBytes(ed25519.getPublicKey(accountSecret), accountKey)) throw new DeviceLinkError('The reply carries another account key')
+    const { body } = verifyAccountRecord(record, { accountKey })
+    if (!body.devices.some((d) => equalBytes(d.deviceKey, device.signing.publicKey))) throw new DeviceLinkError('The new record does not list this device')
+    await storeAccountSecret(init.store, accountSecret)
+    await init.store.settings.put(OWN_RECORD_SETTING, record)
+    return { address: encodeAddress(accountKey) }
+  } finally {
+    await node.stop()
+  }
+}

@@ -1,0 +1,90 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeLinkCode } from '../../src/messenger/device-link.js'
+import type { Messenger } from '../../src/messenger/messenger.js'
+import { openHomeMessenger } from '../../src/messenger/open-home.js'
+import type { Relay } from '../../src/relay/index.js'
+import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir, waitFor } from '../helpers/network.js'
+import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
+
+describe('one account on two devices', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let relay: Relay
+  let phone: Messenger
+  let laptop: Messenger
+  let bob: Messenger
+
+  beforeAll(async () => {
+    dir = await tempDir('parley-devices-')
+    relay = await startTestRelay(join(dir.path, 'relay'))
+    const relays = [relay.multiaddrs[0].toString()]
+    phone = await startTestMessenger(dir.path, 'phone', relays)
+    bob = await startTestMessenger(dir.path, 'bob', relays)
+    const code = await phone.createDeviceLink()
+    expect(decodeLinkCode(code).address).toBe(phone.address)
+    laptop = await openHomeMessenger({
+      home: join(dir.path, 'laptop'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code,
+      listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }
+    })
+    await laptop.start()
+    // bob's cached copy of the record predates the laptop
+    bob.node.directory.invalidate(phone.node.accountKey)
+  }, 90_000)
+
+  afterAll(async () => {
+    await phone?.stop()
+    await laptop?.stop()
+    await bob?.stop()
+    await relay?.stop()
+    await dir?.cleanup()
+  })
+
+  it('the linked device shares the address and both are listed in the record', async () => {
+    expect(laptop.address).toBe(phone.address)
+    expect((await phone.devices()).length).toBe(2)
+    expect((await laptop.devices()).filter((d) => d.thisDevice)).toHaveLength(1)
+    await expect(phone.createDeviceLink().then(async (code) => openHomeMessenger({
+      home: join(dir.path, 'intruder'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')), listen: LOOPBACK_LISTEN, allowPrivateAddresses: true
+    }))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_(INVALID_LINK_CODE|LINK_REFUSED|LINK_UNREACHABLE|LINK_FAILED)$/) })
+  })
+
+  it('a message to the account reaches both devices', async () => {
+    const chat = await bob.conversationWith(phone.address)
+    const onPhone = nextEvent(phone, 'message', (d) => d.message.text === 'to both')
+    const onLaptop = nextEvent(laptop, 'message', (d) => d.message.text === 'to both')
+    await bob.sendText(chat.id, 'to both')
+    await Promise.all([onPhone, onLaptop])
+  })
+
+  it('what one device sends appears on the other as sent (sync), and the other can send too', async () => {
+    const chat = await phone.conversationWith(bob.address)
+    const synced = nextEvent(laptop, 'message', (d) => d.message.text === 'from the phone' && d.message.direction === 'out')
+    const atBob = nextEvent(bob, 'message', (d) => d.message.text === 'from the phone')
+    await phone.sendText(chat.id, 'from the phone')
+    await Promise.all([synced, atBob])
+    const laptopChat = await laptop.conversationWith(bob.address)
+    const fromLaptop = nextEvent(bob, 'message', (d) => d.message.text === 'from the laptop')
+    await laptop.sendText(laptopChat.id, 'from the laptop')
+    expect((await fromLaptop).message.sender).toBe(phone.address)
+  })
+
+  it('a secret chat stays on the one device it was started on', async () => {
+    const incoming = nextEvent(bob, 'conversation-updated', (d) => d.conversation.kind === 'secret' && d.conversation.secretState === 'incoming')
+    const secret = await phone.startSecretChat(bob.address)
+    const bobSecret = (await incoming).conversation
+    const active = nextEvent(phone, 'conversation-updated', (d) => d.conversation.id === secret.id && d.conversation.secretState === 'active')
+    await bob.acceptSecretChat(bobSecret.id)
+    await active
+    const atBob = nextEvent(bob, 'message', (d) => d.message.text === 'only here')
+    await phone.sendText(secret.id, 'only here')
+    await atBob
+    const reply = nextEvent(phone, 'message', (d) => d.message.text === 'secret reply')
+    await bob.sendText(bobSecret.id, 'secret reply')
+    await reply
+    // a normal message afterwards proves the laptop is receiving, yet the secret chat never reached it
+    const marker = nextEvent(laptop, 'message', (d) => d.message.text === 'normal again')
+    await bob.sendText((await bob.conversationWith(phone.address)).id, 'normal again')
+    await marker
+    await expect(laptop.getConversation(secret.id)).rejects.toMatchObject({ code: 'ERR_CONVERSATION_NOT_FOUND' })
+  })
+})
