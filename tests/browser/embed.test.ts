@@ -123,12 +123,15 @@ describe('browser embed', () => {
     const conn = await pb.page.evaluate(async ({ addr }) => {
       const lib = (window as any).parley
       const node = (window as any).device.node
-      const c = await node.libp2p.dial(lib.multiaddr(addr))
-      return { remoteAddr: c.remoteAddr.toString(), limited: c.limits != null }
+      const started = performance.now()
+      // generous: ICE on a loaded 2-core machine has taken over 5 s (libp2p's default dial timeout)
+      const c = await node.libp2p.dial(lib.multiaddr(addr), { signal: AbortSignal.timeout(20_000) })
+      return { remoteAddr: c.remoteAddr.toString(), limited: c.limits != null, ms: Math.round(performance.now() - started) }
     }, { addr: da.webrtc[0] })
     expect(conn.remoteAddr).toContain('/webrtc')
     expect(conn.remoteAddr.endsWith('/p2p-circuit')).toBe(false)
     expect(conn.limited).toBe(false)
+    console.log(`WebRTC dial browser → browser: ${conn.ms} ms`)
 
     // A's account record must be in the DHT (the relay) before B can address A's device
     await pa.page.waitForFunction(() => (window as any).device.node.isPublished)

@@ -1,0 +1,123 @@
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EXIT } from '../../src/cli/exit-codes.js'
+import { tempDir } from '../helpers/network.js'
+import { runCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from '../daemon/helpers.js'
+
+describe('parley CLI against two real daemons', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let relay: (Watched & { multiaddr: string }) | undefined
+  let alice: TestDaemon | undefined
+  let bob: TestDaemon | undefined
+  let bobEvents: EventTap | undefined
+  const home = (name: string): string => join(dir.path, name)
+  const cli = async (...args: string[]): Promise<string> => {
+    const r = await runCli(args)
+    if (r.code !== 0) throw new Error(`parley ${args.join(' ')} → ${r.code}: ${r.stderr}`)
+    return r.stdout
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('parley-cli-')
+    const [r, initA, initB, initC] = await Promise.all([
+      startRelay(dir.path),
+      runCli(['init', '--home', home('alice')]),
+      runCli(['--home', home('bob'), 'init']),
+      runCli(['init'], { env: { PARLEY_HOME: home('carol'), PARLEY_PASSPHRASE: 'carol passphrase' } })
+    ])
+    relay = r
+    for (const init of [initA, initB, initC]) expect(init.code, init.stderr).toBe(0)
+    expect(initA.stdout).toMatch(/^account: \w+\ninvite: +parley:\w+/)
+    alice = await startDaemon(home('alice'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr])
+    bob = await startDaemon(home('bob'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr, '--bootstrap', alice.multiaddr])
+    bobEvents = await tapEvents(bob.apiUrl, (await readFile(join(home('bob'), 'api-token'), 'utf8')).trim())
+  })
+
+  afterAll(async () => {
+    bobEvents?.close()
+    await Promise.all([alice?.stop(), bob?.stop(), relay?.stop()])
+    await dir?.cleanup()
+  })
+
+  it('init printed the account and an invite link; a second init is refused', async () => {
+    const again = await runCli(['init', '--home', home('alice')])
+    expect(again.code).toBe(EXIT.conflict)
+    expect(again.stderr).toContain('ERR_ACCOUNT_EXISTS')
+    expect(alice!.lines.some((l) => l.startsWith('api:') && l.includes('http://127.0.0.1:'))).toBe(true)
+    expect(alice!.loginUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#login=[\w-]+$/)
+    expect((await stat(join(home('alice'), 'api-token'))).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(await readFile(join(home('alice'), 'daemon.json'), 'utf8')).url).toBe(alice!.apiUrl)
+  })
+
+  it('adds contacts both ways, sends, lists, deletes for everyone', async () => {
+    const bobInvite = (await cli('id', '--home', home('bob'))).split('\n')[1]
+    expect(bobInvite).toMatch(/^parley:/)
+    expect(await cli('contacts', 'add', bobInvite, '--name', 'Bob', '--home', home('alice'))).toContain(bob!.address)
+    expect(await cli('--home', home('bob'), 'contacts', 'add', alice!.address, '--name', 'Alice')).toContain(alice!.address)
+    expect(await cli('contacts', 'list', '--home', home('alice'))).toMatch(new RegExp(`^Bob\\t${bob!.address}`))
+
+    const arrived = bobEvents!.next('message', (d) => d.message.text === 'hello bob')
+    const sent = (await cli('send', 'bob', 'hello bob', '--wait', '--home', home('alice'))).trim().split('\n')
+    expect(sent[0]).toMatch(/^[0-9a-f]+$/)
+    expect(['sent', 'stored', 'delivered', 'read']).toContain(sent[1])
+    const id = sent[0]
+    expect((await arrived).message.id).toBe(id)
+
+    const onBob = JSON.parse(await cli('messages', 'Alice', '--json', '--home', home('bob'))) as Array<{ id: string, text: string, direction: string }>
+    expect(onBob.find((m) => m.id === id)).toMatchObject({ text: 'hello bob', direction: 'in' })
+    expect(await cli('messages', bob!.address, '--home', home('alice'))).toMatch(/\] me: hello bob .*\(/)
+
+    const deleted = bobEvents!.next('messages-deleted', (d) => d.ids.includes(id))
+    expect(await cli('delete', 'Bob', id, '--for-everyone', '--home', home('alice'))).toContain('for everyone')
+    await deleted
+    const after = JSON.parse(await cli('messages', 'Alice', '--json', '--home', home('bob'))) as Array<{ id: string }>
+    expect(after.some((m) => m.id === id)).toBe(false)
+  })
+
+  it('status --json reports peers, relays, DHT, outbox, versions', async () => {
+    const status = JSON.parse(await cli('status', '--json', '--home', home('alice')))
+    expect(status).toMatchObject({ address: alice!.address, version: expect.any(String), daemonVersion: expect.any(String), outbox: expect.any(Number), dhtTableSize: expect.any(Number), api: alice!.apiUrl })
+    expect(status.peers).toBeGreaterThanOrEqual(1)
+    expect(status.relays).toEqual([relay!.multiaddr])
+  })
+
+  it('exits with shell-friendly codes', async () => {
+    const noDaemon = await runCli(['status', '--home', home('carol')])
+    expect(noDaemon.code).toBe(EXIT.noDaemon)
+    expect(noDaemon.stderr).toContain('No daemon is running')
+    expect((await runCli(['send', 'nobody', 'hi', '--home', home('alice')])).code).toBe(EXIT.notFound)
+    expect((await runCli(['send', 'Bob', 'hi', '--ttl', 'soon', '--home', home('alice')])).code).toBe(EXIT.usage)
+    expect((await runCli(['frobnicate'])).code).toBe(EXIT.usage)
+    expect((await runCli(['settings', 'set', 'inactivity', '2m', '--home', home('alice')])).code).toBe(EXIT.usage)
+    const help = await runCli(['send', '--help'])
+    expect(help.code).toBe(EXIT.ok)
+    expect(help.stdout).toContain('--reply-to')
+    const wrong = await runCli(['daemon', '--home', home('carol'), '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { env: { PARLEY_PASSPHRASE: 'not the passphrase' } })
+    expect(wrong.code).toBe(EXIT.wrongPassphrase)
+    expect(wrong.stderr).toContain('ERR_WRONG_PASSPHRASE')
+    const noAccount = await runCli(['daemon', '--no-create', '--home', home('nobody'), '--api', '127.0.0.1:0'])
+    expect(noAccount.code).toBe(EXIT.noAccount)
+    const twice = await runCli(['daemon', '--home', home('alice'), '--api', '127.0.0.1:0'])
+    expect(twice.code).toBe(EXIT.conflict)
+    expect(twice.stderr).toContain('ERR_DAEMON_RUNNING')
+  })
+
+  it('changes settings and verifies a contact by safety number', async () => {
+    expect(await cli('settings', 'set', 'inactivity', '3m', '--home', home('alice'))).toContain('inactivity set to 3m')
+    const shown = await cli('contacts', 'verify', 'Bob', '--home', home('alice'))
+    expect(shown).toMatch(/(\d{5} ){3}\d{5}/)
+    expect(shown).toContain('unverified')
+    expect(await cli('contacts', 'verify', 'Bob', '--confirm', '--home', home('alice'))).toContain('now verified')
+    expect(await cli('contacts', 'list', '--home', home('alice'))).toMatch(/Bob\t\w+\tverified/)
+  })
+
+  it('stops cleanly on SIGTERM and removes its discovery and token files', async () => {
+    const code = await bob!.stop()
+    expect(code).toBe(0)
+    expect(bob!.lines.at(-1)).toBe('stopped')
+    await expect(stat(join(home('bob'), 'daemon.json'))).rejects.toThrow()
+    await expect(stat(join(home('bob'), 'api-token'))).rejects.toThrow()
+    expect((await runCli(['id', '--home', home('bob')])).code).toBe(EXIT.noDaemon)
+  })
+})
