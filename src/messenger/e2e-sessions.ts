@@ -106,6 +106,15 @@ export class E2ESessions {
    * that does not belong to the current session). Nothing is stored until `commit` runs.
    * Throws typed errors: DecryptError, ReplayError, InvalidSenderError, SessionResetNeededError…
    */
+  /**
+   * Opens only the sealed-sender box: who claims to have sent this (keys proven by the box),
+   * without touching any session. Lets the caller check the sender against its account record
+   * (a network lookup) before taking the session lock.
+   */
+  async peekSender (payload: Uint8Array): Promise<{ accountKey: Uint8Array, deviceKey: Uint8Array, identityDhKey: Uint8Array }> {
+    return (await openSealed(this.backend, this.identity.device.identityDh, payload)).sender
+  }
+
   async open (payload: Uint8Array): Promise<OpenedEnvelope> {
     const { sender, message } = await openSealed(this.backend, this.identity.device.identityDh, payload)
     const existing = await this.load(sender.deviceKey)

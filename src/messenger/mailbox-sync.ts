@@ -17,6 +17,17 @@ export interface MailboxSyncInit {
   onError?: (relay: string, err: Error) => void
 }
 
+/** Receive failures that retrying cannot fix: the envelope is acked (dropped) at the relay. */
+const PERMANENT_RECEIVE_CODES = new Set([
+  'ERR_DECRYPT', 'ERR_REPLAY', 'ERR_TOO_MANY_SKIPPED', 'ERR_UNKNOWN_PREKEY', 'ERR_MALFORMED_MESSAGE', 'ERR_MESSAGE_TOO_LARGE',
+  'ERR_UNSUPPORTED_VERSION', 'ERR_INVALID_SENDER', 'ERR_INVALID_KEY', 'ERR_INVALID_SIGNATURE', 'ERR_SESSION_STATE',
+  'ERR_SESSION_RESET', 'ERR_UNKNOWN_SENDER_DEVICE', 'ERR_BLOCKED', 'ERR_INVALID_ACCOUNT_RECORD', 'ERR_BAD_RECORD_SIGNATURE'
+])
+
+export function isPermanentReceiveError (err: unknown): boolean {
+  return PERMANENT_RECEIVE_CODES.has((err as { code?: string })?.code ?? '')
+}
+
 /**
  * Keeps this device's mailboxes at its relays drained: on start, by push while connected
  * (subscribe) and periodically; acks each envelope after it has been stored. Also keeps a pool
@@ -85,8 +96,10 @@ export class MailboxSync {
   private async handle (relay: string, envelope: Envelope): Promise<void> {
     try {
       await this.init.onEnvelope(envelope)
-    } catch {
-      // undecryptable or refused: acked anyway, a relay must not redeliver it forever
+    } catch (err) {
+      // a transient failure (the sender's record unreachable, the store busy): leave it at the
+      // relay for the next drain; a permanent one (undecryptable, forged, blocked…) is acked
+      if (!isPermanentReceiveError(err)) return
     }
     this.queueAck(relay, envelope.id)
   }
@@ -107,9 +120,16 @@ export class MailboxSync {
 
   /** Fetches and handles everything waiting at one relay. */
   async drain (relay: string, signal?: AbortSignal): Promise<number> {
-    return this.client.drain(relay, this.owner(), async (envelope) => {
-      try { await this.init.onEnvelope(envelope) } catch { /* acked anyway (see handle) */ }
-    }, { signal, pageSize: 200 })
+    let transient: unknown
+    const handled = await this.client.drain(relay, this.owner(), async (envelope) => {
+      try {
+        await this.init.onEnvelope(envelope)
+      } catch (err) {
+        // stop before the page is acked: the relay keeps it for the next drain
+        if (!isPermanentReceiveError(err)) { transient = err; throw err }
+      }
+    }, { signal, pageSize: 200 }).catch((err) => { if (transient == null) throw err; return 0 })
+    return handled
   }
 
   /** Drains every relay now (and re-subscribes where the push stream was lost). */

@@ -914,18 +914,22 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     const effects: Array<() => void> = []
     const followUps: Array<() => Promise<void>> = []
     try {
+      // the sealed box names the sender: check its device against its account record (maybe a
+      // network lookup) before taking the session lock, so a slow DHT never stalls other messages
+      const claimed = await this.sessions.peekSender(envelope.payload)
+      const sender = encodeAddress(claimed.accountKey)
+      const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, claimed.deviceKey) && equalBytes(d.identityDhKey, claimed.identityDhKey))
+      // a device we do not know yet may have just been linked: ask the DHT once more
+      if (!isListed(await this.resolveAccount(sender)) && !isListed(await this.resolveAccount(sender, undefined, true))) throw new UnknownSenderDeviceError()
       await this.lock.run(async () => {
         const opened = await this.sessions.open(envelope.payload)
-        const sender = encodeAddress(opened.senderAccountKey)
-        const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, opened.senderDeviceKey) && equalBytes(d.identityDhKey, opened.senderIdentityDhKey))
-        // a device we do not know yet may have just been linked: ask the DHT once more
-        if (!isListed(await this.resolveAccount(sender)) && !isListed(await this.resolveAccount(sender, undefined, true))) throw new UnknownSenderDeviceError()
+        if (!equalBytes(opened.senderDeviceKey, claimed.deviceKey)) throw new UnknownSenderDeviceError()
         const contact = await this.store.contacts.get(sender)
         let content: Content
         try {
           content = Content.decode(opened.plaintext, { limits: { ids: 500 } })
         } catch {
-          content = { ...this.baseContent({ id: '', kind: 'normal', members: [sender], lastActivity: 0, unreadCount: 0, disappearingTimerMs: null, clock: 0, createdAt: 0 }, Content.Kind.UNKNOWN) }
+          content = this.baseContent({ id: '', kind: 'normal', members: [sender], lastActivity: 0, unreadCount: 0, disappearingTimerMs: null, clock: 0, createdAt: 0 }, Content.Kind.UNKNOWN)
         }
         await this.store.transaction(async (tx) => {
           await opened.commit(tx)

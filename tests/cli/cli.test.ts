@@ -83,22 +83,28 @@ describe('parley CLI against two real daemons', () => {
   })
 
   it('exits with shell-friendly codes', async () => {
-    const noDaemon = await runCli(['status', '--home', home('carol')])
+    const [noDaemon, notFound, badTtl, unknown, badSetting, help, wrong, noAccount, twice] = await Promise.all([
+      runCli(['status', '--home', home('carol')]),
+      runCli(['send', 'nobody', 'hi', '--home', home('alice')]),
+      runCli(['send', 'Bob', 'hi', '--ttl', 'soon', '--home', home('alice')]),
+      runCli(['frobnicate']),
+      runCli(['settings', 'set', 'inactivity', '2m', '--home', home('alice')]),
+      runCli(['send', '--help']),
+      runCli(['daemon', '--home', home('carol'), '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { env: { PARLEY_PASSPHRASE: 'not the passphrase' } }),
+      runCli(['daemon', '--no-create', '--home', home('nobody'), '--api', '127.0.0.1:0']),
+      runCli(['daemon', '--home', home('alice'), '--api', '127.0.0.1:0'])
+    ])
     expect(noDaemon.code).toBe(EXIT.noDaemon)
     expect(noDaemon.stderr).toContain('No daemon is running')
-    expect((await runCli(['send', 'nobody', 'hi', '--home', home('alice')])).code).toBe(EXIT.notFound)
-    expect((await runCli(['send', 'Bob', 'hi', '--ttl', 'soon', '--home', home('alice')])).code).toBe(EXIT.usage)
-    expect((await runCli(['frobnicate'])).code).toBe(EXIT.usage)
-    expect((await runCli(['settings', 'set', 'inactivity', '2m', '--home', home('alice')])).code).toBe(EXIT.usage)
-    const help = await runCli(['send', '--help'])
+    expect(notFound.code).toBe(EXIT.notFound)
+    expect(badTtl.code).toBe(EXIT.usage)
+    expect(unknown.code).toBe(EXIT.usage)
+    expect(badSetting.code).toBe(EXIT.usage)
     expect(help.code).toBe(EXIT.ok)
     expect(help.stdout).toContain('--reply-to')
-    const wrong = await runCli(['daemon', '--home', home('carol'), '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { env: { PARLEY_PASSPHRASE: 'not the passphrase' } })
     expect(wrong.code).toBe(EXIT.wrongPassphrase)
     expect(wrong.stderr).toContain('ERR_WRONG_PASSPHRASE')
-    const noAccount = await runCli(['daemon', '--no-create', '--home', home('nobody'), '--api', '127.0.0.1:0'])
     expect(noAccount.code).toBe(EXIT.noAccount)
-    const twice = await runCli(['daemon', '--home', home('alice'), '--api', '127.0.0.1:0'])
     expect(twice.code).toBe(EXIT.conflict)
     expect(twice.stderr).toContain('ERR_DAEMON_RUNNING')
   })

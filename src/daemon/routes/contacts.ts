@@ -62,7 +62,8 @@ export function contactRoutes (deps: ApiDeps): Route[] {
     summary: 'The safety number (60 digits, and QR payload in base64) of this account and the contact',
     handler: async ({ params, signal }) => {
       const { digits, qr } = await messenger.safetyNumber(params.address, { signal })
-      return { digits, qr: Buffer.from(qr).toString('base64') }
+      // always 60 bare digits, however the messenger groups them
+      return { digits: digits.replace(/\D/g, ''), qr: Buffer.from(qr).toString('base64') }
     }
   }, {
     method: 'POST',

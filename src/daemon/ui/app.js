@@ -1,1 +1,372 @@
+// Parley's local web UI: contacts with unread counts, a live conversation, ticks, timers,
+// secret chats, delete for both and safety-number verification. No framework, no CDN.
+import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
 
+const $ = (id) => document.getElementById(id)
+const state = {
+  me: '',
+  contacts: [],
+  /** conversation id → ConversationView */
+  conversations: new Map(),
+  /** the open conversation */
+  current: null,
+  /** message id → <li> of the open conversation */
+  rendered: new Map(),
+  typingTimer: undefined,
+  lastTypingSent: 0
+}
+
+const TICKS = { queued: '…', sent: '✓', stored: '✓', delivered: '✓✓', read: '✓✓', failed: 'not delivered' }
+const TICK_LABEL = { queued: 'queued', sent: 'sent', stored: 'stored at a relay', delivered: 'delivered', read: 'read', failed: 'failed' }
+
+function el (tag, attrs = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v)
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v)
+  }
+  for (const child of children) if (child != null) node.append(child)
+  return node
+}
+
+function short (address) { return address.length > 16 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address }
+function timeOf (ms) { return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }
+function left (ms) {
+  const s = Math.max(0, Math.round((ms - Date.now()) / 1000))
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.round(s / 60)}m`
+  if (s < 86400) return `${Math.round(s / 3600)}h`
+  return `${Math.round(s / 86400)}d`
+}
+
+function showLogin (message) {
+  $('app').hidden = true
+  $('login-screen').hidden = false
+  $('login-message').textContent = message
+}
+
+async function guard (fn) {
+  try { return await fn() } catch (err) {
+    if (err instanceof ApiError && err.status === 401) showLogin('Your session has ended.')
+    else showBanner(err.message)
+    throw err
+  }
+}
+
+function showBanner (text) {
+  const banner = $('banner')
+  banner.textContent = text
+  banner.hidden = text === ''
+}
+
+// ---------------------------------------------------------------- contact list
+
+function conversationOf (address, kind = 'normal') {
+  let found
+  for (const c of state.conversations.values()) {
+    if (c.peer === address && c.kind === kind && (kind === 'normal' || c.secretState !== 'closed')) {
+      if (found == null || c.lastActivity > found.lastActivity) found = c
+    }
+  }
+  return found
+}
+
+function renderContacts () {
+  const list = $('contact-list')
+  list.replaceChildren()
+  const entries = []
+  for (const contact of state.contacts) {
+    entries.push({ contact, conversation: conversationOf(contact.address), secret: false })
+    const secret = conversationOf(contact.address, 'secret')
+    if (secret != null) entries.push({ contact, conversation: secret, secret: true })
+  }
+  entries.sort((a, b) => (b.conversation?.lastActivity ?? 0) - (a.conversation?.lastActivity ?? 0))
+  for (const { contact, conversation, secret } of entries) {
+    const unread = conversation?.unreadCount ?? 0
+    const current = state.current != null && conversation != null && state.current.id === conversation.id
+    const meta = secret ? `secret chat · ${conversation.secretState}` : contact.verification === 'verified' ? 'verified' : contact.verification === 'changed' ? 'safety number changed!' : short(contact.address)
+    const label = `${secret ? 'Secret chat with ' : ''}${contact.name}${unread > 0 ? `, ${unread} unread` : ''}`
+    list.append(el('li', {},
+      el('button', { type: 'button', 'aria-current': current ? 'true' : 'false', 'aria-label': label, 'data-address': contact.address, onclick: () => { void open(contact, secret ? conversation : undefined) } },
+        el('span', {}, el('span', { class: 'name' }, secret ? el('span', { class: 'secret-mark' }, 'Secret: ') : null, contact.name), el('span', { class: 'meta' }, meta)),
+        unread > 0 ? el('span', { class: 'unread', 'aria-hidden': 'true' }, String(unread)) : null)))
+  }
+  if (entries.length === 0) list.append(el('li', { class: 'notice' }, 'No contacts yet.'))
+}
+
+async function loadContacts () {
+  const [{ items: contacts }, page] = await Promise.all([api('GET', '/v1/contacts'), api('GET', '/v1/conversations?limit=500')])
+  state.contacts = contacts
+  state.conversations = new Map(page.items.map((c) => [c.id, c]))
+  renderContacts()
+}
+
+// ---------------------------------------------------------------- conversation
+
+function contactFor (address) {
+  return state.contacts.find((c) => c.address === address) ?? { address, name: short(address), verification: 'unverified' }
+}
+
+async function open (contact, conversation) {
+  conversation ??= await guard(() => api('POST', `/v1/contacts/${seg(contact.address)}/conversation`))
+  state.conversations.set(conversation.id, conversation)
+  state.current = conversation
+  state.rendered.clear()
+  $('empty').hidden = true
+  $('chat').hidden = false
+  $('messages').replaceChildren()
+  $('typing').textContent = ''
+  showBanner('')
+  renderHeader()
+  const page = await guard(() => api('GET', `/v1/conversations/${seg(conversation.id)}/messages?limit=100`))
+  for (const message of page.items.reverse()) renderMessage(message)
+  scrollDown()
+  await markRead()
+  renderContacts()
+  $('send-text').focus()
+}
+
+function renderHeader () {
+  const c = state.current
+  const contact = contactFor(c.peer)
+  $('chat-title').textContent = c.kind === 'secret' ? `Secret chat with ${contact.name}` : contact.name
+  const parts = [contact.verification === 'verified' ? 'verified' : contact.verification === 'changed' ? '⚠ safety number changed' : 'not verified', short(c.peer)]
+  if (c.kind === 'secret') parts.unshift(`secret chat: ${c.secretState}${c.directOnly ? ', direct only' : ''}`)
+  $('chat-sub').textContent = parts.join(' · ')
+  $('timer').value = c.disappearingTimerMs == null ? '' : String(c.disappearingTimerMs)
+  const secretButton = $('secret')
+  if (c.kind === 'normal') { secretButton.textContent = 'Secret chat'; secretButton.dataset.action = 'start' } else if (c.secretState === 'incoming') { secretButton.textContent = 'Accept secret chat'; secretButton.dataset.action = 'accept' } else { secretButton.textContent = 'Close secret chat'; secretButton.dataset.action = 'close' }
+  secretButton.hidden = c.kind === 'secret' && c.secretState === 'closed'
+  const canSend = c.kind === 'normal' || c.secretState === 'active'
+  $('send-text').disabled = !canSend
+  $('send-form').querySelector('button').disabled = !canSend
+}
+
+function renderMessage (m) {
+  const existing = state.rendered.get(m.id)
+  const who = m.direction === 'out' ? 'You' : contactFor(m.sender).name
+  const text = m.kind === 'text' ? m.text ?? '' : m.kind === 'notice' ? m.text ?? '' : '(a message this version cannot show)'
+  const info = el('span', { class: 'info' },
+    m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
+    (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
+    el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
+    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, title: TICK_LABEL[m.status], 'aria-label': TICK_LABEL[m.status] }, TICKS[m.status] ?? '') : null,
+)
+  const actions = el('span', { class: 'actions' },
+    el('button', { type: 'button', class: 'quiet', title: 'Delete on this device', onclick: () => { void remove(m.id, false) } }, 'Delete'),
+    el('button', { type: 'button', class: 'quiet', title: 'Delete on both sides', onclick: () => { void remove(m.id, true) } }, 'Delete for both'))
+  const li = el('li', { class: `msg ${m.direction}${m.kind === 'notice' ? ' notice' : ''}`, 'data-id': m.id },
+    el('span', { class: 'visually-hidden' }, `${who}: `), el('div', { class: 'text' }, text), info, actions)
+  if (existing != null) existing.replaceWith(li)
+  else $('messages').append(li)
+  state.rendered.set(m.id, li)
+}
+
+function scrollDown () { const list = $('messages'); list.scrollTop = list.scrollHeight }
+
+async function markRead () {
+  const c = state.current
+  if (c == null || document.hidden) return
+  c.unreadCount = 0
+  await api('POST', `/v1/conversations/${seg(c.id)}/read`).catch(() => {})
+}
+
+async function remove (id, forEveryone) {
+  const c = state.current
+  if (forEveryone && !confirm('Delete this message on both sides?')) return
+  await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/delete`, { ids: [id], forEveryone }))
+  state.rendered.get(id)?.remove()
+  state.rendered.delete(id)
+}
+
+async function send (event) {
+  event.preventDefault()
+  const box = $('send-text')
+  const text = box.value.trim()
+  if (text === '' || state.current == null) return
+  box.value = ''
+  state.lastTypingSent = 0
+  const { message } = await guard(() => api('POST', `/v1/conversations/${seg(state.current.id)}/messages`, { text }))
+  if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() }
+}
+
+function typed () {
+  const c = state.current
+  if (c == null) return
+  const now = Date.now()
+  if (now - state.lastTypingSent > 3000) {
+    state.lastTypingSent = now
+    void api('POST', `/v1/conversations/${seg(c.id)}/typing`, { typing: true }).catch(() => {})
+  }
+  clearTimeout(state.typingTimer)
+  state.typingTimer = setTimeout(() => {
+    state.lastTypingSent = 0
+    void api('POST', `/v1/conversations/${seg(c.id)}/typing`, { typing: false }).catch(() => {})
+  }, 4000)
+}
+
+// ---------------------------------------------------------------- dialogs and actions
+
+async function verify () {
+  const contact = contactFor(state.current.peer)
+  const { digits } = await guard(() => api('GET', `/v1/contacts/${seg(contact.address)}/safety-number`))
+  const groups = digits.match(/.{1,5}/g) ?? []
+  $('safety-digits').textContent = [0, 4, 8].map((i) => groups.slice(i, i + 4).join(' ')).join('\n')
+  $('verify-state').textContent = `${contact.name} is ${contact.verification === 'verified' ? 'verified' : 'not verified'}.`
+  $('verify-confirm').hidden = contact.verification === 'verified'
+  const dialog = $('verify-dialog')
+  dialog.returnValue = ''
+  dialog.showModal()
+  dialog.addEventListener('close', async () => {
+    if (dialog.returnValue !== 'confirm') return
+    const updated = await guard(() => api('POST', `/v1/contacts/${seg(contact.address)}/verify`))
+    state.contacts = state.contacts.map((c) => c.address === updated.address ? updated : c)
+    renderHeader()
+    renderContacts()
+  }, { once: true })
+}
+
+async function secretAction () {
+  const c = state.current
+  const action = $('secret').dataset.action
+  if (action === 'start') {
+    const chat = await guard(() => api('POST', '/v1/secret-chats', { address: c.peer }))
+    state.conversations.set(chat.id, chat)
+    await open(contactFor(c.peer), chat)
+  } else if (action === 'accept') {
+    const chat = await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/accept`))
+    state.conversations.set(chat.id, chat)
+    state.current = chat
+    renderHeader()
+  } else {
+    await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/close`))
+  }
+  renderContacts()
+}
+
+async function setTimer () {
+  const value = $('timer').value
+  const updated = await guard(() => api('PATCH', `/v1/conversations/${seg(state.current.id)}`, { disappearingTimerMs: value === '' ? null : Number(value) }))
+  state.conversations.set(updated.id, updated)
+  state.current = updated
+}
+
+async function addContact (event) {
+  event.preventDefault()
+  $('add-error').textContent = ''
+  const address = $('add-address').value.trim()
+  const name = $('add-name').value.trim()
+  try {
+    const contact = await api('POST', '/v1/contacts', { address, ...(name !== '' ? { name } : {}) })
+    $('add-contact').reset()
+    await loadContacts()
+    await open(contact)
+  } catch (err) {
+    $('add-error').textContent = err.message
+  }
+}
+
+// ---------------------------------------------------------------- live events
+
+const handlers = {
+  message ({ message }) {
+    const c = state.conversations.get(message.conversationId)
+    if (state.current?.id === message.conversationId) {
+      renderMessage(message)
+      scrollDown()
+      $('typing').textContent = ''
+      if (message.direction === 'in') void markRead()
+    }
+    if (c != null && state.contacts.some((x) => x.address === c.peer) && state.current?.id === c.id) {
+      c.lastActivity = Math.max(c.lastActivity, message.sentAt)
+      renderContacts()
+    } else {
+      // the daemon's unread count and ordering are the truth
+      void loadContacts().catch(() => {})
+    }
+  },
+  'message-updated' ({ message }) {
+    if (state.current?.id === message.conversationId) renderMessage(message)
+  },
+  'messages-deleted' ({ conversationId, ids }) {
+    if (state.current?.id !== conversationId) return
+    for (const id of ids) { state.rendered.get(id)?.remove(); state.rendered.delete(id) }
+  },
+  delivery ({ conversationId, messageId, state: status }) {
+    if (state.current?.id !== conversationId) return
+    const ticks = state.rendered.get(messageId)?.querySelector('.ticks')
+    if (ticks == null) return
+    ticks.textContent = TICKS[status] ?? ''
+    ticks.className = `ticks ${status}`
+    ticks.dataset.status = status
+    ticks.title = TICK_LABEL[status]
+    ticks.setAttribute('aria-label', TICK_LABEL[status])
+  },
+  typing ({ conversationId, from, typing }) {
+    if (state.current?.id !== conversationId) return
+    $('typing').textContent = typing ? `${contactFor(from).name} is typing…` : ''
+  },
+  'conversation-updated' ({ conversation }) {
+    const known = state.conversations.has(conversation.id)
+    state.conversations.set(conversation.id, conversation)
+    if (state.current?.id === conversation.id) { state.current = conversation; renderHeader() }
+    if (!known) void loadContacts()
+    else renderContacts()
+  },
+  'contact-key-changed' ({ address, wasVerified }) {
+    void loadContacts()
+    if (state.current?.peer === address) showBanner(`${contactFor(address).name}'s safety number changed${wasVerified ? ': verify it again before trusting this chat' : ''}.`)
+  },
+  screenshot ({ conversationId, from }) {
+    if (state.current?.id === conversationId) showBanner(`${contactFor(from).name} took a screenshot of this secret chat.`)
+  },
+  wiped () { showLogin('This account was deleted on this device.') }
+}
+
+function setConnection (status) {
+  const node = $('connection')
+  node.textContent = status === 'live' ? 'live' : 'reconnecting…'
+  node.classList.toggle('live', status === 'live')
+  if (status === 'live') void loadContacts().catch(() => {})
+}
+
+// ---------------------------------------------------------------- start
+
+async function start () {
+  try {
+    await loginFromHash()
+  } catch (err) {
+    showLogin(err instanceof ApiError && err.code === 'ERR_INVALID_LOGIN_CODE' ? 'This login link was already used or has expired.' : err.message)
+    return
+  }
+  let account
+  try {
+    account = await api('GET', '/v1/account')
+  } catch (err) {
+    showLogin(err instanceof ApiError && err.status === 401 ? 'You are not signed in.' : err.message)
+    return
+  }
+  state.me = account.address
+  $('my-address').textContent = account.address
+  $('copy-invite').addEventListener('click', async () => {
+    await navigator.clipboard?.writeText(account.inviteLink).catch(() => {})
+    $('copy-invite').textContent = 'Copied'
+    setTimeout(() => { $('copy-invite').textContent = 'Copy invite link' }, 1500)
+  })
+  $('login-screen').hidden = true
+  $('app').hidden = false
+  $('add-contact').addEventListener('submit', addContact)
+  $('send-form').addEventListener('submit', send)
+  $('send-text').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('send-form').requestSubmit() } else typed()
+  })
+  $('verify').addEventListener('click', () => { void verify() })
+  $('secret').addEventListener('click', () => { void secretAction() })
+  $('timer').addEventListener('change', () => { void setTimer() })
+  document.addEventListener('visibilitychange', () => { void markRead() })
+  await loadContacts()
+  subscribe(handlers, setConnection)
+}
+
+void start()

@@ -1,0 +1,122 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ContactView, ConversationView, MessageView } from '../../src/messenger/types.js'
+import { chromiumArgs } from '../../vitest.config.js'
+import { tempDir } from '../helpers/network.js'
+import { runCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from './helpers.js'
+import { documentedRoutes, samplePath } from './openapi-check.js'
+
+const artifacts = new URL('../artifacts/', import.meta.url).pathname
+
+describe('two real daemons: API, live events and the web UI', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let relay: (Watched & { multiaddr: string }) | undefined
+  let alice: TestDaemon | undefined
+  let bob: TestDaemon | undefined
+  let browser: Browser | undefined
+  const taps: EventTap[] = []
+  const tokens = new Map<TestDaemon, string>()
+  const call = async <T>(d: TestDaemon, method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(d.apiUrl + path, { method, headers: { authorization: `Bearer ${tokens.get(d)!}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
+    return (text !== '' ? JSON.parse(text) : undefined) as T
+  }
+  const tap = async (d: TestDaemon): Promise<EventTap> => { const t = await tapEvents(d.apiUrl, tokens.get(d)!); taps.push(t); return t }
+
+  beforeAll(async () => {
+    dir = await tempDir('parley-live-')
+    const [r, a, b] = await Promise.all([startRelay(dir.path), runCli(['init', '--home', join(dir.path, 'alice')]), runCli(['init', '--home', join(dir.path, 'bob')])])
+    relay = r
+    expect(a.code, a.stderr).toBe(0)
+    expect(b.code, b.stderr).toBe(0)
+    alice = await startDaemon(join(dir.path, 'alice'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr])
+    bob = await startDaemon(join(dir.path, 'bob'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr, '--bootstrap', alice.multiaddr])
+    for (const d of [alice, bob]) tokens.set(d, (await readFile(join(d.home, 'api-token'), 'utf8')).trim())
+    await call<ContactView>(alice, 'POST', '/v1/contacts', { address: bob.address, name: 'Bob' })
+    await call<ContactView>(bob, 'POST', '/v1/contacts', { address: alice.address, name: 'Alice' })
+  })
+
+  afterAll(async () => {
+    taps.forEach((t) => { t.close() })
+    await browser?.close()
+    await Promise.all([alice?.stop(), bob?.stop(), relay?.stop()])
+    await dir?.cleanup()
+  })
+
+  it('requires the token on every documented route of the real daemon', async () => {
+    for (const route of await documentedRoutes()) {
+      const [method, path] = route.split(' ')
+      const res = await fetch(alice!.apiUrl + samplePath(path), { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' })
+      await res.body?.cancel()
+      if (path === '/v1/login') expect(res.status).toBe(400)
+      else expect(res.status, route).toBe(401)
+    }
+  })
+
+  it('streams a message event over SSE when the other daemon sends, and delivery states to the sender', async () => {
+    const [aliceEvents, bobEvents] = await Promise.all([tap(alice!), tap(bob!)])
+    const conversation = await call<ConversationView>(bob!, 'POST', `/v1/contacts/${bob && alice!.address}/conversation`)
+    const incoming = aliceEvents.next('message', (d) => d.message.text === 'over SSE')
+    const { message } = await call<{ message: MessageView }>(bob!, 'POST', `/v1/conversations/${conversation.id}/messages`, { text: 'over SSE' })
+    const delivered = bobEvents.next('delivery', (d) => d.messageId === message.id && ['sent', 'stored', 'delivered'].includes(d.state))
+    const event = await incoming
+    expect(event.message).toMatchObject({ id: message.id, direction: 'in', sender: bob!.address, text: 'over SSE', kind: 'text' })
+    expect((await delivered).conversationId).toBe(conversation.id)
+  })
+
+  it('web UI: logs in with the one-time link, shows the contact and a live message, sends one back', async () => {
+    await mkdir(artifacts, { recursive: true })
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs })
+    const page = await browser.newPage({ viewport: { width: 1100, height: 720 } })
+    const consoleErrors: string[] = []
+    page.on('pageerror', (err) => { consoleErrors.push(err.message) })
+    await page.goto(alice!.loginUrl)
+    await page.getByRole('button', { name: /^Bob/ }).waitFor()
+
+    // a message while the conversation is closed: the unread count shows up live
+    const bobConversation = await call<ConversationView>(bob!, 'POST', `/v1/contacts/${alice!.address}/conversation`)
+    await call(bob!, 'POST', `/v1/conversations/${bobConversation.id}/messages`, { text: 'Are you there?' })
+    await page.getByRole('button', { name: /^Bob, \d+ unread$/ }).click()
+    await page.getByRole('heading', { name: 'Bob' }).waitFor()
+    await page.getByText('Are you there?').waitFor()
+
+    // with the conversation open, a new message appears live
+    await call(bob!, 'POST', `/v1/conversations/${bobConversation.id}/messages`, { text: 'Hi Alice, from Bob\'s daemon' })
+    await page.getByText('Hi Alice, from Bob\'s daemon').waitFor()
+    await page.getByRole('button', { name: /^Bob$/ }).waitFor()
+
+    const bobEvents = await tap(bob!)
+    const reply = bobEvents.next('message', (d) => d.message.text === 'Hello Bob, from the web UI')
+    await page.getByRole('textbox', { name: 'Message' }).fill('Hello Bob, from the web UI')
+    await page.keyboard.press('Enter')
+    expect((await reply).message.sender).toBe(alice!.address)
+    await page.getByText('Hello Bob, from the web UI').waitFor()
+    await page.locator('.msg.out .ticks:not([data-status="queued"])').last().waitFor()
+    await page.getByText('Hello Bob, from the web UI').hover()
+    await page.screenshot({ path: join(artifacts, 'web-ui.png') })
+
+    // safety number dialog: 60 digits in 12 groups, then mark verified
+    await page.getByRole('button', { name: 'Verify' }).click()
+    expect((await page.locator('#safety-digits').textContent())?.replace(/\s/g, '')).toMatch(/^\d{60}$/)
+    await page.getByRole('button', { name: 'They match: mark verified' }).click()
+    await page.getByText(/^verified ·/).waitFor()
+
+    // delete for both from the UI reaches Bob
+    const replyId = (await reply).message.id as string
+    const deleted = bobEvents.next('messages-deleted', (d) => d.ids.includes(replyId))
+    page.once('dialog', (dialog) => { void dialog.accept() })
+    await page.locator(`li[data-id="${replyId}"]`).hover()
+    await page.locator(`li[data-id="${replyId}"]`).getByRole('button', { name: 'Delete for both' }).click()
+    await deleted
+    await page.locator(`li[data-id="${replyId}"]`).waitFor({ state: 'detached' })
+
+    // the login link worked once only
+    const again = await browser.newPage()
+    await again.goto(alice!.loginUrl)
+    await again.getByText('already used or has expired').waitFor()
+    expect(consoleErrors).toEqual([])
+  })
+})
