@@ -10,7 +10,8 @@ import { gzipSync } from 'node:zlib'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = join(root, 'dist', 'browser')
 const args = process.argv.slice(2)
-const top = Number(args[args.indexOf('--top') + 1] ?? 15) || 15
+const topAt = args.indexOf('--top')
+const top = topAt >= 0 ? Number(args[topAt + 1]) || 15 : 15
 /** Library budget: gzip bytes. */
 export const LIBRARY_BUDGET = 200 * 1024
 
@@ -30,9 +31,8 @@ function owner (path) {
 }
 
 /**
- * Sizes of one bundle, and its minified bytes by package. The gzip share of a package is
- * estimated by gzipping the bytes the metafile attributes to it... which esbuild does not give
- * per input; so we report minified bytes per package and the bundle's overall gzip.
+ * Sizes of one bundle and its minified bytes by package and by file (esbuild's metafile gives
+ * bytes per input in the minified output; gzip is only measurable for the whole bundle).
  */
 async function measure (name, metafile) {
   const bytes = await readFile(join(dir, `${name}.js`))

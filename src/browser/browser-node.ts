@@ -65,8 +65,8 @@ export async function waitForRelayReservation (node: ParleyNode, options: { time
   const reserved = (): Multiaddr[] => node.multiaddrs.filter(isCircuit)
   if (reserved().length > 0) return reserved()
   const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS), ...(options.signal != null ? [options.signal] : [])])
-  // `self:peer:update` does not fire when the addresses equal the ones persisted from an earlier
-  // session, so also listen for `transport:listening` and re-check on a slow timer
+  // the circuit address shows up with `self:peer:update`; `transport:listening` and a slow
+  // re-check cover an update that carries no change (addresses persisted from an earlier session)
   const events = ['self:peer:update', 'transport:listening'] as const
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => { check() }, 500)

@@ -4,6 +4,7 @@ import { registerAccount } from './commands/account.js'
 import { registerChat } from './commands/chat.js'
 import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
+import { registerDevices } from './commands/devices.js'
 import { registerInit } from './commands/init.js'
 import { registerMessages } from './commands/messages.js'
 import { registerRelay } from './commands/relay.js'
@@ -31,6 +32,7 @@ export function buildProgram (): Command {
   registerMessages(program)
   registerChat(program)
   registerSecret(program)
+  registerDevices(program)
   registerRelay(program)
   // exitOverride is not inherited by subcommands created before it is set on them
   const override = (command: Command): void => { command.exitOverride(); command.commands.forEach(override) }

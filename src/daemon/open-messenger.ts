@@ -1,14 +1,15 @@
+import { openHomeMessenger } from '../messenger/open-home.js'
+import type { Messenger } from '../messenger/messenger.js'
 import type { ParleyNode } from '../node/parley-node.js'
-import { openHomeNode } from '../node/home.js'
 import type { ScryptParams } from '../store/index.js'
-import { createMessenger } from '../messenger/messenger.js'
-import type { MessengerApi } from '../messenger/types.js'
 
-export interface HomeMessengerInit {
+export interface DaemonMessengerInit {
   home: string
   passphrase: string
   /** Create the account when the home has none. @default false */
   create?: boolean
+  /** Join an existing account as a new device (a code from `parley devices link`). */
+  linkCode?: string
   listen?: string[]
   bootstrap?: string[]
   /** Relays (multiaddrs with /p2p/<id>) that hold this account's mail. */
@@ -19,44 +20,37 @@ export interface HomeMessengerInit {
 }
 
 /** A messenger on a home directory, with the node under it. */
-export interface HomeMessenger {
-  messenger: MessengerApi
+export interface DaemonMessenger {
+  messenger: Messenger
   node: ParleyNode
-  /** Stops the messenger, the node and closes the store. */
+  /** Stops the messenger and the node, and closes the store (whether or not it started). */
   stop: () => Promise<void>
 }
 
 /**
- * Opens the home's store and node and builds the messenger on them (not started).
- * Throws NoAccountError / WrongPassphraseError before touching the network.
+ * Opens the home's store, node and messenger (not started) the way the daemon and `parley
+ * init` need them. Throws NoAccountError / WrongPassphraseError before touching the network.
  */
-export async function openHomeMessenger (init: HomeMessengerInit, options: { signal?: AbortSignal } = {}): Promise<HomeMessenger> {
-  const node = await openHomeNode({
+export async function openDaemonMessenger (init: DaemonMessengerInit, options: { signal?: AbortSignal } = {}): Promise<DaemonMessenger> {
+  const test = init.testNetwork === true
+  const messenger = await openHomeMessenger({
     home: init.home,
     passphrase: init.passphrase,
     create: init.create,
+    linkCode: init.linkCode,
     kdf: init.kdf,
     listen: init.listen,
     bootstrap: init.bootstrap,
-    ...(init.testNetwork === true ? { manyPeersPerAddress: true, allowPrivateAddresses: true, webrtcBindAddress: '127.0.0.1' } : {})
+    relays: init.relays,
+    stopNodeOnStop: false,
+    ...(test ? { manyPeersPerAddress: true, allowPrivateAddresses: true, webrtcBindAddress: '127.0.0.1', outbox: { directTimeoutMs: 1500, pollMs: 200 } } : {})
   }, options)
-  try {
-    const messenger = await createMessenger({
-      node,
-      store: node.store,
-      relays: init.relays,
-      stopNodeOnStop: false,
-      ...(init.testNetwork === true ? { allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 } } : {})
-    })
-    return {
-      messenger,
-      node,
-      stop: async () => {
-        try { await messenger.stop() } finally { await node.stop() }
-      }
+  const node = messenger.node
+  return {
+    messenger,
+    node,
+    stop: async () => {
+      try { await messenger.stop() } finally { await node.stop() }
     }
-  } catch (err) {
-    await node.stop()
-    throw err
   }
 }

@@ -2,11 +2,11 @@ import { startApiServer, type ApiServer } from './api-server.js'
 import { removeTokenFile, writeTokenFile } from './auth-token.js'
 import { readDiscoveryFile, removeDiscoveryFile, writeDiscoveryFile } from './discovery-file.js'
 import { DaemonRunningError } from './errors.js'
-import { openHomeMessenger, type HomeMessenger, type HomeMessengerInit } from './open-messenger.js'
+import { openDaemonMessenger, type DaemonMessenger, type DaemonMessengerInit } from './open-messenger.js'
 import { defaultUiDir } from './static-files.js'
 import { VERSION } from '../version.js'
 
-export interface DaemonInit extends HomeMessengerInit {
+export interface DaemonInit extends DaemonMessengerInit {
   /** Where the API listens. @default { host: '127.0.0.1', port: 7733 } */
   api?: { host?: string, port?: number, allowPublic?: boolean }
   /** Serve the web UI at `/`. @default true */
@@ -16,7 +16,7 @@ export interface DaemonInit extends HomeMessengerInit {
 }
 
 /** A running daemon: messenger, node, API. */
-export interface Daemon extends HomeMessenger {
+export interface Daemon extends DaemonMessenger {
   api: ApiServer
   /** True when this start created the account. */
   created: boolean
@@ -51,7 +51,7 @@ export async function runningDaemonUrl (home: string, options: { signal?: AbortS
 export async function startDaemon (init: DaemonInit, options: { signal?: AbortSignal } = {}): Promise<Daemon> {
   const already = await runningDaemonUrl(init.home, options)
   if (already != null) throw new DaemonRunningError(already)
-  const opened = await openHomeMessenger(init, options)
+  const opened = await openDaemonMessenger(init, options)
   const { messenger, node } = opened
   let api: ApiServer | undefined
   let stopping: Promise<void> | undefined

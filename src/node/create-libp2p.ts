@@ -4,7 +4,7 @@ import { noise } from '@libp2p/noise'
 import { ping, type Ping } from '@libp2p/ping'
 import { yamux } from '@libp2p/yamux'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { DHT_NAMESPACE } from '../identity/account-record.js'
@@ -41,6 +41,8 @@ export interface Libp2pAssemblyInit extends PlatformOptions {
   extraServices?: Record<string, (components: any) => unknown>
   /** Connection manager limits. */
   maxConnections?: number
+  /** Extra connection gating (allow/deny lists), merged with `allowPrivateAddresses`. */
+  connectionGater?: ConnectionGater
 }
 
 /**
@@ -59,7 +61,9 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
       maxConnections: init.maxConnections ?? 300,
       ...(init.manyPeersPerAddress === true ? { inboundConnectionThreshold: 10_000 } : {})
     },
-    ...(init.allowPrivateAddresses === true ? { connectionGater: { denyDialMultiaddr: async () => false } } : {}),
+    ...((init.allowPrivateAddresses === true || init.connectionGater != null)
+      ? { connectionGater: { ...(init.allowPrivateAddresses === true ? { denyDialMultiaddr: async () => false } : {}), ...init.connectionGater } }
+      : {}),
     services: {
       identify: identify(),
       ping: ping(),

@@ -46,6 +46,8 @@ export interface ParleyNodeInit {
   republishIntervalMs?: number
   /** Let browsers dial private/loopback addresses (dev and tests). @default false */
   allowPrivateAddresses?: boolean
+  /** Extra libp2p connection gating (allow/deny lists). */
+  connectionGater?: import('@libp2p/interface').ConnectionGater
   /** Test networks: many nodes on one IP. @default false */
   manyPeersPerAddress?: boolean
   /** WebRTC bind address (Node; tests use 127.0.0.1). */
@@ -163,6 +165,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       listen: init.listen,
       manyPeersPerAddress: init.manyPeersPerAddress,
       allowPrivateAddresses: init.allowPrivateAddresses,
+      connectionGater: init.connectionGater,
       webrtcBindAddress: init.webrtcBindAddress,
       start: false
     } as Parameters<typeof createParleyLibp2p>[0])

@@ -71,8 +71,9 @@ async function readTree (dir: string): Promise<string> {
 interface ChatPage { page: Page, log: string[], address: string, peerId: string }
 
 /** Loads the example page and waits for its <parley-chat> to have started its messenger. */
-async function openChat (profile: Profile): Promise<ChatPage> {
-  const { page, log } = await openPage(profile)
+async function openChat (profile: Profile, reuse: { page?: Page } = {}): Promise<ChatPage> {
+  const { page, log } = reuse.page != null ? { page: reuse.page, log: collectConsole(reuse.page) } : await openPage(profile)
+  if (reuse.page != null) await page.evaluate('import("/parley.js").then((lib) => { window.parley = lib })')
   const me = await page.evaluate(async () => {
     const el = document.querySelector('parley-chat') as any
     await customElements.whenDefined('parley-chat')
@@ -203,6 +204,8 @@ describe('browser embed', () => {
     const digitsA = (await A.q('#safety').textContent() ?? '').replace(/\s/g, '')
     expect(digitsA).toMatch(/^\d{60}$/)
     expect((await B.q('#safety').textContent() ?? '').replace(/\s/g, '')).toBe(digitsA)
+    await A.q('button:has-text("Mark as verified")').click()
+    await A.q('[part~="contact-item"] .badge[title="Verified"]').waitFor()
 
     // disappearing timer: A picks 1 hour; B's picker follows; new messages carry the timer mark
     await A.q('#timer').selectOption('3600000')
@@ -247,7 +250,7 @@ describe('browser embed', () => {
     chat.pb = again
   })
 
-  it('a browser and a Node messenger chat both ways', async () => {
+  it('a browser and a Node messenger chat both ways, and the browser gets mail sent while it was closed', async () => {
     const home = await tempDir('parley-browser-node-')
     const nodeMessenger = await startTestMessenger(home.path, 'node', [example.relayTcp], {
       node: { listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], webrtcBindAddress: '127.0.0.1' }
@@ -268,6 +271,17 @@ describe('browser embed', () => {
       const conversation = await nodeMessenger.conversationWith(browser.address)
       await nodeMessenger.sendText(conversation.id, `${MARKER} node to browser`)
       await waitForMessage(browser.page, 'node to browser')
+
+      // the browser goes away; the Node side deposits at the browser's relay; the browser comes
+      // back (same profile, same IndexedDB) and drains its mailbox
+      await p.close()
+      const stored = nextEvent(nodeMessenger, 'delivery', (d) => d.state === 'stored' || d.state === 'failed', 30_000)
+      await nodeMessenger.sendText(conversation.id, `${MARKER} while the browser was away`)
+      expect((await stored).state).toBe('stored')
+      const back = await openChat(p)
+      expect(back.address).toBe(browser.address)
+      await back.page.locator('parley-chat li button[data-conversation]', { hasText: 'Node' }).first().click()
+      await waitForMessage(back.page, 'while the browser was away')
     } finally {
       await nodeMessenger.stop()
       await home.cleanup()
@@ -277,8 +291,8 @@ describe('browser embed', () => {
   it('keeps the identity across a reload', async () => {
     const p = await newProfile('reload')
     const first = await openChat(p)
-    await first.page.close()
-    const second = await openChat(p)
+    await first.page.reload()
+    const second = await openChat(p, { page: first.page })
     expect(second.address).toBe(first.address)
     expect(second.peerId).toBe(first.peerId)
   })

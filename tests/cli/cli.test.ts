@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXIT } from '../../src/cli/exit-codes.js'
 import { tempDir } from '../helpers/network.js'
-import { runCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from '../daemon/helpers.js'
+import { runCli, spawnCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from '../daemon/helpers.js'
 
 describe('parley CLI against two real daemons', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -11,6 +11,7 @@ describe('parley CLI against two real daemons', () => {
   let alice: TestDaemon | undefined
   let bob: TestDaemon | undefined
   let bobEvents: EventTap | undefined
+  let aliceEvents: EventTap | undefined
   const home = (name: string): string => join(dir.path, name)
   const cli = async (...args: string[]): Promise<string> => {
     const r = await runCli(args)
@@ -32,10 +33,12 @@ describe('parley CLI against two real daemons', () => {
     alice = await startDaemon(home('alice'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr])
     bob = await startDaemon(home('bob'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr, '--bootstrap', alice.multiaddr])
     bobEvents = await tapEvents(bob.apiUrl, (await readFile(join(home('bob'), 'api-token'), 'utf8')).trim())
+    aliceEvents = await tapEvents(alice.apiUrl, (await readFile(join(home('alice'), 'api-token'), 'utf8')).trim())
   })
 
   afterAll(async () => {
     bobEvents?.close()
+    aliceEvents?.close()
     await Promise.all([alice?.stop(), bob?.stop(), relay?.stop()])
     await dir?.cleanup()
   })
@@ -116,6 +119,46 @@ describe('parley CLI against two real daemons', () => {
     expect(shown).toContain('unverified')
     expect(await cli('contacts', 'verify', 'Bob', '--confirm', '--home', home('alice'))).toContain('now verified')
     expect(await cli('contacts', 'list', '--home', home('alice'))).toMatch(/Bob\t\w+\tverified/)
+  })
+
+  it('sends disappearing messages and replies with --ttl and --reply-to', async () => {
+    const arrived = bobEvents!.next('message', (d) => d.message.text === 'gone soon')
+    const id = (await cli('send', 'Bob', 'gone soon', '--ttl', '1h', '--home', home('alice'))).trim()
+    const { message } = await arrived
+    expect(message.id).toBe(id)
+    expect(message.expiresAt).toBeGreaterThan(Date.now() + 50 * 60_000)
+    const reply = bobEvents!.next('message', (d) => d.message.text === 'a reply')
+    await cli('send', 'Bob', 'a reply', '--reply-to', id, '--home', home('alice'))
+    expect((await reply).message.replyTo).toBe(id)
+  })
+
+  it('runs a secret chat: start, accept, send --secret, close', async () => {
+    const incoming = bobEvents!.next('conversation-updated', (d) => d.conversation.kind === 'secret' && d.conversation.secretState === 'incoming')
+    const activeOnAlice = aliceEvents!.next('conversation-updated', (d) => d.conversation.kind === 'secret' && d.conversation.secretState === 'active')
+    expect(await cli('secret', 'start', 'Bob', '--home', home('alice'))).toMatch(/^[0-9a-f]+ pending$/m)
+    await incoming
+    expect(await cli('secret', 'accept', 'Alice', '--home', home('bob'))).toMatch(/ active$/m)
+    await activeOnAlice
+    const secretMessage = bobEvents!.next('message', (d) => d.message.text === 'for your eyes only')
+    await cli('send', 'Bob', 'for your eyes only', '--secret', '--home', home('alice'))
+    expect((await secretMessage).message.forwardable).toBe(false)
+    expect(await cli('secret', 'close', 'Bob', '--home', home('alice'))).toContain('closed')
+  })
+
+  it('chat: an interactive session sends lines and shows incoming messages live', async () => {
+    const chat = spawnCli(['chat', 'Bob', '--home', home('alice')])
+    try {
+      await chat.line(/^chatting with Bob/)
+      const got = bobEvents!.next('message', (d) => d.message.text === 'typed in chat')
+      chat.write('typed in chat\n')
+      await got
+      await cli('send', 'Alice', 'answer to chat', '--home', home('bob'))
+      expect(await chat.line(/Bob: answer to chat/)).toMatch(/^\[.*\] Bob: answer to chat/)
+      chat.write('/quit\n')
+      expect(await chat.exit).toBe(0)
+    } finally {
+      await chat.stop()
+    }
   })
 
   it('stops cleanly on SIGTERM and removes its discovery and token files', async () => {

@@ -78,6 +78,13 @@ function watch (child: ChildProcess, what: string): Watched {
   }
 }
 
+/** A CLI process we talk to on stdin (e.g. `parley chat`). */
+export function spawnCli (args: string[]): Watched & { write: (text: string) => void, exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+  const exit = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
+  return { ...watch(child, `parley ${args[0]}`), write: (text) => { child.stdin.write(text) }, exit }
+}
+
 /** A running daemon started by `parley daemon`, with what it printed. */
 export interface TestDaemon extends Watched {
   home: string

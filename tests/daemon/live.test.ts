@@ -100,6 +100,7 @@ describe('two real daemons: API, live events and the web UI', () => {
 
     // safety number dialog: 60 digits in 12 groups, then mark verified
     await page.getByRole('button', { name: 'Verify' }).click()
+    await page.locator('#safety-digits').filter({ hasText: /\d{5}/ }).waitFor()
     expect((await page.locator('#safety-digits').textContent())?.replace(/\s/g, '')).toMatch(/^\d{60}$/)
     await page.getByRole('button', { name: 'They match: mark verified' }).click()
     await page.getByText(/^verified ·/).waitFor()

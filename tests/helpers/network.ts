@@ -56,7 +56,7 @@ export interface TestNetwork {
  * `count` nodes: node 0 is the bootstrap; every other node knows only node 0 at start.
  * Resolves when every routing table holds at least `minTable` peers.
  */
-export async function startNetwork (count: number, options: { minTable?: number } = {}): Promise<TestNetwork> {
+export async function startNetwork (count: number, options: { minTable?: number, init?: (index: number) => Partial<Omit<ParleyNodeInit, 'store'>> } = {}): Promise<TestNetwork> {
   const dir = await tempDir('parley-net-')
   const nodes: ParleyNode[] = []
   const stop = async (): Promise<void> => {
@@ -68,7 +68,7 @@ export async function startNetwork (count: number, options: { minTable?: number 
     nodes.push(first)
     const bootstrap = first.multiaddrs[0].toString()
     const rest = await Promise.all(Array.from({ length: count - 1 }, async (_, i) =>
-      startTestNode(join(dir.path, `n${i + 1}`), { bootstrap: [bootstrap] })))
+      startTestNode(join(dir.path, `n${i + 1}`), { bootstrap: [bootstrap], ...options.init?.(i + 1) })))
     nodes.push(...rest)
     const minTable = options.minTable ?? Math.min(3, count - 1)
     await waitFor(() => nodes.every((n) => routingTableSize(n) >= minTable), 30_000, 'routing tables')

@@ -5,8 +5,16 @@ import { startNetwork, waitFor, type TestNetwork } from '../helpers/network.js'
 describe('a 10-node Parley network on 127.0.0.1', () => {
   let net: TestNetwork
 
+  /** Peers node 1 refuses to connect to, in both directions, while it plays "knows only the bootstrap". */
+  const isolated = new Set<string>()
+
   beforeAll(async () => {
-    net = await startNetwork(10)
+    const gater = {
+      denyDialPeer: async (peer: { toString: () => string }) => isolated.has(peer.toString()),
+      denyInboundEncryptedConnection: async (peer: { toString: () => string }) => isolated.has(peer.toString()),
+      denyOutboundEncryptedConnection: async (peer: { toString: () => string }) => isolated.has(peer.toString())
+    }
+    net = await startNetwork(10, { init: (i) => (i === 1 ? { connectionGater: gater } : {}) })
   }, 90_000)
 
   afterAll(async () => { await net?.stop() })
@@ -21,6 +29,7 @@ describe('a 10-node Parley network on 127.0.0.1', () => {
     // Make A a node that knows only the bootstrap node: drop every other connection, address
     // and routing-table entry, so both the record and B's addresses must come through the DHT.
     const dht = a.libp2p.services.dht as unknown as { routingTable: { remove: (p: unknown) => Promise<void> } }
+    for (const node of net.nodes) if (!node.peerId.equals(bootstrap.peerId) && node !== a) isolated.add(node.peerId.toString())
     for (const peer of await a.libp2p.peerStore.all()) {
       if (peer.id.equals(bootstrap.peerId)) continue
       await a.libp2p.hangUp(peer.id)
@@ -32,6 +41,8 @@ describe('a 10-node Parley network on 127.0.0.1', () => {
 
     const record = await a.lookupAccount(b.address, { signal: AbortSignal.timeout(20_000), fresh: true })
     expect(record.address).toBe(b.address)
+    // the record came through the bootstrap node alone; now let A reach B (found by peer routing)
+    isolated.delete(b.peerId.toString())
     const device = record.body.devices[0]
     expect(peerIdFromBytes(device.peerId).equals(b.peerId)).toBe(true)
 

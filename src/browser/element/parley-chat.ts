@@ -236,7 +236,10 @@ export class ParleyChatElement extends HTMLElement {
         h('h2', { id: 'conv-title', title: c.peer }, c.title, c.kind === 'secret' ? h('span', { class: 'badge secret' }, 'secret') : null),
         h('label', { class: 'inline', for: 'timer' }, 'Disappearing', timer),
         ...actions,
-        safetyShown ? h('p', { id: 'safety', class: 'safety', part: 'safety-number', 'aria-label': 'Safety number' }, groupDigits(this.#safety?.digits ?? '')) : null),
+        safetyShown ? h('p', { id: 'safety', class: 'safety', part: 'safety-number', 'aria-label': 'Safety number' }, groupDigits(this.#safety?.digits ?? '')) : null,
+        safetyShown && this.#contacts.find((k) => k.address === c.peer)?.verification !== 'verified'
+          ? h('button', { type: 'button', class: 'secondary', part: 'button verify-button', onclick: () => { void this.#act(async (m) => { await m.markVerified(c.peer) }) } }, 'Mark as verified')
+          : null),
       list,
       h('form', { class: 'composer', part: 'composer', 'aria-label': 'Send a message', onsubmit: (evt: Event) => { evt.preventDefault(); void this.#send(input) } },
         h('label', { for: 'compose', class: 'visually-hidden' }, 'Message'),

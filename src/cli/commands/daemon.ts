@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander'
-import { startDaemon } from '../../daemon/run-daemon.js'
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../daemon/constants.js'
-import { hasAccount } from '../../node/home.js'
 import { EXIT } from '../exit-codes.js'
 import { UsageError } from '../errors.js'
 import { collect, contextOf, kdfFromEnv, testNetworkFromEnv } from '../context.js'
@@ -44,6 +42,8 @@ export function registerDaemon (program: Command): void {
     .action(async (opts: DaemonOptions, command: Command) => {
       const ctx = contextOf(command)
       const api = parseApiAddress(opts.api)
+      // loaded here so that client commands do not pay for libp2p at start
+      const [{ startDaemon }, { hasAccount }] = await Promise.all([import('../../daemon/run-daemon.js'), import('../../node/home.js')])
       const creating = opts.create && !(await hasAccount(ctx.home))
       const passphrase = await readPassphrase({ file: ctx.passphraseFile, confirm: creating })
       const daemon = await startDaemon({

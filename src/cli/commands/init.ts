@@ -1,26 +1,54 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Command } from 'commander'
-import { openHomeMessenger } from '../../daemon/open-messenger.js'
 import { ParleyError } from '../../errors.js'
-import { hasAccount } from '../../node/home.js'
-import { contextOf, kdfFromEnv } from '../context.js'
+import { collect, contextOf, kdfFromEnv, testNetworkFromEnv } from '../context.js'
 import { readPassphrase } from '../passphrase.js'
 
-/** `parley init [--name NAME]`: creates the account and this device. */
+interface InitOptions {
+  name?: string
+  link?: string
+  bootstrap: string[]
+  relay: string[]
+}
+
+/** `parley init [--name NAME] [--link CODE]`: creates the account (or joins one) and this device. */
 export function registerInit (program: Command): void {
   program.command('init')
-    .description('create the account and this device; print the account ID and an invite link')
-    .option('--name <name>', 'a name for this device (shown in `parley status`)')
-    .action(async (_opts: { name?: string }, command: Command) => {
+    .description('create the account and this device (or join an account with --link); print the account ID and an invite link')
+    .option('--name <name>', 'a label for this account on this machine (kept in the home directory; not shared)')
+    .option('--link <code>', 'join an existing account as a new device: a code from `parley devices link` on one of its devices')
+    .option('--bootstrap <multiaddr>', 'with --link: a peer to reach the other device through (repeatable)', collect, [])
+    .option('--relay <multiaddr>', 'with --link: a relay of the account (repeatable)', collect, [])
+    .action(async (opts: InitOptions, command: Command) => {
       const ctx = contextOf(command)
+      // loaded here so that client commands do not pay for libp2p at start
+      const [{ openDaemonMessenger }, { hasAccount }] = await Promise.all([import('../../daemon/open-messenger.js'), import('../../node/home.js')])
       if (await hasAccount(ctx.home)) throw new ParleyError(`An account already exists in ${ctx.home}`, 'ERR_ACCOUNT_EXISTS')
       const passphrase = await readPassphrase({ file: ctx.passphraseFile, confirm: true })
-      const opened = await openHomeMessenger({ home: ctx.home, passphrase, create: true, listen: [], kdf: kdfFromEnv() })
+      const opened = await openDaemonMessenger({
+        home: ctx.home,
+        passphrase,
+        create: true,
+        linkCode: opts.link,
+        listen: [],
+        bootstrap: opts.bootstrap,
+        relays: opts.relay,
+        kdf: kdfFromEnv(),
+        testNetwork: testNetworkFromEnv()
+      })
       try {
-        ctx.out(`account: ${opened.messenger.address}`)
+        if (opts.name != null) await writeLabel(ctx.home, opts.name)
+        ctx.out(`account: ${opened.messenger.address}${opts.link != null ? ' (joined as a new device)' : ''}`)
         ctx.out(`invite:  ${opened.messenger.inviteLink()}`)
         ctx.out(`home:    ${ctx.home}`)
       } finally {
         await opened.stop()
       }
     })
+}
+
+/** Keeps `--name` as a local label file `<home>/name` (the protocol has no profile names yet). */
+async function writeLabel (home: string, name: string): Promise<void> {
+  await writeFile(join(home, 'name'), name + '\n', { mode: 0o600 })
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { relayMain } from '../../relay/index.js'
 
 const HELP = `Usage: parley relay [--config FILE] [options]
 
@@ -39,6 +38,7 @@ export function registerRelay (program: Command): void {
     .action(async () => {
       const args = relayArgs(process.argv.slice(2))
       if (args.includes('--help') || args.includes('-h')) { process.stdout.write(HELP); return }
+      const { relayMain } = await import('../../relay/relay-main.js')
       process.exitCode = await relayMain(args)
     })
 }

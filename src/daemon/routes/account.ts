@@ -34,6 +34,20 @@ export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => 
       return { ...(inactivityDays !== undefined ? { inactivityDays } : {}), ...(readReceipts !== undefined ? { readReceipts } : {}) }
     }
   }, {
+    method: 'GET',
+    path: '/v1/devices',
+    summary: 'This account\'s devices',
+    handler: async () => ({ items: await messenger.devices() })
+  }, {
+    method: 'POST',
+    path: '/v1/device-links',
+    status: 201,
+    summary: 'A one-time code with which a new device joins this account (`parley init --link CODE`)',
+    handler: async ({ body }) => {
+      const ttlMs = optionalInteger(object(await body()), 'ttlMs', 10_000, 3_600_000)
+      return { code: await messenger.createDeviceLink(ttlMs !== undefined ? { ttlMs } : {}) }
+    }
+  }, {
     method: 'DELETE',
     path: '/v1/account',
     summary: 'Delete the account: signed tombstone, relays purged, this device wiped; the daemon stops',

@@ -318,6 +318,10 @@ const handlers = {
     void loadContacts()
     if (state.current?.peer === address) showBanner(`${contactFor(address).name}'s safety number changed${wasVerified ? ': verify it again before trusting this chat' : ''}.`)
   },
+  'contact-removed' ({ address }) {
+    if (state.current?.peer === address) showBanner(`${contactFor(address).name} deleted their account.`)
+    void loadContacts()
+  },
   screenshot ({ conversationId, from }) {
     if (state.current?.id === conversationId) showBanner(`${contactFor(from).name} took a screenshot of this secret chat.`)
   },
