@@ -169,4 +169,13 @@ describe('parley CLI against two real daemons', () => {
     await expect(stat(join(home('bob'), 'api-token'))).rejects.toThrow()
     expect((await runCli(['id', '--home', home('bob')])).code).toBe(EXIT.noDaemon)
   })
+
+  it('account delete wipes the account and stops the daemon', async () => {
+    expect((await runCli(['account', 'delete', '--home', home('alice')])).code).toBe(EXIT.usage) // no --yes, no terminal
+    expect(await cli('account', 'delete', '--yes', '--home', home('alice'))).toContain('deleted')
+    expect(await alice!.line(/^stopped$/)).toBe('stopped')
+    expect(await new Promise((resolve) => { alice!.child.once('exit', resolve); if (alice!.child.exitCode != null) resolve(alice!.child.exitCode) })).toBe(0)
+    const restart = await runCli(['daemon', '--no-create', '--home', home('alice'), '--api', '127.0.0.1:0'])
+    expect(restart.code).toBe(EXIT.noAccount)
+  })
 })

@@ -1,25 +1,13 @@
-import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fromHex } from '../../src/bytes.js'
 import type { Messenger } from '../../src/messenger/messenger.js'
 import type { Relay } from '../../src/relay/index.js'
 import { Content } from '../../src/wire/content.js'
+import { filesContaining } from '../helpers/files.js'
 import { tempDir, waitFor } from '../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
 
-async function filesContain (dir: string, needle: string): Promise<string[]> {
-  const hits: string[] = []
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, entry.name)
-      if (entry.isDirectory()) await walk(path)
-      else if ((await readFile(path)).includes(Buffer.from(needle))) hits.push(path)
-    }
-  }
-  await walk(dir)
-  return hits
-}
 
 describe('deletion and bad input', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -57,8 +45,8 @@ describe('deletion and bad input', () => {
     await gone
     await expect(bob.store.messages.get(sent.id)).resolves.toBeUndefined()
     await expect(alice.store.messages.get(sent.id)).resolves.toBeUndefined()
-    expect(await filesContain(join(dir.path, 'alice'), 'SECRET-PASSAGE')).toEqual([])
-    expect(await filesContain(join(dir.path, 'bob'), 'SECRET-PASSAGE')).toEqual([])
+    expect(await filesContaining(join(dir.path, 'alice'), 'SECRET-PASSAGE')).toEqual([])
+    expect(await filesContaining(join(dir.path, 'bob'), 'SECRET-PASSAGE')).toEqual([])
   })
 
   it('a device offline at expiry deletes the message when it starts again', async () => {

@@ -1,23 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Messenger } from '../../src/messenger/messenger.js'
 import type { Relay } from '../../src/relay/index.js'
+import { filesContaining } from '../helpers/files.js'
 import { tempDir } from '../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
 
-async function filesContain (dir: string, needle: Uint8Array): Promise<string[]> {
-  const hits: string[] = []
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, entry.name)
-      if (entry.isDirectory()) await walk(path)
-      else if (Buffer.from(await readFile(path)).includes(Buffer.from(needle))) hits.push(path)
-    }
-  }
-  await walk(dir)
-  return hits
-}
 
 describe('two messengers through a relay', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -83,8 +71,8 @@ describe('two messengers through a relay', () => {
     while (!(await history()).includes('MARKER-offline-1') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
     expect(await history()).toContain('MARKER-offline-1')
     expect(sent.id).toBeTruthy()
-    expect(await filesContain(join(dir.path, 'relay'), new TextEncoder().encode('MARKER'))).toEqual([])
-    expect(await filesContain(join(dir.path, 'relay'), new TextEncoder().encode(alice.address))).toEqual([])
-    expect(await filesContain(join(dir.path, 'relay'), alice.node.accountKey)).toEqual([])
+    expect(await filesContaining(join(dir.path, 'relay'), new TextEncoder().encode('MARKER'))).toEqual([])
+    expect(await filesContaining(join(dir.path, 'relay'), new TextEncoder().encode(alice.address))).toEqual([])
+    expect(await filesContaining(join(dir.path, 'relay'), alice.node.accountKey)).toEqual([])
   })
 })

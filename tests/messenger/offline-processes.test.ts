@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { filesContaining } from '../helpers/files.js'
 import { tempDir } from '../helpers/network.js'
 import { killGroup, spawnScript, type ScriptProcess } from '../helpers/processes.js'
 
@@ -39,18 +40,6 @@ async function startRelayProcess (dir: string): Promise<{ proc: ScriptProcess, a
   return { proc, addr }
 }
 
-async function filesContaining (dir: string, needle: Buffer): Promise<string[]> {
-  const hits: string[] = []
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const path = join(d, entry.name)
-      if (entry.isDirectory()) await walk(path)
-      else if ((await readFile(path)).includes(needle)) hits.push(path)
-    }
-  }
-  await walk(dir)
-  return hits
-}
 
 async function waitUntil (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs

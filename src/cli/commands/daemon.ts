@@ -17,7 +17,8 @@ interface DaemonOptions {
 
 /** Parses `HOST:PORT`, `[::1]:PORT`, `:PORT` or `PORT`. */
 export function parseApiAddress (text: string): { host: string, port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text.trim())
+  const trimmed = text.trim()
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(trimmed) ?? /^()()(\d+)$/.exec(trimmed)
   const port = Number(match?.[3])
   if (match == null || !Number.isInteger(port) || port > 65535) throw new UsageError(`--api: "${text}" is not HOST:PORT`)
   const host = match[1] ?? match[2]
