@@ -1,5 +1,21 @@
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
+
+/**
+ * In the browser project, `src/**\/X.js` resolves to `X.browser.ts` when that file exists: the
+ * same platform swap the package's `browser` field and scripts/build-browser.mjs apply.
+ */
+const browserFileSwap = {
+  name: 'parley-browser-swap',
+  enforce: 'pre' as const,
+  resolveId (source: string, importer?: string) {
+    if (importer == null || !source.startsWith('.') || !importer.includes('/src/')) return null
+    const base = resolve(dirname(importer), source).replace(/\.(js|ts)$/, '')
+    return existsSync(`${base}.browser.ts`) ? `${base}.browser.ts` : null
+  }
+}
 
 /** Chromium flags verified on these machines (see docs/ARCHITECTURE.md, "Testing"). */
 export const chromiumArgs = [
@@ -24,6 +40,7 @@ export default defineConfig({
         }
       },
       {
+        plugins: [browserFileSwap],
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],

@@ -3,7 +3,6 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { ParleyNode, type ParleyNodeInit } from '../node/parley-node.js'
 import { openStore, type Store } from '../store/index.js'
 import { DEFAULT_RELAY_TIMEOUT_MS, DEFAULT_STORAGE_NAME } from './constants.js'
-import { learnRelayedDeviceAddresses } from './device-addresses.js'
 import { InvalidRelayAddressError, RelayUnreachableError } from './errors.js'
 import { acquireStoreLock, type StoreLock } from './store-lock.js'
 
@@ -118,7 +117,6 @@ export async function openDevice (init: BrowserNodeInit): Promise<OpenedDevice> 
       allowPrivateAddresses: init.allowPrivateAddresses,
       ...(init.iceServers != null ? { iceServers: init.iceServers } : {})
     } as ParleyNodeInit, { signal: init.signal })
-    learnRelayedDeviceAddresses(node)
     const opened = store
     return {
       node, store, storageName, relays, lock,

@@ -42,9 +42,9 @@ export function deviceEntryMessage (accountKey: Uint8Array, entry: Pick<DeviceEn
 }
 
 /** Signs a device entry with the device key (proof of possession). */
-export function signDeviceEntry (accountKey: Uint8Array, entry: Omit<DeviceEntry, 'deviceSignature'>, deviceKey: SigningKeyPair): DeviceEntry {
+export function signDeviceEntry (accountKey: Uint8Array, entry: Omit<DeviceEntry, 'deviceSignature' | 'relayedOnly'> & { relayedOnly?: boolean }, deviceKey: SigningKeyPair): DeviceEntry {
   const deviceSignature = ed25519.sign(deviceEntryMessage(accountKey, entry), deviceKey.secretKey)
-  return { ...entry, deviceSignature }
+  return { ...entry, relayedOnly: entry.relayedOnly ?? false, deviceSignature }
 }
 
 /** The DHT key of an account: `/parley/acct/<address>`. */

@@ -19,6 +19,7 @@ import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/frame-re
 import { createEphemeralLibp2p } from '../node/create-libp2p.js'
 import { createDeviceKeysForLinking, storeAccountSecret } from '../node/device-identity.js'
 import { LocalPrekeys } from '../node/local-prekeys.js'
+import { reachableOnlyViaRelays } from '../node/libp2p-defaults.js'
 import { OWN_RECORD_SETTING } from '../node/parley-node.js'
 import type { Store } from '../store/index.js'
 import { DeviceEntry as DeviceEntryCodec, LinkRequest, LinkResponse } from '../wire/parley.js'
@@ -165,7 +166,8 @@ export async function linkDevice (init: { store: Store, code: string, backend?: 
     identityDhKey: device.identityDh.publicKey,
     signedPrekey: toWire(signedPrekey),
     pqPrekey: toWire(pqPrekey),
-    addedAt: BigInt(Date.now())
+    addedAt: BigInt(Date.now()),
+    relayedOnly: reachableOnlyViaRelays
   }, { secretKey: device.signing.privateKey, publicKey: device.signing.publicKey })
   const entryBytes = DeviceEntryCodec.encode(entry)
 

@@ -55,3 +55,21 @@ export function toView (message: Message): MessageView {
     forwardable: body.forwardable
   }
 }
+
+/** The body after an edit: the old text joins the history (the last 50 kept). */
+export function editBody (body: MessageBody, text: string): MessageBody {
+  if (body.kind !== 'text') return body
+  return { ...body, editHistory: [...(body.editHistory ?? []), body.text ?? ''].slice(-50), text }
+}
+
+/** Toggles `who`'s reaction `emoji` (one reaction per person). */
+export function reactBody (body: MessageBody, emoji: string, who: string): MessageBody {
+  const reactions: Record<string, string[]> = {}
+  for (const [e, people] of Object.entries(body.reactions)) {
+    const rest = people.filter((p) => p !== who)
+    if (rest.length > 0) reactions[e] = rest
+  }
+  const had = body.reactions[emoji]?.includes(who) === true
+  if (!had) reactions[emoji] = [...(reactions[emoji] ?? []), who]
+  return { ...body, reactions }
+}

@@ -28,7 +28,12 @@ import { MailboxClient } from '../net/mailbox-client.js'
 import { peerIdFromBytes } from '../node/parley-node.js'
 import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from './device-link.js'
 import { MailboxSync } from './mailbox-sync.js'
-import { DELIVERY_RANK, decodeBody, encodeBody, toView, type MessageBody } from './message-body.js'
+import { DELIVERY_RANK, decodeBody, editBody, encodeBody, reactBody, toView, type MessageBody } from './message-body.js'
+import { contactView, deviceFingerprint, parseInvite, relayEntryOf, shortAddress } from './contacts.js'
+import { MAX_TTL_MS, MIN_TTL_MS, checkTtl } from './timers.js'
+
+export { parseInvite, shortAddress } from './contacts.js'
+export { MAX_TTL_MS, MIN_TTL_MS } from './timers.js'
 import { Mutex } from './mutex.js'
 import { OutboxWorker, decodeTarget, encodeTarget, relayAddresses, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
 import type {
@@ -38,9 +43,6 @@ import type {
 
 /** Longest text message accepted (characters). */
 export const MAX_TEXT_LENGTH = 16_000
-/** Disappearing timers: 1 second to 4 weeks. */
-export const MIN_TTL_MS = 1000
-export const MAX_TTL_MS = 28 * 24 * 3600 * 1000
 /** Relays hold secret-chat envelopes at most this long. */
 export const SECRET_RELAY_CAP_MS = 24 * 3600 * 1000
 /** Default number of relays an account uses. */
@@ -1226,57 +1228,4 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.scheduleExpiry()
     return purged
   }
-}
-
-// ------------------------------------------------------------------ helpers
-
-function checkTtl (ttl: number): void {
-  if (!Number.isInteger(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidArgumentError('Timers run from 1 second to 4 weeks')
-}
-
-function editBody (body: MessageBody, text: string): MessageBody {
-  if (body.kind !== 'text') return body
-  return { ...body, editHistory: [...(body.editHistory ?? []), body.text ?? ''].slice(-50), text }
-}
-
-function reactBody (body: MessageBody, emoji: string, who: string): MessageBody {
-  const reactions: Record<string, string[]> = {}
-  for (const [e, people] of Object.entries(body.reactions)) {
-    const rest = people.filter((p) => p !== who)
-    if (rest.length > 0) reactions[e] = rest
-  }
-  const had = body.reactions[emoji]?.includes(who) === true
-  if (!had) reactions[emoji] = [...(reactions[emoji] ?? []), who]
-  return { ...body, reactions }
-}
-
-function contactView (contact: Contact): ContactView {
-  return { address: contact.accountId, name: contact.name, verification: contact.verification, blocked: contact.blocked, addedAt: contact.addedAt }
-}
-
-/** First 8 characters of an address, for display. */
-export function shortAddress (address: string): string {
-  return `${address.slice(0, 8)}…`
-}
-
-/** `parley:<address>?relay=<multiaddr>` or a bare address. */
-export function parseInvite (text: string): { address: string, relay?: string } {
-  const trimmed = text.trim()
-  if (!trimmed.startsWith('parley:')) return { address: trimmed }
-  const [address, query] = trimmed.slice('parley:'.length).split('?')
-  const relay = new URLSearchParams(query ?? '').get('relay') ?? undefined
-  return { address, ...(relay != null ? { relay } : {}) }
-}
-
-/** A stable digest of an account's device keys: changes when a device or its keys change. */
-function deviceFingerprint (devices: DeviceEntry[]): Uint8Array {
-  const parts = devices.map((d) => toHex(d.deviceKey) + toHex(d.identityDhKey)).sort()
-  return sha256(new TextEncoder().encode(parts.join(',')))
-}
-
-function relayEntryOf (address: string): RelayEntry {
-  const ma = multiaddr(address)
-  const id = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
-  if (id == null) throw new InvalidArgumentError(`Relay address needs /p2p/<id>: ${address}`)
-  return { peerId: peerIdFromString(id).toMultihash().bytes, multiaddrs: [ma.bytes] }
 }

@@ -9,7 +9,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { DHT_NAMESPACE } from '../identity/account-record.js'
 import { accountRecordSelector, accountRecordValidator } from '../net/account-directory.js'
-import { defaultDhtClientMode, defaultListenAddresses, platformTransports } from './libp2p-defaults.js'
+import { defaultDhtClientMode, defaultListenAddresses, ephemeralTransports, platformTransports } from './libp2p-defaults.js'
 import type { PlatformOptions } from './platform-options.js'
 
 /** Parley's own Kademlia protocol id: never the public IPFS DHT. */
@@ -88,7 +88,7 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
 export async function createEphemeralLibp2p (init: PlatformOptions & { allowPrivateAddresses?: boolean } = {}): Promise<Libp2p> {
   return createLibp2p({
     addresses: { listen: [] },
-    transports: platformTransports(init).slice(0, 2),
+    transports: ephemeralTransports(),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(init.allowPrivateAddresses === true ? { connectionGater: { denyDialMultiaddr: async () => false } } : {})

@@ -20,3 +20,11 @@ export function defaultListenAddresses (): string[] {
 
 /** Browsers are DHT clients. */
 export const defaultDhtClientMode = true
+
+/** Whether this platform's devices are reachable only through their relays (browsers). */
+export const reachableOnlyViaRelays = true
+
+/** Transports of the throwaway identity that deposits envelopes at relays (dial only). */
+export function ephemeralTransports (): Array<(components: any) => Transport> {
+  return [webSockets()]
+}

@@ -29,3 +29,11 @@ export function defaultListenAddresses (): string[] {
 
 /** Node daemons are full DHT servers. */
 export const defaultDhtClientMode = false
+
+/** Whether this platform's devices are reachable only through their relays (browsers). */
+export const reachableOnlyViaRelays = false
+
+/** Transports of the throwaway identity that deposits envelopes at relays (dial only). */
+export function ephemeralTransports (): Array<(components: any) => Transport> {
+  return [tcp(), webSockets()]
+}

@@ -23,6 +23,8 @@ import { createParleyLibp2p, type ParleyLibp2p } from './create-libp2p.js'
 import { loadOrCreateIdentity, type DeviceIdentity } from './device-identity.js'
 import { NodeNotStartedError } from './errors.js'
 import { LocalPrekeys } from './local-prekeys.js'
+import { reachableOnlyViaRelays } from './libp2p-defaults.js'
+import { learnRelayedDeviceAddresses } from './relayed-addresses.js'
 
 /** Settings key of the last account record this device signed. */
 export const OWN_RECORD_SETTING = 'own-account-record'
@@ -46,6 +48,8 @@ export interface ParleyNodeInit {
   republishIntervalMs?: number
   /** Let browsers dial private/loopback addresses (dev and tests). @default false */
   allowPrivateAddresses?: boolean
+  /** ICE servers for WebRTC (STUN/TURN). Default: none. */
+  iceServers?: RTCIceServer[]
   /** Extra libp2p connection gating (allow/deny lists). */
   connectionGater?: import('@libp2p/interface').ConnectionGater
   /** Test networks: many nodes on one IP. @default false */
@@ -167,6 +171,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       allowPrivateAddresses: init.allowPrivateAddresses,
       connectionGater: init.connectionGater,
       webrtcBindAddress: init.webrtcBindAddress,
+      iceServers: init.iceServers,
       start: false
     } as Parameters<typeof createParleyLibp2p>[0])
     const entry = await ParleyNode.buildDeviceEntry(identity, prekeys, libp2p)
@@ -183,7 +188,8 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       identityDhKey: identity.device.identityDh.publicKey,
       signedPrekey: toWire(signedPrekey),
       pqPrekey: toWire(pqPrekey),
-      addedAt: 0n
+      addedAt: 0n,
+      relayedOnly: reachableOnlyViaRelays
     }, { secretKey: identity.device.signing.privateKey, publicKey: identity.device.signing.publicKey })
   }
 
@@ -383,7 +389,9 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
 
   /** Looks up an account's record by address (cached; the DHT otherwise). */
   async lookupAccount (address: string, options: { signal?: AbortSignal, fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
-    return this.directory.lookup(decodeAddress(address), options)
+    const record = await this.directory.lookup(decodeAddress(address), options)
+    await learnRelayedDeviceAddresses(this.libp2p, record)
+    return record
   }
 
   /** Sends one envelope directly to one device (dialling it through DHT peer routing if needed). */

@@ -169,6 +169,7 @@ export interface DeviceEntry {
   pqPrekey?: SignedPrekey
   addedAt: bigint
   deviceSignature: Uint8Array
+  relayedOnly: boolean
 }
 
 export namespace DeviceEntry {
@@ -216,6 +217,11 @@ export namespace DeviceEntry {
           w.bytes(obj.deviceSignature)
         }
 
+        if ((obj.relayedOnly != null && obj.relayedOnly !== false)) {
+          w.uint32(64)
+          w.bool(obj.relayedOnly)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -225,7 +231,8 @@ export namespace DeviceEntry {
           deviceKey: uint8ArrayAlloc(0),
           identityDhKey: uint8ArrayAlloc(0),
           addedAt: 0n,
-          deviceSignature: uint8ArrayAlloc(0)
+          deviceSignature: uint8ArrayAlloc(0),
+          relayedOnly: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -264,6 +271,10 @@ export namespace DeviceEntry {
             }
             case 7: {
               obj.deviceSignature = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.relayedOnly = reader.bool()
               break
             }
             default: {
@@ -327,6 +338,13 @@ export namespace DeviceEntry {
               yield {
                 field: `${prefix}.deviceSignature`,
                 value: reader.bytes()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.relayedOnly`,
+                value: reader.bool()
               }
               break
             }
@@ -407,6 +425,11 @@ export namespace DeviceEntry {
     value: Uint8Array
   }
 
+  export interface DeviceEntryRelayedOnlyFieldEvent {
+    field: '$.relayedOnly'
+    value: boolean
+  }
+
   export function encode (obj: Partial<DeviceEntry>): Uint8Array {
     return encodeMessage(obj, DeviceEntry.codec())
   }
@@ -415,7 +438,7 @@ export namespace DeviceEntry {
     return decodeMessage(buf, DeviceEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceEntry>): Generator<DeviceEntryPeerIdFieldEvent | DeviceEntryDeviceKeyFieldEvent | DeviceEntryIdentityDhKeyFieldEvent | DeviceEntrySignedPrekeyIdFieldEvent | DeviceEntrySignedPrekeyPublicKeyFieldEvent | DeviceEntrySignedPrekeySignatureFieldEvent | DeviceEntrySignedPrekeyCreatedAtFieldEvent | DeviceEntryPqPrekeyIdFieldEvent | DeviceEntryPqPrekeyPublicKeyFieldEvent | DeviceEntryPqPrekeySignatureFieldEvent | DeviceEntryPqPrekeyCreatedAtFieldEvent | DeviceEntryAddedAtFieldEvent | DeviceEntryDeviceSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceEntry>): Generator<DeviceEntryPeerIdFieldEvent | DeviceEntryDeviceKeyFieldEvent | DeviceEntryIdentityDhKeyFieldEvent | DeviceEntrySignedPrekeyIdFieldEvent | DeviceEntrySignedPrekeyPublicKeyFieldEvent | DeviceEntrySignedPrekeySignatureFieldEvent | DeviceEntrySignedPrekeyCreatedAtFieldEvent | DeviceEntryPqPrekeyIdFieldEvent | DeviceEntryPqPrekeyPublicKeyFieldEvent | DeviceEntryPqPrekeySignatureFieldEvent | DeviceEntryPqPrekeyCreatedAtFieldEvent | DeviceEntryAddedAtFieldEvent | DeviceEntryDeviceSignatureFieldEvent | DeviceEntryRelayedOnlyFieldEvent> {
     return streamMessage(buf, DeviceEntry.codec(), opts)
   }
 }
@@ -941,6 +964,12 @@ export namespace AccountRecordBody {
     index: number
   }
 
+  export interface AccountRecordBodyDevicesRelayedOnlyFieldEvent {
+    field: '$.devices[].relayedOnly'
+    value: boolean
+    index: number
+  }
+
   export interface AccountRecordBodyRelaysPeerIdFieldEvent {
     field: '$.relays[].peerId'
     value: Uint8Array
@@ -966,7 +995,7 @@ export namespace AccountRecordBody {
     return decodeMessage(buf, AccountRecordBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyDevicesRelayedOnlyFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent> {
     return streamMessage(buf, AccountRecordBody.codec(), opts)
   }
 }

@@ -12,14 +12,6 @@ import { tempDir } from '../helpers/network.js'
 import { startTestMessenger, nextEvent } from '../messenger/helpers.js'
 import { collectConsole, createProfile, type Profile } from './harness.js'
 
-/**
- * Anonymous deposits (the relay mailbox path) need `createEphemeralLibp2p` to build a dial-only
- * node the browser can run; with the browser defaults it takes circuit-relay's transport, which
- * requires identify, and throws. Fix requested from src/node (docs/BROWSER.md, "Known gaps");
- * this test runs by itself once it lands.
- */
-const BROWSER_DEPOSITS_BROKEN = (await readFile(join(import.meta.dirname, '..', '..', 'src', 'node', 'create-libp2p.ts'), 'utf8'))
-  .includes('platformTransports(init).slice(0, 2)')
 
 const MARKER = `parley-plaintext-marker-${Math.random().toString(36).slice(2)}`
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
@@ -231,7 +223,7 @@ describe('browser embed', () => {
     await pa.page.locator('parley-chat').screenshot({ path: join(ARTIFACTS, 'parley-chat-secret.png') })
   })
 
-  it.skipIf(BROWSER_DEPOSITS_BROKEN)('offline: B closed, A sends, B reopened receives it from the relay mailbox', async () => {
+  it('offline: B closed, A sends, B reopened receives it from the relay mailbox', async () => {
     const { a, b, pa, pb } = chat
     if (a == null || b == null || pa == null || pb == null) throw new Error('needs the previous test')
     await b.close()

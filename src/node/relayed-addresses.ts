@@ -1,6 +1,8 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { VerifiedAccountRecord } from '../identity/account-record.js'
-import { peerIdFromBytes, type ParleyNode } from '../node/parley-node.js'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import * as Digest from 'multiformats/hashes/digest'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
 
 /**
  * The addresses at which a device listed in an account record can be reached by WebRTC through
@@ -23,20 +25,19 @@ export function relayedWebRTCAddresses (record: VerifiedAccountRecord, devicePee
 }
 
 /**
- * Makes `node` remember, for every account record it looks up, the relayed WebRTC addresses of
- * that account's devices (in libp2p's peer store), so that a later dial of a browser device by
- * PeerId finds a way in. Stop-gap until ParleyNode does this itself (see docs/BROWSER.md).
+ * Remembers, in libp2p's peer store, the relayed WebRTC addresses of every `relayed_only` device
+ * (browsers) of an account record, so that a later dial of such a device by PeerId finds a way
+ * in: browsers are DHT clients, so DHT peer routing never knows them.
  */
-export function learnRelayedDeviceAddresses (node: ParleyNode): void {
-  const lookup = node.lookupAccount.bind(node)
-  node.lookupAccount = async (address, options) => {
-    const record = await lookup(address, options)
-    await Promise.all(record.body.devices.map(async (device) => {
-      const peer = peerIdFromBytes(device.peerId)
-      if (peer.equals(node.peerId)) return
-      const addrs = relayedWebRTCAddresses(record, peer.toString())
-      if (addrs.length > 0) await node.libp2p.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => {})
-    }))
-    return record
-  }
+export async function learnRelayedDeviceAddresses (libp2p: Pick<Libp2p, 'peerStore' | 'peerId'>, record: VerifiedAccountRecord): Promise<void> {
+  await Promise.all(record.body.devices.filter((d) => d.relayedOnly).map(async (device) => {
+    const peer = peerIdFromBytes(device.peerId)
+    if (peer.equals(libp2p.peerId)) return
+    const addrs = relayedWebRTCAddresses(record, peer.toString())
+    if (addrs.length > 0) await libp2p.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => {})
+  }))
+}
+
+function peerIdFromBytes (bytes: Uint8Array): PeerId {
+  return peerIdFromMultihash(Digest.decode(bytes))
 }
