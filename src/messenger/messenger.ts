@@ -35,7 +35,7 @@ import { MAX_TTL_MS, MIN_TTL_MS, checkTtl } from './timers.js'
 export { parseInvite, shortAddress } from './contacts.js'
 export { MAX_TTL_MS, MIN_TTL_MS } from './timers.js'
 import { Mutex } from './mutex.js'
-import { OutboxWorker, decodeTarget, encodeTarget, relayAddresses, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
+import { OutboxWorker, PENDING_PREFIX, decodeTarget, encodeTarget, relayAddresses, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
 import type {
   ContactView, ConversationId, ConversationView, DeliveryState, MessageView, MessengerApi, MessengerEvents, Page,
   SecretChatState, SendOptions, StatusView
@@ -147,6 +147,11 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       node: init.node,
       depositor: this.depositor,
       resolve: async (address, deviceHex, signal) => this.resolveDevice(address, deviceHex, signal),
+      expand: async (entry) => {
+        const content = Content.decode(entry.envelope)
+        const conversation = await this.requireConversation(entry.targets[0].slice(PENDING_PREFIX.length))
+        await this.dispatch(conversation, content)
+      },
       ...init.outbox
     })
     this.outbox.addEventListener('outcome', (evt) => { void this.onOutboxOutcome(evt.detail) })
@@ -654,12 +659,25 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       status: 'queued',
       expiresAt: ttl > 0 && !secret ? sentAt + ttl : null
     }
-    await this.dispatch(conversation, content, {
-      alsoWrite: async (tx) => {
-        await tx.messages.put(message)
-        await tx.conversations.recordActivity(id, sentAt, { clock: message.clock })
-      }
-    })
+    const alsoWrite = async (tx: StoreTransaction): Promise<void> => {
+      await tx.messages.put(message)
+      await tx.conversations.recordActivity(id, sentAt, { clock: message.clock })
+    }
+    try {
+      await this.dispatch(conversation, content, { alsoWrite })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_ACCOUNT_NOT_FOUND') throw err
+      // the contact's record is not reachable yet (just added, DHT still filling): keep the
+      // message queued; the outbox seals it once the record can be found
+      await this.lock.run(async () => this.store.transaction(async (tx) => {
+        await alsoWrite(tx)
+        await tx.outbox.put({
+          id: `pending-${message.id}`, envelope: Content.encode(content), targets: [PENDING_PREFIX + id],
+          attempts: 0, nextAttemptAt: this.now() + 1000, createdAt: this.now(), messageId: null, lastError: 'ERR_ACCOUNT_NOT_FOUND'
+        })
+      }))
+      this.outbox.kick()
+    }
     const view = toView(message)
     this.emit('message', { message: view })
     this.emit('delivery', { conversationId: id, messageId: message.id, state: 'queued' })

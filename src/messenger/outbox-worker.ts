@@ -18,6 +18,9 @@ export interface OutboxTarget {
   directOnly: boolean
 }
 
+/** Targets of deferred entries: `pending|<conversation id>`; the entry holds the content, not yet sealed. */
+export const PENDING_PREFIX = 'pending|'
+
 export function encodeTarget (t: OutboxTarget): string {
   return `${t.directOnly ? 'direct' : 'any'}|${t.address}|${t.deviceHex}`
 }
@@ -42,6 +45,11 @@ export interface OutboxWorkerInit {
   depositor: AnonymousDepositor
   /** The recipient device's current record entry and its account's relays. */
   resolve: (address: string, deviceHex: string, signal: AbortSignal) => Promise<{ device: DeviceEntry, relays: RelayEntry[] }>
+  /**
+   * Seals a deferred entry (target `pending|…`: content queued while the recipient's account
+   * record could not be found) into per-device entries; throws to retry later.
+   */
+  expand?: (entry: OutboxEntry, signal: AbortSignal) => Promise<void>
   /** Direct delivery attempt limit before falling back to relays. @default 3000 */
   directTimeoutMs?: number
   /** Entries older than this fail. @default 7 days */
@@ -82,7 +90,7 @@ export function relayAddresses (relays: RelayEntry[]): string[] {
  * across restarts until it lands or ages out. Emits one `outcome` per attempt.
  */
 export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
-  private readonly init: Required<Omit<OutboxWorkerInit, 'resolve'>> & Pick<OutboxWorkerInit, 'resolve'>
+  private readonly init: Required<Omit<OutboxWorkerInit, 'resolve' | 'expand'>> & Pick<OutboxWorkerInit, 'resolve' | 'expand'>
   private readonly inFlight = new Set<string>()
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
@@ -176,6 +184,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
   }
 
   private async deliver (entry: OutboxEntry): Promise<void> {
+    if ((entry.targets[0] ?? '').startsWith(PENDING_PREFIX)) { await this.expandPending(entry); return }
     const target = decodeTarget(entry.targets[0] ?? '')
     const envelope = Envelope.decode(entry.envelope)
     const now = Date.now()
@@ -219,6 +228,24 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
     const attempts = entry.attempts + 1
     await this.init.store.outbox.put({ ...entry, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: reason }).catch(() => {})
     this.emit('outcome', { entry, state: 'retry', reason })
+  }
+
+  private async expandPending (entry: OutboxEntry): Promise<void> {
+    if (Date.now() - entry.createdAt > this.init.maxAgeMs || this.init.expand == null) {
+      await this.finish(entry, { entry, state: 'failed', reason: 'ERR_ACCOUNT_NOT_FOUND' })
+      return
+    }
+    try {
+      await this.init.expand(entry, AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)]))
+      await this.init.store.outbox.delete(entry.id)
+      this.kick()
+    } catch (err) {
+      if (!this.running) return
+      const attempts = entry.attempts + 1
+      const reason = err instanceof ParleyError ? err.code : 'ERR_UNREACHABLE'
+      await this.init.store.outbox.put({ ...entry, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: reason }).catch(() => {})
+      this.emit('outcome', { entry, state: 'retry', reason })
+    }
   }
 
   private async finish (entry: OutboxEntry, outcome: OutboxOutcome): Promise<void> {
