@@ -232,12 +232,14 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     }
     if (configured.length > 0) return configured
     const wanted = this.init.relayCount ?? DEFAULT_RELAY_COUNT
-    if (wanted <= 0) return []
+    const dht = this.node.libp2p.services.dht as unknown as { routingTable?: { size: number } }
+    // nobody to ask (first start without bootstrap peers): direct delivery only, and no waiting
+    if (wanted <= 0 || (dht.routingTable?.size ?? 0) === 0) return []
     // discovered through the DHT: relays provide a well-known key
     const { relayProviderCid } = await import('../relay/relay-key.js')
     const found: string[] = []
     try {
-      const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(15_000), AbortSignal.timeout(15_000)])
+      const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(5000), AbortSignal.timeout(5000)])
       for await (const provider of this.node.libp2p.contentRouting.findProviders(await relayProviderCid(), { signal })) {
         const addr = provider.multiaddrs.find((ma) => !ma.toString().includes('/p2p-circuit'))
         if (addr == null) continue

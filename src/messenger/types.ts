@@ -131,7 +131,7 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   renameContact: (address: string, name: string, options?: Opts) => Promise<ContactView>
   removeContact: (address: string, options?: Opts) => Promise<void>
   blockContact: (address: string, blocked: boolean, options?: Opts) => Promise<ContactView>
-  /** The 60-digit safety number (and QR bytes) of this account and the contact. */
+  /** The 60-digit safety number (`digits`: 12 groups of 5, space-separated) and its QR bytes, for this account and the contact. */
   safetyNumber: (address: string, options?: Opts) => Promise<{ digits: string, qr: Uint8Array }>
   markVerified: (address: string, options?: Opts) => Promise<ContactView>
 

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXIT } from '../../src/cli/exit-codes.js'
@@ -86,7 +86,9 @@ describe('parley CLI against two real daemons', () => {
   })
 
   it('exits with shell-friendly codes', async () => {
-    const [noDaemon, notFound, badTtl, unknown, badSetting, help, wrong, noAccount, twice] = await Promise.all([
+    const wrongFile = join(dir.path, 'wrong-passphrase.txt')
+    await writeFile(wrongFile, 'also wrong\n')
+    const [noDaemon, notFound, badTtl, unknown, badSetting, help, wrong, noAccount, twice, wrongViaFile] = await Promise.all([
       runCli(['status', '--home', home('carol')]),
       runCli(['send', 'nobody', 'hi', '--home', home('alice')]),
       runCli(['send', 'Bob', 'hi', '--ttl', 'soon', '--home', home('alice')]),
@@ -95,8 +97,10 @@ describe('parley CLI against two real daemons', () => {
       runCli(['send', '--help']),
       runCli(['daemon', '--home', home('carol'), '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { env: { PARLEY_PASSPHRASE: 'not the passphrase' } }),
       runCli(['daemon', '--no-create', '--home', home('nobody'), '--api', '127.0.0.1:0']),
-      runCli(['daemon', '--home', home('alice'), '--api', '127.0.0.1:0'])
+      runCli(['daemon', '--home', home('alice'), '--api', '127.0.0.1:0']),
+      runCli(['--passphrase-file', wrongFile, 'daemon', '--home', home('carol'), '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { env: { PARLEY_PASSPHRASE: 'carol passphrase' } })
     ])
+    expect(wrongViaFile.code).toBe(EXIT.wrongPassphrase)
     expect(noDaemon.code).toBe(EXIT.noDaemon)
     expect(noDaemon.stderr).toContain('No daemon is running')
     expect(notFound.code).toBe(EXIT.notFound)
@@ -110,6 +114,14 @@ describe('parley CLI against two real daemons', () => {
     expect(noAccount.code).toBe(EXIT.noAccount)
     expect(twice.code).toBe(EXIT.conflict)
     expect(twice.stderr).toContain('ERR_DAEMON_RUNNING')
+  })
+
+  it('renames, blocks and unblocks a contact', async () => {
+    expect(await cli('contacts', 'rename', 'Bob', 'Robert', '--home', home('alice'))).toMatch(/^Robert\t/)
+    expect(await cli('contacts', 'block', 'robert', '--home', home('alice'))).toContain('blocked Robert')
+    expect(await cli('contacts', 'list', '--home', home('alice'))).toMatch(/Robert\t\w+\tblocked/)
+    expect(await cli('contacts', 'unblock', 'Robert', '--home', home('alice'))).toContain('unblocked')
+    expect(await cli('contacts', 'rename', bob!.address, 'Bob', '--home', home('alice'))).toMatch(/^Bob\t/)
   })
 
   it('changes settings and verifies a contact by safety number', async () => {

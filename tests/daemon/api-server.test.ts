@@ -133,6 +133,21 @@ describe('local API plumbing', () => {
     expect((await fetch(`${api.url}/../package.json`)).status).toBe(404)
   })
 
+  it('aborts the messenger call when the client goes away', async () => {
+    const probe: { statusCalled?: Promise<void>, statusAborted?: Promise<void> } = {}
+    const other = await startApiServer({ messenger: stubMessenger(probe), token, port: 0 })
+    try {
+      const client = new AbortController()
+      const pending = fetch(`${other.url}/v1/status`, { headers: auth(), signal: client.signal }).catch((err: Error) => err)
+      await probe.statusCalled
+      client.abort()
+      expect(await pending).toBeInstanceOf(Error)
+      await probe.statusAborted
+    } finally {
+      await other.close()
+    }
+  })
+
   it('refuses to bind a non-loopback address unless forced', async () => {
     await expect(startApiServer({ messenger: stubMessenger(), token, host: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(PublicBindRefusedError)
   })

@@ -114,6 +114,21 @@ describe('two real daemons: API, live events and the web UI', () => {
     await deleted
     await page.locator(`li[data-id="${replyId}"]`).waitFor({ state: 'detached' })
 
+    // disappearing timer: new messages carry an expiry
+    await page.getByLabel('Disappearing').selectOption({ label: '5 minutes' })
+    await page.getByRole('textbox', { name: 'Message' }).fill('this one disappears')
+    await page.keyboard.press('Enter')
+    await page.locator('.msg.out', { hasText: 'this one disappears' }).getByText(/^disappears in \d+m$/).waitFor()
+
+    // secret chat: Alice asks, Bob accepts over the API, the header follows live
+    await page.getByRole('button', { name: 'Secret chat', exact: true }).click()
+    await page.getByRole('heading', { name: 'Secret chat with Bob' }).waitFor()
+    await page.getByText(/^secret chat: pending/).waitFor()
+    const secret = await bobEvents.next('conversation-updated', (d) => d.conversation.kind === 'secret' && d.conversation.secretState === 'incoming')
+    await call(bob!, 'POST', `/v1/conversations/${secret.conversation.id}/accept`)
+    await page.getByText(/^secret chat: active/).waitFor()
+    await page.screenshot({ path: join(artifacts, 'web-ui-secret.png') })
+
     // the login link worked once only
     const again = await browser.newPage()
     await again.goto(alice!.loginUrl)

@@ -7,7 +7,18 @@ import { TypedEvents } from '../../src/events.js'
 import { ParleyError } from '../../src/errors.js'
 import type { ContactView, MessengerApi, MessengerEvents } from '../../src/messenger/types.js'
 
-export function stubMessenger (): MessengerApi & TypedEvents<MessengerEvents> {
+export interface StubProbe {
+  /** Resolves when `status()` was called. */
+  statusCalled: Promise<void>
+  /** Resolves when a hanging `status()` call saw its signal abort. */
+  statusAborted: Promise<void>
+}
+
+export function stubMessenger (probe: Partial<StubProbe> = {}): MessengerApi & TypedEvents<MessengerEvents> {
+  const called = Promise.withResolvers<void>()
+  const aborted = Promise.withResolvers<void>()
+  probe.statusCalled = called.promise
+  probe.statusAborted = aborted.promise
   const events = new TypedEvents<MessengerEvents>()
   const contact: ContactView = { address: 'bob-address', name: 'bob', verification: 'unverified', blocked: false, addedAt: 1 }
   const impl: Partial<MessengerApi> = {
@@ -16,7 +27,12 @@ export function stubMessenger (): MessengerApi & TypedEvents<MessengerEvents> {
     listContacts: async () => [contact],
     addContact: async (address, init) => ({ ...contact, address, name: init?.name ?? 'x' }),
     getConversation: async (id) => { throw new ParleyError(`No conversation ${id}`, 'ERR_CONVERSATION_NOT_FOUND') },
-    sendText: async () => { throw new Error('secret internals') }
+    sendText: async () => { throw new Error('secret internals') },
+    // hangs until the request's signal aborts (client gone)
+    status: async (options) => new Promise((_resolve, reject) => {
+      called.resolve()
+      options?.signal?.addEventListener('abort', () => { aborted.resolve(); reject(options.signal?.reason) }, { once: true })
+    })
   }
   return new Proxy(events, {
     get (target, prop, receiver) {

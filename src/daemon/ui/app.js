@@ -95,10 +95,19 @@ function renderContacts () {
   if (entries.length === 0) list.append(el('li', { class: 'notice' }, 'No contacts yet.'))
 }
 
+let loads = 0
 async function loadContacts () {
+  const generation = ++loads
   const [{ items: contacts }, page] = await Promise.all([api('GET', '/v1/contacts'), api('GET', '/v1/conversations?limit=500')])
+  if (generation !== loads) return // a newer load is under way: its answer wins
   state.contacts = contacts
   state.conversations = new Map(page.items.map((c) => [c.id, c]))
+  const open = state.current != null ? state.conversations.get(state.current.id) : undefined
+  if (open != null) {
+    // the open conversation is being read: a count fetched before our read receipt is stale
+    if (!document.hidden) open.unreadCount = 0
+    state.current = open
+  }
   renderContacts()
 }
 
@@ -333,6 +342,8 @@ function setConnection (status) {
   node.textContent = status === 'live' ? 'live' : 'reconnecting…'
   node.classList.toggle('live', status === 'live')
   if (status === 'live') void loadContacts().catch(() => {})
+  // a restarted daemon forgets sessions: say so instead of reconnecting forever
+  else void api('GET', '/v1/account').catch((err) => { if (err instanceof ApiError && err.status === 401) { state.events?.close(); showLogin('Your session has ended.') } })
 }
 
 // ---------------------------------------------------------------- start
@@ -370,7 +381,7 @@ async function start () {
   $('timer').addEventListener('change', () => { void setTimer() })
   document.addEventListener('visibilitychange', () => { void markRead() })
   await loadContacts()
-  subscribe(handlers, setConnection)
+  state.events = subscribe(handlers, setConnection)
 }
 
 void start()
