@@ -182,12 +182,15 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.activityTimer = setInterval(() => { void this.touchActivity() }, 3600_000)
     ;(this.activityTimer as { unref?: () => void }).unref?.()
     this.relayAddrs = await this.chooseRelays(options)
+    const online = this.node.libp2p.getConnections().length > 0
     // another device of this account may have signed a newer record (added a device…): keep it
-    await this.node.refreshOwnRecord({ signal: AbortSignal.timeout(5000) })
+    if (online) await this.node.refreshOwnRecord({ signal: AbortSignal.timeout(5000) })
     await this.node.signAccountRecord({ relays: this.relayAddrs.map(relayEntryOf) })
-    // when start() resolves, contacts can find this device (unless the network is unreachable:
-    // the node keeps retrying in the background)
-    await this.node.publishAccountRecord({ signal: AbortSignal.any([options.signal ?? AbortSignal.timeout(15_000), AbortSignal.timeout(15_000)]) }).catch(() => {})
+    if (online) {
+      // when start() resolves, contacts can find this device (unless the DHT is unreachable:
+      // the node keeps retrying in the background, as it does when nobody is connected yet)
+      await this.node.publishAccountRecord({ signal: AbortSignal.any([options.signal ?? AbortSignal.timeout(10_000), AbortSignal.timeout(10_000)]) }).catch(() => {})
+    }
     this.outbox.start()
     this.node.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     if (this.relayAddrs.length > 0) {

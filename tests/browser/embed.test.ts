@@ -10,6 +10,7 @@ import { startExampleServer, type ExampleServer } from '../../examples/browser-e
 import { jsonLogger } from '../../src/relay/logger.js'
 import { tempDir } from '../helpers/network.js'
 import { startTestMessenger, nextEvent } from '../messenger/helpers.js'
+import { runCli, startDaemon } from '../daemon/helpers.js'
 import { collectConsole, createProfile, type Profile } from './harness.js'
 
 
@@ -276,6 +277,38 @@ describe('browser embed', () => {
       await waitForMessage(back.page, 'while the browser was away')
     } finally {
       await nodeMessenger.stop()
+      await home.cleanup()
+    }
+  })
+
+  it('a browser page and a `parley daemon` process exchange messages both ways', async () => {
+    const home = await tempDir('parley-browser-daemon-')
+    const daemon = await startDaemon(join(home.path, 'd'), ['--relay', example.relayTcp, '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-ui'])
+    try {
+      const p = await newProfile('with-daemon')
+      const browser = await openChat(p)
+      const cli = async (...args: string[]): Promise<string> => {
+        const result = await runCli([...args, '--home', daemon.home])
+        expect(result.code, result.stderr).toBe(0)
+        return result.stdout
+      }
+      await cli('contacts', 'add', browser.address, '--name', 'Browser')
+      await browser.page.evaluate(async (n) => {
+        const el = document.querySelector('parley-chat') as any
+        await el.messenger.addContact(n, { name: 'Daemon' })
+        await el.openConversation((await el.messenger.conversationWith(n)).id)
+      }, daemon.address)
+      await browser.page.locator('parley-chat #compose').fill(`${MARKER} browser to daemon`)
+      await browser.page.locator('parley-chat #compose').press('Enter')
+      const deadline = Date.now() + 30_000
+      while (!(await cli('messages', 'Browser')).includes('browser to daemon')) {
+        if (Date.now() > deadline) throw new Error('the daemon never got the browser’s message')
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      await cli('send', 'Browser', `${MARKER} daemon to browser`)
+      await waitForMessage(browser.page, 'daemon to browser')
+    } finally {
+      await daemon.stop()
       await home.cleanup()
     }
   })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXIT } from '../../src/cli/exit-codes.js'
 import { tempDir } from '../helpers/network.js'
-import { runCli, spawnCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from '../daemon/helpers.js'
+import { runCli, spawnCli, spawnCliInPty, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from '../daemon/helpers.js'
 
 describe('parley CLI against two real daemons', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -170,6 +170,22 @@ describe('parley CLI against two real daemons', () => {
       expect(await chat.exit).toBe(0)
     } finally {
       await chat.stop()
+    }
+  })
+
+  it('chat under a pseudo-terminal: a typed line is delivered, the reply appears live', async () => {
+    const chat = spawnCliInPty(['chat', 'Bob', '--home', home('alice')])
+    try {
+      await chat.waitFor(/chatting with Bob/)
+      const got = bobEvents!.next('message', (d) => d.message.text === 'typed at a real terminal')
+      chat.write('typed at a real terminal\r')
+      await got
+      await cli('send', 'Alice', 'reply seen in the terminal', '--home', home('bob'))
+      await chat.waitFor(/Bob: reply seen in the terminal/)
+      chat.write('/quit\r')
+      expect(await chat.exit).toBe(0)
+    } finally {
+      chat.kill()
     }
   })
 

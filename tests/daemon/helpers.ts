@@ -85,6 +85,35 @@ export function spawnCli (args: string[]): Watched & { write: (text: string) => 
   return { ...watch(child, `parley ${args[0]}`), write: (text) => { child.stdin.write(text) }, exit }
 }
 
+/**
+ * Runs a `parley` command under a real pseudo-terminal (util-linux `script`), as a person in a
+ * terminal would: stdin/stdout are a tty. Output is returned with ANSI sequences and CRs removed.
+ */
+export function spawnCliInPty (args: string[]): { write: (text: string) => void, waitFor: (re: RegExp, timeoutMs?: number) => Promise<string>, exit: Promise<number | null>, kill: () => void } {
+  const quote = (a: string): string => `'${a.replaceAll("'", "'\\''")}'`
+  const command = [process.execPath, bin, ...args].map(quote).join(' ')
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: root, env: { ...childEnv(), TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] })
+  let screen = ''
+  // eslint-disable-next-line no-control-regex
+  const clean = (s: string): string => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
+  child.stdout.on('data', (d) => { screen += clean(String(d)) })
+  const exit = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
+  return {
+    write: (text) => { child.stdin.write(text) },
+    exit,
+    kill: () => { child.kill('SIGKILL') },
+    waitFor: async (re, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs
+      while (Date.now() < deadline) {
+        const m = re.exec(screen)
+        if (m != null) return m[0]
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error(`pty: no ${String(re)} in: ${screen.slice(-1500)}`)
+    }
+  }
+}
+
 /** A running daemon started by `parley daemon`, with what it printed. */
 export interface TestDaemon extends Watched {
   home: string
