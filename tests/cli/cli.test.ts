@@ -152,8 +152,14 @@ describe('parley CLI against two real daemons', () => {
     expect(await cli('secret', 'accept', 'Alice', '--home', home('bob'))).toMatch(/ active$/m)
     await activeOnAlice
     const secretMessage = bobEvents!.next('message', (d) => d.message.text === 'for your eyes only')
-    await cli('send', 'Bob', 'for your eyes only', '--secret', '--home', home('alice'))
+    const secretId = (await cli('send', 'Bob', 'for your eyes only', '--secret', '--home', home('alice'))).trim()
     expect((await secretMessage).message.forwardable).toBe(false)
+    // forwarding a secret-chat message is refused, on either side
+    for (const [who, peer] of [['alice', 'Bob'], ['bob', 'Alice']]) {
+      const refused = await runCli(['forward', peer, secretId, peer, '--secret', '--home', home(who)])
+      expect(refused.code).toBe(EXIT.conflict)
+      expect(refused.stderr).toContain('ERR_NOT_FORWARDABLE')
+    }
     expect(await cli('secret', 'close', 'Bob', '--home', home('alice'))).toContain('closed')
   })
 
@@ -186,6 +192,33 @@ describe('parley CLI against two real daemons', () => {
       expect(await chat.exit).toBe(0)
     } finally {
       chat.kill()
+    }
+  })
+
+  it('a disappearing message is gone on both sides after its lifetime', async () => {
+    const arrived = bobEvents!.next('message', (d) => d.message.text === 'vanishing in 3s')
+    await cli('send', 'Bob', 'vanishing in 3s', '--ttl', '3s', '--home', home('alice'))
+    await arrived
+    expect(await cli('messages', 'Alice', '--home', home('bob'))).toContain('vanishing in 3s')
+    const deadline = Date.now() + 20_000
+    while ((await cli('messages', 'Alice', '--home', home('bob'))).includes('vanishing in 3s') ||
+      (await cli('messages', 'Bob', '--home', home('alice'))).includes('vanishing in 3s')) {
+      if (Date.now() > deadline) throw new Error('the message did not disappear')
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  })
+
+  it('offline delivery: bob stops, alice sends (stored at the relay), bob comes back and has it', async () => {
+    bobEvents?.close()
+    expect(await bob!.stop()).toBe(0)
+    const sent = (await cli('send', 'Bob', 'while you were away', '--wait', '--home', home('alice'))).trim().split('\n')
+    expect(sent[1]).toBe('stored')
+    bob = await startDaemon(home('bob'), ['--relay', relay!.multiaddr, '--bootstrap', relay!.multiaddr])
+    bobEvents = await tapEvents(bob.apiUrl, (await readFile(join(home('bob'), 'api-token'), 'utf8')).trim())
+    const deadline = Date.now() + 30_000
+    while (!(await cli('messages', 'Alice', '--home', home('bob'))).includes('while you were away')) {
+      if (Date.now() > deadline) throw new Error('bob never got the message held by the relay')
+      await new Promise((resolve) => setTimeout(resolve, 250))
     }
   })
 

@@ -15,7 +15,7 @@ interface SendOptions {
   timeout: string
 }
 
-/** `parley send`, `messages`, `delete`. */
+/** `parley send`, `messages`, `delete`, `forward`. */
 export function registerMessages (program: Command): void {
   program.command('send')
     .description('send a text message; prints the message id')
@@ -89,5 +89,24 @@ export function registerMessages (program: Command): void {
       if (conversation == null) throw new ContactNotFoundError(`${ref}: no secret chat`)
       await api.post(`/v1/conversations/${seg(conversation.id)}/delete`, { ids, forEveryone: opts.forEveryone === true })
       ctx.out(`deleted ${ids.length} message${ids.length === 1 ? '' : 's'}${opts.forEveryone === true ? ' for everyone' : ''}`)
+    })
+
+  program.command('forward')
+    .description('forward a message to another contact (messages of secret chats cannot be forwarded)')
+    .argument('<from>', 'the contact whose conversation holds the message (address or name)')
+    .argument('<id>', 'message id')
+    .argument('<to>', 'the contact to forward it to')
+    .option('--secret', 'the message is in the secret chat with <from>')
+    .action(async (fromRef: string, id: string, toRef: string, opts: { secret?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const api = await ctx.client()
+      const from = await resolveContact(api, fromRef)
+      const source = opts.secret === true
+        ? await secretChatWith(api, from.address, ['active', 'closed'])
+        : (await conversationFor(api, from.address)).conversation
+      if (source == null) throw new ContactNotFoundError(`${fromRef}: no secret chat`)
+      const target = (await conversationFor(api, toRef)).conversation
+      const message = await api.post<MessageView>(`/v1/conversations/${seg(source.id)}/messages/${seg(id)}/forward`, { to: target.id })
+      ctx.out(message.id)
     })
 }
