@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The `parley` command: the compiled CLI when built (`npm run build`), else the TypeScript
-// sources through tsx (a development checkout).
+// The `parley` command. In a development checkout (src/ present) it runs the TypeScript sources
+// through tsx, so a stale build can never run by mistake; an installed package (dist/ only), or
+// PARLEY_USE_DIST=1 after `npm run build`, runs the compiled JavaScript.
 import { existsSync } from 'node:fs'
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url)
-if (existsSync(compiled)) {
+const sources = new URL('../src/cli/main.ts', import.meta.url)
+if (existsSync(compiled) && (process.env.PARLEY_USE_DIST === '1' || !existsSync(sources))) {
   await import(compiled.href)
 } else {
   const { register } = await import('tsx/esm/api')
   register()
-  await import(new URL('../src/cli/main.ts', import.meta.url).href)
+  await import(sources.href)
 }

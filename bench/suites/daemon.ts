@@ -16,7 +16,7 @@ const BIN = join(ROOT, 'bin/parley.js')
 const PASSPHRASE = 'bench passphrase'
 
 function env (home: string): NodeJS.ProcessEnv {
-  return { ...process.env, PARLEY_HOME: home, PARLEY_PASSPHRASE: PASSPHRASE }
+  return { ...process.env, PARLEY_HOME: home, PARLEY_PASSPHRASE: PASSPHRASE, PARLEY_USE_DIST: '1' }
 }
 
 function cli (home: string, args: string[]): { status: number | null, stdout: string, ms: number } {
