@@ -11,5 +11,30 @@ const protos = readdirSync(dir).filter((f) => f.endsWith('.proto')).map((f) => j
 execFileSync(join(dir, '../../node_modules/.bin/protons'), protos, { stdio: 'inherit' })
 for (const proto of protos) {
   const ts = proto.replace(/\.proto$/, '.ts')
-  writeFileSync(ts, readFileSync(ts, 'utf8').replaceAll('Uint8Array<ArrayBuffer>', 'Uint8Array'))
+  writeFileSync(ts, stripStreamDecoders(readFileSync(ts, 'utf8').replaceAll('Uint8Array<ArrayBuffer>', 'Uint8Array')))
+}
+
+/**
+ * Replaces the body of every protons streaming decoder (`}, function * (reader, …) { … })`) with
+ * an empty generator: Parley never stream-decodes, and those bodies were a third of the browser
+ * bundle's codec bytes. `decode`/`encode` are untouched.
+ */
+export function stripStreamDecoders (source) {
+  const marker = '}, function * (reader, length, prefix, opts = {}) {'
+  let out = ''
+  let index = 0
+  while (true) {
+    const at = source.indexOf(marker, index)
+    if (at === -1) break
+    const open = at + marker.length - 1
+    let depth = 0
+    let end = open
+    for (; end < source.length; end++) {
+      if (source[end] === '{') depth++
+      else if (source[end] === '}' && --depth === 0) break
+    }
+    out += source.slice(index, at) + '}, function * () {}'
+    index = end + 1
+  }
+  return out + source.slice(index)
 }
