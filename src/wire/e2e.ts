@@ -70,41 +70,7 @@ export namespace RatchetHeader {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.ratchetKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.previousCounter`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.counter`,
-                value: reader.uint32()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -205,41 +171,7 @@ export namespace RatchetMessage {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.version`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.header`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.ciphertext`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -416,90 +348,7 @@ export namespace PrekeyMessage {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.version`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.deviceKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.identityDhKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.baseKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.signedPrekeyId`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.oneTimePrekeyId`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 7: {
-              yield {
-                field: `${prefix}.pqPrekeyId`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 8: {
-              yield {
-                field: `${prefix}.pqPrekeyOneTime`,
-                value: reader.bool()
-              }
-              break
-            }
-            case 9: {
-              yield {
-                field: `${prefix}.kemCiphertext`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 10: {
-              yield {
-                field: `${prefix}.message`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -675,55 +524,7 @@ export namespace SealedContent {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.version`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.senderAccountKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.senderDeviceKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.type`,
-                value: MessageType.codec().decode(reader)
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.message`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -845,48 +646,7 @@ export namespace SealedBox {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.version`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.ephemeralKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.staticCiphertext`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.ciphertext`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -992,41 +752,7 @@ export namespace SkippedMessageKey {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.ratchetKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.counter`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.messageKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1159,62 +885,7 @@ export namespace PendingPrekey {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.baseKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.signedPrekeyId`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.oneTimePrekeyId`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.pqPrekeyId`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.pqPrekeyOneTime`,
-                value: reader.bool()
-              }
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.kemCiphertext`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1529,184 +1200,7 @@ export namespace SessionStateRecord {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const obj = {
-          skipped: 0,
-          previousRemoteRatchetKeys: 0
-        }
-
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.version`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.localDeviceKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.localIdentityDhKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.remoteDeviceKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.remoteIdentityDhKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.initiator`,
-                value: reader.bool()
-              }
-              break
-            }
-            case 7: {
-              yield {
-                field: `${prefix}.baseKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 8: {
-              yield {
-                field: `${prefix}.associatedData`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 9: {
-              yield {
-                field: `${prefix}.rootKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 10: {
-              yield {
-                field: `${prefix}.ratchetPublicKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 11: {
-              yield {
-                field: `${prefix}.ratchetPrivateKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 12: {
-              yield {
-                field: `${prefix}.remoteRatchetKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 13: {
-              yield {
-                field: `${prefix}.sendingChainKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 14: {
-              yield {
-                field: `${prefix}.receivingChainKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 15: {
-              yield {
-                field: `${prefix}.sendCounter`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 16: {
-              yield {
-                field: `${prefix}.receiveCounter`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 17: {
-              yield {
-                field: `${prefix}.previousSendCounter`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 18: {
-              if (opts.limits?.skipped != null && obj.skipped === opts.limits.skipped) {
-                throw new MaxLengthError('Streaming decode error - repeated field "skipped" had too many elements')
-              }
-
-              for (const evt of SkippedMessageKey.codec().stream(reader, reader.uint32(), `${prefix}.skipped[]`, {
-                limits: opts.limits?.skipped$
-              })) {
-                yield {
-                  ...evt,
-                  index: obj.skipped
-                }
-              }
-
-              obj.skipped++
-
-              break
-            }
-            case 19: {
-              yield * PendingPrekey.codec().stream(reader, reader.uint32(), `${prefix}.pending`, {
-                limits: opts.limits?.pending
-              })
-
-              break
-            }
-            case 20: {
-              if (opts.limits?.previousRemoteRatchetKeys != null && obj.previousRemoteRatchetKeys === opts.limits.previousRemoteRatchetKeys) {
-                throw new MaxLengthError('Streaming decode error - repeated field "previousRemoteRatchetKeys" had too many elements')
-              }
-
-              yield {
-                field: `${prefix}.previousRemoteRatchetKeys[]`,
-                index: obj.previousRemoteRatchetKeys,
-                value: reader.bytes()
-              }
-
-              obj.previousRemoteRatchetKeys++
-
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec

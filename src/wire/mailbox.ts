@@ -88,41 +88,7 @@ export namespace MailboxPrekey {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.id`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.kind`,
-                value: MailboxPrekey.Kind.codec().decode(reader)
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.blob`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -214,27 +180,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.envelope`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -290,20 +236,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -411,55 +344,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.deviceKey`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              case 2: {
-                yield {
-                  field: `${prefix}.nonce`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              case 3: {
-                yield {
-                  field: `${prefix}.timestamp`,
-                  value: reader.uint64()
-                }
-                break
-              }
-              case 4: {
-                yield {
-                  field: `${prefix}.signature`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              case 5: {
-                yield {
-                  field: `${prefix}.accountRecord`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -559,34 +444,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.limit`,
-                  value: reader.uint32()
-                }
-                break
-              }
-              case 2: {
-                yield {
-                  field: `${prefix}.cursor`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -670,43 +528,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const obj = {
-            ids: 256
-          }
-
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                if (opts.limits?.ids != null && obj.ids === opts.limits.ids) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "ids" had too many elements')
-                }
-
-                if (obj.ids === 256) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "ids" had too many elements')
-                }
-
-                yield {
-                  field: `${prefix}.ids[]`,
-                  index: obj.ids,
-                  value: reader.bytes()
-                }
-
-                obj.ids++
-
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -763,20 +585,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -886,76 +695,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const obj = {
-            oneTime: 256,
-            lastResort: 4
-          }
-
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                if (opts.limits?.oneTime != null && obj.oneTime === opts.limits.oneTime) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "oneTime" had too many elements')
-                }
-
-                if (obj.oneTime === 256) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "oneTime" had too many elements')
-                }
-
-                for (const evt of MailboxPrekey.codec().stream(reader, reader.uint32(), `${prefix}.oneTime[]`, {
-                  limits: opts.limits?.oneTime$
-                })) {
-                  yield {
-                    ...evt,
-                    index: obj.oneTime
-                  }
-                }
-
-                obj.oneTime++
-
-                break
-              }
-              case 2: {
-                if (opts.limits?.lastResort != null && obj.lastResort === opts.limits.lastResort) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "lastResort" had too many elements')
-                }
-
-                if (obj.lastResort === 4) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "lastResort" had too many elements')
-                }
-
-                for (const evt of MailboxPrekey.codec().stream(reader, reader.uint32(), `${prefix}.lastResort[]`, {
-                  limits: opts.limits?.lastResort$
-                })) {
-                  yield {
-                    ...evt,
-                    index: obj.lastResort
-                  }
-                }
-
-                obj.lastResort++
-
-                break
-              }
-              case 3: {
-                yield {
-                  field: `${prefix}.replace`,
-                  value: reader.bool()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -1060,27 +800,7 @@ export namespace MailboxRequest {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.deviceKey`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -1232,83 +952,7 @@ export namespace MailboxRequest {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.requestId`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 2: {
-              yield * MailboxRequest.Deposit.codec().stream(reader, reader.uint32(), `${prefix}.deposit`, {
-                limits: opts.limits?.deposit
-              })
-
-              break
-            }
-            case 3: {
-              yield * MailboxRequest.GetChallenge.codec().stream(reader, reader.uint32(), `${prefix}.getChallenge`, {
-                limits: opts.limits?.getChallenge
-              })
-
-              break
-            }
-            case 4: {
-              yield * MailboxRequest.Authenticate.codec().stream(reader, reader.uint32(), `${prefix}.authenticate`, {
-                limits: opts.limits?.authenticate
-              })
-
-              break
-            }
-            case 5: {
-              yield * MailboxRequest.Fetch.codec().stream(reader, reader.uint32(), `${prefix}.fetch`, {
-                limits: opts.limits?.fetch
-              })
-
-              break
-            }
-            case 6: {
-              yield * MailboxRequest.AckDelete.codec().stream(reader, reader.uint32(), `${prefix}.ack`, {
-                limits: opts.limits?.ack
-              })
-
-              break
-            }
-            case 7: {
-              yield * MailboxRequest.Subscribe.codec().stream(reader, reader.uint32(), `${prefix}.subscribe`, {
-                limits: opts.limits?.subscribe
-              })
-
-              break
-            }
-            case 8: {
-              yield * MailboxRequest.UploadPrekeys.codec().stream(reader, reader.uint32(), `${prefix}.uploadPrekeys`, {
-                limits: opts.limits?.uploadPrekeys
-              })
-
-              break
-            }
-            case 9: {
-              yield * MailboxRequest.TakePrekey.codec().stream(reader, reader.uint32(), `${prefix}.takePrekey`, {
-                limits: opts.limits?.takePrekey
-              })
-
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1484,27 +1128,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.duplicate`,
-                  value: reader.bool()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -1595,41 +1219,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.nonce`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              case 2: {
-                yield {
-                  field: `${prefix}.relayPeerId`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              case 3: {
-                yield {
-                  field: `${prefix}.timestamp`,
-                  value: reader.uint64()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -1719,34 +1309,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.storedEnvelopes`,
-                  value: reader.uint32()
-                }
-                break
-              }
-              case 2: {
-                yield {
-                  field: `${prefix}.oneTimePrekeys`,
-                  value: reader.uint32()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -1852,57 +1415,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const obj = {
-            envelopes: 1000
-          }
-
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                if (opts.limits?.envelopes != null && obj.envelopes === opts.limits.envelopes) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "envelopes" had too many elements')
-                }
-
-                if (obj.envelopes === 1000) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "envelopes" had too many elements')
-                }
-
-                yield {
-                  field: `${prefix}.envelopes[]`,
-                  index: obj.envelopes,
-                  value: reader.bytes()
-                }
-
-                obj.envelopes++
-
-                break
-              }
-              case 2: {
-                yield {
-                  field: `${prefix}.cursor`,
-                  value: reader.bytes()
-                }
-                break
-              }
-              case 3: {
-                yield {
-                  field: `${prefix}.more`,
-                  value: reader.bool()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -1982,27 +1495,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.deleted`,
-                  value: reader.uint32()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -2071,27 +1564,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                yield {
-                  field: `${prefix}.oneTimePrekeys`,
-                  value: reader.uint32()
-                }
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -2147,20 +1620,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -2257,66 +1717,7 @@ export namespace MailboxResponse {
           }
 
           return obj
-        }, function * (reader, length, prefix, opts = {}) {
-          const obj = {
-            prekeys: 8,
-            lastResort: 8
-          }
-
-          const end = length == null ? reader.len : reader.pos + length
-
-          while (reader.pos < end) {
-            const tag = reader.uint32()
-
-            switch (tag >>> 3) {
-              case 1: {
-                if (opts.limits?.prekeys != null && obj.prekeys === opts.limits.prekeys) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "prekeys" had too many elements')
-                }
-
-                if (obj.prekeys === 8) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "prekeys" had too many elements')
-                }
-
-                for (const evt of MailboxPrekey.codec().stream(reader, reader.uint32(), `${prefix}.prekeys[]`, {
-                  limits: opts.limits?.prekeys$
-                })) {
-                  yield {
-                    ...evt,
-                    index: obj.prekeys
-                  }
-                }
-
-                obj.prekeys++
-
-                break
-              }
-              case 2: {
-                if (opts.limits?.lastResort != null && obj.lastResort === opts.limits.lastResort) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "lastResort" had too many elements')
-                }
-
-                if (obj.lastResort === 8) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "lastResort" had too many elements')
-                }
-
-                yield {
-                  field: `${prefix}.lastResort[]`,
-                  index: obj.lastResort,
-                  value: reader.bool()
-                }
-
-                obj.lastResort++
-
-                break
-              }
-              default: {
-                reader.skipType(tag & 7)
-                break
-              }
-            }
-          }
-        })
+        }, function * () {})
       }
 
       return _codec
@@ -2507,97 +1908,7 @@ export namespace MailboxResponse {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.requestId`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.errorCode`,
-                value: reader.string()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.errorMessage`,
-                value: reader.string()
-              }
-              break
-            }
-            case 4: {
-              yield * MailboxResponse.Deposited.codec().stream(reader, reader.uint32(), `${prefix}.deposited`, {
-                limits: opts.limits?.deposited
-              })
-
-              break
-            }
-            case 5: {
-              yield * MailboxResponse.Challenge.codec().stream(reader, reader.uint32(), `${prefix}.challenge`, {
-                limits: opts.limits?.challenge
-              })
-
-              break
-            }
-            case 6: {
-              yield * MailboxResponse.Authenticated.codec().stream(reader, reader.uint32(), `${prefix}.authenticated`, {
-                limits: opts.limits?.authenticated
-              })
-
-              break
-            }
-            case 7: {
-              yield * MailboxResponse.Page.codec().stream(reader, reader.uint32(), `${prefix}.page`, {
-                limits: opts.limits?.page
-              })
-
-              break
-            }
-            case 8: {
-              yield * MailboxResponse.Acked.codec().stream(reader, reader.uint32(), `${prefix}.acked`, {
-                limits: opts.limits?.acked
-              })
-
-              break
-            }
-            case 9: {
-              yield * MailboxResponse.PrekeysStored.codec().stream(reader, reader.uint32(), `${prefix}.prekeysStored`, {
-                limits: opts.limits?.prekeysStored
-              })
-
-              break
-            }
-            case 10: {
-              yield * MailboxResponse.PrekeyBundle.codec().stream(reader, reader.uint32(), `${prefix}.prekeyBundle`, {
-                limits: opts.limits?.prekeyBundle
-              })
-
-              break
-            }
-            case 11: {
-              yield * MailboxResponse.Subscribed.codec().stream(reader, reader.uint32(), `${prefix}.subscribed`, {
-                limits: opts.limits?.subscribed
-              })
-
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -2789,48 +2100,7 @@ export namespace StoredEnvelope {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.envelope`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.storedAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.expiresAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.secret`,
-                value: reader.bool()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -2947,48 +2217,7 @@ export namespace MailboxOwner {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.accountKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.inactivityDays`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.lastAuthAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.recordSequence`,
-                value: reader.uint64()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec

@@ -81,48 +81,7 @@ export namespace SignedPrekey {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.id`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.publicKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.signature`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.createdAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -285,76 +244,7 @@ export namespace DeviceEntry {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.peerId`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.deviceKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.identityDhKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 4: {
-              yield * SignedPrekey.codec().stream(reader, reader.uint32(), `${prefix}.signedPrekey`, {
-                limits: opts.limits?.signedPrekey
-              })
-
-              break
-            }
-            case 5: {
-              yield * SignedPrekey.codec().stream(reader, reader.uint32(), `${prefix}.pqPrekey`, {
-                limits: opts.limits?.pqPrekey
-              })
-
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.addedAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 7: {
-              yield {
-                field: `${prefix}.deviceSignature`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 8: {
-              yield {
-                field: `${prefix}.relayedOnly`,
-                value: reader.bool()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -509,50 +399,7 @@ export namespace RelayEntry {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const obj = {
-          multiaddrs: 16
-        }
-
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.peerId`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              if (opts.limits?.multiaddrs != null && obj.multiaddrs === opts.limits.multiaddrs) {
-                throw new MaxLengthError('Streaming decode error - repeated field "multiaddrs" had too many elements')
-              }
-
-              if (obj.multiaddrs === 16) {
-                throw new MaxLengthError('Streaming decode error - repeated field "multiaddrs" had too many elements')
-              }
-
-              yield {
-                field: `${prefix}.multiaddrs[]`,
-                index: obj.multiaddrs,
-                value: reader.bytes()
-              }
-
-              obj.multiaddrs++
-
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -739,118 +586,7 @@ export namespace AccountRecordBody {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const obj = {
-          devices: 16,
-          relays: 8
-        }
-
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.version`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.accountKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.sequence`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.issuedAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.expiresAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.inactivityDays`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 7: {
-              if (opts.limits?.devices != null && obj.devices === opts.limits.devices) {
-                throw new MaxLengthError('Streaming decode error - repeated field "devices" had too many elements')
-              }
-
-              if (obj.devices === 16) {
-                throw new MaxLengthError('Streaming decode error - repeated field "devices" had too many elements')
-              }
-
-              for (const evt of DeviceEntry.codec().stream(reader, reader.uint32(), `${prefix}.devices[]`, {
-                limits: opts.limits?.devices$
-              })) {
-                yield {
-                  ...evt,
-                  index: obj.devices
-                }
-              }
-
-              obj.devices++
-
-              break
-            }
-            case 8: {
-              if (opts.limits?.relays != null && obj.relays === opts.limits.relays) {
-                throw new MaxLengthError('Streaming decode error - repeated field "relays" had too many elements')
-              }
-
-              if (obj.relays === 8) {
-                throw new MaxLengthError('Streaming decode error - repeated field "relays" had too many elements')
-              }
-
-              for (const evt of RelayEntry.codec().stream(reader, reader.uint32(), `${prefix}.relays[]`, {
-                limits: opts.limits?.relays$
-              })) {
-                yield {
-                  ...evt,
-                  index: obj.relays
-                }
-              }
-
-              obj.relays++
-
-              break
-            }
-            case 9: {
-              yield {
-                field: `${prefix}.deleted`,
-                value: reader.bool()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1056,34 +792,7 @@ export namespace SignedAccountRecord {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.body`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.signature`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1223,69 +932,7 @@ export namespace Envelope {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.version`,
-                value: reader.uint32()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.id`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.recipientDevice`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.payload`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.createdAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.expiresAt`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 7: {
-              yield {
-                field: `${prefix}.flags`,
-                value: reader.uint32()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1430,41 +1077,7 @@ export namespace Ack {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.id`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.status`,
-                value: Ack.Status.codec().decode(reader)
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.code`,
-                value: reader.string()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1554,34 +1167,7 @@ export namespace LinkRequest {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.deviceEntry`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.mac`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
@@ -1677,41 +1263,7 @@ export namespace LinkResponse {
         }
 
         return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              yield {
-                field: `${prefix}.code`,
-                value: reader.string()
-              }
-              break
-            }
-            case 2: {
-              yield {
-                field: `${prefix}.nonce`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 3: {
-              yield {
-                field: `${prefix}.sealed`,
-                value: reader.bytes()
-              }
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
+      }, function * () {})
     }
 
     return _codec
