@@ -4,6 +4,7 @@ import { readDiscoveryFile, removeDiscoveryFile, writeDiscoveryFile } from './di
 import { DaemonRunningError } from './errors.js'
 import { openDaemonMessenger, type DaemonMessenger, type DaemonMessengerInit } from './open-messenger.js'
 import { defaultUiDir } from './static-files.js'
+import { releaseStartupMemory } from './release-memory.js'
 import { VERSION } from '../version.js'
 
 export interface DaemonInit extends DaemonMessengerInit {
@@ -84,6 +85,7 @@ export async function startDaemon (init: DaemonInit, options: { signal?: AbortSi
       onInternalError: init.onInternalError
     }, options)
     await writeDiscoveryFile(init.home, { url: api.url, pid: process.pid, address: messenger.address, startedAt: Date.now(), version: VERSION })
+    releaseStartupMemory()
   } catch (err) {
     await stop().catch(() => {})
     throw err
