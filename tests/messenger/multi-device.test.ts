@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeLinkCode } from '../../src/messenger/device-link.js'
+import { LINK_PROTOCOL, decodeLinkCode } from '../../src/messenger/device-link.js'
+import { FrameReader, encodeFrame } from '../../src/net/frame-reader.js'
+import { DeviceEntry, LinkRequest, LinkResponse } from '../../src/wire/parley.js'
 import type { Messenger } from '../../src/messenger/messenger.js'
 import { openHomeMessenger } from '../../src/messenger/open-home.js'
 import type { Relay } from '../../src/relay/index.js'
@@ -46,6 +48,24 @@ describe('one account on two devices', () => {
     await expect(phone.createDeviceLink().then(async (code) => openHomeMessenger({
       home: join(dir.path, 'intruder'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')), listen: LOOPBACK_LISTEN, allowPrivateAddresses: true
     }))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_(INVALID_LINK_CODE|LINK_REFUSED|LINK_UNREACHABLE|LINK_FAILED)$/) })
+  })
+
+  it('the link protocol refuses garbage and a wrong MAC with typed codes, and keeps serving', async () => {
+    await phone.createDeviceLink()
+    const ask = async (frame: Uint8Array): Promise<string> => {
+      const stream = await bob.node.libp2p.dialProtocol(phone.node.multiaddrs[0], LINK_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+      stream.send(encodeFrame(frame))
+      const reply = await new FrameReader(stream, { maxFrameBytes: 4096 }).next({ signal: AbortSignal.timeout(5000) })
+      return LinkResponse.decode(reply!).code
+    }
+    expect(await ask(new Uint8Array([0xff, 0xfe, 0x01, 0x02]))).not.toBe('')
+    const entry = DeviceEntry.encode(phone.node.deviceEntry())
+    expect(await ask(LinkRequest.encode({ deviceEntry: entry, mac: new Uint8Array(32) }))).toBe('ERR_LINK_REFUSED')
+    // still serving: the phone answers its contacts
+    const chat = await bob.conversationWith(phone.address)
+    const got = nextEvent(phone, 'message', (d) => d.message.text === 'still there?')
+    await bob.sendText(chat.id, 'still there?')
+    await got
   })
 
   it('a message to the account reaches both devices', async () => {
