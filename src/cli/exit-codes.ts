@@ -37,6 +37,7 @@ export function exitCodeFor (code: string | undefined): number {
     case 'ERR_NO_DAEMON': return EXIT.noDaemon
     case 'ERR_ACCOUNT_EXISTS':
     case 'ERR_DAEMON_RUNNING':
+    case 'ERR_STORE_LOCKED':
     case 'ERR_NOT_ALLOWED':
     case 'ERR_NOT_FORWARDABLE':
     case 'ERR_BLOCKED':

@@ -141,3 +141,11 @@ export class StoreUnsupportedError extends ParleyError {
     super(message, 'ERR_STORE_UNSUPPORTED', options)
   }
 }
+
+/** Another process (or tab) holds the database: one opener at a time. */
+export class StoreLockedError extends ParleyError {
+  static override name = 'StoreLockedError'
+  constructor (message = 'the store is in use by another process', options?: { cause?: unknown }) {
+    super(message, 'ERR_STORE_LOCKED', options)
+  }
+}
