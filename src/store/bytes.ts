@@ -43,7 +43,9 @@ export function startsWith (b: Uint8Array, prefix: Uint8Array): boolean {
 export function u64 (n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a non-negative safe integer: ${n}`)
   const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, BigInt(n))
+  const view = new DataView(out.buffer)
+  view.setUint32(0, Math.floor(n / 0x1_0000_0000))
+  view.setUint32(4, n >>> 0)
   return out
 }
 
@@ -68,9 +70,18 @@ export function toHex (b: Uint8Array): string {
   return s
 }
 
+/** Value of a lowercase hex digit's char code, or -1. */
+const NIBBLE = Array.from({ length: 128 }, (_, c) => (c >= 48 && c <= 57) ? c - 48 : (c >= 97 && c <= 102) ? c - 87 : -1)
+
+/** Lowercase hex → bytes; throws TypeError on anything else. */
 export function fromHex (s: string): Uint8Array {
-  if (s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) throw new TypeError('invalid hex')
+  if (s.length % 2 !== 0) throw new TypeError('invalid hex')
   const out = new Uint8Array(s.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < out.length; i++) {
+    const hi = NIBBLE[s.charCodeAt(i * 2)] ?? -1
+    const lo = NIBBLE[s.charCodeAt(i * 2 + 1)] ?? -1
+    if (hi < 0 || lo < 0) throw new TypeError('invalid hex')
+    out[i] = hi * 16 + lo
+  }
   return out
 }
