@@ -5,7 +5,8 @@ import { equalBytes } from '@noble/ciphers/utils.js'
 import { ParleyError } from '../errors.js'
 import { decodeEnvelope, Envelope } from './envelope-codec.js'
 import { MalformedFrameError, StreamClosedError } from './errors.js'
-import { FrameReader, encodeFrame, writeWithBackpressure } from './frame-reader.js'
+import { FrameReader, encodeFrame } from './frame-reader.js'
+import { CoalescingFrameWriter } from './frame-writer.js'
 import {
   MAILBOX_PROTOCOL, MAX_MAILBOX_RESPONSE_BYTES, MailboxPrekey, MailboxRequest, MailboxResponse,
   decodeMailboxResponse, signMailboxChallenge
@@ -90,7 +91,10 @@ class MailboxChannel {
   onPush: ((envelopes: Uint8Array[]) => void) | undefined
   authenticated = false
 
-  constructor (readonly stream: Stream, readonly remotePeer: PeerId, private readonly maxInFlight: number, maxResponseBytes: number) {
+  private readonly writer: CoalescingFrameWriter
+
+  constructor (readonly stream: Stream, readonly remotePeer: PeerId, private readonly maxInFlight: number, maxResponseBytes: number, writeTimeoutMs: number) {
+    this.writer = new CoalescingFrameWriter(stream, { writeTimeoutMs })
     this.reader = new FrameReader(stream, { maxFrameBytes: maxResponseBytes, maxQueuedFrames: 32 })
     void this.readLoop()
   }
@@ -148,11 +152,8 @@ class MailboxChannel {
         reject: (e) => { signal.removeEventListener('abort', onAbort); reject(e) }
       })
     })
-    try {
-      await writeWithBackpressure(this.stream, encodeFrame(MailboxRequest.encode({ requestId, ...body })), { signal })
-    } catch (err) {
-      this.fail(err as Error)
-    }
+    // requests made in the same turn (a burst of deposits) leave in one stream write
+    this.writer.write(encodeFrame(MailboxRequest.encode({ requestId, ...body }))).catch((err: Error) => { this.fail(err) })
     const response = await answer
     if (response.errorCode !== '') throw new MailboxRefusedError(response.errorMessage || response.errorCode, response.errorCode)
     return response
@@ -229,7 +230,7 @@ export class MailboxClient {
     } catch (err) {
       throw new RelayUnreachableError(`Could not open a mailbox stream: ${(err as Error).message}`, { cause: err })
     }
-    return new MailboxChannel(stream, connection.remotePeer, this.init.maxInFlight, this.init.maxResponseBytes)
+    return new MailboxChannel(stream, connection.remotePeer, this.init.maxInFlight, this.init.maxResponseBytes, this.init.requestTimeoutMs)
   }
 
   /** The cached channel under `key`, opened (and set up by `prepare`) when missing or dead. */

@@ -27,6 +27,17 @@ export class KeyedMutex {
     }
   }
 
+  /**
+   * Runs `fn` holding every key in `keys` (taken in sorted order). Deadlock-free as long as
+   * only one caller at a time holds several keys, which is how the store uses it (the deposit
+   * group committer); everything else holds one key and waits for no other.
+   */
+  async runMany<T> (keys: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort()
+    const hold = async (i: number): Promise<T> => i === sorted.length ? await fn() : await this.run(sorted[i], async () => await hold(i + 1))
+    return await hold(0)
+  }
+
   /** Resolves when no work is queued or running. */
   async idle (): Promise<void> {
     while (this.tails.size > 0) await Promise.allSettled([...this.tails.values()])

@@ -2,7 +2,8 @@ import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { ParleyError } from '../errors.js'
 import { decodeEnvelope } from '../net/envelope-codec.js'
 import { FrameTimeoutError, IdleTimeoutError, MalformedFrameError } from '../net/errors.js'
-import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/frame-reader.js'
+import { FrameReader, encodeFrame } from '../net/frame-reader.js'
+import { CoalescingFrameWriter } from '../net/frame-writer.js'
 import {
   MAILBOX_PROTOCOL, MAX_MAILBOX_REQUEST_BYTES, MAX_PREKEY_BLOB_BYTES, MailboxErrorCode, MailboxRequest, MailboxResponse,
   decodeMailboxRequest
@@ -87,19 +88,18 @@ class MailboxSession {
   queuedPushes = 0
   /** Requests being handled now (concurrent deposits). */
   readonly active = new Set<Promise<void>>()
-  private writeChain: Promise<void> = Promise.resolve()
+  private readonly writer: CoalescingFrameWriter
 
-  constructor (readonly stream: Stream, readonly remote: string, private readonly writeTimeoutMs: number) {}
+  constructor (readonly stream: Stream, readonly remote: string, writeTimeoutMs: number) {
+    this.writer = new CoalescingFrameWriter(stream, { writeTimeoutMs })
+  }
 
-  /** Writes one response; responses and pushes never interleave mid-frame. */
+  /**
+   * Writes one response; responses and pushes never interleave mid-frame, and responses ready
+   * in the same turn leave in one stream write.
+   */
   async write (response: MailboxResponse): Promise<void> {
-    const bytes = encodeFrame(MailboxResponse.encode(response))
-    const next = this.writeChain.then(async () => {
-      if (this.stream.status !== 'open' || this.stream.writeStatus !== 'writable') return
-      await writeWithBackpressure(this.stream, bytes, { signal: AbortSignal.timeout(this.writeTimeoutMs) })
-    })
-    this.writeChain = next.catch(() => {})
-    return next
+    await this.writer.write(encodeFrame(MailboxResponse.encode(response)))
   }
 }
 

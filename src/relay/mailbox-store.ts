@@ -35,6 +35,15 @@ export interface DepositInput {
   now: number
 }
 
+interface QueuedDeposit {
+  input: DepositInput
+  resolve: (result: { duplicate: boolean }) => void
+  reject: (err: Error) => void
+}
+
+/** Most deposits written in one database batch. */
+export const MAX_DEPOSIT_GROUP = 512
+
 export interface FetchPage {
   envelopes: Uint8Array[]
   cursor: string
@@ -94,6 +103,9 @@ export class MailboxStore {
   private readonly db: Level<string, Uint8Array>
   private readonly mutex = new KeyedMutex()
   private readonly stats = new Map<string, MailboxStats>()
+  private readonly depositQueue: QueuedDeposit[] = []
+  private committing = false
+  private readonly commitWaiters: Array<() => void> = []
   private lastSeq = 0
   private opened = false
   /** Totals over all mailboxes. */
@@ -118,10 +130,11 @@ export class MailboxStore {
     }
   }
 
-  /** Waits for writes in flight, then closes the database. */
+  /** Waits for writes in flight (queued deposits included), then closes the database. */
   async close (): Promise<void> {
     if (!this.opened) return
     this.opened = false
+    if (this.committing) await new Promise<void>((resolve) => { this.commitWaiters.push(resolve) })
     await this.mutex.idle()
     await this.db.close()
   }
@@ -148,31 +161,80 @@ export class MailboxStore {
     }
   }
 
-  /** Stores an envelope; `duplicate` when one with the same id is already held. Throws quota refusals. */
+  /**
+   * Stores an envelope; `duplicate` when one with the same id is already held. Throws quota
+   * refusals. Deposits are group-committed: those arriving while a write is under way go to the
+   * database together in the next batch (one id lookup, one write for up to
+   * {@link MAX_DEPOSIT_GROUP}), each still checked in arrival order against its mailbox's and the
+   * relay's quotas. The server bounds how many can wait (streams × requests per stream).
+   */
   async deposit (input: DepositInput): Promise<{ duplicate: boolean }> {
-    return this.mutex.run(input.mailbox, async () => {
-      if (await this.db.get(K.id(input.mailbox, input.id)) !== undefined) return { duplicate: true }
-      const known = this.stats.has(input.mailbox)
-      const s = this.statsOf(input.mailbox)
+    if (!this.opened) throw new Error('mailbox store is closed')
+    const { promise, resolve, reject } = Promise.withResolvers<{ duplicate: boolean }>()
+    this.depositQueue.push({ input, resolve, reject })
+    if (!this.committing) void this.commitDeposits()
+    return await promise
+  }
+
+  private async commitDeposits (): Promise<void> {
+    this.committing = true
+    try {
+      // let deposits decoded in this turn join the first group
+      await new Promise<void>((resolve) => { setImmediate(resolve) })
+      while (this.depositQueue.length > 0) {
+        const group = this.depositQueue.splice(0, MAX_DEPOSIT_GROUP)
+        try {
+          const results = await this.mutex.runMany(group.map((d) => d.input.mailbox), async () => await this.commitGroup(group.map((d) => d.input)))
+          results.forEach((r, i) => { if (r instanceof Error) group[i].reject(r); else group[i].resolve(r) })
+        } catch (err) {
+          for (const d of group) d.reject(err as Error)
+        }
+      }
+    } finally {
+      this.committing = false
+      for (const wake of this.commitWaiters.splice(0)) wake()
+    }
+  }
+
+  /** Checks and writes one group of deposits in one batch; runs holding every mailbox of the group. */
+  private async commitGroup (inputs: DepositInput[]): Promise<Array<{ duplicate: boolean } | QuotaExceededError>> {
+    const idKeys = inputs.map((d) => K.id(d.mailbox, d.id))
+    const held = await this.db.getMany(idKeys)
+    const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
+    const changed = new Map<string, MailboxStats>()
+    const taken = new Set<string>()
+    let addedBytes = 0
+    let addedCount = 0
+    const results = inputs.map((input, i): { duplicate: boolean } | QuotaExceededError => {
+      if (held[i] !== undefined || taken.has(idKeys[i])) return { duplicate: true }
+      const known = this.stats.has(input.mailbox) || changed.has(input.mailbox)
+      const s = changed.get(input.mailbox) ?? this.statsOf(input.mailbox)
       const size = input.bytes.length
-      if (!known && this.stats.size >= this.limits.maxMailboxes) throw new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes')
-      if (s.count + 1 > this.limits.mailboxMaxEnvelopes) throw new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox holds ${s.count} envelopes (limit ${this.limits.mailboxMaxEnvelopes})`)
-      if (s.bytes + size > this.limits.mailboxMaxBytes) throw new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox byte quota (${this.limits.mailboxMaxBytes}) exceeded`)
-      if (this.totalBytes + size > this.limits.storageMaxBytes) throw new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay storage is full')
+      if (!known && this.stats.size + changed.size >= this.limits.maxMailboxes) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes')
+      if (s.count + 1 > this.limits.mailboxMaxEnvelopes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox holds ${s.count} envelopes (limit ${this.limits.mailboxMaxEnvelopes})`)
+      if (s.bytes + size > this.limits.mailboxMaxBytes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox byte quota (${this.limits.mailboxMaxBytes}) exceeded`)
+      if (this.totalBytes + addedBytes + size > this.limits.storageMaxBytes) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay storage is full')
       const seq = this.nextSeq(input.now)
       const stored = StoredEnvelope.encode({ envelope: input.bytes, storedAt: BigInt(input.now), expiresAt: BigInt(input.expiresAt), secret: input.secret })
-      const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = [
+      ops.push(
         { type: 'put', key: K.env(input.mailbox, seq), value: stored },
-        { type: 'put', key: K.id(input.mailbox, input.id), value: enc.encode(seq) },
+        { type: 'put', key: idKeys[i], value: enc.encode(seq) },
         { type: 'put', key: K.exp(input.expiresAt, input.mailbox, seq), value: EMPTY }
-      ]
-      const next = { ...s, count: s.count + 1, bytes: s.bytes + size }
-      this.saveStats(input.mailbox, next, ops, true)
-      await this.db.batch(ops as any)
-      this.totalEnvelopes++
-      this.totalBytes += size
+      )
+      changed.set(input.mailbox, { ...s, count: s.count + 1, bytes: s.bytes + size })
+      taken.add(idKeys[i])
+      addedBytes += size
+      addedCount++
       return { duplicate: false }
     })
+    if (ops.length === 0) return results
+    for (const [mailbox, s] of changed) ops.push({ type: 'put', key: K.stats(mailbox), value: enc.encode(JSON.stringify(s)) })
+    await this.db.batch(ops as any)
+    // counters move only once the batch is on disk
+    for (const [mailbox, s] of changed) this.stats.set(mailbox, s)
+    this.totalEnvelopes += addedCount
+    this.totalBytes += addedBytes
+    return results
   }
 
   /** Removes envelopes by (mailbox, seq), reading each to learn its id and expiry. Runs inside the mailbox lock. */
