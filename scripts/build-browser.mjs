@@ -4,15 +4,19 @@
 //   dist/browser/parley-chat.js  the <parley-chat> element; imports ./parley.js
 // Platform files are swapped the way package.json's `browser` field does it for dist/: an import
 // of `src/**/X.js` resolves to `src/**/X.browser.ts` when that file exists.
+// Dependency modules that a browser never runs, or that are far larger than what the bundle
+// uses of them, are replaced by stand-ins from src/browser/shims/ (STAND_INS below; see
+// docs/BROWSER.md "Bundle size"). Each stand-in throws a clear error for whatever it leaves out.
 // Also writes dist/browser/meta.json (esbuild metafile) for scripts/bundle-size.mjs.
 import { build } from 'esbuild'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const srcDir = join(root, 'src')
+const shimsDir = join(srcDir, 'browser', 'shims')
 
 /** `./x.js` inside src/ → `./x.browser.ts` if present, else `./x.ts`. */
 export const browserSwapPlugin = {
@@ -30,32 +34,183 @@ export const browserSwapPlugin = {
   }
 }
 
+const posix = (path) => path.split('\\').join('/')
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
 /**
- * kad-dht's 97 KiB generated prefix list → a lazy, cached computation of the entries it reads
- * (src/browser/shims/kad-prefix-list.ts): ≈50 KiB less gzip.
+ * Where a module under node_modules whose path contains `importer` imports `specifier` (exactly
+ * as written there), use src/browser/shims/`shim` instead.
  */
-const kadPrefixListPlugin = {
-  name: 'parley-kad-prefix-list',
+function substitute (id, { importer, specifier, shim }) {
+  return {
+    name: `parley-stand-in-${id}`,
+    setup (b) {
+      b.onResolve({ filter: new RegExp(`^${escapeRegExp(specifier)}$`) }, (args) => {
+        if (!posix(args.importer).includes(importer)) return undefined
+        return { path: join(shimsDir, shim) }
+      })
+    }
+  }
+}
+
+/**
+ * `@libp2p/crypto`'s secp256k1, RSA and ECDSA key modules → stand-ins whose functions throw a
+ * typed `UnsupportedKeyTypeError` (src/browser/shims/key-*.ts).
+ */
+const KEY_SHIMS = {
+  secp256k1: ['index', 'utils', 'secp256k1'],
+  rsa: ['index', 'utils', 'der', 'rsa'],
+  ecdsa: ['index', 'utils', 'ecdsa']
+}
+const ed25519OnlyKeysPlugin = {
+  name: 'parley-stand-in-ed25519-only-keys',
   setup (b) {
-    b.onResolve({ filter: /generated-prefix-list(-browser)?\.js$/ }, (args) => {
-      if (!args.importer.includes(`${join('@libp2p', 'kad-dht')}`)) return undefined
-      return { path: join(srcDir, 'browser', 'shims', 'kad-prefix-list.ts') }
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      if (!posix(args.importer).includes('node_modules/@libp2p/crypto/dist/src/keys/')) return undefined
+      const m = /\/keys\/(secp256k1|rsa|ecdsa)\/([a-z0-9]+)\.js$/.exec(posix(resolve(args.resolveDir, args.path)))
+      if (m == null || !KEY_SHIMS[m[1]].includes(m[2])) return undefined
+      return { path: join(shimsDir, `key-${m[1]}.ts`) }
     })
   }
 }
 
 /**
- * The `buffer` polyfill → an empty module (src/browser/shims/no-buffer.ts): only level's unused
- * `buffer` encoding needs it; ≈7.5 KiB less gzip.
+ * The library's stand-ins, in the order esbuild tries them. `node scripts/bundle-size.mjs
+ * --stand-ins` measures what each one saves (docs/BROWSER.md lists the figures).
  */
-const noBufferPlugin = {
-  name: 'parley-no-buffer',
-  setup (b) {
-    b.onResolve({ filter: /^buffer\/?$/ }, (args) => {
-      if (!/node_modules\/(abstract-level|level-transcoder)\//.test(args.importer)) return undefined
-      return { path: join(srcDir, 'browser', 'shims', 'no-buffer.ts') }
-    })
+export const STAND_INS = [
+  {
+    id: 'kad-prefix-list',
+    verified: { '@libp2p/kad-dht': '16.4.5' },
+    what: "kad-dht's 97 KiB generated prefix list → entries computed on demand and cached",
+    plugin: {
+      name: 'parley-stand-in-kad-prefix-list',
+      setup (b) {
+        b.onResolve({ filter: /generated-prefix-list(-browser)?\.js$/ }, (args) => {
+          if (!posix(args.importer).includes('@libp2p/kad-dht')) return undefined
+          return { path: join(shimsDir, 'kad-prefix-list.ts') }
+        })
+      }
+    }
+  },
+  {
+    id: 'no-buffer',
+    verified: { 'abstract-level': '3.1.1' },
+    what: "the `buffer` polyfill → nothing (only level's unused `buffer` encoding needs it)",
+    plugin: {
+      name: 'parley-stand-in-no-buffer',
+      setup (b) {
+        b.onResolve({ filter: /^buffer\/?$/ }, (args) => {
+          if (!/node_modules\/(abstract-level|level-transcoder)\//.test(posix(args.importer))) return undefined
+          return { path: join(shimsDir, 'no-buffer.ts') }
+        })
+      }
+    }
+  },
+  {
+    id: 'ed25519-only-keys',
+    verified: { '@libp2p/crypto': '5.1.23' },
+    what: "@libp2p/crypto's secp256k1, RSA and ECDSA keys (noble's Weierstrass curves) → throw UnsupportedKeyTypeError; Parley peers are Ed25519",
+    plugin: ed25519OnlyKeysPlugin
+  },
+  {
+    id: 'kad-client-only',
+    verified: { '@libp2p/kad-dht': '16.4.5' },
+    what: "kad-dht's server side (rpc/ handlers) → none: browsers are DHT clients; setMode('server') throws",
+    plugin: substitute('kad-client-only', { importer: 'node_modules/@libp2p/kad-dht/dist/src/kad-dht.js', specifier: './rpc/index.js', shim: 'kad-rpc-client-only.ts' })
+  },
+  {
+    id: 'p-queue',
+    verified: { '@multiformats/dns': '1.0.15', 'p-queue': '9.3.5' },
+    what: "p-queue + eventemitter3 under @multiformats/dns's DNS-over-HTTPS resolver (dnsaddr) → a FIFO slot counter",
+    plugin: substitute('p-queue', { importer: 'node_modules/@multiformats/dns/', specifier: 'p-queue', shim: 'p-queue-lite.ts' })
+  },
+  {
+    id: 'netmask',
+    verified: { '@libp2p/utils': '7.4.1', 'netmask': '2.1.1' },
+    what: "netmask 2 (IPv4 + IPv6) under @libp2p/utils' isPrivateIp → its IPv4 CIDR matching",
+    plugin: substitute('netmask', { importer: 'node_modules/@libp2p/utils/', specifier: 'netmask', shim: 'netmask-lite.ts' })
+  },
+  {
+    id: 'fnv1a',
+    verified: { '@libp2p/utils': '7.4.1', '@sindresorhus/fnv1a': '3.1.0' },
+    what: "@sindresorhus/fnv1a (BigInt tables up to 1024 bits) under @libp2p/utils' filters → FNV-1a 32",
+    plugin: substitute('fnv1a', { importer: 'node_modules/@libp2p/utils/', specifier: '@sindresorhus/fnv1a', shim: 'fnv1a-32.ts' })
+  },
+  {
+    id: 'base256emoji',
+    verified: { 'multiformats': '14.0.5' },
+    what: "multiformats' base256emoji multibase (256-emoji alphabet) → throws if used",
+    plugin: substitute('base256emoji', { importer: 'node_modules/multiformats/dist/src/basics.js', specifier: './bases/base256emoji.js', shim: 'no-base256emoji.ts' })
+  },
+  {
+    id: 'events',
+    verified: { 'abstract-level': '3.1.1', 'events': '3.3.0' },
+    what: "the `events` polyfill under abstract-level → the same EventEmitter API in a few lines",
+    plugin: substitute('events', { importer: 'node_modules/abstract-level/abstract-level.js', specifier: 'events', shim: 'events-lite.ts' })
+  },
+  {
+    id: 'sublevel',
+    verified: { 'abstract-level': '3.1.1' },
+    what: "abstract-level's sublevels (never opened by Parley's store) → throw LEVEL_NOT_SUPPORTED",
+    plugin: substitute('sublevel', { importer: 'node_modules/abstract-level/abstract-level.js', specifier: './lib/abstract-sublevel', shim: 'no-sublevel.ts' })
+  },
+  {
+    id: 'weald',
+    verified: { '@libp2p/logger': '6.2.13', 'weald': '1.1.3' },
+    what: "weald + ms under @libp2p/logger → the same debug logger ported to a few lines",
+    plugin: substitute('weald', { importer: 'node_modules/@libp2p/logger/', specifier: 'weald', shim: 'weald-lite.ts' })
+  },
+  {
+    id: 'mortice',
+    verified: { '@libp2p/peer-store': '12.0.28', 'mortice': '3.3.1' },
+    what: "mortice + it-queue + its BroadcastChannel lock server under the peer store → a per-peer read/write lock",
+    plugin: substitute('mortice', { importer: 'node_modules/@libp2p/peer-store/', specifier: 'mortice', shim: 'mortice-lite.ts' })
+  },
+  {
+    id: 'p-retry',
+    verified: { 'libp2p': '3.3.11', 'p-retry': '8.0.1' },
+    what: "p-retry under libp2p's reconnect queue → its backoff loop for the options passed",
+    plugin: substitute('p-retry', { importer: 'node_modules/libp2p/dist/src/connection-manager/reconnect-queue.js', specifier: 'p-retry', shim: 'p-retry-lite.ts' })
   }
+]
+
+/** Installed version of a package (top-level node_modules). */
+function installedVersion (pkg) {
+  return JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version
+}
+
+/**
+ * Every stand-in was checked against exact versions of the package it replaces and of the one
+ * that uses it (`verified`). After a dependency upgrade the build stops here until someone has
+ * re-checked the stand-in and updated the version, so a changed API can never be served a
+ * stale replacement.
+ */
+export function checkStandInVersions (standIns = STAND_INS) {
+  const stale = []
+  for (const s of standIns) {
+    for (const [pkg, version] of Object.entries(s.verified ?? {})) {
+      const installed = installedVersion(pkg)
+      if (installed !== version) stale.push(`${s.id}: verified against ${pkg}@${version}, installed ${installed}`)
+    }
+  }
+  if (stale.length > 0) {
+    throw new Error(`browser stand-ins need re-checking after an upgrade (src/browser/shims, STAND_INS in scripts/build-browser.mjs):\n  ${stale.join('\n  ')}`)
+  }
+}
+
+/**
+ * Plugins of the library build: the stand-ins (less those in `without`, by id) and the
+ * platform file swap.
+ * @param {{ without?: string[] }} [options]
+ */
+export function libraryPlugins (options = {}) {
+  checkStandInVersions()
+  const without = new Set(options.without ?? [])
+  for (const id of without) {
+    if (!STAND_INS.some((s) => s.id === id)) throw new Error(`no stand-in ${id}`)
+  }
+  return [...STAND_INS.filter((s) => !without.has(s.id)).map((s) => s.plugin), browserSwapPlugin]
 }
 
 /** The element imports the library through `../index.js`: keep it an import of `./parley.js`. */
@@ -84,18 +239,26 @@ const common = {
 }
 
 /**
+ * esbuild options of the library bundle (`parley.js`).
+ * @param {{ outDir?: string, without?: string[] }} [options] `without`: stand-in ids to leave out
+ */
+export function libraryBuildOptions (options = {}) {
+  return {
+    ...common,
+    entryPoints: { parley: join(srcDir, 'browser', 'index.ts') },
+    outdir: options.outDir ?? join(root, 'dist', 'browser'),
+    plugins: libraryPlugins(options)
+  }
+}
+
+/**
  * Builds both bundles into `outDir` (default dist/browser) and returns their metafiles.
  * @param {{ outDir?: string }} [options]
  */
 export async function buildBrowser (options = {}) {
   const outDir = options.outDir ?? join(root, 'dist', 'browser')
   await mkdir(outDir, { recursive: true })
-  const library = await build({
-    ...common,
-    entryPoints: { parley: join(srcDir, 'browser', 'index.ts') },
-    outdir: outDir,
-    plugins: [kadPrefixListPlugin, noBufferPlugin, browserSwapPlugin]
-  })
+  const library = await build(libraryBuildOptions({ outDir }))
   const element = await build({
     ...common,
     entryPoints: { 'parley-chat': join(srcDir, 'browser', 'element', 'parley-chat.ts') },

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Prints the size of the browser bundles (minified and gzip -9) and what dominates the library,
 // from the esbuild metafile that scripts/build-browser.mjs writes (dist/browser/meta.json).
-// Usage: node scripts/bundle-size.mjs [--build] [--top N] [--json]
+// Usage: node scripts/bundle-size.mjs [--build] [--top N] [--json] [--stand-ins]
+//   --stand-ins  also rebuilds the library once without each stand-in of scripts/build-browser.mjs
+//                (in memory) and prints what each one saves
 import { readFile } from 'node:fs/promises'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -56,8 +58,28 @@ const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'))
 const library = await measure('parley', meta.library)
 const element = await measure('parley-chat', meta.element)
 
+/** Gzip bytes each stand-in saves: the library rebuilt without it, minus the library as built. */
+async function standInSavings () {
+  const { build } = await import('esbuild')
+  const { STAND_INS, libraryBuildOptions } = await import('./build-browser.mjs')
+  const sizes = async (without) => {
+    const result = await build({ ...libraryBuildOptions({ without, outDir: join(dir, 'stand-in-check') }), write: false, sourcemap: false, metafile: false })
+    const js = result.outputFiles.find((f) => f.path.endsWith('.js')).contents
+    return { minified: js.length, gzip: gzipSync(js, { level: 9 }).length }
+  }
+  const base = await sizes([])
+  const rows = []
+  for (const standIn of STAND_INS) {
+    const without = await sizes([standIn.id])
+    rows.push({ id: standIn.id, what: standIn.what, minified: without.minified - base.minified, gzip: without.gzip - base.gzip })
+  }
+  return { base, rows }
+}
+
+const standIns = args.includes('--stand-ins') ? await standInSavings() : undefined
+
 if (args.includes('--json')) {
-  console.log(JSON.stringify({ library: { ...library, files: library.files.slice(0, top) }, element: { minified: element.minified, gzip: element.gzip } }, null, 2))
+  console.log(JSON.stringify({ library: { ...library, files: library.files.slice(0, top) }, element: { minified: element.minified, gzip: element.gzip }, ...(standIns != null ? { standIns: standIns.rows } : {}) }, null, 2))
 } else {
   console.log(`parley.js       ${kib(library.minified)} minified, ${kib(library.gzip)} gzip (budget ${kib(LIBRARY_BUDGET)}: ${library.gzip <= LIBRARY_BUDGET ? 'within' : `over by ${kib(library.gzip - LIBRARY_BUDGET)}`})`)
   console.log(`parley-chat.js  ${kib(element.minified)} minified, ${kib(element.gzip)} gzip (imports parley.js)`)
@@ -65,4 +87,8 @@ if (args.includes('--json')) {
   for (const [name, size] of library.packages.slice(0, top)) console.log(`  ${kib(size).padStart(10)}  ${(100 * size / library.minified).toFixed(1).padStart(4)}%  ${name}`)
   console.log(`\nlibrary, largest files (top ${top}):`)
   for (const [name, size] of library.files.slice(0, top)) console.log(`  ${kib(size).padStart(10)}  ${name}`)
+  if (standIns != null) {
+    console.log('\nstand-ins (src/browser/shims/), what each saves: the library rebuilt without it, minus as built')
+    for (const row of standIns.rows) console.log(`  ${kib(row.gzip).padStart(10)} gzip ${kib(row.minified).padStart(10)} min  ${row.id}: ${row.what}`)
+  }
 }
