@@ -126,7 +126,7 @@ export class EnvelopeServer {
         } else {
           if (acks.length > 0) await this.flushAcks(stream, acks, idleTimeoutMs)
           try {
-            frame = await reader.next({ signal: AbortSignal.timeout(idleTimeoutMs) })
+            frame = await reader.next({ idleTimeoutMs })
           } catch (err) {
             if (err instanceof IdleTimeoutError) break
             throw err
@@ -160,7 +160,7 @@ export class EnvelopeServer {
   private async flushAcks (stream: Stream, acks: Uint8Array[], timeoutMs: number): Promise<void> {
     const bytes = acks.length === 1 ? acks[0] : concatBytes(acks)
     acks.length = 0
-    await writeWithBackpressure(stream, bytes, { signal: AbortSignal.timeout(timeoutMs) })
+    await writeWithBackpressure(stream, bytes, { timeoutMs })
   }
 
   /** Checks one frame and hands it on; `fatal` closes the stream (framing can't be trusted). */

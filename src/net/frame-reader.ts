@@ -151,9 +151,11 @@ export class FrameReader {
   /**
    * The next frame, or `null` when the remote closed cleanly between frames.
    * Throws a typed error on a bad prefix, an oversize, truncated or stalled frame, and
-   * {@link IdleTimeoutError} when `signal` fires first.
+   * {@link IdleTimeoutError} when `signal` fires first or no frame arrives within `idleTimeoutMs`
+   * (a plain timer that exists only while waiting: servers reading thousands of frames per
+   * second must not leave an `AbortSignal.timeout` alive per frame).
    */
-  async next (options: { signal?: AbortSignal } = {}): Promise<Uint8Array | null> {
+  async next (options: { signal?: AbortSignal, idleTimeoutMs?: number } = {}): Promise<Uint8Array | null> {
     while (true) {
       const frame = this.frames.shift()
       if (frame != null) {
@@ -168,9 +170,16 @@ export class FrameReader {
       const signal = options.signal
       if (signal?.aborted === true) throw new IdleTimeoutError()
       await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => { this.wake = undefined; reject(new IdleTimeoutError()) }
-        this.wake = () => { signal?.removeEventListener('abort', onAbort); resolve() }
+        let idleTimer: ReturnType<typeof setTimeout> | undefined
+        const onAbort = (): void => {
+          clearTimeout(idleTimer)
+          signal?.removeEventListener('abort', onAbort)
+          this.wake = undefined
+          reject(new IdleTimeoutError())
+        }
+        this.wake = () => { clearTimeout(idleTimer); signal?.removeEventListener('abort', onAbort); resolve() }
         signal?.addEventListener('abort', onAbort, { once: true })
+        if (options.idleTimeoutMs !== undefined) idleTimer = setTimeout(onAbort, options.idleTimeoutMs)
       })
     }
   }
@@ -196,10 +205,13 @@ export function encodeFrame (body: Uint8Array): Uint8Array {
  * Writes bytes to a v3 stream, waiting for its `drain` event when the write buffer is full
  * (not `onDrain()`, which misbehaves in @libp2p/utils 7.4.1 — see docs/ARCHITECTURE.md).
  */
-export async function writeWithBackpressure (stream: MessageStream, bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function writeWithBackpressure (stream: MessageStream, bytes: Uint8Array, options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<void> {
   if (stream.send(bytes)) return
+  // the slow path only: a timer per write would outlive most writes by far
   await new Promise<void>((resolve, reject) => {
+    const timer = options.timeoutMs !== undefined ? setTimeout(() => { onAbort() }, options.timeoutMs) : undefined
     const cleanup = (): void => {
+      clearTimeout(timer)
       stream.removeEventListener('drain', onDrain)
       stream.removeEventListener('close', onClose)
       options.signal?.removeEventListener('abort', onAbort)

@@ -72,7 +72,7 @@ export class CoalescingFrameWriter {
     const bytes = concatFrames(batch.frames, batch.bytes)
     this.chain = this.chain.then(async () => {
       if (this.stream.status !== 'open' || (this.stream as unknown as { writeStatus?: string }).writeStatus !== 'writable') throw new StreamClosedError('Stream is not writable')
-      await writeWithBackpressure(this.stream, bytes, { signal: AbortSignal.timeout(this.options.writeTimeoutMs) })
+      await writeWithBackpressure(this.stream, bytes, { timeoutMs: this.options.writeTimeoutMs })
     }).then(batch.resolve, (err: Error) => { batch.reject(err) })
   }
 }

@@ -41,6 +41,8 @@ export interface Libp2pAssemblyInit extends PlatformOptions {
   extraServices?: Record<string, (components: any) => unknown>
   /** Connection manager limits. */
   maxConnections?: number
+  /** Inbound connections being upgraded (Noise + yamux) at once; more are refused. @default 10 (libp2p's) */
+  maxIncomingPendingConnections?: number
   /** Extra connection gating (allow/deny lists), merged with `allowPrivateAddresses`. */
   connectionGater?: ConnectionGater
 }
@@ -59,6 +61,7 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: init.maxConnections ?? 300,
+      ...(init.maxIncomingPendingConnections !== undefined ? { maxIncomingPendingConnections: init.maxIncomingPendingConnections } : {}),
       ...(init.manyPeersPerAddress === true ? { inboundConnectionThreshold: 10_000 } : {})
     },
     ...((init.allowPrivateAddresses === true || init.connectionGater != null)

@@ -84,3 +84,6 @@ export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/4002/w
 
 /** Time allowed for in-flight requests to finish at shutdown. */
 export const SHUTDOWN_GRACE_MS = 5000
+
+/** Inbound connections in their Noise/yamux upgrade at once (libp2p's default of 10 resets bursts). */
+export const RELAY_MAX_PENDING_CONNECTIONS = 256

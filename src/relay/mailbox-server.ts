@@ -204,7 +204,7 @@ export class MailboxServer {
         let frame: Uint8Array | null
         try {
           const idle = session.subscribed ? this.limits.subscribeIdleTimeoutMs : this.limits.idleTimeoutMs
-          frame = await reader.next({ signal: AbortSignal.timeout(idle) })
+          frame = await reader.next({ idleTimeoutMs: idle })
         } catch (err) {
           if (err instanceof IdleTimeoutError) break
           throw err

@@ -4,7 +4,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { MemoryDatastore } from 'datastore-core'
 import { join } from 'node:path'
 import { createParleyLibp2p, type ParleyLibp2p } from '../node/create-libp2p.js'
-import { DAY_MS, DEFAULT_INACTIVITY_DAYS } from './constants.js'
+import { DAY_MS, DEFAULT_INACTIVITY_DAYS, RELAY_MAX_PENDING_CONNECTIONS } from './constants.js'
 import { jsonLogger, type RelayLogger } from './logger.js'
 import { MailboxServer } from './mailbox-server.js'
 import { MailboxStore } from './mailbox-store.js'
@@ -131,6 +131,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       dhtClientMode: false,
       manyPeersPerAddress: config.manyPeersPerAddress,
       maxConnections: config.maxConnections,
+      // many clients reconnect at once after a relay restart: let them all through the handshake
+      maxIncomingPendingConnections: RELAY_MAX_PENDING_CONNECTIONS,
       extraServices: {
         relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } })
       }

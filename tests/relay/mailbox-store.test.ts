@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MailboxErrorCode } from '../../src/net/mailbox-codec.js'
+import { QuotaExceededError } from '../../src/relay/errors.js'
+import { MailboxStore, type MailboxStoreLimits } from '../../src/relay/mailbox-store.js'
+import { Envelope } from '../../src/wire/parley.js'
+import { tempDir } from '../helpers/network.js'
+
+const LIMITS: MailboxStoreLimits = { mailboxMaxEnvelopes: 1000, mailboxMaxBytes: 1 << 30, storageMaxBytes: 1 << 30, maxMailboxes: 1000, maxPrekeysPerMailbox: 10 }
+const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+function depositFor (mailbox: string, id = randomBytes(16), size = 200): Parameters<MailboxStore['deposit']>[0] {
+  const bytes = Envelope.encode({ version: 1, id, recipientDevice: Buffer.from(mailbox, 'hex'), payload: randomBytes(size), createdAt: 1n, expiresAt: 0n, flags: 0 })
+  return { mailbox, id: hexOf(id), bytes, expiresAt: Date.now() + 3_600_000, secret: false, now: Date.now() }
+}
+
+async function codeOf (p: Promise<unknown>): Promise<string> {
+  try { await p; return 'ok' } catch (err) { return err instanceof QuotaExceededError ? err.code : `unexpected: ${(err as Error).message}` }
+}
+
+describe('mailbox store: group-committed deposits', () => {
+  const cleanups: Array<() => Promise<void>> = []
+  afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+  async function openStore (limits: Partial<MailboxStoreLimits> = {}): Promise<{ store: MailboxStore, reopen: () => Promise<MailboxStore> }> {
+    const dir = await tempDir('parley-mbox-')
+    const make = (): MailboxStore => new MailboxStore(`${dir.path}/mailboxes`, { ...LIMITS, ...limits })
+    const store = make()
+    await store.open()
+    let current = store
+    cleanups.push(async () => { await current.close(); await dir.cleanup() })
+    return {
+      store,
+      reopen: async () => { await current.close(); current = make(); await current.open(); return current }
+    }
+  }
+
+  it('checks quotas in arrival order when many deposits for one mailbox land in one batch', async () => {
+    const { store, reopen } = await openStore({ mailboxMaxEnvelopes: 5 })
+    const mailbox = hexOf(randomBytes(32))
+    const outcomes = await Promise.all(Array.from({ length: 20 }, async () => await codeOf(store.deposit(depositFor(mailbox)))))
+    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('ok'))
+    expect(outcomes.slice(5)).toEqual(Array(15).fill(MailboxErrorCode.MAILBOX_FULL))
+    expect(store.count(mailbox)).toBe(5)
+    const again = await reopen()
+    expect(again.count(mailbox)).toBe(5)
+    expect((await again.fetch(mailbox, '', 100, 1 << 30, Date.now())).envelopes).toHaveLength(5)
+  })
+
+  it('stores a twice-deposited id once, even within one batch', async () => {
+    const { store } = await openStore()
+    const mailbox = hexOf(randomBytes(32))
+    const id = randomBytes(16)
+    const results = await Promise.all(Array.from({ length: 10 }, async () => await store.deposit(depositFor(mailbox, id))))
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
+    expect(await store.deposit(depositFor(mailbox, id))).toEqual({ duplicate: true })
+    expect(store.count(mailbox)).toBe(1)
+    expect(store.totalEnvelopes).toBe(1)
+  })
+
+  it('holds the relay-wide byte cap across mailboxes of one batch', async () => {
+    const { store } = await openStore({ storageMaxBytes: 10_000 })
+    const boxes = Array.from({ length: 20 }, () => hexOf(randomBytes(32)))
+    const outcomes = await Promise.all(boxes.map(async (m) => await codeOf(store.deposit(depositFor(m, randomBytes(16), 900)))))
+    const stored = outcomes.filter((o) => o === 'ok').length
+    expect(stored).toBeGreaterThan(0)
+    expect(outcomes.filter((o) => o !== 'ok').every((o) => o === MailboxErrorCode.STORAGE_FULL)).toBe(true)
+    expect(store.totalBytes).toBeLessThanOrEqual(10_000)
+    expect(store.totalEnvelopes).toBe(stored)
+  })
+
+  it('keeps counters exact while acks and deposits on one mailbox interleave', async () => {
+    const { store, reopen } = await openStore()
+    const mailbox = hexOf(randomBytes(32))
+    const first = Array.from({ length: 50 }, () => depositFor(mailbox))
+    await Promise.all(first.map(async (d) => await store.deposit(d)))
+    const second = Array.from({ length: 50 }, () => depositFor(mailbox))
+    const [, acked] = await Promise.all([
+      Promise.all(second.map(async (d) => await store.deposit(d))),
+      store.ack(mailbox, first.slice(0, 30).map((d) => d.id))
+    ])
+    expect(acked).toBe(30)
+    expect(store.count(mailbox)).toBe(70)
+    const held = (await store.fetch(mailbox, '', 500, 1 << 30, Date.now())).envelopes.length
+    expect(held).toBe(70)
+    expect((await reopen()).count(mailbox)).toBe(70)
+  })
+
+  it('close() waits for deposits still queued; they are there after reopening', async () => {
+    const { store, reopen } = await openStore()
+    const mailbox = hexOf(randomBytes(32))
+    const pending = Array.from({ length: 600 }, async () => await store.deposit(depositFor(mailbox)))
+    const again = await reopen() // closes the first instance while the group is being written
+    expect((await Promise.allSettled(pending)).every((r) => r.status === 'fulfilled')).toBe(true)
+    expect(again.count(mailbox)).toBe(600)
+    await expect(store.deposit(depositFor(mailbox))).rejects.toMatchObject({ code: MailboxErrorCode.SHUTTING_DOWN })
+  })
+})
