@@ -13,6 +13,7 @@ import { yamux } from '@libp2p/yamux'
 import type { Libp2p } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { createLibp2p } from 'libp2p'
+import { multiaddr } from '@multiformats/multiaddr'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
@@ -23,6 +24,10 @@ import { ACCOUNT_RECORD_VERSION, signAccountRecord, signDeviceEntry } from '../.
 import { generateAccountKeys, generateDeviceKeys, peerIdBytesFromEd25519 } from '../../src/identity/keys.js'
 import type { Envelope } from '../../src/net/envelope-codec.js'
 import { MailboxClient, type MailboxOwnerCredentials } from '../../src/net/mailbox-client.js'
+import { MailboxRequest } from '../../src/net/mailbox-codec.js'
+import { Envelope as EnvelopeCodec } from '../../src/wire/parley.js'
+import { FrameReader, encodeFrame } from '../../src/net/frame-reader.js'
+import { CoalescingFrameWriter } from '../../src/net/frame-writer.js'
 import { record } from '../results.js'
 
 const SUITE = 'relay'
@@ -48,8 +53,17 @@ function owner (): MailboxOwnerCredentials {
   return { device: device.device, accountRecord }
 }
 
+/**
+ * Envelope bodies are opaque to the relay (sealed sender): the clients reuse 64 random 1 KiB
+ * payloads under fresh random ids, so that the clients' process (which shares the two cores
+ * with the relay) does not spend a tenth of its time generating random bytes.
+ */
+const PAYLOADS = Array.from({ length: 64 }, () => randomBytes(1024))
+let payloadIndex = 0
+
 function envelope (recipient: Uint8Array): Envelope {
-  return { version: 1, id: randomBytes(16), recipientDevice: recipient, payload: randomBytes(1024), createdAt: BigInt(Date.now()), expiresAt: 0n, flags: 0 }
+  const payload = PAYLOADS[payloadIndex++ % PAYLOADS.length]
+  return { version: 1, id: randomBytes(16), recipientDevice: recipient, payload, createdAt: BigInt(Date.now()), expiresAt: 0n, flags: 0 }
 }
 
 async function client (): Promise<Libp2p> {
@@ -74,6 +88,66 @@ async function pool (count: number, limit: number, task: (i: number) => Promise<
   }))
 }
 
+/** Starts a child process that prints its multiaddr on stdout; resolves with it. */
+async function startPrinting (args: string[]): Promise<{ child: ChildProcess, addr: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout! })
+  for await (const line of lines) {
+    if (line.includes('/tcp/')) return { child, addr: line.trim() }
+  }
+  throw new Error(`${args.join(' ')} exited before printing its address`)
+}
+
+const ACK_SERVER = new URL('../helpers/ack-server.ts', import.meta.url).pathname
+const ACK_PROTOCOL = '/parley-bench/ack/1.0.0'
+
+/**
+ * The reference in the same run: the same clients send frames of a deposit request's size to a
+ * plain libp2p node in its own process that acks each (bench/helpers/ack-server.ts), 16 in
+ * flight per client; returns acks/s and that process's CPU per request.
+ */
+async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array): Promise<{ perSecond: number, serverMicros: number, clientMicros: number }> {
+  const { child, addr } = await startPrinting(['--import', 'tsx', ACK_SERVER])
+  try {
+    const frame = encodeFrame(MailboxRequest.encode({ requestId: 1n, deposit: { envelope: EnvelopeCodec.encode(envelope(recipient)) } }))
+    const streams = await Promise.all(nodes.map(async (n) => {
+      const stream = await n.dialProtocol(multiaddr(addr), ACK_PROTOCOL)
+      return { stream, reader: new FrameReader(stream, { maxFrameBytes: 1024 }), writer: new CoalescingFrameWriter(stream, { writeTimeoutMs: 30_000 }) }
+    }))
+    // like MailboxClient: up to IN_FLIGHT requests outstanding, acks matched in order
+    const send = async (c: typeof streams[number], count: number): Promise<void> => {
+      const waiting: Array<() => void> = []
+      let acked = 0
+      const reading = (async () => {
+        while (acked < count) {
+          if ((await c.reader.next()) == null) throw new Error('ack stream ended')
+          acked++
+          waiting.shift()?.()
+        }
+      })()
+      await pool(count, IN_FLIGHT, async () => {
+        const { promise, resolve } = Promise.withResolvers<void>()
+        waiting.push(resolve)
+        void c.writer.write(frame)
+        await promise
+      })
+      await reading
+    }
+    await Promise.all(streams.map(async (c) => { await send(c, 50) }))
+    const cpu = await processCpuSeconds(child.pid!)
+    const clientCpu = process.cpuUsage()
+    const start = performance.now()
+    await Promise.all(streams.map(async (c) => { await send(c, PER_CLIENT) }))
+    const seconds = (performance.now() - start) / 1000
+    const total = CLIENTS * PER_CLIENT
+    const serverCpu = (await processCpuSeconds(child.pid!)) - cpu
+    await Promise.all(streams.map(async (c) => c.stream.close()))
+    return { perSecond: total / seconds, serverMicros: serverCpu / total * 1e6, clientMicros: cpuMicros(process.cpuUsage(clientCpu)) / total }
+  } finally {
+    await stopRelayProcess(child)
+  }
+}
+
 /** Starts `parley relay` as a child process; resolves with its TCP multiaddr. */
 async function startRelayProcess (dataDir: string): Promise<{ child: ChildProcess, addr: string }> {
   const fast = { perSecond: 1e9, burst: 1e9 }
@@ -88,12 +162,7 @@ async function startRelayProcess (dataDir: string): Promise<{ child: ChildProces
   }
   const configPath = join(dataDir, '..', 'relay.json')
   await writeFile(configPath, JSON.stringify(config))
-  const child = spawn(process.execPath, [...(process.env.PARLEY_BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'relay', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const lines = createInterface({ input: child.stdout! })
-  for await (const line of lines) {
-    if (line.includes('/tcp/')) return { child, addr: line.trim() }
-  }
-  throw new Error('relay process exited before printing its address')
+  return await startPrinting([...(process.env.PARLEY_BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'relay', '--config', configPath])
 }
 
 async function stopRelayProcess (child: ChildProcess): Promise<void> {
@@ -111,6 +180,9 @@ async function processMemory (pid: number): Promise<{ rss: number, peak: number 
   const kb = (field: string): number => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(field)) ?? '')?.[1] ?? NaN)
   return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 }
 }
+
+/** User + system microseconds of a `process.cpuUsage()` difference. */
+const cpuMicros = (usage: NodeJS.CpuUsage): number => usage.user + usage.system
 
 /** CPU seconds a process has used (user + system), from /proc. */
 async function processCpuSeconds (pid: number): Promise<number> {
@@ -131,8 +203,12 @@ export async function run (): Promise<void> {
     await Promise.all(clients.map(async (c, i) => { await c.deposit(addr, envelope(owners[(i + 1) % CLIENTS].device.publicKey)) }))
     await Promise.all(clients.map(async (c, i) => c.drain(addr, owners[i], () => {})))
 
+    // 0. the reference: raw libp2p request/ack at the same size and concurrency, same clients
+    const raw = await rawAckReference(nodes, owners[0].device.publicKey)
+
     // 1. deposits: client i fills owner i+1's mailbox
     let cpu = await processCpuSeconds(pid)
+    let clientCpu = process.cpuUsage()
     let start = performance.now()
     await Promise.all(clients.map(async (c, i) => {
       const recipient = owners[(i + 1) % CLIENTS].device.publicKey
@@ -141,11 +217,14 @@ export async function run (): Promise<void> {
     let seconds = (performance.now() - start) / 1000
     let relayCpu = (await processCpuSeconds(pid)) - cpu
     const deposited = CLIENTS * PER_CLIENT
-    record({ suite: SUITE, name: `deposits/s, 1 KiB, ${CLIENTS} clients × ${IN_FLIGHT} in flight, relay in its own process`, value: deposited / seconds, unit: 'env/s' })
-    record({ suite: SUITE, name: 'relay CPU per deposit (relay process only)', value: relayCpu / deposited * 1e6, unit: 'µs' })
+    record({ suite: SUITE, name: `deposits/s, 1 KiB, ${CLIENTS} clients × ${IN_FLIGHT} in flight, relay in its own process (reference: raw libp2p request/ack, same size, clients and concurrency)`, value: deposited / seconds, unit: 'env/s', reference: raw.perSecond })
+    record({ suite: SUITE, name: 'relay CPU per deposit (relay process only; reference: the raw ack server\'s)', value: relayCpu / deposited * 1e6, unit: 'µs', reference: raw.serverMicros })
+    record({ suite: SUITE, name: 'client CPU per raw request/ack (reference run)', value: raw.clientMicros, unit: 'µs' })
+    record({ suite: SUITE, name: 'client CPU per deposit (the 50 clients\' process)', value: cpuMicros(process.cpuUsage(clientCpu)) / deposited, unit: 'µs' })
 
     // 2. fetch + ack: every owner drains its mailbox at once
     cpu = await processCpuSeconds(pid)
+    clientCpu = process.cpuUsage()
     start = performance.now()
     const drained = await Promise.all(clients.map(async (c, i) => c.drain(addr, owners[i], () => {}, { pageSize: 100 })))
     seconds = (performance.now() - start) / 1000
@@ -154,6 +233,7 @@ export async function run (): Promise<void> {
     if (total !== deposited) throw new Error(`drained ${total}, expected ${deposited}`)
     record({ suite: SUITE, name: `fetch+ack/s, 1 KiB, ${CLIENTS} owners draining, relay in its own process`, value: total / seconds, unit: 'env/s' })
     record({ suite: SUITE, name: 'relay CPU per fetched+acked envelope', value: relayCpu / total * 1e6, unit: 'µs' })
+    record({ suite: SUITE, name: 'client CPU per fetched+acked envelope', value: cpuMicros(process.cpuUsage(clientCpu)) / total, unit: 'µs' })
 
     // 3. fill the relay to HELD envelopes over HELD_MAILBOXES mailboxes, then its memory and disk
     const boxes = Array.from({ length: HELD_MAILBOXES }, () => randomBytes(32))

@@ -76,6 +76,12 @@ export interface MailboxClientInit {
   maxResponseBytes?: number
 }
 
+/** How long a call may take: the caller's signal, or else `timeoutMs` (the client's default). */
+interface CallLimit {
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
 interface Pending {
   resolve: (response: MailboxResponse) => void
   reject: (err: Error) => void
@@ -139,17 +145,26 @@ class MailboxChannel {
     }
   }
 
-  async request (body: Omit<MailboxRequest, 'requestId'>, signal: AbortSignal): Promise<MailboxResponse> {
+  /**
+   * Sends one request and waits for its response, until `limit.signal` aborts or, without one,
+   * `limit.timeoutMs` passes (a plain timer, cleared with the answer: thousands of requests per
+   * second must not each leave an `AbortSignal.timeout` alive for the whole limit).
+   */
+  async request (body: Omit<MailboxRequest, 'requestId'>, limit: CallLimit): Promise<MailboxResponse> {
     if (this.failure != null) throw this.failure
     if (this.pending.size >= this.maxInFlight) throw new ParleyError('Too many mailbox requests in flight', 'ERR_TOO_MANY_REQUESTS')
-    signal.throwIfAborted()
+    const { signal, timeoutMs } = limit
+    signal?.throwIfAborted()
     const requestId = this.nextId++
     const answer = new Promise<MailboxResponse>((resolve, reject) => {
-      const onAbort = (): void => { this.pending.delete(requestId); reject(new RelayUnreachableError('Timed out waiting for the relay')) }
-      signal.addEventListener('abort', onAbort, { once: true })
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const settle = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort) }
+      const onAbort = (): void => { settle(); this.pending.delete(requestId); reject(new RelayUnreachableError('Timed out waiting for the relay')) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal == null && timeoutMs !== undefined) timer = setTimeout(onAbort, timeoutMs)
       this.pending.set(requestId, {
-        resolve: (r) => { signal.removeEventListener('abort', onAbort); resolve(r) },
-        reject: (e) => { signal.removeEventListener('abort', onAbort); reject(e) }
+        resolve: (r) => { settle(); resolve(r) },
+        reject: (e) => { settle(); reject(e) }
       })
     })
     // requests made in the same turn (a burst of deposits) leave in one stream write
@@ -168,8 +183,20 @@ type Dialer = Pick<Libp2p, 'dial'>
 
 const hex = (bytes: Uint8Array): string => { let s = ''; for (const b of bytes) s += b.toString(16).padStart(2, '0'); return s }
 
+/** Keys of relays given as strings, so that a busy sender parses each address once (bounded). */
+const stringRelayKeys = new Map<string, string>()
+const MAX_CACHED_RELAY_KEYS = 256
+
 function relayKey (relay: RelayTarget): string {
-  if (typeof relay === 'string') relay = multiaddr(relay)
+  if (typeof relay === 'string') {
+    let key = stringRelayKeys.get(relay)
+    if (key === undefined) {
+      key = relayKey(multiaddr(relay))
+      if (stringRelayKeys.size >= MAX_CACHED_RELAY_KEYS) stringRelayKeys.clear()
+      stringRelayKeys.set(relay, key)
+    }
+    return key
+  }
   if (isMultiaddr(relay)) return relay.getComponents().findLast((c) => c.name === 'p2p')?.value ?? relay.toString()
   return relay.toString()
 }
@@ -215,12 +242,13 @@ export class MailboxClient {
     }
   }
 
-  private signalOf (options: { signal?: AbortSignal }): AbortSignal {
-    return options.signal ?? AbortSignal.timeout(this.init.requestTimeoutMs)
+  private limitOf (options: { signal?: AbortSignal }): CallLimit {
+    return options.signal != null ? { signal: options.signal } : { timeoutMs: this.init.requestTimeoutMs }
   }
 
-  private async open (relay: RelayTarget, signal: AbortSignal): Promise<MailboxChannel> {
-    const dialSignal = AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)])
+  private async open (relay: RelayTarget, limit: CallLimit): Promise<MailboxChannel> {
+    const dialTimeout = AbortSignal.timeout(Math.min(this.init.dialTimeoutMs, limit.timeoutMs ?? Number.POSITIVE_INFINITY))
+    const dialSignal = limit.signal != null ? AbortSignal.any([limit.signal, dialTimeout]) : dialTimeout
     const target = typeof relay === 'string' ? multiaddr(relay) : relay
     let connection: Connection
     let stream: Stream
@@ -234,7 +262,7 @@ export class MailboxClient {
   }
 
   /** The cached channel under `key`, opened (and set up by `prepare`) when missing or dead. */
-  private async channel (key: string, relay: RelayTarget, signal: AbortSignal, prepare?: (c: MailboxChannel) => Promise<void>): Promise<MailboxChannel> {
+  private async channel (key: string, relay: RelayTarget, limit: CallLimit, prepare?: (c: MailboxChannel) => Promise<void>): Promise<MailboxChannel> {
     if (this.stopped) throw new StreamClosedError('Mailbox client stopped')
     const existing = this.channels.get(key)
     if (existing != null) {
@@ -243,7 +271,7 @@ export class MailboxClient {
       if (this.channels.get(key) === existing) this.channels.delete(key)
     }
     const opening = (async () => {
-      const channel = await this.open(relay, signal)
+      const channel = await this.open(relay, limit)
       try {
         await prepare?.(channel)
       } catch (err) {
@@ -257,15 +285,15 @@ export class MailboxClient {
     return opening
   }
 
-  private async ownerChannel (relay: RelayTarget, owner: MailboxOwnerCredentials, signal: AbortSignal): Promise<MailboxChannel> {
-    return this.channel(`owner:${relayKey(relay)}:${hex(owner.device.publicKey)}`, relay, signal, async (channel) => {
-      const { challenge } = await channel.request({ getChallenge: {} }, signal)
+  private async ownerChannel (relay: RelayTarget, owner: MailboxOwnerCredentials, limit: CallLimit): Promise<MailboxChannel> {
+    return this.channel(`owner:${relayKey(relay)}:${hex(owner.device.publicKey)}`, relay, limit, async (channel) => {
+      const { challenge } = await channel.request({ getChallenge: {} }, limit)
       if (challenge == null) throw new MalformedFrameError('Relay sent no challenge')
       // never sign a challenge naming another relay: that would let this one act as us there
       if (!equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) {
         throw new MailboxRefusedError('Challenge names another relay', 'ERR_AUTH_FAILED')
       }
-      await channel.request({ authenticate: signMailboxChallenge(challenge, owner.device, owner.accountRecord) }, signal)
+      await channel.request({ authenticate: signMailboxChallenge(challenge, owner.device, owner.accountRecord) }, limit)
       channel.authenticated = true
     })
   }
@@ -287,11 +315,11 @@ export class MailboxClient {
    * or {@link RelayUnreachableError}.
    */
   async deposit (relay: RelayTarget, envelope: Envelope, options: { signal?: AbortSignal } = {}): Promise<DepositReceipt> {
-    const signal = this.signalOf(options)
+    const limit = this.limitOf(options)
     try {
       const bytes = Envelope.encode(envelope)
-      const response = await this.withChannel(async () => this.channel(`deposit:${relayKey(relay)}`, relay, signal),
-        async (c) => c.request({ deposit: { envelope: bytes } }, signal))
+      const response = await this.withChannel(async () => this.channel(`deposit:${relayKey(relay)}`, relay, limit),
+        async (c) => c.request({ deposit: { envelope: bytes } }, limit))
       return { duplicate: response.deposited?.duplicate ?? false }
     } catch (err) {
       throw toParleyError(err)
@@ -319,10 +347,10 @@ export class MailboxClient {
 
   /** One page of the owner's mailbox (authenticating first when needed). */
   async fetch (relay: RelayTarget, owner: MailboxOwnerCredentials, options: { signal?: AbortSignal, limit?: number, cursor?: Uint8Array } = {}): Promise<FetchedPage> {
-    const signal = this.signalOf(options)
+    const limit = this.limitOf(options)
     try {
-      const response = await this.withChannel(async () => this.ownerChannel(relay, owner, signal),
-        async (c) => c.request({ fetch: { limit: options.limit ?? 0, cursor: options.cursor ?? new Uint8Array(0) } }, signal))
+      const response = await this.withChannel(async () => this.ownerChannel(relay, owner, limit),
+        async (c) => c.request({ fetch: { limit: options.limit ?? 0, cursor: options.cursor ?? new Uint8Array(0) } }, limit))
       const page = response.page ?? { envelopes: [], cursor: new Uint8Array(0), more: false }
       return { envelopes: page.envelopes.map((bytes) => decodeEnvelope(bytes)), cursor: page.cursor, more: page.more }
     } catch (err) {
@@ -332,13 +360,13 @@ export class MailboxClient {
 
   /** Deletes envelopes by id from the owner's mailbox; returns how many the relay held. */
   async ack (relay: RelayTarget, owner: MailboxOwnerCredentials, ids: Uint8Array[], options: { signal?: AbortSignal } = {}): Promise<number> {
-    const signal = this.signalOf(options)
+    const limit = this.limitOf(options)
     try {
       let deleted = 0
       for (let i = 0; i < ids.length; i += 256) {
         const chunk = ids.slice(i, i + 256)
-        const response = await this.withChannel(async () => this.ownerChannel(relay, owner, signal),
-          async (c) => c.request({ ack: { ids: chunk } }, signal))
+        const response = await this.withChannel(async () => this.ownerChannel(relay, owner, limit),
+          async (c) => c.request({ ack: { ids: chunk } }, limit))
         deleted += response.acked?.deleted ?? 0
       }
       return deleted
@@ -375,20 +403,20 @@ export class MailboxClient {
    * then `drain()` the backlog, and dedup by id: a deposit racing the subscription arrives both ways.
    */
   async subscribe (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => void, options: { signal?: AbortSignal } = {}): Promise<MailboxSubscription> {
-    const signal = this.signalOf(options)
+    const limit = this.limitOf(options)
     const key = `subscribe:${relayKey(relay)}:${hex(owner.device.publicKey)}:${Math.random()}`
     try {
-      const channel = await this.open(relay, signal)
+      const channel = await this.open(relay, limit)
       try {
-        const { challenge } = await channel.request({ getChallenge: {} }, signal)
+        const { challenge } = await channel.request({ getChallenge: {} }, limit)
         if (challenge == null || !equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) throw new MailboxRefusedError('Bad challenge', 'ERR_AUTH_FAILED')
-        await channel.request({ authenticate: signMailboxChallenge(challenge, owner.device, owner.accountRecord) }, signal)
+        await channel.request({ authenticate: signMailboxChallenge(challenge, owner.device, owner.accountRecord) }, limit)
         channel.onPush = (envelopes) => {
           for (const bytes of envelopes) {
             try { onEnvelope(decodeEnvelope(bytes)) } catch { /* a malformed push is ignored */ }
           }
         }
-        await channel.request({ subscribe: {} }, signal)
+        await channel.request({ subscribe: {} }, limit)
       } catch (err) {
         channel.close()
         throw err
@@ -405,11 +433,11 @@ export class MailboxClient {
 
   /** Uploads one-time prekeys (and last-resort keys) as the owner; returns the one-time keys now held. */
   async uploadPrekeys (relay: RelayTarget, owner: MailboxOwnerCredentials, upload: PrekeyUpload, options: { signal?: AbortSignal } = {}): Promise<number> {
-    const signal = this.signalOf(options)
+    const limit = this.limitOf(options)
     try {
-      const response = await this.withChannel(async () => this.ownerChannel(relay, owner, signal), async (c) => c.request({
+      const response = await this.withChannel(async () => this.ownerChannel(relay, owner, limit), async (c) => c.request({
         uploadPrekeys: { oneTime: upload.oneTime, lastResort: upload.lastResort ?? [], replace: upload.replace ?? false }
-      }, signal))
+      }, limit))
       return response.prekeysStored?.oneTimePrekeys ?? 0
     } catch (err) {
       throw toParleyError(err)
@@ -421,10 +449,10 @@ export class MailboxClient {
    * the last-resort key. Throws `ERR_NO_PREKEY` when the relay holds none.
    */
   async takePrekey (relay: RelayTarget, deviceKey: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<HandedPrekey[]> {
-    const signal = this.signalOf(options)
+    const limit = this.limitOf(options)
     try {
-      const response = await this.withChannel(async () => this.channel(`deposit:${relayKey(relay)}`, relay, signal),
-        async (c) => c.request({ takePrekey: { deviceKey } }, signal))
+      const response = await this.withChannel(async () => this.channel(`deposit:${relayKey(relay)}`, relay, limit),
+        async (c) => c.request({ takePrekey: { deviceKey } }, limit))
       const bundle = response.prekeyBundle ?? { prekeys: [], lastResort: [] }
       return bundle.prekeys.map((p, i) => ({ id: p.id, kind: p.kind, blob: p.blob, lastResort: bundle.lastResort[i] ?? false }))
     } catch (err) {

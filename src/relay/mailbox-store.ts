@@ -4,6 +4,7 @@ import { Envelope } from '../wire/parley.js'
 import { MailboxErrorCode } from '../net/mailbox-codec.js'
 import { QuotaExceededError, RelayRefusal } from './errors.js'
 import { KeyedMutex } from './keyed-mutex.js'
+import { HeldIdFilter } from './held-id-filter.js'
 
 export { MailboxOwner, MailboxPrekey }
 
@@ -14,6 +15,8 @@ export interface MailboxStoreLimits {
   storageMaxBytes: number
   maxMailboxes: number
   maxPrekeysPerMailbox: number
+  /** Size of the held-id Bloom filter in bits (a power of two). @default HeldIdFilter.bitsFor(storageMaxBytes) */
+  idFilterBits?: number
 }
 
 interface MailboxStats {
@@ -111,6 +114,13 @@ export class MailboxStore {
   private readonly commitWaiters: Array<() => void> = []
   private lastSeq = 0
   private opened = false
+  /** Which id keys are surely not held (skips the duplicate lookup); `undefined` until open. */
+  private idFilter: HeldIdFilter | undefined
+  /** A filter being rebuilt from the database; new ids go to both until it replaces the old. */
+  private nextIdFilter: HeldIdFilter | undefined
+  private rebuilding: Promise<void> | undefined
+  /** `idFilter.added` at which it is rebuilt: past its capacity, and twice what a rebuild found. */
+  private idFilterRebuildAt = 0
   /** Totals over all mailboxes. */
   totalEnvelopes = 0
   totalBytes = 0
@@ -118,7 +128,7 @@ export class MailboxStore {
   constructor (readonly location: string, private readonly limits: MailboxStoreLimits) {
     // at most MAX_OPEN_TABLES tables (and their index blocks and mappings) stay open: with a
     // million envelopes held the default of 1,000 costs ~90 MB of resident memory
-    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: MAX_OPEN_TABLES })
+    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: MAX_OPEN_TABLES, compression: false })
   }
 
   async open (): Promise<void> {
@@ -133,6 +143,43 @@ export class MailboxStore {
     for await (const key of this.db.keys({ gte: 'e!', lt: end('e!'), reverse: true, limit: 1 })) {
       this.lastSeq = parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
     }
+    this.setIdFilter(await this.buildIdFilter())
+  }
+
+  private setIdFilter (filter: HeldIdFilter): void {
+    this.idFilter = filter
+    this.idFilterRebuildAt = Math.max(filter.capacity, filter.added * 2)
+  }
+
+  /** A filter holding every id key in the database (keys added meanwhile go to `nextIdFilter`). */
+  private async buildIdFilter (): Promise<HeldIdFilter> {
+    const filter = new HeldIdFilter(this.limits.idFilterBits ?? HeldIdFilter.bitsFor(this.limits.storageMaxBytes))
+    for await (const key of this.db.keys({ gte: 'i!', lt: end('i!') })) {
+      if (!this.opened) break
+      filter.add(key)
+    }
+    return filter
+  }
+
+  /** Replaces a saturated filter (deleted ids leave their bits set) with one rebuilt from the database. */
+  private rebuildIdFilter (): void {
+    if (this.rebuilding != null) return
+    const next = new HeldIdFilter(this.limits.idFilterBits ?? HeldIdFilter.bitsFor(this.limits.storageMaxBytes))
+    this.nextIdFilter = next
+    this.rebuilding = (async () => {
+      try {
+        // ids committed from now on are added to `next` as well (commitGroup), and the scan's
+        // snapshot holds every id committed before it started
+        const scanned = await this.buildIdFilter()
+        if (!this.opened) return
+        // merge: `next` holds what was committed during the scan, `scanned` the rest
+        this.setIdFilter(HeldIdFilter.union(scanned, next))
+      } finally {
+        this.nextIdFilter = undefined
+        this.rebuilding = undefined
+      }
+    })()
+    this.rebuilding.catch(() => {}) // the old filter stays in use; a later commit tries again
   }
 
   /** Waits for writes in flight (queued deposits included), then closes the database. */
@@ -141,6 +188,7 @@ export class MailboxStore {
     this.opened = false
     if (this.committing) await new Promise<void>((resolve) => { this.commitWaiters.push(resolve) })
     await this.mutex.idle()
+    await this.rebuilding
     await this.db.close()
   }
 
@@ -204,7 +252,7 @@ export class MailboxStore {
   /** Checks and writes one group of deposits in one batch; runs holding every mailbox of the group. */
   private async commitGroup (inputs: DepositInput[]): Promise<Array<{ duplicate: boolean } | QuotaExceededError>> {
     const idKeys = inputs.map((d) => K.id(d.mailbox, d.id))
-    const held = await this.db.getMany(idKeys)
+    const held = await this.lookUpHeld(idKeys)
     const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
     const changed = new Map<string, MailboxStats>()
     const taken = new Set<string>()
@@ -235,11 +283,29 @@ export class MailboxStore {
     if (ops.length === 0) return results
     for (const [mailbox, s] of changed) ops.push({ type: 'put', key: K.stats(mailbox), value: enc.encode(JSON.stringify(s)) })
     await this.db.batch(ops as any)
+    for (const key of taken) {
+      this.idFilter?.add(key)
+      this.nextIdFilter?.add(key)
+    }
+    if (this.idFilter != null && this.idFilter.added >= this.idFilterRebuildAt) this.rebuildIdFilter()
     // counters move only once the batch is on disk
     for (const [mailbox, s] of changed) this.stats.set(mailbox, s)
     this.totalEnvelopes += addedCount
     this.totalBytes += addedBytes
     return results
+  }
+
+  /** The stored value of each id key, read from the database only for keys the filter might hold. */
+  private async lookUpHeld (idKeys: string[]): Promise<Array<Uint8Array | undefined>> {
+    const filter = this.idFilter
+    if (filter == null) return await this.db.getMany(idKeys)
+    const maybe: number[] = []
+    idKeys.forEach((key, i) => { if (filter.mightHold(key)) maybe.push(i) })
+    const held = new Array<Uint8Array | undefined>(idKeys.length).fill(undefined)
+    if (maybe.length === 0) return held
+    const values = await this.db.getMany(maybe.map((i) => idKeys[i]))
+    maybe.forEach((at, j) => { held[at] = values[j] })
+    return held
   }
 
   /** Removes envelopes by (mailbox, seq), reading each to learn its id and expiry. Runs inside the mailbox lock. */

@@ -47,6 +47,24 @@ describe('mailbox store: group-committed deposits', () => {
     expect((await again.fetch(mailbox, '', 100, 1 << 30, Date.now())).envelopes).toHaveLength(5)
   })
 
+  it('finds duplicates of ids stored before a restart, and after its id filter was rebuilt', async () => {
+    // a tiny filter (capacity 6 ids) so that the deposits below go past it and trigger rebuilds
+    const { store, reopen } = await openStore({ idFilterBits: 64 })
+    const mailbox = hexOf(randomBytes(32))
+    const first = Array.from({ length: 30 }, () => randomBytes(16))
+    for (const id of first) expect(await store.deposit(depositFor(mailbox, id))).toEqual({ duplicate: false })
+    for (const id of first) expect(await store.deposit(depositFor(mailbox, id))).toEqual({ duplicate: true })
+    // acked ids may be deposited again (their filter bits stay set: the database decides)
+    expect(await store.ack(mailbox, first.slice(0, 10).map(hexOf))).toBe(10)
+    expect(await store.deposit(depositFor(mailbox, first[0]))).toEqual({ duplicate: false })
+    const again = await reopen()
+    // ids 1–9 were acked (stored anew), 10–29 are still held (duplicates)
+    const outcomes = []
+    for (const id of first.slice(1)) outcomes.push((await again.deposit(depositFor(mailbox, id))).duplicate)
+    expect(outcomes).toEqual([...Array(9).fill(false), ...Array(20).fill(true)])
+    expect(again.count(mailbox)).toBe(30)
+  })
+
   it('stores a twice-deposited id once, even within one batch', async () => {
     const { store } = await openStore()
     const mailbox = hexOf(randomBytes(32))

@@ -1,0 +1,34 @@
+/**
+ * The relay suite's reference: a plain libp2p node (TCP, Noise, yamux — the relay's stack) in
+ * its own process that answers every length-prefixed frame on `/parley-bench/ack/1.0.0` with a
+ * 16-byte ack frame, with the same framing helpers the mailbox protocol uses and nothing else
+ * (no decoding, no checks, no storage). Prints its multiaddr on stdout; stops on SIGTERM.
+ */
+import { noise } from '@libp2p/noise'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import { FrameReader, encodeFrame } from '../../src/net/frame-reader.js'
+import { CoalescingFrameWriter } from '../../src/net/frame-writer.js'
+
+export const ACK_PROTOCOL = '/parley-bench/ack/1.0.0'
+
+const node = await createLibp2p({
+  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  connectionManager: { maxConnections: 1000, maxIncomingPendingConnections: 256, inboundConnectionThreshold: 10_000 },
+  connectionGater: { denyDialMultiaddr: async () => false }
+})
+const ack = encodeFrame(new Uint8Array(16))
+await node.handle(ACK_PROTOCOL, async (stream) => {
+  const reader = new FrameReader(stream, { maxFrameBytes: 64 * 1024 })
+  const writer = new CoalescingFrameWriter(stream, { writeTimeoutMs: 30_000 })
+  try {
+    while ((await reader.next({ idleTimeoutMs: 60_000 })) != null) void writer.write(ack)
+  } catch {}
+  await stream.close().catch(() => {})
+}, { maxInboundStreams: 64 })
+console.log(node.getMultiaddrs()[0].toString())
+process.on('SIGTERM', () => { void Promise.resolve(node.stop()).then(() => process.exit(0)) })
