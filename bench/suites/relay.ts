@@ -175,14 +175,36 @@ async function stopRelayProcess (child: ChildProcess): Promise<void> {
 }
 
 /** Resident and peak resident memory of a process (MiB), from /proc. */
-async function processMemory (pid: number): Promise<{ rss: number, peak: number }> {
+async function processMemory (pid: number): Promise<{ rss: number, peak: number, anon: number, file: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const kb = (field: string): number => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(field)) ?? '')?.[1] ?? NaN)
-  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 }
+  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024, anon: kb('RssAnon:') / 1024, file: kb('RssFile:') / 1024 }
 }
 
 /** User + system microseconds of a `process.cpuUsage()` difference. */
 const cpuMicros = (usage: NodeJS.CpuUsage): number => usage.user + usage.system
+
+/**
+ * Samples a process's memory every 200 ms; `take()` returns the highest RSS seen since the last
+ * take, with the anonymous and file-mapped parts at that moment (MiB).
+ */
+function rssSampler (pid: number): { take: () => Promise<string>, stop: () => void } {
+  let max = { rss: 0, anon: 0, file: 0 }
+  const sample = async (): Promise<void> => {
+    const m = await processMemory(pid).catch(() => undefined)
+    if (m != null && m.rss > max.rss) max = m
+  }
+  const timer = setInterval(() => { void sample() }, 200)
+  return {
+    take: async () => {
+      await sample()
+      const m = max
+      max = { rss: 0, anon: 0, file: 0 }
+      return `${m.rss.toFixed(0)} (${m.anon.toFixed(0)} + ${m.file.toFixed(0)})`
+    },
+    stop: () => { clearInterval(timer) }
+  }
+}
 
 /** CPU seconds a process has used (user + system), from /proc. */
 async function processCpuSeconds (pid: number): Promise<number> {
@@ -195,6 +217,10 @@ export async function run (): Promise<void> {
   const dataDir = join(root, 'data')
   const { child, addr } = await startRelayProcess(dataDir)
   const pid = child.pid!
+  const atStart = await processMemory(pid)
+  const peaks = rssSampler(pid)
+  const phasePeaks: string[] = []
+  record({ suite: SUITE, name: `relay RSS at start, empty (${atStart.anon.toFixed(0)} MiB anonymous, ${atStart.file.toFixed(0)} MiB mapped files)`, value: atStart.rss, unit: 'MiB' })
   const nodes = await Promise.all(Array.from({ length: CLIENTS }, client))
   const clients = nodes.map((n) => new MailboxClient(n, { maxInFlight: IN_FLIGHT }))
   const owners = nodes.map(() => owner())
@@ -222,6 +248,8 @@ export async function run (): Promise<void> {
     record({ suite: SUITE, name: 'client CPU per raw request/ack (reference run)', value: raw.clientMicros, unit: 'µs' })
     record({ suite: SUITE, name: 'client CPU per deposit (the 50 clients\' process)', value: cpuMicros(process.cpuUsage(clientCpu)) / deposited, unit: 'µs' })
 
+    phasePeaks.push(`deposits ${await peaks.take()}`)
+
     // 2. fetch + ack: every owner drains its mailbox at once
     cpu = await processCpuSeconds(pid)
     clientCpu = process.cpuUsage()
@@ -235,6 +263,8 @@ export async function run (): Promise<void> {
     record({ suite: SUITE, name: 'relay CPU per fetched+acked envelope', value: relayCpu / total * 1e6, unit: 'µs' })
     record({ suite: SUITE, name: 'client CPU per fetched+acked envelope', value: cpuMicros(process.cpuUsage(clientCpu)) / total, unit: 'µs' })
 
+    phasePeaks.push(`fetch+ack ${await peaks.take()}`)
+
     // 3. fill the relay to HELD envelopes over HELD_MAILBOXES mailboxes, then its memory and disk
     const boxes = Array.from({ length: HELD_MAILBOXES }, () => randomBytes(32))
     const perClient = Math.ceil(HELD / CLIENTS)
@@ -244,11 +274,12 @@ export async function run (): Promise<void> {
     }))
     seconds = (performance.now() - start) / 1000
     const held = perClient * CLIENTS
+    phasePeaks.push(`fill ${await peaks.take()}`)
     const memory = await processMemory(pid)
     if (process.env.PARLEY_BENCH_RELAY_SNAPSHOT === '1') { process.kill(pid, 'SIGUSR2'); await new Promise((resolve) => setTimeout(resolve, 30_000)) }
     const disk = await dirBytes(join(dataDir, 'mailboxes'))
     record({ suite: SUITE, name: `filling to ${held.toLocaleString('en')} held: deposits/s (sustained)`, value: held / seconds, unit: 'env/s' })
-    record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak in parentheses: ${memory.peak.toFixed(0)} MiB)`, value: memory.rss, unit: 'MiB' })
+    record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak ${memory.peak.toFixed(0)} MiB; ${memory.anon.toFixed(0)} MiB anonymous, ${memory.file.toFixed(0)} MiB mapped files)`, value: memory.rss, unit: 'MiB' })
     record({ suite: SUITE, name: `relay disk with ${held.toLocaleString('en')} envelopes held`, value: disk / 2 ** 20, unit: 'MiB' })
     record({ suite: SUITE, name: 'disk per held 1 KiB envelope', value: disk / held, unit: 'B' })
 
@@ -261,10 +292,24 @@ export async function run (): Promise<void> {
     const got = await lateClient.drain(addr, late, () => {}, { pageSize: 500 })
     const ms = performance.now() - start
     if (got !== QUEUED) throw new Error(`late owner got ${got}`)
+    phasePeaks.push(`owner online ${await peaks.take()}`)
+    peaks.stop()
+    record({ suite: SUITE, name: `relay peak RSS by phase, MiB (anonymous + file-mapped): ${phasePeaks.join(', ')}`, value: Math.max(...phasePeaks.map((p) => Number(/ (\d+) \(/.exec(p)?.[1] ?? 0))), unit: 'MiB' })
     record({ suite: SUITE, name: `owner online → ${QUEUED} queued envelopes fetched+acked (start, dial, auth, drain; relay full)`, value: ms, unit: 'ms' })
     await lateClient.stop()
     await node.stop()
+
+    // 5. restart on the full database: time to listening (counters loaded, id filter rebuilt)
+    await Promise.all(clients.map(async (c) => c.stop()))
+    await stopRelayProcess(child)
+    start = performance.now()
+    const restarted = await startRelayProcess(dataDir)
+    const restartMs = performance.now() - start
+    const afterRestart = await processMemory(restarted.child.pid!)
+    await stopRelayProcess(restarted.child)
+    record({ suite: SUITE, name: `relay restart with ${held.toLocaleString('en')} envelopes held: process start to listening (RSS then: ${afterRestart.rss.toFixed(0)} MiB)`, value: restartMs, unit: 'ms' })
   } finally {
+    peaks.stop()
     await Promise.all(clients.map(async (c) => c.stop()))
     await Promise.all(nodes.map(async (n) => n.stop()))
     await stopRelayProcess(child)

@@ -35,12 +35,14 @@ export class HeldIdFilter {
   }
 
   /**
-   * Filter size for a relay whose storage cap is `storageMaxBytes`: 16 bits per KiB of cap,
-   * rounded up to a power of two, between 2^20 bits (128 KiB) and 2^27 bits (16 MiB).
+   * Filter size for a relay whose storage cap is `storageMaxBytes`: 8 bits per KiB of cap
+   * (room for one envelope of ~1.25 KiB per 10 bits), rounded up to a power of two, between
+   * 2^20 bits (128 KiB) and 2^26 bits (8 MiB: 6.7M envelopes before the false-positive rate
+   * climbs past ≈0.8 %).
    */
   static bitsFor (storageMaxBytes: number): number {
-    const wanted = Math.max(1, storageMaxBytes / 1024) * 16
-    return 2 ** Math.min(27, Math.max(20, Math.ceil(Math.log2(wanted))))
+    const wanted = Math.max(1, storageMaxBytes / 1024) * 8
+    return 2 ** Math.min(26, Math.max(20, Math.ceil(Math.log2(wanted))))
   }
 
   /** A filter holding every key of `a` and of `b` (same size). */

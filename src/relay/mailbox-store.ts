@@ -45,7 +45,7 @@ interface QueuedDeposit {
 }
 
 /** LevelDB tables kept open by the mailbox database. */
-const MAX_OPEN_TABLES = 128
+const MAX_OPEN_TABLES = 64
 
 /** Most deposits written in one database batch. */
 export const MAX_DEPOSIT_GROUP = 512
@@ -126,9 +126,12 @@ export class MailboxStore {
   totalBytes = 0
 
   constructor (readonly location: string, private readonly limits: MailboxStoreLimits) {
-    // at most MAX_OPEN_TABLES tables (and their index blocks and mappings) stay open: with a
-    // million envelopes held the default of 1,000 costs ~90 MB of resident memory
-    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: MAX_OPEN_TABLES, compression: false })
+    // At most MAX_OPEN_TABLES tables (and their index blocks and mappings) stay open: with a
+    // million envelopes held the default of 1,000 costs ~90 MB of resident memory. No Snappy:
+    // envelopes are ciphertext. A 16 MiB write buffer (default 4) means a quarter of the
+    // memtable flushes and fewer write stalls behind compactions (relay CPU per deposit
+    // 117–126 → 96 µs in the bench, for ~25 MB more resident memory at most).
+    this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: MAX_OPEN_TABLES, compression: false, writeBufferSize: 16 * 1024 * 1024 })
   }
 
   async open (): Promise<void> {

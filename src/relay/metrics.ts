@@ -75,7 +75,19 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_reservations: 'Circuit-relay-v2 reservations held',
   parley_relay_connections: 'Open libp2p connections',
   parley_relay_mailbox_streams: 'Open mailbox streams',
-  parley_relay_subscribers: 'Owners subscribed for pushes'
+  parley_relay_subscribers: 'Owners subscribed for pushes',
+  process_resident_memory_bytes: 'Resident memory of the relay process (RSS)',
+  nodejs_heap_used_bytes: 'V8 heap in use',
+  nodejs_heap_total_bytes: 'V8 heap reserved',
+  nodejs_external_memory_bytes: 'Memory of objects outside the V8 heap that it tracks (buffers included)'
+}
+
+/** Process memory gauges (Prometheus' conventional names). */
+export const PROCESS_GAUGES: Record<string, () => number> = {
+  process_resident_memory_bytes: () => process.memoryUsage.rss(),
+  nodejs_heap_used_bytes: () => process.memoryUsage().heapUsed,
+  nodejs_heap_total_bytes: () => process.memoryUsage().heapTotal,
+  nodejs_external_memory_bytes: () => process.memoryUsage().external
 }
 
 export interface MetricsServer {

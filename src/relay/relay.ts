@@ -8,7 +8,7 @@ import { DAY_MS, DEFAULT_INACTIVITY_DAYS, RELAY_MAX_PENDING_CONNECTIONS } from '
 import { jsonLogger, type RelayLogger } from './logger.js'
 import { MailboxServer } from './mailbox-server.js'
 import { MailboxStore } from './mailbox-store.js'
-import { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
+import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
 import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './relay-config.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayProviderCid } from './relay-key.js'
@@ -119,7 +119,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_reservations: () => (libp2p?.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0,
     parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
     parley_relay_mailbox_streams: () => server?.openStreams ?? 0,
-    parley_relay_subscribers: () => server?.subscriberCount ?? 0
+    parley_relay_subscribers: () => server?.subscriberCount ?? 0,
+    ...PROCESS_GAUGES
   })
 
   try {

@@ -33,8 +33,8 @@ describe('held-id Bloom filter', () => {
 
   it('is sized from the storage cap within bounds, in powers of two', () => {
     expect(HeldIdFilter.bitsFor(0)).toBe(2 ** 20)
-    expect(HeldIdFilter.bitsFor(10 * 2 ** 30)).toBe(2 ** 27)
-    expect(HeldIdFilter.bitsFor(2 ** 30)).toBe(2 ** 24)
+    expect(HeldIdFilter.bitsFor(10 * 2 ** 30)).toBe(2 ** 26)
+    expect(HeldIdFilter.bitsFor(2 ** 30)).toBe(2 ** 23)
     expect(() => new HeldIdFilter(1000)).toThrow(RangeError)
   })
 })

@@ -129,6 +129,8 @@ describe('metrics, health and config', () => {
     expect(text).toMatch(/^parley_relay_refusals_total\{reason="ERR_ENVELOPE_TOO_LARGE"\} 1$/m)
     expect(text).toMatch(/^parley_relay_connections \d+$/m)
     expect(text).toMatch(/^parley_relay_reservations 0$/m)
+    expect(Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(10 * 2 ** 20)
+    expect(text).toMatch(/^nodejs_heap_used_bytes \d+$/m)
     expect(text).not.toMatch(/[0-9a-f]{64}/) // no device keys or ids
     const health = await fetch(`http://${relay.metricsAddress}/healthz`)
     expect(health.status).toBe(200)
