@@ -7,7 +7,15 @@ import { setFlagsFromString } from 'node:v8'
 
 // A long-running daemon is mostly idle: a small young generation keeps its resident memory low
 // (~30 MB less) for a few more, cheap, scavenges.
-const command = process.argv.slice(2).find((a) => !a.startsWith('-'))
+/** The subcommand: the first word that is neither an option nor the value of a global option. */
+function subcommand (args) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--home' || args[i] === '--passphrase-file') { i++; continue }
+    if (!args[i].startsWith('-')) return args[i]
+  }
+  return undefined
+}
+const command = subcommand(process.argv.slice(2))
 if (command === 'daemon') setFlagsFromString('--max-semi-space-size=1')
 
 // A relay is busy but must stay small with a million envelopes held. V8 sizes the young
@@ -17,15 +25,21 @@ if (command === 'daemon') setFlagsFromString('--max-semi-space-size=1')
 // process.execve) with an 8 MB semi-space, old-generation growth limited to 50 % per step and
 // two arenas. Measured at 300k envelopes held: 224 MiB resident instead of 334 MiB, for a few
 // per cent of deposit throughput (docs/RELAY.md, "Memory and throughput").
-if (command === 'relay' && process.env.PARLEY_RELAY_TUNED !== '1' && typeof process.execve === 'function') {
-  const given = (flag) => process.execArgv.some((f) => f.startsWith(flag))
+if (command === 'relay' && process.env.PARLEY_RELAY_TUNED !== '1' && process.platform !== 'win32' && typeof process.execve === 'function') {
+  // flags given on the command line or in NODE_OPTIONS win over these
+  const given = (flag) => process.execArgv.some((f) => f.startsWith(flag)) || (process.env.NODE_OPTIONS ?? '').includes(flag)
   const flags = [
     ...(given('--max-semi-space-size') ? [] : ['--max-semi-space-size=8']),
     ...(given('--heap-growing-percent') ? [] : ['--heap-growing-percent=50'])
   ]
-  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], {
-    ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', PARLEY_RELAY_TUNED: '1'
-  })
+  try {
+    process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], {
+      ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', PARLEY_RELAY_TUNED: '1'
+    })
+  } catch (err) {
+    // e.g. under --permission without --allow-child-process: run untuned rather than not at all
+    process.emitWarning(`relay runs without its memory tuning: ${err.message}`)
+  }
 }
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url)

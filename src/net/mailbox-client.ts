@@ -76,10 +76,13 @@ export interface MailboxClientInit {
   maxResponseBytes?: number
 }
 
-/** How long a call may take: the caller's signal, or else `timeoutMs` (the client's default). */
+/**
+ * How long a call may take, all its requests together: until the caller's signal aborts, or
+ * else until `deadline` (ms since the epoch: now + the client's `requestTimeoutMs`).
+ */
 interface CallLimit {
   signal?: AbortSignal
-  timeoutMs?: number
+  deadline?: number
 }
 
 interface Pending {
@@ -147,21 +150,23 @@ class MailboxChannel {
 
   /**
    * Sends one request and waits for its response, until `limit.signal` aborts or, without one,
-   * `limit.timeoutMs` passes (a plain timer, cleared with the answer: thousands of requests per
+   * `limit.deadline` passes (a plain timer, cleared with the answer: thousands of requests per
    * second must not each leave an `AbortSignal.timeout` alive for the whole limit).
    */
   async request (body: Omit<MailboxRequest, 'requestId'>, limit: CallLimit): Promise<MailboxResponse> {
     if (this.failure != null) throw this.failure
     if (this.pending.size >= this.maxInFlight) throw new ParleyError('Too many mailbox requests in flight', 'ERR_TOO_MANY_REQUESTS')
-    const { signal, timeoutMs } = limit
+    const { signal, deadline } = limit
     signal?.throwIfAborted()
+    const remainingMs = signal == null && deadline !== undefined ? deadline - Date.now() : undefined
+    if (remainingMs !== undefined && remainingMs <= 0) throw new RelayUnreachableError('Timed out waiting for the relay')
     const requestId = this.nextId++
     const answer = new Promise<MailboxResponse>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined
       const settle = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort) }
       const onAbort = (): void => { settle(); this.pending.delete(requestId); reject(new RelayUnreachableError('Timed out waiting for the relay')) }
       signal?.addEventListener('abort', onAbort, { once: true })
-      if (signal == null && timeoutMs !== undefined) timer = setTimeout(onAbort, timeoutMs)
+      if (remainingMs !== undefined) timer = setTimeout(onAbort, remainingMs)
       this.pending.set(requestId, {
         resolve: (r) => { settle(); resolve(r) },
         reject: (e) => { settle(); reject(e) }
@@ -243,11 +248,11 @@ export class MailboxClient {
   }
 
   private limitOf (options: { signal?: AbortSignal }): CallLimit {
-    return options.signal != null ? { signal: options.signal } : { timeoutMs: this.init.requestTimeoutMs }
+    return options.signal != null ? { signal: options.signal } : { deadline: Date.now() + this.init.requestTimeoutMs }
   }
 
   private async open (relay: RelayTarget, limit: CallLimit): Promise<MailboxChannel> {
-    const dialTimeout = AbortSignal.timeout(Math.min(this.init.dialTimeoutMs, limit.timeoutMs ?? Number.POSITIVE_INFINITY))
+    const dialTimeout = AbortSignal.timeout(Math.max(0, Math.min(this.init.dialTimeoutMs, (limit.deadline ?? Number.POSITIVE_INFINITY) - Date.now())))
     const dialSignal = limit.signal != null ? AbortSignal.any([limit.signal, dialTimeout]) : dialTimeout
     const target = typeof relay === 'string' ? multiaddr(relay) : relay
     let connection: Connection

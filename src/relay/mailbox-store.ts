@@ -121,6 +121,7 @@ export class MailboxStore {
   private rebuilding: Promise<void> | undefined
   /** `idFilter.added` at which it is rebuilt: past its capacity, and twice what a rebuild found. */
   private idFilterRebuildAt = 0
+  private rebuilds = 0
   /** Totals over all mailboxes. */
   totalEnvelopes = 0
   totalBytes = 0
@@ -146,7 +147,23 @@ export class MailboxStore {
     for await (const key of this.db.keys({ gte: 'e!', lt: end('e!'), reverse: true, limit: 1 })) {
       this.lastSeq = parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
     }
-    this.setIdFilter(await this.buildIdFilter())
+    // deposits committed while the scan runs (the store is open) go to `next` as well
+    const next = new HeldIdFilter(this.idFilterBits())
+    this.nextIdFilter = next
+    try {
+      this.setIdFilter(HeldIdFilter.union(await this.buildIdFilter(), next))
+    } finally {
+      this.nextIdFilter = undefined
+    }
+  }
+
+  private idFilterBits (): number {
+    return this.limits.idFilterBits ?? HeldIdFilter.bitsFor(this.limits.storageMaxBytes)
+  }
+
+  /** Times the held-id filter was rebuilt since open (tests, diagnostics). */
+  get idFilterRebuilds (): number {
+    return this.rebuilds
   }
 
   private setIdFilter (filter: HeldIdFilter): void {
@@ -156,7 +173,7 @@ export class MailboxStore {
 
   /** A filter holding every id key in the database (keys added meanwhile go to `nextIdFilter`). */
   private async buildIdFilter (): Promise<HeldIdFilter> {
-    const filter = new HeldIdFilter(this.limits.idFilterBits ?? HeldIdFilter.bitsFor(this.limits.storageMaxBytes))
+    const filter = new HeldIdFilter(this.idFilterBits())
     for await (const key of this.db.keys({ gte: 'i!', lt: end('i!') })) {
       if (!this.opened) break
       filter.add(key)
@@ -167,7 +184,7 @@ export class MailboxStore {
   /** Replaces a saturated filter (deleted ids leave their bits set) with one rebuilt from the database. */
   private rebuildIdFilter (): void {
     if (this.rebuilding != null) return
-    const next = new HeldIdFilter(this.limits.idFilterBits ?? HeldIdFilter.bitsFor(this.limits.storageMaxBytes))
+    const next = new HeldIdFilter(this.idFilterBits())
     this.nextIdFilter = next
     this.rebuilding = (async () => {
       try {
@@ -177,6 +194,12 @@ export class MailboxStore {
         if (!this.opened) return
         // merge: `next` holds what was committed during the scan, `scanned` the rest
         this.setIdFilter(HeldIdFilter.union(scanned, next))
+        this.rebuilds++
+      } catch (err) {
+        // keep the old filter (still correct, only less selective) and try again much later
+        const filter = this.idFilter
+        if (filter != null) this.idFilterRebuildAt = filter.added + filter.capacity
+        throw err
       } finally {
         this.nextIdFilter = undefined
         this.rebuilding = undefined
@@ -191,7 +214,7 @@ export class MailboxStore {
     this.opened = false
     if (this.committing) await new Promise<void>((resolve) => { this.commitWaiters.push(resolve) })
     await this.mutex.idle()
-    await this.rebuilding
+    await this.rebuilding?.catch(() => {})
     await this.db.close()
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MailboxErrorCode } from '../../src/net/mailbox-codec.js'
 import { QuotaExceededError } from '../../src/relay/errors.js'
 import { MailboxStore, type MailboxStoreLimits } from '../../src/relay/mailbox-store.js'
@@ -63,6 +63,39 @@ describe('mailbox store: group-committed deposits', () => {
     for (const id of first.slice(1)) outcomes.push((await again.deposit(depositFor(mailbox, id))).duplicate)
     expect(outcomes).toEqual([...Array(9).fill(false), ...Array(20).fill(true)])
     expect(again.count(mailbox)).toBe(30)
+  })
+
+  it('looks new ids up in the database only when the id filter might hold them', async () => {
+    const { store } = await openStore()
+    const getMany = vi.spyOn((store as unknown as { db: { getMany: (keys: string[]) => Promise<unknown[]> } }).db, 'getMany')
+    const mailbox = hexOf(randomBytes(32))
+    const ids = Array.from({ length: 200 }, () => randomBytes(16))
+    await Promise.all(ids.map(async (id) => { expect(await store.deposit(depositFor(mailbox, id))).toEqual({ duplicate: false }) }))
+    // 200 keys in a filter of 2^23 bits: a false positive is all but impossible
+    expect(getMany).not.toHaveBeenCalled()
+    const again = await Promise.all(ids.map(async (id) => (await store.deposit(depositFor(mailbox, id))).duplicate))
+    expect(again.every(Boolean)).toBe(true)
+    expect(getMany).toHaveBeenCalled()
+    expect(store.count(mailbox)).toBe(200)
+  })
+
+  it('misses no id committed while its id filter is rebuilt', async () => {
+    // capacity 6,553 ids: the waves below pass it, and later waves commit during the rebuild's scan;
+    // at ≤ 10k ids in 2^16 bits the filter still says "not held" for most absent ids, so an id
+    // the rebuilt filter lost would be stored a second time below
+    const { store } = await openStore({ idFilterBits: 2 ** 16, mailboxMaxEnvelopes: 20_000, maxMailboxes: 100 })
+    const mailboxes = Array.from({ length: 20 }, () => hexOf(randomBytes(32)))
+    const all: Array<{ mailbox: string, id: NonNullable<Parameters<typeof depositFor>[1]> }> = []
+    for (let wave = 0; wave < 20; wave++) {
+      const batch = Array.from({ length: 500 }, (_, i) => ({ mailbox: mailboxes[(wave + i) % mailboxes.length], id: randomBytes(16) }))
+      all.push(...batch)
+      const stored = await Promise.all(batch.map(async (d) => (await store.deposit(depositFor(d.mailbox, d.id, 16))).duplicate))
+      expect(stored.some(Boolean)).toBe(false)
+    }
+    await vi.waitFor(() => { expect(store.idFilterRebuilds).toBeGreaterThan(0) })
+    const again = await Promise.all(all.map(async (d) => (await store.deposit(depositFor(d.mailbox, d.id, 16))).duplicate))
+    expect(again.filter((duplicate) => !duplicate)).toHaveLength(0)
+    expect(store.totalEnvelopes).toBe(all.length)
   })
 
   it('stores a twice-deposited id once, even within one batch', async () => {
