@@ -1,10 +1,13 @@
 /**
- * Relay mailbox throughput against one relay **process** (`parley relay`, its own process and
- * core) from 50 libp2p clients in this process (TCP on 127.0.0.1, noise + yamux):
- * deposits/s and fetch+ack/s for 1 KiB envelopes, the relay's RSS and disk with 1M envelopes
- * held (PARLEY_BENCH_RELAY_HELD overrides the count), and the time from a mailbox owner
- * coming online to its 1,000 queued envelopes fetched and acked (with the relay that full).
- * The two cores are shared: the clients' process is usually the one at 100 %.
+ * Relay mailbox throughput against one relay **process** (`parley relay`, its own process) from
+ * 50 libp2p clients in this process (TCP on 127.0.0.1, noise + yamux), next to a reference in
+ * the same run: the same clients doing raw libp2p request/ack at the same size against a plain
+ * node in its own process (bench/helpers/ack-server.ts). Then deposits/s and fetch+ack/s for
+ * 1 KiB envelopes with each side's CPU per envelope, the relay's RSS (anonymous and
+ * file-mapped, peaks per phase) and disk with 1M envelopes held (PARLEY_BENCH_RELAY_HELD
+ * overrides the count), the time from a mailbox owner coming online to its 1,000 queued
+ * envelopes fetched and acked (with the relay that full), and a restart on the full database.
+ * Extra node flags for the relay: PARLEY_BENCH_RELAY_NODE_FLAGS. The two cores are shared.
  */
 import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
@@ -276,7 +279,6 @@ export async function run (): Promise<void> {
     const held = perClient * CLIENTS
     phasePeaks.push(`fill ${await peaks.take()}`)
     const memory = await processMemory(pid)
-    if (process.env.PARLEY_BENCH_RELAY_SNAPSHOT === '1') { process.kill(pid, 'SIGUSR2'); await new Promise((resolve) => setTimeout(resolve, 30_000)) }
     const disk = await dirBytes(join(dataDir, 'mailboxes'))
     record({ suite: SUITE, name: `filling to ${held.toLocaleString('en')} held: deposits/s (sustained)`, value: held / seconds, unit: 'env/s' })
     record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak ${memory.peak.toFixed(0)} MiB; ${memory.anon.toFixed(0)} MiB anonymous, ${memory.file.toFixed(0)} MiB mapped files)`, value: memory.rss, unit: 'MiB' })
