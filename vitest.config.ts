@@ -44,6 +44,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],
+          globalSetup: ['tests/browser/relay-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           browser: {

@@ -31,14 +31,8 @@ export async function startTestNode (home: string, init: Partial<Omit<ParleyNode
   return node
 }
 
-/** Waits until `check()` is true, polling on a short interval; throws after `timeoutMs`. */
-export async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+import { waitFor } from './wait.js'
+export { waitFor }
 
 /** Size of a node's DHT routing table. */
 export function routingTableSize (node: ParleyNode): number {

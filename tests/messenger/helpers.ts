@@ -41,9 +41,4 @@ export async function startTestMessenger (dir: string, name: string, relays: str
   return messenger
 }
 
-/** Waits for the first event of `type` matching `filter`. */
-export async function nextEvent<K extends keyof import('../../src/messenger/types.js').MessengerEvents & string> (
-  messenger: Messenger, type: K, filter: (detail: import('../../src/messenger/types.js').MessengerEvents[K]) => boolean = () => true, timeoutMs = 20_000
-): Promise<import('../../src/messenger/types.js').MessengerEvents[K]> {
-  return messenger.next(type, { filter, signal: AbortSignal.timeout(timeoutMs) })
-}
+export { nextEvent } from './next-event.js'
