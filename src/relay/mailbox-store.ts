@@ -147,14 +147,8 @@ export class MailboxStore {
     for await (const key of this.db.keys({ gte: 'e!', lt: end('e!'), reverse: true, limit: 1 })) {
       this.lastSeq = parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
     }
-    // deposits committed while the scan runs (the store is open) go to `next` as well
-    const next = new HeldIdFilter(this.idFilterBits())
-    this.nextIdFilter = next
-    try {
-      this.setIdFilter(HeldIdFilter.union(await this.buildIdFilter(), next))
-    } finally {
-      this.nextIdFilter = undefined
-    }
+    const filter = await this.scanIdFilter()
+    if (filter != null) this.setIdFilter(filter)
   }
 
   private idFilterBits (): number {
@@ -171,29 +165,34 @@ export class MailboxStore {
     this.idFilterRebuildAt = Math.max(filter.capacity, filter.added * 2)
   }
 
-  /** A filter holding every id key in the database (keys added meanwhile go to `nextIdFilter`). */
-  private async buildIdFilter (): Promise<HeldIdFilter> {
-    const filter = new HeldIdFilter(this.idFilterBits())
-    for await (const key of this.db.keys({ gte: 'i!', lt: end('i!') })) {
-      if (!this.opened) break
-      filter.add(key)
+  /**
+   * A filter holding every id key in the database, and every id committed while the scan runs
+   * (commitGroup adds those to `nextIdFilter`; the scan's snapshot holds all committed before).
+   * `undefined` when the store was closed meanwhile.
+   */
+  private async scanIdFilter (): Promise<HeldIdFilter | undefined> {
+    const duringScan = new HeldIdFilter(this.idFilterBits())
+    this.nextIdFilter = duringScan
+    try {
+      const scanned = new HeldIdFilter(this.idFilterBits())
+      for await (const key of this.db.keys({ gte: 'i!', lt: end('i!') })) {
+        if (!this.opened) return undefined
+        scanned.add(key)
+      }
+      return HeldIdFilter.union(scanned, duringScan)
+    } finally {
+      this.nextIdFilter = undefined
     }
-    return filter
   }
 
   /** Replaces a saturated filter (deleted ids leave their bits set) with one rebuilt from the database. */
   private rebuildIdFilter (): void {
     if (this.rebuilding != null) return
-    const next = new HeldIdFilter(this.idFilterBits())
-    this.nextIdFilter = next
     this.rebuilding = (async () => {
       try {
-        // ids committed from now on are added to `next` as well (commitGroup), and the scan's
-        // snapshot holds every id committed before it started
-        const scanned = await this.buildIdFilter()
-        if (!this.opened) return
-        // merge: `next` holds what was committed during the scan, `scanned` the rest
-        this.setIdFilter(HeldIdFilter.union(scanned, next))
+        const filter = await this.scanIdFilter()
+        if (filter == null) return
+        this.setIdFilter(filter)
         this.rebuilds++
       } catch (err) {
         // keep the old filter (still correct, only less selective) and try again much later
@@ -201,7 +200,6 @@ export class MailboxStore {
         if (filter != null) this.idFilterRebuildAt = filter.added + filter.capacity
         throw err
       } finally {
-        this.nextIdFilter = undefined
         this.rebuilding = undefined
       }
     })()
