@@ -1,7 +1,9 @@
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
 /** Lowercase hex of bytes (ids, map keys; never secrets in logs). */
 export function toHex (bytes: Uint8Array): string {
   let out = ''
-  for (const b of bytes) out += b.toString(16).padStart(2, '0')
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]]
   return out
 }
 

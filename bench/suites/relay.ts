@@ -58,15 +58,24 @@ function owner (): MailboxOwnerCredentials {
 
 /**
  * Envelope bodies are opaque to the relay (sealed sender): the clients reuse 64 random 1 KiB
- * payloads under fresh random ids, so that the clients' process (which shares the two cores
- * with the relay) does not spend a tenth of its time generating random bytes.
+ * payloads under fresh random ids (drawn in bulk), so that the clients' process (which shares the
+ * two cores with the relay) does not spend a tenth of its time generating random bytes.
  */
 const PAYLOADS = Array.from({ length: 64 }, () => randomBytes(1024))
 let payloadIndex = 0
 
+/** Random envelope ids drawn 4,096 at a time (one call into the system's RNG each, not one per id). */
+let idPool = new Uint8Array(0)
+let idOffset = 0
+function randomId (): Uint8Array {
+  if (idOffset === idPool.length) { idPool = randomBytes(16 * 4096); idOffset = 0 }
+  idOffset += 16
+  return idPool.subarray(idOffset - 16, idOffset)
+}
+
 function envelope (recipient: Uint8Array): Envelope {
   const payload = PAYLOADS[payloadIndex++ % PAYLOADS.length]
-  return { version: 1, id: randomBytes(16), recipientDevice: recipient, payload, createdAt: BigInt(Date.now()), expiresAt: 0n, flags: 0 }
+  return { version: 1, id: randomId(), recipientDevice: recipient, payload, createdAt: BigInt(Date.now()), expiresAt: 0n, flags: 0 }
 }
 
 async function client (): Promise<Libp2p> {
@@ -94,9 +103,13 @@ async function pool (count: number, limit: number, task: (i: number) => Promise<
 /** Starts a child process that prints its multiaddr on stdout; resolves with it. */
 async function startPrinting (args: string[]): Promise<{ child: ChildProcess, addr: string }> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  const lines = createInterface({ input: child.stdout! })
-  for await (const line of lines) {
-    if (line.includes('/tcp/')) return { child, addr: line.trim() }
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+  for (let line = await lines.next(); line.done !== true; line = await lines.next()) {
+    if (line.value.includes('/tcp/')) {
+      // keep reading, so that a child writing more (node --trace-gc) never blocks on a full pipe
+      void (async () => { for (let rest = await lines.next(); rest.done !== true; rest = await lines.next()) if (process.env.PARLEY_BENCH_CHILD_STDOUT === '1') process.stderr.write(`${rest.value}\n`) })()
+      return { child, addr: line.value.trim() }
+    }
   }
   throw new Error(`${args.join(' ')} exited before printing its address`)
 }
@@ -209,6 +222,28 @@ function rssSampler (pid: number): { take: () => Promise<string>, stop: () => vo
   }
 }
 
+/** CPU seconds per thread name of a process (user + system), from /proc/<pid>/task. */
+async function threadCpuSeconds (pid: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')
+    const open = stat.indexOf('(')
+    const close = stat.lastIndexOf(')')
+    if (open < 0 || close < 0) continue
+    // V8 and libuv number their threads (V8Worker, libuv-worker): one entry per kind
+    const name = stat.slice(open + 1, close).replace(/[\s\d]+$/, '') || 'thread'
+    const fields = stat.slice(close + 2).split(' ')
+    out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100)
+  }
+  return out
+}
+
+/** Per-thread-kind CPU between two readings, as "name N µs" per envelope, largest first. */
+function threadBreakdown (before: Map<string, number>, after: Map<string, number>, envelopes: number): string {
+  return [...after].map(([name, s]) => [name, (s - (before.get(name) ?? 0)) / envelopes * 1e6] as const)
+    .filter(([, us]) => us >= 0.5).sort((a, b) => b[1] - a[1]).map(([name, us]) => `${name} ${us.toFixed(0)}`).join(', ')
+}
+
 /** CPU seconds a process has used (user + system), from /proc. */
 async function processCpuSeconds (pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')
@@ -237,6 +272,7 @@ export async function run (): Promise<void> {
 
     // 1. deposits: client i fills owner i+1's mailbox
     let cpu = await processCpuSeconds(pid)
+    let threads = await threadCpuSeconds(pid)
     let clientCpu = process.cpuUsage()
     let start = performance.now()
     await Promise.all(clients.map(async (c, i) => {
@@ -247,7 +283,7 @@ export async function run (): Promise<void> {
     let relayCpu = (await processCpuSeconds(pid)) - cpu
     const deposited = CLIENTS * PER_CLIENT
     record({ suite: SUITE, name: `deposits/s, 1 KiB, ${CLIENTS} clients × ${IN_FLIGHT} in flight, relay in its own process (reference: raw libp2p request/ack, same size, clients and concurrency)`, value: deposited / seconds, unit: 'env/s', reference: raw.perSecond })
-    record({ suite: SUITE, name: 'relay CPU per deposit (relay process only; reference: the raw ack server\'s)', value: relayCpu / deposited * 1e6, unit: 'µs', reference: raw.serverMicros })
+    record({ suite: SUITE, name: `relay CPU per deposit (relay process only; reference: the raw ack server's); by thread, µs: ${threadBreakdown(threads, await threadCpuSeconds(pid), deposited)}`, value: relayCpu / deposited * 1e6, unit: 'µs', reference: raw.serverMicros })
     record({ suite: SUITE, name: 'client CPU per raw request/ack (reference run)', value: raw.clientMicros, unit: 'µs' })
     record({ suite: SUITE, name: 'client CPU per deposit (the 50 clients\' process)', value: cpuMicros(process.cpuUsage(clientCpu)) / deposited, unit: 'µs' })
 
@@ -271,16 +307,21 @@ export async function run (): Promise<void> {
     // 3. fill the relay to HELD envelopes over HELD_MAILBOXES mailboxes, then its memory and disk
     const boxes = Array.from({ length: HELD_MAILBOXES }, () => randomBytes(32))
     const perClient = Math.ceil(HELD / CLIENTS)
+    cpu = await processCpuSeconds(pid)
+    threads = await threadCpuSeconds(pid)
     start = performance.now()
     await Promise.all(clients.map(async (c, i) => {
       await pool(perClient, IN_FLIGHT, async (k) => { await c.deposit(addr, envelope(boxes[(i * perClient + k) % HELD_MAILBOXES])) })
     }))
     seconds = (performance.now() - start) / 1000
     const held = perClient * CLIENTS
+    relayCpu = (await processCpuSeconds(pid)) - cpu
+    const fillThreads = threadBreakdown(threads, await threadCpuSeconds(pid), held)
     phasePeaks.push(`fill ${await peaks.take()}`)
     const memory = await processMemory(pid)
     const disk = await dirBytes(join(dataDir, 'mailboxes'))
     record({ suite: SUITE, name: `filling to ${held.toLocaleString('en')} held: deposits/s (sustained)`, value: held / seconds, unit: 'env/s' })
+    record({ suite: SUITE, name: `relay CPU per deposit while filling; by thread, µs: ${fillThreads}`, value: relayCpu / held * 1e6, unit: 'µs' })
     record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak ${memory.peak.toFixed(0)} MiB; ${memory.anon.toFixed(0)} MiB anonymous, ${memory.file.toFixed(0)} MiB mapped files)`, value: memory.rss, unit: 'MiB' })
     record({ suite: SUITE, name: `relay disk with ${held.toLocaleString('en')} envelopes held`, value: disk / 2 ** 20, unit: 'MiB' })
     record({ suite: SUITE, name: 'disk per held 1 KiB envelope', value: disk / held, unit: 'B' })

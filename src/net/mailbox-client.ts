@@ -12,6 +12,7 @@ import {
   decodeMailboxResponse, signMailboxChallenge
 } from './mailbox-codec.js'
 import { MailboxRefusedError, RelayUnreachableError } from './mailbox-errors.js'
+import { toHex as hex } from '../bytes.js'
 
 export { MailboxPrekey }
 
@@ -186,7 +187,6 @@ class MailboxChannel {
 
 type Dialer = Pick<Libp2p, 'dial'>
 
-const hex = (bytes: Uint8Array): string => { let s = ''; for (const b of bytes) s += b.toString(16).padStart(2, '0'); return s }
 
 /** Keys of relays given as strings, so that a busy sender parses each address once (bounded). */
 const stringRelayKeys = new Map<string, string>()
@@ -235,6 +235,8 @@ export class MailboxClient {
   private readonly dialer: Dialer
   private readonly init: Required<MailboxClientInit>
   private readonly channels = new Map<string, Promise<MailboxChannel>>()
+  /** Channels of `channels` that are open and set up, for calls that need no await to find theirs. */
+  private readonly ready = new Map<string, MailboxChannel>()
   private stopped = false
 
   constructor (dialer: Dialer, init: MailboxClientInit = {}) {
@@ -269,6 +271,9 @@ export class MailboxClient {
   /** The cached channel under `key`, opened (and set up by `prepare`) when missing or dead. */
   private async channel (key: string, relay: RelayTarget, limit: CallLimit, prepare?: (c: MailboxChannel) => Promise<void>): Promise<MailboxChannel> {
     if (this.stopped) throw new StreamClosedError('Mailbox client stopped')
+    const open = this.ready.get(key)
+    if (open != null && !open.failed) return open
+    this.ready.delete(key)
     const existing = this.channels.get(key)
     if (existing != null) {
       const channel = await existing.catch(() => undefined)
@@ -286,7 +291,7 @@ export class MailboxClient {
       return channel
     })()
     this.channels.set(key, opening)
-    opening.catch(() => { if (this.channels.get(key) === opening) this.channels.delete(key) })
+    opening.then((channel) => { if (this.channels.get(key) === opening) this.ready.set(key, channel) }, () => { if (this.channels.get(key) === opening) this.channels.delete(key) })
     return opening
   }
 
@@ -470,6 +475,7 @@ export class MailboxClient {
     this.stopped = true
     const channels = [...this.channels.values()]
     this.channels.clear()
+    this.ready.clear()
     for (const opening of channels) {
       try { (await opening).close() } catch { /* never opened */ }
     }

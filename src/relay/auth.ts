@@ -6,6 +6,7 @@ import { BoundedSet } from '../net/bounded-set.js'
 import { CHALLENGE_TTL_MS, USED_NONCE_MEMORY } from './constants.js'
 import { AuthFailedError, AuthReplayError, RelayRefusal } from './errors.js'
 import type { MailboxOwner, MailboxStore } from './mailbox-store.js'
+import { toHex as hex } from '../bytes.js'
 
 /** A challenge issued on one stream and not yet answered. */
 export interface PendingChallenge {
@@ -20,7 +21,6 @@ export interface AuthenticatedOwner {
   owner: MailboxOwner
 }
 
-const hex = (bytes: Uint8Array): string => { let s = ''; for (const b of bytes) s += b.toString(16).padStart(2, '0'); return s }
 
 /**
  * Mailbox ownership proofs: issues single-use challenges (random nonce + relay PeerId +

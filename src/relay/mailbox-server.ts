@@ -15,6 +15,7 @@ import { silentLogger, type RelayLogger } from './logger.js'
 import type { MailboxStore } from './mailbox-store.js'
 import type { RelayMetrics } from './metrics.js'
 import { RateLimiter, type RateLimit } from './rate-limiter.js'
+import { toHex as hex } from '../bytes.js'
 
 export interface MailboxLimits {
   /** @default DEFAULT_MAX_ENVELOPE_BYTES (256 KiB) */
@@ -69,8 +70,9 @@ export function defaultMailboxLimits (): MailboxLimits {
   }
 }
 
-const hex = (bytes: Uint8Array): string => { let s = ''; for (const b of bytes) s += b.toString(16).padStart(2, '0'); return s }
 const CURSOR_RE = /^[0-9a-f]{16}$/
+const STORED = Object.freeze({ result: 'stored' })
+const DUPLICATE = Object.freeze({ result: 'duplicate' })
 
 function decodeOrError (frame: Uint8Array): MailboxRequest | MalformedFrameError {
   try {
@@ -88,6 +90,8 @@ class MailboxSession {
   queuedPushes = 0
   /** Requests being handled now (concurrent deposits). */
   readonly active = new Set<Promise<void>>()
+  /** Woken when a request of `active` settles (the read loop waits here when the stream's share is taken). */
+  private slotFreed: (() => void) | undefined
   private readonly writer: CoalescingFrameWriter
 
   constructor (readonly stream: Stream, readonly remote: string, writeTimeoutMs: number) {
@@ -100,6 +104,22 @@ class MailboxSession {
    */
   async write (response: MailboxResponse): Promise<void> {
     await this.writer.write(encodeFrame(MailboxResponse.encode(response)))
+  }
+
+  /** Tracks a request being handled until it settles. */
+  track (handling: Promise<void>): Promise<void> {
+    this.active.add(handling)
+    return handling.finally(() => {
+      this.active.delete(handling)
+      const wake = this.slotFreed
+      this.slotFreed = undefined
+      wake?.()
+    })
+  }
+
+  /** Resolves once fewer than `limit` requests are being handled. */
+  async belowLimit (limit: number): Promise<void> {
+    while (this.active.size >= limit) await new Promise<void>((resolve) => { this.slotFreed = resolve })
   }
 }
 
@@ -214,15 +234,11 @@ export class MailboxServer {
         // the stream's auth state waits for them, so a session's state changes stay ordered
         const request = decodeOrError(frame)
         const concurrent = !(request instanceof Error) && (request.deposit != null || request.takePrekey != null) && request.authenticate == null && request.getChallenge == null
-        if (concurrent) {
-          while (session.active.size >= C.MAX_CONCURRENT_PER_STREAM) await Promise.race([...session.active].map(async (p) => p.catch(() => {})))
-        } else {
-          await Promise.allSettled([...session.active])
-        }
-        const handling = this.handleRequest(session, request).then(async (response) => { await session.write(response) })
+        if (concurrent) await session.belowLimit(C.MAX_CONCURRENT_PER_STREAM)
+        else await Promise.allSettled([...session.active])
+        const handling = this.respond(session, request)
         this.inFlight.add(handling)
-        session.active.add(handling)
-        const done = handling.finally(() => { this.inFlight.delete(handling); session.active.delete(handling) })
+        const done = session.track(handling).finally(() => { this.inFlight.delete(handling) })
         if (!concurrent) await done
         else done.catch((err) => { session.stream.abort(err instanceof Error ? err : new Error(String(err))) })
       }
@@ -249,6 +265,10 @@ export class MailboxServer {
     set?.delete(session)
     if (set?.size === 0) this.subscribers.delete(session.owner.mailbox)
     session.subscribed = false
+  }
+
+  private async respond (session: MailboxSession, request: MailboxRequest | MalformedFrameError): Promise<void> {
+    await session.write(await this.handleRequest(session, request))
   }
 
   /** One request → one response; refusals become error responses, the stream stays usable. */
@@ -333,9 +353,10 @@ export class MailboxServer {
     if (own !== 0) expiresAt = Math.min(expiresAt, own)
     if (secret) expiresAt = Math.min(expiresAt, now + this.limits.secretMaxMs)
     const mailbox = hex(envelope.recipientDevice)
-    const result = await this.store.deposit({ mailbox, id: hex(envelope.id), bytes, expiresAt, secret, now })
-    this.metrics.inc('parley_relay_deposits_total', { result: result.duplicate ? 'duplicate' : 'stored' })
-    if (!result.duplicate) this.push(mailbox, bytes, hex(envelope.id), secret)
+    const id = hex(envelope.id)
+    const result = await this.store.deposit({ mailbox, id, bytes, expiresAt, secret, now })
+    this.metrics.inc('parley_relay_deposits_total', result.duplicate ? DUPLICATE : STORED)
+    if (!result.duplicate) this.push(mailbox, bytes, id, secret)
     return { deposited: { duplicate: result.duplicate } }
   }
 

@@ -47,6 +47,12 @@ interface QueuedDeposit {
 /** LevelDB tables kept open by the mailbox database. */
 const MAX_OPEN_TABLES = 64
 
+/** The key layout this code writes (see `K`). */
+export const MAILBOX_LAYOUT = 2
+
+/** Layout-1 envelopes moved per batch when migrating at open. */
+const MIGRATION_BATCH = 2000
+
 /** Most deposits written in one database batch. */
 export const MAX_DEPOSIT_GROUP = 512
 
@@ -70,14 +76,23 @@ const seqKey = (n: number): string => n.toString(16).padStart(16, '0')
 const timeKey = (ms: number): string => Math.max(0, Math.min(ms, 0xffffffffffff)).toString(16).padStart(12, '0')
 
 /**
- * Keys (utf8): `e!<mbox>!<seq>` envelope, `i!<mbox>!<id>` → seq (dedup, ack by id),
+ * Keys (utf8), layout 2: `b!<seq>` envelope body (StoredEnvelope) by relay-wide arrival order,
+ * `m!<mbox>!<seq>` the mailbox's list (empty value), `i!<mbox>!<id>` → seq (dedup, ack by id),
  * `x!<expiry>!<mbox>!<seq>` expiry index, `o!<mbox>` owner facts, `s!<mbox>` counters,
- * `p!<mbox>!<kind>!<id>` one-time prekey, `l!<mbox>!<kind>` last-resort prekey.
- * `<mbox>` is the hex device key; nothing in a key is secret or plaintext.
+ * `p!<mbox>!<kind>!<id>` one-time prekey, `l!<mbox>!<kind>` last-resort prekey, `v!layout` the
+ * layout version. `<mbox>` is the hex device key; nothing in a key is secret or plaintext.
+ *
+ * Bodies are keyed by arrival alone so that LevelDB appends them: their tables move down the
+ * levels without being rewritten, and compaction only merges the small index keys (layout 1 kept
+ * bodies under `e!<mbox>!<seq>`, spread over every mailbox, and rewrote them at every level).
  */
 const K = {
-  env: (m: string, seq: string) => `e!${m}!${seq}`,
-  envPrefix: (m: string) => `e!${m}!`,
+  body: (seq: string) => `b!${seq}`,
+  listed: (m: string, seq: string) => `m!${m}!${seq}`,
+  listPrefix: (m: string) => `m!${m}!`,
+  /** Layout 1's envelope key prefix (migrated at open). */
+  legacyEnvelopes: 'e!',
+  layout: 'v!layout',
   id: (m: string, id: string) => `i!${m}!${id}`,
   idPrefix: (m: string) => `i!${m}!`,
   exp: (at: number, m: string, seq: string) => `x!${timeKey(at)}!${m}!${seq}`,
@@ -138,17 +153,41 @@ export class MailboxStore {
   async open (): Promise<void> {
     await this.db.open()
     this.opened = true
+    await this.migrateLayout()
     for await (const [key, value] of this.db.iterator({ gte: 's!', lt: end('s!') })) {
       const s = JSON.parse(dec.decode(value)) as MailboxStats
       this.stats.set(key.slice(2), s)
       this.totalEnvelopes += s.count
       this.totalBytes += s.bytes
     }
-    for await (const key of this.db.keys({ gte: 'e!', lt: end('e!'), reverse: true, limit: 1 })) {
-      this.lastSeq = parseInt(key.slice(key.lastIndexOf('!') + 1), 16)
+    for await (const key of this.db.keys({ gte: 'b!', lt: end('b!'), reverse: true, limit: 1 })) {
+      this.lastSeq = parseInt(key.slice(2), 16)
     }
     const filter = await this.scanIdFilter()
     if (filter != null) this.setIdFilter(filter)
+  }
+
+  /**
+   * Moves layout-1 envelopes (`e!<mbox>!<seq>` → body) to layout 2 (`b!<seq>` body plus
+   * `m!<mbox>!<seq>`), a batch at a time; each batch is atomic, so a crash midway resumes at the
+   * next open. Seqs were already relay-wide (one counter), so cursors and the id and expiry
+   * indexes stay valid.
+   */
+  private async migrateLayout (): Promise<void> {
+    const stored = await this.db.get(K.layout)
+    const layout = stored === undefined ? 1 : Number(dec.decode(stored))
+    if (layout > MAILBOX_LAYOUT) throw new Error(`Mailbox database has layout ${layout}; this relay reads up to ${MAILBOX_LAYOUT} (newer relay version?)`)
+    if (layout === MAILBOX_LAYOUT) return
+    for (;;) {
+      const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
+      for await (const [key, value] of this.db.iterator({ gte: K.legacyEnvelopes, lt: end(K.legacyEnvelopes), limit: MIGRATION_BATCH })) {
+        const [, mailbox, seq] = key.split('!')
+        ops.push({ type: 'put', key: K.body(seq), value }, { type: 'put', key: K.listed(mailbox, seq), value: EMPTY }, { type: 'del', key })
+      }
+      if (ops.length === 0) break
+      await this.db.batch(ops as any)
+    }
+    await this.db.put(K.layout, enc.encode(String(MAILBOX_LAYOUT)))
   }
 
   private idFilterBits (): number {
@@ -294,7 +333,8 @@ export class MailboxStore {
       const seq = this.nextSeq(input.now)
       const stored = StoredEnvelope.encode({ envelope: input.bytes, storedAt: BigInt(input.now), expiresAt: BigInt(input.expiresAt), secret: input.secret })
       ops.push(
-        { type: 'put', key: K.env(input.mailbox, seq), value: stored },
+        { type: 'put', key: K.body(seq), value: stored },
+        { type: 'put', key: K.listed(input.mailbox, seq), value: EMPTY },
         { type: 'put', key: idKeys[i], value: enc.encode(seq) },
         { type: 'put', key: K.exp(input.expiresAt, input.mailbox, seq), value: EMPTY }
       )
@@ -332,10 +372,13 @@ export class MailboxStore {
     return held
   }
 
-  /** Removes envelopes by (mailbox, seq), reading each to learn its id and expiry. Runs inside the mailbox lock. */
+  /**
+   * Removes envelopes by (mailbox, seq), reading each body to learn its id and expiry. Every seq
+   * must come from this mailbox's own list or indexes. Runs inside the mailbox lock.
+   */
   private async removeLocked (mailbox: string, seqs: string[]): Promise<number> {
     if (seqs.length === 0) return 0
-    const values = await this.db.getMany(seqs.map((seq) => K.env(mailbox, seq)))
+    const values = await this.db.getMany(seqs.map((seq) => K.body(seq)))
     const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
     const s = { ...this.statsOf(mailbox) }
     let removed = 0
@@ -345,7 +388,7 @@ export class MailboxStore {
       if (value === undefined) return
       const stored = StoredEnvelope.decode(value)
       const id = envelopeIdOf(stored.envelope)
-      ops.push({ type: 'del', key: K.env(mailbox, seq) })
+      ops.push({ type: 'del', key: K.body(seq) }, { type: 'del', key: K.listed(mailbox, seq) })
       if (id != null) ops.push({ type: 'del', key: K.id(mailbox, id) })
       ops.push({ type: 'del', key: K.exp(Number(stored.expiresAt), mailbox, seq) })
       removed++
@@ -372,15 +415,27 @@ export class MailboxStore {
       let bytes = 0
       let last = cursor
       let more = false
-      const gt = cursor === '' ? K.envPrefix(mailbox) : K.env(mailbox, cursor)
-      for await (const [key, value] of this.db.iterator({ gt, lt: end(K.envPrefix(mailbox)) })) {
-        const stored = StoredEnvelope.decode(value)
-        if (envelopes.length >= limit || (envelopes.length > 0 && bytes + stored.envelope.length > maxBytes)) { more = true; break }
-        last = key.slice(key.lastIndexOf('!') + 1)
-        if (Number(stored.expiresAt) <= now) continue
-        envelopes.push(stored.envelope)
-        bytes += stored.envelope.length
-        if (stored.secret) secretSeqs.push(last)
+      let listEnd = false
+      while (!more && !listEnd) {
+        // the next listed seqs (one more than still wanted, to tell whether more remain), then their bodies
+        const seqs: string[] = []
+        const gt = last === '' ? K.listPrefix(mailbox) : K.listed(mailbox, last)
+        for await (const key of this.db.keys({ gt, lt: end(K.listPrefix(mailbox)), limit: limit - envelopes.length + 1 })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
+        listEnd = seqs.length <= limit - envelopes.length
+        if (seqs.length === 0) break
+        const bodies = await this.db.getMany(seqs.map((seq) => K.body(seq)))
+        for (let i = 0; i < seqs.length; i++) {
+          const value = bodies[i]
+          // listed without a body: only after a failed write outside a batch, which the store never does
+          if (value === undefined) { last = seqs[i]; continue }
+          const stored = StoredEnvelope.decode(value)
+          if (envelopes.length >= limit || (envelopes.length > 0 && bytes + stored.envelope.length > maxBytes)) { more = true; break }
+          last = seqs[i]
+          if (Number(stored.expiresAt) <= now) continue
+          envelopes.push(stored.envelope)
+          bytes += stored.envelope.length
+          if (stored.secret) secretSeqs.push(last)
+        }
       }
       await this.removeLocked(mailbox, secretSeqs)
       return { envelopes, cursor: last, more }
@@ -432,8 +487,9 @@ export class MailboxStore {
   async purgeMailbox (mailbox: string): Promise<number> {
     return this.mutex.run(mailbox, async () => {
       const seqs: string[] = []
-      for await (const key of this.db.keys({ gte: K.envPrefix(mailbox), lt: end(K.envPrefix(mailbox)) })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
+      for await (const key of this.db.keys({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
       const removed = await this.removeLocked(mailbox, seqs)
+      await this.db.clear({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })
       await this.db.clear({ gte: K.prekeyPrefix(mailbox), lt: end(K.prekeyPrefix(mailbox)) })
       await this.db.clear({ gte: K.lastResortPrefix(mailbox), lt: end(K.lastResortPrefix(mailbox)) })
       await this.db.clear({ gte: K.idPrefix(mailbox), lt: end(K.idPrefix(mailbox)) })

@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+const NO_LABELS: Record<string, string> = Object.freeze({})
+/** Label sets rendered before, by (frozen) labels object. */
+const renderedLabels = new WeakMap<object, string>()
+
 /** Labels kept per counter at most (refusal reasons are a closed set of codes; this is a backstop). */
 const MAX_LABELS = 64
 
@@ -23,11 +27,16 @@ export class RelayMetrics {
     for (const [name, text] of Object.entries(COUNTER_HELP)) { this.help.set(name, text); this.counters.set(name, new Map()) }
   }
 
-  /** Adds `by` to a counter with optional labels. */
-  inc (name: string, labels: Record<string, string> = {}, by = 1): void {
+  /** Adds `by` to a counter with optional labels (pass the same labels object to skip re-rendering them). */
+  inc (name: string, labels: Record<string, string> = NO_LABELS, by = 1): void {
     let series = this.counters.get(name)
     if (series == null) { series = new Map(); this.counters.set(name, series) }
-    const key = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')
+    let key = renderedLabels.get(labels)
+    if (key === undefined) {
+      key = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')
+      // labels objects are usually constants of the caller; rendered once each
+      if (Object.isFrozen(labels) || labels === NO_LABELS) renderedLabels.set(labels, key)
+    }
     if (!series.has(key) && series.size >= MAX_LABELS) return
     series.set(key, (series.get(key) ?? 0) + by)
   }

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MailboxErrorCode } from '../../src/net/mailbox-codec.js'
 import { QuotaExceededError } from '../../src/relay/errors.js'
-import { MailboxStore, type MailboxStoreLimits } from '../../src/relay/mailbox-store.js'
+import { Level } from 'level'
+import { MAILBOX_LAYOUT, MailboxStore, type MailboxStoreLimits } from '../../src/relay/mailbox-store.js'
+import { StoredEnvelope } from '../../src/wire/mailbox.js'
 import { Envelope } from '../../src/wire/parley.js'
 import { tempDir } from '../helpers/network.js'
 
@@ -145,5 +147,130 @@ describe('mailbox store: group-committed deposits', () => {
     expect((await Promise.allSettled(pending)).every((r) => r.status === 'fulfilled')).toBe(true)
     expect(again.count(mailbox)).toBe(600)
     await expect(store.deposit(depositFor(mailbox))).rejects.toMatchObject({ code: MailboxErrorCode.SHUTTING_DOWN })
+  })
+})
+
+describe('mailbox store: key layout', () => {
+  const cleanups: Array<() => Promise<void>> = []
+  afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+  const seqHex = (n: number): string => n.toString(16).padStart(16, '0')
+  const timeHex = (ms: number): string => ms.toString(16).padStart(12, '0')
+
+  /** Writes a mailbox database the way layout 1 did (bodies under `e!<mbox>!<seq>`, no layout key). */
+  async function writeLayout1 (location: string, mailboxes: string[], perMailbox: number): Promise<Map<string, string[]>> {
+    const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    await db.open()
+    const ids = new Map<string, string[]>()
+    const expiresAt = Date.now() + 3_600_000
+    let seq = Date.now() * 1000
+    const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = []
+    for (let k = 0; k < perMailbox; k++) {
+      for (const mailbox of mailboxes) {
+        const d = depositFor(mailbox)
+        const s = seqHex(seq++)
+        ids.set(mailbox, [...(ids.get(mailbox) ?? []), d.id])
+        ops.push(
+          { type: 'put', key: `e!${mailbox}!${s}`, value: StoredEnvelope.encode({ envelope: d.bytes, storedAt: BigInt(d.now), expiresAt: BigInt(expiresAt), secret: false }) },
+          { type: 'put', key: `i!${mailbox}!${d.id}`, value: new TextEncoder().encode(s) },
+          { type: 'put', key: `x!${timeHex(expiresAt)}!${mailbox}!${s}`, value: new Uint8Array(0) }
+        )
+      }
+    }
+    for (const mailbox of mailboxes) {
+      ops.push({ type: 'put', key: `s!${mailbox}`, value: new TextEncoder().encode(JSON.stringify({ count: perMailbox, bytes: perMailbox * 200, prekeys: 0 })) })
+    }
+    await db.batch(ops)
+    await db.close()
+    return ids
+  }
+
+  const idOf = (bytes: Uint8Array): string => hexOf(Envelope.decode(bytes).id)
+
+  it('moves a layout-1 database to layout 2 at open; envelopes keep their order, ids and counters', async () => {
+    const dir = await tempDir('parley-mbox-')
+    const location = `${dir.path}/mailboxes`
+    const mailboxes = Array.from({ length: 3 }, () => hexOf(randomBytes(32)))
+    // more envelopes than one migration batch, interleaved across mailboxes
+    const ids = await writeLayout1(location, mailboxes, 900)
+    let store = new MailboxStore(location, LIMITS)
+    cleanups.push(async () => { await store.close(); await dir.cleanup() })
+    await store.open()
+    expect(store.totalEnvelopes).toBe(2700)
+    const [a, b] = mailboxes
+    const all: string[] = []
+    let cursor = ''
+    for (;;) {
+      const page = await store.fetch(a, cursor, 250, 1 << 30, Date.now())
+      all.push(...page.envelopes.map(idOf))
+      cursor = page.cursor
+      if (!page.more) break
+    }
+    expect(all).toEqual(ids.get(a))
+    expect(await store.ack(a, all.slice(0, 100))).toBe(100)
+    expect(await store.deposit({ ...depositFor(b), id: ids.get(b)![5] })).toEqual({ duplicate: true })
+    const fresh = depositFor(b)
+    expect(await store.deposit(fresh)).toEqual({ duplicate: false })
+    await store.close()
+
+    // nothing of layout 1 is left, and the layout is recorded
+    const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    await db.open()
+    expect(await db.keys({ gte: 'e!', lt: 'e!\xff' }).all()).toEqual([])
+    expect(new TextDecoder().decode(await db.get('v!layout'))).toBe(String(MAILBOX_LAYOUT))
+    await db.close()
+
+    store = new MailboxStore(location, LIMITS)
+    await store.open()
+    expect(store.count(a)).toBe(800)
+    expect(store.count(b)).toBe(901)
+    const lastOfB = await store.fetch(b, '', 1000, 1 << 30, Date.now())
+    expect(lastOfB.envelopes.map(idOf)).toEqual([...ids.get(b)!, fresh.id])
+  })
+
+  it('refuses to open a database written with a newer layout', async () => {
+    const dir = await tempDir('parley-mbox-')
+    const location = `${dir.path}/mailboxes`
+    const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    await db.open()
+    await db.put('v!layout', new TextEncoder().encode(String(MAILBOX_LAYOUT + 1)))
+    await db.close()
+    const store = new MailboxStore(location, LIMITS)
+    cleanups.push(async () => { await store.close(); await dir.cleanup() })
+    await expect(store.open()).rejects.toThrow(/newer relay/)
+  })
+
+  it('pages by count and bytes, skipping expired envelopes without counting them', async () => {
+    const { store } = await (async () => {
+      const dir = await tempDir('parley-mbox-')
+      const s = new MailboxStore(`${dir.path}/mailboxes`, LIMITS)
+      await s.open()
+      cleanups.push(async () => { await s.close(); await dir.cleanup() })
+      return { store: s }
+    })()
+    const mailbox = hexOf(randomBytes(32))
+    const now = Date.now()
+    const live: string[] = []
+    // in arrival order: 3 live, 4 expired, 5 live, 2 expired
+    for (const [n, expired] of [[3, false], [4, true], [5, false], [2, true]] as const) {
+      for (let k = 0; k < n; k++) {
+        const d = depositFor(mailbox, randomBytes(16), 100)
+        await store.deposit({ ...d, expiresAt: expired ? now - 1 : now + 60_000 })
+        if (!expired) live.push(d.id)
+      }
+    }
+    const pages: string[][] = []
+    let cursor = ''
+    for (;;) {
+      const page = await store.fetch(mailbox, cursor, 3, 1 << 30, now)
+      pages.push(page.envelopes.map(idOf))
+      cursor = page.cursor
+      if (!page.more) break
+    }
+    expect(pages).toEqual([live.slice(0, 3), live.slice(3, 6), live.slice(6)])
+    // a byte limit below two envelopes: one per page (never zero), `more` until the last
+    const first = await store.fetch(mailbox, '', 10, 150, now)
+    expect(first.envelopes.map(idOf)).toEqual([live[0]])
+    expect(first.more).toBe(true)
   })
 })
