@@ -20,6 +20,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,6 +42,12 @@ const QUEUED = 1000
 const HELD = Number(process.env.PARLEY_BENCH_RELAY_HELD ?? 1_000_000)
 const HELD_MAILBOXES = 1000
 const BIN = new URL('../../bin/parley.js', import.meta.url).pathname
+/**
+ * Under `npm run bench` (whose prebench step builds dist/) the relay runs the compiled JavaScript,
+ * as an installed package does; run directly (`npx tsx bench/run.ts relay`) it runs the sources
+ * through tsx, which costs ~7 MiB more resident memory. PARLEY_BENCH_RELAY_DIST=1 forces dist/.
+ */
+const RELAY_FROM_DIST = process.env.npm_lifecycle_event === 'bench' || process.env.PARLEY_BENCH_RELAY_DIST === '1'
 
 function owner (): MailboxOwnerCredentials {
   const account = generateAccountKeys().account
@@ -165,20 +172,39 @@ async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array): Promise
 }
 
 /** Starts `parley relay` as a child process; resolves with its TCP multiaddr. */
-async function startRelayProcess (dataDir: string): Promise<{ child: ChildProcess, addr: string }> {
+async function startRelayProcess (dataDir: string, metricsPort: number): Promise<{ child: ChildProcess, addr: string }> {
   const fast = { perSecond: 1e9, burst: 1e9 }
   const config = {
     dataDir,
     listen: ['/ip4/127.0.0.1/tcp/0'],
     manyPeersPerAddress: true,
-    metrics: { enabled: false },
+    metrics: { enabled: true, host: '127.0.0.1', port: metricsPort },
     provide: { enabled: false },
     log: { level: 'warn' },
     limits: { depositRate: fast, fetchRate: fast, maxStreamsPerConnection: 32, mailboxMaxEnvelopes: 100_000, storageMaxBytes: 8 * 2 ** 30 }
   }
   const configPath = join(dataDir, '..', 'relay.json')
   await writeFile(configPath, JSON.stringify(config))
+  if (RELAY_FROM_DIST) process.env.PARLEY_USE_DIST = '1'
   return await startPrinting([...(process.env.PARLEY_BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'relay', '--config', configPath])
+}
+
+/** A TCP port free on 127.0.0.1 just now (for the relay's metrics server, whose address it does not print). */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as AddressInfo).port
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+/** The relay's own view of its memory (MiB) from its /metrics: V8 heap used and reserved, external (buffers). */
+async function relayHeap (metricsPort: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+  const gauge = (name: string): string => (Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20).toFixed(0)
+  return `V8 heap ${gauge('nodejs_heap_used_bytes')} used of ${gauge('nodejs_heap_total_bytes')}, external ${gauge('nodejs_external_memory_bytes')}`
 }
 
 async function stopRelayProcess (child: ChildProcess): Promise<void> {
@@ -253,12 +279,13 @@ async function processCpuSeconds (pid: number): Promise<number> {
 export async function run (): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'parley-bench-relay-'))
   const dataDir = join(root, 'data')
-  const { child, addr } = await startRelayProcess(dataDir)
+  const metricsPort = await freePort()
+  const { child, addr } = await startRelayProcess(dataDir, metricsPort)
   const pid = child.pid!
   const atStart = await processMemory(pid)
   const peaks = rssSampler(pid)
   const phasePeaks: string[] = []
-  record({ suite: SUITE, name: `relay RSS at start, empty (${atStart.anon.toFixed(0)} MiB anonymous, ${atStart.file.toFixed(0)} MiB mapped files)`, value: atStart.rss, unit: 'MiB' })
+  record({ suite: SUITE, name: `relay RSS at start, empty (${atStart.anon.toFixed(0)} MiB anonymous, ${atStart.file.toFixed(0)} MiB mapped files; running ${RELAY_FROM_DIST ? 'dist/, compiled' : 'src/ through tsx'})`, value: atStart.rss, unit: 'MiB' })
   const nodes = await Promise.all(Array.from({ length: CLIENTS }, client))
   const clients = nodes.map((n) => new MailboxClient(n, { maxInFlight: IN_FLIGHT }))
   const owners = nodes.map(() => owner())
@@ -319,10 +346,11 @@ export async function run (): Promise<void> {
     const fillThreads = threadBreakdown(threads, await threadCpuSeconds(pid), held)
     phasePeaks.push(`fill ${await peaks.take()}`)
     const memory = await processMemory(pid)
+    const heap = await relayHeap(metricsPort)
     const disk = await dirBytes(join(dataDir, 'mailboxes'))
     record({ suite: SUITE, name: `filling to ${held.toLocaleString('en')} held: deposits/s (sustained)`, value: held / seconds, unit: 'env/s' })
     record({ suite: SUITE, name: `relay CPU per deposit while filling; by thread, µs: ${fillThreads}`, value: relayCpu / held * 1e6, unit: 'µs' })
-    record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak ${memory.peak.toFixed(0)} MiB; ${memory.anon.toFixed(0)} MiB anonymous, ${memory.file.toFixed(0)} MiB mapped files)`, value: memory.rss, unit: 'MiB' })
+    record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak ${memory.peak.toFixed(0)} MiB; ${memory.anon.toFixed(0)} MiB anonymous, ${memory.file.toFixed(0)} MiB mapped files; ${heap} MiB)`, value: memory.rss, unit: 'MiB' })
     record({ suite: SUITE, name: `relay disk with ${held.toLocaleString('en')} envelopes held`, value: disk / 2 ** 20, unit: 'MiB' })
     record({ suite: SUITE, name: 'disk per held 1 KiB envelope', value: disk / held, unit: 'B' })
 
@@ -346,7 +374,7 @@ export async function run (): Promise<void> {
     await Promise.all(clients.map(async (c) => c.stop()))
     await stopRelayProcess(child)
     start = performance.now()
-    const restarted = await startRelayProcess(dataDir)
+    const restarted = await startRelayProcess(dataDir, await freePort())
     const restartMs = performance.now() - start
     const afterRestart = await processMemory(restarted.child.pid!)
     await stopRelayProcess(restarted.child)

@@ -69,7 +69,13 @@ export interface TakenPrekey {
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
-const EMPTY = new Uint8Array(0)
+/**
+ * The value of list and expiry-index entries, whose key says it all. Never zero-length:
+ * classic-level 3.0 copies each value into a `new char[size]` and frees it only when the size is
+ * non-zero, so every empty value written leaks a small heap chunk (two per deposit grew the relay
+ * by ~90 MB per million deposits, deleted or not).
+ */
+const PRESENT = Uint8Array.of(1)
 const KINDS = [MailboxPrekey.Kind.X25519, MailboxPrekey.Kind.ML_KEM]
 
 const seqKey = (n: number): string => n.toString(16).padStart(16, '0')
@@ -77,7 +83,7 @@ const timeKey = (ms: number): string => Math.max(0, Math.min(ms, 0xffffffffffff)
 
 /**
  * Keys (utf8), layout 2: `b!<seq>` envelope body (StoredEnvelope) by relay-wide arrival order,
- * `m!<mbox>!<seq>` the mailbox's list (empty value), `i!<mbox>!<id>` → seq (dedup, ack by id),
+ * `m!<mbox>!<seq>` the mailbox's list, `i!<mbox>!<id>` → seq (dedup, ack by id),
  * `x!<expiry>!<mbox>!<seq>` expiry index, `o!<mbox>` owner facts, `s!<mbox>` counters,
  * `p!<mbox>!<kind>!<id>` one-time prekey, `l!<mbox>!<kind>` last-resort prekey, `v!layout` the
  * layout version. `<mbox>` is the hex device key; nothing in a key is secret or plaintext.
@@ -182,7 +188,7 @@ export class MailboxStore {
       const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
       for await (const [key, value] of this.db.iterator({ gte: K.legacyEnvelopes, lt: end(K.legacyEnvelopes), limit: MIGRATION_BATCH })) {
         const [, mailbox, seq] = key.split('!')
-        ops.push({ type: 'put', key: K.body(seq), value }, { type: 'put', key: K.listed(mailbox, seq), value: EMPTY }, { type: 'del', key })
+        ops.push({ type: 'put', key: K.body(seq), value }, { type: 'put', key: K.listed(mailbox, seq), value: PRESENT }, { type: 'del', key })
       }
       if (ops.length === 0) break
       await this.db.batch(ops as any)
@@ -334,9 +340,9 @@ export class MailboxStore {
       const stored = StoredEnvelope.encode({ envelope: input.bytes, storedAt: BigInt(input.now), expiresAt: BigInt(input.expiresAt), secret: input.secret })
       ops.push(
         { type: 'put', key: K.body(seq), value: stored },
-        { type: 'put', key: K.listed(input.mailbox, seq), value: EMPTY },
+        { type: 'put', key: K.listed(input.mailbox, seq), value: PRESENT },
         { type: 'put', key: idKeys[i], value: enc.encode(seq) },
-        { type: 'put', key: K.exp(input.expiresAt, input.mailbox, seq), value: EMPTY }
+        { type: 'put', key: K.exp(input.expiresAt, input.mailbox, seq), value: PRESENT }
       )
       changed.set(input.mailbox, { ...s, count: s.count + 1, bytes: s.bytes + size })
       taken.add(idKeys[i])

@@ -81,6 +81,20 @@ describe('mailbox store: group-committed deposits', () => {
     expect(store.count(mailbox)).toBe(200)
   })
 
+  it('never writes a zero-length value (classic-level leaks one heap chunk per empty value)', async () => {
+    const { store } = await openStore()
+    const db = (store as unknown as { db: { batch: (ops: Array<{ type: string, value?: Uint8Array }>) => Promise<void> } }).db
+    const batch = vi.spyOn(db, 'batch')
+    const mailbox = hexOf(randomBytes(32))
+    const deposits = Array.from({ length: 20 }, () => depositFor(mailbox))
+    await Promise.all(deposits.map(async (d) => await store.deposit(d)))
+    await store.ack(mailbox, deposits.slice(0, 5).map((d) => d.id))
+    await store.fetch(mailbox, '', 10, 1 << 30, Date.now())
+    const puts = batch.mock.calls.flatMap(([ops]) => ops.filter((op) => op.type === 'put'))
+    expect(puts.length).toBeGreaterThanOrEqual(20 * 4)
+    expect(puts.filter((op) => op.value == null || op.value.length === 0)).toEqual([])
+  })
+
   it('misses no id committed while its id filter is rebuilt', async () => {
     // capacity 6,553 ids: the waves below pass it, and later waves commit during the rebuild's scan;
     // at ≤ 10k ids in 2^16 bits the filter still says "not held" for most absent ids, so an id
