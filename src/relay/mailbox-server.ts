@@ -117,7 +117,10 @@ class MailboxSession {
     })
   }
 
-  /** Resolves once fewer than `limit` requests are being handled. */
+  /**
+   * Resolves once fewer than `limit` requests are being handled. One waiter at a time: only the
+   * stream's read loop calls it.
+   */
   async belowLimit (limit: number): Promise<void> {
     while (this.active.size >= limit) await new Promise<void>((resolve) => { this.slotFreed = resolve })
   }

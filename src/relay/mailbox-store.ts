@@ -50,8 +50,13 @@ const MAX_OPEN_TABLES = 64
 /** The key layout this code writes (see `K`). */
 export const MAILBOX_LAYOUT = 2
 
-/** Layout-1 envelopes moved per batch when migrating at open. */
+/** Layout-1 envelopes moved per batch when migrating at open: at most this many… */
 const MIGRATION_BATCH = 2000
+/** …and about this many bytes of envelopes. */
+const MIGRATION_BATCH_BYTES = 16 * 1024 * 1024
+
+/** Bodies read by a fetch before it knows their sizes. */
+const FETCH_FIRST_CHUNK = 8
 
 /** Most deposits written in one database batch. */
 export const MAX_DEPOSIT_GROUP = 512
@@ -176,21 +181,51 @@ export class MailboxStore {
   /**
    * Moves layout-1 envelopes (`e!<mbox>!<seq>` → body) to layout 2 (`b!<seq>` body plus
    * `m!<mbox>!<seq>`), a batch at a time; each batch is atomic, so a crash midway resumes at the
-   * next open. Seqs were already relay-wide (one counter), so cursors and the id and expiry
-   * indexes stay valid.
+   * next open. Layout 1's seqs were unique per mailbox and, but for a clock stepped back across
+   * a restart, relay-wide: an envelope whose seq is already taken by another mailbox's body gets
+   * a fresh one (its id and expiry index entries are rewritten; it moves to the end of its list).
    */
   private async migrateLayout (): Promise<void> {
     const stored = await this.db.get(K.layout)
     const layout = stored === undefined ? 1 : Number(dec.decode(stored))
+    if (!Number.isInteger(layout) || layout < 1) throw new Error(`Mailbox database has an unreadable layout marker (${JSON.stringify(stored === undefined ? '' : dec.decode(stored))})`)
     if (layout > MAILBOX_LAYOUT) throw new Error(`Mailbox database has layout ${layout}; this relay reads up to ${MAILBOX_LAYOUT} (newer relay version?)`)
     if (layout === MAILBOX_LAYOUT) return
+    let freshSeq = Date.now() * 1000
+    for await (const key of this.db.keys({ gte: 'b!', lt: end('b!'), reverse: true, limit: 1 })) freshSeq = Math.max(freshSeq, parseInt(key.slice(2), 16))
+    let after: string | undefined
     for (;;) {
+      // resume after the last key moved: the moved keys' tombstones are not scanned again
+      const range = after === undefined ? { gte: K.legacyEnvelopes } : { gt: after }
+      const entries: Array<[string, Uint8Array]> = []
+      let bytes = 0
+      for await (const entry of this.db.iterator({ ...range, lt: end(K.legacyEnvelopes), limit: MIGRATION_BATCH })) {
+        entries.push(entry)
+        bytes += entry[1].length
+        if (bytes >= MIGRATION_BATCH_BYTES) break
+      }
+      if (entries.length === 0) break
+      after = entries[entries.length - 1][0]
+      const seqs = entries.map(([key]) => key.slice(key.lastIndexOf('!') + 1))
+      const taken = new Set<string>()
+      const existing = await this.db.getMany(seqs.map((seq) => K.body(seq)))
+      existing.forEach((value, i) => { if (value !== undefined) taken.add(seqs[i]) })
       const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
-      for await (const [key, value] of this.db.iterator({ gte: K.legacyEnvelopes, lt: end(K.legacyEnvelopes), limit: MIGRATION_BATCH })) {
-        const [, mailbox, seq] = key.split('!')
+      for (let i = 0; i < entries.length; i++) {
+        const [key, value] = entries[i]
+        const mailbox = key.slice(2, key.lastIndexOf('!'))
+        let seq = seqs[i]
+        if (taken.has(seq)) {
+          // another mailbox's envelope already holds this seq: renumber this one
+          do { seq = seqKey(++freshSeq) } while ((await this.db.get(K.body(seq))) !== undefined)
+          const stored = StoredEnvelope.decode(value)
+          const id = envelopeIdOf(stored.envelope)
+          if (id != null) ops.push({ type: 'put', key: K.id(mailbox, id), value: enc.encode(seq) })
+          ops.push({ type: 'del', key: K.exp(Number(stored.expiresAt), mailbox, seqs[i]) }, { type: 'put', key: K.exp(Number(stored.expiresAt), mailbox, seq), value: PRESENT })
+        }
+        taken.add(seq)
         ops.push({ type: 'put', key: K.body(seq), value }, { type: 'put', key: K.listed(mailbox, seq), value: PRESENT }, { type: 'del', key })
       }
-      if (ops.length === 0) break
       await this.db.batch(ops as any)
     }
     await this.db.put(K.layout, enc.encode(String(MAILBOX_LAYOUT)))
@@ -422,12 +457,17 @@ export class MailboxStore {
       let last = cursor
       let more = false
       let listEnd = false
+      let largest = 0
       while (!more && !listEnd) {
-        // the next listed seqs (one more than still wanted, to tell whether more remain), then their bodies
+        // the next listed seqs, then their bodies: at first a few, then as many as the byte budget
+        // left allows at the largest size seen (one more than still wanted tells whether more
+        // remain), so that a page of large envelopes never reads many more bodies than it returns
+        const wanted = limit - envelopes.length + 1
+        const chunk = Math.min(wanted, largest === 0 ? FETCH_FIRST_CHUNK : Math.max(1, Math.floor((maxBytes - bytes) / largest)) + 1)
         const seqs: string[] = []
         const gt = last === '' ? K.listPrefix(mailbox) : K.listed(mailbox, last)
-        for await (const key of this.db.keys({ gt, lt: end(K.listPrefix(mailbox)), limit: limit - envelopes.length + 1 })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
-        listEnd = seqs.length <= limit - envelopes.length
+        for await (const key of this.db.keys({ gt, lt: end(K.listPrefix(mailbox)), limit: chunk })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
+        listEnd = seqs.length < chunk
         if (seqs.length === 0) break
         const bodies = await this.db.getMany(seqs.map((seq) => K.body(seq)))
         for (let i = 0; i < seqs.length; i++) {
@@ -435,6 +475,7 @@ export class MailboxStore {
           // listed without a body: only after a failed write outside a batch, which the store never does
           if (value === undefined) { last = seqs[i]; continue }
           const stored = StoredEnvelope.decode(value)
+          largest = Math.max(largest, stored.envelope.length)
           if (envelopes.length >= limit || (envelopes.length > 0 && bytes + stored.envelope.length > maxBytes)) { more = true; break }
           last = seqs[i]
           if (Number(stored.expiresAt) <= now) continue

@@ -35,7 +35,7 @@ export class RelayMetrics {
     if (key === undefined) {
       key = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')
       // labels objects are usually constants of the caller; rendered once each
-      if (Object.isFrozen(labels) || labels === NO_LABELS) renderedLabels.set(labels, key)
+      if (Object.isFrozen(labels)) renderedLabels.set(labels, key)
     }
     if (!series.has(key) && series.size >= MAX_LABELS) return
     series.set(key, (series.get(key) ?? 0) + by)

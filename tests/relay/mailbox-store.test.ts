@@ -171,18 +171,24 @@ describe('mailbox store: key layout', () => {
   const seqHex = (n: number): string => n.toString(16).padStart(16, '0')
   const timeHex = (ms: number): string => ms.toString(16).padStart(12, '0')
 
-  /** Writes a mailbox database the way layout 1 did (bodies under `e!<mbox>!<seq>`, no layout key). */
-  async function writeLayout1 (location: string, mailboxes: string[], perMailbox: number): Promise<Map<string, string[]>> {
+  /**
+   * Writes a mailbox database the way layout 1 did (bodies under `e!<mbox>!<seq>`, no layout key).
+   * Seqs start an hour ahead (as after a clock stepped back), so a deposit after opening sorts
+   * last only if the store learned the highest seq; with `sharedSeqs` every mailbox numbers its
+   * envelopes from the same start, as two mailboxes could after such a step.
+   */
+  async function writeLayout1 (location: string, mailboxes: string[], perMailbox: number, options: { sharedSeqs?: boolean } = {}): Promise<Map<string, string[]>> {
     const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
     await db.open()
     const ids = new Map<string, string[]>()
     const expiresAt = Date.now() + 3_600_000
-    let seq = Date.now() * 1000
+    const first = (Date.now() + 3_600_000) * 1000
+    let seq = first
     const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = []
     for (let k = 0; k < perMailbox; k++) {
       for (const mailbox of mailboxes) {
         const d = depositFor(mailbox)
-        const s = seqHex(seq++)
+        const s = seqHex(options.sharedSeqs === true ? first + k : seq++)
         ids.set(mailbox, [...(ids.get(mailbox) ?? []), d.id])
         ops.push(
           { type: 'put', key: `e!${mailbox}!${s}`, value: StoredEnvelope.encode({ envelope: d.bytes, storedAt: BigInt(d.now), expiresAt: BigInt(expiresAt), secret: false }) },
@@ -240,6 +246,93 @@ describe('mailbox store: key layout', () => {
     expect(store.count(b)).toBe(901)
     const lastOfB = await store.fetch(b, '', 1000, 1 << 30, Date.now())
     expect(lastOfB.envelopes.map(idOf)).toEqual([...ids.get(b)!, fresh.id])
+  })
+
+  /** Pages through a whole mailbox; returns the ids in order. */
+  async function allIds (store: MailboxStore, mailbox: string): Promise<string[]> {
+    const ids: string[] = []
+    let cursor = ''
+    for (;;) {
+      const page = await store.fetch(mailbox, cursor, 100, 1 << 30, Date.now())
+      ids.push(...page.envelopes.map(idOf))
+      cursor = page.cursor
+      if (!page.more) return ids
+    }
+  }
+
+  it('renumbers layout-1 envelopes whose seq another mailbox already holds; nothing is lost or mixed up', async () => {
+    const dir = await tempDir('parley-mbox-')
+    const location = `${dir.path}/mailboxes`
+    const mailboxes = Array.from({ length: 3 }, () => hexOf(randomBytes(32)))
+    const ids = await writeLayout1(location, mailboxes, 1500, { sharedSeqs: true })
+    let store = new MailboxStore(location, LIMITS)
+    cleanups.push(async () => { await store.close(); await dir.cleanup() })
+    await store.open()
+    for (const mailbox of mailboxes) {
+      expect(store.count(mailbox)).toBe(1500)
+      expect(new Set(await allIds(store, mailbox))).toEqual(new Set(ids.get(mailbox)))
+    }
+    // acks by id find each renumbered envelope, and only it
+    const [a, b] = mailboxes
+    expect(await store.ack(a, ids.get(a)!.slice(0, 700))).toBe(700)
+    expect(await allIds(store, b)).toHaveLength(1500)
+    expect(new Set(await allIds(store, a))).toEqual(new Set(ids.get(a)!.slice(700)))
+    // the expiry index follows the new seqs: everything expires, every counter reaches zero
+    expect(await store.deleteExpired(Date.now() + 7_200_000)).toBe(3 * 1500 - 700)
+    for (const mailbox of mailboxes) expect(store.count(mailbox)).toBe(0)
+    await store.close()
+    store = new MailboxStore(location, LIMITS)
+    await store.open()
+    expect(store.totalEnvelopes).toBe(0)
+  })
+
+  it('finishes a migration that stopped midway (each batch is atomic)', async () => {
+    const dir = await tempDir('parley-mbox-')
+    const location = `${dir.path}/mailboxes`
+    const mailboxes = Array.from({ length: 2 }, () => hexOf(randomBytes(32)))
+    const ids = await writeLayout1(location, mailboxes, 50)
+    // move the first 30 envelopes the way one migration batch does, and stop there
+    const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    await db.open()
+    const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
+    for await (const [key, value] of db.iterator({ gte: 'e!', lt: 'e!\xff', limit: 30 })) {
+      const [, mailbox, seq] = key.split('!')
+      ops.push({ type: 'put', key: `b!${seq}`, value }, { type: 'put', key: `m!${mailbox}!${seq}`, value: Uint8Array.of(1) }, { type: 'del', key })
+    }
+    await db.batch(ops as any)
+    await db.close()
+    const store = new MailboxStore(location, LIMITS)
+    cleanups.push(async () => { await store.close(); await dir.cleanup() })
+    await store.open()
+    for (const mailbox of mailboxes) expect(await allIds(store, mailbox)).toEqual(ids.get(mailbox))
+  })
+
+  it('refuses to open a database whose layout marker is unreadable', async () => {
+    const dir = await tempDir('parley-mbox-')
+    const location = `${dir.path}/mailboxes`
+    const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    await db.open()
+    await db.put('v!layout', new TextEncoder().encode('two'))
+    await db.close()
+    const store = new MailboxStore(location, LIMITS)
+    cleanups.push(async () => { await store.close(); await dir.cleanup() })
+    await expect(store.open()).rejects.toThrow(/unreadable layout/)
+  })
+
+  it('reads no more bodies than its byte budget needs when a mailbox holds large envelopes', async () => {
+    const dir = await tempDir('parley-mbox-')
+    const store = new MailboxStore(`${dir.path}/mailboxes`, LIMITS)
+    await store.open()
+    cleanups.push(async () => { await store.close(); await dir.cleanup() })
+    const mailbox = hexOf(randomBytes(32))
+    for (let k = 0; k < 200; k++) await store.deposit(depositFor(mailbox, randomBytes(16), 64 * 1024))
+    const getMany = vi.spyOn((store as unknown as { db: { getMany: (keys: string[]) => Promise<unknown[]> } }).db, 'getMany')
+    // a 256 KiB budget holds 3 of these: at most one batch of 8 bodies plus a little more is read
+    const page = await store.fetch(mailbox, '', 500, 256 * 1024, Date.now())
+    expect(page.envelopes).toHaveLength(3)
+    expect(page.more).toBe(true)
+    const read = getMany.mock.calls.reduce((n, [keys]) => n + keys.length, 0)
+    expect(read).toBeLessThanOrEqual(12)
   })
 
   it('refuses to open a database written with a newer layout', async () => {
