@@ -108,8 +108,8 @@ async function pool (count: number, limit: number, task: (i: number) => Promise<
 }
 
 /** Starts a child process that prints its multiaddr on stdout; resolves with it. */
-async function startPrinting (args: string[]): Promise<{ child: ChildProcess, addr: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+async function startPrinting (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess, addr: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   for (let line = await lines.next(); line.done !== true; line = await lines.next()) {
     if (line.value.includes('/tcp/')) {
@@ -185,8 +185,8 @@ async function startRelayProcess (dataDir: string, metricsPort: number): Promise
   }
   const configPath = join(dataDir, '..', 'relay.json')
   await writeFile(configPath, JSON.stringify(config))
-  if (RELAY_FROM_DIST) process.env.PARLEY_USE_DIST = '1'
-  return await startPrinting([...(process.env.PARLEY_BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'relay', '--config', configPath])
+  const env = RELAY_FROM_DIST ? { ...process.env, PARLEY_USE_DIST: '1' } : process.env
+  return await startPrinting([...(process.env.PARLEY_BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'relay', '--config', configPath], env)
 }
 
 /** A TCP port free on 127.0.0.1 just now (for the relay's metrics server, whose address it does not print). */

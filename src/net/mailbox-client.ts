@@ -187,7 +187,6 @@ class MailboxChannel {
 
 type Dialer = Pick<Libp2p, 'dial'>
 
-
 /** Keys of relays given as strings, so that a busy sender parses each address once (bounded). */
 const stringRelayKeys = new Map<string, string>()
 const MAX_CACHED_RELAY_KEYS = 256

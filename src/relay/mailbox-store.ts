@@ -171,9 +171,7 @@ export class MailboxStore {
       this.totalEnvelopes += s.count
       this.totalBytes += s.bytes
     }
-    for await (const key of this.db.keys({ gte: 'b!', lt: end('b!'), reverse: true, limit: 1 })) {
-      this.lastSeq = parseInt(key.slice(2), 16)
-    }
+    this.lastSeq = await this.highestBodySeq()
     const filter = await this.scanIdFilter()
     if (filter != null) this.setIdFilter(filter)
   }
@@ -191,8 +189,7 @@ export class MailboxStore {
     if (!Number.isInteger(layout) || layout < 1) throw new Error(`Mailbox database has an unreadable layout marker (${JSON.stringify(stored === undefined ? '' : dec.decode(stored))})`)
     if (layout > MAILBOX_LAYOUT) throw new Error(`Mailbox database has layout ${layout}; this relay reads up to ${MAILBOX_LAYOUT} (newer relay version?)`)
     if (layout === MAILBOX_LAYOUT) return
-    let freshSeq = Date.now() * 1000
-    for await (const key of this.db.keys({ gte: 'b!', lt: end('b!'), reverse: true, limit: 1 })) freshSeq = Math.max(freshSeq, parseInt(key.slice(2), 16))
+    let freshSeq = Math.max(Date.now() * 1000, await this.highestBodySeq())
     let after: string | undefined
     for (;;) {
       // resume after the last key moved: the moved keys' tombstones are not scanned again
@@ -229,6 +226,12 @@ export class MailboxStore {
       await this.db.batch(ops as any)
     }
     await this.db.put(K.layout, enc.encode(String(MAILBOX_LAYOUT)))
+  }
+
+  /** The seq of the newest body held (seqs are relay-wide), 0 when none. */
+  private async highestBodySeq (): Promise<number> {
+    for await (const key of this.db.keys({ gte: 'b!', lt: end('b!'), reverse: true, limit: 1 })) return parseInt(key.slice(2), 16)
+    return 0
   }
 
   private idFilterBits (): number {

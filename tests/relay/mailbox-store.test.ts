@@ -207,6 +207,18 @@ describe('mailbox store: key layout', () => {
 
   const idOf = (bytes: Uint8Array): string => hexOf(Envelope.decode(bytes).id)
 
+  /** Pages through a whole mailbox; returns the ids in order. */
+  async function allIds (store: MailboxStore, mailbox: string): Promise<string[]> {
+    const ids: string[] = []
+    let cursor = ''
+    for (;;) {
+      const page = await store.fetch(mailbox, cursor, 100, 1 << 30, Date.now())
+      ids.push(...page.envelopes.map(idOf))
+      cursor = page.cursor
+      if (!page.more) return ids
+    }
+  }
+
   it('moves a layout-1 database to layout 2 at open; envelopes keep their order, ids and counters', async () => {
     const dir = await tempDir('parley-mbox-')
     const location = `${dir.path}/mailboxes`
@@ -218,14 +230,7 @@ describe('mailbox store: key layout', () => {
     await store.open()
     expect(store.totalEnvelopes).toBe(2700)
     const [a, b] = mailboxes
-    const all: string[] = []
-    let cursor = ''
-    for (;;) {
-      const page = await store.fetch(a, cursor, 250, 1 << 30, Date.now())
-      all.push(...page.envelopes.map(idOf))
-      cursor = page.cursor
-      if (!page.more) break
-    }
+    const all = await allIds(store, a)
     expect(all).toEqual(ids.get(a))
     expect(await store.ack(a, all.slice(0, 100))).toBe(100)
     expect(await store.deposit({ ...depositFor(b), id: ids.get(b)![5] })).toEqual({ duplicate: true })
@@ -247,18 +252,6 @@ describe('mailbox store: key layout', () => {
     const lastOfB = await store.fetch(b, '', 1000, 1 << 30, Date.now())
     expect(lastOfB.envelopes.map(idOf)).toEqual([...ids.get(b)!, fresh.id])
   })
-
-  /** Pages through a whole mailbox; returns the ids in order. */
-  async function allIds (store: MailboxStore, mailbox: string): Promise<string[]> {
-    const ids: string[] = []
-    let cursor = ''
-    for (;;) {
-      const page = await store.fetch(mailbox, cursor, 100, 1 << 30, Date.now())
-      ids.push(...page.envelopes.map(idOf))
-      cursor = page.cursor
-      if (!page.more) return ids
-    }
-  }
 
   it('renumbers layout-1 envelopes whose seq another mailbox already holds; nothing is lost or mixed up', async () => {
     const dir = await tempDir('parley-mbox-')
