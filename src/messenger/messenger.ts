@@ -155,7 +155,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       ...init.outbox
     })
     this.outbox.addEventListener('outcome', (evt) => { void this.onOutboxOutcome(evt.detail) })
-    this.node.setEnvelopeHandler(async ({ envelope }) => { await this.receive(envelope) })
+    this.node.setEnvelopeHandler(async ({ envelope }) => { await this.receive(envelope, 'direct') })
   }
 
   private now (): number {
@@ -934,8 +934,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
    * One envelope, from a direct stream or a relay: open the sealed box and the session, check the
    * sender's device against its account record, apply the content — session state and effects in
    * one store transaction. Replays are dropped quietly; other failures throw typed errors.
+   * `via` says where it came from: a direct sender learns of a lost session from its ack.
    */
-  async receive (envelope: Envelope): Promise<void> {
+  async receive (envelope: Envelope, via: 'direct' | 'relay' = 'relay'): Promise<void> {
     const effects: Array<() => void> = []
     const followUps: Array<() => Promise<void>> = []
     try {
@@ -966,7 +967,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       })
     } catch (err) {
       if (err instanceof ReplayError) return
-      if (err instanceof SessionResetNeededError && err.sender != null) void this.requestSessionReset(err.sender).catch(() => {})
+      // a direct sender reads ERR_SESSION_RESET in its ack and starts the new session itself;
+      // starting one from this side too would cross the two handshakes and lose the next message
+      if (err instanceof SessionResetNeededError && err.sender != null && via === 'relay') void this.requestSessionReset(err.sender).catch(() => {})
       throw err
     }
     for (const effect of effects) effect()
