@@ -5,6 +5,8 @@ import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
 const $ = (id) => document.getElementById(id)
 const state = {
   me: '',
+  /** The disappearing-timer change in flight, if any: a send waits for it. */
+  timerChange: Promise.resolve(),
   contacts: [],
   /** conversation id → ConversationView */
   conversations: new Map(),
@@ -196,6 +198,8 @@ async function send (event) {
   if (text === '' || state.current == null) return
   box.value = ''
   state.lastTypingSent = 0
+  // a timer picked just before sending applies to this message: wait for its change to land
+  await state.timerChange
   const { message } = await guard(() => api('POST', `/v1/conversations/${seg(state.current.id)}/messages`, { text }))
   if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() }
 }
@@ -378,7 +382,7 @@ async function start () {
   })
   $('verify').addEventListener('click', () => { void verify() })
   $('secret').addEventListener('click', () => { void secretAction() })
-  $('timer').addEventListener('change', () => { void setTimer() })
+  $('timer').addEventListener('change', () => { state.timerChange = setTimer().catch(() => {}) })
   document.addEventListener('visibilitychange', () => { void markRead() })
   await loadContacts()
   state.events = subscribe(handlers, setConnection)
