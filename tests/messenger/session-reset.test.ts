@@ -46,4 +46,31 @@ describe('a lost session heals instead of dropping messages', () => {
     await reply
     await waitFor(async () => (await bob.messages(bobConversation)).items.filter((m) => m.text === 'after the loss').length === 1, 5000, 'exactly once')
   })
+
+  it('a message waiting on a relay for a device that lost its session: the device starts a new session and the sender re-sends', async () => {
+    const conversation = await alice.conversationWith(bob.address)
+    const bobConversation = (await bob.conversationWith(alice.address)).id
+    // the session works both ways first
+    const first = nextEvent(bob, 'message', (d) => d.message.text === 'relay: before')
+    await alice.sendText(conversation.id, 'relay: before')
+    await first
+    const back = nextEvent(alice, 'message', (d) => d.message.text === 'relay: ack')
+    await bob.sendText(bobConversation, 'relay: ack')
+    await back
+    // bob loses his state and goes offline; alice's message waits at the relay, sealed on the old session
+    await bob.store.sessions.delete(toHex(bob.node.deviceKey), toHex(alice.node.deviceKey))
+    await bob.stop()
+    const stored = nextEvent(alice, 'delivery', (d) => d.state === 'stored', 30_000)
+    const sent = await alice.sendText(conversation.id, 'relay: while away')
+    expect((await stored).messageId).toBe(sent.id)
+
+    // bob comes back, fetches it, cannot open it, asks alice for a new session; alice re-sends on it
+    bob = await startTestMessenger(dir.path, 'bob', [relay.multiaddrs[0].toString()])
+    await waitFor(async () => (await bob.messages(bobConversation)).items.some((m) => m.text === 'relay: while away'), 30_000, 're-sent message')
+    await waitFor(async () => (await alice.messages(conversation.id)).items.find((m) => m.id === sent.id)?.status === 'delivered', 15_000, 'delivered to alice')
+    const reply = nextEvent(alice, 'message', (d) => d.message.text === 'relay: all good')
+    await bob.sendText(bobConversation, 'relay: all good')
+    await reply
+    expect((await bob.messages(bobConversation)).items.filter((m) => m.text === 'relay: while away')).toHaveLength(1)
+  })
 })
