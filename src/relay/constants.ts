@@ -28,6 +28,14 @@ export const DEFAULT_DEPOSIT_RATE = { perSecond: 50, burst: 200 }
 export const DEFAULT_FETCH_RATE = { perSecond: 50, burst: 200 }
 /** Prekey bundle requests per second per remote peer, and burst. */
 export const DEFAULT_PREKEY_RATE = { perSecond: 5, burst: 20 }
+/**
+ * The same three limits per remote address (an IPv4 address or an IPv6 /64), across every
+ * PeerId it uses: sealed-sender deposits come from throwaway PeerIds, so the per-peer buckets
+ * alone never stop a flood from one host. Ten peers' worth; `null` in the config turns one off.
+ */
+export const DEFAULT_DEPOSIT_RATE_PER_ADDRESS = { perSecond: 500, burst: 2000 }
+export const DEFAULT_FETCH_RATE_PER_ADDRESS = { perSecond: 500, burst: 2000 }
+export const DEFAULT_PREKEY_RATE_PER_ADDRESS = { perSecond: 50, burst: 200 }
 /** Remote peers whose buckets are remembered (least recently used are forgotten). */
 export const RATE_LIMITER_MAX_KEYS = 50_000
 

@@ -14,7 +14,8 @@ import { AuthRequiredError, EnvelopeTooLargeError, RateLimitedError, RelayRefusa
 import { silentLogger, type RelayLogger } from './logger.js'
 import type { MailboxStore } from './mailbox-store.js'
 import type { RelayMetrics } from './metrics.js'
-import { RateLimiter, type RateLimit } from './rate-limiter.js'
+import { PeerAndAddressLimiter, type LimitScope, type RateLimit } from './rate-limiter.js'
+import { addressBucket } from './remote-address.js'
 import { toHex as hex } from '../bytes.js'
 
 export interface MailboxLimits {
@@ -27,6 +28,10 @@ export interface MailboxLimits {
   depositRate: RateLimit
   fetchRate: RateLimit
   prekeyRate: RateLimit
+  /** The same limits per remote address (IPv4, or IPv6 /64) across all its PeerIds; null: off. */
+  depositRatePerAddress: RateLimit | null
+  fetchRatePerAddress: RateLimit | null
+  prekeyRatePerAddress: RateLimit | null
   /** @default DEFAULT_MAX_STREAMS */
   maxStreams: number
   /** @default DEFAULT_MAX_STREAMS_PER_CONNECTION */
@@ -62,12 +67,24 @@ export function defaultMailboxLimits (): MailboxLimits {
     depositRate: C.DEFAULT_DEPOSIT_RATE,
     fetchRate: C.DEFAULT_FETCH_RATE,
     prekeyRate: C.DEFAULT_PREKEY_RATE,
+    depositRatePerAddress: C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS,
+    fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
+    prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
     maxStreams: C.DEFAULT_MAX_STREAMS,
     maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
     frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
     idleTimeoutMs: C.DEFAULT_IDLE_TIMEOUT_MS,
     subscribeIdleTimeoutMs: C.DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS
   }
+}
+
+type RateLimitedOp = 'deposit' | 'owner' | 'prekey'
+const RATE_LIMITED_WHAT: Record<RateLimitedOp, string> = { deposit: 'Deposit', owner: 'Owner request', prekey: 'Prekey request' }
+/** Frozen label objects, one per series (the metrics registry caches their rendering). */
+const rateLimitedLabels = (op: RateLimitedOp): Record<LimitScope, Record<string, string>> =>
+  ({ peer: Object.freeze({ op, scope: 'peer' }), address: Object.freeze({ op, scope: 'address' }) })
+const RATE_LIMITED_LABELS: Record<RateLimitedOp, Record<LimitScope, Record<string, string>>> = {
+  deposit: rateLimitedLabels('deposit'), owner: rateLimitedLabels('owner'), prekey: rateLimitedLabels('prekey')
 }
 
 const CURSOR_RE = /^[0-9a-f]{16}$/
@@ -94,7 +111,7 @@ class MailboxSession {
   private slotFreed: (() => void) | undefined
   private readonly writer: CoalescingFrameWriter
 
-  constructor (readonly stream: Stream, readonly remote: string, writeTimeoutMs: number) {
+  constructor (readonly stream: Stream, readonly remote: string, readonly address: string | undefined, writeTimeoutMs: number) {
     this.writer = new CoalescingFrameWriter(stream, { writeTimeoutMs })
   }
 
@@ -147,9 +164,9 @@ export class MailboxServer {
   private readonly log: RelayLogger
   private readonly now: () => number
   private readonly auth: MailboxAuthenticator
-  private readonly depositLimiter: RateLimiter
-  private readonly fetchLimiter: RateLimiter
-  private readonly prekeyLimiter: RateLimiter
+  private readonly depositLimiter: PeerAndAddressLimiter
+  private readonly fetchLimiter: PeerAndAddressLimiter
+  private readonly prekeyLimiter: PeerAndAddressLimiter
   private readonly sessions = new Set<MailboxSession>()
   private readonly subscribers = new Map<string, Set<MailboxSession>>()
   private readonly inFlight = new Set<Promise<unknown>>()
@@ -164,9 +181,9 @@ export class MailboxServer {
     this.log = init.logger ?? silentLogger
     this.now = init.now ?? Date.now
     this.auth = new MailboxAuthenticator(components.peerId.toMultihash().bytes, init.store, this.now)
-    this.depositLimiter = new RateLimiter(this.limits.depositRate, C.RATE_LIMITER_MAX_KEYS, this.now)
-    this.fetchLimiter = new RateLimiter(this.limits.fetchRate, C.RATE_LIMITER_MAX_KEYS, this.now)
-    this.prekeyLimiter = new RateLimiter(this.limits.prekeyRate, C.RATE_LIMITER_MAX_KEYS, this.now)
+    this.depositLimiter = new PeerAndAddressLimiter(this.limits.depositRate, this.limits.depositRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
+    this.fetchLimiter = new PeerAndAddressLimiter(this.limits.fetchRate, this.limits.fetchRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
+    this.prekeyLimiter = new PeerAndAddressLimiter(this.limits.prekeyRate, this.limits.prekeyRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
   }
 
   async start (): Promise<void> {
@@ -201,6 +218,14 @@ export class MailboxServer {
   /** Owners subscribed for pushes. */
   get subscriberCount (): number { return this.subscribers.size }
 
+  /** Takes a token from the peer's and the address's bucket for `op`; throws RateLimitedError naming the one that ran dry. */
+  private checkRate (limiter: PeerAndAddressLimiter, op: RateLimitedOp, session: MailboxSession): void {
+    const scope = limiter.take(session.remote, session.address)
+    if (scope == null) return
+    this.metrics.inc('parley_relay_rate_limited_total', RATE_LIMITED_LABELS[op][scope])
+    throw new RateLimitedError(`${RATE_LIMITED_WHAT[op]} rate limit exceeded for this ${scope === 'peer' ? 'peer' : 'network address'}; slow down`)
+  }
+
   private refuse (code: string, remote: string, fields: Record<string, string | number> = {}): void {
     this.metrics.inc('parley_relay_refusals_total', { reason: code })
     this.log.debug('refused', { code, ...fields, peer: remote })
@@ -208,7 +233,7 @@ export class MailboxServer {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    const session = new MailboxSession(stream, remote, this.limits.idleTimeoutMs)
+    const session = new MailboxSession(stream, remote, addressBucket(connection.remoteAddr), this.limits.idleTimeoutMs)
     if (this.stopping || this.sessions.size >= this.limits.maxStreams) {
       const code = this.stopping ? MailboxErrorCode.SHUTTING_DOWN : MailboxErrorCode.TOO_MANY_STREAMS
       this.refuse(code, remote)
@@ -299,7 +324,7 @@ export class MailboxServer {
     if (kinds.filter((k) => k != null).length !== 1) throw new MalformedFrameError('A request carries exactly one operation')
     if (request.deposit != null) return this.deposit(session, request.deposit)
     if (request.takePrekey != null) return this.takePrekey(session, request.takePrekey)
-    if (!this.fetchLimiter.take(session.remote)) throw new RateLimitedError()
+    this.checkRate(this.fetchLimiter, 'owner', session)
     if (request.getChallenge != null) {
       const challenge = this.auth.challenge()
       session.pending = { nonce: challenge.nonce, timestamp: challenge.timestamp }
@@ -344,7 +369,7 @@ export class MailboxServer {
   }
 
   private async deposit (session: MailboxSession, deposit: MailboxRequest.Deposit): Promise<Partial<MailboxResponse>> {
-    if (!this.depositLimiter.take(session.remote)) throw new RateLimitedError('Deposit rate limit exceeded')
+    this.checkRate(this.depositLimiter, 'deposit', session)
     const bytes = deposit.envelope
     if (bytes.length > this.limits.maxEnvelopeBytes) throw new EnvelopeTooLargeError(`Envelope of ${bytes.length} bytes exceeds ${this.limits.maxEnvelopeBytes}`)
     const envelope = decodeEnvelope(bytes)
@@ -407,7 +432,7 @@ export class MailboxServer {
   }
 
   private async takePrekey (session: MailboxSession, take: MailboxRequest.TakePrekey): Promise<Partial<MailboxResponse>> {
-    if (!this.prekeyLimiter.take(session.remote)) throw new RateLimitedError('Prekey request rate limit exceeded')
+    this.checkRate(this.prekeyLimiter, 'prekey', session)
     if (take.deviceKey.length !== 32) throw new MalformedFrameError('Device key must be 32 bytes')
     const taken = await this.store.takePrekeys(hex(take.deviceKey))
     if (taken.length === 0) throw new RelayRefusal(MailboxErrorCode.NO_PREKEY, 'No prekeys held for this device')

@@ -49,3 +49,36 @@ export class RateLimiter {
 
   get size (): number { return this.buckets.size }
 }
+
+/** Which bucket ran dry: the remote peer's or its address's. */
+export type LimitScope = 'peer' | 'address'
+
+/**
+ * One kind of request limited twice: per remote PeerId, and per remote address across all the
+ * PeerIds it uses (throwaway PeerIds, as sealed sender deposits use, buy a fresh peer bucket
+ * each but share their host's). The peer bucket is asked first, so a peer refused by its own
+ * bucket does not also drain its neighbours' shared one.
+ *
+ * @example
+ * ```ts
+ * const deposits = new PeerAndAddressLimiter({ perSecond: 50, burst: 200 }, { perSecond: 500, burst: 2000 })
+ * const scope = deposits.take(peerId.toString(), '203.0.113.7')
+ * if (scope != null) throw new RateLimitedError(`Deposit rate limit exceeded for this ${scope}`)
+ * ```
+ */
+export class PeerAndAddressLimiter {
+  private readonly perPeer: RateLimiter
+  private readonly perAddress: RateLimiter | undefined
+
+  constructor (perPeer: RateLimit, perAddress: RateLimit | null, maxKeys = 50_000, now: () => number = Date.now) {
+    this.perPeer = new RateLimiter(perPeer, maxKeys, now)
+    this.perAddress = perAddress == null ? undefined : new RateLimiter(perAddress, maxKeys, now)
+  }
+
+  /** Takes one token for `peer` and one for `address` (when known); names the scope that refused, or undefined. */
+  take (peer: string, address: string | undefined): LimitScope | undefined {
+    if (!this.perPeer.take(peer)) return 'peer'
+    if (address != null && this.perAddress != null && !this.perAddress.take(address)) return 'address'
+    return undefined
+  }
+}

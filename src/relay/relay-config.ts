@@ -41,6 +41,10 @@ export interface RelayLimits {
   depositRate: RateLimit
   fetchRate: RateLimit
   prekeyRate: RateLimit
+  /** Per remote address (IPv4, or IPv6 /64) across all its PeerIds; null turns one off. */
+  depositRatePerAddress: RateLimit | null
+  fetchRatePerAddress: RateLimit | null
+  prekeyRatePerAddress: RateLimit | null
   maxStreams: number
   maxStreamsPerConnection: number
   frameTimeoutMs: number
@@ -57,7 +61,7 @@ export interface RelayConfigInput {
   maxReservations?: number
   metrics?: Partial<RelayConfig['metrics']>
   log?: Partial<RelayConfig['log']>
-  limits?: { [K in keyof RelayLimits]?: RelayLimits[K] extends RateLimit ? Partial<RateLimit> : RelayLimits[K] }
+  limits?: { [K in keyof RelayLimits]?: RelayLimits[K] extends RateLimit ? Partial<RateLimit> : RelayLimits[K] extends RateLimit | null ? Partial<RateLimit> | null : RelayLimits[K] }
   sweep?: Partial<RelayConfig['sweep']>
   provide?: Partial<RelayConfig['provide']>
   manyPeersPerAddress?: boolean
@@ -87,6 +91,9 @@ export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
       depositRate: { ...C.DEFAULT_DEPOSIT_RATE },
       fetchRate: { ...C.DEFAULT_FETCH_RATE },
       prekeyRate: { ...C.DEFAULT_PREKEY_RATE },
+      depositRatePerAddress: { ...C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS },
+      fetchRatePerAddress: { ...C.DEFAULT_FETCH_RATE_PER_ADDRESS },
+      prekeyRatePerAddress: { ...C.DEFAULT_PREKEY_RATE_PER_ADDRESS },
       maxStreams: C.DEFAULT_MAX_STREAMS,
       maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
       frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
@@ -97,6 +104,12 @@ export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
     provide: { enabled: true, intervalMs: C.DEFAULT_PROVIDE_INTERVAL_MS },
     manyPeersPerAddress: false
   }
+}
+
+const DEFAULT_PER_ADDRESS: Record<string, RateLimit> = {
+  depositRatePerAddress: C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS,
+  fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
+  prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -180,6 +193,7 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
           if (!(k in config.limits)) throw new ConfigError(field, 'unknown field')
           const limits = config.limits as unknown as Record<string, unknown>
           if (k.endsWith('Rate')) limits[k] = checkRate(field, v, limits[k] as RateLimit)
+          else if (k.endsWith('RatePerAddress')) limits[k] = v === null ? null : checkRate(field, v, (limits[k] ?? DEFAULT_PER_ADDRESS[k]) as RateLimit)
           else limits[k] = checkPositiveInt(field, v)
         }
         if (config.limits.maxEnvelopeBytes > 16 * 1024 * 1024) throw new ConfigError('limits.maxEnvelopeBytes', 'must be ≤ 16 MiB')
