@@ -3,7 +3,7 @@ import { toHex } from '../bytes.js'
 import {
   acceptPrekeyMessage, buildPrekeyBundle, decodeSessionState, decryptMessage, encodeSessionState, encryptMessage,
   initiateSession, isPrekeyMessageOf, openSealed, sealForDevice,
-  type CryptoBackend, type OneTimePrekey, type SessionState, type SignedPrekey
+  type CiphertextMessage, type CryptoBackend, type OneTimePrekey, type SessionState, type SignedPrekey
 } from '../crypto/index.js'
 import type { DeviceEntry } from '../identity/account-record.js'
 import type { DeviceIdentity } from '../node/device-identity.js'
@@ -67,9 +67,19 @@ export class E2ESessions {
     return (await this.store.sessions.get(this.myDeviceHex, toHex(theirDevice))) != null
   }
 
-  /** Forgets the session with a device (the next message starts a new handshake). */
+  /**
+   * Ends the current session with a device (the next message starts a new handshake). It is
+   * archived, not erased: messages already in flight on it can still be opened.
+   */
   async reset (theirDevice: Uint8Array): Promise<void> {
-    await this.store.sessions.delete(this.myDeviceHex, toHex(theirDevice))
+    const theirHex = toHex(theirDevice)
+    const current = await this.store.sessions.get(this.myDeviceHex, theirHex)
+    if (current == null) return
+    const archived = await this.store.sessions.archived(this.myDeviceHex, theirHex)
+    await this.store.transaction(async (tx) => {
+      await tx.sessions.putArchived(this.myDeviceHex, theirHex, [current, ...archived])
+      await tx.sessions.delete(this.myDeviceHex, theirHex)
+    })
   }
 
   /**
@@ -117,44 +127,83 @@ export class E2ESessions {
 
   async open (payload: Uint8Array): Promise<OpenedEnvelope> {
     const { sender, message } = await openSealed(this.backend, this.identity.device.identityDh, payload)
-    const existing = await this.load(sender.deviceKey)
-    let state: SessionState
-    let plaintext: Uint8Array
-    let newSession = false
-    let consumed: OpenedEnvelope['consumed']
-    if (message.type === 'prekey' && (existing == null || !isPrekeyMessageOf(existing, message.body))) {
-      const accepted = await acceptPrekeyMessage(this.backend, this.identity.device, this.prekeys.lookup(), message.body, {
-        deviceKey: sender.deviceKey, identityDhKey: sender.identityDhKey
-      })
-      state = accepted.state
-      plaintext = accepted.plaintext
-      consumed = accepted.consumed
-      newSession = true
-    } else {
-      const who = { accountKey: sender.accountKey, deviceKey: sender.deviceKey }
-      if (existing == null) throw new SessionResetNeededError(undefined, who)
-      if (!equalBytes(existing.remoteIdentityDhKey, sender.identityDhKey)) throw new SessionResetNeededError('Sender identity key differs from the session', who)
-      let decrypted: { state: SessionState, plaintext: Uint8Array }
-      try {
-        decrypted = await decryptMessage(this.backend, existing, message)
-      } catch (err) {
-        // a message on a chain we cannot follow (our state was lost or rolled back) — not a replay
-        if ((err as { code?: string }).code === 'ERR_DECRYPT' || (err as { code?: string }).code === 'ERR_SESSION_STATE') throw new SessionResetNeededError('Session out of step with the sender', who)
-        throw err
-      }
-      state = decrypted.state
-      plaintext = decrypted.plaintext
-    }
-    const bytes = encodeSessionState(state)
     const theirHex = toHex(sender.deviceKey)
-    return {
+    const existingBytes = await this.store.sessions.get(this.myDeviceHex, theirHex)
+    const existing = existingBytes == null ? undefined : decodeSessionState(existingBytes)
+    const opened = (plaintext: Uint8Array, commit: OpenedEnvelope['commit'], newSession = false, consumed?: OpenedEnvelope['consumed']): OpenedEnvelope => ({
       senderAccountKey: sender.accountKey,
       senderDeviceKey: sender.deviceKey,
       senderIdentityDhKey: sender.identityDhKey,
       plaintext,
       newSession,
       consumed,
-      commit: async (tx) => { await tx.sessions.put(this.myDeviceHex, theirHex, bytes) }
+      commit
+    })
+    const who = { accountKey: sender.accountKey, deviceKey: sender.deviceKey }
+    if (message.type === 'prekey' && (existing == null || !isPrekeyMessageOf(existing, message.body))) {
+      // a later message of a session we replaced (both sides started one at once), or a new session
+      const fromArchive = await this.openWithArchived(theirHex, sender.identityDhKey, message, (state) => isPrekeyMessageOf(state, message.body))
+      if (fromArchive != null) return opened(fromArchive.plaintext, fromArchive.commit)
+      const accepted = await acceptPrekeyMessage(this.backend, this.identity.device, this.prekeys.lookup(), message.body, {
+        deviceKey: sender.deviceKey, identityDhKey: sender.identityDhKey
+      })
+      const bytes = encodeSessionState(accepted.state)
+      const archived = existingBytes == null ? undefined : [existingBytes, ...await this.store.sessions.archived(this.myDeviceHex, theirHex)]
+      return opened(accepted.plaintext, async (tx) => {
+        await tx.sessions.put(this.myDeviceHex, theirHex, bytes)
+        // the session it replaces stays openable for messages already on their way
+        if (archived != null) await tx.sessions.putArchived(this.myDeviceHex, theirHex, archived)
+      }, true, accepted.consumed)
     }
+    let failure: Error
+    if (existing == null) {
+      failure = new SessionResetNeededError(undefined, who)
+    } else if (!equalBytes(existing.remoteIdentityDhKey, sender.identityDhKey)) {
+      failure = new SessionResetNeededError('Sender identity key differs from the session', who)
+    } else {
+      try {
+        const decrypted = await decryptMessage(this.backend, existing, message)
+        const bytes = encodeSessionState(decrypted.state)
+        return opened(decrypted.plaintext, async (tx) => { await tx.sessions.put(this.myDeviceHex, theirHex, bytes) })
+      } catch (err) {
+        // a message on a chain we cannot follow (our state was lost or rolled back) — not a replay
+        if (!isOutOfStep(err)) throw err
+        failure = new SessionResetNeededError('Session out of step with the sender', who)
+      }
+    }
+    // not on the current session: maybe on one it replaced
+    const fromArchive = await this.openWithArchived(theirHex, sender.identityDhKey, message)
+    if (fromArchive != null) return opened(fromArchive.plaintext, fromArchive.commit)
+    throw failure
   }
+
+  /**
+   * Tries the archived sessions with a device (newest first, same identity key only, and only
+   * those `accepts` lets through). The session that opens the message is advanced in place in
+   * the archive; the current session is left as it is. Undefined when none opens it; a replay
+   * on an archived session is a replay.
+   */
+  private async openWithArchived (theirHex: string, identityDhKey: Uint8Array, message: CiphertextMessage, accepts: (state: SessionState) => boolean = () => true): Promise<{ plaintext: Uint8Array, commit: OpenedEnvelope['commit'] } | undefined> {
+    const archived = await this.store.sessions.archived(this.myDeviceHex, theirHex)
+    for (let i = 0; i < archived.length; i++) {
+      const state = decodeSessionState(archived[i])
+      if (!equalBytes(state.remoteIdentityDhKey, identityDhKey) || !accepts(state)) continue
+      let decrypted: { state: SessionState, plaintext: Uint8Array }
+      try {
+        decrypted = await decryptMessage(this.backend, state, message)
+      } catch (err) {
+        if (isOutOfStep(err)) continue
+        throw err
+      }
+      const updated = archived.with(i, encodeSessionState(decrypted.state))
+      return { plaintext: decrypted.plaintext, commit: async (tx) => { await tx.sessions.putArchived(this.myDeviceHex, theirHex, updated) } }
+    }
+    return undefined
+  }
+}
+
+/** A message this session cannot follow: not a replay, not malformed. */
+function isOutOfStep (err: unknown): boolean {
+  const code = (err as { code?: string }).code
+  return code === 'ERR_DECRYPT' || code === 'ERR_SESSION_STATE'
 }

@@ -37,6 +37,7 @@ export const PREFIX = {
   identity: utf8('/id/'),
   contact: utf8('/ct/'),
   session: utf8('/se/'),
+  sessionArchive: utf8('/sa/'),
   conversation: utf8('/cv/'),
   activity: utf8('/ca/'),
   message: utf8('/ms/'),

@@ -1,0 +1,112 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toHex } from '../../src/bytes.js'
+import { ReplayError } from '../../src/crypto/index.js'
+import type { DeviceEntry } from '../../src/identity/account-record.js'
+import { E2ESessions } from '../../src/messenger/e2e-sessions.js'
+import { SessionResetNeededError } from '../../src/messenger/errors.js'
+import { openHomeNode } from '../../src/node/home.js'
+import type { ParleyNode } from '../../src/node/parley-node.js'
+import { MAX_ARCHIVED_SESSIONS } from '../../src/store/session-repo.js'
+import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir } from '../helpers/network.js'
+
+/** One device's side: its node (keys, store) and its sessions, with helpers that commit like the messenger does. */
+class Side {
+  readonly sessions: E2ESessions
+  constructor (readonly node: ParleyNode) {
+    this.sessions = new E2ESessions(node.store, node.backend, node.identity, node.prekeys)
+  }
+
+  get device (): DeviceEntry {
+    const entry = this.node.ownRecordBody()?.devices[0]
+    if (entry == null) throw new Error('no own record')
+    return entry
+  }
+
+  async seal (to: Side, text: string): Promise<Uint8Array> {
+    const sealed = await this.sessions.seal(to.device, new TextEncoder().encode(text))
+    await this.node.store.transaction(async (tx) => { await sealed.commit(tx) })
+    return sealed.payload
+  }
+
+  async open (payload: Uint8Array): Promise<string> {
+    const opened = await this.sessions.open(payload)
+    await this.node.store.transaction(async (tx) => { await opened.commit(tx) })
+    return new TextDecoder().decode(opened.plaintext)
+  }
+
+  async archivedWith (other: Side): Promise<number> {
+    return (await this.node.store.sessions.archived(toHex(this.node.deviceKey), toHex(other.node.deviceKey))).length
+  }
+}
+
+describe('archived sessions: messages in flight on a replaced session still open', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let alice: Side
+  let bob: Side
+
+  beforeAll(async () => {
+    dir = await tempDir('parley-archived-')
+    const open = async (name: string): Promise<Side> => {
+      const node = await openHomeNode({ home: join(dir.path, name), passphrase: PASSPHRASE, create: true, kdf: TEST_KDF, listen: LOOPBACK_LISTEN })
+      await node.signAccountRecord() // the device entry (with its prekeys) the other side seals to
+      return new Side(node)
+    }
+    alice = await open('alice')
+    bob = await open('bob')
+  })
+
+  afterAll(async () => {
+    await alice?.node.stop()
+    await bob?.node.stop()
+    await dir?.cleanup()
+  })
+
+  it('both sides start a session at once: each keeps the one it replaced and the conversation goes on both ways', async () => {
+    // both handshakes leave before either side hears from the other
+    const fromAlice1 = await alice.seal(bob, 'alice 1')
+    const fromAlice2 = await alice.seal(bob, 'alice 2')
+    const fromBob1 = await bob.seal(alice, 'bob 1')
+    expect(await bob.open(fromAlice1)).toBe('alice 1') // bob's own session is replaced by alice's, and archived
+    expect(await alice.open(fromBob1)).toBe('bob 1') // and the other way round
+    expect(await bob.archivedWith(alice)).toBe(1)
+    expect(await alice.archivedWith(bob)).toBe(1)
+    // each now sends on the session it accepted: the other side opens it from its archive
+    expect(await bob.open(await alice.seal(bob, 'alice 3'))).toBe('alice 3')
+    expect(await alice.open(await bob.seal(alice, 'bob 2'))).toBe('bob 2')
+    // a late message of alice's own handshake still opens on bob's current session
+    expect(await bob.open(fromAlice2)).toBe('alice 2')
+    for (let round = 0; round < 5; round++) {
+      expect(await bob.open(await alice.seal(bob, `a${round}`))).toBe(`a${round}`)
+      expect(await alice.open(await bob.seal(alice, `b${round}`))).toBe(`b${round}`)
+    }
+  })
+
+  it('a message opened from the archive cannot be opened again', async () => {
+    const payload = await alice.seal(bob, 'once')
+    expect(await bob.open(payload)).toBe('once')
+    await expect(bob.open(payload)).rejects.toBeInstanceOf(ReplayError)
+  })
+
+  it('after a reset, messages sent before it still open; the archive keeps at most a bound', async () => {
+    const inFlight = await alice.seal(bob, 'sent before the reset')
+    await bob.sessions.reset(alice.node.deviceKey)
+    expect(await bob.open(inFlight)).toBe('sent before the reset')
+    // the next message from bob starts a new handshake, which alice accepts (archiving hers)
+    expect(await alice.open(await bob.seal(alice, 'new session'))).toBe('new session')
+    expect(await bob.open(await alice.seal(bob, 'reply on it'))).toBe('reply on it')
+    for (let i = 0; i < MAX_ARCHIVED_SESSIONS + 2; i++) {
+      await bob.sessions.reset(alice.node.deviceKey)
+      expect(await alice.open(await bob.seal(alice, `reset ${i}`))).toBe(`reset ${i}`)
+    }
+    expect(await bob.archivedWith(alice)).toBe(MAX_ARCHIVED_SESSIONS)
+    expect(await alice.archivedWith(bob)).toBe(MAX_ARCHIVED_SESSIONS)
+  })
+
+  it('a session lost for good (current and archive gone) still asks for a reset', async () => {
+    await bob.node.store.sessions.delete(toHex(bob.node.deviceKey), toHex(alice.node.deviceKey))
+    await bob.node.store.sessions.putArchived(toHex(bob.node.deviceKey), toHex(alice.node.deviceKey), [])
+    const payload = await alice.seal(bob, 'into the void')
+    await expect(bob.open(payload)).rejects.toBeInstanceOf(SessionResetNeededError)
+  })
+})
