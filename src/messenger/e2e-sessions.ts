@@ -69,12 +69,14 @@ export class E2ESessions {
 
   /**
    * Ends the current session with a device (the next message starts a new handshake). It is
-   * archived, not erased: messages already in flight on it can still be opened.
+   * archived, not erased: messages already in flight on it can still be opened. A session whose
+   * handshake is still unanswered is kept: its messages carry the prekey message, from which
+   * the peer can always start it (so stale failures of older envelopes do not end it).
    */
   async reset (theirDevice: Uint8Array): Promise<void> {
     const theirHex = toHex(theirDevice)
     const current = await this.store.sessions.get(this.myDeviceHex, theirHex)
-    if (current == null) return
+    if (current == null || decodeSessionState(current).pending !== undefined) return
     const archived = await this.store.sessions.archived(this.myDeviceHex, theirHex)
     await this.store.transaction(async (tx) => {
       await tx.sessions.putArchived(this.myDeviceHex, theirHex, [current, ...archived])
@@ -142,7 +144,7 @@ export class E2ESessions {
     const who = { accountKey: sender.accountKey, deviceKey: sender.deviceKey }
     if (message.type === 'prekey' && (existing == null || !isPrekeyMessageOf(existing, message.body))) {
       // a later message of a session we replaced (both sides started one at once), or a new session
-      const fromArchive = await this.openWithArchived(theirHex, sender.identityDhKey, message, (state) => isPrekeyMessageOf(state, message.body))
+      const fromArchive = await this.openWithArchived(theirHex, existingBytes, sender.identityDhKey, message, (state) => isPrekeyMessageOf(state, message.body))
       if (fromArchive != null) return opened(fromArchive.plaintext, fromArchive.commit)
       const accepted = await acceptPrekeyMessage(this.backend, this.identity.device, this.prekeys.lookup(), message.body, {
         deviceKey: sender.deviceKey, identityDhKey: sender.identityDhKey
@@ -172,18 +174,20 @@ export class E2ESessions {
       }
     }
     // not on the current session: maybe on one it replaced
-    const fromArchive = await this.openWithArchived(theirHex, sender.identityDhKey, message)
+    const fromArchive = await this.openWithArchived(theirHex, existingBytes, sender.identityDhKey, message)
     if (fromArchive != null) return opened(fromArchive.plaintext, fromArchive.commit)
     throw failure
   }
 
   /**
    * Tries the archived sessions with a device (newest first, same identity key only, and only
-   * those `accepts` lets through). The session that opens the message is advanced in place in
-   * the archive; the current session is left as it is. Undefined when none opens it; a replay
-   * on an archived session is a replay.
+   * those `accepts` lets through). The one that opens the message becomes the current session
+   * (the peer is sending on it, so both sides converge on it, as Signal does) and the current
+   * one is archived in its place, unless the current one is a handshake still unanswered: then
+   * the archived one advances in place. Undefined when none opens it; a replay on an archived
+   * session is a replay.
    */
-  private async openWithArchived (theirHex: string, identityDhKey: Uint8Array, message: CiphertextMessage, accepts: (state: SessionState) => boolean = () => true): Promise<{ plaintext: Uint8Array, commit: OpenedEnvelope['commit'] } | undefined> {
+  private async openWithArchived (theirHex: string, currentBytes: Uint8Array | undefined, identityDhKey: Uint8Array, message: CiphertextMessage, accepts: (state: SessionState) => boolean = () => true): Promise<{ plaintext: Uint8Array, commit: OpenedEnvelope['commit'] } | undefined> {
     const archived = await this.store.sessions.archived(this.myDeviceHex, theirHex)
     for (let i = 0; i < archived.length; i++) {
       const state = decodeSessionState(archived[i])
@@ -192,18 +196,35 @@ export class E2ESessions {
       try {
         decrypted = await decryptMessage(this.backend, state, message)
       } catch (err) {
-        if (isOutOfStep(err)) continue
-        throw err
+        // not this session's message (whatever the reason): try the next; only a replay is final
+        if ((err as { code?: string }).code === 'ERR_REPLAY') throw err
+        continue
       }
-      const updated = archived.with(i, encodeSessionState(decrypted.state))
-      return { plaintext: decrypted.plaintext, commit: async (tx) => { await tx.sessions.putArchived(this.myDeviceHex, theirHex, updated) } }
+      const advanced = encodeSessionState(decrypted.state)
+      const keepCurrent = currentBytes != null && decodeSessionState(currentBytes).pending !== undefined
+      if (keepCurrent) {
+        const updated = archived.with(i, advanced)
+        return { plaintext: decrypted.plaintext, commit: async (tx) => { await tx.sessions.putArchived(this.myDeviceHex, theirHex, updated) } }
+      }
+      const rest = archived.filter((_, j) => j !== i)
+      const updated = currentBytes == null ? rest : [currentBytes, ...rest]
+      return {
+        plaintext: decrypted.plaintext,
+        commit: async (tx) => {
+          await tx.sessions.put(this.myDeviceHex, theirHex, advanced)
+          await tx.sessions.putArchived(this.myDeviceHex, theirHex, updated)
+        }
+      }
     }
     return undefined
   }
 }
 
-/** A message this session cannot follow: not a replay, not malformed. */
+/**
+ * A message the current session cannot follow (our state was lost or rolled back, or it
+ * belongs to another session): not a replay, not malformed.
+ */
 function isOutOfStep (err: unknown): boolean {
   const code = (err as { code?: string }).code
-  return code === 'ERR_DECRYPT' || code === 'ERR_SESSION_STATE'
+  return code === 'ERR_DECRYPT' || code === 'ERR_SESSION_STATE' || code === 'ERR_TOO_MANY_SKIPPED'
 }

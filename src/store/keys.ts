@@ -19,6 +19,7 @@ import type { StoreCipher } from './store-cipher.js'
  * | `/id/` | tag('identity', name) | opaque identity/key blob |
  * | `/ct/` | tag('account', accountId) | Contact |
  * | `/se/` | tag('device', mine) ‖ tag('device', theirs) | opaque ratchet session |
+ * | `/sa/` | tag('device', mine) ‖ tag('device', theirs) | archived ratchet sessions (≤ 4, newest first) |
  * | `/cv/` | conversationId (16 random bytes) | Conversation |
  * | `/ca/` | u64 lastActivity ‖ conversationId | `{}` (activity index) |
  * | `/ms/` | conversationId ‖ u64 clock ‖ u64 senderTimestamp ‖ tag('message', id) | Message |

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/bytes.js'
-import { ReplayError } from '../../src/crypto/index.js'
+import { decodeSessionState, ReplayError, type SessionState } from '../../src/crypto/index.js'
 import type { DeviceEntry } from '../../src/identity/account-record.js'
 import { E2ESessions } from '../../src/messenger/e2e-sessions.js'
 import { SessionResetNeededError } from '../../src/messenger/errors.js'
@@ -35,6 +35,12 @@ class Side {
     return new TextDecoder().decode(opened.plaintext)
   }
 
+  async current (other: Side): Promise<SessionState> {
+    const bytes = await this.node.store.sessions.get(toHex(this.node.deviceKey), toHex(other.node.deviceKey))
+    if (bytes == null) throw new Error('no current session')
+    return decodeSessionState(bytes)
+  }
+
   async archivedWith (other: Side): Promise<number> {
     return (await this.node.store.sessions.archived(toHex(this.node.deviceKey), toHex(other.node.deviceKey))).length
   }
@@ -62,7 +68,7 @@ describe('archived sessions: messages in flight on a replaced session still open
     await dir?.cleanup()
   })
 
-  it('both sides start a session at once: each keeps the one it replaced and the conversation goes on both ways', async () => {
+  it('both sides start a session at once: each keeps the one it replaced, the conversation goes on both ways and they converge on one session', async () => {
     // both handshakes leave before either side hears from the other
     const fromAlice1 = await alice.seal(bob, 'alice 1')
     const fromAlice2 = await alice.seal(bob, 'alice 2')
@@ -74,12 +80,17 @@ describe('archived sessions: messages in flight on a replaced session still open
     // each now sends on the session it accepted: the other side opens it from its archive
     expect(await bob.open(await alice.seal(bob, 'alice 3'))).toBe('alice 3')
     expect(await alice.open(await bob.seal(alice, 'bob 2'))).toBe('bob 2')
-    // a late message of alice's own handshake still opens on bob's current session
+    // a late message of alice's own handshake still opens
     expect(await bob.open(fromAlice2)).toBe('alice 2')
+    const ratchetKeys = new Set<string>()
     for (let round = 0; round < 5; round++) {
       expect(await bob.open(await alice.seal(bob, `a${round}`))).toBe(`a${round}`)
       expect(await alice.open(await bob.seal(alice, `b${round}`))).toBe(`b${round}`)
+      ratchetKeys.add(toHex((await alice.current(bob)).ratchetKeyPair.publicKey))
     }
+    // one session on both sides, and it ratchets (a new DH key each round trip)
+    expect(toHex((await alice.current(bob)).baseKey)).toBe(toHex((await bob.current(alice)).baseKey))
+    expect(ratchetKeys.size).toBe(5)
   })
 
   it('a message opened from the archive cannot be opened again', async () => {
@@ -88,19 +99,30 @@ describe('archived sessions: messages in flight on a replaced session still open
     await expect(bob.open(payload)).rejects.toBeInstanceOf(ReplayError)
   })
 
-  it('after a reset, messages sent before it still open; the archive keeps at most a bound', async () => {
+  it('after a reset, a message sent before it still opens; the archive keeps at most a bound', async () => {
     const inFlight = await alice.seal(bob, 'sent before the reset')
     await bob.sessions.reset(alice.node.deviceKey)
+    expect(await bob.node.store.sessions.get(toHex(bob.node.deviceKey), toHex(alice.node.deviceKey))).toBeUndefined()
     expect(await bob.open(inFlight)).toBe('sent before the reset')
-    // the next message from bob starts a new handshake, which alice accepts (archiving hers)
-    expect(await alice.open(await bob.seal(alice, 'new session'))).toBe('new session')
-    expect(await bob.open(await alice.seal(bob, 'reply on it'))).toBe('reply on it')
     for (let i = 0; i < MAX_ARCHIVED_SESSIONS + 2; i++) {
+      // a new handshake each time, answered, then ended
       await bob.sessions.reset(alice.node.deviceKey)
       expect(await alice.open(await bob.seal(alice, `reset ${i}`))).toBe(`reset ${i}`)
+      expect(await bob.open(await alice.seal(bob, `answer ${i}`))).toBe(`answer ${i}`)
     }
     expect(await bob.archivedWith(alice)).toBe(MAX_ARCHIVED_SESSIONS)
     expect(await alice.archivedWith(bob)).toBe(MAX_ARCHIVED_SESSIONS)
+  })
+
+  it('a reset keeps a handshake that is still unanswered (its prekey message starts it on the other side)', async () => {
+    await bob.sessions.reset(alice.node.deviceKey)
+    expect(await alice.open(await bob.seal(alice, 'new handshake'))).toBe('new handshake')
+    const pendingBaseKey = toHex((await bob.current(alice)).baseKey)
+    // a stale failure of an older envelope asks for another reset: the unanswered session stays
+    await bob.sessions.reset(alice.node.deviceKey)
+    expect(toHex((await bob.current(alice)).baseKey)).toBe(pendingBaseKey)
+    expect(await alice.open(await bob.seal(alice, 'still the same handshake'))).toBe('still the same handshake')
+    expect(await bob.open(await alice.seal(bob, 'answered'))).toBe('answered')
   })
 
   it('a session lost for good (current and archive gone) still asks for a reset', async () => {
