@@ -181,7 +181,7 @@ async function startRelayProcess (dataDir: string, metricsPort: number): Promise
     metrics: { enabled: true, host: '127.0.0.1', port: metricsPort },
     provide: { enabled: false },
     log: { level: 'warn' },
-    limits: { depositRate: fast, fetchRate: fast, depositRatePerAddress: null, fetchRatePerAddress: null, maxStreamsPerConnection: 32, mailboxMaxEnvelopes: 100_000, storageMaxBytes: 8 * 2 ** 30 }
+    limits: { depositRate: fast, fetchRate: fast, depositRatePerAddress: null, fetchRatePerAddress: null, prekeyRatePerAddress: null, maxStreamsPerConnection: 32, mailboxMaxEnvelopes: 100_000, storageMaxBytes: 8 * 2 ** 30 }
   }
   const configPath = join(dataDir, '..', 'relay.json')
   await writeFile(configPath, JSON.stringify(config))

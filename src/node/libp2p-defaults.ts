@@ -9,7 +9,7 @@ import type { PlatformOptions } from './platform-options.js'
 export function platformTransports (options: PlatformOptions): Array<(components: any) => Transport> {
   return [
     tcp(),
-    webSockets(),
+    webSockets(options.webSocketsTls != null ? { https: { cert: options.webSocketsTls.cert, key: options.webSocketsTls.key } } : {}),
     circuitRelayTransport(),
     webRTC({ rtcConfiguration: rtcConfiguration(options) })
   ]

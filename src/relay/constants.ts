@@ -36,6 +36,11 @@ export const DEFAULT_PREKEY_RATE = { perSecond: 5, burst: 20 }
 export const DEFAULT_DEPOSIT_RATE_PER_ADDRESS = { perSecond: 500, burst: 2000 }
 export const DEFAULT_FETCH_RATE_PER_ADDRESS = { perSecond: 500, burst: 2000 }
 export const DEFAULT_PREKEY_RATE_PER_ADDRESS = { perSecond: 50, burst: 200 }
+/**
+ * Remote addresses the per-address limits skip: loopback, where a TLS proxy on the same host
+ * (nginx, Caddy in front of the WebSocket port) makes every client arrive from.
+ */
+export const DEFAULT_ADDRESS_LIMIT_EXEMPT = ['127.0.0.0/8', '::1'] as const
 /** Remote peers whose buckets are remembered (least recently used are forgotten). */
 export const RATE_LIMITER_MAX_KEYS = 50_000
 

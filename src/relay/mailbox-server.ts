@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { ParleyError } from '../errors.js'
 import { decodeEnvelope } from '../net/envelope-codec.js'
@@ -15,7 +16,7 @@ import { silentLogger, type RelayLogger } from './logger.js'
 import type { MailboxStore } from './mailbox-store.js'
 import type { RelayMetrics } from './metrics.js'
 import { PeerAndAddressLimiter, type LimitScope, type RateLimit } from './rate-limiter.js'
-import { addressBucket } from './remote-address.js'
+import { addressKeys, addressList, type AddressKeys } from './remote-address.js'
 import { toHex as hex } from '../bytes.js'
 
 export interface MailboxLimits {
@@ -32,6 +33,8 @@ export interface MailboxLimits {
   depositRatePerAddress: RateLimit | null
   fetchRatePerAddress: RateLimit | null
   prekeyRatePerAddress: RateLimit | null
+  /** Addresses and CIDR ranges the per-address limits skip. @default DEFAULT_ADDRESS_LIMIT_EXEMPT (loopback) */
+  addressLimitExempt: string[]
   /** @default DEFAULT_MAX_STREAMS */
   maxStreams: number
   /** @default DEFAULT_MAX_STREAMS_PER_CONNECTION */
@@ -70,6 +73,7 @@ export function defaultMailboxLimits (): MailboxLimits {
     depositRatePerAddress: C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS,
     fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
     prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
+    addressLimitExempt: [...C.DEFAULT_ADDRESS_LIMIT_EXEMPT],
     maxStreams: C.DEFAULT_MAX_STREAMS,
     maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
     frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
@@ -80,9 +84,10 @@ export function defaultMailboxLimits (): MailboxLimits {
 
 type RateLimitedOp = 'deposit' | 'owner' | 'prekey'
 const RATE_LIMITED_WHAT: Record<RateLimitedOp, string> = { deposit: 'Deposit', owner: 'Owner request', prekey: 'Prekey request' }
+const SCOPE_WHAT: Record<LimitScope, string> = { peer: 'peer', address: 'network address', network: 'IPv6 /48 network' }
 /** Frozen label objects, one per series (the metrics registry caches their rendering). */
 const rateLimitedLabels = (op: RateLimitedOp): Record<LimitScope, Record<string, string>> =>
-  ({ peer: Object.freeze({ op, scope: 'peer' }), address: Object.freeze({ op, scope: 'address' }) })
+  ({ peer: Object.freeze({ op, scope: 'peer' }), address: Object.freeze({ op, scope: 'address' }), network: Object.freeze({ op, scope: 'network' }) })
 const RATE_LIMITED_LABELS: Record<RateLimitedOp, Record<LimitScope, Record<string, string>>> = {
   deposit: rateLimitedLabels('deposit'), owner: rateLimitedLabels('owner'), prekey: rateLimitedLabels('prekey')
 }
@@ -111,7 +116,7 @@ class MailboxSession {
   private slotFreed: (() => void) | undefined
   private readonly writer: CoalescingFrameWriter
 
-  constructor (readonly stream: Stream, readonly remote: string, readonly address: string | undefined, writeTimeoutMs: number) {
+  constructor (readonly stream: Stream, readonly remote: string, readonly address: AddressKeys | undefined, writeTimeoutMs: number) {
     this.writer = new CoalescingFrameWriter(stream, { writeTimeoutMs })
   }
 
@@ -167,6 +172,8 @@ export class MailboxServer {
   private readonly depositLimiter: PeerAndAddressLimiter
   private readonly fetchLimiter: PeerAndAddressLimiter
   private readonly prekeyLimiter: PeerAndAddressLimiter
+  /** Remote addresses the per-address limits skip (a local TLS proxy). */
+  private readonly exemptAddresses: BlockList
   private readonly sessions = new Set<MailboxSession>()
   private readonly subscribers = new Map<string, Set<MailboxSession>>()
   private readonly inFlight = new Set<Promise<unknown>>()
@@ -184,6 +191,7 @@ export class MailboxServer {
     this.depositLimiter = new PeerAndAddressLimiter(this.limits.depositRate, this.limits.depositRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
     this.fetchLimiter = new PeerAndAddressLimiter(this.limits.fetchRate, this.limits.fetchRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
     this.prekeyLimiter = new PeerAndAddressLimiter(this.limits.prekeyRate, this.limits.prekeyRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
+    this.exemptAddresses = addressList(this.limits.addressLimitExempt)
   }
 
   async start (): Promise<void> {
@@ -223,7 +231,7 @@ export class MailboxServer {
     const scope = limiter.take(session.remote, session.address)
     if (scope == null) return
     this.metrics.inc('parley_relay_rate_limited_total', RATE_LIMITED_LABELS[op][scope])
-    throw new RateLimitedError(`${RATE_LIMITED_WHAT[op]} rate limit exceeded for this ${scope === 'peer' ? 'peer' : 'network address'}; slow down`)
+    throw new RateLimitedError(`${RATE_LIMITED_WHAT[op]} rate limit exceeded for this ${SCOPE_WHAT[scope]}; slow down`)
   }
 
   private refuse (code: string, remote: string, fields: Record<string, string | number> = {}): void {
@@ -233,7 +241,7 @@ export class MailboxServer {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    const session = new MailboxSession(stream, remote, addressBucket(connection.remoteAddr), this.limits.idleTimeoutMs)
+    const session = new MailboxSession(stream, remote, addressKeys(connection.remoteAddr, this.exemptAddresses), this.limits.idleTimeoutMs)
     if (this.stopping || this.sessions.size >= this.limits.maxStreams) {
       const code = this.stopping ? MailboxErrorCode.SHUTTING_DOWN : MailboxErrorCode.TOO_MANY_STREAMS
       this.refuse(code, remote)

@@ -29,6 +29,13 @@ export class RateLimiter {
     private readonly now: () => number = Date.now
   ) {}
 
+  /** True when `key`'s bucket holds `cost` tokens now (takes none). */
+  has (key: string, cost = 1): boolean {
+    const bucket = this.buckets.get(key)
+    if (bucket == null) return this.limit.burst >= cost
+    return Math.min(this.limit.burst, bucket.tokens + (this.now() - bucket.at) * this.limit.perSecond / 1000) >= cost
+  }
+
   /** Takes one token for `key`; false when its bucket is empty. */
   take (key: string, cost = 1): boolean {
     const now = this.now()
@@ -50,35 +57,51 @@ export class RateLimiter {
   get size (): number { return this.buckets.size }
 }
 
-/** Which bucket ran dry: the remote peer's or its address's. */
-export type LimitScope = 'peer' | 'address'
+/** Which bucket ran dry: the remote peer's, its address's, or (IPv6) its /48's. */
+export type LimitScope = 'peer' | 'address' | 'network'
+
+/** How many times the per-address limit an IPv6 /48 gets (it holds 65,536 /64s). */
+export const NETWORK_LIMIT_FACTOR = 8
 
 /**
- * One kind of request limited twice: per remote PeerId, and per remote address across all the
- * PeerIds it uses (throwaway PeerIds, as sealed sender deposits use, buy a fresh peer bucket
- * each but share their host's). The peer bucket is asked first, so a peer refused by its own
- * bucket does not also drain its neighbours' shared one.
+ * One kind of request limited per remote PeerId, per remote address across all the PeerIds it
+ * uses (throwaway PeerIds, as sealed sender deposits use, buy a fresh peer bucket each but
+ * share their host's), and for IPv6 per /48 at {@link NETWORK_LIMIT_FACTOR} times the address
+ * limit (so cycling through the /64s of one allocation does not buy fresh buckets either). A
+ * request takes a token from each of its buckets only when all of them have one, so a refusal
+ * drains none.
  *
  * @example
  * ```ts
  * const deposits = new PeerAndAddressLimiter({ perSecond: 50, burst: 200 }, { perSecond: 500, burst: 2000 })
- * const scope = deposits.take(peerId.toString(), '203.0.113.7')
+ * const scope = deposits.take(peerId.toString(), addressKeys(connection.remoteAddr))
  * if (scope != null) throw new RateLimitedError(`Deposit rate limit exceeded for this ${scope}`)
  * ```
  */
 export class PeerAndAddressLimiter {
   private readonly perPeer: RateLimiter
   private readonly perAddress: RateLimiter | undefined
+  private readonly perNetwork: RateLimiter | undefined
 
   constructor (perPeer: RateLimit, perAddress: RateLimit | null, maxKeys = 50_000, now: () => number = Date.now) {
     this.perPeer = new RateLimiter(perPeer, maxKeys, now)
-    this.perAddress = perAddress == null ? undefined : new RateLimiter(perAddress, maxKeys, now)
+    if (perAddress != null) {
+      this.perAddress = new RateLimiter(perAddress, maxKeys, now)
+      this.perNetwork = new RateLimiter({ perSecond: perAddress.perSecond * NETWORK_LIMIT_FACTOR, burst: perAddress.burst * NETWORK_LIMIT_FACTOR }, maxKeys, now)
+    }
   }
 
-  /** Takes one token for `peer` and one for `address` (when known); names the scope that refused, or undefined. */
-  take (peer: string, address: string | undefined): LimitScope | undefined {
-    if (!this.perPeer.take(peer)) return 'peer'
-    if (address != null && this.perAddress != null && !this.perAddress.take(address)) return 'address'
+  /** Takes one token from each bucket of `peer` and `keys` if all have one; else names the first that ran dry. */
+  take (peer: string, keys: { address: string, network?: string } | undefined): LimitScope | undefined {
+    if (!this.perPeer.has(peer)) return 'peer'
+    const perAddress = keys == null ? undefined : this.perAddress
+    if (perAddress != null && keys != null) {
+      if (!perAddress.has(keys.address)) return 'address'
+      if (keys.network != null && this.perNetwork?.has(keys.network) === false) return 'network'
+      perAddress.take(keys.address)
+      if (keys.network != null) this.perNetwork?.take(keys.network)
+    }
+    this.perPeer.take(peer)
     return undefined
   }
 }

@@ -5,6 +5,7 @@ import * as C from './constants.js'
 import { ConfigError } from './errors.js'
 import type { LogLevel } from './logger.js'
 import type { RateLimit } from './rate-limiter.js'
+import { addressList } from './remote-address.js'
 
 /** Every relay setting, fully resolved (defaults filled in). See docs/RELAY.md for each field. */
 export interface RelayConfig {
@@ -27,6 +28,8 @@ export interface RelayConfig {
   provide: { enabled: boolean, intervalMs: number }
   /** Test networks and LANs: lift the per-IP inbound connection threshold. */
   manyPeersPerAddress: boolean
+  /** PEM certificate and key for secure WebSockets (`/tls/ws` listen addresses); null: none. */
+  tls: { certFile: string, keyFile: string } | null
 }
 
 export interface RelayLimits {
@@ -45,6 +48,8 @@ export interface RelayLimits {
   depositRatePerAddress: RateLimit | null
   fetchRatePerAddress: RateLimit | null
   prekeyRatePerAddress: RateLimit | null
+  /** Addresses and CIDR ranges the per-address limits skip (default: loopback). */
+  addressLimitExempt: string[]
   maxStreams: number
   maxStreamsPerConnection: number
   frameTimeoutMs: number
@@ -65,6 +70,7 @@ export interface RelayConfigInput {
   sweep?: Partial<RelayConfig['sweep']>
   provide?: Partial<RelayConfig['provide']>
   manyPeersPerAddress?: boolean
+  tls?: { certFile: string, keyFile: string } | null
   /** Free text, ignored. */
   comment?: string
 }
@@ -94,6 +100,7 @@ export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
       depositRatePerAddress: { ...C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS },
       fetchRatePerAddress: { ...C.DEFAULT_FETCH_RATE_PER_ADDRESS },
       prekeyRatePerAddress: { ...C.DEFAULT_PREKEY_RATE_PER_ADDRESS },
+      addressLimitExempt: [...C.DEFAULT_ADDRESS_LIMIT_EXEMPT],
       maxStreams: C.DEFAULT_MAX_STREAMS,
       maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
       frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
@@ -102,7 +109,8 @@ export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
     },
     sweep: { intervalMs: C.DEFAULT_SWEEP_INTERVAL_MS, inactivityOverrideMs: null },
     provide: { enabled: true, intervalMs: C.DEFAULT_PROVIDE_INTERVAL_MS },
-    manyPeersPerAddress: false
+    manyPeersPerAddress: false,
+    tls: null
   }
 }
 
@@ -130,6 +138,12 @@ function checkRate (field: string, v: unknown, base: RateLimit): RateLimit {
     else throw new ConfigError(`${field}.${k}`, 'unknown field')
   }
   return out
+}
+
+function checkAddressList (field: string, v: unknown): string[] {
+  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string')) throw new ConfigError(field, 'must be an array of IP addresses or CIDR ranges')
+  try { addressList(v as string[]) } catch (err) { throw new ConfigError(field, (err as Error).message) }
+  return [...v] as string[]
 }
 
 function checkAddrs (field: string, v: unknown): string[] {
@@ -194,6 +208,7 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
           const limits = config.limits as unknown as Record<string, unknown>
           if (k.endsWith('Rate')) limits[k] = checkRate(field, v, limits[k] as RateLimit)
           else if (k.endsWith('RatePerAddress')) limits[k] = v === null ? null : checkRate(field, v, (limits[k] ?? DEFAULT_PER_ADDRESS[k]) as RateLimit)
+          else if (k === 'addressLimitExempt') limits[k] = checkAddressList(field, v)
           else limits[k] = checkPositiveInt(field, v)
         }
         if (config.limits.maxEnvelopeBytes > 16 * 1024 * 1024) throw new ConfigError('limits.maxEnvelopeBytes', 'must be ≤ 16 MiB')
@@ -213,11 +228,26 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
           else throw new ConfigError(`provide.${k}`, 'unknown field')
         }
         break
+      case 'tls': {
+        if (value === null) { config.tls = null; break }
+        if (!isObject(value)) throw new ConfigError(key, 'must be null or an object { certFile, keyFile }')
+        const files: Record<string, string> = {}
+        for (const [k, v] of Object.entries(value)) {
+          if (k !== 'certFile' && k !== 'keyFile') throw new ConfigError(`tls.${k}`, 'unknown field')
+          if (typeof v !== 'string' || v === '') throw new ConfigError(`tls.${k}`, 'must be a file path')
+          files[k] = resolve(baseDir, v)
+        }
+        if (files.certFile == null || files.keyFile == null) throw new ConfigError('tls', 'needs both certFile and keyFile')
+        config.tls = { certFile: files.certFile, keyFile: files.keyFile }
+        break
+      }
       default:
         throw new ConfigError(key, 'unknown field')
     }
   }
   if (config.listen.length === 0) throw new ConfigError('listen', 'needs at least one address')
+  const secure = config.listen.find(isSecureWebSockets)
+  if (secure != null && config.tls == null) throw new ConfigError('tls', `${secure} is a secure WebSockets address: set tls.certFile and tls.keyFile (or --tls-cert and --tls-key)`)
   return config
 }
 
@@ -250,7 +280,8 @@ export async function loadRelayConfig (path: string | undefined, overrides: Rela
 /**
  * Turns `parley relay` flags into a config path and overrides:
  * `--config FILE`, `--data DIR`, `--listen ADDR` (repeatable), `--bootstrap ADDR` (repeatable),
- * `--metrics-host H`, `--metrics-port N`, `--no-metrics`, `--log-level L`.
+ * `--metrics-host H`, `--metrics-port N`, `--no-metrics`, `--log-level L`, `--tls-cert FILE`,
+ * `--tls-key FILE`.
  */
 export function parseRelayArgs (argv: string[]): { configPath?: string, overrides: RelayConfigInput } {
   const overrides: RelayConfigInput = {}
@@ -279,8 +310,17 @@ export function parseRelayArgs (argv: string[]): { configPath?: string, override
       }
       case '--no-metrics': overrides.metrics = { ...overrides.metrics, enabled: false }; break
       case '--log-level': overrides.log = { level: take() as LogLevel }; break
+      case '--tls-cert': overrides.tls = { keyFile: '', ...overrides.tls, certFile: resolve(take()) }; break
+      case '--tls-key': overrides.tls = { certFile: '', ...overrides.tls, keyFile: resolve(take()) }; break
       default: throw new ConfigError(flag, 'unknown flag')
     }
   }
+  if (overrides.tls != null && (overrides.tls.certFile === '' || overrides.tls.keyFile === '')) throw new ConfigError(overrides.tls.certFile === '' ? '--tls-cert' : '--tls-key', 'is needed with the other (--tls-cert FILE --tls-key FILE)')
   return { configPath, overrides }
+}
+
+/** True for a `/tls/ws` or `/wss` listen address. */
+export function isSecureWebSockets (address: string): boolean {
+  const names = multiaddr(address).getComponents().map((c) => c.name)
+  return names.includes('wss') || names.some((name, i) => name === 'tls' && names[i + 1] === 'ws')
 }

@@ -1,3 +1,4 @@
+import { readTlsFiles } from './tls-files.js'
 import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
@@ -57,6 +58,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const now = options.now ?? Date.now
   options.signal?.throwIfAborted()
 
+  const tls = config.tls == null ? undefined : await readTlsFiles(config.tls, options)
+  if (tls != null && tls.notAfter <= now()) log.warn('TLS certificate has expired: browsers will refuse the secure WebSockets address', { notAfter: new Date(tls.notAfter).toISOString() })
   const privateKey = await loadOrCreateRelayKey(config.dataDir, options)
   // DHT records (other people's public account records) and the peer store stay in memory:
   // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
@@ -131,6 +134,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       listen: config.listen,
       dhtClientMode: false,
       manyPeersPerAddress: config.manyPeersPerAddress,
+      ...(tls != null ? { webSocketsTls: { cert: tls.cert, key: tls.key } } : {}),
       maxConnections: config.maxConnections,
       // many clients reconnect at once after a relay restart: let them all through the handshake
       maxIncomingPendingConnections: RELAY_MAX_PENDING_CONNECTIONS,

@@ -1,31 +1,66 @@
+import { BlockList, isIP } from 'node:net'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
+/** The rate-limit keys of a remote connection's address: its own bucket, and a wider network's for IPv6. */
+export interface AddressKeys {
+  /** An IPv4 address, or an IPv6 /64 ('2001:db8:1:2::/64'). */
+  address: string
+  /** IPv6 only: its /48 ('2001:db8:1::/48'), which holds 65,536 /64s. */
+  network?: string
+}
+
 /**
- * The key a remote connection's per-address rate limits are kept under: its IPv4 address, or
- * the /64 prefix of its IPv6 address (one host or home network usually holds a whole /64, so
- * rotating through it must not buy fresh buckets). IPv4-mapped IPv6 counts as IPv4.
- * `undefined` when the connection has no IP of its own (a circuit-relayed connection, whose
- * first IP is the relaying peer's): only per-peer limits apply to it.
+ * The keys a remote connection's per-address rate limits are kept under: its IPv4 address, or
+ * the /64 of its IPv6 address (one host or home network usually holds a whole /64, so rotating
+ * through it must not buy fresh buckets) plus the /48 around it. IPv4-mapped IPv6 counts as
+ * IPv4. A circuit-relayed connection is keyed by the relaying hop's address (the first in its
+ * multiaddr): that hop's connection carries all of it. `undefined` for an address in `exempt`
+ * (a local TLS proxy through which every client arrives from loopback), an unspecified address
+ * (0.0.0.0, ::, which transports report when they do not know), or a multiaddr without an IP.
  *
  * @example
  * ```ts
- * addressBucket(multiaddr('/ip4/203.0.113.7/tcp/4001')) // '203.0.113.7'
- * addressBucket(multiaddr('/ip6/2001:db8:1:2:aa::1/tcp/4001')) // '2001:db8:1:2::/64'
+ * addressKeys(multiaddr('/ip4/203.0.113.7/tcp/4001')) // { address: '203.0.113.7' }
+ * addressKeys(multiaddr('/ip6/2001:db8:1:2:aa::1/tcp/4001')) // { address: '2001:db8:1:2::/64', network: '2001:db8:1::/48' }
  * ```
  */
-export function addressBucket (remoteAddr: Multiaddr): string | undefined {
-  const components = remoteAddr.getComponents()
-  if (components.some((c) => c.name === 'p2p-circuit')) return undefined
-  const ip = components.find((c) => c.name === 'ip4' || c.name === 'ip6')
+export function addressKeys (remoteAddr: Multiaddr, exempt?: BlockList): AddressKeys | undefined {
+  const ip = remoteAddr.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')
   if (ip?.value == null || ip.value === '') return undefined
-  if (ip.name === 'ip4') return ip.value
+  if (ip.name === 'ip4') return ipv4Keys(ip.value, exempt)
   const groups = ipv6Groups(ip.value)
-  if (groups == null) return undefined
+  if (groups == null || groups.every((g) => g === 0)) return undefined
   // ::ffff:a.b.c.d (IPv4-mapped)
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.')
+    return ipv4Keys([groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.'), exempt)
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`
+  if (exempt?.check(ip.value.split('%')[0], 'ipv6') === true) return undefined
+  const hex = groups.map((g) => g.toString(16))
+  return { address: `${hex.slice(0, 4).join(':')}::/64`, network: `${hex.slice(0, 3).join(':')}::/48` }
+}
+
+function ipv4Keys (address: string, exempt: BlockList | undefined): AddressKeys | undefined {
+  if (address === '0.0.0.0' || exempt?.check(address, 'ipv4') === true) return undefined
+  return { address }
+}
+
+/**
+ * A BlockList of addresses and CIDR ranges ('127.0.0.0/8', '::1', '2001:db8::/32'); throws
+ * RangeError naming the first entry that is neither.
+ */
+export function addressList (entries: readonly string[]): BlockList {
+  const list = new BlockList()
+  for (const entry of entries) {
+    const [address, prefixText] = entry.split('/')
+    const family = isIP(address)
+    if (family === 0) throw new RangeError(`not an IP address or CIDR range: ${entry}`)
+    const type = family === 4 ? 'ipv4' : 'ipv6'
+    if (prefixText == null) { list.addAddress(address, type); continue }
+    const prefix = Number(prefixText)
+    if (!/^\d{1,3}$/.test(prefixText) || prefix > (family === 4 ? 32 : 128)) throw new RangeError(`bad prefix length: ${entry}`)
+    list.addSubnet(address, prefix, type)
+  }
+  return list
 }
 
 /** The eight 16-bit groups of an IPv6 address in text form (`::` and a dotted IPv4 tail allowed), or undefined. */

@@ -13,6 +13,8 @@ Options:
   --metrics-port <port>  metrics/health port
   --no-metrics           no metrics server
   --log-level <level>    error | warn | info | debug
+  --tls-cert <file>      PEM certificate (chain) for /tls/ws listen addresses
+  --tls-key <file>       its PEM private key
   -h, --help             display help for command
 `
 
