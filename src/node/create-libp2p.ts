@@ -28,6 +28,8 @@ export interface Libp2pAssemblyInit extends PlatformOptions {
   datastore?: Datastore
   /** Multiaddrs to listen on; platform defaults when omitted. */
   listen?: string[]
+  /** Multiaddrs to announce instead of the listen ones (identify, DHT); none: the listen ones. */
+  announce?: string[]
   /** DHT client mode; platform default (Node: server, browser: client) when omitted. */
   dhtClientMode?: boolean
   /**
@@ -55,7 +57,7 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
   const options: Libp2pOptions<ParleyServices> = {
     privateKey: init.privateKey,
     ...(init.datastore != null ? { datastore: init.datastore } : {}),
-    addresses: { listen: init.listen ?? defaultListenAddresses() },
+    addresses: { listen: init.listen ?? defaultListenAddresses(), ...(init.announce != null && init.announce.length > 0 ? { announce: init.announce } : {}) },
     transports: platformTransports(init),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

@@ -12,6 +12,8 @@ export interface RelayConfig {
   /** Relay key, mailbox database and libp2p datastore live here. */
   dataDir: string
   listen: string[]
+  /** Addresses to announce instead of the listen ones (a DNS name, a public IP behind NAT); empty: the listen ones. */
+  announce: string[]
   /** Multiaddrs (with /p2p/<id>) of other relays/nodes to join the DHT through. */
   bootstrap: string[]
   maxConnections: number
@@ -61,6 +63,7 @@ export interface RelayLimits {
 export interface RelayConfigInput {
   dataDir?: string
   listen?: string[]
+  announce?: string[]
   bootstrap?: string[]
   maxConnections?: number
   maxReservations?: number
@@ -80,6 +83,7 @@ export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
   return {
     dataDir: resolve(baseDir, 'relay-data'),
     listen: [...C.DEFAULT_LISTEN],
+    announce: [],
     bootstrap: [],
     maxConnections: C.DEFAULT_MAX_CONNECTIONS,
     maxReservations: C.DEFAULT_MAX_RESERVATIONS,
@@ -176,6 +180,7 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
         config.dataDir = resolve(baseDir, value)
         break
       case 'listen': config.listen = checkAddrs(key, value); break
+      case 'announce': config.announce = checkAddrs(key, value); break
       case 'bootstrap': config.bootstrap = checkAddrs(key, value); break
       case 'maxConnections': config.maxConnections = checkPositiveInt(key, value); break
       case 'maxReservations': config.maxReservations = checkPositiveInt(key, value, 0); break
@@ -279,7 +284,8 @@ export async function loadRelayConfig (path: string | undefined, overrides: Rela
 
 /**
  * Turns `parley relay` flags into a config path and overrides:
- * `--config FILE`, `--data DIR`, `--listen ADDR` (repeatable), `--bootstrap ADDR` (repeatable),
+ * `--config FILE`, `--data DIR`, `--listen ADDR` (repeatable), `--announce ADDR` (repeatable),
+ * `--bootstrap ADDR` (repeatable),
  * `--metrics-host H`, `--metrics-port N`, `--no-metrics`, `--log-level L`, `--tls-cert FILE`,
  * `--tls-key FILE`.
  */
@@ -299,6 +305,7 @@ export function parseRelayArgs (argv: string[]): { configPath?: string, override
       case '--config': configPath = take(); break
       case '--data': overrides.dataDir = resolve(take()); break
       case '--listen': overrides.listen = [...(overrides.listen ?? []), take()]; break
+      case '--announce': overrides.announce = [...(overrides.announce ?? []), take()]; break
       case '--bootstrap': overrides.bootstrap = [...(overrides.bootstrap ?? []), take()]; break
       case '--metrics-host': overrides.metrics = { ...overrides.metrics, host: take() }; break
       case '--metrics-port': {

@@ -132,6 +132,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       privateKey,
       datastore,
       listen: config.listen,
+      announce: config.announce,
       dhtClientMode: false,
       manyPeersPerAddress: config.manyPeersPerAddress,
       ...(tls != null ? { webSocketsTls: { cert: tls.cert, key: tls.key } } : {}),

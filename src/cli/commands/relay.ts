@@ -8,6 +8,7 @@ Options:
   --config <file>        relay.json
   --data <dir>           data directory (overrides the config)
   --listen <multiaddr>   listen address (repeatable)
+  --announce <multiaddr> address to announce instead (repeatable; a DNS name, a public IP)
   --bootstrap <multiaddr> bootstrap peer (repeatable)
   --metrics-host <host>  metrics/health address
   --metrics-port <port>  metrics/health port
