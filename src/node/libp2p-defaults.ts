@@ -5,13 +5,13 @@ import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { PlatformOptions } from './platform-options.js'
 
-/** Node platform: TCP + WebSockets listeners, circuit-relay-v2 and WebRTC for reaching browsers. */
+/** Node platform: TCP + WebSockets listeners, circuit-relay-v2 and (unless turned off) WebRTC for reaching browsers. */
 export function platformTransports (options: PlatformOptions): Array<(components: any) => Transport> {
   return [
     tcp(),
     webSockets(options.webSocketsTls != null ? { https: { cert: options.webSocketsTls.cert, key: options.webSocketsTls.key } } : {}),
     circuitRelayTransport(),
-    webRTC({ rtcConfiguration: rtcConfiguration(options) })
+    ...(options.webrtc === false ? [] : [webRTC({ rtcConfiguration: rtcConfiguration(options) })])
   ]
 }
 

@@ -5,7 +5,7 @@
 export { startRelay, type Relay, type StartRelayOptions } from './relay.js'
 export { relayMain, type RelayMainOptions } from './relay-main.js'
 export {
-  defaultRelayConfig, loadRelayConfig, parseRelayArgs, parseRelayConfig,
+  defaultRelayConfig, loadRelayConfig, parseRelayArgs, parseRelayConfig, validateRelayConfig,
   type RelayConfig, type RelayConfigInput, type RelayLimits
 } from './relay-config.js'
 export { MailboxServer, mailboxServer, defaultMailboxLimits, type MailboxLimits, type MailboxServerInit, type MailboxServerComponents } from './mailbox-server.js'

@@ -72,7 +72,7 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_acked_envelopes_total: 'Envelopes deleted by owner acks',
   parley_relay_auth_total: 'Owner authentications, by result',
   parley_relay_refusals_total: 'Requests or streams refused, by reason code',
-  parley_relay_rate_limited_total: 'Requests refused by a rate limit, by operation (deposit, owner, prekey) and the bucket that ran dry (peer, address)',
+  parley_relay_rate_limited_total: 'Requests refused by a rate limit, by operation (deposit, owner, prekey) and the bucket that ran dry (peer, address, network)',
   parley_relay_prekeys_taken_total: 'Prekeys handed out, by type (one_time, last_resort)',
   parley_relay_expired_envelopes_total: 'Envelopes removed by the retention/expiry sweep',
   parley_relay_purged_mailboxes_total: 'Mailboxes purged for owner inactivity'
@@ -86,6 +86,7 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_connections: 'Open libp2p connections',
   parley_relay_mailbox_streams: 'Open mailbox streams',
   parley_relay_subscribers: 'Owners subscribed for pushes',
+  parley_relay_tls_certificate_expiry_seconds: 'When the secure-WebSockets certificate expires (Unix time; only with tls set): alert well before it',
   process_resident_memory_bytes: 'Resident memory of the relay process (RSS)',
   nodejs_heap_used_bytes: 'V8 heap in use',
   nodejs_heap_total_bytes: 'V8 heap reserved',

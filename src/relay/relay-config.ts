@@ -168,7 +168,7 @@ function checkAddrs (field: string, v: unknown): string[] {
  * const config = parseRelayConfig({ listen: ['/ip4/127.0.0.1/tcp/0'], limits: { retentionMs: 86400000 } })
  * ```
  */
-export function parseRelayConfig (input: unknown, options: { base?: RelayConfig, baseDir?: string } = {}): RelayConfig {
+export function parseRelayConfig (input: unknown, options: { base?: RelayConfig, baseDir?: string, partial?: boolean } = {}): RelayConfig {
   const baseDir = options.baseDir ?? process.cwd()
   const config = structuredClone(options.base ?? defaultRelayConfig(baseDir))
   if (!isObject(input)) throw new ConfigError('(root)', 'must be a JSON object')
@@ -180,7 +180,12 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
         config.dataDir = resolve(baseDir, value)
         break
       case 'listen': config.listen = checkAddrs(key, value); break
-      case 'announce': config.announce = checkAddrs(key, value); break
+      case 'announce':
+        config.announce = checkAddrs(key, value)
+        config.announce.forEach((a, i) => {
+          if (multiaddr(a).getComponents().some((c) => c.name === 'p2p')) throw new ConfigError(`${key}[${i}]`, 'leave out /p2p/<id>: the relay appends its own')
+        })
+        break
       case 'bootstrap': config.bootstrap = checkAddrs(key, value); break
       case 'maxConnections': config.maxConnections = checkPositiveInt(key, value); break
       case 'maxReservations': config.maxReservations = checkPositiveInt(key, value, 0); break
@@ -250,10 +255,16 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
         throw new ConfigError(key, 'unknown field')
     }
   }
+  // checks across fields wait for the last layer (a file's /tls/ws address, its certificate from flags)
+  if (options.partial !== true) validateRelayConfig(config)
+  return config
+}
+
+/** Checks across fields of a complete config: something to listen on, a certificate for secure WebSockets. */
+export function validateRelayConfig (config: RelayConfig): void {
   if (config.listen.length === 0) throw new ConfigError('listen', 'needs at least one address')
   const secure = config.listen.find(isSecureWebSockets)
   if (secure != null && config.tls == null) throw new ConfigError('tls', `${secure} is a secure WebSockets address: set tls.certFile and tls.keyFile (or --tls-cert and --tls-key)`)
-  return config
 }
 
 /**
@@ -277,7 +288,7 @@ export async function loadRelayConfig (path: string | undefined, overrides: Rela
     let json: unknown
     try { json = JSON.parse(text) } catch (err) { throw new ConfigError('(root)', `${path} is not valid JSON: ${(err as Error).message}`) }
     const baseDir = dirname(resolve(path))
-    config = parseRelayConfig(json, { base: defaultRelayConfig(baseDir), baseDir })
+    config = parseRelayConfig(json, { base: defaultRelayConfig(baseDir), baseDir, partial: true })
   }
   return parseRelayConfig(overrides, { base: config })
 }
@@ -300,7 +311,12 @@ export function parseRelayArgs (argv: string[]): { configPath?: string, override
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
-    const take = (): string => { if (inline != null) return inline; const v = value(i, flag); i++; return v }
+    const take = (): string => {
+      if (inline != null) { if (inline === '') throw new ConfigError(flag, 'needs a value'); return inline }
+      const v = value(i, flag)
+      i++
+      return v
+    }
     switch (flag) {
       case '--config': configPath = take(); break
       case '--data': overrides.dataDir = resolve(take()); break
@@ -326,8 +342,8 @@ export function parseRelayArgs (argv: string[]): { configPath?: string, override
   return { configPath, overrides }
 }
 
-/** True for a `/tls/ws` or `/wss` listen address. */
+/** True for a secure WebSockets listen address: `/tls/ws`, `/tls/sni/<host>/ws` or `/wss`. */
 export function isSecureWebSockets (address: string): boolean {
   const names = multiaddr(address).getComponents().map((c) => c.name)
-  return names.includes('wss') || names.some((name, i) => name === 'tls' && names[i + 1] === 'ws')
+  return names.includes('wss') || (names.includes('tls') && names.includes('ws'))
 }

@@ -14,6 +14,9 @@ import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './rel
 import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayProviderCid } from './relay-key.js'
 
+/** Warn at start when the TLS certificate expires sooner than this. */
+const TLS_EXPIRY_WARNING_MS = 14 * 24 * 3600 * 1000
+
 /** A running relay. */
 export interface Relay {
   readonly peerId: PeerId
@@ -60,6 +63,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
 
   const tls = config.tls == null ? undefined : await readTlsFiles(config.tls, options)
   if (tls != null && tls.notAfter <= now()) log.warn('TLS certificate has expired: browsers will refuse the secure WebSockets address', { notAfter: new Date(tls.notAfter).toISOString() })
+  else if (tls != null && tls.notAfter - now() < TLS_EXPIRY_WARNING_MS) log.warn('TLS certificate expires soon: renew it and restart the relay', { notAfter: new Date(tls.notAfter).toISOString() })
   const privateKey = await loadOrCreateRelayKey(config.dataDir, options)
   // DHT records (other people's public account records) and the peer store stay in memory:
   // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
@@ -123,6 +127,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
     parley_relay_mailbox_streams: () => server?.openStreams ?? 0,
     parley_relay_subscribers: () => server?.subscriberCount ?? 0,
+    ...(tls != null ? { parley_relay_tls_certificate_expiry_seconds: () => Math.floor(tls.notAfter / 1000) } : {}),
     ...PROCESS_GAUGES
   })
 
@@ -133,6 +138,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       datastore,
       listen: config.listen,
       announce: config.announce,
+      // browsers reach a relay over WebSockets; a WebRTC connection would carry no IP to rate-limit by
+      webrtc: false,
       dhtClientMode: false,
       manyPeersPerAddress: config.manyPeersPerAddress,
       ...(tls != null ? { webSocketsTls: { cert: tls.cert, key: tls.key } } : {}),

@@ -1,6 +1,9 @@
 import { BlockList, isIP } from 'node:net'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
+/** The one bucket every connection without an IP address of its own shares. */
+export const NO_ADDRESS = '(no address)'
+
 /** The rate-limit keys of a remote connection's address: its own bucket, and a wider network's for IPv6. */
 export interface AddressKeys {
   /** An IPv4 address, or an IPv6 /64 ('2001:db8:1:2::/64'). */
@@ -14,9 +17,11 @@ export interface AddressKeys {
  * the /64 of its IPv6 address (one host or home network usually holds a whole /64, so rotating
  * through it must not buy fresh buckets) plus the /48 around it. IPv4-mapped IPv6 counts as
  * IPv4. A circuit-relayed connection is keyed by the relaying hop's address (the first in its
- * multiaddr): that hop's connection carries all of it. `undefined` for an address in `exempt`
- * (a local TLS proxy through which every client arrives from loopback), an unspecified address
- * (0.0.0.0, ::, which transports report when they do not know), or a multiaddr without an IP.
+ * multiaddr): that hop's connection carries all of it. A connection without an IP of its own
+ * (a transport that reports 0.0.0.0 or :: when it does not know, one with no IP in its address)
+ * shares one bucket, {@link NO_ADDRESS}, with all such connections: never a fresh one each.
+ * `undefined` (per-peer limits only) for an address in `exempt` (a local TLS proxy through
+ * which every client arrives from loopback).
  *
  * @example
  * ```ts
@@ -26,10 +31,10 @@ export interface AddressKeys {
  */
 export function addressKeys (remoteAddr: Multiaddr, exempt?: BlockList): AddressKeys | undefined {
   const ip = remoteAddr.getComponents().find((c) => c.name === 'ip4' || c.name === 'ip6')
-  if (ip?.value == null || ip.value === '') return undefined
+  if (ip?.value == null || ip.value === '') return { address: NO_ADDRESS }
   if (ip.name === 'ip4') return ipv4Keys(ip.value, exempt)
   const groups = ipv6Groups(ip.value)
-  if (groups == null || groups.every((g) => g === 0)) return undefined
+  if (groups == null || groups.every((g) => g === 0)) return { address: NO_ADDRESS }
   // ::ffff:a.b.c.d (IPv4-mapped)
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return ipv4Keys([groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.'), exempt)
@@ -40,7 +45,8 @@ export function addressKeys (remoteAddr: Multiaddr, exempt?: BlockList): Address
 }
 
 function ipv4Keys (address: string, exempt: BlockList | undefined): AddressKeys | undefined {
-  if (address === '0.0.0.0' || exempt?.check(address, 'ipv4') === true) return undefined
+  if (address === '0.0.0.0') return { address: NO_ADDRESS }
+  if (exempt?.check(address, 'ipv4') === true) return undefined
   return { address }
 }
 
@@ -51,7 +57,9 @@ function ipv4Keys (address: string, exempt: BlockList | undefined): AddressKeys 
 export function addressList (entries: readonly string[]): BlockList {
   const list = new BlockList()
   for (const entry of entries) {
-    const [address, prefixText] = entry.split('/')
+    const parts = entry.split('/')
+    if (parts.length > 2) throw new RangeError(`not an IP address or CIDR range: ${entry}`)
+    const [address, prefixText] = parts
     const family = isIP(address)
     if (family === 0) throw new RangeError(`not an IP address or CIDR range: ${entry}`)
     const type = family === 4 ? 'ipv4' : 'ipv6'

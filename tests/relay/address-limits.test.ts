@@ -7,7 +7,7 @@ import { MailboxRefusedError } from '../../src/net/mailbox-errors.js'
 import { NETWORK_LIMIT_FACTOR, PeerAndAddressLimiter } from '../../src/relay/rate-limiter.js'
 import { parseRelayConfig } from '../../src/relay/relay-config.js'
 import type { Relay } from '../../src/relay/relay.js'
-import { addressKeys, addressList } from '../../src/relay/remote-address.js'
+import { addressKeys, addressList, NO_ADDRESS } from '../../src/relay/remote-address.js'
 import { tempDir, waitFor } from '../helpers/network.js'
 import { makeEnvelope, makeOwner, startClient, startTestRelay } from './helpers.js'
 
@@ -26,10 +26,11 @@ describe('the address a rate limit is kept under', () => {
     expect(addressKeys(multiaddr('/ip6/::ffff:198.51.100.4/tcp/1'))).toEqual({ address: '198.51.100.4' })
     // a circuit-relayed connection arrives over its hop's connection: the hop's address pays
     expect(addressKeys(multiaddr(`/ip4/198.51.100.9/tcp/4001/p2p/${PEER}/p2p-circuit/p2p/${PEER}`))).toEqual({ address: '198.51.100.9' })
-    // nothing to key by: no IP, or an unspecified one (a transport that does not know)
-    expect(addressKeys(multiaddr('/dns4/example.org/tcp/443/wss'))).toBeUndefined()
-    expect(addressKeys(multiaddr('/ip4/0.0.0.0/tcp/0/ws'))).toBeUndefined()
-    expect(addressKeys(multiaddr('/ip6/::/tcp/0/ws'))).toBeUndefined()
+    // no IP of its own (an unspecified one, a transport that does not know): one shared bucket, never a fresh one
+    expect(addressKeys(multiaddr('/dns4/example.org/tcp/443/wss'))).toEqual({ address: NO_ADDRESS })
+    expect(addressKeys(multiaddr('/ip4/0.0.0.0/tcp/0/ws'))).toEqual({ address: NO_ADDRESS })
+    expect(addressKeys(multiaddr('/ip6/::/tcp/0/ws'))).toEqual({ address: NO_ADDRESS })
+    expect(addressKeys(multiaddr(`/webrtc/p2p/${PEER}`))).toEqual({ address: NO_ADDRESS })
   })
 
   it('skips exempt addresses: by default loopback, where a local TLS proxy makes every client come from', () => {
@@ -46,6 +47,7 @@ describe('the address a rate limit is kept under', () => {
     expect(addressKeys(multiaddr('/ip4/192.0.2.2/tcp/1'), custom)).toEqual({ address: '192.0.2.2' })
     expect(() => addressList(['10.0.0.0/33'])).toThrow(RangeError)
     expect(() => addressList(['example.org'])).toThrow(RangeError)
+    expect(() => addressList(['10.0.0.0/8/junk'])).toThrow(RangeError)
   })
 })
 
@@ -145,6 +147,10 @@ describe('a deposit flood from many throwaway PeerIds on one address', () => {
       }
     }, 10_000, 'the address bucket to refill')
     expect((await peers[0].fetch(relay.multiaddrs[0], owner)).envelopes).toHaveLength(1)
+  })
+
+  it('runs no WebRTC transport: a WebRTC connection would carry no IP address to limit by', () => {
+    expect(relay.libp2p.getProtocols()).not.toContain('/webrtc-signaling/0.0.1')
   })
 
   it('by default loopback is exempt: clients behind a local TLS proxy do not share one bucket', async () => {

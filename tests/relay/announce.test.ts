@@ -53,5 +53,6 @@ describe('announce addresses', () => {
     expect((await loadRelayConfig(undefined, overrides)).announce).toEqual(announce)
     expect(() => parseRelayArgs(['--announce'])).toThrow(/needs a value/)
     await expect(loadRelayConfig(undefined, { announce: ['not a multiaddr'] })).rejects.toThrow(/announce\[0\]/)
+    await expect(loadRelayConfig(undefined, { announce: [`/dns4/relay.example/tcp/4001/p2p/${relay.peerId.toString()}`] })).rejects.toThrow(/leave out \/p2p/)
   })
 })

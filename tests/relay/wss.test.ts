@@ -68,6 +68,8 @@ describe('secure WebSockets (/tls/ws) served by the relay itself', () => {
     const owner = makeOwner()
     // a client process that trusts the certificate, as a browser would with a real one
     expect(await depositFromChild(secure!, owner.deviceKey, { NODE_EXTRA_CA_CERTS: certFile })).toMatch(/^deposited \/ip4\/127\.0\.0\.1\/tcp\/\d+\/tls\/ws\//)
+    // operators alert on the certificate's expiry
+    expect(relay.metrics.render()).toMatch(/^parley_relay_tls_certificate_expiry_seconds \d{10}$/m)
     const reader = new MailboxClient(await startClient())
     expect((await reader.fetch(relay.multiaddrs[0], owner)).envelopes).toHaveLength(1)
     // one that does not trust it never gets a stream: nothing more is stored
@@ -84,10 +86,17 @@ describe('secure WebSockets (/tls/ws) served by the relay itself', () => {
     }
     expect(await fieldOf(async () => parseRelayConfig({ listen: ['/ip4/127.0.0.1/tcp/0/tls/ws'] }))).toBe('tls')
     expect(await fieldOf(async () => parseRelayConfig({ listen: ['/ip4/127.0.0.1/tcp/0/wss'] }))).toBe('tls')
+    expect(await fieldOf(async () => parseRelayConfig({ listen: ['/ip4/127.0.0.1/tcp/0/tls/sni/relay.example/ws'] }))).toBe('tls')
+    expect(await fieldOf(async () => parseRelayArgs(['--tls-cert=']))).toBe('--tls-cert')
     expect(await fieldOf(async () => parseRelayConfig({ tls: { certFile: 'a.pem' } }))).toBe('tls')
     expect(await fieldOf(async () => parseRelayArgs(['--tls-cert', 'a.pem']))).toBe('--tls-key')
     const flags = parseRelayArgs(['--tls-cert', certFile, '--tls-key', keyFile, '--listen', '/ip4/127.0.0.1/tcp/0/tls/ws'])
     expect((await loadRelayConfig(undefined, flags.overrides)).tls).toEqual({ certFile, keyFile })
+    // a file that listens on /tls/ws, with the certificate given by flags
+    const file = join(dir.path, 'relay.json')
+    await writeFile(file, JSON.stringify({ listen: ['/ip4/127.0.0.1/tcp/0/tls/ws'] }))
+    expect((await loadRelayConfig(file, parseRelayArgs(['--tls-cert', certFile, '--tls-key', keyFile]).overrides)).tls).toEqual({ certFile, keyFile })
+    expect(await fieldOf(async () => loadRelayConfig(file))).toBe('tls')
     const start = async (tls: { certFile: string, keyFile: string }): Promise<string> => fieldOf(async () => {
       const r = await startTestRelay(join(dir.path, 'refused'), { listen: ['/ip4/127.0.0.1/tcp/0/tls/ws'], tls })
       await r.stop()
