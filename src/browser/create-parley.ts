@@ -4,8 +4,8 @@ import type { ParleyNode } from '../node/parley-node.js'
 import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
 
 export interface CreateParleyOptions extends BrowserNodeInit {
-  /** Messenger tuning (tests). */
-  messenger?: { drainIntervalMs?: number, outbox?: { directTimeoutMs?: number, pollMs?: number } }
+  /** Messenger tuning (tests); `now` is the clock (ms since epoch) the messenger reads. */
+  messenger?: { drainIntervalMs?: number, outbox?: { directTimeoutMs?: number, pollMs?: number }, now?: () => number }
 }
 
 /**
@@ -48,7 +48,8 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
       relays,
       allowPrivateAddresses: options.allowPrivateAddresses,
       ...(options.messenger?.drainIntervalMs != null ? { drainIntervalMs: options.messenger.drainIntervalMs } : {}),
-      ...(options.messenger?.outbox != null ? { outbox: options.messenger.outbox } : {})
+      ...(options.messenger?.outbox != null ? { outbox: options.messenger.outbox } : {}),
+      ...(options.messenger?.now != null ? { now: options.messenger.now } : {})
     })
     await messenger.start({ signal: options.signal })
     await settleReachability(node, options)
