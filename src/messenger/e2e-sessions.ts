@@ -132,6 +132,10 @@ export class E2ESessions {
     const theirHex = toHex(sender.deviceKey)
     const existingBytes = await this.store.sessions.get(this.myDeviceHex, theirHex)
     const existing = existingBytes == null ? undefined : decodeSessionState(existingBytes)
+    const current = existingBytes == null || existing == null ? undefined : { bytes: existingBytes, pending: existing.pending !== undefined }
+    // the archive is read at most once per message, and only when the current session does not do
+    let archive: Uint8Array[] | undefined
+    const archived = async (): Promise<Uint8Array[]> => (archive ??= await this.store.sessions.archived(this.myDeviceHex, theirHex))
     const opened = (plaintext: Uint8Array, commit: OpenedEnvelope['commit'], newSession = false, consumed?: OpenedEnvelope['consumed']): OpenedEnvelope => ({
       senderAccountKey: sender.accountKey,
       senderDeviceKey: sender.deviceKey,
@@ -144,17 +148,17 @@ export class E2ESessions {
     const who = { accountKey: sender.accountKey, deviceKey: sender.deviceKey }
     if (message.type === 'prekey' && (existing == null || !isPrekeyMessageOf(existing, message.body))) {
       // a later message of a session we replaced (both sides started one at once), or a new session
-      const fromArchive = await this.openWithArchived(theirHex, existingBytes, sender.identityDhKey, message, (state) => isPrekeyMessageOf(state, message.body))
+      const fromArchive = await this.openWithArchived(theirHex, await archived(), current, sender.identityDhKey, message, (state) => isPrekeyMessageOf(state, message.body))
       if (fromArchive != null) return opened(fromArchive.plaintext, fromArchive.commit)
       const accepted = await acceptPrekeyMessage(this.backend, this.identity.device, this.prekeys.lookup(), message.body, {
         deviceKey: sender.deviceKey, identityDhKey: sender.identityDhKey
       })
       const bytes = encodeSessionState(accepted.state)
-      const archived = existingBytes == null ? undefined : [existingBytes, ...await this.store.sessions.archived(this.myDeviceHex, theirHex)]
+      const rearchived = existingBytes == null ? undefined : [existingBytes, ...await archived()]
       return opened(accepted.plaintext, async (tx) => {
         await tx.sessions.put(this.myDeviceHex, theirHex, bytes)
         // the session it replaces stays openable for messages already on their way
-        if (archived != null) await tx.sessions.putArchived(this.myDeviceHex, theirHex, archived)
+        if (rearchived != null) await tx.sessions.putArchived(this.myDeviceHex, theirHex, rearchived)
       }, true, accepted.consumed)
     }
     let failure: Error
@@ -174,7 +178,7 @@ export class E2ESessions {
       }
     }
     // not on the current session: maybe on one it replaced
-    const fromArchive = await this.openWithArchived(theirHex, existingBytes, sender.identityDhKey, message)
+    const fromArchive = await this.openWithArchived(theirHex, await archived(), current, sender.identityDhKey, message)
     if (fromArchive != null) return opened(fromArchive.plaintext, fromArchive.commit)
     throw failure
   }
@@ -187,10 +191,14 @@ export class E2ESessions {
    * the archived one advances in place. Undefined when none opens it; a replay on an archived
    * session is a replay.
    */
-  private async openWithArchived (theirHex: string, currentBytes: Uint8Array | undefined, identityDhKey: Uint8Array, message: CiphertextMessage, accepts: (state: SessionState) => boolean = () => true): Promise<{ plaintext: Uint8Array, commit: OpenedEnvelope['commit'] } | undefined> {
-    const archived = await this.store.sessions.archived(this.myDeviceHex, theirHex)
+  private async openWithArchived (theirHex: string, archived: Uint8Array[], current: { bytes: Uint8Array, pending: boolean } | undefined, identityDhKey: Uint8Array, message: CiphertextMessage, accepts: (state: SessionState) => boolean = () => true): Promise<{ plaintext: Uint8Array, commit: OpenedEnvelope['commit'] } | undefined> {
     for (let i = 0; i < archived.length; i++) {
-      const state = decodeSessionState(archived[i])
+      let state: SessionState
+      try {
+        state = decodeSessionState(archived[i])
+      } catch {
+        continue // an unreadable archived session opens nothing (newer ones push it out of the bound)
+      }
       if (!equalBytes(state.remoteIdentityDhKey, identityDhKey) || !accepts(state)) continue
       let decrypted: { state: SessionState, plaintext: Uint8Array }
       try {
@@ -201,13 +209,12 @@ export class E2ESessions {
         continue
       }
       const advanced = encodeSessionState(decrypted.state)
-      const keepCurrent = currentBytes != null && decodeSessionState(currentBytes).pending !== undefined
-      if (keepCurrent) {
+      if (current?.pending === true) {
         const updated = archived.with(i, advanced)
         return { plaintext: decrypted.plaintext, commit: async (tx) => { await tx.sessions.putArchived(this.myDeviceHex, theirHex, updated) } }
       }
       const rest = archived.filter((_, j) => j !== i)
-      const updated = currentBytes == null ? rest : [currentBytes, ...rest]
+      const updated = current == null ? rest : [current.bytes, ...rest]
       return {
         plaintext: decrypted.plaintext,
         commit: async (tx) => {

@@ -29,11 +29,14 @@ export class RateLimiter {
     private readonly now: () => number = Date.now
   ) {}
 
+  /** Tokens in `bucket` at `now` (refilled since its last use, up to the burst). */
+  private level (bucket: Bucket | undefined, now: number): number {
+    return bucket == null ? this.limit.burst : Math.min(this.limit.burst, bucket.tokens + (now - bucket.at) * this.limit.perSecond / 1000)
+  }
+
   /** True when `key`'s bucket holds `cost` tokens now (takes none). */
   has (key: string, cost = 1): boolean {
-    const bucket = this.buckets.get(key)
-    if (bucket == null) return this.limit.burst >= cost
-    return Math.min(this.limit.burst, bucket.tokens + (this.now() - bucket.at) * this.limit.perSecond / 1000) >= cost
+    return this.level(this.buckets.get(key), this.now()) >= cost
   }
 
   /** Takes one token for `key`; false when its bucket is empty. */
@@ -44,7 +47,7 @@ export class RateLimiter {
       bucket = { tokens: this.limit.burst, at: now }
     } else {
       this.buckets.delete(key) // re-insert below: Map order = recency
-      bucket.tokens = Math.min(this.limit.burst, bucket.tokens + (now - bucket.at) * this.limit.perSecond / 1000)
+      bucket.tokens = this.level(bucket, now)
       bucket.at = now
     }
     this.buckets.set(key, bucket)
@@ -94,12 +97,12 @@ export class PeerAndAddressLimiter {
   /** Takes one token from each bucket of `peer` and `keys` if all have one; else names the first that ran dry. */
   take (peer: string, keys: { address: string, network?: string } | undefined): LimitScope | undefined {
     if (!this.perPeer.has(peer)) return 'peer'
-    const perAddress = keys == null ? undefined : this.perAddress
-    if (perAddress != null && keys != null) {
+    const { perAddress, perNetwork } = this
+    if (keys != null && perAddress != null && perNetwork != null) {
       if (!perAddress.has(keys.address)) return 'address'
-      if (keys.network != null && this.perNetwork?.has(keys.network) === false) return 'network'
+      if (keys.network != null && !perNetwork.has(keys.network)) return 'network'
       perAddress.take(keys.address)
-      if (keys.network != null) this.perNetwork?.take(keys.network)
+      if (keys.network != null) perNetwork.take(keys.network)
     }
     this.perPeer.take(peer)
     return undefined
