@@ -17,6 +17,9 @@ const browserFileSwap = {
   }
 }
 
+/** The Chromium the browser tests drive: found (or installed) by scripts/preflight.mjs. */
+export const chromiumPath = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium'
+
 /** Chromium flags verified on these machines (see docs/ARCHITECTURE.md, "Testing"). */
 export const chromiumArgs = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -52,7 +55,7 @@ export default defineConfig({
             headless: true,
             screenshotFailures: false,
             provider: playwright({
-              launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+              launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
               contextOptions: { permissions: ['camera', 'microphone'] }
             }),
             instances: [{ browser: 'chromium' }]

@@ -5,8 +5,14 @@
 import { existsSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 
-// A long-running daemon is mostly idle: a small young generation keeps its resident memory low
-// (~30 MB less) for a few more, cheap, scavenges.
+// libp2p 3 needs Node 22 (Promise.withResolvers, a global WebSocket…). Say so before anything
+// that needs it is imported: the static imports above load on any Node.
+const MIN_NODE_MAJOR = 22
+if (Number(process.versions.node.split('.')[0]) < MIN_NODE_MAJOR) {
+  process.stderr.write(`parley needs Node ${MIN_NODE_MAJOR} or newer (this is ${process.version}); run it through npm (npm start, npx parley), which uses the project's pinned Node\n`)
+  process.exit(2)
+}
+
 /** The subcommand: the first word that is neither an option nor the value of a global option. */
 function subcommand (args) {
   for (let i = 0; i < args.length; i++) {
@@ -16,6 +22,8 @@ function subcommand (args) {
   return undefined
 }
 const command = subcommand(process.argv.slice(2))
+// A long-running daemon is mostly idle: a small young generation keeps its resident memory low
+// (~30 MB less) for a few more, cheap, scavenges.
 if (command === 'daemon') setFlagsFromString('--max-semi-space-size=1')
 
 // A relay is busy but must stay small with a million envelopes held. V8 sizes the young

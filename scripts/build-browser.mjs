@@ -127,7 +127,7 @@ export const STAND_INS = [
   },
   {
     id: 'netmask',
-    verified: { '@libp2p/utils': '7.4.1', 'netmask': '2.1.1' },
+    verified: { '@libp2p/utils': '7.4.1', netmask: '2.1.1' },
     what: "netmask 2 (IPv4 + IPv6) under @libp2p/utils' isPrivateIp → its IPv4 CIDR matching",
     plugin: substitute('netmask', { importer: 'node_modules/@libp2p/utils/', specifier: 'netmask', shim: 'netmask-lite.ts' })
   },
@@ -139,14 +139,14 @@ export const STAND_INS = [
   },
   {
     id: 'base256emoji',
-    verified: { 'multiformats': '14.0.5' },
+    verified: { multiformats: '14.0.5' },
     what: "multiformats' base256emoji multibase (256-emoji alphabet) → throws if used",
     plugin: substitute('base256emoji', { importer: 'node_modules/multiformats/dist/src/basics.js', specifier: './bases/base256emoji.js', shim: 'no-base256emoji.ts' })
   },
   {
     id: 'events',
-    verified: { 'abstract-level': '3.1.1', 'events': '3.3.0' },
-    what: "the `events` polyfill under abstract-level → the same EventEmitter API in a few lines",
+    verified: { 'abstract-level': '3.1.1', events: '3.3.0' },
+    what: 'the `events` polyfill under abstract-level → the same EventEmitter API in a few lines',
     plugin: substitute('events', { importer: 'node_modules/abstract-level/abstract-level.js', specifier: 'events', shim: 'events-lite.ts' })
   },
   {
@@ -157,19 +157,19 @@ export const STAND_INS = [
   },
   {
     id: 'weald',
-    verified: { '@libp2p/logger': '6.2.13', 'weald': '1.1.3' },
-    what: "weald + ms under @libp2p/logger → the same debug logger ported to a few lines",
+    verified: { '@libp2p/logger': '6.2.13', weald: '1.1.3' },
+    what: 'weald + ms under @libp2p/logger → the same debug logger ported to a few lines',
     plugin: substitute('weald', { importer: 'node_modules/@libp2p/logger/', specifier: 'weald', shim: 'weald-lite.ts' })
   },
   {
     id: 'mortice',
-    verified: { '@libp2p/peer-store': '12.0.28', 'mortice': '3.3.1' },
-    what: "mortice + it-queue + its BroadcastChannel lock server under the peer store → a per-peer read/write lock",
+    verified: { '@libp2p/peer-store': '12.0.28', mortice: '3.3.1' },
+    what: 'mortice + it-queue + its BroadcastChannel lock server under the peer store → a per-peer read/write lock',
     plugin: substitute('mortice', { importer: 'node_modules/@libp2p/peer-store/', specifier: 'mortice', shim: 'mortice-lite.ts' })
   },
   {
     id: 'p-retry',
-    verified: { 'libp2p': '3.3.11', 'p-retry': '8.0.1' },
+    verified: { libp2p: '3.3.11', 'p-retry': '8.0.1' },
     what: "p-retry under libp2p's reconnect queue → its backoff loop for the options passed",
     plugin: substitute('p-retry', { importer: 'node_modules/libp2p/dist/src/connection-manager/reconnect-queue.js', specifier: 'p-retry', shim: 'p-retry-lite.ts' })
   }

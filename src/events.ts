@@ -15,12 +15,12 @@ export interface TypedEvents<Events extends Record<string, unknown>> {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class TypedEvents<Events extends Record<string, unknown>> extends EventTarget {
   /** Dispatches a CustomEvent carrying `detail`. */
   emit<K extends keyof Events & string> (type: K, detail: Events[K]): void {
     this.dispatchEvent(new CustomEvent(type, { detail }))
   }
+
   /** Resolves with the next event of `type` (for which `filter` holds), or rejects when `signal` fires. */
   async next<K extends keyof Events & string> (type: K, options: { signal?: AbortSignal, filter?: (detail: Events[K]) => boolean } = {}): Promise<Events[K]> {
     const { signal, filter } = options

@@ -35,7 +35,7 @@ export async function run (): Promise<void> {
   const dir = await tempDir('parley-bench-msg-')
   const relay = await startTestRelay(join(dir.path, 'relay'))
   const relays = [relay.multiaddrs[0].toString()]
-  let alice = await startTestMessenger(dir.path, 'alice', relays)
+  const alice = await startTestMessenger(dir.path, 'alice', relays)
   let bob = await startTestMessenger(dir.path, 'bob', relays)
   try {
     const chat = await alice.conversationWith(bob.address)

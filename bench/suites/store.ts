@@ -50,14 +50,17 @@ class RawLevel {
       { type: 'put', key: RawLevel.idxKey(m), value: encodeValue({ c: m.conversationId, k: m.clock, t: m.senderTimestamp, x: null }) }
     ]
   }
+
   async putOne (m: Message): Promise<void> {
     await this.db.get(RawLevel.idxKey(m))
     await this.db.batch(this.ops(m))
   }
+
   async putMany (ms: Message[]): Promise<void> {
     await this.db.getMany(ms.map(RawLevel.idxKey))
     await this.db.batch(ms.flatMap((m) => this.ops(m)))
   }
+
   async latest (conv: string, limit: number): Promise<unknown[]> {
     const prefix = concat(utf8('/ms/'), utf8(conv))
     const rows = await this.db.iterator({ gte: prefix, lt: concat(prefix, new Uint8Array([0xff])), reverse: true, limit }).all()

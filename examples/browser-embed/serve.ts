@@ -4,6 +4,7 @@
  * the page. Run: `npm run build:browser && npx tsx examples/browser-embed/serve.ts [port]`.
  * Tests import `startExampleServer` to get the same thing on ephemeral ports.
  */
+import { once } from 'node:events'
 import { readFile, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -74,10 +75,8 @@ export async function startExampleServer (options: ExampleServerOptions = {}): P
       () => { send(404, 'bundle missing: run npm run build:browser') }
     )
   })
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, '127.0.0.1', () => { resolveListen() })
-  })
+  server.listen(options.port ?? 0, '127.0.0.1')
+  await once(server, 'listening') // rejects on 'error'
   const address = server.address()
   const port = typeof address === 'object' && address != null ? address.port : 0
   let stopping: Promise<void> | undefined
@@ -90,7 +89,9 @@ export async function startExampleServer (options: ExampleServerOptions = {}): P
     stop: async () => {
       stopping ??= (async () => {
         server.closeAllConnections()
-        await new Promise<void>((resolveClose) => { server.close(() => { resolveClose() }) })
+        const closed = once(server, 'close')
+        server.close()
+        await closed
         await relay.stop()
         if (ownDir != null) await rm(ownDir, { recursive: true, force: true })
       })()

@@ -1,7 +1,8 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-/** `--home`, else `PARLEY_HOME`, else `~/.parley`. */
+/** `--home`, else `PARLEY_HOME` (when not empty), else `~/.parley`. */
 export function resolveHome (flag?: string): string {
-  return resolve(flag ?? process.env.PARLEY_HOME ?? join(homedir(), '.parley'))
+  const fromEnv = process.env.PARLEY_HOME
+  return resolve(flag ?? (fromEnv != null && fromEnv !== '' ? fromEnv : join(homedir(), '.parley')))
 }

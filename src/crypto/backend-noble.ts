@@ -1,5 +1,5 @@
 /**
- * The portable reference backend: every primitive from @noble/*. Runs anywhere; slow for
+/* . Runs anywhere; slow for
  * curve operations (~1.5 ms per X25519) but the yardstick the native backend is tested against.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
@@ -82,7 +82,7 @@ export function nobleAeadOpen (key: Uint8Array, nonce: Uint8Array, ciphertext: U
 }
 
 /**
- * A backend made only of @noble/* primitives.
+/* primitives.
  *
  * @example
  * ```ts

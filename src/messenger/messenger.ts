@@ -1,7 +1,5 @@
 import { FAR_FUTURE_MS } from './constants.js'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { equalBytes } from '@noble/ciphers/utils.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { fromHex, toHex } from '../bytes.js'
@@ -1172,9 +1170,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
           const conv = conversation
           followUps.push(async () => this.wipeSecretChat(conv))
         }
-        return
       }
-      default:
     }
   }
 

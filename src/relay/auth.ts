@@ -21,7 +21,6 @@ export interface AuthenticatedOwner {
   owner: MailboxOwner
 }
 
-
 /**
  * Mailbox ownership proofs: issues single-use challenges (random nonce + relay PeerId +
  * timestamp, domain-separated in the signed message), checks the device key's signature,

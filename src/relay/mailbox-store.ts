@@ -230,8 +230,8 @@ export class MailboxStore {
 
   /** The seq of the newest body held (seqs are relay-wide), 0 when none. */
   private async highestBodySeq (): Promise<number> {
-    for await (const key of this.db.keys({ gte: 'b!', lt: end('b!'), reverse: true, limit: 1 })) return parseInt(key.slice(2), 16)
-    return 0
+    const [newest] = await this.db.keys({ gte: 'b!', lt: end('b!'), reverse: true, limit: 1 }).all()
+    return newest != null ? parseInt(newest.slice(2), 16) : 0
   }
 
   private idFilterBits (): number {

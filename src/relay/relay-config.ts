@@ -78,10 +78,13 @@ export interface RelayConfigInput {
   comment?: string
 }
 
-/** The defaults, with `dataDir` relative to `baseDir`. */
-export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
+/**
+ * The defaults. `dataDir` is `defaultDataDir` when given (`parley relay` passes `<home>/relay`),
+ * else `relay-data` relative to `baseDir`.
+ */
+export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: string): RelayConfig {
   return {
-    dataDir: resolve(baseDir, 'relay-data'),
+    dataDir: defaultDataDir != null ? resolve(defaultDataDir) : resolve(baseDir, 'relay-data'),
     listen: [...C.DEFAULT_LISTEN],
     announce: [],
     bootstrap: [],
@@ -276,8 +279,8 @@ export function validateRelayConfig (config: RelayConfig): void {
  * const config = await loadRelayConfig('relay.json', { dataDir: '/var/lib/parley-relay' })
  * ```
  */
-export async function loadRelayConfig (path: string | undefined, overrides: RelayConfigInput = {}, options: { signal?: AbortSignal } = {}): Promise<RelayConfig> {
-  let config = defaultRelayConfig()
+export async function loadRelayConfig (path: string | undefined, overrides: RelayConfigInput = {}, options: { signal?: AbortSignal, defaultDataDir?: string } = {}): Promise<RelayConfig> {
+  let config = defaultRelayConfig(process.cwd(), options.defaultDataDir)
   if (path != null) {
     let text: string
     try {
@@ -288,7 +291,7 @@ export async function loadRelayConfig (path: string | undefined, overrides: Rela
     let json: unknown
     try { json = JSON.parse(text) } catch (err) { throw new ConfigError('(root)', `${path} is not valid JSON: ${(err as Error).message}`) }
     const baseDir = dirname(resolve(path))
-    config = parseRelayConfig(json, { base: defaultRelayConfig(baseDir), baseDir, partial: true })
+    config = parseRelayConfig(json, { base: defaultRelayConfig(baseDir, options.defaultDataDir), baseDir, partial: true })
   }
   return parseRelayConfig(overrides, { base: config })
 }

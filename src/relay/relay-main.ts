@@ -12,6 +12,11 @@ export interface RelayMainOptions {
   signal?: AbortSignal
   /** Install SIGINT/SIGTERM handlers. @default true */
   handleSignals?: boolean
+  /**
+   * The data directory when neither `--data` nor the config names one (`parley relay` passes
+   * `<home>/relay`). @default `./relay-data` (beside the config file, if any)
+   */
+  defaultDataDir?: string
 }
 
 /**
@@ -32,7 +37,7 @@ export async function relayMain (argv: string[], options: RelayMainOptions = {})
   let relay: Relay
   try {
     const { configPath, overrides } = parseRelayArgs(argv)
-    const config = await loadRelayConfig(configPath, overrides)
+    const config = await loadRelayConfig(configPath, overrides, { defaultDataDir: options.defaultDataDir })
     relay = await startRelay(config, { logger: jsonLogger({ level: config.log.level, write: errOut }) })
   } catch (err) {
     const code = err instanceof ParleyError ? err.code : 'ERR_RELAY_START'

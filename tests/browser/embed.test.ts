@@ -13,7 +13,6 @@ import { startTestMessenger, nextEvent } from '../messenger/helpers.js'
 import { runCli, startDaemon } from '../daemon/helpers.js'
 import { collectConsole, createProfile, type Profile } from './harness.js'
 
-
 const MARKER = `parley-plaintext-marker-${Math.random().toString(36).slice(2)}`
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
 
@@ -159,7 +158,6 @@ describe('browser embed', () => {
     expect(carriers).toEqual([expect.objectContaining({ limited: false, addr: expect.stringMatching(/^\/webrtc\/p2p\//) })])
     expect(conns.filter((c: { limited: boolean }) => c.limited).every((c: { streams: string[] }) => c.streams.length === 0)).toBe(true)
   })
-
 
   const chat: { a?: Profile, b?: Profile, pa?: ChatPage, pb?: ChatPage } = {}
 

@@ -3,9 +3,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromiumArgs } from '../../vitest.config.js'
+import { chromiumArgs, chromiumPath } from '../../vitest.config.js'
 
-export const CHROMIUM = '/usr/bin/chromium'
+export const CHROMIUM = chromiumPath
 
 /** One browser profile (its own IndexedDB) that can be closed and opened again. */
 export interface Profile {

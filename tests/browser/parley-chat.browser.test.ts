@@ -7,7 +7,9 @@ import type { ContactView, ConversationView, DeliveryState, MessageView, Messeng
 import { TypedEvents } from '../../src/events.js'
 
 vi.mock('../../src/browser/index.js', () => ({ createParley: vi.fn(async () => { throw new Error('not in this test') }) }))
-const { ParleyChatElement } = await import('../../src/browser/element/parley-chat.js')
+// imported after the mock, for its side effect: it defines <parley-chat>
+await import('../../src/browser/element/parley-chat.js')
+type ParleyChatElement = import('../../src/browser/element/parley-chat.js').ParleyChatElement
 
 const BOB = '4kbiFMz7TyW92XA85cmmkrkXDg9MKpHq85kVoJ6XsBSHfxr5oX'
 
@@ -56,8 +58,8 @@ function fakeMessenger (): MessengerApi & { calls: string[], messagesList: Messa
   }) as unknown as MessengerApi & { calls: string[], messagesList: MessageView[], setStatus: (id: string, state: DeliveryState) => void }
 }
 
-async function mount (): Promise<{ el: InstanceType<typeof ParleyChatElement>, fake: ReturnType<typeof fakeMessenger>, root: ShadowRoot }> {
-  const el = document.createElement('parley-chat') as InstanceType<typeof ParleyChatElement>
+async function mount (): Promise<{ el: ParleyChatElement, fake: ReturnType<typeof fakeMessenger>, root: ShadowRoot }> {
+  const el = document.createElement('parley-chat') as ParleyChatElement
   document.body.append(el)
   const fake = fakeMessenger()
   el.messenger = fake

@@ -20,8 +20,8 @@ export function childEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv
 export interface CliResult { code: number, stdout: string, stderr: string }
 
 /** Runs `parley …args` to completion. */
-export async function runCli (args: string[], options: { env?: Record<string, string>, input?: string, timeoutMs?: number } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
+export async function runCli (args: string[], options: { env?: Record<string, string>, input?: string, timeoutMs?: number, cwd?: string } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? root, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => { stdout += String(d) })
@@ -44,7 +44,7 @@ export interface Watched {
   stop: (graceMs?: number) => Promise<number | null>
 }
 
-function watch (child: ChildProcess, what: string): Watched {
+export function watch (child: ChildProcess, what: string): Watched {
   const lines: string[] = []
   const waiters: Array<{ test: RegExp, resolve: (l: string) => void }> = []
   let stderr = ''
@@ -79,8 +79,8 @@ function watch (child: ChildProcess, what: string): Watched {
 }
 
 /** A CLI process we talk to on stdin (e.g. `parley chat`). */
-export function spawnCli (args: string[]): Watched & { write: (text: string) => void, exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+export function spawnCli (args: string[], options: { env?: Record<string, string>, cwd?: string } = {}): Watched & { write: (text: string) => void, exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? root, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
   const exit = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
   return { ...watch(child, `parley ${args[0]}`), write: (text) => { child.stdin.write(text) }, exit }
 }

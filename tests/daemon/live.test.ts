@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ContactView, ConversationView, MessageView } from '../../src/messenger/types.js'
-import { chromiumArgs } from '../../vitest.config.js'
+import { chromiumArgs, chromiumPath } from '../../vitest.config.js'
 import { tempDir } from '../helpers/network.js'
 import { runCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from './helpers.js'
 import { documentedRoutes, samplePath } from './openapi-check.js'
@@ -69,7 +69,7 @@ describe('two real daemons: API, live events and the web UI', () => {
 
   it('web UI: logs in with the one-time link, shows the contact and a live message, sends one back', async () => {
     await mkdir(artifacts, { recursive: true })
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs })
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
     const page = await browser.newPage({ viewport: { width: 1100, height: 720 } })
     const consoleErrors: string[] = []
     page.on('pageerror', (err) => { consoleErrors.push(err.message) })

@@ -8,7 +8,6 @@ import { filesContaining } from '../helpers/files.js'
 import { tempDir, waitFor } from '../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
 
-
 describe('deletion and bad input', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
   let relay: Relay

@@ -6,7 +6,6 @@ import { filesContaining } from '../helpers/files.js'
 import { tempDir } from '../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
 
-
 describe('two messengers through a relay', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
   let relay: Relay

@@ -6,7 +6,7 @@ import { DeviceEntry, LinkRequest, LinkResponse } from '../../src/wire/parley.js
 import type { Messenger } from '../../src/messenger/messenger.js'
 import { openHomeMessenger } from '../../src/messenger/open-home.js'
 import type { Relay } from '../../src/relay/index.js'
-import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir, waitFor } from '../helpers/network.js'
+import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir } from '../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
 
 describe('one account on two devices', () => {

@@ -40,7 +40,6 @@ async function startRelayProcess (dir: string): Promise<{ proc: ScriptProcess, a
   return { proc, addr }
 }
 
-
 async function waitUntil (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {

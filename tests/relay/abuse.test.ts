@@ -1,7 +1,6 @@
 import type { Libp2p } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Envelope } from '../../src/net/envelope-codec.js'
 import { encodeFrame } from '../../src/net/frame-reader.js'
 import { MailboxClient } from '../../src/net/mailbox-client.js'
 import { signMailboxChallenge } from '../../src/net/mailbox-codec.js'

@@ -56,7 +56,7 @@ describe('a stock libp2p node uses the relay', () => {
     const providers: string[] = []
     for await (const provider of node.contentRouting.findProviders(cid, { signal: AbortSignal.timeout(10_000) })) {
       providers.push(provider.id.toString())
-      break
+      if (providers.length > 0) break // the first answer is enough
     }
     expect(providers).toContain(relay.peerId.toString())
     const closest: string[] = []

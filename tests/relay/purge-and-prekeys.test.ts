@@ -159,7 +159,6 @@ describe('relay sweeps, secret envelopes, storage cap and one-time prekeys', () 
   })
 })
 
-
 function signedTombstoneFor (owner: TestOwner): Uint8Array {
   const body = verifyAccountRecord(owner.accountRecord).body
   return signAccountRecord({ ...body, version: ACCOUNT_RECORD_VERSION, sequence: body.sequence + 1n, deleted: true }, owner.account)

@@ -1,10 +1,13 @@
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import type { StatusView } from '../../messenger/types.js'
-import { contextOf } from '../context.js'
+import { contextOf, kdfFromEnv } from '../context.js'
 import { INACTIVITY_PERIODS } from '../duration.js'
-import { UsageError } from '../errors.js'
+import type { CliContext } from '../context.js'
+import { NoDaemonError, UsageError } from '../errors.js'
 import { formatStatus } from '../format.js'
+import { readPassphrase } from '../passphrase.js'
+import { readPublicAccount, writePublicAccount, type PublicAccount } from '../public-account.js'
 
 /** `parley id`, `status`, `ui`, `settings set`, `account delete`. */
 export function registerAccount (program: Command): void {
@@ -13,7 +16,7 @@ export function registerAccount (program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const ctx = contextOf(command)
-      const account = await (await ctx.client()).get<{ address: string, inviteLink: string }>('/v1/account')
+      const account = await accountOf(ctx)
       if (opts.json === true) ctx.out(JSON.stringify(account))
       else { ctx.out(account.address); ctx.out(account.inviteLink) }
     })
@@ -76,4 +79,32 @@ export function registerAccount (program: Command): void {
       await api.request('DELETE', `/v1/account?confirm=${encodeURIComponent(address)}`)
       ctx.out(`account ${address} deleted`)
     })
+}
+
+/**
+ * The address and invite link: from the running daemon; else from `<home>/account.json` (written
+ * by `init` and `daemon`); else, for a home made before that file existed, from the store itself
+ * (asks for the passphrase, touches no network) — and the file is written for next time.
+ */
+async function accountOf (ctx: CliContext): Promise<PublicAccount> {
+  try {
+    return await (await ctx.client()).get<PublicAccount>('/v1/account')
+  } catch (err) {
+    if (!(err instanceof NoDaemonError)) throw err
+  }
+  const saved = await readPublicAccount(ctx.home)
+  if (saved != null) return saved
+  const [{ openDaemonMessenger }, { hasAccount }, { NoAccountError }] = await Promise.all([
+    import('../../daemon/open-messenger.js'), import('../../node/home.js'), import('../../node/errors.js')
+  ])
+  if (!(await hasAccount(ctx.home))) throw new NoAccountError(`No account in ${ctx.home}: create one with \`parley init\` (or \`parley daemon\`)`)
+  const passphrase = await readPassphrase({ file: ctx.passphraseFile })
+  const opened = await openDaemonMessenger({ home: ctx.home, passphrase, listen: [], kdf: kdfFromEnv() })
+  try {
+    const account = { address: opened.messenger.address, inviteLink: opened.messenger.inviteLink() }
+    await writePublicAccount(ctx.home, account)
+    return account
+  } finally {
+    await opened.stop()
+  }
 }

@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes.js'
 import { UsageError } from '../errors.js'
 import { collect, contextOf, kdfFromEnv, testNetworkFromEnv } from '../context.js'
 import { readPassphrase } from '../passphrase.js'
+import { writePublicAccount } from '../public-account.js'
 
 interface DaemonOptions {
   listen: string[]
@@ -60,6 +61,7 @@ export function registerDaemon (program: Command): void {
         ui: opts.ui,
         onInternalError: (err, request) => { process.stderr.write(`parley daemon: internal error on ${request}: ${(err as Error)?.stack ?? String(err)}\n`) }
       })
+      await writePublicAccount(ctx.home, { address: daemon.messenger.address, inviteLink: daemon.messenger.inviteLink() })
       ctx.out(`account: ${daemon.messenger.address}${daemon.created ? ' (new)' : ''}`)
       ctx.out(`peer:    ${daemon.node.peerId.toString()}`)
       for (const addr of daemon.node.multiaddrs) ctx.out(`listen:  ${addr.toString()}`)

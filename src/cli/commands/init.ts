@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { ParleyError } from '../../errors.js'
 import { collect, contextOf, kdfFromEnv, testNetworkFromEnv } from '../context.js'
 import { readPassphrase } from '../passphrase.js'
+import { writePublicAccount } from '../public-account.js'
 
 interface InitOptions {
   name?: string
@@ -39,6 +40,7 @@ export function registerInit (program: Command): void {
       })
       try {
         if (opts.name != null) await writeLabel(ctx.home, opts.name)
+        await writePublicAccount(ctx.home, { address: opened.messenger.address, inviteLink: opened.messenger.inviteLink() })
         ctx.out(`account: ${opened.messenger.address}${opts.link != null ? ' (joined as a new device)' : ''}`)
         ctx.out(`invite:  ${opened.messenger.inviteLink()}`)
         ctx.out(`home:    ${ctx.home}`)

@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import type { Command } from 'commander'
+import { contextOf } from '../context.js'
 
 const HELP = `Usage: parley relay [--config FILE] [options]
 
@@ -6,7 +8,8 @@ Run a relay: DHT server, circuit relay, store-and-forward mailboxes (see docs/RE
 
 Options:
   --config <file>        relay.json
-  --data <dir>           data directory (overrides the config)
+  --data <dir>           data directory (overrides the config; default <home>/relay,
+                         where <home> is --home, PARLEY_HOME or ~/.parley)
   --listen <multiaddr>   listen address (repeatable)
   --announce <multiaddr> address to announce instead (repeatable; a DNS name, a public IP)
   --bootstrap <multiaddr> bootstrap peer (repeatable)
@@ -38,10 +41,10 @@ export function registerRelay (program: Command): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption(false)
-    .action(async () => {
+    .action(async (_opts, command: Command) => {
       const args = relayArgs(process.argv.slice(2))
       if (args.includes('--help') || args.includes('-h')) { process.stdout.write(HELP); return }
       const { relayMain } = await import('../../relay/relay-main.js')
-      process.exitCode = await relayMain(args)
+      process.exitCode = await relayMain(args, { defaultDataDir: join(contextOf(command).home, 'relay') })
     })
 }

@@ -162,8 +162,8 @@ function renderMessage (m) {
     m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
     (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
     el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
-    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, title: TICK_LABEL[m.status], 'aria-label': TICK_LABEL[m.status] }, TICKS[m.status] ?? '') : null,
-)
+    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, title: TICK_LABEL[m.status], 'aria-label': TICK_LABEL[m.status] }, TICKS[m.status] ?? '') : null
+  )
   const actions = el('span', { class: 'actions' },
     el('button', { type: 'button', class: 'quiet', title: 'Delete on this device', onclick: () => { void remove(m.id, false) } }, 'Delete'),
     el('button', { type: 'button', class: 'quiet', title: 'Delete on both sides', onclick: () => { void remove(m.id, true) } }, 'Delete for both'))
