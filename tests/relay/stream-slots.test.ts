@@ -77,12 +77,7 @@ describe('relay stream and connection slots per address', () => {
       expect((await stream.request({ getChallenge: {} })).challenge).toBeDefined()
       attack.push(stream)
     }
-    // each newcomer beyond the address's share took the slot of that address's longest-idle stream
-    expect(openStreams(relay)).toBe(4)
-    expect(relay.metrics.get('parley_relay_stream_evictions_total', { scope: 'address' })).toBe(4)
-    expect(await Promise.all(attack.map(answers))).toEqual([false, false, false, false, true, true, true, true])
-
-    // an honest host deposits and its owner fetches, while the attacker holds its four
+    // an honest host deposits and its owner fetches, while the attacker holds all it may
     const owner = makeOwner()
     const sender = new MailboxClient(await node(HONEST))
     const envelopes = [0, 1, 2].map(() => makeEnvelope(owner.deviceKey))
@@ -90,14 +85,19 @@ describe('relay stream and connection slots per address', () => {
     const page = await new MailboxClient(await node(HONEST)).fetch(relay.multiaddrs[0], owner)
     expect(page.envelopes.map((e) => hex(e.id)).sort()).toEqual(envelopes.map((e) => hex(e.id)).sort())
     expect(relay.metrics.get('parley_relay_refusals_total', { reason: 'ERR_TOO_MANY_STREAMS' })).toBe(0)
+    // the attacker holds its address's four: each of its streams beyond them took the slot of its longest-idle one
+    expect(relay.metrics.get('parley_relay_stream_evictions_total', { scope: 'address' })).toBe(4)
+    expect(relay.metrics.get('parley_relay_stream_evictions_total', { scope: 'relay' })).toBe(0)
+    expect(await Promise.all(attack.map(answers))).toEqual([false, false, false, false, true, true, true, true])
     await sender.stop()
   })
 
   it('closes an unauthenticated stream that only sends get_challenge after the short idle timeout; deposits keep one open', async () => {
     const relay = await relayWith('idle', { limits: { unauthenticatedIdleTimeoutMs: 800, idleTimeoutMs: 60_000 } })
-    const pinger = await RawMailboxStream.open(await node(ATTACKER), relay)
-    const depositor = await RawMailboxStream.open(await node(HONEST), relay)
+    const attacker = await node(ATTACKER)
     const opened = performance.now()
+    const pinger = await RawMailboxStream.open(attacker, relay)
+    const depositor = await RawMailboxStream.open(await node(HONEST), relay)
     const owner = makeOwner()
     // the attacker keeps its stream busy with a challenge every 200 ms; the honest one deposits as often
     let closedAfter: number | undefined
@@ -107,9 +107,9 @@ describe('relay stream and connection slots per address', () => {
       expect(stored.errorCode).toBe('')
       await pace(200)
     }
+    // closed while it kept asking, not before its 800 ms (nor after the 60 s idle timeout of a stream that has authenticated)
     expect(closedAfter).toBeDefined()
-    expect(closedAfter).toBeGreaterThanOrEqual(700)
-    expect(closedAfter).toBeLessThan(2000)
+    expect(closedAfter).toBeGreaterThanOrEqual(790)
     expect(relay.metrics.get('parley_relay_idle_streams_closed_total', { state: 'unauthenticated' })).toBe(1)
     // the depositor's stream outlived the unauthenticated timeout three times over
     expect(await answers(depositor)).toBe(true)
@@ -165,14 +165,15 @@ describe('relay stream and connection slots per address', () => {
     // the attack: one idle connection per throwaway PeerId, as many as the relay holds
     const attackers = await Promise.all(Array.from({ length: 6 }, async () => node(ATTACKER)))
     const dials = await Promise.allSettled(attackers.map(async (n) => n.dial(relay.multiaddrs[0])))
-    expect(dials.filter((d) => d.status === 'fulfilled')).toHaveLength(3)
-    expect(relay.metrics.get('parley_relay_connection_refusals_total', { scope: 'address' })).toBe(3)
 
     // an honest host connects and deposits
     const owner = makeOwner()
     const sender = new MailboxClient(await node(HONEST))
     expect((await sender.deposit(relay.multiaddrs[0], makeEnvelope(owner.deviceKey))).duplicate).toBe(false)
     await sender.stop()
+    // the attacker got its address's three
+    expect(dials.filter((d) => d.status === 'fulfilled')).toHaveLength(3)
+    expect(relay.metrics.get('parley_relay_connection_refusals_total', { scope: 'address' })).toBe(3)
 
     // a closed connection gives its slot back to its address
     const connected = attackers.filter((_, i) => dials[i].status === 'fulfilled')
