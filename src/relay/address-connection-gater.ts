@@ -45,9 +45,6 @@ export class AddressConnectionGater {
     return { denyInboundConnection: (maConn) => this.denyInboundConnection(maConn) }
   }
 
-  /** Inbound connections open now from `address` (tests and diagnostics). */
-  heldBy (address: string): number { return this.byAddress.get(address) ?? 0 }
-
   /** True (deny) when the connection's address or /48 already holds its share; else counts it until it closes. */
   denyInboundConnection (maConn: MultiaddrConnection): boolean {
     const keys = addressKeys(maConn.remoteAddr, this.limits.exempt)

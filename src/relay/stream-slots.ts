@@ -106,9 +106,6 @@ export class StreamSlots<T extends SlotHolder> implements Iterable<T> {
     this.byNetwork.clear()
   }
 
-  /** Streams held by one address group (tests and diagnostics). */
-  heldBy (address: string): number { return this.byAddress.get(address)?.size ?? 0 }
-
   /** The stream idle longest of the address holding the most streams that has an idle one. */
   private heaviestGroupsIdle (excluded: ReadonlyMap<T, SlotScope>): T | undefined {
     const groups = [...this.byAddress.values()].sort((a, b) => occupied(b, excluded) - occupied(a, excluded))
