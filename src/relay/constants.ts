@@ -50,6 +50,20 @@ export const DEFAULT_MAX_STREAMS = 1024
 export const MAX_CONCURRENT_PER_STREAM = 16
 /** Mailbox streams open at once per connection. */
 export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 8
+/**
+ * Mailbox streams open at once per remote address (an IPv4 address or an IPv6 /64) across all
+ * its PeerIds and connections: a sixteenth of the relay, so one host cannot hold them all.
+ */
+export const DEFAULT_MAX_STREAMS_PER_ADDRESS = 64
+/** Inbound connections open at once per remote address (IPv4, IPv6 /64): throwaway PeerIds cost nothing. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 32
+/** How many times an address's stream and connection caps an IPv6 /48 gets. */
+export const NETWORK_SLOT_FACTOR = 4
+/**
+ * A stream that has not authenticated closes this long after it was opened or last deposited
+ * (or took a prekey), however many other requests (`get_challenge`) it sends.
+ */
+export const DEFAULT_UNAUTHENTICATED_IDLE_TIMEOUT_MS = 10_000
 /** Circuit-relay-v2 reservations held at once. */
 export const DEFAULT_MAX_RESERVATIONS = 128
 /** Connections held at once. */

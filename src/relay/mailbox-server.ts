@@ -17,6 +17,7 @@ import type { MailboxStore } from './mailbox-store.js'
 import type { RelayMetrics } from './metrics.js'
 import { PeerAndAddressLimiter, type LimitScope, type RateLimit } from './rate-limiter.js'
 import { addressKeys, addressList, type AddressKeys } from './remote-address.js'
+import { StreamSlots, type SlotHolder, type SlotScope } from './stream-slots.js'
 import { toHex as hex } from '../bytes.js'
 
 export interface MailboxLimits {
@@ -39,10 +40,14 @@ export interface MailboxLimits {
   maxStreams: number
   /** @default DEFAULT_MAX_STREAMS_PER_CONNECTION */
   maxStreamsPerConnection: number
+  /** Per remote address (IPv4, IPv6 /64; its /48 gets NETWORK_SLOT_FACTOR times as many). @default DEFAULT_MAX_STREAMS_PER_ADDRESS */
+  maxStreamsPerAddress: number
   /** @default DEFAULT_FRAME_TIMEOUT_MS */
   frameTimeoutMs: number
   /** @default DEFAULT_IDLE_TIMEOUT_MS */
   idleTimeoutMs: number
+  /** @default DEFAULT_UNAUTHENTICATED_IDLE_TIMEOUT_MS */
+  unauthenticatedIdleTimeoutMs: number
   /** @default DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS */
   subscribeIdleTimeoutMs: number
 }
@@ -76,8 +81,10 @@ export function defaultMailboxLimits (): MailboxLimits {
     addressLimitExempt: [...C.DEFAULT_ADDRESS_LIMIT_EXEMPT],
     maxStreams: C.DEFAULT_MAX_STREAMS,
     maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
+    maxStreamsPerAddress: C.DEFAULT_MAX_STREAMS_PER_ADDRESS,
     frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
     idleTimeoutMs: C.DEFAULT_IDLE_TIMEOUT_MS,
+    unauthenticatedIdleTimeoutMs: C.DEFAULT_UNAUTHENTICATED_IDLE_TIMEOUT_MS,
     subscribeIdleTimeoutMs: C.DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS
   }
 }
@@ -90,6 +97,19 @@ const rateLimitedLabels = (op: RateLimitedOp): Record<LimitScope, Record<string,
   ({ peer: Object.freeze({ op, scope: 'peer' }), address: Object.freeze({ op, scope: 'address' }), network: Object.freeze({ op, scope: 'network' }) })
 const RATE_LIMITED_LABELS: Record<RateLimitedOp, Record<LimitScope, Record<string, string>>> = {
   deposit: rateLimitedLabels('deposit'), owner: rateLimitedLabels('owner'), prekey: rateLimitedLabels('prekey')
+}
+
+const SLOT_LABELS: Record<SlotScope, Record<string, string>> = {
+  address: Object.freeze({ scope: 'address' }), network: Object.freeze({ scope: 'network' }), relay: Object.freeze({ scope: 'relay' })
+}
+const BUSY_MESSAGE: Record<SlotScope, string> = {
+  address: 'Too many mailbox streams from this network address',
+  network: 'Too many mailbox streams from this IPv6 /48 network',
+  relay: 'Relay busy'
+}
+type IdleState = 'unauthenticated' | 'authenticated' | 'subscribed'
+const IDLE_LABELS: Record<IdleState, Record<string, string>> = {
+  unauthenticated: Object.freeze({ state: 'unauthenticated' }), authenticated: Object.freeze({ state: 'authenticated' }), subscribed: Object.freeze({ state: 'subscribed' })
 }
 
 const CURSOR_RE = /^[0-9a-f]{16}$/
@@ -105,11 +125,16 @@ function decodeOrError (frame: Uint8Array): MailboxRequest | MalformedFrameError
 }
 
 /** State of one inbound mailbox stream. */
-class MailboxSession {
+class MailboxSession implements SlotHolder {
   pending: PendingChallenge | undefined
   owner: AuthenticatedOwner | undefined
   subscribed = false
   queuedPushes = 0
+  /** Monotonic times: opened or last deposited/took a prekey (what keeps an unauthenticated stream), last frame. */
+  lastUsefulAt = performance.now()
+  lastFrameAt = this.lastUsefulAt
+  /** Closed to make room for another stream. */
+  evicted = false
   /** Requests being handled now (concurrent deposits). */
   readonly active = new Set<Promise<void>>()
   /** Woken when a request of `active` settles (the read loop waits here when the stream's share is taken). */
@@ -127,6 +152,9 @@ class MailboxSession {
   async write (response: MailboxResponse): Promise<void> {
     await this.writer.write(encodeFrame(MailboxResponse.encode(response)))
   }
+
+  /** Unauthenticated, not subscribed and nothing in flight: its slot may go to a newcomer. */
+  get evictable (): boolean { return this.owner == null && !this.subscribed && this.active.size === 0 }
 
   /** Tracks a request being handled until it settles. */
   track (handling: Promise<void>): Promise<void> {
@@ -174,7 +202,7 @@ export class MailboxServer {
   private readonly prekeyLimiter: PeerAndAddressLimiter
   /** Remote addresses the per-address limits skip (a local TLS proxy). */
   private readonly exemptAddresses: BlockList
-  private readonly sessions = new Set<MailboxSession>()
+  private readonly sessions: StreamSlots<MailboxSession>
   private readonly subscribers = new Map<string, Set<MailboxSession>>()
   private readonly inFlight = new Set<Promise<unknown>>()
   private started = false
@@ -192,6 +220,11 @@ export class MailboxServer {
     this.fetchLimiter = new PeerAndAddressLimiter(this.limits.fetchRate, this.limits.fetchRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
     this.prekeyLimiter = new PeerAndAddressLimiter(this.limits.prekeyRate, this.limits.prekeyRatePerAddress, C.RATE_LIMITER_MAX_KEYS, this.now)
     this.exemptAddresses = addressList(this.limits.addressLimitExempt)
+    this.sessions = new StreamSlots({
+      maxStreams: this.limits.maxStreams,
+      maxStreamsPerAddress: this.limits.maxStreamsPerAddress,
+      maxStreamsPerNetwork: this.limits.maxStreamsPerAddress * C.NETWORK_SLOT_FACTOR
+    })
   }
 
   async start (): Promise<void> {
@@ -215,7 +248,7 @@ export class MailboxServer {
       new Promise((resolve) => { grace.addEventListener('abort', resolve, { once: true }) })
     ])
     this.started = false
-    for (const session of this.sessions) session.stream.abort(new ParleyError('Relay stopping', MailboxErrorCode.SHUTTING_DOWN))
+    for (const session of [...this.sessions]) session.stream.abort(new ParleyError('Relay stopping', MailboxErrorCode.SHUTTING_DOWN))
     this.sessions.clear()
     this.subscribers.clear()
   }
@@ -242,14 +275,16 @@ export class MailboxServer {
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
     const session = new MailboxSession(stream, remote, addressKeys(connection.remoteAddr, this.exemptAddresses), this.limits.idleTimeoutMs)
-    if (this.stopping || this.sessions.size >= this.limits.maxStreams) {
-      const code = this.stopping ? MailboxErrorCode.SHUTTING_DOWN : MailboxErrorCode.TOO_MANY_STREAMS
+    const admission = this.stopping ? undefined : this.sessions.admit(session)
+    if (admission?.admitted !== true) {
+      const code = admission == null ? MailboxErrorCode.SHUTTING_DOWN : MailboxErrorCode.TOO_MANY_STREAMS
+      if (admission != null) this.metrics.inc('parley_relay_stream_refusals_total', SLOT_LABELS[admission.scope])
       this.refuse(code, remote)
-      await session.write({ requestId: 0n, errorCode: code, errorMessage: 'Relay busy' }).catch(() => {})
+      await session.write({ requestId: 0n, errorCode: code, errorMessage: admission == null ? 'Relay stopping' : BUSY_MESSAGE[admission.scope] }).catch(() => {})
       await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => { stream.abort(new ParleyError('busy', code)) })
       return
     }
-    this.sessions.add(session)
+    for (const { holder, scope } of admission.evicted) this.evict(holder, scope)
     const reader = new FrameReader(stream, {
       maxFrameBytes: Math.max(MAX_MAILBOX_REQUEST_BYTES, this.limits.maxEnvelopeBytes + 64 * 1024),
       maxQueuedFrames: 16,
@@ -257,15 +292,22 @@ export class MailboxServer {
     })
     try {
       while (!this.stopping) {
+        const wait = this.idleWait(session)
+        if (wait <= 0) {
+          // a deposit still in flight may yet make the stream useful: let it settle, then look again
+          if (session.active.size > 0) { await Promise.allSettled([...session.active]); continue }
+          this.metrics.inc('parley_relay_idle_streams_closed_total', IDLE_LABELS[session.owner == null ? 'unauthenticated' : session.subscribed ? 'subscribed' : 'authenticated'])
+          break
+        }
         let frame: Uint8Array | null
         try {
-          const idle = session.subscribed ? this.limits.subscribeIdleTimeoutMs : this.limits.idleTimeoutMs
-          frame = await reader.next({ idleTimeoutMs: idle })
+          frame = await reader.next({ idleTimeoutMs: wait })
         } catch (err) {
-          if (err instanceof IdleTimeoutError) break
+          if (err instanceof IdleTimeoutError) continue
           throw err
         }
         if (frame == null || this.stopping) break
+        session.lastFrameAt = performance.now()
         // deposits and prekey takes on one stream run concurrently (bounded); anything touching
         // the stream's auth state waits for them, so a session's state changes stay ordered
         const request = decodeOrError(frame)
@@ -281,7 +323,7 @@ export class MailboxServer {
       await Promise.allSettled([...session.active])
       await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
     } catch (err) {
-      if (this.started && !this.stopping) {
+      if (this.started && !this.stopping && !session.evicted) {
         const code = err instanceof ParleyError ? err.code : MailboxErrorCode.INTERNAL
         this.refuse(code, remote)
         if (!(err instanceof ParleyError)) this.log.warn('mailbox stream failed', { error: (err as Error).message })
@@ -290,9 +332,36 @@ export class MailboxServer {
         stream.abort(err instanceof Error ? err : new FrameTimeoutError())
       }
     } finally {
-      this.sessions.delete(session)
+      this.sessions.release(session)
       this.unsubscribe(session)
     }
+  }
+
+  /**
+   * Milliseconds until `session` counts as idle: since its last frame for an authenticated
+   * stream; for an unauthenticated one also since it opened or last deposited (`get_challenge`
+   * and refused requests do not extend that).
+   */
+  private idleWait (session: MailboxSession): number {
+    const now = performance.now()
+    const sinceFrame = session.lastFrameAt + (session.subscribed ? this.limits.subscribeIdleTimeoutMs : this.limits.idleTimeoutMs) - now
+    if (session.owner != null) return sinceFrame
+    return Math.min(sinceFrame, session.lastUsefulAt + this.limits.unauthenticatedIdleTimeoutMs - now)
+  }
+
+  /** Closes an idle unauthenticated stream whose slot went to a newcomer (StreamSlots released it already). */
+  private evict (session: MailboxSession, scope: SlotScope): void {
+    session.evicted = true
+    this.metrics.inc('parley_relay_stream_evictions_total', SLOT_LABELS[scope])
+    this.log.debug('stream evicted', { code: MailboxErrorCode.TOO_MANY_STREAMS, scope, peer: session.remote })
+    const code = MailboxErrorCode.TOO_MANY_STREAMS
+    // best effort: say why before dropping it; the client opens a new stream when it needs one
+    try {
+      if (session.stream.writeStatus === 'writable') session.stream.send(encodeFrame(MailboxResponse.encode({ requestId: 0n, errorCode: code, errorMessage: 'Idle stream closed to make room' })))
+    } catch (err) {
+      this.log.debug('eviction notice not sent', { error: (err as Error).message })
+    }
+    session.stream.abort(new ParleyError('Idle stream closed to make room', code))
   }
 
   private unsubscribe (session: MailboxSession): void {
@@ -304,7 +373,10 @@ export class MailboxServer {
   }
 
   private async respond (session: MailboxSession, request: MailboxRequest | MalformedFrameError): Promise<void> {
-    await session.write(await this.handleRequest(session, request))
+    const response = await this.handleRequest(session, request)
+    // what keeps an unauthenticated stream open: a deposit or prekey take the relay accepted
+    if (response.errorCode === '' && !(request instanceof Error) && (request.deposit != null || request.takePrekey != null)) session.lastUsefulAt = performance.now()
+    await session.write(response)
   }
 
   /** One request → one response; refusals become error responses, the stream stays usable. */

@@ -73,6 +73,10 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_auth_total: 'Owner authentications, by result',
   parley_relay_refusals_total: 'Requests or streams refused, by reason code',
   parley_relay_rate_limited_total: 'Requests refused by a rate limit, by operation (deposit, owner, prekey) and the bucket that ran dry (peer, address, network)',
+  parley_relay_stream_refusals_total: 'Mailbox streams refused by a stream cap with no idle unauthenticated stream to take the slot of, by cap (address, network, relay)',
+  parley_relay_stream_evictions_total: 'Idle unauthenticated mailbox streams closed to make room for a new one, by the cap that was full (address, network, relay)',
+  parley_relay_idle_streams_closed_total: 'Mailbox streams closed for idleness, by state (unauthenticated, authenticated, subscribed)',
+  parley_relay_connection_refusals_total: 'Inbound connections refused because their address (or IPv6 /48) held its share, by scope (address, network)',
   parley_relay_prekeys_taken_total: 'Prekeys handed out, by type (one_time, last_resort)',
   parley_relay_expired_envelopes_total: 'Envelopes removed by the retention/expiry sweep',
   parley_relay_purged_mailboxes_total: 'Mailboxes purged for owner inactivity'

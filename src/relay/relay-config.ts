@@ -54,8 +54,14 @@ export interface RelayLimits {
   addressLimitExempt: string[]
   maxStreams: number
   maxStreamsPerConnection: number
+  /** Mailbox streams per remote address (IPv4, IPv6 /64; a /48 gets NETWORK_SLOT_FACTOR times as many). */
+  maxStreamsPerAddress: number
+  /** Inbound connections per remote address (IPv4, IPv6 /64; a /48 gets NETWORK_SLOT_FACTOR times as many). */
+  maxConnectionsPerAddress: number
   frameTimeoutMs: number
   idleTimeoutMs: number
+  /** An unauthenticated stream closes this long after it opened or last deposited; `get_challenge` does not extend it. */
+  unauthenticatedIdleTimeoutMs: number
   subscribeIdleTimeoutMs: number
 }
 
@@ -110,8 +116,11 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
       addressLimitExempt: [...C.DEFAULT_ADDRESS_LIMIT_EXEMPT],
       maxStreams: C.DEFAULT_MAX_STREAMS,
       maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
+      maxStreamsPerAddress: C.DEFAULT_MAX_STREAMS_PER_ADDRESS,
+      maxConnectionsPerAddress: C.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
       frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
       idleTimeoutMs: C.DEFAULT_IDLE_TIMEOUT_MS,
+      unauthenticatedIdleTimeoutMs: C.DEFAULT_UNAUTHENTICATED_IDLE_TIMEOUT_MS,
       subscribeIdleTimeoutMs: C.DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS
     },
     sweep: { intervalMs: C.DEFAULT_SWEEP_INTERVAL_MS, inactivityOverrideMs: null },

@@ -5,7 +5,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { MemoryDatastore } from 'datastore-core'
 import { join } from 'node:path'
 import { createParleyLibp2p, type ParleyLibp2p } from '../node/create-libp2p.js'
-import { DAY_MS, DEFAULT_INACTIVITY_DAYS, RELAY_MAX_PENDING_CONNECTIONS } from './constants.js'
+import { AddressConnectionGater } from './address-connection-gater.js'
+import { DAY_MS, DEFAULT_INACTIVITY_DAYS, NETWORK_SLOT_FACTOR, RELAY_MAX_PENDING_CONNECTIONS } from './constants.js'
 import { jsonLogger, type RelayLogger } from './logger.js'
 import { MailboxServer } from './mailbox-server.js'
 import { MailboxStore } from './mailbox-store.js'
@@ -13,6 +14,7 @@ import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } 
 import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './relay-config.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayProviderCid } from './relay-key.js'
+import { addressList } from './remote-address.js'
 
 /** Warn at start when the TLS certificate expires sooner than this. */
 const TLS_EXPIRY_WARNING_MS = 14 * 24 * 3600 * 1000
@@ -131,6 +133,13 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     ...PROCESS_GAUGES
   })
 
+  // one host's share of maxConnections: throwaway PeerIds cost nothing to make
+  const connectionGater = new AddressConnectionGater({
+    maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
+    maxConnectionsPerNetwork: config.limits.maxConnectionsPerAddress * NETWORK_SLOT_FACTOR,
+    exempt: addressList(config.limits.addressLimitExempt)
+  }, metrics, log)
+
   try {
     await store.open()
     libp2p = await createParleyLibp2p({
@@ -146,6 +155,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       maxConnections: config.maxConnections,
       // many clients reconnect at once after a relay restart: let them all through the handshake
       maxIncomingPendingConnections: RELAY_MAX_PENDING_CONNECTIONS,
+      connectionGater: connectionGater.gater(),
       extraServices: {
         relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } })
       }

@@ -101,7 +101,8 @@ describe('a deposit flood from many throwaway PeerIds on one address', () => {
   beforeAll(async () => {
     dir = await tempDir('parley-relay-address-limits-')
     // loopback is exempt by default (a local TLS proxy); here it stands for one remote host
-    relay = await startTestRelay(dir.path, { limits: { depositRatePerAddress: { perSecond: 2, burst: 30 }, addressLimitExempt: [] } })
+    // 40 connections from one address: above its default connection share, which is not under test here
+    relay = await startTestRelay(dir.path, { limits: { depositRatePerAddress: { perSecond: 2, burst: 30 }, addressLimitExempt: [], maxConnectionsPerAddress: 100 } })
   })
 
   afterAll(async () => {

@@ -7,6 +7,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MailboxClient } from '../../src/net/mailbox-client.js'
+import { signMailboxChallenge } from '../../src/net/mailbox-codec.js'
 import type { MailboxRefusedError } from '../../src/net/mailbox-errors.js'
 import type { Relay } from '../../src/relay/relay.js'
 import { tempDir, waitFor } from '../helpers/network.js'
@@ -36,8 +37,12 @@ describe('stream, fetch-rate and reservation limits', () => {
     const hog = await node()
     const a = await RawMailboxStream.open(hog, relay)
     const b = await RawMailboxStream.open(hog, relay)
-    expect((await a.request({ getChallenge: {} })).challenge).toBeDefined()
-    expect((await b.request({ getChallenge: {} })).challenge).toBeDefined()
+    // authenticated streams are never evicted to make room (idle unauthenticated ones are: stream-slots.test.ts)
+    const hogOwner = makeOwner()
+    for (const s of [a, b]) {
+      const { challenge } = await s.request({ getChallenge: {} })
+      expect((await s.request({ authenticate: signMailboxChallenge(challenge!, hogOwner.device, hogOwner.accountRecord) })).authenticated).toBeDefined()
+    }
     const c = await RawMailboxStream.open(hog, relay)
     expect((await c.request({ getChallenge: {} })).errorCode).toBe('ERR_TOO_MANY_STREAMS')
     a.stream.abort(new Error('done'))
