@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toHex } from '../../src/bytes.js'
 import { AnonymousDepositor } from '../../src/messenger/anonymous-depositor.js'
 import type { Relay } from '../../src/relay/index.js'
 import { tempDir, waitFor } from '../helpers/network.js'
@@ -82,7 +83,7 @@ describe('throwaway depositor identities (sealed sender at the relay)', () => {
 
       // the next message to the same device, soon after, reuses that device's identity
       expect(await deposit(bob1)).toEqual([])
-      expect(relay.store.count(Buffer.from(bob1).toString("hex"))).toBe(2)
+      expect(relay.store.count(toHex(bob1))).toBe(2)
     } finally {
       await depositor.stop()
     }
