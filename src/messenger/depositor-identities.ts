@@ -185,7 +185,8 @@ export class DepositorIdentities {
         const onAbort = (): void => {
           const at = this.waiting.indexOf(wake)
           if (at >= 0) this.waiting.splice(at, 1)
-          reject(options.signal?.reason)
+          const reason: unknown = options.signal?.reason
+          reject(reason instanceof Error ? reason : new DOMException('Aborted', 'AbortError'))
         }
         const wake = (): void => { options.signal?.removeEventListener('abort', onAbort); resolve() }
         this.waiting.push(wake)
