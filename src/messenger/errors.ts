@@ -55,3 +55,15 @@ export class InvalidArgumentError extends ParleyError {
   static override name = 'InvalidArgumentError'
   constructor (message: string) { super(message, 'ERR_INVALID_ARGUMENT') }
 }
+
+/** Too many sends wait for a throwaway depositor identity; the outbox retries later. */
+export class DepositorBusyError extends ParleyError {
+  static override name = 'DepositorBusyError'
+  constructor (message = 'Too many deposits wait for a throwaway identity') { super(message, 'ERR_DEPOSITOR_BUSY') }
+}
+
+/** The anonymous depositor was stopped (the messenger is stopping). */
+export class DepositorStoppedError extends ParleyError {
+  static override name = 'DepositorStoppedError'
+  constructor () { super('The anonymous depositor is stopped', 'ERR_DEPOSITOR_STOPPED') }
+}

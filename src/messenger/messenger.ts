@@ -139,7 +139,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.node = init.node
     this.store = init.store
     this.sessions = new E2ESessions(init.store, init.node.backend, init.node.identity, init.node.prekeys)
-    this.depositor = new AnonymousDepositor({ allowPrivateAddresses: init.allowPrivateAddresses })
+    this.depositor = new AnonymousDepositor({ allowPrivateAddresses: init.allowPrivateAddresses, logger: init.node.libp2p.logger })
     this.outbox = new OutboxWorker({
       store: init.store,
       node: init.node,
