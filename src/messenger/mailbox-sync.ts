@@ -109,11 +109,10 @@ export class MailboxSync {
     } catch (err) {
       if (!this.running) return false // stopping: the store may be closing under us
       try {
-        const verdict = await this.init.quarantine.failed(envelope.id, err, { signal })
-        if (verdict === 'retry') this.log('envelope %s from %s failed, will retry: %e', envelopeIdHex(envelope.id), relay, err)
-        return verdict !== 'retry'
+        // logged there: dropped, left at the relay for a retry, or quarantined
+        return await this.init.quarantine.failed(envelope.id, err, { signal }) !== 'retry'
       } catch (storeErr) {
-        this.log.error('could not record the failure of envelope %s: %e', envelopeIdHex(envelope.id), storeErr)
+        this.log.error('could not record the failure of envelope %s from %s: %e', envelopeIdHex(envelope.id), relay, storeErr)
         return false
       }
     }

@@ -25,7 +25,7 @@ const MAX_REASON_CHARS = 160
 const SETTINGS_TRACKED = 'receive-failures'
 const SETTINGS_QUARANTINE = 'receive-quarantine'
 
-export function errorCode (err: unknown): string {
+function errorCode (err: unknown): string {
   const code = (err as { code?: unknown } | undefined)?.code
   return typeof code === 'string' && code !== '' ? code : UNKNOWN_FAILURE_CODE
 }
@@ -144,7 +144,7 @@ export class EnvelopeQuarantine {
     const code = errorCode(err)
     const idHex = toHex(id)
     if (PERMANENT_RECEIVE_CODES.has(code)) {
-      this.log('envelope %s dropped: %s', idHex, code)
+      this.log('envelope %s cannot be read, dropped: %s', idHex, code)
       return 'drop'
     }
     return this.lock.run(async () => {
@@ -163,7 +163,7 @@ export class EnvelopeQuarantine {
       if (entry.attempts < limit && now - entry.firstFailedAt < this.policy.maxAgeMs && !full) {
         tracked.set(idHex, entry)
         await this.saveTracked(tracked, options)
-        this.log('envelope %s failed (%s), attempt %d of %d: left at the relay', idHex, code, entry.attempts, limit)
+        this.log('envelope %s failed, attempt %d of %d, left at the relay: %e', idHex, entry.attempts, limit, err)
         return 'retry'
       }
       tracked.delete(idHex)
