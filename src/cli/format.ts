@@ -1,4 +1,4 @@
-import type { ContactView, MessageView, StatusView } from '../messenger/types.js'
+import type { ContactView, MessageView, QuarantinedView, StatusView } from '../messenger/types.js'
 import { formatDuration } from './duration.js'
 
 /** Delivery ticks: ⏳ queued, ✓ sent/stored, ✓✓ delivered, ✓✓ read (with "read"), ✗ failed. */
@@ -48,9 +48,21 @@ export function formatStatus (s: StatusView & { daemonVersion?: string }, url: s
     `relays:    ${s.relays.length > 0 ? s.relays.join(', ') : '(none)'}`,
     `dht table: ${s.dhtTableSize}`,
     `outbox:    ${s.outbox}`,
+    `inbox:     ${unreadableLine(s.unreadable)}`,
     `version:   ${s.version}${s.daemonVersion != null && s.daemonVersion !== s.version ? ` (daemon ${s.daemonVersion})` : ''}`,
     `api:       ${url}`
   ]
+}
+
+/** "n messages could not be read" (relay envelopes quarantined after bounded retries). */
+export function unreadableLine (count: number): string {
+  if (count === 0) return 'every message could be read'
+  return `${count} message${count === 1 ? '' : 's'} could not be read (\`parley unreadable\` shows why)`
+}
+
+/** One quarantined envelope as a line: when, the reason's code and message, attempts, id. */
+export function formatQuarantined (q: QuarantinedView): string {
+  return `[${time(q.quarantinedAt)}] ${q.code}: ${q.reason}  (${q.attempts} attempt${q.attempts === 1 ? '' : 's'}, envelope ${q.id})`
 }
 
 /** Groups a 60-digit safety number in blocks of five, three rows of four. */

@@ -1,8 +1,10 @@
-import type { Envelope } from '../net/envelope-codec.js'
+import type { Logger } from '@libp2p/interface'
+import { envelopeIdHex, type Envelope } from '../net/envelope-codec.js'
 import { MailboxClient, type MailboxOwnerCredentials, type MailboxSubscription } from '../net/mailbox-client.js'
 import { MailboxPrekey } from '../wire/mailbox.js'
 import { SignedPrekey as WireSignedPrekey } from '../wire/parley.js'
 import type { ParleyNode } from '../node/parley-node.js'
+import type { EnvelopeQuarantine } from './quarantine.js'
 
 export interface MailboxSyncInit {
   node: ParleyNode
@@ -10,6 +12,8 @@ export interface MailboxSyncInit {
   relays: string[]
   /** Handles one envelope (decrypt + store). Resolving means it may be acked at the relay. */
   onEnvelope: (envelope: Envelope) => Promise<void>
+  /** Bounded retries per envelope, then quarantine: decides what a failed envelope becomes. */
+  quarantine: EnvelopeQuarantine
   /** Periodic drain. @default 60000 */
   drainIntervalMs?: number
   /** One-time prekeys of each kind kept at each relay. @default 20 */
@@ -17,16 +21,7 @@ export interface MailboxSyncInit {
   onError?: (relay: string, err: Error) => void
 }
 
-/** Receive failures that retrying cannot fix: the envelope is acked (dropped) at the relay. */
-const PERMANENT_RECEIVE_CODES = new Set([
-  'ERR_DECRYPT', 'ERR_REPLAY', 'ERR_TOO_MANY_SKIPPED', 'ERR_UNKNOWN_PREKEY', 'ERR_MALFORMED_MESSAGE', 'ERR_MESSAGE_TOO_LARGE',
-  'ERR_UNSUPPORTED_VERSION', 'ERR_INVALID_SENDER', 'ERR_INVALID_KEY', 'ERR_INVALID_SIGNATURE', 'ERR_SESSION_STATE',
-  'ERR_SESSION_RESET', 'ERR_UNKNOWN_SENDER_DEVICE', 'ERR_BLOCKED', 'ERR_INVALID_ACCOUNT_RECORD', 'ERR_BAD_RECORD_SIGNATURE'
-])
-
-export function isPermanentReceiveError (err: unknown): boolean {
-  return PERMANENT_RECEIVE_CODES.has((err as { code?: string })?.code ?? '')
-}
+export { isPermanentReceiveError } from './quarantine.js'
 
 /**
  * Keeps this device's mailboxes at its relays drained: on start, by push while connected
@@ -41,8 +36,11 @@ export class MailboxSync {
   private readonly ackQueues = new Map<string, Uint8Array[]>()
   private running = false
 
+  private readonly log: Logger
+
   constructor (private readonly init: MailboxSyncInit) {
     this.client = new MailboxClient(init.node.libp2p)
+    this.log = init.node.libp2p.logger.forComponent('parley:mailbox-sync')
   }
 
   private owner (): MailboxOwnerCredentials {
@@ -89,19 +87,39 @@ export class MailboxSync {
       await this.drain(relay, signal)
       await this.topUpPrekeys(relay, signal)
     } catch (err) {
+      if (this.running) this.log.error('mailbox sync with %s failed: %e', relay, err)
       this.init.onError?.(relay, err as Error)
     }
   }
 
+  /** A pushed envelope: received and acked, or left at the relay for the next drain. */
   private async handle (relay: string, envelope: Envelope): Promise<void> {
+    if (await this.receiveOne(relay, envelope)) this.queueAck(relay, envelope.id)
+  }
+
+  /**
+   * Receives one envelope; true when it may be acked at the relay: received, or given up on
+   * (dropped as unreadable, or quarantined after bounded retries). False leaves it at the relay
+   * for the next drain. Never throws: one bad envelope must not stop the ones behind it.
+   */
+  private async receiveOne (relay: string, envelope: Envelope): Promise<boolean> {
+    const signal = this.shutdown.signal
     try {
       await this.init.onEnvelope(envelope)
     } catch (err) {
-      // a transient failure (the sender's record unreachable, the store busy): leave it at the
-      // relay for the next drain; a permanent one (undecryptable, forged, blocked…) is acked
-      if (!isPermanentReceiveError(err)) return
+      if (!this.running) return false // stopping: the store may be closing under us
+      try {
+        // logged there: dropped, left at the relay for a retry, or quarantined
+        return await this.init.quarantine.failed(envelope.id, err, { signal }) !== 'retry'
+      } catch (storeErr) {
+        this.log.error('could not record the failure of envelope %s from %s: %e', envelopeIdHex(envelope.id), relay, storeErr)
+        return false
+      }
     }
-    this.queueAck(relay, envelope.id)
+    await this.init.quarantine.succeeded(envelope.id, { signal }).catch((err: unknown) => {
+      this.log.error('could not clear the failures of envelope %s: %e', envelopeIdHex(envelope.id), err)
+    })
+    return true
   }
 
   private queueAck (relay: string, id: Uint8Array): void {
@@ -112,24 +130,23 @@ export class MailboxSync {
       setTimeout(() => {
         const ids = this.ackQueues.get(relay) ?? []
         this.ackQueues.delete(relay)
-        if (ids.length > 0 && this.running) void this.client.ack(relay, this.owner(), ids, { signal: AbortSignal.timeout(15_000) }).catch(() => {})
+        if (ids.length === 0 || !this.running) return
+        // fire and forget: an envelope whose ack is lost comes again and is deduplicated
+        void this.client.ack(relay, this.owner(), ids, { signal: AbortSignal.timeout(15_000) }).catch((err: unknown) => {
+          this.log.error('ack of %d envelope(s) at %s failed: %e', ids.length, relay, err)
+        })
       }, 20)
     }
     queue.push(id)
   }
 
-  /** Fetches and handles everything waiting at one relay. */
+  /**
+   * Fetches and handles everything waiting at one relay, page by page; an envelope that fails
+   * is skipped (left at the relay, or acked once quarantined) and the drain goes on. Returns
+   * how many envelopes were acked.
+   */
   async drain (relay: string, signal?: AbortSignal): Promise<number> {
-    let transient: unknown
-    const handled = await this.client.drain(relay, this.owner(), async (envelope) => {
-      try {
-        await this.init.onEnvelope(envelope)
-      } catch (err) {
-        // stop before the page is acked: the relay keeps it for the next drain
-        if (!isPermanentReceiveError(err)) { transient = err; throw err }
-      }
-    }, { signal, pageSize: 200 }).catch((err) => { if (transient == null) throw err; return 0 })
-    return handled
+    return this.client.drain(relay, this.owner(), async (envelope) => this.receiveOne(relay, envelope), { signal, pageSize: 200 })
   }
 
   /** Drains every relay now (and re-subscribes where the push stream was lost). */

@@ -26,6 +26,7 @@ import { MailboxClient } from '../net/mailbox-client.js'
 import { peerIdFromBytes } from '../node/parley-node.js'
 import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from './device-link.js'
 import { MailboxSync } from './mailbox-sync.js'
+import { EnvelopeQuarantine, type ReceiveRetryPolicy } from './quarantine.js'
 import { DELIVERY_RANK, decodeBody, editBody, encodeBody, reactBody, toView, type MessageBody } from './message-body.js'
 import { contactView, deviceFingerprint, parseInvite, relayEntryOf, shortAddress } from './contacts.js'
 import { MAX_TTL_MS, MIN_TTL_MS, checkTtl } from './timers.js'
@@ -36,7 +37,7 @@ import { Mutex } from './mutex.js'
 import { OutboxWorker, PENDING_PREFIX, decodeTarget, encodeTarget, relayAddresses, type OutboxOutcome, type OutboxWorkerInit } from './outbox-worker.js'
 import type {
   ContactView, ConversationId, ConversationView, DeliveryState, MessageView, MessengerApi, MessengerEvents, Page,
-  SecretChatState, SendOptions, StatusView
+  QuarantinedView, SecretChatState, SendOptions, StatusView
 } from './types.js'
 
 /** Longest text message accepted (characters). */
@@ -81,6 +82,8 @@ export interface MessengerInit {
   outbox?: Partial<Pick<OutboxWorkerInit, 'directTimeoutMs' | 'maxAgeMs' | 'pollMs' | 'concurrency'>>
   /** Periodic mailbox drain. */
   drainIntervalMs?: number
+  /** Bounded retries of relay envelopes that fail to be received, before quarantine (tests shorten them). */
+  receiveRetry?: ReceiveRetryPolicy
   /** Stop (and close) the node when the messenger stops. @default true */
   stopNodeOnStop?: boolean
   /** Clock, for tests of timers. */
@@ -126,6 +129,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly outbox: OutboxWorker
   private readonly depositor: AnonymousDepositor
   private mailbox: MailboxSync | undefined
+  private readonly quarantine: EnvelopeQuarantine
   private readonly lock = new Mutex()
   private readonly init: MessengerInit
   private expiryTimer: ReturnType<typeof setTimeout> | undefined
@@ -140,6 +144,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.store = init.store
     this.sessions = new E2ESessions(init.store, init.node.backend, init.node.identity, init.node.prekeys)
     this.depositor = new AnonymousDepositor({ allowPrivateAddresses: init.allowPrivateAddresses, logger: init.node.libp2p.logger })
+    this.quarantine = new EnvelopeQuarantine({
+      store: init.store, log: init.node.libp2p.logger.forComponent('parley:quarantine'), now: () => this.now(), policy: init.receiveRetry
+    })
     this.outbox = new OutboxWorker({
       store: init.store,
       node: init.node,
@@ -196,6 +203,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         node: this.node,
         relays: this.relayAddrs,
         drainIntervalMs: this.init.drainIntervalMs,
+        quarantine: this.quarantine,
         onEnvelope: async (envelope) => { await this.receive(envelope) }
       })
       await this.mailbox.start()
@@ -912,7 +920,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.emit('wiped', { reason: 'deleted' })
   }
 
-  async status (): Promise<StatusView> {
+  async status (options: { signal?: AbortSignal } = {}): Promise<StatusView> {
     const dht = this.node.libp2p.services.dht as unknown as { routingTable?: { size: number } }
     return {
       address: this.address,
@@ -922,8 +930,14 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       relays: this.relays,
       dhtTableSize: dht.routingTable?.size ?? 0,
       outbox: (await this.store.outbox.due(FAR_FUTURE_MS, { limit: 500 })).items.length,
+      unreadable: await this.quarantine.count(options),
       version: VERSION
     }
+  }
+
+  /** Relay envelopes this device gave up on after bounded retries ("n messages could not be read"), oldest first. */
+  async quarantined (options: { signal?: AbortSignal } = {}): Promise<QuarantinedView[]> {
+    return this.quarantine.list(options)
   }
 
   // ---------------------------------------------------------------- receiving

@@ -92,7 +92,23 @@ export interface StatusView {
   relays: string[]
   dhtTableSize: number
   outbox: number
+  /** Relay envelopes quarantined after bounded retries: "n messages could not be read" (see `quarantined()`). */
+  unreadable: number
   version: string
+}
+
+/** One relay envelope this device could not read and gave up on (acked at the relay, contents discarded). */
+export interface QuarantinedView {
+  /** Envelope id (hex). */
+  id: string
+  /** Stable code of the last failure, e.g. `ERR_ACCOUNT_NOT_FOUND` (the claimed sender has no account record). */
+  code: string
+  /** Its message, shortened. */
+  reason: string
+  /** Failed attempts counted. */
+  attempts: number
+  firstFailedAt: number
+  quarantinedAt: number
 }
 
 export interface MessengerEvents extends Record<string, unknown> {
@@ -125,6 +141,8 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   /** `parley:<address>[?relay=<multiaddr>]` — share it to be added. */
   inviteLink: () => string
   status: (options?: Opts) => Promise<StatusView>
+  /** Relay envelopes that could not be read and were quarantined, with the reason, oldest first. */
+  quarantined: (options?: Opts) => Promise<QuarantinedView[]>
 
   addContact: (addressOrLink: string, init?: { name?: string }, options?: Opts) => Promise<ContactView>
   listContacts: (options?: Opts) => Promise<ContactView[]>

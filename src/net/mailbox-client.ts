@@ -386,21 +386,25 @@ export class MailboxClient {
 
   /**
    * Fetches every page, hands each envelope to `onEnvelope` (await it: persist there) and acks
-   * what was handled, page by page. Returns how many envelopes were handled.
+   * what was handled, page by page. An envelope for which `onEnvelope` resolves `false` is not
+   * acked (the relay keeps it) and the drain goes on past it. Returns how many envelopes were acked.
    *
    * @example
    * ```ts
    * await client.drain(relay, owner, async (envelope) => { await inbox.save(envelope) })
    * ```
    */
-  async drain (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => Promise<void> | void, options: { signal?: AbortSignal, pageSize?: number } = {}): Promise<number> {
+  async drain (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => Promise<boolean | void> | boolean | void, options: { signal?: AbortSignal, pageSize?: number } = {}): Promise<number> {
     let handled = 0
     let cursor: Uint8Array = new Uint8Array(0)
     while (true) {
       const page = await this.fetch(relay, owner, { signal: options.signal, limit: options.pageSize, cursor })
-      for (const envelope of page.envelopes) await onEnvelope(envelope)
-      if (page.envelopes.length > 0) await this.ack(relay, owner, page.envelopes.map((e) => e.id), options)
-      handled += page.envelopes.length
+      const done: Uint8Array[] = []
+      for (const envelope of page.envelopes) {
+        if (await onEnvelope(envelope) !== false) done.push(envelope.id)
+      }
+      if (done.length > 0) await this.ack(relay, owner, done, options)
+      handled += done.length
       cursor = page.cursor
       if (!page.more) return handled
     }

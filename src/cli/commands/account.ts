@@ -1,15 +1,14 @@
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
-import type { StatusView } from '../../messenger/types.js'
-import { contextOf, kdfFromEnv } from '../context.js'
+import type { QuarantinedView, StatusView } from '../../messenger/types.js'
+import { contextOf, kdfFromEnv, type CliContext } from '../context.js'
 import { INACTIVITY_PERIODS } from '../duration.js'
-import type { CliContext } from '../context.js'
 import { NoDaemonError, UsageError } from '../errors.js'
-import { formatStatus } from '../format.js'
+import { formatQuarantined, formatStatus, unreadableLine } from '../format.js'
 import { readPassphrase } from '../passphrase.js'
 import { readPublicAccount, writePublicAccount, type PublicAccount } from '../public-account.js'
 
-/** `parley id`, `status`, `ui`, `settings set`, `account delete`. */
+/** `parley id`, `status`, `unreadable`, `ui`, `settings set`, `account delete`. */
 export function registerAccount (program: Command): void {
   program.command('id')
     .description('print this account\'s ID (address) and invite link')
@@ -30,6 +29,17 @@ export function registerAccount (program: Command): void {
       const status = await api.get<StatusView & { daemonVersion: string }>('/v1/status')
       if (opts.json === true) ctx.out(JSON.stringify({ ...status, api: api.url }))
       else formatStatus(status, api.url).forEach(ctx.out)
+    })
+
+  program.command('unreadable')
+    .description('messages that could not be read: relay envelopes given up on after bounded retries, with the reason')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const { items } = await (await ctx.client()).get<{ items: QuarantinedView[] }>('/v1/quarantine')
+      if (opts.json === true) { ctx.out(JSON.stringify(items)); return }
+      ctx.out(unreadableLine(items.length))
+      items.forEach((q) => { ctx.out(formatQuarantined(q)) })
     })
 
   program.command('ui')

@@ -19,6 +19,11 @@ export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => 
     summary: 'Network and outbox status, versions',
     handler: async ({ signal }) => ({ ...(await messenger.status({ signal })), daemonVersion: deps.version })
   }, {
+    method: 'GET',
+    path: '/v1/quarantine',
+    summary: 'Relay envelopes that could not be read and were quarantined, with the reason (oldest first)',
+    handler: async ({ signal }) => ({ items: await messenger.quarantined({ signal }) })
+  }, {
     method: 'PATCH',
     path: '/v1/settings',
     summary: 'Change account settings (inactivity period, read receipts)',
