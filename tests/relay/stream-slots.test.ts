@@ -227,4 +227,3 @@ describe('stream slot table', () => {
     expect(field({ limits: { unauthenticatedIdleTimeoutMs: 'soon' } })).toBe('limits.unauthenticatedIdleTimeoutMs')
   })
 })
-
