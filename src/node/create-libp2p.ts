@@ -15,7 +15,7 @@ import { DEVICE_DHT_RECORD_LIMITS, type DhtRecordLimits } from '../net/dht-recor
 import { DhtRecordStore, type DhtRefusalReason } from '../net/dht-record-store.js'
 import { guardPutValue } from '../net/dht-put-guard.js'
 import type { AddressKeys } from '../relay/remote-address.js'
-import { defaultDhtAddressKeys, defaultDhtClientMode, defaultListenAddresses, ephemeralTransports, platformTransports } from './libp2p-defaults.js'
+import { defaultDhtAddressKeys, defaultDhtClientMode, dhtServerSideAvailable, defaultListenAddresses, ephemeralTransports, platformTransports } from './libp2p-defaults.js'
 import type { PlatformOptions } from './platform-options.js'
 
 /** Parley's own Kademlia protocol id: never the public IPFS DHT. */
@@ -117,7 +117,7 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
         const store = recordStore(components.logger)
         const view = new Proxy(components, { get: (target, prop, receiver) => prop === 'datastore' ? store : Reflect.get(target, prop, receiver) as unknown })
         const service = dht(view)
-        guardPutValue(service, {
+        if (dhtServerSideAvailable) guardPutValue(service, {
           records: store,
           limits,
           connectionManager: components.connectionManager,

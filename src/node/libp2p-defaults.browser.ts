@@ -35,3 +35,6 @@ export function ephemeralTransports (): Array<(components: any) => Transport> {
 export function defaultDhtAddressKeys (_remoteAddr: Multiaddr): AddressKeys | undefined {
   return { address: '(no address)' }
 }
+
+/** The browser build replaces kad-dht's server side with a stub (see shims/kad-rpc-client-only.ts). */
+export const dhtServerSideAvailable = false

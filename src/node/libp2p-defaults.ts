@@ -44,3 +44,6 @@ export function ephemeralTransports (): Array<(components: any) => Transport> {
 export function defaultDhtAddressKeys (remoteAddr: Multiaddr): AddressKeys | undefined {
   return addressKeys(remoteAddr)
 }
+
+/** Whether this platform's build has kad-dht's server side (the PUT_VALUE handler Parley guards). */
+export const dhtServerSideAvailable = true
