@@ -1,4 +1,4 @@
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, Logger } from '@libp2p/interface'
 import { ParleyError } from '../errors.js'
 import {
   accountDhtKey, accountKeyFromDhtKey, selectAccountRecord, verifyAccountRecord,
@@ -24,6 +24,15 @@ export interface AccountDirectoryInit {
   cacheSize?: number
   /** Default lookup timeout when the caller gives no signal. @default 15000 */
   lookupTimeoutMs?: number
+  /** The highest record seen per account, kept across restarts; none: the in-memory cache only. */
+  floor?: RecordFloor
+  log?: Logger
+}
+
+/** Persistent highest-seen record per account (rollback protection across restarts). */
+export interface RecordFloor {
+  load: (address: string, options?: { signal?: AbortSignal }) => Promise<Uint8Array | undefined>
+  save: (address: string, record: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void>
 }
 
 interface CacheEntry {
@@ -47,10 +56,14 @@ type Routing = Pick<Libp2p, 'contentRouting'>
 export class AccountDirectory {
   private readonly routing: Routing
   private readonly cache = new Map<string, CacheEntry>()
-  private readonly init: Required<AccountDirectoryInit>
+  private readonly init: Required<Omit<AccountDirectoryInit, 'floor' | 'log'>>
+  private readonly floor: RecordFloor | undefined
+  private readonly log: Logger | undefined
 
   constructor (routing: Routing, init: AccountDirectoryInit = {}) {
     this.routing = routing
+    this.floor = init.floor
+    this.log = init.log
     this.init = {
       cacheTtlMs: init.cacheTtlMs ?? 300_000,
       cacheSize: init.cacheSize ?? 1000,
@@ -82,10 +95,35 @@ export class AccountDirectory {
       if (err instanceof ParleyError) throw err
       throw new AccountNotFoundError(`No account record found for ${address}: ${(err as Error).message}`)
     }
-    const record = verifyAccountRecord(bytes, { accountKey })
-    if (cached != null && cached.record.body.sequence > record.body.sequence) return cached.record
-    this.remember(record, bytes)
+    const found = verifyAccountRecord(bytes, { accountKey })
+    if (cached != null && cached.record.body.sequence > found.body.sequence) return cached.record
+    const record = await this.notBelowFloor(found, options)
+    this.remember(record, record.bytes)
     return record
+  }
+
+  /**
+   * `found`, unless the persisted floor holds a newer record of the account (then the floor's:
+   * the DHT served a rollback); a newer `found` becomes the floor.
+   */
+  private async notBelowFloor (found: VerifiedAccountRecord, options: { signal?: AbortSignal }): Promise<VerifiedAccountRecord> {
+    if (this.floor == null) return found
+    const floorBytes = await this.floor.load(found.address, options)
+    if (floorBytes != null) {
+      let floor: VerifiedAccountRecord | undefined
+      try {
+        floor = verifyAccountRecord(floorBytes, { accountKey: found.body.accountKey, now: 0 })
+      } catch (err) {
+        this.log?.error('stored record floor of %s does not verify, replacing it - %e', found.address, err)
+      }
+      if (floor != null && selectAccountRecord([found.bytes, floor.bytes]) === 1) {
+        this.log?.('the DHT served an older record of %s (sequence %s < %s): keeping ours', found.address, found.body.sequence, floor.body.sequence)
+        return floor
+      }
+      if (floor != null && equalBytes(floor.bytes, found.bytes)) return found
+    }
+    await this.floor.save(found.address, found.bytes, options)
+    return found
   }
 
   /** Forgets a cached record, so the next lookup asks the DHT. */
@@ -101,4 +139,8 @@ export class AccountDirectory {
       this.cache.delete(oldest)
     }
   }
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }

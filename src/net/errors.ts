@@ -59,3 +59,27 @@ export class IdleTimeoutError extends ParleyError {
   static override name = 'IdleTimeoutError'
   constructor (message = 'No frame within the idle timeout') { super(message, 'ERR_IDLE_TIMEOUT') }
 }
+
+/** A DHT PUT offered an account record older than the one held (lower sequence): a rollback. */
+export class RecordRollbackError extends ParleyError {
+  static override name = 'RecordRollbackError'
+  constructor (message = 'A newer account record is already held') { super(message, 'ERR_RECORD_ROLLBACK') }
+}
+
+/** This node holds as many foreign DHT records (or bytes) as it allows, overall or for the sender's address. */
+export class DhtStoreFullError extends ParleyError {
+  static override name = 'DhtStoreFullError'
+  constructor (message = 'DHT record store is full', code = 'ERR_DHT_STORE_FULL') { super(message, code) }
+}
+
+/** A peer or its address sent PUT_VALUE requests faster than allowed. */
+export class DhtPutRateLimitedError extends ParleyError {
+  static override name = 'DhtPutRateLimitedError'
+  constructor (message = 'DHT PUT rate limit exceeded') { super(message, 'ERR_DHT_PUT_RATE_LIMITED') }
+}
+
+/** A DHT record this node will not hold: unknown namespace, undecodable, or invalid. */
+export class DhtRecordRefusedError extends ParleyError {
+  static override name = 'DhtRecordRefusedError'
+  constructor (message = 'DHT record refused') { super(message, 'ERR_DHT_RECORD_REFUSED') }
+}

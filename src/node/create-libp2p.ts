@@ -1,15 +1,21 @@
 import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
 import { ping, type Ping } from '@libp2p/ping'
 import { yamux } from '@libp2p/yamux'
 import type { Identify } from '@libp2p/identify'
-import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { DHT_NAMESPACE } from '../identity/account-record.js'
 import { accountRecordSelector, accountRecordValidator } from '../net/account-directory.js'
-import { defaultDhtClientMode, defaultListenAddresses, ephemeralTransports, platformTransports } from './libp2p-defaults.js'
+import { DEVICE_DHT_RECORD_LIMITS, type DhtRecordLimits } from '../net/dht-record-limits.js'
+import { DhtRecordStore, type DhtRefusalReason } from '../net/dht-record-store.js'
+import { guardPutValue } from '../net/dht-put-guard.js'
+import type { AddressKeys } from '../relay/remote-address.js'
+import { defaultDhtAddressKeys, defaultDhtClientMode, dhtServerSideAvailable, defaultListenAddresses, ephemeralTransports, platformTransports } from './libp2p-defaults.js'
 import type { PlatformOptions } from './platform-options.js'
 
 /** Parley's own Kademlia protocol id: never the public IPFS DHT. */
@@ -19,6 +25,8 @@ export interface ParleyServices extends Record<string, unknown> {
   identify: Identify
   ping: Ping
   dht: KadDHT
+  /** Other people's DHT records, in memory and bounded (never in the user's store). */
+  dhtRecords: DhtRecordStore
 }
 
 export type ParleyLibp2p = Libp2p<ParleyServices>
@@ -47,6 +55,16 @@ export interface Libp2pAssemblyInit extends PlatformOptions {
   maxIncomingPendingConnections?: number
   /** Extra connection gating (allow/deny lists), merged with `allowPrivateAddresses`. */
   connectionGater?: ConnectionGater
+  /** Bounds on other peers' DHT records held here and on their PUT rate. @default DEVICE_DHT_RECORD_LIMITS */
+  dhtRecordLimits?: Partial<DhtRecordLimits>
+  /** DHT keys of this node's own account records (exempt from the record caps). */
+  ownDhtKeys?: Uint8Array[]
+  /** Rate-limit keys of a remote address for DHT PUTs; undefined exempts it. @default platform's (IPv4, IPv6 /64) */
+  dhtAddressKeys?: (remoteAddr: Multiaddr) => AddressKeys | undefined
+  /** Called once per refused DHT write, with a stable reason (relay metrics). */
+  onDhtRefusal?: (reason: DhtRefusalReason) => void
+  /** Called with the number of expired DHT records each prune dropped. */
+  onDhtPruned?: (count: number) => void
 }
 
 /**
@@ -54,6 +72,26 @@ export interface Libp2pAssemblyInit extends PlatformOptions {
  * ping and kad-dht under `/parley/kad/1.0.0` with the account-record validator and selector.
  */
 export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<ParleyLibp2p> {
+  const limits: DhtRecordLimits = { ...DEVICE_DHT_RECORD_LIMITS, ...init.dhtRecordLimits }
+  let records: DhtRecordStore | undefined
+  const recordStore = (logger: ComponentLogger): DhtRecordStore => {
+    records ??= new DhtRecordStore({
+      limits,
+      ownRecordKeys: init.ownDhtKeys,
+      selfPeerId: peerIdFromPrivateKey(init.privateKey).toString(),
+      logger,
+      onRefusal: init.onDhtRefusal,
+      onPruned: init.onDhtPruned
+    })
+    return records
+  }
+  const dht = kadDHT({
+    protocol: DHT_PROTOCOL,
+    clientMode: init.dhtClientMode ?? defaultDhtClientMode,
+    peerInfoMapper: passthroughMapper,
+    validators: { [DHT_NAMESPACE]: accountRecordValidator },
+    selectors: { [DHT_NAMESPACE]: accountRecordSelector }
+  })
   const options: Libp2pOptions<ParleyServices> = {
     privateKey: init.privateKey,
     ...(init.datastore != null ? { datastore: init.datastore } : {}),
@@ -72,13 +110,23 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT({
-        protocol: DHT_PROTOCOL,
-        clientMode: init.dhtClientMode ?? defaultDhtClientMode,
-        peerInfoMapper: passthroughMapper,
-        validators: { [DHT_NAMESPACE]: accountRecordValidator },
-        selectors: { [DHT_NAMESPACE]: accountRecordSelector }
-      }),
+      dhtRecords: (components: { logger: ComponentLogger }) => recordStore(components.logger),
+      // kad-dht sees the bounded in-memory record store as its datastore; libp2p's peer store
+      // stays in the datastore given (the user's encrypted store)
+      dht: (components: KadDHTComponents) => {
+        const store = recordStore(components.logger)
+        const view = new Proxy(components, { get: (target, prop, receiver) => prop === 'datastore' ? store : Reflect.get(target, prop, receiver) as unknown })
+        const service = dht(view)
+        if (dhtServerSideAvailable) guardPutValue(service, {
+          records: store,
+          limits,
+          connectionManager: components.connectionManager,
+          logger: components.logger,
+          addressKeys: init.dhtAddressKeys ?? defaultDhtAddressKeys,
+          onRefusal: init.onDhtRefusal
+        })
+        return service
+      },
       ...(init.extraServices ?? {})
     } as any
   }

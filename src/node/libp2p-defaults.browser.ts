@@ -2,6 +2,8 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { AddressKeys } from '../relay/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
 
 /** Browser platform: WebSockets to relays, circuit-relay-v2 for reachability, WebRTC between browsers. */
@@ -28,3 +30,11 @@ export const reachableOnlyViaRelays = true
 export function ephemeralTransports (): Array<(components: any) => Transport> {
   return [webSockets()]
 }
+
+/** Browsers are DHT clients: they serve no PUTs, so every sender shares one bucket. */
+export function defaultDhtAddressKeys (_remoteAddr: Multiaddr): AddressKeys | undefined {
+  return { address: '(no address)' }
+}
+
+/** The browser build replaces kad-dht's server side with a stub (see shims/kad-rpc-client-only.ts). */
+export const dhtServerSideAvailable = false

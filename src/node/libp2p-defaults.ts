@@ -3,6 +3,8 @@ import { tcp } from '@libp2p/tcp'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { addressKeys, type AddressKeys } from '../relay/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
 
 /** Node platform: TCP + WebSockets listeners, circuit-relay-v2 and (unless turned off) WebRTC for reaching browsers. */
@@ -37,3 +39,11 @@ export const reachableOnlyViaRelays = false
 export function ephemeralTransports (): Array<(components: any) => Transport> {
   return [tcp(), webSockets()]
 }
+
+/** Rate-limit keys of a DHT PUT sender's address: its IPv4 address or IPv6 /64 (and /48). */
+export function defaultDhtAddressKeys (remoteAddr: Multiaddr): AddressKeys | undefined {
+  return addressKeys(remoteAddr)
+}
+
+/** Whether this platform's build has kad-dht's server side (the PUT_VALUE handler Parley guards). */
+export const dhtServerSideAvailable = true

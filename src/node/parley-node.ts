@@ -8,7 +8,7 @@ import { nativeBackend, type CryptoBackend } from '../crypto/index.js'
 import { TypedEvents } from '../events.js'
 import { ParleyError } from '../errors.js'
 import {
-  ACCOUNT_RECORD_VERSION, DEFAULT_RECORD_LIFETIME_MS, signAccountRecord, signDeviceEntry, verifyAccountRecord,
+  ACCOUNT_RECORD_VERSION, DEFAULT_RECORD_LIFETIME_MS, accountDhtKey, signAccountRecord, signDeviceEntry, verifyAccountRecord,
   type AccountRecordBody, type DeviceEntry, type VerifiedAccountRecord
 } from '../identity/account-record.js'
 import { decodeAddress, encodeAddress } from '../identity/address.js'
@@ -19,6 +19,7 @@ import { EnvelopeClient } from '../net/envelope-client.js'
 import { ENVELOPE_ID_BYTES, ENVELOPE_VERSION, envelopeIdHex, type Ack, type Envelope } from '../net/envelope-codec.js'
 import { EnvelopeServer, type ProtocolErrorEvent, type ReceivedEnvelope } from '../net/envelope-server.js'
 import { DeviceUnreachableError } from '../net/errors.js'
+import { AccountRecordFloor } from './account-record-floor.js'
 import { createParleyLibp2p, type ParleyLibp2p } from './create-libp2p.js'
 import { loadOrCreateIdentity, type DeviceIdentity } from './device-identity.js'
 import { NodeNotStartedError } from './errors.js'
@@ -56,6 +57,8 @@ export interface ParleyNodeInit {
   manyPeersPerAddress?: boolean
   /** WebRTC bind address (Node; tests use 127.0.0.1). */
   webrtcBindAddress?: string
+  /** Bounds on other peers' DHT records this device holds (in memory) and on their PUT rate. */
+  dhtRecordLimits?: Partial<import('../net/dht-record-limits.js').DhtRecordLimits>
   /** Envelope server limits (tests shorten the timeouts). */
   envelopeLimits?: { frameTimeoutMs?: number, idleTimeoutMs?: number, maxFrameBytes?: number }
   /**
@@ -141,7 +144,10 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     this.created = created
     this.libp2p = libp2p
     this.ownRecord = ownRecord
-    this.directory = new AccountDirectory(libp2p)
+    this.directory = new AccountDirectory(libp2p, {
+      floor: new AccountRecordFloor(init.store.settings, libp2p.logger.forComponent('parley:record-floor')),
+      log: libp2p.logger.forComponent('parley:account-directory')
+    })
     this.envelopeClient = new EnvelopeClient(libp2p)
     this.envelopeServer = new EnvelopeServer(libp2p, {
       deviceKey: identity.device.signing.publicKey,
@@ -166,6 +172,8 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     const libp2p = await createParleyLibp2p({
       privateKey,
       datastore: init.store.datastore,
+      ownDhtKeys: [accountDhtKey(identity.account.publicKey)],
+      dhtRecordLimits: init.dhtRecordLimits,
       listen: init.listen,
       manyPeersPerAddress: init.manyPeersPerAddress,
       allowPrivateAddresses: init.allowPrivateAddresses,

@@ -114,3 +114,14 @@ export const SHUTDOWN_GRACE_MS = 5000
 
 /** Inbound connections in their Noise/yamux upgrade at once (libp2p's default of 10 resets bursts). */
 export const RELAY_MAX_PENDING_CONNECTIONS = 256
+
+/**
+ * Other people's DHT account records a relay holds (in memory), overall and per remote address
+ * (IPv4, IPv6 /64) across its PeerIds, and PUT_VALUE requests per remote peer and per address.
+ */
+export const DEFAULT_DHT_MAX_RECORDS = 8192
+export const DEFAULT_DHT_MAX_RECORD_BYTES = 32 * 1024 * 1024
+export const DEFAULT_DHT_MAX_RECORDS_PER_ADDRESS = 512
+export const DEFAULT_DHT_MAX_RECORD_BYTES_PER_ADDRESS = 2 * 1024 * 1024
+export const DEFAULT_DHT_PUT_RATE = { perSecond: 1, burst: 30 }
+export const DEFAULT_DHT_PUT_RATE_PER_ADDRESS = { perSecond: 10, burst: 300 }

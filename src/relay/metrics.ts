@@ -79,10 +79,14 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_connection_refusals_total: 'Inbound connections refused because their address (or IPv6 /48) held its share, by scope (address, network)',
   parley_relay_prekeys_taken_total: 'Prekeys handed out, by type (one_time, last_resort)',
   parley_relay_expired_envelopes_total: 'Envelopes removed by the retention/expiry sweep',
-  parley_relay_purged_mailboxes_total: 'Mailboxes purged for owner inactivity'
+  parley_relay_purged_mailboxes_total: 'Mailboxes purged for owner inactivity',
+  parley_relay_dht_refusals_total: 'DHT writes refused, by reason (rollback, full, address_full, other_full, invalid, rate_limited_peer, rate_limited_address, rate_limited_network)',
+  parley_relay_dht_pruned_records_total: 'Expired DHT records dropped by the prune timer'
 }
 
 export const GAUGE_HELP: Record<string, string> = {
+  parley_relay_dht_records: 'Other people\'s DHT account records held (in memory)',
+  parley_relay_dht_record_bytes: 'Bytes of other people\'s DHT account records held',
   parley_relay_mailboxes: 'Mailboxes held (with envelopes, prekeys or an owner)',
   parley_relay_stored_envelopes: 'Envelopes held',
   parley_relay_stored_bytes: 'Envelope bytes held',

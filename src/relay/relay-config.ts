@@ -52,6 +52,14 @@ export interface RelayLimits {
   prekeyRatePerAddress: RateLimit | null
   /** Addresses and CIDR ranges the per-address limits skip (default: loopback). */
   addressLimitExempt: string[]
+  /** Other people's DHT records held in memory: overall and per remote address, in count and bytes. */
+  dhtMaxRecords: number
+  dhtMaxRecordBytes: number
+  dhtMaxRecordsPerAddress: number
+  dhtMaxRecordBytesPerAddress: number
+  /** DHT PUT_VALUE requests per remote peer, and per remote address (null: off). */
+  dhtPutRate: RateLimit
+  dhtPutRatePerAddress: RateLimit | null
   maxStreams: number
   maxStreamsPerConnection: number
   /** Mailbox streams per remote address (IPv4, IPv6 /64; a /48 gets NETWORK_SLOT_FACTOR times as many). */
@@ -114,6 +122,12 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
       fetchRatePerAddress: { ...C.DEFAULT_FETCH_RATE_PER_ADDRESS },
       prekeyRatePerAddress: { ...C.DEFAULT_PREKEY_RATE_PER_ADDRESS },
       addressLimitExempt: [...C.DEFAULT_ADDRESS_LIMIT_EXEMPT],
+      dhtMaxRecords: C.DEFAULT_DHT_MAX_RECORDS,
+      dhtMaxRecordBytes: C.DEFAULT_DHT_MAX_RECORD_BYTES,
+      dhtMaxRecordsPerAddress: C.DEFAULT_DHT_MAX_RECORDS_PER_ADDRESS,
+      dhtMaxRecordBytesPerAddress: C.DEFAULT_DHT_MAX_RECORD_BYTES_PER_ADDRESS,
+      dhtPutRate: { ...C.DEFAULT_DHT_PUT_RATE },
+      dhtPutRatePerAddress: { ...C.DEFAULT_DHT_PUT_RATE_PER_ADDRESS },
       maxStreams: C.DEFAULT_MAX_STREAMS,
       maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
       maxStreamsPerAddress: C.DEFAULT_MAX_STREAMS_PER_ADDRESS,
@@ -133,7 +147,8 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
 const DEFAULT_PER_ADDRESS: Record<string, RateLimit> = {
   depositRatePerAddress: C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS,
   fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
-  prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS
+  prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
+  dhtPutRatePerAddress: C.DEFAULT_DHT_PUT_RATE_PER_ADDRESS
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

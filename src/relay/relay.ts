@@ -14,7 +14,16 @@ import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } 
 import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './relay-config.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayProviderCid } from './relay-key.js'
-import { addressList } from './remote-address.js'
+import { addressKeys, addressList } from './remote-address.js'
+import type { DhtRefusalReason } from '../net/dht-record-store.js'
+
+/** One frozen labels object per DHT refusal reason (the metrics render each once). */
+const DHT_REFUSAL_LABELS = new Map<DhtRefusalReason, Record<string, string>>()
+function dhtRefusalLabels (reason: DhtRefusalReason): Record<string, string> {
+  let labels = DHT_REFUSAL_LABELS.get(reason)
+  if (labels == null) { labels = Object.freeze({ reason }); DHT_REFUSAL_LABELS.set(reason, labels) }
+  return labels
+}
 
 /** Warn at start when the TLS certificate expires sooner than this. */
 const TLS_EXPIRY_WARNING_MS = 14 * 24 * 3600 * 1000
@@ -70,6 +79,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   // DHT records (other people's public account records) and the peer store stay in memory:
   // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
   const datastore = new MemoryDatastore()
+  const dhtExempt = addressList(config.limits.addressLimitExempt)
   const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits)
   let libp2p: ParleyLibp2p | undefined
   let server: MailboxServer | undefined
@@ -129,6 +139,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
     parley_relay_mailbox_streams: () => server?.openStreams ?? 0,
     parley_relay_subscribers: () => server?.subscriberCount ?? 0,
+    parley_relay_dht_records: () => libp2p?.services.dhtRecords.recordCount ?? 0,
+    parley_relay_dht_record_bytes: () => libp2p?.services.dhtRecords.recordBytes ?? 0,
     ...(tls != null ? { parley_relay_tls_certificate_expiry_seconds: () => Math.floor(tls.notAfter / 1000) } : {}),
     ...PROCESS_GAUGES
   })
@@ -156,6 +168,17 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       // many clients reconnect at once after a relay restart: let them all through the handshake
       maxIncomingPendingConnections: RELAY_MAX_PENDING_CONNECTIONS,
       connectionGater: connectionGater.gater(),
+      dhtRecordLimits: {
+        maxRecords: config.limits.dhtMaxRecords,
+        maxRecordBytes: config.limits.dhtMaxRecordBytes,
+        maxRecordsPerAddress: config.limits.dhtMaxRecordsPerAddress,
+        maxRecordBytesPerAddress: config.limits.dhtMaxRecordBytesPerAddress,
+        putRate: config.limits.dhtPutRate,
+        putRatePerAddress: config.limits.dhtPutRatePerAddress
+      },
+      dhtAddressKeys: (remoteAddr) => addressKeys(remoteAddr, dhtExempt),
+      onDhtRefusal: (reason) => { metrics.inc('parley_relay_dht_refusals_total', dhtRefusalLabels(reason)) },
+      onDhtPruned: (count) => { metrics.inc('parley_relay_dht_pruned_records_total', {}, count) },
       extraServices: {
         relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } })
       }
