@@ -2,7 +2,7 @@ import { CURRENT_VERSION } from './constants.js'
 import type { ComponentLogger } from '@libp2p/interface'
 import type { CompactionSchedulerInit } from './compaction-scheduler.js'
 import { IntegrityError, StoreCorruptError, StoreKeyUnavailableError, StoreVersionError } from './errors.js'
-import { holdsOnly, isEmpty, type KeySource } from './key-source.js'
+import { holdsOnly, type KeySource } from './key-source.js'
 import { errorOnlyLogger } from './store-logger.js'
 import { PREFIX } from './keys.js'
 import type { KvBackend } from './kv-backend.js'
@@ -20,8 +20,6 @@ export interface OpenOnBackendOptions {
   /** @default errors to console.error only */
   logger?: ComponentLogger
   compaction?: CompactionSchedulerInit
-  /** The database existed before (its files were there): refuse to set up a new store in it. @default false */
-  expectExisting?: boolean
 }
 
 /**
@@ -36,7 +34,6 @@ export interface OpenOnBackendOptions {
 export async function openOnBackend (kv: KvBackend, source: KeySource, control: Omit<KeyControl, 'changePassphrase'> = {}, options: OpenOnBackendOptions = {}): Promise<Store> {
   try {
     options.signal?.throwIfAborted()
-    if (options.expectExisting === true && await isEmpty(kv)) throw new StoreCorruptError('the store\'s files are there but its database is empty')
     // a new store holds nothing, or only the keyring written just before a crash
     const fresh = await holdsOnly(kv, [PREFIX.keyring])
     const keys = await source.unlock(kv, options.signal)

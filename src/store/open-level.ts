@@ -45,8 +45,7 @@ export async function openStore (options: OpenStoreOptions): Promise<Store> {
   }, {
     signal: options.signal,
     logger: options.logger,
-    compaction: options.compactionDelayMs !== undefined ? { delayMs: options.compactionDelayMs } : undefined,
-    expectExisting: existed
+    compaction: options.compactionDelayMs !== undefined ? { delayMs: options.compactionDelayMs } : undefined
   })
 }
 
