@@ -121,7 +121,8 @@ export class CompactionScheduler {
   /** Runs the pending compaction now (after the one in progress, if any). */
   async runNow (options: { signal?: AbortSignal } = {}): Promise<void> {
     options.signal?.throwIfAborted()
-    while (this.running !== undefined) await this.running
+    // a run in progress that fails is reported to whoever started it (and its keys stay marked)
+    while (this.running !== undefined) await this.running.catch(() => {})
     if (this.pending.size === 0 && !this.everything) return
     if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined }
     const run = this.runOnce()
