@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -14,12 +14,22 @@ import { TEST_KDF } from './store-suite-constants.js'
 const MARK = 'OKAPI-DELETED-TEXT-9182'
 
 function files (dir: string): string[] {
-  return readdirSync(dir).map((f) => join(dir, f)).filter((f) => statSync(f).isFile())
+  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(dir, e.name))
+}
+
+/** The bytes of a file, or nothing when LevelDB deleted it since the directory was listed (a compaction running). */
+function readIfThere (file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return Buffer.alloc(0)
+    throw err
+  }
 }
 
 /** The files of `dir` holding `needle` anywhere in their raw bytes. */
 function filesHolding (dir: string, needle: Uint8Array): string[] {
-  return files(dir).filter((f) => readFileSync(f).indexOf(Buffer.from(needle)) !== -1)
+  return files(dir).filter((f) => readIfThere(f).indexOf(Buffer.from(needle)) !== -1)
 }
 
 /**
