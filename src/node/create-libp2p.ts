@@ -117,14 +117,16 @@ export async function createParleyLibp2p (init: Libp2pAssemblyInit): Promise<Par
         const store = recordStore(components.logger)
         const view = new Proxy(components, { get: (target, prop, receiver) => prop === 'datastore' ? store : Reflect.get(target, prop, receiver) as unknown })
         const service = dht(view)
-        if (dhtServerSideAvailable) guardPutValue(service, {
-          records: store,
-          limits,
-          connectionManager: components.connectionManager,
-          logger: components.logger,
-          addressKeys: init.dhtAddressKeys ?? defaultDhtAddressKeys,
-          onRefusal: init.onDhtRefusal
-        })
+        if (dhtServerSideAvailable) {
+          guardPutValue(service, {
+            records: store,
+            limits,
+            connectionManager: components.connectionManager,
+            logger: components.logger,
+            addressKeys: init.dhtAddressKeys ?? defaultDhtAddressKeys,
+            onRefusal: init.onDhtRefusal
+          })
+        }
         return service
       },
       ...(init.extraServices ?? {})

@@ -1,7 +1,7 @@
 import { nativeBackend, generateDeviceKeys, type CryptoBackend, type DeviceKeys } from '../crypto/index.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { generateSigningKeyPair, signingKeyPairFromSeed, type SigningKeyPair } from '../identity/keys.js'
-import type { Store } from '../store/index.js'
+import { StoreCorruptError, type Store } from '../store/index.js'
 import { NoAccountError } from './errors.js'
 
 /** Everything secret that makes this device this account's device. */
@@ -52,6 +52,8 @@ export async function loadOrCreateIdentity (store: Store, options: { create?: bo
     }
   }
   if (options.create !== true) throw new NoAccountError()
+  // a store that holds data but no account is damaged: never put a new account over it
+  if (!(await store.isBlank(options))) throw new StoreCorruptError('The store holds data but no account identity')
   const identity: DeviceIdentity = {
     account: generateSigningKeyPair(),
     device: await generateDeviceKeys(backend),

@@ -1,6 +1,6 @@
-import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openStore, type ScryptParams, type Store } from '../store/index.js'
+import { ensurePrivateDir, holdsFiles } from '../store/store-files.js'
 import { NoAccountError } from './errors.js'
 import { ParleyNode, type ParleyNodeInit } from './parley-node.js'
 
@@ -10,19 +10,17 @@ export const HOME_LAYOUT = {
   store: 'store'
 } as const
 
-async function exists (path: string): Promise<boolean> {
-  try { await stat(path); return true } catch { return false }
-}
-
-/** True when `home` holds a Parley store (an account). */
+/** True when `home` holds a Parley store (an account, or what is left of one). */
 export async function hasAccount (home: string): Promise<boolean> {
-  return exists(join(home, HOME_LAYOUT.store))
+  return await holdsFiles(join(home, HOME_LAYOUT.store))
 }
 
 /**
  * Opens the encrypted store of a home directory (creating the directory and the store when
  * `create` is set). Throws NoAccountError when there is none, WrongPassphraseError for a
- * wrong passphrase.
+ * wrong passphrase, StoreCorruptError (nothing changed on disk) when the store's files are
+ * there but damaged. The home and the store directory are set to 0700 (also when they
+ * existed with a wider mode), the store's files to 0600.
  *
  * @example
  * ```ts
@@ -32,11 +30,9 @@ export async function hasAccount (home: string): Promise<boolean> {
  */
 export async function openHomeStore (init: { home: string, passphrase: string, create?: boolean, kdf?: ScryptParams, signal?: AbortSignal }): Promise<Store> {
   const location = join(init.home, HOME_LAYOUT.store)
-  if (!(await exists(location))) {
-    if (init.create !== true) throw new NoAccountError(`No account in ${init.home}: run \`parley init\` first`)
-    await mkdir(init.home, { recursive: true, mode: 0o700 })
-  }
-  return openStore({ location, passphrase: init.passphrase, kdf: init.kdf, signal: init.signal })
+  if (!(await holdsFiles(location)) && init.create !== true) throw new NoAccountError(`No account in ${init.home}: run \`parley init\` first`)
+  await ensurePrivateDir(init.home)
+  return await openStore({ location, passphrase: init.passphrase, kdf: init.kdf, signal: init.signal })
 }
 
 /**

@@ -18,3 +18,12 @@ export const MIN_SCRYPT_N = 2 ** 10
 
 /** Largest scrypt cost accepted from a keyring record (guards against a hostile record forcing huge memory). */
 export const MAX_SCRYPT_N = 2 ** 20
+
+/** Longest time a deleted or replaced value waits for the background compaction that purges it from LevelDB's files. */
+export const DEFAULT_COMPACTION_DELAY_MS = 2000
+
+/** Keys remembered for the next compaction; beyond it that run compacts the whole database. */
+export const MAX_PENDING_COMPACTION_KEYS = 20_000
+
+/** Most key ranges one compaction run handles separately (message deletes are grouped per conversation). */
+export const MAX_COMPACTION_SPANS = 64

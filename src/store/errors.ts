@@ -149,3 +149,22 @@ export class StoreLockedError extends ParleyError {
     super(message, 'ERR_STORE_LOCKED', options)
   }
 }
+
+/**
+ * The store exists but is damaged: LevelDB's files cannot be opened, or the database holds
+ * data without its keyring, key check or account identity. Parley refuses to create anything
+ * over it and leaves every file where it is; see docs/store.md, "Recovery".
+ *
+ * @example
+ * ```ts
+ * try { await openHomeMessenger({ home, passphrase, create: true }) } catch (err) {
+ *   if (err instanceof StoreCorruptError) console.error(err.message) // says where the files are and what to do
+ * }
+ * ```
+ */
+export class StoreCorruptError extends ParleyError {
+  static override name = 'StoreCorruptError'
+  constructor (message = 'the store is damaged', options?: { cause?: unknown }) {
+    super(`${message}. Nothing was created or deleted. To recover: restore the store directory from a backup, or move it aside (keep it: it still holds your data) and start a new account; see docs/store.md, "Recovery"`, 'ERR_STORE_CORRUPT', options)
+  }
+}

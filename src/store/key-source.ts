@@ -1,6 +1,7 @@
 import { randomBytes } from '@noble/ciphers/utils.js'
 import { DEFAULT_SCRYPT } from './constants.js'
-import { StoreKeyUnavailableError } from './errors.js'
+import { equalBytes } from './bytes.js'
+import { StoreCorruptError, StoreKeyUnavailableError } from './errors.js'
 import { PREFIX } from './keys.js'
 import type { KvBackend } from './kv-backend.js'
 import { decodeKeyring, unwrapStoreKey, wrapStoreKey, type ScryptParams } from './passphrase-keyring.js'
@@ -24,6 +25,14 @@ export async function isEmpty (kv: KvBackend): Promise<boolean> {
   return true
 }
 
+/** True when every record of the backend has one of the keys `allowed` (or there is none). */
+export async function holdsOnly (kv: KvBackend, allowed: Uint8Array[]): Promise<boolean> {
+  for await (const key of kv.keys({ limit: allowed.length + 1 })) {
+    if (!allowed.some((a) => equalBytes(a, key))) return false
+  }
+  return true
+}
+
 /**
  * Store key = 32 random bytes, kept in the database under `/keyring` wrapped by
  * scrypt(passphrase); see passphrase-keyring.ts.
@@ -40,7 +49,7 @@ export function passphraseKeySource (passphrase: string, kdf: ScryptParams = DEF
       let record = await kv.get(PREFIX.keyring)
       let storeKey: Uint8Array
       if (record === undefined) {
-        if (!(await isEmpty(kv))) throw new StoreKeyUnavailableError('the database holds data but no keyring record')
+        if (!(await isEmpty(kv))) throw new StoreCorruptError('the database holds data but no keyring record')
         storeKey = randomBytes(32)
         record = await wrapStoreKey(storeKey, passphrase, kdf)
         signal?.throwIfAborted()

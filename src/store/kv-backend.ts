@@ -33,5 +33,12 @@ export interface KvBackend {
   clear (range?: KvRange): Promise<void>
   /** Reclaims space so deleted values leave the files (LevelDB); a no-op elsewhere. */
   compact (): Promise<void>
+  /** True when {@link compactRange} rewrites files (LevelDB in Node); false for IndexedDB and memory. */
+  readonly canCompactRange: boolean
+  /**
+   * Flushes the write buffer and compacts the table files holding keys from `start` to `end`
+   * (inclusive) down the levels; a no-op where {@link canCompactRange} is false.
+   */
+  compactRange (start: Uint8Array, end: Uint8Array): Promise<void>
   close (): Promise<void>
 }

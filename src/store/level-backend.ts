@@ -11,6 +11,10 @@ interface Compactable {
 /** Entries fetched per `nextv` call when iterating. */
 const CHUNK = 256
 
+/** Bounds of the whole key space, for compactions that must cover everything. */
+export const KEYSPACE_START = new Uint8Array([0])
+export const KEYSPACE_END = new Uint8Array(64).fill(0xff)
+
 function levelRange (r: KvRange): Record<string, unknown> {
   const o: Record<string, unknown> = {}
   if (r.gte !== undefined) o.gte = r.gte
@@ -35,11 +39,20 @@ function levelRange (r: KvRange): Record<string, unknown> {
 export class LevelKv implements KvBackend {
   readonly db: BinaryLevel
   private readonly sync: boolean
+  private readonly protectFiles?: () => Promise<void>
 
-  /** @param options.sync - fsync every batch (survives power loss; ~10× slower) */
-  constructor (db: BinaryLevel, options: { sync?: boolean } = {}) {
+  /**
+   * @param options.sync - fsync every batch (survives power loss; ~10× slower)
+   * @param options.protectFiles - run after compactions and close (Node: chmod the files 0600)
+   */
+  constructor (db: BinaryLevel, options: { sync?: boolean, protectFiles?: () => Promise<void> } = {}) {
     this.db = db
     this.sync = options.sync ?? false
+    this.protectFiles = options.protectFiles
+  }
+
+  get canCompactRange (): boolean {
+    return typeof (this.db as unknown as Compactable).compactRange === 'function'
   }
 
   async get (key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -91,17 +104,29 @@ export class LevelKv implements KvBackend {
     await this.db.clear(levelRange(range))
   }
 
-  async compact (): Promise<void> {
+  async compactRange (start: Uint8Array, end: Uint8Array): Promise<void> {
     const db = this.db as unknown as Compactable
-    if (typeof db.compactRange === 'function') {
-      await db.compactRange(new Uint8Array([0]), new Uint8Array(64).fill(0xff), { keyEncoding: 'view' })
-      // reopening writes a fresh MANIFEST: the old one still names the key ranges of deleted tables
-      await this.db.close()
-      await this.db.open()
-    }
+    if (typeof db.compactRange !== 'function') return
+    await db.compactRange(start, end, { keyEncoding: 'view' })
+    await this.protectFiles?.()
+  }
+
+  async compact (): Promise<void> {
+    if (!this.canCompactRange) return
+    await this.compactRange(KEYSPACE_START, KEYSPACE_END)
+    // A value and its tombstone flushed together from the write buffer can land in one table
+    // at the deepest level, which LevelDB's compactRange never rewrites. Two fresh tombstones
+    // at the ends of the key space (for keys that never exist) make the next flush span every
+    // table, so the second pass rewrites them all and drops what the deletes hid.
+    await this.batch([{ type: 'del', key: KEYSPACE_START }, { type: 'del', key: KEYSPACE_END }])
+    await this.compactRange(KEYSPACE_START, KEYSPACE_END)
+    // reopening writes a fresh MANIFEST: the old one still names the key ranges of deleted tables
+    await this.db.close()
+    await this.db.open()
   }
 
   async close (): Promise<void> {
     await this.db.close()
+    await this.protectFiles?.()
   }
 }

@@ -114,5 +114,9 @@ export class MemoryKv implements KvBackend {
 
   async compact (): Promise<void> {}
 
+  readonly canCompactRange = false
+
+  async compactRange (): Promise<void> {}
+
   async close (): Promise<void> {}
 }

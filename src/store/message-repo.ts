@@ -84,7 +84,8 @@ export class MessageRepo {
           if (!equalBytes(oldKey, key)) s.del(oldKey)
           if (old.x !== null && old.x !== m.expiresAt) s.del(expiryKey(old.x, idTag))
         }
-        s.put(key, asStored({ ...m }))
+        // a replaced message (an edit) must not leave its old text in the files
+        s.put(key, asStored({ ...m }), { purgeOld: old !== undefined })
         s.put(idxKeys[i], { c: m.conversationId, k: m.clock, t: m.senderTimestamp, x: m.expiresAt })
         if (m.expiresAt !== null) s.put(expiryKey(m.expiresAt, idTag), { m: m.id, c: m.conversationId })
       }

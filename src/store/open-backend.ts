@@ -1,6 +1,9 @@
 import { CURRENT_VERSION } from './constants.js'
-import { IntegrityError, StoreKeyUnavailableError, StoreVersionError } from './errors.js'
-import type { KeySource } from './key-source.js'
+import type { ComponentLogger } from '@libp2p/interface'
+import type { CompactionSchedulerInit } from './compaction-scheduler.js'
+import { IntegrityError, StoreCorruptError, StoreKeyUnavailableError, StoreVersionError } from './errors.js'
+import { holdsOnly, type KeySource } from './key-source.js'
+import { errorOnlyLogger } from './store-logger.js'
 import { PREFIX } from './keys.js'
 import type { KvBackend } from './kv-backend.js'
 import { migrate } from './migrations.js'
@@ -11,6 +14,14 @@ import { fromUtf8, utf8 } from './bytes.js'
 
 const KEYCHECK = 'parley-store-keycheck-v1'
 
+/** Options of {@link openOnBackend}. */
+export interface OpenOnBackendOptions {
+  signal?: AbortSignal
+  /** @default errors to console.error only */
+  logger?: ComponentLogger
+  compaction?: CompactionSchedulerInit
+}
+
 /**
  * Opens a store over any backend: unlocks the key, checks it against the data, creates a new
  * database or runs forward migrations. Used by `openStore` (Node/browser) and `openMemoryStore`.
@@ -20,9 +31,11 @@ const KEYCHECK = 'parley-store-keycheck-v1'
  * const store = await openOnBackend(new MemoryKv(), passphraseKeySource('pw'))
  * ```
  */
-export async function openOnBackend (kv: KvBackend, source: KeySource, control: Omit<KeyControl, 'changePassphrase'> = {}, options: { signal?: AbortSignal } = {}): Promise<Store> {
+export async function openOnBackend (kv: KvBackend, source: KeySource, control: Omit<KeyControl, 'changePassphrase'> = {}, options: OpenOnBackendOptions = {}): Promise<Store> {
   try {
     options.signal?.throwIfAborted()
+    // a new store holds nothing, or only the keyring written just before a crash
+    const fresh = await holdsOnly(kv, [PREFIX.keyring])
     const keys = await source.unlock(kv, options.signal)
     const skv = new SealedKv(kv, keys.cipher)
     try {
@@ -35,6 +48,7 @@ export async function openOnBackend (kv: KvBackend, source: KeySource, control: 
       }
       let version: number
       if (check === undefined) {
+        if (!fresh) throw new StoreCorruptError('the database holds data but no key check record')
         await skv.commit([
           { type: 'put', key: PREFIX.keycheck, value: skv.encode(utf8(KEYCHECK)) },
           { type: 'put', key: PREFIX.version, value: skv.encode({ version: CURRENT_VERSION }) }
@@ -47,12 +61,14 @@ export async function openOnBackend (kv: KvBackend, source: KeySource, control: 
         if (v.version > CURRENT_VERSION) throw new StoreVersionError(`database version ${v.version} is newer than ${CURRENT_VERSION}`)
         version = await migrate(skv, v.version, CURRENT_VERSION, options.signal)
       }
-      return new ParleyStore(skv, version, { ...control, ...(keys.changePassphrase !== undefined ? { changePassphrase: keys.changePassphrase } : {}) })
+      const log = (options.logger ?? errorOnlyLogger()).forComponent('parley:store')
+      return new ParleyStore(skv, version, { ...control, ...(keys.changePassphrase !== undefined ? { changePassphrase: keys.changePassphrase } : {}) }, { log, compaction: options.compaction })
     } catch (err) {
       keys.cipher.destroy()
       throw err
     }
   } catch (err) {
+    // the open failed: that error is what the caller needs; a failing close adds nothing to it
     await kv.close().catch(() => {})
     throw err
   }

@@ -1,3 +1,4 @@
+import type { ComponentLogger } from '@libp2p/interface'
 import type { ScryptParams } from './passphrase-keyring.js'
 
 /** Options of `openStore` (the same in Node and browsers). */
@@ -13,5 +14,13 @@ export interface OpenStoreOptions {
   kdf?: ScryptParams
   /** Node: fsync every batch (survives power loss, not only process crashes). @default false */
   sync?: boolean
+  /**
+   * Node: longest time a deleted or replaced value stays in LevelDB's files before the
+   * background compaction purges it (close and `compactDeleted()` purge at once).
+   * @default 2000
+   */
+  compactionDelayMs?: number
+  /** Where the store logs (compaction runs and failures). @default errors to console.error only */
+  logger?: ComponentLogger
   signal?: AbortSignal
 }

@@ -1,4 +1,8 @@
 import type { Datastore } from 'interface-datastore'
+import type { Logger } from '@libp2p/interface'
+import { CompactionScheduler, type CompactionSchedulerInit } from './compaction-scheduler.js'
+import { holdsOnly } from './key-source.js'
+import { PREFIX } from './keys.js'
 import { ContactRepo } from './contact-repo.js'
 import { ConversationRepo } from './conversation-repo.js'
 import { StoreClosedError, StoreUnsupportedError } from './errors.js'
@@ -55,12 +59,15 @@ export class ParleyStore implements Store {
   private readonly skv: SealedKv
   private readonly lock = new WriteLock()
   private readonly keys: KeyControl
+  private readonly compaction: CompactionScheduler
 
-  constructor (skv: SealedKv, version: number, keys: KeyControl) {
+  constructor (skv: SealedKv, version: number, keys: KeyControl, options: { log: Logger, compaction?: CompactionSchedulerInit }) {
     this.skv = skv
     this.version = version
     this.scheme = skv.cipher.scheme
     this.keys = keys
+    this.compaction = new CompactionScheduler(skv.kv, async (fn) => { await this.lock.run(fn) }, options.log, options.compaction)
+    skv.onPurgeable = (keys) => { this.compaction.mark(keys) }
     const ctx: RepoContext = {
       skv,
       read: async (key) => await skv.get(key),
@@ -107,11 +114,26 @@ export class ParleyStore implements Store {
     const change = this.keys.changePassphrase
     if (change === undefined) throw new StoreUnsupportedError('this store is not protected by a passphrase')
     await this.lock.run(async () => { await change(oldPassphrase, newPassphrase, options.signal) }, options.signal)
+    // the old record still unwraps the store key with the old passphrase: purge it now
+    this.compaction.mark([PREFIX.keyring])
+    await this.compaction.runNow(options)
+  }
+
+  async compactDeleted (options: StoreOptions = {}): Promise<void> {
+    this.skv.check()
+    await this.compaction.runNow(options)
+  }
+
+  async isBlank (options: StoreOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
+    this.skv.check()
+    return await holdsOnly(this.skv.kv, [PREFIX.version, PREFIX.keyring, PREFIX.keycheck])
   }
 
   async wipe (options: StoreOptions & { keepFiles?: boolean } = {}): Promise<void> {
     options.signal?.throwIfAborted()
     this.skv.check()
+    await this.compaction.cancel()
     await this.lock.run(async () => {
       await this.skv.kv.clear()
       await this.skv.kv.compact()
@@ -123,6 +145,7 @@ export class ParleyStore implements Store {
   async close (options: StoreOptions = {}): Promise<void> {
     options.signal?.throwIfAborted()
     if (this.skv.closed) return
+    await this.compaction.stop()
     await this.lock.run(async () => { await this.shut() })
   }
 

@@ -6,7 +6,7 @@ import { decodeValue, encodeValue, type StoredValue } from './value-codec.js'
 
 /** A plaintext write waiting to be sealed and committed. */
 export type PlainOp =
-  | { type: 'put', key: Uint8Array, value: Uint8Array }
+  | { type: 'put', key: Uint8Array, value: Uint8Array, /** purge the replaced value from the files */ purgeOld?: boolean }
   | { type: 'del', key: Uint8Array }
 
 /** One row of a ranged read: the decoded value, or the integrity error of that row alone. */
@@ -31,6 +31,8 @@ export class SealedKv {
   readonly kv: KvBackend
   readonly cipher: StoreCipher
   closed = false
+  /** Told, after each committed batch, which keys it deleted or replaced with `purgeOld`. */
+  onPurgeable?: (keys: Uint8Array[]) => void
 
   constructor (kv: KvBackend, cipher: StoreCipher) {
     this.kv = kv
@@ -112,12 +114,15 @@ export class SealedKv {
   async commit (ops: PlainOp[]): Promise<void> {
     this.check()
     const sealed: KvOp[] = []
+    const purgeable: Uint8Array[] = []
     for (const op of ops) {
-      if (op.type === 'del') { sealed.push(op); continue }
+      if (op.type === 'del') { sealed.push(op); purgeable.push(op.key); continue }
+      if (op.purgeOld === true) purgeable.push(op.key)
       const p = this.cipher.seal(op.key, op.value)
       sealed.push({ type: 'put', key: op.key, value: p instanceof Promise ? await p : p })
     }
     this.check()
     await this.kv.batch(sealed)
+    if (purgeable.length > 0) this.onPurgeable?.(purgeable)
   }
 }

@@ -62,8 +62,20 @@ export interface Store extends StoreRepos {
    */
   transaction: <T>(fn: (tx: StoreTransaction) => Promise<T>, options?: StoreOptions) => Promise<T>
 
-  /** Re-wraps the store key under a new passphrase (no data is re-encrypted). */
+  /**
+   * Re-wraps the store key under a new passphrase (no data is re-encrypted), then purges the
+   * old keyring record from the database files (LevelDB) before resolving.
+   */
   changePassphrase: (oldPassphrase: string, newPassphrase: string, options?: StoreOptions) => Promise<void>
+
+  /**
+   * Purges now, instead of at most `compactionDelayMs` later, the old values that deletes and
+   * replacements left in LevelDB's files (a no-op for IndexedDB and memory). See docs/store.md.
+   */
+  compactDeleted: (options?: StoreOptions) => Promise<void>
+
+  /** True when the store holds nothing but its own version and key records (no account, no data). */
+  isBlank: (options?: StoreOptions) => Promise<boolean>
 
   /**
    * Erases everything (delete-account / self-destruct): clears the database, compacts it so

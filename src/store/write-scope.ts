@@ -15,8 +15,9 @@ export class WriteScope {
     this.skv = skv
   }
 
-  put (key: Uint8Array, value: StoredValue): void {
-    this.staged.set(toHex(key), { type: 'put', key, value: this.skv.encode(value) })
+  /** Stages a write; `purgeOld` asks for the value it replaces to be purged from the files (edits). */
+  put (key: Uint8Array, value: StoredValue, options: { purgeOld?: boolean } = {}): void {
+    this.staged.set(toHex(key), { type: 'put', key, value: this.skv.encode(value), ...(options.purgeOld === true ? { purgeOld: true } : {}) })
   }
 
   del (key: Uint8Array): void {
