@@ -72,7 +72,9 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_acked_envelopes_total: 'Envelopes deleted by owner acks',
   parley_relay_auth_total: 'Owner authentications, by result',
   parley_relay_refusals_total: 'Requests or streams refused, by reason code',
-  parley_relay_rate_limited_total: 'Requests refused by a rate limit, by operation (deposit, owner, prekey) and the bucket that ran dry (peer, address, network)',
+  parley_relay_rate_limited_total: 'Requests refused by a rate limit, by operation (deposit, deposit_bytes, owner, prekey) and the bucket that ran dry (peer, address, network; mailbox: a one-time prekey take answered with last-resort keys only)',
+  parley_relay_quota_refusals_total: 'Deposits refused by a storage quota, by quota (storage, mailboxes, mailbox_*, unowned_*, address_storage, network_storage)',
+  parley_relay_evicted_mailboxes_total: 'Mailboxes no owner had authenticated, purged to make room for an owner',
   parley_relay_prekeys_taken_total: 'Prekeys handed out, by type (one_time, last_resort)',
   parley_relay_expired_envelopes_total: 'Envelopes removed by the retention/expiry sweep',
   parley_relay_purged_mailboxes_total: 'Mailboxes purged for owner inactivity'
@@ -80,6 +82,7 @@ export const COUNTER_HELP: Record<string, string> = {
 
 export const GAUGE_HELP: Record<string, string> = {
   parley_relay_mailboxes: 'Mailboxes held (with envelopes, prekeys or an owner)',
+  parley_relay_unowned_mailboxes: 'Mailboxes held that no owner has authenticated',
   parley_relay_stored_envelopes: 'Envelopes held',
   parley_relay_stored_bytes: 'Envelope bytes held',
   parley_relay_reservations: 'Circuit-relay-v2 reservations held',

@@ -52,6 +52,17 @@ export interface RelayLimits {
   prekeyRatePerAddress: RateLimit | null
   /** Addresses and CIDR ranges the per-address limits skip (default: loopback). */
   addressLimitExempt: string[]
+  /** Deposited envelope bytes per remote address (token bucket over bytes); null turns it off. */
+  depositByteRatePerAddress: RateLimit | null
+  /** Envelope bytes one remote address may have stored at once. */
+  storedBytesPerAddress: number
+  /** Mailboxes no owner has authenticated: how many, their envelopes and bytes each, their retention. */
+  maxUnownedMailboxes: number
+  unownedMailboxMaxEnvelopes: number
+  unownedMailboxMaxBytes: number
+  unownedRetentionMs: number
+  /** One-time prekeys handed out per target mailbox, all takers together. */
+  mailboxPrekeyRate: RateLimit
   maxStreams: number
   maxStreamsPerConnection: number
   frameTimeoutMs: number
@@ -105,6 +116,13 @@ export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
       fetchRatePerAddress: { ...C.DEFAULT_FETCH_RATE_PER_ADDRESS },
       prekeyRatePerAddress: { ...C.DEFAULT_PREKEY_RATE_PER_ADDRESS },
       addressLimitExempt: [...C.DEFAULT_ADDRESS_LIMIT_EXEMPT],
+      depositByteRatePerAddress: { ...C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS },
+      storedBytesPerAddress: C.DEFAULT_STORED_BYTES_PER_ADDRESS,
+      maxUnownedMailboxes: C.DEFAULT_MAX_UNOWNED_MAILBOXES,
+      unownedMailboxMaxEnvelopes: C.DEFAULT_UNOWNED_MAILBOX_MAX_ENVELOPES,
+      unownedMailboxMaxBytes: C.DEFAULT_UNOWNED_MAILBOX_MAX_BYTES,
+      unownedRetentionMs: C.DEFAULT_UNOWNED_RETENTION_MS,
+      mailboxPrekeyRate: { ...C.DEFAULT_MAILBOX_PREKEY_RATE },
       maxStreams: C.DEFAULT_MAX_STREAMS,
       maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
       frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
@@ -121,7 +139,8 @@ export function defaultRelayConfig (baseDir = process.cwd()): RelayConfig {
 const DEFAULT_PER_ADDRESS: Record<string, RateLimit> = {
   depositRatePerAddress: C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS,
   fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
-  prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS
+  prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
+  depositByteRatePerAddress: C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
