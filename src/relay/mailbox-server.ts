@@ -422,10 +422,13 @@ export class MailboxServer {
     if (!this.store.isOwned(mailbox)) expiresAt = Math.min(expiresAt, now + this.limits.unownedRetentionMs)
     const id = hex(envelope.id)
     session.depositor ??= this.store.depositorTag(session.address)
-    const result = await this.store.deposit({ mailbox, id, bytes, expiresAt, secret, now, depositor: session.depositor }).catch((err: unknown) => {
+    let result: { duplicate: boolean }
+    try {
+      result = await this.store.deposit({ mailbox, id, bytes, expiresAt, secret, now, depositor: session.depositor })
+    } catch (err) {
       if (err instanceof QuotaExceededError && err.quota != null) this.metrics.inc('parley_relay_quota_refusals_total', quotaRefusalLabels(err.quota))
       throw err
-    })
+    }
     this.metrics.inc('parley_relay_deposits_total', result.duplicate ? DUPLICATE : STORED)
     if (!result.duplicate) this.push(mailbox, bytes, id, secret)
     return { deposited: { duplicate: result.duplicate } }

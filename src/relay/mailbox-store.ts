@@ -417,9 +417,7 @@ export class MailboxStore {
     let evicted = 0
     for (const mailbox of this.unowned.oldestFirst()) {
       if (this.totalBytes <= target || !this.opened) break
-      if (this.isOwned(mailbox)) continue // its owner authenticated meanwhile
-      await this.purgeMailbox(mailbox)
-      evicted++
+      if (await this.purgeMailbox(mailbox, { onlyUnowned: true }) !== undefined) evicted++
     }
     if (evicted > 0) this.events.onUnownedEvicted?.(evicted)
     return evicted
@@ -646,9 +644,14 @@ export class MailboxStore {
     return total
   }
 
-  /** Deletes a mailbox entirely: envelopes, indexes, owner facts and prekeys. */
-  async purgeMailbox (mailbox: string): Promise<number> {
+  /**
+   * Deletes a mailbox entirely: envelopes, indexes, owner facts and prekeys; returns how many
+   * envelopes it held. With `onlyUnowned` (eviction), nothing happens and it returns undefined
+   * when the mailbox is owned (its owner authenticated meanwhile) or already gone.
+   */
+  async purgeMailbox (mailbox: string, options: { onlyUnowned?: boolean } = {}): Promise<number | undefined> {
     return this.mutex.run(mailbox, async () => {
+      if (options.onlyUnowned === true && !this.unowned.has(mailbox)) return undefined
       const seqs: string[] = []
       for await (const key of this.db.keys({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
       const removed = await this.removeLocked(mailbox, seqs)
@@ -676,11 +679,8 @@ export class MailboxStore {
   async setOwner (mailbox: string, owner: MailboxOwner): Promise<void> {
     // a new owner finds the relay's mailbox count reached: the oldest unowned mailbox goes
     if (!this.stats.has(mailbox) && this.stats.size >= this.limits.maxMailboxes) {
-      const oldest = this.unowned.oldestFirst()[0]
-      if (oldest !== undefined) {
-        await this.purgeMailbox(oldest)
-        this.events.onUnownedEvicted?.(1)
-      }
+      const oldest = this.unowned.oldest()
+      if (oldest !== undefined && await this.purgeMailbox(oldest, { onlyUnowned: true }) !== undefined) this.events.onUnownedEvicted?.(1)
     }
     await this.mutex.run(mailbox, async () => {
       const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = [{ type: 'put', key: K.owner(mailbox), value: MailboxOwner.encode(owner) }]

@@ -43,6 +43,9 @@ export class UnownedMailboxes {
   /** A snapshot, oldest first. */
   oldestFirst (): string[] { return [...this.order] }
 
+  /** The oldest, if any. */
+  oldest (): string | undefined { return this.order.values().next().value }
+
   /**
    * Why a deposit of `size` bytes to an unowned mailbox holding `held` is refused, or undefined;
    * `isNew` when the deposit would create it, `pendingNew` unowned mailboxes already being
