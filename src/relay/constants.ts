@@ -41,6 +41,30 @@ export const DEFAULT_PREKEY_RATE_PER_ADDRESS = { perSecond: 50, burst: 200 }
  * (nginx, Caddy in front of the WebSocket port) makes every client arrive from.
  */
 export const DEFAULT_ADDRESS_LIMIT_EXEMPT = ['127.0.0.0/8', '::1'] as const
+/**
+ * Envelope bytes per second one remote address may deposit (token bucket over bytes, across
+ * every PeerId it uses; an IPv6 /48 gets 8 ×). Counting requests alone let 16 throwaway PeerIds
+ * fill a 1 GiB cap in 22 s with 256 KiB envelopes. `null` in the config turns it off.
+ */
+export const DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS = { perSecond: 2 * MiB, burst: 64 * MiB }
+/**
+ * Envelope bytes one remote address may have stored at once (what it deposited and is still
+ * held; an IPv6 /48 gets 8 ×): 1/64 of the default storage cap, so one host cannot fill it.
+ */
+export const DEFAULT_STORED_BYTES_PER_ADDRESS = 160 * MiB
+/** Mailboxes no owner has ever authenticated (deposits only) held at once. */
+export const DEFAULT_MAX_UNOWNED_MAILBOXES = 100_000
+/** Bytes one unowned mailbox may hold. */
+export const DEFAULT_UNOWNED_MAILBOX_MAX_BYTES = 4 * MiB
+/** Envelopes one unowned mailbox may hold. */
+export const DEFAULT_UNOWNED_MAILBOX_MAX_ENVELOPES = 500
+/** Longest an envelope deposited to an unowned mailbox is kept. */
+export const DEFAULT_UNOWNED_RETENTION_MS = 48 * HOUR
+/**
+ * One-time prekeys handed out per target mailbox (token bucket, all takers together); past it a
+ * take gets the last-resort keys only, so a stranger cannot empty a device's pool.
+ */
+export const DEFAULT_MAILBOX_PREKEY_RATE = { perSecond: 0.01, burst: 10 }
 /** Remote peers whose buckets are remembered (least recently used are forgotten). */
 export const RATE_LIMITER_MAX_KEYS = 50_000
 

@@ -29,9 +29,13 @@ export class AuthReplayError extends RelayRefusal {
   constructor (message = 'This challenge was already answered') { super(MailboxErrorCode.AUTH_REPLAY, message) }
 }
 
+/** Which quota refused a write (the `quota` label of `parley_relay_quota_refusals_total`). */
+export type QuotaName = 'mailboxes' | 'mailbox_envelopes' | 'mailbox_bytes' | 'storage' | 'prekeys'
+  | 'unowned_mailboxes' | 'unowned_mailbox_envelopes' | 'unowned_mailbox_bytes' | 'address_storage' | 'network_storage'
+
 export class QuotaExceededError extends RelayRefusal {
   static override name = 'QuotaExceededError'
-  constructor (code: typeof MailboxErrorCode.MAILBOX_FULL | typeof MailboxErrorCode.STORAGE_FULL | typeof MailboxErrorCode.PREKEY_LIMIT, message: string) { super(code, message) }
+  constructor (code: typeof MailboxErrorCode.MAILBOX_FULL | typeof MailboxErrorCode.STORAGE_FULL | typeof MailboxErrorCode.PREKEY_LIMIT, message: string, readonly quota?: QuotaName) { super(code, message) }
 }
 
 export class RateLimitedError extends RelayRefusal {

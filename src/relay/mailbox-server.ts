@@ -11,11 +11,13 @@ import {
 } from '../net/mailbox-codec.js'
 import { MailboxAuthenticator, type AuthenticatedOwner, type PendingChallenge } from './auth.js'
 import * as C from './constants.js'
-import { AuthRequiredError, EnvelopeTooLargeError, RateLimitedError, RelayRefusal } from './errors.js'
+import { AddressByteRate } from './byte-shares.js'
+import { AuthRequiredError, EnvelopeTooLargeError, QuotaExceededError, RateLimitedError, RelayRefusal } from './errors.js'
 import { silentLogger, type RelayLogger } from './logger.js'
 import type { MailboxStore } from './mailbox-store.js'
 import type { RelayMetrics } from './metrics.js'
-import { PeerAndAddressLimiter, type LimitScope, type RateLimit } from './rate-limiter.js'
+import { PeerAndAddressLimiter, RateLimiter, type LimitScope, type RateLimit } from './rate-limiter.js'
+import { quotaRefusalLabels } from './quota-labels.js'
 import { addressKeys, addressList, type AddressKeys } from './remote-address.js'
 import { StreamSlots, type SlotHolder, type SlotScope } from './stream-slots.js'
 import { toHex as hex } from '../bytes.js'
@@ -36,6 +38,12 @@ export interface MailboxLimits {
   prekeyRatePerAddress: RateLimit | null
   /** Addresses and CIDR ranges the per-address limits skip. @default DEFAULT_ADDRESS_LIMIT_EXEMPT (loopback) */
   addressLimitExempt: string[]
+  /** Deposited bytes per remote address; null: off. @default DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS */
+  depositByteRatePerAddress: RateLimit | null
+  /** Retention of envelopes deposited to a mailbox no owner has authenticated. @default DEFAULT_UNOWNED_RETENTION_MS (48 h) */
+  unownedRetentionMs: number
+  /** One-time prekeys handed out per target mailbox. @default DEFAULT_MAILBOX_PREKEY_RATE */
+  mailboxPrekeyRate: RateLimit
   /** @default DEFAULT_MAX_STREAMS */
   maxStreams: number
   /** @default DEFAULT_MAX_STREAMS_PER_CONNECTION */
@@ -79,6 +87,9 @@ export function defaultMailboxLimits (): MailboxLimits {
     fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
     prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
     addressLimitExempt: [...C.DEFAULT_ADDRESS_LIMIT_EXEMPT],
+    depositByteRatePerAddress: C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS,
+    unownedRetentionMs: C.DEFAULT_UNOWNED_RETENTION_MS,
+    mailboxPrekeyRate: C.DEFAULT_MAILBOX_PREKEY_RATE,
     maxStreams: C.DEFAULT_MAX_STREAMS,
     maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
     maxStreamsPerAddress: C.DEFAULT_MAX_STREAMS_PER_ADDRESS,
@@ -111,6 +122,10 @@ type IdleState = 'unauthenticated' | 'authenticated' | 'subscribed'
 const IDLE_LABELS: Record<IdleState, Record<string, string>> = {
   unauthenticated: Object.freeze({ state: 'unauthenticated' }), authenticated: Object.freeze({ state: 'authenticated' }), subscribed: Object.freeze({ state: 'subscribed' })
 }
+const DEPOSIT_BYTES_LABELS: Record<'address' | 'network', Record<string, string>> = {
+  address: Object.freeze({ op: 'deposit_bytes', scope: 'address' }), network: Object.freeze({ op: 'deposit_bytes', scope: 'network' })
+}
+const PREKEY_MAILBOX_LABELS = Object.freeze({ op: 'prekey', scope: 'mailbox' })
 
 const CURSOR_RE = /^[0-9a-f]{16}$/
 const STORED = Object.freeze({ result: 'stored' })
@@ -135,6 +150,8 @@ class MailboxSession implements SlotHolder {
   lastFrameAt = this.lastUsefulAt
   /** Closed to make room for another stream. */
   evicted = false
+  /** Byte-share tag of this stream's remote address (computed at its first deposit). */
+  depositor: number | undefined
   /** Requests being handled now (concurrent deposits). */
   readonly active = new Set<Promise<void>>()
   /** Woken when a request of `active` settles (the read loop waits here when the stream's share is taken). */
@@ -200,6 +217,9 @@ export class MailboxServer {
   private readonly depositLimiter: PeerAndAddressLimiter
   private readonly fetchLimiter: PeerAndAddressLimiter
   private readonly prekeyLimiter: PeerAndAddressLimiter
+  private readonly depositBytes: AddressByteRate | undefined
+  /** One-time prekeys handed out per target mailbox. */
+  private readonly mailboxPrekeys: RateLimiter
   /** Remote addresses the per-address limits skip (a local TLS proxy). */
   private readonly exemptAddresses: BlockList
   private readonly sessions: StreamSlots<MailboxSession>
@@ -225,6 +245,9 @@ export class MailboxServer {
       maxStreamsPerAddress: this.limits.maxStreamsPerAddress,
       maxStreamsPerNetwork: this.limits.maxStreamsPerAddress * C.NETWORK_SLOT_FACTOR
     })
+    const byteRate = this.limits.depositByteRatePerAddress
+    this.depositBytes = byteRate == null ? undefined : new AddressByteRate(byteRate, C.RATE_LIMITER_MAX_KEYS, this.now)
+    this.mailboxPrekeys = new RateLimiter(this.limits.mailboxPrekeyRate, C.RATE_LIMITER_MAX_KEYS, this.now)
   }
 
   async start (): Promise<void> {
@@ -452,6 +475,11 @@ export class MailboxServer {
     this.checkRate(this.depositLimiter, 'deposit', session)
     const bytes = deposit.envelope
     if (bytes.length > this.limits.maxEnvelopeBytes) throw new EnvelopeTooLargeError(`Envelope of ${bytes.length} bytes exceeds ${this.limits.maxEnvelopeBytes}`)
+    const byteScope = this.depositBytes?.take(session.address, bytes.length)
+    if (byteScope != null) {
+      this.metrics.inc('parley_relay_rate_limited_total', DEPOSIT_BYTES_LABELS[byteScope])
+      throw new RateLimitedError(`Deposited bytes exceed the rate for this ${byteScope === 'address' ? 'network address' : 'IPv6 /48 network'}; slow down`)
+    }
     const envelope = decodeEnvelope(bytes)
     const now = this.now()
     const own = Number(envelope.expiresAt)
@@ -461,8 +489,17 @@ export class MailboxServer {
     if (own !== 0) expiresAt = Math.min(expiresAt, own)
     if (secret) expiresAt = Math.min(expiresAt, now + this.limits.secretMaxMs)
     const mailbox = hex(envelope.recipientDevice)
+    // junk to random device keys lands in mailboxes no owner has authenticated: kept briefly
+    if (!this.store.isOwned(mailbox)) expiresAt = Math.min(expiresAt, now + this.limits.unownedRetentionMs)
     const id = hex(envelope.id)
-    const result = await this.store.deposit({ mailbox, id, bytes, expiresAt, secret, now })
+    session.depositor ??= this.store.depositorTag(session.address)
+    let result: { duplicate: boolean }
+    try {
+      result = await this.store.deposit({ mailbox, id, bytes, expiresAt, secret, now, depositor: session.depositor })
+    } catch (err) {
+      if (err instanceof QuotaExceededError && err.quota != null) this.metrics.inc('parley_relay_quota_refusals_total', quotaRefusalLabels(err.quota))
+      throw err
+    }
     this.metrics.inc('parley_relay_deposits_total', result.duplicate ? DUPLICATE : STORED)
     if (!result.duplicate) this.push(mailbox, bytes, id, secret)
     return { deposited: { duplicate: result.duplicate } }
@@ -514,7 +551,12 @@ export class MailboxServer {
   private async takePrekey (session: MailboxSession, take: MailboxRequest.TakePrekey): Promise<Partial<MailboxResponse>> {
     this.checkRate(this.prekeyLimiter, 'prekey', session)
     if (take.deviceKey.length !== 32) throw new MalformedFrameError('Device key must be 32 bytes')
-    const taken = await this.store.takePrekeys(hex(take.deviceKey))
+    const mailbox = hex(take.deviceKey)
+    // past the mailbox's one-time budget (all takers together) a take gets last-resort keys only
+    const oneTime = this.store.prekeyCount(mailbox) === 0 || this.mailboxPrekeys.take(mailbox)
+    if (!oneTime) this.metrics.inc('parley_relay_rate_limited_total', PREKEY_MAILBOX_LABELS)
+    const taken = await this.store.takePrekeys(mailbox, { oneTime })
+    if (taken.length === 0 && !oneTime) throw new RateLimitedError('One-time prekeys of this device are being taken too fast, and it has no last-resort key; try later')
     if (taken.length === 0) throw new RelayRefusal(MailboxErrorCode.NO_PREKEY, 'No prekeys held for this device')
     for (const t of taken) this.metrics.inc('parley_relay_prekeys_taken_total', { type: t.lastResort ? 'last_resort' : 'one_time' })
     return { prekeyBundle: { prekeys: taken.map((t) => t.prekey), lastResort: taken.map((t) => t.lastResort) } }

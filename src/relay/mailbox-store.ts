@@ -5,6 +5,10 @@ import { MailboxErrorCode } from '../net/mailbox-codec.js'
 import { QuotaExceededError, RelayRefusal } from './errors.js'
 import { KeyedMutex } from './keyed-mutex.js'
 import { HeldIdFilter } from './held-id-filter.js'
+import { StoredByteShares } from './byte-shares.js'
+import { DEFAULT_STORED_BYTES_PER_ADDRESS } from './constants.js'
+import { UnownedMailboxes, type UnownedLimits } from './unowned-mailboxes.js'
+import type { AddressKeys } from './remote-address.js'
 
 export { MailboxOwner, MailboxPrekey }
 
@@ -17,12 +21,28 @@ export interface MailboxStoreLimits {
   maxPrekeysPerMailbox: number
   /** Size of the held-id Bloom filter in bits (a power of two). @default HeldIdFilter.bitsFor(storageMaxBytes) */
   idFilterBits?: number
+  /** Envelope bytes one depositing address may have stored (an IPv6 /48: 8 ×). @default DEFAULT_STORED_BYTES_PER_ADDRESS */
+  storedBytesPerAddress?: number
+  /** Quotas of mailboxes no owner has authenticated (the relay config sets them); each absent one is the owned mailboxes' own. */
+  maxUnownedMailboxes?: number
+  unownedMailboxMaxBytes?: number
+  unownedMailboxMaxEnvelopes?: number
+}
+
+/** What the store reports beyond its return values (metrics). */
+export interface MailboxStoreEvents {
+  /** Unowned mailboxes purged to make room for an owner's deposit or a new owner. */
+  onUnownedEvicted?: (mailboxes: number) => void
 }
 
 interface MailboxStats {
   count: number
   bytes: number
   prekeys: number
+  /** An owner has authenticated (its counters stay while the mailbox is empty). Absent in stats written before. */
+  owned?: boolean
+  /** Unowned: when its first envelope was stored (eviction order across restarts). */
+  since?: number
 }
 
 export interface DepositInput {
@@ -36,6 +56,8 @@ export interface DepositInput {
   expiresAt: number
   secret: boolean
   now: number
+  /** The depositor's byte-share tag ({@link MailboxStore.depositorTag}); 0 or absent: counted in no share. */
+  depositor?: number
 }
 
 interface QueuedDeposit {
@@ -148,11 +170,23 @@ export class MailboxStore {
   /** `idFilter.added` at which it is rebuilt: past its capacity, and twice what a rebuild found. */
   private idFilterRebuildAt = 0
   private rebuilds = 0
+  /** Stored bytes per depositing address (in memory, per process lifetime). */
+  private readonly shares: StoredByteShares
+  /** Mailboxes no owner has authenticated, oldest first. */
+  private readonly unowned: UnownedMailboxes
   /** Totals over all mailboxes. */
   totalEnvelopes = 0
   totalBytes = 0
 
-  constructor (readonly location: string, private readonly limits: MailboxStoreLimits) {
+  constructor (readonly location: string, private readonly limits: MailboxStoreLimits, private readonly events: MailboxStoreEvents = {}) {
+    this.shares = new StoredByteShares(limits.storedBytesPerAddress ?? DEFAULT_STORED_BYTES_PER_ADDRESS)
+    // without unowned quotas of their own (a bare store), unowned mailboxes get the owned ones
+    const unownedLimits: UnownedLimits = {
+      maxUnownedMailboxes: limits.maxUnownedMailboxes ?? limits.maxMailboxes,
+      unownedMailboxMaxBytes: limits.unownedMailboxMaxBytes ?? limits.mailboxMaxBytes,
+      unownedMailboxMaxEnvelopes: limits.unownedMailboxMaxEnvelopes ?? limits.mailboxMaxEnvelopes
+    }
+    this.unowned = new UnownedMailboxes(unownedLimits)
     // At most MAX_OPEN_TABLES tables (and their index blocks and mappings) stay open: with a
     // million envelopes held the default of 1,000 costs ~90 MB of resident memory. No Snappy:
     // envelopes are ciphertext. A 16 MiB write buffer (default 4) means a quarter of the
@@ -171,6 +205,14 @@ export class MailboxStore {
       this.totalEnvelopes += s.count
       this.totalBytes += s.bytes
     }
+    // owners' counters stay while their mailbox is empty; stats written before that (or dropped
+    // when an owned mailbox emptied) learn it from the owner facts
+    for await (const key of this.db.keys({ gte: 'o!', lt: end('o!') })) {
+      const mailbox = key.slice(2)
+      this.stats.set(mailbox, { ...this.statsOf(mailbox), owned: true })
+    }
+    const unowned = [...this.stats].filter(([, s]) => s.owned !== true).sort(([, a], [, b]) => (a.since ?? 0) - (b.since ?? 0))
+    for (const [mailbox] of unowned) this.unowned.add(mailbox)
     this.lastSeq = await this.highestBodySeq()
     const filter = await this.scanIdFilter()
     if (filter != null) this.setIdFilter(filter)
@@ -302,6 +344,24 @@ export class MailboxStore {
   /** Mailboxes known (with envelopes, prekeys or an owner). */
   get mailboxes (): number { return this.stats.size }
 
+  /** Mailboxes held that no owner has authenticated. */
+  get unownedMailboxes (): number { return this.unowned.size }
+
+  /** Whether an owner has ever authenticated this mailbox (and it was not purged since). */
+  isOwned (mailbox: string): boolean {
+    return this.stats.get(mailbox)?.owned === true
+  }
+
+  /** The byte-share tag of a depositor's address keys, for {@link DepositInput.depositor} (compute once per connection). */
+  depositorTag (keys: AddressKeys | undefined): number {
+    return this.shares.tagOf(keys)
+  }
+
+  /** Bytes stored under a depositor tag's address share (tests, diagnostics). */
+  storedBy (depositor: number): number {
+    return this.shares.heldBy(depositor)
+  }
+
   private nextSeq (now: number): string {
     this.lastSeq = Math.max(this.lastSeq + 1, now * 1000)
     return seqKey(this.lastSeq)
@@ -312,8 +372,9 @@ export class MailboxStore {
   }
 
   private saveStats (mailbox: string, s: MailboxStats, ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }>, keep: boolean): void {
-    if (!keep && s.count === 0 && s.prekeys === 0) {
+    if (!keep && s.owned !== true && s.count === 0 && s.prekeys === 0) {
       this.stats.delete(mailbox)
+      this.unowned.delete(mailbox)
       ops.push({ type: 'del', key: K.stats(mailbox) })
     } else {
       this.stats.set(mailbox, s)
@@ -329,11 +390,37 @@ export class MailboxStore {
    * relay's quotas. The server bounds how many can wait (streams × requests per stream).
    */
   async deposit (input: DepositInput): Promise<{ duplicate: boolean }> {
+    try {
+      return await this.enqueueDeposit(input)
+    } catch (err) {
+      // an owner's mailbox finds the relay full: unowned mailboxes go first, then it retries once
+      if (!(err instanceof QuotaExceededError && err.quota === 'storage' && this.isOwned(input.mailbox) && this.unowned.size > 0)) throw err
+      if (await this.evictUnowned(input.bytes.length) === 0) throw err
+      return await this.enqueueDeposit(input)
+    }
+  }
+
+  private async enqueueDeposit (input: DepositInput): Promise<{ duplicate: boolean }> {
     if (!this.opened) throw new RelayRefusal(MailboxErrorCode.SHUTTING_DOWN, 'Relay is shutting down (mailbox store closed)')
     const { promise, resolve, reject } = Promise.withResolvers<{ duplicate: boolean }>()
     this.depositQueue.push({ input, resolve, reject })
     if (!this.committing) void this.commitDeposits()
     return await promise
+  }
+
+  /**
+   * Purges unowned mailboxes, oldest first, until `bytes` more fit under the storage cap with
+   * 1/64 of it to spare (so that a full relay does not evict at every deposit); returns how many.
+   */
+  private async evictUnowned (bytes: number): Promise<number> {
+    const target = this.limits.storageMaxBytes - Math.floor(this.limits.storageMaxBytes / 64) - bytes
+    let evicted = 0
+    for (const mailbox of this.unowned.oldestFirst()) {
+      if (this.totalBytes <= target || !this.opened) break
+      if (await this.purgeMailbox(mailbox, { onlyUnowned: true }) !== undefined) evicted++
+    }
+    if (evicted > 0) this.events.onUnownedEvicted?.(evicted)
+    return evicted
   }
 
   private async commitDeposits (): Promise<void> {
@@ -363,6 +450,9 @@ export class MailboxStore {
     const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
     const changed = new Map<string, MailboxStats>()
     const taken = new Set<string>()
+    /** Share bytes counted in this group, released again if the batch fails. */
+    const counted: Array<[number, number]> = []
+    let created = 0
     let addedBytes = 0
     let addedCount = 0
     const results = inputs.map((input, i): { duplicate: boolean } | QuotaExceededError => {
@@ -370,19 +460,29 @@ export class MailboxStore {
       const known = this.stats.has(input.mailbox) || changed.has(input.mailbox)
       const s = changed.get(input.mailbox) ?? this.statsOf(input.mailbox)
       const size = input.bytes.length
-      if (!known && this.stats.size + changed.size >= this.limits.maxMailboxes) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes')
-      if (s.count + 1 > this.limits.mailboxMaxEnvelopes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox holds ${s.count} envelopes (limit ${this.limits.mailboxMaxEnvelopes})`)
-      if (s.bytes + size > this.limits.mailboxMaxBytes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox byte quota (${this.limits.mailboxMaxBytes}) exceeded`)
-      if (this.totalBytes + addedBytes + size > this.limits.storageMaxBytes) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay storage is full')
+      if (!known && this.stats.size + created >= this.limits.maxMailboxes) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes', 'mailboxes')
+      if (s.owned !== true) {
+        const refusal = this.unowned.refusal(s, size, !known, created)
+        if (refusal != null) return refusal
+      }
+      if (s.count + 1 > this.limits.mailboxMaxEnvelopes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox holds ${s.count} envelopes (limit ${this.limits.mailboxMaxEnvelopes})`, 'mailbox_envelopes')
+      if (s.bytes + size > this.limits.mailboxMaxBytes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox byte quota (${this.limits.mailboxMaxBytes}) exceeded`, 'mailbox_bytes')
+      const depositor = input.depositor ?? 0
+      const share = this.shares.refusal(depositor, size)
+      if (share != null) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, `This ${share === 'address' ? 'network address' : 'IPv6 /48 network'} holds its share of the relay's storage; try later`, share === 'address' ? 'address_storage' : 'network_storage')
+      if (this.totalBytes + addedBytes + size > this.limits.storageMaxBytes) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay storage is full', 'storage')
+      this.shares.add(depositor, size)
+      counted.push([depositor, size])
+      if (!known) created++
       const seq = this.nextSeq(input.now)
-      const stored = StoredEnvelope.encode({ envelope: input.bytes, storedAt: BigInt(input.now), expiresAt: BigInt(input.expiresAt), secret: input.secret })
+      const stored = StoredEnvelope.encode({ envelope: input.bytes, storedAt: BigInt(input.now), expiresAt: BigInt(input.expiresAt), secret: input.secret, depositor: BigInt(depositor) })
       ops.push(
         { type: 'put', key: K.body(seq), value: stored },
         { type: 'put', key: K.listed(input.mailbox, seq), value: PRESENT },
         { type: 'put', key: idKeys[i], value: enc.encode(seq) },
         { type: 'put', key: K.exp(input.expiresAt, input.mailbox, seq), value: PRESENT }
       )
-      changed.set(input.mailbox, { ...s, count: s.count + 1, bytes: s.bytes + size })
+      changed.set(input.mailbox, known ? { ...s, count: s.count + 1, bytes: s.bytes + size } : { ...s, count: 1, bytes: size, since: input.now })
       taken.add(idKeys[i])
       addedBytes += size
       addedCount++
@@ -390,14 +490,22 @@ export class MailboxStore {
     })
     if (ops.length === 0) return results
     for (const [mailbox, s] of changed) ops.push({ type: 'put', key: K.stats(mailbox), value: enc.encode(JSON.stringify(s)) })
-    await this.db.batch(ops as any)
+    try {
+      await this.db.batch(ops as any)
+    } catch (err) {
+      for (const [depositor, size] of counted) this.shares.remove(depositor, size)
+      throw err
+    }
     for (const key of taken) {
       this.idFilter?.add(key)
       this.nextIdFilter?.add(key)
     }
     if (this.idFilter != null && this.idFilter.added >= this.idFilterRebuildAt) this.rebuildIdFilter()
     // counters move only once the batch is on disk
-    for (const [mailbox, s] of changed) this.stats.set(mailbox, s)
+    for (const [mailbox, s] of changed) {
+      this.stats.set(mailbox, s)
+      if (s.owned !== true) this.unowned.add(mailbox) // kept in place when already there
+    }
     this.totalEnvelopes += addedCount
     this.totalBytes += addedBytes
     return results
@@ -427,6 +535,7 @@ export class MailboxStore {
     const s = { ...this.statsOf(mailbox) }
     let removed = 0
     let bytes = 0
+    const released: Array<[number, number]> = []
     seqs.forEach((seq, i) => {
       const value = values[i]
       if (value === undefined) return
@@ -437,12 +546,14 @@ export class MailboxStore {
       ops.push({ type: 'del', key: K.exp(Number(stored.expiresAt), mailbox, seq) })
       removed++
       bytes += stored.envelope.length
+      released.push([Number(stored.depositor), stored.envelope.length])
     })
     if (removed === 0) return 0
     s.count = Math.max(0, s.count - removed)
     s.bytes = Math.max(0, s.bytes - bytes)
     this.saveStats(mailbox, s, ops, false)
     await this.db.batch(ops as any)
+    for (const [depositor, size] of released) this.shares.remove(depositor, size)
     this.totalEnvelopes = Math.max(0, this.totalEnvelopes - removed)
     this.totalBytes = Math.max(0, this.totalBytes - bytes)
     return removed
@@ -533,9 +644,14 @@ export class MailboxStore {
     return total
   }
 
-  /** Deletes a mailbox entirely: envelopes, indexes, owner facts and prekeys. */
-  async purgeMailbox (mailbox: string): Promise<number> {
+  /**
+   * Deletes a mailbox entirely: envelopes, indexes, owner facts and prekeys; returns how many
+   * envelopes it held. With `onlyUnowned` (eviction), nothing happens and it returns undefined
+   * when the mailbox is owned (its owner authenticated meanwhile) or already gone.
+   */
+  async purgeMailbox (mailbox: string, options: { onlyUnowned?: boolean } = {}): Promise<number | undefined> {
     return this.mutex.run(mailbox, async () => {
+      if (options.onlyUnowned === true && !this.unowned.has(mailbox)) return undefined
       const seqs: string[] = []
       for await (const key of this.db.keys({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })) seqs.push(key.slice(key.lastIndexOf('!') + 1))
       const removed = await this.removeLocked(mailbox, seqs)
@@ -550,6 +666,7 @@ export class MailboxStore {
         this.totalBytes = Math.max(0, this.totalBytes - s.bytes)
       }
       this.stats.delete(mailbox)
+      this.unowned.delete(mailbox)
       return removed
     })
   }
@@ -560,13 +677,22 @@ export class MailboxStore {
   }
 
   async setOwner (mailbox: string, owner: MailboxOwner): Promise<void> {
+    // a new owner finds the relay's mailbox count reached: the oldest unowned mailbox goes
+    if (!this.stats.has(mailbox) && this.stats.size >= this.limits.maxMailboxes) {
+      const oldest = this.unowned.oldest()
+      if (oldest !== undefined && await this.purgeMailbox(oldest, { onlyUnowned: true }) !== undefined) this.events.onUnownedEvicted?.(1)
+    }
     await this.mutex.run(mailbox, async () => {
       const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = [{ type: 'put', key: K.owner(mailbox), value: MailboxOwner.encode(owner) }]
-      if (!this.stats.has(mailbox)) {
-        if (this.stats.size >= this.limits.maxMailboxes) throw new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes')
-        this.saveStats(mailbox, this.statsOf(mailbox), ops, true)
+      const s = this.stats.get(mailbox)
+      if (s == null && this.stats.size >= this.limits.maxMailboxes) throw new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay holds its maximum number of mailboxes', 'mailboxes')
+      if (s?.owned !== true) {
+        const owned = { ...this.statsOf(mailbox), owned: true }
+        delete owned.since
+        this.saveStats(mailbox, owned, ops, true)
       }
       await this.db.batch(ops as any)
+      this.unowned.delete(mailbox)
     })
   }
 
@@ -589,7 +715,7 @@ export class MailboxStore {
       const fresh = new Set<string>()
       keys.forEach((key, i) => { if (existing[i] === undefined) fresh.add(key) })
       if (s.prekeys + fresh.size > this.limits.maxPrekeysPerMailbox) {
-        throw new QuotaExceededError(MailboxErrorCode.PREKEY_LIMIT, `A mailbox holds at most ${this.limits.maxPrekeysPerMailbox} one-time prekeys`)
+        throw new QuotaExceededError(MailboxErrorCode.PREKEY_LIMIT, `A mailbox holds at most ${this.limits.maxPrekeysPerMailbox} one-time prekeys`, 'prekeys')
       }
       oneTime.forEach((p, i) => { ops.push({ type: 'put', key: keys[i], value: MailboxPrekey.encode(p) }) })
       for (const p of lastResort) ops.push({ type: 'put', key: K.lastResort(mailbox, p.kind), value: MailboxPrekey.encode(p) })
@@ -602,16 +728,18 @@ export class MailboxStore {
 
   /**
    * One prekey per kind the mailbox has: a one-time key (deleted as it is handed out, so never
-   * given twice), or the last-resort key when that kind's pool is empty.
+   * given twice), or the last-resort key when that kind's pool is empty or `oneTime` is false
+   * (the mailbox's one-time budget is spent).
    */
-  async takePrekeys (mailbox: string): Promise<TakenPrekey[]> {
+  async takePrekeys (mailbox: string, options: { oneTime?: boolean } = {}): Promise<TakenPrekey[]> {
     return this.mutex.run(mailbox, async () => {
       const out: TakenPrekey[] = []
       const ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array }> = []
       let taken = 0
       for (const kind of KINDS) {
         let found = false
-        for await (const [key, value] of this.db.iterator({ gte: K.prekeyPrefix(mailbox, kind), lt: end(K.prekeyPrefix(mailbox, kind)), limit: 1 })) {
+        const oneTime = options.oneTime === false ? [] : this.db.iterator({ gte: K.prekeyPrefix(mailbox, kind), lt: end(K.prekeyPrefix(mailbox, kind)), limit: 1 })
+        for await (const [key, value] of oneTime) {
           out.push({ prekey: MailboxPrekey.decode(value), lastResort: false })
           ops.push({ type: 'del', key })
           taken++

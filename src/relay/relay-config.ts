@@ -60,6 +60,17 @@ export interface RelayLimits {
   /** DHT PUT_VALUE requests per remote peer, and per remote address (null: off). */
   dhtPutRate: RateLimit
   dhtPutRatePerAddress: RateLimit | null
+  /** Deposited envelope bytes per remote address (token bucket over bytes); null turns it off. */
+  depositByteRatePerAddress: RateLimit | null
+  /** Envelope bytes one remote address may have stored at once. */
+  storedBytesPerAddress: number
+  /** Mailboxes no owner has authenticated: how many, their envelopes and bytes each, their retention. */
+  maxUnownedMailboxes: number
+  unownedMailboxMaxEnvelopes: number
+  unownedMailboxMaxBytes: number
+  unownedRetentionMs: number
+  /** One-time prekeys handed out per target mailbox, all takers together. */
+  mailboxPrekeyRate: RateLimit
   maxStreams: number
   maxStreamsPerConnection: number
   /** Mailbox streams per remote address (IPv4, IPv6 /64; a /48 gets NETWORK_SLOT_FACTOR times as many). */
@@ -128,6 +139,13 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
       dhtMaxRecordBytesPerAddress: C.DEFAULT_DHT_MAX_RECORD_BYTES_PER_ADDRESS,
       dhtPutRate: { ...C.DEFAULT_DHT_PUT_RATE },
       dhtPutRatePerAddress: { ...C.DEFAULT_DHT_PUT_RATE_PER_ADDRESS },
+      depositByteRatePerAddress: { ...C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS },
+      storedBytesPerAddress: C.DEFAULT_STORED_BYTES_PER_ADDRESS,
+      maxUnownedMailboxes: C.DEFAULT_MAX_UNOWNED_MAILBOXES,
+      unownedMailboxMaxEnvelopes: C.DEFAULT_UNOWNED_MAILBOX_MAX_ENVELOPES,
+      unownedMailboxMaxBytes: C.DEFAULT_UNOWNED_MAILBOX_MAX_BYTES,
+      unownedRetentionMs: C.DEFAULT_UNOWNED_RETENTION_MS,
+      mailboxPrekeyRate: { ...C.DEFAULT_MAILBOX_PREKEY_RATE },
       maxStreams: C.DEFAULT_MAX_STREAMS,
       maxStreamsPerConnection: C.DEFAULT_MAX_STREAMS_PER_CONNECTION,
       maxStreamsPerAddress: C.DEFAULT_MAX_STREAMS_PER_ADDRESS,
@@ -148,7 +166,8 @@ const DEFAULT_PER_ADDRESS: Record<string, RateLimit> = {
   depositRatePerAddress: C.DEFAULT_DEPOSIT_RATE_PER_ADDRESS,
   fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
   prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
-  dhtPutRatePerAddress: C.DEFAULT_DHT_PUT_RATE_PER_ADDRESS
+  dhtPutRatePerAddress: C.DEFAULT_DHT_PUT_RATE_PER_ADDRESS,
+  depositByteRatePerAddress: C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

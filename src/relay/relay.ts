@@ -80,7 +80,9 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
   const datastore = new MemoryDatastore()
   const dhtExempt = addressList(config.limits.addressLimitExempt)
-  const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits)
+  const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits, {
+    onUnownedEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_mailboxes_total', {}, mailboxes) }
+  })
   let libp2p: ParleyLibp2p | undefined
   let server: MailboxServer | undefined
   let metricsServer: MetricsServer | undefined
@@ -133,6 +135,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
 
   const metrics = new RelayMetrics({
     parley_relay_mailboxes: () => store.mailboxes,
+    parley_relay_unowned_mailboxes: () => store.unownedMailboxes,
     parley_relay_stored_envelopes: () => store.totalEnvelopes,
     parley_relay_stored_bytes: () => store.totalBytes,
     parley_relay_reservations: () => (libp2p?.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0,

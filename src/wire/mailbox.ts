@@ -2027,6 +2027,7 @@ export interface StoredEnvelope {
   storedAt: bigint
   expiresAt: bigint
   secret: boolean
+  depositor: bigint
 }
 
 export namespace StoredEnvelope {
@@ -2059,6 +2060,11 @@ export namespace StoredEnvelope {
           w.bool(obj.secret)
         }
 
+        if ((obj.depositor != null && obj.depositor !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.depositor)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2067,7 +2073,8 @@ export namespace StoredEnvelope {
           envelope: uint8ArrayAlloc(0),
           storedAt: 0n,
           expiresAt: 0n,
-          secret: false
+          secret: false,
+          depositor: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2090,6 +2097,10 @@ export namespace StoredEnvelope {
             }
             case 4: {
               obj.secret = reader.bool()
+              break
+            }
+            case 5: {
+              obj.depositor = reader.uint64()
               break
             }
             default: {
@@ -2126,6 +2137,11 @@ export namespace StoredEnvelope {
     value: boolean
   }
 
+  export interface StoredEnvelopeDepositorFieldEvent {
+    field: '$.depositor'
+    value: bigint
+  }
+
   export function encode (obj: Partial<StoredEnvelope>): Uint8Array {
     return encodeMessage(obj, StoredEnvelope.codec())
   }
@@ -2134,7 +2150,7 @@ export namespace StoredEnvelope {
     return decodeMessage(buf, StoredEnvelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredEnvelope>): Generator<StoredEnvelopeEnvelopeFieldEvent | StoredEnvelopeStoredAtFieldEvent | StoredEnvelopeExpiresAtFieldEvent | StoredEnvelopeSecretFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredEnvelope>): Generator<StoredEnvelopeEnvelopeFieldEvent | StoredEnvelopeStoredAtFieldEvent | StoredEnvelopeExpiresAtFieldEvent | StoredEnvelopeSecretFieldEvent | StoredEnvelopeDepositorFieldEvent> {
     return streamMessage(buf, StoredEnvelope.codec(), opts)
   }
 }
