@@ -31,6 +31,7 @@ export function exitCodeFor (code: string | undefined): number {
     case 'ERR_INVALID_REQUEST':
     case 'ERR_INVALID_ARGUMENT':
     case 'ERR_INVALID_ADDRESS':
+    case 'ERR_INVALID_INVITE_RELAY':
     case 'ERR_AMBIGUOUS_CONTACT':
     case 'ERR_API_PUBLIC_BIND':
       return EXIT.usage

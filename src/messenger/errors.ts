@@ -55,3 +55,12 @@ export class InvalidArgumentError extends ParleyError {
   static override name = 'InvalidArgumentError'
   constructor (message: string) { super(message, 'ERR_INVALID_ARGUMENT') }
 }
+
+/**
+ * An invite's `relay=` is not a multiaddr, or names something Parley never dials for an invite
+ * (a Unix socket, an in-memory or UDP address, a circuit, no `/p2p/<id>`…).
+ */
+export class InvalidInviteRelayError extends ParleyError {
+  static override name = 'InvalidInviteRelayError'
+  constructor (message: string) { super(message, 'ERR_INVALID_INVITE_RELAY') }
+}

@@ -375,7 +375,12 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     const { address, relay } = parseInvite(addressOrLink)
     decodeAddress(address)
     if (address === this.address) throw new InvalidArgumentError('That is this account')
-    if (relay != null) await this.node.libp2p.dial(multiaddr(relay), { signal: options.signal ?? AbortSignal.timeout(10_000) }).catch(() => {})
+    // the invite's relay (checked by parseInvite: TCP or WebSocket, /p2p/<id>) helps find the contact
+    if (relay != null) {
+      await this.node.libp2p.dial(multiaddr(relay), { signal: options.signal ?? AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+        this.node.libp2p.logger.forComponent('parley:messenger:invite').trace('could not dial the invite relay %s - %e', relay, err)
+      })
+    }
     const existing = await this.store.contacts.get(address, options)
     const contact: Contact = existing != null
       ? { ...existing, name: init.name ?? existing.name }
