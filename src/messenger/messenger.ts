@@ -737,13 +737,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
 
   async deleteMessages (id: ConversationId, ids: string[], options: { forEveryone?: boolean } = {}): Promise<void> {
     if (ids.length === 0 || ids.length > 500) throw new InvalidArgumentError('Delete 1 to 500 messages at a time')
+    // either participant may delete any message of the conversation, on both sides (PROTOCOL.md §6)
     const conversation = await this.requireConversation(id)
-    if (options.forEveryone === true && conversation.kind === 'normal') {
-      for (const messageId of ids) {
-        const message = await this.store.messages.get(messageId)
-        if (message != null && message.sender !== this.address) throw new NotAllowedError('In normal chats only your own messages can be deleted for everyone')
-      }
-    }
     const deleteLocal = async (tx: StoreTransaction): Promise<void> => {
       for (const messageId of ids) {
         const message = await tx.messages.get(messageId)
@@ -1115,9 +1110,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         const deleted: string[] = []
         for (const id of ids) {
           const message = await tx.messages.get(id)
+          // either participant, any message — but only of the conversation the sender belongs to
           if (message == null || message.conversationId !== convId) continue
-          // normal chats: a sender deletes only its own messages; secret chats: either side, any message
-          if (!secret && !content.flag && message.sender !== sender) continue
           await tx.messages.delete(id)
           deleted.push(id)
         }
