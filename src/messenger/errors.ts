@@ -17,7 +17,11 @@ export class UnknownSenderDeviceError extends ParleyError {
   constructor (message = 'Sender device is not listed in its account record') { super(message, 'ERR_UNKNOWN_SENDER_DEVICE') }
 }
 
-/** The sender is blocked: its envelopes are dropped. */
+/**
+ * The sender is blocked. Not thrown by this version: a blocked sender's envelopes are acked like
+ * any other and dropped, so that it cannot tell (PROTOCOL.md §7). Older peers may still answer
+ * `ERR_BLOCKED`; senders treat it as permanent.
+ */
 export class BlockedSenderError extends ParleyError {
   static override name = 'BlockedSenderError'
   constructor () { super('Sender is blocked', 'ERR_BLOCKED') }

@@ -21,7 +21,7 @@ import { E2ESessions, type FetchedOneTimePrekeys } from './e2e-sessions.js'
 import { MailboxPrekey } from '../wire/mailbox.js'
 import { SignedPrekey as WireSignedPrekey } from '../wire/parley.js'
 import {
-  BlockedSenderError, ContactNotFoundError, ConversationNotFoundError, InvalidArgumentError, MessageNotFoundError,
+  ContactNotFoundError, ConversationNotFoundError, InvalidArgumentError, MessageNotFoundError,
   NotAllowedError, NotForwardableError, SessionResetNeededError, UnknownSenderDeviceError
 } from './errors.js'
 import { MailboxClient } from '../net/mailbox-client.js'
@@ -957,13 +957,15 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         } catch {
           content = this.baseContent({ id: '', kind: 'normal', members: [sender], lastActivity: 0, unreadCount: 0, disappearingTimerMs: null, clock: 0, createdAt: 0 }, Content.Kind.UNKNOWN)
         }
+        // a blocked sender's envelope advances the session and is acked like any other (it must
+        // not learn it is blocked), but nothing of it is stored, shown or receipted (PROTOCOL.md §7)
         await this.store.transaction(async (tx) => {
           await opened.commit(tx)
           if (contact?.blocked === true) return
           await this.apply(tx, content, sender, opened.senderDeviceKey, effects, followUps)
         })
         if (opened.consumed != null) await this.node.prekeys.consume(opened.consumed)
-        if (contact?.blocked === true) throw new BlockedSenderError()
+        if (contact?.blocked === true) this.node.libp2p.logger.forComponent('parley:messenger:receive').trace('dropped the content of a blocked sender')
       })
     } catch (err) {
       if (err instanceof ReplayError) return
