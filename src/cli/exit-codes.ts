@@ -27,6 +27,7 @@ export function exitCodeFor (code: string | undefined): number {
     case 'ERR_NO_ACCOUNT': return EXIT.noAccount
     case 'ERR_WRONG_PASSPHRASE': return EXIT.wrongPassphrase
     case 'ERR_NO_PASSPHRASE':
+    case 'ERR_PASSPHRASE_FILE_TOO_LARGE':
     case 'ERR_USAGE':
     case 'ERR_INVALID_REQUEST':
     case 'ERR_INVALID_ARGUMENT':
