@@ -18,9 +18,9 @@ export class UnknownSenderDeviceError extends ParleyError {
 }
 
 /**
- * The sender is blocked. Not thrown by this version: a blocked sender's envelopes are acked like
- * any other and dropped, so that it cannot tell (PROTOCOL.md §7). Older peers may still answer
- * `ERR_BLOCKED`; senders treat it as permanent.
+ * The sender is blocked. Not thrown by this version: a blocked sender's envelopes are acked (and
+ * texts receipted) like any other and dropped, so that it cannot tell (PROTOCOL.md §7). Older
+ * peers may still answer `ERR_BLOCKED`; senders treat it as permanent.
  */
 export class BlockedSenderError extends ParleyError {
   static override name = 'BlockedSenderError'

@@ -957,11 +957,11 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         } catch {
           content = this.baseContent({ id: '', kind: 'normal', members: [sender], lastActivity: 0, unreadCount: 0, disappearingTimerMs: null, clock: 0, createdAt: 0 }, Content.Kind.UNKNOWN)
         }
-        // a blocked sender's envelope advances the session and is acked like any other (it must
-        // not learn it is blocked), but nothing of it is stored, shown or receipted (PROTOCOL.md §7)
+        // a blocked sender's envelope advances the session and is acked and receipted like any
+        // other (it must not learn it is blocked), but nothing of it is stored or shown (PROTOCOL.md §7)
         await this.store.transaction(async (tx) => {
           await opened.commit(tx)
-          if (contact?.blocked === true) return
+          if (contact?.blocked === true) { await this.receiptForBlockedSender(tx, content, sender, effects); return }
           await this.apply(tx, content, sender, opened.senderDeviceKey, effects, followUps)
         })
         if (opened.consumed != null) await this.node.prekeys.consume(opened.consumed)
@@ -977,6 +977,20 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     for (const effect of effects) effect()
     for (const followUp of followUps) await followUp().catch(() => {})
     this.scheduleExpiry()
+  }
+
+  /**
+   * A blocked sender's text gets the DELIVERED receipt every text gets, in the conversation that
+   * already exists with it (none is created); the text itself is not stored. READ never follows.
+   */
+  private async receiptForBlockedSender (tx: StoreTransaction, content: Content, sender: string, effects: Array<() => void>): Promise<void> {
+    if (content.kind !== Content.Kind.TEXT || content.messageId.length !== 16 || sender === this.address) return
+    const secretId = content.secretChatId.length === 16 ? toHex(content.secretChatId) : undefined
+    const conversationId = secretId != null
+      ? ((await tx.conversations.get(secretId))?.members[0] === sender ? secretId : undefined)
+      : (await this.conversationIndex())[sender]
+    if (conversationId == null) return
+    effects.push(() => { this.queueDeliveredReceipt(conversationId, content.messageId) })
   }
 
   private readonly pendingReceipts = new Map<string, Uint8Array[]>()

@@ -15,12 +15,15 @@ describe('a blocked sender', () => {
   let aliceChat: string
   let bobChat: string
   const earlier = new Set<string>()
+  /** Every delivery state alice's device reported, per message. */
+  const states = new Map<string, string[]>()
 
   beforeAll(async () => {
     dir = await tempDir('parley-blocked-')
     relay = await startTestRelay(join(dir.path, 'relay'))
     const relays = [relay.multiaddrs[0].toString()]
     alice = await startTestMessenger(dir.path, 'alice', relays)
+    alice.addEventListener('delivery', (evt) => { states.set(evt.detail.messageId, [...(states.get(evt.detail.messageId) ?? []), evt.detail.state]) })
     bob = await startTestMessenger(dir.path, 'bob', relays)
     aliceChat = (await alice.conversationWith(bob.address)).id
     const first = nextEvent(bob, 'message')
@@ -46,7 +49,13 @@ describe('a blocked sender', () => {
     return { id: sent.id, ack }
   }
 
-  it('gets the same ack as an accepted message, and nothing is stored or shown', async () => {
+  /** Resolves once alice's message `id` has reached `state`. */
+  const reached = async (id: string, state: string): Promise<void> => {
+    if (states.get(id)?.includes(state) === true) return
+    await nextEvent(alice, 'delivery', (d) => d.messageId === id && d.state === state)
+  }
+
+  it('gets the same ack and receipt as an accepted message, and nothing is stored or shown', async () => {
     const accepted = await sendAndAck('accepted')
     expect(accepted.ack.state).toBe('sent')
     expect(await bob.store.messages.get(accepted.id)).toBeDefined()
@@ -59,6 +68,11 @@ describe('a blocked sender', () => {
     expect(await bob.store.messages.get(blocked.id)).toBeUndefined()
     expect((await bob.messages(bobChat)).items.some((m) => m.id === blocked.id)).toBe(false)
     expect((await bob.getConversation(bobChat)).unreadCount).toBe(unreadBefore)
+    // and the same DELIVERED receipt: 'delivered', as for a reader with read receipts off
+    await reached(accepted.id, 'delivered')
+    await reached(blocked.id, 'delivered')
+    expect(states.get(blocked.id)).toEqual(states.get(accepted.id))
+    expect(await bob.store.messages.get(blocked.id)).toBeUndefined()
 
     // the session went on: once unblocked, the next message arrives normally
     await bob.blockContact(alice.address, false)
