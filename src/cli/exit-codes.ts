@@ -27,10 +27,12 @@ export function exitCodeFor (code: string | undefined): number {
     case 'ERR_NO_ACCOUNT': return EXIT.noAccount
     case 'ERR_WRONG_PASSPHRASE': return EXIT.wrongPassphrase
     case 'ERR_NO_PASSPHRASE':
+    case 'ERR_PASSPHRASE_FILE_TOO_LARGE':
     case 'ERR_USAGE':
     case 'ERR_INVALID_REQUEST':
     case 'ERR_INVALID_ARGUMENT':
     case 'ERR_INVALID_ADDRESS':
+    case 'ERR_INVALID_INVITE_RELAY':
     case 'ERR_AMBIGUOUS_CONTACT':
     case 'ERR_API_PUBLIC_BIND':
       return EXIT.usage

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { ComponentLogger } from '@libp2p/interface'
 import type { MessengerApi } from '../messenger/types.js'
 import type { ApiDeps } from './api-deps.js'
 import { secretsEqual } from './auth-token.js'
@@ -7,6 +8,7 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, LOOPBACK_HOSTS } from './constants.
 import { readCookie } from './cookies.js'
 import { errorResponse } from './error-response.js'
 import { BodyTooLargeError, DaemonStoppingError, ForbiddenOriginError, PublicBindRefusedError, RouteNotFoundError, UnauthorizedError } from './errors.js'
+import { httpServerOptions, resolveApiServerLimits, type ApiServerLimits } from './http-limits.js'
 import { LoginCodes } from './login-codes.js'
 import { readJsonBody, DEFAULT_BODY_LIMIT } from './request-body.js'
 import { HANDLED, type Route } from './route.js'
@@ -32,8 +34,12 @@ export interface ApiServerInit extends RouteHooks {
   uiDir?: string
   /** Reported by `/v1/status`. @default '0.0.0' */
   version?: string
-  /** Called with errors that became a 500 (they are not shown to clients). */
+  /** Called with errors that became a 500 (they are not shown to clients), and server errors. */
   onInternalError?: (err: unknown, request: string) => void
+  /** Connection cap and timeouts (defaults in constants.ts). */
+  limits?: ApiServerLimits
+  /** Logs under `parley:api` (refused connections, server errors). */
+  logger?: ComponentLogger
 }
 
 /** A running local API. */
@@ -45,6 +51,8 @@ export interface ApiServer {
   readonly routes: Route[]
   /** A fresh one-time web UI login link. */
   loginUrl: () => string
+  /** Connections open right now. */
+  connectionCount: () => Promise<number>
   /** Ends event streams, refuses new requests and closes every connection. */
   close: () => Promise<void>
 }
@@ -81,6 +89,8 @@ function bracket (host: string): string {
 export async function startApiServer (init: ApiServerInit, options: { signal?: AbortSignal } = {}): Promise<ApiServer> {
   const host = init.host ?? DEFAULT_API_HOST
   if (!LOOPBACK_HOSTS.has(host) && !host.startsWith('127.') && init.allowPublic !== true) throw new PublicBindRefusedError(host)
+  const limits = resolveApiServerLimits(init.limits)
+  const log = init.logger?.forComponent('parley:api')
   const shutdown = new AbortController()
   const bodyLimit = init.bodyLimit ?? DEFAULT_BODY_LIMIT
   const files: Map<string, StaticFile> = init.uiDir != null ? await loadStaticFiles(init.uiDir) : new Map()
@@ -150,10 +160,19 @@ export async function startApiServer (init: ApiServerInit, options: { signal?: A
     }
   }
 
-  const server: Server = createServer({ requestTimeout: 30_000 }, (req, res) => { void handle(req, res) })
+  // handle() answers every failure itself (errorResponse); it never rejects
+  const server: Server = createServer(httpServerOptions(limits), (req, res) => { void handle(req, res) })
+  // bounded file descriptors: past the cap Node closes new sockets at once ('drop')
+  server.maxConnections = limits.maxConnections
+  server.on('drop', (data) => { log?.trace('refused a connection from %s: %d connections open', data?.remoteAddress, limits.maxConnections) })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => { server.off('error', reject); resolve() })
+  })
+  // after listening (e.g. accept failing with EMFILE): report it, never crash the daemon
+  server.on('error', (err) => {
+    log?.error('API server error - %e', err)
+    init.onInternalError?.(err, 'API server')
   })
   port = (server.address() as AddressInfo).port
   deps.cookieName = `parley_session_${port}`
@@ -175,6 +194,7 @@ export async function startApiServer (init: ApiServerInit, options: { signal?: A
     port,
     routes: router.routes,
     loginUrl: () => loginUrl(deps),
+    connectionCount: async () => new Promise<number>((resolve, reject) => { server.getConnections((err, count) => { if (err != null) reject(err); else resolve(count) }) }),
     close
   }
 }

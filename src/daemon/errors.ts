@@ -101,3 +101,9 @@ export class DaemonRunningError extends ParleyError {
   static override name = 'DaemonRunningError'
   constructor (url: string) { super(`A daemon already runs for this home directory (${url})`, 'ERR_DAEMON_RUNNING') }
 }
+
+/** The API server's connection limits are out of range. */
+export class InvalidApiLimitsError extends ParleyError {
+  static override name = 'InvalidApiLimitsError'
+  constructor (message: string) { super(message, 'ERR_INVALID_API_LIMITS') }
+}

@@ -2,14 +2,15 @@ import { startApiServer, type ApiServer } from './api-server.js'
 import { removeTokenFile, writeTokenFile } from './auth-token.js'
 import { readDiscoveryFile, removeDiscoveryFile, writeDiscoveryFile } from './discovery-file.js'
 import { DaemonRunningError } from './errors.js'
+import type { ApiServerLimits } from './http-limits.js'
 import { openDaemonMessenger, type DaemonMessenger, type DaemonMessengerInit } from './open-messenger.js'
 import { defaultUiDir } from './static-files.js'
 import { releaseStartupMemory } from './release-memory.js'
 import { VERSION } from '../version.js'
 
 export interface DaemonInit extends DaemonMessengerInit {
-  /** Where the API listens. @default { host: '127.0.0.1', port: 7733 } */
-  api?: { host?: string, port?: number, allowPublic?: boolean }
+  /** Where the API listens, and its connection limits. @default { host: '127.0.0.1', port: 7733 } */
+  api?: { host?: string, port?: number, allowPublic?: boolean, limits?: ApiServerLimits }
   /** Serve the web UI at `/`. @default true */
   ui?: boolean
   /** Errors the API answered with a 500 (logged by the CLI on stderr). */
@@ -79,6 +80,8 @@ export async function startDaemon (init: DaemonInit, options: { signal?: AbortSi
       host: init.api?.host,
       port: init.api?.port,
       allowPublic: init.api?.allowPublic,
+      limits: init.api?.limits,
+      logger: node.libp2p.logger,
       uiDir: init.ui === false ? undefined : defaultUiDir(),
       version: VERSION,
       onAccountDeleted: onWiped,

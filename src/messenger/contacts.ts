@@ -5,6 +5,7 @@ import { toHex } from '../bytes.js'
 import type { DeviceEntry, RelayEntry } from '../identity/account-record.js'
 import type { Contact } from '../store/index.js'
 import { InvalidArgumentError } from './errors.js'
+import { checkInviteRelay } from './invite-relay.js'
 import type { ContactView } from './types.js'
 
 export function contactView (contact: Contact): ContactView {
@@ -16,13 +17,19 @@ export function shortAddress (address: string): string {
   return `${address.slice(0, 8)}…`
 }
 
-/** `parley:<address>?relay=<multiaddr>` or a bare address. */
+/**
+ * `parley:<address>?relay=<multiaddr>` or a bare address. A `relay=` must pass
+ * `checkInviteRelay` (TCP or WebSocket, ending in `/p2p/<id>`).
+ *
+ * @throws {InvalidInviteRelayError} `ERR_INVALID_INVITE_RELAY` for a malformed or refused relay
+ */
 export function parseInvite (text: string): { address: string, relay?: string } {
   const trimmed = text.trim()
   if (!trimmed.startsWith('parley:')) return { address: trimmed }
   const [address, query] = trimmed.slice('parley:'.length).split('?')
   const relay = new URLSearchParams(query ?? '').get('relay') ?? undefined
-  return { address, ...(relay != null ? { relay } : {}) }
+  if (relay == null) return { address }
+  return { address, relay: checkInviteRelay(relay).toString() }
 }
 
 /** A stable digest of an account's device keys: changes when a device or its keys change. */

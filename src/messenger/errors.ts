@@ -17,7 +17,11 @@ export class UnknownSenderDeviceError extends ParleyError {
   constructor (message = 'Sender device is not listed in its account record') { super(message, 'ERR_UNKNOWN_SENDER_DEVICE') }
 }
 
-/** The sender is blocked: its envelopes are dropped. */
+/**
+ * The sender is blocked. Not thrown by this version: a blocked sender's envelopes are acked (and
+ * texts receipted) like any other and dropped, so that it cannot tell (PROTOCOL.md §7). Older
+ * peers may still answer `ERR_BLOCKED`; senders treat it as permanent.
+ */
 export class BlockedSenderError extends ParleyError {
   static override name = 'BlockedSenderError'
   constructor () { super('Sender is blocked', 'ERR_BLOCKED') }
@@ -66,4 +70,13 @@ export class DepositorBusyError extends ParleyError {
 export class DepositorStoppedError extends ParleyError {
   static override name = 'DepositorStoppedError'
   constructor () { super('The anonymous depositor is stopped', 'ERR_DEPOSITOR_STOPPED') }
+}
+
+/**
+ * An invite's `relay=` is not a multiaddr, or names something Parley never dials for an invite
+ * (a Unix socket, an in-memory or UDP address, a circuit, no `/p2p/<id>`…).
+ */
+export class InvalidInviteRelayError extends ParleyError {
+  static override name = 'InvalidInviteRelayError'
+  constructor (message: string) { super(message, 'ERR_INVALID_INVITE_RELAY') }
 }

@@ -19,7 +19,7 @@ import { E2ESessions, type FetchedOneTimePrekeys } from './e2e-sessions.js'
 import { MailboxPrekey } from '../wire/mailbox.js'
 import { SignedPrekey as WireSignedPrekey } from '../wire/parley.js'
 import {
-  BlockedSenderError, ContactNotFoundError, ConversationNotFoundError, InvalidArgumentError, MessageNotFoundError,
+  ContactNotFoundError, ConversationNotFoundError, InvalidArgumentError, MessageNotFoundError,
   NotAllowedError, NotForwardableError, SessionResetNeededError, UnknownSenderDeviceError
 } from './errors.js'
 import { MailboxClient } from '../net/mailbox-client.js'
@@ -381,7 +381,12 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     const { address, relay } = parseInvite(addressOrLink)
     decodeAddress(address)
     if (address === this.address) throw new InvalidArgumentError('That is this account')
-    if (relay != null) await this.node.libp2p.dial(multiaddr(relay), { signal: options.signal ?? AbortSignal.timeout(10_000) }).catch(() => {})
+    // the invite's relay (checked by parseInvite: TCP or WebSocket, /p2p/<id>) helps find the contact
+    if (relay != null) {
+      await this.node.libp2p.dial(multiaddr(relay), { signal: options.signal ?? AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+        this.node.libp2p.logger.forComponent('parley:messenger:invite').trace('could not dial the invite relay %s - %e', relay, err)
+      })
+    }
     const existing = await this.store.contacts.get(address, options)
     const contact: Contact = existing != null
       ? { ...existing, name: init.name ?? existing.name }
@@ -738,13 +743,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
 
   async deleteMessages (id: ConversationId, ids: string[], options: { forEveryone?: boolean } = {}): Promise<void> {
     if (ids.length === 0 || ids.length > 500) throw new InvalidArgumentError('Delete 1 to 500 messages at a time')
+    // either participant may delete any message of the conversation, on both sides (PROTOCOL.md §6)
     const conversation = await this.requireConversation(id)
-    if (options.forEveryone === true && conversation.kind === 'normal') {
-      for (const messageId of ids) {
-        const message = await this.store.messages.get(messageId)
-        if (message != null && message.sender !== this.address) throw new NotAllowedError('In normal chats only your own messages can be deleted for everyone')
-      }
-    }
     const deleteLocal = async (tx: StoreTransaction): Promise<void> => {
       for (const messageId of ids) {
         const message = await tx.messages.get(messageId)
@@ -969,13 +969,15 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         } catch {
           content = this.baseContent({ id: '', kind: 'normal', members: [sender], lastActivity: 0, unreadCount: 0, disappearingTimerMs: null, clock: 0, createdAt: 0 }, Content.Kind.UNKNOWN)
         }
+        // a blocked sender's envelope advances the session and is acked and receipted like any
+        // other (it must not learn it is blocked), but nothing of it is stored or shown (PROTOCOL.md §7)
         await this.store.transaction(async (tx) => {
           await opened.commit(tx)
-          if (contact?.blocked === true) return
+          if (contact?.blocked === true) { await this.receiptForBlockedSender(tx, content, sender, effects); return }
           await this.apply(tx, content, sender, opened.senderDeviceKey, effects, followUps)
         })
         if (opened.consumed != null) await this.node.prekeys.consume(opened.consumed)
-        if (contact?.blocked === true) throw new BlockedSenderError()
+        if (contact?.blocked === true) this.node.libp2p.logger.forComponent('parley:messenger:receive').trace('dropped the content of a blocked sender')
       })
     } catch (err) {
       if (err instanceof ReplayError) return
@@ -987,6 +989,20 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     for (const effect of effects) effect()
     for (const followUp of followUps) await followUp().catch(() => {})
     this.scheduleExpiry()
+  }
+
+  /**
+   * A blocked sender's text gets the DELIVERED receipt every text gets, in the conversation that
+   * already exists with it (none is created); the text itself is not stored. READ never follows.
+   */
+  private async receiptForBlockedSender (tx: StoreTransaction, content: Content, sender: string, effects: Array<() => void>): Promise<void> {
+    if (content.kind !== Content.Kind.TEXT || content.messageId.length !== 16 || sender === this.address) return
+    const secretId = content.secretChatId.length === 16 ? toHex(content.secretChatId) : undefined
+    const conversationId = secretId != null
+      ? ((await tx.conversations.get(secretId))?.members[0] === sender ? secretId : undefined)
+      : (await this.conversationIndex())[sender]
+    if (conversationId == null) return
+    effects.push(() => { this.queueDeliveredReceipt(conversationId, content.messageId) })
   }
 
   private readonly pendingReceipts = new Map<string, Uint8Array[]>()
@@ -1122,9 +1138,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
         const deleted: string[] = []
         for (const id of ids) {
           const message = await tx.messages.get(id)
+          // either participant, any message — but only of the conversation the sender belongs to
           if (message == null || message.conversationId !== convId) continue
-          // normal chats: a sender deletes only its own messages; secret chats: either side, any message
-          if (!secret && !content.flag && message.sender !== sender) continue
           await tx.messages.delete(id)
           deleted.push(id)
         }

@@ -71,15 +71,22 @@ export function chatScenarios (start: () => Promise<ChatPair>): void {
     expect((await reply).message.text).toBe('a reply')
   })
 
-  it('delete for everyone: own messages in normal chats, on both sides', async () => {
+  it('delete for everyone: either side deletes any message of the chat, on both sides', async () => {
     const sent = await alice.sendText(aliceConv.id, 'regret')
     await waitFor(async () => (await bob.messages(bobConv.id)).items.some((m) => m.id === sent.id), 10_000, 'delivery')
-    await expect(bob.deleteMessages(bobConv.id, [sent.id], { forEveryone: true })).rejects.toBeInstanceOf(NotAllowedError)
     const gone = nextEvent(bob, 'messages-deleted', (d) => d.ids.includes(sent.id))
     await alice.deleteMessages(aliceConv.id, [sent.id], { forEveryone: true })
     await gone
     expect((await bob.messages(bobConv.id)).items.some((m) => m.id === sent.id)).toBe(false)
     expect((await alice.messages(aliceConv.id)).items.some((m) => m.id === sent.id)).toBe(false)
+
+    const theirs = await alice.sendText(aliceConv.id, 'bob may delete this too')
+    await waitFor(async () => (await bob.messages(bobConv.id)).items.some((m) => m.id === theirs.id), 10_000, 'delivery')
+    const goneAtAlice = nextEvent(alice, 'messages-deleted', (d) => d.ids.includes(theirs.id))
+    await bob.deleteMessages(bobConv.id, [theirs.id], { forEveryone: true })
+    await goneAtAlice
+    expect((await alice.messages(aliceConv.id)).items.some((m) => m.id === theirs.id)).toBe(false)
+    expect((await bob.messages(bobConv.id)).items.some((m) => m.id === theirs.id)).toBe(false)
   })
 
   it('read receipts reach the sender, and can be turned off', async () => {
