@@ -1,9 +1,12 @@
 // ESLint flat config: neostandard (the code's present style: no semicolons, space before
 // function parentheses, single quotes) plus typescript-eslint's type-aware rules for the bugs
 // that matter here: floating and misused promises, unused variables and imports.
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
+import importX from 'eslint-plugin-import-x'
 import globals from 'globals'
 import neostandard from 'neostandard'
 import tseslint from 'typescript-eslint'
+import { layerZones } from './eslint.layers.js'
 
 export default [
   ...neostandard({
@@ -41,6 +44,13 @@ export default [
       // reads them as useless because it does not compare types.
       '@typescript-eslint/no-useless-constructor': 'off'
     }
+  },
+  {
+    // the layer rules: which folder under src/ may import which (eslint.layers.js)
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones() }] }
   },
   {
     // the daemon's web UI: plain scripts served to the browser
