@@ -230,7 +230,11 @@ describe('parley CLI against two real daemons', () => {
     expect(bob!.lines.at(-1)).toBe('stopped')
     await expect(stat(join(home('bob'), 'daemon.json'))).rejects.toThrow()
     await expect(stat(join(home('bob'), 'api-token'))).rejects.toThrow()
-    expect((await runCli(['id', '--home', home('bob')])).code).toBe(EXIT.noDaemon)
+    expect((await runCli(['status', '--home', home('bob')])).code).toBe(EXIT.noDaemon)
+    // the address is public: `parley id` still answers, from <home>/account.json
+    const id = await runCli(['id', '--home', home('bob')])
+    expect(id.code).toBe(0)
+    expect(id.stdout.split('\n')[0]).toBe(bob!.address)
   })
 
   it('account delete wipes the account and stops the daemon', async () => {
