@@ -1,22 +1,27 @@
 #!/usr/bin/env node
 // Builds the browser bundles from the TypeScript sources (`npm run build:browser`):
-//   dist/browser/parley.js       the `parley/browser` library (ESM, minified, source map)
-//   dist/browser/parley-chat.js  the <parley-chat> element; imports ./parley.js
+//   dist/browser/parley.js       the `parley/browser` library (ESM, minified, source map): what a
+//                                page loads first; it imports the rest lazily (code splitting)
+//   dist/browser/chunks/*.js     the library's other chunks (lazy, or shared by lazy ones)
+//   dist/browser/parley-chat.js  the <parley-chat> element; loads ./parley.js lazily, when it
+//                                opens Parley itself, so it paints before the library arrives
 // Platform files are swapped the way package.json's `browser` field does it for dist/: an import
 // of `src/**/X.js` resolves to `src/**/X.browser.ts` when that file exists.
 // Dependency modules that a browser never runs, or that are far larger than what the bundle
-// uses of them, are replaced by stand-ins from src/browser/shims/ (STAND_INS below; see
-// docs/BROWSER.md "Bundle size"). Each stand-in throws a clear error for whatever it leaves out.
+// uses of them, are replaced by stand-ins from scripts/browser-shims/ (STAND_INS below; see
+// docs/BROWSER.md "Bundle size"). Each stand-in throws a clear error for whatever it leaves out;
+// only those that save at least STAND_IN_MIN_SAVING gzip bytes are kept (smaller savings do not
+// pay for maintaining a re-implementation of a maintained package).
 // Also writes dist/browser/meta.json (esbuild metafile) for scripts/bundle-size.mjs.
 import { build } from 'esbuild'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const srcDir = join(root, 'src')
-const shimsDir = join(srcDir, 'browser', 'shims')
+const shimsDir = join(root, 'scripts', 'browser-shims')
 
 /** `./x.js` inside src/ → `./x.browser.ts` if present, else `./x.ts`. */
 export const browserSwapPlugin = {
@@ -35,27 +40,10 @@ export const browserSwapPlugin = {
 }
 
 const posix = (path) => path.split('\\').join('/')
-const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-
-/**
- * Where a module under node_modules whose path contains `importer` imports `specifier` (exactly
- * as written there), use src/browser/shims/`shim` instead.
- */
-function substitute (id, { importer, specifier, shim }) {
-  return {
-    name: `parley-stand-in-${id}`,
-    setup (b) {
-      b.onResolve({ filter: new RegExp(`^${escapeRegExp(specifier)}$`) }, (args) => {
-        if (!posix(args.importer).includes(importer)) return undefined
-        return { path: join(shimsDir, shim) }
-      })
-    }
-  }
-}
 
 /**
  * `@libp2p/crypto`'s secp256k1, RSA and ECDSA key modules → stand-ins whose functions throw a
- * typed `UnsupportedKeyTypeError` (src/browser/shims/key-*.ts).
+ * typed `UnsupportedKeyTypeError` (scripts/browser-shims/key-*.ts).
  */
 const KEY_SHIMS = {
   secp256k1: ['index', 'utils', 'secp256k1'],
@@ -73,6 +61,9 @@ const ed25519OnlyKeysPlugin = {
     })
   }
 }
+
+/** A stand-in stays only if it saves at least this much of the library, gzip -9 bytes. */
+export const STAND_IN_MIN_SAVING = 5 * 1024
 
 /**
  * The library's stand-ins, in the order esbuild tries them. `node scripts/bundle-size.mjs
@@ -112,66 +103,6 @@ export const STAND_INS = [
     verified: { '@libp2p/crypto': '5.1.23' },
     what: "@libp2p/crypto's secp256k1, RSA and ECDSA keys (noble's Weierstrass curves) → throw UnsupportedKeyTypeError; Parley peers are Ed25519",
     plugin: ed25519OnlyKeysPlugin
-  },
-  {
-    id: 'kad-client-only',
-    verified: { '@libp2p/kad-dht': '16.4.5' },
-    what: "kad-dht's server side (rpc/ handlers) → none: browsers are DHT clients; setMode('server') throws",
-    plugin: substitute('kad-client-only', { importer: 'node_modules/@libp2p/kad-dht/dist/src/kad-dht.js', specifier: './rpc/index.js', shim: 'kad-rpc-client-only.ts' })
-  },
-  {
-    id: 'p-queue',
-    verified: { '@multiformats/dns': '1.0.15', 'p-queue': '9.3.5' },
-    what: "p-queue + eventemitter3 under @multiformats/dns's DNS-over-HTTPS resolver (dnsaddr) → a FIFO slot counter",
-    plugin: substitute('p-queue', { importer: 'node_modules/@multiformats/dns/', specifier: 'p-queue', shim: 'p-queue-lite.ts' })
-  },
-  {
-    id: 'netmask',
-    verified: { '@libp2p/utils': '7.4.1', netmask: '2.1.1' },
-    what: "netmask 2 (IPv4 + IPv6) under @libp2p/utils' isPrivateIp → its IPv4 CIDR matching",
-    plugin: substitute('netmask', { importer: 'node_modules/@libp2p/utils/', specifier: 'netmask', shim: 'netmask-lite.ts' })
-  },
-  {
-    id: 'fnv1a',
-    verified: { '@libp2p/utils': '7.4.1', '@sindresorhus/fnv1a': '3.1.0' },
-    what: "@sindresorhus/fnv1a (BigInt tables up to 1024 bits) under @libp2p/utils' filters → FNV-1a 32",
-    plugin: substitute('fnv1a', { importer: 'node_modules/@libp2p/utils/', specifier: '@sindresorhus/fnv1a', shim: 'fnv1a-32.ts' })
-  },
-  {
-    id: 'base256emoji',
-    verified: { multiformats: '14.0.5' },
-    what: "multiformats' base256emoji multibase (256-emoji alphabet) → throws if used",
-    plugin: substitute('base256emoji', { importer: 'node_modules/multiformats/dist/src/basics.js', specifier: './bases/base256emoji.js', shim: 'no-base256emoji.ts' })
-  },
-  {
-    id: 'events',
-    verified: { 'abstract-level': '3.1.1', events: '3.3.0' },
-    what: 'the `events` polyfill under abstract-level → the same EventEmitter API in a few lines',
-    plugin: substitute('events', { importer: 'node_modules/abstract-level/abstract-level.js', specifier: 'events', shim: 'events-lite.ts' })
-  },
-  {
-    id: 'sublevel',
-    verified: { 'abstract-level': '3.1.1' },
-    what: "abstract-level's sublevels (never opened by Parley's store) → throw LEVEL_NOT_SUPPORTED",
-    plugin: substitute('sublevel', { importer: 'node_modules/abstract-level/abstract-level.js', specifier: './lib/abstract-sublevel', shim: 'no-sublevel.ts' })
-  },
-  {
-    id: 'weald',
-    verified: { '@libp2p/logger': '6.2.13', weald: '1.1.3' },
-    what: 'weald + ms under @libp2p/logger → the same debug logger ported to a few lines',
-    plugin: substitute('weald', { importer: 'node_modules/@libp2p/logger/', specifier: 'weald', shim: 'weald-lite.ts' })
-  },
-  {
-    id: 'mortice',
-    verified: { '@libp2p/peer-store': '12.0.28', mortice: '3.3.1' },
-    what: 'mortice + it-queue + its BroadcastChannel lock server under the peer store → a per-peer read/write lock',
-    plugin: substitute('mortice', { importer: 'node_modules/@libp2p/peer-store/', specifier: 'mortice', shim: 'mortice-lite.ts' })
-  },
-  {
-    id: 'p-retry',
-    verified: { libp2p: '3.3.11', 'p-retry': '8.0.1' },
-    what: "p-retry under libp2p's reconnect queue → its backoff loop for the options passed",
-    plugin: substitute('p-retry', { importer: 'node_modules/libp2p/dist/src/connection-manager/reconnect-queue.js', specifier: 'p-retry', shim: 'p-retry-lite.ts' })
   }
 ]
 
@@ -195,7 +126,7 @@ export function checkStandInVersions (standIns = STAND_INS) {
     }
   }
   if (stale.length > 0) {
-    throw new Error(`browser stand-ins need re-checking after an upgrade (src/browser/shims, STAND_INS in scripts/build-browser.mjs):\n  ${stale.join('\n  ')}`)
+    throw new Error(`browser stand-ins need re-checking after an upgrade (scripts/browser-shims, STAND_INS in scripts/build-browser.mjs):\n  ${stale.join('\n  ')}`)
   }
 }
 
@@ -213,7 +144,10 @@ export function libraryPlugins (options = {}) {
   return [...STAND_INS.filter((s) => !without.has(s.id)).map((s) => s.plugin), browserSwapPlugin]
 }
 
-/** The element imports the library through `../index.js`: keep it an import of `./parley.js`. */
+/**
+ * The element imports the library (lazily) through `../index.js`: keep it an import of
+ * `./parley.js`, the library bundle beside it, resolved against the element's own URL.
+ */
 const libraryExternalPlugin = {
   name: 'parley-library-external',
   setup (b) {
@@ -225,6 +159,8 @@ const libraryExternalPlugin = {
 }
 
 const common = {
+  // the metafile's paths are relative to this (scripts/bundle-size.mjs reads them)
+  absWorkingDir: root,
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -238,8 +174,12 @@ const common = {
   define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' }
 }
 
+/** Folder (under the output folder) of the library's chunks other than `parley.js`. */
+export const CHUNKS_DIR = 'chunks'
+
 /**
- * esbuild options of the library bundle (`parley.js`).
+ * esbuild options of the library bundle: `parley.js` and, from code splitting, the chunks it
+ * imports (statically: loaded with it; or through `import()`: loaded when first needed).
  * @param {{ outDir?: string, without?: string[] }} [options] `without`: stand-in ids to leave out
  */
 export function libraryBuildOptions (options = {}) {
@@ -247,6 +187,8 @@ export function libraryBuildOptions (options = {}) {
     ...common,
     entryPoints: { parley: join(srcDir, 'browser', 'index.ts') },
     outdir: options.outDir ?? join(root, 'dist', 'browser'),
+    splitting: true,
+    chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
     plugins: libraryPlugins(options)
   }
 }
@@ -257,6 +199,8 @@ export function libraryBuildOptions (options = {}) {
  */
 export async function buildBrowser (options = {}) {
   const outDir = options.outDir ?? join(root, 'dist', 'browser')
+  // chunk names carry a content hash: drop those of earlier builds
+  await rm(join(outDir, CHUNKS_DIR), { recursive: true, force: true })
   await mkdir(outDir, { recursive: true })
   const library = await build(libraryBuildOptions({ outDir }))
   const element = await build({

@@ -1,94 +1,178 @@
 #!/usr/bin/env node
 // Prints the size of the browser bundles (minified and gzip -9) and what dominates the library,
-// from the esbuild metafile that scripts/build-browser.mjs writes (dist/browser/meta.json).
+// from the esbuild metafile that scripts/build-browser.mjs writes (dist/browser/meta.json), and
+// exits 1 when a budget is exceeded:
+//   first load  parley.js and the chunks it imports statically: what a page loads before
+//               `createParley` can run (≤ FIRST_LOAD_BUDGET gzip)
+//   whole       every chunk of the library, the lazy ones included (≤ LIBRARY_BUDGET gzip)
+// Gzip is measured per file and summed: each chunk travels as its own response.
 // Usage: node scripts/bundle-size.mjs [--build] [--top N] [--json] [--stand-ins]
 //   --stand-ins  also rebuilds the library once without each stand-in of scripts/build-browser.mjs
-//                (in memory) and prints what each one saves
+//                (in memory) and prints what each one saves of the whole library
 import { readFile } from 'node:fs/promises'
-import { join, resolve, dirname } from 'node:path'
+import { join, resolve, dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const dir = join(root, 'dist', 'browser')
-const args = process.argv.slice(2)
-const topAt = args.indexOf('--top')
-const top = topAt >= 0 ? Number(args[topAt + 1]) || 15 : 15
-/** Library budget: gzip bytes. */
-export const LIBRARY_BUDGET = 200 * 1024
-
-if (args.includes('--build')) {
-  const { buildBrowser } = await import('./build-browser.mjs')
-  await buildBrowser()
-}
+/** Where scripts/build-browser.mjs writes the bundles. */
+export const BUNDLE_DIR = join(root, 'dist', 'browser')
+/** Budget of what a page loads first (parley.js and its static imports): gzip bytes. */
+export const FIRST_LOAD_BUDGET = 200 * 1024
+/** Budget of the whole library, every chunk: gzip bytes. */
+export const LIBRARY_BUDGET = 300 * 1024
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
+const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length
 
 /** Package (or src/ folder) an input path belongs to. */
 function owner (path) {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)
   if (m != null) return m[1]
   const parts = path.split('/')
-  return parts[0] === 'src' ? parts.slice(0, 2).join('/') : path
+  return parts[0] === 'src' || parts[0] === 'scripts' ? parts.slice(0, 2).join('/') : path
 }
 
 /**
- * Sizes of one bundle and its minified bytes by package and by file (esbuild's metafile gives
- * bytes per input in the minified output; gzip is only measurable for the whole bundle).
+ * Output paths of the metafile (relative to the working directory, as esbuild writes them)
+ * reachable from `start` through static imports only: what loads together with it.
  */
-async function measure (name, metafile) {
-  const bytes = await readFile(join(dir, `${name}.js`))
-  const out = Object.values(metafile.outputs).find((o) => o.entryPoint != null)
+function staticClosure (metafile, start) {
+  const seen = new Set([start])
+  const queue = [start]
+  while (queue.length > 0) {
+    const out = metafile.outputs[queue.shift()]
+    for (const imp of out.imports) {
+      if (imp.kind !== 'import-statement' || imp.external === true || seen.has(imp.path)) continue
+      seen.add(imp.path)
+      queue.push(imp.path)
+    }
+  }
+  return [...seen]
+}
+
+/**
+ * Sizes of one build from its metafile: every JavaScript output with its minified and gzip -9
+ * bytes, the entry's static closure (first load), the whole, and minified bytes by package and
+ * by input file over the whole (esbuild gives bytes per input; gzip is per output file only).
+ * @param {object} metafile esbuild metafile of the build
+ * @param {string} entryName output name of the entry (`parley`, `parley-chat`)
+ * @param {{ cwd?: string }} [options] directory the metafile's paths are relative to
+ */
+export async function measureBuild (metafile, entryName, options = {}) {
+  const cwd = options.cwd ?? root
+  const chunks = []
+  for (const [path, info] of Object.entries(metafile.outputs)) {
+    if (!path.endsWith('.js')) continue
+    const bytes = await readFile(resolve(cwd, path))
+    chunks.push({ path, minified: bytes.length, gzip: gzipSize(bytes), entry: info.entryPoint != null, info })
+  }
+  const entry = chunks.find((c) => c.entry && c.path.endsWith(`/${entryName}.js`))
+  if (entry == null) throw new Error(`no entry ${entryName}.js in the metafile`)
+  const first = new Set(staticClosure(metafile, entry.path))
+  const sum = (list, key) => list.reduce((n, c) => n + c[key], 0)
+  const firstChunks = chunks.filter((c) => first.has(c.path))
   const byOwner = new Map()
   const byFile = []
-  for (const [path, info] of Object.entries(out.inputs)) {
-    byOwner.set(owner(path), (byOwner.get(owner(path)) ?? 0) + info.bytesInOutput)
-    byFile.push([path.replace(/^.*node_modules\//, ''), info.bytesInOutput])
+  for (const chunk of chunks) {
+    for (const [path, input] of Object.entries(chunk.info.inputs)) {
+      byOwner.set(owner(path), (byOwner.get(owner(path)) ?? 0) + input.bytesInOutput)
+      byFile.push([path.replace(/^.*node_modules\//, ''), input.bytesInOutput])
+    }
   }
+  const outDir = dirname(entry.path)
   return {
-    name,
-    minified: bytes.length,
-    gzip: gzipSync(bytes, { level: 9 }).length,
+    name: entryName,
+    chunks: chunks.map(({ path, minified, gzip }) => ({ file: relative(outDir, path), minified, gzip, firstLoad: first.has(path) })),
+    firstLoad: { minified: sum(firstChunks, 'minified'), gzip: sum(firstChunks, 'gzip') },
+    whole: { minified: sum(chunks, 'minified'), gzip: sum(chunks, 'gzip') },
     packages: [...byOwner].sort((a, b) => b[1] - a[1]),
     files: byFile.sort((a, b) => b[1] - a[1])
   }
 }
 
-const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'))
-const library = await measure('parley', meta.library)
-const element = await measure('parley-chat', meta.element)
+/**
+ * Measures the bundles in `dir` (default dist/browser, from its meta.json) against the budgets.
+ * @param {{ dir?: string }} [options]
+ */
+export async function measureBundles (options = {}) {
+  const dir = options.dir ?? BUNDLE_DIR
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'))
+  const library = await measureBuild(meta.library, 'parley')
+  const element = await measureBuild(meta.element, 'parley-chat')
+  const over = []
+  if (library.firstLoad.gzip > FIRST_LOAD_BUDGET) over.push(`first load ${kib(library.firstLoad.gzip)} gzip > ${kib(FIRST_LOAD_BUDGET)}`)
+  if (library.whole.gzip > LIBRARY_BUDGET) over.push(`whole library ${kib(library.whole.gzip)} gzip > ${kib(LIBRARY_BUDGET)}`)
+  return { library, element, over }
+}
 
-/** Gzip bytes each stand-in saves: the library rebuilt without it, minus the library as built. */
-async function standInSavings () {
+/**
+ * Gzip bytes each stand-in saves of the whole library: the library rebuilt (in memory) without
+ * it, minus the library as built.
+ */
+export async function standInSavings () {
   const { build } = await import('esbuild')
-  const { STAND_INS, libraryBuildOptions } = await import('./build-browser.mjs')
+  const { STAND_INS, STAND_IN_MIN_SAVING, libraryBuildOptions } = await import('./build-browser.mjs')
   const sizes = async (without) => {
-    const result = await build({ ...libraryBuildOptions({ without, outDir: join(dir, 'stand-in-check') }), write: false, sourcemap: false, metafile: false })
-    const js = result.outputFiles.find((f) => f.path.endsWith('.js')).contents
-    return { minified: js.length, gzip: gzipSync(js, { level: 9 }).length }
+    const result = await build({ ...libraryBuildOptions({ without, outDir: join(BUNDLE_DIR, 'stand-in-check') }), write: false, sourcemap: false, metafile: false })
+    const js = result.outputFiles.filter((f) => f.path.endsWith('.js'))
+    return { minified: js.reduce((n, f) => n + f.contents.length, 0), gzip: js.reduce((n, f) => n + gzipSize(f.contents), 0) }
   }
   const base = await sizes([])
   const rows = []
   for (const standIn of STAND_INS) {
     const without = await sizes([standIn.id])
-    rows.push({ id: standIn.id, what: standIn.what, minified: without.minified - base.minified, gzip: without.gzip - base.gzip })
+    const gzip = without.gzip - base.gzip
+    rows.push({ id: standIn.id, what: standIn.what, minified: without.minified - base.minified, gzip, belowMinimum: gzip < STAND_IN_MIN_SAVING })
   }
   return { base, rows }
 }
 
-const standIns = args.includes('--stand-ins') ? await standInSavings() : undefined
-
-if (args.includes('--json')) {
-  console.log(JSON.stringify({ library: { ...library, files: library.files.slice(0, top) }, element: { minified: element.minified, gzip: element.gzip }, ...(standIns != null ? { standIns: standIns.rows } : {}) }, null, 2))
-} else {
-  console.log(`parley.js       ${kib(library.minified)} minified, ${kib(library.gzip)} gzip (budget ${kib(LIBRARY_BUDGET)}: ${library.gzip <= LIBRARY_BUDGET ? 'within' : `over by ${kib(library.gzip - LIBRARY_BUDGET)}`})`)
-  console.log(`parley-chat.js  ${kib(element.minified)} minified, ${kib(element.gzip)} gzip (imports parley.js)`)
+function print ({ library, element }, standIns, top) {
+  const budget = (size, limit) => `budget ${kib(limit)}: ${size <= limit ? 'within' : `OVER by ${kib(size - limit)}`}`
+  console.log(`first load     ${kib(library.firstLoad.minified).padStart(10)} minified ${kib(library.firstLoad.gzip).padStart(10)} gzip  (parley.js + static imports; ${budget(library.firstLoad.gzip, FIRST_LOAD_BUDGET)})`)
+  console.log(`whole library  ${kib(library.whole.minified).padStart(10)} minified ${kib(library.whole.gzip).padStart(10)} gzip  (all ${library.chunks.length} chunks; ${budget(library.whole.gzip, LIBRARY_BUDGET)})`)
+  console.log(`parley-chat.js ${kib(element.whole.minified).padStart(10)} minified ${kib(element.whole.gzip).padStart(10)} gzip  (the element; loads parley.js when it opens Parley)`)
+  console.log('\nlibrary chunks:')
+  for (const c of [...library.chunks].sort((a, b) => b.minified - a.minified)) {
+    console.log(`  ${kib(c.minified).padStart(10)} min ${kib(c.gzip).padStart(10)} gzip  ${c.firstLoad ? 'first' : 'lazy '}  ${c.file}`)
+  }
   console.log(`\nlibrary, minified bytes by package (top ${top}):`)
-  for (const [name, size] of library.packages.slice(0, top)) console.log(`  ${kib(size).padStart(10)}  ${(100 * size / library.minified).toFixed(1).padStart(4)}%  ${name}`)
+  for (const [name, size] of library.packages.slice(0, top)) console.log(`  ${kib(size).padStart(10)}  ${(100 * size / library.whole.minified).toFixed(1).padStart(4)}%  ${name}`)
   console.log(`\nlibrary, largest files (top ${top}):`)
   for (const [name, size] of library.files.slice(0, top)) console.log(`  ${kib(size).padStart(10)}  ${name}`)
   if (standIns != null) {
-    console.log('\nstand-ins (src/browser/shims/), what each saves: the library rebuilt without it, minus as built')
-    for (const row of standIns.rows) console.log(`  ${kib(row.gzip).padStart(10)} gzip ${kib(row.minified).padStart(10)} min  ${row.id}: ${row.what}`)
+    console.log('\nstand-ins (scripts/browser-shims/), what each saves of the whole library: rebuilt without it, minus as built')
+    for (const row of standIns.rows) {
+      const note = row.belowMinimum ? ' (saves less than STAND_IN_MIN_SAVING: drop it)' : ''
+      console.log(`  ${kib(row.gzip).padStart(10)} gzip ${kib(row.minified).padStart(10)} min  ${row.id}: ${row.what}${note}`)
+    }
+  }
+}
+
+if (process.argv[1] != null && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2)
+  const topAt = args.indexOf('--top')
+  const top = topAt >= 0 ? Number(args[topAt + 1]) || 15 : 15
+  if (args.includes('--build')) {
+    const { buildBrowser } = await import('./build-browser.mjs')
+    await buildBrowser()
+  }
+  const measured = await measureBundles()
+  const standIns = args.includes('--stand-ins') ? await standInSavings() : undefined
+  if (args.includes('--json')) {
+    const { library, element, over } = measured
+    console.log(JSON.stringify({
+      library: { ...library, files: library.files.slice(0, top), packages: library.packages.slice(0, top) },
+      element: { minified: element.whole.minified, gzip: element.whole.gzip },
+      budgets: { firstLoad: FIRST_LOAD_BUDGET, library: LIBRARY_BUDGET, over },
+      ...(standIns != null ? { standIns: standIns.rows } : {})
+    }, null, 2))
+  } else {
+    print(measured, standIns, top)
+  }
+  if (measured.over.length > 0) {
+    console.error(`\nbundle budget exceeded: ${measured.over.join('; ')}`)
+    process.exitCode = 1
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The browser-embed example: a relay on 127.0.0.1 and a static server (127.0.0.1 only) for
- * index.html and the bundles in dist/browser, with the relay's WebSocket multiaddr written into
- * the page. Run: `npm run build:browser && npx tsx examples/browser-embed/serve.ts [port]`.
+ * index.html and the bundles in dist/browser (`parley-chat.js`, `parley.js` and the library's
+ * chunks under `chunks/`, which it loads itself), with the relay's WebSocket multiaddr written
+ * into the page. Run: `npm run build:browser && npx tsx examples/browser-embed/serve.ts [port]`.
  * Tests import `startExampleServer` to get the same thing on ephemeral ports.
  */
 import { once } from 'node:events'
@@ -68,7 +69,7 @@ export async function startExampleServer (options: ExampleServerOptions = {}): P
       res.end(body)
     }
     if (path === '/' || path === '/index.html') { send(200, page, TYPES['.html']); return }
-    const file = /^\/(parley|parley-chat)\.js(\.map)?$/.exec(path)
+    const file = /^\/(parley|parley-chat|chunks\/[\w-]+)\.js(\.map)?$/.exec(path)
     if (file == null) { send(404, 'not found'); return }
     readFile(join(bundleDir, path.slice(1))).then(
       (bytes) => { send(200, bytes, TYPES[extname(path)]) },

@@ -1,4 +1,4 @@
-import { createMessenger, type Messenger } from '../messenger/messenger.js'
+import type { Messenger } from '../messenger/messenger.js'
 import type { MessengerApi } from '../messenger/types.js'
 import type { ParleyNode } from '../node/parley-node.js'
 import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
@@ -38,11 +38,16 @@ export interface Parley extends MessengerApi {
  * ```
  */
 export async function createParley (options: CreateParleyOptions): Promise<Parley> {
-  const device = await openDevice(options)
+  // the messenger's code is a lazy chunk of the browser bundle (docs/BROWSER.md, "Bundle size"):
+  // it loads while the store and the node open
+  const [opened, loaded] = await Promise.allSettled([openDevice(options), import('../messenger/messenger.js')])
+  if (opened.status === 'rejected') throw opened.reason
+  const device = opened.value
   const { node, store, relays, lock } = device
   let messenger: Messenger | undefined
   try {
-    messenger = await createMessenger({
+    if (loaded.status === 'rejected') throw loaded.reason
+    messenger = await loaded.value.createMessenger({
       node,
       store,
       relays,

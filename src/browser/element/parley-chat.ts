@@ -11,7 +11,6 @@
  * <parley-chat relays="/dns4/relay.example/tcp/443/wss/p2p/12D3Koo…"></parley-chat>
  * ```
  */
-import { createParley } from '../index.js'
 import type { ContactView, ConversationView, MessageView, MessengerApi, MessengerEvents } from '../../messenger/types.js'
 import { DELIVERY_TICKS, TIMER_CHOICES, fill, formatTime, groupDigits, h, shortAddress } from './dom.js'
 import { STYLES } from './styles.js'
@@ -114,6 +113,8 @@ export class ParleyChatElement extends HTMLElement {
   async #open (): Promise<void> {
     const relays = (this.getAttribute('relays') ?? '').split(/[\s,]+/).filter((r) => r !== '')
     const storageName = this.getAttribute('storage-name') ?? undefined
+    // the library (parley.js) loads only now: the element paints without it
+    const { createParley } = await import('../index.js')
     const messenger = await createParley({
       relays,
       storage: { ...(storageName != null ? { name: storageName } : {}) },

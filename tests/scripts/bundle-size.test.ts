@@ -1,0 +1,55 @@
+/**
+ * The browser bundle's budgets (docs/BROWSER.md, "Bundle size"): the library built as
+ * `npm run build:browser` builds it, measured as scripts/bundle-size.mjs measures it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+// @ts-expect-error plain ESM script without type declarations
+import { buildBrowser } from '../../scripts/build-browser.mjs'
+// @ts-expect-error plain ESM script without type declarations
+import { FIRST_LOAD_BUDGET, LIBRARY_BUDGET, measureBundles } from '../../scripts/bundle-size.mjs'
+
+interface Sizes { minified: number, gzip: number }
+interface Measured {
+  library: { firstLoad: Sizes, whole: Sizes, chunks: Array<{ file: string, firstLoad: boolean } & Sizes> }
+  element: { whole: Sizes, chunks: Array<{ file: string }> }
+  over: string[]
+}
+
+let outDir: string | undefined
+let measured: Measured
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'parley-bundle-'))
+  await buildBrowser({ outDir })
+  measured = await measureBundles({ dir: outDir })
+}, 120_000)
+
+afterAll(async () => {
+  if (outDir != null) await rm(outDir, { recursive: true, force: true })
+})
+
+describe('browser bundle', () => {
+  it('a page first loads at most 200 KiB gzip, and the whole library is at most 300 KiB gzip', () => {
+    const { library, over } = measured
+    expect(FIRST_LOAD_BUDGET).toBe(200 * 1024)
+    expect(LIBRARY_BUDGET).toBe(300 * 1024)
+    expect(over).toEqual([])
+    expect(library.firstLoad.gzip).toBeLessThanOrEqual(FIRST_LOAD_BUDGET)
+    expect(library.whole.gzip).toBeLessThanOrEqual(LIBRARY_BUDGET)
+    // the first load is parley.js and its static imports, less than the whole
+    expect(library.chunks.find((c) => c.file === 'parley.js')?.firstLoad).toBe(true)
+    expect(library.firstLoad.gzip).toBeLessThan(library.whole.gzip)
+  })
+
+  it('loads the messenger lazily, and the element loads the library only when it opens Parley', async () => {
+    const lazy = measured.library.chunks.filter((c) => !c.firstLoad).map((c) => c.file)
+    expect(lazy.some((file) => /^chunks\/messenger-[\w-]+\.js$/.test(file))).toBe(true)
+    expect(measured.element.chunks.map((c) => c.file)).toEqual(['parley-chat.js'])
+    const element = await readFile(join(outDir as string, 'parley-chat.js'), 'utf8')
+    expect(element).toContain('import("./parley.js")')
+    expect(element).not.toMatch(/from\s*"\.\/parley\.js"/)
+  })
+})
