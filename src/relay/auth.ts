@@ -5,7 +5,7 @@ import { CHALLENGE_NONCE_BYTES, MailboxErrorCode, verifyMailboxAuth, type Mailbo
 import { BoundedSet } from '../net/bounded-set.js'
 import { CHALLENGE_TTL_MS, USED_NONCE_MEMORY } from './constants.js'
 import { AuthFailedError, AuthReplayError, RelayRefusal } from './errors.js'
-import type { MailboxOwner, MailboxStore } from './mailbox-store.js'
+import type { MailboxOwner, MailboxStore } from './mailbox-store/index.js'
 import { toHex as hex } from '../bytes.js'
 
 /** A challenge issued on one stream and not yet answered. */

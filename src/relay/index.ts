@@ -8,8 +8,8 @@ export {
   defaultRelayConfig, loadRelayConfig, parseRelayArgs, parseRelayConfig, validateRelayConfig,
   type RelayConfig, type RelayConfigInput, type RelayLimits
 } from './relay-config.js'
-export { MailboxServer, mailboxServer, defaultMailboxLimits, type MailboxLimits, type MailboxServerInit, type MailboxServerComponents } from './mailbox-server.js'
-export { MailboxStore, type MailboxStoreLimits } from './mailbox-store.js'
+export { MailboxServer, mailboxServer, defaultMailboxLimits, type MailboxLimits, type MailboxServerInit, type MailboxServerComponents } from './mailbox-server/index.js'
+export { MailboxStore, type MailboxStoreLimits } from './mailbox-store/index.js'
 export { MailboxAuthenticator } from './auth.js'
 export { RateLimiter, type RateLimit } from './rate-limiter.js'
 export { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
