@@ -4,11 +4,11 @@ import type { MailboxHandler } from './types.js'
 export const authenticateHandler: MailboxHandler<'authenticate'> = {
   ownerRate: true,
   ownerOnly: false,
-  async handle (ctx, session, auth) {
+  async handle (ctx, session, auth, options) {
     const pending = session.pending
     session.pending = undefined
     try {
-      const owner = await ctx.auth.verify(pending, auth)
+      const owner = await ctx.auth.verify(pending, auth, options)
       ctx.subscribers.remove(session)
       session.owner = owner
       ctx.metrics.inc('parley_relay_auth_total', { result: 'ok' })
