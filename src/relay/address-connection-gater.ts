@@ -1,6 +1,5 @@
 import type { BlockList } from 'node:net'
-import type { ConnectionGater, MultiaddrConnection } from '@libp2p/interface'
-import type { RelayLogger } from './logger.js'
+import type { ComponentLogger, ConnectionGater, Logger, MultiaddrConnection } from '@libp2p/interface'
 import type { RelayMetrics } from './metrics.js'
 import { addressKeys } from './remote-address.js'
 
@@ -26,7 +25,7 @@ const REFUSED_NETWORK = Object.freeze({ scope: 'network' })
  *
  * @example
  * ```ts
- * const gater = new AddressConnectionGater({ maxConnectionsPerAddress: 32, maxConnectionsPerNetwork: 128, exempt: addressList([]) }, metrics, log)
+ * const gater = new AddressConnectionGater({ maxConnectionsPerAddress: 32, maxConnectionsPerNetwork: 128, exempt: addressList([]) }, metrics, logger)
  * await createLibp2p({ connectionGater: gater.gater(), … })
  * ```
  */
@@ -34,11 +33,15 @@ export class AddressConnectionGater {
   private readonly byAddress = new Map<string, number>()
   private readonly byNetwork = new Map<string, number>()
 
+  private readonly log: Logger
+
   constructor (
     private readonly limits: AddressConnectionLimits,
     private readonly metrics: RelayMetrics,
-    private readonly log: RelayLogger
-  ) {}
+    logger: ComponentLogger
+  ) {
+    this.log = logger.forComponent('parley:relay:connections')
+  }
 
   /** The libp2p connection gater hooks. */
   gater (): Pick<ConnectionGater, 'denyInboundConnection'> {
@@ -63,7 +66,7 @@ export class AddressConnectionGater {
 
   private refuse (labels: typeof REFUSED_ADDRESS | typeof REFUSED_NETWORK): true {
     this.metrics.inc('parley_relay_connection_refusals_total', labels)
-    this.log.debug('connection refused', { code: 'ERR_TOO_MANY_CONNECTIONS', scope: labels.scope })
+    this.log.trace('connection refused', { code: 'ERR_TOO_MANY_CONNECTIONS', scope: labels.scope })
     return true
   }
 }

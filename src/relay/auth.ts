@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { verifyAccountRecord } from '../identity/account-record.js'
@@ -5,7 +6,7 @@ import { CHALLENGE_NONCE_BYTES, MailboxErrorCode, verifyMailboxAuth, type Mailbo
 import { BoundedSet } from '../net/bounded-set.js'
 import { CHALLENGE_TTL_MS, USED_NONCE_MEMORY } from './constants.js'
 import { AuthFailedError, AuthReplayError, RelayRefusal } from './errors.js'
-import type { MailboxOwner, MailboxStore } from './mailbox-store.js'
+import type { MailboxOwner, MailboxStore } from './mailbox-store/index.js'
 import { toHex as hex } from '../bytes.js'
 
 /** A challenge issued on one stream and not yet answered. */
@@ -54,7 +55,7 @@ export class MailboxAuthenticator {
    * account record; records the auth time. Throws {@link AuthReplayError}, {@link AuthFailedError}
    * or a RelayRefusal with the record's problem.
    */
-  async verify (pending: PendingChallenge | undefined, auth: MailboxRequest.Authenticate): Promise<AuthenticatedOwner> {
+  async verify (pending: PendingChallenge | undefined, auth: MailboxRequest.Authenticate, options: AbortOptions = {}): Promise<AuthenticatedOwner> {
     const nonceKey = hex(auth.nonce)
     if (this.used.has(nonceKey)) throw new AuthReplayError()
     if (pending == null || auth.nonce.length !== CHALLENGE_NONCE_BYTES || !equalBytes(pending.nonce, auth.nonce) || pending.timestamp !== auth.timestamp) {
@@ -65,7 +66,7 @@ export class MailboxAuthenticator {
     if (!verifyMailboxAuth(auth, this.relayPeerId)) throw new AuthFailedError('Bad signature')
 
     const mailbox = hex(auth.deviceKey)
-    let owner = await this.store.getOwner(mailbox)
+    let owner = await this.store.getOwner(mailbox, options)
     const now = this.now()
     if (auth.accountRecord.length > 0) {
       let record
@@ -79,7 +80,7 @@ export class MailboxAuthenticator {
         throw new RelayRefusal(MailboxErrorCode.DEVICE_NOT_IN_RECORD, 'The account record does not list this device key')
       }
       if (body.deleted) {
-        await this.store.purgeMailbox(mailbox)
+        await this.store.purgeMailbox(mailbox, options)
         throw new RelayRefusal(MailboxErrorCode.ACCOUNT_DELETED, 'The account was deleted; its mailbox is purged')
       }
       if (owner == null || body.sequence >= owner.recordSequence) {
@@ -88,7 +89,7 @@ export class MailboxAuthenticator {
     }
     if (owner == null) throw new RelayRefusal(MailboxErrorCode.RECORD_REQUIRED, 'First authentication must present the signed account record')
     owner = { ...owner, lastAuthAt: BigInt(now) }
-    await this.store.setOwner(mailbox, owner)
+    await this.store.setOwner(mailbox, owner, options)
     return { mailbox, deviceKey: auth.deviceKey, owner }
   }
 }

@@ -149,3 +149,16 @@ export const DEFAULT_DHT_MAX_RECORDS_PER_ADDRESS = 512
 export const DEFAULT_DHT_MAX_RECORD_BYTES_PER_ADDRESS = 2 * 1024 * 1024
 export const DEFAULT_DHT_PUT_RATE = { perSecond: 1, burst: 30 }
 export const DEFAULT_DHT_PUT_RATE_PER_ADDRESS = { perSecond: 10, burst: 300 }
+
+/** A mailbox stream's close (its last frames flushed) may take this long before the stream is aborted. */
+export const STREAM_CLOSE_TIMEOUT_MS = 1000
+/** Request frames read ahead of the handler on one mailbox stream. */
+export const MAX_QUEUED_REQUEST_FRAMES = 16
+/** Room in a request frame beyond the largest envelope it may carry (a deposit's other fields). */
+export const REQUEST_FRAME_SLACK_BYTES = 64 * KiB
+/** Time allowed for the bootstrap dials a relay makes at start. */
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000
+/** Time allowed for one DHT provide of the relay key. */
+export const PROVIDE_TIMEOUT_MS = 60_000
+/** Warn at start when the TLS certificate expires sooner than this. */
+export const TLS_EXPIRY_WARNING_MS = 14 * DAY

@@ -1,3 +1,10 @@
+/*
+ * Why not the Bloom filter of @libp2p/utils: it hashes each item once per hash function (8 full
+ * FNV passes over a UTF-8 copy of the key) on every deposit's hot path, where this one hashes the
+ * string once and derives the rest (double hashing); and the store needs a union of two filters
+ * (ids committed while a rebuild scans the database), a count of keys added (when to rebuild)
+ * and a size fixed from the storage cap (`bitsFor`), none of which it offers.
+ */
 /**
  * A Bloom filter over the envelope-id keys (`i!<mailbox>!<id>`) a relay has stored: when it says
  * "not held", a deposit skips the database lookup for duplicates. LevelDB as used here has no

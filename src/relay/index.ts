@@ -5,15 +5,15 @@
 export { startRelay, type Relay, type StartRelayOptions } from './relay.js'
 export { relayMain, type RelayMainOptions } from './relay-main.js'
 export {
-  defaultRelayConfig, loadRelayConfig, parseRelayArgs, parseRelayConfig, validateRelayConfig,
-  type RelayConfig, type RelayConfigInput, type RelayLimits
-} from './relay-config.js'
-export { MailboxServer, mailboxServer, defaultMailboxLimits, type MailboxLimits, type MailboxServerInit, type MailboxServerComponents } from './mailbox-server.js'
-export { MailboxStore, type MailboxStoreLimits } from './mailbox-store.js'
+  defaultRelayConfig, defaultRelayLimits, loadRelayConfig, parseRelayArgs, parseRelayConfig, relayHelp, validateRelayConfig,
+  type RelayArgs, type RelayConfig, type RelayConfigInput, type RelayLimits
+} from './config/index.js'
+export { MailboxServer, mailboxServer, defaultMailboxLimits, type MailboxLimits, type MailboxServerInit, type MailboxServerComponents } from './mailbox-server/index.js'
+export { MailboxStore, type MailboxStoreLimits } from './mailbox-store/index.js'
 export { MailboxAuthenticator } from './auth.js'
 export { RateLimiter, type RateLimit } from './rate-limiter.js'
 export { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
-export { jsonLogger, silentLogger, type RelayLogger, type LogLevel } from './logger.js'
+export { jsonLogger, silentLogger, logWarn, type LevelLogger, type RelayLogger, type LogLevel } from './logger.js'
 export { loadOrCreateRelayKey, RELAY_KEY_FILE } from './relay-identity.js'
 export { relayProviderCid } from './relay-key.js'
 export * from './errors.js'

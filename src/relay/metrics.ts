@@ -53,6 +53,7 @@ export class RelayMetrics {
     for (const [name, read] of Object.entries(this.gauges)) {
       lines.push(`# HELP ${name} ${GAUGE_HELP[name] ?? name}`, `# TYPE ${name} gauge`)
       let value = 0
+      // a gauge that cannot be read shows as NaN on the scrape (its failure is visible there)
       try { value = read() } catch { value = Number.NaN }
       lines.push(`${name} ${value}`)
     }

@@ -1,3 +1,11 @@
+/*
+ * Why not `RateLimiter` from @libp2p/utils: that one counts points in fixed windows
+ * (rate-limiter-flexible style) with a timer per key and no bound on the keys it holds. The relay
+ * needs token buckets (a steady rate plus a burst, fractional rates such as 0.01/s for one-time
+ * prekeys), an LRU bound on remembered keys (`RATE_LIMITER_MAX_KEYS`: throwaway PeerIds are
+ * free), costs other than 1 (deposited bytes), and an all-or-none take across the peer, address
+ * and /48 buckets so that a refusal drains none of them (`has` before `take`).
+ */
 /** Rate and burst of one token bucket. */
 export interface RateLimit {
   /** Tokens added per second. */

@@ -1,5 +1,5 @@
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import type { PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, PrivateKey } from '@libp2p/interface'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ConfigError } from './errors.js'
@@ -16,7 +16,7 @@ export const RELAY_KEY_FILE = 'relay-key'
  * const key = await loadOrCreateRelayKey('/var/lib/parley-relay')
  * ```
  */
-export async function loadOrCreateRelayKey (dataDir: string, options: { signal?: AbortSignal } = {}): Promise<PrivateKey> {
+export async function loadOrCreateRelayKey (dataDir: string, options: AbortOptions = {}): Promise<PrivateKey> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const path = join(dataDir, RELAY_KEY_FILE)
   let bytes: Uint8Array | undefined

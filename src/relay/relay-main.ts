@@ -1,6 +1,6 @@
 import { ParleyError } from '../errors.js'
 import { jsonLogger } from './logger.js'
-import { loadRelayConfig, parseRelayArgs } from './relay-config.js'
+import { loadRelayConfig, parseRelayArgs } from './config/index.js'
 import { startRelay, type Relay } from './relay.js'
 
 export interface RelayMainOptions {

@@ -1,17 +1,18 @@
 import { readTlsFiles } from './tls-files.js'
 import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
-import type { PeerId } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, PeerId } from '@libp2p/interface'
+import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { MemoryDatastore } from 'datastore-core'
 import { join } from 'node:path'
 import { createParleyLibp2p, type ParleyLibp2p } from '../node/create-libp2p.js'
 import { AddressConnectionGater } from './address-connection-gater.js'
-import { DAY_MS, DEFAULT_INACTIVITY_DAYS, NETWORK_SLOT_FACTOR, RELAY_MAX_PENDING_CONNECTIONS } from './constants.js'
-import { jsonLogger, type RelayLogger } from './logger.js'
-import { MailboxServer } from './mailbox-server.js'
-import { MailboxStore } from './mailbox-store.js'
+import { BOOTSTRAP_DIAL_TIMEOUT_MS, DAY_MS, DEFAULT_INACTIVITY_DAYS, NETWORK_SLOT_FACTOR, PROVIDE_TIMEOUT_MS, RELAY_MAX_PENDING_CONNECTIONS, TLS_EXPIRY_WARNING_MS } from './constants.js'
+import { errorText, jsonLogger, logWarn } from './logger.js'
+import { mailboxServer, type MailboxServer, type MailboxServerComponents } from './mailbox-server/index.js'
+import { MailboxStore } from './mailbox-store/index.js'
 import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
-import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './relay-config.js'
+import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './config/index.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayProviderCid } from './relay-key.js'
 import { addressKeys, addressList } from './remote-address.js'
@@ -24,9 +25,6 @@ function dhtRefusalLabels (reason: DhtRefusalReason): Record<string, string> {
   if (labels == null) { labels = Object.freeze({ reason }); DHT_REFUSAL_LABELS.set(reason, labels) }
   return labels
 }
-
-/** Warn at start when the TLS certificate expires sooner than this. */
-const TLS_EXPIRY_WARNING_MS = 14 * 24 * 3600 * 1000
 
 /** A running relay. */
 export interface Relay {
@@ -41,7 +39,7 @@ export interface Relay {
   /** `host:port` of the metrics/health server, when enabled. */
   readonly metricsAddress: string | undefined
   /** Runs the retention/expiry sweep and the inactivity purge now (also runs on a timer). */
-  sweep: (options?: { signal?: AbortSignal }) => Promise<{ expired: number, purged: number }>
+  sweep: (options?: AbortOptions) => Promise<{ expired: number, purged: number }>
   /** Graceful stop: refuses new streams, finishes requests in flight, then closes libp2p and flushes the store. */
   stop: () => Promise<void>
 }
@@ -49,7 +47,8 @@ export interface Relay {
 export interface StartRelayOptions {
   /** Aborting it stops the relay. */
   signal?: AbortSignal
-  logger?: RelayLogger
+  /** Where the relay logs. @default jsonLogger({ level: config.log.level }) (JSON lines on stderr) */
+  logger?: ComponentLogger
   /** Clock, for tests. */
   now?: () => number
 }
@@ -68,25 +67,27 @@ export interface StartRelayOptions {
  */
 export async function startRelay (input: RelayConfigInput | RelayConfig, options: StartRelayOptions = {}): Promise<Relay> {
   const config = parseRelayConfig(input)
-  const log = options.logger ?? jsonLogger({ level: config.log.level })
+  const logger = options.logger ?? jsonLogger({ level: config.log.level })
+  const log = logger.forComponent('parley:relay')
   const now = options.now ?? Date.now
   options.signal?.throwIfAborted()
 
   const tls = config.tls == null ? undefined : await readTlsFiles(config.tls, options)
-  if (tls != null && tls.notAfter <= now()) log.warn('TLS certificate has expired: browsers will refuse the secure WebSockets address', { notAfter: new Date(tls.notAfter).toISOString() })
-  else if (tls != null && tls.notAfter - now() < TLS_EXPIRY_WARNING_MS) log.warn('TLS certificate expires soon: renew it and restart the relay', { notAfter: new Date(tls.notAfter).toISOString() })
+  if (tls != null && tls.notAfter <= now()) logWarn(log, 'TLS certificate has expired: browsers will refuse the secure WebSockets address', { notAfter: new Date(tls.notAfter).toISOString() })
+  else if (tls != null && tls.notAfter - now() < TLS_EXPIRY_WARNING_MS) logWarn(log, 'TLS certificate expires soon: renew it and restart the relay', { notAfter: new Date(tls.notAfter).toISOString() })
   const privateKey = await loadOrCreateRelayKey(config.dataDir, options)
   // DHT records (other people's public account records) and the peer store stay in memory:
   // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
   const datastore = new MemoryDatastore()
   const dhtExempt = addressList(config.limits.addressLimitExempt)
   const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits, {
-    onUnownedEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_mailboxes_total', {}, mailboxes) }
+    onUnownedEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_mailboxes_total', {}, mailboxes) },
+    logger
   })
   let libp2p: ParleyLibp2p | undefined
   let server: MailboxServer | undefined
   let metricsServer: MetricsServer | undefined
-  const timers: Array<ReturnType<typeof setInterval>> = []
+  const tasks: RepeatingTask[] = []
   const shutdown = new AbortController()
   let running = false
   let stopping: Promise<void> | undefined
@@ -95,23 +96,24 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     stopping ??= (async () => {
       running = false
       shutdown.abort()
-      for (const t of timers) clearInterval(t)
-      log.info('relay stopping')
-      await server?.stop().catch((err) => { log.warn('mailbox server stop failed', { error: (err as Error).message }) })
-      await metricsServer?.close().catch(() => {})
-      await Promise.resolve(libp2p?.stop()).catch((err: unknown) => { log.warn('libp2p stop failed', { error: (err as Error).message }) })
+      for (const task of tasks) task.stop()
+      log('relay stopping')
+      await metricsServer?.close().catch((err: unknown) => { logWarn(log, 'metrics server close failed', { error: errorText(err) }) })
+      // libp2p stops the mailbox service too: requests in flight finish before connections close
+      await Promise.resolve(libp2p?.stop()).catch((err: unknown) => { logWarn(log, 'libp2p stop failed', { error: errorText(err) }) })
+      // a sweep cut short by the shutdown signal was logged by its caller
       await sweeping?.catch(() => {})
-      await store.close().catch((err) => { log.error('store close failed', { error: (err as Error).message }) })
-      log.info('relay stopped')
+      await store.close().catch((err: unknown) => { log.error('store close failed', { error: errorText(err) }) })
+      log('relay stopped')
     })()
     return stopping
   }
 
   let sweeping: Promise<{ expired: number, purged: number }> | undefined
-  const sweep = async (opts: { signal?: AbortSignal } = {}): Promise<{ expired: number, purged: number }> => {
+  const sweep = async (opts: AbortOptions = {}): Promise<{ expired: number, purged: number }> => {
     if (sweeping != null) return sweeping
     sweeping = (async () => {
-      const signal = AbortSignal.any([shutdown.signal, opts.signal ?? shutdown.signal])
+      const signal = opts.signal == null ? shutdown.signal : AbortSignal.any([shutdown.signal, opts.signal])
       const t = now()
       const expired = await store.deleteExpired(t, { signal })
       let purged = 0
@@ -122,12 +124,12 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       }
       for (const mailbox of stale) {
         signal.throwIfAborted()
-        await store.purgeMailbox(mailbox)
+        await store.purgeMailbox(mailbox, { signal })
         purged++
       }
       if (expired > 0) metrics.inc('parley_relay_expired_envelopes_total', {}, expired)
       if (purged > 0) metrics.inc('parley_relay_purged_mailboxes_total', {}, purged)
-      if (expired > 0 || purged > 0) log.info('sweep', { expired, purged })
+      if (expired > 0 || purged > 0) log('sweep', { expired, purged })
       return { expired, purged }
     })()
     try { return await sweeping } finally { sweeping = undefined }
@@ -153,7 +155,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
     maxConnectionsPerNetwork: config.limits.maxConnectionsPerAddress * NETWORK_SLOT_FACTOR,
     exempt: addressList(config.limits.addressLimitExempt)
-  }, metrics, log)
+  }, metrics, logger)
 
   try {
     await store.open()
@@ -183,12 +185,15 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       onDhtRefusal: (reason) => { metrics.inc('parley_relay_dht_refusals_total', dhtRefusalLabels(reason)) },
       onDhtPruned: (count) => { metrics.inc('parley_relay_dht_pruned_records_total', {}, count) },
       extraServices: {
-        relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } })
+        relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } }),
+        // libp2p starts it with the node and stops it before the connections close
+        mailbox: (components: MailboxServerComponents) => {
+          server = mailboxServer({ store, metrics, limits: config.limits, now })({ registrar: components.registrar, peerId: components.peerId, logger })
+          return server
+        }
       }
     })
     if (libp2p.status !== 'started') await libp2p.start()
-    server = new MailboxServer({ registrar: libp2p, peerId: libp2p.peerId }, { store, metrics, limits: config.limits, logger: log, now })
-    await server.start()
     running = true
     if (config.metrics.enabled) {
       metricsServer = await startMetricsServer(metrics, { host: config.metrics.host, port: config.metrics.port, healthy: () => running && libp2p?.status === 'started' })
@@ -200,26 +205,34 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const node = libp2p
 
   // join the DHT, then announce; both retried on their timers, never fatal
-  const announce = async (): Promise<void> => {
+  const announce = async (opts: AbortOptions = {}): Promise<void> => {
     if (!config.provide.enabled || !running) return
     try {
-      await node.contentRouting.provide(await relayProviderCid(), { signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(60_000)]) })
-      log.debug('provided relay key')
+      await node.contentRouting.provide(await relayProviderCid(), { signal: opts.signal ?? AbortSignal.any([shutdown.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)]) })
+      log.trace('provided relay key')
     } catch (err) {
-      if (running) log.debug('provide failed', { error: (err as Error).message })
+      if (running) log.trace('provide failed', { error: errorText(err) })
     }
   }
-  void Promise.allSettled(config.bootstrap.map(async (addr) => node.dial(multiaddr(addr), { signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(10_000)]) })))
-    .then(announce)
-  const provideTimer = setInterval(() => { void announce() }, config.provide.intervalMs)
-  const sweepTimer = setInterval(() => { void sweep().catch((err) => { if (running) log.warn('sweep failed', { error: (err as Error).message }) }) }, config.sweep.intervalMs)
-  provideTimer.unref?.()
-  sweepTimer.unref?.()
-  timers.push(provideTimer, sweepTimer)
+  void Promise.allSettled(config.bootstrap.map(async (addr) => node.dial(multiaddr(addr), { signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS)]) })))
+    .then(async (dials) => {
+      for (const dial of dials) if (dial.status === 'rejected') log.trace('bootstrap dial failed', { error: errorText(dial.reason) })
+      await announce()
+    })
+  // repeatingTask: the next run is scheduled once the last one ended (a sweep never overlaps
+  // itself); its timers are not unref'd, but stop() clears them and the relay's listeners keep
+  // the process alive anyway
+  tasks.push(
+    repeatingTask(announce, config.provide.intervalMs, { timeout: PROVIDE_TIMEOUT_MS }),
+    repeatingTask(async () => {
+      await sweep().catch((err: unknown) => { if (running) logWarn(log, 'sweep failed', { error: errorText(err) }) })
+    }, config.sweep.intervalMs)
+  )
+  for (const task of tasks) task.start()
   options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
 
   const multiaddrs = node.getMultiaddrs()
-  log.info('relay started', { peerId: node.peerId.toString(), addrs: multiaddrs.map(String).join(' '), metrics: metricsServer?.address ?? 'off' })
+  log('relay started', { peerId: node.peerId.toString(), addrs: multiaddrs.map(String).join(' '), metrics: metricsServer?.address ?? 'off' })
   return {
     peerId: node.peerId,
     get multiaddrs () { return node.getMultiaddrs() },

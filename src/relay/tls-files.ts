@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { ConfigError } from './errors.js'
@@ -22,7 +23,7 @@ export interface TlsMaterial {
  * const tls = await readTlsFiles({ certFile: '/etc/parley/fullchain.pem', keyFile: '/etc/parley/privkey.pem' })
  * ```
  */
-export async function readTlsFiles (files: { certFile: string, keyFile: string }, options: { signal?: AbortSignal } = {}): Promise<TlsMaterial> {
+export async function readTlsFiles (files: { certFile: string, keyFile: string }, options: AbortOptions = {}): Promise<TlsMaterial> {
   const read = async (field: string, path: string): Promise<string> => {
     try {
       return await readFile(path, { encoding: 'utf8', signal: options.signal })

@@ -10,7 +10,7 @@ import { generateAccountKeys, generateDeviceKeys, peerIdBytesFromEd25519, type S
 import type { Envelope } from '../../src/net/envelope-codec.js'
 import type { MailboxOwnerCredentials } from '../../src/net/mailbox-client.js'
 import { startRelay, type Relay } from '../../src/relay/relay.js'
-import type { RelayConfigInput } from '../../src/relay/relay-config.js'
+import type { RelayConfigInput } from '../../src/relay/config/index.js'
 import { silentLogger } from '../../src/relay/logger.js'
 
 export interface TestOwner extends MailboxOwnerCredentials {

@@ -1,5 +1,5 @@
-import { MailboxErrorCode } from '../net/mailbox-codec.js'
-import { QuotaExceededError } from './errors.js'
+import { MailboxErrorCode } from '../../net/mailbox-codec.js'
+import { QuotaExceededError } from '../errors.js'
 
 /** Quotas of mailboxes that no owner has ever authenticated (anyone can create one by depositing). */
 export interface UnownedLimits {
