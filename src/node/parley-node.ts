@@ -20,12 +20,11 @@ import { ENVELOPE_ID_BYTES, ENVELOPE_VERSION, envelopeIdHex, type Ack, type Enve
 import { EnvelopeServer, type ProtocolErrorEvent, type ReceivedEnvelope } from '../net/envelope-server.js'
 import { DeviceUnreachableError } from '../net/errors.js'
 import { AccountRecordFloor } from './account-record-floor.js'
-import { createParleyLibp2p, type ParleyLibp2p } from './create-libp2p.js'
+import { createParleyLibp2p, reachableOnlyViaRelays, type ParleyLibp2p } from '../p2p/index.js'
 import { loadOrCreateIdentity, type DeviceIdentity } from './device-identity.js'
 import { NodeNotStartedError } from './errors.js'
 import { LocalPrekeys } from './local-prekeys.js'
-import { reachableOnlyViaRelays } from './libp2p-defaults.js'
-import { learnRelayedDeviceAddresses } from './relayed-addresses.js'
+import { learnRelayedDeviceAddresses } from '../net/relayed-addresses.js'
 
 /** Settings key of the last account record this device signed. */
 export const OWN_RECORD_SETTING = 'own-account-record'
