@@ -13,7 +13,7 @@ import { MailboxStore } from './mailbox-store.js'
 import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
 import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './relay-config.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
-import { relayProviderCid } from './relay-key.js'
+import { relayProviderCid } from '../net/relay-discovery.js'
 import { addressKeys, addressList } from './remote-address.js'
 import type { DhtRefusalReason } from '../net/dht-record-store.js'
 
