@@ -168,3 +168,24 @@ export async function createEphemeralLibp2p (init: PlatformOptions & Pick<TestNe
     ...(init.allowPrivateAddresses === true ? { connectionGater: { denyDialMultiaddr: async () => false } } : {})
   })
 }
+
+/** Options of {@link createEphemeralNode}. */
+export type EphemeralNodeOptions = PlatformOptions & Pick<TestNetworkOptions, 'allowPrivateAddresses'> & AbortOptions
+
+/** The shape of {@link createEphemeralNode}, for components that are handed it (depositor, device linking). */
+export type CreateEphemeralNode = (options?: EphemeralNodeOptions) => Promise<Libp2p>
+
+/**
+ * A throwaway libp2p node (see {@link createEphemeralLibp2p}), as a factory that `node/` hands
+ * the anonymous depositor and device linking, so they need not import `p2p/`.
+ *
+ * @example
+ * ```ts
+ * const depositor = new AnonymousDepositor({ createEphemeralNode })
+ * ```
+ */
+export const createEphemeralNode: CreateEphemeralNode = async (options = {}) => {
+  options.signal?.throwIfAborted()
+  const { signal, ...init } = options
+  return await createEphemeralLibp2p(init)
+}

@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 export {
-  DHT_PROTOCOL, createEphemeralLibp2p, createParleyLibp2p, parleyLibp2pDefaults,
+  DHT_PROTOCOL, createEphemeralLibp2p, createEphemeralNode, createParleyLibp2p, parleyLibp2pDefaults,
+  type CreateEphemeralNode, type EphemeralNodeOptions,
   type Libp2pAssemblyInit, type ParleyLibp2p, type ParleyLibp2pOptions, type ParleyServices
 } from './create-libp2p.js'
 export { reachableOnlyViaRelays } from './libp2p-defaults.js'
