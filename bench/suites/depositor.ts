@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Envelope } from '../../src/net/envelope-codec.js'
 import { MailboxClient } from '../../src/net/mailbox-client.js'
-import { createEphemeralLibp2p } from '../../src/node/create-libp2p.js'
+import { createEphemeralLibp2p } from '../../src/p2p/index.js'
 import { silentLogger, startRelay, type Relay } from '../../src/relay/index.js'
 import { percentile, record } from '../results.js'
 

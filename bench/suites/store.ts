@@ -12,7 +12,7 @@ import { record } from '../results.js'
 import { openStore } from '../../src/store/open-level.js'
 import { newConversationId } from '../../src/store/conversation-repo.js'
 import { encodeValue, decodeValue } from '../../src/store/value-codec.js'
-import { concat, u64, utf8 } from '../../src/store/bytes.js'
+import { concatBytes, u64, utf8 } from '../../src/bytes.js'
 import type { Message } from '../../src/store/types.js'
 
 const CONVERSATIONS = 1000
@@ -42,8 +42,8 @@ function makeMessages (convs: string[]): Message[] {
 class RawLevel {
   db: Level<Uint8Array, Uint8Array>
   constructor (dir: string) { this.db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view', compression: false }) }
-  static msgKey (m: Message): Uint8Array { return concat(utf8('/ms/'), utf8(m.conversationId), u64(m.clock), u64(m.senderTimestamp), utf8(m.id)) }
-  static idxKey (m: Message): Uint8Array { return concat(utf8('/mi/'), utf8(m.id)) }
+  static msgKey (m: Message): Uint8Array { return concatBytes(utf8('/ms/'), utf8(m.conversationId), u64(m.clock), u64(m.senderTimestamp), utf8(m.id)) }
+  static idxKey (m: Message): Uint8Array { return concatBytes(utf8('/mi/'), utf8(m.id)) }
   ops (m: Message): Array<{ type: 'put', key: Uint8Array, value: Uint8Array }> {
     return [
       { type: 'put', key: RawLevel.msgKey(m), value: encodeValue({ ...m } as never) },
@@ -62,8 +62,8 @@ class RawLevel {
   }
 
   async latest (conv: string, limit: number): Promise<unknown[]> {
-    const prefix = concat(utf8('/ms/'), utf8(conv))
-    const rows = await this.db.iterator({ gte: prefix, lt: concat(prefix, new Uint8Array([0xff])), reverse: true, limit }).all()
+    const prefix = concatBytes(utf8('/ms/'), utf8(conv))
+    const rows = await this.db.iterator({ gte: prefix, lt: concatBytes(prefix, new Uint8Array([0xff])), reverse: true, limit }).all()
     return rows.map(([, v]) => decodeValue(v))
   }
 }

@@ -1,4 +1,4 @@
-import type { ContactView, ConversationView } from '../messenger/types.js'
+import type { ContactView, ConversationView } from '../daemon/api-types.js'
 import { seg, type ApiClient } from './api-client.js'
 import { AmbiguousContactError, ContactNotFoundError } from './errors.js'
 

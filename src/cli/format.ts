@@ -1,4 +1,4 @@
-import type { ContactView, MessageView, QuarantinedView, StatusView } from '../messenger/types.js'
+import type { ContactView, MessageView, QuarantinedView, StatusView } from '../daemon/api-types.js'
 import { formatDuration } from './duration.js'
 
 /** Delivery ticks: ⏳ queued, ✓ sent/stored, ✓✓ delivered, ✓✓ read (with "read"), ✗ failed. */

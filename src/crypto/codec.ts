@@ -10,7 +10,7 @@ import {
   E2E_VERSION, MAX_PREKEY_MESSAGE_BYTES, MAX_RATCHET_MESSAGE_BYTES, MAX_SEALED_BOX_BYTES,
   MAX_SEALED_CONTENT_BYTES, MLKEM768_CIPHERTEXT_BYTES
 } from './constants.js'
-import { equalBytes } from './bytes.js'
+import { equalBytes } from '../bytes.js'
 import { MalformedMessageError, MessageTooLargeError, UnsupportedVersionError } from './errors.js'
 
 export { MessageType, PrekeyMessage, RatchetHeader, RatchetMessage, SealedBox, SealedContent }

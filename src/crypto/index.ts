@@ -22,6 +22,7 @@ export type { BackendInit, CryptoBackend, KemEncapsulation, KeyPair, RandomSourc
 export { generateEd25519KeyPair, generateMlKemKeyPair, generateX25519KeyPair, secureRandom } from './backend.js'
 export { createNobleBackend, nobleBackend } from './backend-noble.js'
 export { createNativeBackend, nativeBackend } from './backend-native.js'
+export type { Signer } from './signer.js'
 export * from './errors.js'
 export * as limits from './constants.js'
 export { pad, paddedLength, unpad } from './padding.js'

@@ -9,7 +9,8 @@ import { secureRandom } from './backend.js'
 import {
   nobleAeadOpen, nobleAeadSeal, nobleMlKemDecapsulate, nobleMlKemEncapsulate, nobleMlKemPublicKey
 } from './backend-noble.js'
-import { checkLength, concatBytes, isAllZero } from './bytes.js'
+import { concatBytes, isAllZero } from '../bytes.js'
+import { checkLength } from './check-length.js'
 import { InvalidKeyError } from './errors.js'
 import type { NativePrimitives } from './native-primitives.js'
 

@@ -10,7 +10,8 @@ import * as nodeCrypto from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import type { CryptoBackend, KemEncapsulation, KeyPair } from './backend.js'
 import { nobleMlKemDecapsulate, nobleMlKemEncapsulate, nobleMlKemPublicKey } from './backend-noble.js'
-import { checkLength, concatBytes, isAllZero, ownBytes } from './bytes.js'
+import { concatBytes, isAllZero, ownBytes } from '../bytes.js'
+import { checkLength } from './check-length.js'
 import { DecryptError, InvalidKeyError } from './errors.js'
 
 /** What a platform contributes to the native backend. */

@@ -8,9 +8,10 @@
  * IK is the device's X25519 identity DH key; prekeys are signed by its Ed25519 device key.
  */
 import { type CryptoBackend, type KeyPair, generateX25519KeyPair } from './backend.js'
-import { checkLength, concatBytes, equalBytes, ownBytes, utf8, wipe } from './bytes.js'
+import { concatBytes, equalBytes, ownBytes, utf8, wipe } from '../bytes.js'
 import { decodePrekeyMessage } from './codec.js'
 import { AD_LABEL, INFO_PQXDH } from './constants.js'
+import { checkLength } from './check-length.js'
 import { InvalidSenderError, UnknownPrekeyError } from './errors.js'
 import { type DeviceKeys, type DevicePublicKeys, type PrekeyBundle, verifyPrekeyBundle } from './prekeys.js'
 import { type SessionState, initInitiatorRatchet, initResponderRatchet, ratchetDecrypt } from './ratchet.js'

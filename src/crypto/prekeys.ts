@@ -5,8 +5,9 @@
  * hands one-time X25519 and signed one-time ML-KEM-768 prekeys to its relays.
  */
 import { type CryptoBackend, type KeyPair, generateEd25519KeyPair, generateMlKemKeyPair, generateX25519KeyPair } from './backend.js'
-import { checkLength, concatBytes, u32be, u64be, utf8 } from './bytes.js'
+import { concatBytes, u32be, u64be, utf8 } from '../bytes.js'
 import { MLKEM768_PUBLIC_KEY_BYTES, PREKEY_SIGNATURE_LABEL } from './constants.js'
+import { checkLength } from './check-length.js'
 import { InvalidSignatureError } from './errors.js'
 
 /** A signed prekey as published (account record / bundle). Same shape for X25519 and ML-KEM. */

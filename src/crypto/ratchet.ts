@@ -8,7 +8,7 @@
  * still holds are not (see {@link wipeReplacedState}).
  */
 import { type CryptoBackend, type KeyPair, generateX25519KeyPair } from './backend.js'
-import { concatBytes, equalBytes, ownBytes, toHex, utf8, wipe } from './bytes.js'
+import { concatBytes, equalBytes, ownBytes, toHex, utf8, wipe } from '../bytes.js'
 import { ab, decodeRatchetHeader, decodeRatchetMessage, RatchetHeader, RatchetMessage } from './codec.js'
 import {
   E2E_VERSION, INFO_MESSAGE_KEYS, INFO_ROOT, MAX_PREVIOUS_RATCHET_KEYS, MAX_SKIP, MAX_SKIPPED_KEYS

@@ -5,7 +5,8 @@
  * halves are joined lower first, so both sides compute the same 60 digits.
  */
 import { sha512 } from '@noble/hashes/sha2.js'
-import { checkLength, concatBytes, equalBytes } from './bytes.js'
+import { concatBytes, equalBytes } from '../bytes.js'
+import { checkLength } from './check-length.js'
 
 const ITERATIONS = 5200
 const VERSION = new Uint8Array([0, 0])

@@ -10,9 +10,10 @@
  *   ciphertext = AEAD(okm2[0..32), okm2[32..44), pad(SealedContent), ad = E || IK_R || staticCiphertext)
  */
 import { type CryptoBackend, type KeyPair, generateX25519KeyPair } from './backend.js'
-import { checkLength, concatBytes, ownBytes, utf8, wipe } from './bytes.js'
+import { concatBytes, ownBytes, utf8, wipe } from '../bytes.js'
 import { ab, decodeSealedBox, decodeSealedContent, MessageType, SealedBox, SealedContent } from './codec.js'
 import { E2E_VERSION, INFO_SEALED_EPHEMERAL, INFO_SEALED_STATIC, MAX_SEALED_CONTENT_BYTES } from './constants.js'
+import { checkLength } from './check-length.js'
 import { DecryptError, InvalidSenderError } from './errors.js'
 import { pad, unpad } from './padding.js'
 import type { CiphertextMessage } from './session.js'

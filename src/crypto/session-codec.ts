@@ -3,7 +3,7 @@
  * size, version, counts and key lengths and throws `SessionStateError` on anything off.
  */
 import { SessionStateRecord } from '../wire/e2e.js'
-import { ownBytes, toHex } from './bytes.js'
+import { ownBytes, toHex } from '../bytes.js'
 import { ab } from './codec.js'
 import { E2E_VERSION, MAX_PREVIOUS_RATCHET_KEYS, MAX_SESSION_STATE_BYTES, MAX_SKIPPED_KEYS } from './constants.js'
 import { SessionStateError } from './errors.js'

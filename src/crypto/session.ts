@@ -3,7 +3,7 @@
  * initiator still waits for a reply, and routes incoming prekey messages of an existing
  * session to its ratchet.
  */
-import { equalBytes } from './bytes.js'
+import { equalBytes } from '../bytes.js'
 import type { CryptoBackend } from './backend.js'
 import { ab, decodePrekeyMessage, PrekeyMessage } from './codec.js'
 import { E2E_VERSION } from './constants.js'

@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { concatBytes, u32be } from '../bytes.js'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { AccountRecordBody, SignedAccountRecord, type DeviceEntry } from '../wire/parley.js'
 import { decodeAddress, encodeAddress } from './address.js'
@@ -23,22 +24,9 @@ export const DEFAULT_RECORD_LIFETIME_MS = 7 * 24 * 3600 * 1000
 const RECORD_DOMAIN = new TextEncoder().encode('parley/account-record/v1')
 const DEVICE_DOMAIN = new TextEncoder().encode('parley/device-entry/v1')
 
-function concat (...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const p of parts) { out.set(p, offset); offset += p.length }
-  return out
-}
-
-function u32 (n: number): Uint8Array {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, n)
-  return b
-}
-
 /** What the device key signs to bind itself (and its libp2p PeerId and DH key) to an account. */
 export function deviceEntryMessage (accountKey: Uint8Array, entry: Pick<DeviceEntry, 'peerId' | 'deviceKey' | 'identityDhKey'>): Uint8Array {
-  return concat(DEVICE_DOMAIN, accountKey, u32(entry.peerId.length), entry.peerId, entry.deviceKey, entry.identityDhKey)
+  return concatBytes(DEVICE_DOMAIN, accountKey, u32be(entry.peerId.length), entry.peerId, entry.deviceKey, entry.identityDhKey)
 }
 
 /** Signs a device entry with the device key (proof of possession). */
@@ -77,7 +65,7 @@ export function signAccountRecord (body: AccountRecordBody, account: SigningKeyP
     throw new InvalidAccountRecordError('Record names another account key', 'ERR_RECORD_KEY_MISMATCH')
   }
   const bodyBytes = AccountRecordBody.encode(body)
-  const signature = ed25519.sign(concat(RECORD_DOMAIN, bodyBytes), account.secretKey)
+  const signature = ed25519.sign(concatBytes(RECORD_DOMAIN, bodyBytes), account.secretKey)
   const signed = SignedAccountRecord.encode({ body: bodyBytes, signature })
   if (signed.length > MAX_ACCOUNT_RECORD_BYTES) throw new InvalidAccountRecordError('Account record is too large', 'ERR_RECORD_TOO_LARGE')
   return signed
@@ -118,7 +106,7 @@ export function verifyAccountRecord (bytes: Uint8Array, options: VerifyOptions =
     throw new InvalidAccountRecordError('Record belongs to another account', 'ERR_RECORD_KEY_MISMATCH')
   }
   let valid = false
-  try { valid = ed25519.verify(signed.signature, concat(RECORD_DOMAIN, signed.body), body.accountKey) } catch { valid = false }
+  try { valid = ed25519.verify(signed.signature, concatBytes(RECORD_DOMAIN, signed.body), body.accountKey) } catch { valid = false }
   if (!valid) throw new InvalidAccountRecordError('Account record signature is invalid', 'ERR_BAD_RECORD_SIGNATURE')
   for (const device of body.devices) {
     let ok = false

@@ -2,7 +2,8 @@ import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { Ack, Envelope, ENVELOPE_PROTOCOL, MAX_ACK_FRAME_BYTES, decodeAck } from './envelope-codec.js'
 import { EnvelopeRejectedError, FrameTimeoutError, MalformedFrameError, StreamClosedError } from './errors.js'
-import { FrameReader, encodeFrame, writeWithBackpressure } from './frame-reader.js'
+import { FrameReader, encodeFrame } from './frame-reader.js'
+import { CoalescingFrameWriter } from './frame-writer.js'
 
 export interface EnvelopeClientInit {
   /** Envelopes sent on one stream before their acks arrive. @default 128 */
@@ -11,21 +12,6 @@ export interface EnvelopeClientInit {
   ackTimeoutMs?: number
   /** Time allowed to dial and open a stream. @default 10000 */
   dialTimeoutMs?: number
-}
-
-/** Coalesced writes are flushed at this size even within one turn. */
-const MAX_COALESCED_BYTES = 64 * 1024
-
-/** Runs `fn` after the current turn of the event loop (setImmediate in Node, a 0 ms timer elsewhere). */
-const defer: (fn: () => void) => void = typeof globalThis.setImmediate === 'function'
-  ? (fn) => { globalThis.setImmediate(fn) }
-  : (fn) => { setTimeout(fn, 0) }
-
-function concatFrames (frames: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const f of frames) { out.set(f, offset); offset += f.length }
-  return out
 }
 
 interface Pending {
@@ -46,16 +32,14 @@ class EnvelopeChannel {
   private readonly slotWaiters: Array<() => void> = []
   private failure: Error | undefined
   private readonly maxInFlight: number
-  private writeQueue: Uint8Array[] = []
-  private writeQueueBytes = 0
-  private flushScheduled = false
-  private writing: Promise<void> = Promise.resolve()
+  private readonly writer: CoalescingFrameWriter
   /** One abort listener per distinct caller signal, not one per envelope. */
   private readonly watched = new Map<AbortSignal, Set<Pending>>()
 
-  constructor (stream: Stream, maxInFlight: number) {
+  constructor (stream: Stream, maxInFlight: number, writeTimeoutMs: number) {
     this.stream = stream
     this.maxInFlight = maxInFlight
+    this.writer = new CoalescingFrameWriter(stream, { writeTimeoutMs })
     this.reader = new FrameReader(stream, { maxFrameBytes: MAX_ACK_FRAME_BYTES })
     void this.readAcks()
   }
@@ -113,34 +97,9 @@ class EnvelopeChannel {
       this.pending.push(entry)
       this.watch(signal, entry)
     })
-    this.queueWrite(encodeFrame(Envelope.encode(envelope)), signal)
+    // frames written in the same turn are coalesced into one send (see CoalescingFrameWriter)
+    this.writer.write(encodeFrame(Envelope.encode(envelope))).catch((err: Error) => { this.fail(err) })
     return result
-  }
-
-  /**
-   * Frames sent in the same turn of the event loop are coalesced into one `send` (one yamux
-   * frame, one Noise seal, one syscall) — the main throughput lever for small envelopes.
-   */
-  private queueWrite (frame: Uint8Array, signal: AbortSignal): void {
-    this.writeQueue.push(frame)
-    this.writeQueueBytes += frame.length
-    if (this.writeQueueBytes >= MAX_COALESCED_BYTES) {
-      this.flushWrites(signal)
-    } else if (!this.flushScheduled) {
-      this.flushScheduled = true
-      defer(() => { this.flushWrites(signal) })
-    }
-  }
-
-  private flushWrites (signal: AbortSignal): void {
-    this.flushScheduled = false
-    if (this.writeQueue.length === 0 || this.failure != null) return
-    const frames = this.writeQueue.splice(0)
-    const bytes = frames.length === 1 ? frames[0] : concatFrames(frames, this.writeQueueBytes)
-    this.writeQueueBytes = 0
-    this.writing = this.writing.then(async () => {
-      await writeWithBackpressure(this.stream, bytes, { signal })
-    }).catch((err: Error) => { this.fail(err) })
   }
 
   close (): void {
@@ -207,7 +166,7 @@ export class EnvelopeClient {
     const opening = (async () => {
       const dialSignal = AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)])
       const stream = await this.dialer.dialProtocol(peer, ENVELOPE_PROTOCOL, { signal: dialSignal, runOnLimitedConnection: false })
-      const channel = new EnvelopeChannel(stream, this.init.maxInFlight)
+      const channel = new EnvelopeChannel(stream, this.init.maxInFlight, this.init.ackTimeoutMs)
       stream.addEventListener('close', () => {
         if (this.channels.get(key) === opening) this.channels.delete(key)
       })

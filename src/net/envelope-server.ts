@@ -1,5 +1,6 @@
 import type { Connection, PeerId, Stream, Libp2p } from '@libp2p/interface'
 import { equalBytes } from '@noble/ciphers/utils.js'
+import { concatBytes } from '../bytes.js'
 import { ParleyError } from '../errors.js'
 import { BoundedSet } from './bounded-set.js'
 import { Ack, decodeEnvelope, ENVELOPE_PROTOCOL, envelopeIdHex, MAX_ENVELOPE_FRAME_BYTES, type Envelope } from './envelope-codec.js'
@@ -44,15 +45,6 @@ export interface EnvelopeServerInit {
 }
 
 type Registrar = Pick<Libp2p, 'handle' | 'unhandle'>
-
-function concatBytes (parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const p of parts) length += p.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const p of parts) { out.set(p, offset); offset += p.length }
-  return out
-}
 
 /**
  * Serves `/parley/msg/1.0.0`: reads envelope frames, checks them, hands them to `onEnvelope`
@@ -158,7 +150,7 @@ export class EnvelopeServer {
   }
 
   private async flushAcks (stream: Stream, acks: Uint8Array[], timeoutMs: number): Promise<void> {
-    const bytes = acks.length === 1 ? acks[0] : concatBytes(acks)
+    const bytes = acks.length === 1 ? acks[0] : concatBytes(...acks)
     acks.length = 0
     await writeWithBackpressure(stream, bytes, { timeoutMs })
   }

@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes.js'
 import type { MessageStream } from '@libp2p/interface'
 import { StreamClosedError } from './errors.js'
 import { writeWithBackpressure } from './frame-reader.js'
@@ -9,14 +10,6 @@ export const MAX_COALESCED_BYTES = 64 * 1024
 export const defer: (fn: () => void) => void = typeof globalThis.setImmediate === 'function'
   ? (fn) => { globalThis.setImmediate(fn) }
   : (fn) => { setTimeout(fn, 0) }
-
-export function concatFrames (frames: Uint8Array[], total: number): Uint8Array {
-  if (frames.length === 1) return frames[0]
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const f of frames) { out.set(f, offset); offset += f.length }
-  return out
-}
 
 interface Batch {
   frames: Uint8Array[]
@@ -69,7 +62,7 @@ export class CoalescingFrameWriter {
     const batch = this.current
     if (batch === undefined) return
     this.current = undefined
-    const bytes = concatFrames(batch.frames, batch.bytes)
+    const bytes = batch.frames.length === 1 ? batch.frames[0] : concatBytes(...batch.frames)
     this.chain = this.chain.then(async () => {
       if (this.stream.status !== 'open' || (this.stream as unknown as { writeStatus?: string }).writeStatus !== 'writable') throw new StreamClosedError('Stream is not writable')
       await writeWithBackpressure(this.stream, bytes, { timeoutMs: this.options.writeTimeoutMs })

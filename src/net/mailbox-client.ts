@@ -2,6 +2,7 @@ import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isMultiaddr, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { equalBytes } from '@noble/ciphers/utils.js'
+import type { Signer } from '../crypto/index.js'
 import { ParleyError } from '../errors.js'
 import { decodeEnvelope, Envelope } from './envelope-codec.js'
 import { MalformedFrameError, StreamClosedError } from './errors.js'
@@ -9,19 +10,29 @@ import { FrameReader, encodeFrame } from './frame-reader.js'
 import { CoalescingFrameWriter } from './frame-writer.js'
 import {
   MAILBOX_PROTOCOL, MAX_MAILBOX_RESPONSE_BYTES, MailboxPrekey, MailboxRequest, MailboxResponse,
-  decodeMailboxResponse, signMailboxChallenge
+  decodeMailboxResponse, signMailboxChallenge, signMailboxChallengeWith
 } from './mailbox-codec.js'
 import { MailboxRefusedError, RelayUnreachableError } from './mailbox-errors.js'
 import { toHex as hex } from '../bytes.js'
 
 export { MailboxPrekey }
 
+/** The signed answer to a relay's challenge, through the owner's signer or key. */
+async function answerChallenge (challenge: MailboxResponse.Challenge, owner: MailboxOwnerCredentials, limit: { signal?: AbortSignal }): Promise<MailboxRequest.Authenticate> {
+  const device = owner.device
+  if ('sign' in device) return await signMailboxChallengeWith(challenge, device, owner.accountRecord, { signal: limit.signal })
+  return signMailboxChallenge(challenge, device, owner.accountRecord)
+}
+
 /** A relay: its PeerId (dialled through the peer store / peer routing) or a multiaddr ending in `/p2p/<id>`. */
 export type RelayTarget = PeerId | Multiaddr | string
 
-/** What proves mailbox ownership: the device's Ed25519 key and the account's signed record listing it. */
+/**
+ * What proves mailbox ownership: the device's Ed25519 key (preferably a {@link Signer}, so the
+ * secret never leaves `device/`) and the account's signed record listing it.
+ */
 export interface MailboxOwnerCredentials {
-  device: { secretKey: Uint8Array, publicKey: Uint8Array }
+  device: Signer | { secretKey: Uint8Array, publicKey: Uint8Array }
   /** SignedAccountRecord bytes; the relay checks it lists `device.publicKey`. */
   accountRecord: Uint8Array
 }
@@ -302,7 +313,7 @@ export class MailboxClient {
       if (!equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) {
         throw new MailboxRefusedError('Challenge names another relay', 'ERR_AUTH_FAILED')
       }
-      await channel.request({ authenticate: signMailboxChallenge(challenge, owner.device, owner.accountRecord) }, limit)
+      await channel.request({ authenticate: await answerChallenge(challenge, owner, limit) }, limit)
       channel.authenticated = true
     })
   }
@@ -423,7 +434,7 @@ export class MailboxClient {
       try {
         const { challenge } = await channel.request({ getChallenge: {} }, limit)
         if (challenge == null || !equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) throw new MailboxRefusedError('Bad challenge', 'ERR_AUTH_FAILED')
-        await channel.request({ authenticate: signMailboxChallenge(challenge, owner.device, owner.accountRecord) }, limit)
+        await channel.request({ authenticate: await answerChallenge(challenge, owner, limit) }, limit)
         channel.onPush = (envelopes) => {
           for (const bytes of envelopes) {
             try { onEnvelope(decodeEnvelope(bytes)) } catch { /* a malformed push is ignored */ }

@@ -1,4 +1,6 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { ed25519 } from '@noble/curves/ed25519.js'
+import type { Signer } from '../crypto/index.js'
 import { MailboxPrekey, MailboxRequest, MailboxResponse } from '../wire/mailbox.js'
 import { MalformedFrameError } from './errors.js'
 
@@ -88,6 +90,30 @@ export function signMailboxChallenge (
     nonce: challenge.nonce,
     timestamp: challenge.timestamp,
     signature: ed25519.sign(message, device.secretKey),
+    accountRecord
+  }
+}
+
+/**
+ * Answers a relay challenge through a {@link Signer} (the device key never leaves `device/`).
+ *
+ * @example
+ * ```ts
+ * const auth = await signMailboxChallengeWith(challenge, signer, accountRecordBytes, { signal })
+ * ```
+ */
+export async function signMailboxChallengeWith (
+  challenge: MailboxResponse.Challenge,
+  signer: Signer,
+  accountRecord: Uint8Array = new Uint8Array(0),
+  options: AbortOptions = {}
+): Promise<MailboxRequest.Authenticate> {
+  const message = mailboxAuthMessage(challenge.nonce, challenge.relayPeerId, challenge.timestamp, signer.publicKey)
+  return {
+    deviceKey: signer.publicKey,
+    nonce: challenge.nonce,
+    timestamp: challenge.timestamp,
+    signature: await signer.sign(message, options),
     accountRecord
   }
 }

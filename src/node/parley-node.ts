@@ -1,16 +1,17 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
-import type { PeerId } from '@libp2p/interface'
+import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from '@noble/hashes/utils.js'
 import * as Digest from 'multiformats/hashes/digest'
-import { nativeBackend, type CryptoBackend } from '../crypto/index.js'
+import { nativeBackend, type CryptoBackend, type Signer } from '../crypto/index.js'
+import {
+  AccountRecords, LocalPrekeys, NodeNotStartedError, OWN_RECORD_SETTING, deviceSigner, loadOrCreateIdentity,
+  type AccountRecordChanges, type DeviceIdentity
+} from '../device/index.js'
 import { TypedEvents } from '../events.js'
 import { ParleyError } from '../errors.js'
-import {
-  ACCOUNT_RECORD_VERSION, DEFAULT_RECORD_LIFETIME_MS, accountDhtKey, signAccountRecord, signDeviceEntry, verifyAccountRecord,
-  type AccountRecordBody, type DeviceEntry, type VerifiedAccountRecord
-} from '../identity/account-record.js'
+import { accountDhtKey, type AccountRecordBody, type DeviceEntry, type VerifiedAccountRecord } from '../identity/account-record.js'
 import { decodeAddress, encodeAddress } from '../identity/address.js'
 import { wipe } from '../identity/keys.js'
 import type { Store } from '../store/index.js'
@@ -20,15 +21,11 @@ import { ENVELOPE_ID_BYTES, ENVELOPE_VERSION, envelopeIdHex, type Ack, type Enve
 import { EnvelopeServer, type ProtocolErrorEvent, type ReceivedEnvelope } from '../net/envelope-server.js'
 import { DeviceUnreachableError } from '../net/errors.js'
 import { AccountRecordFloor } from './account-record-floor.js'
-import { createParleyLibp2p, type ParleyLibp2p } from './create-libp2p.js'
-import { loadOrCreateIdentity, type DeviceIdentity } from './device-identity.js'
-import { NodeNotStartedError } from './errors.js'
-import { LocalPrekeys } from './local-prekeys.js'
-import { reachableOnlyViaRelays } from './libp2p-defaults.js'
-import { learnRelayedDeviceAddresses } from './relayed-addresses.js'
+import { BOOTSTRAP_DIAL_TIMEOUT_MS, MAX_CACHED_PEER_IDS } from './constants.js'
+import { createParleyLibp2p, reachableOnlyViaRelays, type ParleyLibp2p } from '../p2p/index.js'
+import { learnRelayedDeviceAddresses } from '../net/relayed-addresses.js'
 
-/** Settings key of the last account record this device signed. */
-export const OWN_RECORD_SETTING = 'own-account-record'
+export { OWN_RECORD_SETTING }
 
 export interface ParleyNodeInit {
   /** The device's encrypted store: keys, prekeys, own record and libp2p's datastore live here. */
@@ -115,39 +112,34 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   readonly prekeys: LocalPrekeys
   readonly backend: CryptoBackend
   readonly store: Store
+  /** This device's own account record: sign, adopt, refresh, publish. */
+  readonly records: AccountRecords
+  /** Signs with the device key; the secret stays in `device/`. */
+  readonly signer: Signer
   private readonly init: ParleyNodeInit
-  private currentEntry: DeviceEntry
+  private readonly log: Logger
   private envelopeHandler: ((received: ReceivedEnvelope) => Promise<void>) | undefined
-  private ownBody: AccountRecordBody | undefined
-  private ownBodyFor: Uint8Array | undefined
   private readonly envelopeServer: EnvelopeServer
   private readonly envelopeClient: EnvelopeClient
-  private ownRecord: Uint8Array | undefined
   /** PeerIds of devices we send to, by their PeerId bytes (hex); bounded. */
   private readonly peerIds = new Map<string, PeerId>()
-  private republishTimer: ReturnType<typeof setTimeout> | undefined
-  private shutdown = new AbortController()
   private running = false
-  /** Set once the account record reached the DHT at least once since start. */
-  private published = false
   /** True when this call created the account. */
   readonly created: boolean
 
-  private constructor (init: ParleyNodeInit, identity: DeviceIdentity, prekeys: LocalPrekeys, entry: DeviceEntry, created: boolean, libp2p: ParleyLibp2p, ownRecord: Uint8Array | undefined) {
+  private constructor (init: ParleyNodeInit, identity: DeviceIdentity, prekeys: LocalPrekeys, created: boolean, libp2p: ParleyLibp2p, directory: AccountDirectory, records: AccountRecords) {
     super()
     this.init = init
     this.store = init.store
     this.backend = init.backend ?? nativeBackend
     this.identity = identity
     this.prekeys = prekeys
-    this.currentEntry = entry
     this.created = created
     this.libp2p = libp2p
-    this.ownRecord = ownRecord
-    this.directory = new AccountDirectory(libp2p, {
-      floor: new AccountRecordFloor(init.store.settings, libp2p.logger.forComponent('parley:record-floor')),
-      log: libp2p.logger.forComponent('parley:account-directory')
-    })
+    this.directory = directory
+    this.records = records
+    this.signer = deviceSigner(identity.device.signing, this.backend)
+    this.log = libp2p.logger.forComponent('parley:node')
     this.envelopeClient = new EnvelopeClient(libp2p)
     this.envelopeServer = new EnvelopeServer(libp2p, {
       deviceKey: identity.device.signing.publicKey,
@@ -164,7 +156,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
    * Loads (or with `create`, creates) the device identity from `init.store` and assembles the
    * libp2p node. Throws NoAccountError before touching the network.
    */
-  static async open (init: ParleyNodeInit, options: { signal?: AbortSignal } = {}): Promise<ParleyNode> {
+  static async open (init: ParleyNodeInit, options: AbortOptions = {}): Promise<ParleyNode> {
     const backend = init.backend ?? nativeBackend
     const { identity, created } = await loadOrCreateIdentity(init.store, { create: init.create, backend, signal: options.signal })
     const prekeys = new LocalPrekeys(init.store, backend, identity.device)
@@ -179,26 +171,29 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       allowPrivateAddresses: init.allowPrivateAddresses,
       connectionGater: init.connectionGater,
       webrtcBindAddress: init.webrtcBindAddress,
-      iceServers: init.iceServers,
-      start: false
-    } as Parameters<typeof createParleyLibp2p>[0])
-    const entry = await ParleyNode.buildDeviceEntry(identity, prekeys, libp2p)
-    const own = await init.store.settings.get(OWN_RECORD_SETTING, options)
-    return new ParleyNode(init, identity, prekeys, entry, created, libp2p, own instanceof Uint8Array ? own : undefined)
-  }
-
-  private static async buildDeviceEntry (identity: DeviceIdentity, prekeys: LocalPrekeys, libp2p: ParleyLibp2p): Promise<DeviceEntry> {
-    const { signedPrekey, pqPrekey } = await prekeys.current()
-    const toWire = (p: typeof signedPrekey): DeviceEntry['signedPrekey'] => ({ id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: BigInt(p.createdAt) })
-    return signDeviceEntry(identity.account.publicKey, {
+      iceServers: init.iceServers
+    }, options)
+    const directory = new AccountDirectory(libp2p, {
+      floor: new AccountRecordFloor(init.store.settings, libp2p.logger.forComponent('parley:record-floor')),
+      log: libp2p.logger.forComponent('parley:account-directory')
+    })
+    const self: { node?: ParleyNode } = {}
+    const records = await AccountRecords.open({
+      store: init.store,
+      identity,
+      prekeys,
+      backend,
+      directory,
+      logger: libp2p.logger,
       peerId: libp2p.peerId.toMultihash().bytes,
-      deviceKey: identity.device.signing.publicKey,
-      identityDhKey: identity.device.identityDh.publicKey,
-      signedPrekey: toWire(signedPrekey),
-      pqPrekey: toWire(pqPrekey),
-      addedAt: 0n,
+      isOnline: () => self.node?.isStarted ?? false
+    }, {
+      inactivityDays: init.inactivityDays,
+      republishIntervalMs: init.republishIntervalMs,
       relayedOnly: reachableOnlyViaRelays
-    }, { secretKey: identity.device.signing.privateKey, publicKey: identity.device.signing.publicKey })
+    }, options)
+    self.node = new ParleyNode(init, identity, prekeys, created, libp2p, directory, records)
+    return self.node
   }
 
   /** This account's address (base58btc with checksum). */
@@ -237,85 +232,57 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
 
   /** The last account record this device signed (bytes), if any. */
   ownAccountRecord (): Uint8Array | undefined {
-    return this.ownRecord
+    return this.records.ownAccountRecord()
   }
 
-  /**
-   * The decoded body of this device's own record (verified once when loaded or signed; cached:
-   * verifying Ed25519 signatures on every message would cost milliseconds).
-   */
+  /** The decoded body of this device's own record (see {@link AccountRecords.ownRecordBody}). */
   ownRecordBody (): AccountRecordBody | undefined {
-    if (this.ownRecord == null) return undefined
-    if (this.ownBodyFor !== this.ownRecord) {
-      this.ownBody = verifyAccountRecord(this.ownRecord, { now: 0 }).body
-      this.ownBodyFor = this.ownRecord
-    }
-    return this.ownBody
+    return this.records.ownRecordBody()
   }
 
   /** This device as listed in the account record (with its current signed prekeys). */
   deviceEntry (): DeviceEntry {
-    return this.currentEntry
+    return this.records.deviceEntry()
   }
 
   /** Rotates the signed prekeys when due; re-signs and republishes the record when they changed. */
-  async rotatePrekeys (options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    if (!(await this.prekeys.ensureCurrent())) return false
-    this.currentEntry = await ParleyNode.buildDeviceEntry(this.identity, this.prekeys, this.libp2p)
-    await this.signAccountRecord()
-    if (this.running) await this.publishAccountRecord(options).catch(() => {})
-    return true
+  async rotatePrekeys (options: AbortOptions = {}): Promise<boolean> {
+    return await this.records.rotatePrekeys(options)
   }
 
   /** Starts libp2p, serves envelopes, joins through the bootstrap list and publishes the account record. */
-  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+  async start (options: AbortOptions = {}): Promise<void> {
     if (this.running) return
-    this.shutdown = new AbortController()
     await this.libp2p.start()
     await this.envelopeServer.start()
     this.running = true
     await this.connectBootstrap(options)
-    this.schedulePublish(0, 1000)
-  }
-
-  /**
-   * Publishes the account record in the background: retried with backoff (1 s doubling up to the
-   * republish interval) until it lands, then again every republish interval.
-   */
-  private schedulePublish (delayMs: number, nextBackoffMs: number): void {
-    if (!this.running) return
-    const interval = this.init.republishIntervalMs ?? 3_600_000
-    this.republishTimer = setTimeout(() => {
-      const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)])
-      this.publishAccountRecord({ signal }).then(
-        () => { this.published = true; this.schedulePublish(interval, 1000) },
-        () => { this.schedulePublish(nextBackoffMs, Math.min(nextBackoffMs * 2, interval)) }
-      )
-    }, delayMs)
-    this.republishTimer.unref?.()
+    await this.records.start()
   }
 
   /** True once the account record has been stored in the DHT since start. */
   get isPublished (): boolean {
-    return this.published
+    return this.records.isPublished
   }
 
   /** Dials every bootstrap address; returns how many answered. */
-  async connectBootstrap (options: { signal?: AbortSignal } = {}): Promise<number> {
+  async connectBootstrap (options: AbortOptions = {}): Promise<number> {
     const addrs = this.init.bootstrap ?? []
     const results = await Promise.allSettled(addrs.map(async (addr) => {
-      await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.any([options.signal ?? AbortSignal.timeout(10_000), AbortSignal.timeout(10_000)]) })
+      await this.libp2p.dial(multiaddr(addr), { signal: options.signal ?? AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS) })
     }))
+    for (const r of results) if (r.status === 'rejected') this.log('bootstrap dial failed - %e', r.reason)
     return results.filter((r) => r.status === 'fulfilled').length
   }
 
-  /** Stops everything, aborting streams in flight, and zeroes the keys held in memory (the store stays open: its owner closes it). */
+  /**
+   * Stops everything, aborting streams in flight, and zeroes the keys held in memory. The store
+   * stays open unless `closeStoreOnStop` was given (`keepStore` overrides it for one stop).
+   */
   async stop (options: { keepStore?: boolean } = {}): Promise<void> {
-    if (this.republishTimer != null) clearTimeout(this.republishTimer)
-    this.republishTimer = undefined
+    await this.records.stop()
     if (this.running) {
       this.running = false
-      this.shutdown.abort(new NodeNotStartedError('Node stopping'))
       await this.envelopeClient.stop()
       await this.envelopeServer.stop()
       await this.libp2p.stop()
@@ -328,82 +295,34 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
    * Signs a fresh account record (sequence above any earlier one) listing this device, and
    * returns its bytes. Persisted in the store.
    */
-  async signAccountRecord (changes: Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & { addDevices?: DeviceEntry[], removeDevices?: Uint8Array[] } = {}): Promise<Uint8Array> {
-    const now = Date.now()
-    const previous = this.ownRecordBody()
-    // the other devices stay as the latest record listed them; this device's entry is replaced
-    const mine = this.deviceEntry()
-    const devices: DeviceEntry[] = []
-    const seen = new Set<string>()
-    for (const device of [mine, ...(changes.addDevices ?? []), ...(previous?.devices ?? [])]) {
-      const key = envelopeIdHex(device.deviceKey)
-      if (seen.has(key) || (changes.removeDevices ?? []).some((r) => envelopeIdHex(r) === key)) continue
-      seen.add(key)
-      devices.push(device)
-    }
-    const sequence = previous != null && previous.sequence >= BigInt(now) ? previous.sequence + 1n : BigInt(now)
-    const body: AccountRecordBody = {
-      version: ACCOUNT_RECORD_VERSION,
-      accountKey: this.accountKey,
-      sequence,
-      issuedAt: BigInt(now),
-      expiresAt: BigInt(now + DEFAULT_RECORD_LIFETIME_MS),
-      inactivityDays: changes.inactivityDays ?? previous?.inactivityDays ?? this.init.inactivityDays ?? 180,
-      devices: devices.slice(0, 16),
-      relays: changes.relays ?? previous?.relays ?? [],
-      deleted: changes.deleted ?? false
-    }
-    const bytes = signAccountRecord(body, this.identity.account)
-    this.ownRecord = bytes
-    await this.store.settings.put(OWN_RECORD_SETTING, bytes)
-    return bytes
+  async signAccountRecord (changes: AccountRecordChanges = {}): Promise<Uint8Array> {
+    return await this.records.signAccountRecord(changes)
   }
 
-  /**
-   * Adopts a newer record of this account from the DHT (signed by another device of the same
-   * account: a device was added, or its prekeys rotated), so the next signature keeps its
-   * changes. Best effort; returns true when a newer record was adopted.
-   */
-  async refreshOwnRecord (options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    try {
-      const found = await this.directory.lookup(this.accountKey, { fresh: true, signal: options.signal ?? AbortSignal.timeout(5000) })
-      const current = this.ownRecordBody()
-      if (current != null && found.body.sequence <= current.sequence) return false
-      await this.adoptOwnRecord(found.bytes)
-      return true
-    } catch {
-      return false
-    }
+  /** Adopts a newer record of this account from the DHT; see {@link AccountRecords.refreshOwnRecord}. */
+  async refreshOwnRecord (options: AbortOptions = {}): Promise<boolean> {
+    return await this.records.refreshOwnRecord(options)
   }
 
   /** Stores `bytes` (a verified record of this account) as the latest own record. */
   async adoptOwnRecord (bytes: Uint8Array): Promise<void> {
-    verifyAccountRecord(bytes, { accountKey: this.accountKey, now: 0 })
-    this.ownRecord = bytes
-    await this.store.settings.put(OWN_RECORD_SETTING, bytes)
+    await this.records.adoptOwnRecord(bytes)
   }
 
   /** Puts this account's record into the DHT, re-signing it when missing or near expiry. */
-  async publishAccountRecord (options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (!this.running) throw new NodeNotStartedError()
-    let record = this.ownRecord
-    const fresh = this.ownRecordBody()
-    if (record == null || fresh == null || Number(fresh.expiresAt) - Date.now() < DEFAULT_RECORD_LIFETIME_MS / 2 ||
-      !fresh.devices.some((d) => d.deviceKey.every((b, i) => b === this.deviceKey[i]))) {
-      record = await this.signAccountRecord()
-    }
-    await this.directory.publish(record, options)
+  async publishAccountRecord (options: AbortOptions = {}): Promise<void> {
+    await this.records.publishAccountRecord(options)
   }
 
   /** Looks up an account's record by address (cached; the DHT otherwise). */
-  async lookupAccount (address: string, options: { signal?: AbortSignal, fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
+  async lookupAccount (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
     const record = await this.directory.lookup(decodeAddress(address), options)
     await learnRelayedDeviceAddresses(this.libp2p, record)
     return record
   }
 
   /** Sends one envelope directly to one device (dialling it through DHT peer routing if needed). */
-  async sendEnvelope (device: DeviceEntry, input: SendEnvelopeInput, options: { signal?: AbortSignal } = {}): Promise<Ack> {
+  async sendEnvelope (device: DeviceEntry, input: SendEnvelopeInput, options: AbortOptions = {}): Promise<Ack> {
     if (!this.running) throw new NodeNotStartedError()
     const envelope: Envelope = {
       version: ENVELOPE_VERSION,
@@ -428,13 +347,13 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     if (peer == null) {
       peer = peerIdFromBytes(device.peerId)
       this.peerIds.set(key, peer)
-      if (this.peerIds.size > 1000) this.peerIds.delete(this.peerIds.keys().next().value as string)
+      if (this.peerIds.size > MAX_CACHED_PEER_IDS) this.peerIds.delete(this.peerIds.keys().next().value as string)
     }
     return peer
   }
 
   /** Sends `input` to every device of an account; one result per device, never throws for a device. */
-  async sendToAccount (address: string, input: Omit<SendEnvelopeInput, 'id'>, options: { signal?: AbortSignal } = {}): Promise<DeviceSendResult[]> {
+  async sendToAccount (address: string, input: Omit<SendEnvelopeInput, 'id'>, options: AbortOptions = {}): Promise<DeviceSendResult[]> {
     const record = await this.lookupAccount(address, options)
     return Promise.all(record.body.devices.map(async (device): Promise<DeviceSendResult> => {
       const envelopeId = randomBytes(ENVELOPE_ID_BYTES)

@@ -1,15 +1,2 @@
-/** Options the platform-specific libp2p defaults understand. */
-export interface PlatformOptions {
-  /** ICE servers for WebRTC. Default: none (no third-party STUN). */
-  iceServers?: RTCIceServer[]
-  /** Node only: the local address WebRTC binds to (tests use 127.0.0.1). */
-  webrtcBindAddress?: string
-  /**
-   * Node only: accept and dial WebRTC connections. Relays turn it off: nothing they serve needs
-   * it (browsers reach them over WebSockets and each other through their circuit relay), and a
-   * WebRTC connection carries no IP address to rate-limit by. @default true
-   */
-  webrtc?: boolean
-  /** Node only: PEM certificate and key for secure WebSockets listeners (`/tls/ws`). */
-  webSocketsTls?: { cert: string, key: string }
-}
+// TEMPORARY: re-export for src/messenger until it takes MessengerComponents
+export type { PlatformOptions } from '../p2p/platform-options.js'

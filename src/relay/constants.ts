@@ -123,8 +123,6 @@ export const DAY_MS = DAY
 
 /** How often the relay re-announces itself as a provider of the relay key. */
 export const DEFAULT_PROVIDE_INTERVAL_MS = 6 * HOUR
-/** The string whose CID relays provide in the DHT. */
-export const RELAY_PROVIDER_KEY = '/parley/relays/v1'
 
 /** Metrics HTTP server. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1'

@@ -1,5 +1,5 @@
 import type { Logger } from '@libp2p/interface'
-import { compareBytes, startsWith, toHex } from './bytes.js'
+import { compareBytes, startsWith, toHex } from '../bytes.js'
 import { DEFAULT_COMPACTION_DELAY_MS, MAX_COMPACTION_SPANS, MAX_PENDING_COMPACTION_KEYS } from './constants.js'
 import type { KvBackend, KvOp } from './kv-backend.js'
 import { KEYSPACE_END, KEYSPACE_START } from './level-backend.js'

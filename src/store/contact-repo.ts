@@ -1,4 +1,4 @@
-import { concat, fromHex, toHex } from './bytes.js'
+import { concatBytes, fromHex, toHex } from '../bytes.js'
 import { InvalidQueryError, InvalidRecordError } from './errors.js'
 import { DOMAIN, PREFIX, prefixRange, tagKey } from './keys.js'
 import { asStored, pageLimit, requireBytes, requireString, requireTime, type RepoContext } from './repo-context.js'
@@ -59,7 +59,7 @@ export class ContactRepo {
     let gt: Uint8Array | undefined
     if (options.cursor !== undefined) {
       if (!/^[0-9a-f]{32}$/.test(options.cursor)) throw new InvalidQueryError('bad cursor')
-      gt = concat(PREFIX.contact, fromHex(options.cursor))
+      gt = concatBytes(PREFIX.contact, fromHex(options.cursor))
     }
     const items: Contact[] = []
     let damaged = 0

@@ -1,4 +1,4 @@
-import { concat, fromHex, prefixEnd, readU64, toHex } from './bytes.js'
+import { concatBytes, fromHex, prefixEnd, readU64, toHex } from '../bytes.js'
 import { InvalidQueryError, InvalidRecordError } from './errors.js'
 import { CONVERSATION_ID_BYTES, PREFIX, activityKey, conversationIdBytes, conversationKey, expiryKey, messagePrefix } from './keys.js'
 import { asStored, pageLimit, requireString, requireTime, type RepoContext } from './repo-context.js'
@@ -104,8 +104,8 @@ export class ConversationRepo {
       for await (const row of this.ctx.skv.rows({ gte: prefix, lt: prefixEnd(prefix) }, options.signal)) {
         const idTag = row.key.subarray(row.key.length - TAG_BYTES)
         s.del(row.key)
-        s.del(concat(PREFIX.messageId, idTag))
-        s.del(concat(PREFIX.receipt, idTag))
+        s.del(concatBytes(PREFIX.messageId, idTag))
+        s.del(concatBytes(PREFIX.receipt, idTag))
         const x = (row.value as { expiresAt?: number | null } | undefined)?.expiresAt
         if (typeof x === 'number') s.del(expiryKey(x, idTag))
       }
@@ -118,7 +118,7 @@ export class ConversationRepo {
     let lt = prefixEnd(PREFIX.activity)
     if (options.cursor !== undefined) {
       if (!/^[0-9a-f]{48}$/.test(options.cursor)) throw new InvalidQueryError('bad cursor')
-      lt = concat(PREFIX.activity, fromHex(options.cursor))
+      lt = concatBytes(PREFIX.activity, fromHex(options.cursor))
     }
     this.ctx.skv.check()
     const keys: Uint8Array[] = []
@@ -126,7 +126,7 @@ export class ConversationRepo {
       options.signal?.throwIfAborted()
       keys.push(k)
     }
-    const convKeys = keys.map((k) => concat(PREFIX.conversation, k.subarray(PREFIX.activity.length + 8)))
+    const convKeys = keys.map((k) => concatBytes(PREFIX.conversation, k.subarray(PREFIX.activity.length + 8)))
     const values = await this.ctx.skv.getMany(convKeys)
     const items: Conversation[] = []
     let damaged = 0

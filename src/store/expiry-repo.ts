@@ -1,4 +1,4 @@
-import { concat, readU64, u64 } from './bytes.js'
+import { concatBytes, readU64, u64 } from '../bytes.js'
 import { PREFIX } from './keys.js'
 import { deleteMessageIn } from './message-repo.js'
 import { pageLimit, requireTime, type RepoContext } from './repo-context.js'
@@ -24,7 +24,7 @@ export class ExpiryRepo {
     const limit = pageLimit(options.limit)
     const items: ExpiryEntry[] = []
     let damaged = 0
-    for (const row of await this.ctx.skv.page({ gte: PREFIX.expiry, lt: concat(PREFIX.expiry, u64(time)), limit }, options.signal)) {
+    for (const row of await this.ctx.skv.page({ gte: PREFIX.expiry, lt: concatBytes(PREFIX.expiry, u64(time)), limit }, options.signal)) {
       if (row.error !== undefined) { damaged++; continue }
       const v = row.value as { m: string, c: string }
       items.push({ expiresAt: readU64(row.key, PREFIX.expiry.length), messageId: v.m, conversationId: v.c })
@@ -38,7 +38,7 @@ export class ExpiryRepo {
     const limit = pageLimit(options.limit ?? 500)
     return await this.ctx.write(async (s) => {
       let n = 0
-      for await (const key of this.ctx.skv.kv.keys({ gte: PREFIX.expiry, lt: concat(PREFIX.expiry, u64(time)), limit })) {
+      for await (const key of this.ctx.skv.kv.keys({ gte: PREFIX.expiry, lt: concatBytes(PREFIX.expiry, u64(time)), limit })) {
         options.signal?.throwIfAborted()
         const idTag = key.subarray(key.length - TAG_BYTES)
         if (await deleteMessageIn(s, idTag)) n++

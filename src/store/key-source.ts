@@ -1,6 +1,6 @@
 import { randomBytes } from '@noble/ciphers/utils.js'
 import { DEFAULT_SCRYPT } from './constants.js'
-import { equalBytes } from './bytes.js'
+import { equalBytes } from '../bytes.js'
 import { StoreCorruptError, StoreKeyUnavailableError } from './errors.js'
 import { PREFIX } from './keys.js'
 import type { KvBackend } from './kv-backend.js'

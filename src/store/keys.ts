@@ -1,4 +1,4 @@
-import { concat, fromHex, prefixEnd, u64, utf8 } from './bytes.js'
+import { concatBytes, fromHex, prefixEnd, u64, utf8 } from '../bytes.js'
 import { InvalidRecordError } from './errors.js'
 import type { StoreCipher } from './store-cipher.js'
 
@@ -84,33 +84,33 @@ export function conversationIdBytes (id: string): Uint8Array {
 
 export async function tagKey (prefix: Uint8Array, cipher: StoreCipher, domain: string, id: string): Promise<Uint8Array> {
   if (typeof id !== 'string' || id.length === 0) throw new InvalidRecordError(`${domain} id must be a non-empty string`)
-  return concat(prefix, await cipher.tag(domain, id))
+  return concatBytes(prefix, await cipher.tag(domain, id))
 }
 
 export function conversationKey (id: string): Uint8Array {
-  return concat(PREFIX.conversation, conversationIdBytes(id))
+  return concatBytes(PREFIX.conversation, conversationIdBytes(id))
 }
 
 export function activityKey (lastActivity: number, id: string): Uint8Array {
-  return concat(PREFIX.activity, u64(lastActivity), conversationIdBytes(id))
+  return concatBytes(PREFIX.activity, u64(lastActivity), conversationIdBytes(id))
 }
 
 export function messagePrefix (conversationId: string): Uint8Array {
-  return concat(PREFIX.message, conversationIdBytes(conversationId))
+  return concatBytes(PREFIX.message, conversationIdBytes(conversationId))
 }
 
 export function messageKey (conversationId: string, clock: number, senderTimestamp: number, idTag: Uint8Array): Uint8Array {
-  return concat(messagePrefix(conversationId), u64(clock), u64(senderTimestamp), idTag)
+  return concatBytes(messagePrefix(conversationId), u64(clock), u64(senderTimestamp), idTag)
 }
 
 export function expiryKey (expiresAt: number, idTag: Uint8Array): Uint8Array {
-  return concat(PREFIX.expiry, u64(expiresAt), idTag)
+  return concatBytes(PREFIX.expiry, u64(expiresAt), idTag)
 }
 
 export function outboxDueKey (nextAttemptAt: number, idTag: Uint8Array): Uint8Array {
-  return concat(PREFIX.outboxDue, u64(nextAttemptAt), idTag)
+  return concatBytes(PREFIX.outboxDue, u64(nextAttemptAt), idTag)
 }
 
 export function datastoreKey (key: string): Uint8Array {
-  return concat(PREFIX.datastore, utf8(key))
+  return concatBytes(PREFIX.datastore, utf8(key))
 }

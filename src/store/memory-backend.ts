@@ -1,4 +1,4 @@
-import { compareBytes, toHex } from './bytes.js'
+import { compareBytes, toHex } from '../bytes.js'
 import type { KvBackend, KvOp, KvRange } from './kv-backend.js'
 
 /**

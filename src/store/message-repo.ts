@@ -1,4 +1,4 @@
-import { concat, equalBytes, fromHex, prefixEnd, toHex } from './bytes.js'
+import { concatBytes, equalBytes, fromHex, prefixEnd, toHex } from '../bytes.js'
 import { IntegrityError, InvalidQueryError, InvalidRecordError } from './errors.js'
 import { DOMAIN, PREFIX, conversationIdBytes, expiryKey, messageKey, messagePrefix } from './keys.js'
 import { asStored, pageLimit, requireBytes, requireString, requireTime, type RepoContext } from './repo-context.js'
@@ -30,12 +30,12 @@ export async function messageTag (cipher: StoreCipher, id: string): Promise<Uint
 
 /** Stages deletion of a message and everything hanging off it; false when it does not exist. */
 export async function deleteMessageIn (s: WriteScope, idTag: Uint8Array): Promise<boolean> {
-  const idxKey = concat(PREFIX.messageId, idTag)
+  const idxKey = concatBytes(PREFIX.messageId, idTag)
   const pos = await s.read(idxKey) as MessagePosition | undefined
   if (pos === undefined) return false
   s.del(messageKey(pos.c, pos.k, pos.t, idTag))
   s.del(idxKey)
-  s.del(concat(PREFIX.receipt, idTag))
+  s.del(concatBytes(PREFIX.receipt, idTag))
   if (pos.x !== null) s.del(expiryKey(pos.x, idTag))
   return true
 }
@@ -69,7 +69,7 @@ export class MessageRepo {
     const ms = messages.map(validate)
     const tags: Uint8Array[] = []
     for (const m of ms) tags.push(await messageTag(this.ctx.skv.cipher, m.id))
-    const idxKeys = tags.map((t) => concat(PREFIX.messageId, t))
+    const idxKeys = tags.map((t) => concatBytes(PREFIX.messageId, t))
     await this.ctx.write(async (s) => {
       const olds = await s.readMany(idxKeys)
       const seen = new Set<string>()
@@ -96,7 +96,7 @@ export class MessageRepo {
   async get (id: string, options: StoreOptions = {}): Promise<Message | undefined> {
     options.signal?.throwIfAborted()
     const idTag = await messageTag(this.ctx.skv.cipher, id)
-    const pos = await this.ctx.read(concat(PREFIX.messageId, idTag)) as MessagePosition | undefined
+    const pos = await this.ctx.read(concatBytes(PREFIX.messageId, idTag)) as MessagePosition | undefined
     if (pos === undefined) return undefined
     const m = await this.ctx.read(messageKey(pos.c, pos.k, pos.t, idTag)) as Message | undefined
     if (m === undefined) return undefined
@@ -109,7 +109,7 @@ export class MessageRepo {
     if (!STATUS.has(status)) throw new InvalidRecordError('bad message status')
     const idTag = await messageTag(this.ctx.skv.cipher, id)
     return await this.ctx.write(async (s) => {
-      const pos = await s.read(concat(PREFIX.messageId, idTag)) as MessagePosition | undefined
+      const pos = await s.read(concatBytes(PREFIX.messageId, idTag)) as MessagePosition | undefined
       if (pos === undefined) return false
       const key = messageKey(pos.c, pos.k, pos.t, idTag)
       const m = await s.read(key) as Message | undefined
@@ -135,7 +135,7 @@ export class MessageRepo {
     let lt = prefixEnd(prefix)
     if (options.cursor !== undefined) {
       if (!/^[0-9a-f]{64}$/.test(options.cursor)) throw new InvalidQueryError('bad cursor')
-      lt = concat(prefix, fromHex(options.cursor))
+      lt = concatBytes(prefix, fromHex(options.cursor))
     }
     const items: Message[] = []
     let damaged = 0

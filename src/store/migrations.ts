@@ -1,4 +1,4 @@
-import { concat, prefixEnd } from './bytes.js'
+import { concatBytes, prefixEnd } from '../bytes.js'
 import { PREFIX, expiryKey } from './keys.js'
 import type { SealedKv } from './sealed-kv.js'
 import { TAG_BYTES } from './store-cipher.js'
@@ -34,7 +34,7 @@ const v1ToV2: Migration = {
       const idTag = row.key.subarray(row.key.length - TAG_BYTES)
       const x = typeof m.expiresAt === 'number' ? m.expiresAt : null
       scope.put(row.key, { ...(row.value as Record<string, StoredValue>), expiresAt: x })
-      scope.put(concat(PREFIX.messageId, idTag), { c: m.conversationId, k: m.clock, t: m.senderTimestamp, x })
+      scope.put(concatBytes(PREFIX.messageId, idTag), { c: m.conversationId, k: m.clock, t: m.senderTimestamp, x })
       if (x !== null) scope.put(expiryKey(x, idTag), { m: m.id, c: m.conversationId })
     }
   }

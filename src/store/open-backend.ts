@@ -10,7 +10,7 @@ import { migrate } from './migrations.js'
 import { ParleyStore, type KeyControl } from './parley-store.js'
 import { SealedKv } from './sealed-kv.js'
 import type { Store } from './store.js'
-import { fromUtf8, utf8 } from './bytes.js'
+import { fromUtf8, utf8 } from '../bytes.js'
 
 const KEYCHECK = 'parley-store-keycheck-v1'
 

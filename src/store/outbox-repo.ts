@@ -1,4 +1,4 @@
-import { concat, u64 } from './bytes.js'
+import { concatBytes, u64 } from '../bytes.js'
 import { InvalidRecordError } from './errors.js'
 import { DOMAIN, PREFIX, outboxDueKey, tagKey } from './keys.js'
 import { asStored, pageLimit, requireBytes, requireString, requireTime, type RepoContext } from './repo-context.js'
@@ -75,9 +75,9 @@ export class OutboxRepo {
     const limit = pageLimit(options.limit)
     this.ctx.skv.check()
     const keys: Uint8Array[] = []
-    for await (const k of this.ctx.skv.kv.keys({ gte: PREFIX.outboxDue, lt: concat(PREFIX.outboxDue, u64(now + 1)), limit })) {
+    for await (const k of this.ctx.skv.kv.keys({ gte: PREFIX.outboxDue, lt: concatBytes(PREFIX.outboxDue, u64(now + 1)), limit })) {
       options.signal?.throwIfAborted()
-      keys.push(concat(PREFIX.outbox, k.subarray(k.length - TAG_BYTES)))
+      keys.push(concatBytes(PREFIX.outbox, k.subarray(k.length - TAG_BYTES)))
     }
     const values = await this.ctx.skv.getMany(keys)
     const items: OutboxEntry[] = []

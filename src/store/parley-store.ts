@@ -18,7 +18,7 @@ import { SettingsRepo } from './settings-repo.js'
 import { StoreDatastore } from './store-datastore.js'
 import type { Store, StoreRepos, StoreTransaction } from './store.js'
 import type { StoreOptions } from './types.js'
-import { WriteLock } from './write-lock.js'
+import { Mutex } from '../mutex.js'
 import { WriteScope } from './write-scope.js'
 
 /** Key operations that depend on how the store key is kept. */
@@ -57,7 +57,7 @@ export class ParleyStore implements Store {
   readonly version: number
   readonly scheme: string
   private readonly skv: SealedKv
-  private readonly lock = new WriteLock()
+  private readonly lock = new Mutex()
   private readonly keys: KeyControl
   private readonly compaction: CompactionScheduler
 
@@ -77,7 +77,7 @@ export class ParleyStore implements Store {
         signal?.throwIfAborted()
         await scope.commit()
         return out
-      }, signal)
+      }, { signal })
     }
     const r = repos(ctx)
     this.identity = r.identity
@@ -105,7 +105,7 @@ export class ParleyStore implements Store {
       options.signal?.throwIfAborted()
       await scope.commit()
       return out
-    }, options.signal)
+    }, options)
   }
 
   async changePassphrase (oldPassphrase: string, newPassphrase: string, options: StoreOptions = {}): Promise<void> {
@@ -113,7 +113,7 @@ export class ParleyStore implements Store {
     this.skv.check()
     const change = this.keys.changePassphrase
     if (change === undefined) throw new StoreUnsupportedError('this store is not protected by a passphrase')
-    await this.lock.run(async () => { await change(oldPassphrase, newPassphrase, options.signal) }, options.signal)
+    await this.lock.run(async () => { await change(oldPassphrase, newPassphrase, options.signal) }, options)
     // the old record still unwraps the store key with the old passphrase: purge it now
     this.compaction.mark([PREFIX.keyring])
     await this.compaction.runNow(options)

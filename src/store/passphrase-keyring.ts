@@ -1,7 +1,7 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { randomBytes } from '@noble/ciphers/utils.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
-import { concat, u64, utf8 } from './bytes.js'
+import { concatBytes, u64, utf8 } from '../bytes.js'
 import { DEFAULT_SCRYPT, MAX_SCRYPT_N, MIN_SCRYPT_N } from './constants.js'
 import { IntegrityError, InvalidRecordError, WrongPassphraseError } from './errors.js'
 import { decodeValue, encodeValue } from './value-codec.js'
@@ -40,7 +40,7 @@ function checkParams (params: ScryptParams): void {
 }
 
 function wrapAd (rec: Pick<KeyringRecord, 'N' | 'r' | 'p' | 'salt'>): Uint8Array {
-  return concat(utf8('parley/store/v1/keyring/scrypt'), u64(rec.N), u64(rec.r), u64(rec.p), rec.salt)
+  return concatBytes(utf8('parley/store/v1/keyring/scrypt'), u64(rec.N), u64(rec.r), u64(rec.p), rec.salt)
 }
 
 async function deriveKek (passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {

@@ -1,4 +1,4 @@
-import { concat } from './bytes.js'
+import { concatBytes } from '../bytes.js'
 import { InvalidRecordError } from './errors.js'
 import { PREFIX } from './keys.js'
 import { messageTag } from './message-repo.js'
@@ -23,7 +23,7 @@ export class ReceiptRepo {
 
   async get (messageId: string, options: StoreOptions = {}): Promise<Receipts | undefined> {
     options.signal?.throwIfAborted()
-    const key = concat(PREFIX.receipt, await messageTag(this.ctx.skv.cipher, messageId))
+    const key = concatBytes(PREFIX.receipt, await messageTag(this.ctx.skv.cipher, messageId))
     return await this.ctx.read(key) as Receipts | undefined
   }
 
@@ -32,7 +32,7 @@ export class ReceiptRepo {
     requireString('target', target)
     requireTime('at', at)
     if (!(state in RANK)) throw new InvalidRecordError('bad delivery state')
-    const key = concat(PREFIX.receipt, await messageTag(this.ctx.skv.cipher, messageId))
+    const key = concatBytes(PREFIX.receipt, await messageTag(this.ctx.skv.cipher, messageId))
     return await this.ctx.write(async (s) => {
       const old = await s.read(key) as Receipts | undefined
       const rec: Receipts = old ?? { messageId, targets: {} }

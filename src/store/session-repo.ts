@@ -1,4 +1,4 @@
-import { concat } from './bytes.js'
+import { concatBytes } from '../bytes.js'
 import { DOMAIN, PREFIX } from './keys.js'
 import { InvalidRecordError } from './errors.js'
 import { requireBytes, requireString, type RepoContext } from './repo-context.js'
@@ -24,7 +24,7 @@ export class SessionRepo {
 
   private async key (myDevice: string, theirDevice: string, prefix: Uint8Array = PREFIX.session): Promise<Uint8Array> {
     const c = this.ctx.skv.cipher
-    return concat(prefix,
+    return concatBytes(prefix,
       await c.tag(DOMAIN.device, requireString('myDevice', myDevice)),
       await c.tag(DOMAIN.device, requireString('theirDevice', theirDevice)))
   }

@@ -1,7 +1,7 @@
 import { BaseDatastore } from 'datastore-core'
 import { Key, type Batch, type KeyQuery, type Pair, type Query } from 'interface-datastore'
 import { NotFoundError } from 'interface-store'
-import { fromUtf8, prefixEnd } from './bytes.js'
+import { fromUtf8, prefixEnd } from '../bytes.js'
 import { MAX_VALUE_BYTES } from './constants.js'
 import { ValueTooLargeError } from './errors.js'
 import { PREFIX, datastoreKey } from './keys.js'

@@ -1,4 +1,4 @@
-import { concat, utf8 } from './bytes.js'
+import { concatBytes, utf8 } from '../bytes.js'
 import { IntegrityError, StoreClosedError } from './errors.js'
 import { TAG_BYTES, type StoreCipher } from './store-cipher.js'
 
@@ -54,7 +54,7 @@ export function webCryptoCipher (keys: WebCryptoStoreKeys): StoreCipher {
     async seal (ad, plaintext) {
       const iv = crypto.getRandomValues(new Uint8Array(IV))
       const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: buf(ad) }, get().aead, buf(plaintext))
-      return concat(new Uint8Array([AESGCM_FORMAT]), iv, new Uint8Array(ct))
+      return concatBytes(new Uint8Array([AESGCM_FORMAT]), iv, new Uint8Array(ct))
     },
     async open (ad, sealed) {
       if (sealed.length < OVERHEAD || sealed[0] !== AESGCM_FORMAT) throw new IntegrityError('sealed value malformed')
@@ -66,7 +66,7 @@ export function webCryptoCipher (keys: WebCryptoStoreKeys): StoreCipher {
       }
     },
     async tag (domain, id) {
-      const sig = await crypto.subtle.sign('HMAC', get().mac, buf(concat(utf8(domain), new Uint8Array([0]), utf8(id))))
+      const sig = await crypto.subtle.sign('HMAC', get().mac, buf(concatBytes(utf8(domain), new Uint8Array([0]), utf8(id))))
       return new Uint8Array(sig, 0, TAG_BYTES).slice()
     },
     destroy () {

@@ -1,4 +1,4 @@
-import { toHex } from './bytes.js'
+import { toHex } from '../bytes.js'
 import type { PlainOp, SealedKv } from './sealed-kv.js'
 import { decodeValue, type StoredValue } from './value-codec.js'
 

@@ -1,7 +1,7 @@
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { concat, utf8 } from './bytes.js'
+import { concatBytes, utf8 } from '../bytes.js'
 import { IntegrityError, StoreClosedError } from './errors.js'
 import { TAG_BYTES, type StoreCipher } from './store-cipher.js'
 import { storeXChaCha } from './xchacha-aead.js'
@@ -56,7 +56,7 @@ export function xchachaCipher (storeKey: Uint8Array, aead: XChaChaAead = storeXC
     },
     tag (domain, id) {
       check()
-      return macBase.clone().update(concat(utf8(domain), new Uint8Array([0]), utf8(id))).digest().subarray(0, TAG_BYTES)
+      return macBase.clone().update(concatBytes(utf8(domain), new Uint8Array([0]), utf8(id))).digest().subarray(0, TAG_BYTES)
     },
     destroy () {
       aeadKey.fill(0); macKey.fill(0); macBase.destroy(); destroyed = true

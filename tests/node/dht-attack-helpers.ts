@@ -5,7 +5,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { ACCOUNT_RECORD_VERSION, accountDhtKey, signAccountRecord } from '../../src/identity/account-record.js'
 import { generateAccountKeys } from '../../src/identity/keys.js'
-import { DHT_PROTOCOL } from '../../src/node/create-libp2p.js'
+import { DHT_PROTOCOL } from '../../src/p2p/index.js'
 
 /** kad-dht's PUT_VALUE message (type 0, key = 2, record = 3), encoded by hand: its codec is not exported. */
 function putValueMessage (key: Uint8Array, record: Uint8Array): Uint8Array {

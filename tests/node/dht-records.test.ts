@@ -9,7 +9,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { accountDhtKey, verifyAccountRecord } from '../../src/identity/account-record.js'
 import { decodeAddress } from '../../src/identity/address.js'
-import { DHT_PROTOCOL } from '../../src/node/create-libp2p.js'
+import { DHT_PROTOCOL } from '../../src/p2p/index.js'
 import { AccountRecordBody, SignedAccountRecord } from '../../src/wire/parley.js'
 import { startNetwork, waitFor, type TestNetwork } from '../helpers/network.js'
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { IntegrityError, WrongPassphraseError, newConversationId, openStore } from '../../src/store/index.js'
 import { LevelKv } from '../../src/store/level-backend.js'
 import { PREFIX } from '../../src/store/keys.js'
-import { startsWith } from '../../src/store/bytes.js'
+import { startsWith } from '../../src/bytes.js'
 import { checkMigratedV1, contact, message } from './store-suite.js'
 import { TEST_KDF } from './store-suite-constants.js'
 

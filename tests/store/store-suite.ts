@@ -12,7 +12,7 @@ import type { Store } from '../../src/store/store.js'
 import type { Contact, Conversation, Message, OutboxEntry } from '../../src/store/types.js'
 import type { KvBackend } from '../../src/store/kv-backend.js'
 import { PREFIX } from '../../src/store/keys.js'
-import { fromHex, startsWith, toHex, utf8 } from '../../src/store/bytes.js'
+import { fromHex, startsWith, toHex, utf8 } from '../../src/bytes.js'
 import v1Dump from '../fixtures/store/v1/dump.json' with { type: 'json' }
 
 export interface StoreHarness {

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
-import type { QuarantinedView, StatusView } from '../../messenger/types.js'
+import type { QuarantinedView, StatusView } from '../../daemon/api-types.js'
 import { contextOf, kdfFromEnv, type CliContext } from '../context.js'
 import { INACTIVITY_PERIODS } from '../duration.js'
 import { NoDaemonError, UsageError } from '../errors.js'

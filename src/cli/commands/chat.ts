@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
-import type { DeliveryState, MessageView, MessengerEvents, Page } from '../../messenger/types.js'
+import type { DeliveryState, MessageView, MessengerEvents, Page } from '../../daemon/api-types.js'
 import { seg, type ApiClient } from '../api-client.js'
 import { conversationFor } from '../contact-ref.js'
 import { contextOf } from '../context.js'

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { ContactView } from '../../messenger/types.js'
+import type { ContactView } from '../../daemon/api-types.js'
 import { seg } from '../api-client.js'
 import { resolveContact } from '../contact-ref.js'
 import { contextOf } from '../context.js'

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { ConversationView, DeliveryState, MessageView, Page } from '../../messenger/types.js'
+import type { ConversationView, DeliveryState, MessageView, Page } from '../../daemon/api-types.js'
 import { seg } from '../api-client.js'
 import { conversationFor, resolveContact, secretChatWith } from '../contact-ref.js'
 import { contextOf } from '../context.js'

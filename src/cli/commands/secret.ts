@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { ConversationView } from '../../messenger/types.js'
+import type { ConversationView } from '../../daemon/api-types.js'
 import { seg } from '../api-client.js'
 import { resolveContact, secretChatWith } from '../contact-ref.js'
 import { contextOf } from '../context.js'

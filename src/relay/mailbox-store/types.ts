@@ -2,7 +2,7 @@ import type { ComponentLogger, Logger } from '@libp2p/interface'
 import type { Level } from 'level'
 import type { MailboxPrekey } from '../../wire/mailbox.js'
 import type { RelayLimits } from '../config/limits.js'
-import type { KeyedMutex } from '../keyed-mutex.js'
+import type { KeyedMutex } from '../../mutex.js'
 import type { MailboxCounters } from './counters.js'
 
 /** The mailbox database: utf8 keys, byte values. */

@@ -3,7 +3,7 @@ import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { AddressKeys } from '../relay/remote-address.js'
+import type { AddressKeys } from '../net/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
 
 /** Browser platform: WebSockets to relays, circuit-relay-v2 for reachability, WebRTC between browsers. */

@@ -1,0 +1,264 @@
+import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/interface'
+import { toHex } from '../bytes.js'
+import type { CryptoBackend } from '../crypto/index.js'
+import {
+  ACCOUNT_RECORD_VERSION, DEFAULT_RECORD_LIFETIME_MS, signAccountRecord, signDeviceEntry, verifyAccountRecord,
+  type AccountRecordBody, type DeviceEntry, type VerifiedAccountRecord
+} from '../identity/account-record.js'
+import type { Store } from '../store/index.js'
+import {
+  DEFAULT_INACTIVITY_DAYS, DEFAULT_REPUBLISH_INTERVAL_MS, INITIAL_PUBLISH_BACKOFF_MS, MAX_RECORD_DEVICES,
+  OWN_RECORD_SETTING, PUBLISH_TIMEOUT_MS, REFRESH_TIMEOUT_MS
+} from './constants.js'
+import type { DeviceIdentity } from './device-identity.js'
+import { NodeNotStartedError } from './errors.js'
+import type { LocalPrekeys } from './local-prekeys.js'
+
+/** Where account records are published and looked up (the DHT directory in `net/`). */
+export interface RecordDirectory {
+  publish: (recordBytes: Uint8Array, options?: AbortOptions) => Promise<void>
+  lookup: (accountKey: Uint8Array, options?: AbortOptions & { fresh?: boolean }) => Promise<VerifiedAccountRecord>
+}
+
+export interface AccountRecordsComponents {
+  store: Store
+  identity: DeviceIdentity
+  prekeys: LocalPrekeys
+  backend: CryptoBackend
+  directory: RecordDirectory
+  logger: ComponentLogger
+  /** This device's libp2p PeerId, as multihash bytes (listed in its device entry). */
+  peerId: Uint8Array
+  /**
+   * Whether the network is up, so the record can be published (the node's started state).
+   * @default whether these account records are started
+   */
+  isOnline?: () => boolean
+}
+
+export interface AccountRecordsInit {
+  /** Inactivity period in days written into a new account record. @default 180 */
+  inactivityDays?: number
+  /** How often the account record is put into the DHT again. @default 3600000 (1 h) */
+  republishIntervalMs?: number
+  /** Whether this device is reachable only through its relays (browsers). @default false */
+  relayedOnly?: boolean
+}
+
+/** Changes to the next signed record. */
+export type AccountRecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & {
+  addDevices?: DeviceEntry[]
+  removeDevices?: Uint8Array[]
+}
+
+/**
+ * This account's own record, as this device keeps it: signs it (sequence above any earlier
+ * one), adopts newer ones signed by the account's other devices, and publishes it in the
+ * background while started (retried with backoff, then every republish interval).
+ *
+ * @example
+ * ```ts
+ * const records = await AccountRecords.open({ store, identity, prekeys, backend, directory, logger, peerId })
+ * await records.start() // publishes in the background
+ * await records.signAccountRecord({ relays })
+ * await records.stop()
+ * ```
+ */
+export class AccountRecords implements Startable {
+  private readonly components: AccountRecordsComponents
+  private readonly init: AccountRecordsInit
+  private readonly log: Logger
+  private currentEntry: DeviceEntry
+  private ownRecord: Uint8Array | undefined
+  private ownBody: AccountRecordBody | undefined
+  private ownBodyFor: Uint8Array | undefined
+  private republishTimer: ReturnType<typeof setTimeout> | undefined
+  private shutdown = new AbortController()
+  private running = false
+  private published = false
+
+  private constructor (components: AccountRecordsComponents, init: AccountRecordsInit, entry: DeviceEntry, ownRecord: Uint8Array | undefined) {
+    this.components = components
+    this.init = init
+    this.log = components.logger.forComponent('parley:device:account-records')
+    this.currentEntry = entry
+    this.ownRecord = ownRecord
+  }
+
+  /** Builds this device's entry (with its current signed prekeys) and loads the last own record. */
+  static async open (components: AccountRecordsComponents, init: AccountRecordsInit = {}, options: AbortOptions = {}): Promise<AccountRecords> {
+    const entry = await buildDeviceEntry(components, init)
+    const own = await components.store.settings.get(OWN_RECORD_SETTING, options)
+    return new AccountRecords(components, init, entry, own instanceof Uint8Array ? own : undefined)
+  }
+
+  /** The last account record this device signed or adopted (bytes), if any. */
+  ownAccountRecord (): Uint8Array | undefined {
+    return this.ownRecord
+  }
+
+  /**
+   * The decoded body of this device's own record (verified once when loaded or signed; cached:
+   * verifying Ed25519 signatures on every message would cost milliseconds).
+   */
+  ownRecordBody (): AccountRecordBody | undefined {
+    if (this.ownRecord == null) return undefined
+    if (this.ownBodyFor !== this.ownRecord) {
+      this.ownBody = verifyAccountRecord(this.ownRecord, { now: 0 }).body
+      this.ownBodyFor = this.ownRecord
+    }
+    return this.ownBody
+  }
+
+  /** This device as listed in the account record (with its current signed prekeys). */
+  deviceEntry (): DeviceEntry {
+    return this.currentEntry
+  }
+
+  private get online (): boolean {
+    return this.components.isOnline?.() ?? this.running
+  }
+
+  /** True once the account record has been stored in the DHT since start. */
+  get isPublished (): boolean {
+    return this.published
+  }
+
+  /** Rotates the signed prekeys when due; re-signs and republishes the record when they changed. */
+  async rotatePrekeys (options: AbortOptions = {}): Promise<boolean> {
+    if (!(await this.components.prekeys.ensureCurrent())) return false
+    this.currentEntry = await buildDeviceEntry(this.components, this.init)
+    await this.signAccountRecord({}, options)
+    if (this.online) {
+      await this.publishAccountRecord(options).catch((err: Error) => { this.log.error('could not publish the record after a prekey rotation - %e', err) })
+    }
+    return true
+  }
+
+  /**
+   * Signs a fresh account record (sequence above any earlier one) listing this device, and
+   * returns its bytes. Persisted in the store.
+   */
+  async signAccountRecord (changes: AccountRecordChanges = {}, options: AbortOptions = {}): Promise<Uint8Array> {
+    const now = Date.now()
+    const previous = this.ownRecordBody()
+    // the other devices stay as the latest record listed them; this device's entry is replaced
+    const devices: DeviceEntry[] = []
+    const seen = new Set<string>()
+    const removed = new Set((changes.removeDevices ?? []).map(toHex))
+    for (const device of [this.deviceEntry(), ...(changes.addDevices ?? []), ...(previous?.devices ?? [])]) {
+      const key = toHex(device.deviceKey)
+      if (seen.has(key) || removed.has(key)) continue
+      seen.add(key)
+      devices.push(device)
+    }
+    const sequence = previous != null && previous.sequence >= BigInt(now) ? previous.sequence + 1n : BigInt(now)
+    const body: AccountRecordBody = {
+      version: ACCOUNT_RECORD_VERSION,
+      accountKey: this.components.identity.account.publicKey,
+      sequence,
+      issuedAt: BigInt(now),
+      expiresAt: BigInt(now + DEFAULT_RECORD_LIFETIME_MS),
+      inactivityDays: changes.inactivityDays ?? previous?.inactivityDays ?? this.init.inactivityDays ?? DEFAULT_INACTIVITY_DAYS,
+      devices: devices.slice(0, MAX_RECORD_DEVICES),
+      relays: changes.relays ?? previous?.relays ?? [],
+      deleted: changes.deleted ?? false
+    }
+    const bytes = signAccountRecord(body, this.components.identity.account)
+    this.ownRecord = bytes
+    await this.components.store.settings.put(OWN_RECORD_SETTING, bytes, options)
+    return bytes
+  }
+
+  /**
+   * Adopts a newer record of this account from the DHT (signed by another device of the same
+   * account: a device was added, or its prekeys rotated), so the next signature keeps its
+   * changes. Best effort; returns true when a newer record was adopted.
+   */
+  async refreshOwnRecord (options: AbortOptions = {}): Promise<boolean> {
+    try {
+      const found = await this.components.directory.lookup(this.components.identity.account.publicKey, { fresh: true, signal: options.signal ?? AbortSignal.timeout(REFRESH_TIMEOUT_MS) })
+      const current = this.ownRecordBody()
+      if (current != null && found.body.sequence <= current.sequence) return false
+      await this.adoptOwnRecord(found.bytes, options)
+      return true
+    } catch (err) {
+      this.log('could not refresh the own record from the DHT - %e', err)
+      return false
+    }
+  }
+
+  /** Stores `bytes` (a verified record of this account) as the latest own record. */
+  async adoptOwnRecord (bytes: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    verifyAccountRecord(bytes, { accountKey: this.components.identity.account.publicKey, now: 0 })
+    this.ownRecord = bytes
+    await this.components.store.settings.put(OWN_RECORD_SETTING, bytes, options)
+  }
+
+  /** Puts this account's record into the DHT, re-signing it when missing or near expiry. */
+  async publishAccountRecord (options: AbortOptions = {}): Promise<void> {
+    if (!this.online) throw new NodeNotStartedError()
+    let record = this.ownRecord
+    const fresh = this.ownRecordBody()
+    const deviceKey = this.components.identity.device.signing.publicKey
+    if (record == null || fresh == null || Number(fresh.expiresAt) - Date.now() < DEFAULT_RECORD_LIFETIME_MS / 2 ||
+      !fresh.devices.some((d) => d.deviceKey.every((b, i) => b === deviceKey[i]))) {
+      record = await this.signAccountRecord({}, options)
+    }
+    await this.components.directory.publish(record, options)
+  }
+
+  /** Starts publishing the record in the background (at once, then every republish interval). */
+  async start (): Promise<void> {
+    if (this.running) return
+    this.shutdown = new AbortController()
+    this.running = true
+    this.schedulePublish(0, INITIAL_PUBLISH_BACKOFF_MS)
+  }
+
+  /** Stops the background publishing; a publish in flight is aborted. */
+  async stop (): Promise<void> {
+    if (this.republishTimer != null) clearTimeout(this.republishTimer)
+    this.republishTimer = undefined
+    if (!this.running) return
+    this.running = false
+    this.shutdown.abort(new NodeNotStartedError('Node stopping'))
+  }
+
+  /**
+   * Publishes the account record in the background: retried with backoff (1 s doubling up to the
+   * republish interval) until it lands, then again every republish interval.
+   */
+  private schedulePublish (delayMs: number, nextBackoffMs: number): void {
+    if (!this.running) return
+    const interval = this.init.republishIntervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS
+    // a timer chain rather than @libp2p/utils' repeatingTask: the delay changes with each outcome (backoff)
+    this.republishTimer = setTimeout(() => {
+      const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)])
+      this.publishAccountRecord({ signal }).then(
+        () => { this.published = true; this.schedulePublish(interval, INITIAL_PUBLISH_BACKOFF_MS) },
+        (err: Error) => {
+          this.log('publishing the account record failed, retrying in %d ms - %e', nextBackoffMs, err)
+          this.schedulePublish(nextBackoffMs, Math.min(nextBackoffMs * 2, interval))
+        }
+      )
+    }, delayMs)
+    this.republishTimer.unref?.()
+  }
+}
+
+/** This device's entry for the account record, signed by its device key. */
+async function buildDeviceEntry (components: AccountRecordsComponents, init: AccountRecordsInit): Promise<DeviceEntry> {
+  const { identity, prekeys } = components
+  const { signedPrekey, pqPrekey } = await prekeys.current()
+  const toWire = (p: typeof signedPrekey): DeviceEntry['signedPrekey'] => ({ id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: BigInt(p.createdAt) })
+  return signDeviceEntry(identity.account.publicKey, {
+    peerId: components.peerId,
+    deviceKey: identity.device.signing.publicKey,
+    identityDhKey: identity.device.identityDh.publicKey,
+    signedPrekey: toWire(signedPrekey),
+    pqPrekey: toWire(pqPrekey),
+    addedAt: 0n,
+    relayedOnly: init.relayedOnly ?? false
+  }, { secretKey: identity.device.signing.privateKey, publicKey: identity.device.signing.publicKey })
+}

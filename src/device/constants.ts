@@ -1,0 +1,16 @@
+/** Named defaults of `device/`. */
+
+/** Settings key of the last account record this device signed. */
+export const OWN_RECORD_SETTING = 'own-account-record'
+/** How often the account record is put into the DHT again. */
+export const DEFAULT_REPUBLISH_INTERVAL_MS = 3_600_000
+/** First retry delay of a failed publish; doubles up to the republish interval. */
+export const INITIAL_PUBLISH_BACKOFF_MS = 1000
+/** Time one background publish of the account record may take. */
+export const PUBLISH_TIMEOUT_MS = 30_000
+/** Time a fresh lookup of this account's own record may take when the caller gives no signal. */
+export const REFRESH_TIMEOUT_MS = 5000
+/** Inactivity period (days) written into a new account record. */
+export const DEFAULT_INACTIVITY_DAYS = 180
+/** Most devices one account record lists. */
+export const MAX_RECORD_DEVICES = 16

@@ -1,0 +1,19 @@
+import { ParleyError } from '../errors.js'
+
+/** The home directory (or store) holds no account; run `parley init` (or pass `create: true`). */
+export class NoAccountError extends ParleyError {
+  static override name = 'NoAccountError'
+  constructor (message = 'No account in this home directory') { super(message, 'ERR_NO_ACCOUNT') }
+}
+
+/** The key was wiped (its node stopped); nothing can be signed with it any more. */
+export class KeyWipedError extends ParleyError {
+  static override name = 'KeyWipedError'
+  constructor (message = 'The key was wiped when its node stopped') { super(message, 'ERR_KEY_WIPED') }
+}
+
+/** An operation needs a started node. */
+export class NodeNotStartedError extends ParleyError {
+  static override name = 'NodeNotStartedError'
+  constructor (message = 'The node is not started') { super(message, 'ERR_NOT_STARTED') }
+}

@@ -1,0 +1,49 @@
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { tcp } from '@libp2p/tcp'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import type { Transport } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { addressKeys, type AddressKeys } from '../net/remote-address.js'
+import type { PlatformOptions } from './platform-options.js'
+
+/** Node platform: TCP + WebSockets listeners, circuit-relay-v2 and (unless turned off) WebRTC for reaching browsers. */
+export function platformTransports (options: PlatformOptions): Array<(components: any) => Transport> {
+  return [
+    tcp(),
+    webSockets(options.webSocketsTls != null ? { https: { cert: options.webSocketsTls.cert, key: options.webSocketsTls.key } } : {}),
+    circuitRelayTransport(),
+    ...(options.webrtc === false ? [] : [webRTC({ rtcConfiguration: rtcConfiguration(options) })])
+  ]
+}
+
+function rtcConfiguration (options: PlatformOptions): RTCConfiguration {
+  // node-datachannel reads `bindAddress`; without it ICE on a loopback-only host times out
+  const config: RTCConfiguration & { bindAddress?: string } = { iceServers: options.iceServers ?? [] }
+  if (options.webrtcBindAddress != null) config.bindAddress = options.webrtcBindAddress
+  return config
+}
+
+/** Listen addresses used when the caller gives none. */
+export function defaultListenAddresses (): string[] {
+  return ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
+}
+
+/** Node daemons are full DHT servers. */
+export const defaultDhtClientMode = false
+
+/** Whether this platform's devices are reachable only through their relays (browsers). */
+export const reachableOnlyViaRelays = false
+
+/** Transports of the throwaway identity that deposits envelopes at relays (dial only). */
+export function ephemeralTransports (): Array<(components: any) => Transport> {
+  return [tcp(), webSockets()]
+}
+
+/** Rate-limit keys of a DHT PUT sender's address: its IPv4 address or IPv6 /64 (and /48). */
+export function defaultDhtAddressKeys (remoteAddr: Multiaddr): AddressKeys | undefined {
+  return addressKeys(remoteAddr)
+}
+
+/** Whether this platform's build has kad-dht's server side (the PUT_VALUE handler Parley guards). */
+export const dhtServerSideAvailable = true
