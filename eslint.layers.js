@@ -18,7 +18,7 @@ export const MAY_IMPORT = {
   node: ['messenger', 'net', 'store', 'p2p', 'device', 'identity', 'crypto', 'wire'],
   daemon: ['node', 'messenger', 'store', 'net', 'identity', 'crypto', 'wire'],
   browser: ['node', 'messenger', 'store', 'p2p', 'device', 'net', 'identity', 'crypto', 'wire'],
-  cli: ['daemon', 'relay', 'node', 'store', 'identity', 'crypto', 'wire']
+  cli: ['daemon', 'relay']
 }
 
 /** Root entry points: `src/index.ts` may import what `node/` may, and `node/` itself. */
