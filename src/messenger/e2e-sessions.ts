@@ -1,8 +1,9 @@
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { toHex } from '../bytes.js'
+import { codeOf, isOutOfStepError } from '../errors.js'
 import {
   acceptPrekeyMessage, buildPrekeyBundle, decodeSessionState, decryptMessage, encodeSessionState, encryptMessage,
-  initiateSession, isPrekeyMessageOf, openSealed, sealForDevice,
+  initiateSession, isPrekeyMessageOf, openSealed, sealForDevice, ReplayError,
   type CiphertextMessage, type CryptoBackend, type OneTimePrekey, type SessionState, type SignedPrekey
 } from '../crypto/index.js'
 import type { DeviceEntry } from '../identity/account-record.js'
@@ -173,7 +174,7 @@ export class E2ESessions {
         return opened(decrypted.plaintext, async (tx) => { await tx.sessions.put(this.myDeviceHex, theirHex, bytes) })
       } catch (err) {
         // a message on a chain we cannot follow (our state was lost or rolled back) — not a replay
-        if (!isOutOfStep(err)) throw err
+        if (!isOutOfStepError(codeOf(err))) throw err
         failure = new SessionResetNeededError('Session out of step with the sender', who)
       }
     }
@@ -205,7 +206,7 @@ export class E2ESessions {
         decrypted = await decryptMessage(this.backend, state, message)
       } catch (err) {
         // not this session's message (whatever the reason): try the next; only a replay is final
-        if ((err as { code?: string }).code === 'ERR_REPLAY') throw err
+        if (err instanceof ReplayError) throw err
         continue
       }
       const advanced = encodeSessionState(decrypted.state)
@@ -225,13 +226,4 @@ export class E2ESessions {
     }
     return undefined
   }
-}
-
-/**
- * A message the current session cannot follow (our state was lost or rolled back, or it
- * belongs to another session): not a replay, not malformed.
- */
-function isOutOfStep (err: unknown): boolean {
-  const code = (err as { code?: string }).code
-  return code === 'ERR_DECRYPT' || code === 'ERR_SESSION_STATE' || code === 'ERR_TOO_MANY_SKIPPED'
 }

@@ -21,7 +21,7 @@ export interface MailboxSyncInit {
   onError?: (relay: string, err: Error) => void
 }
 
-export { isPermanentReceiveError } from './quarantine.js'
+export { isPermanentReceiveError } from '../errors.js'
 
 /**
  * Keeps this device's mailboxes at its relays drained: on start, by push while connected
