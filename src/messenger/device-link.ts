@@ -1,3 +1,4 @@
+// TEMPORARY: linkDevice (the new device's side) moves to src/node/ or src/device/ in the integration step.
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Stream } from '@libp2p/interface'

@@ -80,3 +80,15 @@ export class InvalidInviteRelayError extends ParleyError {
   static override name = 'InvalidInviteRelayError'
   constructor (message: string) { super(message, 'ERR_INVALID_INVITE_RELAY') }
 }
+
+/** The contact deleted its account (its record is a signed tombstone). */
+export class AccountDeletedError extends ParleyError {
+  static override name = 'AccountDeletedError'
+  constructor () { super('That account was deleted by its owner', 'ERR_ACCOUNT_DELETED') }
+}
+
+/** The account was wiped because it stayed inactive past its self-destruct period. */
+export class AccountExpiredError extends ParleyError {
+  static override name = 'AccountExpiredError'
+  constructor () { super('The account passed its inactivity period and was wiped', 'ERR_ACCOUNT_EXPIRED') }
+}
