@@ -24,3 +24,5 @@ export class ParleyError extends Error {
 export function hasCode (err: unknown, code: string): boolean {
   return err instanceof ParleyError && err.code === code
 }
+
+export * from './errors/codes.js'

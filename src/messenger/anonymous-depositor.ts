@@ -1,3 +1,4 @@
+// TEMPORARY: moves to src/net/ (with a createEphemeralNode component) in the integration step.
 import type { AbortOptions, ComponentLogger, Logger } from '@libp2p/interface'
 import { toHex } from '../bytes.js'
 import type { DepositReceipt, HandedPrekey, RelayOutcome, RelayTarget } from '../net/mailbox-client.js'

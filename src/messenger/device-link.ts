@@ -1,3 +1,4 @@
+// TEMPORARY: linkDevice (the new device's side) moves to src/node/ or src/device/ in the integration step.
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Stream } from '@libp2p/interface'
@@ -11,7 +12,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { base58btc } from 'multiformats/bases/base58'
 import { nativeBackend, type CryptoBackend } from '../crypto/index.js'
-import { ParleyError } from '../errors.js'
+import { ErrorCode, ParleyError } from '../errors.js'
 import { deviceEntryMessage, signDeviceEntry, verifyAccountRecord, type DeviceEntry } from '../identity/account-record.js'
 import { decodeAddress, encodeAddress } from '../identity/address.js'
 import { MalformedFrameError } from '../net/errors.js'
@@ -37,7 +38,7 @@ const REPLY_INFO = new TextEncoder().encode('parley/link/v1/reply')
 /** Linking failed: wrong or expired code, refused entry, unreachable device. */
 export class DeviceLinkError extends ParleyError {
   static override name = 'DeviceLinkError'
-  constructor (message: string, code = 'ERR_LINK_FAILED') { super(message, code) }
+  constructor (message: string, code: string = ErrorCode.LINK_FAILED) { super(message, code) }
 }
 
 /** What a link code carries: the account, a one-time secret and where the existing device listens. */
@@ -63,7 +64,7 @@ export function decodeLinkCode (text: string): LinkCode {
     if (secret.length !== 32 || !Array.isArray(json.m) || json.m.length === 0) throw new Error('fields')
     return { address: json.a, secret, multiaddrs: json.m.map(String) }
   } catch {
-    throw new DeviceLinkError('Not a valid device link code', 'ERR_INVALID_LINK_CODE')
+    throw new DeviceLinkError('Not a valid device link code', ErrorCode.INVALID_LINK_CODE)
   }
 }
 
@@ -114,12 +115,12 @@ export class DeviceLinkServer {
       const request = LinkRequest.decode(await readOne(stream, signal))
       const now = Date.now()
       const match = [...this.pending.entries()].find(([, p]) => p.expiresAt >= now && equalBytes(linkMac(p.secret, request.deviceEntry), request.mac))
-      if (match == null) throw new DeviceLinkError('Unknown or expired link code', 'ERR_LINK_REFUSED')
+      if (match == null) throw new DeviceLinkError('Unknown or expired link code', ErrorCode.LINK_REFUSED)
       this.pending.delete(match[0])
       const entry = DeviceEntryCodec.decode(request.deviceEntry)
       let valid = false
       try { valid = ed25519.verify(entry.deviceSignature, deviceEntryMessage(this.deps.accountKey, entry), entry.deviceKey) } catch { valid = false }
-      if (!valid || entry.signedPrekey == null || entry.pqPrekey == null) throw new DeviceLinkError('The new device entry is not validly signed', 'ERR_LINK_REFUSED')
+      if (!valid || entry.signedPrekey == null || entry.pqPrekey == null) throw new DeviceLinkError('The new device entry is not validly signed', ErrorCode.LINK_REFUSED)
       const record = await this.deps.addDevice(entry)
       const account = this.deps.accountSecret()
       const plain = new Uint8Array(32 + record.length)
@@ -129,7 +130,7 @@ export class DeviceLinkServer {
       response = { code: '', nonce, sealed: xchacha20poly1305(replyKey(match[1].secret), nonce).encrypt(plain) }
       plain.fill(0)
     } catch (err) {
-      response = { code: err instanceof ParleyError ? err.code : 'ERR_LINK_FAILED', nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
+      response = { code: err instanceof ParleyError ? err.code : ErrorCode.LINK_FAILED, nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
     }
     try {
       await writeWithBackpressure(stream, encodeFrame(LinkResponse.encode(response)), { signal })
@@ -180,7 +181,7 @@ export async function linkDevice (init: { store: Store, code: string, backend?: 
     for (const addr of code.multiaddrs) {
       try { stream = await node.dialProtocol(multiaddr(addr), LINK_PROTOCOL, { signal }); break } catch (err) { lastError = err }
     }
-    if (stream == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, 'ERR_LINK_UNREACHABLE')
+    if (stream == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, ErrorCode.LINK_UNREACHABLE)
     await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes) })), { signal })
     const response = LinkResponse.decode(await readOne(stream, signal))
     if (response.code !== '') throw new DeviceLinkError(`The existing device refused: ${response.code}`, response.code)
@@ -188,7 +189,7 @@ export async function linkDevice (init: { store: Store, code: string, backend?: 
     try {
       plain = xchacha20poly1305(replyKey(code.secret), response.nonce).decrypt(response.sealed)
     } catch {
-      throw new DeviceLinkError('The link reply does not authenticate', 'ERR_LINK_FAILED')
+      throw new DeviceLinkError('The link reply does not authenticate', ErrorCode.LINK_FAILED)
     }
     const accountSecret = plain.slice(0, 32)
     const record = plain.slice(32)

@@ -1,4 +1,4 @@
-import { ParleyError } from '../errors.js'
+import { ErrorCode, ParleyError } from '../errors.js'
 
 /** A message arrived on a session this device does not have: the peer must start a new one. */
 export class SessionResetNeededError extends ParleyError {
@@ -6,7 +6,7 @@ export class SessionResetNeededError extends ParleyError {
   /** The sender, when the sealed box could be opened (so a reset can be asked for). */
   readonly sender?: { accountKey: Uint8Array, deviceKey: Uint8Array }
   constructor (message = 'No session for this sender: session reset needed', sender?: { accountKey: Uint8Array, deviceKey: Uint8Array }) {
-    super(message, 'ERR_SESSION_RESET')
+    super(message, ErrorCode.SESSION_RESET)
     if (sender != null) this.sender = sender
   }
 }
@@ -14,7 +14,7 @@ export class SessionResetNeededError extends ParleyError {
 /** The sealed sender claims a device its account record does not list. */
 export class UnknownSenderDeviceError extends ParleyError {
   static override name = 'UnknownSenderDeviceError'
-  constructor (message = 'Sender device is not listed in its account record') { super(message, 'ERR_UNKNOWN_SENDER_DEVICE') }
+  constructor (message = 'Sender device is not listed in its account record') { super(message, ErrorCode.UNKNOWN_SENDER_DEVICE) }
 }
 
 /**
@@ -24,52 +24,52 @@ export class UnknownSenderDeviceError extends ParleyError {
  */
 export class BlockedSenderError extends ParleyError {
   static override name = 'BlockedSenderError'
-  constructor () { super('Sender is blocked', 'ERR_BLOCKED') }
+  constructor () { super('Sender is blocked', ErrorCode.BLOCKED) }
 }
 
 /** Secret chat messages cannot be forwarded. */
 export class NotForwardableError extends ParleyError {
   static override name = 'NotForwardableError'
-  constructor () { super('Messages of a secret chat cannot be forwarded', 'ERR_NOT_FORWARDABLE') }
+  constructor () { super('Messages of a secret chat cannot be forwarded', ErrorCode.NOT_FORWARDABLE) }
 }
 
 export class ContactNotFoundError extends ParleyError {
   static override name = 'ContactNotFoundError'
-  constructor (what: string) { super(`No contact ${what}`, 'ERR_CONTACT_NOT_FOUND') }
+  constructor (what: string) { super(`No contact ${what}`, ErrorCode.CONTACT_NOT_FOUND) }
 }
 
 export class ConversationNotFoundError extends ParleyError {
   static override name = 'ConversationNotFoundError'
-  constructor (id: string) { super(`No conversation ${id}`, 'ERR_CONVERSATION_NOT_FOUND') }
+  constructor (id: string) { super(`No conversation ${id}`, ErrorCode.CONVERSATION_NOT_FOUND) }
 }
 
 export class MessageNotFoundError extends ParleyError {
   static override name = 'MessageNotFoundError'
-  constructor (id: string) { super(`No message ${id}`, 'ERR_MESSAGE_NOT_FOUND') }
+  constructor (id: string) { super(`No message ${id}`, ErrorCode.MESSAGE_NOT_FOUND) }
 }
 
 /** The operation is not allowed in this state (e.g. editing someone else's message). */
 export class NotAllowedError extends ParleyError {
   static override name = 'NotAllowedError'
-  constructor (message: string) { super(message, 'ERR_NOT_ALLOWED') }
+  constructor (message: string) { super(message, ErrorCode.NOT_ALLOWED) }
 }
 
 /** An argument is out of range (timer, text length…). */
 export class InvalidArgumentError extends ParleyError {
   static override name = 'InvalidArgumentError'
-  constructor (message: string) { super(message, 'ERR_INVALID_ARGUMENT') }
+  constructor (message: string) { super(message, ErrorCode.INVALID_ARGUMENT) }
 }
 
 /** Too many sends wait for a throwaway depositor identity; the outbox retries later. */
 export class DepositorBusyError extends ParleyError {
   static override name = 'DepositorBusyError'
-  constructor (message = 'Too many deposits wait for a throwaway identity') { super(message, 'ERR_DEPOSITOR_BUSY') }
+  constructor (message = 'Too many deposits wait for a throwaway identity') { super(message, ErrorCode.DEPOSITOR_BUSY) }
 }
 
 /** The anonymous depositor was stopped (the messenger is stopping). */
 export class DepositorStoppedError extends ParleyError {
   static override name = 'DepositorStoppedError'
-  constructor () { super('The anonymous depositor is stopped', 'ERR_DEPOSITOR_STOPPED') }
+  constructor () { super('The anonymous depositor is stopped', ErrorCode.DEPOSITOR_STOPPED) }
 }
 
 /**
@@ -78,5 +78,17 @@ export class DepositorStoppedError extends ParleyError {
  */
 export class InvalidInviteRelayError extends ParleyError {
   static override name = 'InvalidInviteRelayError'
-  constructor (message: string) { super(message, 'ERR_INVALID_INVITE_RELAY') }
+  constructor (message: string) { super(message, ErrorCode.INVALID_INVITE_RELAY) }
+}
+
+/** The contact deleted its account (its record is a signed tombstone). */
+export class AccountDeletedError extends ParleyError {
+  static override name = 'AccountDeletedError'
+  constructor () { super('That account was deleted by its owner', ErrorCode.ACCOUNT_DELETED) }
+}
+
+/** The account was wiped because it stayed inactive past its self-destruct period. */
+export class AccountExpiredError extends ParleyError {
+  static override name = 'AccountExpiredError'
+  constructor () { super('The account passed its inactivity period and was wiped', ErrorCode.ACCOUNT_EXPIRED) }
 }

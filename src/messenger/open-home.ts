@@ -1,3 +1,4 @@
+// TEMPORARY: node wiring; merges into src/node/home.ts in the integration step.
 import { openHomeNode, openHomeStore } from '../node/home.js'
 import { storeHasAccount } from '../node/device-identity.js'
 import { linkDevice } from './device-link.js'

@@ -79,6 +79,8 @@ export interface SendEnvelopeInput {
   /** Absolute expiry (ms since epoch); 0 or omitted for none. */
   expiresAt?: number
   flags?: number
+  /** Creation time (ms since epoch) carried by the envelope; now when omitted. */
+  createdAt?: number
 }
 
 /** Outcome of sending to one device of an account (fan-out returns one per device). */
@@ -329,7 +331,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       id: input.id ?? randomBytes(ENVELOPE_ID_BYTES),
       recipientDevice: device.deviceKey,
       payload: input.payload,
-      createdAt: BigInt(Date.now()),
+      createdAt: BigInt(input.createdAt ?? Date.now()),
       expiresAt: BigInt(input.expiresAt ?? 0),
       flags: input.flags ?? 0
     }

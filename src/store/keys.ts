@@ -29,6 +29,10 @@ import type { StoreCipher } from './store-cipher.js'
  * | `/od/` | u64 nextAttemptAt ‖ tag('outbox', id) | `{ id }` (due index) |
  * | `/ex/` | u64 expiresAt ‖ tag('message', id) | `{ m, c }` (expiry index) |
  * | `/st/` | tag('setting', name) | setting value |
+ * | `/sc/` | conversationId (16 random bytes) | SecretChat (state of a secret chat) |
+ * | `/ar/` | tag('account', accountId) | last verified account record seen (bytes) |
+ * | `/cp/` | tag('account', accountId) | `{ id }`: the normal conversation with that account |
+ * | `/pf/` | tag('setting', name) | account preference (last-active time, read receipts) |
  * | `/ds/` | utf8 datastore key | libp2p datastore value |
  */
 export const PREFIX = {
@@ -48,6 +52,10 @@ export const PREFIX = {
   outboxDue: utf8('/od/'),
   expiry: utf8('/ex/'),
   setting: utf8('/st/'),
+  secretChat: utf8('/sc/'),
+  accountRecord: utf8('/ar/'),
+  peerConversation: utf8('/cp/'),
+  preference: utf8('/pf/'),
   datastore: utf8('/ds/')
 } as const
 

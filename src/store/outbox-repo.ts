@@ -3,19 +3,32 @@ import { InvalidRecordError } from './errors.js'
 import { DOMAIN, PREFIX, outboxDueKey, tagKey } from './keys.js'
 import { asStored, pageLimit, requireBytes, requireString, requireTime, type RepoContext } from './repo-context.js'
 import { TAG_BYTES } from './store-cipher.js'
-import type { OutboxEntry, Page, StoreOptions } from './types.js'
+import type { OutboxEntry, OutboxTarget, Page, StoreOptions } from './types.js'
 
 function validate (e: OutboxEntry): OutboxEntry {
   requireString('outbox id', e.id)
   requireBytes('envelope', e.envelope)
   if (!Array.isArray(e.targets)) throw new InvalidRecordError('targets must be an array')
   for (const t of e.targets) requireString('target', t)
+  if (e.target !== undefined) validateTarget(e.target)
   requireTime('attempts', e.attempts)
   requireTime('nextAttemptAt', e.nextAttemptAt)
   requireTime('createdAt', e.createdAt)
   if (e.messageId !== null) requireString('messageId', e.messageId)
   if (e.lastError !== null && typeof e.lastError !== 'string') throw new InvalidRecordError('lastError must be a string or null')
   return e
+}
+
+function validateTarget (t: OutboxTarget): void {
+  if (t.kind === 'sealed') {
+    requireString('target address', t.address)
+    requireString('target device', t.deviceKey)
+    if (typeof t.directOnly !== 'boolean') throw new InvalidRecordError('target directOnly must be a boolean')
+  } else if (t.kind === 'pending') {
+    requireString('target conversation', t.conversationId)
+  } else {
+    throw new InvalidRecordError('unknown outbox target kind')
+  }
 }
 
 /**

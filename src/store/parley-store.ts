@@ -15,6 +15,10 @@ import type { RepoContext } from './repo-context.js'
 import type { SealedKv } from './sealed-kv.js'
 import { SessionRepo } from './session-repo.js'
 import { SettingsRepo } from './settings-repo.js'
+import { SecretChatRepo } from './secret-chat-repo.js'
+import { AccountRecordRepo } from './account-record-repo.js'
+import { PeerConversationRepo } from './peer-conversation-repo.js'
+import { PreferenceRepo } from './preference-repo.js'
 import { StoreDatastore } from './store-datastore.js'
 import type { Store, StoreRepos, StoreTransaction } from './store.js'
 import type { StoreOptions } from './types.js'
@@ -38,7 +42,11 @@ function repos (ctx: RepoContext): StoreRepos {
     outbox: new OutboxRepo(ctx),
     receipts: new ReceiptRepo(ctx),
     expiry: new ExpiryRepo(ctx),
-    settings: new SettingsRepo(ctx)
+    settings: new SettingsRepo(ctx),
+    secretChats: new SecretChatRepo(ctx),
+    accountRecords: new AccountRecordRepo(ctx),
+    peerConversations: new PeerConversationRepo(ctx),
+    preferences: new PreferenceRepo(ctx)
   }
 }
 
@@ -53,6 +61,10 @@ export class ParleyStore implements Store {
   readonly receipts: ReceiptRepo
   readonly expiry: ExpiryRepo
   readonly settings: SettingsRepo
+  readonly secretChats: SecretChatRepo
+  readonly accountRecords: AccountRecordRepo
+  readonly peerConversations: PeerConversationRepo
+  readonly preferences: PreferenceRepo
   readonly datastore: Datastore
   readonly version: number
   readonly scheme: string
@@ -89,6 +101,10 @@ export class ParleyStore implements Store {
     this.receipts = r.receipts
     this.expiry = r.expiry
     this.settings = r.settings
+    this.secretChats = r.secretChats
+    this.accountRecords = r.accountRecords
+    this.peerConversations = r.peerConversations
+    this.preferences = r.preferences
     this.datastore = new StoreDatastore(skv)
   }
 

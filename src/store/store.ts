@@ -8,6 +8,10 @@ import type { OutboxRepo } from './outbox-repo.js'
 import type { ReceiptRepo } from './receipt-repo.js'
 import type { SessionRepo } from './session-repo.js'
 import type { SettingsRepo } from './settings-repo.js'
+import type { SecretChatRepo } from './secret-chat-repo.js'
+import type { AccountRecordRepo } from './account-record-repo.js'
+import type { PeerConversationRepo } from './peer-conversation-repo.js'
+import type { PreferenceRepo } from './preference-repo.js'
 import type { StoreOptions } from './types.js'
 
 /**
@@ -23,6 +27,11 @@ export interface StoreRepos {
   readonly receipts: ReceiptRepo
   readonly expiry: ExpiryRepo
   readonly settings: SettingsRepo
+  readonly secretChats: SecretChatRepo
+  readonly accountRecords: AccountRecordRepo
+  /** The normal conversation with each account (`conversations.byPeer`). */
+  readonly peerConversations: PeerConversationRepo
+  readonly preferences: PreferenceRepo
 }
 
 /**

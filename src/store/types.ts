@@ -65,18 +65,40 @@ export interface Message {
   expiresAt: number | null
 }
 
+/**
+ * Where one outbox entry goes: a sealed envelope for one device of an account, or content not
+ * yet sealed (its conversation's recipients could not be resolved when it was queued).
+ */
+export type OutboxTarget =
+  | { kind: 'sealed', address: string, /** hex */ deviceKey: string, /** never through relays */ directOnly: boolean }
+  | { kind: 'pending', conversationId: string }
+
 export interface OutboxEntry {
   id: string
-  /** The sealed envelope to deliver (opaque). */
+  /** The encoded envelope to deliver, as it goes on the wire (opaque); for a `pending` target, the content to seal. */
   envelope: Uint8Array
-  /** Device ids or relay addresses still to deliver to. */
+  /** Entries written before `target` existed: `'any|<address>|<device hex>'`, `'direct|…'` or `'pending|<conversation>'`. Empty for new entries. */
   targets: string[]
+  /** Where the entry goes (entries written by older versions have only `targets`). */
+  target?: OutboxTarget
   attempts: number
   /** When to try next (ms since the epoch). */
   nextAttemptAt: number
   createdAt: number
   messageId: string | null
   lastError: string | null
+}
+
+/** State of a secret chat: `pending → active → closed` on the side that started it, `incoming → active → closed` on the other. */
+export type SecretChatState = 'pending' | 'incoming' | 'active' | 'closed'
+
+/** A secret chat's state, bound to one peer device. */
+export interface SecretChat {
+  state: SecretChatState
+  /** Never through relays. */
+  directOnly: boolean
+  /** The one peer device (hex device key) this chat is bound to. */
+  peerDevice: string
 }
 
 export type DeliveryState = 'failed' | 'sent' | 'stored' | 'delivered' | 'read'

@@ -145,7 +145,7 @@ export function chatScenarios (start: () => Promise<ChatPair>): void {
     await alice.markVerified(bob.address)
     const contact = await alice.store.contacts.get(bob.address)
     await alice.store.contacts.put({ ...contact!, identityKey: new Uint8Array(32).fill(9) })
-    await alice.store.settings.delete(`record:${bob.address}`)
+    await alice.store.accountRecords.delete(bob.address)
     const changed = nextEvent(alice, 'contact-key-changed', (d) => d.address === bob.address)
     await alice['resolveAccount'](bob.address)
     expect((await changed).wasVerified).toBe(true)

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { defaultLogger } from '@libp2p/logger'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ParleyError } from '../../src/errors.js'
-import { EnvelopeQuarantine, type ReceiveRetryPolicy } from '../../src/messenger/quarantine.js'
+import { EnvelopeQuarantine, type ReceiveRetryPolicy } from '../../src/messenger/delivery/quarantine.js'
 import { openStore, type Store } from '../../src/store/index.js'
 import { PASSPHRASE, TEST_KDF, tempDir } from '../helpers/network.js'
 

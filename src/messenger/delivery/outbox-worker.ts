@@ -1,34 +1,16 @@
-import { FAR_FUTURE_MS } from './constants.js'
-import { multiaddr } from '@multiformats/multiaddr'
-import { TypedEvents } from '../events.js'
-import { ParleyError } from '../errors.js'
-import type { DeviceEntry, RelayEntry } from '../identity/account-record.js'
-import { Envelope } from '../net/envelope-codec.js'
-import { EnvelopeRejectedError } from '../net/errors.js'
-import type { ParleyNode } from '../node/parley-node.js'
-import { peerIdFromBytes } from '../node/parley-node.js'
-import type { OutboxEntry, Store } from '../store/index.js'
-import type { AnonymousDepositor } from './anonymous-depositor.js'
-
-/** Where one outbox entry goes, encoded in `OutboxEntry.targets[0]`. */
-export interface OutboxTarget {
-  address: string
-  deviceHex: string
-  /** Secret "direct only" chats never use relays. */
-  directOnly: boolean
-}
-
-/** Targets of deferred entries: `pending|<conversation id>`; the entry holds the content, not yet sealed. */
-export const PENDING_PREFIX = 'pending|'
-
-export function encodeTarget (t: OutboxTarget): string {
-  return `${t.directOnly ? 'direct' : 'any'}|${t.address}|${t.deviceHex}`
-}
-
-export function decodeTarget (s: string): OutboxTarget {
-  const [mode, address, deviceHex] = s.split('|')
-  return { address, deviceHex, directOnly: mode === 'direct' }
-}
+import type { Logger } from '@libp2p/interface'
+import { TypedEvents } from '../../events.js'
+import { ErrorCode, ParleyError, isPermanentDeliveryError } from '../../errors.js'
+import { Envelope } from '../../net/envelope-codec.js'
+import { EnvelopeRejectedError } from '../../net/errors.js'
+import type { OutboxEntry, Store } from '../../store/index.js'
+import type { Depositor, Envelopes, ResolvedDevice } from '../components.js'
+import {
+  FAR_FUTURE_MS, OUTBOX_ATTEMPT_TIMEOUT_MS, OUTBOX_BATCH, OUTBOX_CONCURRENCY, OUTBOX_DIRECT_TIMEOUT_MS, OUTBOX_MAX_AGE_MS,
+  OUTBOX_POLL_MS, OUTBOX_RETRY_SOON_INTERVAL_MS
+} from '../constants.js'
+import { relayAddresses } from './relay-addresses.js'
+import { targetOf } from './outbox-target.js'
 
 export type OutboxOutcome =
   | { entry: OutboxEntry, state: 'sent' | 'stored' }
@@ -41,15 +23,16 @@ export interface OutboxWorkerEvents extends Record<string, unknown> {
 
 export interface OutboxWorkerInit {
   store: Store
-  node: ParleyNode
-  depositor: AnonymousDepositor
+  envelopes: Envelopes
+  depositor: Depositor
+  log: Logger
   /** The recipient device's current record entry and its account's relays. */
-  resolve: (address: string, deviceHex: string, signal: AbortSignal) => Promise<{ device: DeviceEntry, relays: RelayEntry[] }>
+  resolve: (address: string, deviceHex: string, signal: AbortSignal) => Promise<ResolvedDevice>
   /**
-   * Seals a deferred entry (target `pending|…`: content queued while the recipient's account
+   * Seals a deferred entry (a `pending` target: content queued while the recipient's account
    * record could not be found) into per-device entries; throws to retry later.
    */
-  expand?: (entry: OutboxEntry, signal: AbortSignal) => Promise<void>
+  expand?: (entry: OutboxEntry, conversationId: string, signal: AbortSignal) => Promise<void>
   /** Direct delivery attempt limit before falling back to relays. @default 3000 */
   directTimeoutMs?: number
   /** Entries older than this fail. @default 7 days */
@@ -60,28 +43,13 @@ export interface OutboxWorkerInit {
   pollMs?: number
 }
 
-/** Ack codes after which retrying cannot help. */
-const PERMANENT_CODES = new Set(['ERR_WRONG_RECIPIENT', 'ERR_ENVELOPE_EXPIRED', 'ERR_MALFORMED_FRAME', 'ERR_SESSION_RESET', 'ERR_DECRYPT', 'ERR_INVALID_SENDER', 'ERR_BLOCKED', 'ERR_ACCOUNT_DELETED'])
-
 function backoffMs (attempts: number): number {
   const base = Math.min(1000 * 2 ** Math.min(attempts, 10), 300_000)
   return base / 2 + Math.random() * base / 2
 }
 
-/** Relay multiaddrs (with /p2p/) of an account's relay entries. */
-export function relayAddresses (relays: RelayEntry[]): string[] {
-  const out: string[] = []
-  for (const relay of relays) {
-    const id = peerIdFromBytes(relay.peerId).toString()
-    for (const bytes of relay.multiaddrs) {
-      try {
-        const ma = multiaddr(bytes)
-        out.push(ma.getComponents().some((c) => c.name === 'p2p') ? ma.toString() : `${ma.toString()}/p2p/${id}`)
-        break
-      } catch { /* skip an unreadable address */ }
-    }
-  }
-  return out
+function codeOfFailure (err: unknown): string {
+  return err instanceof ParleyError ? err.code : ErrorCode.UNREACHABLE
 }
 
 /**
@@ -90,7 +58,8 @@ export function relayAddresses (relays: RelayEntry[]): string[] {
  * across restarts until it lands or ages out. Emits one `outcome` per attempt.
  */
 export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
-  private readonly init: Required<Omit<OutboxWorkerInit, 'resolve' | 'expand'>> & Pick<OutboxWorkerInit, 'resolve' | 'expand'>
+  private readonly init: Required<Omit<OutboxWorkerInit, 'expand'>> & Pick<OutboxWorkerInit, 'expand'>
+  private readonly log: Logger
   private readonly inFlight = new Set<string>()
   private timer: ReturnType<typeof setTimeout> | undefined
   private running = false
@@ -100,7 +69,8 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
 
   constructor (init: OutboxWorkerInit) {
     super()
-    this.init = { directTimeoutMs: 3000, maxAgeMs: 7 * 24 * 3600 * 1000, concurrency: 16, pollMs: 1000, ...init }
+    this.init = { directTimeoutMs: OUTBOX_DIRECT_TIMEOUT_MS, maxAgeMs: OUTBOX_MAX_AGE_MS, concurrency: OUTBOX_CONCURRENCY, pollMs: OUTBOX_POLL_MS, ...init }
+    this.log = init.log
   }
 
   start (): void {
@@ -124,14 +94,16 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
    */
   async retrySoon (): Promise<void> {
     const now = Date.now()
-    if (!this.running || now - this.lastRetrySoon < 2000) return
+    if (!this.running || now - this.lastRetrySoon < OUTBOX_RETRY_SOON_INTERVAL_MS) return
     this.lastRetrySoon = now
     try {
-      const waiting = await this.init.store.outbox.due(FAR_FUTURE_MS, { limit: 200 })
+      const waiting = await this.init.store.outbox.due(FAR_FUTURE_MS, { limit: OUTBOX_BATCH })
       for (const entry of waiting.items) {
         if (entry.nextAttemptAt > now && !this.inFlight.has(entry.id)) await this.init.store.outbox.put({ ...entry, nextAttemptAt: now })
       }
-    } catch { /* stopping */ }
+    } catch (err) {
+      this.log('could not make waiting entries due (stopping?) - %e', err)
+    }
     this.kick()
   }
 
@@ -154,7 +126,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
     try {
       do {
         this.again = false
-        const due = await this.init.store.outbox.due(Date.now(), { limit: 200 })
+        const due = await this.init.store.outbox.due(Date.now(), { limit: OUTBOX_BATCH })
         const work = due.items.filter((e) => !this.inFlight.has(e.id))
         let index = 0
         const lane = async (): Promise<void> => {
@@ -165,10 +137,11 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
           }
         }
         await Promise.all(Array.from({ length: Math.min(this.init.concurrency, work.length) }, lane))
-        if (due.items.length >= 200) this.again = true
+        if (due.items.length >= OUTBOX_BATCH) this.again = true
       } while (this.again && this.running)
-    } catch {
+    } catch (err) {
       // the store closed under us (stopping) or failed: the poll tries again
+      this.log('outbox pass failed, the poll tries again - %e', err)
     } finally {
       this.pumping = false
       if (this.running && (await this.hasPending())) this.schedule()
@@ -178,38 +151,38 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
   private async hasPending (): Promise<boolean> {
     try {
       return (await this.init.store.outbox.due(FAR_FUTURE_MS, { limit: 1 })).items.length > 0
-    } catch {
+    } catch (err) {
+      this.log('could not read the outbox (stopping?) - %e', err)
       return false
     }
   }
 
   private async deliver (entry: OutboxEntry): Promise<void> {
-    if ((entry.targets[0] ?? '').startsWith(PENDING_PREFIX)) { await this.expandPending(entry); return }
-    const target = decodeTarget(entry.targets[0] ?? '')
+    const target = targetOf(entry)
+    if (target.kind === 'pending') { await this.expandPending(entry, target.conversationId); return }
     const envelope = Envelope.decode(entry.envelope)
     const now = Date.now()
     const expired = (envelope.expiresAt !== 0n && Number(envelope.expiresAt) < now) || now - entry.createdAt > this.init.maxAgeMs
-    if (expired) { await this.finish(entry, { entry, state: 'failed', reason: 'ERR_EXPIRED' }); return }
-    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)])
-    let reason = 'ERR_UNREACHABLE'
+    if (expired) { await this.finish(entry, { entry, state: 'failed', reason: ErrorCode.EXPIRED }); return }
+    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(OUTBOX_ATTEMPT_TIMEOUT_MS)])
+    let reason: string = ErrorCode.UNREACHABLE
     try {
-      const { device, relays } = await this.init.resolve(target.address, target.deviceHex, signal)
+      const { device, relays } = await this.init.resolve(target.address, target.deviceKey, signal)
       try {
-        await this.init.node.sendEnvelope(device, { payload: envelope.payload, id: envelope.id, expiresAt: Number(envelope.expiresAt), flags: envelope.flags }, {
-          signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.directTimeoutMs)])
-        })
+        // the bytes as they were sealed and stored: the direct and relay copies are the same envelope
+        await this.init.envelopes.send(device, entry.envelope, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.directTimeoutMs)]) })
         await this.finish(entry, { entry, state: 'sent' })
         return
       } catch (err) {
-        if (err instanceof EnvelopeRejectedError && PERMANENT_CODES.has(err.code)) {
+        if (err instanceof EnvelopeRejectedError && isPermanentDeliveryError(err.code)) {
           await this.finish(entry, { entry, state: 'failed', reason: err.code })
           return
         }
-        reason = err instanceof ParleyError ? err.code : 'ERR_UNREACHABLE'
+        reason = codeOfFailure(err)
       }
-      const addresses = relayAddresses(relays)
+      const addresses = relayAddresses(relays, this.log)
       if (!target.directOnly && addresses.length > 0) {
-        const outcomes = await this.init.depositor.depositToAll(addresses, envelope, { signal })
+        const outcomes = await this.init.depositor.depositToAll(addresses, entry.envelope, { signal })
         if (outcomes.some((o) => o.ok)) {
           await this.finish(entry, { entry, state: 'stored' })
           return
@@ -218,38 +191,44 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
         if (failure != null && !failure.ok) reason = failure.error.code
       }
     } catch (err) {
-      if (err instanceof ParleyError && PERMANENT_CODES.has(err.code)) {
+      if (err instanceof ParleyError && isPermanentDeliveryError(err.code)) {
         await this.finish(entry, { entry, state: 'failed', reason: err.code })
         return
       }
-      reason = err instanceof ParleyError ? err.code : 'ERR_UNREACHABLE'
+      reason = codeOfFailure(err)
     }
     if (!this.running) return
     const attempts = entry.attempts + 1
-    await this.init.store.outbox.put({ ...entry, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: reason }).catch(() => {})
+    await this.init.store.outbox.put({ ...entry, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: reason }).catch((err: unknown) => {
+      this.log.error('could not record a failed attempt of outbox entry %s - %e', entry.id, err)
+    })
     this.emit('outcome', { entry, state: 'retry', reason })
   }
 
-  private async expandPending (entry: OutboxEntry): Promise<void> {
+  private async expandPending (entry: OutboxEntry, conversationId: string): Promise<void> {
     if (Date.now() - entry.createdAt > this.init.maxAgeMs || this.init.expand == null) {
-      await this.finish(entry, { entry, state: 'failed', reason: 'ERR_ACCOUNT_NOT_FOUND' })
+      await this.finish(entry, { entry, state: 'failed', reason: ErrorCode.ACCOUNT_NOT_FOUND })
       return
     }
     try {
-      await this.init.expand(entry, AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)]))
+      await this.init.expand(entry, conversationId, AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(OUTBOX_ATTEMPT_TIMEOUT_MS)]))
       await this.init.store.outbox.delete(entry.id)
       this.kick()
     } catch (err) {
       if (!this.running) return
       const attempts = entry.attempts + 1
-      const reason = err instanceof ParleyError ? err.code : 'ERR_UNREACHABLE'
-      await this.init.store.outbox.put({ ...entry, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: reason }).catch(() => {})
+      const reason = codeOfFailure(err)
+      await this.init.store.outbox.put({ ...entry, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: reason }).catch((putErr: unknown) => {
+        this.log.error('could not record a failed expansion of outbox entry %s - %e', entry.id, putErr)
+      })
       this.emit('outcome', { entry, state: 'retry', reason })
     }
   }
 
   private async finish (entry: OutboxEntry, outcome: OutboxOutcome): Promise<void> {
-    await this.init.store.outbox.delete(entry.id).catch(() => {})
+    await this.init.store.outbox.delete(entry.id).catch((err: unknown) => {
+      this.log.error('could not remove finished outbox entry %s - %e', entry.id, err)
+    })
     this.emit('outcome', outcome)
   }
 }

@@ -1,23 +1,14 @@
 import type { Logger } from '@libp2p/interface'
-import { toHex } from '../bytes.js'
-import type { Store, StoredValue } from '../store/index.js'
-import { Mutex } from './mutex.js'
-
-/**
- * Receive failures that retrying cannot fix: the envelope is acked (dropped) at once, as before
- * the quarantine existed (undecryptable, forged, replayed, blocked…).
- */
-const PERMANENT_RECEIVE_CODES = new Set([
-  'ERR_DECRYPT', 'ERR_REPLAY', 'ERR_TOO_MANY_SKIPPED', 'ERR_UNKNOWN_PREKEY', 'ERR_MALFORMED_MESSAGE', 'ERR_MESSAGE_TOO_LARGE',
-  'ERR_UNSUPPORTED_VERSION', 'ERR_INVALID_SENDER', 'ERR_INVALID_KEY', 'ERR_INVALID_SIGNATURE', 'ERR_SESSION_STATE',
-  'ERR_SESSION_RESET', 'ERR_UNKNOWN_SENDER_DEVICE', 'ERR_BLOCKED', 'ERR_INVALID_ACCOUNT_RECORD', 'ERR_BAD_RECORD_SIGNATURE'
-])
+import { toHex } from '../../bytes.js'
+import { ErrorCode, codeOf, isPermanentReceiveError } from '../../errors.js'
+import type { Store, StoredValue } from '../../store/index.js'
+import { Mutex } from '../mutex.js'
 
 /** The claimed sender's account record cannot be found: permanent once retried. */
-const UNKNOWN_SENDER_CODE = 'ERR_ACCOUNT_NOT_FOUND'
+const UNKNOWN_SENDER_CODE = ErrorCode.ACCOUNT_NOT_FOUND
 
 /** A failure without a code of its own (a plain Error). */
-const UNKNOWN_FAILURE_CODE = 'ERR_RECEIVE_FAILED'
+const UNKNOWN_FAILURE_CODE = ErrorCode.RECEIVE_FAILED
 
 /** Longest failure message kept in a quarantine entry. */
 const MAX_REASON_CHARS = 160
@@ -26,13 +17,7 @@ const SETTINGS_TRACKED = 'receive-failures'
 const SETTINGS_QUARANTINE = 'receive-quarantine'
 
 function errorCode (err: unknown): string {
-  const code = (err as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' && code !== '' ? code : UNKNOWN_FAILURE_CODE
-}
-
-/** True for failures after which the envelope is dropped at once (acked, not quarantined). */
-export function isPermanentReceiveError (err: unknown): boolean {
-  return PERMANENT_RECEIVE_CODES.has(errorCode(err))
+  return codeOf(err) ?? UNKNOWN_FAILURE_CODE
 }
 
 /** How often, and for how long, an envelope that fails to be received is tried again. */
@@ -143,7 +128,7 @@ export class EnvelopeQuarantine {
   async failed (id: Uint8Array, err: unknown, options: { signal?: AbortSignal } = {}): Promise<FailureVerdict> {
     const code = errorCode(err)
     const idHex = toHex(id)
-    if (PERMANENT_RECEIVE_CODES.has(code)) {
+    if (isPermanentReceiveError(code)) {
       this.log('envelope %s cannot be read, dropped: %s', idHex, code)
       return 'drop'
     }

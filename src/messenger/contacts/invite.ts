@@ -1,12 +1,12 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { toHex } from '../bytes.js'
-import type { DeviceEntry, RelayEntry } from '../identity/account-record.js'
-import type { Contact } from '../store/index.js'
-import { InvalidArgumentError } from './errors.js'
+import { toHex } from '../../bytes.js'
+import type { DeviceEntry, RelayEntry } from '../../identity/account-record.js'
+import type { Contact } from '../../store/index.js'
+import { InvalidArgumentError } from '../errors.js'
 import { checkInviteRelay } from './invite-relay.js'
-import type { ContactView } from './types.js'
+import type { ContactView } from '../types.js'
 
 export function contactView (contact: Contact): ContactView {
   return { address: contact.accountId, name: contact.name, verification: contact.verification, blocked: contact.blocked, addedAt: contact.addedAt }

@@ -1,5 +1,5 @@
-import type { Message } from '../store/index.js'
-import type { DeliveryState, MessageKind, MessageView } from './types.js'
+import type { Message } from '../../store/index.js'
+import type { DeliveryState, MessageKind, MessageView } from '../types.js'
 
 /** What the store keeps of a message (inside its encrypted `content` bytes). */
 export interface MessageBody {

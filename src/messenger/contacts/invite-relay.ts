@@ -1,6 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Component, type Multiaddr } from '@multiformats/multiaddr'
-import { InvalidInviteRelayError } from './errors.js'
+import { InvalidInviteRelayError } from '../errors.js'
 
 /** Longest `relay=` value an invite may carry (characters). */
 export const MAX_INVITE_RELAY_LENGTH = 512

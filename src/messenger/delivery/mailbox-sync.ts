@@ -1,13 +1,18 @@
 import type { Logger } from '@libp2p/interface'
-import { envelopeIdHex, type Envelope } from '../net/envelope-codec.js'
-import { MailboxClient, type MailboxOwnerCredentials, type MailboxSubscription } from '../net/mailbox-client.js'
-import { MailboxPrekey } from '../wire/mailbox.js'
-import { SignedPrekey as WireSignedPrekey } from '../wire/parley.js'
-import type { ParleyNode } from '../node/parley-node.js'
+import { envelopeIdHex, type Envelope } from '../../net/envelope-codec.js'
+import type { MailboxSubscription } from '../../net/mailbox-client.js'
+import { MailboxPrekey } from '../../wire/mailbox.js'
+import { SignedPrekey as WireSignedPrekey } from '../../wire/parley.js'
+import type { Mailboxes, Prekeys } from '../components.js'
+import {
+  MAILBOX_ACK_BATCH_MS, MAILBOX_ACK_TIMEOUT_MS, MAILBOX_CONNECT_TIMEOUT_MS, MAILBOX_DRAIN_INTERVAL_MS, MAILBOX_PAGE_SIZE, MAILBOX_PREKEY_POOL
+} from '../constants.js'
 import type { EnvelopeQuarantine } from './quarantine.js'
 
 export interface MailboxSyncInit {
-  node: ParleyNode
+  mailboxes: Mailboxes
+  prekeys: Prekeys
+  log: Logger
   /** This account's relays (multiaddrs ending in /p2p/<id>). */
   relays: string[]
   /** Handles one envelope (decrypt + store). Resolving means it may be acked at the relay. */
@@ -21,15 +26,12 @@ export interface MailboxSyncInit {
   onError?: (relay: string, err: Error) => void
 }
 
-export { isPermanentReceiveError } from './quarantine.js'
-
 /**
  * Keeps this device's mailboxes at its relays drained: on start, by push while connected
  * (subscribe) and periodically; acks each envelope after it has been stored. Also keeps a pool
  * of one-time prekeys at every relay.
  */
 export class MailboxSync {
-  readonly client: MailboxClient
   private readonly subscriptions = new Map<string, MailboxSubscription>()
   private timer: ReturnType<typeof setInterval> | undefined
   private shutdown = new AbortController()
@@ -39,17 +41,7 @@ export class MailboxSync {
   private readonly log: Logger
 
   constructor (private readonly init: MailboxSyncInit) {
-    this.client = new MailboxClient(init.node.libp2p)
-    this.log = init.node.libp2p.logger.forComponent('parley:mailbox-sync')
-  }
-
-  private owner (): MailboxOwnerCredentials {
-    const record = this.init.node.ownAccountRecord()
-    if (record == null) throw new Error('No signed account record yet')
-    return {
-      device: { secretKey: this.init.node.identity.device.signing.privateKey, publicKey: this.init.node.identity.device.signing.publicKey },
-      accountRecord: record
-    }
+    this.log = init.log
   }
 
   get relays (): string[] {
@@ -60,7 +52,7 @@ export class MailboxSync {
     this.running = true
     this.shutdown = new AbortController()
     await Promise.all(this.init.relays.map(async (relay) => this.connect(relay)))
-    this.timer = setInterval(() => { void this.drainAll() }, this.init.drainIntervalMs ?? 60_000)
+    this.timer = setInterval(() => { void this.drainAll() }, this.init.drainIntervalMs ?? MAILBOX_DRAIN_INTERVAL_MS)
     ;(this.timer as { unref?: () => void }).unref?.()
   }
 
@@ -70,19 +62,19 @@ export class MailboxSync {
     clearInterval(this.timer)
     for (const sub of this.subscriptions.values()) sub.close()
     this.subscriptions.clear()
-    await this.client.stop()
+    await this.init.mailboxes.stop()
   }
 
   /** Subscribes, drains the backlog and tops up prekeys at one relay; errors are reported, not thrown. */
   private async connect (relay: string): Promise<void> {
-    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(30_000)])
+    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(MAILBOX_CONNECT_TIMEOUT_MS)])
     try {
       if (!this.subscriptions.has(relay)) {
-        const sub = await this.client.subscribe(relay, this.owner(), (envelope) => { void this.handle(relay, envelope) }, { signal: this.shutdown.signal })
+        const sub = await this.init.mailboxes.subscribe(relay, (envelope) => { void this.handle(relay, envelope) }, { signal: this.shutdown.signal })
         this.subscriptions.set(relay, sub)
         void sub.closed.then(() => {
           if (this.subscriptions.get(relay) === sub) this.subscriptions.delete(relay)
-        })
+        }, (err: unknown) => { this.log('subscription at %s ended - %e', relay, err) })
       }
       await this.drain(relay, signal)
       await this.topUpPrekeys(relay, signal)
@@ -132,10 +124,10 @@ export class MailboxSync {
         this.ackQueues.delete(relay)
         if (ids.length === 0 || !this.running) return
         // fire and forget: an envelope whose ack is lost comes again and is deduplicated
-        void this.client.ack(relay, this.owner(), ids, { signal: AbortSignal.timeout(15_000) }).catch((err: unknown) => {
+        void this.init.mailboxes.ack(relay, ids, { signal: AbortSignal.timeout(MAILBOX_ACK_TIMEOUT_MS) }).catch((err: unknown) => {
           this.log.error('ack of %d envelope(s) at %s failed: %e', ids.length, relay, err)
         })
-      }, 20)
+      }, MAILBOX_ACK_BATCH_MS)
     }
     queue.push(id)
   }
@@ -146,7 +138,7 @@ export class MailboxSync {
    * how many envelopes were acked.
    */
   async drain (relay: string, signal?: AbortSignal): Promise<number> {
-    return this.client.drain(relay, this.owner(), async (envelope) => this.receiveOne(relay, envelope), { signal, pageSize: 200 })
+    return this.init.mailboxes.drain(relay, async (envelope) => this.receiveOne(relay, envelope), { signal, pageSize: MAILBOX_PAGE_SIZE })
   }
 
   /** Drains every relay now (and re-subscribes where the push stream was lost). */
@@ -156,8 +148,8 @@ export class MailboxSync {
   }
 
   private async topUpPrekeys (relay: string, signal: AbortSignal): Promise<void> {
-    const size = this.init.prekeyPoolSize ?? 20
-    const batch = await this.init.node.prekeys.generateOneTime(size)
+    const size = this.init.prekeyPoolSize ?? MAILBOX_PREKEY_POOL
+    const batch = await this.init.prekeys.generateOneTime(size)
     const oneTime: MailboxPrekey[] = [
       ...batch.oneTime.map((p) => ({ id: p.id, kind: MailboxPrekey.Kind.X25519, blob: p.publicKey })),
       ...batch.oneTimePq.map((p) => ({
@@ -166,6 +158,6 @@ export class MailboxSync {
         blob: WireSignedPrekey.encode({ id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: BigInt(p.createdAt) })
       }))
     ]
-    await this.client.uploadPrekeys(relay, this.owner(), { oneTime, replace: true }, { signal })
+    await this.init.mailboxes.uploadPrekeys(relay, oneTime, { signal })
   }
 }

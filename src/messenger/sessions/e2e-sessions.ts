@@ -1,15 +1,15 @@
 import { equalBytes } from '@noble/ciphers/utils.js'
-import { toHex } from '../bytes.js'
+import { toHex } from '../../bytes.js'
+import { codeOf, isOutOfStepError } from '../../errors.js'
 import {
   acceptPrekeyMessage, buildPrekeyBundle, decodeSessionState, decryptMessage, encodeSessionState, encryptMessage,
-  initiateSession, isPrekeyMessageOf, openSealed, sealForDevice,
-  type CiphertextMessage, type CryptoBackend, type OneTimePrekey, type SessionState, type SignedPrekey
-} from '../crypto/index.js'
-import type { DeviceEntry } from '../identity/account-record.js'
-import type { DeviceIdentity } from '../node/device-identity.js'
-import type { LocalPrekeys } from '../node/local-prekeys.js'
-import type { Store, StoreTransaction } from '../store/index.js'
-import { SessionResetNeededError } from './errors.js'
+  initiateSession, isPrekeyMessageOf, openSealed, sealForDevice, ReplayError,
+  type CiphertextMessage, type CryptoBackend, type DeviceKeys, type OneTimePrekey, type PrekeyLookup, type SessionState, type SignedPrekey
+} from '../../crypto/index.js'
+import type { DeviceEntry } from '../../identity/account-record.js'
+import type { Store, StoreTransaction } from '../../store/index.js'
+import { SessionResetNeededError } from '../errors.js'
+import type { SessionCrypto } from './session-crypto.js'
 
 /** One-time prekeys fetched from the recipient's relays (optional: the signed ones suffice). */
 export interface FetchedOneTimePrekeys {
@@ -37,6 +37,17 @@ export interface OpenedEnvelope {
   consumed?: { oneTimePrekeyId?: number, oneTimePqPrekeyId?: number }
 }
 
+/** The keys sessions need: this account's public key and this device's keys (they stay in here). */
+export interface SessionKeys {
+  account: { publicKey: Uint8Array }
+  device: DeviceKeys
+}
+
+/** This device's prekeys, looked up when a peer starts a session. */
+export interface SessionPrekeys {
+  lookup: () => PrekeyLookup
+}
+
 function toPrekey (p: NonNullable<DeviceEntry['signedPrekey']>): SignedPrekey {
   return { id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: Number(p.createdAt) }
 }
@@ -45,14 +56,14 @@ function toPrekey (p: NonNullable<DeviceEntry['signedPrekey']>): SignedPrekey {
  * Pairwise Double Ratchet sessions between this device and others, persisted in the store, with
  * sealed sender around every message. One session per (my device, their device).
  */
-export class E2ESessions {
+export class E2ESessions implements SessionCrypto {
   private readonly myDeviceHex: string
 
   constructor (
     private readonly store: Store,
     private readonly backend: CryptoBackend,
-    private readonly identity: DeviceIdentity,
-    private readonly prekeys: LocalPrekeys
+    private readonly identity: SessionKeys,
+    private readonly prekeys: SessionPrekeys
   ) {
     this.myDeviceHex = toHex(identity.device.signing.publicKey)
   }
@@ -173,7 +184,7 @@ export class E2ESessions {
         return opened(decrypted.plaintext, async (tx) => { await tx.sessions.put(this.myDeviceHex, theirHex, bytes) })
       } catch (err) {
         // a message on a chain we cannot follow (our state was lost or rolled back) — not a replay
-        if (!isOutOfStep(err)) throw err
+        if (!isOutOfStepError(codeOf(err))) throw err
         failure = new SessionResetNeededError('Session out of step with the sender', who)
       }
     }
@@ -205,7 +216,7 @@ export class E2ESessions {
         decrypted = await decryptMessage(this.backend, state, message)
       } catch (err) {
         // not this session's message (whatever the reason): try the next; only a replay is final
-        if ((err as { code?: string }).code === 'ERR_REPLAY') throw err
+        if (err instanceof ReplayError) throw err
         continue
       }
       const advanced = encodeSessionState(decrypted.state)
@@ -225,13 +236,4 @@ export class E2ESessions {
     }
     return undefined
   }
-}
-
-/**
- * A message the current session cannot follow (our state was lost or rolled back, or it
- * belongs to another session): not a replay, not malformed.
- */
-function isOutOfStep (err: unknown): boolean {
-  const code = (err as { code?: string }).code
-  return code === 'ERR_DECRYPT' || code === 'ERR_SESSION_STATE' || code === 'ERR_TOO_MANY_SKIPPED'
 }

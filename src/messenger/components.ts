@@ -1,0 +1,161 @@
+import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
+import type { AccountRecordBody, DeviceEntry, RelayEntry, VerifiedAccountRecord } from '../identity/account-record.js'
+import type { Envelope } from '../net/envelope-codec.js'
+import type { DepositReceipt, HandedPrekey, MailboxSubscription, RelayOutcome } from '../net/mailbox-client.js'
+import type { Store } from '../store/index.js'
+import type { MailboxPrekey } from '../wire/mailbox.js'
+import type { SessionCrypto } from './sessions/session-crypto.js'
+import type { MessengerEvents } from './types.js'
+
+/**
+ * What the chat domain needs from the world, as interfaces only: each as narrow as the calls
+ * it serves, so the features can be unit-tested with stubs and the in-memory store. Built
+ * today from a `ParleyNode` by `node-components.ts`; later handed over by `src/node/` from
+ * libp2p services.
+ */
+export interface MessengerComponents {
+  signer: Signer
+  accountRecords: AccountRecords
+  directory: Directory
+  envelopes: Envelopes
+  mailboxes: Mailboxes
+  depositor: Depositor
+  relayDiscovery: RelayDiscovery
+  network: Network
+  deviceLinks: DeviceLinks
+  sessions: SessionCrypto
+  prekeys: Prekeys
+  store: Store
+  events: Events
+  logger: ComponentLogger
+  clock: Clock
+}
+
+/** This device's key: signs with it, never hands out its secret bytes. */
+export interface Signer {
+  /** The device's Ed25519 public key. */
+  readonly publicKey: Uint8Array
+  sign: (message: Uint8Array, options?: AbortOptions) => Promise<Uint8Array>
+}
+
+/** Changes to this account's record when re-signing it. */
+export type RecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & { addDevices?: DeviceEntry[] }
+
+/** This account's own signed record: sign, adopt a newer one, publish. */
+export interface AccountRecords {
+  /** This account's address. */
+  readonly address: string
+  readonly accountKey: Uint8Array
+  /** The latest signed record of this account, if any. */
+  ownRecord: () => Uint8Array | undefined
+  ownBody: () => AccountRecordBody | undefined
+  /** Re-signs the record with `changes`; returns its bytes (not yet published). */
+  sign: (changes?: RecordChanges, options?: AbortOptions) => Promise<Uint8Array>
+  /** Adopts a newer record of this account from the DHT (another device signed it); best effort. */
+  refresh: (options?: AbortOptions) => Promise<boolean>
+  /** Puts the current record into the DHT. */
+  publish: (options?: AbortOptions) => Promise<void>
+  /** Puts these record bytes (e.g. a deletion tombstone) into the DHT. */
+  publishRecord: (record: Uint8Array, options?: AbortOptions) => Promise<void>
+}
+
+/** Account lookup. */
+export interface Directory {
+  /** An account's verified record (cached unless `fresh`). */
+  lookup: (address: string, options?: AbortOptions & { fresh?: boolean }) => Promise<VerifiedAccountRecord>
+}
+
+/** An envelope that arrived over a direct stream. */
+export type EnvelopeHandler = (envelope: Envelope) => Promise<void>
+
+/** Direct delivery to devices. */
+export interface Envelopes {
+  /** Sends one encoded `Envelope` to a device, bytes as they are; resolves on its ack. */
+  send: (device: DeviceEntry, envelope: Uint8Array, options?: AbortOptions) => Promise<void>
+  /** Where incoming envelopes go (undefined: nowhere). */
+  setHandler: (handler: EnvelopeHandler | undefined) => void
+}
+
+/** This device's mailboxes at relays, as their owner (credentials stay inside). */
+export interface Mailboxes {
+  subscribe: (relay: string, onEnvelope: (envelope: Envelope) => void, options?: AbortOptions) => Promise<MailboxSubscription>
+  /** Fetches everything waiting, page by page; `handle` returning true acks an envelope. Returns how many were acked. */
+  drain: (relay: string, handle: (envelope: Envelope) => Promise<boolean>, options?: AbortOptions & { pageSize?: number }) => Promise<number>
+  ack: (relay: string, ids: Uint8Array[], options?: AbortOptions) => Promise<void>
+  uploadPrekeys: (relay: string, oneTime: MailboxPrekey[], options?: AbortOptions) => Promise<void>
+  /** Authenticates at each relay with a deletion tombstone, so they purge this account's mailbox and prekeys. */
+  purge: (relays: string[], tombstone: Uint8Array, options?: AbortOptions) => Promise<void>
+  /** Closes the mailbox streams. */
+  stop: () => Promise<void>
+}
+
+/** Anonymous relay operations (throwaway identities). */
+export interface Depositor {
+  /** Deposits one encoded envelope at every relay; one outcome per relay. */
+  depositToAll: (relays: string[], envelope: Uint8Array, options?: AbortOptions) => Promise<Array<RelayOutcome<DepositReceipt>>>
+  takePrekey: (relays: string[], deviceKey: Uint8Array, options?: AbortOptions) => Promise<HandedPrekey[]>
+  stop: () => Promise<void>
+}
+
+/** Relays found in the DHT. */
+export interface RelayDiscovery {
+  /** Up to `count` relay multiaddrs (with /p2p/); empty when nobody can be asked. */
+  find: (count: number, options?: AbortOptions) => Promise<string[]>
+}
+
+/** The peer-to-peer node as the chat domain sees it. */
+export interface Network {
+  readonly peerId: string
+  multiaddrs: () => string[]
+  peerCount: () => number
+  dhtTableSize: () => number
+  start: (options?: AbortOptions) => Promise<void>
+  /** Stops the node; `keepStore` leaves the store open (to wipe it). */
+  stop: (options?: { keepStore?: boolean }) => Promise<void>
+  dial: (multiaddr: string, options?: AbortOptions) => Promise<void>
+  /** Calls `handler` when a peer connects; returns the unsubscribe. */
+  onPeerConnect: (handler: () => void) => () => void
+}
+
+/** Linking new devices to this account. */
+export interface DeviceLinks {
+  /** A one-time link code, valid `ttlMs`. */
+  createCode: (ttlMs?: number) => Promise<string>
+  stop: () => Promise<void>
+}
+
+/** One-time prekey batch for the relays. */
+export interface OneTimePrekeyBatch {
+  oneTime: Array<{ id: number, publicKey: Uint8Array }>
+  oneTimePq: Array<{ id: number, publicKey: Uint8Array, signature: Uint8Array, createdAt: number }>
+}
+
+/** This device's prekeys. */
+export interface Prekeys {
+  consume: (ids: { oneTimePrekeyId?: number, oneTimePqPrekeyId?: number }) => Promise<void>
+  generateOneTime: (count: number) => Promise<OneTimePrekeyBatch>
+}
+
+/** Where the messenger's events go. */
+export interface Events {
+  emit: <K extends keyof MessengerEvents & string>(type: K, detail: MessengerEvents[K]) => void
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now: () => number
+}
+
+/** The recipient device of an outgoing copy, and whether it is one of my own. */
+export interface Target {
+  address: string
+  device: DeviceEntry
+  /** A copy for one of my own other devices. */
+  sync: boolean
+}
+
+/** A recipient device's current record entry and its account's relays. */
+export interface ResolvedDevice {
+  device: DeviceEntry
+  relays: RelayEntry[]
+}

@@ -1,0 +1,47 @@
+import type { AbortOptions } from '@libp2p/interface'
+import { FAR_FUTURE_MS, MAX_EXPIRY_DELAY_MS } from '../constants.js'
+import type { MessengerContext } from '../context.js'
+
+/** Disappearing messages: one timer for the next expiry; a sweep deletes what is due. */
+export class ExpirySweeper {
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor (private readonly ctx: MessengerContext) {}
+
+  /** (Re)arms the timer for the next expiry (at most a minute away). */
+  schedule (): void {
+    if (!this.ctx.running) return
+    void (async () => {
+      try {
+        const next = (await this.ctx.components.store.expiry.before(FAR_FUTURE_MS, { limit: 1 })).items[0]
+        clearTimeout(this.timer)
+        if (next == null) return
+        const delay = Math.max(0, Math.min(next.expiresAt - this.ctx.now(), MAX_EXPIRY_DELAY_MS))
+        this.timer = setTimeout(() => {
+          this.sweep().catch((err: unknown) => { this.ctx.log('expiry').error('expiry sweep failed - %e', err) })
+        }, delay)
+        ;(this.timer as { unref?: () => void }).unref?.()
+      } catch (err) {
+        this.ctx.log('expiry').trace('could not schedule the next expiry (stopping?) - %e', err)
+      }
+    })()
+  }
+
+  stop (): void {
+    clearTimeout(this.timer)
+  }
+
+  /** Deletes every message whose time has come (also on start: a device offline at expiry deletes then). */
+  async sweep (options: AbortOptions = {}): Promise<number> {
+    const { store } = this.ctx.components
+    const now = this.ctx.now()
+    const due = await store.expiry.before(now + 1, { ...options, limit: 500 })
+    if (due.items.length === 0) { this.schedule(); return 0 }
+    const purged = await this.ctx.lock.run(async () => store.expiry.purge(now + 1, { ...options, limit: 500 }))
+    const byConversation = new Map<string, string[]>()
+    for (const item of due.items) byConversation.set(item.conversationId, [...(byConversation.get(item.conversationId) ?? []), item.messageId])
+    for (const [conversationId, ids] of byConversation) this.ctx.emit('messages-deleted', { conversationId, ids })
+    this.schedule()
+    return purged
+  }
+}

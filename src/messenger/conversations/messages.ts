@@ -1,0 +1,169 @@
+import type { AbortOptions } from '@libp2p/interface'
+import { fromHex, toHex } from '../../bytes.js'
+import { ErrorCode, hasCode } from '../../errors.js'
+import type { Message, StoreTransaction } from '../../store/index.js'
+import { Content } from '../../wire/content.js'
+import { DEFERRED_RETRY_MS, MAX_EMOJI_LENGTH, MAX_IDS_PER_CONTENT, MAX_TEXT_LENGTH } from '../constants.js'
+import type { MessengerContext } from '../context.js'
+import type { Dispatcher } from '../delivery/dispatcher.js'
+import { InvalidArgumentError, MessageNotFoundError, NotAllowedError, NotForwardableError } from '../errors.js'
+import type { ConversationId, MessageView, SendOptions } from '../types.js'
+import { baseContent } from './content.js'
+import type { Conversations } from './conversations.js'
+import type { ExpirySweeper } from './expiry.js'
+import { decodeBody, editBody, encodeBody, reactBody, toView, type MessageBody } from './message-body.js'
+import { allMessageIds } from './normal-conversation.js'
+import type { SecretChats } from './secret-chats.js'
+import { checkTtl } from './timers.js'
+
+/** Writing messages: send, edit, react, delete (here or for everyone), clear, forward. */
+export class Messages {
+  constructor (
+    private readonly ctx: MessengerContext,
+    private readonly conversations: Conversations,
+    private readonly secretChats: SecretChats,
+    private readonly dispatcher: Dispatcher,
+    private readonly expiry: ExpirySweeper,
+    private readonly kick: () => void
+  ) {}
+
+  async sendText (id: ConversationId, text: string, options: SendOptions = {}): Promise<MessageView> {
+    if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new InvalidArgumentError(`Text must be 1 to ${MAX_TEXT_LENGTH} characters`)
+    const { store } = this.ctx.components
+    const conversation = await this.conversations.require(id, undefined, options)
+    await this.secretChats.requireActive(conversation)
+    const ttl = options.ttlMs ?? conversation.disappearingTimerMs ?? 0
+    if (ttl !== 0) checkTtl(ttl)
+    const content = baseContent(conversation, Content.Kind.TEXT, this.ctx.now(), {
+      text, ttlMs: BigInt(ttl), ...(options.replyTo != null ? { targetId: fromHex(options.replyTo) } : {})
+    })
+    const secret = conversation.kind === 'secret'
+    const body: MessageBody = {
+      kind: 'text', text, reactions: {}, forwardable: !secret,
+      ...(options.replyTo != null ? { replyTo: options.replyTo } : {}),
+      ...(ttl > 0 ? { ttlMs: ttl, startsOnRead: secret } : {})
+    }
+    const sentAt = Number(content.sentAt)
+    const message: Message = {
+      id: toHex(content.messageId),
+      conversationId: id,
+      clock: Number(content.clock),
+      senderTimestamp: sentAt,
+      direction: 'out',
+      sender: this.ctx.address,
+      content: encodeBody(body),
+      status: 'queued',
+      expiresAt: ttl > 0 && !secret ? sentAt + ttl : null
+    }
+    const alsoWrite = async (tx: StoreTransaction): Promise<void> => {
+      await tx.messages.put(message)
+      await tx.conversations.recordActivity(id, sentAt, { clock: message.clock })
+    }
+    try {
+      await this.dispatcher.dispatch(conversation, content, { alsoWrite, signal: options.signal })
+    } catch (err) {
+      if (!hasCode(err, ErrorCode.ACCOUNT_NOT_FOUND)) throw err
+      // the contact's record is not reachable yet (just added, DHT still filling): keep the
+      // message queued; the outbox seals it once the record can be found
+      await this.ctx.lock.run(async () => store.transaction(async (tx) => {
+        await alsoWrite(tx)
+        await tx.outbox.put({
+          id: `pending-${message.id}`, envelope: Content.encode(content), targets: [], target: { kind: 'pending', conversationId: id },
+          attempts: 0, nextAttemptAt: this.ctx.now() + DEFERRED_RETRY_MS, createdAt: this.ctx.now(), messageId: null, lastError: ErrorCode.ACCOUNT_NOT_FOUND
+        })
+      }, options))
+      this.kick()
+    }
+    const view = toView(message)
+    this.ctx.emit('message', { message: view })
+    this.ctx.emit('delivery', { conversationId: id, messageId: message.id, state: 'queued' })
+    this.expiry.schedule()
+    return view
+  }
+
+  private async updateBody (messageId: string, change: (body: MessageBody, message: Message) => MessageBody | undefined, tx: StoreTransaction): Promise<Message | undefined> {
+    const message = await tx.messages.get(messageId)
+    if (message == null) return undefined
+    const body = change(decodeBody(message.content), message)
+    if (body == null) return undefined
+    const updated = { ...message, content: encodeBody(body) }
+    await tx.messages.put(updated)
+    return updated
+  }
+
+  private async requireMessage (id: ConversationId, messageId: string, options: AbortOptions): Promise<Message> {
+    const message = await this.ctx.components.store.messages.get(messageId, options)
+    if (message == null || message.conversationId !== id) throw new MessageNotFoundError(messageId)
+    return message
+  }
+
+  async edit (id: ConversationId, messageId: string, text: string, options: AbortOptions = {}): Promise<MessageView> {
+    if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new InvalidArgumentError('Bad text length')
+    const conversation = await this.conversations.require(id, undefined, options)
+    const message = await this.requireMessage(id, messageId, options)
+    if (message.sender !== this.ctx.address) throw new NotAllowedError('Only the sender can edit a message')
+    let updated: Message | undefined
+    await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.EDIT, this.ctx.now(), { targetId: fromHex(messageId), text }), {
+      alsoWrite: async (tx) => { updated = await this.updateBody(messageId, (b) => editBody(b, text), tx) },
+      signal: options.signal
+    })
+    const view = toView(updated ?? message)
+    this.ctx.emit('message-updated', { message: view })
+    return view
+  }
+
+  async react (id: ConversationId, messageId: string, emoji: string, options: AbortOptions = {}): Promise<MessageView> {
+    if (emoji.length === 0 || emoji.length > MAX_EMOJI_LENGTH) throw new InvalidArgumentError('Bad emoji')
+    const conversation = await this.conversations.require(id, undefined, options)
+    const message = await this.requireMessage(id, messageId, options)
+    let updated: Message | undefined
+    await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.REACTION, this.ctx.now(), { targetId: fromHex(messageId), emoji }), {
+      alsoWrite: async (tx) => { updated = await this.updateBody(messageId, (b) => reactBody(b, emoji, this.ctx.address), tx) },
+      signal: options.signal
+    })
+    const view = toView(updated ?? message)
+    this.ctx.emit('message-updated', { message: view })
+    return view
+  }
+
+  async deleteMessages (id: ConversationId, ids: string[], options: AbortOptions & { forEveryone?: boolean } = {}): Promise<void> {
+    if (ids.length === 0 || ids.length > MAX_IDS_PER_CONTENT) throw new InvalidArgumentError('Delete 1 to 500 messages at a time')
+    // either participant may delete any message of the conversation, on both sides (PROTOCOL.md §6)
+    const conversation = await this.conversations.require(id, undefined, options)
+    const deleteLocal = async (tx: StoreTransaction): Promise<void> => {
+      for (const messageId of ids) {
+        const message = await tx.messages.get(messageId)
+        if (message?.conversationId === id) await tx.messages.delete(messageId)
+      }
+    }
+    if (options.forEveryone === true) {
+      await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.DELETE, this.ctx.now(), { ids: ids.map(fromHex) }), { alsoWrite: deleteLocal, signal: options.signal })
+    } else {
+      await this.ctx.lock.run(async () => this.ctx.components.store.transaction(deleteLocal, options))
+    }
+    this.ctx.emit('messages-deleted', { conversationId: id, ids })
+  }
+
+  async clearConversation (id: ConversationId, options: AbortOptions & { forEveryone?: boolean } = {}): Promise<void> {
+    const conversation = await this.conversations.require(id, undefined, options)
+    const ids = await allMessageIds(this.ctx.components.store, id, options)
+    const clear = async (tx: StoreTransaction): Promise<void> => {
+      for (const messageId of ids) await tx.messages.delete(messageId)
+    }
+    if (options.forEveryone === true) {
+      await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.DELETE, this.ctx.now(), { flag: true }), { alsoWrite: clear, signal: options.signal })
+    } else {
+      await this.ctx.lock.run(async () => this.ctx.components.store.transaction(clear, options))
+    }
+    if (ids.length > 0) this.ctx.emit('messages-deleted', { conversationId: id, ids })
+  }
+
+  async forward (messageId: string, from: ConversationId, to: ConversationId, options: AbortOptions = {}): Promise<MessageView> {
+    const source = await this.conversations.require(from, undefined, options)
+    const message = await this.requireMessage(from, messageId, options)
+    const body = decodeBody(message.content)
+    if (source.kind === 'secret' || !body.forwardable) throw new NotForwardableError()
+    if (body.text == null) throw new NotAllowedError('Only text messages can be forwarded')
+    return this.sendText(to, body.text, options)
+  }
+}

@@ -1,0 +1,124 @@
+import type { AbortOptions } from '@libp2p/interface'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { toHex } from '../../bytes.js'
+import type { DeviceEntry } from '../../identity/account-record.js'
+import { decodeAddress } from '../../identity/address.js'
+import { ENVELOPE_VERSION, Envelope } from '../../net/envelope-codec.js'
+import type { Conversation, StoreTransaction } from '../../store/index.js'
+import { MailboxPrekey } from '../../wire/mailbox.js'
+import { SignedPrekey as WireSignedPrekey } from '../../wire/parley.js'
+import { Content } from '../../wire/content.js'
+import type { Target } from '../components.js'
+import { DEFAULT_SEND_TIMEOUT_MS, EPHEMERAL_SEND_TIMEOUT_MS, FLAG_SECRET, PREKEY_TAKE_TIMEOUT_MS, SECRET_RELAY_CAP_MS } from '../constants.js'
+import type { MessengerContext } from '../context.js'
+import type { AccountResolver } from '../directory/account-resolver.js'
+import { conversationTargets } from '../directory/targets.js'
+import type { FetchedOneTimePrekeys } from '../sessions/e2e-sessions.js'
+import { relayAddresses } from './relay-addresses.js'
+
+export interface DispatchOptions extends AbortOptions {
+  /** Written in the same transaction as the sealed copies (the message itself). */
+  alsoWrite?: (tx: StoreTransaction) => Promise<void>
+  /** Sent directly once, never queued (typing). */
+  ephemeral?: boolean
+  /** Also to my own other devices. @default true */
+  includeOwn?: boolean
+  /** These targets only. */
+  only?: Target[]
+}
+
+/**
+ * Seals one content per recipient device and queues each envelope in the outbox, in one store
+ * transaction with the message itself: when the call is aborted or fails, nothing of it is
+ * written (no message, no advanced session, no outbox entry). Each envelope is encoded once;
+ * the outbox keeps those bytes and both the direct and the relay copy carry them.
+ */
+export class Dispatcher {
+  constructor (
+    private readonly ctx: MessengerContext,
+    private readonly resolver: AccountResolver,
+    private readonly kick: () => void
+  ) {}
+
+  async dispatch (conversation: Conversation, content: Content, options: DispatchOptions = {}): Promise<void> {
+    const { store, sessions, envelopes } = this.ctx.components
+    const signal = this.ctx.signal(options, DEFAULT_SEND_TIMEOUT_MS)
+    const targets = options.only ?? await conversationTargets(this.ctx, this.resolver, conversation, options.includeOwn ?? true, { signal })
+    const secret = conversation.kind === 'secret'
+    const info = secret ? await store.secretChats.get(conversation.id) : undefined
+    const now = this.ctx.now()
+    const ttl = Number(content.ttlMs)
+    const expiresAt = secret
+      ? now + Math.min(ttl > 0 ? Math.max(ttl, SECRET_RELAY_CAP_MS) : SECRET_RELAY_CAP_MS, SECRET_RELAY_CAP_MS)
+      : (ttl > 0 && content.kind === Content.Kind.TEXT ? Number(content.sentAt) + ttl : 0)
+    const direct: Array<{ device: DeviceEntry, bytes: Uint8Array }> = []
+    // devices we have no session with yet: a one-time prekey from their relays makes the handshake stronger
+    const oneTime = new Map<string, FetchedOneTimePrekeys>()
+    for (const target of targets) {
+      if (!(await sessions.has(target.device.deviceKey))) oneTime.set(toHex(target.device.deviceKey), await this.fetchOneTimePrekeys(target.address, target.device, signal))
+    }
+    signal.throwIfAborted()
+    await this.ctx.lock.run(async () => store.transaction(async (tx) => {
+      await options.alsoWrite?.(tx)
+      for (const target of targets) {
+        signal.throwIfAborted()
+        const body = target.sync ? { ...content, syncPeer: decodeAddress(conversation.members[0]) } : content
+        const sealed = await sessions.seal(target.device, Content.encode(body), oneTime.get(toHex(target.device.deviceKey)), tx)
+        await sealed.commit(tx)
+        const envelope: Envelope = {
+          version: ENVELOPE_VERSION,
+          id: randomBytes(16),
+          recipientDevice: target.device.deviceKey,
+          payload: sealed.payload,
+          createdAt: BigInt(now),
+          expiresAt: BigInt(expiresAt),
+          flags: secret ? FLAG_SECRET : 0
+        }
+        const bytes = Envelope.encode(envelope)
+        if (options.ephemeral === true) {
+          direct.push({ device: target.device, bytes })
+          continue
+        }
+        await tx.outbox.put({
+          id: toHex(envelope.id),
+          envelope: bytes,
+          targets: [],
+          target: { kind: 'sealed', address: target.address, deviceKey: toHex(target.device.deviceKey), directOnly: info?.directOnly === true },
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+          messageId: content.kind === Content.Kind.TEXT && !target.sync ? toHex(content.messageId) : null,
+          lastError: null
+        })
+      }
+    }, { signal }))
+    for (const { device, bytes } of direct) {
+      void envelopes.send(device, bytes, { signal: AbortSignal.timeout(EPHEMERAL_SEND_TIMEOUT_MS) }).catch((err: unknown) => {
+        this.ctx.log('dispatch').trace('an ephemeral content was not delivered - %e', err)
+      })
+    }
+    this.kick()
+  }
+
+  /** One-time prekeys of a device from its account's relays (best effort, anonymous, 3 s). */
+  private async fetchOneTimePrekeys (address: string, device: DeviceEntry, signal: AbortSignal): Promise<FetchedOneTimePrekeys> {
+    try {
+      const record = await this.resolver.resolve(address, { signal })
+      const relays = relayAddresses(record.body.relays)
+      if (relays.length === 0) return {}
+      const handed = await this.ctx.components.depositor.takePrekey(relays, device.deviceKey, { signal: AbortSignal.any([signal, AbortSignal.timeout(PREKEY_TAKE_TIMEOUT_MS)]) })
+      const out: FetchedOneTimePrekeys = {}
+      for (const p of handed) {
+        if (p.kind === MailboxPrekey.Kind.X25519 && !p.lastResort && p.blob.length === 32) out.oneTimePrekey = { id: p.id, publicKey: p.blob }
+        if (p.kind === MailboxPrekey.Kind.ML_KEM && !p.lastResort) {
+          const signed = WireSignedPrekey.decode(p.blob)
+          out.oneTimePqPrekey = { id: signed.id, publicKey: signed.publicKey, signature: signed.signature, createdAt: Number(signed.createdAt) }
+        }
+      }
+      return out
+    } catch (err) {
+      this.ctx.log('dispatch').trace('no one-time prekeys for a device, the signed ones will do - %e', err)
+      return {}
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { AbortOptions } from '@libp2p/interface'
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { toHex } from '../../bytes.js'
+import { verifyAccountRecord, type VerifiedAccountRecord } from '../../identity/account-record.js'
+import { decodeAddress } from '../../identity/address.js'
+import type { ResolvedDevice } from '../components.js'
+import { DEFAULT_LOOKUP_TIMEOUT_MS } from '../constants.js'
+import type { MessengerContext } from '../context.js'
+import { noteDeviceKeys } from '../contacts/key-changes.js'
+import { emitNow } from '../effects.js'
+import { AccountDeletedError, UnknownSenderDeviceError } from '../errors.js'
+
+/**
+ * Account records: the directory (DHT, cached) first, else the last copy this device stored
+ * (`store.accountRecords`). A record that differs from the stored copy is stored and checked
+ * for device-key changes.
+ */
+export class AccountResolver {
+  constructor (private readonly ctx: MessengerContext) {}
+
+  async resolve (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
+    const { store, directory } = this.ctx.components
+    let record: VerifiedAccountRecord
+    try {
+      record = await directory.lookup(address, { signal: options.signal ?? AbortSignal.timeout(DEFAULT_LOOKUP_TIMEOUT_MS), fresh: options.fresh === true })
+      const stored = await store.accountRecords.get(address)
+      if (stored == null || !equalBytes(stored, record.bytes)) {
+        await store.accountRecords.put(address, record.bytes)
+        const event = await noteDeviceKeys(store, address, record, this.ctx.now())
+        if (event != null) emitNow(this.ctx.components.events, event)
+      }
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      const stored = await store.accountRecords.get(address)
+      if (stored == null) throw err
+      this.ctx.log('directory').trace('lookup of an account failed, using the stored record - %e', err)
+      record = verifyAccountRecord(stored, { accountKey: decodeAddress(address), now: 0 })
+    }
+    return record
+  }
+
+  /** The current record entry of one device of an account, and the account's relays. */
+  async resolveDevice (address: string, deviceHex: string, options: AbortOptions = {}): Promise<ResolvedDevice> {
+    const record = await this.resolve(address, options)
+    if (record.body.deleted) throw new AccountDeletedError()
+    const device = record.body.devices.find((d) => toHex(d.deviceKey) === deviceHex)
+    if (device == null) throw new UnknownSenderDeviceError('Recipient device is no longer listed in its account record')
+    return { device, relays: record.body.relays }
+  }
+}

@@ -1,0 +1,30 @@
+import type { Conversation } from '../store/index.js'
+import type { Events } from './components.js'
+import type { MessengerEvents } from './types.js'
+
+/** An event to emit once the store transaction that caused it has committed. */
+export type EmitEffect = {
+  [K in keyof MessengerEvents & string]: { kind: 'emit', type: K, detail: MessengerEvents[K] }
+}[keyof MessengerEvents & string]
+
+/**
+ * What applying one received content asks for after its transaction commits: events, a
+ * DELIVERED receipt, or follow-up work (re-sending after a session reset, wiping a closed
+ * secret chat). Receive handlers return these instead of acting, so they stay pure over a
+ * `StoreTransaction` and can be tested without a network.
+ */
+export type Effect =
+  | EmitEffect
+  | { kind: 'delivered-receipt', conversationId: string, messageId: Uint8Array }
+  | { kind: 'resend-undelivered', conversation: Conversation }
+  | { kind: 'wipe-secret-chat', conversation: Conversation }
+
+/** An `emit` effect, typed by event name. */
+export function emitEffect<K extends keyof MessengerEvents & string> (type: K, detail: MessengerEvents[K]): EmitEffect {
+  return { kind: 'emit', type, detail } as EmitEffect
+}
+
+/** Emits one event effect. */
+export function emitNow (events: Events, effect: EmitEffect): void {
+  (events.emit as (type: string, detail: unknown) => void)(effect.type, effect.detail)
+}

@@ -1,0 +1,165 @@
+// TEMPORARY: moves to src/node/ in the integration step (the only messenger file that imports node/ or relay/).
+import { multiaddr } from '@multiformats/multiaddr'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { Envelope } from '../net/envelope-codec.js'
+import { MailboxClient, type MailboxOwnerCredentials } from '../net/mailbox-client.js'
+import type { ParleyNode } from '../node/parley-node.js'
+import type { Store } from '../store/index.js'
+import { AnonymousDepositor } from './anonymous-depositor.js'
+import type { Events, MessengerComponents } from './components.js'
+import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from './device-link.js'
+import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS } from './constants.js'
+import { E2ESessions } from './sessions/e2e-sessions.js'
+
+export type { ParleyNode }
+
+/** What the adapter needs: today's node and store, and how the throwaway depositor nodes may dial. */
+export interface NodeComponentsInit {
+  node: ParleyNode
+  store: Store
+  /** Let the anonymous depositor dial private/loopback addresses (tests, LANs). */
+  allowPrivateAddresses?: boolean
+  /** Clock, for tests of timers. */
+  now?: () => number
+}
+
+/**
+ * Builds the messenger's narrow components from a `ParleyNode` and its store: the one place
+ * where the chat domain meets libp2p, the device keys and the relay discovery key. Secret key
+ * bytes stay in here (mailbox owner credentials, the device-link server, the sessions).
+ */
+export function nodeComponents (init: NodeComponentsInit, events: Events): MessengerComponents {
+  const { node, store } = init
+  const libp2p = node.libp2p
+  const logger = libp2p.logger
+  const log = logger.forComponent('parley:messenger:node')
+  const depositor = new AnonymousDepositor({ allowPrivateAddresses: init.allowPrivateAddresses, logger })
+  let mailboxClient: MailboxClient | undefined
+  const client = (): MailboxClient => (mailboxClient ??= new MailboxClient(libp2p))
+  const owner = (record = node.ownAccountRecord()): MailboxOwnerCredentials => {
+    if (record == null) throw new Error('No signed account record yet')
+    return { device: { secretKey: node.identity.device.signing.privateKey, publicKey: node.identity.device.signing.publicKey }, accountRecord: record }
+  }
+  let linkServer: DeviceLinkServer | undefined
+
+  return {
+    signer: {
+      get publicKey () { return node.deviceKey },
+      sign: async (message, options) => {
+        options?.signal?.throwIfAborted()
+        return ed25519.sign(message, node.identity.device.signing.privateKey)
+      }
+    },
+    accountRecords: {
+      get address () { return node.address },
+      get accountKey () { return node.accountKey },
+      ownRecord: () => node.ownAccountRecord(),
+      ownBody: () => node.ownRecordBody(),
+      sign: async (changes = {}) => node.signAccountRecord(changes),
+      refresh: async (options) => node.refreshOwnRecord(options),
+      publish: async (options) => { await node.publishAccountRecord(options) },
+      publishRecord: async (record, options) => { await node.directory.publish(record, options) }
+    },
+    directory: {
+      lookup: async (address, options) => node.lookupAccount(address, options)
+    },
+    envelopes: {
+      // the node builds the envelope from its fields: the same fields (and createdAt) give the same bytes
+      send: async (device, bytes, options) => {
+        const envelope = Envelope.decode(bytes)
+        await node.sendEnvelope(device, { payload: envelope.payload, id: envelope.id, expiresAt: Number(envelope.expiresAt), flags: envelope.flags, createdAt: Number(envelope.createdAt) }, options)
+      },
+      setHandler: (handler) => { node.setEnvelopeHandler(handler == null ? undefined : async ({ envelope }) => { await handler(envelope) }) }
+    },
+    mailboxes: {
+      subscribe: async (relay, onEnvelope, options) => client().subscribe(relay, owner(), onEnvelope, options),
+      drain: async (relay, handle, options) => client().drain(relay, owner(), handle, options),
+      ack: async (relay, ids, options) => { await client().ack(relay, owner(), ids, options) },
+      uploadPrekeys: async (relay, oneTime, options) => { await client().uploadPrekeys(relay, owner(), { oneTime, replace: true }, options) },
+      purge: async (relays, tombstone, options) => {
+        // a fresh client: existing streams are already authenticated with the old record
+        const purger = new MailboxClient(libp2p)
+        await Promise.all(relays.map(async (relay) => purger.fetch(relay, owner(tombstone), { ...options, limit: 1 }).catch((err: unknown) => {
+          log('could not purge the mailbox at %s - %e', relay, err)
+        })))
+        await purger.stop()
+      },
+      stop: async () => {
+        const stopping = mailboxClient
+        mailboxClient = undefined
+        await stopping?.stop()
+      }
+    },
+    depositor: {
+      depositToAll: async (relays, bytes, options) => depositor.depositToAll(relays, Envelope.decode(bytes), options),
+      takePrekey: async (relays, deviceKey, options) => depositor.takePrekey(relays, deviceKey, options),
+      stop: async () => { await depositor.stop() }
+    },
+    relayDiscovery: {
+      find: async (count, options = {}) => {
+        // discovered through the DHT: relays provide a well-known key
+        const { relayProviderCid } = await import('../relay/relay-key.js')
+        const found: string[] = []
+        try {
+          for await (const provider of libp2p.contentRouting.findProviders(await relayProviderCid(), options)) {
+            const addr = provider.multiaddrs.find((ma) => !ma.toString().includes('/p2p-circuit'))
+            if (addr == null) continue
+            found.push(`${addr.toString()}/p2p/${provider.id.toString()}`)
+            if (found.length >= count) break
+          }
+        } catch (err) {
+          log('relay search ended with %d found - %e', found.length, err)
+        }
+        return found
+      }
+    },
+    network: {
+      get peerId () { return node.peerId.toString() },
+      multiaddrs: () => node.multiaddrs.map(String),
+      peerCount: () => libp2p.getPeers().length,
+      dhtTableSize: () => (libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0,
+      start: async (options) => { await node.start(options) },
+      stop: async (options) => { await node.stop(options) },
+      dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
+      onPeerConnect: (handler) => {
+        const listener = (): void => { handler() }
+        libp2p.addEventListener('peer:connect', listener)
+        return () => { libp2p.removeEventListener('peer:connect', listener) }
+      }
+    },
+    deviceLinks: {
+      createCode: async (ttlMs) => {
+        if (linkServer == null) {
+          const server = new DeviceLinkServer({
+            accountKey: node.accountKey,
+            accountSecret: () => node.identity.account.secretKey,
+            addDevice: async (entry) => {
+              const record = await node.signAccountRecord({ addDevices: [entry] })
+              await node.publishAccountRecord({ signal: AbortSignal.timeout(RECORD_CHANGE_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
+                log.error('could not publish the record with the new device - %e', err)
+              })
+              return record
+            }
+          })
+          await libp2p.handle(LINK_PROTOCOL, (stream) => { void server.handle(stream) }, { runOnLimitedConnection: false, maxInboundStreams: 2 })
+          linkServer = server
+        }
+        return encodeLinkCode({ address: node.address, secret: linkServer.issue(ttlMs), multiaddrs: node.multiaddrs.map(String) })
+      },
+      stop: async () => {
+        if (linkServer == null) return
+        linkServer = undefined
+        await libp2p.unhandle(LINK_PROTOCOL).catch((err: unknown) => { log('could not unregister the link protocol - %e', err) })
+      }
+    },
+    sessions: new E2ESessions(store, node.backend, node.identity, node.prekeys),
+    prekeys: {
+      consume: async (ids) => { await node.prekeys.consume(ids) },
+      generateOneTime: async (count) => node.prekeys.generateOneTime(count)
+    },
+    store,
+    events,
+    logger,
+    clock: { now: init.now ?? Date.now }
+  }
+}

@@ -1,0 +1,96 @@
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { ReplayError } from '../../crypto/index.js'
+import type { VerifiedAccountRecord } from '../../identity/account-record.js'
+import { encodeAddress } from '../../identity/address.js'
+import type { Envelope } from '../../net/envelope-codec.js'
+import { Content } from '../../wire/content.js'
+import { MAX_IDS_PER_CONTENT } from '../constants.js'
+import type { MessengerContext } from '../context.js'
+import { baseContent } from '../conversations/content.js'
+import type { AccountResolver } from '../directory/account-resolver.js'
+import { emitNow, type Effect } from '../effects.js'
+import { SessionResetNeededError, UnknownSenderDeviceError } from '../errors.js'
+import { applyContent, blockedSenderEffects } from './route.js'
+
+/** What the inbox hands the effects of a received content to, after its transaction commits. */
+export interface InboxEffects {
+  deliveredReceipt: (conversationId: string, messageId: Uint8Array) => void
+  /** Follow-up work (re-send after a session reset, wipe a closed secret chat); runs after the events. */
+  followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' }>) => Promise<void>
+  requestSessionReset: (sender: { accountKey: Uint8Array, deviceKey: Uint8Array }) => Promise<void>
+  afterReceive: () => void
+}
+
+/**
+ * Receiving one envelope: peek at the sealed sender → verify its device against its account
+ * record → open the session → apply the content and commit, session state and effects in one
+ * store transaction.
+ */
+export class Inbox {
+  constructor (private readonly ctx: MessengerContext, private readonly resolver: AccountResolver, private readonly effects: InboxEffects) {}
+
+  /**
+   * One envelope, from a direct stream or a relay. Replays are dropped quietly; other failures
+   * throw typed errors. `via` says where it came from: a direct sender learns of a lost session
+   * from its ack.
+   */
+  async receive (envelope: Envelope, via: 'direct' | 'relay' = 'relay'): Promise<void> {
+    const { sessions, store, prekeys } = this.ctx.components
+    const log = this.ctx.log('receive')
+    let effects: Effect[] = []
+    try {
+      // the sealed box names the sender: check its device against its account record (maybe a
+      // network lookup) before taking the session lock, so a slow DHT never stalls other messages
+      const claimed = await sessions.peekSender(envelope.payload)
+      const sender = encodeAddress(claimed.accountKey)
+      const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, claimed.deviceKey) && equalBytes(d.identityDhKey, claimed.identityDhKey))
+      // a device we do not know yet may have just been linked: ask the DHT once more
+      if (!isListed(await this.resolver.resolve(sender)) && !isListed(await this.resolver.resolve(sender, { fresh: true }))) throw new UnknownSenderDeviceError()
+      await this.ctx.lock.run(async () => {
+        const opened = await sessions.open(envelope.payload)
+        if (!equalBytes(opened.senderDeviceKey, claimed.deviceKey)) throw new UnknownSenderDeviceError()
+        const contact = await store.contacts.get(sender)
+        const now = this.ctx.now()
+        let content: Content
+        try {
+          content = Content.decode(opened.plaintext, { limits: { ids: MAX_IDS_PER_CONTENT } })
+        } catch (err) {
+          log.trace('undecodable content, kept as unsupported - %e', err)
+          content = baseContent({ id: '', kind: 'normal', members: [sender], lastActivity: 0, unreadCount: 0, disappearingTimerMs: null, clock: 0, createdAt: 0 }, Content.Kind.UNKNOWN, now)
+        }
+        // a blocked sender's envelope advances the session and is acked and receipted like any
+        // other (it must not learn it is blocked), but nothing of it is stored or shown (PROTOCOL.md §7)
+        const blocked = contact?.blocked === true
+        await store.transaction(async (tx) => {
+          await opened.commit(tx)
+          const input = { tx, content, sender, senderDevice: opened.senderDeviceKey, self: this.ctx.address, now }
+          effects = blocked ? await blockedSenderEffects(input) : await applyContent(input)
+        })
+        if (opened.consumed != null) await prekeys.consume(opened.consumed)
+        if (blocked) log.trace('dropped the content of a blocked sender')
+      })
+    } catch (err) {
+      if (err instanceof ReplayError) return
+      // a direct sender reads ERR_SESSION_RESET in its ack and starts the new session itself;
+      // starting one from this side too would cross the two handshakes and lose the next message
+      if (err instanceof SessionResetNeededError && err.sender != null && via === 'relay') {
+        void this.effects.requestSessionReset(err.sender).catch((resetErr: unknown) => { log('could not ask for a session reset - %e', resetErr) })
+      }
+      throw err
+    }
+    await this.run(effects)
+    this.effects.afterReceive()
+  }
+
+  /** Runs the effects of a committed receive: events and receipts first, then follow-up work. */
+  private async run (effects: Effect[]): Promise<void> {
+    for (const effect of effects) {
+      if (effect.kind === 'emit') emitNow(this.ctx.components.events, effect)
+      else if (effect.kind === 'delivered-receipt') this.effects.deliveredReceipt(effect.conversationId, effect.messageId)
+    }
+    for (const effect of effects) {
+      if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat') continue
+      await this.effects.followUp(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
+    }
+  }
+}

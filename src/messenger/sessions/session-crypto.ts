@@ -1,0 +1,20 @@
+import type { DeviceEntry } from '../../identity/account-record.js'
+import type { StoreTransaction } from '../../store/index.js'
+import type { FetchedOneTimePrekeys, OpenedEnvelope, SealedForDevice } from './e2e-sessions.js'
+
+/**
+ * Pairwise end-to-end sessions with other devices, as the messenger uses them (implemented by
+ * `E2ESessions` over the device's keys; the keys never leave it).
+ */
+export interface SessionCrypto {
+  /** True when a session with this device exists. */
+  has: (theirDevice: Uint8Array) => Promise<boolean>
+  /** Ends the current session with a device (archived: in-flight messages still open). */
+  reset: (theirDevice: Uint8Array) => Promise<void>
+  /** Encrypts and seals `plaintext` for one device; `commit` stores the advanced session. */
+  seal: (device: DeviceEntry, plaintext: Uint8Array, oneTime?: FetchedOneTimePrekeys, tx?: StoreTransaction) => Promise<SealedForDevice>
+  /** Who claims to have sent a sealed payload (keys proven by the sealed box), without touching sessions. */
+  peekSender: (payload: Uint8Array) => Promise<{ accountKey: Uint8Array, deviceKey: Uint8Array, identityDhKey: Uint8Array }>
+  /** Opens a sealed payload; nothing is stored until `commit` runs. */
+  open: (payload: Uint8Array) => Promise<OpenedEnvelope>
+}
