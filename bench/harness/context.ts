@@ -15,6 +15,11 @@ export interface StepOptions {
   defaultMs?: number
   /** Unit of the failed figure recorded when the step fails. */
   unit?: string
+  /**
+   * The figures this step measures: when it fails, each is recorded failed under its own name
+   * (instead of one failed figure named after the step), so that names stay stable across runs.
+   */
+  figures?: Array<{ name: string, unit: string }>
 }
 
 export type Outcome<T> = { ok: true, value: T } | { ok: false, error: unknown }
@@ -70,7 +75,7 @@ export function createSuiteContext (suite: string, signal: AbortSignal, deadline
     step: async (name, fn, options = {}) => {
       const outcome = await attempt(name, fn, options)
       if (outcome.ok) return outcome.value
-      fail(name, outcome.error, options.unit)
+      for (const f of options.figures ?? [{ name, unit: options.unit ?? '' }]) fail(f.name, outcome.error, f.unit)
       throw new StepFailedError(name, { cause: outcome.error })
     },
     keepGoing: (err) => { if (!(err instanceof StepFailedError)) throw err }

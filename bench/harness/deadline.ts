@@ -42,3 +42,16 @@ export async function withDeadline<T> (fn: (signal: AbortSignal) => Promise<T>, 
     controller.signal.removeEventListener('abort', onAbort)
   }
 }
+
+/** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+export async function raceSignal<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  const { promise: aborted, reject } = Promise.withResolvers<never>()
+  const onAbort = (): void => { reject(signal.reason) }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
