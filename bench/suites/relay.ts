@@ -400,7 +400,7 @@ export async function run (ctx: SuiteContext): Promise<void> {
         await lateClient.stop()
         await node.stop()
       }
-    }, phase)
+    }, { ...phase, unit: 'ms' }).catch(ctx.keepGoing)
 
     // 5. restart on the full database: time to listening (counters loaded, id filter rebuilt)
     await Promise.all(clients.map(async (c) => c.stop()))
