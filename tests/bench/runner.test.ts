@@ -97,28 +97,32 @@ describe('bench runner', () => {
     expect(table).toContain('3 figure(s) failed')
   })
 
-  it('on SIGTERM stops the running suite and the child processes it started, and writes what it measured', async () => {
-    const dirPath = await suites({
-      'a-done.ts': `
-        export async function run (ctx) { ctx.record({ name: 'measured before', value: 3, unit: 'ms' }) }`,
-      'b-relay.ts': `
-        import { spawn } from 'node:child_process'
-        import { once } from 'node:events'
-        import { track } from ${JSON.stringify(CHILDREN)}
-        export async function run (ctx) {
-          const child = track(spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); console.log("listening"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'inherit'] }))
-          await once(child.stdout, 'data')
-          console.error('# stand-in relay ' + child.pid)
-          await ctx.step('waits on the relay', async () => new Promise(() => {}))
-        }`
-    })
-    // a stand-in relay that ignores SIGTERM: the runner has to SIGKILL it after the grace
-    const runner = startRunner(dirPath, { PARLEY_BENCH_STEP_DEADLINE_MS: '60000', PARLEY_BENCH_CLEANUP_GRACE_MS: '200', PARLEY_BENCH_CHILD_KILL_GRACE_MS: '300' })
+  const SIGNAL_SUITES = {
+    'a-done.ts': `
+      export async function run (ctx) { ctx.record({ name: 'measured before', value: 3, unit: 'ms' }) }`,
+    'b-relay.ts': `
+      import { spawn } from 'node:child_process'
+      import { once } from 'node:events'
+      import { track } from ${JSON.stringify(CHILDREN)}
+      export async function run (ctx) {
+        const child = track(spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); console.log("listening"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'inherit'] }))
+        await once(child.stdout, 'data')
+        console.error('# stand-in relay ' + child.pid)
+        await ctx.step('waits on the relay', async () => new Promise(() => {}))
+      }`
+  }
+
+  /** The stand-in relay's pid, once suite b-relay has started it. */
+  async function standInPid (runner: ReturnType<typeof startRunner>): Promise<number> {
     const lines = createInterface({ input: runner.child.stderr! })
-    const [pidLine] = await once(lines, 'line', { signal: AbortSignal.timeout(20_000) }).then(async function next (l): Promise<string[]> {
-      return String(l[0]).startsWith('# stand-in relay ') ? l as string[] : await once(lines, 'line').then(next)
-    })
-    const pid = Number(pidLine.split(' ').at(-1))
+    for await (const line of lines) if (line.startsWith('# stand-in relay ')) return Number(line.split(' ').at(-1))
+    throw new Error(`the runner ended before starting the stand-in relay:\n${runner.stderr.join('\n')}`)
+  }
+
+  it('on SIGTERM stops the running suite and the child processes it started, and writes what it measured', async () => {
+    // a stand-in relay that ignores SIGTERM: the runner has to SIGKILL it after the grace
+    const runner = startRunner(await suites(SIGNAL_SUITES), { PARLEY_BENCH_STEP_DEADLINE_MS: '60000', PARLEY_BENCH_CLEANUP_GRACE_MS: '200', PARLEY_BENCH_CHILD_KILL_GRACE_MS: '300' })
+    const pid = await standInPid(runner)
     expect(await running(pid)).toBe(true)
     runner.child.kill('SIGTERM')
     const [code] = await once(runner.child, 'exit') as [number | null]
@@ -131,5 +135,21 @@ describe('bench runner', () => {
     expect(figure(results, 'b-relay', 'waits on the relay')?.reason).toBe('ERR_BENCH_INTERRUPTED: interrupted by SIGTERM')
     expect(results.suites.at(-1)).toMatchObject({ suite: 'b-relay', status: 'interrupted' })
     expect(runner.stderr).toContain(`# suite b-relay left child processes ${pid}: stopping them`)
+  })
+
+  it('killed outright, leaves the figures of the suites that finished', async () => {
+    const runner = startRunner(await suites(SIGNAL_SUITES), { PARLEY_BENCH_STEP_DEADLINE_MS: '60000' })
+    const pid = await standInPid(runner)
+    try {
+      runner.child.kill('SIGKILL')
+      await once(runner.child, 'exit')
+      const results = JSON.parse(await readFile(runner.resultsFile, 'utf8')) as Results
+      expect(results.complete).toBe(false)
+      expect(results.suites).toMatchObject([{ suite: 'a-done', status: 'ok' }])
+      expect(figure(results, 'a-done', 'measured before')).toMatchObject({ value: 3, status: 'ok' })
+    } finally {
+      // nothing survives a SIGKILL to clean up after itself: the stand-in is ours to stop
+      process.kill(pid, 'SIGKILL')
+    }
   })
 })
