@@ -32,6 +32,9 @@ import { MailboxRequest } from '../../src/net/mailbox-codec.js'
 import { Envelope as EnvelopeCodec } from '../../src/wire/parley.js'
 import { FrameReader, encodeFrame } from '../../src/net/frame-reader.js'
 import { CoalescingFrameWriter } from '../../src/net/frame-writer.js'
+import type { SuiteContext } from '../harness/context.js'
+import { raceSignal } from '../harness/deadline.js'
+import { stopChild, track } from '../harness/children.js'
 import { record } from '../results.js'
 
 const SUITE = 'relay'
@@ -108,10 +111,16 @@ async function pool (count: number, limit: number, task: (i: number) => Promise<
 }
 
 /** Starts a child process that prints its multiaddr on stdout; resolves with it. */
-async function startPrinting (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess, addr: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env })
+async function startPrinting (args: string[], signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess, addr: string }> {
+  // tracked: the runner stops it if this suite fails or the run is interrupted
+  // stdin is a pipe that closes when this process ends, however it ends: the ack server stops then
+  const child = track(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env }))
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
-  for (let line = await lines.next(); line.done !== true; line = await lines.next()) {
+  const next = async (): Promise<IteratorResult<string>> => raceSignal(lines.next(), signal).catch(async (err: unknown) => {
+    await stopChild(child)
+    throw err
+  })
+  for (let line = await next(); line.done !== true; line = await next()) {
     if (line.value.includes('/tcp/')) {
       // keep reading, so that a child writing more (node --trace-gc) never blocks on a full pipe
       void (async () => { for (let rest = await lines.next(); rest.done !== true; rest = await lines.next()) if (process.env.PARLEY_BENCH_CHILD_STDOUT === '1') process.stderr.write(`${rest.value}\n`) })()
@@ -129,12 +138,12 @@ const ACK_PROTOCOL = '/parley-bench/ack/1.0.0'
  * plain libp2p node in its own process that acks each (bench/helpers/ack-server.ts), 16 in
  * flight per client; returns acks/s and that process's CPU per request.
  */
-async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array): Promise<{ perSecond: number, serverMicros: number, clientMicros: number }> {
-  const { child, addr } = await startPrinting(['--import', 'tsx', ACK_SERVER])
+async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array, signal: AbortSignal): Promise<{ perSecond: number, serverMicros: number, clientMicros: number }> {
+  const { child, addr } = await startPrinting(['--import', 'tsx', ACK_SERVER], signal)
   try {
     const frame = encodeFrame(MailboxRequest.encode({ requestId: 1n, deposit: { envelope: EnvelopeCodec.encode(envelope(recipient)) } }))
     const streams = await Promise.all(nodes.map(async (n) => {
-      const stream = await n.dialProtocol(multiaddr(addr), ACK_PROTOCOL)
+      const stream = await n.dialProtocol(multiaddr(addr), ACK_PROTOCOL, { signal })
       return { stream, reader: new FrameReader(stream, { maxFrameBytes: 1024 }), writer: new CoalescingFrameWriter(stream, { writeTimeoutMs: 30_000 }) }
     }))
     // like MailboxClient: up to IN_FLIGHT requests outstanding, acks matched in order
@@ -143,7 +152,7 @@ async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array): Promise
       let acked = 0
       const reading = (async () => {
         while (acked < count) {
-          if ((await c.reader.next()) == null) throw new Error('ack stream ended')
+          if ((await c.reader.next({ signal })) == null) throw new Error('ack stream ended')
           acked++
           waiting.shift()?.()
         }
@@ -151,8 +160,9 @@ async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array): Promise
       await pool(count, IN_FLIGHT, async () => {
         const { promise, resolve } = Promise.withResolvers<void>()
         waiting.push(resolve)
-        void c.writer.write(frame)
-        await promise
+        c.writer.write(frame).catch((err: unknown) => { c.stream.abort(err as Error) })
+        // the reader failing (stream reset, deadline) ends every wait for an ack too
+        await Promise.race([promise, reading])
       })
       await reading
     }
@@ -164,7 +174,7 @@ async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array): Promise
     const seconds = (performance.now() - start) / 1000
     const total = CLIENTS * PER_CLIENT
     const serverCpu = (await processCpuSeconds(child.pid!)) - cpu
-    await Promise.all(streams.map(async (c) => c.stream.close()))
+    await Promise.all(streams.map(async (c) => c.stream.close({ signal })))
     return { perSecond: total / seconds, serverMicros: serverCpu / total * 1e6, clientMicros: cpuMicros(process.cpuUsage(clientCpu)) / total }
   } finally {
     await stopRelayProcess(child)
@@ -172,7 +182,7 @@ async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array): Promise
 }
 
 /** Starts `parley relay` as a child process; resolves with its TCP multiaddr. */
-async function startRelayProcess (dataDir: string, metricsPort: number): Promise<{ child: ChildProcess, addr: string }> {
+async function startRelayProcess (dataDir: string, metricsPort: number, signal: AbortSignal): Promise<{ child: ChildProcess, addr: string }> {
   const fast = { perSecond: 1e9, burst: 1e9 }
   const config = {
     dataDir,
@@ -186,7 +196,7 @@ async function startRelayProcess (dataDir: string, metricsPort: number): Promise
   const configPath = join(dataDir, '..', 'relay.json')
   await writeFile(configPath, JSON.stringify(config))
   const env = RELAY_FROM_DIST ? { ...process.env, PARLEY_USE_DIST: '1' } : process.env
-  return await startPrinting([...(process.env.PARLEY_BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'relay', '--config', configPath], env)
+  return await startPrinting([...(process.env.PARLEY_BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'relay', '--config', configPath], signal, env)
 }
 
 /** A TCP port free on 127.0.0.1 just now (for the relay's metrics server, whose address it does not print). */
@@ -201,19 +211,14 @@ async function freePort (): Promise<number> {
 }
 
 /** The relay's own view of its memory (MiB) from its /metrics: V8 heap used and reserved, external (buffers). */
-async function relayHeap (metricsPort: number): Promise<string> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+async function relayHeap (metricsPort: number, signal: AbortSignal): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal })).text()
   const gauge = (name: string): string => (Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20).toFixed(0)
   return `V8 heap ${gauge('nodejs_heap_used_bytes')} used of ${gauge('nodejs_heap_total_bytes')}, external ${gauge('nodejs_external_memory_bytes')}`
 }
 
 async function stopRelayProcess (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = once(child, 'exit')
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, 20_000)
-  await exited
-  clearTimeout(timer)
+  await stopChild(child, 20_000)
 }
 
 /** Resident and peak resident memory of a process (MiB), from /proc. */
@@ -276,114 +281,148 @@ async function processCpuSeconds (pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
-export async function run (): Promise<void> {
+/** Named step defaults (ms; PARLEY_BENCH_DEADLINE_SCALE multiplies them). */
+const START_STEP_MS = 2 * 60_000
+const PHASE_STEP_MS = 10 * 60_000
+/** Filling to 1M held envelopes: minutes at a few thousand deposits/s on two shared cores. */
+const FILL_STEP_MS = 30 * 60_000
+
+export async function run (ctx: SuiteContext): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'parley-bench-relay-'))
   const dataDir = join(root, 'data')
-  const metricsPort = await freePort()
-  const { child, addr } = await startRelayProcess(dataDir, metricsPort)
-  const pid = child.pid!
-  const atStart = await processMemory(pid)
-  const peaks = rssSampler(pid)
-  const phasePeaks: string[] = []
-  record({ suite: SUITE, name: `relay RSS at start, empty (${atStart.anon.toFixed(0)} MiB anonymous, ${atStart.file.toFixed(0)} MiB mapped files; running ${RELAY_FROM_DIST ? 'dist/, compiled' : 'src/ through tsx'})`, value: atStart.rss, unit: 'MiB' })
-  const nodes = await Promise.all(Array.from({ length: CLIENTS }, client))
-  const clients = nodes.map((n) => new MailboxClient(n, { maxInFlight: IN_FLIGHT }))
-  const owners = nodes.map(() => owner())
+  const start = { defaultMs: START_STEP_MS }
+  const phase = { defaultMs: PHASE_STEP_MS }
+  const bounded = (signal: AbortSignal): { signal: AbortSignal } => ({ signal })
+  let child: ChildProcess | undefined
+  let peaks: ReturnType<typeof rssSampler> | undefined
+  const nodes: Libp2p[] = []
+  const clients: MailboxClient[] = []
   try {
+    const metricsPort = await freePort()
+    const relay = await ctx.step('relay process started', async (signal) => startRelayProcess(dataDir, metricsPort, signal), start)
+    child = relay.child
+    const addr = relay.addr
+    const pid = child.pid!
+    const atStart = await processMemory(pid)
+    peaks = rssSampler(pid)
+    const phasePeaks: string[] = []
+    record({ suite: SUITE, name: `relay RSS at start, empty (${atStart.anon.toFixed(0)} MiB anonymous, ${atStart.file.toFixed(0)} MiB mapped files; running ${RELAY_FROM_DIST ? 'dist/, compiled' : 'src/ through tsx'})`, value: atStart.rss, unit: 'MiB' })
+    nodes.push(...await ctx.step('50 clients started', async () => Promise.all(Array.from({ length: CLIENTS }, client)), start))
+    clients.push(...nodes.map((n) => new MailboxClient(n, { maxInFlight: IN_FLIGHT })))
+    const owners = nodes.map(() => owner())
+
     // warm-up: connections, streams and auth
-    await Promise.all(clients.map(async (c, i) => { await c.deposit(addr, envelope(owners[(i + 1) % CLIENTS].device.publicKey)) }))
-    await Promise.all(clients.map(async (c, i) => c.drain(addr, owners[i], () => {})))
+    await ctx.step('warm-up (connections, streams, auth)', async (signal) => {
+      await Promise.all(clients.map(async (c, i) => { await c.deposit(addr, envelope(owners[(i + 1) % CLIENTS].device.publicKey), bounded(signal)) }))
+      await Promise.all(clients.map(async (c, i) => c.drain(addr, owners[i], () => {}, bounded(signal))))
+    }, start)
 
     // 0. the reference: raw libp2p request/ack at the same size and concurrency, same clients
-    const raw = await rawAckReference(nodes, owners[0].device.publicKey)
+    const raw = await ctx.step('raw libp2p request/ack reference', async (signal) => rawAckReference(nodes, owners[0].device.publicKey, signal), phase)
 
     // 1. deposits: client i fills owner i+1's mailbox
-    let cpu = await processCpuSeconds(pid)
-    let threads = await threadCpuSeconds(pid)
-    let clientCpu = process.cpuUsage()
-    let start = performance.now()
-    await Promise.all(clients.map(async (c, i) => {
-      const recipient = owners[(i + 1) % CLIENTS].device.publicKey
-      await pool(PER_CLIENT, IN_FLIGHT, async () => { await c.deposit(addr, envelope(recipient)) })
-    }))
-    let seconds = (performance.now() - start) / 1000
-    let relayCpu = (await processCpuSeconds(pid)) - cpu
     const deposited = CLIENTS * PER_CLIENT
-    record({ suite: SUITE, name: `deposits/s, 1 KiB, ${CLIENTS} clients × ${IN_FLIGHT} in flight, relay in its own process (reference: raw libp2p request/ack, same size, clients and concurrency)`, value: deposited / seconds, unit: 'env/s', reference: raw.perSecond })
-    record({ suite: SUITE, name: `relay CPU per deposit (relay process only; reference: the raw ack server's); by thread, µs: ${threadBreakdown(threads, await threadCpuSeconds(pid), deposited)}`, value: relayCpu / deposited * 1e6, unit: 'µs', reference: raw.serverMicros })
-    record({ suite: SUITE, name: 'client CPU per raw request/ack (reference run)', value: raw.clientMicros, unit: 'µs' })
-    record({ suite: SUITE, name: 'client CPU per deposit (the 50 clients\' process)', value: cpuMicros(process.cpuUsage(clientCpu)) / deposited, unit: 'µs' })
-
+    await ctx.step('deposits/s', async (signal) => {
+      const cpu = await processCpuSeconds(pid)
+      const threads = await threadCpuSeconds(pid)
+      const clientCpu = process.cpuUsage()
+      const start = performance.now()
+      await Promise.all(clients.map(async (c, i) => {
+        const recipient = owners[(i + 1) % CLIENTS].device.publicKey
+        await pool(PER_CLIENT, IN_FLIGHT, async () => { await c.deposit(addr, envelope(recipient), bounded(signal)) })
+      }))
+      const seconds = (performance.now() - start) / 1000
+      const relayCpu = (await processCpuSeconds(pid)) - cpu
+      record({ suite: SUITE, name: `deposits/s, 1 KiB, ${CLIENTS} clients × ${IN_FLIGHT} in flight, relay in its own process (reference: raw libp2p request/ack, same size, clients and concurrency)`, value: deposited / seconds, unit: 'env/s', reference: raw.perSecond })
+      record({ suite: SUITE, name: `relay CPU per deposit (relay process only; reference: the raw ack server's); by thread, µs: ${threadBreakdown(threads, await threadCpuSeconds(pid), deposited)}`, value: relayCpu / deposited * 1e6, unit: 'µs', reference: raw.serverMicros })
+      record({ suite: SUITE, name: 'client CPU per raw request/ack (reference run)', value: raw.clientMicros, unit: 'µs' })
+      record({ suite: SUITE, name: 'client CPU per deposit (the 50 clients\' process)', value: cpuMicros(process.cpuUsage(clientCpu)) / deposited, unit: 'µs' })
+    }, phase)
     phasePeaks.push(`deposits ${await peaks.take()}`)
 
     // 2. fetch + ack: every owner drains its mailbox at once
-    cpu = await processCpuSeconds(pid)
-    clientCpu = process.cpuUsage()
-    start = performance.now()
-    const drained = await Promise.all(clients.map(async (c, i) => c.drain(addr, owners[i], () => {}, { pageSize: 100 })))
-    seconds = (performance.now() - start) / 1000
-    relayCpu = (await processCpuSeconds(pid)) - cpu
-    const total = drained.reduce((a, b) => a + b, 0)
-    if (total !== deposited) throw new Error(`drained ${total}, expected ${deposited}`)
-    record({ suite: SUITE, name: `fetch+ack/s, 1 KiB, ${CLIENTS} owners draining, relay in its own process`, value: total / seconds, unit: 'env/s' })
-    record({ suite: SUITE, name: 'relay CPU per fetched+acked envelope', value: relayCpu / total * 1e6, unit: 'µs' })
-    record({ suite: SUITE, name: 'client CPU per fetched+acked envelope', value: cpuMicros(process.cpuUsage(clientCpu)) / total, unit: 'µs' })
-
+    await ctx.step('fetch+ack/s', async (signal) => {
+      const cpu = await processCpuSeconds(pid)
+      const clientCpu = process.cpuUsage()
+      const start = performance.now()
+      const drained = await Promise.all(clients.map(async (c, i) => c.drain(addr, owners[i], () => {}, { pageSize: 100, signal })))
+      const seconds = (performance.now() - start) / 1000
+      const relayCpu = (await processCpuSeconds(pid)) - cpu
+      const total = drained.reduce((a, b) => a + b, 0)
+      if (total !== deposited) throw new Error(`drained ${total}, expected ${deposited}`)
+      record({ suite: SUITE, name: `fetch+ack/s, 1 KiB, ${CLIENTS} owners draining, relay in its own process`, value: total / seconds, unit: 'env/s' })
+      record({ suite: SUITE, name: 'relay CPU per fetched+acked envelope', value: relayCpu / total * 1e6, unit: 'µs' })
+      record({ suite: SUITE, name: 'client CPU per fetched+acked envelope', value: cpuMicros(process.cpuUsage(clientCpu)) / total, unit: 'µs' })
+    }, phase)
     phasePeaks.push(`fetch+ack ${await peaks.take()}`)
 
     // 3. fill the relay to HELD envelopes over HELD_MAILBOXES mailboxes, then its memory and disk
-    const boxes = Array.from({ length: HELD_MAILBOXES }, () => randomBytes(32))
     const perClient = Math.ceil(HELD / CLIENTS)
-    cpu = await processCpuSeconds(pid)
-    threads = await threadCpuSeconds(pid)
-    start = performance.now()
-    await Promise.all(clients.map(async (c, i) => {
-      await pool(perClient, IN_FLIGHT, async (k) => { await c.deposit(addr, envelope(boxes[(i * perClient + k) % HELD_MAILBOXES])) })
-    }))
-    seconds = (performance.now() - start) / 1000
     const held = perClient * CLIENTS
-    relayCpu = (await processCpuSeconds(pid)) - cpu
-    const fillThreads = threadBreakdown(threads, await threadCpuSeconds(pid), held)
-    phasePeaks.push(`fill ${await peaks.take()}`)
-    const memory = await processMemory(pid)
-    const heap = await relayHeap(metricsPort)
-    const disk = await dirBytes(join(dataDir, 'mailboxes'))
-    record({ suite: SUITE, name: `filling to ${held.toLocaleString('en')} held: deposits/s (sustained)`, value: held / seconds, unit: 'env/s' })
-    record({ suite: SUITE, name: `relay CPU per deposit while filling; by thread, µs: ${fillThreads}`, value: relayCpu / held * 1e6, unit: 'µs' })
-    record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak ${memory.peak.toFixed(0)} MiB; ${memory.anon.toFixed(0)} MiB anonymous, ${memory.file.toFixed(0)} MiB mapped files; ${heap} MiB)`, value: memory.rss, unit: 'MiB' })
-    record({ suite: SUITE, name: `relay disk with ${held.toLocaleString('en')} envelopes held`, value: disk / 2 ** 20, unit: 'MiB' })
-    record({ suite: SUITE, name: 'disk per held 1 KiB envelope', value: disk / held, unit: 'B' })
+    await ctx.step(`filling to ${held.toLocaleString('en')} held`, async (signal) => {
+      const boxes = Array.from({ length: HELD_MAILBOXES }, () => randomBytes(32))
+      const cpu = await processCpuSeconds(pid)
+      const threads = await threadCpuSeconds(pid)
+      const start = performance.now()
+      await Promise.all(clients.map(async (c, i) => {
+        await pool(perClient, IN_FLIGHT, async (k) => { await c.deposit(addr, envelope(boxes[(i * perClient + k) % HELD_MAILBOXES]), bounded(signal)) })
+      }))
+      const seconds = (performance.now() - start) / 1000
+      const relayCpu = (await processCpuSeconds(pid)) - cpu
+      const fillThreads = threadBreakdown(threads, await threadCpuSeconds(pid), held)
+      phasePeaks.push(`fill ${await peaks!.take()}`)
+      const memory = await processMemory(pid)
+      const heap = await relayHeap(metricsPort, signal)
+      const disk = await dirBytes(join(dataDir, 'mailboxes'))
+      record({ suite: SUITE, name: `filling to ${held.toLocaleString('en')} held: deposits/s (sustained)`, value: held / seconds, unit: 'env/s' })
+      record({ suite: SUITE, name: `relay CPU per deposit while filling; by thread, µs: ${fillThreads}`, value: relayCpu / held * 1e6, unit: 'µs' })
+      record({ suite: SUITE, name: `relay RSS with ${held.toLocaleString('en')} envelopes held (peak ${memory.peak.toFixed(0)} MiB; ${memory.anon.toFixed(0)} MiB anonymous, ${memory.file.toFixed(0)} MiB mapped files; ${heap} MiB)`, value: memory.rss, unit: 'MiB' })
+      record({ suite: SUITE, name: `relay disk with ${held.toLocaleString('en')} envelopes held`, value: disk / 2 ** 20, unit: 'MiB' })
+      record({ suite: SUITE, name: 'disk per held 1 KiB envelope', value: disk / held, unit: 'B' })
+    }, { defaultMs: FILL_STEP_MS })
 
     // 4. an owner comes online to 1,000 queued envelopes (on the full relay)
-    const late = owner()
-    await pool(QUEUED, IN_FLIGHT, async () => { await clients[0].deposit(addr, envelope(late.device.publicKey)) })
-    start = performance.now()
-    const node = await client()
-    const lateClient = new MailboxClient(node)
-    const got = await lateClient.drain(addr, late, () => {}, { pageSize: 500 })
-    const ms = performance.now() - start
-    if (got !== QUEUED) throw new Error(`late owner got ${got}`)
-    phasePeaks.push(`owner online ${await peaks.take()}`)
-    peaks.stop()
-    record({ suite: SUITE, name: `relay peak RSS by phase, MiB (anonymous + file-mapped): ${phasePeaks.join(', ')}`, value: Math.max(...phasePeaks.map((p) => Number(/ (\d+) \(/.exec(p)?.[1] ?? 0))), unit: 'MiB' })
-    record({ suite: SUITE, name: `owner online → ${QUEUED} queued envelopes fetched+acked (start, dial, auth, drain; relay full)`, value: ms, unit: 'ms' })
-    await lateClient.stop()
-    await node.stop()
+    await ctx.step(`owner online → ${QUEUED} queued envelopes`, async (signal) => {
+      const late = owner()
+      await pool(QUEUED, IN_FLIGHT, async () => { await clients[0].deposit(addr, envelope(late.device.publicKey), bounded(signal)) })
+      const start = performance.now()
+      const node = await client()
+      const lateClient = new MailboxClient(node)
+      try {
+        const got = await lateClient.drain(addr, late, () => {}, { pageSize: 500, signal })
+        const ms = performance.now() - start
+        if (got !== QUEUED) throw new Error(`late owner got ${got}`)
+        phasePeaks.push(`owner online ${await peaks!.take()}`)
+        peaks!.stop()
+        record({ suite: SUITE, name: `relay peak RSS by phase, MiB (anonymous + file-mapped): ${phasePeaks.join(', ')}`, value: Math.max(...phasePeaks.map((p) => Number(/ (\d+) \(/.exec(p)?.[1] ?? 0))), unit: 'MiB' })
+        record({ suite: SUITE, name: `owner online → ${QUEUED} queued envelopes fetched+acked (start, dial, auth, drain; relay full)`, value: ms, unit: 'ms' })
+      } finally {
+        await lateClient.stop()
+        await node.stop()
+      }
+    }, { ...phase, unit: 'ms' }).catch(ctx.keepGoing)
 
     // 5. restart on the full database: time to listening (counters loaded, id filter rebuilt)
     await Promise.all(clients.map(async (c) => c.stop()))
     await stopRelayProcess(child)
-    start = performance.now()
-    const restarted = await startRelayProcess(dataDir, await freePort())
-    const restartMs = performance.now() - start
-    const afterRestart = await processMemory(restarted.child.pid!)
-    await stopRelayProcess(restarted.child)
-    record({ suite: SUITE, name: `relay restart with ${held.toLocaleString('en')} envelopes held: process start to listening (RSS then: ${afterRestart.rss.toFixed(0)} MiB)`, value: restartMs, unit: 'ms' })
+    await ctx.step(`relay restart with ${held.toLocaleString('en')} envelopes held`, async (signal) => {
+      const start = performance.now()
+      const restarted = await startRelayProcess(dataDir, await freePort(), signal)
+      const restartMs = performance.now() - start
+      try {
+        const afterRestart = await processMemory(restarted.child.pid!)
+        record({ suite: SUITE, name: `relay restart with ${held.toLocaleString('en')} envelopes held: process start to listening (RSS then: ${afterRestart.rss.toFixed(0)} MiB)`, value: restartMs, unit: 'ms' })
+      } finally {
+        await stopRelayProcess(restarted.child)
+      }
+    }, { defaultMs: PHASE_STEP_MS })
   } finally {
-    peaks.stop()
-    await Promise.all(clients.map(async (c) => c.stop()))
-    await Promise.all(nodes.map(async (n) => n.stop()))
-    await stopRelayProcess(child)
-    await rm(root, { recursive: true, force: true })
+    peaks?.stop()
+    await ctx.step('relay suite cleanup', async () => {
+      await Promise.all(clients.map(async (c) => c.stop()))
+      await Promise.all(nodes.map(async (n) => n.stop()))
+      if (child !== undefined) await stopRelayProcess(child)
+      await rm(root, { recursive: true, force: true })
+    }, start).catch(ctx.keepGoing)
   }
 }
