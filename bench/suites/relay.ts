@@ -360,7 +360,11 @@ export async function run (ctx: SuiteContext): Promise<void> {
     const perClient = Math.ceil(HELD / CLIENTS)
     const held = perClient * CLIENTS
     await ctx.step(`filling to ${held.toLocaleString('en')} held`, async (signal) => {
-      const boxes = Array.from({ length: HELD_MAILBOXES }, () => randomBytes(32))
+      // each mailbox's owner has logged in once (a device now offline): owned mailboxes, not the
+      // small-quota kind the relay keeps for mailboxes no owner ever authenticated
+      const boxOwners = Array.from({ length: HELD_MAILBOXES }, () => owner())
+      await pool(HELD_MAILBOXES, IN_FLIGHT, async (k) => { await clients[k % CLIENTS].drain(addr, boxOwners[k], () => {}, bounded(signal)) })
+      const boxes = boxOwners.map((o) => o.device.publicKey)
       const cpu = await processCpuSeconds(pid)
       const threads = await threadCpuSeconds(pid)
       const start = performance.now()
@@ -384,6 +388,7 @@ export async function run (ctx: SuiteContext): Promise<void> {
     // 4. an owner comes online to 1,000 queued envelopes (on the full relay)
     await ctx.step(`owner online → ${QUEUED} queued envelopes`, async (signal) => {
       const late = owner()
+      await clients[0].drain(addr, late, () => {}, bounded(signal)) // logged in before, now offline
       await pool(QUEUED, IN_FLIGHT, async () => { await clients[0].deposit(addr, envelope(late.device.publicKey), bounded(signal)) })
       const start = performance.now()
       const node = await client()
