@@ -191,11 +191,13 @@ async function startRelayProcess (dataDir: string, metricsPort: number, signal: 
     metrics: { enabled: true, host: '127.0.0.1', port: metricsPort },
     provide: { enabled: false },
     log: { level: 'warn' },
-    limits: { depositRate: fast, fetchRate: fast, depositRatePerAddress: null, fetchRatePerAddress: null, prekeyRatePerAddress: null, maxStreamsPerConnection: 32, mailboxMaxEnvelopes: 100_000, storageMaxBytes: 8 * 2 ** 30,
+    limits: {
+      depositRate: fast, fetchRate: fast, depositRatePerAddress: null, fetchRatePerAddress: null, prekeyRatePerAddress: null, maxStreamsPerConnection: 32, mailboxMaxEnvelopes: 100_000, storageMaxBytes: 8 * 2 ** 30,
       // the held mailboxes' owners never log in here: give mailboxes no owner has authenticated
       // (48 h retention, small quotas by default) the quotas of owned ones, so that 1M envelopes
       // over 1,000 mailboxes fit as before that distinction existed
-      maxUnownedMailboxes: 100_000, unownedMailboxMaxEnvelopes: 100_000, unownedMailboxMaxBytes: 2 ** 30 }
+      maxUnownedMailboxes: 100_000, unownedMailboxMaxEnvelopes: 100_000, unownedMailboxMaxBytes: 2 ** 30
+    }
   }
   const configPath = join(dataDir, '..', 'relay.json')
   await writeFile(configPath, JSON.stringify(config))
