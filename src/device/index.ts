@@ -12,6 +12,10 @@ export { OWN_RECORD_SETTING } from './constants.js'
 export {
   createDeviceKeysForLinking, loadOrCreateIdentity, storeAccountSecret, storeHasAccount, type DeviceIdentity
 } from './device-identity.js'
-export { KeyWipedError, NoAccountError, NodeNotStartedError } from './errors.js'
+export {
+  DEFAULT_LINK_TTL_MS, DeviceLinkServer, LINK_PROTOCOL, MAX_LINK_FRAME_BYTES, decodeLinkCode, encodeLinkCode, linkDevice,
+  type DeviceLinkServerInit, type LinkCode, type LinkDeviceInit
+} from './device-link.js'
+export { DeviceLinkError, KeyWipedError, NoAccountError, NodeNotStartedError } from './errors.js'
 export { LocalPrekeys, MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_MS, SIGNED_PREKEY_MAX_AGE_MS, type OneTimeBatch } from './local-prekeys.js'
 export { deviceSigner } from './signer.js'
