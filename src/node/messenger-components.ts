@@ -1,5 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
-import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from '../device/index.js'
+import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from '../device/device-link.js'
 import { AnonymousDepositor } from '../messenger/anonymous-depositor.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
 import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS } from '../messenger/constants.js'

@@ -1,4 +1,5 @@
-import { linkDevice, storeHasAccount } from '../device/index.js'
+import { linkDevice } from '../device/device-link.js'
+import { storeHasAccount } from '../device/index.js'
 import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
 import type { ScryptParams } from '../store/index.js'
 import { openHomeNode, openHomeStore } from './home.js'
