@@ -1,4 +1,4 @@
-import type { Messenger } from '../messenger/messenger.js'
+import type { NodeMessenger as Messenger } from '../node/messenger.js'
 import type { MessengerApi } from '../messenger/types.js'
 import type { ParleyNode } from '../node/parley-node.js'
 import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
@@ -40,7 +40,7 @@ export interface Parley extends MessengerApi {
 export async function createParley (options: CreateParleyOptions): Promise<Parley> {
   // the messenger's code is a lazy chunk of the browser bundle (docs/BROWSER.md, "Bundle size"):
   // it loads while the store and the node open
-  const [opened, loaded] = await Promise.allSettled([openDevice(options), import('../messenger/messenger.js')])
+  const [opened, loaded] = await Promise.allSettled([openDevice(options), import('../node/messenger.js')])
   if (opened.status === 'rejected') throw opened.reason
   const device = opened.value
   const { node, store, relays, lock } = device
@@ -71,6 +71,7 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
     stopping ??= (async () => {
       try {
         await messengerStop()
+        await node.stop()
         await store.close()
       } finally {
         lock.release()

@@ -1,4 +1,4 @@
-import { openHomeMessenger } from '../messenger/open-home.js'
+import { openHomeMessenger } from '../node/open-home-messenger.js'
 import type { Messenger } from '../messenger/messenger.js'
 import type { ParleyNode } from '../node/parley-node.js'
 import type { ScryptParams } from '../store/index.js'
@@ -42,7 +42,6 @@ export async function openDaemonMessenger (init: DaemonMessengerInit, options: {
     listen: init.listen,
     bootstrap: init.bootstrap,
     relays: init.relays,
-    stopNodeOnStop: false,
     ...(test ? { manyPeersPerAddress: true, allowPrivateAddresses: true, webrtcBindAddress: '127.0.0.1', outbox: { directTimeoutMs: 1500, pollMs: 200 } } : {})
   }, options)
   const node = messenger.node

@@ -1,4 +1,4 @@
-import { ParleyError } from '../errors.js'
+import { ErrorCode, ParleyError } from '../errors.js'
 
 /** The home directory (or store) holds no account; run `parley init` (or pass `create: true`). */
 export class NoAccountError extends ParleyError {
@@ -16,4 +16,10 @@ export class KeyWipedError extends ParleyError {
 export class NodeNotStartedError extends ParleyError {
   static override name = 'NodeNotStartedError'
   constructor (message = 'The node is not started') { super(message, 'ERR_NOT_STARTED') }
+}
+
+/** Linking failed: wrong or expired code, refused entry, unreachable device. */
+export class DeviceLinkError extends ParleyError {
+  static override name = 'DeviceLinkError'
+  constructor (message: string, code: string = ErrorCode.LINK_FAILED) { super(message, code) }
 }

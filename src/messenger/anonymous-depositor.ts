@@ -1,16 +1,19 @@
-// TEMPORARY: moves to src/net/ (with a createEphemeralNode component) in the integration step.
-import type { AbortOptions, ComponentLogger, Logger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
 import { toHex } from '../bytes.js'
 import type { DepositReceipt, HandedPrekey, RelayOutcome, RelayTarget } from '../net/mailbox-client.js'
 import type { Envelope } from '../net/envelope-codec.js'
-import { createEphemeralLibp2p } from '../node/create-libp2p.js'
-import type { PlatformOptions } from '../node/platform-options.js'
 import { DepositorIdentities, type DepositorIdentitiesInit } from './depositor-identities.js'
 
-export interface AnonymousDepositorInit extends PlatformOptions, Pick<DepositorIdentitiesInit, 'maxAlive' | 'idleMs' | 'lifetimeMs' | 'usesPerIdentity'> {
+/**
+ * Creates a throwaway libp2p node (fresh random PeerId, no listeners): `src/node/` hands over
+ * `createEphemeralNode` from `src/p2p/` with the platform's options bound.
+ */
+export type CreateEphemeralNode = (options?: AbortOptions) => Promise<Libp2p>
+
+export interface AnonymousDepositorInit extends Pick<DepositorIdentitiesInit, 'maxAlive' | 'idleMs' | 'lifetimeMs' | 'usesPerIdentity'> {
   logger: ComponentLogger
-  /** Let the throwaway nodes dial private/loopback addresses (tests, LANs). */
-  allowPrivateAddresses?: boolean
+  /** Where the throwaway identities come from: one node per identity. */
+  createEphemeralNode: CreateEphemeralNode
 }
 
 /**
@@ -26,10 +29,10 @@ export class AnonymousDepositor {
   private readonly log: Logger
 
   constructor (init: AnonymousDepositorInit) {
-    const { logger, maxAlive, idleMs, lifetimeMs, usesPerIdentity, ...platform } = init
+    const { logger, maxAlive, idleMs, lifetimeMs, usesPerIdentity, createEphemeralNode } = init
     this.log = logger.forComponent('parley:depositor')
     this.identities = new DepositorIdentities({
-      createNode: async () => createEphemeralLibp2p(platform),
+      createNode: async () => createEphemeralNode(),
       logger,
       maxAlive,
       idleMs,

@@ -9,9 +9,9 @@ import type { MessengerEvents } from './types.js'
 
 /**
  * What the chat domain needs from the world, as interfaces only: each as narrow as the calls
- * it serves, so the features can be unit-tested with stubs and the in-memory store. Built
- * today from a `ParleyNode` by `node-components.ts`; later handed over by `src/node/` from
- * libp2p services.
+ * it serves, so the features can be unit-tested with stubs and the in-memory store. Built by
+ * `src/node/messenger-components.ts` from a `ParleyNode` and its store; the messenger imports
+ * nothing of `node/`, `p2p/`, `device/` or `relay/`.
  */
 export interface MessengerComponents {
   signer: Signer
@@ -110,8 +110,11 @@ export interface Network {
   peerCount: () => number
   dhtTableSize: () => number
   start: (options?: AbortOptions) => Promise<void>
-  /** Stops the node; `keepStore` leaves the store open (to wipe it). */
-  stop: (options?: { keepStore?: boolean }) => Promise<void>
+  /**
+   * Takes the device offline and leaves the store open, so that it can be wiped: called only
+   * when the account is deleted or self-destructs. Otherwise whoever opened the node stops it.
+   */
+  stop: () => Promise<void>
   dial: (multiaddr: string, options?: AbortOptions) => Promise<void>
   /** Calls `handler` when a peer connects; returns the unsubscribe. */
   onPeerConnect: (handler: () => void) => () => void

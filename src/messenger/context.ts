@@ -1,6 +1,6 @@
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { MessengerComponents } from './components.js'
-import { Mutex } from './mutex.js'
+import { Mutex } from '../mutex.js'
 import type { MessengerEvents } from './types.js'
 
 /**

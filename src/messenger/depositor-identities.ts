@@ -53,7 +53,7 @@ interface KeptIdentity extends LiveIdentity {
  *
  * @example
  * ```ts
- * const identities = new DepositorIdentities({ createNode: async () => createEphemeralLibp2p(), logger: node.logger })
+ * const identities = new DepositorIdentities({ createNode: async () => createEphemeralNode(), logger: node.logger })
  * await identities.withRecipient(deviceHex, async ({ client }) => client.deposit(relay, envelope))
  * await identities.withOneShot(async ({ client }) => client.takePrekey(relay, deviceKey))
  * await identities.stop()

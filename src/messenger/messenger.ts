@@ -8,7 +8,7 @@ import { Content } from '../wire/content.js'
 import { AccountSettings } from './account/account-settings.js'
 import { chooseRelays } from './account/relay-choice.js'
 import { SelfDestruct } from './account/self-destruct.js'
-import type { Events, MessengerComponents } from './components.js'
+import type { MessengerComponents } from './components.js'
 import { FAR_FUTURE_MS, DEFAULT_PUBLISH_TIMEOUT_MS, REFRESH_OWN_RECORD_TIMEOUT_MS } from './constants.js'
 import { ContactBook } from './contacts/contact-book.js'
 import { relayEntryOf } from './contacts/invite.js'
@@ -26,7 +26,6 @@ import { OutboxWorker, type OutboxWorkerInit } from './delivery/outbox-worker.js
 import { EnvelopeQuarantine, type ReceiveRetryPolicy } from './delivery/quarantine.js'
 import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
-import { nodeComponents, type ParleyNode } from './node-components.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type {
@@ -48,37 +47,6 @@ export interface MessengerOptions {
   drainIntervalMs?: number
   /** Bounded retries of relay envelopes that fail to be received, before quarantine (tests shorten them). */
   receiveRetry?: ReceiveRetryPolicy
-  /** Stop (and close) the node when the messenger stops. @default true */
-  stopNodeOnStop?: boolean
-}
-
-export interface MessengerInit extends MessengerOptions {
-  node: ParleyNode
-  store: Store
-  /** Let the anonymous depositor dial private/loopback addresses (tests, LANs). */
-  allowPrivateAddresses?: boolean
-  /** Clock, for tests of timers. */
-  now?: () => number
-}
-
-/**
- * Creates a messenger on an opened (not started) node and its store.
- *
- * @example
- * ```ts
- * const node = await openHomeNode({ home, passphrase, create: true })
- * const messenger = await createMessenger({ node, store: node.store, relays })
- * await messenger.start()
- * const conversation = await messenger.conversationWith(bobAddress)
- * await messenger.sendText(conversation.id, 'hello')
- * ```
- */
-export async function createMessenger (init: MessengerInit): Promise<Messenger> {
-  // the façade is the event target; the components emit through it once it exists
-  const target: { messenger?: Messenger } = {}
-  const events: Events = { emit: (type, detail) => { target.messenger?.emit(type, detail) } }
-  target.messenger = new Messenger(nodeComponents(init, events), init, { node: init.node })
-  return target.messenger
 }
 
 /**
@@ -87,7 +55,6 @@ export async function createMessenger (init: MessengerInit): Promise<Messenger> 
  * A façade: it builds the features from its components and delegates to them.
  */
 export class Messenger extends TypedEvents<MessengerEvents> implements MessengerApi {
-  readonly node: ParleyNode
   readonly store: Store
   private readonly ctx: MessengerContext
   private readonly resolver: AccountResolver
@@ -107,10 +74,13 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
 
-  /** `components.events` must emit on this messenger (see `createMessenger`). */
-  constructor (private readonly components: MessengerComponents, private readonly options: MessengerOptions = {}, wiring: { node: ParleyNode }) {
+  /**
+   * `components.events` must emit on this messenger (`src/node/messenger.ts` builds them so).
+   * The messenger starts the network it is given but never stops it: whoever opened the node
+   * stops it, after `stop()` (only deleting the account takes the device offline, to wipe it).
+   */
+  constructor (private readonly components: MessengerComponents, private readonly options: MessengerOptions = {}) {
     super()
-    this.node = wiring.node
     this.store = components.store
     const ctx = this.ctx = new MessengerContext(components)
     this.resolver = new AccountResolver(ctx)
@@ -187,11 +157,12 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.expiry.sweep()
   }
 
+  /** Stops the features (timers, mailboxes, outbox, depositor); the node stays up for its owner to stop. */
   async stop (): Promise<void> {
-    await this.stopWith({})
+    await this.stopFeatures()
   }
 
-  private async stopWith (options: { keepStore?: boolean }): Promise<void> {
+  private async stopFeatures (): Promise<void> {
     if (!this.ctx.running) return
     this.ctx.stopped()
     this.expiry.stop()
@@ -202,7 +173,6 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.outbox.stop()
     await this.components.depositor.stop()
     await this.ctx.lock.run(async () => {})
-    if (this.options.stopNodeOnStop !== false || options.keepStore === true) await this.components.network.stop(options)
   }
 
   // ---------------------------------------------------------------- devices and account
@@ -218,7 +188,10 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
 
   async deleteAccount (options: AbortOptions = {}): Promise<void> {
     await this.account.publishTombstone(this.relayAddrs, options)
-    await this.stopWith({ keepStore: true })
+    const wasRunning = this.ctx.running
+    await this.stopFeatures()
+    // a deleted account goes offline before its store is wiped
+    if (wasRunning) await this.components.network.stop()
     await this.store.wipe()
     this.emit('wiped', { reason: 'deleted' })
   }

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAddress } from '../../src/identity/address.js'
-import { AccountExpiredError, createMessenger } from '../../src/messenger/messenger.js'
+import { AccountExpiredError } from '../../src/messenger/messenger.js'
+import { createMessenger } from '../../src/node/messenger.js'
 import { openHomeNode } from '../../src/node/home.js'
 import type { Relay } from '../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir, waitFor } from '../helpers/network.js'
@@ -73,6 +74,7 @@ describe('account life cycle', () => {
     const later = await createMessenger({ node, store: node.store, relays: [relay.multiaddrs[0].toString()], now: () => Date.now() + 29 * 24 * 3600 * 1000 })
     await later.start()
     await later.stop()
+    await node.stop()
   })
 
   it('delete account: tombstone in the DHT, mailbox purged at the relay, device wiped', async () => {

@@ -3,10 +3,10 @@ import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openHomeMessenger } from '../../src/messenger/open-home.js'
+import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
 import { PREFIX } from '../../src/store/keys.js'
 import { StoreCorruptError } from '../../src/store/errors.js'
-import { startsWith, toHex } from '../../src/store/bytes.js'
+import { startsWith, toHex } from '../../src/bytes.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, startTestNode, tempDir } from '../helpers/network.js'
 
 /** Raw access to the store's LevelDB, as an attacker (or a disk fault) would damage it. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMessenger, type Messenger } from '../../src/messenger/messenger.js'
+import { createMessenger, type NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import { openHomeNode } from '../../src/node/home.js'
 import type { Relay } from '../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir } from '../helpers/network.js'
@@ -21,6 +21,7 @@ describe('sending before the contact’s record can be found', () => {
   afterAll(async () => {
     await alice?.stop()
     await bob?.stop()
+    await bob?.node.stop()
     await relay?.stop()
     await dir?.cleanup()
   })

@@ -3,6 +3,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/bytes.js'
 import { AnonymousDepositor } from '../../src/messenger/anonymous-depositor.js'
+import { createEphemeralNode } from '../../src/p2p/index.js'
 import type { Relay } from '../../src/relay/index.js'
 import { tempDir, waitFor } from '../helpers/network.js'
 import { makeEnvelope, startTestRelay } from '../relay/helpers.js'
@@ -51,7 +52,7 @@ describe('throwaway depositor identities (sealed sender at the relay)', () => {
   })
 
   it('a relay sees a different depositor for each recipient device, for the copy to an own device, and for each prekey take', async () => {
-    const depositor = new AnonymousDepositor({ allowPrivateAddresses: true, logger: relay.libp2p.logger })
+    const depositor = new AnonymousDepositor({ createEphemeralNode: async () => createEphemeralNode({ allowPrivateAddresses: true }), logger: relay.libp2p.logger })
     try {
       const bob1 = randomBytes(32)
       const bob2 = randomBytes(32)
@@ -90,7 +91,7 @@ describe('throwaway depositor identities (sealed sender at the relay)', () => {
   })
 
   it('keeps at most maxAlive throwaway nodes at once and stops each when idle', async () => {
-    const depositor = new AnonymousDepositor({ allowPrivateAddresses: true, logger: relay.libp2p.logger, maxAlive: 2, idleMs: 100 })
+    const depositor = new AnonymousDepositor({ createEphemeralNode: async () => createEphemeralNode({ allowPrivateAddresses: true }), logger: relay.libp2p.logger, maxAlive: 2, idleMs: 100 })
     await waitFor(() => relay.libp2p.getConnections().length === 0, 10_000, 'earlier connections to close')
     view.maxOpen = 0
     try {

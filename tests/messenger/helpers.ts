@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { createMessenger, type Messenger, type MessengerInit } from '../../src/messenger/messenger.js'
 import { openHomeNode } from '../../src/node/home.js'
+import { HomeMessenger, type MessengerInit } from '../../src/node/messenger.js'
 import type { ParleyNodeInit } from '../../src/node/parley-node.js'
 import { startRelay, silentLogger, type Relay } from '../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF } from '../helpers/network.js'
@@ -16,8 +16,8 @@ export async function startTestRelay (dataDir: string): Promise<Relay> {
   }, { logger: silentLogger })
 }
 
-/** Opens a messenger in `dir/name` using `relay` as bootstrap and mailbox relay; started. */
-export async function startTestMessenger (dir: string, name: string, relays: string[], options: Partial<Omit<MessengerInit, 'node'>> & { node?: Partial<Omit<ParleyNodeInit, 'store'>> } = {}): Promise<Messenger> {
+/** Opens a messenger in `dir/name` using `relay` as bootstrap and mailbox relay; started. It owns its node: `stop()` stops both. */
+export async function startTestMessenger (dir: string, name: string, relays: string[], options: Partial<Omit<MessengerInit, 'node'>> & { node?: Partial<Omit<ParleyNodeInit, 'store'>> } = {}): Promise<HomeMessenger> {
   const { node: nodeInit, ...init } = options
   const node = await openHomeNode({
     home: join(dir, name),
@@ -29,7 +29,7 @@ export async function startTestMessenger (dir: string, name: string, relays: str
     bootstrap: relays,
     ...nodeInit
   })
-  const messenger = await createMessenger({
+  const messenger = new HomeMessenger({
     node,
     store: node.store,
     relays,

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Messenger } from '../../src/messenger/messenger.js'
+import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import type { Relay } from '../../src/relay/index.js'
 import { filesContaining } from '../helpers/files.js'
 import { tempDir } from '../helpers/network.js'

@@ -10,7 +10,7 @@
  */
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { createMessenger } from '../../src/messenger/messenger.js'
+import { createMessenger } from '../../src/node/messenger.js'
 import { openHomeNode } from '../../src/node/home.js'
 
 const { values } = parseArgs({
@@ -49,6 +49,7 @@ const stop = async (): Promise<void> => {
   if (stopping) return
   stopping = true
   await messenger.stop()
+  await node.stop()
   process.exit(0)
 }
 process.on('SIGTERM', () => { void stop() })

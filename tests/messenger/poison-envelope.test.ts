@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/bytes.js'
-import type { Messenger } from '../../src/messenger/messenger.js'
+import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import { MailboxClient } from '../../src/net/mailbox-client.js'
 import type { Relay } from '../../src/relay/index.js'
 import { tempDir, waitFor } from '../helpers/network.js'

@@ -15,7 +15,7 @@ export class SelfDestruct {
     if (last == null) return
     const days = accountRecords.ownBody()?.inactivityDays ?? DEFAULT_INACTIVITY_DAYS
     if (this.ctx.now() - last > days * 24 * 3600 * 1000) {
-      await network.stop({ keepStore: true }).catch((err: unknown) => { this.ctx.log('self-destruct').error('could not stop the node before wiping - %e', err) })
+      await network.stop().catch((err: unknown) => { this.ctx.log('self-destruct').error('could not stop the node before wiping - %e', err) })
       await store.wipe()
       this.ctx.emit('wiped', { reason: 'inactivity' })
       throw new AccountExpiredError()

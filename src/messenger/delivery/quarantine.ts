@@ -2,7 +2,7 @@ import type { Logger } from '@libp2p/interface'
 import { toHex } from '../../bytes.js'
 import { ErrorCode, codeOf, isPermanentReceiveError } from '../../errors.js'
 import type { Store, StoredValue } from '../../store/index.js'
-import { Mutex } from '../mutex.js'
+import { Mutex } from '../../mutex.js'
 
 /** The claimed sender's account record cannot be found: permanent once retried. */
 const UNKNOWN_SENDER_CODE = ErrorCode.ACCOUNT_NOT_FOUND

@@ -7,7 +7,6 @@ import type { MessengerComponents } from '../../../src/messenger/components.js'
 import { baseContent } from '../../../src/messenger/conversations/content.js'
 import type { Effect } from '../../../src/messenger/effects.js'
 import { Messenger } from '../../../src/messenger/messenger.js'
-import type { ParleyNode } from '../../../src/messenger/node-components.js'
 import type { ReceivedContent } from '../../../src/messenger/receive/handlers/index.js'
 import type { SessionCrypto } from '../../../src/messenger/sessions/session-crypto.js'
 import type { MessengerEvents } from '../../../src/messenger/types.js'
@@ -141,7 +140,7 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
     clock: { now: () => NOW },
     ...overrides
   }
-  target.messenger = new Messenger(components, {}, { node: {} as unknown as ParleyNode })
+  target.messenger = new Messenger(components, {})
   return { store, me, peer, components, messenger: target.messenger, events }
 }
 

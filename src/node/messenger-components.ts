@@ -1,20 +1,18 @@
-// TEMPORARY: moves to src/node/ in the integration step (the only messenger file that imports node/ or relay/).
 import { multiaddr } from '@multiformats/multiaddr'
-import { ed25519 } from '@noble/curves/ed25519.js'
+import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from '../device/device-link.js'
+import { AnonymousDepositor } from '../messenger/anonymous-depositor.js'
+import type { Events, MessengerComponents } from '../messenger/components.js'
+import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS } from '../messenger/constants.js'
+import { E2ESessions } from '../messenger/sessions/e2e-sessions.js'
 import { Envelope } from '../net/envelope-codec.js'
 import { MailboxClient, type MailboxOwnerCredentials } from '../net/mailbox-client.js'
-import type { ParleyNode } from '../node/parley-node.js'
+import { relayProviderCid } from '../net/relay-discovery.js'
+import { createEphemeralNode } from '../p2p/index.js'
 import type { Store } from '../store/index.js'
-import { AnonymousDepositor } from './anonymous-depositor.js'
-import type { Events, MessengerComponents } from './components.js'
-import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from './device-link.js'
-import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS } from './constants.js'
-import { E2ESessions } from './sessions/e2e-sessions.js'
+import type { ParleyNode } from './parley-node.js'
 
-export type { ParleyNode }
-
-/** What the adapter needs: today's node and store, and how the throwaway depositor nodes may dial. */
-export interface NodeComponentsInit {
+/** What the messenger's components are built from: an opened node and its store, and how the throwaway depositor nodes may dial. */
+export interface MessengerComponentsInit {
   node: ParleyNode
   store: Store
   /** Let the anonymous depositor dial private/loopback addresses (tests, LANs). */
@@ -25,15 +23,19 @@ export interface NodeComponentsInit {
 
 /**
  * Builds the messenger's narrow components from a `ParleyNode` and its store: the one place
- * where the chat domain meets libp2p, the device keys and the relay discovery key. Secret key
- * bytes stay in here (mailbox owner credentials, the device-link server, the sessions).
+ * where the chat domain meets libp2p, the device keys and the relay discovery key. Signing goes
+ * through the device's signer; the secret key bytes the net/ clients still take (mailbox owner
+ * credentials) and the device-link server stay on this side of `src/messenger/`.
  */
-export function nodeComponents (init: NodeComponentsInit, events: Events): MessengerComponents {
+export function messengerComponents (init: MessengerComponentsInit, events: Events): MessengerComponents {
   const { node, store } = init
   const libp2p = node.libp2p
   const logger = libp2p.logger
   const log = logger.forComponent('parley:messenger:node')
-  const depositor = new AnonymousDepositor({ allowPrivateAddresses: init.allowPrivateAddresses, logger })
+  const depositor = new AnonymousDepositor({
+    logger,
+    createEphemeralNode: async (options) => createEphemeralNode({ ...options, allowPrivateAddresses: init.allowPrivateAddresses })
+  })
   let mailboxClient: MailboxClient | undefined
   const client = (): MailboxClient => (mailboxClient ??= new MailboxClient(libp2p))
   const owner = (record = node.ownAccountRecord()): MailboxOwnerCredentials => {
@@ -43,13 +45,7 @@ export function nodeComponents (init: NodeComponentsInit, events: Events): Messe
   let linkServer: DeviceLinkServer | undefined
 
   return {
-    signer: {
-      get publicKey () { return node.deviceKey },
-      sign: async (message, options) => {
-        options?.signal?.throwIfAborted()
-        return ed25519.sign(message, node.identity.device.signing.privateKey)
-      }
-    },
+    signer: node.signer,
     accountRecords: {
       get address () { return node.address },
       get accountKey () { return node.accountKey },
@@ -98,7 +94,6 @@ export function nodeComponents (init: NodeComponentsInit, events: Events): Messe
     relayDiscovery: {
       find: async (count, options = {}) => {
         // discovered through the DHT: relays provide a well-known key
-        const { relayProviderCid } = await import('../relay/relay-key.js')
         const found: string[] = []
         try {
           for await (const provider of libp2p.contentRouting.findProviders(await relayProviderCid(), options)) {
@@ -119,7 +114,8 @@ export function nodeComponents (init: NodeComponentsInit, events: Events): Messe
       peerCount: () => libp2p.getPeers().length,
       dhtTableSize: () => (libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0,
       start: async (options) => { await node.start(options) },
-      stop: async (options) => { await node.stop(options) },
+      // the account is being wiped: offline, the store left open for the wipe
+      stop: async () => { await node.stop({ keepStore: true }) },
       dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
       onPeerConnect: (handler) => {
         const listener = (): void => { handler() }

@@ -1,7 +1,6 @@
-// TEMPORARY: linkDevice (the new device's side) moves to src/node/ or src/device/ in the integration step.
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { Stream } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { equalBytes } from '@noble/ciphers/utils.js'
@@ -17,13 +16,14 @@ import { deviceEntryMessage, signDeviceEntry, verifyAccountRecord, type DeviceEn
 import { decodeAddress, encodeAddress } from '../identity/address.js'
 import { MalformedFrameError } from '../net/errors.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/frame-reader.js'
-import { createEphemeralLibp2p } from '../node/create-libp2p.js'
-import { createDeviceKeysForLinking, storeAccountSecret } from '../node/device-identity.js'
-import { LocalPrekeys } from '../node/local-prekeys.js'
-import { reachableOnlyViaRelays } from '../node/libp2p-defaults.js'
-import { OWN_RECORD_SETTING } from '../node/parley-node.js'
 import type { Store } from '../store/index.js'
 import { DeviceEntry as DeviceEntryCodec, LinkRequest, LinkResponse } from '../wire/parley.js'
+import { OWN_RECORD_SETTING } from './constants.js'
+import { createDeviceKeysForLinking, storeAccountSecret } from './device-identity.js'
+import { DeviceLinkError } from './errors.js'
+import { LocalPrekeys } from './local-prekeys.js'
+
+export { DeviceLinkError }
 
 /** Protocol id of device linking. */
 export const LINK_PROTOCOL = '/parley/link/1.0.0'
@@ -34,12 +34,6 @@ export const DEFAULT_LINK_TTL_MS = 10 * 60 * 1000
 const LINK_PREFIX = 'parley-link:'
 const MAC_DOMAIN = new TextEncoder().encode('parley/link/v1')
 const REPLY_INFO = new TextEncoder().encode('parley/link/v1/reply')
-
-/** Linking failed: wrong or expired code, refused entry, unreachable device. */
-export class DeviceLinkError extends ParleyError {
-  static override name = 'DeviceLinkError'
-  constructor (message: string, code: string = ErrorCode.LINK_FAILED) { super(message, code) }
-}
 
 /** What a link code carries: the account, a one-time secret and where the existing device listens. */
 export interface LinkCode {
@@ -86,16 +80,19 @@ async function readOne (stream: Stream, signal: AbortSignal): Promise<Uint8Array
   return frame
 }
 
+/** What the existing device's side needs: the account key and secret (sealed to the new device), and a way to add the device. */
+export interface DeviceLinkServerInit {
+  accountKey: Uint8Array
+  accountSecret: () => Uint8Array
+  /** Adds the device to the account record, publishes it, returns the signed record. */
+  addDevice: (entry: DeviceEntry) => Promise<Uint8Array>
+}
+
 /** The existing device's side: one-time secrets it issued, and the handler that honours them. */
 export class DeviceLinkServer {
   private readonly pending = new Map<string, { secret: Uint8Array, expiresAt: number }>()
 
-  constructor (private readonly deps: {
-    accountKey: Uint8Array
-    accountSecret: () => Uint8Array
-    /** Adds the device to the account record, publishes it, returns the signed record. */
-    addDevice: (entry: DeviceEntry) => Promise<Uint8Array>
-  }) {}
+  constructor (private readonly deps: DeviceLinkServerInit) {}
 
   /** Issues a one-time secret valid for `ttlMs`. At most 8 are pending. */
   issue (ttlMs = DEFAULT_LINK_TTL_MS): Uint8Array {
@@ -141,6 +138,19 @@ export class DeviceLinkServer {
   }
 }
 
+/** What the new device's side of linking needs: its store, the code, and a throwaway node to dial with. */
+export interface LinkDeviceInit {
+  store: Store
+  /** The link code shown by the existing device. */
+  code: string
+  /** Creates a throwaway libp2p node (`createEphemeralNode` of `src/p2p/`, handed over by `src/node/`). */
+  createEphemeralNode: (options?: AbortOptions) => Promise<Libp2p>
+  /** Whether this device is reachable only through relays (a browser), as its record entry says. @default false */
+  relayedOnly?: boolean
+  backend?: CryptoBackend
+  signal?: AbortSignal
+}
+
 /**
  * The new device's side: creates this device's keys in `store`, asks the existing device named
  * by the link code to add it, and stores the account secret and the new record it sends back.
@@ -149,11 +159,11 @@ export class DeviceLinkServer {
  * @example
  * ```ts
  * const store = await openHomeStore({ home, passphrase, create: true })
- * await linkDevice({ store, code: 'parley-link:…', allowPrivateAddresses: true })
+ * await linkDevice({ store, code: 'parley-link:…', createEphemeralNode, relayedOnly: reachableOnlyViaRelays })
  * const node = await ParleyNode.open({ store })
  * ```
  */
-export async function linkDevice (init: { store: Store, code: string, backend?: CryptoBackend, allowPrivateAddresses?: boolean, signal?: AbortSignal }): Promise<{ address: string }> {
+export async function linkDevice (init: LinkDeviceInit): Promise<{ address: string }> {
   const code = decodeLinkCode(init.code)
   const backend = init.backend ?? nativeBackend
   const accountKey = decodeAddress(code.address)
@@ -168,11 +178,11 @@ export async function linkDevice (init: { store: Store, code: string, backend?: 
     signedPrekey: toWire(signedPrekey),
     pqPrekey: toWire(pqPrekey),
     addedAt: BigInt(Date.now()),
-    relayedOnly: reachableOnlyViaRelays
+    relayedOnly: init.relayedOnly ?? false
   }, { secretKey: device.signing.privateKey, publicKey: device.signing.publicKey })
   const entryBytes = DeviceEntryCodec.encode(entry)
 
-  const node = await createEphemeralLibp2p({ allowPrivateAddresses: init.allowPrivateAddresses })
+  const node = await init.createEphemeralNode()
   await node.start()
   try {
     const signal = AbortSignal.any([init.signal ?? AbortSignal.timeout(60_000), AbortSignal.timeout(60_000)])
