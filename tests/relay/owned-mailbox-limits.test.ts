@@ -170,17 +170,18 @@ describe('owned mailboxes cannot be used to fill a relay', () => {
 
   it('at maxMailboxes provisional owned mailboxes go before anyone is refused, and the sweep purges them after their short life', async () => {
     let now = Date.now()
-    const relay = await startRelay({
+    const config = {
       dataDir: `${dir.path}/provisional`,
       listen: ['/ip4/127.0.0.1/tcp/0'],
       manyPeersPerAddress: true,
       metrics: { enabled: false },
       provide: { enabled: false },
-      log: { level: 'silent' },
+      log: { level: 'silent' as const },
       limits: { addressLimitExempt: [], maxMailboxes: 6, ownedMailboxesPerAddress: 3, provisionalMailboxMs: 12 * HOUR }
-    }, { logger: silentLogger, now: () => now })
-    relays.push(relay)
-    const addr = relay.multiaddrs[0]
+    }
+    let relay = await startRelay(config, { logger: silentLogger, now: () => now })
+    relays.push(relay) // stop() is idempotent: stopped below, and again after the tests
+    let addr = relay.multiaddrs[0]
     // an honest device that settled: first login, its prekeys, and a later login of its own
     const settled = makeOwner()
     expect(await (await clientFrom(HONEST)).uploadPrekeys(addr, settled, { oneTime: honestPrekeys(1, 20) })).toBe(40)
@@ -213,6 +214,13 @@ describe('owned mailboxes cannot be used to fill a relay', () => {
     expect(relay.store.isOwned(hex(junk[1].deviceKey))).toBe(false)
     expect(relay.store.mailboxes).toBe(6)
 
+    // which mailboxes are provisional survives a restart
+    await relay.stop()
+    relay = await startRelay(config, { logger: silentLogger, now: () => now })
+    relays.push(relay)
+    addr = relay.multiaddrs[0]
+    expect(relay.store.provisionalMailboxes).toBe(3)
+
     // half a day on (the test records live a day), the sweep purges the provisional ones; the
     // settled and written-to devices stay
     now += 13 * HOUR
@@ -238,6 +246,7 @@ describe('owned mailboxes cannot be used to fill a relay', () => {
       limits: { addressLimitExempt: [], mailboxPrekeyRate: { perSecond: 0.001, burst: 2 } }
     }
     let relay = await startRelay(config, { logger: silentLogger })
+    relays.push(relay)
     const device = makeOwner()
     const lastResort = [{ id: 900, kind: MailboxPrekey.Kind.X25519, blob: randomBytes(32) }, { id: 901, kind: MailboxPrekey.Kind.ML_KEM, blob: randomBytes(1270) }]
     expect(await (await clientFrom(HONEST)).uploadPrekeys(relay.multiaddrs[0], device, { oneTime: honestPrekeys(1, 10), lastResort })).toBe(20)
