@@ -104,11 +104,6 @@ export class MailboxStore {
   /** Owned mailboxes still provisional: nothing deposited, and no prekeys or no second login. */
   get provisionalMailboxes (): number { return this.counters.provisional.size }
 
-  /** Owned mailboxes held that the login of `creator` (a share tag) created (tests, diagnostics). */
-  ownedBy (creator: number): number {
-    return this.counters.ownedShares.heldBy(creator)
-  }
-
   /** Whether an owner has ever authenticated this mailbox (and it was not purged since). */
   isOwned (mailbox: string): boolean {
     return this.counters.isOwned(mailbox)
