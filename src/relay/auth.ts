@@ -15,6 +15,14 @@ export interface PendingChallenge {
   timestamp: bigint
 }
 
+/** How a proof is checked beyond the challenge and the record. */
+export interface VerifyOptions extends AbortOptions {
+  /** Share tag of the stream's address: a first login counts in its owned-mailbox share. */
+  creator?: number
+  /** Runs (and may throw a refusal) before a first login makes the mailbox owned. */
+  admitNewMailbox?: () => void
+}
+
 export interface AuthenticatedOwner {
   /** Hex device key: the mailbox id. */
   mailbox: string
@@ -55,7 +63,7 @@ export class MailboxAuthenticator {
    * account record; records the auth time. Throws {@link AuthReplayError}, {@link AuthFailedError}
    * or a RelayRefusal with the record's problem.
    */
-  async verify (pending: PendingChallenge | undefined, auth: MailboxRequest.Authenticate, options: AbortOptions = {}): Promise<AuthenticatedOwner> {
+  async verify (pending: PendingChallenge | undefined, auth: MailboxRequest.Authenticate, options: VerifyOptions = {}): Promise<AuthenticatedOwner> {
     const nonceKey = hex(auth.nonce)
     if (this.used.has(nonceKey)) throw new AuthReplayError()
     if (pending == null || auth.nonce.length !== CHALLENGE_NONCE_BYTES || !equalBytes(pending.nonce, auth.nonce) || pending.timestamp !== auth.timestamp) {
@@ -89,7 +97,8 @@ export class MailboxAuthenticator {
     }
     if (owner == null) throw new RelayRefusal(MailboxErrorCode.RECORD_REQUIRED, 'First authentication must present the signed account record')
     owner = { ...owner, lastAuthAt: BigInt(now) }
-    await this.store.setOwner(mailbox, owner, options)
+    if (!this.store.isOwned(mailbox)) options.admitNewMailbox?.()
+    await this.store.setOwner(mailbox, owner, { signal: options.signal, creator: options.creator })
     return { mailbox, deviceKey: auth.deviceKey, owner }
   }
 }

@@ -35,14 +35,23 @@ const EPOCH = 2 ** 33
  */
 export class StoredByteShares {
   private readonly epoch: number
-  private readonly key = getRandomValues(new Uint8Array(32))
+  private readonly key: Uint8Array
   private readonly byAddress = new Float64Array(SHARE_BUCKETS)
   private readonly byNetwork = new Float64Array(SHARE_BUCKETS)
 
-  constructor (readonly perAddress: number, readonly perNetwork = perAddress * NETWORK_LIMIT_FACTOR) {
-    let epoch = 0
+  constructor (readonly perAddress: number, readonly perNetwork = perAddress * NETWORK_LIMIT_FACTOR, tagging?: { epoch: number, key: Uint8Array }) {
+    let epoch = tagging?.epoch ?? 0
     while (epoch === 0) epoch = getRandomValues(new Uint16Array(1))[0]
     this.epoch = epoch
+    this.key = tagging?.key ?? getRandomValues(new Uint8Array(32))
+  }
+
+  /**
+   * Shares of something else (owned mailboxes, say) counted under the same tags: a depositor tag
+   * from {@link tagOf} counts in both, so one tag per connection serves every share.
+   */
+  sibling (perAddress: number, perNetwork = perAddress * NETWORK_LIMIT_FACTOR): StoredByteShares {
+    return new StoredByteShares(perAddress, perNetwork, { epoch: this.epoch, key: this.key })
   }
 
   /** The tag of a depositor's address keys; 0 (counted nowhere) for an exempt address. */

@@ -114,6 +114,26 @@ export const MAX_FETCH_PAGE_BYTES = 2 * MiB
 
 /** One-time prekeys a mailbox may hold (all kinds together). */
 export const DEFAULT_MAX_PREKEYS_PER_MAILBOX = 500
+/**
+ * Bytes of prekeys (one-time and last-resort, as stored) a mailbox may hold: 100 one-time keys
+ * of each kind and the last-resort keys fit (an ML-KEM key with its signature is about 1.3 KB;
+ * clients keep 20 of each kind at a relay, about 26 KB).
+ */
+export const DEFAULT_MAILBOX_PREKEY_MAX_BYTES = 160 * KiB
+/**
+ * Owned mailboxes (first owner login here) one remote address may have created and the relay
+ * still holds (an IPv6 /48: 8 ×): a throwaway account logs in for free, so without it one host
+ * could fill `maxMailboxes`. Counted per relay process, like the stored-byte shares.
+ */
+export const DEFAULT_OWNED_MAILBOXES_PER_ADDRESS = 10_000
+/** New owned mailboxes per second one remote address may create (token bucket; an IPv6 /48: 8 ×). */
+export const DEFAULT_OWNED_MAILBOX_RATE_PER_ADDRESS = { perSecond: 0.1, burst: 100 }
+/**
+ * How long an owned mailbox stays while it is provisional: nothing was ever deposited to it, and
+ * it holds no prekeys or its owner never authenticated again since the first time. Purged by the
+ * sweep after this (the owner's next login re-creates it); the first to go at `maxMailboxes`.
+ */
+export const DEFAULT_PROVISIONAL_MAILBOX_MS = 72 * HOUR
 
 /** How often the retention and inactivity sweeps run. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60_000

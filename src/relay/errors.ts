@@ -32,6 +32,7 @@ export class AuthReplayError extends RelayRefusal {
 /** Which quota refused a write (the `quota` label of `parley_relay_quota_refusals_total`). */
 export type QuotaName = 'mailboxes' | 'mailbox_envelopes' | 'mailbox_bytes' | 'storage' | 'prekeys'
   | 'unowned_mailboxes' | 'unowned_mailbox_envelopes' | 'unowned_mailbox_bytes' | 'address_storage' | 'network_storage'
+  | 'prekey_bytes' | 'address_mailboxes' | 'network_mailboxes'
 
 export class QuotaExceededError extends RelayRefusal {
   static override name = 'QuotaExceededError'

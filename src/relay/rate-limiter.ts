@@ -19,6 +19,22 @@ interface Bucket {
   at: number
 }
 
+/** One token bucket's state (kept by its owner, e.g. with a mailbox's counters). */
+export interface TokenBucket {
+  tokens: number
+  /** When `tokens` was counted (ms). */
+  at: number
+}
+
+/**
+ * Takes one token from a bucket kept elsewhere (undefined: a full one); returns whether it held
+ * one and the bucket's new state (refilled up to now, less the token if taken).
+ */
+export function takeToken (bucket: TokenBucket | undefined, limit: RateLimit, now: number): { ok: boolean, bucket: TokenBucket } {
+  const tokens = bucket == null ? limit.burst : Math.min(limit.burst, bucket.tokens + Math.max(0, now - bucket.at) * limit.perSecond / 1000)
+  return tokens >= 1 ? { ok: true, bucket: { tokens: tokens - 1, at: now } } : { ok: false, bucket: { tokens, at: now } }
+}
+
 /**
  * Token buckets keyed by remote peer, with at most `maxKeys` remembered (least recently used
  * forgotten first: a forgotten peer starts with a full bucket, which only errs toward serving).

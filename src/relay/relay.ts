@@ -82,6 +82,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const dhtExempt = addressList(config.limits.addressLimitExempt)
   const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits, {
     onUnownedEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_mailboxes_total', {}, mailboxes) },
+    onProvisionalEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_provisional_mailboxes_total', {}, mailboxes) },
     logger
   })
   let libp2p: ParleyLibp2p | undefined
@@ -127,6 +128,10 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
         await store.purgeMailbox(mailbox, { signal })
         purged++
       }
+      // owned mailboxes nothing was deposited to and never settled (prekeys and a second login) go early
+      const provisional = await store.purgeProvisional(t - config.limits.provisionalMailboxMs, { signal })
+      if (provisional > 0) metrics.inc('parley_relay_purged_provisional_mailboxes_total', {}, provisional)
+      purged += provisional
       if (expired > 0) metrics.inc('parley_relay_expired_envelopes_total', {}, expired)
       if (purged > 0) metrics.inc('parley_relay_purged_mailboxes_total', {}, purged)
       if (expired > 0 || purged > 0) log('sweep', { expired, purged })
@@ -138,6 +143,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const metrics = new RelayMetrics({
     parley_relay_mailboxes: () => store.mailboxes,
     parley_relay_unowned_mailboxes: () => store.unownedMailboxes,
+    parley_relay_provisional_mailboxes: () => store.provisionalMailboxes,
     parley_relay_stored_envelopes: () => store.totalEnvelopes,
     parley_relay_stored_bytes: () => store.totalBytes,
     parley_relay_reservations: () => (libp2p?.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0,

@@ -19,6 +19,8 @@ describe('relay sweeps, secret envelopes, storage cap and one-time prekeys', () 
   let dir: { path: string, cleanup: () => Promise<void> }
   let shortRelay: Relay
   let relay: Relay
+  /** Prekeys count in the storage cap: they get a relay of their own, not the nearly full one above. */
+  let prekeyRelay: Relay
   let node: Libp2p
   let client: MailboxClient
 
@@ -29,6 +31,7 @@ describe('relay sweeps, secret envelopes, storage cap and one-time prekeys', () 
       sweep: { intervalMs: 3_600_000, inactivityOverrideMs: 300 }
     })
     relay = await startTestRelay(`${dir.path}/default`, { limits: { storageMaxBytes: 3000 } })
+    prekeyRelay = await startTestRelay(`${dir.path}/prekeys`)
     node = await startClient()
     client = new MailboxClient(node)
   })
@@ -38,6 +41,7 @@ describe('relay sweeps, secret envelopes, storage cap and one-time prekeys', () 
     await node?.stop()
     await shortRelay?.stop()
     await relay?.stop()
+    await prekeyRelay?.stop()
     await dir?.cleanup()
   })
 
@@ -117,7 +121,7 @@ describe('relay sweeps, secret envelopes, storage cap and one-time prekeys', () 
   })
 
   it('hands each one-time prekey out once, then the last-resort key', async () => {
-    const addr = relay.multiaddrs[0]
+    const addr = prekeyRelay.multiaddrs[0]
     const owner = makeOwner()
     const x = [1, 2, 3].map((id) => ({ id, kind: MailboxPrekey.Kind.X25519, blob: randomBytes(32) }))
     const pq = [10, 11].map((id) => ({ id, kind: MailboxPrekey.Kind.ML_KEM, blob: randomBytes(1184) }))
@@ -141,7 +145,7 @@ describe('relay sweeps, secret envelopes, storage cap and one-time prekeys', () 
     expect(hex(bundles[4][1].blob)).toBe(hex(lastResort[0].blob))
     // an unknown device has nothing
     expect(await code(taker.takePrekey(addr, randomBytes(32)))).toBe('ERR_NO_PREKEY')
-    expect(relay.metrics.get('parley_relay_prekeys_taken_total', { type: 'one_time' })).toBe(5)
+    expect(prekeyRelay.metrics.get('parley_relay_prekeys_taken_total', { type: 'one_time' })).toBe(5)
     await taker.stop()
     await other.stop()
   })

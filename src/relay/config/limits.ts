@@ -19,6 +19,14 @@ export interface RelayLimits {
   maxMailboxes: number
   /** @default DEFAULT_MAX_PREKEYS_PER_MAILBOX */
   maxPrekeysPerMailbox: number
+  /** Bytes of prekeys (one-time and last-resort) one mailbox may hold. @default DEFAULT_MAILBOX_PREKEY_MAX_BYTES (160 KiB) */
+  mailboxPrekeyMaxBytes: number
+  /** Owned mailboxes one remote address may have created and the relay still holds (an IPv6 /48: 8 ×). @default DEFAULT_OWNED_MAILBOXES_PER_ADDRESS */
+  ownedMailboxesPerAddress: number
+  /** New owned mailboxes (first owner logins) per remote address; null turns it off. @default DEFAULT_OWNED_MAILBOX_RATE_PER_ADDRESS */
+  ownedMailboxRatePerAddress: RateLimit | null
+  /** An owned mailbox nothing was deposited to, and without prekeys or a second login, is purged after this. @default DEFAULT_PROVISIONAL_MAILBOX_MS (72 h) */
+  provisionalMailboxMs: number
   /** @default DEFAULT_RETENTION_MS (30 days) */
   retentionMs: number
   /** @default DEFAULT_SECRET_MAX_MS (24 h) */
@@ -103,6 +111,10 @@ export function defaultRelayLimits (): RelayLimits {
     storageMaxBytes: C.DEFAULT_STORAGE_MAX_BYTES,
     maxMailboxes: C.DEFAULT_MAX_MAILBOXES,
     maxPrekeysPerMailbox: C.DEFAULT_MAX_PREKEYS_PER_MAILBOX,
+    mailboxPrekeyMaxBytes: C.DEFAULT_MAILBOX_PREKEY_MAX_BYTES,
+    ownedMailboxesPerAddress: C.DEFAULT_OWNED_MAILBOXES_PER_ADDRESS,
+    ownedMailboxRatePerAddress: { ...C.DEFAULT_OWNED_MAILBOX_RATE_PER_ADDRESS },
+    provisionalMailboxMs: C.DEFAULT_PROVISIONAL_MAILBOX_MS,
     retentionMs: C.DEFAULT_RETENTION_MS,
     secretMaxMs: C.DEFAULT_SECRET_MAX_MS,
     depositRate: { ...C.DEFAULT_DEPOSIT_RATE },

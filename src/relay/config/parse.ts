@@ -14,7 +14,8 @@ const DEFAULT_PER_ADDRESS: Record<string, RateLimit> = {
   fetchRatePerAddress: C.DEFAULT_FETCH_RATE_PER_ADDRESS,
   prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
   dhtPutRatePerAddress: C.DEFAULT_DHT_PUT_RATE_PER_ADDRESS,
-  depositByteRatePerAddress: C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS
+  depositByteRatePerAddress: C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS,
+  ownedMailboxRatePerAddress: C.DEFAULT_OWNED_MAILBOX_RATE_PER_ADDRESS
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

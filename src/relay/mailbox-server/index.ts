@@ -12,7 +12,7 @@ import { RateLimitedError, RelayRefusal } from '../errors.js'
 import { errorText, logWarn } from '../logger.js'
 import type { MailboxStore } from '../mailbox-store/index.js'
 import type { RelayMetrics } from '../metrics.js'
-import { PeerAndAddressLimiter, RateLimiter } from '../rate-limiter.js'
+import { PeerAndAddressLimiter } from '../rate-limiter.js'
 import { addressKeys, addressList } from '../remote-address.js'
 import { StreamSlots, type SlotScope } from '../stream-slots.js'
 import { HANDLERS, dispatch, type HandlerContext } from './handlers/index.js'
@@ -111,7 +111,7 @@ export class MailboxServer implements Startable {
       fetchLimiter: new PeerAndAddressLimiter(this.limits.fetchRate, this.limits.fetchRatePerAddress, C.RATE_LIMITER_MAX_KEYS, now),
       prekeyLimiter: new PeerAndAddressLimiter(this.limits.prekeyRate, this.limits.prekeyRatePerAddress, C.RATE_LIMITER_MAX_KEYS, now),
       depositBytes: byteRate == null ? undefined : new AddressByteRate(byteRate, C.RATE_LIMITER_MAX_KEYS, now),
-      mailboxPrekeys: new RateLimiter(this.limits.mailboxPrekeyRate, C.RATE_LIMITER_MAX_KEYS, now),
+      ownedMailboxRate: this.limits.ownedMailboxRatePerAddress == null ? undefined : new AddressByteRate(this.limits.ownedMailboxRatePerAddress, C.RATE_LIMITER_MAX_KEYS, now),
       checkRate: (limiter, op, session) => { this.checkRate(limiter, op, session) }
     }
   }

@@ -24,9 +24,14 @@ export type IdleState = 'unauthenticated' | 'authenticated' | 'subscribed'
 export const IDLE_LABELS: Record<IdleState, Record<string, string>> = {
   unauthenticated: Object.freeze({ state: 'unauthenticated' }), authenticated: Object.freeze({ state: 'authenticated' }), subscribed: Object.freeze({ state: 'subscribed' })
 }
-export const DEPOSIT_BYTES_LABELS: Record<'address' | 'network', Record<string, string>> = {
-  address: Object.freeze({ op: 'deposit_bytes', scope: 'address' }), network: Object.freeze({ op: 'deposit_bytes', scope: 'network' })
-}
+const addressLabels = (op: string): Record<'address' | 'network', Record<string, string>> =>
+  ({ address: Object.freeze({ op, scope: 'address' }), network: Object.freeze({ op, scope: 'network' }) })
+export const DEPOSIT_BYTES_LABELS = addressLabels('deposit_bytes')
+/** Prekey uploads take from the same per-address byte bucket as deposits. */
+export const PREKEY_UPLOAD_BYTES_LABELS = addressLabels('prekey_upload_bytes')
+/** First owner logins (new owned mailboxes) per address. */
+export const NEW_MAILBOX_LABELS = addressLabels('new_mailbox')
+export const ADDRESS_WHAT: Record<'address' | 'network', string> = { address: 'network address', network: 'IPv6 /48 network' }
 export const PREKEY_MAILBOX_LABELS = Object.freeze({ op: 'prekey', scope: 'mailbox' })
 export const STORED = Object.freeze({ result: 'stored' })
 export const DUPLICATE = Object.freeze({ result: 'duplicate' })

@@ -1,5 +1,5 @@
 import { StoredByteShares } from '../byte-shares.js'
-import { DEFAULT_STORED_BYTES_PER_ADDRESS } from '../constants.js'
+import { DEFAULT_OWNED_MAILBOXES_PER_ADDRESS, DEFAULT_STORED_BYTES_PER_ADDRESS } from '../constants.js'
 import { K, dec, enc, end } from './keys.js'
 import { UnownedMailboxes } from './unowned.js'
 import type { BatchOp, MailboxDb, MailboxStoreLimits } from './types.js'
@@ -13,6 +13,21 @@ export interface MailboxStats {
   owned?: boolean
   /** Unowned: when its first envelope was stored (eviction order across restarts). */
   since?: number
+  /** Bytes of the prekeys it holds (one-time and last-resort, as stored). Absent in stats written before: counted at the next upload. */
+  prekeyBytes?: number
+  /** Byte-share tag of the address that uploaded its prekeys (their bytes count in its share). */
+  prekeyTag?: number
+  /** Owned: the share tag of the address whose login created it (it counts in that address's owned-mailbox share). */
+  creator?: number
+  /** Owned: when its owner first authenticated here. */
+  ownedAt?: number
+  /**
+   * Owned, and nothing was ever deposited to it, and it holds no prekeys or its owner never
+   * authenticated again: purged after `provisionalMailboxMs`, and first to go at `maxMailboxes`.
+   */
+  provisional?: boolean
+  /** Its one-time prekey hand-out budget (token bucket), kept with the mailbox so that no churn elsewhere resets it. */
+  prekeyBudget?: { tokens: number, at: number }
 }
 
 /**
@@ -24,14 +39,19 @@ export class MailboxCounters {
   readonly stats = new Map<string, MailboxStats>()
   /** Mailboxes no owner has authenticated, oldest first. */
   readonly unowned: UnownedMailboxes
-  /** Stored bytes per depositing address (in memory, per process lifetime). */
+  /** Stored bytes (envelopes and prekeys) per address that wrote them (in memory, per process lifetime). */
   readonly shares: StoredByteShares
-  /** Totals over all mailboxes. */
+  /** Owned mailboxes per address whose login created them (same tags as {@link shares}). */
+  readonly ownedShares: StoredByteShares
+  /** Provisional owned mailboxes (see {@link MailboxStats.provisional}), oldest first. */
+  readonly provisional = new Set<string>()
+  /** Totals over all mailboxes: envelopes, and the bytes of envelopes and prekeys. */
   totalEnvelopes = 0
   totalBytes = 0
 
   constructor (limits: MailboxStoreLimits) {
     this.shares = new StoredByteShares(limits.storedBytesPerAddress ?? DEFAULT_STORED_BYTES_PER_ADDRESS)
+    this.ownedShares = this.shares.sibling(limits.ownedMailboxesPerAddress ?? DEFAULT_OWNED_MAILBOXES_PER_ADDRESS)
     // without unowned quotas of their own (a bare store), unowned mailboxes get the owned ones
     this.unowned = new UnownedMailboxes({
       maxUnownedMailboxes: limits.maxUnownedMailboxes ?? limits.maxMailboxes,
@@ -46,7 +66,7 @@ export class MailboxCounters {
       const s = JSON.parse(dec.decode(value)) as MailboxStats
       this.stats.set(key.slice(2), s)
       this.totalEnvelopes += s.count
-      this.totalBytes += s.bytes
+      this.totalBytes += s.bytes + (s.prekeyBytes ?? 0)
     }
     // owners' counters stay while their mailbox is empty; stats written before that (or dropped
     // when an owned mailbox emptied) learn it from the owner facts
@@ -56,6 +76,8 @@ export class MailboxCounters {
     }
     const unowned = [...this.stats].filter(([, s]) => s.owned !== true).sort(([, a], [, b]) => (a.since ?? 0) - (b.since ?? 0))
     for (const [mailbox] of unowned) this.unowned.add(mailbox)
+    const provisional = [...this.stats].filter(([, s]) => s.owned === true && s.provisional === true).sort(([, a], [, b]) => (a.ownedAt ?? 0) - (b.ownedAt ?? 0))
+    for (const [mailbox] of provisional) this.provisional.add(mailbox)
   }
 
   /** A mailbox's counters (zeros when unknown). */
@@ -88,11 +110,16 @@ export class MailboxCounters {
     this.totalBytes = Math.max(0, this.totalBytes - bytes)
   }
 
-  /** A purged mailbox: its counters go, and what they still counted leaves the totals. */
+  /** A purged mailbox: its counters go, and what they still counted leaves the totals and shares. */
   forget (mailbox: string): void {
     const s = this.stats.get(mailbox)
-    if (s != null) this.removed(s.count, s.bytes)
+    if (s != null) {
+      this.removed(s.count, s.bytes + (s.prekeyBytes ?? 0))
+      if (s.prekeyTag !== undefined) this.shares.remove(s.prekeyTag, s.prekeyBytes ?? 0)
+      if (s.creator !== undefined) this.ownedShares.remove(s.creator, 1)
+    }
     this.stats.delete(mailbox)
     this.unowned.delete(mailbox)
+    this.provisional.delete(mailbox)
   }
 }

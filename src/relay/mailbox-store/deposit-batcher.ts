@@ -95,7 +95,10 @@ export class DepositBatcher {
         { type: 'put', key: idKeys[i], value: enc.encode(seq) },
         { type: 'put', key: K.exp(input.expiresAt, input.mailbox, seq), value: PRESENT }
       )
-      changed.set(input.mailbox, known ? { ...s, count: s.count + 1, bytes: s.bytes + size } : { ...s, count: 1, bytes: size, since: input.now })
+      const next = known ? { ...s, count: s.count + 1, bytes: s.bytes + size } : { ...s, count: 1, bytes: size, since: input.now }
+      // something was deposited to it: an owned mailbox is provisional no more
+      if (next.provisional === true) delete next.provisional
+      changed.set(input.mailbox, next)
       taken.add(idKeys[i])
       addedBytes += size
       addedCount++
@@ -114,6 +117,7 @@ export class DepositBatcher {
     for (const [mailbox, s] of changed) {
       counters.stats.set(mailbox, s)
       if (s.owned !== true) counters.unowned.add(mailbox) // kept in place when already there
+      else counters.provisional.delete(mailbox)
     }
     counters.totalEnvelopes += addedCount
     counters.totalBytes += addedBytes

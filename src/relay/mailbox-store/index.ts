@@ -12,14 +12,15 @@ import { ackIds, deleteExpired, fetchPage, removeLocked } from './envelopes.js'
 import { HeldIds } from './held-ids.js'
 import { K, SeqClock, end, lastPart } from './keys.js'
 import { highestBodySeq, migrateLayout } from './migrate-layout-1.js'
-import { getOwner, owners, setOwner } from './owners.js'
-import { putPrekeys, takePrekeys } from './prekey-pool.js'
-import type { DepositInput, DepositResult, FetchPage, MailboxDb, MailboxStoreEvents, MailboxStoreLimits, StoreParts, TakenPrekey } from './types.js'
+import { getOwner, ownedShareRefusal, owners, setOwner } from './owners.js'
+import { putPrekeys, takePrekeys, type PrekeyUpload, type TakeOptions } from './prekey-pool.js'
+import type { DepositInput, DepositResult, FetchPage, MailboxDb, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake, StoreParts } from './types.js'
 
 export { MailboxOwner, MailboxPrekey }
 export { MAILBOX_LAYOUT, envelopeIdOf } from './keys.js'
 export { MAX_DEPOSIT_GROUP } from './deposit-batcher.js'
-export type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, TakenPrekey } from './types.js'
+export type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake, TakenPrekey } from './types.js'
+export type { PrekeyUpload, TakeOptions } from './prekey-pool.js'
 
 /** LevelDB tables kept open by the mailbox database. */
 const MAX_OPEN_TABLES = 64
@@ -100,6 +101,9 @@ export class MailboxStore {
   /** Mailboxes held that no owner has authenticated. */
   get unownedMailboxes (): number { return this.counters.unowned.size }
 
+  /** Owned mailboxes still provisional: nothing deposited, and no prekeys or no second login. */
+  get provisionalMailboxes (): number { return this.counters.provisional.size }
+
   /** Whether an owner has ever authenticated this mailbox (and it was not purged since). */
   isOwned (mailbox: string): boolean {
     return this.counters.isOwned(mailbox)
@@ -110,7 +114,7 @@ export class MailboxStore {
     return this.counters.shares.tagOf(keys)
   }
 
-  /** Bytes stored under a depositor tag's address share (tests, diagnostics). */
+  /** Bytes (envelopes and prekeys) stored under a depositor tag's address share (tests, diagnostics). */
   storedBy (depositor: number): number {
     return this.counters.shares.heldBy(depositor)
   }
@@ -135,11 +139,41 @@ export class MailboxStore {
     try {
       return await this.deposits.enqueue(input)
     } catch (err) {
+      if (!(err instanceof QuotaExceededError)) throw err
       // an owner's mailbox finds the relay full: unowned mailboxes go first, then it retries once
-      if (!(err instanceof QuotaExceededError && err.quota === 'storage' && this.isOwned(input.mailbox) && this.counters.unowned.size > 0)) throw err
-      if (await this.evictUnowned(input.bytes.length) === 0) throw err
-      return await this.deposits.enqueue(input)
+      if (err.quota === 'storage' && this.isOwned(input.mailbox) && this.counters.unowned.size > 0) {
+        if (await this.evictUnowned(input.bytes.length) === 0) throw err
+        return await this.deposits.enqueue(input)
+      }
+      // a new mailbox finds the mailbox count reached: a provisional one goes, then it retries once
+      if (err.quota === 'mailboxes' && await this.evictProvisional(input.mailbox)) return await this.deposits.enqueue(input)
+      throw err
     }
+  }
+
+  /** Purges the oldest provisional owned mailbox other than `except`; true when one went. */
+  private async evictProvisional (except: string): Promise<boolean> {
+    for (const mailbox of this.counters.provisional) {
+      if (mailbox === except) continue
+      if (await this.purgeMailbox(mailbox, { onlyProvisional: true }) === undefined) return false
+      this.events.onProvisionalEvicted?.(1)
+      return true
+    }
+    return false
+  }
+
+  /**
+   * Purges provisional owned mailboxes whose owner first authenticated at or before `before`
+   * (ms), oldest first; returns how many. Their owners' next login creates them again.
+   */
+  async purgeProvisional (before: number, options: AbortOptions = {}): Promise<number> {
+    let purged = 0
+    for (const mailbox of [...this.counters.provisional]) {
+      options.signal?.throwIfAborted()
+      if ((this.counters.stats.get(mailbox)?.ownedAt ?? 0) > before) break
+      if (await this.purgeMailbox(mailbox, { ...options, onlyProvisional: true }) !== undefined) purged++
+    }
+    return purged
   }
 
   /**
@@ -180,11 +214,12 @@ export class MailboxStore {
    * envelopes it held. With `onlyUnowned` (eviction), nothing happens and it returns undefined
    * when the mailbox is owned (its owner authenticated meanwhile) or already gone.
    */
-  async purgeMailbox (mailbox: string, options: AbortOptions & { onlyUnowned?: boolean } = {}): Promise<number | undefined> {
+  async purgeMailbox (mailbox: string, options: AbortOptions & { onlyUnowned?: boolean, onlyProvisional?: boolean } = {}): Promise<number | undefined> {
     const db = this.db
     return this.parts.mutex.run(mailbox, async () => {
       options.signal?.throwIfAborted()
       if (options.onlyUnowned === true && !this.counters.unowned.has(mailbox)) return undefined
+      if (options.onlyProvisional === true && !this.counters.provisional.has(mailbox)) return undefined
       const seqs: string[] = []
       for await (const key of db.keys({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })) seqs.push(lastPart(key))
       const removed = await removeLocked(this.parts, mailbox, seqs)
@@ -202,12 +237,22 @@ export class MailboxStore {
     return getOwner(this.parts, mailbox, options)
   }
 
-  /** Records an owner's facts; a new owner finding the mailbox count reached evicts the oldest unowned mailbox. */
-  async setOwner (mailbox: string, owner: MailboxOwner, options: AbortOptions = {}): Promise<void> {
+  /**
+   * Records an owner's facts. A first login counts in the owned-mailbox share of `creator` (the
+   * share tag of the address it came from; refused with `STORAGE_FULL` past it); one finding the
+   * mailbox count reached evicts the oldest unowned mailbox, else the oldest provisional one.
+   */
+  async setOwner (mailbox: string, owner: MailboxOwner, options: AbortOptions & { creator?: number } = {}): Promise<void> {
     await setOwner(this.parts, mailbox, owner, async () => {
       const oldest = this.counters.unowned.oldest()
       if (oldest !== undefined && await this.purgeMailbox(oldest, { onlyUnowned: true }) !== undefined) this.events.onUnownedEvicted?.(1)
+      else await this.evictProvisional(mailbox)
     }, options)
+  }
+
+  /** Why a first login from `creator` (a share tag) would be refused by its address's owned-mailbox share, or undefined. */
+  ownedShareRefusal (creator: number): QuotaExceededError | undefined {
+    return ownedShareRefusal(this.parts, creator)
   }
 
   /** Every mailbox with owner facts, for the inactivity sweep. */
@@ -215,16 +260,27 @@ export class MailboxStore {
     return owners(this.parts)
   }
 
-  /** Stores one-time prekeys (and last-resort keys, one per kind); returns the one-time count held. */
-  async putPrekeys (mailbox: string, oneTime: MailboxPrekey[], lastResort: MailboxPrekey[], replace: boolean, options: AbortOptions = {}): Promise<number> {
-    return putPrekeys(this.parts, mailbox, oneTime, lastResort, replace, options)
+  /**
+   * Stores one-time prekeys (and last-resort keys, one per kind); returns the one-time count held.
+   * Their bytes count in the mailbox's bytes, the storage cap (an owner finding it full has
+   * unowned mailboxes evicted first, as for deposits) and the uploader's share.
+   */
+  async putPrekeys (mailbox: string, upload: PrekeyUpload, options: AbortOptions = {}): Promise<number> {
+    try {
+      return await putPrekeys(this.parts, mailbox, upload, options)
+    } catch (err) {
+      if (!(err instanceof QuotaExceededError && err.quota === 'storage' && this.counters.unowned.size > 0)) throw err
+      const bytes = upload.oneTime.reduce((sum, p) => sum + p.blob.length, 0) + upload.lastResort.reduce((sum, p) => sum + p.blob.length, 0)
+      if (await this.evictUnowned(bytes) === 0) throw err
+      return await putPrekeys(this.parts, mailbox, upload, options)
+    }
   }
 
   /**
    * One prekey per kind the mailbox has: a one-time key (deleted as it is handed out), or the
-   * last-resort key when that kind's pool is empty or `oneTime` is false.
+   * last-resort key when that kind's pool is empty or the mailbox's one-time budget is spent.
    */
-  async takePrekeys (mailbox: string, options: AbortOptions & { oneTime?: boolean } = {}): Promise<TakenPrekey[]> {
+  async takePrekeys (mailbox: string, options: TakeOptions = {}): Promise<PrekeyTake> {
     return takePrekeys(this.parts, mailbox, options)
   }
 }

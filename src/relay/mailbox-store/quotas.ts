@@ -32,7 +32,7 @@ export function depositRefusal (counters: MailboxCounters, limits: MailboxStoreL
     if (refusal != null) return refusal
   }
   if (s.count + 1 > limits.mailboxMaxEnvelopes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox holds ${s.count} envelopes (limit ${limits.mailboxMaxEnvelopes})`, 'mailbox_envelopes')
-  if (s.bytes + size > limits.mailboxMaxBytes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox byte quota (${limits.mailboxMaxBytes}) exceeded`, 'mailbox_bytes')
+  if (s.bytes + (s.prekeyBytes ?? 0) + size > limits.mailboxMaxBytes) return new QuotaExceededError(MailboxErrorCode.MAILBOX_FULL, `Mailbox byte quota (${limits.mailboxMaxBytes}) exceeded`, 'mailbox_bytes')
   const share = counters.shares.refusal(d.depositor, size)
   if (share != null) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, `This ${share === 'address' ? 'network address' : 'IPv6 /48 network'} holds its share of the relay's storage; try later`, share === 'address' ? 'address_storage' : 'network_storage')
   if (counters.totalBytes + d.pendingBytes + size > limits.storageMaxBytes) return new QuotaExceededError(MailboxErrorCode.STORAGE_FULL, 'Relay storage is full', 'storage')

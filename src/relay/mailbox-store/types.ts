@@ -13,7 +13,7 @@ export type BatchOp = { type: 'put', key: string, value: Uint8Array } | { type: 
 
 /** Limits the store enforces on every write (fields of {@link RelayLimits}). */
 export type MailboxStoreLimits = Pick<RelayLimits, 'mailboxMaxEnvelopes' | 'mailboxMaxBytes' | 'storageMaxBytes' | 'maxMailboxes' | 'maxPrekeysPerMailbox'> &
-Partial<Pick<RelayLimits, 'storedBytesPerAddress' | 'maxUnownedMailboxes' | 'unownedMailboxMaxBytes' | 'unownedMailboxMaxEnvelopes'>> & {
+Partial<Pick<RelayLimits, 'storedBytesPerAddress' | 'maxUnownedMailboxes' | 'unownedMailboxMaxBytes' | 'unownedMailboxMaxEnvelopes' | 'mailboxPrekeyMaxBytes' | 'ownedMailboxesPerAddress'>> & {
   /** Size of the held-id Bloom filter in bits (a power of two). @default HeldIdFilter.bitsFor(storageMaxBytes) */
   idFilterBits?: number
 }
@@ -22,6 +22,8 @@ Partial<Pick<RelayLimits, 'storedBytesPerAddress' | 'maxUnownedMailboxes' | 'uno
 export interface MailboxStoreEvents {
   /** Unowned mailboxes purged to make room for an owner's deposit or a new owner. */
   onUnownedEvicted?: (mailboxes: number) => void
+  /** Provisional owned mailboxes (see `MailboxStats.provisional`) purged to make room for a new mailbox. */
+  onProvisionalEvicted?: (mailboxes: number) => void
   /** @default silent */
   logger?: ComponentLogger
 }
@@ -54,6 +56,13 @@ export interface FetchPage {
 export interface TakenPrekey {
   prekey: MailboxPrekey
   lastResort: boolean
+}
+
+/** What a prekey take handed out. */
+export interface PrekeyTake {
+  prekeys: TakenPrekey[]
+  /** The mailbox held one-time keys but its budget was spent: last-resort keys only. */
+  withheld: boolean
 }
 
 /** What the store's parts share: the database, the per-mailbox lock, the counters, the limits. */

@@ -1,4 +1,21 @@
-import type { MailboxHandler } from './types.js'
+import { QuotaExceededError, RateLimitedError } from '../../errors.js'
+import { quotaRefusalLabels } from '../../quota-labels.js'
+import { ADDRESS_WHAT, NEW_MAILBOX_LABELS } from '../labels.js'
+import type { MailboxSession } from '../session.js'
+import type { HandlerContext, MailboxHandler } from './types.js'
+
+/**
+ * Before a first login makes a mailbox owned: the stream's address must have owned-mailbox share
+ * left, then a token of its new-mailbox rate (a refusal by the share takes no token).
+ */
+function admitNewMailbox (ctx: HandlerContext, session: MailboxSession, creator: number): void {
+  const refusal = ctx.store.ownedShareRefusal(creator)
+  if (refusal != null) throw refusal
+  const scope = ctx.ownedMailboxRate?.take(session.address, 1)
+  if (scope == null) return
+  ctx.metrics.inc('parley_relay_rate_limited_total', NEW_MAILBOX_LABELS[scope])
+  throw new RateLimitedError(`New mailboxes are created too fast from this ${ADDRESS_WHAT[scope]}; try later`)
+}
 
 /** Verifies the owner's signed answer to the stream's pending challenge; the stream is then the owner's. */
 export const authenticateHandler: MailboxHandler<'authenticate'> = {
@@ -8,13 +25,15 @@ export const authenticateHandler: MailboxHandler<'authenticate'> = {
     const pending = session.pending
     session.pending = undefined
     try {
-      const owner = await ctx.auth.verify(pending, auth, options)
+      const creator = session.depositor ??= ctx.store.depositorTag(session.address)
+      const owner = await ctx.auth.verify(pending, auth, { ...options, creator, admitNewMailbox: () => { admitNewMailbox(ctx, session, creator) } })
       ctx.subscribers.remove(session)
       session.owner = owner
       ctx.metrics.inc('parley_relay_auth_total', { result: 'ok' })
       return { authenticated: { storedEnvelopes: ctx.store.count(owner.mailbox), oneTimePrekeys: ctx.store.prekeyCount(owner.mailbox) } }
     } catch (err) {
       ctx.metrics.inc('parley_relay_auth_total', { result: 'refused' })
+      if (err instanceof QuotaExceededError && err.quota != null) ctx.metrics.inc('parley_relay_quota_refusals_total', quotaRefusalLabels(err.quota))
       throw err
     }
   }

@@ -5,7 +5,7 @@ import type { AddressByteRate } from '../../byte-shares.js'
 import type { MailboxLimits } from '../../config/limits.js'
 import type { MailboxStore } from '../../mailbox-store/index.js'
 import type { RelayMetrics } from '../../metrics.js'
-import type { PeerAndAddressLimiter, RateLimiter } from '../../rate-limiter.js'
+import type { PeerAndAddressLimiter } from '../../rate-limiter.js'
 import type { RateLimitedOp } from '../labels.js'
 import type { MailboxSession } from '../session.js'
 import type { Subscribers } from '../subscribers.js'
@@ -25,10 +25,10 @@ export interface HandlerContext {
   /** Owner requests (every operation but deposits and prekey takes). */
   readonly fetchLimiter: PeerAndAddressLimiter
   readonly prekeyLimiter: PeerAndAddressLimiter
-  /** Deposited bytes per remote address; undefined: off. */
+  /** Bytes written per remote address (deposits and prekey uploads); undefined: off. */
   readonly depositBytes: AddressByteRate | undefined
-  /** One-time prekeys handed out per target mailbox. */
-  readonly mailboxPrekeys: RateLimiter
+  /** New owned mailboxes (first owner logins) per remote address; undefined: off. */
+  readonly ownedMailboxRate: AddressByteRate | undefined
   /** Takes a token from the peer's and the address's bucket for `op`; throws RateLimitedError naming the one that ran dry. */
   checkRate: (limiter: PeerAndAddressLimiter, op: RateLimitedOp, session: MailboxSession) => void
 }
