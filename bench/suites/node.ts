@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ENVELOPE_VERSION, Envelope } from '../../src/net/envelope-codec.js'
-import { encodeFrame, FrameReader, writeWithBackpressure } from '../../src/net/frame-reader.js'
+import { encodeFrame, FrameReader, writeWithBackpressure } from '../../src/net/stream/frame-reader.js'
 import type { ParleyNode } from '../../src/node/parley-node.js'
 import { startNetwork, startTestNode, tempDir } from '../../tests/helpers/network.js'
 import { percentile, record } from '../results.js'
