@@ -90,7 +90,7 @@ export async function startDaemon (init: DaemonInit, options: { signal?: AbortSi
     await writeDiscoveryFile(init.home, { url: api.url, pid: process.pid, address: messenger.address, startedAt: Date.now(), version: VERSION })
     releaseStartupMemory()
   } catch (err) {
-    await stop().catch(() => {})
+    await stop().catch((stopErr: unknown) => { node.libp2p.logger.forComponent('parley:daemon').error('could not stop after a failed start - %e', stopErr) })
     throw err
   }
   return { ...opened, api, created: node.created, stop, stopped: stopped.promise }
