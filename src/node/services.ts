@@ -1,16 +1,18 @@
 import type { ComponentLogger, Libp2p } from '@libp2p/interface'
 import { accountDirectory, type AccountDirectory, type AccountDirectoryComponents, type RecordFloor } from '../net/account-directory.js'
 import { envelopes, type Envelopes, type EnvelopesInit } from '../net/envelopes.js'
-import { mailboxClient, type MailboxClient } from '../net/mailbox-client.js'
 import { relayDiscovery, type RelayDiscovery } from '../net/relay-discovery.js'
 import type { ParleyServices } from '../p2p/index.js'
 
-/** Parley's protocols on a device, as libp2p services (beside identify, ping, the DHT). */
+/**
+ * Parley's protocols on a device, as libp2p services (beside identify, ping, the DHT). The
+ * mailbox client (`mailboxClient()` in `net/`) is not among them yet: with its codec it would add
+ * ~8 KiB gzip to the browser's first chunk (over its 200 KiB budget); it stays in the messenger's
+ * lazy chunk, which creates its clients, until the messenger is handed it as a component.
+ */
 export interface DeviceServices extends Record<string, unknown> {
   /** `/parley/msg/1.0.0`: envelopes to and from devices. */
   envelopes: Envelopes
-  /** `/parley/mailbox/1.0.0` client (over the device's own PeerId: owner calls, not deposits). */
-  mailboxes: MailboxClient
   /** Account records in the DHT. */
   directory: AccountDirectory
   /** Relays found in the DHT. */
@@ -37,7 +39,6 @@ export interface DeviceServicesInit {
 export function deviceServices (init: DeviceServicesInit): Record<keyof DeviceServices, (components: any) => unknown> {
   return {
     envelopes: envelopes(init.envelopes),
-    mailboxes: mailboxClient(),
     directory: (components: AccountDirectoryComponents) => accountDirectory({ floor: init.floor(components.logger) })(components),
     relayDiscovery: relayDiscovery()
   }
