@@ -1,6 +1,6 @@
 import type { Messenger } from '../messenger/messenger.js'
 import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
-import { RunningParley, type Parley } from './running-parley.js'
+import { ownParley, type Parley } from './owned-parley.js'
 
 export type { Parley }
 
@@ -55,5 +55,5 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
     throw err
   }
   // the messenger leaves the node to its owner: the Parley returned, which stops it after the messenger
-  return new RunningParley({ messenger, node, store, lock, storageName: device.storageName })
+  return ownParley({ messenger, node, store, lock, storageName: device.storageName })
 }
