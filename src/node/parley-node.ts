@@ -264,7 +264,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
    * Stops libp2p (and with it Parley's services, aborting streams in flight) and zeroes the keys
    * held in memory. The store stays open: whoever opened it closes it.
    *
-   * @param options - `keepStore` is TEMPORARY, for `src/messenger` (which still passes it): ignored.
+   * @param _options - `keepStore` is TEMPORARY, for `src/messenger` (which still passes it): ignored.
    */
   async stop (_options: AbortOptions & { keepStore?: boolean } = {}): Promise<void> {
     await this.records.stop()
