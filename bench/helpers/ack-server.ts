@@ -9,8 +9,8 @@ import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
-import { FrameReader, encodeFrame } from '../../src/net/frame-reader.js'
-import { CoalescingFrameWriter } from '../../src/net/frame-writer.js'
+import { FrameReader, encodeFrame } from '../../src/net/stream/frame-reader.js'
+import { CoalescingFrameWriter } from '../../src/net/stream/frame-writer.js'
 
 export const ACK_PROTOCOL = '/parley-bench/ack/1.0.0'
 

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ParleyNode, type ParleyNodeInit } from '../node/parley-node.js'
@@ -26,7 +27,7 @@ export interface BrowserNodeInit {
   /** How long to wait for a relay reservation before carrying on unreachable. @default 10000 */
   relayTimeoutMs?: number
   /** Extra ParleyNode settings (tests). */
-  node?: Partial<Omit<ParleyNodeInit, 'store' | 'bootstrap' | 'create' | 'closeStoreOnStop'>>
+  node?: Partial<Omit<ParleyNodeInit, 'store' | 'bootstrap' | 'create'>>
   signal?: AbortSignal
 }
 
@@ -60,7 +61,7 @@ const isWebRTC = (ma: Multiaddr): boolean => ma.getComponents().some((c) => c.na
  * Resolves once the node holds a relay reservation (it has a `/p2p-circuit` address), or
  * throws RelayUnreachableError after `timeoutMs`.
  */
-export async function waitForRelayReservation (node: ParleyNode, options: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<Multiaddr[]> {
+export async function waitForRelayReservation (node: ParleyNode, options: AbortOptions & { timeoutMs?: number } = {}): Promise<Multiaddr[]> {
   const reserved = (): Multiaddr[] => node.multiaddrs.filter(isCircuit)
   if (reserved().length > 0) return reserved()
   const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS), ...(options.signal != null ? [options.signal] : [])])
@@ -121,13 +122,15 @@ export async function openDevice (init: BrowserNodeInit): Promise<OpenedDevice> 
     return {
       node, store, storageName, relays, lock,
       abandon: async () => {
-        await node.stop().catch(() => {})
-        await opened.close().catch(() => {})
+        const log = node.libp2p.logger.forComponent('parley:browser')
+        await node.stop().catch((err: unknown) => { log.error('could not stop the node of a failed start - %e', err) })
+        await opened.close().catch((err: unknown) => { log.error('could not close the store of a failed start - %e', err) })
         lock.release()
       }
     }
   } catch (err) {
-    await store?.close().catch(() => {})
+    // the error thrown is the open's; a close failing after it has nothing to add
+    await store?.close().catch(() => undefined)
     lock.release()
     throw err
   }
@@ -138,6 +141,7 @@ export async function settleReachability (node: ParleyNode, init: Pick<BrowserNo
   await waitForRelayReservation(node, { timeoutMs: init.relayTimeoutMs, signal: init.signal }).catch((err: unknown) => {
     if (init.signal?.aborted === true) throw err
     // history and the outbox work offline; reachability comes when a relay answers
+    node.libp2p.logger.forComponent('parley:browser')('carrying on without a relay reservation - %e', err)
   })
 }
 

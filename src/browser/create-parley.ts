@@ -1,22 +1,12 @@
-import type { NodeMessenger as Messenger } from '../node/messenger.js'
-import type { MessengerApi } from '../messenger/types.js'
-import type { ParleyNode } from '../node/parley-node.js'
+import type { Messenger } from '../messenger/messenger.js'
 import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
+import { ownParley, type Parley } from './owned-parley.js'
+
+export type { Parley }
 
 export interface CreateParleyOptions extends BrowserNodeInit {
   /** Messenger tuning (tests); `now` is the clock (ms since epoch) the messenger reads. */
   messenger?: { drainIntervalMs?: number, outbox?: { directTimeoutMs?: number, pollMs?: number }, now?: () => number }
-}
-
-/**
- * A running Parley messenger in this tab. `stop()` also closes the store and releases the tab
- * lock, so another tab (or a later `createParley`) can open the same account.
- */
-export interface Parley extends MessengerApi {
-  /** The device under the messenger (libp2p, keys); for diagnostics and tests. */
-  readonly node: ParleyNode
-  /** IndexedDB name of this account's store. */
-  readonly storageName: string
 }
 
 /**
@@ -59,26 +49,10 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
     await messenger.start({ signal: options.signal })
     await settleReachability(node, options)
   } catch (err) {
-    await messenger?.stop().catch(() => {})
+    await messenger?.stop().catch((stopErr: unknown) => { node.libp2p.logger.forComponent('parley:browser').error('could not stop the messenger of a failed start - %e', stopErr) })
     await device.abandon()
     throw err
   }
-  const running = messenger
-  const messengerStop = running.stop.bind(running)
-  let stopping: Promise<void> | undefined
-  // the tab lock outlives the messenger: released once the node and store are closed
-  running.stop = async () => {
-    stopping ??= (async () => {
-      try {
-        await messengerStop()
-        await node.stop()
-        await store.close()
-      } finally {
-        lock.release()
-      }
-    })()
-    return stopping
-  }
-  running.addEventListener('wiped', () => { lock.release() }, { once: true })
-  return Object.assign(running, { storageName: device.storageName }) as Messenger & Parley
+  // the messenger leaves the node to its owner: the Parley returned, which stops it after the messenger
+  return ownParley({ messenger, node, store, lock, storageName: device.storageName })
 }

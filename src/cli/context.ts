@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { ScryptParams } from '../store/index.js'
+import type { ScryptParams } from '../daemon/home.js'
 import { ApiClient } from './api-client.js'
 import { resolveHome } from './home-dir.js'
 

@@ -14,3 +14,5 @@ export const DEFAULT_API_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_API_KEEP_ALIVE_TIMEOUT_MS = 5_000
 /** How often the header and request timeouts are checked (ms). */
 export const DEFAULT_API_TIMEOUT_CHECK_INTERVAL_MS = 1_000
+/** Time a running daemon has to answer `/v1/status` before it counts as not running (ms). */
+export const DAEMON_PROBE_TIMEOUT_MS = 2000

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { openHomeMessenger } from '../node/open-home-messenger.js'
 import type { Messenger } from '../messenger/messenger.js'
 import type { ParleyNode } from '../node/parley-node.js'
@@ -23,7 +24,10 @@ export interface DaemonMessengerInit {
 export interface DaemonMessenger {
   messenger: Messenger
   node: ParleyNode
-  /** Stops the messenger and the node, and closes the store (whether or not it started). */
+  /**
+   * Stops the messenger, then the node, which closes the store it opened (`openHomeNode`'s
+   * HomeNode), whether or not they started: what `openDaemonMessenger` opened, it stops.
+   */
   stop: () => Promise<void>
 }
 
@@ -31,7 +35,7 @@ export interface DaemonMessenger {
  * Opens the home's store, node and messenger (not started) the way the daemon and `parley
  * init` need them. Throws NoAccountError / WrongPassphraseError before touching the network.
  */
-export async function openDaemonMessenger (init: DaemonMessengerInit, options: { signal?: AbortSignal } = {}): Promise<DaemonMessenger> {
+export async function openDaemonMessenger (init: DaemonMessengerInit, options: AbortOptions = {}): Promise<DaemonMessenger> {
   const test = init.testNetwork === true
   const messenger = await openHomeMessenger({
     home: init.home,

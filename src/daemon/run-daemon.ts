@@ -1,4 +1,6 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { startApiServer, type ApiServer } from './api-server.js'
+import { DAEMON_PROBE_TIMEOUT_MS } from './constants.js'
 import { removeTokenFile, writeTokenFile } from './auth-token.js'
 import { readDiscoveryFile, removeDiscoveryFile, writeDiscoveryFile } from './discovery-file.js'
 import { DaemonRunningError } from './errors.js'
@@ -27,15 +29,19 @@ export interface Daemon extends DaemonMessenger {
 }
 
 /** Is a daemon for `home` up and answering? (Stale discovery files are ignored.) */
-export async function runningDaemonUrl (home: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+export async function runningDaemonUrl (home: string, options: AbortOptions = {}): Promise<string | undefined> {
   const info = await readDiscoveryFile(home)
   if (info == null) return undefined
-  try { process.kill(info.pid, 0) } catch { return undefined }
   try {
-    await fetch(`${info.url}/v1/status`, { signal: AbortSignal.any([options.signal ?? AbortSignal.timeout(2000), AbortSignal.timeout(2000)]) })
+    process.kill(info.pid, 0)
+  } catch {
+    return undefined // no such process: the discovery file is stale
+  }
+  try {
+    await fetch(`${info.url}/v1/status`, { signal: options.signal ?? AbortSignal.timeout(DAEMON_PROBE_TIMEOUT_MS) })
     return info.url
   } catch {
-    return undefined
+    return undefined // not answering: treated as no daemon, which is what the caller asks
   }
 }
 
@@ -90,7 +96,7 @@ export async function startDaemon (init: DaemonInit, options: { signal?: AbortSi
     await writeDiscoveryFile(init.home, { url: api.url, pid: process.pid, address: messenger.address, startedAt: Date.now(), version: VERSION })
     releaseStartupMemory()
   } catch (err) {
-    await stop().catch(() => {})
+    await stop().catch((stopErr: unknown) => { node.libp2p.logger.forComponent('parley:daemon').error('could not stop after a failed start - %e', stopErr) })
     throw err
   }
   return { ...opened, api, created: node.created, stop, stopped: stopped.promise }

@@ -1,10 +1,12 @@
-import type { Libp2p, Logger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Libp2p, Logger, Startable } from '@libp2p/interface'
+import { equalBytes } from '../bytes.js'
 import { ParleyError } from '../errors.js'
 import {
   accountDhtKey, accountKeyFromDhtKey, selectAccountRecord, verifyAccountRecord,
   type VerifiedAccountRecord
 } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
+import { DEFAULT_DIRECTORY_CACHE_SIZE, DEFAULT_DIRECTORY_CACHE_TTL_MS, DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS } from './constants.js'
 import { AccountNotFoundError } from './errors.js'
 
 /** kad-dht validator for the `parley` namespace: the record must verify under the key it is stored at. */
@@ -31,8 +33,8 @@ export interface AccountDirectoryInit {
 
 /** Persistent highest-seen record per account (rollback protection across restarts). */
 export interface RecordFloor {
-  load: (address: string, options?: { signal?: AbortSignal }) => Promise<Uint8Array | undefined>
-  save: (address: string, record: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void>
+  load: (address: string, options?: AbortOptions) => Promise<Uint8Array | undefined>
+  save: (address: string, record: Uint8Array, options?: AbortOptions) => Promise<void>
 }
 
 interface CacheEntry {
@@ -53,7 +55,7 @@ type Routing = Pick<Libp2p, 'contentRouting'>
  * const { body } = await directory.lookup(accountKey, { signal: AbortSignal.timeout(10_000) })
  * ```
  */
-export class AccountDirectory {
+export class AccountDirectory implements Startable {
   private readonly routing: Routing
   private readonly cache = new Map<string, CacheEntry>()
   private readonly init: Required<Omit<AccountDirectoryInit, 'floor' | 'log'>>
@@ -65,14 +67,14 @@ export class AccountDirectory {
     this.floor = init.floor
     this.log = init.log
     this.init = {
-      cacheTtlMs: init.cacheTtlMs ?? 300_000,
-      cacheSize: init.cacheSize ?? 1000,
-      lookupTimeoutMs: init.lookupTimeoutMs ?? 15_000
+      cacheTtlMs: init.cacheTtlMs ?? DEFAULT_DIRECTORY_CACHE_TTL_MS,
+      cacheSize: init.cacheSize ?? DEFAULT_DIRECTORY_CACHE_SIZE,
+      lookupTimeoutMs: init.lookupTimeoutMs ?? DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS
     }
   }
 
   /** Stores a signed record (ours) in the DHT and in the cache. */
-  async publish (recordBytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async publish (recordBytes: Uint8Array, options: AbortOptions = {}): Promise<void> {
     const record = verifyAccountRecord(recordBytes)
     this.remember(record, recordBytes)
     await this.routing.contentRouting.put(accountDhtKey(record.body.accountKey), recordBytes, {
@@ -81,7 +83,7 @@ export class AccountDirectory {
   }
 
   /** Looks up an account's record: cache first (unless `fresh`), then the DHT. */
-  async lookup (accountKey: Uint8Array, options: { signal?: AbortSignal, fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
+  async lookup (accountKey: Uint8Array, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
     const address = encodeAddress(accountKey)
     const cached = this.cache.get(address)
     if (cached != null && options.fresh !== true && Date.now() - cached.fetchedAt < this.init.cacheTtlMs) return cached.record
@@ -91,7 +93,10 @@ export class AccountDirectory {
         signal: options.signal ?? AbortSignal.timeout(this.init.lookupTimeoutMs)
       })
     } catch (err) {
-      if (cached != null) return cached.record
+      if (cached != null) {
+        this.log?.trace('DHT lookup of %s failed, serving the cached record - %e', address, err)
+        return cached.record
+      }
       if (err instanceof ParleyError) throw err
       throw new AccountNotFoundError(`No account record found for ${address}: ${(err as Error).message}`)
     }
@@ -106,7 +111,7 @@ export class AccountDirectory {
    * `found`, unless the persisted floor holds a newer record of the account (then the floor's:
    * the DHT served a rollback); a newer `found` becomes the floor.
    */
-  private async notBelowFloor (found: VerifiedAccountRecord, options: { signal?: AbortSignal }): Promise<VerifiedAccountRecord> {
+  private async notBelowFloor (found: VerifiedAccountRecord, options: AbortOptions): Promise<VerifiedAccountRecord> {
     if (this.floor == null) return found
     const floorBytes = await this.floor.load(found.address, options)
     if (floorBytes != null) {
@@ -126,6 +131,13 @@ export class AccountDirectory {
     return found
   }
 
+  start (): void {}
+
+  /** Forgets the cache: a restarted node asks the DHT again (the floor stays). */
+  stop (): void {
+    this.cache.clear()
+  }
+
   /** Forgets a cached record, so the next lookup asks the DHT. */
   invalidate (accountKey: Uint8Array): void {
     this.cache.delete(encodeAddress(accountKey))
@@ -141,6 +153,24 @@ export class AccountDirectory {
   }
 }
 
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
+export interface AccountDirectoryComponents {
+  /** libp2p's content routing (the DHT). */
+  contentRouting: Libp2p['contentRouting']
+  logger: ComponentLogger
+}
+
+/**
+ * The account directory as a libp2p service.
+ *
+ * @example
+ * ```ts
+ * const libp2p = await createLibp2p({ ...options, services: { ...options.services, directory: accountDirectory({ floor }) } })
+ * const record = await libp2p.services.directory.lookup(accountKey)
+ * ```
+ */
+export function accountDirectory (init: AccountDirectoryInit = {}): (components: AccountDirectoryComponents) => AccountDirectory {
+  return (components) => new AccountDirectory({ contentRouting: components.contentRouting }, {
+    ...init,
+    log: init.log ?? components.logger.forComponent('parley:account-directory')
+  })
 }

@@ -1,4 +1,4 @@
-import type { RateLimit } from '../relay/rate-limiter.js'
+import type { RateLimit } from './rate-limiter.js'
 
 /**
  * Bounds on what other peers may store in this node's share of the DHT (account records from

@@ -1,11 +1,14 @@
-import type { Connection, PeerId, Stream, Libp2p } from '@libp2p/interface'
-import { equalBytes } from '@noble/ciphers/utils.js'
-import { concatBytes } from '../bytes.js'
+import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { concatBytes, equalBytes } from '../bytes.js'
 import { ParleyError } from '../errors.js'
 import { BoundedSet } from './bounded-set.js'
 import { Ack, decodeEnvelope, ENVELOPE_PROTOCOL, envelopeIdHex, MAX_ENVELOPE_FRAME_BYTES, type Envelope } from './envelope-codec.js'
+import {
+  DEFAULT_ENVELOPE_DEDUP_CAPACITY, DEFAULT_ENVELOPE_FRAME_TIMEOUT_MS, DEFAULT_ENVELOPE_IDLE_TIMEOUT_MS, DEFAULT_ENVELOPE_MAX_INBOUND_STREAMS,
+  STREAM_CLOSE_TIMEOUT_MS
+} from './constants.js'
 import { IdleTimeoutError } from './errors.js'
-import { FrameReader, encodeFrame, writeWithBackpressure } from './frame-reader.js'
+import { FrameReader, encodeFrame, writeWithBackpressure } from './stream/frame-reader.js'
 
 /** An envelope that arrived and was accepted (acked `OK`). */
 export interface ReceivedEnvelope {
@@ -44,8 +47,6 @@ export interface EnvelopeServerInit {
   now?: () => number
 }
 
-type Registrar = Pick<Libp2p, 'handle' | 'unhandle'>
-
 /**
  * Serves `/parley/msg/1.0.0`: reads envelope frames, checks them, hands them to `onEnvelope`
  * and answers each with an `Ack`, in order. Bad input is answered with a typed `REJECTED`
@@ -53,28 +54,30 @@ type Registrar = Pick<Libp2p, 'handle' | 'unhandle'>
  *
  * @example
  * ```ts
- * const server = new EnvelopeServer(libp2p, { deviceKey, onEnvelope: async ({ envelope }) => save(envelope) })
+ * const server = new EnvelopeServer(components.registrar, { deviceKey, onEnvelope: async ({ envelope }) => save(envelope) }, log)
  * await server.start()
  * ```
  */
 export class EnvelopeServer {
-  private readonly registrar: Registrar
+  private readonly registrar: Pick<Libp2p, 'handle' | 'unhandle'>
   private readonly init: EnvelopeServerInit
+  private readonly log: Logger
   private readonly seen: BoundedSet<string>
   private readonly streams = new Map<Stream, PeerId>()
   private started = false
 
-  constructor (registrar: Registrar, init: EnvelopeServerInit) {
+  constructor (registrar: Pick<Libp2p, 'handle' | 'unhandle'>, init: EnvelopeServerInit, log: Logger) {
     this.registrar = registrar
     this.init = init
-    this.seen = new BoundedSet(init.dedupCapacity ?? 10_000)
+    this.log = log
+    this.seen = new BoundedSet(init.dedupCapacity ?? DEFAULT_ENVELOPE_DEDUP_CAPACITY)
   }
 
   async start (): Promise<void> {
     if (this.started) return
     await this.registrar.handle(ENVELOPE_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, {
       runOnLimitedConnection: false,
-      maxInboundStreams: this.init.maxInboundStreams ?? 8
+      maxInboundStreams: this.init.maxInboundStreams ?? DEFAULT_ENVELOPE_MAX_INBOUND_STREAMS
     })
     this.started = true
   }
@@ -105,9 +108,9 @@ export class EnvelopeServer {
     this.streams.set(stream, from)
     const reader = new FrameReader(stream, {
       maxFrameBytes: this.init.maxFrameBytes ?? MAX_ENVELOPE_FRAME_BYTES,
-      frameTimeoutMs: this.init.frameTimeoutMs ?? 10_000
+      frameTimeoutMs: this.init.frameTimeoutMs ?? DEFAULT_ENVELOPE_FRAME_TIMEOUT_MS
     })
-    const idleTimeoutMs = this.init.idleTimeoutMs ?? 60_000
+    const idleTimeoutMs = this.init.idleTimeoutMs ?? DEFAULT_ENVELOPE_IDLE_TIMEOUT_MS
     try {
       // acks of frames that arrived together are written together (one send, one yamux frame)
       const acks: Uint8Array[] = []
@@ -129,12 +132,12 @@ export class EnvelopeServer {
         acks.push(encodeFrame(Ack.encode(ack)))
         if (fatal) {
           await this.flushAcks(stream, acks, idleTimeoutMs)
-          await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
+          await this.closeStream(stream, from)
           return
         }
       }
       if (acks.length > 0) await this.flushAcks(stream, acks, idleTimeoutMs)
-      await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => {})
+      await this.closeStream(stream, from)
     } catch (err) {
       if (!this.started) return
       this.reportError(err, from)
@@ -142,11 +145,20 @@ export class EnvelopeServer {
       try {
         // best effort: tell the peer why before dropping the stream
         if (stream.status === 'open') stream.send(encodeFrame(Ack.encode({ id: new Uint8Array(0), status: Ack.Status.REJECTED, code })))
-      } catch { /* the stream is already gone */ }
+      } catch (sendErr) {
+        this.log.trace('could not tell %p why its stream is dropped - %e', from, sendErr)
+      }
       stream.abort(err as Error)
     } finally {
       this.streams.delete(stream)
     }
+  }
+
+  /** Closes a stream politely; one that will not close in time is left to the muxer. */
+  private async closeStream (stream: Stream, from: PeerId): Promise<void> {
+    await stream.close({ signal: AbortSignal.timeout(STREAM_CLOSE_TIMEOUT_MS) }).catch((err: unknown) => {
+      this.log.trace('envelope stream from %p did not close cleanly - %e', from, err)
+    })
   }
 
   private async flushAcks (stream: Stream, acks: Uint8Array[], timeoutMs: number): Promise<void> {

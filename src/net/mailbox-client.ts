@@ -1,31 +1,46 @@
-import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { isMultiaddr, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { equalBytes } from '@noble/ciphers/utils.js'
+import type { AbortOptions, ComponentLogger, Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { equalBytes, toHex as hex } from '../bytes.js'
 import type { Signer } from '../crypto/index.js'
 import { ParleyError } from '../errors.js'
+import {
+  DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_MAILBOX_MAX_IN_FLIGHT, DEFAULT_MAILBOX_REQUEST_TIMEOUT_MS, MAILBOX_ACK_CHUNK
+} from './constants.js'
 import { decodeEnvelope, Envelope } from './envelope-codec.js'
 import { MalformedFrameError, StreamClosedError } from './errors.js'
-import { FrameReader, encodeFrame } from './frame-reader.js'
-import { CoalescingFrameWriter } from './frame-writer.js'
+import { MailboxChannel, type CallLimit } from './mailbox-channel.js'
 import {
-  MAILBOX_PROTOCOL, MAX_MAILBOX_RESPONSE_BYTES, MailboxPrekey, MailboxRequest, MailboxResponse,
-  decodeMailboxResponse, signMailboxChallenge, signMailboxChallengeWith
+  MAILBOX_PROTOCOL, MAX_MAILBOX_RESPONSE_BYTES, MailboxPrekey, MailboxResponse,
+  signMailboxChallenge, signMailboxChallengeWith, type MailboxRequest
 } from './mailbox-codec.js'
 import { MailboxRefusedError, RelayUnreachableError } from './mailbox-errors.js'
-import { toHex as hex } from '../bytes.js'
+import { relayKey, type RelayTarget } from './relay-target.js'
+import { ChannelPool } from './stream/channel-pool.js'
+
+export { relayPeerId, type RelayTarget } from './relay-target.js'
 
 export { MailboxPrekey }
 
 /** The signed answer to a relay's challenge, through the owner's signer or key. */
-async function answerChallenge (challenge: MailboxResponse.Challenge, owner: MailboxOwnerCredentials, limit: { signal?: AbortSignal }): Promise<MailboxRequest.Authenticate> {
+async function answerChallenge (challenge: MailboxResponse.Challenge, owner: MailboxOwnerCredentials, limit: AbortOptions): Promise<MailboxRequest.Authenticate> {
   const device = owner.device
   if ('sign' in device) return await signMailboxChallengeWith(challenge, device, owner.accountRecord, { signal: limit.signal })
   return signMailboxChallenge(challenge, device, owner.accountRecord)
 }
 
-/** A relay: its PeerId (dialled through the peer store / peer routing) or a multiaddr ending in `/p2p/<id>`. */
-export type RelayTarget = PeerId | Multiaddr | string
+/**
+ * Proves mailbox ownership on a fresh channel: asks the relay for a challenge, refuses one that
+ * names another relay (signing it would let this relay act as us there), and answers it.
+ */
+async function authenticateOwner (channel: MailboxChannel, owner: MailboxOwnerCredentials, limit: CallLimit): Promise<void> {
+  const { challenge } = await channel.request({ getChallenge: {} }, limit)
+  if (challenge == null) throw new MalformedFrameError('Relay sent no challenge')
+  if (!equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) {
+    throw new MailboxRefusedError('Challenge names another relay', 'ERR_AUTH_FAILED')
+  }
+  await channel.request({ authenticate: await answerChallenge(challenge, owner, limit) }, limit)
+  channel.authenticated = true
+}
 
 /**
  * What proves mailbox ownership: the device's Ed25519 key (preferably a {@link Signer}, so the
@@ -88,133 +103,8 @@ export interface MailboxClientInit {
   maxResponseBytes?: number
 }
 
-/**
- * How long a call may take, all its requests together: until the caller's signal aborts, or
- * else until `deadline` (ms since the epoch: now + the client's `requestTimeoutMs`).
- */
-interface CallLimit {
-  signal?: AbortSignal
-  deadline?: number
-}
-
-interface Pending {
-  resolve: (response: MailboxResponse) => void
-  reject: (err: Error) => void
-}
-
-/** One `/parley/mailbox/1.0.0` stream: requests matched to responses by id; pushes to `onPush`. */
-class MailboxChannel {
-  private readonly reader: FrameReader
-  private readonly pending = new Map<bigint, Pending>()
-  private nextId = 1n
-  private failure: Error | undefined
-  private readonly closedResolvers: Array<() => void> = []
-  onPush: ((envelopes: Uint8Array[]) => void) | undefined
-  authenticated = false
-
-  private readonly writer: CoalescingFrameWriter
-
-  constructor (readonly stream: Stream, readonly remotePeer: PeerId, private readonly maxInFlight: number, maxResponseBytes: number, writeTimeoutMs: number) {
-    this.writer = new CoalescingFrameWriter(stream, { writeTimeoutMs })
-    this.reader = new FrameReader(stream, { maxFrameBytes: maxResponseBytes, maxQueuedFrames: 32 })
-    void this.readLoop()
-  }
-
-  get failed (): boolean {
-    return this.failure != null || this.stream.status !== 'open'
-  }
-
-  /** Resolves when the channel fails or is closed. */
-  whenClosed (): Promise<void> {
-    if (this.failure != null) return Promise.resolve()
-    return new Promise((resolve) => { this.closedResolvers.push(resolve) })
-  }
-
-  fail (err: Error): void {
-    if (this.failure != null) return
-    this.failure = err
-    for (const p of this.pending.values()) p.reject(err)
-    this.pending.clear()
-    for (const resolve of this.closedResolvers.splice(0)) resolve()
-    if (this.stream.status === 'open') this.stream.abort(err)
-  }
-
-  private async readLoop (): Promise<void> {
-    try {
-      while (true) {
-        const frame = await this.reader.next()
-        if (frame == null) throw new StreamClosedError('Relay closed the mailbox stream')
-        const response = decodeMailboxResponse(frame)
-        if (response.requestId === 0n) {
-          if (response.errorCode !== '') throw new MailboxRefusedError(`Relay dropped the stream: ${response.errorMessage}`, response.errorCode)
-          if (response.page != null) this.onPush?.(response.page.envelopes)
-          continue
-        }
-        const waiter = this.pending.get(response.requestId)
-        if (waiter == null) continue // answered after its caller gave up
-        this.pending.delete(response.requestId)
-        waiter.resolve(response)
-      }
-    } catch (err) {
-      this.fail(err instanceof Error ? err : new StreamClosedError())
-    }
-  }
-
-  /**
-   * Sends one request and waits for its response, until `limit.signal` aborts or, without one,
-   * `limit.deadline` passes (a plain timer, cleared with the answer: thousands of requests per
-   * second must not each leave an `AbortSignal.timeout` alive for the whole limit).
-   */
-  async request (body: Omit<MailboxRequest, 'requestId'>, limit: CallLimit): Promise<MailboxResponse> {
-    if (this.failure != null) throw this.failure
-    if (this.pending.size >= this.maxInFlight) throw new ParleyError('Too many mailbox requests in flight', 'ERR_TOO_MANY_REQUESTS')
-    const { signal, deadline } = limit
-    signal?.throwIfAborted()
-    const remainingMs = signal == null && deadline !== undefined ? deadline - Date.now() : undefined
-    if (remainingMs !== undefined && remainingMs <= 0) throw new RelayUnreachableError('Timed out waiting for the relay')
-    const requestId = this.nextId++
-    const answer = new Promise<MailboxResponse>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const settle = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort) }
-      const onAbort = (): void => { settle(); this.pending.delete(requestId); reject(new RelayUnreachableError('Timed out waiting for the relay')) }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      if (remainingMs !== undefined) timer = setTimeout(onAbort, remainingMs)
-      this.pending.set(requestId, {
-        resolve: (r) => { settle(); resolve(r) },
-        reject: (e) => { settle(); reject(e) }
-      })
-    })
-    // requests made in the same turn (a burst of deposits) leave in one stream write
-    this.writer.write(encodeFrame(MailboxRequest.encode({ requestId, ...body }))).catch((err: Error) => { this.fail(err) })
-    const response = await answer
-    if (response.errorCode !== '') throw new MailboxRefusedError(response.errorMessage || response.errorCode, response.errorCode)
-    return response
-  }
-
-  close (): void {
-    this.fail(new StreamClosedError('Channel closed'))
-  }
-}
-
-type Dialer = Pick<Libp2p, 'dial'>
-
-/** Keys of relays given as strings, so that a busy sender parses each address once (bounded). */
-const stringRelayKeys = new Map<string, string>()
-const MAX_CACHED_RELAY_KEYS = 256
-
-function relayKey (relay: RelayTarget): string {
-  if (typeof relay === 'string') {
-    let key = stringRelayKeys.get(relay)
-    if (key === undefined) {
-      key = relayKey(multiaddr(relay))
-      if (stringRelayKeys.size >= MAX_CACHED_RELAY_KEYS) stringRelayKeys.clear()
-      stringRelayKeys.set(relay, key)
-    }
-    return key
-  }
-  if (isMultiaddr(relay)) return relay.getComponents().findLast((c) => c.name === 'p2p')?.value ?? relay.toString()
-  return relay.toString()
-}
+/** What the client needs of libp2p: dialling a relay, and a logger. */
+export type MailboxDialer = Pick<Libp2p, 'dial' | 'logger'>
 
 function toParleyError (err: unknown): ParleyError {
   if (err instanceof ParleyError) return err
@@ -242,28 +132,29 @@ function toParleyError (err: unknown): ParleyError {
  * ```
  */
 export class MailboxClient {
-  private readonly dialer: Dialer
+  private readonly dialer: MailboxDialer
   private readonly init: Required<MailboxClientInit>
-  private readonly channels = new Map<string, Promise<MailboxChannel>>()
-  /** Channels of `channels` that are open and set up, for calls that need no await to find theirs. */
-  private readonly ready = new Map<string, MailboxChannel>()
-  private stopped = false
+  private readonly channels: ChannelPool<MailboxChannel>
+  private readonly log: Logger
 
-  constructor (dialer: Dialer, init: MailboxClientInit = {}) {
+  constructor (dialer: MailboxDialer, init: MailboxClientInit = {}) {
     this.dialer = dialer
     this.init = {
-      maxInFlight: init.maxInFlight ?? 64,
-      requestTimeoutMs: init.requestTimeoutMs ?? 15_000,
-      dialTimeoutMs: init.dialTimeoutMs ?? 10_000,
+      maxInFlight: init.maxInFlight ?? DEFAULT_MAILBOX_MAX_IN_FLIGHT,
+      requestTimeoutMs: init.requestTimeoutMs ?? DEFAULT_MAILBOX_REQUEST_TIMEOUT_MS,
+      dialTimeoutMs: init.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
       maxResponseBytes: init.maxResponseBytes ?? MAX_MAILBOX_RESPONSE_BYTES
     }
+    this.log = dialer.logger.forComponent('parley:mailbox-client')
+    this.channels = new ChannelPool(this.log, 'Mailbox client')
   }
 
-  private limitOf (options: { signal?: AbortSignal }): CallLimit {
+  private limitOf (options: AbortOptions): CallLimit {
     return options.signal != null ? { signal: options.signal } : { deadline: Date.now() + this.init.requestTimeoutMs }
   }
 
   private async open (relay: RelayTarget, limit: CallLimit): Promise<MailboxChannel> {
+    // the dial is bounded on its own (and by the call's deadline): an unreachable relay fails fast
     const dialTimeout = AbortSignal.timeout(Math.max(0, Math.min(this.init.dialTimeoutMs, (limit.deadline ?? Number.POSITIVE_INFINITY) - Date.now())))
     const dialSignal = limit.signal != null ? AbortSignal.any([limit.signal, dialTimeout]) : dialTimeout
     const target = typeof relay === 'string' ? multiaddr(relay) : relay
@@ -275,22 +166,12 @@ export class MailboxClient {
     } catch (err) {
       throw new RelayUnreachableError(`Could not open a mailbox stream: ${(err as Error).message}`, { cause: err })
     }
-    return new MailboxChannel(stream, connection.remotePeer, this.init.maxInFlight, this.init.maxResponseBytes, this.init.requestTimeoutMs)
+    return new MailboxChannel(stream, connection.remotePeer, { maxInFlight: this.init.maxInFlight, maxResponseBytes: this.init.maxResponseBytes, writeTimeoutMs: this.init.requestTimeoutMs })
   }
 
-  /** The cached channel under `key`, opened (and set up by `prepare`) when missing or dead. */
+  /** The pooled channel under `key`, opened (and set up by `prepare`) when missing or dead. */
   private async channel (key: string, relay: RelayTarget, limit: CallLimit, prepare?: (c: MailboxChannel) => Promise<void>): Promise<MailboxChannel> {
-    if (this.stopped) throw new StreamClosedError('Mailbox client stopped')
-    const open = this.ready.get(key)
-    if (open != null && !open.failed) return open
-    this.ready.delete(key)
-    const existing = this.channels.get(key)
-    if (existing != null) {
-      const channel = await existing.catch(() => undefined)
-      if (channel != null && !channel.failed) return channel
-      if (this.channels.get(key) === existing) this.channels.delete(key)
-    }
-    const opening = (async () => {
+    return await this.channels.get(key, async () => {
       const channel = await this.open(relay, limit)
       try {
         await prepare?.(channel)
@@ -299,23 +180,11 @@ export class MailboxClient {
         throw err
       }
       return channel
-    })()
-    this.channels.set(key, opening)
-    opening.then((channel) => { if (this.channels.get(key) === opening) this.ready.set(key, channel) }, () => { if (this.channels.get(key) === opening) this.channels.delete(key) })
-    return opening
+    })
   }
 
   private async ownerChannel (relay: RelayTarget, owner: MailboxOwnerCredentials, limit: CallLimit): Promise<MailboxChannel> {
-    return this.channel(`owner:${relayKey(relay)}:${hex(owner.device.publicKey)}`, relay, limit, async (channel) => {
-      const { challenge } = await channel.request({ getChallenge: {} }, limit)
-      if (challenge == null) throw new MalformedFrameError('Relay sent no challenge')
-      // never sign a challenge naming another relay: that would let this one act as us there
-      if (!equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) {
-        throw new MailboxRefusedError('Challenge names another relay', 'ERR_AUTH_FAILED')
-      }
-      await channel.request({ authenticate: await answerChallenge(challenge, owner, limit) }, limit)
-      channel.authenticated = true
-    })
+    return await this.channel(`owner:${relayKey(relay)}:${hex(owner.device.publicKey)}`, relay, limit, async (channel) => { await authenticateOwner(channel, owner, limit) })
   }
 
   /** Runs `op` on a channel; retries once on a fresh channel when the cached one had died under it. */
@@ -324,7 +193,7 @@ export class MailboxClient {
     try {
       return await op(channel)
     } catch (err) {
-      if (err instanceof StreamClosedError && channel.failed) return op(await get())
+      if (err instanceof StreamClosedError && channel.failed) return await op(await get())
       throw err
     }
   }
@@ -334,7 +203,7 @@ export class MailboxClient {
    * Throws {@link MailboxRefusedError} (`ERR_ENVELOPE_TOO_LARGE`, `ERR_MAILBOX_FULL`, `ERR_RATE_LIMITED`…)
    * or {@link RelayUnreachableError}.
    */
-  async deposit (relay: RelayTarget, envelope: Envelope, options: { signal?: AbortSignal } = {}): Promise<DepositReceipt> {
+  async deposit (relay: RelayTarget, envelope: Envelope, options: AbortOptions = {}): Promise<DepositReceipt> {
     const limit = this.limitOf(options)
     try {
       const bytes = Envelope.encode(envelope)
@@ -355,7 +224,7 @@ export class MailboxClient {
    * const stored = outcomes.filter((o) => o.ok).length
    * ```
    */
-  async depositToAll (relays: RelayTarget[], envelope: Envelope, options: { signal?: AbortSignal } = {}): Promise<Array<RelayOutcome<DepositReceipt>>> {
+  async depositToAll (relays: RelayTarget[], envelope: Envelope, options: AbortOptions = {}): Promise<Array<RelayOutcome<DepositReceipt>>> {
     return Promise.all(relays.map(async (relay): Promise<RelayOutcome<DepositReceipt>> => {
       try {
         return { relay, ok: true, value: await this.deposit(relay, envelope, options) }
@@ -366,7 +235,7 @@ export class MailboxClient {
   }
 
   /** One page of the owner's mailbox (authenticating first when needed). */
-  async fetch (relay: RelayTarget, owner: MailboxOwnerCredentials, options: { signal?: AbortSignal, limit?: number, cursor?: Uint8Array } = {}): Promise<FetchedPage> {
+  async fetch (relay: RelayTarget, owner: MailboxOwnerCredentials, options: AbortOptions & { limit?: number, cursor?: Uint8Array } = {}): Promise<FetchedPage> {
     const limit = this.limitOf(options)
     try {
       const response = await this.withChannel(async () => this.ownerChannel(relay, owner, limit),
@@ -379,12 +248,12 @@ export class MailboxClient {
   }
 
   /** Deletes envelopes by id from the owner's mailbox; returns how many the relay held. */
-  async ack (relay: RelayTarget, owner: MailboxOwnerCredentials, ids: Uint8Array[], options: { signal?: AbortSignal } = {}): Promise<number> {
+  async ack (relay: RelayTarget, owner: MailboxOwnerCredentials, ids: Uint8Array[], options: AbortOptions = {}): Promise<number> {
     const limit = this.limitOf(options)
     try {
       let deleted = 0
-      for (let i = 0; i < ids.length; i += 256) {
-        const chunk = ids.slice(i, i + 256)
+      for (let i = 0; i < ids.length; i += MAILBOX_ACK_CHUNK) {
+        const chunk = ids.slice(i, i + MAILBOX_ACK_CHUNK)
         const response = await this.withChannel(async () => this.ownerChannel(relay, owner, limit),
           async (c) => c.request({ ack: { ids: chunk } }, limit))
         deleted += response.acked?.deleted ?? 0
@@ -405,7 +274,7 @@ export class MailboxClient {
    * await client.drain(relay, owner, async (envelope) => { await inbox.save(envelope) })
    * ```
    */
-  async drain (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => Promise<boolean | void> | boolean | void, options: { signal?: AbortSignal, pageSize?: number } = {}): Promise<number> {
+  async drain (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => Promise<boolean | void> | boolean | void, options: AbortOptions & { pageSize?: number } = {}): Promise<number> {
     let handled = 0
     let cursor: Uint8Array = new Uint8Array(0)
     while (true) {
@@ -426,18 +295,16 @@ export class MailboxClient {
    * Pushed envelopes stay at the relay until acked (secret ones excepted). Subscribe first,
    * then `drain()` the backlog, and dedup by id: a deposit racing the subscription arrives both ways.
    */
-  async subscribe (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => void, options: { signal?: AbortSignal } = {}): Promise<MailboxSubscription> {
+  async subscribe (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => void, options: AbortOptions = {}): Promise<MailboxSubscription> {
     const limit = this.limitOf(options)
     const key = `subscribe:${relayKey(relay)}:${hex(owner.device.publicKey)}:${Math.random()}`
     try {
       const channel = await this.open(relay, limit)
       try {
-        const { challenge } = await channel.request({ getChallenge: {} }, limit)
-        if (challenge == null || !equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) throw new MailboxRefusedError('Bad challenge', 'ERR_AUTH_FAILED')
-        await channel.request({ authenticate: await answerChallenge(challenge, owner, limit) }, limit)
+        await authenticateOwner(channel, owner, limit)
         channel.onPush = (envelopes) => {
           for (const bytes of envelopes) {
-            try { onEnvelope(decodeEnvelope(bytes)) } catch { /* a malformed push is ignored */ }
+            try { onEnvelope(decodeEnvelope(bytes)) } catch (err) { this.log.error('ignored a malformed envelope pushed by %s - %e', relayKey(relay), err) }
           }
         }
         await channel.request({ subscribe: {} }, limit)
@@ -445,9 +312,8 @@ export class MailboxClient {
         channel.close()
         throw err
       }
-      const entry = Promise.resolve(channel)
-      this.channels.set(key, entry)
-      const closed = channel.whenClosed().then(() => { if (this.channels.get(key) === entry) this.channels.delete(key) })
+      this.channels.add(key, channel)
+      const closed = channel.whenClosed()
       options.signal?.addEventListener('abort', () => { channel.close() }, { once: true })
       return { close: () => { channel.close() }, closed }
     } catch (err) {
@@ -456,7 +322,7 @@ export class MailboxClient {
   }
 
   /** Uploads one-time prekeys (and last-resort keys) as the owner; returns the one-time keys now held. */
-  async uploadPrekeys (relay: RelayTarget, owner: MailboxOwnerCredentials, upload: PrekeyUpload, options: { signal?: AbortSignal } = {}): Promise<number> {
+  async uploadPrekeys (relay: RelayTarget, owner: MailboxOwnerCredentials, upload: PrekeyUpload, options: AbortOptions = {}): Promise<number> {
     const limit = this.limitOf(options)
     try {
       const response = await this.withChannel(async () => this.ownerChannel(relay, owner, limit), async (c) => c.request({
@@ -472,7 +338,7 @@ export class MailboxClient {
    * Takes one prekey bundle for a device: per kind, a one-time key (never handed out again) or
    * the last-resort key. Throws `ERR_NO_PREKEY` when the relay holds none.
    */
-  async takePrekey (relay: RelayTarget, deviceKey: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<HandedPrekey[]> {
+  async takePrekey (relay: RelayTarget, deviceKey: Uint8Array, options: AbortOptions = {}): Promise<HandedPrekey[]> {
     const limit = this.limitOf(options)
     try {
       const response = await this.withChannel(async () => this.channel(`deposit:${relayKey(relay)}`, relay, limit),
@@ -484,20 +350,35 @@ export class MailboxClient {
     }
   }
 
+  /** Accepts calls again after {@link stop}. */
+  start (): void {
+    this.channels.start()
+  }
+
   /** Closes every stream; calls in flight fail with {@link StreamClosedError}. */
   async stop (): Promise<void> {
-    this.stopped = true
-    const channels = [...this.channels.values()]
-    this.channels.clear()
-    this.ready.clear()
-    for (const opening of channels) {
-      try { (await opening).close() } catch { /* never opened */ }
-    }
+    await this.channels.stop()
   }
 }
 
-/** PeerId named by a relay target (for logs and outcome matching). */
-export function relayPeerId (relay: RelayTarget): PeerId | undefined {
-  const key = relayKey(relay)
-  try { return peerIdFromString(key) } catch { return undefined }
+export interface MailboxClientComponents {
+  /** libp2p's connection manager (its `openConnection`, which `dial` calls). */
+  connectionManager: { openConnection: Libp2p['dial'] }
+  logger: ComponentLogger
+}
+
+/**
+ * The `/parley/mailbox/1.0.0` client as a libp2p service (libp2p stops it with the node).
+ *
+ * @example
+ * ```ts
+ * const libp2p = await createLibp2p({ ...options, services: { ...options.services, mailboxes: mailboxClient() } })
+ * await libp2p.services.mailboxes.deposit(relayAddr, envelope)
+ * ```
+ */
+export function mailboxClient (init: MailboxClientInit = {}): (components: MailboxClientComponents) => MailboxClient {
+  return (components) => new MailboxClient({
+    dial: async (target, options) => await components.connectionManager.openConnection(target, options),
+    logger: components.logger
+  }, init)
 }

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { join } from 'node:path'
 import { openStore, type ScryptParams, type Store } from '../store/index.js'
 import { ensurePrivateDir, holdsFiles } from '../store/store-files.js'
@@ -36,6 +37,33 @@ export async function openHomeStore (init: { home: string, passphrase: string, c
 }
 
 /**
+ * A device opened from a home directory by {@link openHomeNode}: it opened the store, so its
+ * `stop()` stops the node and then closes the store (ownership by construction).
+ */
+export class HomeNode extends ParleyNode {
+  /**
+   * Stops the node, then closes the store it opened.
+   *
+   * @param options - `keepStore` is TEMPORARY, for `src/messenger`, which still stops the node
+   * before wiping the store (account deletion, self-destruct): the store is then left open for
+   * the wipe. It goes when the messenger no longer stops the node it was handed.
+   */
+  override async stop (options: AbortOptions & { keepStore?: boolean } = {}): Promise<void> {
+    try {
+      await super.stop(options)
+    } finally {
+      if (options.keepStore !== true) await this.store.close()
+    }
+  }
+
+  /** Opens the device on `store`, which the returned node owns (closes when it stops). */
+  static async openOwning (init: ParleyNodeInit, options: AbortOptions = {}): Promise<HomeNode> {
+    const parts = await ParleyNode.assemble(init, options)
+    return new HomeNode(init, ...parts)
+  }
+}
+
+/**
  * Opens a home directory's store and the device on it; the node closes the store when it stops.
  *
  * @example
@@ -44,11 +72,11 @@ export async function openHomeStore (init: { home: string, passphrase: string, c
  * await node.start()
  * ```
  */
-export async function openHomeNode (init: Omit<ParleyNodeInit, 'store' | 'closeStoreOnStop'> & { home: string, passphrase: string, kdf?: ScryptParams }, options: { signal?: AbortSignal } = {}): Promise<ParleyNode> {
+export async function openHomeNode (init: Omit<ParleyNodeInit, 'store'> & { home: string, passphrase: string, kdf?: ScryptParams }, options: AbortOptions = {}): Promise<HomeNode> {
   const { home, passphrase, kdf, ...nodeInit } = init
   const store = await openHomeStore({ home, passphrase, create: init.create, kdf, signal: options.signal })
   try {
-    return await ParleyNode.open({ ...nodeInit, store, closeStoreOnStop: true }, options)
+    return await HomeNode.openOwning({ ...nodeInit, store }, options)
   } catch (err) {
     await store.close()
     throw err

@@ -1,39 +1,35 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { peerIdFromMultihash } from '@libp2p/peer-id'
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { randomBytes } from '@noble/hashes/utils.js'
-import * as Digest from 'multiformats/hashes/digest'
 import { nativeBackend, type CryptoBackend, type Signer } from '../crypto/index.js'
 import {
   AccountRecords, LocalPrekeys, NodeNotStartedError, OWN_RECORD_SETTING, deviceSigner, loadOrCreateIdentity,
   type AccountRecordChanges, type DeviceIdentity
 } from '../device/index.js'
 import { TypedEvents } from '../events.js'
-import { ParleyError } from '../errors.js'
 import { accountDhtKey, type AccountRecordBody, type DeviceEntry, type VerifiedAccountRecord } from '../identity/account-record.js'
 import { decodeAddress, encodeAddress } from '../identity/address.js'
 import { wipe } from '../identity/keys.js'
 import type { Store } from '../store/index.js'
-import { AccountDirectory } from '../net/account-directory.js'
-import { EnvelopeClient } from '../net/envelope-client.js'
-import { ENVELOPE_ID_BYTES, ENVELOPE_VERSION, envelopeIdHex, type Ack, type Envelope } from '../net/envelope-codec.js'
-import { EnvelopeServer, type ProtocolErrorEvent, type ReceivedEnvelope } from '../net/envelope-server.js'
-import { DeviceUnreachableError } from '../net/errors.js'
-import { AccountRecordFloor } from './account-record-floor.js'
-import { BOOTSTRAP_DIAL_TIMEOUT_MS, MAX_CACHED_PEER_IDS } from './constants.js'
-import { createParleyLibp2p, reachableOnlyViaRelays, type ParleyLibp2p } from '../p2p/index.js'
+import type { AccountDirectory } from '../net/account-directory.js'
+import type { Ack } from '../net/envelope-codec.js'
+import type { ProtocolErrorEvent, ReceivedEnvelope } from '../net/envelope-server.js'
+import type { DeviceSendResult, Envelopes, SendEnvelopeInput } from '../net/envelopes.js'
 import { learnRelayedDeviceAddresses } from '../net/relayed-addresses.js'
+import { createParleyLibp2p, reachableOnlyViaRelays } from '../p2p/index.js'
+import { AccountRecordFloor } from './account-record-floor.js'
+import { BOOTSTRAP_DIAL_TIMEOUT_MS } from './constants.js'
+import { deviceServices, type DeviceLibp2p, type DeviceServices } from './services.js'
 
 export { OWN_RECORD_SETTING }
+export { peerIdFromBytes } from '../net/peer-ids.js'
+export type { DeviceSendResult, SendEnvelopeInput } from '../net/envelopes.js'
 
 export interface ParleyNodeInit {
   /** The device's encrypted store: keys, prekeys, own record and libp2p's datastore live here. */
   store: Store
   /** Create a new account when the store has none. @default false */
   create?: boolean
-  /** Close the store when the node stops (the node then owns it). @default false */
-  closeStoreOnStop?: boolean
   /** Crypto backend. @default nativeBackend */
   backend?: CryptoBackend
   /** Multiaddrs to listen on. */
@@ -72,27 +68,6 @@ export interface ParleyNodeEvents extends Record<string, unknown> {
   'protocol-error': ProtocolErrorEvent
 }
 
-export interface SendEnvelopeInput {
-  payload: Uint8Array
-  /** 16-byte id; random when omitted. */
-  id?: Uint8Array
-  /** Absolute expiry (ms since epoch); 0 or omitted for none. */
-  expiresAt?: number
-  flags?: number
-  /** Creation time (ms since epoch) carried by the envelope; now when omitted. */
-  createdAt?: number
-}
-
-/** Outcome of sending to one device of an account (fan-out returns one per device). */
-export type DeviceSendResult =
-  | { device: DeviceEntry, ok: true, ack: Ack, envelopeId: Uint8Array }
-  | { device: DeviceEntry, ok: false, error: ParleyError }
-
-/** Turns PeerId multihash bytes from an account record into a PeerId. */
-export function peerIdFromBytes (bytes: Uint8Array): PeerId {
-  return peerIdFromMultihash(Digest.decode(bytes))
-}
-
 /**
  * A Parley device on the network: its keys, its libp2p node, its account record in the DHT
  * and direct envelope delivery.
@@ -108,7 +83,8 @@ export function peerIdFromBytes (bytes: Uint8Array): PeerId {
  * ```
  */
 export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
-  readonly libp2p: ParleyLibp2p
+  /** The libp2p node, with Parley's protocols among its services (started and stopped with it). */
+  readonly libp2p: DeviceLibp2p
   readonly directory: AccountDirectory
   readonly identity: DeviceIdentity
   readonly prekeys: LocalPrekeys
@@ -121,15 +97,12 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   private readonly init: ParleyNodeInit
   private readonly log: Logger
   private envelopeHandler: ((received: ReceivedEnvelope) => Promise<void>) | undefined
-  private readonly envelopeServer: EnvelopeServer
-  private readonly envelopeClient: EnvelopeClient
-  /** PeerIds of devices we send to, by their PeerId bytes (hex); bounded. */
-  private readonly peerIds = new Map<string, PeerId>()
+  private readonly envelopes: Envelopes
   private running = false
   /** True when this call created the account. */
   readonly created: boolean
 
-  private constructor (init: ParleyNodeInit, identity: DeviceIdentity, prekeys: LocalPrekeys, created: boolean, libp2p: ParleyLibp2p, directory: AccountDirectory, records: AccountRecords) {
+  protected constructor (init: ParleyNodeInit, identity: DeviceIdentity, prekeys: LocalPrekeys, created: boolean, libp2p: DeviceLibp2p, records: AccountRecords) {
     super()
     this.init = init
     this.store = init.store
@@ -138,20 +111,15 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     this.prekeys = prekeys
     this.created = created
     this.libp2p = libp2p
-    this.directory = directory
+    this.directory = libp2p.services.directory
     this.records = records
     this.signer = deviceSigner(identity.device.signing, this.backend)
     this.log = libp2p.logger.forComponent('parley:node')
-    this.envelopeClient = new EnvelopeClient(libp2p)
-    this.envelopeServer = new EnvelopeServer(libp2p, {
-      deviceKey: identity.device.signing.publicKey,
-      ...init.envelopeLimits,
-      onEnvelope: async (received) => {
-        await (this.envelopeHandler ?? init.onEnvelope)?.(received)
-        this.emit('envelope', received)
-      },
-      onProtocolError: (event) => { this.emit('protocol-error', event) }
-    })
+    this.envelopes = libp2p.services.envelopes
+    // set before libp2p starts the service: no envelope is served (and acked) before this
+    this.envelopes.setHandler(async (received) => { await (this.envelopeHandler ?? init.onEnvelope)?.(received) })
+    this.envelopes.addEventListener('envelope', (evt) => { this.emit('envelope', evt.detail) })
+    this.envelopes.addEventListener('protocol-error', (evt) => { this.emit('protocol-error', evt.detail) })
   }
 
   /**
@@ -159,11 +127,20 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
    * libp2p node. Throws NoAccountError before touching the network.
    */
   static async open (init: ParleyNodeInit, options: AbortOptions = {}): Promise<ParleyNode> {
+    const parts = await ParleyNode.assemble(init, options)
+    return new ParleyNode(init, ...parts)
+  }
+
+  /**
+   * The parts of a node on `init.store`: device identity, prekeys, libp2p with Parley's services
+   * (created, not started) and the own-record keeper. For {@link open} and subclasses.
+   */
+  protected static async assemble (init: ParleyNodeInit, options: AbortOptions = {}): Promise<[DeviceIdentity, LocalPrekeys, boolean, DeviceLibp2p, AccountRecords]> {
     const backend = init.backend ?? nativeBackend
     const { identity, created } = await loadOrCreateIdentity(init.store, { create: init.create, backend, signal: options.signal })
     const prekeys = new LocalPrekeys(init.store, backend, identity.device)
     const privateKey = await generateKeyPairFromSeed('Ed25519', identity.libp2pSeed)
-    const libp2p = await createParleyLibp2p({
+    const libp2p = await createParleyLibp2p<DeviceServices>({
       privateKey,
       datastore: init.store.datastore,
       ownDhtKeys: [accountDhtKey(identity.account.publicKey)],
@@ -173,29 +150,35 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       allowPrivateAddresses: init.allowPrivateAddresses,
       connectionGater: init.connectionGater,
       webrtcBindAddress: init.webrtcBindAddress,
-      iceServers: init.iceServers
+      iceServers: init.iceServers,
+      extraServices: deviceServices({
+        envelopes: { deviceKey: identity.device.signing.publicKey, ...init.envelopeLimits },
+        floor: (logger) => new AccountRecordFloor(init.store.settings, logger.forComponent('parley:record-floor'))
+      }),
+      // started by ParleyNode.start, once the envelope handler is set (see Envelopes)
+      start: false
     }, options)
-    const directory = new AccountDirectory(libp2p, {
-      floor: new AccountRecordFloor(init.store.settings, libp2p.logger.forComponent('parley:record-floor')),
-      log: libp2p.logger.forComponent('parley:account-directory')
-    })
-    const self: { node?: ParleyNode } = {}
-    const records = await AccountRecords.open({
-      store: init.store,
-      identity,
-      prekeys,
-      backend,
-      directory,
-      logger: libp2p.logger,
-      peerId: libp2p.peerId.toMultihash().bytes,
-      isOnline: () => self.node?.isStarted ?? false
-    }, {
-      inactivityDays: init.inactivityDays,
-      republishIntervalMs: init.republishIntervalMs,
-      relayedOnly: reachableOnlyViaRelays
-    }, options)
-    self.node = new ParleyNode(init, identity, prekeys, created, libp2p, directory, records)
-    return self.node
+    try {
+      const records = await AccountRecords.open({
+        store: init.store,
+        identity,
+        prekeys,
+        backend,
+        directory: libp2p.services.directory,
+        logger: libp2p.logger,
+        peerId: libp2p.peerId.toMultihash().bytes,
+        // libp2p runs exactly while the node is started
+        isOnline: () => libp2p.status === 'started'
+      }, {
+        inactivityDays: init.inactivityDays,
+        republishIntervalMs: init.republishIntervalMs,
+        relayedOnly: reachableOnlyViaRelays
+      }, options)
+      return [identity, prekeys, created, libp2p, records]
+    } catch (err) {
+      await libp2p.stop()
+      throw err
+    }
   }
 
   /** This account's address (base58btc with checksum). */
@@ -252,11 +235,11 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     return await this.records.rotatePrekeys(options)
   }
 
-  /** Starts libp2p, serves envelopes, joins through the bootstrap list and publishes the account record. */
+  /** Starts libp2p and with it Parley's services (serving envelopes), joins through the bootstrap list and publishes the account record. */
   async start (options: AbortOptions = {}): Promise<void> {
     if (this.running) return
+    options.signal?.throwIfAborted()
     await this.libp2p.start()
-    await this.envelopeServer.start()
     this.running = true
     await this.connectBootstrap(options)
     await this.records.start()
@@ -278,18 +261,17 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   }
 
   /**
-   * Stops everything, aborting streams in flight, and zeroes the keys held in memory. The store
-   * stays open unless `closeStoreOnStop` was given (`keepStore` overrides it for one stop).
+   * Stops libp2p (and with it Parley's services, aborting streams in flight) and zeroes the keys
+   * held in memory. The store stays open: whoever opened it closes it.
+   *
+   * @param _options - `keepStore` is TEMPORARY, for `src/messenger` (which still passes it): ignored.
    */
-  async stop (options: { keepStore?: boolean } = {}): Promise<void> {
+  async stop (_options: AbortOptions & { keepStore?: boolean } = {}): Promise<void> {
     await this.records.stop()
     if (this.running) {
       this.running = false
-      await this.envelopeClient.stop()
-      await this.envelopeServer.stop()
       await this.libp2p.stop()
     }
-    if (this.init.closeStoreOnStop === true && options.keepStore !== true) await this.store.close()
     wipe(this.identity.account.secretKey, this.identity.device.signing.privateKey, this.identity.device.identityDh.privateKey, this.identity.libp2pSeed)
   }
 
@@ -319,51 +301,20 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   /** Looks up an account's record by address (cached; the DHT otherwise). */
   async lookupAccount (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
     const record = await this.directory.lookup(decodeAddress(address), options)
-    await learnRelayedDeviceAddresses(this.libp2p, record)
+    await learnRelayedDeviceAddresses(this.libp2p, record, this.log)
     return record
   }
 
   /** Sends one envelope directly to one device (dialling it through DHT peer routing if needed). */
   async sendEnvelope (device: DeviceEntry, input: SendEnvelopeInput, options: AbortOptions = {}): Promise<Ack> {
     if (!this.running) throw new NodeNotStartedError()
-    const envelope: Envelope = {
-      version: ENVELOPE_VERSION,
-      id: input.id ?? randomBytes(ENVELOPE_ID_BYTES),
-      recipientDevice: device.deviceKey,
-      payload: input.payload,
-      createdAt: BigInt(input.createdAt ?? Date.now()),
-      expiresAt: BigInt(input.expiresAt ?? 0),
-      flags: input.flags ?? 0
-    }
-    try {
-      return await this.envelopeClient.send(this.devicePeerId(device), envelope, options)
-    } catch (err) {
-      if (err instanceof ParleyError) throw err
-      throw new DeviceUnreachableError(`Could not deliver to device: ${(err as Error).message}`, { cause: err })
-    }
-  }
-
-  private devicePeerId (device: DeviceEntry): PeerId {
-    const key = envelopeIdHex(device.peerId)
-    let peer = this.peerIds.get(key)
-    if (peer == null) {
-      peer = peerIdFromBytes(device.peerId)
-      this.peerIds.set(key, peer)
-      if (this.peerIds.size > MAX_CACHED_PEER_IDS) this.peerIds.delete(this.peerIds.keys().next().value as string)
-    }
-    return peer
+    return await this.envelopes.sendToDevice(device, input, options)
   }
 
   /** Sends `input` to every device of an account; one result per device, never throws for a device. */
   async sendToAccount (address: string, input: Omit<SendEnvelopeInput, 'id'>, options: AbortOptions = {}): Promise<DeviceSendResult[]> {
     const record = await this.lookupAccount(address, options)
-    return Promise.all(record.body.devices.map(async (device): Promise<DeviceSendResult> => {
-      const envelopeId = randomBytes(ENVELOPE_ID_BYTES)
-      try {
-        return { device, ok: true, ack: await this.sendEnvelope(device, { ...input, id: envelopeId }, options), envelopeId }
-      } catch (err) {
-        return { device, ok: false, error: err instanceof ParleyError ? err : new DeviceUnreachableError((err as Error).message) }
-      }
-    }))
+    if (!this.running) throw new NodeNotStartedError()
+    return await this.envelopes.sendToDevices(record.body.devices, input, options)
   }
 }

@@ -44,6 +44,12 @@ export interface ParleyLibp2pOptions extends PlatformOptions, TestNetworkOptions
   dhtClientMode?: boolean
   /** Extra libp2p services (the node adds Parley's protocols, the relay its mailbox server). */
   extraServices?: Record<string, (components: any) => unknown>
+  /**
+   * Start the node once created. `node/` passes `false` and starts libp2p in `ParleyNode.start`,
+   * so that its services (the envelope server) serve only once the messenger's handler is set.
+   * @default true
+   */
+  start?: boolean
   /** Connection manager limits. */
   maxConnections?: number
   /** Inbound connections being upgraded (Noise + yamux) at once; more are refused. @default 10 (libp2p's) */
@@ -141,17 +147,19 @@ export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<
 }
 
 /**
- * Assembles and creates a libp2p node from {@link parleyLibp2pDefaults}. `createLibp2p` starts
- * it (its `start` option is left at its default).
+ * Assembles and creates a libp2p node from {@link parleyLibp2pDefaults}, started unless
+ * `init.start` is `false`. `Extra` types the services of `init.extraServices`.
  *
  * @example
  * ```ts
  * const libp2p = await createParleyLibp2p({ privateKey })
+ * const device = await createParleyLibp2p<{ envelopes: Envelopes }>({ privateKey, extraServices: { envelopes: envelopes({ deviceKey }) }, start: false })
  * ```
  */
-export async function createParleyLibp2p (init: ParleyLibp2pOptions, options: AbortOptions = {}): Promise<ParleyLibp2p> {
+export async function createParleyLibp2p<Extra extends Record<string, unknown> = Record<never, never>> (init: ParleyLibp2pOptions, options: AbortOptions = {}): Promise<Libp2p<ParleyServices & Extra>> {
   options.signal?.throwIfAborted()
-  return await createLibp2p(parleyLibp2pDefaults(init))
+  // the services map is assembled untyped (parleyLibp2pDefaults): `Extra` names what extraServices holds
+  return await createLibp2p({ ...parleyLibp2pDefaults(init), start: init.start ?? true }) as Libp2p<ParleyServices & Extra>
 }
 
 /**

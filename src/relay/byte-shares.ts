@@ -1,5 +1,5 @@
 import { createHmac, getRandomValues } from 'node:crypto'
-import { NETWORK_LIMIT_FACTOR, RateLimiter, type RateLimit } from './rate-limiter.js'
+import { NETWORK_LIMIT_FACTOR, RateLimiter, type RateLimit } from '../net/rate-limiter.js'
 import type { AddressKeys } from './remote-address.js'
 
 /** Which share ran out: the depositor's address (IPv4, IPv6 /64) or its IPv6 /48. */

@@ -11,7 +11,7 @@ export {
 export { MailboxServer, mailboxServer, defaultMailboxLimits, type MailboxLimits, type MailboxServerInit, type MailboxServerComponents } from './mailbox-server/index.js'
 export { MailboxStore, type MailboxStoreLimits } from './mailbox-store/index.js'
 export { MailboxAuthenticator } from './auth.js'
-export { RateLimiter, type RateLimit } from './rate-limiter.js'
+export { RateLimiter, type RateLimit } from '../net/rate-limiter.js'
 export { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
 export { jsonLogger, silentLogger, logWarn, type LevelLogger, type RelayLogger, type LogLevel } from './logger.js'
 export { loadOrCreateRelayKey, RELAY_KEY_FILE } from './relay-identity.js'

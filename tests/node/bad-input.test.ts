@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENVELOPE_PROTOCOL, Envelope } from '../../src/net/envelope-codec.js'
-import { encodeFrame, FrameReader } from '../../src/net/frame-reader.js'
+import { encodeFrame, FrameReader } from '../../src/net/stream/frame-reader.js'
 import type { ParleyNode } from '../../src/node/parley-node.js'
 import { Ack } from '../../src/wire/parley.js'
 import { startTestNode, tempDir, waitFor } from '../helpers/network.js'
@@ -64,7 +64,7 @@ describe('the envelope protocol under bad input', () => {
     }
     await waitFor(() => errors.length > before, 5000, `protocol-error ${code}`)
     expect(errors.slice(before)).toContain(code)
-    await waitFor(() => target['envelopeServer'].openStreams(attacker.peerId) === 0, 5000, 'stream freed')
+    await waitFor(() => target.libp2p.services.envelopes.openStreams(attacker.peerId) === 0, 5000, 'stream freed')
     await stillServing()
   }
 
@@ -118,7 +118,7 @@ describe('the envelope protocol under bad input', () => {
       for (let i = 0; i < 50; i++) stream.send(encodeFrame(randomBytes(1 + (i * 37) % 500)))
       await stream.close().catch(() => {})
     }
-    await waitFor(() => target['envelopeServer'].openStreams(attacker.peerId) === 0, 10_000, 'streams freed')
+    await waitFor(() => target.libp2p.services.envelopes.openStreams(attacker.peerId) === 0, 10_000, 'streams freed')
     await stillServing()
   })
 })

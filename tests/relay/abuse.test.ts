@@ -1,7 +1,7 @@
 import type { Libp2p } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeFrame } from '../../src/net/frame-reader.js'
+import { encodeFrame } from '../../src/net/stream/frame-reader.js'
 import { MailboxClient } from '../../src/net/mailbox-client.js'
 import { signMailboxChallenge } from '../../src/net/mailbox-codec.js'
 import { MailboxRefusedError } from '../../src/net/mailbox-errors.js'

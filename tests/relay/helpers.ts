@@ -89,10 +89,10 @@ export function hex (bytes: Uint8Array): string {
 /** A raw `/parley/mailbox/1.0.0` stream for crafting hostile input. */
 export class RawMailboxStream {
   private nextId = 1n
-  private constructor (readonly stream: import('@libp2p/interface').Stream, private readonly reader: import('../../src/net/frame-reader.js').FrameReader) {}
+  private constructor (readonly stream: import('@libp2p/interface').Stream, private readonly reader: import('../../src/net/stream/frame-reader.js').FrameReader) {}
 
   static async open (client: Libp2p, relay: Relay): Promise<RawMailboxStream> {
-    const { FrameReader } = await import('../../src/net/frame-reader.js')
+    const { FrameReader } = await import('../../src/net/stream/frame-reader.js')
     const { MAILBOX_PROTOCOL } = await import('../../src/net/mailbox-codec.js')
     const stream = await client.dialProtocol(relay.multiaddrs[0], MAILBOX_PROTOCOL)
     return new RawMailboxStream(stream, new FrameReader(stream, { maxFrameBytes: 4 * 1024 * 1024 }))
@@ -100,7 +100,7 @@ export class RawMailboxStream {
 
   /** Sends a request and returns the next response. */
   async request (body: Omit<import('../../src/net/mailbox-codec.js').MailboxRequest, 'requestId'>): Promise<import('../../src/net/mailbox-codec.js').MailboxResponse> {
-    const { encodeFrame } = await import('../../src/net/frame-reader.js')
+    const { encodeFrame } = await import('../../src/net/stream/frame-reader.js')
     const { MailboxRequest } = await import('../../src/net/mailbox-codec.js')
     this.stream.send(encodeFrame(MailboxRequest.encode({ requestId: this.nextId++, ...body })))
     return this.response()

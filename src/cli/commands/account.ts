@@ -104,8 +104,8 @@ async function accountOf (ctx: CliContext): Promise<PublicAccount> {
   }
   const saved = await readPublicAccount(ctx.home)
   if (saved != null) return saved
-  const [{ openDaemonMessenger }, { hasAccount }, { NoAccountError }] = await Promise.all([
-    import('../../daemon/open-messenger.js'), import('../../node/home.js'), import('../../node/errors.js')
+  const [{ openDaemonMessenger }, { hasAccount, NoAccountError }] = await Promise.all([
+    import('../../daemon/open-messenger.js'), import('../../daemon/home.js')
   ])
   if (!(await hasAccount(ctx.home))) throw new NoAccountError(`No account in ${ctx.home}: create one with \`parley init\` (or \`parley daemon\`)`)
   const passphrase = await readPassphrase({ file: ctx.passphraseFile })

@@ -45,7 +45,7 @@ export function registerDaemon (program: Command): void {
       const ctx = contextOf(command)
       const api = parseApiAddress(opts.api)
       // loaded here so that client commands do not pay for libp2p at start
-      const [{ startDaemon }, { hasAccount }] = await Promise.all([import('../../daemon/run-daemon.js'), import('../../node/home.js')])
+      const [{ startDaemon }, { hasAccount }] = await Promise.all([import('../../daemon/run-daemon.js'), import('../../daemon/home.js')])
       const creating = opts.create && !(await hasAccount(ctx.home))
       const passphrase = await readPassphrase({ file: ctx.passphraseFile, confirm: creating })
       const daemon = await startDaemon({

@@ -24,7 +24,7 @@ export function registerInit (program: Command): void {
     .action(async (opts: InitOptions, command: Command) => {
       const ctx = contextOf(command)
       // loaded here so that client commands do not pay for libp2p at start
-      const [{ openDaemonMessenger }, { hasAccount }] = await Promise.all([import('../../daemon/open-messenger.js'), import('../../node/home.js')])
+      const [{ openDaemonMessenger }, { hasAccount }] = await Promise.all([import('../../daemon/open-messenger.js'), import('../../daemon/home.js')])
       if (await hasAccount(ctx.home)) throw new ParleyError(`An account already exists in ${ctx.home}`, 'ERR_ACCOUNT_EXISTS')
       const passphrase = await readPassphrase({ file: ctx.passphraseFile, confirm: true })
       const opened = await openDaemonMessenger({

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import * as C from '../constants.js'
 import type { LogLevel } from '../logger.js'
-import type { RateLimit } from '../rate-limiter.js'
+import type { RateLimit } from '../../net/rate-limiter.js'
 import { defaultRelayLimits, type RelayLimits } from './limits.js'
 
 /** Every relay setting, fully resolved (defaults filled in). See docs/RELAY.md for each field. */

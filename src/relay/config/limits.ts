@@ -1,5 +1,5 @@
 import * as C from '../constants.js'
-import type { RateLimit } from '../rate-limiter.js'
+import type { RateLimit } from '../../net/rate-limiter.js'
 
 /**
  * Every limit of a relay: the `limits` section of its config, the mailbox server's and the

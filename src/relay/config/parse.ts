@@ -5,7 +5,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import * as C from '../constants.js'
 import { ConfigError } from '../errors.js'
 import type { LogLevel } from '../logger.js'
-import type { RateLimit } from '../rate-limiter.js'
+import type { RateLimit } from '../../net/rate-limiter.js'
 import { addressList } from '../remote-address.js'
 import { defaultRelayConfig, type RelayConfig, type RelayConfigInput } from './config.js'
 

@@ -1,4 +1,4 @@
-import type { LimitScope } from '../rate-limiter.js'
+import type { LimitScope } from '../../net/rate-limiter.js'
 import type { SlotScope } from '../stream-slots.js'
 
 /** Frozen metric label objects, one per series (the metrics registry caches their rendering). */

@@ -1,6 +1,6 @@
 import type { Stream } from '@libp2p/interface'
-import { encodeFrame } from '../../net/frame-reader.js'
-import { CoalescingFrameWriter } from '../../net/frame-writer.js'
+import { encodeFrame } from '../../net/stream/frame-reader.js'
+import { CoalescingFrameWriter } from '../../net/stream/frame-writer.js'
 import { MailboxResponse } from '../../net/mailbox-codec.js'
 import type { AuthenticatedOwner, PendingChallenge } from '../auth.js'
 import type { AddressKeys } from '../remote-address.js'

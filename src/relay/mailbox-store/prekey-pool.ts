@@ -3,7 +3,7 @@ import { MailboxErrorCode } from '../../net/mailbox-codec.js'
 import { MailboxPrekey } from '../../wire/mailbox.js'
 import { DEFAULT_MAILBOX_PREKEY_MAX_BYTES } from '../constants.js'
 import { QuotaExceededError } from '../errors.js'
-import { takeToken, type RateLimit } from '../rate-limiter.js'
+import { takeToken, type RateLimit } from '../../net/rate-limiter.js'
 import { K, KINDS, end } from './keys.js'
 import type { MailboxDb, BatchOp, PrekeyTake, StoreParts, TakenPrekey } from './types.js'
 

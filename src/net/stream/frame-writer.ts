@@ -1,6 +1,6 @@
-import { concatBytes } from '../bytes.js'
+import { concatBytes } from '../../bytes.js'
 import type { MessageStream } from '@libp2p/interface'
-import { StreamClosedError } from './errors.js'
+import { StreamClosedError } from '../errors.js'
 import { writeWithBackpressure } from './frame-reader.js'
 
 /** Coalesced writes are flushed at this size even within one turn. */

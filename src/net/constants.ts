@@ -1,0 +1,43 @@
+/** Named defaults of `net/`: Parley's protocol services and their streams. */
+
+/** Time allowed to dial a peer and open a protocol stream. */
+export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
+
+/** `/parley/msg`: envelopes sent on one stream before their acks arrive. */
+export const DEFAULT_ENVELOPE_MAX_IN_FLIGHT = 128
+/** `/parley/msg`: time to wait for an ack when the caller gives no signal. */
+export const DEFAULT_ENVELOPE_ACK_TIMEOUT_MS = 15_000
+/** `/parley/msg` server: a started frame must complete within this time. */
+export const DEFAULT_ENVELOPE_FRAME_TIMEOUT_MS = 10_000
+/** `/parley/msg` server: a stream with no frame for this long is closed. */
+export const DEFAULT_ENVELOPE_IDLE_TIMEOUT_MS = 60_000
+/** `/parley/msg` server: concurrent inbound streams per connection. */
+export const DEFAULT_ENVELOPE_MAX_INBOUND_STREAMS = 8
+/** `/parley/msg` server: envelope ids remembered for deduplication. */
+export const DEFAULT_ENVELOPE_DEDUP_CAPACITY = 10_000
+/** Time a stream may take to close politely before it is left to the muxer. */
+export const STREAM_CLOSE_TIMEOUT_MS = 1000
+
+/** `/parley/mailbox`: requests pipelined on one stream. */
+export const DEFAULT_MAILBOX_MAX_IN_FLIGHT = 64
+/** `/parley/mailbox`: per-call time limit when the caller gives no signal. */
+export const DEFAULT_MAILBOX_REQUEST_TIMEOUT_MS = 15_000
+/** `/parley/mailbox`: envelope ids acked per request. */
+export const MAILBOX_ACK_CHUNK = 256
+/** Relays given as strings whose parsed key is remembered (a busy sender parses each once). */
+export const MAX_CACHED_RELAY_KEYS = 256
+
+/** Account directory: how long a looked-up record is served from cache. */
+export const DEFAULT_DIRECTORY_CACHE_TTL_MS = 300_000
+/** Account directory: records kept in the cache. */
+export const DEFAULT_DIRECTORY_CACHE_SIZE = 1000
+/** Account directory: lookup (and publish) time limit when the caller gives no signal. */
+export const DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS = 15_000
+
+/** Frame reader: frames buffered before the stream is paused (read backpressure). */
+export const DEFAULT_MAX_QUEUED_FRAMES = 64
+/** Frame reader: once a frame started, the rest must arrive within this time. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 10_000
+
+/** Relay discovery: time a DHT search for relays (or an announcement) may take without a signal. */
+export const DEFAULT_RELAY_DISCOVERY_TIMEOUT_MS = 5000
