@@ -259,7 +259,7 @@ describe('browser embed', () => {
 
   it('a browser and a Node messenger chat both ways, and the browser gets mail sent while it was closed', async () => {
     const home = await tempDir('parley-browser-node-')
-    const nodeMessenger = await startTestMessenger(home.path, 'node', [example.relayTcp], {
+    const nodeMessenger = await startTestMessenger(home.path, 'node', [example.relayTcp as string], {
       node: { listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], webrtcBindAddress: '127.0.0.1' }
     })
     try {
@@ -297,7 +297,7 @@ describe('browser embed', () => {
 
   it('a browser page and a `parley daemon` process exchange messages both ways', async () => {
     const home = await tempDir('parley-browser-daemon-')
-    const daemon = await startDaemon(join(home.path, 'd'), ['--relay', example.relayTcp, '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-ui'])
+    const daemon = await startDaemon(join(home.path, 'd'), ['--relay', example.relayTcp as string, '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-ui'])
     try {
       const p = await newProfile('with-daemon')
       const browser = await openChat(p)
@@ -367,7 +367,9 @@ describe('browser embed', () => {
   })
 
   it('the relay stored and logged nothing of the plaintext', async () => {
+    if (example.relay == null) throw new Error('the example started no relay')
     await example.relay.stop()
+    if (example.relayDataDir == null) throw new Error('the relay has no data directory')
     expect(await readTree(example.relayDataDir)).not.toContain(MARKER)
     expect(relayLog.join('\n')).not.toContain(MARKER)
     expect(relayLog.length).toBeGreaterThan(0)
