@@ -344,6 +344,10 @@ describe('browser embed', () => {
     await second.goto(example.url)
     // the element in the second tab reports the lock instead of opening the store
     await second.locator('parley-chat .status', { hasText: 'open in another tab' }).waitFor()
+    // …in words where the chat would be, with what cannot work disabled (not "Connecting…" forever)
+    await second.locator('parley-chat').getByRole('alert').filter({ hasText: 'already open in another tab' }).waitFor()
+    expect(await second.locator('parley-chat').getByRole('button', { name: 'Add contact' }).isDisabled()).toBe(true)
+    expect(await second.locator('parley-chat').getByText('Connecting…').count()).toBe(0)
     await second.evaluate('import("/parley.js").then((lib) => { window.parley = lib })')
     const refused = await second.evaluate(async (relay) => {
       try {
