@@ -207,6 +207,9 @@ export async function buildBrowser (options = {}) {
     ...common,
     entryPoints: { 'parley-chat': join(srcDir, 'browser', 'element', 'parley-chat.ts') },
     outdir: outDir,
+    // what the element loads only on demand (the QR encoder) stays out of parley-chat.js
+    splitting: true,
+    chunkNames: `${CHUNKS_DIR}/element-[name]-[hash]`,
     plugins: [libraryExternalPlugin, browserSwapPlugin]
   })
   await writeFile(join(outDir, 'meta.json'), JSON.stringify({ library: library.metafile, element: element.metafile }))

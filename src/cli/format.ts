@@ -22,7 +22,9 @@ function time (ms: number): string {
 /** One message as a terminal line: `[time] me|name: text  ticks  (id)`. */
 export function formatMessage (m: MessageView, peerName: string): string {
   const who = m.direction === 'out' ? 'me' : peerName
-  const text = m.kind === 'text' ? (m.text ?? '') : '(unsupported message)'
+  // notices ("took a screenshot") read as a sentence about who did it
+  if (m.kind === 'notice') return `[${time(m.sentAt)}] * ${m.direction === 'out' ? 'You' : peerName} ${m.text ?? ''}  (${m.id})`
+  const text = m.kind === 'text' ? (m.text ?? '') : '(a message this version of Parley cannot show)'
   const extras = [
     m.direction === 'out' ? ticks(m.status) : '',
     m.expiresAt != null ? `⏱ ${formatDuration(Math.max(0, m.expiresAt - Date.now()))}` : '',
@@ -71,4 +73,18 @@ export function formatSafetyNumber (digits: string): string[] {
   const rows: string[] = []
   for (let i = 0; i < blocks.length; i += 4) rows.push(blocks.slice(i, i + 4).join(' '))
   return rows
+}
+
+/**
+ * `text` as a QR code drawn with Unicode half blocks (two modules per character row), dark on a
+ * light quiet zone so that phones read it on dark and light terminals alike.
+ */
+export async function terminalQr (text: string): Promise<string> {
+  const { toString } = await import('qrcode')
+  return (await toString(text, { type: 'utf8', errorCorrectionLevel: 'M', margin: 2 })).replace(/\n+$/, '')
+}
+
+/** Whether to draw QR codes: always with `--qr`, never with `--no-qr`, else when stdout is a terminal. */
+export function wantsQr (opts: { qr?: boolean }, stdoutIsTty = process.stdout.isTTY === true): boolean {
+  return opts.qr ?? stdoutIsTty
 }

@@ -259,7 +259,7 @@ describe('browser embed', () => {
 
   it('a browser and a Node messenger chat both ways, and the browser gets mail sent while it was closed', async () => {
     const home = await tempDir('parley-browser-node-')
-    const nodeMessenger = await startTestMessenger(home.path, 'node', [example.relayTcp], {
+    const nodeMessenger = await startTestMessenger(home.path, 'node', [example.relayTcp as string], {
       node: { listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], webrtcBindAddress: '127.0.0.1' }
     })
     try {
@@ -297,7 +297,7 @@ describe('browser embed', () => {
 
   it('a browser page and a `parley daemon` process exchange messages both ways', async () => {
     const home = await tempDir('parley-browser-daemon-')
-    const daemon = await startDaemon(join(home.path, 'd'), ['--relay', example.relayTcp, '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-ui'])
+    const daemon = await startDaemon(join(home.path, 'd'), ['--relay', example.relayTcp as string, '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--no-ui'])
     try {
       const p = await newProfile('with-daemon')
       const browser = await openChat(p)
@@ -344,6 +344,10 @@ describe('browser embed', () => {
     await second.goto(example.url)
     // the element in the second tab reports the lock instead of opening the store
     await second.locator('parley-chat .status', { hasText: 'open in another tab' }).waitFor()
+    // …in words where the chat would be, with what cannot work disabled (not "Connecting…" forever)
+    await second.locator('parley-chat').getByRole('alert').filter({ hasText: 'already open in another tab' }).waitFor()
+    expect(await second.locator('parley-chat').getByRole('button', { name: 'Add contact' }).isDisabled()).toBe(true)
+    expect(await second.locator('parley-chat').getByText('Connecting…').count()).toBe(0)
     await second.evaluate('import("/parley.js").then((lib) => { window.parley = lib })')
     const refused = await second.evaluate(async (relay) => {
       try {
@@ -367,7 +371,9 @@ describe('browser embed', () => {
   })
 
   it('the relay stored and logged nothing of the plaintext', async () => {
+    if (example.relay == null) throw new Error('the example started no relay')
     await example.relay.stop()
+    if (example.relayDataDir == null) throw new Error('the relay has no data directory')
     expect(await readTree(example.relayDataDir)).not.toContain(MARKER)
     expect(relayLog.join('\n')).not.toContain(MARKER)
     expect(relayLog.length).toBeGreaterThan(0)

@@ -74,10 +74,10 @@ describe('<parley-chat>', () => {
   it('shows the conversation with a tick per delivery state and follows delivery events', async () => {
     const { fake, root } = await mount()
     const ticks = [...root.querySelectorAll('li.msg.out .ticks')].map((t) => t.getAttribute('aria-label'))
-    expect(ticks).toEqual(['Queued', 'Sent', 'Stored at relay', 'Delivered', 'Read', 'Not delivered'])
+    expect(ticks).toEqual(['Queued', 'Sent', 'Stored at relay', 'Delivered', 'Read', 'Failed: not delivered'])
     expect(root.querySelector('li.msg.in')?.textContent).toContain('hello from Bob')
     expect(root.querySelector('li.msg.in .delete')).toBeNull() // normal chats: only own messages are deleted for both
-    expect(root.querySelector('ol[role="log"]')?.getAttribute('aria-label')).toBe('Messages with Bob')
+    expect(root.querySelector('ol[aria-live="polite"]')?.getAttribute('aria-label')).toBe('Messages with Bob')
     expect(fake.calls).toContain('markRead')
 
     fake.setStatus('m0', 'delivered')
@@ -107,6 +107,9 @@ describe('<parley-chat>', () => {
     await vi.waitFor(() => { expect(fake.calls).toContain('timer 3600000') })
 
     ;(root.querySelector('li.msg[data-id="m1"] .delete') as HTMLButtonElement).click()
+    // deleting for everyone asks first (parley-chat-ux.browser.test.ts covers Cancel and Escape)
+    await vi.waitFor(() => { expect(root.querySelector('dialog[open]')).not.toBeNull() })
+    ;([...root.querySelectorAll('dialog[open] button')].find((b) => b.textContent === 'Delete for everyone') as HTMLButtonElement).click()
     await vi.waitFor(() => { expect(fake.calls).toContain('delete m1 true') })
 
     ;([...root.querySelectorAll('button')].find((b) => b.textContent === 'Safety number') as HTMLButtonElement).click()

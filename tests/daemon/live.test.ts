@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
@@ -9,6 +10,16 @@ import { runCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDae
 import { documentedRoutes, samplePath } from './openapi-check.js'
 
 const artifacts = new URL('../artifacts/', import.meta.url).pathname
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/** axe-core in the page: the serious and critical violations, as readable lines. */
+async function audit (page: import('playwright-core').Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath })
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Array<{ id: string, impact: string, help: string, nodes: Array<{ target: string[] }> }> }> } }).axe.run(document, { resultTypes: ['violations'] })
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)
+  })
+}
 
 describe('two real daemons: API, live events and the web UI', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -74,19 +85,19 @@ describe('two real daemons: API, live events and the web UI', () => {
     const consoleErrors: string[] = []
     page.on('pageerror', (err) => { consoleErrors.push(err.message) })
     await page.goto(alice!.loginUrl)
-    await page.getByRole('button', { name: /^Bob/ }).waitFor()
+    await page.getByRole('button', { name: /^Bob\b/ }).waitFor()
 
     // a message while the conversation is closed: the unread count shows up live
     const bobConversation = await call<ConversationView>(bob!, 'POST', `/v1/contacts/${alice!.address}/conversation`)
     await call(bob!, 'POST', `/v1/conversations/${bobConversation.id}/messages`, { text: 'Are you there?' })
-    await page.getByRole('button', { name: /^Bob, \d+ unread$/ }).click()
+    await page.getByRole('button', { name: /^Bob\b.* \d+ unread$/ }).click()
     await page.getByRole('heading', { name: 'Bob' }).waitFor()
     await page.getByText('Are you there?').waitFor()
 
     // with the conversation open, a new message appears live
     await call(bob!, 'POST', `/v1/conversations/${bobConversation.id}/messages`, { text: 'Hi Alice, from Bob\'s daemon' })
     await page.getByText('Hi Alice, from Bob\'s daemon').waitFor()
-    await page.getByRole('button', { name: /^Bob$/ }).waitFor()
+    await page.getByRole('button', { name: /^Bob\b(?!.*unread)/ }).waitFor()
 
     const bobEvents = await tap(bob!)
     const reply = bobEvents.next('message', (d) => d.message.text === 'Hello Bob, from the web UI')
@@ -134,5 +145,78 @@ describe('two real daemons: API, live events and the web UI', () => {
     await again.goto(alice!.loginUrl)
     await again.getByText('already used or has expired').waitFor()
     expect(consoleErrors).toEqual([])
+  })
+
+  it('web UI (issue #17): timer and screenshot lines, named ticks, rename, QR codes, notifications, axe audit', async () => {
+    browser ??= await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+    // bypassCSP: only so that the test can inject axe-core; the app's own scripts are same-origin
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, bypassCSP: true })
+    await context.grantPermissions(['notifications'])
+    // the page's Notification (granted) records what it shows; the test decides whether the tab is hidden
+    await context.addInitScript(() => {
+      const w = window as unknown as { notes: Array<{ title: string, body: string }>, hideTab: boolean }
+      w.notes = []
+      w.hideTab = false
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => w.hideTab })
+      class Recording { static permission = 'granted'; static requestPermission = async (): Promise<string> => 'granted'; onclick: unknown = null; constructor (title: string, o: { body: string }) { w.notes.push({ title, body: o.body }) } close (): void {} }
+      Object.defineProperty(window, 'Notification', { configurable: true, value: Recording })
+    })
+    const page = await context.newPage()
+    const consoleErrors: string[] = []
+    page.on('pageerror', (err) => { consoleErrors.push(err.message) })
+    const { url } = await call<{ url: string }>(alice!, 'POST', '/v1/login-links')
+    await page.goto(url)
+    await page.getByRole('button', { name: /^Bob/ }).first().click()
+    await page.getByRole('heading', { name: 'Bob', exact: true }).waitFor()
+
+    // a timer set by the other side shows as a line in the chat
+    const bobConversation = await call<ConversationView>(bob!, 'POST', `/v1/contacts/${alice!.address}/conversation`)
+    await call(bob!, 'PATCH', `/v1/conversations/${bobConversation.id}`, { disappearingTimerMs: 3_600_000 })
+    await page.getByText('Bob set disappearing messages to 1 hour').waitFor()
+    await page.getByLabel('Disappearing').selectOption({ label: 'Off' })
+    await page.getByText('You turned off disappearing messages').waitFor()
+
+    // ticks: each state named; the first hop in words
+    await page.getByRole('textbox', { name: 'Message' }).fill('named ticks')
+    await page.keyboard.press('Enter')
+    const ticks = page.locator('.msg.out', { hasText: 'named ticks' }).locator('.ticks')
+    await expect.poll(async () => ticks.getAttribute('aria-label')).toMatch(/^(Sent|Stored at relay|Delivered|Read)$/)
+
+    // rename: a dialog, Enter saves
+    await page.getByRole('button', { name: 'Rename' }).click()
+    await page.getByRole('textbox', { name: 'New name', exact: true }).fill('Bobby')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Bobby', exact: true }).waitFor()
+    expect((await call<ContactView>(alice!, 'GET', `/v1/contacts/${bob!.address}`)).name).toBe('Bobby')
+
+    // the invite link and a device-link code as QR images; Escape closes the dialog
+    await page.getByRole('button', { name: 'Show QR code' }).click()
+    const qr = page.getByRole('img', { name: 'QR code: Your invite link' })
+    await qr.waitFor()
+    expect(await qr.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))).toBeGreaterThan(0)
+    expect(await audit(page)).toEqual([])
+    await page.keyboard.press('Escape')
+    await qr.waitFor({ state: 'hidden' })
+    await page.getByRole('button', { name: 'Link a device' }).click()
+    await page.getByRole('img', { name: 'QR code: Device-link code' }).waitFor()
+    await page.keyboard.press('Escape')
+
+    // a screenshot notice in the secret chat reads as a sentence
+    const secret = (await call<{ items: ConversationView[] }>(bob!, 'GET', '/v1/conversations?limit=500')).items.find((c) => c.kind === 'secret' && c.secretState === 'active')
+    if (secret == null) throw new Error('no active secret chat between Bob and Alice')
+    await call(bob!, 'POST', `/v1/conversations/${secret.id}/screenshot`)
+    await page.getByRole('button', { name: /^Secret chat with Bobby/ }).click()
+    await page.getByText('Bobby took a screenshot').first().waitFor()
+
+    // a message arriving while the tab is hidden: a notification (permission granted)
+    await page.getByRole('button', { name: /^Bobby\b/ }).click()
+    await page.evaluate(() => { (window as unknown as { hideTab: boolean }).hideTab = true })
+    await call(bob!, 'POST', `/v1/conversations/${bobConversation.id}/messages`, { text: 'while you were away' })
+    await expect.poll(async () => page.evaluate(() => (window as unknown as { notes: unknown[] }).notes)).toEqual([{ title: 'Bobby', body: 'while you were away' }])
+    await page.evaluate(() => { (window as unknown as { hideTab: boolean }).hideTab = false })
+
+    expect(await audit(page)).toEqual([])
+    expect(consoleErrors).toEqual([])
+    await context.close()
   })
 })

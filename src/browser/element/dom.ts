@@ -45,15 +45,37 @@ export function shortAddress (address: string): string {
   return address.length <= 14 ? address : `${address.slice(0, 6)}…${address.slice(-6)}`
 }
 
-/** Tick glyph and spoken label of an outgoing message's delivery state. */
-export const DELIVERY_TICKS: Record<string, { glyph: string, label: string }> = {
+/**
+ * How an outgoing message's delivery state looks: a glyph, a spoken label (also the tooltip),
+ * and for the first hop, a word saying whether it went straight to the peer or to a relay.
+ * Delivered and read differ in shape as well as colour (read: a filled pill, see styles.ts).
+ */
+export const DELIVERY_TICKS: Record<string, { glyph: string, label: string, route?: string }> = {
   queued: { glyph: '○', label: 'Queued' },
-  sent: { glyph: '✓', label: 'Sent' },
-  stored: { glyph: '✓☁', label: 'Stored at relay' },
+  sent: { glyph: '✓', label: 'Sent', route: 'direct' },
+  stored: { glyph: '✓', label: 'Stored at relay', route: 'via relay' },
   delivered: { glyph: '✓✓', label: 'Delivered' },
   read: { glyph: '✓✓', label: 'Read' },
-  failed: { glyph: '⚠', label: 'Not delivered' },
+  failed: { glyph: '⚠', label: 'Failed' },
   received: { glyph: '', label: 'Received' }
+}
+
+/** The spoken label of a delivery state; a failure carries its reason when one is known. */
+export function deliveryLabel (status: string, reason?: string): string {
+  const label = (DELIVERY_TICKS[status] ?? DELIVERY_TICKS.queued).label
+  return status === 'failed' ? `Failed: ${reason ?? 'not delivered'}` : label
+}
+
+/** "30 seconds", "1 hour", or "off": a timer in words, for chat lines. */
+export function timerLabel (ms: number | null): string {
+  if (ms == null) return 'off'
+  const known = TIMER_CHOICES.find((t) => t.ms === ms)
+  if (known != null) return known.label
+  const units: Array<[number, string]> = [[604_800_000, 'week'], [86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']]
+  for (const [size, name] of units) {
+    if (ms >= size) { const n = Math.round(ms / size); return `${n} ${name}${n === 1 ? '' : 's'}` }
+  }
+  return `${ms} ms`
 }
 
 /** Disappearing-message choices (ms, or null for off). */

@@ -6,7 +6,8 @@
  */
 export const STYLES = `
 :host {
-  --_accent: var(--parley-accent, #2f6fed);
+  color-scheme: light dark;
+  --_accent: var(--parley-accent, #2457c5);
   --_bg: var(--parley-bg, #ffffff);
   --_fg: var(--parley-fg, #1b1f29);
   --_muted: var(--parley-muted, #5b6475);
@@ -15,6 +16,9 @@ export const STYLES = `
   --_out: var(--parley-bubble-out, var(--_accent));
   --_out-fg: var(--parley-bubble-out-fg, #ffffff);
   --_radius: var(--parley-radius, 10px);
+  --_on-accent: var(--parley-on-accent, #ffffff);
+  --_danger: var(--parley-danger, #b3261e);
+  --_read: var(--parley-read, #0b7a3b);
   display: block;
   min-height: 360px;
   height: 100%;
@@ -25,6 +29,21 @@ export const STYLES = `
   border: 1px solid var(--_border);
   border-radius: var(--_radius);
   overflow: hidden;
+}
+@media (prefers-color-scheme: dark) {
+  :host {
+    --_accent: var(--parley-accent, #7aa2ff);
+    --_bg: var(--parley-bg, #16181d);
+    --_fg: var(--parley-fg, #e6e8ee);
+    --_muted: var(--parley-muted, #a3abbb);
+    --_border: var(--parley-border, #323744);
+    --_in: var(--parley-bubble-in, #262a33);
+    --_out: var(--parley-bubble-out, #2f5bd0);
+    --_on-accent: var(--parley-on-accent, #0b1020);
+    --_out-fg: var(--parley-bubble-out-fg, #ffffff);
+    --_danger: var(--parley-danger, #ff8a80);
+    --_read: var(--parley-read, #44d17f);
+  }
 }
 *, *::before, *::after { box-sizing: inherit; }
 .layout { display: grid; grid-template-columns: minmax(200px, 30%) 1fr; grid-template-rows: auto 1fr; height: 100%; }
@@ -41,7 +60,7 @@ aside ul { list-style: none; margin: 0; padding: 0 .35rem; overflow-y: auto; }
 aside li button { width: 100%; text-align: left; display: flex; justify-content: space-between; gap: .5rem; padding: .45rem .5rem; border: 0; border-radius: 6px; background: none; color: inherit; font: inherit; cursor: pointer; }
 aside li button:hover { background: var(--_in); }
 aside li button[aria-current="true"] { background: color-mix(in srgb, var(--_accent) 14%, transparent); }
-.badge { margin-left: .4rem; font-size: .75em; border-radius: 999px; padding: 0 .45rem; background: var(--_accent); color: #fff; align-self: center; }
+.badge { margin-left: .4rem; font-size: .75em; border-radius: 999px; padding: 0 .45rem; background: var(--_accent); color: var(--_on-accent); align-self: center; }
 .badge.secret { background: #6b3fa0; }
 main { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
 .conv-head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .5rem .75rem; border-bottom: 1px solid var(--_border); }
@@ -51,21 +70,43 @@ main { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
 ol.messages { list-style: none; margin: 0; padding: .75rem; overflow-y: auto; flex: 1; display: flex; flex-direction: column; gap: .35rem; }
 li.msg { max-width: 75%; padding: .4rem .6rem; border-radius: var(--_radius); background: var(--_in); align-self: flex-start; overflow-wrap: anywhere; white-space: pre-wrap; }
 li.msg.out { align-self: flex-end; background: var(--_out); color: var(--_out-fg); }
-li.msg .meta { display: flex; gap: .4rem; justify-content: flex-end; align-items: center; font-size: .75em; opacity: .8; margin-top: .15rem; white-space: nowrap; }
-li.msg .ticks[data-state="read"] { color: #7fe0ff; }
-li.msg .ticks[data-state="failed"] { color: #ffd166; }
+li.msg .meta { display: flex; gap: .4rem; justify-content: flex-end; align-items: center; font-size: .75em; margin-top: .15rem; white-space: nowrap; }
+li.msg .ticks { display: inline-flex; gap: .25rem; align-items: center; }
+li.msg .ticks .route { font-size: .9em; font-style: italic; }
+/* delivered: plain ticks; read: ticks on a filled pill (shape and colour), "read" in words */
+li.msg .ticks[data-state="read"] { background: var(--_read); color: #fff; border-radius: 999px; padding: 0 .4rem; font-weight: 700; opacity: 1; }
+li.msg .ticks[data-state="failed"] { background: #ffd166; color: #3a2a00; border-radius: 4px; padding: 0 .3rem; font-weight: 700; }
+li.msg .reply { display: block; font-size: .8em; border-left: 2px solid currentColor; padding-left: .4rem; margin-bottom: .2rem; }
+li.msg .reactions { display: flex; gap: .25rem; margin-top: .2rem; }
+li.msg .reaction { background: var(--_bg); color: var(--_fg); border-radius: 999px; padding: 0 .35rem; font-size: .85em; }
+li.msg .edited { font-style: italic; }
+li.line { align-self: center; max-width: 90%; text-align: center; font-size: .85em; color: var(--_muted); background: none; padding: .2rem .5rem; border: 1px dashed var(--_border); border-radius: 999px; }
+li.line time { font-size: .9em; margin-left: .3rem; }
+.typing { margin: 0; padding: 0 .75rem; min-height: 1.2em; font-size: .85em; color: var(--_muted); }
+.empty.failure { color: var(--_danger); font-weight: 600; max-width: 28rem; }
+form.rename { display: flex; gap: .35rem; flex: 1; min-width: 8rem; }
+form.rename input { flex: 1; }
+dialog { border: 1px solid var(--_border); border-radius: var(--_radius); background: var(--_bg); color: var(--_fg); max-width: min(26rem, 90vw); padding: 1rem 1.25rem; }
+dialog::backdrop { background: rgb(0 0 0 / .45); }
+dialog h2 { font-size: 1.05em; margin: 0 0 .5rem; }
+dialog form { display: grid; gap: .6rem; }
+dialog img.qr { justify-self: center; background: #fff; padding: .25rem; border-radius: 6px; }
+dialog .hint { margin: 0; color: var(--_muted); font-size: .9em; }
+.dialog-actions { display: flex; gap: .5rem; justify-content: flex-end; }
+button.danger { font: inherit; border-radius: 6px; padding: .4rem .8rem; cursor: pointer; border: 1px solid var(--_danger); background: var(--_danger); color: var(--_on-accent); }
 li.msg .delete { border: 0; background: none; color: inherit; font: inherit; cursor: pointer; opacity: .7; padding: 0 .2rem; }
 li.msg .delete:hover, li.msg .delete:focus-visible { opacity: 1; }
 form.composer { display: flex; gap: .5rem; padding: .5rem; border-top: 1px solid var(--_border); }
 form.composer textarea { flex: 1; resize: none; min-height: 2.4rem; max-height: 8rem; }
 input, textarea, select { font: inherit; color: inherit; background: var(--_bg); border: 1px solid var(--_border); border-radius: 6px; padding: .4rem .5rem; min-width: 0; }
 button.primary, button.secondary { font: inherit; border-radius: 6px; padding: .4rem .8rem; cursor: pointer; border: 1px solid var(--_accent); }
-button.primary { background: var(--_accent); color: #fff; }
+button.primary { background: var(--_accent); color: var(--_on-accent); }
 button.secondary { background: none; color: var(--_accent); }
 button:disabled { opacity: .5; cursor: default; }
-:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
+:focus-visible { outline: 3px solid var(--_accent); outline-offset: 2px; }
+li.msg.out :focus-visible { outline-color: currentColor; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-.error { color: #b3261e; padding: .35rem .75rem; margin: 0; }
+.error { color: var(--_danger); padding: .35rem .75rem; margin: 0; }
 label.inline { display: flex; gap: .35rem; align-items: center; font-size: .85em; color: var(--_muted); }
-@media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto auto 1fr; } aside { border-right: 0; border-bottom: 1px solid var(--_border); max-height: 40%; } }
+@media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto auto 1fr; } aside { border-right: 0; border-bottom: 1px solid var(--_border); max-height: 40%; overflow-y: auto; } aside > * { flex-shrink: 0; } }
 `

@@ -4,20 +4,24 @@ import type { QuarantinedView, StatusView } from '../../daemon/api-types.js'
 import { contextOf, kdfFromEnv, type CliContext } from '../context.js'
 import { INACTIVITY_PERIODS } from '../duration.js'
 import { NoDaemonError, UsageError } from '../errors.js'
-import { formatQuarantined, formatStatus, unreadableLine } from '../format.js'
+import { formatQuarantined, formatStatus, terminalQr, unreadableLine, wantsQr } from '../format.js'
 import { readPassphrase } from '../passphrase.js'
 import { readPublicAccount, writePublicAccount, type PublicAccount } from '../public-account.js'
 
 /** `parley id`, `status`, `unreadable`, `ui`, `settings set`, `account delete`. */
 export function registerAccount (program: Command): void {
   program.command('id')
-    .description('print this account\'s ID (address) and invite link')
+    .description('print this account\'s ID (address) and invite link (with its QR code on a terminal)')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }, command: Command) => {
+    .option('--qr', 'also draw the invite link as a QR code (default: when stdout is a terminal)')
+    .option('--no-qr', 'never draw the QR code')
+    .action(async (opts: { json?: boolean, qr?: boolean }, command: Command) => {
       const ctx = contextOf(command)
       const account = await accountOf(ctx)
-      if (opts.json === true) ctx.out(JSON.stringify(account))
-      else { ctx.out(account.address); ctx.out(account.inviteLink) }
+      if (opts.json === true) { ctx.out(JSON.stringify(account)); return }
+      ctx.out(account.address)
+      ctx.out(account.inviteLink)
+      if (wantsQr(opts)) ctx.out(await terminalQr(account.inviteLink))
     })
 
   program.command('status')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { contextOf } from '../context.js'
 import { parseDuration } from '../duration.js'
+import { terminalQr, wantsQr } from '../format.js'
 
 /** `parley devices list|link`. */
 export function registerDevices (program: Command): void {
@@ -19,9 +20,12 @@ export function registerDevices (program: Command): void {
   devices.command('link')
     .description('print a one-time code for `parley init --link CODE` on a new device')
     .option('--ttl <duration>', 'how long the code stays valid', '10m')
-    .action(async (opts: { ttl: string }, command: Command) => {
+    .option('--qr', 'also draw the code as a QR code (default: when stdout is a terminal)')
+    .option('--no-qr', 'never draw the QR code')
+    .action(async (opts: { ttl: string, qr?: boolean }, command: Command) => {
       const ctx = contextOf(command)
       const { code } = await (await ctx.client()).post<{ code: string }>('/v1/device-links', { ttlMs: parseDuration(opts.ttl) })
       ctx.out(code)
+      if (wantsQr(opts)) ctx.out(await terminalQr(code))
     })
 }

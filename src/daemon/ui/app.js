@@ -18,8 +18,15 @@ const state = {
   lastTypingSent: 0
 }
 
-const TICKS = { queued: '…', sent: '✓', stored: '✓', delivered: '✓✓', read: '✓✓', failed: 'not delivered' }
-const TICK_LABEL = { queued: 'queued', sent: 'sent', stored: 'stored at a relay', delivered: 'delivered', read: 'read', failed: 'failed' }
+// delivered and read differ in shape (read: a filled pill with the word) as well as colour;
+// the first hop is said in words: "direct" (sent to their device) or "via relay" (stored there)
+const TICKS = { queued: '…', sent: '✓ direct', stored: '✓ via relay', delivered: '✓✓', read: '✓✓ read', failed: '⚠ not delivered' }
+const TICK_LABEL = { queued: 'Queued', sent: 'Sent', stored: 'Stored at relay', delivered: 'Delivered', read: 'Read', failed: 'Failed' }
+/** Why a message failed, from `delivery` events (message views carry no reason). */
+const failures = new Map()
+function tickLabel (status, id) { return status === 'failed' ? `Failed: ${failures.get(id) ?? 'not delivered'}` : TICK_LABEL[status] ?? status }
+const TIMERS = { 30000: '30 seconds', 300000: '5 minutes', 3600000: '1 hour', 86400000: '1 day', 604800000: '1 week' }
+function timerWords (ms) { return ms == null ? null : TIMERS[ms] ?? `${Math.round(ms / 1000)} seconds` }
 
 function el (tag, attrs = {}, ...children) {
   const node = document.createElement(tag)
@@ -88,11 +95,12 @@ function renderContacts () {
     const unread = conversation?.unreadCount ?? 0
     const current = state.current != null && conversation != null && state.current.id === conversation.id
     const meta = secret ? `secret chat · ${conversation.secretState}` : contact.verification === 'verified' ? 'verified' : contact.verification === 'changed' ? 'safety number changed!' : short(contact.address)
-    const label = `${secret ? 'Secret chat with ' : ''}${contact.name}${unread > 0 ? `, ${unread} unread` : ''}`
+    // the accessible name is the visible text ("Secret chat with Bob, secret chat · active, 2 unread"):
+    // no aria-label that would differ from what sighted users read
     list.append(el('li', {},
-      el('button', { type: 'button', 'aria-current': current ? 'true' : 'false', 'aria-label': label, 'data-address': contact.address, onclick: () => { void open(contact, secret ? conversation : undefined) } },
-        el('span', {}, el('span', { class: 'name' }, secret ? el('span', { class: 'secret-mark' }, 'Secret: ') : null, contact.name), el('span', { class: 'meta' }, meta)),
-        unread > 0 ? el('span', { class: 'unread', 'aria-hidden': 'true' }, String(unread)) : null)))
+      el('button', { type: 'button', 'aria-current': current ? 'true' : 'false', 'data-address': contact.address, onclick: () => { void open(contact, secret ? conversation : undefined) } },
+        el('span', {}, el('span', { class: 'name' }, secret ? el('span', { class: 'secret-mark' }, 'Secret chat with ') : null, contact.name, el('span', { class: 'visually-hidden' }, ',')), el('span', { class: 'meta' }, meta)),
+        unread > 0 ? el('span', { class: 'unread' }, String(unread), el('span', { class: 'visually-hidden' }, ' unread')) : null)))
   }
   if (entries.length === 0) list.append(el('li', { class: 'notice' }, 'No contacts yet.'))
 }
@@ -131,7 +139,9 @@ async function open (contact, conversation) {
   showBanner('')
   renderHeader()
   const page = await guard(() => api('GET', `/v1/conversations/${seg(conversation.id)}/messages?limit=100`))
+  for (const line of lines.get(conversation.id) ?? []) line.shown = false
   for (const message of page.items.reverse()) renderMessage(message)
+  placeLines(Infinity)
   scrollDown()
   await markRead()
   renderContacts()
@@ -157,21 +167,58 @@ function renderHeader () {
 function renderMessage (m) {
   const existing = state.rendered.get(m.id)
   const who = m.direction === 'out' ? 'You' : contactFor(m.sender).name
-  const text = m.kind === 'text' ? m.text ?? '' : m.kind === 'notice' ? m.text ?? '' : '(a message this version cannot show)'
+  // a notice ("took a screenshot") reads as a sentence about who did it
+  const text = m.kind === 'text' ? m.text ?? '' : m.kind === 'notice' ? `${who} ${m.text ?? ''}` : '(a message this version of Parley cannot show)'
+  const reactions = Object.entries(m.reactions ?? {}).filter(([, by]) => by.length > 0)
   const info = el('span', { class: 'info' },
     m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
     (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
     el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
-    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, title: TICK_LABEL[m.status], 'aria-label': TICK_LABEL[m.status] }, TICKS[m.status] ?? '') : null
+    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id), 'aria-label': tickLabel(m.status, m.id) }, TICKS[m.status] ?? '') : null
   )
   const actions = el('span', { class: 'actions' },
     el('button', { type: 'button', class: 'quiet', title: 'Delete on this device', onclick: () => { void remove(m.id, false) } }, 'Delete'),
     el('button', { type: 'button', class: 'quiet', title: 'Delete on both sides', onclick: () => { void remove(m.id, true) } }, 'Delete for both'))
-  const li = el('li', { class: `msg ${m.direction}${m.kind === 'notice' ? ' notice' : ''}`, 'data-id': m.id },
-    el('span', { class: 'visually-hidden' }, `${who}: `), el('div', { class: 'text' }, text), info, actions)
+  if (existing == null) placeLines(m.sentAt)
+  const li = m.kind === 'notice'
+    ? el('li', { class: 'msg notice', 'data-id': m.id }, el('div', { class: 'text' }, text), el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)))
+    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id },
+      el('span', { class: 'visually-hidden' }, `${who}: `), el('div', { class: 'text' }, text),
+      reactions.length > 0 ? el('div', { class: 'reactions' }, ...reactions.map(([emoji, by]) => el('span', { role: 'img', 'aria-label': `${emoji} from ${by.length}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji))) : null,
+      info, actions)
   if (existing != null) existing.replaceWith(li)
   else $('messages').append(li)
   state.rendered.set(m.id, li)
+}
+
+/** Chat lines for changes that store no message (a timer set, a secret chat accepted), per conversation. */
+const lines = new Map()
+function addLine (conversationId, text) {
+  const list = lines.get(conversationId) ?? []
+  const line = { at: Date.now(), text, shown: false }
+  list.push(line)
+  lines.set(conversationId, list)
+  if (state.current?.id === conversationId) { placeLines(Infinity); scrollDown() }
+}
+/** Appends the open conversation's lines older than `before` that are not on screen yet. */
+function placeLines (before) {
+  for (const line of lines.get(state.current?.id) ?? []) {
+    if (line.shown || line.at >= before) continue
+    line.shown = true
+    $('messages').append(el('li', { class: 'msg notice line' }, el('div', { class: 'text' }, line.text), el('time', { datetime: new Date(line.at).toISOString() }, timeOf(line.at))))
+  }
+}
+/** Lines for what a `conversation-updated` changed; `who` says who changed it. */
+function noteChanges (before, after, who) {
+  if (before == null) return
+  if ((before.disappearingTimerMs ?? null) !== (after.disappearingTimerMs ?? null)) {
+    const words = timerWords(after.disappearingTimerMs)
+    addLine(after.id, words == null ? `${who} turned off disappearing messages` : `${who} set disappearing messages to ${words}`)
+  }
+  if (after.kind === 'secret' && before.secretState !== after.secretState) {
+    if (after.secretState === 'active') addLine(after.id, 'Secret chat accepted')
+    if (after.secretState === 'closed') addLine(after.id, 'Secret chat ended')
+  }
 }
 
 function scrollDown () { const list = $('messages'); list.scrollTop = list.scrollHeight }
@@ -260,9 +307,15 @@ async function secretAction () {
 
 async function setTimer () {
   const value = $('timer').value
-  const updated = await guard(() => api('PATCH', `/v1/conversations/${seg(state.current.id)}`, { disappearingTimerMs: value === '' ? null : Number(value) }))
+  const id = state.current.id
+  const ms = value === '' ? null : Number(value)
+  const before = state.conversations.get(id) ?? state.current
+  state.ownTimer = { id, ms }
+  const updated = await guard(() => api('PATCH', `/v1/conversations/${seg(id)}`, { disappearingTimerMs: ms }))
+  // the live event may have come first and said it already
+  if (state.conversations.get(id) === before) noteChanges(before, updated, 'You')
   state.conversations.set(updated.id, updated)
-  state.current = updated
+  if (state.current?.id === updated.id) state.current = updated
 }
 
 async function addContact (event) {
@@ -280,11 +333,61 @@ async function addContact (event) {
   }
 }
 
+/** A notification for a message arriving while this tab is in the background (with permission). */
+function notify (message, conversation) {
+  if (!document.hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted') return
+  const secret = conversation?.kind === 'secret'
+  const n = new Notification(contactFor(message.sender).name, {
+    body: secret ? 'New message in a secret chat' : message.kind === 'text' ? message.text ?? '' : 'New message',
+    tag: message.conversationId
+  })
+  n.onclick = () => { window.focus(); n.close() }
+}
+
+function renderNotifyButton () {
+  $('notify').hidden = typeof Notification === 'undefined' || Notification.permission !== 'default'
+}
+
+/** Shows `text` as a QR code image and as text to copy, in the QR dialog. */
+async function showQr (title, text, hint) {
+  const { toString } = await import('./qrcode.js')
+  const svg = await toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, color: { dark: '#000000', light: '#ffffff' } })
+  $('qr-title').textContent = title
+  $('qr-image').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`
+  $('qr-image').alt = `QR code: ${title}`
+  $('qr-hint').textContent = hint
+  $('qr-text').value = text
+  $('qr-dialog').showModal()
+}
+
+async function linkDevice () {
+  const { code } = await guard(() => api('POST', '/v1/device-links', {}))
+  await showQr('Device-link code', code, 'On the new device run `parley init --link CODE` with this code (valid 10 minutes), or scan it.')
+}
+
+/** Renames the open conversation's contact (Escape or Cancel keeps the name). */
+function rename () {
+  const contact = contactFor(state.current.peer)
+  const dialog = $('rename-dialog')
+  $('rename-input').value = contact.name
+  dialog.returnValue = ''
+  dialog.showModal()
+  dialog.addEventListener('close', async () => {
+    const name = $('rename-input').value.trim()
+    if (dialog.returnValue !== 'save' || name === '' || name === contact.name) return
+    const updated = await guard(() => api('PATCH', `/v1/contacts/${seg(contact.address)}`, { name }))
+    state.contacts = state.contacts.map((c) => c.address === updated.address ? updated : c)
+    renderHeader()
+    renderContacts()
+  }, { once: true })
+}
+
 // ---------------------------------------------------------------- live events
 
 const handlers = {
   message ({ message }) {
     const c = state.conversations.get(message.conversationId)
+    if (message.direction === 'in') notify(message, c)
     if (state.current?.id === message.conversationId) {
       renderMessage(message)
       scrollDown()
@@ -306,15 +409,16 @@ const handlers = {
     if (state.current?.id !== conversationId) return
     for (const id of ids) { state.rendered.get(id)?.remove(); state.rendered.delete(id) }
   },
-  delivery ({ conversationId, messageId, state: status }) {
+  delivery ({ conversationId, messageId, state: status, reason }) {
+    if (status === 'failed') failures.set(messageId, reason ?? 'not delivered')
     if (state.current?.id !== conversationId) return
     const ticks = state.rendered.get(messageId)?.querySelector('.ticks')
     if (ticks == null) return
     ticks.textContent = TICKS[status] ?? ''
     ticks.className = `ticks ${status}`
     ticks.dataset.status = status
-    ticks.title = TICK_LABEL[status]
-    ticks.setAttribute('aria-label', TICK_LABEL[status])
+    ticks.title = tickLabel(status, messageId)
+    ticks.setAttribute('aria-label', tickLabel(status, messageId))
   },
   typing ({ conversationId, from, typing }) {
     if (state.current?.id !== conversationId) return
@@ -322,6 +426,9 @@ const handlers = {
   },
   'conversation-updated' ({ conversation }) {
     const known = state.conversations.has(conversation.id)
+    const own = state.ownTimer?.id === conversation.id && state.ownTimer.ms === (conversation.disappearingTimerMs ?? null)
+    if (own) state.ownTimer = undefined
+    noteChanges(state.conversations.get(conversation.id), conversation, own ? 'You' : contactFor(conversation.peer).name)
     state.conversations.set(conversation.id, conversation)
     if (state.current?.id === conversation.id) { state.current = conversation; renderHeader() }
     if (!known) void loadContacts()
@@ -381,6 +488,11 @@ async function start () {
     if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('send-form').requestSubmit() } else typed()
   })
   $('verify').addEventListener('click', () => { void verify() })
+  $('rename').addEventListener('click', rename)
+  $('show-qr').addEventListener('click', () => { void showQr('Your invite link', account.inviteLink, 'Let a contact scan this code, or copy the link.') })
+  $('link-device').addEventListener('click', () => { void linkDevice() })
+  $('notify').addEventListener('click', async () => { await Notification.requestPermission(); renderNotifyButton() })
+  renderNotifyButton()
   $('secret').addEventListener('click', () => { void secretAction() })
   $('timer').addEventListener('change', () => { state.timerChange = setTimer().catch(() => {}) })
   document.addEventListener('visibilitychange', () => { void markRead() })

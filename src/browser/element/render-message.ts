@@ -1,0 +1,74 @@
+/**
+ * One entry of the conversation log, for every kind of message a `MessageView` carries: text
+ * (with replies, edits and reactions), notices (a screenshot taken, …) and kinds this version
+ * cannot show; and the element's own chat lines (a timer changed, a secret chat accepted).
+ */
+import type { MessageView } from '../../messenger/types.js'
+import { DELIVERY_TICKS, deliveryLabel, formatTime, h } from './dom.js'
+
+export interface MessageContext {
+  /** Display name of the other participant. */
+  peerName: string
+  /** Why delivery failed, when a `delivery` event said so (MessageView has no reason). */
+  failure?: string
+  /** Text of the message this one replies to, when it is on screen. */
+  replyText?: string
+  /** Shown when this message may be deleted for everyone. */
+  onDelete?: () => void
+}
+
+/** A line of the chat that is not a message: a setting changed, a secret chat accepted, … */
+export interface ChatLine {
+  at: number
+  text: string
+}
+
+export function renderLine (line: ChatLine): HTMLLIElement {
+  return h('li', { class: 'line', part: 'chat-line' }, h('span', {}, line.text), ' ', h('time', { datetime: new Date(line.at).toISOString() }, formatTime(line.at)))
+}
+
+export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIElement {
+  const who = m.direction === 'out' ? 'You' : ctx.peerName
+  if (m.kind === 'notice') {
+    // e.g. "Bob took a screenshot": the notice's text follows who did it
+    return h('li', { class: 'line notice', part: 'chat-line notice', 'data-id': m.id },
+      h('span', {}, `${who} ${m.text ?? ''}`.trim()), ' ', h('time', { datetime: new Date(m.sentAt).toISOString() }, formatTime(m.sentAt)))
+  }
+  const body = m.kind === 'text'
+    ? h('span', { class: 'text' }, m.text ?? '')
+    : h('em', { class: 'text unsupported' }, 'A message this version of Parley cannot show (sent by a newer version)')
+  const edited = (m.editHistory?.length ?? 0) > 0
+  const reactions = Object.entries(m.reactions).filter(([, by]) => by.length > 0)
+  return h('li', { class: `msg ${m.direction}`, part: `message message-${m.direction}`, 'data-id': m.id, 'data-status': m.status },
+    h('span', { class: 'visually-hidden' }, `${who}: `),
+    m.replyTo != null
+      ? h('span', { class: 'reply', part: 'reply' }, `↩ ${ctx.replyText != null ? `“${ctx.replyText.slice(0, 60)}”` : 'in reply to an earlier message'}`)
+      : null,
+    body,
+    reactions.length > 0
+      ? h('span', { class: 'reactions', part: 'reactions' }, ...reactions.map(([emoji, by]) =>
+        h('span', { class: 'reaction', role: 'img', 'aria-label': `${emoji} from ${by.length} ${by.length === 1 ? 'person' : 'people'}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji)))
+      : null,
+    h('span', { class: 'meta' },
+      edited ? h('span', { class: 'edited', title: `Earlier: ${(m.editHistory ?? []).join(' → ')}` }, 'edited') : null,
+      m.expiresAt != null ? h('span', { title: `Disappears ${new Date(m.expiresAt).toLocaleString()}`, role: 'img', 'aria-label': 'Disappearing message' }, '◷') : null,
+      h('time', { datetime: new Date(m.sentAt).toISOString() }, formatTime(m.sentAt)),
+      m.direction === 'out' ? renderTicks(m.status, ctx.failure) : null,
+      ctx.onDelete != null
+        ? h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: ctx.onDelete }, '✕')
+        : null))
+}
+
+/**
+ * Ticks of an outgoing message: the glyph, the first hop in words ("direct" / "via relay"; the
+ * spoken label already says it: "Sent" is direct, "Stored at relay"), "read" on a filled pill,
+ * and the state as accessible name and tooltip.
+ */
+export function renderTicks (status: string, failure?: string): HTMLElement {
+  const tick = DELIVERY_TICKS[status] ?? DELIVERY_TICKS.queued
+  const label = deliveryLabel(status, failure)
+  return h('span', { class: 'ticks', part: `ticks ticks-${status}`, 'data-state': status, role: 'img', 'aria-label': label, title: label },
+    h('span', { 'aria-hidden': 'true' }, tick.glyph),
+    tick.route != null ? h('span', { class: 'route', 'aria-hidden': 'true' }, tick.route) : null,
+    status === 'read' ? h('span', { class: 'route', 'aria-hidden': 'true' }, 'read') : null)
+}
