@@ -2,7 +2,7 @@ import type { AbortOptions, ComponentLogger, Connection, Libp2p, Logger, Stream 
 import { multiaddr } from '@multiformats/multiaddr'
 import { equalBytes, toHex as hex } from '../bytes.js'
 import type { Signer } from '../crypto/index.js'
-import { ParleyError } from '../errors.js'
+import { ErrorCode, ParleyError, hasCode } from '../errors.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_MAILBOX_MAX_IN_FLIGHT, DEFAULT_MAILBOX_REQUEST_TIMEOUT_MS, MAILBOX_ACK_CHUNK
 } from './constants.js'
@@ -187,13 +187,18 @@ export class MailboxClient {
     return await this.channel(`owner:${relayKey(relay)}:${hex(owner.device.publicKey)}`, relay, limit, async (channel) => { await authenticateOwner(channel, owner, limit) })
   }
 
-  /** Runs `op` on a channel; retries once on a fresh channel when the cached one had died under it. */
+  /**
+   * Runs `op` on a channel; retries once on a fresh channel when the cached one died under it:
+   * closed, or evicted by the relay to make room (`ERR_TOO_MANY_STREAMS` on a channel the relay
+   * had admitted; on a new one that code is a refusal, not retried).
+   */
   private async withChannel<T> (get: () => Promise<MailboxChannel>, op: (c: MailboxChannel) => Promise<T>): Promise<T> {
     const channel = await get()
+    const admitted = channel.responses > 0
     try {
       return await op(channel)
     } catch (err) {
-      if (err instanceof StreamClosedError && channel.failed) return await op(await get())
+      if (channel.failed && (err instanceof StreamClosedError || (admitted && hasCode(err, ErrorCode.TOO_MANY_STREAMS)))) return await op(await get())
       throw err
     }
   }
