@@ -23,7 +23,7 @@ import { DeliveryStates } from './delivery/delivery-states.js'
 import { Dispatcher, type DispatchOptions } from './delivery/dispatcher.js'
 import { MailboxSync } from './delivery/mailbox-sync.js'
 import { OutboxWorker, type OutboxWorkerInit } from './delivery/outbox-worker.js'
-import { EnvelopeQuarantine, type ReceiveRetryPolicy } from './delivery/quarantine.js'
+import { EnvelopeQuarantine, type QuarantineRetry, type ReceiveRetryPolicy } from './delivery/quarantine.js'
 import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
 import { Inbox } from './receive/inbox.js'
@@ -150,7 +150,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     if (this.relayAddrs.length > 0) {
       this.mailbox = new MailboxSync({
         mailboxes, prekeys, log: logger.forComponent('parley:mailbox-sync'), relays: this.relayAddrs, drainIntervalMs: this.options.drainIntervalMs, quarantine: this.quarantine,
-        onEnvelope: async (envelope) => { await this.inbox.receive(envelope) }
+        onEnvelope: async (envelope, context) => { await this.inbox.receive(envelope, 'relay', context) }
       })
       await this.mailbox.start()
     }
@@ -213,6 +213,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
 
   /** Relay envelopes this device gave up on after bounded retries ("n messages could not be read"), oldest first. */
   async quarantined (options: AbortOptions = {}): Promise<QuarantinedView[]> { return this.quarantine.list(options) }
+  /** Receives the quarantined envelopes whose sealed bytes are kept again; those received leave the quarantine. */
+  async retryQuarantined (options: AbortOptions = {}): Promise<QuarantineRetry> { return this.quarantine.retry(async (envelope) => { await this.inbox.receive(envelope) }, options) }
 
   // ---------------------------------------------------------------- contacts
 

@@ -97,7 +97,7 @@ export interface StatusView {
   version: string
 }
 
-/** One relay envelope this device could not read and gave up on (acked at the relay, contents discarded). */
+/** One relay envelope this device could not read and gave up on (acked at the relay; its sealed bytes kept while the bounds allow). */
 export interface QuarantinedView {
   /** Envelope id (hex). */
   id: string
@@ -109,6 +109,8 @@ export interface QuarantinedView {
   attempts: number
   firstFailedAt: number
   quarantinedAt: number
+  /** True while its sealed bytes are kept in the encrypted store: `retryQuarantined()` tries it again. */
+  kept: boolean
 }
 
 export interface MessengerEvents extends Record<string, unknown> {

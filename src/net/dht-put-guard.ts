@@ -37,7 +37,7 @@ export interface DhtPutGuardInit {
  * with one that, per request: takes a token from the sender's PeerId bucket and its address's
  * (all its PeerIds share it), accepts only Parley account records that verify, and stores them
  * through {@link DhtRecordStore.putFromPeer} — which refuses an older sequence than the one held
- * and charges the record to the sender address's share. Any refusal throws: kad-dht then aborts
+ * and charges the record to the sender address's share and, for IPv6, to its /48's. Any refusal throws: kad-dht then aborts
  * the stream, and the sender's put fails.
  *
  * kad-dht exposes no hook for this and a datastore cannot see who writes, hence the swap; it
@@ -74,7 +74,7 @@ export function guardPutValue (dht: unknown, init: DhtPutGuardInit): void {
       }
       record.timeReceived = new Date()
       const dsKey = new Key(`${DHT_RECORD_PREFIX}${toText(record.key, 'base32')}`, false)
-      await init.records.putFromPeer(dsKey, record.serialize(), { address: keys?.address })
+      await init.records.putFromPeer(dsKey, record.serialize(), { address: keys?.address, network: keys?.network })
       log('stored a record from %p', peerId)
       return msg
     }

@@ -14,6 +14,13 @@ export interface DhtRecordLimits {
   maxRecordsPerAddress: number
   /** Bytes one remote address may have stored here at once. */
   maxRecordBytesPerAddress: number
+  /**
+   * Records one IPv6 /48 may have stored here at once, across its /64s (a /48 holds 65,536 of
+   * them: without this, one site fills the overall cap). @default 2 × `maxRecordsPerAddress`
+   */
+  maxRecordsPerNetwork?: number
+  /** Bytes one IPv6 /48 may have stored here at once. @default 2 × `maxRecordBytesPerAddress` */
+  maxRecordBytesPerNetwork?: number
   /** Other DHT entries (provider records) held at once; this node's own are exempt. */
   maxOtherEntries: number
   /** PUT_VALUE requests per remote PeerId. */
@@ -24,7 +31,14 @@ export interface DhtRecordLimits {
   pruneIntervalMs: number
 }
 
-/** Defaults for a user's device (daemon): a small share, since it is a DHT server on the side. */
+/** The /48 share, as a multiple of the per-address share, when the limits name none. */
+export const NETWORK_SHARE_FACTOR = 2
+
+/**
+ * Defaults for a user's device (daemon): a small share, since it is a DHT server on the side.
+ * The /48 share is left to its default (2 × the per-address share: 256 records, 2 MiB), so that
+ * limits merged over these (a relay's) scale it with their own per-address share.
+ */
 export const DEVICE_DHT_RECORD_LIMITS: Readonly<DhtRecordLimits> = Object.freeze({
   maxRecords: 1024,
   maxRecordBytes: 8 * 1024 * 1024,

@@ -6,7 +6,7 @@ import { Key, type KeyQuery, type Pair, type Query } from 'interface-datastore'
 import { NotFoundError } from 'interface-store'
 import { ACCOUNT_KEY_PREFIX, selectAccountRecord } from '../identity/account-record.js'
 import { AccountRecordBody, SignedAccountRecord } from '../wire/parley.js'
-import type { DhtRecordLimits } from './dht-record-limits.js'
+import { NETWORK_SHARE_FACTOR, type DhtRecordLimits } from './dht-record-limits.js'
 import { DhtRecordRefusedError, DhtStoreFullError, RecordRollbackError } from './errors.js'
 
 /** kad-dht's datastore prefix for PUT_VALUE records (its default `/dht` + `/record`). */
@@ -14,13 +14,15 @@ export const DHT_RECORD_PREFIX = '/dht/record/'
 
 /** Why a write was refused: the label of the refusal counters. */
 export type DhtRefusalReason =
-  | 'rollback' | 'full' | 'address_full' | 'other_full' | 'invalid'
+  | 'rollback' | 'full' | 'address_full' | 'network_full' | 'other_full' | 'invalid'
   | 'rate_limited_peer' | 'rate_limited_address' | 'rate_limited_network'
 
 /** Who asked to store a record: a remote address (its rate-limit key), or this node itself. */
 export interface RecordOrigin {
   /** The remote address's key (IPv4, IPv6 /64); undefined when exempt from per-address shares or local. */
   address?: string
+  /** IPv6 only: the /48 around `address`, charged a share of its own. */
+  network?: string
 }
 
 export interface DhtRecordStoreInit {
@@ -43,6 +45,7 @@ interface RecordEntry {
   expiresAt: number
   own: boolean
   address: string | undefined
+  network: string | undefined
 }
 
 interface AddressShare { records: number, bytes: number }
@@ -52,7 +55,8 @@ interface AddressShare { records: number, bytes: number }
  * apart from the user's encrypted store (which keeps libp2p's peer store only). For account
  * records (`/dht/record/…`) every write runs the account-record selector against the record
  * held under the same key and refuses an older one ({@link RecordRollbackError}), and foreign
- * records are capped in count and bytes, overall and per remote address
+ * records are capped in count and bytes, overall, per remote address (IPv4, IPv6 /64) and per
+ * IPv6 /48
  * ({@link DhtStoreFullError}). Records past their `expires_at` are dropped on a timer and
  * before a write is refused for lack of room. Other kad-dht entries (provider records) are
  * capped in count.
@@ -67,6 +71,9 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
   private readonly records = new Map<string, RecordEntry>()
   private readonly others = new Map<string, Uint8Array>()
   private readonly shares = new Map<string, AddressShare>()
+  /** Shares of IPv6 /48s, across their /64s. */
+  private readonly networkShares = new Map<string, AddressShare>()
+  private readonly networkShare: AddressShare
   private readonly ownKeys: Set<string>
   private readonly limits: DhtRecordLimits
   private readonly init: DhtRecordStoreInit
@@ -80,6 +87,10 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
     super()
     this.init = init
     this.limits = init.limits
+    this.networkShare = {
+      records: init.limits.maxRecordsPerNetwork ?? NETWORK_SHARE_FACTOR * init.limits.maxRecordsPerAddress,
+      bytes: init.limits.maxRecordBytesPerNetwork ?? NETWORK_SHARE_FACTOR * init.limits.maxRecordBytesPerAddress
+    }
     this.now = init.now ?? Date.now
     this.log = init.logger.forComponent('parley:dht-records')
     const decoder = new TextDecoder()
@@ -97,6 +108,7 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
     this.records.clear()
     this.others.clear()
     this.shares.clear()
+    this.networkShares.clear()
     this.foreignRecords = 0
     this.foreignBytes = 0
   }
@@ -198,31 +210,37 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
       throw this.refuse('rollback', new RecordRollbackError())
     }
     const own = this.ownKeys.has(decoded.dhtKey)
-    const entry: RecordEntry = { value, expiresAt: decoded.expiresAt, own, address: own ? undefined : origin.address }
+    const entry: RecordEntry = { value, expiresAt: decoded.expiresAt, own, address: own ? undefined : origin.address, network: own || origin.address == null ? undefined : origin.network }
     if (!own) this.makeRoom(key, entry)
     this.remove(key)
     this.records.set(key, entry)
     this.charge(entry, 1)
   }
 
-  /** Throws unless `entry` fits (overall and in its address's share) once `key`'s old value is gone. */
+  /** Throws unless `entry` fits (overall, in its address's share and its /48's) once `key`'s old value is gone. */
   private makeRoom (key: string, entry: RecordEntry): void {
     const fits = (): DhtRefusalReason | undefined => {
       const old = this.records.get(key)
       const freed = old != null && !old.own ? { records: 1, bytes: old.value.length } : { records: 0, bytes: 0 }
       if (this.foreignRecords - freed.records + 1 > this.limits.maxRecords ||
         this.foreignBytes - freed.bytes + entry.value.length > this.limits.maxRecordBytes) return 'full'
-      if (entry.address == null) return undefined
-      const share = this.shares.get(entry.address) ?? { records: 0, bytes: 0 }
-      const sameAddress = old?.address === entry.address
-      if (share.records - (sameAddress ? freed.records : 0) + 1 > this.limits.maxRecordsPerAddress ||
-        share.bytes - (sameAddress ? freed.bytes : 0) + entry.value.length > this.limits.maxRecordBytesPerAddress) return 'address_full'
+      /** True when `entry` does not fit in the share under `holder`, whose limits are `limit`. */
+      const over = (shares: Map<string, AddressShare>, holder: string, oldHolder: string | undefined, limit: AddressShare): boolean => {
+        const share = shares.get(holder) ?? { records: 0, bytes: 0 }
+        const same = oldHolder === holder
+        return share.records - (same ? freed.records : 0) + 1 > limit.records ||
+          share.bytes - (same ? freed.bytes : 0) + entry.value.length > limit.bytes
+      }
+      if (entry.address != null && over(this.shares, entry.address, old?.address, { records: this.limits.maxRecordsPerAddress, bytes: this.limits.maxRecordBytesPerAddress })) return 'address_full'
+      if (entry.network != null && over(this.networkShares, entry.network, old?.network, this.networkShare)) return 'network_full'
       return undefined
     }
     let reason = fits()
     if (reason != null && this.prune() > 0) reason = fits()
     if (reason === 'full') throw this.refuse(reason, new DhtStoreFullError())
     if (reason === 'address_full') throw this.refuse(reason, new DhtStoreFullError('This address holds its share of DHT records', 'ERR_DHT_ADDRESS_SHARE_FULL'))
+    // the same code as an address's share: to the sender, its /48 is its address (the metric tells them apart)
+    if (reason === 'network_full') throw this.refuse(reason, new DhtStoreFullError('This network (IPv6 /48) holds its share of DHT records', 'ERR_DHT_ADDRESS_SHARE_FULL'))
   }
 
   private remove (key: string): void {
@@ -236,12 +254,8 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
     if (entry.own) return
     this.foreignRecords += sign
     this.foreignBytes += sign * entry.value.length
-    if (entry.address == null) return
-    const share = this.shares.get(entry.address) ?? { records: 0, bytes: 0 }
-    share.records += sign
-    share.bytes += sign * entry.value.length
-    if (share.records <= 0) this.shares.delete(entry.address)
-    else this.shares.set(entry.address, share)
+    if (entry.address != null) chargeShare(this.shares, entry.address, sign, entry.value.length)
+    if (entry.network != null) chargeShare(this.networkShares, entry.network, sign, entry.value.length)
   }
 
   private refuse (reason: DhtRefusalReason, err: Error): Error {
@@ -249,6 +263,15 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
     this.init.onRefusal?.(reason)
     return err
   }
+}
+
+/** Adds (or takes back) one record of `bytes` to `holder`'s share; an empty share is forgotten. */
+function chargeShare (shares: Map<string, AddressShare>, holder: string, sign: 1 | -1, bytes: number): void {
+  const share = shares.get(holder) ?? { records: 0, bytes: 0 }
+  share.records += sign
+  share.bytes += sign * bytes
+  if (share.records <= 0) shares.delete(holder)
+  else shares.set(holder, share)
 }
 
 interface DecodedRecord {

@@ -32,6 +32,8 @@ export class MailboxChannel extends RpcChannel {
   private readonly maxInFlight: number
   onPush: ((envelopes: Uint8Array[]) => void) | undefined
   authenticated = false
+  /** Responses received: a channel that got one was admitted by the relay (and can be evicted later). */
+  responses = 0
 
   constructor (stream: Stream, readonly remotePeer: PeerId, init: MailboxChannelInit) {
     super(stream, { maxResponseBytes: init.maxResponseBytes, maxQueuedFrames: 32, writeTimeoutMs: init.writeTimeoutMs, closedByPeer: 'Relay closed the mailbox stream' })
@@ -46,6 +48,7 @@ export class MailboxChannel extends RpcChannel {
       if (response.page != null) this.onPush?.(response.page.envelopes)
       return
     }
+    this.responses++
     const waiter = this.pending.get(response.requestId)
     if (waiter == null) return // answered after its caller gave up
     this.pending.delete(response.requestId)

@@ -2,7 +2,7 @@ import type { AbortOptions, ComponentLogger, Connection, Libp2p, Logger, Stream 
 import { multiaddr } from '@multiformats/multiaddr'
 import { equalBytes, toHex as hex } from '../bytes.js'
 import type { Signer } from '../crypto/index.js'
-import { ParleyError } from '../errors.js'
+import { ErrorCode, ParleyError, hasCode } from '../errors.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_MAILBOX_MAX_IN_FLIGHT, DEFAULT_MAILBOX_REQUEST_TIMEOUT_MS, MAILBOX_ACK_CHUNK
 } from './constants.js'
@@ -20,6 +20,11 @@ import { ChannelPool } from './stream/channel-pool.js'
 export { relayPeerId, type RelayTarget } from './relay-target.js'
 
 export { MailboxPrekey }
+
+/** Handled envelopes a drain acks together at most. */
+const DRAIN_ACK_BATCH = 20
+/** Longest a handled envelope waits for its ack during a drain (ms). */
+const DRAIN_ACK_INTERVAL_MS = 1000
 
 /** The signed answer to a relay's challenge, through the owner's signer or key. */
 async function answerChallenge (challenge: MailboxResponse.Challenge, owner: MailboxOwnerCredentials, limit: AbortOptions): Promise<MailboxRequest.Authenticate> {
@@ -83,6 +88,16 @@ export interface PrekeyUpload {
   lastResort?: MailboxPrekey[]
   /** Drop one-time keys held before. @default false */
   replace?: boolean
+}
+
+/** How {@link MailboxClient.drain} acks. */
+export interface DrainOptions {
+  /** Envelopes per fetched page (the relay caps it). */
+  pageSize?: number
+  /** Handled envelopes acked together at most. @default 20 */
+  ackBatch?: number
+  /** Longest a handled envelope waits for its ack while the ones after it are handled. @default 1000 */
+  ackIntervalMs?: number
 }
 
 export interface MailboxSubscription {
@@ -187,13 +202,18 @@ export class MailboxClient {
     return await this.channel(`owner:${relayKey(relay)}:${hex(owner.device.publicKey)}`, relay, limit, async (channel) => { await authenticateOwner(channel, owner, limit) })
   }
 
-  /** Runs `op` on a channel; retries once on a fresh channel when the cached one had died under it. */
+  /**
+   * Runs `op` on a channel; retries once on a fresh channel when the cached one died under it:
+   * closed, or evicted by the relay to make room (`ERR_TOO_MANY_STREAMS` on a channel the relay
+   * had admitted; on a new one that code is a refusal, not retried).
+   */
   private async withChannel<T> (get: () => Promise<MailboxChannel>, op: (c: MailboxChannel) => Promise<T>): Promise<T> {
     const channel = await get()
+    const admitted = channel.responses > 0
     try {
       return await op(channel)
     } catch (err) {
-      if (err instanceof StreamClosedError && channel.failed) return await op(await get())
+      if (channel.failed && (err instanceof StreamClosedError || (admitted && hasCode(err, ErrorCode.TOO_MANY_STREAMS)))) return await op(await get())
       throw err
     }
   }
@@ -266,27 +286,49 @@ export class MailboxClient {
 
   /**
    * Fetches every page, hands each envelope to `onEnvelope` (await it: persist there) and acks
-   * what was handled, page by page. An envelope for which `onEnvelope` resolves `false` is not
-   * acked (the relay keeps it) and the drain goes on past it. Returns how many envelopes were acked.
+   * what was handled in small batches as it goes (every `ackBatch` envelopes, or once the oldest
+   * unacked one waited `ackIntervalMs`, and at the end of each page). An envelope for which
+   * `onEnvelope` resolves `false` is not acked (the relay keeps it) and the drain goes on past
+   * it. Every fetch and ack has a time limit of its own (`requestTimeoutMs`), so a drain of slow
+   * envelopes never runs out of time as a whole; `options.signal` only stops it. Returns how
+   * many envelopes were acked.
    *
    * @example
    * ```ts
    * await client.drain(relay, owner, async (envelope) => { await inbox.save(envelope) })
    * ```
    */
-  async drain (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => Promise<boolean | void> | boolean | void, options: AbortOptions & { pageSize?: number } = {}): Promise<number> {
-    let handled = 0
+  async drain (relay: RelayTarget, owner: MailboxOwnerCredentials, onEnvelope: (envelope: Envelope) => Promise<boolean | void> | boolean | void, options: AbortOptions & DrainOptions = {}): Promise<number> {
+    const ackBatch = Math.max(1, options.ackBatch ?? DRAIN_ACK_BATCH)
+    const ackIntervalMs = options.ackIntervalMs ?? DRAIN_ACK_INTERVAL_MS
+    const request = (): AbortSignal => {
+      const timeout = AbortSignal.timeout(this.init.requestTimeoutMs)
+      return options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+    }
+    let acked = 0
+    let unacked: Uint8Array[] = []
+    let oldestUnackedAt = 0
+    const flush = async (): Promise<void> => {
+      if (unacked.length === 0) return
+      const ids = unacked
+      unacked = []
+      await this.ack(relay, owner, ids, { signal: request() })
+      acked += ids.length
+    }
     let cursor: Uint8Array = new Uint8Array(0)
     while (true) {
-      const page = await this.fetch(relay, owner, { signal: options.signal, limit: options.pageSize, cursor })
-      const done: Uint8Array[] = []
+      const page = await this.fetch(relay, owner, { signal: request(), limit: options.pageSize, cursor })
       for (const envelope of page.envelopes) {
-        if (await onEnvelope(envelope) !== false) done.push(envelope.id)
+        options.signal?.throwIfAborted()
+        if (await onEnvelope(envelope) !== false) {
+          if (unacked.length === 0) oldestUnackedAt = Date.now()
+          unacked.push(envelope.id)
+        }
+        if (unacked.length >= ackBatch || (unacked.length > 0 && Date.now() - oldestUnackedAt >= ackIntervalMs)) await flush()
       }
-      if (done.length > 0) await this.ack(relay, owner, done, options)
-      handled += done.length
+      await flush()
       cursor = page.cursor
-      if (!page.more) return handled
+      if (!page.more) return acked
     }
   }
 

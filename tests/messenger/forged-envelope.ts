@@ -6,10 +6,11 @@ import { ENVELOPE_VERSION, type Envelope } from '../../src/net/envelope-codec.js
 /**
  * What an attacker builds from the victim's public account record alone: a well-formed sealed
  * envelope for `victim` whose sealed sender names a fresh account that has no record anywhere
- * (so receiving it fails with `ERR_ACCOUNT_NOT_FOUND`), carrying random ratchet bytes.
+ * (so receiving it fails with `ERR_ACCOUNT_NOT_FOUND`), carrying random ratchet bytes. Pass
+ * `claimed` to name the same non-existent account in several envelopes.
  */
-export async function forgedEnvelopeFromUnknownAccount (victim: Pick<DeviceEntry, 'deviceKey' | 'identityDhKey'>): Promise<Envelope> {
-  const account = await generateEd25519KeyPair(nativeBackend)
+export async function forgedEnvelopeFromUnknownAccount (victim: Pick<DeviceEntry, 'deviceKey' | 'identityDhKey'>, claimed?: { accountKey: Uint8Array }): Promise<Envelope> {
+  const account = claimed != null ? { publicKey: claimed.accountKey } : await generateEd25519KeyPair(nativeBackend)
   const device = await generateEd25519KeyPair(nativeBackend)
   const identityDh = await generateX25519KeyPair(nativeBackend)
   const payload = await sealForDevice(nativeBackend, {

@@ -1,5 +1,6 @@
 import type { Logger } from '@libp2p/interface'
-import { envelopeIdHex, type Envelope } from '../../net/envelope-codec.js'
+import { BoundedSet } from '../../net/bounded-set.js'
+import { Envelope, envelopeIdHex } from '../../net/envelope-codec.js'
 import type { MailboxSubscription } from '../../net/mailbox-client.js'
 import { MailboxPrekey } from '../../wire/mailbox.js'
 import { SignedPrekey as WireSignedPrekey } from '../../wire/parley.js'
@@ -9,6 +10,18 @@ import {
 } from '../constants.js'
 import type { EnvelopeQuarantine } from './quarantine.js'
 
+/** Claimed senders remembered as "no account record" per drain. */
+const UNKNOWN_SENDERS_PER_DRAIN = 1024
+
+/** What a drain shares between the envelopes it receives. */
+export interface DrainContext {
+  /**
+   * Claimed senders (addresses) whose account lookup found nothing during this drain: the next
+   * envelope naming one fails at once, without a second lookup. Bounded.
+   */
+  unknownSenders: Pick<BoundedSet<string>, 'has' | 'add'>
+}
+
 export interface MailboxSyncInit {
   mailboxes: Mailboxes
   prekeys: Prekeys
@@ -16,7 +29,7 @@ export interface MailboxSyncInit {
   /** This account's relays (multiaddrs ending in /p2p/<id>). */
   relays: string[]
   /** Handles one envelope (decrypt + store). Resolving means it may be acked at the relay. */
-  onEnvelope: (envelope: Envelope) => Promise<void>
+  onEnvelope: (envelope: Envelope, context: DrainContext) => Promise<void>
   /** Bounded retries per envelope, then quarantine: decides what a failed envelope becomes. */
   quarantine: EnvelopeQuarantine
   /** Periodic drain. @default 60000 */
@@ -30,9 +43,18 @@ export interface MailboxSyncInit {
  * Keeps this device's mailboxes at its relays drained: on start, by push while connected
  * (subscribe) and periodically; acks each envelope after it has been stored. Also keeps a pool
  * of one-time prekeys at every relay.
+ *
+ * No deadline covers a whole drain (every request to the relay has its own, and acks go out in
+ * small batches as envelopes are handled), so slow envelopes cannot starve the pages behind
+ * them; an envelope already quarantined is acked without being decrypted or looked up again,
+ * and a claimed sender found nowhere is looked up once per drain.
  */
 export class MailboxSync {
   private readonly subscriptions = new Map<string, MailboxSubscription>()
+  /** Relays being drained now: a drain still running when the next one is due is not doubled. */
+  private readonly draining = new Set<string>()
+  /** Pushed envelopes share one context, renewed with every periodic drain. */
+  private pushContext: DrainContext = newDrainContext()
   private timer: ReturnType<typeof setInterval> | undefined
   private shutdown = new AbortController()
   private readonly ackQueues = new Map<string, Uint8Array[]>()
@@ -65,9 +87,18 @@ export class MailboxSync {
     await this.init.mailboxes.stop()
   }
 
-  /** Subscribes, drains the backlog and tops up prekeys at one relay; errors are reported, not thrown. */
+  /**
+   * Subscribes, drains the backlog and tops up prekeys at one relay; errors are reported, not
+   * thrown. Each step has a time limit of its own; the drain has one per request (inside the
+   * client), none for the whole of it. Skipped while the last drain of this relay still runs.
+   */
   private async connect (relay: string): Promise<void> {
-    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(MAILBOX_CONNECT_TIMEOUT_MS)])
+    if (this.draining.has(relay)) {
+      this.log('the last drain of %s is still running: not starting another', relay)
+      return
+    }
+    this.draining.add(relay)
+    const step = (): AbortSignal => AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(MAILBOX_CONNECT_TIMEOUT_MS)])
     try {
       if (!this.subscriptions.has(relay)) {
         const sub = await this.init.mailboxes.subscribe(relay, (envelope) => { void this.handle(relay, envelope) }, { signal: this.shutdown.signal })
@@ -76,33 +107,46 @@ export class MailboxSync {
           if (this.subscriptions.get(relay) === sub) this.subscriptions.delete(relay)
         }, (err: unknown) => { this.log('subscription at %s ended - %e', relay, err) })
       }
-      await this.drain(relay, signal)
-      await this.topUpPrekeys(relay, signal)
+      await this.drain(relay, this.shutdown.signal)
+      await this.topUpPrekeys(relay, step())
     } catch (err) {
       if (this.running) this.log.error('mailbox sync with %s failed: %e', relay, err)
       this.init.onError?.(relay, err as Error)
+    } finally {
+      this.draining.delete(relay)
     }
   }
 
   /** A pushed envelope: received and acked, or left at the relay for the next drain. */
   private async handle (relay: string, envelope: Envelope): Promise<void> {
-    if (await this.receiveOne(relay, envelope)) this.queueAck(relay, envelope.id)
+    if (await this.receiveOne(relay, envelope, this.pushContext)) this.queueAck(relay, envelope.id)
   }
 
   /**
    * Receives one envelope; true when it may be acked at the relay: received, or given up on
    * (dropped as unreadable, or quarantined after bounded retries). False leaves it at the relay
-   * for the next drain. Never throws: one bad envelope must not stop the ones behind it.
+   * for the next drain. An envelope quarantined before is acked, and one that failed moments ago
+   * left, before anything is decrypted or looked up. Never throws: one bad envelope must not
+   * stop the ones behind it.
    */
-  private async receiveOne (relay: string, envelope: Envelope): Promise<boolean> {
+  private async receiveOne (relay: string, envelope: Envelope, context: DrainContext): Promise<boolean> {
     const signal = this.shutdown.signal
+    const { quarantine } = this.init
     try {
-      await this.init.onEnvelope(envelope)
+      const known = await quarantine.check(envelope.id, { signal })
+      if (known === 'quarantined') return true
+      if (known === 'waiting') return false
+    } catch (err) {
+      if (this.running) this.log.error('could not look up envelope %s from %s in the quarantine: %e', envelopeIdHex(envelope.id), relay, err)
+      return false
+    }
+    try {
+      await this.init.onEnvelope(envelope, context)
     } catch (err) {
       if (!this.running) return false // stopping: the store may be closing under us
       try {
-        // logged there: dropped, left at the relay for a retry, or quarantined
-        return await this.init.quarantine.failed(envelope.id, err, { signal }) !== 'retry'
+        // logged there: dropped, left at the relay for a retry, or quarantined (its sealed bytes kept)
+        return await quarantine.failed(envelope.id, err, { signal, sealed: Envelope.encode(envelope) }) !== 'retry'
       } catch (storeErr) {
         this.log.error('could not record the failure of envelope %s from %s: %e', envelopeIdHex(envelope.id), relay, storeErr)
         return false
@@ -138,12 +182,14 @@ export class MailboxSync {
    * how many envelopes were acked.
    */
   async drain (relay: string, signal?: AbortSignal): Promise<number> {
-    return this.init.mailboxes.drain(relay, async (envelope) => this.receiveOne(relay, envelope), { signal, pageSize: MAILBOX_PAGE_SIZE })
+    const context = newDrainContext()
+    return this.init.mailboxes.drain(relay, async (envelope) => this.receiveOne(relay, envelope, context), { signal, pageSize: MAILBOX_PAGE_SIZE })
   }
 
   /** Drains every relay now (and re-subscribes where the push stream was lost). */
   async drainAll (): Promise<void> {
     if (!this.running) return
+    this.pushContext = newDrainContext()
     await Promise.all(this.init.relays.map(async (relay) => this.connect(relay)))
   }
 
@@ -160,4 +206,8 @@ export class MailboxSync {
     ]
     await this.init.mailboxes.uploadPrekeys(relay, oneTime, { signal })
   }
+}
+
+function newDrainContext (): DrainContext {
+  return { unknownSenders: new BoundedSet<string>(UNKNOWN_SENDERS_PER_DRAIN) }
 }

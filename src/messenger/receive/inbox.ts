@@ -2,6 +2,7 @@ import { equalBytes } from '@noble/ciphers/utils.js'
 import { ReplayError } from '../../crypto/index.js'
 import type { VerifiedAccountRecord } from '../../identity/account-record.js'
 import { encodeAddress } from '../../identity/address.js'
+import { ErrorCode, ParleyError, hasCode } from '../../errors.js'
 import type { Envelope } from '../../net/envelope-codec.js'
 import { Content } from '../../wire/content.js'
 import { MAX_IDS_PER_CONTENT } from '../constants.js'
@@ -13,6 +14,12 @@ import { SessionResetNeededError, UnknownSenderDeviceError } from '../errors.js'
 import { applyContent, blockedSenderEffects } from './route.js'
 
 /** What the inbox hands the effects of a received content to, after its transaction commits. */
+/** What the receives of one mailbox drain share. */
+export interface ReceiveContext {
+  /** Claimed senders whose account was looked up in vain already (bounded): not looked up again. */
+  unknownSenders?: { has: (address: string) => boolean, add: (address: string) => unknown }
+}
+
 export interface InboxEffects {
   deliveredReceipt: (conversationId: string, messageId: Uint8Array) => void
   /** Follow-up work (re-send after a session reset, wipe a closed secret chat); runs after the events. */
@@ -34,7 +41,7 @@ export class Inbox {
    * throw typed errors. `via` says where it came from: a direct sender learns of a lost session
    * from its ack.
    */
-  async receive (envelope: Envelope, via: 'direct' | 'relay' = 'relay'): Promise<void> {
+  async receive (envelope: Envelope, via: 'direct' | 'relay' = 'relay', context: ReceiveContext = {}): Promise<void> {
     const { sessions, store, prekeys } = this.ctx.components
     const log = this.ctx.log('receive')
     let effects: Effect[] = []
@@ -45,7 +52,7 @@ export class Inbox {
       const sender = encodeAddress(claimed.accountKey)
       const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, claimed.deviceKey) && equalBytes(d.identityDhKey, claimed.identityDhKey))
       // a device we do not know yet may have just been linked: ask the DHT once more
-      if (!isListed(await this.resolver.resolve(sender)) && !isListed(await this.resolver.resolve(sender, { fresh: true }))) throw new UnknownSenderDeviceError()
+      if (!isListed(await this.resolveSender(sender, context)) && !isListed(await this.resolveSender(sender, context, true))) throw new UnknownSenderDeviceError()
       await this.ctx.lock.run(async () => {
         const opened = await sessions.open(envelope.payload)
         if (!equalBytes(opened.senderDeviceKey, claimed.deviceKey)) throw new UnknownSenderDeviceError()
@@ -80,6 +87,22 @@ export class Inbox {
     }
     await this.run(effects)
     this.effects.afterReceive()
+  }
+
+  /**
+   * The claimed sender's account record; a sender this drain already looked up in vain fails at
+   * once (`ERR_ACCOUNT_NOT_FOUND`), so forged envelopes naming it cost one lookup, not one each.
+   */
+  private async resolveSender (sender: string, context: ReceiveContext, fresh = false): Promise<VerifiedAccountRecord> {
+    if (context.unknownSenders?.has(sender) === true) {
+      throw new ParleyError(`No account record found for ${sender} (looked up in vain earlier in this drain)`, ErrorCode.ACCOUNT_NOT_FOUND)
+    }
+    try {
+      return await this.resolver.resolve(sender, { fresh })
+    } catch (err) {
+      if (hasCode(err, ErrorCode.ACCOUNT_NOT_FOUND)) context.unknownSenders?.add(sender)
+      throw err
+    }
   }
 
   /** Runs the effects of a committed receive: events and receipts first, then follow-up work. */
