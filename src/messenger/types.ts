@@ -145,6 +145,8 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   status: (options?: Opts) => Promise<StatusView>
   /** Relay envelopes that could not be read and were quarantined, with the reason, oldest first. */
   quarantined: (options?: Opts) => Promise<QuarantinedView[]>
+  /** Receives the kept quarantined envelopes again; those that open leave the quarantine. */
+  retryQuarantined: (options?: Opts) => Promise<{ received: number, failed: number }>
 
   addContact: (addressOrLink: string, init?: { name?: string }, options?: Opts) => Promise<ContactView>
   listContacts: (options?: Opts) => Promise<ContactView[]>

@@ -87,5 +87,13 @@ describe('a forged envelope in the mailbox (issue #15, item 1)', () => {
     await bob.stop()
     bob = await startTestMessenger(dir.path, 'bob', relays, QUICK)
     expect((await bob.quarantined()).map((e) => e.id)).toEqual([toHex(poison.id)])
+
+    // its sealed bytes are kept: a retry receives it again through the real receive path, where it
+    // fails again (its sender still has no account) and stays quarantined with the new reason
+    expect((await bob.quarantined())[0].kept).toBe(true)
+    expect(await bob.retryQuarantined()).toEqual({ received: 0, failed: 1 })
+    const [again] = await bob.quarantined()
+    expect(again.id).toBe(toHex(poison.id))
+    expect(again.code).toBe('ERR_ACCOUNT_NOT_FOUND')
   }, 60_000)
 })

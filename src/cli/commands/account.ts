@@ -38,9 +38,15 @@ export function registerAccount (program: Command): void {
   program.command('unreadable')
     .description('messages that could not be read: relay envelopes given up on after bounded retries, with the reason')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }, command: Command) => {
+    .option('--retry', 'first receive the kept envelopes again (after the network or the sender\'s record came back)')
+    .action(async (opts: { json?: boolean, retry?: boolean }, command: Command) => {
       const ctx = contextOf(command)
-      const { items } = await (await ctx.client()).get<{ items: QuarantinedView[] }>('/v1/quarantine')
+      const api = await ctx.client()
+      if (opts.retry === true) {
+        const retried = await api.post<{ received: number, failed: number }>('/v1/quarantine/retry')
+        if (opts.json !== true) ctx.out(`retried: ${retried.received} received, ${retried.failed} still unreadable`)
+      }
+      const { items } = await api.get<{ items: QuarantinedView[] }>('/v1/quarantine')
       if (opts.json === true) { ctx.out(JSON.stringify(items)); return }
       ctx.out(unreadableLine(items.length))
       items.forEach((q) => { ctx.out(formatQuarantined(q)) })

@@ -24,6 +24,11 @@ export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => 
     summary: 'Relay envelopes that could not be read and were quarantined, with the reason (oldest first)',
     handler: async ({ signal }) => ({ items: await messenger.quarantined({ signal }) })
   }, {
+    method: 'POST',
+    path: '/v1/quarantine/retry',
+    summary: 'Receive the kept quarantined envelopes again; those that open leave the quarantine',
+    handler: async ({ signal }) => await messenger.retryQuarantined({ signal })
+  }, {
     method: 'PATCH',
     path: '/v1/settings',
     summary: 'Change account settings (inactivity period, read receipts)',
