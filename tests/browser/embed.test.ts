@@ -224,6 +224,8 @@ describe('browser embed', () => {
 
     // delete for both: A deletes its message; it leaves B's screen
     await A.q('li.msg.out').filter({ hasText: 'this one disappears' }).getByRole('button', { name: 'Delete for everyone' }).click()
+    // it asks first: confirm in the dialog
+    await A.q('dialog[open]').getByRole('button', { name: 'Delete for everyone' }).click()
     await B.q('li.msg').filter({ hasText: 'this one disappears' }).waitFor({ state: 'detached', timeout: 20_000 })
 
     // secret chat: A starts, B accepts from its chat list, then they talk in it
