@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from '../device/device-link.js'
+import { deviceSessionKeys } from '../device/session-keys.js'
 import { AnonymousDepositor } from '../messenger/anonymous-depositor.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
 import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS } from '../messenger/constants.js'
@@ -148,7 +149,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
         await libp2p.unhandle(LINK_PROTOCOL).catch((err: unknown) => { log('could not unregister the link protocol - %e', err) })
       }
     },
-    sessions: new E2ESessions(store, node.backend, node.identity, node.prekeys),
+    sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {
       consume: async (ids) => { await node.prekeys.consume(ids) },
       generateOneTime: async (count) => node.prekeys.generateOneTime(count)
