@@ -41,18 +41,12 @@ export async function openHomeStore (init: { home: string, passphrase: string, c
  * `stop()` stops the node and then closes the store (ownership by construction).
  */
 export class HomeNode extends ParleyNode {
-  /**
-   * Stops the node, then closes the store it opened.
-   *
-   * @param options - `keepStore` is TEMPORARY, for `src/messenger`, which still stops the node
-   * before wiping the store (account deletion, self-destruct): the store is then left open for
-   * the wipe. It goes when the messenger no longer stops the node it was handed.
-   */
-  override async stop (options: AbortOptions & { keepStore?: boolean } = {}): Promise<void> {
+  /** Stops the node, then closes the store it opened. */
+  override async stop (options: AbortOptions = {}): Promise<void> {
     try {
       await super.stop(options)
     } finally {
-      if (options.keepStore !== true) await this.store.close()
+      await this.store.close()
     }
   }
 

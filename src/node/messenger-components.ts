@@ -115,13 +115,19 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       peerCount: () => libp2p.getPeers().length,
       dhtTableSize: () => (libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0,
       start: async (options) => { await node.start(options) },
-      // the account is being wiped: offline, the store left open for the wipe
-      stop: async () => { await node.stop({ keepStore: true }) },
       dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
       onPeerConnect: (handler) => {
         const listener = (): void => { handler() }
         libp2p.addEventListener('peer:connect', listener)
         return () => { libp2p.removeEventListener('peer:connect', listener) }
+      }
+    },
+    device: {
+      // the account is deleted or self-destructs: offline (the store left open), then wiped; a
+      // device being wiped is wiped even when its node would not stop cleanly
+      wipe: async () => {
+        await node.goOffline().catch((err: unknown) => { log.error('could not stop the node before wiping - %e', err) })
+        await store.wipe()
       }
     },
     deviceLinks: {

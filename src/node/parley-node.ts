@@ -263,10 +263,16 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   /**
    * Stops libp2p (and with it Parley's services, aborting streams in flight) and zeroes the keys
    * held in memory. The store stays open: whoever opened it closes it.
-   *
-   * @param _options - `keepStore` is TEMPORARY, for `src/messenger` (which still passes it): ignored.
    */
-  async stop (_options: AbortOptions & { keepStore?: boolean } = {}): Promise<void> {
+  async stop (options: AbortOptions = {}): Promise<void> {
+    await this.goOffline(options)
+  }
+
+  /**
+   * What {@link stop} does, never more (a subclass that owns the store closes it in `stop`, not
+   * here): takes the device offline before its store is wiped (account deletion, self-destruct).
+   */
+  async goOffline (_options: AbortOptions = {}): Promise<void> {
     await this.records.stop()
     if (this.running) {
       this.running = false

@@ -15,7 +15,7 @@ import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } 
 import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './config/index.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayProviderCid } from '../net/relay-discovery.js'
-import { addressKeys, addressList } from './remote-address.js'
+import { addressKeys, addressList } from '../net/remote-address.js'
 import type { DhtRefusalReason } from '../net/dht-record-store.js'
 
 /** One frozen labels object per DHT refusal reason (the metrics render each once). */
