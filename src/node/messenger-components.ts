@@ -1,9 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
-import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from '../device/device-link.js'
 import { deviceSessionKeys } from '../device/session-keys.js'
 import { AnonymousDepositor } from '../messenger/anonymous-depositor.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
-import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS } from '../messenger/constants.js'
 import { E2ESessions } from '../messenger/sessions/e2e-sessions.js'
 import { Envelope } from '../net/envelope-codec.js'
 import { MailboxClient, type MailboxOwnerCredentials } from '../net/mailbox-client.js'
@@ -25,8 +23,8 @@ export interface MessengerComponentsInit {
 /**
  * Builds the messenger's narrow components from a `ParleyNode` and its store: the one place
  * where the chat domain meets libp2p, the device keys and the relay discovery key. Signing goes
- * through the device's signer; the secret key bytes the net/ clients still take (mailbox owner
- * credentials) and the device-link server stay on this side of `src/messenger/`.
+ * through the device's signer and sessions through the device's `SessionKeys`; the secret key
+ * bytes the net/ clients still take (mailbox owner credentials) stay on this side of `src/messenger/`.
  */
 export function messengerComponents (init: MessengerComponentsInit, events: Events): MessengerComponents {
   const { node, store } = init
@@ -43,7 +41,6 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     if (record == null) throw new Error('No signed account record yet')
     return { device: { secretKey: node.identity.device.signing.privateKey, publicKey: node.identity.device.signing.publicKey }, accountRecord: record }
   }
-  let linkServer: DeviceLinkServer | undefined
 
   return {
     signer: node.signer,
@@ -131,29 +128,9 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       }
     },
     deviceLinks: {
-      createCode: async (ttlMs) => {
-        if (linkServer == null) {
-          const server = new DeviceLinkServer({
-            accountKey: node.accountKey,
-            accountSecret: () => node.identity.account.secretKey,
-            addDevice: async (entry) => {
-              const record = await node.signAccountRecord({ addDevices: [entry] })
-              await node.publishAccountRecord({ signal: AbortSignal.timeout(RECORD_CHANGE_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
-                log.error('could not publish the record with the new device - %e', err)
-              })
-              return record
-            }
-          })
-          await libp2p.handle(LINK_PROTOCOL, (stream) => { void server.handle(stream) }, { runOnLimitedConnection: false, maxInboundStreams: 2 })
-          linkServer = server
-        }
-        return encodeLinkCode({ address: node.address, secret: linkServer.issue(ttlMs), multiaddrs: node.multiaddrs.map(String) })
-      },
-      stop: async () => {
-        if (linkServer == null) return
-        linkServer = undefined
-        await libp2p.unhandle(LINK_PROTOCOL).catch((err: unknown) => { log('could not unregister the link protocol - %e', err) })
-      }
+      // the device-link service: the messenger's codes are withdrawn when it stops
+      createCode: async (ttlMs) => libp2p.services.deviceLink.createCode(ttlMs),
+      stop: async () => { await libp2p.services.deviceLink.withdraw() }
     },
     sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {

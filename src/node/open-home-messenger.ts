@@ -36,9 +36,8 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: {
           store,
           code: linkCode,
           createEphemeralNode: async (opts) => createEphemeralNode({ ...opts, allowPrivateAddresses }),
-          relayedOnly: reachableOnlyViaRelays,
-          signal: options.signal
-        })
+          relayedOnly: reachableOnlyViaRelays
+        }, { signal: options.signal })
       }
     } finally {
       await store.close()

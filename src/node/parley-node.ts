@@ -140,6 +140,12 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     const { identity, created } = await loadOrCreateIdentity(init.store, { create: init.create, backend, signal: options.signal })
     const prekeys = new LocalPrekeys(init.store, backend, identity.device)
     const privateKey = await generateKeyPairFromSeed('Ed25519', identity.libp2pSeed)
+    // the own-record keeper needs the directory service, and device linking needs the keeper
+    let records: AccountRecords | undefined
+    const ownRecords = (): AccountRecords => {
+      if (records == null) throw new NodeNotStartedError('The node is not open yet')
+      return records
+    }
     const libp2p = await createParleyLibp2p<DeviceServices>({
       privateKey,
       datastore: init.store.datastore,
@@ -153,13 +159,19 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       iceServers: init.iceServers,
       extraServices: deviceServices({
         envelopes: { deviceKey: identity.device.signing.publicKey, ...init.envelopeLimits },
-        floor: (logger) => new AccountRecordFloor(init.store.settings, logger.forComponent('parley:record-floor'))
+        floor: (logger) => new AccountRecordFloor(init.store.settings, logger.forComponent('parley:record-floor')),
+        deviceLink: {
+          accountKey: identity.account.publicKey,
+          accountSecret: () => identity.account.secretKey,
+          addDevice: async (entry) => await ownRecords().signAccountRecord({ addDevices: [entry] }),
+          publishRecord: async (options) => { await ownRecords().publishAccountRecord(options) }
+        }
       }),
       // started by ParleyNode.start, once the envelope handler is set (see Envelopes)
       start: false
     }, options)
     try {
-      const records = await AccountRecords.open({
+      records = await AccountRecords.open({
         store: init.store,
         identity,
         prekeys,
