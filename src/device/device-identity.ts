@@ -1,4 +1,7 @@
-import { nativeBackend, generateDeviceKeys, type CryptoBackend, type DeviceKeys } from '../crypto/index.js'
+// the crypto modules it needs, not crypto/index.js (which would bring the E2E session code into the browser's first load)
+import type { CryptoBackend } from '../crypto/backend.js'
+import { nativeBackend } from '../crypto/backend-native.js'
+import { generateDeviceKeys, type DeviceKeys } from '../crypto/prekeys.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { generateSigningKeyPair, signingKeyPairFromSeed, type SigningKeyPair } from '../identity/keys.js'
 import { StoreCorruptError, type Store } from '../store/index.js'

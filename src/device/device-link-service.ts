@@ -3,7 +3,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { DeviceEntry } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
 import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
-import type { DeviceLinkServer } from './device-link.js'
+import { DeviceLinkServer, encodeLinkCode } from './device-link.js'
 
 export interface DeviceLinkComponents {
   /** libp2p's registrar (its `handle`/`unhandle`). */
@@ -29,8 +29,9 @@ export interface DeviceLinkInit {
 /**
  * Device linking on the existing device, as a libp2p service: it issues one-time link codes and
  * honours them on `/parley/link/1.0.0` (the new device's side is `linkDevice`). The protocol is
- * handled from the first code on, not from `start()`, and the link server's code (its crypto
- * and codecs) is loaded then: a node that never links never serves the protocol or loads it.
+ * handled from the first code on, not from `start()`: a node that never issued a code does not
+ * serve it. (The link server is imported statically: loading it lazily split the browser's first
+ * load into more chunks, which cost more gzip than the server itself.)
  *
  * @example
  * ```ts
@@ -40,7 +41,7 @@ export interface DeviceLinkInit {
  */
 export class DeviceLink implements Startable {
   private readonly log: Logger
-  private serving: Promise<{ server: DeviceLinkServer, encodeLinkCode: typeof import('./device-link.js').encodeLinkCode }> | undefined
+  private serving: Promise<DeviceLinkServer> | undefined
 
   constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
     this.log = components.logger.forComponent('parley:device-link')
@@ -56,7 +57,7 @@ export class DeviceLink implements Startable {
   /** A one-time link code, valid `ttlMs` (10 minutes by default), naming this account and where this node listens. */
   async createCode (ttlMs?: number, options: AbortOptions = {}): Promise<string> {
     options.signal?.throwIfAborted()
-    const { server, encodeLinkCode } = await (this.serving ??= this.serve())
+    const server = await (this.serving ??= this.serve())
     return encodeLinkCode({
       address: encodeAddress(this.init.accountKey),
       secret: server.issue(ttlMs),
@@ -74,9 +75,8 @@ export class DeviceLink implements Startable {
     }
   }
 
-  private async serve (): Promise<{ server: DeviceLinkServer, encodeLinkCode: typeof import('./device-link.js').encodeLinkCode }> {
+  private async serve (): Promise<DeviceLinkServer> {
     try {
-      const { DeviceLinkServer, encodeLinkCode } = await import('./device-link.js')
       const server = new DeviceLinkServer({
         accountKey: this.init.accountKey,
         accountSecret: this.init.accountSecret,
@@ -90,7 +90,7 @@ export class DeviceLink implements Startable {
         }
       })
       await this.components.registrar.handle(LINK_PROTOCOL, (stream) => { void server.handle(stream) }, { runOnLimitedConnection: false, maxInboundStreams: 2 })
-      return { server, encodeLinkCode }
+      return server
     } catch (err) {
       this.serving = undefined
       throw err

@@ -1,7 +1,11 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { nativeBackend, type CryptoBackend, type Signer } from '../crypto/index.js'
+// the crypto modules it needs, not crypto/index.js: the barrel would bring the E2E session code
+// (PQXDH, ratchet, sealed sender, their codecs) into the browser's first load
+import type { CryptoBackend } from '../crypto/backend.js'
+import { nativeBackend } from '../crypto/backend-native.js'
+import type { Signer } from '../crypto/signer.js'
 import {
   AccountRecords, LocalPrekeys, NodeNotStartedError, OWN_RECORD_SETTING, deviceSigner, loadOrCreateIdentity,
   type AccountRecordChanges, type DeviceIdentity
