@@ -1,3 +1,5 @@
+import type { AbortOptions } from '@libp2p/interface'
+
 /**
  * A typed EventTarget: `events.addEventListener('envelope', (evt) => evt.detail)` with the
  * detail's type known. Works the same in Node and browsers.
@@ -22,7 +24,7 @@ export class TypedEvents<Events extends Record<string, unknown>> extends EventTa
   }
 
   /** Resolves with the next event of `type` (for which `filter` holds), or rejects when `signal` fires. */
-  async next<K extends keyof Events & string> (type: K, options: { signal?: AbortSignal, filter?: (detail: Events[K]) => boolean } = {}): Promise<Events[K]> {
+  async next<K extends keyof Events & string> (type: K, options: AbortOptions & { filter?: (detail: Events[K]) => boolean } = {}): Promise<Events[K]> {
     const { signal, filter } = options
     signal?.throwIfAborted()
     return new Promise((resolve, reject) => {

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { StoreLockedError } from './errors.js'
 
 /** A held lock; `release()` is idempotent. */
@@ -6,10 +7,9 @@ export interface StoreLock {
   release: () => void
 }
 
-export interface AcquireStoreLockOptions {
+export interface AcquireStoreLockOptions extends AbortOptions {
   /** Wait for the holder to let go instead of failing with StoreLockedError. @default false */
   wait?: boolean
-  signal?: AbortSignal
 }
 
 /** Name of the Web Lock guarding one store. */

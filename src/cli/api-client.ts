@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { readTokenFile } from '../daemon/auth-token.js'
 import { readDiscoveryFile } from '../daemon/discovery-file.js'
 import { ApiResponseError, NoDaemonError } from './errors.js'
@@ -35,7 +36,7 @@ export class ApiClient {
   }
 
   /** Sends a request; resolves with the parsed JSON (undefined for 204), throws ApiResponseError. */
-  async request<T> (method: string, path: string, body?: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
+  async request<T> (method: string, path: string, body?: unknown, options: AbortOptions = {}): Promise<T> {
     const res = await this.fetch(path, {
       method,
       headers: body !== undefined ? { 'content-type': 'application/json' } : {},
@@ -51,8 +52,8 @@ export class ApiClient {
     return parsed as T
   }
 
-  async get<T> (path: string, options: { signal?: AbortSignal } = {}): Promise<T> { return this.request<T>('GET', path, undefined, options) }
-  async post<T> (path: string, body: unknown = {}, options: { signal?: AbortSignal } = {}): Promise<T> { return this.request<T>('POST', path, body, options) }
+  async get<T> (path: string, options: AbortOptions = {}): Promise<T> { return this.request<T>('GET', path, undefined, options) }
+  async post<T> (path: string, body: unknown = {}, options: AbortOptions = {}): Promise<T> { return this.request<T>('POST', path, body, options) }
 
   /** A raw authenticated fetch (event streams); connection failures become NoDaemonError. */
   async fetch (path: string, init: RequestInit = {}): Promise<Response> {

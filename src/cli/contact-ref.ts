@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import type { ContactView, ConversationView } from '../daemon/api-types.js'
 import { seg, type ApiClient } from './api-client.js'
 import { AmbiguousContactError, ContactNotFoundError } from './errors.js'
@@ -6,7 +7,7 @@ import { AmbiguousContactError, ContactNotFoundError } from './errors.js'
  * Resolves `<contact>` (an address, or a contact's name, case-insensitive) to a contact.
  * Throws ContactNotFoundError or AmbiguousContactError.
  */
-export async function resolveContact (api: ApiClient, ref: string, options: { signal?: AbortSignal } = {}): Promise<ContactView> {
+export async function resolveContact (api: ApiClient, ref: string, options: AbortOptions = {}): Promise<ContactView> {
   const { items } = await api.get<{ items: ContactView[] }>('/v1/contacts', options)
   const byAddress = items.find((c) => c.address === ref)
   if (byAddress != null) return byAddress
@@ -17,7 +18,7 @@ export async function resolveContact (api: ApiClient, ref: string, options: { si
 }
 
 /** The normal conversation with `<contact>`. */
-export async function conversationFor (api: ApiClient, ref: string, options: { signal?: AbortSignal } = {}): Promise<{ contact: ContactView, conversation: ConversationView }> {
+export async function conversationFor (api: ApiClient, ref: string, options: AbortOptions = {}): Promise<{ contact: ContactView, conversation: ConversationView }> {
   const contact = await resolveContact(api, ref, options)
   const conversation = await api.post<ConversationView>(`/v1/contacts/${seg(contact.address)}/conversation`, {}, options)
   return { contact, conversation }

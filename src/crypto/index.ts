@@ -23,6 +23,7 @@ export { generateEd25519KeyPair, generateMlKemKeyPair, generateX25519KeyPair, se
 export { createNobleBackend, nobleBackend } from './backend-noble.js'
 export { createNativeBackend, nativeBackend } from './backend-native.js'
 export type { Signer } from './signer.js'
+export type { SessionKeys } from './session-keys.js'
 export * from './errors.js'
 export * as limits from './constants.js'
 export { pad, paddedLength, unpad } from './padding.js'

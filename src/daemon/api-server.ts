@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ComponentLogger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
 import type { MessengerApi } from '../messenger/types.js'
 import type { ApiDeps } from './api-deps.js'
 import { secretsEqual } from './auth-token.js'
@@ -86,7 +86,7 @@ function bracket (host: string): string {
  * await api.close()
  * ```
  */
-export async function startApiServer (init: ApiServerInit, options: { signal?: AbortSignal } = {}): Promise<ApiServer> {
+export async function startApiServer (init: ApiServerInit, options: AbortOptions = {}): Promise<ApiServer> {
   const host = init.host ?? DEFAULT_API_HOST
   if (!LOOPBACK_HOSTS.has(host) && !host.startsWith('127.') && init.allowPublic !== true) throw new PublicBindRefusedError(host)
   const limits = resolveApiServerLimits(init.limits)

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import type { IncomingMessage } from 'node:http'
 import { BadJsonError, BodyTooLargeError, UnsupportedMediaTypeError } from './errors.js'
 
@@ -9,7 +10,7 @@ export const DEFAULT_BODY_LIMIT = 64 * 1024
  * `{}`. Throws BodyTooLargeError (413) as soon as the limit is passed (by Content-Length or
  * while streaming), UnsupportedMediaTypeError (415) for a non-JSON content type, BadJsonError (400).
  */
-export async function readJsonBody (req: IncomingMessage, options: { limit?: number, signal?: AbortSignal } = {}): Promise<unknown> {
+export async function readJsonBody (req: IncomingMessage, options: AbortOptions & { limit?: number } = {}): Promise<unknown> {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT
   const declared = Number(req.headers['content-length'] ?? NaN)
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit)

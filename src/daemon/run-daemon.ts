@@ -56,7 +56,7 @@ export async function runningDaemonUrl (home: string, options: AbortOptions = {}
  * await daemon.stop()
  * ```
  */
-export async function startDaemon (init: DaemonInit, options: { signal?: AbortSignal } = {}): Promise<Daemon> {
+export async function startDaemon (init: DaemonInit, options: AbortOptions = {}): Promise<Daemon> {
   const already = await runningDaemonUrl(init.home, options)
   if (already != null) throw new DaemonRunningError(already)
   const opened = await openDaemonMessenger(init, options)

@@ -14,3 +14,9 @@ export const REFRESH_TIMEOUT_MS = 5000
 export const DEFAULT_INACTIVITY_DAYS = 180
 /** Most devices one account record lists. */
 export const MAX_RECORD_DEVICES = 16
+/** Protocol id of device linking. */
+export const LINK_PROTOCOL = '/parley/link/1.0.0'
+/** Time publishing the account record with a newly linked device may take. */
+export const DEFAULT_LINK_PUBLISH_TIMEOUT_MS = 15_000
+/** Time the new device's side of linking may take when the caller gives no signal. */
+export const DEFAULT_LINK_TIMEOUT_MS = 60_000

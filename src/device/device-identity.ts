@@ -1,4 +1,8 @@
-import { nativeBackend, generateDeviceKeys, type CryptoBackend, type DeviceKeys } from '../crypto/index.js'
+import type { AbortOptions } from '@libp2p/interface'
+// the crypto modules it needs, not crypto/index.js (which would bring the E2E session code into the browser's first load)
+import type { CryptoBackend } from '../crypto/backend.js'
+import { nativeBackend } from '../crypto/backend-native.js'
+import { generateDeviceKeys, type DeviceKeys } from '../crypto/prekeys.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { generateSigningKeyPair, signingKeyPairFromSeed, type SigningKeyPair } from '../identity/keys.js'
 import { StoreCorruptError, type Store } from '../store/index.js'
@@ -23,7 +27,7 @@ const NAMES = {
 } as const
 
 /** True when the store already holds an account. */
-export async function storeHasAccount (store: Store, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+export async function storeHasAccount (store: Store, options: AbortOptions = {}): Promise<boolean> {
   return (await store.identity.get(NAMES.account, options)) != null
 }
 
@@ -31,7 +35,7 @@ export async function storeHasAccount (store: Store, options: { signal?: AbortSi
  * Loads this device's keys from the (encrypted) store, or creates and stores them when
  * `create` is set and none exist. Throws NoAccountError otherwise.
  */
-export async function loadOrCreateIdentity (store: Store, options: { create?: boolean, backend?: CryptoBackend, signal?: AbortSignal } = {}): Promise<{ identity: DeviceIdentity, created: boolean }> {
+export async function loadOrCreateIdentity (store: Store, options: AbortOptions & { create?: boolean, backend?: CryptoBackend } = {}): Promise<{ identity: DeviceIdentity, created: boolean }> {
   const backend = options.backend ?? nativeBackend
   const accountSecret = await store.identity.get(NAMES.account, options)
   if (accountSecret != null) {

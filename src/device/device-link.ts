@@ -1,6 +1,6 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { AbortOptions, Libp2p, Stream } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, Logger, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { equalBytes } from '@noble/ciphers/utils.js'
@@ -10,23 +10,22 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { base58btc } from 'multiformats/bases/base58'
-import { nativeBackend, type CryptoBackend } from '../crypto/index.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import { nativeBackend } from '../crypto/backend-native.js'
 import { ErrorCode, ParleyError } from '../errors.js'
 import { deviceEntryMessage, signDeviceEntry, verifyAccountRecord, type DeviceEntry } from '../identity/account-record.js'
 import { decodeAddress, encodeAddress } from '../identity/address.js'
 import { MalformedFrameError } from '../net/errors.js'
-import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/frame-reader.js'
+import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/stream/frame-reader.js'
 import type { Store } from '../store/index.js'
 import { DeviceEntry as DeviceEntryCodec, LinkRequest, LinkResponse } from '../wire/parley.js'
-import { OWN_RECORD_SETTING } from './constants.js'
+import { DEFAULT_LINK_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
 import { createDeviceKeysForLinking, storeAccountSecret } from './device-identity.js'
 import { DeviceLinkError } from './errors.js'
 import { LocalPrekeys } from './local-prekeys.js'
 
-export { DeviceLinkError }
+export { DeviceLinkError, LINK_PROTOCOL }
 
-/** Protocol id of device linking. */
-export const LINK_PROTOCOL = '/parley/link/1.0.0'
 /** Largest link frame. */
 export const MAX_LINK_FRAME_BYTES = 64 * 1024
 /** How long a link code stays valid by default. */
@@ -86,6 +85,8 @@ export interface DeviceLinkServerInit {
   accountSecret: () => Uint8Array
   /** Adds the device to the account record, publishes it, returns the signed record. */
   addDevice: (entry: DeviceEntry) => Promise<Uint8Array>
+  /** Where refused links and failed streams are logged. */
+  log?: Logger
 }
 
 /** The existing device's side: one-time secrets it issued, and the handler that honours them. */
@@ -127,12 +128,14 @@ export class DeviceLinkServer {
       response = { code: '', nonce, sealed: xchacha20poly1305(replyKey(match[1].secret), nonce).encrypt(plain) }
       plain.fill(0)
     } catch (err) {
+      this.deps.log?.('link refused - %e', err)
       response = { code: err instanceof ParleyError ? err.code : ErrorCode.LINK_FAILED, nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
     }
     try {
       await writeWithBackpressure(stream, encodeFrame(LinkResponse.encode(response)), { signal })
       await stream.close({ signal })
-    } catch {
+    } catch (err) {
+      this.deps.log?.('could not answer on the link stream - %e', err)
       stream.abort(new DeviceLinkError('Link stream failed'))
     }
   }
@@ -148,7 +151,6 @@ export interface LinkDeviceInit {
   /** Whether this device is reachable only through relays (a browser), as its record entry says. @default false */
   relayedOnly?: boolean
   backend?: CryptoBackend
-  signal?: AbortSignal
 }
 
 /**
@@ -159,11 +161,11 @@ export interface LinkDeviceInit {
  * @example
  * ```ts
  * const store = await openHomeStore({ home, passphrase, create: true })
- * await linkDevice({ store, code: 'parley-link:…', createEphemeralNode, relayedOnly: reachableOnlyViaRelays })
+ * await linkDevice({ store, code: 'parley-link:…', createEphemeralNode, relayedOnly: reachableOnlyViaRelays }, { signal })
  * const node = await ParleyNode.open({ store })
  * ```
  */
-export async function linkDevice (init: LinkDeviceInit): Promise<{ address: string }> {
+export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = {}): Promise<{ address: string }> {
   const code = decodeLinkCode(init.code)
   const backend = init.backend ?? nativeBackend
   const accountKey = decodeAddress(code.address)
@@ -185,7 +187,7 @@ export async function linkDevice (init: LinkDeviceInit): Promise<{ address: stri
   const node = await init.createEphemeralNode()
   await node.start()
   try {
-    const signal = AbortSignal.any([init.signal ?? AbortSignal.timeout(60_000), AbortSignal.timeout(60_000)])
+    const signal = options.signal ?? AbortSignal.timeout(DEFAULT_LINK_TIMEOUT_MS)
     let stream: Stream | undefined
     let lastError: unknown
     for (const addr of code.multiaddrs) {

@@ -1,7 +1,10 @@
+// the crypto modules it needs, not crypto/index.js (which would bring the E2E session code into the browser's first load)
+import type { CryptoBackend, KeyPair } from '../crypto/backend.js'
+import type { PrekeyLookup } from '../crypto/pqxdh.js'
 import {
   generateOneTimePqPrekeys, generateOneTimePrekeys, generateSignedPqPrekey, generateSignedPrekey, needsRotation,
-  type CryptoBackend, type DeviceKeys, type KeyPair, type OneTimePrekey, type PrekeyLookup, type SignedPrekey, type SignedPrekeyPair
-} from '../crypto/index.js'
+  type DeviceKeys, type OneTimePrekey, type SignedPrekey, type SignedPrekeyPair
+} from '../crypto/prekeys.js'
 import type { Store, StoredValue } from '../store/index.js'
 
 /** Signed prekeys are replaced after a week… */

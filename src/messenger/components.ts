@@ -22,6 +22,7 @@ export interface MessengerComponents {
   depositor: Depositor
   relayDiscovery: RelayDiscovery
   network: Network
+  device: Device
   deviceLinks: DeviceLinks
   sessions: SessionCrypto
   prekeys: Prekeys
@@ -109,15 +110,21 @@ export interface Network {
   multiaddrs: () => string[]
   peerCount: () => number
   dhtTableSize: () => number
+  /** Starts the node (the messenger never stops it: whoever opened the node does). */
   start: (options?: AbortOptions) => Promise<void>
-  /**
-   * Takes the device offline and leaves the store open, so that it can be wiped: called only
-   * when the account is deleted or self-destructs. Otherwise whoever opened the node stops it.
-   */
-  stop: () => Promise<void>
   dial: (multiaddr: string, options?: AbortOptions) => Promise<void>
   /** Calls `handler` when a peer connects; returns the unsubscribe. */
   onPeerConnect: (handler: () => void) => () => void
+}
+
+/** This device, as the end of an account sees it. */
+export interface Device {
+  /**
+   * Takes this device offline (its node stopped, its keys zeroed in memory) and wipes its store:
+   * the account was deleted or self-destructed. Done by whoever owns the node and the store
+   * (`node/`), so the messenger never stops the node it was handed.
+   */
+  wipe: () => Promise<void>
 }
 
 /** Linking new devices to this account. */

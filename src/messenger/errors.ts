@@ -1,5 +1,8 @@
 import { ErrorCode, ParleyError } from '../errors.js'
 
+// the anonymous depositor moved to net/; its errors stay part of the messenger's public errors
+export { DepositorBusyError, DepositorStoppedError } from '../net/errors.js'
+
 /** A message arrived on a session this device does not have: the peer must start a new one. */
 export class SessionResetNeededError extends ParleyError {
   static override name = 'SessionResetNeededError'
@@ -58,18 +61,6 @@ export class NotAllowedError extends ParleyError {
 export class InvalidArgumentError extends ParleyError {
   static override name = 'InvalidArgumentError'
   constructor (message: string) { super(message, ErrorCode.INVALID_ARGUMENT) }
-}
-
-/** Too many sends wait for a throwaway depositor identity; the outbox retries later. */
-export class DepositorBusyError extends ParleyError {
-  static override name = 'DepositorBusyError'
-  constructor (message = 'Too many deposits wait for a throwaway identity') { super(message, ErrorCode.DEPOSITOR_BUSY) }
-}
-
-/** The anonymous depositor was stopped (the messenger is stopping). */
-export class DepositorStoppedError extends ParleyError {
-  static override name = 'DepositorStoppedError'
-  constructor () { super('The anonymous depositor is stopped', ErrorCode.DEPOSITOR_STOPPED) }
 }
 
 /**

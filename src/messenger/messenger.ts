@@ -190,9 +190,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.account.publishTombstone(this.relayAddrs, options)
     const wasRunning = this.ctx.running
     await this.stopFeatures()
-    // a deleted account goes offline before its store is wiped
-    if (wasRunning) await this.components.network.stop()
-    await this.store.wipe()
+    // a deleted account goes offline before its store is wiped (its owner does both)
+    if (wasRunning) await this.components.device.wipe()
+    else await this.store.wipe()
     this.emit('wiped', { reason: 'deleted' })
   }
 

@@ -1,4 +1,4 @@
-import { ParleyError } from '../errors.js'
+import { ErrorCode, ParleyError } from '../errors.js'
 
 /** A frame announced or carried more bytes than the protocol allows. */
 export class FrameTooLargeError extends ParleyError {
@@ -82,4 +82,16 @@ export class DhtPutRateLimitedError extends ParleyError {
 export class DhtRecordRefusedError extends ParleyError {
   static override name = 'DhtRecordRefusedError'
   constructor (message = 'DHT record refused') { super(message, 'ERR_DHT_RECORD_REFUSED') }
+}
+
+/** Too many sends wait for a throwaway depositor identity; the outbox retries later. */
+export class DepositorBusyError extends ParleyError {
+  static override name = 'DepositorBusyError'
+  constructor (message = 'Too many deposits wait for a throwaway identity') { super(message, ErrorCode.DEPOSITOR_BUSY) }
+}
+
+/** The anonymous depositor was stopped (the messenger is stopping). */
+export class DepositorStoppedError extends ParleyError {
+  static override name = 'DepositorStoppedError'
+  constructor () { super('The anonymous depositor is stopped', ErrorCode.DEPOSITOR_STOPPED) }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { RecordFloor } from '../net/account-directory.js'
 import type { SettingsRepo } from '../store/settings-repo.js'
 
@@ -18,7 +18,7 @@ export const RECORD_FLOOR_SETTING = 'record-floor:'
 export class AccountRecordFloor implements RecordFloor {
   constructor (private readonly settings: Pick<SettingsRepo, 'get' | 'put'>, private readonly log: Logger) {}
 
-  async load (address: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
+  async load (address: string, options: AbortOptions = {}): Promise<Uint8Array | undefined> {
     const value = await this.settings.get(RECORD_FLOOR_SETTING + address, options)
     if (value === undefined) return undefined
     if (value instanceof Uint8Array) return value
@@ -26,7 +26,7 @@ export class AccountRecordFloor implements RecordFloor {
     return undefined
   }
 
-  async save (address: string, record: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async save (address: string, record: Uint8Array, options: AbortOptions = {}): Promise<void> {
     await this.settings.put(RECORD_FLOOR_SETTING + address, record, options)
   }
 }

@@ -29,11 +29,11 @@ export async function hasAccount (home: string): Promise<boolean> {
  * const node = await ParleyNode.open({ store, create: true })
  * ```
  */
-export async function openHomeStore (init: { home: string, passphrase: string, create?: boolean, kdf?: ScryptParams, signal?: AbortSignal }): Promise<Store> {
+export async function openHomeStore (init: { home: string, passphrase: string, create?: boolean, kdf?: ScryptParams }, options: AbortOptions = {}): Promise<Store> {
   const location = join(init.home, HOME_LAYOUT.store)
   if (!(await holdsFiles(location)) && init.create !== true) throw new NoAccountError(`No account in ${init.home}: run \`parley init\` first`)
   await ensurePrivateDir(init.home)
-  return await openStore({ location, passphrase: init.passphrase, kdf: init.kdf, signal: init.signal })
+  return await openStore({ location, passphrase: init.passphrase, kdf: init.kdf, signal: options.signal })
 }
 
 /**
@@ -41,18 +41,12 @@ export async function openHomeStore (init: { home: string, passphrase: string, c
  * `stop()` stops the node and then closes the store (ownership by construction).
  */
 export class HomeNode extends ParleyNode {
-  /**
-   * Stops the node, then closes the store it opened.
-   *
-   * @param options - `keepStore` is TEMPORARY, for `src/messenger`, which still stops the node
-   * before wiping the store (account deletion, self-destruct): the store is then left open for
-   * the wipe. It goes when the messenger no longer stops the node it was handed.
-   */
-  override async stop (options: AbortOptions & { keepStore?: boolean } = {}): Promise<void> {
+  /** Stops the node, then closes the store it opened. */
+  override async stop (options: AbortOptions = {}): Promise<void> {
     try {
       await super.stop(options)
     } finally {
-      if (options.keepStore !== true) await this.store.close()
+      await this.store.close()
     }
   }
 
@@ -74,7 +68,7 @@ export class HomeNode extends ParleyNode {
  */
 export async function openHomeNode (init: Omit<ParleyNodeInit, 'store'> & { home: string, passphrase: string, kdf?: ScryptParams }, options: AbortOptions = {}): Promise<HomeNode> {
   const { home, passphrase, kdf, ...nodeInit } = init
-  const store = await openHomeStore({ home, passphrase, create: init.create, kdf, signal: options.signal })
+  const store = await openHomeStore({ home, passphrase, create: init.create, kdf }, options)
   try {
     return await HomeNode.openOwning({ ...nodeInit, store }, options)
   } catch (err) {

@@ -1,9 +1,8 @@
 import { multiaddr } from '@multiformats/multiaddr'
-import { DeviceLinkServer, LINK_PROTOCOL, encodeLinkCode } from '../device/device-link.js'
-import { AnonymousDepositor } from '../messenger/anonymous-depositor.js'
+import { deviceSessionKeys } from '../device/session-keys.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
-import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS } from '../messenger/constants.js'
 import { E2ESessions } from '../messenger/sessions/e2e-sessions.js'
+import { AnonymousDepositor } from '../net/anonymous-depositor.js'
 import { Envelope } from '../net/envelope-codec.js'
 import { MailboxClient, type MailboxOwnerCredentials } from '../net/mailbox-client.js'
 import { relayProviderCid } from '../net/relay-discovery.js'
@@ -24,8 +23,8 @@ export interface MessengerComponentsInit {
 /**
  * Builds the messenger's narrow components from a `ParleyNode` and its store: the one place
  * where the chat domain meets libp2p, the device keys and the relay discovery key. Signing goes
- * through the device's signer; the secret key bytes the net/ clients still take (mailbox owner
- * credentials) and the device-link server stay on this side of `src/messenger/`.
+ * through the device's signer and sessions through the device's `SessionKeys`; the secret key
+ * bytes the net/ clients still take (mailbox owner credentials) stay on this side of `src/messenger/`.
  */
 export function messengerComponents (init: MessengerComponentsInit, events: Events): MessengerComponents {
   const { node, store } = init
@@ -42,7 +41,6 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     if (record == null) throw new Error('No signed account record yet')
     return { device: { secretKey: node.identity.device.signing.privateKey, publicKey: node.identity.device.signing.publicKey }, accountRecord: record }
   }
-  let linkServer: DeviceLinkServer | undefined
 
   return {
     signer: node.signer,
@@ -114,8 +112,6 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       peerCount: () => libp2p.getPeers().length,
       dhtTableSize: () => (libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0,
       start: async (options) => { await node.start(options) },
-      // the account is being wiped: offline, the store left open for the wipe
-      stop: async () => { await node.stop({ keepStore: true }) },
       dial: async (address, options) => { await libp2p.dial(multiaddr(address), options) },
       onPeerConnect: (handler) => {
         const listener = (): void => { handler() }
@@ -123,32 +119,20 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
         return () => { libp2p.removeEventListener('peer:connect', listener) }
       }
     },
-    deviceLinks: {
-      createCode: async (ttlMs) => {
-        if (linkServer == null) {
-          const server = new DeviceLinkServer({
-            accountKey: node.accountKey,
-            accountSecret: () => node.identity.account.secretKey,
-            addDevice: async (entry) => {
-              const record = await node.signAccountRecord({ addDevices: [entry] })
-              await node.publishAccountRecord({ signal: AbortSignal.timeout(RECORD_CHANGE_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
-                log.error('could not publish the record with the new device - %e', err)
-              })
-              return record
-            }
-          })
-          await libp2p.handle(LINK_PROTOCOL, (stream) => { void server.handle(stream) }, { runOnLimitedConnection: false, maxInboundStreams: 2 })
-          linkServer = server
-        }
-        return encodeLinkCode({ address: node.address, secret: linkServer.issue(ttlMs), multiaddrs: node.multiaddrs.map(String) })
-      },
-      stop: async () => {
-        if (linkServer == null) return
-        linkServer = undefined
-        await libp2p.unhandle(LINK_PROTOCOL).catch((err: unknown) => { log('could not unregister the link protocol - %e', err) })
+    device: {
+      // the account is deleted or self-destructs: offline (the store left open), then wiped; a
+      // device being wiped is wiped even when its node would not stop cleanly
+      wipe: async () => {
+        await node.goOffline().catch((err: unknown) => { log.error('could not stop the node before wiping - %e', err) })
+        await store.wipe()
       }
     },
-    sessions: new E2ESessions(store, node.backend, node.identity, node.prekeys),
+    deviceLinks: {
+      // the device-link service: the messenger's codes are withdrawn when it stops
+      createCode: async (ttlMs) => libp2p.services.deviceLink.createCode(ttlMs),
+      stop: async () => { await libp2p.services.deviceLink.withdraw() }
+    },
+    sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {
       consume: async (ids) => { await node.prekeys.consume(ids) },
       generateOneTime: async (count) => node.prekeys.generateOneTime(count)

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { linkDevice } from '../device/device-link.js'
 import { storeHasAccount } from '../device/index.js'
 import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
@@ -26,19 +27,18 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * await messenger.stop()
  * ```
  */
-export async function openHomeMessenger (init: OpenHomeMessengerInit, options: { signal?: AbortSignal } = {}): Promise<HomeMessenger> {
+export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
   const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, ...nodeInit } = init
   if (linkCode != null) {
-    const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf, signal: options.signal })
+    const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf }, options)
     try {
       if (!(await storeHasAccount(store))) {
         await linkDevice({
           store,
           code: linkCode,
           createEphemeralNode: async (opts) => createEphemeralNode({ ...opts, allowPrivateAddresses }),
-          relayedOnly: reachableOnlyViaRelays,
-          signal: options.signal
-        })
+          relayedOnly: reachableOnlyViaRelays
+        }, { signal: options.signal })
       }
     } finally {
       await store.close()

@@ -1,7 +1,11 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { nativeBackend, type CryptoBackend, type Signer } from '../crypto/index.js'
+// the crypto modules it needs, not crypto/index.js: the barrel would bring the E2E session code
+// (PQXDH, ratchet, sealed sender, their codecs) into the browser's first load
+import type { CryptoBackend } from '../crypto/backend.js'
+import { nativeBackend } from '../crypto/backend-native.js'
+import type { Signer } from '../crypto/signer.js'
 import {
   AccountRecords, LocalPrekeys, NodeNotStartedError, OWN_RECORD_SETTING, deviceSigner, loadOrCreateIdentity,
   type AccountRecordChanges, type DeviceIdentity
@@ -140,6 +144,12 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     const { identity, created } = await loadOrCreateIdentity(init.store, { create: init.create, backend, signal: options.signal })
     const prekeys = new LocalPrekeys(init.store, backend, identity.device)
     const privateKey = await generateKeyPairFromSeed('Ed25519', identity.libp2pSeed)
+    // the own-record keeper needs the directory service, and device linking needs the keeper
+    let records: AccountRecords | undefined
+    const ownRecords = (): AccountRecords => {
+      if (records == null) throw new NodeNotStartedError('The node is not open yet')
+      return records
+    }
     const libp2p = await createParleyLibp2p<DeviceServices>({
       privateKey,
       datastore: init.store.datastore,
@@ -153,13 +163,19 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       iceServers: init.iceServers,
       extraServices: deviceServices({
         envelopes: { deviceKey: identity.device.signing.publicKey, ...init.envelopeLimits },
-        floor: (logger) => new AccountRecordFloor(init.store.settings, logger.forComponent('parley:record-floor'))
+        floor: (logger) => new AccountRecordFloor(init.store.settings, logger.forComponent('parley:record-floor')),
+        deviceLink: {
+          accountKey: identity.account.publicKey,
+          accountSecret: () => identity.account.secretKey,
+          addDevice: async (entry) => await ownRecords().signAccountRecord({ addDevices: [entry] }),
+          publishRecord: async (options) => { await ownRecords().publishAccountRecord(options) }
+        }
       }),
       // started by ParleyNode.start, once the envelope handler is set (see Envelopes)
       start: false
     }, options)
     try {
-      const records = await AccountRecords.open({
+      records = await AccountRecords.open({
         store: init.store,
         identity,
         prekeys,
@@ -263,10 +279,16 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   /**
    * Stops libp2p (and with it Parley's services, aborting streams in flight) and zeroes the keys
    * held in memory. The store stays open: whoever opened it closes it.
-   *
-   * @param _options - `keepStore` is TEMPORARY, for `src/messenger` (which still passes it): ignored.
    */
-  async stop (_options: AbortOptions & { keepStore?: boolean } = {}): Promise<void> {
+  async stop (options: AbortOptions = {}): Promise<void> {
+    await this.goOffline(options)
+  }
+
+  /**
+   * What {@link stop} does, never more (a subclass that owns the store closes it in `stop`, not
+   * here): takes the device offline before its store is wiped (account deletion, self-destruct).
+   */
+  async goOffline (_options: AbortOptions = {}): Promise<void> {
     await this.records.stop()
     if (this.running) {
       this.running = false

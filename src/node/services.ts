@@ -1,4 +1,5 @@
 import type { ComponentLogger, Libp2p } from '@libp2p/interface'
+import { deviceLink, type DeviceLink, type DeviceLinkInit } from '../device/index.js'
 import { accountDirectory, type AccountDirectory, type AccountDirectoryComponents, type RecordFloor } from '../net/account-directory.js'
 import { envelopes, type Envelopes, type EnvelopesInit } from '../net/envelopes.js'
 import { relayDiscovery, type RelayDiscovery } from '../net/relay-discovery.js'
@@ -17,6 +18,8 @@ export interface DeviceServices extends Record<string, unknown> {
   directory: AccountDirectory
   /** Relays found in the DHT. */
   relayDiscovery: RelayDiscovery
+  /** `/parley/link/1.0.0`: link codes issued by this device, honoured for a new device. */
+  deviceLink: DeviceLink
 }
 
 /** A device's libp2p node: Parley's defaults plus {@link DeviceServices}. */
@@ -26,6 +29,7 @@ export interface DeviceServicesInit {
   envelopes: EnvelopesInit
   /** The highest record seen per account, kept in the device's store (given libp2p's logger). */
   floor: (logger: ComponentLogger) => RecordFloor
+  deviceLink: DeviceLinkInit
 }
 
 /**
@@ -40,6 +44,7 @@ export function deviceServices (init: DeviceServicesInit): Record<keyof DeviceSe
   return {
     envelopes: envelopes(init.envelopes),
     directory: (components: AccountDirectoryComponents) => accountDirectory({ floor: init.floor(components.logger) })(components),
-    relayDiscovery: relayDiscovery()
+    relayDiscovery: relayDiscovery(),
+    deviceLink: deviceLink(init.deviceLink)
   }
 }

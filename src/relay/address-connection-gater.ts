@@ -1,7 +1,7 @@
 import type { BlockList } from 'node:net'
 import type { ComponentLogger, ConnectionGater, Logger, MultiaddrConnection } from '@libp2p/interface'
 import type { RelayMetrics } from './metrics.js'
-import { addressKeys } from './remote-address.js'
+import { addressKeys } from '../net/remote-address.js'
 
 export interface AddressConnectionLimits {
   /** Inbound connections open at once per remote address (IPv4 address, IPv6 /64). */

@@ -1,6 +1,6 @@
 import { createHmac, getRandomValues } from 'node:crypto'
 import { NETWORK_LIMIT_FACTOR, RateLimiter, type RateLimit } from '../net/rate-limiter.js'
-import type { AddressKeys } from './remote-address.js'
+import type { AddressKeys } from '../net/remote-address.js'
 
 /** Which share ran out: the depositor's address (IPv4, IPv6 /64) or its IPv6 /48. */
 export type ShareScope = 'address' | 'network'

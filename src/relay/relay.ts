@@ -1,11 +1,11 @@
 import { readTlsFiles } from './tls-files.js'
 import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
-import type { AbortOptions, ComponentLogger, PeerId } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Libp2p, PeerId } from '@libp2p/interface'
 import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { MemoryDatastore } from 'datastore-core'
 import { join } from 'node:path'
-import { createParleyLibp2p, type ParleyLibp2p } from '../p2p/index.js'
+import { createParleyLibp2p, type ParleyLibp2p, type ParleyServices } from '../p2p/index.js'
 import { AddressConnectionGater } from './address-connection-gater.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS, DAY_MS, DEFAULT_INACTIVITY_DAYS, NETWORK_SLOT_FACTOR, PROVIDE_TIMEOUT_MS, RELAY_MAX_PENDING_CONNECTIONS, TLS_EXPIRY_WARNING_MS } from './constants.js'
 import { errorText, jsonLogger, logWarn } from './logger.js'
@@ -14,9 +14,14 @@ import { MailboxStore } from './mailbox-store/index.js'
 import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
 import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './config/index.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
-import { relayProviderCid } from '../net/relay-discovery.js'
-import { addressKeys, addressList } from './remote-address.js'
+import { relayDiscovery, type RelayDiscovery } from '../net/relay-discovery.js'
+import { addressKeys, addressList } from '../net/remote-address.js'
 import type { DhtRefusalReason } from '../net/dht-record-store.js'
+
+/** The relay's own services beside Parley's defaults (the mailbox server and circuit relay are typed where they are used). */
+interface RelayServices extends Record<string, unknown> {
+  relayDiscovery: RelayDiscovery
+}
 
 /** One frozen labels object per DHT refusal reason (the metrics render each once). */
 const DHT_REFUSAL_LABELS = new Map<DhtRefusalReason, Record<string, string>>()
@@ -85,7 +90,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     onProvisionalEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_provisional_mailboxes_total', {}, mailboxes) },
     logger
   })
-  let libp2p: ParleyLibp2p | undefined
+  let libp2p: Libp2p<ParleyServices & RelayServices> | undefined
   let server: MailboxServer | undefined
   let metricsServer: MetricsServer | undefined
   const tasks: RepeatingTask[] = []
@@ -165,7 +170,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
 
   try {
     await store.open()
-    libp2p = await createParleyLibp2p({
+    libp2p = await createParleyLibp2p<RelayServices>({
       privateKey,
       datastore,
       listen: config.listen,
@@ -192,6 +197,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       onDhtPruned: (count) => { metrics.inc('parley_relay_dht_pruned_records_total', {}, count) },
       extraServices: {
         relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } }),
+        // the relay announces itself in the DHT through it (provides the relay key)
+        relayDiscovery: relayDiscovery({ timeoutMs: PROVIDE_TIMEOUT_MS }),
         // libp2p starts it with the node and stops it before the connections close
         mailbox: (components: MailboxServerComponents) => {
           server = mailboxServer({ store, metrics, limits: config.limits, now })({ registrar: components.registrar, peerId: components.peerId, logger })
@@ -214,7 +221,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const announce = async (opts: AbortOptions = {}): Promise<void> => {
     if (!config.provide.enabled || !running) return
     try {
-      await node.contentRouting.provide(await relayProviderCid(), { signal: opts.signal ?? AbortSignal.any([shutdown.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)]) })
+      await node.services.relayDiscovery.provide({ signal: opts.signal ?? AbortSignal.any([shutdown.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)]) })
       log.trace('provided relay key')
     } catch (err) {
       if (running) log.trace('provide failed', { error: errorText(err) })

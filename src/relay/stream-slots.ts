@@ -1,4 +1,4 @@
-import type { AddressKeys } from './remote-address.js'
+import type { AddressKeys } from '../net/remote-address.js'
 
 /** Which cap a stream met: its address's (IPv4, IPv6 /64), its IPv6 /48's, or the relay-wide one. */
 export type SlotScope = 'address' | 'network' | 'relay'

@@ -1,4 +1,4 @@
-import type { Logger } from '@libp2p/interface'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import { compareBytes, startsWith, toHex } from '../bytes.js'
 import { DEFAULT_COMPACTION_DELAY_MS, MAX_COMPACTION_SPANS, MAX_PENDING_COMPACTION_KEYS } from './constants.js'
 import type { KvBackend, KvOp } from './kv-backend.js'
@@ -119,7 +119,7 @@ export class CompactionScheduler {
   }
 
   /** Runs the pending compaction now (after the one in progress, if any). */
-  async runNow (options: { signal?: AbortSignal } = {}): Promise<void> {
+  async runNow (options: AbortOptions = {}): Promise<void> {
     options.signal?.throwIfAborted()
     // a run in progress that fails is reported to whoever started it (and its keys stay marked)
     while (this.running !== undefined) await this.running.catch(() => {})

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { Level } from 'level'
 import { StoreKeyUnavailableError } from './errors.js'
 import { isEmpty, passphraseKeySource, type KeySource } from './key-source.js'
@@ -56,7 +57,7 @@ export async function openStore (options: OpenStoreOptions): Promise<Store> {
  * await destroyStore('parley')
  * ```
  */
-export async function destroyStore (location: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function destroyStore (location: string, options: AbortOptions = {}): Promise<void> {
   options.signal?.throwIfAborted()
   await deleteIndexedDb(IDB_PREFIX + location)
   await deleteIndexedDb(keysDbName(IDB_PREFIX + location))

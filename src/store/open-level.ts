@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { rm } from 'node:fs/promises'
 import { Level } from 'level'
 import { StoreCorruptError, StoreKeyUnavailableError, StoreLockedError } from './errors.js'
@@ -57,7 +58,7 @@ export async function openStore (options: OpenStoreOptions): Promise<Store> {
  * await destroyStore('/home/me/.parley/store')
  * ```
  */
-export async function destroyStore (location: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function destroyStore (location: string, options: AbortOptions = {}): Promise<void> {
   options.signal?.throwIfAborted()
   await rm(location, { recursive: true, force: true })
 }

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { randomBytes } from '@noble/ciphers/utils.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
@@ -92,7 +93,7 @@ export function decodeKeyring (bytes: Uint8Array): KeyringRecord {
  * await unwrapStoreKey(record, 'wrong') // throws WrongPassphraseError
  * ```
  */
-export async function unwrapStoreKey (bytes: Uint8Array, passphrase: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+export async function unwrapStoreKey (bytes: Uint8Array, passphrase: string, options: AbortOptions = {}): Promise<Uint8Array> {
   const rec = decodeKeyring(bytes)
   options.signal?.throwIfAborted()
   const kek = await deriveKek(passphrase, rec.salt, rec)

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '@libp2p/interface'
 import { BaseDatastore } from 'datastore-core'
 import { Key, type Batch, type KeyQuery, type Pair, type Query } from 'interface-datastore'
 import { NotFoundError } from 'interface-store'
@@ -6,8 +7,6 @@ import { MAX_VALUE_BYTES } from './constants.js'
 import { ValueTooLargeError } from './errors.js'
 import { PREFIX, datastoreKey } from './keys.js'
 import type { SealedKv } from './sealed-kv.js'
-
-interface AbortOptions { signal?: AbortSignal }
 
 /**
  * libp2p's datastore (peer store, kad-dht records) inside the Parley database, under `/ds/`.

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/bytes.js'
 import { decodeSessionState, ReplayError, type SessionState } from '../../src/crypto/index.js'
+import { deviceSessionKeys } from '../../src/device/session-keys.js'
 import type { DeviceEntry } from '../../src/identity/account-record.js'
 import { E2ESessions } from '../../src/messenger/sessions/e2e-sessions.js'
 import { SessionResetNeededError } from '../../src/messenger/errors.js'
@@ -14,7 +15,7 @@ import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir } from '../helpers/netwo
 class Side {
   readonly sessions: E2ESessions
   constructor (readonly node: ParleyNode) {
-    this.sessions = new E2ESessions(node.store, node.backend, node.identity, node.prekeys)
+    this.sessions = new E2ESessions(node.store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend))
   }
 
   get device (): DeviceEntry {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LINK_PROTOCOL, decodeLinkCode } from '../../src/device/device-link.js'
-import { FrameReader, encodeFrame } from '../../src/net/frame-reader.js'
+import { FrameReader, encodeFrame } from '../../src/net/stream/frame-reader.js'
 import { DeviceEntry, LinkRequest, LinkResponse } from '../../src/wire/parley.js'
 import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import { openHomeMessenger } from '../../src/node/open-home-messenger.js'

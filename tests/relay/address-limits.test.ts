@@ -7,7 +7,7 @@ import { MailboxRefusedError } from '../../src/net/mailbox-errors.js'
 import { NETWORK_LIMIT_FACTOR, PeerAndAddressLimiter } from '../../src/net/rate-limiter.js'
 import { parseRelayConfig } from '../../src/relay/config/index.js'
 import type { Relay } from '../../src/relay/relay.js'
-import { addressKeys, addressList, NO_ADDRESS } from '../../src/relay/remote-address.js'
+import { addressKeys, addressList, NO_ADDRESS } from '../../src/net/remote-address.js'
 import { tempDir, waitFor } from '../helpers/network.js'
 import { makeEnvelope, makeOwner, startClient, startTestRelay } from './helpers.js'
 

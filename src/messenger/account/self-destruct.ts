@@ -10,13 +10,13 @@ export class SelfDestruct {
 
   /** Throws AccountExpiredError (after wiping the store) when this device was inactive too long. */
   async check (): Promise<void> {
-    const { store, accountRecords, network } = this.ctx.components
+    const { store, accountRecords, device } = this.ctx.components
     const last = await store.preferences.lastActive()
     if (last == null) return
     const days = accountRecords.ownBody()?.inactivityDays ?? DEFAULT_INACTIVITY_DAYS
     if (this.ctx.now() - last > days * 24 * 3600 * 1000) {
-      await network.stop().catch((err: unknown) => { this.ctx.log('self-destruct').error('could not stop the node before wiping - %e', err) })
-      await store.wipe()
+      // offline, then the store wiped: by the device's owner
+      await device.wipe()
       this.ctx.emit('wiped', { reason: 'inactivity' })
       throw new AccountExpiredError()
     }

@@ -2,9 +2,8 @@ import { equalBytes } from '@noble/ciphers/utils.js'
 import { toHex } from '../../bytes.js'
 import { codeOf, isOutOfStepError } from '../../errors.js'
 import {
-  acceptPrekeyMessage, buildPrekeyBundle, decodeSessionState, decryptMessage, encodeSessionState, encryptMessage,
-  initiateSession, isPrekeyMessageOf, openSealed, sealForDevice, ReplayError,
-  type CiphertextMessage, type CryptoBackend, type DeviceKeys, type OneTimePrekey, type PrekeyLookup, type SessionState, type SignedPrekey
+  buildPrekeyBundle, decodeSessionState, decryptMessage, encodeSessionState, encryptMessage, isPrekeyMessageOf, ReplayError,
+  type CiphertextMessage, type CryptoBackend, type OneTimePrekey, type SessionKeys, type SessionState, type SignedPrekey
 } from '../../crypto/index.js'
 import type { DeviceEntry } from '../../identity/account-record.js'
 import type { Store, StoreTransaction } from '../../store/index.js'
@@ -37,24 +36,15 @@ export interface OpenedEnvelope {
   consumed?: { oneTimePrekeyId?: number, oneTimePqPrekeyId?: number }
 }
 
-/** The keys sessions need: this account's public key and this device's keys (they stay in here). */
-export interface SessionKeys {
-  account: { publicKey: Uint8Array }
-  device: DeviceKeys
-}
-
-/** This device's prekeys, looked up when a peer starts a session. */
-export interface SessionPrekeys {
-  lookup: () => PrekeyLookup
-}
-
 function toPrekey (p: NonNullable<DeviceEntry['signedPrekey']>): SignedPrekey {
   return { id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: Number(p.createdAt) }
 }
 
 /**
  * Pairwise Double Ratchet sessions between this device and others, persisted in the store, with
- * sealed sender around every message. One session per (my device, their device).
+ * sealed sender around every message. One session per (my device, their device). The handshake
+ * and the sealed box need this device's secret keys: they run in `keys` ({@link SessionKeys},
+ * implemented by `device/`), so no secret key bytes come in here.
  */
 export class E2ESessions implements SessionCrypto {
   private readonly myDeviceHex: string
@@ -62,10 +52,9 @@ export class E2ESessions implements SessionCrypto {
   constructor (
     private readonly store: Store,
     private readonly backend: CryptoBackend,
-    private readonly identity: SessionKeys,
-    private readonly prekeys: SessionPrekeys
+    private readonly keys: SessionKeys
   ) {
-    this.myDeviceHex = toHex(identity.device.signing.publicKey)
+    this.myDeviceHex = toHex(keys.deviceKey)
   }
 
   private async load (theirDevice: Uint8Array, tx?: StoreTransaction): Promise<SessionState | undefined> {
@@ -108,14 +97,10 @@ export class E2ESessions implements SessionCrypto {
         { deviceKey: device.deviceKey, identityDhKey: device.identityDhKey },
         toPrekey(device.signedPrekey), toPrekey(device.pqPrekey), oneTime.oneTimePrekey, oneTime.oneTimePqPrekey
       )
-      state = (await initiateSession(this.backend, this.identity.device, bundle)).state
+      state = await this.keys.initiate(bundle)
     }
     const encrypted = await encryptMessage(this.backend, state, plaintext)
-    const payload = await sealForDevice(this.backend, {
-      sender: { accountKey: this.identity.account.publicKey, deviceKey: this.identity.device.signing.publicKey, identityDh: this.identity.device.identityDh },
-      recipientIdentityDhKey: device.identityDhKey,
-      message: encrypted.message
-    })
+    const payload = await this.keys.seal(device.identityDhKey, encrypted.message)
     const bytes = encodeSessionState(encrypted.state)
     const theirHex = toHex(device.deviceKey)
     return {
@@ -125,21 +110,21 @@ export class E2ESessions implements SessionCrypto {
   }
 
   /**
-   * Opens a sealed payload: sealed-sender box, then the session (a new one for a prekey message
-   * that does not belong to the current session). Nothing is stored until `commit` runs.
-   * Throws typed errors: DecryptError, ReplayError, InvalidSenderError, SessionResetNeededError…
-   */
-  /**
    * Opens only the sealed-sender box: who claims to have sent this (keys proven by the box),
    * without touching any session. Lets the caller check the sender against its account record
    * (a network lookup) before taking the session lock.
    */
   async peekSender (payload: Uint8Array): Promise<{ accountKey: Uint8Array, deviceKey: Uint8Array, identityDhKey: Uint8Array }> {
-    return (await openSealed(this.backend, this.identity.device.identityDh, payload)).sender
+    return (await this.keys.open(payload)).sender
   }
 
+  /**
+   * Opens a sealed payload: sealed-sender box, then the session (a new one for a prekey message
+   * that does not belong to the current session). Nothing is stored until `commit` runs.
+   * Throws typed errors: DecryptError, ReplayError, InvalidSenderError, SessionResetNeededError…
+   */
   async open (payload: Uint8Array): Promise<OpenedEnvelope> {
-    const { sender, message } = await openSealed(this.backend, this.identity.device.identityDh, payload)
+    const { sender, message } = await this.keys.open(payload)
     const theirHex = toHex(sender.deviceKey)
     const existingBytes = await this.store.sessions.get(this.myDeviceHex, theirHex)
     const existing = existingBytes == null ? undefined : decodeSessionState(existingBytes)
@@ -161,9 +146,7 @@ export class E2ESessions implements SessionCrypto {
       // a later message of a session we replaced (both sides started one at once), or a new session
       const fromArchive = await this.openWithArchived(theirHex, await archived(), current, sender.identityDhKey, message, (state) => isPrekeyMessageOf(state, message.body))
       if (fromArchive != null) return opened(fromArchive.plaintext, fromArchive.commit)
-      const accepted = await acceptPrekeyMessage(this.backend, this.identity.device, this.prekeys.lookup(), message.body, {
-        deviceKey: sender.deviceKey, identityDhKey: sender.identityDhKey
-      })
+      const accepted = await this.keys.accept(message.body, { deviceKey: sender.deviceKey, identityDhKey: sender.identityDhKey })
       const bytes = encodeSessionState(accepted.state)
       const rearchived = existingBytes == null ? undefined : [existingBytes, ...await archived()]
       return opened(accepted.plaintext, async (tx) => {

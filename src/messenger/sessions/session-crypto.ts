@@ -4,7 +4,8 @@ import type { FetchedOneTimePrekeys, OpenedEnvelope, SealedForDevice } from './e
 
 /**
  * Pairwise end-to-end sessions with other devices, as the messenger uses them (implemented by
- * `E2ESessions` over the device's keys; the keys never leave it).
+ * `E2ESessions`, whose handshake and sealed box run in the device's `SessionKeys`: the secret
+ * keys never leave `device/`).
  */
 export interface SessionCrypto {
   /** True when a session with this device exists. */

@@ -6,7 +6,7 @@ import * as C from '../constants.js'
 import { ConfigError } from '../errors.js'
 import type { LogLevel } from '../logger.js'
 import type { RateLimit } from '../../net/rate-limiter.js'
-import { addressList } from '../remote-address.js'
+import { addressList } from '../../net/remote-address.js'
 import { defaultRelayConfig, type RelayConfig, type RelayConfigInput } from './config.js'
 
 const DEFAULT_PER_ADDRESS: Record<string, RateLimit> = {

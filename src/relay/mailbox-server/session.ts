@@ -3,7 +3,7 @@ import { encodeFrame } from '../../net/stream/frame-reader.js'
 import { CoalescingFrameWriter } from '../../net/stream/frame-writer.js'
 import { MailboxResponse } from '../../net/mailbox-codec.js'
 import type { AuthenticatedOwner, PendingChallenge } from '../auth.js'
-import type { AddressKeys } from '../remote-address.js'
+import type { AddressKeys } from '../../net/remote-address.js'
 import type { SlotHolder } from '../stream-slots.js'
 
 /** State of one inbound mailbox stream. */

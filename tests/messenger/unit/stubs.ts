@@ -129,8 +129,9 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
     depositor: { depositToAll: async () => [], takePrekey: async () => [], stop: async () => {} },
     relayDiscovery: { find: async () => [] },
     network: {
-      peerId: 'stub', multiaddrs: () => [], peerCount: () => 0, dhtTableSize: () => 0, start: async () => {}, stop: async () => {}, dial: async () => {}, onPeerConnect: () => () => {}
+      peerId: 'stub', multiaddrs: () => [], peerCount: () => 0, dhtTableSize: () => 0, start: async () => {}, dial: async () => {}, onPeerConnect: () => () => {}
     },
+    device: { wipe: async () => { await store.wipe() } },
     deviceLinks: { createCode: fail, stop: async () => {} },
     sessions: stubSessions(me.device.deviceKey),
     prekeys: { consume: async () => {}, generateOneTime: async () => ({ oneTime: [], oneTimePq: [] }) },

@@ -1,7 +1,7 @@
 import type { AbortOptions, ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
 import { toHex } from '../bytes.js'
-import type { DepositReceipt, HandedPrekey, RelayOutcome, RelayTarget } from '../net/mailbox-client.js'
-import type { Envelope } from '../net/envelope-codec.js'
+import type { DepositReceipt, HandedPrekey, RelayOutcome, RelayTarget } from './mailbox-client.js'
+import type { Envelope } from './envelope-codec.js'
 import { DepositorIdentities, type DepositorIdentitiesInit } from './depositor-identities.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { AbortOptions, ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
-import { MailboxClient } from '../net/mailbox-client.js'
+import { MailboxClient } from './mailbox-client.js'
 import { DepositorBusyError, DepositorStoppedError } from './errors.js'
 
 /** A throwaway libp2p identity and the mailbox client that speaks through it. */

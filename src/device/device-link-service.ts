@@ -1,0 +1,104 @@
+import type { AbortOptions, ComponentLogger, Libp2p, Logger, Startable } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { DeviceEntry } from '../identity/account-record.js'
+import { encodeAddress } from '../identity/address.js'
+import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
+import { DeviceLinkServer, encodeLinkCode } from './device-link.js'
+
+export interface DeviceLinkComponents {
+  /** libp2p's registrar (its `handle`/`unhandle`). */
+  registrar: Pick<Libp2p, 'handle' | 'unhandle'>
+  /** Where this node listens: the addresses a link code carries. */
+  addressManager: { getAddresses: () => Multiaddr[] }
+  logger: ComponentLogger
+}
+
+export interface DeviceLinkInit {
+  /** This account's public key. */
+  accountKey: Uint8Array
+  /** The account secret, sealed to a new device whose link is honoured (read then, never kept here). */
+  accountSecret: () => Uint8Array
+  /** Re-signs the account record with the new device added; returns its bytes. */
+  addDevice: (entry: DeviceEntry) => Promise<Uint8Array>
+  /** Puts the current account record into the DHT. */
+  publishRecord: (options: AbortOptions) => Promise<void>
+  /** Time publishing the record with a new device may take. @default 15000 */
+  publishTimeoutMs?: number
+}
+
+/**
+ * Device linking on the existing device, as a libp2p service: it issues one-time link codes and
+ * honours them on `/parley/link/1.0.0` (the new device's side is `linkDevice`). The protocol is
+ * handled from the first code on, not from `start()`: a node that never issued a code does not
+ * serve it. (The link server is imported statically: loading it lazily split the browser's first
+ * load into more chunks, which cost more gzip than the server itself.)
+ *
+ * @example
+ * ```ts
+ * const libp2p = await createLibp2p({ …, services: { deviceLink: deviceLink({ accountKey, accountSecret, addDevice, publishRecord }) } })
+ * const code = await libp2p.services.deviceLink.createCode(10 * 60_000)  // 'parley-link:…'
+ * ```
+ */
+export class DeviceLink implements Startable {
+  private readonly log: Logger
+  private serving: Promise<DeviceLinkServer> | undefined
+
+  constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
+    this.log = components.logger.forComponent('parley:device-link')
+  }
+
+  start (): void {}
+
+  /** Withdraws the issued codes and stops serving the protocol. */
+  async stop (): Promise<void> {
+    await this.withdraw()
+  }
+
+  /** A one-time link code, valid `ttlMs` (10 minutes by default), naming this account and where this node listens. */
+  async createCode (ttlMs?: number, options: AbortOptions = {}): Promise<string> {
+    options.signal?.throwIfAborted()
+    const server = await (this.serving ??= this.serve())
+    return encodeLinkCode({
+      address: encodeAddress(this.init.accountKey),
+      secret: server.issue(ttlMs),
+      multiaddrs: this.components.addressManager.getAddresses().map(String)
+    })
+  }
+
+  /** Forgets every code issued and stops serving the protocol (until the next code). */
+  async withdraw (): Promise<void> {
+    if (this.serving == null) return
+    const serving = this.serving
+    this.serving = undefined
+    if (await serving.then(() => true, () => false)) {
+      await this.components.registrar.unhandle(LINK_PROTOCOL).catch((err: unknown) => { this.log('could not unregister the link protocol - %e', err) })
+    }
+  }
+
+  private async serve (): Promise<DeviceLinkServer> {
+    try {
+      const server = new DeviceLinkServer({
+        accountKey: this.init.accountKey,
+        accountSecret: this.init.accountSecret,
+        log: this.log,
+        addDevice: async (entry) => {
+          const record = await this.init.addDevice(entry)
+          await this.init.publishRecord({ signal: AbortSignal.timeout(this.init.publishTimeoutMs ?? DEFAULT_LINK_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
+            this.log.error('could not publish the record with the new device - %e', err)
+          })
+          return record
+        }
+      })
+      await this.components.registrar.handle(LINK_PROTOCOL, (stream) => { void server.handle(stream) }, { runOnLimitedConnection: false, maxInboundStreams: 2 })
+      return server
+    } catch (err) {
+      this.serving = undefined
+      throw err
+    }
+  }
+}
+
+/** The device-link service factory, for libp2p's `services`. */
+export function deviceLink (init: DeviceLinkInit): (components: DeviceLinkComponents) => DeviceLink {
+  return (components) => new DeviceLink(components, init)
+}
