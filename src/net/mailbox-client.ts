@@ -1,23 +1,28 @@
 import type { AbortOptions, ComponentLogger, Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { equalBytes, toHex as hex } from '../bytes.js'
-import type { Signer } from '../crypto/index.js'
+import { toHex as hex } from '../bytes.js'
 import { ErrorCode, ParleyError, hasCode } from '../errors.js'
 import {
   DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_MAILBOX_MAX_IN_FLIGHT, DEFAULT_MAILBOX_REQUEST_TIMEOUT_MS, MAILBOX_ACK_CHUNK
 } from './constants.js'
 import { decodeEnvelope, Envelope } from './envelope-codec.js'
-import { MalformedFrameError, StreamClosedError } from './errors.js'
+import { StreamClosedError } from './errors.js'
 import { MailboxChannel, type CallLimit } from './mailbox-channel.js'
-import {
-  MAILBOX_PROTOCOL, MAX_MAILBOX_RESPONSE_BYTES, MailboxPrekey, MailboxResponse,
-  signMailboxChallenge, signMailboxChallengeWith, type MailboxRequest
-} from './mailbox-codec.js'
-import { MailboxRefusedError, RelayUnreachableError } from './mailbox-errors.js'
+import { MAILBOX_PROTOCOL, MAX_MAILBOX_RESPONSE_BYTES, MailboxPrekey } from './mailbox-codec.js'
+import { RelayUnreachableError } from './mailbox-errors.js'
 import { relayKey, type RelayTarget } from './relay-target.js'
 import { ChannelPool } from './stream/channel-pool.js'
+import type {
+  MailboxOwnerCredentials, DepositReceipt, RelayOutcome, FetchedPage, HandedPrekey, PrekeyUpload, DrainOptions,
+  MailboxSubscription, MailboxClientInit
+} from './mailbox-client-types.js'
+import { authenticateOwner } from './mailbox-owner-auth.js'
 
 export { relayPeerId, type RelayTarget } from './relay-target.js'
+export type {
+  MailboxOwnerCredentials, DepositReceipt, RelayOutcome, FetchedPage, HandedPrekey, PrekeyUpload, DrainOptions,
+  MailboxSubscription, MailboxClientInit
+} from './mailbox-client-types.js'
 
 export { MailboxPrekey }
 
@@ -25,98 +30,6 @@ export { MailboxPrekey }
 const DRAIN_ACK_BATCH = 20
 /** Longest a handled envelope waits for its ack during a drain (ms). */
 const DRAIN_ACK_INTERVAL_MS = 1000
-
-/** The signed answer to a relay's challenge, through the owner's signer or key. */
-async function answerChallenge (challenge: MailboxResponse.Challenge, owner: MailboxOwnerCredentials, limit: AbortOptions): Promise<MailboxRequest.Authenticate> {
-  const device = owner.device
-  if ('sign' in device) return await signMailboxChallengeWith(challenge, device, owner.accountRecord, { signal: limit.signal })
-  return signMailboxChallenge(challenge, device, owner.accountRecord)
-}
-
-/**
- * Proves mailbox ownership on a fresh channel: asks the relay for a challenge, refuses one that
- * names another relay (signing it would let this relay act as us there), and answers it.
- */
-async function authenticateOwner (channel: MailboxChannel, owner: MailboxOwnerCredentials, limit: CallLimit): Promise<void> {
-  const { challenge } = await channel.request({ getChallenge: {} }, limit)
-  if (challenge == null) throw new MalformedFrameError('Relay sent no challenge')
-  if (!equalBytes(challenge.relayPeerId, channel.remotePeer.toMultihash().bytes)) {
-    throw new MailboxRefusedError('Challenge names another relay', 'ERR_AUTH_FAILED')
-  }
-  await channel.request({ authenticate: await answerChallenge(challenge, owner, limit) }, limit)
-  channel.authenticated = true
-}
-
-/**
- * What proves mailbox ownership: the device's Ed25519 key (preferably a {@link Signer}, so the
- * secret never leaves `device/`) and the account's signed record listing it.
- */
-export interface MailboxOwnerCredentials {
-  device: Signer | { secretKey: Uint8Array, publicKey: Uint8Array }
-  /** SignedAccountRecord bytes; the relay checks it lists `device.publicKey`. */
-  accountRecord: Uint8Array
-}
-
-export interface DepositReceipt {
-  /** True when the relay already held an envelope with this id. */
-  duplicate: boolean
-}
-
-/** Outcome at one relay of a fan-out; never thrown. */
-export type RelayOutcome<T> =
-  | { relay: RelayTarget, ok: true, value: T }
-  | { relay: RelayTarget, ok: false, error: ParleyError }
-
-export interface FetchedPage {
-  envelopes: Envelope[]
-  /** Pass back to get the next page. */
-  cursor: Uint8Array
-  more: boolean
-}
-
-export interface HandedPrekey {
-  id: number
-  kind: MailboxPrekey.Kind
-  blob: Uint8Array
-  /** True for the last-resort key (the one-time pool of this kind was empty). */
-  lastResort: boolean
-}
-
-export interface PrekeyUpload {
-  oneTime: MailboxPrekey[]
-  /** At most one per kind. */
-  lastResort?: MailboxPrekey[]
-  /** Drop one-time keys held before. @default false */
-  replace?: boolean
-}
-
-/** How {@link MailboxClient.drain} acks. */
-export interface DrainOptions {
-  /** Envelopes per fetched page (the relay caps it). */
-  pageSize?: number
-  /** Handled envelopes acked together at most. @default 20 */
-  ackBatch?: number
-  /** Longest a handled envelope waits for its ack while the ones after it are handled. @default 1000 */
-  ackIntervalMs?: number
-}
-
-export interface MailboxSubscription {
-  /** Ends the subscription (closes its stream). */
-  close: () => void
-  /** Resolves when the subscription ends (closed, relay gone, or signal). */
-  readonly closed: Promise<void>
-}
-
-export interface MailboxClientInit {
-  /** Requests pipelined on one stream. @default 64 */
-  maxInFlight?: number
-  /** Default per-call time limit when the caller gives no signal. @default 15000 */
-  requestTimeoutMs?: number
-  /** Time allowed to dial and open a stream. @default 10000 */
-  dialTimeoutMs?: number
-  /** Largest response frame accepted. @default MAX_MAILBOX_RESPONSE_BYTES */
-  maxResponseBytes?: number
-}
 
 /** What the client needs of libp2p: dialling a relay, and a logger. */
 export type MailboxDialer = Pick<Libp2p, 'dial' | 'logger'>
