@@ -2,6 +2,8 @@
  * Desktop notifications for messages that arrive while the page is in a background tab: only
  * after the user granted the browser's permission (asked from a click, never on load).
  */
+import type { ConversationView, MessageView } from '../../messenger/types.js'
+import { shortAddress } from './dom.js'
 
 /** `unsupported`, or the browser's permission for this page's notifications. */
 export function notificationPermission (): NotificationPermission | 'unsupported' {
@@ -23,4 +25,15 @@ export function notifyInBackground (init: { title: string, body: string, tag: st
   const notification = new Notification(init.title, { body: init.body, tag: init.tag })
   notification.onclick = () => { window.focus(); init.onclick(); notification.close() }
   return notification
+}
+
+/** Title, text and tag of the notification for `message` (in `conversation`, when known). */
+export function messageNotification (message: MessageView, conversation: ConversationView | undefined): { title: string, body: string, tag: string } {
+  const secret = conversation?.kind === 'secret'
+  return {
+    title: conversation?.title ?? shortAddress(message.sender),
+    // secret chats do not put their text on the lock screen
+    body: secret ? 'New message in a secret chat' : message.kind === 'text' ? (message.text ?? '') : 'New message',
+    tag: message.conversationId
+  }
 }

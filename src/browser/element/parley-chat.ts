@@ -12,11 +12,13 @@
  * ```
  */
 import type { ContactView, ConversationView, MessageView, MessengerApi, MessengerEvents } from '../../messenger/types.js'
-import { TIMER_CHOICES, fill, groupDigits, h, shortAddress, timerLabel } from './dom.js'
+import { fill, h } from './dom.js'
 import { confirmAction, showQr } from './dialogs.js'
-import { askNotificationPermission, notificationPermission, notifyInBackground } from './notify.js'
-import { renderLine, renderMessage, type ChatLine } from './render-message.js'
-import { STYLES } from './styles.js'
+import { askNotificationPermission, messageNotification, notificationPermission, notifyInBackground } from './notify.js'
+import { renderConversation, renderPlaceholder, startFailure, type ConversationActions } from './render-conversation.js'
+import { renderChatItems, renderContactItems } from './render-lists.js'
+import { changeLines, type ChatLine } from './render-message.js'
+import { renderShell, type ShellUi } from './render-shell.js'
 
 /** Messages shown per conversation (newest). */
 const PAGE_SIZE = 100
@@ -25,14 +27,6 @@ const REFRESHING_EVENTS: Array<keyof MessengerEvents & string> = [
   'message', 'message-updated', 'messages-deleted', 'delivery', 'conversation-updated', 'contact-key-changed',
   'contact-removed', 'screenshot', 'typing'
 ]
-
-/** What the second tab (or any failed start) says, by error code. */
-const START_FAILURES: Record<string, { status: string, text: string }> = {
-  ERR_STORE_LOCKED: {
-    status: 'open in another tab',
-    text: 'Parley is already open in another tab of this browser. Use that tab, or close it and reload this page.'
-  }
-}
 
 export class ParleyChatElement extends HTMLElement {
   static observedAttributes = ['relays', 'storage-name']
@@ -62,53 +56,17 @@ export class ParleyChatElement extends HTMLElement {
   /** Set when the messenger could not start: the element says why and stays disabled. */
   #startFailure: string | undefined
   readonly #root: ShadowRoot
-  readonly #ui: {
-    me: HTMLElement, status: HTMLElement, copy: HTMLButtonElement, qr: HTMLButtonElement, notify: HTMLButtonElement, error: HTMLElement
-    chats: HTMLUListElement, contacts: HTMLUListElement, addForm: HTMLFormElement, addInput: HTMLInputElement, addName: HTMLInputElement
-    addButton: HTMLButtonElement, main: HTMLElement
-  }
+  readonly #ui: ShellUi
 
   constructor () {
     super()
     this.#root = this.attachShadow({ mode: 'open' })
-    // nothing can work before a messenger is attached: the controls start disabled
-    const addInput = h('input', { id: 'add-address', name: 'address', required: true, disabled: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'parley:… or address', part: 'input' })
-    const addName = h('input', { id: 'add-name', name: 'name', disabled: true, autocomplete: 'off', placeholder: 'Name (optional)', part: 'input' })
-    const addButton = h('button', { type: 'submit', class: 'primary', part: 'button', disabled: true }, 'Add contact')
-    const addForm = h('form', { part: 'add-contact', 'aria-label': 'Add a contact', onsubmit: (evt: Event) => { evt.preventDefault(); void this.#addContact() } },
-      h('label', { for: 'add-address' }, 'Add contact by address or invite link'),
-      addInput,
-      h('label', { for: 'add-name', class: 'visually-hidden' }, 'Contact name'),
-      addName,
-      addButton)
-    const copy = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { void this.#copyInvite() } }, 'Copy invite link')
-    const qr = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { void this.#showInviteQr() } }, 'Show QR code')
-    const notify = h('button', { type: 'button', class: 'secondary', part: 'button', hidden: true, onclick: () => { void this.#askNotifications() } }, 'Turn on notifications')
-    this.#ui = {
-      me: h('div', { class: 'me', part: 'me' }, 'Starting…'),
-      status: h('span', { class: 'status', role: 'status', 'data-state': 'starting', part: 'status' }, 'starting'),
-      copy,
-      qr,
-      notify,
-      addButton,
-      error: h('p', { class: 'error', role: 'alert', hidden: true, part: 'error' }),
-      chats: h('ul', { 'aria-label': 'Chats', part: 'chat-list' }),
-      contacts: h('ul', { 'aria-label': 'Contacts', part: 'contact-list' }),
-      addForm,
-      addInput,
-      addName,
-      main: h('main', { part: 'conversation', 'aria-label': 'Conversation' })
-    }
-    fill(this.#root,
-      h('style', {}, STYLES),
-      h('div', { class: 'layout', part: 'layout' },
-        h('header', { part: 'header' }, this.#ui.me, this.#ui.status, copy, qr, notify),
-        // focusable: on narrow screens it scrolls, and keyboards must reach its scroll
-        h('aside', { part: 'sidebar', 'aria-label': 'Chats and contacts', tabindex: 0 },
-          addForm, this.#ui.error,
-          h('h2', { id: 'chats-h' }, 'Chats'), this.#ui.chats,
-          h('h2', { id: 'contacts-h' }, 'Contacts'), this.#ui.contacts),
-        this.#ui.main))
+    this.#ui = renderShell(this.#root, {
+      addContact: () => { void this.#addContact() },
+      copyInvite: () => { void this.#copyInvite() },
+      showInviteQr: () => { void this.#showInviteQr() },
+      askNotifications: () => { void this.#askNotifications() }
+    })
     this.#renderConversation()
   }
 
@@ -209,20 +167,9 @@ export class ParleyChatElement extends HTMLElement {
     const before = this.#known.get(next.id)
     this.#known.set(next.id, next)
     if (before == null) return
-    const at = Date.now()
-    if ((before.disappearingTimerMs ?? null) !== (next.disappearingTimerMs ?? null)) {
-      const own = this.#ownTimer.has(next.id) && this.#ownTimer.get(next.id) === (next.disappearingTimerMs ?? null)
-      this.#ownTimer.delete(next.id)
-      const who = own ? 'You' : next.title
-      this.#addLine(next.id, {
-        at,
-        text: next.disappearingTimerMs == null ? `${who} turned off disappearing messages` : `${who} set disappearing messages to ${timerLabel(next.disappearingTimerMs)}`
-      })
-    }
-    if (before.secretState !== next.secretState && next.kind === 'secret') {
-      if (next.secretState === 'active') this.#addLine(next.id, { at, text: 'Secret chat accepted: messages are end-to-end encrypted on these two devices only' })
-      if (next.secretState === 'closed') this.#addLine(next.id, { at, text: 'Secret chat ended' })
-    }
+    const own = this.#ownTimer.has(next.id) && this.#ownTimer.get(next.id) === (next.disappearingTimerMs ?? null)
+    if ((before.disappearingTimerMs ?? null) !== (next.disappearingTimerMs ?? null)) this.#ownTimer.delete(next.id)
+    for (const line of changeLines(before, next, own, Date.now())) this.#addLine(next.id, line)
   }
 
   #addLine (conversationId: string, line: ChatLine): void {
@@ -234,14 +181,7 @@ export class ParleyChatElement extends HTMLElement {
   /** A notification for a message arriving while the page is in a background tab (with permission). */
   #notify (message: MessageView): void {
     const conversation = this.#conversations.find((c) => c.id === message.conversationId)
-    const secret = conversation?.kind === 'secret'
-    notifyInBackground({
-      title: conversation?.title ?? shortAddress(message.sender),
-      // secret chats do not put their text on the lock screen
-      body: secret ? 'New message in a secret chat' : message.kind === 'text' ? (message.text ?? '') : 'New message',
-      tag: message.conversationId,
-      onclick: () => { void this.openConversation(message.conversationId) }
-    })
+    notifyInBackground({ ...messageNotification(message, conversation), onclick: () => { void this.openConversation(message.conversationId) } })
   }
 
   async #askNotifications (): Promise<void> {
@@ -286,120 +226,47 @@ export class ParleyChatElement extends HTMLElement {
 
   #renderLists (): void {
     this.#renderNotifyButton()
-    fill(this.#ui.chats, ...this.#conversations.map((c) => h('li', {},
-      h('button', {
-        type: 'button',
-        part: 'chat-item',
-        'aria-current': c.id === this.#current?.id ? 'true' : false,
-        'data-conversation': c.id,
-        onclick: () => { void this.openConversation(c.id) }
-      },
-      h('span', {}, c.title),
-      c.kind === 'secret' ? h('span', { class: 'badge secret', title: 'Secret chat' }, c.secretState === 'incoming' ? 'secret · invite' : 'secret') : null,
-      c.unreadCount > 0 ? h('span', { class: 'badge', 'aria-label': `${c.unreadCount} unread` }, c.unreadCount) : null))))
-    if (this.#conversations.length === 0) fill(this.#ui.chats, h('li', { class: 'empty' }, 'No chats yet'))
-    fill(this.#ui.contacts, ...this.#contacts.map((c) => h('li', {},
-      h('button', {
-        type: 'button',
-        part: 'contact-item',
-        title: c.address,
-        'data-address': c.address,
-        onclick: () => { void this.#openContact(c.address) }
-      },
-      h('span', {}, c.name || shortAddress(c.address)),
-      c.verification === 'verified' ? h('span', { class: 'badge', title: 'Verified' }, '✓') : null,
-      c.verification === 'changed' ? h('span', { class: 'badge secret', title: 'Safety number changed' }, '!') : null))))
-    if (this.#contacts.length === 0) fill(this.#ui.contacts, h('li', { class: 'empty' }, 'Add someone by their invite link'))
+    fill(this.#ui.chats, ...renderChatItems(this.#conversations, this.#current?.id, (id) => { void this.openConversation(id) }))
+    fill(this.#ui.contacts, ...renderContactItems(this.#contacts, (address) => { void this.#openContact(address) }))
   }
 
   #renderConversation (): void {
     const c = this.#current
     if (c == null) {
-      const text = this.#startFailure ?? (this.#messenger == null ? 'Connecting…' : 'Choose a chat or add a contact')
-      fill(this.#ui.main, h('p', { class: this.#startFailure != null ? 'empty failure' : 'empty', part: 'placeholder', role: this.#startFailure != null ? 'alert' : undefined }, text))
+      fill(this.#ui.main, renderPlaceholder(this.#startFailure, this.#messenger != null))
       return
     }
-    const timer = h('select', { id: 'timer', part: 'timer', onchange: (evt: Event) => { void this.#setTimer((evt.target as HTMLSelectElement).value) } },
-      ...TIMER_CHOICES.map((t) => h('option', { value: t.ms ?? 'off', selected: (c.disappearingTimerMs ?? null) === t.ms }, t.label)))
-    const actions: HTMLElement[] = []
-    if (c.kind === 'normal') actions.push(h('button', { type: 'button', class: 'secondary', part: 'button', onclick: () => { void this.#act(async (m) => { const s = await m.startSecretChat(c.peer); await this.openConversation(s.id) }) } }, 'Start secret chat'))
-    if (c.kind === 'secret' && c.secretState === 'incoming') actions.push(h('button', { type: 'button', class: 'primary', part: 'button', onclick: () => { void this.#act(async (m) => { await m.acceptSecretChat(c.id) }) } }, 'Accept secret chat'))
-    if (c.kind === 'secret' && (c.secretState === 'active' || c.secretState === 'pending')) actions.push(h('button', { type: 'button', class: 'secondary', part: 'button', onclick: () => { void this.#act(async (m) => { await m.closeSecretChat(c.id) }) } }, 'End secret chat'))
-    const safetyShown = this.#safety?.address === c.peer
-    actions.push(h('button', { type: 'button', class: 'secondary', part: 'button', 'aria-expanded': safetyShown ? 'true' : 'false', 'aria-controls': 'safety', onclick: () => { void this.#toggleSafety(c.peer) } }, 'Safety number'))
-
-    const list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-label': `Messages with ${c.title}`, part: 'messages', tabindex: 0 },
-      ...this.#logEntries(c))
-    const input = h('textarea', {
-      id: 'compose', rows: 1, part: 'input composer-input', placeholder: c.kind === 'secret' && c.secretState !== 'active' ? 'Waiting for the secret chat to be accepted' : 'Message',
-      disabled: c.kind === 'secret' && c.secretState !== 'active',
-      onkeydown: (evt: KeyboardEvent) => {
-        if (evt.key === 'Enter' && !evt.shiftKey && !evt.isComposing) { evt.preventDefault(); (evt.target as HTMLTextAreaElement).form?.requestSubmit() }
-      }
-    })
     const focusedId = this.#root.activeElement?.id
-    const draft = (this.#ui.main.querySelector('#compose') as HTMLTextAreaElement | null)?.value ?? ''
-    input.value = draft
-    fill(this.#ui.main,
-      h('div', { class: 'conv-head', part: 'conversation-header' },
-        this.#renaming ? this.#renameForm(c) : h('h2', { id: 'conv-title', title: c.peer }, c.title, c.kind === 'secret' ? h('span', { class: 'badge secret' }, 'secret') : null),
-        this.#renaming ? null : h('button', { type: 'button', id: 'rename', class: 'secondary', part: 'button', 'aria-label': `Rename ${c.title}`, onclick: () => { this.#renaming = true; this.#renderConversation(); (this.#root.querySelector('#rename-input') as HTMLInputElement | null)?.select() } }, 'Rename'),
-        h('label', { class: 'inline', for: 'timer' }, 'Disappearing', timer),
-        ...actions,
-        safetyShown ? h('p', { id: 'safety', class: 'safety', part: 'safety-number', 'aria-label': 'Safety number' }, groupDigits(this.#safety?.digits ?? '')) : null,
-        safetyShown && this.#contacts.find((k) => k.address === c.peer)?.verification !== 'verified'
-          ? h('button', { type: 'button', class: 'secondary', part: 'button verify-button', onclick: () => { void this.#act(async (m) => { await m.markVerified(c.peer) }) } }, 'Mark as verified')
-          : null),
-      list,
-      h('p', { class: 'typing', part: 'typing', 'aria-live': 'polite' }, this.#typing.has(c.id) ? `${c.title} is typing…` : ''),
-      h('form', { class: 'composer', part: 'composer', 'aria-label': 'Send a message', onsubmit: (evt: Event) => { evt.preventDefault(); void this.#send(input) } },
-        h('label', { for: 'compose', class: 'visually-hidden' }, 'Message'),
-        input,
-        h('button', { type: 'submit', class: 'primary', part: 'button send-button', disabled: input.disabled }, 'Send')))
+    const contact = this.#contacts.find((k) => k.address === c.peer)
+    const { children, list, input } = renderConversation({
+      conversation: c,
+      messages: this.#messages,
+      lines: this.#lines.get(c.id) ?? [],
+      failures: this.#failures,
+      safetyDigits: this.#safety?.address === c.peer ? this.#safety.digits : undefined,
+      verified: contact?.verification === 'verified',
+      typing: this.#typing.has(c.id),
+      renaming: this.#renaming,
+      renameValue: (this.#root.getElementById('rename-input') as HTMLInputElement | null)?.value ?? contact?.name ?? c.title,
+      draft: (this.#ui.main.querySelector('#compose') as HTMLTextAreaElement | null)?.value ?? ''
+    }, this.#conversationActions)
+    fill(this.#ui.main, ...children)
     list.scrollTop = list.scrollHeight
     if (focusedId === 'compose') input.focus()
     else if (focusedId != null && focusedId !== '') (this.#root.getElementById(focusedId) as HTMLElement | null)?.focus()
   }
 
-  /** The conversation's messages in order, with the element's chat lines placed by time among them. */
-  #logEntries (c: ConversationView): HTMLLIElement[] {
-    const lines = [...(this.#lines.get(c.id) ?? [])]
-    const out: HTMLLIElement[] = []
-    for (const m of this.#messages) {
-      while (lines.length > 0 && lines[0].at < m.sentAt) out.push(renderLine(lines.shift() as ChatLine))
-      const replyText = m.replyTo != null ? this.#messages.find((x) => x.id === m.replyTo)?.text : undefined
-      out.push(renderMessage(m, {
-        peerName: c.title,
-        ...(this.#failures.has(m.id) ? { failure: this.#failures.get(m.id) } : {}),
-        ...(replyText != null ? { replyText } : {}),
-        // normal chats: one deletes one's own messages for both; secret chats: any message
-        ...(m.direction === 'out' || c.kind === 'secret' ? { onDelete: () => { void this.#deleteForEveryone(m.id) } } : {})
-      }))
-    }
-    out.push(...lines.map(renderLine))
-    return out
-  }
-
-  /** Rename the conversation's contact: Enter saves, Escape (or Cancel) keeps the name. */
-  #renameForm (c: ConversationView): HTMLFormElement {
-    const current = this.#contacts.find((k) => k.address === c.peer)?.name ?? c.title
-    const previous = this.#root.getElementById('rename-input') as HTMLInputElement | null
-    const input = h('input', { id: 'rename-input', name: 'name', required: true, maxlength: 64, autocomplete: 'off', part: 'input', value: previous?.value ?? current })
-    const close = (): void => { this.#renaming = false; this.#renderConversation(); (this.#root.getElementById('rename') as HTMLElement | null)?.focus() }
-    return h('form', {
-      class: 'rename', part: 'rename-form', 'aria-label': 'Rename contact',
-      onsubmit: (evt: Event) => {
-        evt.preventDefault()
-        const name = input.value.trim()
-        if (name === '') return
-        void this.#act(async (m) => { await m.renameContact(c.peer, name); this.#renaming = false }).then(() => { (this.#root.getElementById('rename') as HTMLElement | null)?.focus() })
-      },
-      onkeydown: (evt: KeyboardEvent) => { if (evt.key === 'Escape') { evt.preventDefault(); close() } }
-    },
-    h('label', { for: 'rename-input', class: 'visually-hidden' }, `New name for ${c.title}`),
-    input,
-    h('button', { type: 'submit', class: 'primary', part: 'button' }, 'Save'),
-    h('button', { type: 'button', class: 'secondary', part: 'button', onclick: close }, 'Cancel'))
+  /** What the conversation pane's controls do. */
+  readonly #conversationActions: ConversationActions = {
+    act: async (fn) => { await this.#act(fn) },
+    openConversation: async (id) => { await this.openConversation(id) },
+    setTimer: (value) => { void this.#setTimer(value) },
+    toggleSafety: (address) => { void this.#toggleSafety(address) },
+    startRename: () => { this.#renaming = true; this.#renderConversation(); (this.#root.querySelector('#rename-input') as HTMLInputElement | null)?.select() },
+    closeRename: () => { this.#renaming = false; this.#renderConversation(); (this.#root.getElementById('rename') as HTMLElement | null)?.focus() },
+    rename: (peer, name) => { void this.#act(async (m) => { await m.renameContact(peer, name); this.#renaming = false }).then(() => { (this.#root.getElementById('rename') as HTMLElement | null)?.focus() }) },
+    send: (input) => { void this.#send(input) },
+    deleteForEveryone: (id) => { void this.#deleteForEveryone(id) }
   }
 
   /** Opens a conversation by id and marks it read. */
@@ -509,11 +376,11 @@ export class ParleyChatElement extends HTMLElement {
     this.#ui.error.hidden = false
     if (this.#messenger == null) {
       // the messenger did not start: say why where the chat would be, and keep every control off
-      const known = e.code != null ? START_FAILURES[e.code] : undefined
-      this.#startFailure = known?.text ?? `Parley could not start: ${e.message ?? String(err)}`
+      const failure = startFailure(e, err)
+      this.#startFailure = failure.text
       this.#ui.error.hidden = true
       this.#ui.me.textContent = 'Not started'
-      this.#setStatus('offline', known?.status ?? 'offline')
+      this.#setStatus('offline', failure.status)
       this.#enableControls(false)
       this.#renderConversation()
     }

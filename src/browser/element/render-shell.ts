@@ -1,0 +1,75 @@
+/**
+ * The element's fixed markup: header (address, status, invite and notification buttons), sidebar
+ * (add-contact form, error line, chat and contact lists) and the conversation pane, with the
+ * controls that need a messenger disabled until one is attached.
+ */
+import { fill, h } from './dom.js'
+import { STYLES } from './styles.js'
+
+/** The parts of the shell the element updates. */
+export interface ShellUi {
+  me: HTMLElement
+  status: HTMLElement
+  copy: HTMLButtonElement
+  qr: HTMLButtonElement
+  notify: HTMLButtonElement
+  error: HTMLElement
+  chats: HTMLUListElement
+  contacts: HTMLUListElement
+  addForm: HTMLFormElement
+  addInput: HTMLInputElement
+  addName: HTMLInputElement
+  addButton: HTMLButtonElement
+  main: HTMLElement
+}
+
+/** What the shell's controls do. */
+export interface ShellActions {
+  addContact: () => void
+  copyInvite: () => void
+  showInviteQr: () => void
+  askNotifications: () => void
+}
+
+/** Fills `root` with the styles and the shell; returns the parts to update. */
+export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
+  // nothing can work before a messenger is attached: the controls start disabled
+  const addInput = h('input', { id: 'add-address', name: 'address', required: true, disabled: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'parley:… or address', part: 'input' })
+  const addName = h('input', { id: 'add-name', name: 'name', disabled: true, autocomplete: 'off', placeholder: 'Name (optional)', part: 'input' })
+  const addButton = h('button', { type: 'submit', class: 'primary', part: 'button', disabled: true }, 'Add contact')
+  const addForm = h('form', { part: 'add-contact', 'aria-label': 'Add a contact', onsubmit: (evt: Event) => { evt.preventDefault(); on.addContact() } },
+    h('label', { for: 'add-address' }, 'Add contact by address or invite link'),
+    addInput,
+    h('label', { for: 'add-name', class: 'visually-hidden' }, 'Contact name'),
+    addName,
+    addButton)
+  const copy = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.copyInvite() } }, 'Copy invite link')
+  const qr = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.showInviteQr() } }, 'Show QR code')
+  const notify = h('button', { type: 'button', class: 'secondary', part: 'button', hidden: true, onclick: () => { on.askNotifications() } }, 'Turn on notifications')
+  const ui: ShellUi = {
+    me: h('div', { class: 'me', part: 'me' }, 'Starting…'),
+    status: h('span', { class: 'status', role: 'status', 'data-state': 'starting', part: 'status' }, 'starting'),
+    copy,
+    qr,
+    notify,
+    addButton,
+    error: h('p', { class: 'error', role: 'alert', hidden: true, part: 'error' }),
+    chats: h('ul', { 'aria-label': 'Chats', part: 'chat-list' }),
+    contacts: h('ul', { 'aria-label': 'Contacts', part: 'contact-list' }),
+    addForm,
+    addInput,
+    addName,
+    main: h('main', { part: 'conversation', 'aria-label': 'Conversation' })
+  }
+  fill(root,
+    h('style', {}, STYLES),
+    h('div', { class: 'layout', part: 'layout' },
+      h('header', { part: 'header' }, ui.me, ui.status, copy, qr, notify),
+      // focusable: on narrow screens it scrolls, and keyboards must reach its scroll
+      h('aside', { part: 'sidebar', 'aria-label': 'Chats and contacts', tabindex: 0 },
+        addForm, ui.error,
+        h('h2', { id: 'chats-h' }, 'Chats'), ui.chats,
+        h('h2', { id: 'contacts-h' }, 'Contacts'), ui.contacts),
+      ui.main))
+  return ui
+}
