@@ -5,6 +5,14 @@ import { EnvelopeRejectedError, FrameTimeoutError, MalformedFrameError, StreamCl
 import { encodeFrame } from './stream/frame-reader.js'
 import { RpcChannel } from './stream/rpc-channel.js'
 
+/** A send waiting for a free slot in the pipeline. */
+interface SlotWaiter {
+  signal: AbortSignal
+  resolve: () => void
+  reject: (err: Error) => void
+  done: boolean
+}
+
 interface Pending {
   id: Uint8Array
   resolve: (ack: Ack) => void
@@ -18,7 +26,13 @@ interface Pending {
  */
 export class EnvelopeChannel extends RpcChannel {
   private readonly pending: Pending[] = []
-  private readonly slotWaiters: Array<() => void> = []
+  private readonly slotWaiters: SlotWaiter[] = []
+  /**
+   * One abort listener per distinct caller signal for the sends waiting for a slot too: many
+   * sends sharing one signal (a batch) would otherwise add and remove one listener each, which
+   * EventTarget does in time linear in the listeners present (quadratic over the batch).
+   */
+  private readonly slotWatched = new Map<AbortSignal, Set<SlotWaiter>>()
   /** One abort listener per distinct caller signal, not one per envelope. */
   private readonly watched = new Map<AbortSignal, Set<Pending>>()
 
@@ -38,21 +52,35 @@ export class EnvelopeChannel extends RpcChannel {
     }
     if (!equalBytes(ack.id, head.id)) throw new MalformedFrameError('Ack id does not match the envelope sent')
     if (!head.settled) { head.settled = true; head.resolve(ack) }
-    this.slotWaiters.shift()?.()
+    this.wakeOne()
+  }
+
+  /** Lets the oldest send still waiting for a slot go on. */
+  private wakeOne (): void {
+    while (this.slotWaiters.length > 0) {
+      const waiter = this.slotWaiters.shift() as SlotWaiter
+      if (waiter.done) continue // its signal fired while it waited
+      waiter.done = true
+      this.slotWatched.get(waiter.signal)?.delete(waiter) // the set stays bounded by the waiters
+      waiter.resolve()
+      return
+    }
   }
 
   protected rejectAll (err: Error): void {
     for (const p of this.pending.splice(0)) if (!p.settled) { p.settled = true; p.reject(err) }
-    for (const wake of this.slotWaiters.splice(0)) wake()
+    for (const waiter of this.slotWaiters.splice(0)) if (!waiter.done) { waiter.done = true; waiter.resolve() }
+    this.slotWatched.clear()
   }
 
   /** Sends one envelope (already encoded: `Envelope.encode`) and waits for its ack. */
   async send (id: Uint8Array, encoded: Uint8Array, signal: AbortSignal): Promise<Ack> {
     while (this.pending.length >= this.maxInFlight && this.failure == null) {
+      if (signal.aborted) throw new FrameTimeoutError('Timed out waiting for a send slot')
       await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => { reject(new FrameTimeoutError('Timed out waiting for a send slot')) }
-        signal.addEventListener('abort', onAbort, { once: true })
-        this.slotWaiters.push(() => { signal.removeEventListener('abort', onAbort); resolve() })
+        const waiter: SlotWaiter = { signal, resolve, reject, done: false }
+        this.slotWaiters.push(waiter)
+        this.watchSlot(signal, waiter)
       })
     }
     if (this.failure != null) throw this.failure
@@ -69,6 +97,23 @@ export class EnvelopeChannel extends RpcChannel {
     // frames written in the same turn are coalesced into one send (see CoalescingFrameWriter)
     this.write(encodeFrame(encoded))
     return await result
+  }
+
+  private watchSlot (signal: AbortSignal, waiter: SlotWaiter): void {
+    let group = this.slotWatched.get(signal)
+    if (group == null) {
+      const waiters = group = new Set()
+      this.slotWatched.set(signal, waiters)
+      signal.addEventListener('abort', () => {
+        this.slotWatched.delete(signal)
+        for (const w of waiters) {
+          if (w.done) continue
+          w.done = true
+          w.reject(new FrameTimeoutError('Timed out waiting for a send slot'))
+        }
+      }, { once: true })
+    }
+    group.add(waiter)
   }
 
   private watch (signal: AbortSignal, entry: Pending): void {
