@@ -1,4 +1,4 @@
-import type { Message } from '../../store/index.js'
+import type { Message, StoreTransaction } from '../../store/index.js'
 import type { DeliveryState, MessageKind, MessageView } from '../types.js'
 
 /** What the store keeps of a message (inside its encrypted `content` bytes). */
@@ -72,4 +72,15 @@ export function reactBody (body: MessageBody, emoji: string, who: string): Messa
   const had = body.reactions[emoji]?.includes(who) === true
   if (!had) reactions[emoji] = [...(reactions[emoji] ?? []), who]
   return { ...body, reactions }
+}
+
+/** Rewrites a message's body through `tx` when `change` returns one; the updated message, or undefined. */
+export async function updateBody (tx: StoreTransaction, messageId: string, change: (body: MessageBody, message: Message) => MessageBody | undefined): Promise<Message | undefined> {
+  const message = await tx.messages.get(messageId)
+  if (message == null) return undefined
+  const body = change(decodeBody(message.content), message)
+  if (body == null) return undefined
+  const updated = { ...message, content: encodeBody(body) }
+  await tx.messages.put(updated)
+  return updated
 }

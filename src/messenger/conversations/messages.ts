@@ -11,7 +11,7 @@ import type { ConversationId, MessageView, SendOptions } from '../types.js'
 import { baseContent } from './content.js'
 import type { Conversations } from './conversations.js'
 import type { ExpirySweeper } from './expiry.js'
-import { decodeBody, editBody, encodeBody, reactBody, toView, type MessageBody } from './message-body.js'
+import { decodeBody, editBody, encodeBody, reactBody, toView, updateBody, type MessageBody } from './message-body.js'
 import { allMessageIds } from './normal-conversation.js'
 import type { SecretChats } from './secret-chats.js'
 import { checkTtl } from './timers.js'
@@ -81,16 +81,6 @@ export class Messages {
     return view
   }
 
-  private async updateBody (messageId: string, change: (body: MessageBody, message: Message) => MessageBody | undefined, tx: StoreTransaction): Promise<Message | undefined> {
-    const message = await tx.messages.get(messageId)
-    if (message == null) return undefined
-    const body = change(decodeBody(message.content), message)
-    if (body == null) return undefined
-    const updated = { ...message, content: encodeBody(body) }
-    await tx.messages.put(updated)
-    return updated
-  }
-
   private async requireMessage (id: ConversationId, messageId: string, options: AbortOptions): Promise<Message> {
     const message = await this.ctx.components.store.messages.get(messageId, options)
     if (message == null || message.conversationId !== id) throw new MessageNotFoundError(messageId)
@@ -104,7 +94,7 @@ export class Messages {
     if (message.sender !== this.ctx.address) throw new NotAllowedError('Only the sender can edit a message')
     let updated: Message | undefined
     await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.EDIT, this.ctx.now(), { targetId: fromHex(messageId), text }), {
-      alsoWrite: async (tx) => { updated = await this.updateBody(messageId, (b) => editBody(b, text), tx) },
+      alsoWrite: async (tx) => { updated = await updateBody(tx, messageId, (b) => editBody(b, text)) },
       signal: options.signal
     })
     const view = toView(updated ?? message)
@@ -118,7 +108,7 @@ export class Messages {
     const message = await this.requireMessage(id, messageId, options)
     let updated: Message | undefined
     await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.REACTION, this.ctx.now(), { targetId: fromHex(messageId), emoji }), {
-      alsoWrite: async (tx) => { updated = await this.updateBody(messageId, (b) => reactBody(b, emoji, this.ctx.address), tx) },
+      alsoWrite: async (tx) => { updated = await updateBody(tx, messageId, (b) => reactBody(b, emoji, this.ctx.address)) },
       signal: options.signal
     })
     const view = toView(updated ?? message)

@@ -4,6 +4,7 @@ import { ErrorCode, codeOf, isPermanentReceiveError } from '../../errors.js'
 import { decodeEnvelope, type Envelope } from '../../net/envelope-codec.js'
 import type { Store, StoredValue } from '../../store/index.js'
 import { Mutex } from '../../mutex.js'
+import type { QuarantinedView } from '../types.js'
 import { KeptEnvelopes } from './kept-envelopes.js'
 
 /** The claimed sender's account record cannot be found: permanent once retried. */
@@ -58,21 +59,8 @@ export interface ReceiveRetryPolicy {
   maxKeptBytes?: number
 }
 
-/** One envelope this device gave up on: acked at the relay, its sealed bytes kept while the bounds allow. */
-export interface QuarantinedEnvelope {
-  /** Envelope id (hex). */
-  id: string
-  /** Stable error code of the last failure, e.g. `ERR_ACCOUNT_NOT_FOUND`. */
-  code: string
-  /** Its message, shortened. */
-  reason: string
-  /** Counted failed attempts. */
-  attempts: number
-  firstFailedAt: number
-  quarantinedAt: number
-  /** True while its sealed bytes are kept (in the encrypted store): {@link EnvelopeQuarantine.retry} can try it again. */
-  kept: boolean
-}
+/** One envelope this device gave up on: the view the API shows ({@link QuarantinedView}). */
+export type QuarantinedEnvelope = QuarantinedView
 
 /** What {@link EnvelopeQuarantine.check} knows of an envelope before it is received. */
 export type KnownFailure =

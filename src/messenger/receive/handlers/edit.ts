@@ -1,9 +1,8 @@
 import { toHex } from '../../../bytes.js'
 import { MAX_TEXT_LENGTH } from '../../constants.js'
-import { editBody, toView } from '../../conversations/message-body.js'
+import { editBody, toView, updateBody } from '../../conversations/message-body.js'
 import { emitEffect, type Effect } from '../../effects.js'
 import type { ReceivedContent } from './types.js'
-import { updateBody } from './update-body.js'
 
 /** An edit: only the author's own message, and only in this conversation; anything else is ignored. */
 export async function handleEdit ({ tx, content, conversation, sender }: ReceivedContent): Promise<Effect[]> {

@@ -1,9 +1,8 @@
 import { toHex } from '../../../bytes.js'
 import { MAX_EMOJI_LENGTH } from '../../constants.js'
-import { reactBody, toView } from '../../conversations/message-body.js'
+import { reactBody, toView, updateBody } from '../../conversations/message-body.js'
 import { emitEffect, type Effect } from '../../effects.js'
 import type { ReceivedContent } from './types.js'
-import { updateBody } from './update-body.js'
 
 /** A reaction (toggled per sender) to a message of this conversation. */
 export async function handleReaction ({ tx, content, conversation, sender }: ReceivedContent): Promise<Effect[]> {
