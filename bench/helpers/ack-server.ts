@@ -34,9 +34,10 @@ await node.handle(ACK_PROTOCOL, async (stream) => {
     stream.abort(err as Error)
   }
 }, { maxInboundStreams: 64 })
-console.log(node.getMultiaddrs()[0].toString())
 const stop = (): void => { void Promise.resolve(node.stop()).finally(() => process.exit(0)) }
+// handlers before the address: whoever reads it may send SIGTERM at once
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
+console.log(node.getMultiaddrs()[0].toString())
 process.stdin.on('end', stop)
 process.stdin.resume()

@@ -257,7 +257,8 @@ if (process.argv[1] != null && resolve(process.argv[1]) === fileURLToPath(import
     ...(values.relay != null ? { relay: values.relay } : {}),
     ...(process.env.PARLEY_RELAY_DATA != null ? { relayDataDir: process.env.PARLEY_RELAY_DATA } : {})
   })
+  // signal handlers before the lines: whoever reads them may send SIGTERM at once
+  stopWithLauncher(example, chain)
   for (const a of example.relayAddresses) console.log(`relay:   ${a}${example.relay == null ? '  (existing)' : ''}`)
   console.log(`example: ${example.url}  (open it in two browser profiles to chat)`)
-  stopWithLauncher(example, chain)
 }

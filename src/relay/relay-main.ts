@@ -44,10 +44,9 @@ export async function relayMain (argv: string[], options: RelayMainOptions = {})
     errOut(JSON.stringify({ t: new Date().toISOString(), level: 'error', component: 'parley:relay', msg: (err as Error).message, code }))
     return code === 'ERR_RELAY_CONFIG' ? 2 : 1
   }
-  // stdout carries only the addresses (scripts parse it); the metrics address is in the 'relay started' log line
-  for (const addr of relay.multiaddrs) out(addr.toString())
-
-  await new Promise<void>((resolve) => {
+  // the handlers go in before the addresses are printed: a supervisor (or a test) that reads an
+  // address and at once sends SIGTERM must find them installed, or the process dies by the signal
+  const stopRequested = new Promise<void>((resolve) => {
     const done = (): void => {
       process.off('SIGINT', done)
       process.off('SIGTERM', done)
@@ -60,6 +59,9 @@ export async function relayMain (argv: string[], options: RelayMainOptions = {})
     if (options.signal?.aborted === true) done()
     options.signal?.addEventListener('abort', done, { once: true })
   })
+  // stdout carries only the addresses (scripts parse it); the metrics address is in the 'relay started' log line
+  for (const addr of relay.multiaddrs) out(addr.toString())
+  await stopRequested
   await relay.stop()
   return 0
 }

@@ -62,13 +62,8 @@ export function registerDaemon (program: Command): void {
         onInternalError: (err, request) => { process.stderr.write(`parley daemon: internal error on ${request}: ${(err as Error)?.stack ?? String(err)}\n`) }
       })
       await writePublicAccount(ctx.home, { address: daemon.messenger.address, inviteLink: daemon.messenger.inviteLink() })
-      ctx.out(`account: ${daemon.messenger.address}${daemon.created ? ' (new)' : ''}`)
-      ctx.out(`peer:    ${daemon.node.peerId.toString()}`)
-      for (const addr of daemon.node.multiaddrs) ctx.out(`listen:  ${addr.toString()}`)
-      ctx.out(`invite:  ${daemon.messenger.inviteLink()}`)
-      ctx.out(`api:     ${daemon.api.url}`)
-      if (opts.ui) ctx.out(`ui:      ${daemon.api.loginUrl()}  (one-time login link; \`parley ui\` prints a new one)`)
-      ctx.out('ready')
+      // the handlers go in before anything is printed: a supervisor that reads "ready" (or any line)
+      // and at once sends SIGTERM must find them installed, or the process dies by the signal
       let signals = 0
       const onSignal = (): void => {
         if (++signals > 1) process.exit(EXIT.failure)
@@ -76,6 +71,13 @@ export function registerDaemon (program: Command): void {
       }
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
+      ctx.out(`account: ${daemon.messenger.address}${daemon.created ? ' (new)' : ''}`)
+      ctx.out(`peer:    ${daemon.node.peerId.toString()}`)
+      for (const addr of daemon.node.multiaddrs) ctx.out(`listen:  ${addr.toString()}`)
+      ctx.out(`invite:  ${daemon.messenger.inviteLink()}`)
+      ctx.out(`api:     ${daemon.api.url}`)
+      if (opts.ui) ctx.out(`ui:      ${daemon.api.loginUrl()}  (one-time login link; \`parley ui\` prints a new one)`)
+      ctx.out('ready')
       await daemon.stopped
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
