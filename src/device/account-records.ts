@@ -46,7 +46,7 @@ export interface AccountRecordsInit {
 }
 
 /** Changes to the next signed record. */
-export type AccountRecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & {
+export type AccountRecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted' | 'fleets'>> & {
   addDevices?: DeviceEntry[]
   removeDevices?: Uint8Array[]
 }
@@ -162,6 +162,7 @@ export class AccountRecords implements Startable {
       inactivityDays: changes.inactivityDays ?? previous?.inactivityDays ?? this.init.inactivityDays ?? DEFAULT_INACTIVITY_DAYS,
       devices: devices.slice(0, MAX_RECORD_DEVICES),
       relays: changes.relays ?? previous?.relays ?? [],
+      fleets: changes.fleets ?? previous?.fleets ?? [],
       deleted: changes.deleted ?? false
     }
     const bytes = signAccountRecord(body, this.components.identity.account)

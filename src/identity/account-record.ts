@@ -51,6 +51,9 @@ export function accountKeyFromDhtKey (key: Uint8Array): Uint8Array {
   }
 }
 
+/** An account record body to sign: `fleets` (operator keys of the relay fleets it names) may be left out. */
+export type AccountRecordInput = Omit<AccountRecordBody, 'fleets'> & { fleets?: Uint8Array[] }
+
 /**
  * Signs an account record body with the account key.
  *
@@ -60,10 +63,11 @@ export function accountKeyFromDhtKey (key: Uint8Array): Uint8Array {
  * const { body: checked } = verifyAccountRecord(bytes)
  * ```
  */
-export function signAccountRecord (body: AccountRecordBody, account: SigningKeyPair): Uint8Array {
-  if (!equalBytes(body.accountKey, account.publicKey)) {
+export function signAccountRecord (input: AccountRecordInput, account: SigningKeyPair): Uint8Array {
+  if (!equalBytes(input.accountKey, account.publicKey)) {
     throw new InvalidAccountRecordError('Record names another account key', 'ERR_RECORD_KEY_MISMATCH')
   }
+  const body: AccountRecordBody = { ...input, fleets: input.fleets ?? [] }
   const bodyBytes = AccountRecordBody.encode(body)
   const signature = ed25519.sign(concatBytes(RECORD_DOMAIN, bodyBytes), account.secretKey)
   const signed = SignedAccountRecord.encode({ body: bodyBytes, signature })
@@ -102,6 +106,7 @@ export function verifyAccountRecord (bytes: Uint8Array, options: VerifyOptions =
   }
   if (body.version !== ACCOUNT_RECORD_VERSION) throw new InvalidAccountRecordError(`Unsupported record version ${body.version}`, 'ERR_RECORD_VERSION')
   if (body.accountKey.length !== 32 || signed.signature.length !== 64) throw new InvalidAccountRecordError('Bad key or signature length', 'ERR_MALFORMED_RECORD')
+  if (body.fleets.some((key) => key.length !== 32)) throw new InvalidAccountRecordError('A fleet is not named by a 32-byte operator key', 'ERR_MALFORMED_RECORD')
   if (options.accountKey != null && !equalBytes(options.accountKey, body.accountKey)) {
     throw new InvalidAccountRecordError('Record belongs to another account', 'ERR_RECORD_KEY_MISMATCH')
   }

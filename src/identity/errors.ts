@@ -23,3 +23,9 @@ export class InvalidAccountRecordError extends ParleyError {
   static override name = 'InvalidAccountRecordError'
   constructor (message: string, code = 'ERR_INVALID_ACCOUNT_RECORD') { super(message, code) }
 }
+
+/** A fleet record failed validation: bad signature, wrong operator key, malformed, oversize or expired. */
+export class InvalidFleetRecordError extends ParleyError {
+  static override name = 'InvalidFleetRecordError'
+  constructor (message: string, code = 'ERR_INVALID_FLEET_RECORD') { super(message, code) }
+}

@@ -40,7 +40,7 @@ export interface Signer {
 }
 
 /** Changes to this account's record when re-signing it. */
-export type RecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & { addDevices?: DeviceEntry[] }
+export type RecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted' | 'fleets'>> & { addDevices?: DeviceEntry[] }
 
 /** This account's own signed record: sign, adopt a newer one, publish. */
 export interface AccountRecords {
@@ -168,4 +168,6 @@ export interface Target {
 export interface ResolvedDevice {
   device: DeviceEntry
   relays: RelayEntry[]
+  /** Operator keys of the relay fleets the account names (each served by any live member). */
+  fleets?: Uint8Array[]
 }

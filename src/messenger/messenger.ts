@@ -6,12 +6,11 @@ import type { Conversation, Store } from '../store/index.js'
 import { VERSION } from '../version.js'
 import { Content } from '../wire/content.js'
 import { AccountSettings } from './account/account-settings.js'
-import { chooseRelays } from './account/relay-choice.js'
+import { chooseRelays, recordRelays } from './account/relay-choice.js'
 import { SelfDestruct } from './account/self-destruct.js'
 import type { MessengerComponents } from './components.js'
 import { FAR_FUTURE_MS, DEFAULT_PUBLISH_TIMEOUT_MS, REFRESH_OWN_RECORD_TIMEOUT_MS } from './constants.js'
 import { ContactBook } from './contacts/contact-book.js'
-import { relayEntryOf } from './contacts/invite.js'
 import { MessengerContext } from './context.js'
 import { baseContent } from './conversations/content.js'
 import { ConversationActions } from './conversations/conversation-actions.js'
@@ -136,7 +135,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     const online = network.peerCount() > 0
     // another device of this account may have signed a newer record (added a device…): keep it
     if (online) await accountRecords.refresh({ signal: AbortSignal.timeout(REFRESH_OWN_RECORD_TIMEOUT_MS) })
-    await accountRecords.sign({ relays: this.relayAddrs.map(relayEntryOf) })
+    await accountRecords.sign(recordRelays(this.relayAddrs))
     if (online) {
       // when start() resolves, contacts can find this device (unless the DHT is unreachable:
       // the node keeps retrying in the background, as it does when nobody is connected yet)

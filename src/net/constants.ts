@@ -41,3 +41,10 @@ export const DEFAULT_FRAME_TIMEOUT_MS = 10_000
 
 /** Relay discovery: time a DHT search for relays (or an announcement) may take without a signal. */
 export const DEFAULT_RELAY_DISCOVERY_TIMEOUT_MS = 5000
+
+/** Fleet records kept in a fleet directory's cache (a device names a few fleets). */
+export const DEFAULT_FLEET_CACHE_SIZE = 64
+/** A fleet member that failed is tried last for this long. */
+export const FLEET_MEMBER_DOWN_MS = 30_000
+/** Members tried for one request before it fails (`ERR_FLEET_UNAVAILABLE`). */
+export const FLEET_MAX_ATTEMPTS = 4

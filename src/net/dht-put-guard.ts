@@ -3,10 +3,9 @@ import type { ComponentLogger, Connection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Key } from 'interface-datastore'
 import { toString as toText } from 'uint8arrays/to-string'
-import { ACCOUNT_KEY_PREFIX } from '../identity/account-record.js'
 import { PeerAndAddressLimiter } from './rate-limiter.js'
 import type { AddressKeys } from './remote-address.js'
-import { accountRecordValidator } from './account-directory.js'
+import { parleyRecordKind, parleyRecordValidator } from './parley-records.js'
 import type { DhtRecordLimits } from './dht-record-limits.js'
 import { DHT_RECORD_PREFIX, type DhtRecordStore, type DhtRefusalReason } from './dht-record-store.js'
 import { DhtPutRateLimitedError, DhtRecordRefusedError } from './errors.js'
@@ -66,8 +65,8 @@ export function guardPutValue (dht: unknown, init: DhtPutGuardInit): void {
       let record: Libp2pRecord
       try {
         record = Libp2pRecord.deserialize(msg.record)
-        if (!toText(record.key).startsWith(ACCOUNT_KEY_PREFIX)) throw new DhtRecordRefusedError('Only Parley account records are stored')
-        accountRecordValidator(record.key, record.value)
+        if (parleyRecordKind(toText(record.key)) == null) throw new DhtRecordRefusedError('Only Parley account and fleet records are stored')
+        parleyRecordValidator(record.key, record.value)
       } catch (err) {
         log('PUT_VALUE from %p refused: %e', peerId, err)
         throw refuse('invalid', err instanceof Error ? err : new DhtRecordRefusedError())

@@ -4,10 +4,9 @@ import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/i
 import { BaseDatastore } from 'datastore-core'
 import { Key, type KeyQuery, type Pair, type Query } from 'interface-datastore'
 import { NotFoundError } from 'interface-store'
-import { ACCOUNT_KEY_PREFIX, selectAccountRecord } from '../identity/account-record.js'
-import { AccountRecordBody, SignedAccountRecord } from '../wire/parley.js'
 import { NETWORK_SHARE_FACTOR, type DhtRecordLimits } from './dht-record-limits.js'
 import { DhtRecordRefusedError, DhtStoreFullError, RecordRollbackError } from './errors.js'
+import { parleyRecordExpiry, selectParleyRecord } from './parley-records.js'
 
 /** kad-dht's datastore prefix for PUT_VALUE records (its default `/dht` + `/record`). */
 export const DHT_RECORD_PREFIX = '/dht/record/'
@@ -204,9 +203,9 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
 
   private writeRecord (key: string, value: Uint8Array, origin: RecordOrigin): void {
     const decoded = decodeAccountRecord(value)
-    if (decoded == null) throw this.refuse('invalid', new DhtRecordRefusedError('Not an account record'))
+    if (decoded == null) throw this.refuse('invalid', new DhtRecordRefusedError('Not an account or fleet record'))
     const existing = this.records.get(key)
-    if (existing != null && selectAccountRecord([decoded.account, decodeAccountRecord(existing.value)?.account ?? value]) !== 0) {
+    if (existing != null && selectParleyRecord(decoded.dhtKey, [decoded.account, decodeAccountRecord(existing.value)?.account ?? value]) !== 0) {
       throw this.refuse('rollback', new RecordRollbackError())
     }
     const own = this.ownKeys.has(decoded.dhtKey)
@@ -277,19 +276,19 @@ function chargeShare (shares: Map<string, AddressShare>, holder: string, sign: 1
 interface DecodedRecord {
   /** The record's DHT key, as text. */
   dhtKey: string
-  /** The signed account record (kad record value). */
+  /** The signed account or fleet record (kad record value). */
   account: Uint8Array
   expiresAt: number
 }
 
-/** The account record inside a serialized kad record under our namespace, or undefined. */
+/** The account or fleet record inside a serialized kad record under our namespace, or undefined. */
 function decodeAccountRecord (serialized: Uint8Array): DecodedRecord | undefined {
   try {
     const record = Libp2pRecord.deserialize(serialized)
     const dhtKey = new TextDecoder().decode(record.key)
-    if (!dhtKey.startsWith(ACCOUNT_KEY_PREFIX)) return undefined
-    const body = AccountRecordBody.decode(SignedAccountRecord.decode(record.value).body)
-    return { dhtKey, account: record.value, expiresAt: Number(body.expiresAt) }
+    const expiresAt = parleyRecordExpiry(dhtKey, record.value)
+    if (expiresAt == null) return undefined
+    return { dhtKey, account: record.value, expiresAt }
   } catch {
     return undefined
   }

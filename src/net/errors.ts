@@ -95,3 +95,15 @@ export class DepositorStoppedError extends ParleyError {
   static override name = 'DepositorStoppedError'
   constructor () { super('The anonymous depositor is stopped', ErrorCode.DEPOSITOR_STOPPED) }
 }
+
+/** No valid record of a fleet could be found (DHT lookup failed, nothing cached). */
+export class FleetNotFoundError extends ParleyError {
+  static override name = 'FleetNotFoundError'
+  constructor (message = 'No fleet record found') { super(message, 'ERR_FLEET_NOT_FOUND') }
+}
+
+/** No member relay of a fleet could serve the request (every member tried failed). */
+export class FleetUnavailableError extends ParleyError {
+  static override name = 'FleetUnavailableError'
+  constructor (message = 'No member of the fleet is reachable') { super(message, 'ERR_FLEET_UNAVAILABLE') }
+}

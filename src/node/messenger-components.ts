@@ -8,6 +8,7 @@ import { MailboxClient, type MailboxOwnerCredentials } from '../net/mailbox-clie
 import { relayProviderCid } from '../net/relay-discovery.js'
 import { createEphemeralNode } from '../p2p/index.js'
 import type { Store } from '../store/index.js'
+import { withFleets } from './fleet-components.js'
 import type { ParleyNode } from './parley-node.js'
 
 /** What the messenger's components are built from: an opened node and its store, and how the throwaway depositor nodes may dial. */
@@ -42,7 +43,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     return { device: { secretKey: node.identity.device.signing.privateKey, publicKey: node.identity.device.signing.publicKey }, accountRecord: record }
   }
 
-  return {
+  const components: MessengerComponents = {
     signer: node.signer,
     accountRecords: {
       get address () { return node.address },
@@ -142,4 +143,9 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     logger,
     clock: { now: init.now ?? Date.now }
   }
+  // a relay may be a fleet (`fleet:<id>`): each call goes to one live member
+  const { mailboxes, depositor: fleetDepositor } = withFleets(components.mailboxes, components.depositor, {
+    libp2p, store, log: logger.forComponent('parley:fleets'), deviceKey: node.identity.device.signing.publicKey
+  })
+  return { ...components, mailboxes, depositor: fleetDepositor }
 }

@@ -1,6 +1,7 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { linkDevice } from '../device/device-link.js'
 import { storeHasAccount } from '../device/index.js'
+import { isFleetRef, parseFleetRef } from '../net/fleet-relays.js'
 import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
 import type { ScryptParams } from '../store/index.js'
 import { openHomeNode, openHomeStore } from './home.js'
@@ -47,7 +48,8 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
   const node = await openHomeNode({
     ...nodeInit,
     allowPrivateAddresses,
-    bootstrap: [...(nodeInit.bootstrap ?? []), ...(relays ?? [])]
+    // a fleet (`fleet:<id>`) is no address; a fleet link's member (`fleet:<id>@<multiaddr>`) is
+    bootstrap: [...(nodeInit.bootstrap ?? []), ...(relays ?? []).flatMap((r) => isFleetRef(r) ? (parseFleetRef(r).bootstrap ?? []) : [r])]
   }, options)
   return new HomeMessenger({ node, store: node.store, relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now })
 }

@@ -10,7 +10,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { DHT_NAMESPACE } from '../identity/account-record.js'
-import { accountRecordSelector, accountRecordValidator } from '../net/account-directory.js'
+import { parleyRecordSelector, parleyRecordValidator } from '../net/parley-records.js'
 import { DEVICE_DHT_RECORD_LIMITS, type DhtRecordLimits } from '../net/dht-record-limits.js'
 import { DhtRecordStore, type DhtRefusalReason } from '../net/dht-record-store.js'
 import { guardPutValue } from '../net/dht-put-guard.js'
@@ -100,8 +100,8 @@ export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<
     protocol: DHT_PROTOCOL,
     clientMode: init.dhtClientMode ?? defaultDhtClientMode,
     peerInfoMapper: passthroughMapper,
-    validators: { [DHT_NAMESPACE]: accountRecordValidator },
-    selectors: { [DHT_NAMESPACE]: accountRecordSelector }
+    validators: { [DHT_NAMESPACE]: parleyRecordValidator },
+    selectors: { [DHT_NAMESPACE]: parleyRecordSelector }
   })
   const options: Libp2pOptions<ParleyServices> = {
     privateKey: init.privateKey,

@@ -180,3 +180,5 @@ export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000
 export const PROVIDE_TIMEOUT_MS = 60_000
 /** Warn at start when the TLS certificate expires sooner than this. */
 export const TLS_EXPIRY_WARNING_MS = 14 * DAY
+/** How often a fleet member puts its fleet record into the DHT again (owners' account records: hourly too). */
+export const DEFAULT_FLEET_REPUBLISH_INTERVAL_MS = 3600_000

@@ -17,6 +17,9 @@ import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayDiscovery, type RelayDiscovery } from '../net/relay-discovery.js'
 import { addressKeys, addressList } from '../net/remote-address.js'
 import type { DhtRefusalReason } from '../net/dht-record-store.js'
+import { FleetDirectory } from '../net/fleet-directory.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { FleetMembership } from './fleet/fleet-member.js'
 
 /** The relay's own services beside Parley's defaults (the mailbox server and circuit relay are typed where they are used). */
 interface RelayServices extends Record<string, unknown> {
@@ -43,6 +46,8 @@ export interface Relay {
   readonly store: MailboxStore
   /** `host:port` of the metrics/health server, when enabled. */
   readonly metricsAddress: string | undefined
+  /** The fleet this relay is a member of (config `fleet.record`), and a way to put its record into the DHT now (also on a timer). */
+  readonly fleet: { readonly fleetId: string, publish: (options?: AbortOptions) => Promise<void> } | undefined
   /** Runs the retention/expiry sweep and the inactivity purge now (also runs on a timer). */
   sweep: (options?: AbortOptions) => Promise<{ expired: number, purged: number }>
   /** Graceful stop: refuses new streams, finishes requests in flight, then closes libp2p and flushes the store. */
@@ -81,6 +86,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   if (tls != null && tls.notAfter <= now()) logWarn(log, 'TLS certificate has expired: browsers will refuse the secure WebSockets address', { notAfter: new Date(tls.notAfter).toISOString() })
   else if (tls != null && tls.notAfter - now() < TLS_EXPIRY_WARNING_MS) logWarn(log, 'TLS certificate expires soon: renew it and restart the relay', { notAfter: new Date(tls.notAfter).toISOString() })
   const privateKey = await loadOrCreateRelayKey(config.dataDir, options)
+  // a fleet member must be listed in the record it is given: checked before anything starts
+  const fleet = config.fleet == null ? undefined : await FleetMembership.load({ path: config.fleet.record, peerId: peerIdFromPrivateKey(privateKey), log: logger.forComponent('parley:relay:fleet'), now }, options)
   // DHT records (other people's public account records) and the peer store stay in memory:
   // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
   const datastore = new MemoryDatastore()
@@ -158,6 +165,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_dht_records: () => libp2p?.services.dhtRecords.recordCount ?? 0,
     parley_relay_dht_record_bytes: () => libp2p?.services.dhtRecords.recordBytes ?? 0,
     ...(tls != null ? { parley_relay_tls_certificate_expiry_seconds: () => Math.floor(tls.notAfter / 1000) } : {}),
+    ...(fleet != null ? { parley_relay_fleet_record_expiry_seconds: () => fleet.expiresAtSeconds } : {}),
     ...PROCESS_GAUGES
   })
 
@@ -193,6 +201,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
         putRatePerAddress: config.limits.dhtPutRatePerAddress
       },
       dhtAddressKeys: (remoteAddr) => addressKeys(remoteAddr, dhtExempt),
+      ...(fleet != null ? { ownDhtKeys: [fleet.dhtKey] } : {}),
       onDhtRefusal: (reason) => { metrics.inc('parley_relay_dht_refusals_total', dhtRefusalLabels(reason)) },
       onDhtPruned: (count) => { metrics.inc('parley_relay_dht_pruned_records_total', {}, count) },
       extraServices: {
@@ -227,10 +236,22 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       if (running) log.trace('provide failed', { error: errorText(err) })
     }
   }
+  const fleets = new FleetDirectory(node, { log: logger.forComponent('parley:relay:fleet') })
+  const publishFleet = async (opts: AbortOptions = {}): Promise<void> => {
+    if (fleet == null || !running) return
+    try {
+      await fleet.publish(fleets, { signal: opts.signal ?? AbortSignal.any([shutdown.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)]) })
+      log.trace('published the fleet record')
+    } catch (err) {
+      if (running) logWarn(log, 'fleet record publication failed', { error: errorText(err) })
+    }
+  }
+  if (fleet != null && config.fleet != null) tasks.push(repeatingTask(publishFleet, config.fleet.republishIntervalMs, { timeout: PROVIDE_TIMEOUT_MS }))
   void Promise.allSettled(config.bootstrap.map(async (addr) => node.dial(multiaddr(addr), { signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS)]) })))
     .then(async (dials) => {
       for (const dial of dials) if (dial.status === 'rejected') log.trace('bootstrap dial failed', { error: errorText(dial.reason) })
       await announce()
+      await publishFleet()
     })
   // repeatingTask: the next run is scheduled once the last one ended (a sweep never overlaps
   // itself); its timers are not unref'd, but stop() clears them and the relay's listeners keep
@@ -245,7 +266,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
 
   const multiaddrs = node.getMultiaddrs()
-  log('relay started', { peerId: node.peerId.toString(), addrs: multiaddrs.map(String).join(' '), metrics: metricsServer?.address ?? 'off' })
+  log('relay started', { ...(fleet != null ? { fleet: fleet.fleetId } : {}), peerId: node.peerId.toString(), addrs: multiaddrs.map(String).join(' '), metrics: metricsServer?.address ?? 'off' })
   return {
     peerId: node.peerId,
     get multiaddrs () { return node.getMultiaddrs() },
@@ -254,6 +275,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     metrics,
     store,
     metricsAddress: metricsServer?.address,
+    fleet: fleet == null ? undefined : { fleetId: fleet.fleetId, publish: async (opts) => { await fleet.publish(fleets, opts) } },
     sweep,
     stop
   }

@@ -440,6 +440,7 @@ export interface AccountRecordBody {
   devices: DeviceEntry[]
   relays: RelayEntry[]
   deleted: boolean
+  fleets: Uint8Array[]
 }
 
 export namespace AccountRecordBody {
@@ -501,6 +502,13 @@ export namespace AccountRecordBody {
           w.bool(obj.deleted)
         }
 
+        if (obj.fleets != null && obj.fleets.length > 0) {
+          for (const value of obj.fleets) {
+            w.uint32(82)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -514,7 +522,8 @@ export namespace AccountRecordBody {
           inactivityDays: 0,
           devices: [],
           relays: [],
-          deleted: false
+          deleted: false,
+          fleets: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -577,6 +586,18 @@ export namespace AccountRecordBody {
             }
             case 9: {
               obj.deleted = reader.bool()
+              break
+            }
+            case 10: {
+              if (opts.limits?.fleets != null && obj.fleets.length === opts.limits.fleets) {
+                throw new MaxLengthError('Decode error - repeated field "fleets" had too many elements')
+              }
+
+              if (obj.fleets.length === 4) {
+                throw new MaxLengthError('Decode error - repeated field "fleets" had too many elements')
+              }
+
+              obj.fleets.push(reader.bytes())
               break
             }
             default: {
@@ -724,6 +745,12 @@ export namespace AccountRecordBody {
     value: boolean
   }
 
+  export interface AccountRecordBodyFleetsFieldEvent {
+    field: '$.fleets[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<AccountRecordBody>): Uint8Array {
     return encodeMessage(obj, AccountRecordBody.codec())
   }
@@ -732,7 +759,7 @@ export namespace AccountRecordBody {
     return decodeMessage(buf, AccountRecordBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyDevicesRelayedOnlyFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyDevicesRelayedOnlyFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent | AccountRecordBodyFleetsFieldEvent> {
     return streamMessage(buf, AccountRecordBody.codec(), opts)
   }
 }
@@ -819,6 +846,355 @@ export namespace SignedAccountRecord {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedAccountRecord>): Generator<SignedAccountRecordBodyFieldEvent | SignedAccountRecordSignatureFieldEvent> {
     return streamMessage(buf, SignedAccountRecord.codec(), opts)
+  }
+}
+
+export interface FleetMember {
+  peerId: Uint8Array
+  multiaddrs: Uint8Array[]
+}
+
+export namespace FleetMember {
+  let _codec: Codec<FleetMember>
+
+  export const codec = (): Codec<FleetMember> => {
+    if (_codec == null) {
+      _codec = message<FleetMember>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.peerId)
+        }
+
+        if (obj.multiaddrs != null && obj.multiaddrs.length > 0) {
+          for (const value of obj.multiaddrs) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: uint8ArrayAlloc(0),
+          multiaddrs: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.multiaddrs != null && obj.multiaddrs.length === opts.limits.multiaddrs) {
+                throw new MaxLengthError('Decode error - repeated field "multiaddrs" had too many elements')
+              }
+
+              if (obj.multiaddrs.length === 8) {
+                throw new MaxLengthError('Decode error - repeated field "multiaddrs" had too many elements')
+              }
+
+              obj.multiaddrs.push(reader.bytes())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface FleetMemberPeerIdFieldEvent {
+    field: '$.peerId'
+    value: Uint8Array
+  }
+
+  export interface FleetMemberMultiaddrsFieldEvent {
+    field: '$.multiaddrs[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<FleetMember>): Uint8Array {
+    return encodeMessage(obj, FleetMember.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FleetMember>): FleetMember {
+    return decodeMessage(buf, FleetMember.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FleetMember>): Generator<FleetMemberPeerIdFieldEvent | FleetMemberMultiaddrsFieldEvent> {
+    return streamMessage(buf, FleetMember.codec(), opts)
+  }
+}
+
+export interface FleetRecordBody {
+  version: number
+  operatorKey: Uint8Array
+  sequence: bigint
+  issuedAt: bigint
+  expiresAt: bigint
+  members: FleetMember[]
+}
+
+export namespace FleetRecordBody {
+  let _codec: Codec<FleetRecordBody>
+
+  export const codec = (): Codec<FleetRecordBody> => {
+    if (_codec == null) {
+      _codec = message<FleetRecordBody>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.operatorKey != null && obj.operatorKey.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.operatorKey)
+        }
+
+        if ((obj.sequence != null && obj.sequence !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.sequence)
+        }
+
+        if ((obj.issuedAt != null && obj.issuedAt !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.issuedAt)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.expiresAt)
+        }
+
+        if (obj.members != null && obj.members.length > 0) {
+          for (const value of obj.members) {
+            w.uint32(50)
+            FleetMember.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          operatorKey: uint8ArrayAlloc(0),
+          sequence: 0n,
+          issuedAt: 0n,
+          expiresAt: 0n,
+          members: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.operatorKey = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.sequence = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.issuedAt = reader.uint64()
+              break
+            }
+            case 5: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            case 6: {
+              if (opts.limits?.members != null && obj.members.length === opts.limits.members) {
+                throw new MaxLengthError('Decode error - repeated field "members" had too many elements')
+              }
+
+              if (obj.members.length === 64) {
+                throw new MaxLengthError('Decode error - repeated field "members" had too many elements')
+              }
+
+              obj.members.push(FleetMember.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.members$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface FleetRecordBodyVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface FleetRecordBodyOperatorKeyFieldEvent {
+    field: '$.operatorKey'
+    value: Uint8Array
+  }
+
+  export interface FleetRecordBodySequenceFieldEvent {
+    field: '$.sequence'
+    value: bigint
+  }
+
+  export interface FleetRecordBodyIssuedAtFieldEvent {
+    field: '$.issuedAt'
+    value: bigint
+  }
+
+  export interface FleetRecordBodyExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export interface FleetRecordBodyMembersPeerIdFieldEvent {
+    field: '$.members[].peerId'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface FleetRecordBodyMembersMultiaddrsFieldEvent {
+    field: '$.members[].multiaddrs[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<FleetRecordBody>): Uint8Array {
+    return encodeMessage(obj, FleetRecordBody.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FleetRecordBody>): FleetRecordBody {
+    return decodeMessage(buf, FleetRecordBody.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FleetRecordBody>): Generator<FleetRecordBodyVersionFieldEvent | FleetRecordBodyOperatorKeyFieldEvent | FleetRecordBodySequenceFieldEvent | FleetRecordBodyIssuedAtFieldEvent | FleetRecordBodyExpiresAtFieldEvent | FleetRecordBodyMembersPeerIdFieldEvent | FleetRecordBodyMembersMultiaddrsFieldEvent> {
+    return streamMessage(buf, FleetRecordBody.codec(), opts)
+  }
+}
+
+export interface SignedFleetRecord {
+  body: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SignedFleetRecord {
+  let _codec: Codec<SignedFleetRecord>
+
+  export const codec = (): Codec<SignedFleetRecord> => {
+    if (_codec == null) {
+      _codec = message<SignedFleetRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.body != null && obj.body.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.body)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          body: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.body = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface SignedFleetRecordBodyFieldEvent {
+    field: '$.body'
+    value: Uint8Array
+  }
+
+  export interface SignedFleetRecordSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SignedFleetRecord>): Uint8Array {
+    return encodeMessage(obj, SignedFleetRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedFleetRecord>): SignedFleetRecord {
+    return decodeMessage(buf, SignedFleetRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedFleetRecord>): Generator<SignedFleetRecordBodyFieldEvent | SignedFleetRecordSignatureFieldEvent> {
+    return streamMessage(buf, SignedFleetRecord.codec(), opts)
   }
 }
 

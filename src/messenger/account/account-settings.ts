@@ -42,7 +42,7 @@ export class AccountSettings {
   async publishTombstone (relays: string[], options: AbortOptions = {}): Promise<void> {
     const { accountRecords, mailboxes } = this.ctx.components
     const log = this.ctx.log('account')
-    const tombstone = await accountRecords.sign({ deleted: true, relays: [] }, options)
+    const tombstone = await accountRecords.sign({ deleted: true, relays: [], fleets: [] }, options)
     await accountRecords.publishRecord(tombstone, { signal: options.signal ?? AbortSignal.timeout(RECORD_CHANGE_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
       log.error('could not publish the deletion tombstone - %e', err)
     })

@@ -1,6 +1,7 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { formatSafetyNumber, safetyNumber, safetyNumberQr } from '../../crypto/index.js'
 import { decodeAddress } from '../../identity/address.js'
+import { isFleetRef } from '../../net/fleet-relays.js'
 import type { Contact } from '../../store/index.js'
 import { DEFAULT_DIAL_TIMEOUT_MS, LIST_PAGE, MAX_CONTACT_NAME } from '../constants.js'
 import type { MessengerContext } from '../context.js'
@@ -13,9 +14,9 @@ import { contactView, parseInvite, shortAddress } from './invite.js'
 export class ContactBook {
   constructor (private readonly ctx: MessengerContext, private readonly resolver: AccountResolver) {}
 
-  /** `parley:<address>[?relay=<multiaddr>]` with this account's first relay. */
+  /** `parley:<address>[?relay=<multiaddr>]` with this account's first relay (not a fleet: contacts find those in its record). */
   inviteLink (relays: string[]): string {
-    const relay = relays[0]
+    const relay = relays.find((r) => !isFleetRef(r))
     return `parley:${this.ctx.address}${relay != null ? `?relay=${encodeURIComponent(relay)}` : ''}`
   }
 

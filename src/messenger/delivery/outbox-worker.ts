@@ -167,7 +167,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(OUTBOX_ATTEMPT_TIMEOUT_MS)])
     let reason: string = ErrorCode.UNREACHABLE
     try {
-      const { device, relays } = await this.init.resolve(target.address, target.deviceKey, signal)
+      const { device, relays, fleets } = await this.init.resolve(target.address, target.deviceKey, signal)
       try {
         // the bytes as they were sealed and stored: the direct and relay copies are the same envelope
         await this.init.envelopes.send(device, entry.envelope, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.directTimeoutMs)]) })
@@ -180,7 +180,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
         }
         reason = codeOfFailure(err)
       }
-      const addresses = relayAddresses(relays, this.log)
+      const addresses = relayAddresses(relays, this.log, fleets)
       if (!target.directOnly && addresses.length > 0) {
         const outcomes = await this.init.depositor.depositToAll(addresses, entry.envelope, { signal })
         if (outcomes.some((o) => o.ok)) {

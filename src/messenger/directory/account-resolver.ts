@@ -45,6 +45,6 @@ export class AccountResolver {
     if (record.body.deleted) throw new AccountDeletedError()
     const device = record.body.devices.find((d) => toHex(d.deviceKey) === deviceHex)
     if (device == null) throw new UnknownSenderDeviceError('Recipient device is no longer listed in its account record')
-    return { device, relays: record.body.relays }
+    return { device, relays: record.body.relays, fleets: record.body.fleets }
   }
 }

@@ -29,6 +29,8 @@ export interface RelayConfig {
   manyPeersPerAddress: boolean
   /** PEM certificate and key for secure WebSockets (`/tls/ws` listen addresses); null: none. */
   tls: { certFile: string, keyFile: string } | null
+  /** Membership of a fleet: the signed fleet record file this relay publishes; null: a relay on its own. */
+  fleet: { record: string, republishIntervalMs: number } | null
 }
 
 /** A JSON config file or overrides: every field optional, nested objects partial. */
@@ -46,6 +48,7 @@ export interface RelayConfigInput {
   provide?: Partial<RelayConfig['provide']>
   manyPeersPerAddress?: boolean
   tls?: { certFile: string, keyFile: string } | null
+  fleet?: { record: string, republishIntervalMs?: number } | null
   /** Free text, ignored. */
   comment?: string
 }
@@ -68,6 +71,7 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
     sweep: { intervalMs: C.DEFAULT_SWEEP_INTERVAL_MS, inactivityOverrideMs: null },
     provide: { enabled: true, intervalMs: C.DEFAULT_PROVIDE_INTERVAL_MS },
     manyPeersPerAddress: false,
-    tls: null
+    tls: null,
+    fleet: null
   }
 }

@@ -145,6 +145,7 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
         config.tls = { certFile: files.certFile, keyFile: files.keyFile }
         break
       }
+      case 'fleet': config.fleet = parseFleet(value, baseDir); break
       default:
         throw new ConfigError(key, 'unknown field')
     }
@@ -191,4 +192,21 @@ export async function loadRelayConfig (path: string | undefined, overrides: Rela
 export function isSecureWebSockets (address: string): boolean {
   const names = multiaddr(address).getComponents().map((c) => c.name)
   return names.includes('wss') || (names.includes('tls') && names.includes('ws'))
+}
+
+/** `fleet: { record: "fleet.json", republishIntervalMs? }` or null. */
+function parseFleet (value: unknown, baseDir: string): RelayConfig['fleet'] {
+  if (value === null) return null
+  if (!isObject(value)) throw new ConfigError('fleet', 'must be null or an object { record }')
+  let record: string | undefined
+  let republishIntervalMs = C.DEFAULT_FLEET_REPUBLISH_INTERVAL_MS
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'record') {
+      if (typeof v !== 'string' || v === '') throw new ConfigError('fleet.record', 'must be the path of a fleet record file (parley fleet sign)')
+      record = resolve(baseDir, v)
+    } else if (k === 'republishIntervalMs') republishIntervalMs = checkPositiveInt('fleet.republishIntervalMs', v, 1000)
+    else throw new ConfigError(`fleet.${k}`, 'unknown field')
+  }
+  if (record == null) throw new ConfigError('fleet.record', 'is required')
+  return { record, republishIntervalMs }
 }

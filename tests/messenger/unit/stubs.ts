@@ -27,7 +27,7 @@ export function device (): DeviceEntry {
 
 export function recordOf (address: string, devices: DeviceEntry[], deleted = false): VerifiedAccountRecord {
   const body: AccountRecordBody = {
-    version: 1, accountKey: randomBytes(32), sequence: 1n, issuedAt: 0n, expiresAt: 0n, inactivityDays: 180, devices, relays: [], deleted
+    version: 1, accountKey: randomBytes(32), sequence: 1n, issuedAt: 0n, expiresAt: 0n, inactivityDays: 180, devices, relays: [], deleted, fleets: []
   }
   return { address, body, bytes: randomBytes(48) }
 }
