@@ -36,7 +36,7 @@ export function registerDaemon (program: Command): void {
     .description('run this device, the local API and the web UI until SIGINT/SIGTERM (creates the account on first run)')
     .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect, [])
     .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable; also $PARLEY_BOOTSTRAP, comma-separated)', collect, [])
-    .option('--relay <multiaddr>', 'relay holding this account\'s mail, with /p2p/<id> (repeatable; also $PARLEY_RELAYS)', collect, [])
+    .option('--relay <multiaddr>', 'relay holding this account\'s mail, with /p2p/<id>, or a relay fleet: fleet:<id>[@<member multiaddr>] (repeatable; also $PARLEY_RELAYS)', collect, [])
     .option('--api <host:port>', 'address of the local API and web UI', `${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`)
     .option('--api-force-public', 'allow a non-loopback --api address (exposes your messages to the network!)')
     .option('--no-ui', 'do not serve the web UI')
