@@ -15,6 +15,11 @@ export { RateLimiter, type RateLimit } from '../net/rate-limiter.js'
 export { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
 export { jsonLogger, silentLogger, logWarn, type LevelLogger, type RelayLogger, type LogLevel } from './logger.js'
 export { loadOrCreateRelayKey, RELAY_KEY_FILE } from './relay-identity.js'
+export {
+  FleetFileError, FleetNotMemberError, fleetFileOf, generateOperatorKey, parseMembers, readFleetRecordFile, readOperatorKeyFile, signFleetFile,
+  writeOperatorKeyFile, type FleetRecordFile
+} from './fleet/fleet-files.js'
+export { FleetMembership } from './fleet/fleet-member.js'
 export { relayProviderCid } from '../net/relay-discovery.js'
 export * from './errors.js'
 export * as relayDefaults from './constants.js'

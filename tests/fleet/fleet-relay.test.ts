@@ -1,5 +1,5 @@
 import { readFile, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Libp2pRecord } from '@libp2p/record'
@@ -13,7 +13,7 @@ import { createEphemeralNode } from '../../src/p2p/index.js'
 import {
   FLEET_RECORD_FILE_TYPE, generateOperatorKey, parseMembers, readFleetRecordFile, readOperatorKeyFile, signFleetFile
 } from '../../src/relay/fleet/fleet-files.js'
-import { loadOrCreateRelayKey, parseRelayConfig, silentLogger, startRelay, type Relay } from '../../src/relay/index.js'
+import { loadOrCreateRelayKey, parseRelayArgs, parseRelayConfig, silentLogger, startRelay, type Relay } from '../../src/relay/index.js'
 import { FleetRecordBody, SignedFleetRecord } from '../../src/wire/parley.js'
 import { runCli } from '../daemon/helpers.js'
 import { tempDir } from '../helpers/network.js'
@@ -76,6 +76,7 @@ describe('a member relay and its fleet record', () => {
 
     expect(() => parseRelayConfig({ fleet: { recrd: 'fleet.json' } })).toThrow(expect.objectContaining({ field: 'fleet.recrd' }))
     expect(() => parseRelayConfig({ fleet: {} })).toThrow(expect.objectContaining({ field: 'fleet.record' }))
+    expect(parseRelayArgs(['--fleet-record', 'fleet.json']).overrides.fleet).toEqual({ record: resolve('fleet.json') })
   })
 
   describe('publishing', () => {

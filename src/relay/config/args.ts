@@ -22,6 +22,7 @@ interface RelayFlags {
   logLevel?: string
   tlsCert?: string
   tlsKey?: string
+  fleetRecord?: string
 }
 
 /** A flag's value: refused when empty or when it is the next flag (`--config --listen x`). */
@@ -48,6 +49,7 @@ function relayCommand (): Command {
     .option('--log-level <level>', 'error | warn | info | debug', value('--log-level'))
     .option('--tls-cert <file>', 'PEM certificate (chain) for /tls/ws listen addresses', value('--tls-cert'))
     .option('--tls-key <file>', 'its PEM private key', value('--tls-key'))
+    .option('--fleet-record <file>', 'the signed fleet record of the fleet this relay is a member of (parley fleet sign)', value('--fleet-record'))
 }
 
 /**
@@ -71,7 +73,8 @@ function flagOf (err: CommanderError): string {
 /**
  * Turns `parley relay` flags into a config path and overrides: `--config FILE`, `--data DIR`,
  * `--listen ADDR`, `--announce ADDR`, `--bootstrap ADDR` (each repeatable), `--metrics-host H`,
- * `--metrics-port N`, `--no-metrics`, `--log-level L`, `--tls-cert FILE`, `--tls-key FILE`
+ * `--metrics-port N`, `--no-metrics`, `--log-level L`, `--tls-cert FILE`, `--tls-key FILE`,
+ * `--fleet-record FILE`
  * (`--flag=value` works too). Throws {@link ConfigError} naming the flag at fault.
  *
  * @example
@@ -109,5 +112,6 @@ export function parseRelayArgs (argv: string[]): RelayArgs {
     if (flags.tlsCert == null || flags.tlsKey == null) throw new ConfigError(flags.tlsCert == null ? '--tls-cert' : '--tls-key', 'is needed with the other (--tls-cert FILE --tls-key FILE)')
     overrides.tls = { certFile: resolve(flags.tlsCert), keyFile: resolve(flags.tlsKey) }
   }
+  if (flags.fleetRecord != null) overrides.fleet = { record: resolve(flags.fleetRecord) }
   return { configPath: flags.config, overrides }
 }
