@@ -75,8 +75,10 @@ export class FleetDirectory {
     if (live != null && options.fresh !== true && now - live.fetchedAt < this.init.cacheTtlMs) return live.record
     let bytes: Uint8Array
     try {
+      // bounded even under a caller's long-lived signal (a mailbox subscription's): the held record serves meanwhile
+      const timeout = AbortSignal.timeout(this.init.lookupTimeoutMs)
       bytes = await this.routing.contentRouting.get(fleetDhtKey(operatorKey), {
-        signal: options.signal ?? AbortSignal.timeout(this.init.lookupTimeoutMs)
+        signal: options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
       })
     } catch (err) {
       const held = live?.record ?? await this.heldFloor(operatorKey, options)

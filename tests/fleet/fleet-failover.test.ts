@@ -8,9 +8,10 @@ import { decodeFleetId } from '../../src/identity/fleet-record.js'
 import { FleetDirectory } from '../../src/net/fleet-directory.js'
 import { FleetRelays } from '../../src/net/fleet-relays.js'
 import type { HomeMessenger } from '../../src/node/messenger.js'
+import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
 import { loadOrCreateRelayKey, silentLogger, startRelay, type Relay } from '../../src/relay/index.js'
 import { generateOperatorKey, parseMembers, readOperatorKeyFile, signFleetFile } from '../../src/relay/fleet/fleet-files.js'
-import { tempDir, waitFor } from '../helpers/network.js'
+import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir, waitFor } from '../helpers/network.js'
 import { nextEvent, startTestMessenger } from '../messenger/helpers.js'
 
 const DAY = 86_400_000
@@ -53,7 +54,13 @@ describe('a relay fleet: clients move to a live member', () => {
     for (const relay of relays) await relay.fleet!.publish({ signal: AbortSignal.timeout(20_000) })
     fleetRef = `fleet:${relays[0].fleet!.fleetId}`
     expect(relays.every((r) => r.fleet?.fleetId === operatorKey.fleetId)).toBe(true)
-    alice = await startTestMessenger(dir.path, 'alice', [`${fleetRef}@${addrs[0]}`], { node: { bootstrap: addrs } })
+    // Alice is given only a fleet link: she joins the DHT through the member it names
+    alice = await openHomeMessenger({
+      home: join(dir.path, 'alice'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, listen: LOOPBACK_LISTEN, manyPeersPerAddress: true,
+      relays: [`${fleetRef}@${addrs[0]}`], allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }
+    })
+    await alice.start()
+    for (const addr of addrs.slice(1)) await alice.node.libp2p.dial(multiaddr(addr)) // as DHT walks would, sooner
     bob = await startTestMessenger(dir.path, 'bob', [`${fleetRef}@${addrs[1]}`], { node: { bootstrap: addrs } })
   }, 120_000)
 
@@ -69,6 +76,7 @@ describe('a relay fleet: clients move to a live member', () => {
     expect(bobRecord.body.relays).toEqual([])
     expect(bobRecord.body.fleets.map(toHex)).toEqual([toHex(decodeFleetId(fleetRef.slice('fleet:'.length)))])
     expect(bob!.relays).toEqual([fleetRef])
+    expect(alice!.relays).toEqual([fleetRef])
 
     // the member Bob's mailbox goes to first, for any node connected to all three (as Alice and Bob are)
     const bobDevice = bob!.node.deviceEntry().deviceKey
