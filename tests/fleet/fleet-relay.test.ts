@@ -144,6 +144,31 @@ describe('a member relay and its fleet record', () => {
   })
 })
 
+describe('fleet records from others count in a relay\'s DHT record shares', () => {
+  it('one address stores at most its share of fleet records', async () => {
+    const dir = await tempDir('parley-fleet-share-')
+    const relay = await startRelay({
+      dataDir: join(dir.path, 'relay'), listen: ['/ip4/127.0.0.1/tcp/0'], manyPeersPerAddress: true, metrics: { enabled: false }, log: { level: 'silent' },
+      limits: { addressLimitExempt: [], dhtMaxRecordsPerAddress: 2, dhtPutRate: { perSecond: 100, burst: 100 }, dhtPutRatePerAddress: { perSecond: 100, burst: 100 } }
+    }, { logger: silentLogger })
+    const client = await createEphemeralNode({ allowPrivateAddresses: true })
+    try {
+      const stored: boolean[] = []
+      for (let i = 0; i < 3; i++) {
+        const op = await readOperatorKeyFile(await (async () => { const p = join(dir.path, `op-${i}.json`); await writeFile(p, generateOperatorKey().file); return p })())
+        const file = JSON.parse(signFleetFile(op, parseMembers([`${await newPeerId()}=/ip4/127.0.0.1/tcp/9`]), { lifetimeMs: DAY })) as { record: string }
+        stored.push(await rawPut(client, relay.multiaddrs[0], fleetDhtKey(op.publicKey), Buffer.from(file.record, 'base64')))
+      }
+      expect(stored).toEqual([true, true, false])
+      expect(relay.libp2p.services.dhtRecords.recordCount).toBe(2)
+    } finally {
+      await client.stop()
+      await relay.stop()
+      await dir.cleanup()
+    }
+  })
+})
+
 describe('parley fleet (CLI)', () => {
   it('keygen writes a 0600 key once; sign lists the members; show verifies', async () => {
     const dir = await tempDir('parley-fleet-cli-')
