@@ -86,3 +86,7 @@ export const MAILBOX_CONNECT_TIMEOUT_MS = 30_000
 export const MAILBOX_ACK_TIMEOUT_MS = 15_000
 export const MAILBOX_ACK_BATCH_MS = 20
 export const MAILBOX_PAGE_SIZE = 200
+/** A mailbox subscription that ended while running is renewed after this long (a fleet then moves to a live member). */
+export const MAILBOX_RESUBSCRIBE_DELAY_MS = 1000
+/** A subscription that ended sooner than this after it opened doubles the next renewal's delay (up to the drain interval). */
+export const MAILBOX_RESUBSCRIBE_STABLE_MS = 10_000

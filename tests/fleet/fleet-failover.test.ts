@@ -96,7 +96,7 @@ describe('a relay fleet: clients move to a live member', () => {
     await nextEvent(alice!, 'delivery', (d) => d.messageId === sent.id && d.state === 'stored', 60_000)
     expect(second.store.count(toHex(bobDevice))).toBe(1)
 
-    bob = await startTestMessenger(dir.path, 'bob', [fleetRef], { node: { bootstrap: relays.filter((r) => r !== first).map((r) => r.multiaddrs[0].toString()) }, drainIntervalMs: 1000 })
+    bob = await startTestMessenger(dir.path, 'bob', [fleetRef], { node: { bootstrap: relays.filter((r) => r !== first).map((r) => r.multiaddrs[0].toString()) }, drainIntervalMs: 600_000 })
     // drained during start(): the message is in Bob's store
     const texts = async (): Promise<string[]> => {
       const chats = await bob!.conversations()
@@ -105,4 +105,15 @@ describe('a relay fleet: clients move to a live member', () => {
     await waitFor(async () => (await texts()).includes('through the fleet'), 60_000, 'Bob received the message through the live member')
     await waitFor(() => second.store.count(toHex(bobDevice)) === 0, 20_000, 'the envelope acked at the live member')
   }, 180_000)
+
+  it('a subscriber moves to a live member when its member stops, without waiting for the periodic drain', async () => {
+    const bobDevice = toHex(bob!.node.deviceEntry().deviceKey)
+    const live = relays.filter((r) => r.libp2p.status === 'started')
+    const serving = live.find((r) => r.store.isOwned(bobDevice))!
+    const other = live.find((r) => r !== serving)!
+    expect(other.store.isOwned(bobDevice)).toBe(false)
+    await serving.stop()
+    // Bob's periodic drain is 10 minutes away: only the renewed subscription logs in at the other member
+    await waitFor(() => other.store.isOwned(bobDevice), 30_000, 'Bob subscribed at the remaining member')
+  }, 60_000)
 })

@@ -6,7 +6,8 @@ import { MailboxPrekey } from '../../wire/mailbox.js'
 import { SignedPrekey as WireSignedPrekey } from '../../wire/parley.js'
 import type { Mailboxes, Prekeys } from '../components.js'
 import {
-  MAILBOX_ACK_BATCH_MS, MAILBOX_ACK_TIMEOUT_MS, MAILBOX_CONNECT_TIMEOUT_MS, MAILBOX_DRAIN_INTERVAL_MS, MAILBOX_PAGE_SIZE, MAILBOX_PREKEY_POOL
+  MAILBOX_ACK_BATCH_MS, MAILBOX_ACK_TIMEOUT_MS, MAILBOX_CONNECT_TIMEOUT_MS, MAILBOX_DRAIN_INTERVAL_MS, MAILBOX_PAGE_SIZE, MAILBOX_PREKEY_POOL,
+  MAILBOX_RESUBSCRIBE_DELAY_MS, MAILBOX_RESUBSCRIBE_STABLE_MS
 } from '../constants.js'
 import type { EnvelopeQuarantine } from './quarantine.js'
 
@@ -58,6 +59,8 @@ export class MailboxSync {
   private timer: ReturnType<typeof setInterval> | undefined
   private shutdown = new AbortController()
   private readonly ackQueues = new Map<string, Uint8Array[]>()
+  /** The next renewal delay of each relay's subscription (grows while subscriptions end quickly). */
+  private readonly resubscribeDelays = new Map<string, number>()
   private running = false
 
   private readonly log: Logger
@@ -103,8 +106,10 @@ export class MailboxSync {
       if (!this.subscriptions.has(relay)) {
         const sub = await this.init.mailboxes.subscribe(relay, (envelope) => { void this.handle(relay, envelope) }, { signal: this.shutdown.signal })
         this.subscriptions.set(relay, sub)
+        const openedAt = Date.now()
         void sub.closed.then(() => {
           if (this.subscriptions.get(relay) === sub) this.subscriptions.delete(relay)
+          this.resubscribeSoon(relay, openedAt)
         }, (err: unknown) => { this.log('subscription at %s ended - %e', relay, err) })
       }
       await this.drain(relay, this.shutdown.signal)
@@ -115,6 +120,21 @@ export class MailboxSync {
     } finally {
       this.draining.delete(relay)
     }
+  }
+
+  /**
+   * Renews a subscription that ended while running (its relay, or the fleet member serving it,
+   * went away) after 1 s rather than at the next periodic drain; one that ended within 10 s of
+   * opening doubles the next delay, up to the drain interval, so a relay that keeps closing
+   * subscriptions is not asked again and again.
+   */
+  private resubscribeSoon (relay: string, openedAt: number): void {
+    if (!this.running) return
+    const quick = Date.now() - openedAt < MAILBOX_RESUBSCRIBE_STABLE_MS
+    const delay = quick ? Math.min((this.resubscribeDelays.get(relay) ?? MAILBOX_RESUBSCRIBE_DELAY_MS / 2) * 2, this.init.drainIntervalMs ?? MAILBOX_DRAIN_INTERVAL_MS) : MAILBOX_RESUBSCRIBE_DELAY_MS
+    this.resubscribeDelays.set(relay, delay)
+    const timer = setTimeout(() => { if (this.running && !this.subscriptions.has(relay)) void this.connect(relay) }, delay)
+    ;(timer as { unref?: () => void }).unref?.()
   }
 
   /** A pushed envelope: received and acked, or left at the relay for the next drain. */
