@@ -45,6 +45,8 @@ const target: FuzzTarget<ApiInput> = {
   covers: 'the daemon API routes and their body/param/query validation (src/daemon/routes/, validate.ts)',
   input: fc.record({ route: fc.nat(ROUTES.length - 1), params: fc.array(param, { minLength: 2, maxLength: 2 }), query, body, json: fc.boolean() }),
   runs: 300,
+  // PATCH /v1/settings publishes the record, bounded by SETTINGS_PUBLISH_TIMEOUT_MS (20 s) when offline
+  runTimeoutMs: 25_000,
   open: async () => {
     const dir = await tempDir('parley-fuzz-api-')
     let messenger: HomeMessenger | undefined
