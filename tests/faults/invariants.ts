@@ -45,3 +45,9 @@ export function pipelineSends (peer: Peer, to: string, texts: string[]): { acked
   }))
   return { acked: () => [...acked], done }
 }
+
+/** A line matcher that holds on the `n`th line for which `match` holds. */
+export function nth (n: number, match: (line: string) => boolean): (line: string) => boolean {
+  let seen = 0
+  return (line) => match(line) && ++seen >= n
+}

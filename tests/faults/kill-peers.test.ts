@@ -6,15 +6,9 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/network.js'
-import { startPeer, startRelayProcess, stopPeer, waitUntil, type Peer, type RelayProcess } from '../helpers/peers.js'
-import { killGroup, spawnScript, type ScriptProcess } from '../helpers/processes.js'
-import { expectExactlyOnce, expectNothingOnRelays, pipelineSends, shownTexts, storedTexts } from './invariants.js'
-
-/** A line matcher that holds on the `n`th line for which `match` holds. */
-function nth (n: number, match: (line: string) => boolean): (line: string) => boolean {
-  let seen = 0
-  return (line) => match(line) && ++seen >= n
-}
+import { spawnPeer, startPeer, startRelayProcess, stopPeer, waitUntil, type Peer, type RelayProcess } from '../helpers/peers.js'
+import { killGroup, type ScriptProcess } from '../helpers/processes.js'
+import { expectExactlyOnce, expectNothingOnRelays, nth, pipelineSends, shownTexts, storedTexts } from './invariants.js'
 
 describe('fault injection: a messenger killed', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -83,7 +77,7 @@ describe('fault injection: a messenger killed', () => {
 
     // B drains its mailbox (fetch, open, commit, ack): killed part-way
     // (the drain runs inside start(): the process is killed before it prints "ready")
-    const first: ScriptProcess = spawnScript('tests/messenger/peer-entry.ts', ['--home', join(dir.path, 'b2'), '--relay', relay.addr])
+    const first: ScriptProcess = spawnPeer(join(dir.path, 'b2'), ['--relay', relay.addr])
     await first.waitForLine(nth(3, (l) => l.startsWith('{"event":"message"')), 90_000)
     await killGroup(first.child)
     expect(shownTexts([first]).length).toBeLessThan(sent.length)

@@ -18,7 +18,16 @@ let nextId = 1
 
 /** Starts a messenger process in `home`; `env` adds to its environment (e.g. NODE_OPTIONS). */
 export async function startPeer (home: string, args: string[], env: Record<string, string> = {}): Promise<Peer> {
-  const proc = spawnScript('tests/messenger/peer-entry.ts', ['--home', home, ...args], env)
+  return attachPeer(spawnPeer(home, args, env))
+}
+
+/** Spawns a messenger process without waiting for it (its first mailbox drain runs before "ready"). */
+export function spawnPeer (home: string, args: string[], env: Record<string, string> = {}): ScriptProcess {
+  return spawnScript('tests/messenger/peer-entry.ts', ['--home', home, ...args], env)
+}
+
+/** Waits for a spawned messenger process to be ready and returns it as a Peer. */
+export async function attachPeer (proc: ScriptProcess): Promise<Peer> {
   const ready = JSON.parse(await proc.waitForLine((l) => l.includes('"event":"ready"'), 60_000))
   const request = async (cmd: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const id = nextId++
