@@ -35,7 +35,8 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/**/*.browser.test.ts', 'node_modules/**'],
+          // the fault-injection suite (real processes, SIGKILL, tmpfs) runs on its own: npm run test:faults
+          exclude: ['tests/**/*.browser.test.ts', 'node_modules/**', ...(process.env.PARLEY_FAULTS === '1' ? [] : ['tests/faults/**'])],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,58 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { filesContaining } from '../helpers/files.js'
 import { tempDir } from '../helpers/network.js'
-import { killGroup, spawnScript, type ScriptProcess } from '../helpers/processes.js'
-
-interface Peer { proc: ScriptProcess, address: string, multiaddrs: string[], request: (cmd: Record<string, unknown>) => Promise<Record<string, unknown>> }
-
-let nextId = 1
-
-async function startPeer (home: string, args: string[]): Promise<Peer> {
-  const proc = spawnScript('tests/messenger/peer-entry.ts', ['--home', home, ...args])
-  const ready = JSON.parse(await proc.waitForLine((l) => l.includes('"event":"ready"'), 60_000))
-  const request = async (cmd: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const id = nextId++
-    const answer = proc.waitForLine((l) => l.startsWith(`{"id":${id},`), 60_000)
-    proc.child.stdin!.write(JSON.stringify({ id, ...cmd }) + '\n')
-    const reply = JSON.parse(await answer)
-    if (reply.ok !== true) throw new Error(`${String(cmd.cmd)} failed: ${reply.error}`)
-    return reply
-  }
-  return { proc, address: ready.address, multiaddrs: ready.multiaddrs, request }
-}
-
-async function stopPeer (peer: Peer | undefined): Promise<void> {
-  if (peer == null || peer.proc.child.exitCode != null) return
-  const exited = new Promise((resolve) => peer.proc.child.once('exit', resolve))
-  peer.proc.child.stdin!.write(JSON.stringify({ id: nextId++, cmd: 'stop' }) + '\n')
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))])
-  await killGroup(peer.proc.child)
-}
-
-async function startRelayProcess (dir: string): Promise<{ proc: ScriptProcess, addr: string }> {
-  await mkdir(dir, { recursive: true })
-  const config = join(dir, 'relay.json')
-  await writeFile(config, JSON.stringify({ dataDir: './data', listen: ['/ip4/127.0.0.1/tcp/0'], manyPeersPerAddress: true, metrics: { enabled: false }, log: { level: 'warn' } }))
-  const proc = spawnScript('tests/relay/relay-entry.ts', ['--config', config])
-  const addr = await proc.waitForLine((l) => l.startsWith('/ip4/127.0.0.1/tcp/'), 60_000)
-  return { proc, addr }
-}
-
-async function waitUntil (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
+import { startPeer, startRelayProcess, stopPeer, waitUntil, type Peer, type RelayProcess } from '../helpers/peers.js'
+import { killGroup, type ScriptProcess } from '../helpers/processes.js'
 
 describe('offline delivery between separate processes', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
   const started: Array<{ child: ScriptProcess['child'] }> = []
-  let r1: { proc: ScriptProcess, addr: string }
-  let r2: { proc: ScriptProcess, addr: string }
+  let r1: RelayProcess
+  let r2: RelayProcess
   let a: Peer | undefined
   let b: Peer | undefined
 

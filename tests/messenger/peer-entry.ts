@@ -4,8 +4,11 @@
  *   {"id":2,"cmd":"texts","with":ADDRESS}          → {"id":2,"ok":true,"texts":[…oldest first]}
  *   {"id":3,"cmd":"outbox"}                        → {"id":3,"ok":true,"count":N}
  *   {"id":5,"cmd":"publish"}                       → puts the account record in the DHT now
+ *   {"id":6,"cmd":"messages","with":ADDRESS}       → {"id":6,"ok":true,"messages":[{id,text,expiresAt,sentAt}…oldest first]}
  *   {"id":4,"cmd":"stop"}                          → stops and exits 0
- * Prints {"event":"ready","address":…,"multiaddrs":[…]} when started, and delivery events.
+ * "send" also takes "ttlMs" (a disappearing message).
+ * Prints {"event":"ready","address":…,"multiaddrs":[…]} when started, delivery events, and
+ * {"event":"message","id":…,"text":…} for every message received.
  * Args: --home DIR [--relay MA]… [--bootstrap MA]… [--relay-count N]
  */
 import { createInterface } from 'node:readline'
@@ -41,6 +44,7 @@ const messenger = await createMessenger({
   outbox: { directTimeoutMs: 1000, pollMs: 200 }
 })
 messenger.addEventListener('delivery', (evt) => { print({ event: 'delivery', ...evt.detail }) })
+messenger.addEventListener('message', (evt) => { print({ event: 'message', id: evt.detail.message.id, text: evt.detail.message.text }) })
 await messenger.start()
 print({ event: 'ready', address: messenger.address, multiaddrs: node.multiaddrs.map(String) })
 
@@ -55,12 +59,12 @@ const stop = async (): Promise<void> => {
 process.on('SIGTERM', () => { void stop() })
 
 for await (const line of createInterface({ input: process.stdin })) {
-  let request: { id: number, cmd: string, to?: string, with?: string, text?: string }
+  let request: { id: number, cmd: string, to?: string, with?: string, text?: string, ttlMs?: number }
   try { request = JSON.parse(line) } catch { continue }
   try {
     if (request.cmd === 'send') {
       const conversation = await messenger.conversationWith(request.to!)
-      const message = await messenger.sendText(conversation.id, request.text!)
+      const message = await messenger.sendText(conversation.id, request.text!, request.ttlMs != null ? { ttlMs: request.ttlMs } : {})
       print({ id: request.id, ok: true, messageId: message.id })
     } else if (request.cmd === 'texts') {
       const conversation = await messenger.conversationWith(request.with!)
@@ -72,6 +76,10 @@ for await (const line of createInterface({ input: process.stdin })) {
         cursor = page.cursor
       } while (cursor != null)
       print({ id: request.id, ok: true, texts: texts.reverse() })
+    } else if (request.cmd === 'messages') {
+      const conversation = await messenger.conversationWith(request.with!)
+      const page = await messenger.messages(conversation.id, { limit: 500 })
+      print({ id: request.id, ok: true, messages: page.items.reverse().map((m) => ({ id: m.id, text: m.text, expiresAt: m.expiresAt, sentAt: m.sentAt })) })
     } else if (request.cmd === 'publish') {
       await node.publishAccountRecord({ signal: AbortSignal.timeout(30_000) })
       print({ id: request.id, ok: true })

@@ -25,7 +25,9 @@ export class AccountSettings {
     if (![30, 90, 180, 365].includes(days)) throw new InvalidArgumentError('Inactivity period must be 30, 90, 180 or 365 days')
     const { accountRecords } = this.ctx.components
     await accountRecords.sign({ inactivityDays: days }, options)
-    await accountRecords.publish({ signal: options.signal ?? AbortSignal.timeout(SETTINGS_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
+    // bounded even when the caller's signal never fires (an API client waiting): the node republishes later
+    const deadline = AbortSignal.timeout(SETTINGS_PUBLISH_TIMEOUT_MS)
+    await accountRecords.publish({ signal: options.signal != null ? AbortSignal.any([options.signal, deadline]) : deadline }).catch((err: unknown) => {
       options.signal?.throwIfAborted()
       this.ctx.log('account').error('could not publish the new inactivity period (the node republishes later) - %e', err)
     })

@@ -22,12 +22,19 @@ export function encodeBody (body: MessageBody): Uint8Array {
   return te.encode(JSON.stringify(body))
 }
 
+function unsupportedBody (): MessageBody {
+  return { kind: 'unsupported', reactions: {}, forwardable: false }
+}
+
 export function decodeBody (bytes: Uint8Array): MessageBody {
   try {
-    const body = JSON.parse(td.decode(bytes)) as MessageBody
-    return { ...body, reactions: body.reactions ?? {} }
+    const body = JSON.parse(td.decode(bytes)) as MessageBody | null
+    // anything but an object with a kind (a torn or foreign value) shows as unsupported
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof body.kind !== 'string') return unsupportedBody()
+    const reactions = body.reactions != null && typeof body.reactions === 'object' && !Array.isArray(body.reactions) ? body.reactions : {}
+    return { ...body, reactions }
   } catch {
-    return { kind: 'unsupported', reactions: {}, forwardable: false }
+    return unsupportedBody()
   }
 }
 

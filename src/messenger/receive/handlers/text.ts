@@ -19,7 +19,9 @@ export async function handleMessage ({ tx, content, conversation, sender, fromSe
   const clock = Number(content.clock)
   const ttl = Number(content.ttlMs)
   const isText = content.kind === Content.Kind.TEXT
-  const expiresAt = ttl > 0 && !secret ? sentAt + ttl : null
+  // from the sender's clock, but never later than its timer from now: a sender whose clock runs
+  // ahead must not make a disappearing message outlive its timer here (tests/faults/clock-skew.test.ts)
+  const expiresAt = ttl > 0 && !secret ? Math.min(sentAt, now) + ttl : null
   if (expiresAt != null && expiresAt <= now) return []
   const body: MessageBody = isText
     ? { kind: 'text', text: content.text.slice(0, MAX_TEXT_LENGTH), reactions: {}, forwardable: !secret, ...(content.targetId.length === 16 ? { replyTo: toHex(content.targetId) } : {}), ...(ttl > 0 ? { ttlMs: ttl, startsOnRead: secret } : {}) }
