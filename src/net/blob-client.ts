@@ -11,7 +11,7 @@ import { ErrorCode } from '../errors.js'
 import { BlobNotFoundError, BlobRefusedError } from './blob-errors.js'
 import { BLOB_PROTOCOL, BlobRequest, BlobResponse, decodeBlobResponse, framePrefix } from './blob-codec.js'
 import {
-  BLOB_CLIENT_QUEUED_FRAMES, DEFAULT_BLOB_PIECE_TIMEOUT_MS, MAX_BLOB_RESPONSE_FRAME_BYTES, MAX_PIECES_PER_FETCH
+  BLOB_CLIENT_QUEUED_FRAMES, BLOB_DEPOSIT_WINDOW, BLOB_FETCH_WINDOW, DEFAULT_BLOB_PIECE_TIMEOUT_MS, MAX_BLOB_RESPONSE_FRAME_BYTES
 } from './blob-constants.js'
 import { DEFAULT_DIAL_TIMEOUT_MS, STREAM_CLOSE_TIMEOUT_MS } from './constants.js'
 import { StreamClosedError } from './errors.js'
@@ -102,7 +102,7 @@ export class BlobClient {
 
   /**
    * Yields pieces `from` … `to - 1` (default: to the end), each verified against the manifest
-   * (`AttachmentCorruptError` otherwise), in requests of up to 64 pieces.
+   * (`AttachmentCorruptError` otherwise), in requests of {@link BLOB_FETCH_WINDOW} pieces.
    */
   async * fetchPieces (peer: PeerId, digest: Uint8Array, manifest: Manifest, from: number, options: AbortOptions & { to?: number } = {}): AsyncGenerator<Piece> {
     const to = Math.min(options.to ?? manifest.pieceDigests.length, manifest.pieceDigests.length)
@@ -110,7 +110,7 @@ export class BlobClient {
     while (next < to) {
       const { stream, reader } = await this.open(peer, options)
       try {
-        const want = Math.min(MAX_PIECES_PER_FETCH, to - next)
+        const want = Math.min(BLOB_FETCH_WINDOW, to - next)
         await writeWithBackpressure(stream, request({ op: BlobRequest.Op.FETCH, digest, from: next, count: want }), { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
         const response = await this.response(reader, options)
         if (response.count === 0) throw new BlobNotFoundError(`Peer holds no piece from ${next}`)
@@ -140,23 +140,47 @@ export class BlobClient {
       }), { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
       const { count: have } = await this.response(reader, options)
       options.onProgress?.(have, total)
-      try {
-        for (let index = have; index < total; index++) {
-          if (reader.queuedFrames > 0) break // the relay answered early: a refusal
-          const bytes = await readPiece(index)
-          await writeWithBackpressure(stream, framePrefix(bytes.length), { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
-          await writeWithBackpressure(stream, bytes, { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
-          options.onProgress?.(index + 1, total)
+      let sent = have
+      let held = have
+      while (held < total) {
+        while (sent < total && sent - held < BLOB_DEPOSIT_WINDOW) {
+          let bytes: Uint8Array
+          try {
+            bytes = await readPiece(sent)
+          } catch (err) {
+            // the source failed: let the relay ack what it was sent, so a retry resumes after it
+            while (held < sent) {
+              held = (await this.response(reader, options)).count
+              options.onProgress?.(held, total)
+            }
+            throw err
+          }
+          try {
+            await writeWithBackpressure(stream, framePrefix(bytes.length), { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
+            await writeWithBackpressure(stream, bytes, { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
+          } catch (err) {
+            await this.refusalAfter(reader)
+            throw err
+          }
+          sent++
         }
-      } catch (err) {
-        // a relay that refused mid-upload said why before closing: prefer its reason
-        const frame = await reader.next({ idleTimeoutMs: 1000 }).catch(() => null)
-        if (frame !== null) throwRefusal(decodeBlobResponse(frame))
-        throw err
+        const ack = await this.response(reader, options)
+        if (ack.count <= held || ack.count > sent) throw new StreamClosedError(`Relay acked ${ack.count} pieces with ${held} held and ${sent} sent`)
+        held = ack.count
+        options.onProgress?.(held, total)
       }
-      await this.response(reader, options)
     } finally {
       await this.close(stream)
+    }
+  }
+
+  /** A relay that refused mid-upload said why before closing: throws its refusal if one is among the frames left. */
+  private async refusalAfter (reader: FrameReader): Promise<void> {
+    while (true) {
+      const frame = await reader.next({ idleTimeoutMs: 1000 }).catch(() => null)
+      if (frame === null) return
+      const response = decodeBlobResponse(frame)
+      if (response.status !== BlobResponse.Status.OK) throwRefusal(response)
     }
   }
 

@@ -9,6 +9,13 @@ export const MAX_PIECES_PER_FETCH = 64
 export const MAX_BLOB_RESPONSE_FRAME_BYTES = Math.max(PIECE_SIZE, 8 + 32 * 8192) + 1024
 /** Largest request frame a device's server reads (FETCH and DELETE carry no manifest). */
 export const MAX_BLOB_FETCH_REQUEST_BYTES = 1024
+/**
+ * Pieces a client asks for per FETCH, and pieces a depositor sends ahead of the relay's acks:
+ * what can be in flight on one stream stays under the 4 MiB read buffer a paused libp2p stream
+ * holds before it resets (yamux's window grows to 16 MiB, so pausing alone does not bound it).
+ */
+export const BLOB_FETCH_WINDOW = 12
+export const BLOB_DEPOSIT_WINDOW = 8
 /** Piece frames a client buffers before it pauses the stream (read backpressure: 1 MiB). */
 export const BLOB_CLIENT_QUEUED_FRAMES = 4
 /** Server: concurrent blob streams per remote peer. */

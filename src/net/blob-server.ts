@@ -30,8 +30,8 @@ export interface BlobServerInit {
   maxStreams?: number
   /** Requests per remote peer. @default 20/s, burst 60 */
   peerRate?: RateLimit
-  /** Requests per remote address (IPv4, IPv6 /64; /48 at 8×). @default 50/s, burst 150 */
-  addressRate?: RateLimit
+  /** Requests per remote address (IPv4, IPv6 /64; /48 at 8×); null turns it off. @default 50/s, burst 150 */
+  addressRate?: RateLimit | null
   /** Rate-limit keys of a remote address (none: per-peer limits only). */
   addressKeys?: (remoteAddr: Multiaddr) => AddressKeys | undefined
   /** The request must arrive within this time. @default 10000 */
@@ -67,7 +67,7 @@ export class BlobServer {
     private readonly log: Logger,
     private readonly onError: (event: BlobProtocolErrorEvent) => void
   ) {
-    this.limiter = new PeerAndAddressLimiter(init.peerRate ?? DEFAULT_BLOB_PEER_RATE, init.addressRate ?? DEFAULT_BLOB_ADDRESS_RATE)
+    this.limiter = new PeerAndAddressLimiter(init.peerRate ?? DEFAULT_BLOB_PEER_RATE, init.addressRate === undefined ? DEFAULT_BLOB_ADDRESS_RATE : init.addressRate)
   }
 
   async start (): Promise<void> {
@@ -188,10 +188,12 @@ export class BlobServer {
         if (bytes === null) throw new ParleyError(`Upload ended at piece ${index} of ${manifest.pieceDigests.length}`, ErrorCode.ATTACHMENT_TRUNCATED)
         verifyPiece(manifest, index, bytes)
         await deposit.write(index, bytes, options)
+        // an ack per piece held: the depositor keeps at most BLOB_DEPOSIT_WINDOW pieces unacked
+        if (index + 1 < manifest.pieceDigests.length) await this.respond(stream, { count: index + 1 }, timeoutMs)
       }
       await deposit.complete(options)
       completed = true
-      await this.respond(stream, {}, timeoutMs)
+      await this.respond(stream, { count: manifest.pieceDigests.length }, timeoutMs)
     } finally {
       if (!completed) await deposit.abort()
     }

@@ -26,7 +26,10 @@ export interface BlobsComponents {
 }
 
 /** Settings of {@link blobs}: the server's limits and the client's; see each field's default. */
-export interface BlobsInit extends BlobServerInit, BlobClientInit {}
+export interface BlobsInit extends BlobServerInit, BlobClientInit {
+  /** What the server serves from the start (else set later with `setProvider`). */
+  provider?: BlobProvider
+}
 
 export interface BlobsEvents extends Record<string, unknown> {
   /** A request was refused or failed (rate limit, unknown blob, bad frame, corrupt upload…). */
@@ -48,6 +51,7 @@ export class Blobs extends TypedEvents<BlobsEvents> implements Startable {
       this.log('refused blob request from %p: %s', event.from, event.code)
       this.emit('protocol-error', event)
     })
+    this.provider = init.provider
     this.client = new BlobClient(async (peer, protocol, options) => await components.connectionManager.openStream(peer, protocol, options), init)
   }
 

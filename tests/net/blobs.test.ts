@@ -75,7 +75,7 @@ describe('blob protocol between two nodes', () => {
 
   it('fetches a 20 MiB blob in several requests: every piece verified, the plaintext byte-identical', async () => {
     const { summary } = big
-    expect(summary.pieceDigests.length).toBeGreaterThan(64) // more than one request
+    expect(summary.pieceDigests.length).toBeGreaterThan(64) // many requests
     const manifest = await client.services.blobs.fetchManifest(server.peerId, summary.digest, 1 << 30)
     expect(manifest.pieceDigests.length).toBe(summary.pieceDigests.length)
     provider.reads = 0
