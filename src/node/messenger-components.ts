@@ -1,6 +1,11 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { deviceSessionKeys } from '../device/session-keys.js'
+import type { AttachmentComponents } from '../messenger/attachments/components.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
+import { Blobs } from '../net/blobs.js'
+import type { BlobProvider } from '../net/blob-provider.js'
+import { peerIdFromBytes } from '../net/peer-ids.js'
+import type { FileBlobs } from './blob-files.js'
 import { E2ESessions } from '../messenger/sessions/e2e-sessions.js'
 import { AnonymousDepositor } from '../net/anonymous-depositor.js'
 import { Envelope } from '../net/envelope-codec.js'
@@ -18,6 +23,30 @@ export interface MessengerComponentsInit {
   allowPrivateAddresses?: boolean
   /** Clock, for tests of timers. */
   now?: () => number
+  /** This device's attachment files (`openHomeMessenger` gives `<home>/blobs`); none: no attachments. */
+  blobs?: FileBlobs
+}
+
+/** The attachments' components: the device's files, served and fetched over `/parley/blob/1.0.0`. */
+function attachmentComponents (node: ParleyNode, blobs: FileBlobs): AttachmentComponents {
+  const libp2p = node.libp2p
+  let service: Blobs | undefined
+  const provider: BlobProvider = blobs.provider()
+  // created here rather than among the node's services: the blob code stays out of the browser's first load
+  const blobService = (): Blobs => (service ??= new Blobs({
+    registrar: libp2p,
+    connectionManager: { openStream: libp2p.dialProtocol.bind(libp2p) },
+    logger: libp2p.logger
+  }, { provider }))
+  return {
+    local: blobs,
+    transfer: {
+      fetchManifest: async (peer, digest, max, options) => blobService().fetchManifest(peerIdFromBytes(peer), digest, max, options),
+      fetchPieces: (peer, digest, manifest, from, options) => blobService().fetchPieces(peerIdFromBytes(peer), digest, manifest, from, options),
+      start: async () => { await blobService().start() },
+      stop: async () => { await service?.stop() }
+    }
+  }
 }
 
 /**
@@ -140,6 +169,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     store,
     events,
     logger,
-    clock: { now: init.now ?? Date.now }
+    clock: { now: init.now ?? Date.now },
+    ...(init.blobs !== undefined ? { attachments: attachmentComponents(node, init.blobs) } : {})
   }
 }

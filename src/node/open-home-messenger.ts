@@ -4,6 +4,8 @@ import { storeHasAccount } from '../device/index.js'
 import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
 import type { ScryptParams } from '../store/index.js'
 import { openHomeNode, openHomeStore } from './home.js'
+import { join } from 'node:path'
+import { FileBlobs } from './blob-files.js'
 import { HomeMessenger, type MessengerInit } from './messenger.js'
 import type { ParleyNodeInit } from './parley-node.js'
 
@@ -28,7 +30,7 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * ```
  */
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
-  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, ...nodeInit } = init
+  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, attachments, blobs, ...nodeInit } = init
   if (linkCode != null) {
     const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf }, options)
     try {
@@ -49,5 +51,6 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
     allowPrivateAddresses,
     bootstrap: [...(nodeInit.bootstrap ?? []), ...(relays ?? [])]
   }, options)
-  return new HomeMessenger({ node, store: node.store, relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now })
+  // attachment files live beside the store, sealed (ciphertext only)
+  return new HomeMessenger({ node, store: node.store, relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, attachments, blobs: blobs ?? new FileBlobs(join(init.home, 'blobs')) })
 }
