@@ -120,7 +120,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.selfDestruct = new SelfDestruct(ctx)
     this.account = new AccountSettings(ctx)
     components.envelopes.setHandler(async (envelope) => { await this.inbox.receive(envelope, 'direct') })
-    this.files = new Attachments(ctx, this.chats, this.secretChats, this.dispatcher, this.resolver, components.attachments, options.attachments)
+    this.files = new Attachments(ctx, this.chats, this.secretChats, this.dispatcher, this.resolver, components.attachments, options.attachments, () => this.relayAddrs)
     // blobs follow their messages: auto-download on arrival, removal on delete, expiry and wipe
     this.addEventListener('message', (evt) => { this.files.autoDownload(evt.detail.message) })
     this.addEventListener('messages-deleted', (evt) => {

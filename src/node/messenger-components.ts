@@ -1,6 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { deviceSessionKeys } from '../device/session-keys.js'
-import type { AttachmentComponents } from '../messenger/attachments/components.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { AttachmentComponents, BlobSource } from '../messenger/attachments/components.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
 import { Blobs } from '../net/blobs.js'
 import type { BlobProvider } from '../net/blob-provider.js'
@@ -38,11 +39,18 @@ function attachmentComponents (node: ParleyNode, blobs: FileBlobs): AttachmentCo
     connectionManager: { openStream: libp2p.dialProtocol.bind(libp2p) },
     logger: libp2p.logger
   }, { provider }))
+  // a relay is dialled by its address first (its PeerId alone may not be in the peer store)
+  const peerOf = async (source: BlobSource, options?: AbortOptions): Promise<PeerId> => {
+    if (typeof source !== 'string') return peerIdFromBytes(source)
+    const conn = await libp2p.dial(multiaddr(source), options)
+    return conn.remotePeer
+  }
   return {
     local: blobs,
     transfer: {
-      fetchManifest: async (peer, digest, max, options) => blobService().fetchManifest(peerIdFromBytes(peer), digest, max, options),
-      fetchPieces: (peer, digest, manifest, from, options) => blobService().fetchPieces(peerIdFromBytes(peer), digest, manifest, from, options),
+      deposit: async (relay, input, readPiece, options) => { await blobService().deposit(await peerOf(relay, options), input, readPiece, options) },
+      fetchManifest: async (peer, digest, max, options) => blobService().fetchManifest(await peerOf(peer, options), digest, max, options),
+      fetchPieces: async function * (peer, digest, manifest, from, options) { yield * blobService().fetchPieces(await peerOf(peer, options), digest, manifest, from, options) },
       start: async () => { await blobService().start() },
       stop: async () => { await service?.stop() }
     }

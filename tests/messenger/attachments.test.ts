@@ -158,4 +158,22 @@ describe('attachments between two messengers', () => {
     await waitFor(async () => (await stat(aliceDir).catch(() => null)) === null && (await stat(bobDir).catch(() => null)) === null, 10_000, 'blob files removed')
     await expect(bob.readAttachment(bobConv.id, sent.id).next()).rejects.toMatchObject({ code: 'ERR_MESSAGE_NOT_FOUND' })
   })
+
+  it('with the sender offline, the file comes from the sender\'s relay, byte-identical; the relay holds no plaintext', async () => {
+    const path = join(dir.path, 'offline.bin')
+    const sha = await writeMarkedFile(path, 5 * MiB)
+    const arrived = nextEvent(bob, 'message', (d) => d.message.attachment?.name === 'offline.bin')
+    const sent = await alice.sendFile(aliceConv.id, path) // resolves once deposited at alice's relay
+    const { message } = await arrived
+    expect(relay.blobStore.blobCount).toBeGreaterThan(0)
+    await alice.stop()
+    const done = await bob.downloadAttachment(bobConv.id, message.id)
+    expect(done.attachment?.state).toBe('complete')
+    const hash = createHash('sha256')
+    for await (const part of bob.readAttachment(bobConv.id, sent.id)) hash.update(part)
+    expect(hash.digest('hex')).toBe(sha)
+    const relayFiles = await filesUnder(join(dir.path, 'relay'))
+    expect(relayFiles.filter((f) => f.endsWith('pieces')).length).toBeGreaterThan(0)
+    for (const f of relayFiles) expect(await holdsMarker(f), f).toBe(false)
+  })
 })

@@ -10,7 +10,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { fromHex, toHex } from '../../bytes.js'
 import { nativeBackend } from '../../crypto/backend-native.js'
-import { cipherLengthOf } from '../../crypto/attachment/constants.js'
+import { cipherLengthOf, PIECE_SIZE } from '../../crypto/attachment/constants.js'
 import { AttachmentMalformedError } from '../../crypto/attachment/errors.js'
 import { validateAnnouncement } from '../../crypto/attachment/announcement.js'
 import { AttachmentSealer, openAttachment } from '../../crypto/attachment/seal.js'
@@ -29,7 +29,10 @@ import type { Dispatcher } from '../delivery/dispatcher.js'
 import type { AccountResolver } from '../directory/account-resolver.js'
 import { InvalidArgumentError, MessageNotFoundError, NotAllowedError } from '../errors.js'
 import type { ConversationId, MessageView, SendFileOptions } from '../types.js'
-import type { AttachmentComponents } from './components.js'
+import type { AttachmentComponents, BlobSource } from './components.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { StoredAttachment } from './body.js'
 
 /** What `sendFile` reads: a path on this device, a `Blob`/`File`, or bytes as they come. */
@@ -54,7 +57,8 @@ export class Attachments {
     private readonly dispatcher: Dispatcher,
     private readonly resolver: AccountResolver,
     private readonly components: AttachmentComponents | undefined,
-    private readonly options: AttachmentsOptions = {}
+    private readonly options: AttachmentsOptions = {},
+    private readonly ownRelays: () => string[] = () => []
   ) {}
 
   private require (): AttachmentComponents {
@@ -140,7 +144,29 @@ export class Attachments {
     const view = toView(message)
     this.ctx.emit('message', { message: view })
     this.ctx.emit('delivery', { conversationId: id, messageId: messageHex, state: 'queued' })
+    await this.depositAtRelays(messageHex, s.key, s.digest, { cipherLength: s.cipherLength, pieceDigests: s.pieceDigests }, message.expiresAt ?? 0, options)
     return view
+  }
+
+  /**
+   * Leaves the blob at this account's own relays (counted against this device's quota there),
+   * so the recipient fetches it when this device is offline; the relays keep it no longer than
+   * the message lives. A relay that refuses (too large, quota) is logged: direct fetches remain.
+   */
+  private async depositAtRelays (messageId: string, key: Uint8Array, digest: Uint8Array, manifest: Manifest, expiresAt: number, options: AbortOptions): Promise<void> {
+    const { local, transfer } = this.require()
+    const deleteHash = await deleteHashOf(key)
+    await Promise.all(this.ownRelays().map(async (relay) => {
+      try {
+        await transfer.deposit(relay, { digest, manifest, mailbox: this.ctx.components.signer.publicKey, expiresAt, deleteHash }, async (index) => {
+          const bytes = await local.readPiece(messageId, index, options)
+          if (bytes === undefined) throw new MessageNotFoundError(`Piece ${index} of ${messageId} is gone`)
+          return bytes
+        }, { signal: options.signal })
+      } catch (err) {
+        this.ctx.log('attachments')('could not deposit %s at %s - %e', messageId, relay, err)
+      }
+    }))
   }
 
   /** Downloads an incoming attachment (resuming after the pieces already held); one download per message at a time. */
@@ -182,17 +208,39 @@ export class Attachments {
     const cipherLength = cipherLengthOf(a.size)
     let writer: Awaited<ReturnType<typeof local.writer>> | undefined
     try {
-      const { device } = await this.resolver.resolveDevice(message.sender, a.sourceDevice, options)
-      const manifest = await transfer.fetchManifest(device.peerId, digest, cipherLength, options)
-      if (manifest.cipherLength !== cipherLength) throw new AttachmentMalformedError(`Blob of ${manifest.cipherLength} bytes cannot hold ${a.size} bytes`)
-      writer = await local.writer(messageId, digest, manifest, options)
-      let bytes = writer.have * (manifest.cipherLength / manifest.pieceDigests.length)
-      for await (const piece of transfer.fetchPieces(device.peerId, digest, manifest, writer.have, options)) {
-        await writer.write(piece.index, piece.bytes, options)
-        bytes = Math.min(cipherLength, bytes + piece.bytes.length)
-        options.onProgress?.(bytes, cipherLength)
-        this.ctx.emit('attachment-progress', { conversationId: id, messageId, direction: 'down', bytes, total: cipherLength })
+      // the sending device first, then the relays of the sender's account (it may be offline)
+      const { device, relays } = await this.resolver.resolveDevice(message.sender, a.sourceDevice, options)
+      const sources: BlobSource[] = [device.peerId, ...relays.flatMap((r) => r.multiaddrs.slice(0, 1).map((ma) => relayAddress(ma)))]
+      let manifest: Manifest | undefined
+      let next = 0
+      let failure: unknown
+      for (const source of sources) {
+        options.signal?.throwIfAborted()
+        try {
+          if (manifest === undefined) {
+            const fetched = await transfer.fetchManifest(source, digest, cipherLength, options)
+            if (fetched.cipherLength !== cipherLength) throw new AttachmentMalformedError(`Blob of ${fetched.cipherLength} bytes cannot hold ${a.size} bytes`)
+            manifest = fetched
+            writer = await local.writer(messageId, digest, manifest, options)
+            next = writer.have
+          }
+          let bytes = next * PIECE_SIZE
+          for await (const piece of transfer.fetchPieces(source, digest, manifest, next, options)) {
+            await writer?.write(piece.index, piece.bytes, options)
+            next = piece.index + 1
+            bytes = Math.min(cipherLength, bytes + piece.bytes.length)
+            options.onProgress?.(bytes, cipherLength)
+            this.ctx.emit('attachment-progress', { conversationId: id, messageId, direction: 'down', bytes, total: cipherLength })
+          }
+          if (next >= manifest.pieceDigests.length) break
+        } catch (err) {
+          // a holder that refuses, stalls or lies (wrong manifest, corrupt piece) costs only itself
+          if (options.signal?.aborted === true) throw err
+          failure = err
+          this.ctx.log('attachments')('fetching %s from a source failed, trying the next - %e', messageId, err)
+        }
       }
+      if (manifest === undefined || writer === undefined || next < manifest.pieceDigests.length) throw failure ?? new NotAllowedError('No source holds this attachment')
       // nothing is complete before the whole file opened and matched its SHA-256
       for await (const plain of this.plaintextOf(a, manifest, messageId)) void plain
       await writer.complete(options)
@@ -288,4 +336,22 @@ async function * bytesOf (source: FileSource, readPath: ((path: string, options?
 
 function isBlob (source: FileSource): source is Blob {
   return typeof Blob !== 'undefined' && source instanceof Blob
+}
+
+/** The relay address of an account record's relay entry (multiaddr bytes, with `/p2p/`). */
+function relayAddress (bytes: Uint8Array): string {
+  return multiaddr(bytes).toString()
+}
+
+/**
+ * SHA-256 of the blob's delete token, HKDF(key, "parley-blob-delete-v1"): both ends of the
+ * conversation hold the key, so either can delete the deposits at relays.
+ */
+export async function deleteHashOf (key: Uint8Array): Promise<Uint8Array> {
+  return sha256(deleteTokenOf(key))
+}
+
+/** The delete token of an attachment's deposits. */
+export function deleteTokenOf (key: Uint8Array): Uint8Array {
+  return hkdf(sha256, key, new Uint8Array(0), new TextEncoder().encode('parley-blob-delete-v1'), 32)
 }

@@ -44,10 +44,26 @@ export interface LocalBlobs {
   readPath?: (path: string, options?: AbortOptions) => AsyncIterable<Uint8Array>
 }
 
-/** Fetching blobs from another device (`/parley/blob/1.0.0`); peers as the PeerId bytes of their device entry. */
+/** A holder of blobs: a device (the PeerId bytes of its device entry) or a relay (its multiaddr with `/p2p/`). */
+export type BlobSource = Uint8Array | string
+
+/** A deposit at a relay (`/parley/blob/1.0.0` DEPOSIT). */
+export interface RelayDeposit {
+  digest: Uint8Array
+  manifest: Manifest
+  /** The device key whose quota it counts against (the depositing device's own). */
+  mailbox: Uint8Array
+  /** ms since epoch; 0: the relay's retention. */
+  expiresAt: number
+  /** SHA-256 of the delete token. */
+  deleteHash: Uint8Array
+}
+
+/** Fetching blobs from devices and relays, depositing at relays (`/parley/blob/1.0.0`). */
 export interface BlobTransfer {
-  fetchManifest: (peerId: Uint8Array, digest: Uint8Array, maxCipherLength: number, options?: AbortOptions) => Promise<Manifest>
-  fetchPieces: (peerId: Uint8Array, digest: Uint8Array, manifest: Manifest, from: number, options?: AbortOptions) => AsyncIterable<Piece>
+  deposit: (relay: string, input: RelayDeposit, readPiece: (index: number) => Promise<Uint8Array>, options?: AbortOptions & { onProgress?: (held: number, total: number) => void }) => Promise<void>
+  fetchManifest: (peerId: BlobSource, digest: Uint8Array, maxCipherLength: number, options?: AbortOptions) => Promise<Manifest>
+  fetchPieces: (peerId: BlobSource, digest: Uint8Array, manifest: Manifest, from: number, options?: AbortOptions) => AsyncIterable<Piece>
   /** Starts serving this device's complete blobs by digest. */
   start: () => Promise<void>
   stop: () => Promise<void>
