@@ -223,6 +223,10 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   getConversation: (id: ConversationId, options?: Opts) => Promise<ConversationView>
   /** Newest first; page backwards with the cursor. */
   messages: (id: ConversationId, options?: Opts & { limit?: number, cursor?: string }) => Promise<Page<MessageView>>
+  /** Attachments (absent where the messenger keeps no blob files). */
+  sendFile?: (id: ConversationId, source: string | Blob | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: SendFileOptions) => Promise<MessageView>
+  downloadAttachment?: (id: ConversationId, messageId: string, options?: Opts & { onProgress?: (bytes: number, total: number) => void }) => Promise<MessageView>
+  readAttachment?: (id: ConversationId, messageId: string, options?: Opts) => AsyncGenerator<Uint8Array>
   sendText: (id: ConversationId, text: string, options?: SendOptions) => Promise<MessageView>
   edit: (id: ConversationId, messageId: string, text: string, options?: Opts) => Promise<MessageView>
   react: (id: ConversationId, messageId: string, emoji: string, options?: Opts) => Promise<MessageView>
