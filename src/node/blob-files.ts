@@ -12,13 +12,15 @@ import type { AbortOptions } from '@libp2p/interface'
 import { fromHex, toHex } from '../bytes.js'
 import { MAX_ATTACHMENT_SIZE, PIECE_SIZE, pieceLengthOf } from '../crypto/attachment/constants.js'
 import { decodeManifest, encodeManifest, type Manifest, pieceDigest } from '../crypto/attachment/pieces.js'
-import type { LocalBlobs, LocalBlobWriter, SealedBlobWriter } from '../messenger/attachments/components.js'
+import type { BlobDeposits, LocalBlobs, LocalBlobWriter, SealedBlobWriter } from '../messenger/attachments/components.js'
 import type { BlobProvider } from '../net/blob-provider.js'
 
 interface Meta {
   digest: string
   cipherLength: number
   complete: boolean
+  /** Relays holding deposits of this blob, and the hex token that deletes them there. */
+  deposits?: { relays: string[], token: string }
 }
 
 const MAX_CIPHER = MAX_ATTACHMENT_SIZE * 2
@@ -164,6 +166,20 @@ export class FileBlobs implements LocalBlobs {
         return id === undefined ? undefined : await this.readAt(id, index)
       }
     }
+  }
+
+  async rememberDeposits (messageId: string, deposits: BlobDeposits): Promise<void> {
+    await this.load()
+    const meta = this.metas.get(messageId)
+    if (meta === undefined) return
+    await this.saveMeta(messageId, { ...meta, deposits: { relays: deposits.relays, token: toHex(deposits.token) } })
+  }
+
+  async deposits (messageId: string): Promise<BlobDeposits | undefined> {
+    await this.load()
+    const meta = this.metas.get(messageId)
+    if (meta?.deposits === undefined) return undefined
+    return { digest: fromHex(meta.digest), relays: meta.deposits.relays, token: fromHex(meta.deposits.token) }
   }
 
   async delete (messageId: string): Promise<void> {

@@ -49,6 +49,7 @@ function attachmentComponents (node: ParleyNode, blobs: FileBlobs): AttachmentCo
     local: blobs,
     transfer: {
       deposit: async (relay, input, readPiece, options) => { await blobService().deposit(await peerOf(relay, options), input, readPiece, options) },
+      deleteAt: async (relay, digest, token, options) => { await blobService().delete(await peerOf(relay, options), digest, token, options) },
       fetchManifest: async (peer, digest, max, options) => blobService().fetchManifest(await peerOf(peer, options), digest, max, options),
       fetchPieces: async function * (peer, digest, manifest, from, options) { yield * blobService().fetchPieces(await peerOf(peer, options), digest, manifest, from, options) },
       start: async () => { await blobService().start() },

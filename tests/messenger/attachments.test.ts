@@ -152,10 +152,15 @@ describe('attachments between two messengers', () => {
     const bobDir = join(dir.path, 'bob', 'blobs', sent.id)
     expect((await stat(aliceDir)).isDirectory()).toBe(true)
     expect((await stat(bobDir)).isDirectory()).toBe(true)
+    const relayBlobs = relay.blobStore.blobCount
+    const relayDir = (await filesUnder(join(dir.path, 'relay', 'blobs'))).length
+    expect(relayDir).toBeGreaterThan(0)
     const deleted = nextEvent(bob, 'messages-deleted', (d) => d.ids.includes(sent.id))
     await alice.deleteMessages(aliceConv.id, [sent.id], { forEveryone: true })
     await deleted
     await waitFor(async () => (await stat(aliceDir).catch(() => null)) === null && (await stat(bobDir).catch(() => null)) === null, 10_000, 'blob files removed')
+    // and at alice's relay, with the delete token
+    await waitFor(() => relay.blobStore.blobCount === relayBlobs - 1, 10_000, 'relay blob removed')
     await expect(bob.readAttachment(bobConv.id, sent.id).next()).rejects.toMatchObject({ code: 'ERR_MESSAGE_NOT_FOUND' })
   })
 

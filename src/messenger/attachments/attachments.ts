@@ -156,6 +156,7 @@ export class Attachments {
   private async depositAtRelays (messageId: string, key: Uint8Array, digest: Uint8Array, manifest: Manifest, expiresAt: number, options: AbortOptions): Promise<void> {
     const { local, transfer } = this.require()
     const deleteHash = await deleteHashOf(key)
+    const held: string[] = []
     await Promise.all(this.ownRelays().map(async (relay) => {
       try {
         await transfer.deposit(relay, { digest, manifest, mailbox: this.ctx.components.signer.publicKey, expiresAt, deleteHash }, async (index) => {
@@ -163,10 +164,12 @@ export class Attachments {
           if (bytes === undefined) throw new MessageNotFoundError(`Piece ${index} of ${messageId} is gone`)
           return bytes
         }, { signal: options.signal })
+        held.push(relay)
       } catch (err) {
         this.ctx.log('attachments')('could not deposit %s at %s - %e', messageId, relay, err)
       }
     }))
+    if (held.length > 0) await local.rememberDeposits(messageId, { digest, relays: held, token: deleteTokenOf(key) }, options)
   }
 
   /** Downloads an incoming attachment (resuming after the pieces already held); one download per message at a time. */
@@ -284,10 +287,25 @@ export class Attachments {
     })
   }
 
-  /** Messages were deleted or disappeared: their blobs go too. */
+  /**
+   * Messages were deleted (here or for both) or disappeared: their blobs go too, here and at the
+   * relays this device deposited them at (with the delete token; a relay that cannot be reached
+   * drops them when the deposit expires, with the message).
+   */
   async forget (ids: string[]): Promise<void> {
     if (this.components === undefined) return
-    for (const id of ids) await this.components.local.delete(id)
+    const { local, transfer } = this.components
+    for (const id of ids) {
+      const deposits = await local.deposits(id)
+      if (deposits !== undefined) {
+        await Promise.all(deposits.relays.map(async (relay) => {
+          await transfer.deleteAt(relay, deposits.digest, deposits.token, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+            this.ctx.log('attachments')('could not delete %s at %s - %e', id, relay, err)
+          })
+        }))
+      }
+      await local.delete(id)
+    }
   }
 
   /** The account was wiped: every blob goes. */

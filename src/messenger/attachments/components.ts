@@ -40,8 +40,19 @@ export interface LocalBlobs {
   delete: (messageId: string, options?: AbortOptions) => Promise<void>
   /** Removes every blob (account wipe). */
   wipe: () => Promise<void>
+  /** Remembers where `messageId`'s blob was deposited and its delete token (to delete it there with the message). */
+  rememberDeposits: (messageId: string, deposits: BlobDeposits, options?: AbortOptions) => Promise<void>
+  /** What {@link rememberDeposits} kept, if anything. */
+  deposits: (messageId: string, options?: AbortOptions) => Promise<BlobDeposits | undefined>
   /** A file on this device's disk as a byte stream (`sendFile(…, path)`); absent where there is none. */
   readPath?: (path: string, options?: AbortOptions) => AsyncIterable<Uint8Array>
+}
+
+/** Relays holding deposits of one blob, and the token that deletes them. */
+export interface BlobDeposits {
+  digest: Uint8Array
+  relays: string[]
+  token: Uint8Array
 }
 
 /** A holder of blobs: a device (the PeerId bytes of its device entry) or a relay (its multiaddr with `/p2p/`). */
@@ -62,6 +73,8 @@ export interface RelayDeposit {
 /** Fetching blobs from devices and relays, depositing at relays (`/parley/blob/1.0.0`). */
 export interface BlobTransfer {
   deposit: (relay: string, input: RelayDeposit, readPiece: (index: number) => Promise<Uint8Array>, options?: AbortOptions & { onProgress?: (held: number, total: number) => void }) => Promise<void>
+  /** Deletes the deposits of a blob at a relay with its delete token. */
+  deleteAt: (relay: string, digest: Uint8Array, token: Uint8Array, options?: AbortOptions) => Promise<void>
   fetchManifest: (peerId: BlobSource, digest: Uint8Array, maxCipherLength: number, options?: AbortOptions) => Promise<Manifest>
   fetchPieces: (peerId: BlobSource, digest: Uint8Array, manifest: Manifest, from: number, options?: AbortOptions) => AsyncIterable<Piece>
   /** Starts serving this device's complete blobs by digest. */
