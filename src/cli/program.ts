@@ -6,6 +6,7 @@ import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerDevices } from './commands/devices.js'
 import { registerFleet } from './commands/fleet.js'
+import { registerFiles } from './commands/files.js'
 import { registerInit } from './commands/init.js'
 import { registerMessages } from './commands/messages.js'
 import { registerRelay } from './commands/relay.js'
@@ -31,6 +32,7 @@ export function buildProgram (): Command {
   registerAccount(program)
   registerContacts(program)
   registerMessages(program)
+  registerFiles(program)
   registerChat(program)
   registerSecret(program)
   registerDevices(program)

@@ -5,6 +5,7 @@ import type { DepositReceipt, HandedPrekey, MailboxSubscription, RelayOutcome } 
 import type { Store } from '../store/index.js'
 import type { MailboxPrekey } from '../wire/mailbox.js'
 import type { SessionCrypto } from './sessions/session-crypto.js'
+import type { AttachmentComponents } from './attachments/components.js'
 import type { MessengerEvents } from './types.js'
 
 /**
@@ -30,6 +31,8 @@ export interface MessengerComponents {
   events: Events
   logger: ComponentLogger
   clock: Clock
+  /** Files, pictures, voice notes (absent: `sendFile` and downloads are refused `ERR_NOT_SUPPORTED`). */
+  attachments?: AttachmentComponents
 }
 
 /** This device's key: signs with it, never hands out its secret bytes. */

@@ -27,8 +27,9 @@ import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
+import { Attachments, type AttachmentsOptions, type FileSource } from './attachments/attachments.js'
 import type {
-  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendOptions, StatusView
+  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendFileOptions, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -46,6 +47,8 @@ export interface MessengerOptions {
   drainIntervalMs?: number
   /** Bounded retries of relay envelopes that fail to be received, before quarantine (tests shorten them). */
   receiveRetry?: ReceiveRetryPolicy
+  /** Attachments: automatic download size, largest file accepted. */
+  attachments?: AttachmentsOptions
 }
 
 /**
@@ -70,6 +73,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly selfDestruct: SelfDestruct
   private readonly account: AccountSettings
   private mailbox: MailboxSync | undefined
+  private readonly files: Attachments
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
 
@@ -115,6 +119,15 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.selfDestruct = new SelfDestruct(ctx)
     this.account = new AccountSettings(ctx)
     components.envelopes.setHandler(async (envelope) => { await this.inbox.receive(envelope, 'direct') })
+    this.files = new Attachments(ctx, this.chats, this.secretChats, this.dispatcher, this.resolver, components.attachments, options.attachments, () => this.relayAddrs)
+    // blobs follow their messages: auto-download on arrival, removal on delete, expiry and wipe
+    this.addEventListener('message', (evt) => { this.files.autoDownload(evt.detail.message) })
+    this.addEventListener('messages-deleted', (evt) => {
+      void this.files.forget(evt.detail.ids).catch((err: unknown) => { ctx.log('attachments').error('could not remove attachment files - %e', err) })
+    })
+    this.addEventListener('wiped', () => {
+      void this.files.wipe().catch((err: unknown) => { ctx.log('attachments').error('could not wipe attachment files - %e', err) })
+    })
   }
 
   get address (): string { return this.ctx.address }
@@ -154,6 +167,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       await this.mailbox.start()
     }
     await this.expiry.sweep()
+    await this.files.start()
   }
 
   /** Stops the features (timers, mailboxes, outbox, depositor); the node stays up for its owner to stop. */
@@ -171,6 +185,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.mailbox?.stop()
     await this.outbox.stop()
     await this.components.depositor.stop()
+    await this.files.stop()
     await this.ctx.lock.run(async () => {})
   }
 
@@ -243,6 +258,15 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async setTyping (id: ConversationId, typing: boolean, options: AbortOptions = {}): Promise<void> { await this.actions.setTyping(id, typing, options) }
   async setDisappearingTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<ConversationView> { return this.actions.setDisappearingTimer(id, ttlMs, options) }
   async reportScreenshot (id: ConversationId, options: AbortOptions = {}): Promise<void> { await this.actions.reportScreenshot(id, options) }
+
+  // ---------------------------------------------------------------- attachments
+
+  /** Sends a file, picture or voice note: `source` is a path (Node), a `Blob`/`File` or bytes as they come. */
+  async sendFile (id: ConversationId, source: FileSource, options: SendFileOptions = {}): Promise<MessageView> { return this.files.sendFile(id, source, options) }
+  /** Downloads an incoming attachment, resuming after the pieces already verified. */
+  async downloadAttachment (id: ConversationId, messageId: string, options: AbortOptions & { onProgress?: (bytes: number, total: number) => void } = {}): Promise<MessageView> { return this.files.download(id, messageId, options) }
+  /** The plaintext of a complete attachment, decrypted as it is read. */
+  readAttachment (id: ConversationId, messageId: string, options: AbortOptions = {}): AsyncGenerator<Uint8Array> { return this.files.read(id, messageId, options) }
 
   // ---------------------------------------------------------------- secret chats
 

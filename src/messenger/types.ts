@@ -43,7 +43,7 @@ export interface ConversationView {
 /** Delivery of one outgoing message: `queued → sent | stored → delivered → read`, or `failed`. */
 export type DeliveryState = 'queued' | 'sent' | 'stored' | 'delivered' | 'read' | 'failed'
 
-export type MessageKind = 'text' | 'notice' | 'unsupported'
+export type MessageKind = 'text' | 'notice' | 'unsupported' | 'file'
 
 export interface MessageView {
   id: string
@@ -69,6 +69,64 @@ export interface MessageView {
   expiresAt: number | null
   /** Secret chats: false (cannot be forwarded). */
   forwardable: boolean
+  /** Kind `file`: the attached file, picture or voice note (`text` is its caption). */
+  attachment?: AttachmentView
+}
+
+/** Where an attachment stands on this device. */
+export type AttachmentState = 'pending' | 'downloading' | 'complete' | 'failed'
+
+/** An attached file as the API shows it (the key and digests stay inside). */
+export interface AttachmentView {
+  name: string
+  /** Plaintext bytes. */
+  size: number
+  mime: string
+  /** Hex SHA-256 of the plaintext. */
+  sha256: string
+  state: AttachmentState
+  /** Voice notes. */
+  durationMs?: number
+  waveform?: number[]
+  /** Pictures: base64 thumbnail and its size in pixels. */
+  thumbnail?: string
+  width?: number
+  height?: number
+  /** The stable code of the last failed download. */
+  error?: string
+}
+
+/** Options of `sendFile`. */
+export interface SendFileOptions {
+  signal?: AbortSignal
+  /** File name shown to the recipient (default: the path's last part, else `file`). */
+  name?: string
+  /** MIME type (default `application/octet-stream`). */
+  mime?: string
+  /** Lifetime in ms (1 s to 4 weeks); default: the conversation's timer. */
+  ttlMs?: number
+  /** Caption. */
+  caption?: string
+  /** Voice notes: duration and amplitude samples (≤ 128, 0–255). */
+  durationMs?: number
+  waveform?: number[]
+  /** Pictures: a small thumbnail (≤ 16 KiB) and the picture's size. */
+  thumbnail?: Uint8Array
+  width?: number
+  height?: number
+  /** Plaintext bytes sealed so far (rises monotonically to the size). */
+  onProgress?: (bytes: number) => void
+}
+
+/** Progress of an attachment moving up (sealing) or down (downloading). */
+export interface AttachmentProgress {
+  conversationId: ConversationId
+  messageId: string
+  direction: 'up' | 'down'
+  /** Bytes done: plaintext sealed, or ciphertext verified. */
+  bytes: number
+  /** Bytes in all (ciphertext for downloads; 0 while sealing a stream of unknown size). */
+  total: number
 }
 
 export interface Page<T> {
@@ -131,6 +189,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   screenshot: { conversationId: ConversationId, from: string }
   /** This account was wiped (deleted or self-destructed): the messenger has stopped. */
   wiped: { reason: 'deleted' | 'inactivity' }
+  /** An attachment is being sealed or downloaded. */
+  'attachment-progress': AttachmentProgress
 }
 
 type Opts = { signal?: AbortSignal }
@@ -163,6 +223,10 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   getConversation: (id: ConversationId, options?: Opts) => Promise<ConversationView>
   /** Newest first; page backwards with the cursor. */
   messages: (id: ConversationId, options?: Opts & { limit?: number, cursor?: string }) => Promise<Page<MessageView>>
+  /** Attachments (absent where the messenger keeps no blob files). */
+  sendFile?: (id: ConversationId, source: string | Blob | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: SendFileOptions) => Promise<MessageView>
+  downloadAttachment?: (id: ConversationId, messageId: string, options?: Opts & { onProgress?: (bytes: number, total: number) => void }) => Promise<MessageView>
+  readAttachment?: (id: ConversationId, messageId: string, options?: Opts) => AsyncGenerator<Uint8Array>
   sendText: (id: ConversationId, text: string, options?: SendOptions) => Promise<MessageView>
   edit: (id: ConversationId, messageId: string, text: string, options?: Opts) => Promise<MessageView>
   react: (id: ConversationId, messageId: string, emoji: string, options?: Opts) => Promise<MessageView>

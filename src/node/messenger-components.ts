@@ -1,6 +1,12 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { deviceSessionKeys } from '../device/session-keys.js'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { AttachmentComponents, BlobSource } from '../messenger/attachments/components.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
+import { Blobs } from '../net/blobs.js'
+import type { BlobProvider } from '../net/blob-provider.js'
+import { peerIdFromBytes } from '../net/peer-ids.js'
+import type { FileBlobs } from './blob-files.js'
 import { E2ESessions } from '../messenger/sessions/e2e-sessions.js'
 import { AnonymousDepositor } from '../net/anonymous-depositor.js'
 import { Envelope } from '../net/envelope-codec.js'
@@ -19,6 +25,38 @@ export interface MessengerComponentsInit {
   allowPrivateAddresses?: boolean
   /** Clock, for tests of timers. */
   now?: () => number
+  /** This device's attachment files (`openHomeMessenger` gives `<home>/blobs`); none: no attachments. */
+  blobs?: FileBlobs
+}
+
+/** The attachments' components: the device's files, served and fetched over `/parley/blob/1.0.0`. */
+function attachmentComponents (node: ParleyNode, blobs: FileBlobs): AttachmentComponents {
+  const libp2p = node.libp2p
+  let service: Blobs | undefined
+  const provider: BlobProvider = blobs.provider()
+  // created here rather than among the node's services: the blob code stays out of the browser's first load
+  const blobService = (): Blobs => (service ??= new Blobs({
+    registrar: libp2p,
+    connectionManager: { openStream: libp2p.dialProtocol.bind(libp2p) },
+    logger: libp2p.logger
+  }, { provider }))
+  // a relay is dialled by its address first (its PeerId alone may not be in the peer store)
+  const peerOf = async (source: BlobSource, options?: AbortOptions): Promise<PeerId> => {
+    if (typeof source !== 'string') return peerIdFromBytes(source)
+    const conn = await libp2p.dial(multiaddr(source), options)
+    return conn.remotePeer
+  }
+  return {
+    local: blobs,
+    transfer: {
+      deposit: async (relay, input, readPiece, options) => { await blobService().deposit(await peerOf(relay, options), input, readPiece, options) },
+      deleteAt: async (relay, digest, token, options) => { await blobService().delete(await peerOf(relay, options), digest, token, options) },
+      fetchManifest: async (peer, digest, max, options) => blobService().fetchManifest(await peerOf(peer, options), digest, max, options),
+      fetchPieces: async function * (peer, digest, manifest, from, options) { yield * blobService().fetchPieces(await peerOf(peer, options), digest, manifest, from, options) },
+      start: async () => { await blobService().start() },
+      stop: async () => { await service?.stop() }
+    }
+  }
 }
 
 /**
@@ -141,7 +179,8 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     store,
     events,
     logger,
-    clock: { now: init.now ?? Date.now }
+    clock: { now: init.now ?? Date.now },
+    ...(init.blobs !== undefined ? { attachments: attachmentComponents(node, init.blobs) } : {})
   }
   // a relay may be a fleet (`fleet:<id>`): each call goes to one live member
   const { mailboxes, depositor: fleetDepositor } = withFleets(components.mailboxes, components.depositor, {

@@ -2,6 +2,7 @@ import type { Events } from '../messenger/components.js'
 import { Messenger, type MessengerOptions } from '../messenger/messenger.js'
 import type { Store } from '../store/index.js'
 import { messengerComponents } from './messenger-components.js'
+import type { FileBlobs } from './blob-files.js'
 import type { ParleyNode } from './parley-node.js'
 
 export interface MessengerInit extends MessengerOptions {
@@ -11,6 +12,8 @@ export interface MessengerInit extends MessengerOptions {
   allowPrivateAddresses?: boolean
   /** Clock, for tests of timers. */
   now?: () => number
+  /** This device's attachment files (Node: `new FileBlobs(<home>/blobs)`, as `openHomeMessenger` does); none: no attachments. */
+  blobs?: FileBlobs
 }
 
 /**

@@ -5,6 +5,8 @@ import { isFleetRef, parseFleetRef } from '../net/fleet-relays.js'
 import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
 import type { ScryptParams } from '../store/index.js'
 import { openHomeNode, openHomeStore } from './home.js'
+import { join } from 'node:path'
+import { FileBlobs } from './blob-files.js'
 import { HomeMessenger, type MessengerInit } from './messenger.js'
 import type { ParleyNodeInit } from './parley-node.js'
 
@@ -29,7 +31,7 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * ```
  */
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
-  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, ...nodeInit } = init
+  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, attachments, blobs, ...nodeInit } = init
   if (linkCode != null) {
     const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf }, options)
     try {
@@ -51,5 +53,6 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
     // a fleet (`fleet:<id>`) is no address; a fleet link's member (`fleet:<id>@<multiaddr>`) is
     bootstrap: [...(nodeInit.bootstrap ?? []), ...(relays ?? []).flatMap((r) => isFleetRef(r) ? (parseFleetRef(r).bootstrap ?? []) : [r])]
   }, options)
-  return new HomeMessenger({ node, store: node.store, relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now })
+  // attachment files live beside the store, sealed (ciphertext only)
+  return new HomeMessenger({ node, store: node.store, relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, attachments, blobs: blobs ?? new FileBlobs(join(init.home, 'blobs')) })
 }

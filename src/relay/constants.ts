@@ -182,3 +182,20 @@ export const PROVIDE_TIMEOUT_MS = 60_000
 export const TLS_EXPIRY_WARNING_MS = 14 * DAY
 /** How often a fleet member puts its fleet record into the DHT again (owners' account records: hourly too). */
 export const DEFAULT_FLEET_REPUBLISH_INTERVAL_MS = 3600_000
+
+/** Blobs (attachments deposited for offline recipients, docs/RELAY.md "Blobs"): the largest file, in plaintext bytes. */
+export const DEFAULT_BLOB_MAX_BYTES = 100 * MiB
+/** Blob bytes (ciphertext) held for one mailbox at once. */
+export const DEFAULT_BLOB_MAILBOX_MAX_BYTES = 256 * MiB
+/** Blob bytes the whole relay holds. */
+export const DEFAULT_BLOB_STORAGE_MAX_BYTES = 20 * 1024 * MiB
+/** Blobs the whole relay holds. */
+export const DEFAULT_BLOB_MAX_BLOBS = 100_000
+/** Longest a blob is kept (never past its deposit's expiry): as long as the envelope announcing it. */
+export const DEFAULT_BLOB_RETENTION_MS = DEFAULT_RETENTION_MS
+/** Blob requests (fetch, deposit, delete) per second per remote peer, and burst. */
+export const DEFAULT_BLOB_REQUEST_RATE = { perSecond: 20, burst: 60 }
+/** …and per remote address. */
+export const DEFAULT_BLOB_REQUEST_RATE_PER_ADDRESS = { perSecond: 50, burst: 150 }
+/** Uploaded blob bytes per second per remote address, and burst (bytes). */
+export const DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS = { perSecond: 32 * MiB, burst: 256 * MiB }

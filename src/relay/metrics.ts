@@ -86,7 +86,11 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_purged_mailboxes_total: 'Mailboxes purged by the sweep: owner inactivity, and provisional owned mailboxes past their short life',
   parley_relay_purged_provisional_mailboxes_total: 'Provisional owned mailboxes purged by the sweep after limits.provisionalMailboxMs',
   parley_relay_dht_refusals_total: 'DHT writes refused, by reason (rollback, full, address_full, other_full, invalid, rate_limited_peer, rate_limited_address, rate_limited_network)',
-  parley_relay_dht_pruned_records_total: 'Expired DHT records dropped by the prune timer'
+  parley_relay_dht_pruned_records_total: 'Expired DHT records dropped by the prune timer',
+  parley_relay_blob_deposits_total: 'Blobs (attachments) whose upload completed',
+  parley_relay_blob_deposited_bytes_total: 'Ciphertext bytes of the blobs whose upload completed',
+  parley_relay_blob_refusals_total: 'Blob requests refused or failed, by reason code (ERR_BLOB_TOO_LARGE, ERR_BLOB_QUOTA, ERR_RATE_LIMITED, ERR_BLOB_NOT_FOUND, ERR_ATTACHMENT_CORRUPT…)',
+  parley_relay_expired_blobs_total: 'Blobs removed by the retention/expiry sweep'
 }
 
 export const GAUGE_HELP: Record<string, string> = {
@@ -101,6 +105,9 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_connections: 'Open libp2p connections',
   parley_relay_mailbox_streams: 'Open mailbox streams',
   parley_relay_subscribers: 'Owners subscribed for pushes',
+  parley_relay_blobs: 'Blobs (attachments) held, whole or being uploaded',
+  parley_relay_blob_bytes: 'Ciphertext bytes reserved by the blobs held',
+  parley_relay_blob_streams: 'Open blob streams',
   parley_relay_tls_certificate_expiry_seconds: 'When the secure-WebSockets certificate expires (Unix time; only with tls set): alert well before it',
   process_resident_memory_bytes: 'Resident memory of the relay process (RSS)',
   nodejs_heap_used_bytes: 'V8 heap in use',

@@ -20,10 +20,13 @@ import type { DhtRefusalReason } from '../net/dht-record-store.js'
 import { FleetDirectory } from '../net/fleet-directory.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { FleetMembership } from './fleet/fleet-member.js'
+import { blobs, type Blobs } from '../net/blobs.js'
+import { FileBlobStore, type BlobStore } from './blob-store/index.js'
 
 /** The relay's own services beside Parley's defaults (the mailbox server and circuit relay are typed where they are used). */
 interface RelayServices extends Record<string, unknown> {
   relayDiscovery: RelayDiscovery
+  blobs: Blobs
 }
 
 /** One frozen labels object per DHT refusal reason (the metrics render each once). */
@@ -44,6 +47,8 @@ export interface Relay {
   readonly metrics: RelayMetrics
   /** The mailbox database (for operators' tools and tests). */
   readonly store: MailboxStore
+  /** The blob store: attachments deposited for offline recipients (docs/RELAY.md, "Blobs"). */
+  readonly blobStore: BlobStore
   /** `host:port` of the metrics/health server, when enabled. */
   readonly metricsAddress: string | undefined
   /** The fleet this relay is a member of (config `fleet.record`), and a way to put its record into the DHT now (also on a timer). */
@@ -97,6 +102,14 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     onProvisionalEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_provisional_mailboxes_total', {}, mailboxes) },
     logger
   })
+  const blobStore = new FileBlobStore(join(config.dataDir, 'blobs'), config.limits, {
+    logger,
+    now,
+    onStored: (bytes) => {
+      metrics.inc('parley_relay_blob_deposits_total')
+      metrics.inc('parley_relay_blob_deposited_bytes_total', {}, bytes)
+    }
+  })
   let libp2p: Libp2p<ParleyServices & RelayServices> | undefined
   let server: MailboxServer | undefined
   let metricsServer: MetricsServer | undefined
@@ -117,6 +130,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       // a sweep cut short by the shutdown signal was logged by its caller
       await sweeping?.catch(() => {})
       await store.close().catch((err: unknown) => { log.error('store close failed', { error: errorText(err) }) })
+      await blobStore.close()
       log('relay stopped')
     })()
     return stopping
@@ -138,6 +152,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       for (const mailbox of stale) {
         signal.throwIfAborted()
         await store.purgeMailbox(mailbox, { signal })
+        await blobStore.purgeMailbox(mailbox, { signal })
         purged++
       }
       // owned mailboxes nothing was deposited to and never settled (prekeys and a second login) go early
@@ -145,6 +160,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       if (provisional > 0) metrics.inc('parley_relay_purged_provisional_mailboxes_total', {}, provisional)
       purged += provisional
       if (expired > 0) metrics.inc('parley_relay_expired_envelopes_total', {}, expired)
+      const expiredBlobs = await blobStore.deleteExpired(t, { signal })
+      if (expiredBlobs > 0) metrics.inc('parley_relay_expired_blobs_total', {}, expiredBlobs)
       if (purged > 0) metrics.inc('parley_relay_purged_mailboxes_total', {}, purged)
       if (expired > 0 || purged > 0) log('sweep', { expired, purged })
       return { expired, purged }
@@ -162,6 +179,9 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
     parley_relay_mailbox_streams: () => server?.openStreams ?? 0,
     parley_relay_subscribers: () => server?.subscriberCount ?? 0,
+    parley_relay_blobs: () => blobStore.blobCount,
+    parley_relay_blob_bytes: () => blobStore.totalBytes,
+    parley_relay_blob_streams: () => libp2p?.services.blobs.openStreams ?? 0,
     parley_relay_dht_records: () => libp2p?.services.dhtRecords.recordCount ?? 0,
     parley_relay_dht_record_bytes: () => libp2p?.services.dhtRecords.recordBytes ?? 0,
     ...(tls != null ? { parley_relay_tls_certificate_expiry_seconds: () => Math.floor(tls.notAfter / 1000) } : {}),
@@ -178,6 +198,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
 
   try {
     await store.open()
+    await blobStore.open(options)
     libp2p = await createParleyLibp2p<RelayServices>({
       privateKey,
       datastore,
@@ -208,6 +229,13 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
         relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } }),
         // the relay announces itself in the DHT through it (provides the relay key)
         relayDiscovery: relayDiscovery({ timeoutMs: PROVIDE_TIMEOUT_MS }),
+        // attachments for offline recipients: /parley/blob/1.0.0 over the blob store
+        blobs: blobs({
+          provider: blobStore,
+          peerRate: config.limits.blobRequestRate,
+          addressRate: config.limits.blobRequestRatePerAddress,
+          addressKeys: (remoteAddr) => addressKeys(remoteAddr, dhtExempt)
+        }),
         // libp2p starts it with the node and stops it before the connections close
         mailbox: (components: MailboxServerComponents) => {
           server = mailboxServer({ store, metrics, limits: config.limits, now })({ registrar: components.registrar, peerId: components.peerId, logger })
@@ -215,6 +243,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
         }
       }
     })
+    libp2p.services.blobs.addEventListener('protocol-error', (evt) => { metrics.inc('parley_relay_blob_refusals_total', { code: evt.detail.code }) })
     if (libp2p.status !== 'started') await libp2p.start()
     running = true
     if (config.metrics.enabled) {
@@ -274,6 +303,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     config,
     metrics,
     store,
+    blobStore,
     metricsAddress: metricsServer?.address,
     fleet: fleet == null ? undefined : { fleetId: fleet.fleetId, publish: async (opts) => { await fleet.publish(fleets, opts) } },
     sweep,

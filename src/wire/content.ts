@@ -21,6 +21,7 @@ export interface Content {
   flag: boolean
   secretAction: Content.SecretAction
   directOnly: boolean
+  attachment?: Attachment
 }
 
 export namespace Content {
@@ -185,6 +186,11 @@ export namespace Content {
           w.bool(obj.directOnly)
         }
 
+        if (obj.attachment != null) {
+          w.uint32(138)
+          Attachment.codec().encode(obj.attachment, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -286,6 +292,12 @@ export namespace Content {
               obj.directOnly = reader.bool()
               break
             }
+            case 17: {
+              obj.attachment = Attachment.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.attachment
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -381,6 +393,61 @@ export namespace Content {
     value: boolean
   }
 
+  export interface ContentAttachmentKeyFieldEvent {
+    field: '$.attachment.key'
+    value: Uint8Array
+  }
+
+  export interface ContentAttachmentDigestFieldEvent {
+    field: '$.attachment.digest'
+    value: Uint8Array
+  }
+
+  export interface ContentAttachmentSizeFieldEvent {
+    field: '$.attachment.size'
+    value: bigint
+  }
+
+  export interface ContentAttachmentSha256FieldEvent {
+    field: '$.attachment.sha256'
+    value: Uint8Array
+  }
+
+  export interface ContentAttachmentNameFieldEvent {
+    field: '$.attachment.name'
+    value: string
+  }
+
+  export interface ContentAttachmentMimeFieldEvent {
+    field: '$.attachment.mime'
+    value: string
+  }
+
+  export interface ContentAttachmentDurationMsFieldEvent {
+    field: '$.attachment.durationMs'
+    value: number
+  }
+
+  export interface ContentAttachmentWaveformFieldEvent {
+    field: '$.attachment.waveform'
+    value: Uint8Array
+  }
+
+  export interface ContentAttachmentThumbnailFieldEvent {
+    field: '$.attachment.thumbnail'
+    value: Uint8Array
+  }
+
+  export interface ContentAttachmentWidthFieldEvent {
+    field: '$.attachment.width'
+    value: number
+  }
+
+  export interface ContentAttachmentHeightFieldEvent {
+    field: '$.attachment.height'
+    value: number
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -389,7 +456,236 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
+  }
+}
+
+export interface Attachment {
+  key: Uint8Array
+  digest: Uint8Array
+  size: bigint
+  sha256: Uint8Array
+  name: string
+  mime: string
+  durationMs: number
+  waveform: Uint8Array
+  thumbnail: Uint8Array
+  width: number
+  height: number
+}
+
+export namespace Attachment {
+  let _codec: Codec<Attachment>
+
+  export const codec = (): Codec<Attachment> => {
+    if (_codec == null) {
+      _codec = message<Attachment>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.key != null && obj.key.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.key)
+        }
+
+        if ((obj.digest != null && obj.digest.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.digest)
+        }
+
+        if ((obj.size != null && obj.size !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.size)
+        }
+
+        if ((obj.sha256 != null && obj.sha256.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.sha256)
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(42)
+          w.string(obj.name)
+        }
+
+        if ((obj.mime != null && obj.mime !== '')) {
+          w.uint32(50)
+          w.string(obj.mime)
+        }
+
+        if ((obj.durationMs != null && obj.durationMs !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.durationMs)
+        }
+
+        if ((obj.waveform != null && obj.waveform.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.waveform)
+        }
+
+        if ((obj.thumbnail != null && obj.thumbnail.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.thumbnail)
+        }
+
+        if ((obj.width != null && obj.width !== 0)) {
+          w.uint32(80)
+          w.uint32(obj.width)
+        }
+
+        if ((obj.height != null && obj.height !== 0)) {
+          w.uint32(88)
+          w.uint32(obj.height)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          key: uint8ArrayAlloc(0),
+          digest: uint8ArrayAlloc(0),
+          size: 0n,
+          sha256: uint8ArrayAlloc(0),
+          name: '',
+          mime: '',
+          durationMs: 0,
+          waveform: uint8ArrayAlloc(0),
+          thumbnail: uint8ArrayAlloc(0),
+          width: 0,
+          height: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.key = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.digest = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.size = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.sha256 = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.name = reader.string()
+              break
+            }
+            case 6: {
+              obj.mime = reader.string()
+              break
+            }
+            case 7: {
+              obj.durationMs = reader.uint32()
+              break
+            }
+            case 8: {
+              obj.waveform = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.thumbnail = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.width = reader.uint32()
+              break
+            }
+            case 11: {
+              obj.height = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface AttachmentKeyFieldEvent {
+    field: '$.key'
+    value: Uint8Array
+  }
+
+  export interface AttachmentDigestFieldEvent {
+    field: '$.digest'
+    value: Uint8Array
+  }
+
+  export interface AttachmentSizeFieldEvent {
+    field: '$.size'
+    value: bigint
+  }
+
+  export interface AttachmentSha256FieldEvent {
+    field: '$.sha256'
+    value: Uint8Array
+  }
+
+  export interface AttachmentNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface AttachmentMimeFieldEvent {
+    field: '$.mime'
+    value: string
+  }
+
+  export interface AttachmentDurationMsFieldEvent {
+    field: '$.durationMs'
+    value: number
+  }
+
+  export interface AttachmentWaveformFieldEvent {
+    field: '$.waveform'
+    value: Uint8Array
+  }
+
+  export interface AttachmentThumbnailFieldEvent {
+    field: '$.thumbnail'
+    value: Uint8Array
+  }
+
+  export interface AttachmentWidthFieldEvent {
+    field: '$.width'
+    value: number
+  }
+
+  export interface AttachmentHeightFieldEvent {
+    field: '$.height'
+    value: number
+  }
+
+  export function encode (obj: Partial<Attachment>): Uint8Array {
+    return encodeMessage(obj, Attachment.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Attachment>): Attachment {
+    return decodeMessage(buf, Attachment.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Attachment>): Generator<AttachmentKeyFieldEvent | AttachmentDigestFieldEvent | AttachmentSizeFieldEvent | AttachmentSha256FieldEvent | AttachmentNameFieldEvent | AttachmentMimeFieldEvent | AttachmentDurationMsFieldEvent | AttachmentWaveformFieldEvent | AttachmentThumbnailFieldEvent | AttachmentWidthFieldEvent | AttachmentHeightFieldEvent> {
+    return streamMessage(buf, Attachment.codec(), opts)
   }
 }

@@ -135,7 +135,7 @@ export function chatScenarios (start: () => Promise<ChatPair>): void {
 
   it('an unknown content type is kept and shown as unsupported', async () => {
     const conversation = await alice['requireConversation'](aliceConv.id)
-    const content = alice['baseContent'](conversation, Content.Kind.ATTACHMENT)
+    const content = alice['baseContent'](conversation, Content.Kind.UNKNOWN)
     const arrived = nextEvent(bob, 'message', (d) => d.message.kind === 'unsupported')
     await alice['dispatch'](conversation, content)
     expect((await arrived).message.conversationId).toBe(bobConv.id)

@@ -1,4 +1,5 @@
 import type { Message, StoreTransaction } from '../../store/index.js'
+import { attachmentView, type StoredAttachment } from '../attachments/body.js'
 import type { DeliveryState, MessageKind, MessageView } from '../types.js'
 
 /** What the store keeps of a message (inside its encrypted `content` bytes). */
@@ -13,6 +14,8 @@ export interface MessageBody {
   ttlMs?: number
   /** Secret chats: the timer starts when first read. */
   startsOnRead?: boolean
+  /** Kind `file`: the attachment (key and digests included). */
+  attachment?: StoredAttachment
 }
 
 const te = new TextEncoder()
@@ -59,7 +62,8 @@ export function toView (message: Message): MessageView {
     reactions: body.reactions,
     status: message.status === 'received' ? 'received' : message.status,
     expiresAt: message.expiresAt,
-    forwardable: body.forwardable
+    forwardable: body.forwardable,
+    ...(body.attachment != null ? { attachment: attachmentView(body.attachment) } : {})
   }
 }
 

@@ -87,6 +87,22 @@ export interface RelayLimits {
   unauthenticatedIdleTimeoutMs: number
   /** @default DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS */
   subscribeIdleTimeoutMs: number
+  /** Largest file deposited as a blob, in plaintext bytes (refused before its upload). @default DEFAULT_BLOB_MAX_BYTES (100 MiB) */
+  blobMaxBytes: number
+  /** Blob bytes held for one mailbox. @default DEFAULT_BLOB_MAILBOX_MAX_BYTES (256 MiB) */
+  blobMailboxMaxBytes: number
+  /** Blob bytes the relay holds. @default DEFAULT_BLOB_STORAGE_MAX_BYTES (20 GiB) */
+  blobStorageMaxBytes: number
+  /** Blobs the relay holds. @default DEFAULT_BLOB_MAX_BLOBS */
+  blobMaxBlobs: number
+  /** Longest a blob is kept, never past its deposit's expiry. @default DEFAULT_BLOB_RETENTION_MS (30 days) */
+  blobRetentionMs: number
+  /** Blob requests per remote peer. @default DEFAULT_BLOB_REQUEST_RATE */
+  blobRequestRate: RateLimit
+  /** …per remote address (null: off). @default DEFAULT_BLOB_REQUEST_RATE_PER_ADDRESS */
+  blobRequestRatePerAddress: RateLimit | null
+  /** Uploaded blob bytes per remote address (null: off). @default DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS */
+  blobByteRatePerAddress: RateLimit | null
 }
 
 /**
@@ -144,7 +160,15 @@ export function defaultRelayLimits (): RelayLimits {
     frameTimeoutMs: C.DEFAULT_FRAME_TIMEOUT_MS,
     idleTimeoutMs: C.DEFAULT_IDLE_TIMEOUT_MS,
     unauthenticatedIdleTimeoutMs: C.DEFAULT_UNAUTHENTICATED_IDLE_TIMEOUT_MS,
-    subscribeIdleTimeoutMs: C.DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS
+    subscribeIdleTimeoutMs: C.DEFAULT_SUBSCRIBE_IDLE_TIMEOUT_MS,
+    blobMaxBytes: C.DEFAULT_BLOB_MAX_BYTES,
+    blobMailboxMaxBytes: C.DEFAULT_BLOB_MAILBOX_MAX_BYTES,
+    blobStorageMaxBytes: C.DEFAULT_BLOB_STORAGE_MAX_BYTES,
+    blobMaxBlobs: C.DEFAULT_BLOB_MAX_BLOBS,
+    blobRetentionMs: C.DEFAULT_BLOB_RETENTION_MS,
+    blobRequestRate: { ...C.DEFAULT_BLOB_REQUEST_RATE },
+    blobRequestRatePerAddress: { ...C.DEFAULT_BLOB_REQUEST_RATE_PER_ADDRESS },
+    blobByteRatePerAddress: { ...C.DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS }
   }
 }
 

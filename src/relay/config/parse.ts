@@ -15,7 +15,9 @@ const DEFAULT_PER_ADDRESS: Record<string, RateLimit> = {
   prekeyRatePerAddress: C.DEFAULT_PREKEY_RATE_PER_ADDRESS,
   dhtPutRatePerAddress: C.DEFAULT_DHT_PUT_RATE_PER_ADDRESS,
   depositByteRatePerAddress: C.DEFAULT_DEPOSIT_BYTE_RATE_PER_ADDRESS,
-  ownedMailboxRatePerAddress: C.DEFAULT_OWNED_MAILBOX_RATE_PER_ADDRESS
+  ownedMailboxRatePerAddress: C.DEFAULT_OWNED_MAILBOX_RATE_PER_ADDRESS,
+  blobRequestRatePerAddress: C.DEFAULT_BLOB_REQUEST_RATE_PER_ADDRESS,
+  blobByteRatePerAddress: C.DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -116,6 +118,7 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
           else limits[k] = checkPositiveInt(field, v)
         }
         if (config.limits.maxEnvelopeBytes > 16 * 1024 * 1024) throw new ConfigError('limits.maxEnvelopeBytes', 'must be ≤ 16 MiB')
+        if (config.limits.blobMaxBytes > 2 * 1024 * 1024 * 1024) throw new ConfigError('limits.blobMaxBytes', 'must be ≤ 2 GiB (the format\'s own limit)')
         break
       case 'sweep':
         if (!isObject(value)) throw new ConfigError(key, 'must be an object')

@@ -60,14 +60,28 @@ describe('receive handlers: texts and unknown kinds', () => {
     expect(stored?.expiresAt).toBeNull()
   })
 
-  it('unknown and not-yet-supported kinds are kept as unsupported, without a receipt', async () => {
+  it('unknown kinds are kept as unsupported, without a receipt', async () => {
     const store = await memoryStore()
     const peer = account().address
     const chat = await normalChat(store, peer)
-    for (const kind of [Content.Kind.UNKNOWN, Content.Kind.ATTACHMENT]) {
-      const effects = await inTx(store, async (tx) => h[kind](received(tx, chat, content(chat, kind), peer)))
-      expect(emitted(effects, 'message')[0].message.kind).toBe('unsupported')
-      expect(effects.some((e) => e.kind === 'delivered-receipt')).toBe(false)
+    const effects = await inTx(store, async (tx) => h[Content.Kind.UNKNOWN](received(tx, chat, content(chat, Content.Kind.UNKNOWN), peer)))
+    expect(emitted(effects, 'message')[0].message.kind).toBe('unsupported')
+    expect(effects.some((e) => e.kind === 'delivered-receipt')).toBe(false)
+  })
+
+  it('an attachment announcement is kept as a pending file; a missing, oversize or malformed one is refused as malformed', async () => {
+    const store = await memoryStore()
+    const peer = account().address
+    const chat = await normalChat(store, peer)
+    const announcement = { key: new Uint8Array(32), digest: new Uint8Array(32).fill(1), size: 1000n, sha256: new Uint8Array(32), name: 'a.pdf', mime: 'application/pdf', durationMs: 0, waveform: new Uint8Array(0), thumbnail: new Uint8Array(0), width: 0, height: 0 }
+    const effects = await inTx(store, async (tx) => h[Content.Kind.ATTACHMENT](received(tx, chat, content(chat, Content.Kind.ATTACHMENT, { attachment: announcement }), peer)))
+    const view = emitted(effects, 'message')[0].message
+    expect(view.kind).toBe('file')
+    expect(view.attachment).toMatchObject({ name: 'a.pdf', size: 1000, mime: 'application/pdf', state: 'pending' })
+    expect(effects.some((e) => e.kind === 'delivered-receipt')).toBe(true)
+    for (const bad of [undefined, { ...announcement, size: 2n ** 40n }, { ...announcement, key: new Uint8Array(3) }, { ...announcement, name: 'x'.repeat(300) }]) {
+      await expect(inTx(store, async (tx) => h[Content.Kind.ATTACHMENT](received(tx, chat, content(chat, Content.Kind.ATTACHMENT, { attachment: bad }), peer))))
+        .rejects.toMatchObject({ code: 'ERR_MALFORMED_MESSAGE' })
     }
   })
 

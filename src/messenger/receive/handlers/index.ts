@@ -1,4 +1,5 @@
 import { Content } from '../../../wire/content.js'
+import { handleAttachment } from './attachment.js'
 import { handleDelete } from './delete.js'
 import { handleEdit } from './edit.js'
 import { handleReaction } from './reaction.js'
@@ -27,5 +28,5 @@ export const RECEIVE_HANDLERS: Readonly<Record<Content.Kind, ReceiveHandler>> = 
   [Content.Kind.TIMER]: handleTimer,
   [Content.Kind.SECRET_CONTROL]: handleSecretControl,
   [Content.Kind.UNKNOWN]: handleUnknown,
-  [Content.Kind.ATTACHMENT]: handleUnknown
+  [Content.Kind.ATTACHMENT]: handleAttachment
 }
