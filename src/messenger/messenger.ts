@@ -92,6 +92,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       depositor: components.depositor,
       log: components.logger.forComponent('parley:messenger:outbox'),
       resolve: async (address, deviceHex, signal) => this.resolver.resolveDevice(address, deviceHex, { signal }),
+      canDial: (address) => components.network.canDial(address),
       expand: async (entry, conversationId, signal) => {
         await this.dispatcher.dispatch(await this.chats.require(conversationId), Content.decode(entry.envelope), { signal })
       },

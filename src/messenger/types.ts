@@ -69,6 +69,11 @@ export interface MessageView {
   expiresAt: number | null
   /** Secret chats: false (cannot be forwarded). */
   forwardable: boolean
+  /**
+   * Outgoing and still `queued`: why the last attempt did not send it (an error code such as
+   * `ERR_UNREACHABLE` or `ERR_ACCOUNT_NOT_FOUND`); absent once it is sent or stored.
+   */
+  lastError?: string
 }
 
 export interface Page<T> {

@@ -13,6 +13,8 @@ export interface MessageBody {
   ttlMs?: number
   /** Secret chats: the timer starts when first read. */
   startsOnRead?: boolean
+  /** Outgoing and not yet sent or stored: why the last attempt failed (an error code). */
+  lastError?: string
 }
 
 const te = new TextEncoder()
@@ -52,7 +54,8 @@ export function toView (message: Message): MessageView {
     reactions: body.reactions,
     status: message.status === 'received' ? 'received' : message.status,
     expiresAt: message.expiresAt,
-    forwardable: body.forwardable
+    forwardable: body.forwardable,
+    ...(body.lastError != null && (message.status === 'queued' || message.status === 'failed') ? { lastError: body.lastError } : {})
   }
 }
 
