@@ -86,3 +86,6 @@ export const MAILBOX_CONNECT_TIMEOUT_MS = 30_000
 export const MAILBOX_ACK_TIMEOUT_MS = 15_000
 export const MAILBOX_ACK_BATCH_MS = 20
 export const MAILBOX_PAGE_SIZE = 200
+
+/** How long a relay is asked for its addresses (identify) when signing the account record. */
+export const RELAY_ADDRESSES_TIMEOUT_MS = 5_000

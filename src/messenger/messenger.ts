@@ -6,12 +6,13 @@ import type { Conversation, Store } from '../store/index.js'
 import { VERSION } from '../version.js'
 import { Content } from '../wire/content.js'
 import { AccountSettings } from './account/account-settings.js'
+import { Reachability } from './account/reachability.js'
 import { chooseRelays } from './account/relay-choice.js'
+import { relayEntries } from './account/relay-entries.js'
 import { SelfDestruct } from './account/self-destruct.js'
 import type { MessengerComponents } from './components.js'
 import { FAR_FUTURE_MS, DEFAULT_PUBLISH_TIMEOUT_MS, REFRESH_OWN_RECORD_TIMEOUT_MS } from './constants.js'
 import { ContactBook } from './contacts/contact-book.js'
-import { relayEntryOf } from './contacts/invite.js'
 import { MessengerContext } from './context.js'
 import { baseContent } from './conversations/content.js'
 import { ConversationActions } from './conversations/conversation-actions.js'
@@ -29,7 +30,7 @@ import { AccountResolver } from './directory/account-resolver.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type {
-  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendOptions, StatusView
+  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -71,6 +72,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly selfDestruct: SelfDestruct
   private readonly account: AccountSettings
   private mailbox: MailboxSync | undefined
+  private readonly reachable: Reachability
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
 
@@ -116,6 +118,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     })
     this.selfDestruct = new SelfDestruct(ctx)
     this.account = new AccountSettings(ctx)
+    this.reachable = new Reachability(ctx, () => this.relays)
     components.envelopes.setHandler(async (envelope) => { await this.inbox.receive(envelope, 'direct') })
   }
 
@@ -133,11 +136,15 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await network.start(options)
     this.ctx.started()
     await this.selfDestruct.start()
-    this.relayAddrs = await chooseRelays(this.ctx, this.options, options)
+    this.reachable.start()
+    this.relayAddrs = await chooseRelays(this.ctx, this.options, { ...options, onDialError: (relay, err) => { this.reachable.relayFailed(relay, err) } })
     const online = network.peerCount() > 0
     // another device of this account may have signed a newer record (added a device…): keep it
     if (online) await accountRecords.refresh({ signal: AbortSignal.timeout(REFRESH_OWN_RECORD_TIMEOUT_MS) })
-    await accountRecords.sign({ relays: this.relayAddrs.map(relayEntryOf) })
+    // each relay with the addresses it announces: TCP for Node peers, WebSockets for browsers
+    const relays = await relayEntries(this.ctx, this.relayAddrs, options)
+    await accountRecords.sign({ relays: relays.entries })
+    this.reachable.setBrowsers(relays.browsers)
     if (online) {
       // when start() resolves, contacts can find this device (unless the DHT is unreachable:
       // the node keeps retrying in the background, as it does when nobody is connected yet)
@@ -166,6 +173,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private async stopFeatures (): Promise<void> {
     if (!this.ctx.running) return
     this.ctx.stopped()
+    this.reachable.stop()
     this.expiry.stop()
     this.selfDestruct.stop()
     this.offPeerConnect?.()
@@ -208,9 +216,13 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       dhtTableSize: network.dhtTableSize(),
       outbox: (await this.store.outbox.due(FAR_FUTURE_MS, { ...options, limit: 500 })).items.length,
       unreadable: await this.quarantine.count(options),
-      version: VERSION
+      version: VERSION,
+      reachability: this.reachability()
     }
   }
+
+  /** How reachable this device is now (relays, reservation, peers, DHT), with reasons in words; `reachability` events follow changes. */
+  reachability (): ReachabilityView { return this.reachable.view() }
 
   /** Relay envelopes this device gave up on after bounded retries ("n messages could not be read"), oldest first. */
   async quarantined (options: AbortOptions = {}): Promise<QuarantinedView[]> { return this.quarantine.list(options) }

@@ -100,6 +100,30 @@ export interface StatusView {
   /** Relay envelopes quarantined after bounded retries: "n messages could not be read" (see `quarantined()`). */
   unreadable: number
   version: string
+  /** Whether this device can reach and be reached, from live state (see `reachability()`). */
+  reachability: ReachabilityView
+}
+
+/** `online` only when every check holds; `degraded` with reasons; `offline` with no peer at all. */
+export type ReachabilityState = 'online' | 'degraded' | 'offline'
+
+/** How reachable this device is now, from live state, with reasons in words when not online. */
+export interface ReachabilityView {
+  state: ReachabilityState
+  /** Why it is not `online`, in words ("relay unreachable: …"); empty when online. */
+  reasons: string[]
+  /** Peers connected now. */
+  peers: number
+  /** Peers in the DHT routing table (0: contacts cannot be looked up). */
+  dhtPeers: number
+  /** Relay reservations held (browsers are reachable only through them). */
+  reservations: number
+  /** Whether this device needs a relay reservation to be reachable (browsers). */
+  needsReservation: boolean
+  /** This account's relays: connected or not, and the last error reaching them. */
+  relays: Array<{ address: string, connected: boolean, error?: string }>
+  /** Whether browsers can deliver to this account (a relay WebSocket address in its record), and why not. */
+  browsers: { reachable: boolean, reason?: string }
 }
 
 /** One relay envelope this device could not read and gave up on (acked at the relay; its sealed bytes kept while the bounds allow). */
@@ -136,6 +160,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   screenshot: { conversationId: ConversationId, from: string }
   /** This account was wiped (deleted or self-destructed): the messenger has stopped. */
   wiped: { reason: 'deleted' | 'inactivity' }
+  /** Reachability changed (relay connected or lost, reservation held or lost, peers, DHT). */
+  reachability: { reachability: ReachabilityView }
 }
 
 type Opts = { signal?: AbortSignal }
@@ -148,6 +174,8 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   /** `parley:<address>[?relay=<multiaddr>]` — share it to be added. */
   inviteLink: () => string
   status: (options?: Opts) => Promise<StatusView>
+  /** How reachable this device is now (relays, reservation, peers, DHT), with reasons in words. */
+  reachability: () => ReachabilityView
   /** Relay envelopes that could not be read and were quarantined, with the reason, oldest first. */
   quarantined: (options?: Opts) => Promise<QuarantinedView[]>
   /** Receives the kept quarantined envelopes again; those that open leave the quarantine. */

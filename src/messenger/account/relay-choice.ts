@@ -6,13 +6,14 @@ import type { MessengerContext } from '../context.js'
  * This account's relays: the configured ones (dialled first, so they serve as DHT peers), else
  * up to `relayCount` found in the DHT; none when nobody can be asked (direct delivery only).
  */
-export async function chooseRelays (ctx: MessengerContext, init: { relays?: string[], relayCount?: number }, options: AbortOptions = {}): Promise<string[]> {
+export async function chooseRelays (ctx: MessengerContext, init: { relays?: string[], relayCount?: number }, options: AbortOptions & { onDialError?: (relay: string, err: unknown) => void } = {}): Promise<string[]> {
   const { network, relayDiscovery } = ctx.components
   const log = ctx.log('relays')
   const configured = init.relays ?? []
   for (const relay of configured) {
     await network.dial(relay, { signal: options.signal ?? AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) }).catch((err: unknown) => {
       log('could not dial relay %s - %e', relay, err)
+      options.onDialError?.(relay, err)
     })
   }
   if (configured.length > 0) return configured

@@ -1,6 +1,5 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { fromHex, toHex } from '../../bytes.js'
-import { ErrorCode, hasCode } from '../../errors.js'
 import type { Message, StoreTransaction } from '../../store/index.js'
 import { Content } from '../../wire/content.js'
 import { MAX_EMOJI_LENGTH, MAX_IDS_PER_CONTENT, MAX_TEXT_LENGTH } from '../constants.js'
