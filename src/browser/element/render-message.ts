@@ -9,8 +9,10 @@ import { DELIVERY_TICKS, deliveryLabel, formatTime, h, timerLabel } from './dom.
 export interface MessageContext {
   /** Display name of the other participant. */
   peerName: string
-  /** Why delivery failed, when a `delivery` event said so (MessageView has no reason). */
+  /** Why delivery failed (a `delivery` event's reason, or the message's `lastError`). */
   failure?: string
+  /** Why a queued message waits ("waiting: relay unreachable: …"), or "sending…". */
+  waiting?: string
   /** Text of the message this one replies to, when it is on screen. */
   replyText?: string
   /** Shown when this message may be deleted for everyone. */
@@ -74,6 +76,7 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
       m.expiresAt != null ? h('span', { title: `Disappears ${new Date(m.expiresAt).toLocaleString()}`, role: 'img', 'aria-label': 'Disappearing message' }, '◷') : null,
       h('time', { datetime: new Date(m.sentAt).toISOString() }, formatTime(m.sentAt)),
       m.direction === 'out' ? renderTicks(m.status, ctx.failure) : null,
+      ctx.waiting != null ? h('span', { class: 'waiting', part: 'waiting' }, ctx.waiting) : null,
       ctx.onDelete != null
         ? h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: ctx.onDelete }, '✕')
         : null))
