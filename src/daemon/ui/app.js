@@ -1,6 +1,7 @@
 // Parley's local web UI: contacts with unread counts, a live conversation, ticks, timers,
 // secret chats, delete for both and safety-number verification. No framework, no CDN.
 import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
+import { reasonInWords, renderReachability, waitingText } from './reachability.js'
 
 const $ = (id) => document.getElementById(id)
 const state = {
@@ -15,7 +16,9 @@ const state = {
   /** message id → <li> of the open conversation */
   rendered: new Map(),
   typingTimer: undefined,
-  lastTypingSent: 0
+  lastTypingSent: 0,
+  /** the daemon's ReachabilityView: the header's network line, and why queued messages wait */
+  reachability: undefined
 }
 
 // delivered and read differ in shape (read: a filled pill with the word) as well as colour;
@@ -24,7 +27,7 @@ const TICKS = { queued: '…', sent: '✓ direct', stored: '✓ via relay', deli
 const TICK_LABEL = { queued: 'Queued', sent: 'Sent', stored: 'Stored at relay', delivered: 'Delivered', read: 'Read', failed: 'Failed' }
 /** Why a message failed, from `delivery` events (message views carry no reason). */
 const failures = new Map()
-function tickLabel (status, id) { return status === 'failed' ? `Failed: ${failures.get(id) ?? 'not delivered'}` : TICK_LABEL[status] ?? status }
+function tickLabel (status, id, lastError) { return status === 'failed' ? `Failed: ${failures.get(id) ?? (lastError != null ? reasonInWords(lastError) : 'not delivered')}` : TICK_LABEL[status] ?? status }
 const TIMERS = { 30000: '30 seconds', 300000: '5 minutes', 3600000: '1 hour', 86400000: '1 day', 604800000: '1 week' }
 function timerWords (ms) { return ms == null ? null : TIMERS[ms] ?? `${Math.round(ms / 1000)} seconds` }
 
@@ -174,7 +177,8 @@ function renderMessage (m) {
     m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
     (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
     el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
-    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id), 'aria-label': tickLabel(m.status, m.id) }, TICKS[m.status] ?? '') : null
+    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id, m.lastError), 'aria-label': tickLabel(m.status, m.id, m.lastError) }, TICKS[m.status] ?? '') : null,
+    waitingText(m, state.reachability) != null ? el('span', { class: 'waiting' }, waitingText(m, state.reachability)) : null
   )
   const actions = el('span', { class: 'actions' },
     el('button', { type: 'button', class: 'quiet', title: 'Delete on this device', onclick: () => { void remove(m.id, false) } }, 'Delete'),
@@ -182,7 +186,7 @@ function renderMessage (m) {
   if (existing == null) placeLines(m.sentAt)
   const li = m.kind === 'notice'
     ? el('li', { class: 'msg notice', 'data-id': m.id }, el('div', { class: 'text' }, text), el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)))
-    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id },
+    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id, ...(m.lastError != null ? { 'data-last-error': m.lastError } : {}) },
       el('span', { class: 'visually-hidden' }, `${who}: `), el('div', { class: 'text' }, text),
       reactions.length > 0 ? el('div', { class: 'reactions' }, ...reactions.map(([emoji, by]) => el('span', { role: 'img', 'aria-label': `${emoji} from ${by.length}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji))) : null,
       info, actions)
@@ -419,6 +423,7 @@ const handlers = {
     ticks.dataset.status = status
     ticks.title = tickLabel(status, messageId)
     ticks.setAttribute('aria-label', tickLabel(status, messageId))
+    if (status !== 'queued') state.rendered.get(messageId)?.querySelector('.waiting')?.remove()
   },
   typing ({ conversationId, from, typing }) {
     if (state.current?.id !== conversationId) return
@@ -445,7 +450,15 @@ const handlers = {
   screenshot ({ conversationId, from }) {
     if (state.current?.id === conversationId) showBanner(`${contactFor(from).name} took a screenshot of this secret chat.`)
   },
-  wiped () { showLogin('This account was deleted on this device.') }
+  wiped () { showLogin('This account was deleted on this device.') },
+  reachability ({ reachability }) {
+    state.reachability = reachability
+    renderReachability($('network'), reachability)
+    for (const li of state.rendered.values()) {
+      const waiting = li.querySelector('.waiting')
+      if (waiting != null) waiting.textContent = waitingText({ direction: 'out', status: 'queued', lastError: li.dataset.lastError }, reachability)
+    }
+  }
 }
 
 function setConnection (status) {
@@ -497,6 +510,8 @@ async function start () {
   $('timer').addEventListener('change', () => { state.timerChange = setTimer().catch(() => {}) })
   document.addEventListener('visibilitychange', () => { void markRead() })
   await loadContacts()
+  const status = await api('GET', '/v1/status').catch(() => undefined)
+  if (status?.reachability != null) handlers.reachability({ reachability: status.reachability })
   state.events = subscribe(handlers, setConnection)
 }
 
