@@ -252,7 +252,8 @@ async function send (event) {
   // a timer picked just before sending applies to this message: wait for its change to land
   await state.timerChange
   const { message } = await guard(() => api('POST', `/v1/conversations/${seg(state.current.id)}/messages`, { text }))
-  if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() }
+  // the `message` event may have shown it already, and delivery events updated it since: keep that
+  if (message.conversationId === state.current?.id && !state.rendered.has(message.id)) { renderMessage(message); scrollDown() }
 }
 
 function typed () {
