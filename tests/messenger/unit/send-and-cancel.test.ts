@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { toHex } from '../../../src/bytes.js'
 import { Envelope } from '../../../src/net/envelope-codec.js'
 import { ErrorCode } from '../../../src/errors.js'
 import { AccountNotFoundError } from '../../../src/net/errors.js'
