@@ -7,6 +7,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerDevices } from './commands/devices.js'
 import { registerInit } from './commands/init.js'
 import { registerMessages } from './commands/messages.js'
+import { registerSearch } from './commands/search.js'
 import { registerRelay } from './commands/relay.js'
 import { registerSecret } from './commands/secret.js'
 
@@ -30,6 +31,7 @@ export function buildProgram (): Command {
   registerAccount(program)
   registerContacts(program)
   registerMessages(program)
+  registerSearch(program)
   registerChat(program)
   registerSecret(program)
   registerDevices(program)

@@ -89,3 +89,8 @@ export const MAILBOX_PAGE_SIZE = 200
 
 /** How long a relay is asked for its addresses (identify) when signing the account record. */
 export const RELAY_ADDRESSES_TIMEOUT_MS = 5_000
+
+/** Local history search: the longest query, the most hits and the most messages read per search. */
+export const MAX_SEARCH_QUERY_LENGTH = 200
+export const MAX_SEARCH_RESULTS = 200
+export const MAX_SEARCH_SCANNED = 50_000

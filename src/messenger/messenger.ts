@@ -19,6 +19,7 @@ import { ConversationActions } from './conversations/conversation-actions.js'
 import { Conversations } from './conversations/conversations.js'
 import { ExpirySweeper } from './conversations/expiry.js'
 import { Messages } from './conversations/messages.js'
+import { searchMessages, type SearchOptions } from './conversations/search.js'
 import { SecretChats } from './conversations/secret-chats.js'
 import { DeliveryStates } from './delivery/delivery-states.js'
 import { Dispatcher, type DispatchOptions } from './delivery/dispatcher.js'
@@ -30,7 +31,7 @@ import { AccountResolver } from './directory/account-resolver.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type {
-  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SendOptions, StatusView
+  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -257,6 +258,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async setTyping (id: ConversationId, typing: boolean, options: AbortOptions = {}): Promise<void> { await this.actions.setTyping(id, typing, options) }
   async setDisappearingTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<ConversationView> { return this.actions.setDisappearingTimer(id, ttlMs, options) }
   async reportScreenshot (id: ConversationId, options: AbortOptions = {}): Promise<void> { await this.actions.reportScreenshot(id, options) }
+  /** Searches the local history: decrypted pages matched in memory (no index is kept), newest first, bounded. */
+  async search (query: string, options: SearchOptions = {}): Promise<SearchResult> { return searchMessages(this.store, async (c) => (await this.chats.get(c.id, options)).title, query, options) }
 
   // ---------------------------------------------------------------- secret chats
 

@@ -76,6 +76,12 @@ export interface MessageView {
   lastError?: string
 }
 
+/** A local history search: hits newest first; `complete` false when it stopped at a bound. */
+export interface SearchResult {
+  hits: Array<{ message: MessageView, conversationTitle: string }>
+  complete: boolean
+}
+
 export interface Page<T> {
   items: T[]
   /** Pass back to get the next (older) page. */
@@ -176,6 +182,8 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   status: (options?: Opts) => Promise<StatusView>
   /** How reachable this device is now (relays, reservation, peers, DHT), with reasons in words. */
   reachability: () => ReachabilityView
+  /** Searches the local history (decrypted pages matched in memory; no index is kept). */
+  search: (query: string, options?: Opts & { conversationId?: ConversationId, limit?: number }) => Promise<SearchResult>
   /** Relay envelopes that could not be read and were quarantined, with the reason, oldest first. */
   quarantined: (options?: Opts) => Promise<QuarantinedView[]>
   /** Receives the kept quarantined envelopes again; those that open leave the quarantine. */

@@ -6,6 +6,7 @@ import { contactRoutes } from './contacts.js'
 import { conversationRoutes } from './conversations.js'
 import { eventRoutes } from './events.js'
 import { messageRoutes } from './messages.js'
+import { searchRoutes } from './search.js'
 
 /** Hooks the daemon passes to the routes. */
 export interface RouteHooks {
@@ -21,6 +22,7 @@ export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
     ...contactRoutes(deps),
     ...conversationRoutes(deps),
     ...messageRoutes(deps),
+    ...searchRoutes(deps),
     ...eventRoutes(deps)
   ]
 }
