@@ -66,5 +66,26 @@ describe('<parley-chat> with its only relay down', () => {
       expect(li?.querySelector('.waiting')?.textContent).toMatch(/^waiting: relay unreachable: /)
     }, { timeout: 5_000 })
     expect((root.querySelector('#compose') as HTMLTextAreaElement).value).toBe('')
+
+    // item 4: the local history search finds it (typed, Enter); the hit opens its chat
+    await userEvent.type(root.querySelector('#search') as HTMLInputElement, 'RELAY IS DOWN{Enter}')
+    await vi.waitFor(() => { expect(root.querySelector('[part="search-item"]')?.textContent).toContain('You: sent while the relay is down') })
+    expect(root.querySelector('[part="search-item"] .badge')?.textContent).toBe('Carol')
+    await userEvent.clear(root.querySelector('#search') as HTMLInputElement)
+    await userEvent.type(root.querySelector('#search') as HTMLInputElement, 'no such words{Enter}')
+    await vi.waitFor(() => { expect(root.querySelector('.search-results')?.textContent).toBe('No messages found') })
+  })
+
+  it('item 4: "Link a device" shows the one-time code as a QR image and as text', async () => {
+    const { root } = await mount(deadRelay())
+    const link = [...root.querySelectorAll('button')].find((b) => b.textContent === 'Link a device') as HTMLButtonElement
+    await userEvent.click(link)
+    await vi.waitFor(() => { expect(root.querySelector('dialog[open] img.qr')).not.toBeNull() })
+    const dialog = root.querySelector('dialog[open]') as HTMLDialogElement
+    expect(dialog.querySelector('h2')?.textContent).toBe('Link a device')
+    expect(dialog.querySelector('img.qr')?.getAttribute('alt')).toBe('QR code of a one-time device-link code')
+    expect((dialog.querySelector('#qr-text') as HTMLInputElement).value.length).toBeGreaterThan(20)
+    await userEvent.keyboard('{Escape}')
+    await vi.waitFor(() => { expect(root.querySelector('dialog[open]')).toBeNull() })
   })
 })

@@ -13,10 +13,10 @@
  */
 import type { ContactView, ConversationView, MessageView, MessengerApi, MessengerEvents, ReachabilityView } from '../../messenger/types.js'
 import { fill, h } from './dom.js'
-import { confirmAction, showQr } from './dialogs.js'
+import { confirmAction, showDeviceLinkQr, showQr } from './dialogs.js'
 import { askNotificationPermission, messageNotification, notificationPermission, notifyInBackground } from './notify.js'
 import { renderConversation, renderPlaceholder, startFailure, type ConversationActions } from './render-conversation.js'
-import { renderChatItems, renderContactItems } from './render-lists.js'
+import { renderChatItems, renderContactItems, showSearchResults } from './render-lists.js'
 import { ChatLines } from './chat-lines.js'
 import { statusOf } from './reachability.js'
 import { renderShell, type ShellUi } from './render-shell.js'
@@ -64,7 +64,10 @@ export class ParleyChatElement extends HTMLElement {
       addContact: () => { void this.#addContact() },
       copyInvite: () => { void this.#copyInvite() },
       showInviteQr: () => { void this.#showInviteQr() },
-      askNotifications: () => { void this.#askNotifications() }
+      askNotifications: () => { void this.#askNotifications() },
+      linkDevice: () => { void this.#act(async (m) => { await showDeviceLinkQr(this.#root, await m.createDeviceLink()) }) },
+      // an empty search hides the results
+      search: (text) => { void this.#act(async (m) => { showSearchResults(this.#ui.searchResults, text.trim() === '' ? undefined : await m.search(text), (id) => { void this.openConversation(id) }) }) }
     })
     this.#renderConversation()
   }
@@ -179,7 +182,7 @@ export class ParleyChatElement extends HTMLElement {
 
   /** Enables (or disables) the controls that need a messenger. */
   #enableControls (on: boolean): void {
-    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr]) control.disabled = !on
+    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr, this.#ui.link, this.#ui.searchInput]) control.disabled = !on
     this.#renderNotifyButton()
   }
 
