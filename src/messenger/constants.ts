@@ -94,3 +94,6 @@ export const RELAY_ADDRESSES_TIMEOUT_MS = 5_000
 export const MAX_SEARCH_QUERY_LENGTH = 200
 export const MAX_SEARCH_RESULTS = 200
 export const MAX_SEARCH_SCANNED = 50_000
+
+/** How often reachability is looked at besides connection events (the DHT table changes without one). */
+export const REACHABILITY_CHECK_MS = 2_000

@@ -11,7 +11,7 @@ import { encodeAddress } from '../../src/identity/address.js'
 import { generateSigningKeyPair } from '../../src/identity/keys.js'
 import { chromiumArgs, chromiumPath } from '../../vitest.config.js'
 import { tempDir } from '../helpers/network.js'
-import { startDaemon, startRelay, type TestDaemon, type Watched } from './helpers.js'
+import { runCli, startDaemon, startRelay, type TestDaemon, type Watched } from './helpers.js'
 
 describe('web UI network status', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -61,5 +61,27 @@ describe('web UI network status', () => {
     expect(await sent.locator('.ticks').getAttribute('data-status')).toBe('queued')
     expect(await sent.locator('.waiting').textContent()).toMatch(/^waiting: relay unreachable: /)
     expect(errors).toEqual([])
+  })
+
+  it('searches the local history: the web UI (a hit opens its chat), `parley search` and GET /v1/search', async () => {
+    const page = (await browser!.contexts()[0]?.pages()[0]) ?? await browser!.newPage()
+    await page.getByRole('searchbox', { name: 'Search messages' }).fill('RELAY IS DOWN')
+    await page.getByRole('searchbox', { name: 'Search messages' }).press('Enter')
+    const hit = page.locator('.search-hit', { hasText: 'You: sent while the relay is down' })
+    await hit.waitFor()
+    await page.locator('#messages').evaluate((el) => { el.replaceChildren() })
+    await hit.click()
+    await page.locator('.msg.out', { hasText: 'sent while the relay is down' }).waitFor()
+    await page.getByRole('searchbox', { name: 'Search messages' }).fill('no such words anywhere')
+    await page.getByRole('searchbox', { name: 'Search messages' }).press('Enter')
+    await page.locator('#search-results', { hasText: 'No messages found' }).waitFor()
+
+    const cli = await runCli(['search', 'relay is DOWN', '--home', daemon!.home])
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(cli.stdout).toMatch(/me: sent while the relay is down/)
+    const none = await runCli(['search', 'no such words anywhere', '--home', daemon!.home])
+    expect(none.stdout.trim()).toBe('no messages found')
+    const bad = await runCli(['search', ' ', '--home', daemon!.home])
+    expect(bad.code).not.toBe(0)
   })
 })

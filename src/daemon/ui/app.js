@@ -387,6 +387,24 @@ function rename () {
   }, { once: true })
 }
 
+/** The local history search (GET /v1/search): each hit opens its conversation. */
+async function search (event) {
+  event.preventDefault()
+  const q = $('search').value.trim()
+  const list = $('search-results')
+  list.hidden = q === ''
+  if (q === '') return
+  const result = await guard(() => api('GET', `/v1/search?q=${encodeURIComponent(q)}&limit=50`))
+  list.replaceChildren(...(result.hits.length === 0 ? [el('li', { class: 'empty' }, 'No messages found')] : result.hits.map(({ message, conversationTitle }) => el('li', {},
+    el('button', { type: 'button', class: 'search-hit', onclick: () => { void openHit(message.conversationId) } }, `${conversationTitle} · ${message.direction === 'out' ? 'You' : conversationTitle}: ${message.text ?? ''}`)))))
+  if (!result.complete) list.append(el('li', { class: 'empty' }, 'More may match: narrow the search'))
+}
+
+async function openHit (conversationId) {
+  const conversation = state.conversations.get(conversationId) ?? await guard(() => api('GET', `/v1/conversations/${seg(conversationId)}`))
+  await open(contactFor(conversation.peer), conversation)
+}
+
 // ---------------------------------------------------------------- live events
 
 const handlers = {
@@ -497,6 +515,7 @@ async function start () {
   $('login-screen').hidden = true
   $('app').hidden = false
   $('add-contact').addEventListener('submit', addContact)
+  $('search-form').addEventListener('submit', (event) => { void search(event) })
   $('send-form').addEventListener('submit', send)
   $('send-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('send-form').requestSubmit() } else typed()

@@ -1,3 +1,5 @@
+import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
+import { REACHABILITY_CHECK_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import type { ReachabilityView } from '../types.js'
 import type { BrowserReach } from './relay-entries.js'
@@ -5,13 +7,15 @@ import type { BrowserReach } from './relay-entries.js'
 /**
  * This device's reachability from live state — relays connected, a relay reservation held (when
  * the device needs one: browsers), peers connected, a usable DHT — with the reasons in words when
- * it is not `online`. Emits `reachability` when the view changes (connections or own addresses).
+ * it is not `online`. Emits `reachability` when the view changes: looked at on connection and
+ * own-address events, and every few seconds for what has no event (the DHT routing table).
  */
 export class Reachability {
   private readonly relayErrors = new Map<string, string>()
   private browsers: BrowserReach = { reachable: false, reason: 'not started' }
   private last = ''
   private off: (() => void) | undefined
+  private check: RepeatingTask | undefined
 
   constructor (private readonly ctx: MessengerContext, private readonly relays: () => string[]) {}
 
@@ -30,12 +34,17 @@ export class Reachability {
   start (): void {
     this.off?.()
     this.off = this.ctx.components.network.onChange(() => { this.update() })
+    this.check?.stop()
+    this.check = repeatingTask(() => { this.update() }, REACHABILITY_CHECK_MS)
+    this.check.start()
     this.update()
   }
 
   stop (): void {
     this.off?.()
     this.off = undefined
+    this.check?.stop()
+    this.check = undefined
   }
 
   view (): ReachabilityView {
