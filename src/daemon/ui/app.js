@@ -395,8 +395,10 @@ async function search (event) {
   list.hidden = q === ''
   if (q === '') return
   const result = await guard(() => api('GET', `/v1/search?q=${encodeURIComponent(q)}&limit=50`))
-  list.replaceChildren(...(result.hits.length === 0 ? [el('li', { class: 'empty' }, 'No messages found')] : result.hits.map(({ message, conversationTitle }) => el('li', {},
-    el('button', { type: 'button', class: 'search-hit', onclick: () => { void openHit(message.conversationId) } }, `${conversationTitle} · ${message.direction === 'out' ? 'You' : conversationTitle}: ${message.text ?? ''}`)))))
+  const hits = result.hits.map(({ message, conversationTitle }) => el('li', {},
+    el('button', { type: 'button', class: 'search-hit', onclick: () => { void openHit(message.conversationId) } }, `${conversationTitle} · ${message.direction === 'out' ? 'You' : conversationTitle}: ${message.text ?? ''}`)))
+  list.replaceChildren(...hits)
+  if (hits.length === 0) list.append(el('li', { class: 'empty' }, 'No messages found'))
   if (!result.complete) list.append(el('li', { class: 'empty' }, 'More may match: narrow the search'))
 }
 
