@@ -74,6 +74,11 @@ export interface MessageView {
    * `ERR_UNREACHABLE` or `ERR_ACCOUNT_NOT_FOUND`); absent once it is sent or stored.
    */
   lastError?: string
+  /**
+   * Outgoing: how it first left this device — `direct` (a recipient device acked it) or `relay`
+   * (stored at a relay) — kept once it is delivered or read ("✓✓ via relay").
+   */
+  route?: 'direct' | 'relay'
 }
 
 /** A local history search: hits newest first; `complete` false when it stopped at a bound. */

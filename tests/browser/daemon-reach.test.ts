@@ -69,9 +69,17 @@ describe('a daemon started with the relay’s /tcp/ address', () => {
       // on screen at once, then delivered (the daemon acknowledged it): the ticks say so
       await browser.page.locator('parley-chat li.msg.out', { hasText: 'first message to a daemon' }).waitFor({ timeout: 5_000 })
       await browser.page.locator('parley-chat li.msg.out:is([data-status="delivered"],[data-status="read"])', { hasText: 'first message to a daemon' })
-        .waitFor({ timeout: 45_000 })
-        .catch((err: Error) => { throw new Error(`${err.message}\n${browser.log.join('\n')}`) })
+        .waitFor({ timeout: 30_000 })
+        .catch(async (err: Error) => {
+          const seen = await browser.page.evaluate(async () => { const m = (document.querySelector('parley-chat') as any).messenger; const cs = await m.conversations(); const out = []; for (const c of cs.items) out.push(...(await m.messages(c.id)).items); return JSON.stringify({ out, r: m.reachability() }) })
+          const daemonSide = await runCli(['status', '--json', '--home', daemon.home])
+          throw new Error(`${err.message}\n${seen}\n${daemonSide.stdout}${daemonSide.stderr}\nDAEMON STDERR ${daemon.stderr().slice(-6000)}\n${browser.log.join('\n')}`)
+        })
       expect(await cli('messages', browser.address)).toContain('first message to a daemon')
+      // it went through the daemon's relay (the daemon has no address a browser can dial): the ticks remember it
+      const ticks = browser.page.locator('parley-chat li.msg.out', { hasText: 'first message to a daemon' }).locator('.ticks')
+      expect(await ticks.getAttribute('aria-label')).toMatch(/^(Delivered|Read) via relay$/)
+      expect(await ticks.textContent()).toMatch(/^✓✓via relay/)
     } finally {
       await daemon.stop()
     }

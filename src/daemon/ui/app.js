@@ -27,6 +27,8 @@ const TICKS = { queued: '…', sent: '✓ direct', stored: '✓ via relay', deli
 const TICK_LABEL = { queued: 'Queued', sent: 'Sent', stored: 'Stored at relay', delivered: 'Delivered', read: 'Read', failed: 'Failed' }
 /** Why a message failed, from `delivery` events (message views carry no reason). */
 const failures = new Map()
+/** Delivered and read keep the first hop in words: "✓✓ via relay". */
+function tickText (status, route) { return TICKS[status] == null ? '' : `${TICKS[status]}${(status === 'delivered' || status === 'read') && route != null ? (route === 'relay' ? ' via relay' : ' direct') : ''}` }
 function tickLabel (status, id, lastError) { return status === 'failed' ? `Failed: ${failures.get(id) ?? (lastError != null ? reasonInWords(lastError) : 'not delivered')}` : TICK_LABEL[status] ?? status }
 const TIMERS = { 30000: '30 seconds', 300000: '5 minutes', 3600000: '1 hour', 86400000: '1 day', 604800000: '1 week' }
 function timerWords (ms) { return ms == null ? null : TIMERS[ms] ?? `${Math.round(ms / 1000)} seconds` }
@@ -177,7 +179,7 @@ function renderMessage (m) {
     m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
     (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
     el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
-    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id, m.lastError), 'aria-label': tickLabel(m.status, m.id, m.lastError) }, TICKS[m.status] ?? '') : null,
+    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id, m.lastError), 'aria-label': tickLabel(m.status, m.id, m.lastError) }, tickText(m.status, m.route)) : null,
     waitingText(m, state.reachability) != null ? el('span', { class: 'waiting' }, waitingText(m, state.reachability)) : null
   )
   const actions = el('span', { class: 'actions' },
@@ -186,7 +188,7 @@ function renderMessage (m) {
   if (existing == null) placeLines(m.sentAt)
   const li = m.kind === 'notice'
     ? el('li', { class: 'msg notice', 'data-id': m.id }, el('div', { class: 'text' }, text), el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)))
-    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id, ...(m.lastError != null ? { 'data-last-error': m.lastError } : {}) },
+    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id, ...(m.lastError != null ? { 'data-last-error': m.lastError } : {}), ...(m.route != null ? { 'data-route': m.route } : {}) },
       el('span', { class: 'visually-hidden' }, `${who}: `), el('div', { class: 'text' }, text),
       reactions.length > 0 ? el('div', { class: 'reactions' }, ...reactions.map(([emoji, by]) => el('span', { role: 'img', 'aria-label': `${emoji} from ${by.length}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji))) : null,
       info, actions)
@@ -437,9 +439,11 @@ const handlers = {
   delivery ({ conversationId, messageId, state: status, reason }) {
     if (status === 'failed') failures.set(messageId, reason ?? 'not delivered')
     if (state.current?.id !== conversationId) return
-    const ticks = state.rendered.get(messageId)?.querySelector('.ticks')
+    const li = state.rendered.get(messageId)
+    const ticks = li?.querySelector('.ticks')
     if (ticks == null) return
-    ticks.textContent = TICKS[status] ?? ''
+    if ((status === 'sent' || status === 'stored') && li.dataset.route == null) li.dataset.route = status === 'sent' ? 'direct' : 'relay'
+    ticks.textContent = tickText(status, li.dataset.route)
     ticks.className = `ticks ${status}`
     ticks.dataset.status = status
     ticks.title = tickLabel(status, messageId)

@@ -15,6 +15,8 @@ export interface MessageBody {
   startsOnRead?: boolean
   /** Outgoing and not yet sent or stored: why the last attempt failed (an error code). */
   lastError?: string
+  /** Outgoing: how it first left this device (`direct` to a device, or `relay`: stored at a relay). */
+  route?: 'direct' | 'relay'
 }
 
 const te = new TextEncoder()
@@ -55,7 +57,8 @@ export function toView (message: Message): MessageView {
     status: message.status === 'received' ? 'received' : message.status,
     expiresAt: message.expiresAt,
     forwardable: body.forwardable,
-    ...(body.lastError != null && (message.status === 'queued' || message.status === 'failed') ? { lastError: body.lastError } : {})
+    ...(body.lastError != null && (message.status === 'queued' || message.status === 'failed') ? { lastError: body.lastError } : {}),
+    ...(body.route != null && message.direction === 'out' ? { route: body.route } : {})
   }
 }
 

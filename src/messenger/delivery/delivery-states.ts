@@ -42,10 +42,15 @@ export class DeliveryStates {
       const current = message.status as DeliveryState
       if (state === 'failed' ? current !== 'queued' : DELIVERY_RANK[state] <= DELIVERY_RANK[current]) return
       await store.messages.setStatus(messageId, state)
+      if (state === 'sent' || state === 'stored') {
+        // the first hop is remembered in the body, so delivered and read still say it ("✓✓ via relay")
+        const route = state === 'sent' ? 'direct' : 'relay'
+        await store.transaction(async (tx) => updateBody(tx, messageId, (b) => b.route == null ? { ...b, route } : undefined))
+      }
       // a reason kept while it waited shows only while queued or failed (toView): no write to clear it
       if (outcome.state === 'failed') {
         const reason = outcome.reason
-        await this.ctx.lock.run(async () => store.transaction(async (tx) => updateBody(tx, messageId, (b) => ({ ...b, lastError: reason }))))
+        await store.transaction(async (tx) => updateBody(tx, messageId, (b) => ({ ...b, lastError: reason })))
       }
       this.ctx.emit('delivery', { conversationId: message.conversationId, messageId, state, ...(outcome.state === 'failed' ? { reason: outcome.reason } : {}) })
     } catch (err) {
@@ -57,8 +62,9 @@ export class DeliveryStates {
   private async waiting (messageId: string, reason: string): Promise<void> {
     const { store } = this.ctx.components
     try {
-      const message = await this.ctx.lock.run(async () => store.transaction(async (tx) =>
-        updateBody(tx, messageId, (b, m) => m.status !== 'queued' || b.lastError === reason ? undefined : { ...b, lastError: reason })))
+      // a store transaction of its own, outside the messenger's lock (outcomes arrive while sends hold it)
+      const message = await store.transaction(async (tx) =>
+        updateBody(tx, messageId, (b, m) => m.status !== 'queued' || b.lastError === reason ? undefined : { ...b, lastError: reason }))
       if (message == null) return
       this.ctx.emit('delivery', { conversationId: message.conversationId, messageId, state: 'queued', reason })
       this.ctx.emit('message-updated', { message: toView(message) })

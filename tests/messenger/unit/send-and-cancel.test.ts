@@ -37,7 +37,7 @@ describe('sending over stub components', () => {
       expect(envelope.recipientDevice).toEqual(h.peer.device.deviceKey)
       expect(Content.decode(envelope.payload).text).toBe('hello')
       expect(await leftovers(h, chat.id)).toEqual({ messages: 1, sessions: true, outbox: 0 })
-      expect((await h.messenger.messages(chat.id)).items[0]).toMatchObject({ id: sent.id, status: 'sent' })
+      expect((await h.messenger.messages(chat.id)).items[0]).toMatchObject({ id: sent.id, status: 'sent', route: 'direct' })
     } finally {
       await h.messenger.stop()
     }
