@@ -59,9 +59,9 @@ function demoMessenger (): void {
   const msg = (id: string, init: Record<string, unknown>): Record<string, unknown> => ({ id, conversationId: CONV, direction: 'out', sender: ME, sentAt: now, clock: 0, kind: 'text', reactions: {}, status: 'read', expiresAt: null, forwardable: true, ...init })
   const list = [
     msg('1', { direction: 'in', sender: BOB, status: 'received', text: 'Hi! Did the invite link work?', sentAt: now - 600_000, clock: 1, reactions: { '👍': [ME] } }),
-    msg('2', { text: 'It did: scanned the QR code.', sentAt: now - 540_000, clock: 2, status: 'read' }),
+    msg('2', { text: 'It did: scanned the QR code.', sentAt: now - 540_000, clock: 2, status: 'read', route: 'direct' }),
     msg('3', { direction: 'in', sender: BOB, status: 'received', text: 'Great. Lunch on Friday?', sentAt: now - 300_000, clock: 3, editHistory: ['Lunch on Thursday?'] }),
-    msg('4', { text: 'Friday works', sentAt: now - 240_000, clock: 4, status: 'delivered', replyTo: '3' }),
+    msg('4', { text: 'Friday works', sentAt: now - 240_000, clock: 4, status: 'delivered', replyTo: '3', route: 'relay' }),
     msg('5', { text: 'I will book a table', sentAt: now - 120_000, clock: 5, status: 'stored' }),
     msg('6', { text: 'Sent straight to your phone', sentAt: now - 60_000, clock: 6, status: 'sent', expiresAt: now + 3_600_000 }),
     msg('7', { direction: 'in', sender: BOB, status: 'received', kind: 'notice', text: 'took a screenshot', sentAt: now - 30_000, clock: 7 }),

@@ -76,10 +76,11 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
       m.expiresAt != null ? h('span', { title: `Disappears ${new Date(m.expiresAt).toLocaleString()}`, role: 'img', 'aria-label': 'Disappearing message' }, '◷') : null,
       h('time', { datetime: new Date(m.sentAt).toISOString() }, formatTime(m.sentAt)),
       m.direction === 'out' ? renderTicks(m.status, ctx.failure, m.route) : null,
-      ctx.waiting != null ? h('span', { class: 'waiting', part: 'waiting' }, ctx.waiting) : null,
       ctx.onDelete != null
         ? h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: ctx.onDelete }, '✕')
-        : null))
+        : null),
+    // why a queued message waits, on a line of its own (the relay's address only in the tooltip)
+    ctx.waiting != null ? h('span', { class: 'waiting', part: 'waiting', title: ctx.waiting }, ctx.waiting.replace(/ \([^()]*\)$/, '')) : null)
 }
 
 /**
