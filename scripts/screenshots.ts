@@ -59,13 +59,14 @@ function demoMessenger (): void {
   const msg = (id: string, init: Record<string, unknown>): Record<string, unknown> => ({ id, conversationId: CONV, direction: 'out', sender: ME, sentAt: now, clock: 0, kind: 'text', reactions: {}, status: 'read', expiresAt: null, forwardable: true, ...init })
   const list = [
     msg('1', { direction: 'in', sender: BOB, status: 'received', text: 'Hi! Did the invite link work?', sentAt: now - 600_000, clock: 1, reactions: { '👍': [ME] } }),
-    msg('2', { text: 'It did: scanned the QR code.', sentAt: now - 540_000, clock: 2, status: 'read' }),
+    msg('2', { text: 'It did: scanned the QR code.', sentAt: now - 540_000, clock: 2, status: 'read', route: 'direct' }),
     msg('3', { direction: 'in', sender: BOB, status: 'received', text: 'Great. Lunch on Friday?', sentAt: now - 300_000, clock: 3, editHistory: ['Lunch on Thursday?'] }),
-    msg('4', { text: 'Friday works', sentAt: now - 240_000, clock: 4, status: 'delivered', replyTo: '3' }),
+    msg('4', { text: 'Friday works', sentAt: now - 240_000, clock: 4, status: 'delivered', replyTo: '3', route: 'relay' }),
     msg('5', { text: 'I will book a table', sentAt: now - 120_000, clock: 5, status: 'stored' }),
     msg('6', { text: 'Sent straight to your phone', sentAt: now - 60_000, clock: 6, status: 'sent', expiresAt: now + 3_600_000 }),
     msg('7', { direction: 'in', sender: BOB, status: 'received', kind: 'notice', text: 'took a screenshot', sentAt: now - 30_000, clock: 7 }),
-    msg('8', { text: 'this one did not make it', sentAt: now - 10_000, clock: 8, status: 'failed' })
+    msg('8', { text: 'this one did not make it', sentAt: now - 10_000, clock: 8, status: 'failed' }),
+    msg('9', { text: 'On my way', sentAt: now - 5_000, clock: 9, status: 'queued', lastError: 'ERR_UNREACHABLE' })
   ]
   const conversations = [
     { id: CONV, kind: 'normal', peer: BOB, title: 'Bob', lastActivity: now, unreadCount: 0, disappearingTimerMs: 3_600_000 },
@@ -85,6 +86,8 @@ function demoMessenger (): void {
     conversationWith: async () => conversations[0],
     messages: async (id: string) => ({ items: id === CONV ? [...list].reverse() : [] }),
     markRead: async () => {},
+    reachability: () => ({ state: 'online', reasons: [], peers: 3, dhtPeers: 3, reservations: 1, needsReservation: true, relays: [], browsers: { reachable: true } }),
+    search: async (q: string) => ({ hits: list.filter((m) => String(m.text ?? '').toLowerCase().includes(q.toLowerCase())).map((message) => ({ message, conversationTitle: 'Bob' })), complete: true }),
     emit: (type: string, detail: unknown) => { events.dispatchEvent(new CustomEvent(type, { detail })) }
   })
   const el = document.querySelector('parley-chat') as unknown as { messenger: unknown, openConversation: (id: string) => Promise<void> }
@@ -105,6 +108,20 @@ async function elementScenes (browser: Browser): Promise<void> {
       demo.api.emit('typing', { conversationId: demo.CONV, from: demo.BOB, typing: true })
     })
     await page.locator('parley-chat').getByText('Bob is typing…').waitFor()
+  })
+  await shoot(browser, 'element-offline', async (page) => {
+    await elementPage(page, '<parley-chat></parley-chat>')
+    await page.evaluate(demoMessenger)
+    await page.evaluate(async () => {
+      const demo = (window as unknown as { demo: { api: { emit: (t: string, d: unknown) => void }, el: { openConversation: (id: string) => Promise<void> }, CONV: string } }).demo
+      await demo.el.openConversation(demo.CONV)
+      const reason = 'relay unreachable: WebSocket connection failed (/dns4/relay.example/tcp/443/wss/p2p/12D3KooWDpJ7…)'
+      demo.api.emit('reachability', { reachability: { state: 'offline', reasons: [reason, 'no relay reservation: other devices cannot reach this one', 'no peers connected'], peers: 0, dhtPeers: 0, reservations: 0, needsReservation: true, relays: [], browsers: { reachable: true } } })
+    })
+    await page.locator('parley-chat').locator('#search').fill('friday')
+    await page.locator('parley-chat').locator('#search').press('Enter')
+    await page.locator('parley-chat').getByText('waiting: relay unreachable').waitFor()
+    await page.locator('parley-chat [part="search-item"]').first().waitFor()
   })
   await shoot(browser, 'element-qr', async (page) => {
     await elementPage(page, '<parley-chat></parley-chat>')

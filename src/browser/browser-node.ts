@@ -136,13 +136,20 @@ export async function openDevice (init: BrowserNodeInit): Promise<OpenedDevice> 
   }
 }
 
-/** Waits for a relay reservation up to `timeoutMs`; offline or relays down is not an error here. */
-export async function settleReachability (node: ParleyNode, init: Pick<BrowserNodeInit, 'relayTimeoutMs' | 'signal'>): Promise<void> {
-  await waitForRelayReservation(node, { timeoutMs: init.relayTimeoutMs, signal: init.signal }).catch((err: unknown) => {
-    if (init.signal?.aborted === true) throw err
-    // history and the outbox work offline; reachability comes when a relay answers
-    node.libp2p.logger.forComponent('parley:browser')('carrying on without a relay reservation - %e', err)
-  })
+/**
+ * Waits for a relay reservation up to `timeoutMs`. Offline or relays down does not fail the start
+ * (history and the outbox work offline): the RelayUnreachableError is returned, logged, and the
+ * messenger's `reachability()` reports the device as degraded with the reason.
+ */
+export async function settleReachability (node: ParleyNode, init: Pick<BrowserNodeInit, 'relayTimeoutMs' | 'signal'>): Promise<RelayUnreachableError | undefined> {
+  try {
+    await waitForRelayReservation(node, { timeoutMs: init.relayTimeoutMs, signal: init.signal })
+    return undefined
+  } catch (err) {
+    if (init.signal?.aborted === true || !(err instanceof RelayUnreachableError)) throw err
+    node.libp2p.logger.forComponent('parley:browser').error('carrying on without a relay reservation (other devices cannot reach this one yet) - %e', err)
+    return err
+  }
 }
 
 /**

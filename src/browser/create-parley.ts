@@ -47,7 +47,8 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
       ...(options.messenger?.now != null ? { now: options.messenger.now } : {})
     })
     await messenger.start({ signal: options.signal })
-    await settleReachability(node, options)
+    // no relay connected (down, or offline): no reservation can come, and reachability() says why
+    if (messenger.reachability().relays.some((r) => r.connected)) await settleReachability(node, options)
   } catch (err) {
     await messenger?.stop().catch((stopErr: unknown) => { node.libp2p.logger.forComponent('parley:browser').error('could not stop the messenger of a failed start - %e', stopErr) })
     await device.abandon()

@@ -9,6 +9,7 @@ import { registerFleet } from './commands/fleet.js'
 import { registerFiles } from './commands/files.js'
 import { registerInit } from './commands/init.js'
 import { registerMessages } from './commands/messages.js'
+import { registerSearch } from './commands/search.js'
 import { registerRelay } from './commands/relay.js'
 import { registerSecret } from './commands/secret.js'
 
@@ -33,6 +34,7 @@ export function buildProgram (): Command {
   registerContacts(program)
   registerMessages(program)
   registerFiles(program)
+  registerSearch(program)
   registerChat(program)
   registerSecret(program)
   registerDevices(program)

@@ -118,6 +118,18 @@ export interface Network {
   dial: (multiaddr: string, options?: AbortOptions) => Promise<void>
   /** Calls `handler` when a peer connects; returns the unsubscribe. */
   onPeerConnect: (handler: () => void) => () => void
+  /** The addresses the connected peer named in `multiaddr` (its `/p2p/`) announces (identify). */
+  peerAddresses: (multiaddr: string, options?: AbortOptions) => Promise<string[]>
+  /** Whether this platform dials `multiaddr` itself (Node: TCP, WebSockets; browsers: WebSockets). */
+  canDial: (multiaddr: string) => boolean
+  /** Whether the peer named in `multiaddr` (its `/p2p/`) is connected now. */
+  isConnected: (multiaddr: string) => boolean
+  /** This device is reachable only through relay reservations (browsers). */
+  readonly reachableOnlyViaRelays: boolean
+  /** Relay reservations this device holds now (its `/p2p-circuit` listen addresses). */
+  reservations: () => number
+  /** Calls `handler` when connections or this device's own addresses change; returns the unsubscribe. */
+  onChange: (handler: () => void) => () => void
 }
 
 /** This device, as the end of an account sees it. */

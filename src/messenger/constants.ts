@@ -90,3 +90,14 @@ export const MAILBOX_PAGE_SIZE = 200
 export const MAILBOX_RESUBSCRIBE_DELAY_MS = 1000
 /** A subscription that ended sooner than this after it opened doubles the next renewal's delay (up to the drain interval). */
 export const MAILBOX_RESUBSCRIBE_STABLE_MS = 10_000
+
+/** How long a relay is asked for its addresses (identify) when signing the account record. */
+export const RELAY_ADDRESSES_TIMEOUT_MS = 5_000
+
+/** Local history search: the longest query, the most hits and the most messages read per search. */
+export const MAX_SEARCH_QUERY_LENGTH = 200
+export const MAX_SEARCH_RESULTS = 200
+export const MAX_SEARCH_SCANNED = 50_000
+
+/** How often reachability is looked at besides connection events (the DHT table changes without one). */
+export const REACHABILITY_CHECK_MS = 2_000

@@ -6,7 +6,10 @@ import type { Conversation, Store } from '../store/index.js'
 import { VERSION } from '../version.js'
 import { Content } from '../wire/content.js'
 import { AccountSettings } from './account/account-settings.js'
+import { Reachability } from './account/reachability.js'
 import { chooseRelays, recordRelays } from './account/relay-choice.js'
+import { relayEntries } from './account/relay-entries.js'
+import { isFleetRef } from '../net/fleet-relays.js'
 import { SelfDestruct } from './account/self-destruct.js'
 import type { MessengerComponents } from './components.js'
 import { FAR_FUTURE_MS, DEFAULT_PUBLISH_TIMEOUT_MS, REFRESH_OWN_RECORD_TIMEOUT_MS } from './constants.js'
@@ -17,6 +20,7 @@ import { ConversationActions } from './conversations/conversation-actions.js'
 import { Conversations } from './conversations/conversations.js'
 import { ExpirySweeper } from './conversations/expiry.js'
 import { Messages } from './conversations/messages.js'
+import { searchMessages, type SearchOptions } from './conversations/search.js'
 import { SecretChats } from './conversations/secret-chats.js'
 import { DeliveryStates } from './delivery/delivery-states.js'
 import { Dispatcher, type DispatchOptions } from './delivery/dispatcher.js'
@@ -29,7 +33,7 @@ import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import { Attachments, type AttachmentsOptions, type FileSource } from './attachments/attachments.js'
 import type {
-  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendFileOptions, SendOptions, StatusView
+  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -74,6 +78,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly account: AccountSettings
   private mailbox: MailboxSync | undefined
   private readonly files: Attachments
+  private readonly reachable: Reachability
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
 
@@ -95,6 +100,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       depositor: components.depositor,
       log: components.logger.forComponent('parley:messenger:outbox'),
       resolve: async (address, deviceHex, signal) => this.resolver.resolveDevice(address, deviceHex, { signal }),
+      canDial: (address) => components.network.canDial(address),
       expand: async (entry, conversationId, signal) => {
         await this.dispatcher.dispatch(await this.chats.require(conversationId), Content.decode(entry.envelope), { signal })
       },
@@ -118,6 +124,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     })
     this.selfDestruct = new SelfDestruct(ctx)
     this.account = new AccountSettings(ctx)
+    this.reachable = new Reachability(ctx, () => this.relays)
     components.envelopes.setHandler(async (envelope) => { await this.inbox.receive(envelope, 'direct') })
     this.files = new Attachments(ctx, this.chats, this.secretChats, this.dispatcher, this.resolver, components.attachments, options.attachments, () => this.relayAddrs)
     // blobs follow their messages: auto-download on arrival, removal on delete, expiry and wipe
@@ -144,11 +151,17 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await network.start(options)
     this.ctx.started()
     await this.selfDestruct.start()
-    this.relayAddrs = await chooseRelays(this.ctx, this.options, options)
+    this.reachable.start()
+    this.relayAddrs = await chooseRelays(this.ctx, this.options, { ...options, onDialError: (relay, err) => { this.reachable.relayFailed(relay, err) } })
     const online = network.peerCount() > 0
     // another device of this account may have signed a newer record (added a device…): keep it
     if (online) await accountRecords.refresh({ signal: AbortSignal.timeout(REFRESH_OWN_RECORD_TIMEOUT_MS) })
-    await accountRecords.sign(recordRelays(this.relayAddrs))
+    // each relay with the addresses it announces (TCP for Node peers, WebSockets for browsers);
+    // fleets by their operator key
+    const { fleets } = recordRelays(this.relayAddrs)
+    const relays = await relayEntries(this.ctx, this.relayAddrs.filter((r) => !isFleetRef(r)), options)
+    await accountRecords.sign({ relays: relays.entries, fleets })
+    this.reachable.setBrowsers(relays.browsers)
     if (online) {
       // when start() resolves, contacts can find this device (unless the DHT is unreachable:
       // the node keeps retrying in the background, as it does when nobody is connected yet)
@@ -178,6 +191,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private async stopFeatures (): Promise<void> {
     if (!this.ctx.running) return
     this.ctx.stopped()
+    this.reachable.stop()
     this.expiry.stop()
     this.selfDestruct.stop()
     this.offPeerConnect?.()
@@ -221,9 +235,13 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       dhtTableSize: network.dhtTableSize(),
       outbox: (await this.store.outbox.due(FAR_FUTURE_MS, { ...options, limit: 500 })).items.length,
       unreadable: await this.quarantine.count(options),
-      version: VERSION
+      version: VERSION,
+      reachability: this.reachability()
     }
   }
+
+  /** How reachable this device is now (relays, reservation, peers, DHT), with reasons in words; `reachability` events follow changes. */
+  reachability (): ReachabilityView { return this.reachable.view() }
 
   /** Relay envelopes this device gave up on after bounded retries ("n messages could not be read"), oldest first. */
   async quarantined (options: AbortOptions = {}): Promise<QuarantinedView[]> { return this.quarantine.list(options) }
@@ -258,6 +276,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async setTyping (id: ConversationId, typing: boolean, options: AbortOptions = {}): Promise<void> { await this.actions.setTyping(id, typing, options) }
   async setDisappearingTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<ConversationView> { return this.actions.setDisappearingTimer(id, ttlMs, options) }
   async reportScreenshot (id: ConversationId, options: AbortOptions = {}): Promise<void> { await this.actions.reportScreenshot(id, options) }
+  /** Searches the local history: decrypted pages matched in memory (no index is kept), newest first, bounded. */
+  async search (query: string, options: SearchOptions = {}): Promise<SearchResult> { return searchMessages(this.store, async (c) => (await this.chats.get(c.id, options)).title, query, options) }
 
   // ---------------------------------------------------------------- attachments
 

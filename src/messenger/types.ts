@@ -71,6 +71,16 @@ export interface MessageView {
   forwardable: boolean
   /** Kind `file`: the attached file, picture or voice note (`text` is its caption). */
   attachment?: AttachmentView
+  /**
+   * Outgoing and still `queued`: why the last attempt did not send it (an error code such as
+   * `ERR_UNREACHABLE` or `ERR_ACCOUNT_NOT_FOUND`); absent once it is sent or stored.
+   */
+  lastError?: string
+  /**
+   * Outgoing: how it first left this device — `direct` (a recipient device acked it) or `relay`
+   * (stored at a relay) — kept once it is delivered or read ("✓✓ via relay").
+   */
+  route?: 'direct' | 'relay'
 }
 
 /** Where an attachment stands on this device. */
@@ -129,6 +139,12 @@ export interface AttachmentProgress {
   total: number
 }
 
+/** A local history search: hits newest first; `complete` false when it stopped at a bound. */
+export interface SearchResult {
+  hits: Array<{ message: MessageView, conversationTitle: string }>
+  complete: boolean
+}
+
 export interface Page<T> {
   items: T[]
   /** Pass back to get the next (older) page. */
@@ -153,6 +169,30 @@ export interface StatusView {
   /** Relay envelopes quarantined after bounded retries: "n messages could not be read" (see `quarantined()`). */
   unreadable: number
   version: string
+  /** Whether this device can reach and be reached, from live state (see `reachability()`). */
+  reachability: ReachabilityView
+}
+
+/** `online` only when every check holds; `degraded` with reasons; `offline` with no peer at all. */
+export type ReachabilityState = 'online' | 'degraded' | 'offline'
+
+/** How reachable this device is now, from live state, with reasons in words when not online. */
+export interface ReachabilityView {
+  state: ReachabilityState
+  /** Why it is not `online`, in words ("relay unreachable: …"); empty when online. */
+  reasons: string[]
+  /** Peers connected now. */
+  peers: number
+  /** Peers in the DHT routing table (0: contacts cannot be looked up). */
+  dhtPeers: number
+  /** Relay reservations held (browsers are reachable only through them). */
+  reservations: number
+  /** Whether this device needs a relay reservation to be reachable (browsers). */
+  needsReservation: boolean
+  /** This account's relays: connected or not, and the last error reaching them. */
+  relays: Array<{ address: string, connected: boolean, error?: string }>
+  /** Whether browsers can deliver to this account (a relay WebSocket address in its record), and why not. */
+  browsers: { reachable: boolean, reason?: string }
 }
 
 /** One relay envelope this device could not read and gave up on (acked at the relay; its sealed bytes kept while the bounds allow). */
@@ -191,6 +231,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   wiped: { reason: 'deleted' | 'inactivity' }
   /** An attachment is being sealed or downloaded. */
   'attachment-progress': AttachmentProgress
+  /** Reachability changed (relay connected or lost, reservation held or lost, peers, DHT). */
+  reachability: { reachability: ReachabilityView }
 }
 
 type Opts = { signal?: AbortSignal }
@@ -203,6 +245,10 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   /** `parley:<address>[?relay=<multiaddr>]` — share it to be added. */
   inviteLink: () => string
   status: (options?: Opts) => Promise<StatusView>
+  /** How reachable this device is now (relays, reservation, peers, DHT), with reasons in words. */
+  reachability: () => ReachabilityView
+  /** Searches the local history (decrypted pages matched in memory; no index is kept). */
+  search: (query: string, options?: Opts & { conversationId?: ConversationId, limit?: number }) => Promise<SearchResult>
   /** Relay envelopes that could not be read and were quarantined, with the reason, oldest first. */
   quarantined: (options?: Opts) => Promise<QuarantinedView[]>
   /** Receives the kept quarantined envelopes again; those that open leave the quarantine. */

@@ -1,3 +1,4 @@
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { deviceSessionKeys } from '../device/session-keys.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
@@ -12,10 +13,20 @@ import { AnonymousDepositor } from '../net/anonymous-depositor.js'
 import { Envelope } from '../net/envelope-codec.js'
 import { MailboxClient, type MailboxOwnerCredentials } from '../net/mailbox-client.js'
 import { relayProviderCid } from '../net/relay-discovery.js'
-import { createEphemeralNode } from '../p2p/index.js'
+import { canDialDirectly, createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
 import type { Store } from '../store/index.js'
 import { withFleets } from './fleet-components.js'
 import type { ParleyNode } from './parley-node.js'
+
+/** The PeerId named by a multiaddr's last `/p2p/`, if any. */
+function peerOf (address: string): PeerId | undefined {
+  try {
+    const id = multiaddr(address).getComponents().findLast((c) => c.name === 'p2p')?.value
+    return id == null ? undefined : peerIdFromString(id)
+  } catch {
+    return undefined // not a multiaddr with a peer id: no such peer to ask about
+  }
+}
 
 /** What the messenger's components are built from: an opened node and its store, and how the throwaway depositor nodes may dial. */
 export interface MessengerComponentsInit {
@@ -156,6 +167,28 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
         const listener = (): void => { handler() }
         libp2p.addEventListener('peer:connect', listener)
         return () => { libp2p.removeEventListener('peer:connect', listener) }
+      },
+      peerAddresses: async (address, options) => {
+        const peer = peerOf(address)
+        const connection = peer == null ? undefined : libp2p.getConnections(peer).find((c) => c.status === 'open' && c.limits == null)
+        if (connection == null) return []
+        const result = await libp2p.services.identify.identify(connection, options)
+        return result.listenAddrs.map(String)
+      },
+      canDial: (address) => {
+        try { return canDialDirectly(multiaddr(address)) } catch { return false }
+      },
+      isConnected: (address) => {
+        const peer = peerOf(address)
+        return peer != null && libp2p.getConnections(peer).some((c) => c.status === 'open')
+      },
+      reachableOnlyViaRelays,
+      reservations: () => node.multiaddrs.filter((ma) => ma.getComponents().some((c) => c.name === 'p2p-circuit')).length,
+      onChange: (handler) => {
+        const listener = (): void => { handler() }
+        const types = ['peer:connect', 'peer:disconnect', 'self:peer:update'] as const
+        for (const type of types) libp2p.addEventListener(type, listener)
+        return () => { for (const type of types) libp2p.removeEventListener(type, listener) }
       }
     },
     device: {

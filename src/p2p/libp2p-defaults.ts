@@ -4,6 +4,8 @@ import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { TCP } from '@multiformats/multiaddr-matcher'
+import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import { addressKeys, type AddressKeys } from '../net/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
 
@@ -47,3 +49,8 @@ export function defaultDhtAddressKeys (remoteAddr: Multiaddr): AddressKeys | und
 
 /** Whether this platform's build has kad-dht's server side (the PUT_VALUE handler Parley guards). */
 export const dhtServerSideAvailable = true
+
+/** Whether this platform dials `ma` itself (a relay's address in an account record): TCP or WebSockets. */
+export function canDialDirectly (ma: Multiaddr): boolean {
+  return TCP.exactMatch(ma) || isBrowserDialable(ma)
+}

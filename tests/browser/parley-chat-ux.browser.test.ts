@@ -45,6 +45,7 @@ function fakeMessenger (): Fake {
   const api: Partial<MessengerApi> = {
     address: ME,
     inviteLink: () => `parley:${ME}`,
+    reachability: () => ({ state: 'online', reasons: [], peers: 1, dhtPeers: 1, reservations: 1, needsReservation: true, relays: [], browsers: { reachable: true } }),
     listContacts: async () => [{ ...contact }],
     conversations: async () => ({ items: [{ ...conversation }] }),
     getConversation: async () => ({ ...conversation }),

@@ -28,6 +28,7 @@ function fakeMessenger (): MessengerApi & { calls: string[], messagesList: Messa
   const api: Partial<MessengerApi> = {
     address: '37ErprkQxNFnvLyaE5x4VCJzK2odNpheURogW4xDqYQrJGswMg',
     inviteLink: () => 'parley:me',
+    reachability: () => ({ state: 'online', reasons: [], peers: 1, dhtPeers: 1, reservations: 1, needsReservation: true, relays: [], browsers: { reachable: true } }),
     listContacts: async () => [contact],
     conversations: async () => ({ items: [conversation] }),
     getConversation: async () => conversation,

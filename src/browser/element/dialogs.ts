@@ -50,3 +50,13 @@ export async function showQr (parent: ParentNode, init: { title: string, text: s
       h('div', { class: 'dialog-actions' }, h('button', { value: 'close', class: 'primary', part: 'button', autofocus: true }, 'Close'))))
   await showDialog(parent, dialog)
 }
+
+/** A device-link code as a QR image and text: the new device joins this account with it (valid 10 minutes). */
+export async function showDeviceLinkQr (parent: ParentNode, code: string): Promise<void> {
+  await showQr(parent, {
+    title: 'Link a device',
+    text: code,
+    hint: 'On the new device run `parley init --link <code>` (or scan this code). It works once, for 10 minutes; anyone with it can join your account.',
+    alt: 'QR code of a one-time device-link code'
+  })
+}

@@ -11,13 +11,14 @@
  * <parley-chat relays="/dns4/relay.example/tcp/443/wss/p2p/12D3Koo…"></parley-chat>
  * ```
  */
-import type { ContactView, ConversationView, MessageView, MessengerApi, MessengerEvents } from '../../messenger/types.js'
+import type { ContactView, ConversationView, MessageView, MessengerApi, MessengerEvents, ReachabilityView } from '../../messenger/types.js'
 import { fill, h } from './dom.js'
-import { confirmAction, showQr } from './dialogs.js'
+import { confirmAction, showDeviceLinkQr, showQr } from './dialogs.js'
 import { askNotificationPermission, messageNotification, notificationPermission, notifyInBackground } from './notify.js'
 import { renderConversation, renderPlaceholder, startFailure, type ConversationActions } from './render-conversation.js'
-import { renderChatItems, renderContactItems } from './render-lists.js'
-import { changeLines, type ChatLine } from './render-message.js'
+import { renderChatItems, renderContactItems, showSearchResults } from './render-lists.js'
+import { ChatLines } from './chat-lines.js'
+import { statusOf } from './reachability.js'
 import { renderShell, type ShellUi } from './render-shell.js'
 
 /** Messages shown per conversation (newest). */
@@ -25,7 +26,7 @@ const PAGE_SIZE = 100
 
 const REFRESHING_EVENTS: Array<keyof MessengerEvents & string> = [
   'message', 'message-updated', 'messages-deleted', 'delivery', 'conversation-updated', 'contact-key-changed',
-  'contact-removed', 'screenshot', 'typing'
+  'contact-removed', 'screenshot', 'typing', 'reachability'
 ]
 
 export class ParleyChatElement extends HTMLElement {
@@ -41,14 +42,12 @@ export class ParleyChatElement extends HTMLElement {
   #messages: MessageView[] = []
   #safety: { address: string, digits: string } | undefined
   #refreshQueued = false
-  /** Why an outgoing message failed, from `delivery` events (MessageView carries no reason). */
+  /** The messenger's reachability: the header's status and why queued messages wait. */
+  #reach: ReachabilityView | undefined
+  /** Why an outgoing message failed, from `delivery` events. */
   readonly #failures = new Map<string, string>()
   /** Chat lines the element shows for events that store no message (timer changes, …), per conversation. */
-  readonly #lines = new Map<string, ChatLine[]>()
-  /** Last known view of each conversation: to tell what a `conversation-updated` changed. */
-  readonly #known = new Map<string, ConversationView>()
-  /** Timer values this element asked for, per conversation: "You set…" rather than "<peer> set…". */
-  readonly #ownTimer = new Map<string, number | null>()
+  readonly #lines = new ChatLines()
   /** Conversations whose peer is typing. */
   readonly #typing = new Set<string>()
   /** The rename form is open for the current conversation's contact. */
@@ -65,7 +64,10 @@ export class ParleyChatElement extends HTMLElement {
       addContact: () => { void this.#addContact() },
       copyInvite: () => { void this.#copyInvite() },
       showInviteQr: () => { void this.#showInviteQr() },
-      askNotifications: () => { void this.#askNotifications() }
+      askNotifications: () => { void this.#askNotifications() },
+      linkDevice: () => { void this.#act(async (m) => { await showDeviceLinkQr(this.#root, await m.createDeviceLink()) }) },
+      // an empty search hides the results
+      search: (text) => { void this.#act(async (m) => { showSearchResults(this.#ui.searchResults, text.trim() === '' ? undefined : await m.search(text), (id) => { void this.openConversation(id) }) }) }
     })
     this.#renderConversation()
   }
@@ -133,7 +135,7 @@ export class ParleyChatElement extends HTMLElement {
     this.#ui.me.title = messenger.address
     this.#startFailure = undefined
     this.#enableControls(true)
-    this.#setStatus('online')
+    this.#showReachability(messenger.reachability())
     if (!owned) void this.#refresh()
   }
 
@@ -142,8 +144,9 @@ export class ParleyChatElement extends HTMLElement {
       message?: MessageView, conversationId?: string, conversation?: ConversationView, messageId?: string, state?: string, reason?: string, typing?: boolean
     }
     const conversationId = detail.message?.conversationId ?? detail.conversationId ?? detail.conversation?.id
+    if (evt.type === 'reachability') { this.#showReachability((detail as MessengerEvents['reachability']).reachability); this.#renderConversation(); return }
     if (evt.type === 'delivery' && detail.state === 'failed' && detail.messageId != null) this.#failures.set(detail.messageId, detail.reason ?? 'not delivered')
-    if (evt.type === 'conversation-updated' && detail.conversation != null) this.#noteChanges(detail.conversation)
+    if (evt.type === 'conversation-updated' && detail.conversation != null) this.#lines.note(detail.conversation)
     if (evt.type === 'typing' && conversationId != null) {
       if (detail.typing === true) this.#typing.add(conversationId)
       else this.#typing.delete(conversationId)
@@ -160,22 +163,6 @@ export class ParleyChatElement extends HTMLElement {
       return
     }
     this.#scheduleRefresh()
-  }
-
-  /** Adds a chat line for what a `conversation-updated` changed: the timer, a secret chat's state. */
-  #noteChanges (next: ConversationView): void {
-    const before = this.#known.get(next.id)
-    this.#known.set(next.id, next)
-    if (before == null) return
-    const own = this.#ownTimer.has(next.id) && this.#ownTimer.get(next.id) === (next.disappearingTimerMs ?? null)
-    if ((before.disappearingTimerMs ?? null) !== (next.disappearingTimerMs ?? null)) this.#ownTimer.delete(next.id)
-    for (const line of changeLines(before, next, own, Date.now())) this.#addLine(next.id, line)
-  }
-
-  #addLine (conversationId: string, line: ChatLine): void {
-    const lines = this.#lines.get(conversationId) ?? []
-    lines.push(line)
-    this.#lines.set(conversationId, lines.slice(-50))
   }
 
   /** A notification for a message arriving while the page is in a background tab (with permission). */
@@ -195,7 +182,7 @@ export class ParleyChatElement extends HTMLElement {
 
   /** Enables (or disables) the controls that need a messenger. */
   #enableControls (on: boolean): void {
-    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr]) control.disabled = !on
+    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr, this.#ui.link, this.#ui.searchInput]) control.disabled = !on
     this.#renderNotifyButton()
   }
 
@@ -215,7 +202,7 @@ export class ParleyChatElement extends HTMLElement {
     const [contacts, conversations] = await Promise.all([messenger.listContacts(), messenger.conversations({ limit: 200 })])
     this.#contacts = contacts
     this.#conversations = conversations.items.sort((a, b) => b.lastActivity - a.lastActivity)
-    for (const c of this.#conversations) if (!this.#known.has(c.id)) this.#known.set(c.id, c)
+    for (const c of this.#conversations) this.#lines.know(c)
     if (this.#current != null) {
       this.#current = this.#conversations.find((c) => c.id === this.#current?.id) ?? this.#current
       this.#messages = (await messenger.messages(this.#current.id, { limit: PAGE_SIZE })).items.reverse()
@@ -241,8 +228,9 @@ export class ParleyChatElement extends HTMLElement {
     const { children, list, input } = renderConversation({
       conversation: c,
       messages: this.#messages,
-      lines: this.#lines.get(c.id) ?? [],
+      lines: this.#lines.of(c.id),
       failures: this.#failures,
+      reachability: this.#reach,
       safetyDigits: this.#safety?.address === c.peer ? this.#safety.digits : undefined,
       verified: contact?.verification === 'verified',
       typing: this.#typing.has(c.id),
@@ -307,10 +295,10 @@ export class ParleyChatElement extends HTMLElement {
     const c = this.#current
     if (c == null) return
     const ttl = value === 'off' ? null : Number(value)
-    this.#ownTimer.set(c.id, ttl)
+    this.#lines.ownTimer(c.id, ttl)
     await this.#act(async (m) => {
       this.#current = await m.setDisappearingTimer(c.id, ttl)
-      this.#noteChanges(this.#current)
+      this.#lines.note(this.#current)
     })
   }
 
@@ -387,9 +375,17 @@ export class ParleyChatElement extends HTMLElement {
     this.dispatchEvent(new CustomEvent('parley-error', { detail: { error: err, code: e.code }, bubbles: true, composed: true }))
   }
 
-  #setStatus (state: 'online' | 'offline' | 'starting', text: string = state): void {
+  #setStatus (state: 'online' | 'degraded' | 'offline' | 'starting', text: string = state): void {
     this.#ui.status.dataset.state = state
     this.#ui.status.textContent = text
+    this.#ui.status.title = text
+  }
+
+  /** "online" only when the messenger says so; otherwise degraded or offline, with the reason. */
+  #showReachability (view: ReachabilityView): void {
+    this.#reach = view
+    const { state, text } = statusOf(view)
+    this.#setStatus(state, text)
   }
 }
 

@@ -3,8 +3,9 @@
  * number), the log of messages and chat lines, the typing line and the composer; or the
  * placeholder when no conversation is open.
  */
-import type { ConversationView, MessageView, MessengerApi } from '../../messenger/types.js'
+import type { ConversationView, MessageView, MessengerApi, ReachabilityView } from '../../messenger/types.js'
 import { TIMER_CHOICES, groupDigits, h } from './dom.js'
+import { reasonInWords, waitingText } from './reachability.js'
 import { renderLine, renderMessage, type ChatLine } from './render-message.js'
 
 /** What the pane shows of the open conversation. */
@@ -16,6 +17,8 @@ export interface ConversationState {
   lines: ChatLine[]
   /** Why outgoing messages failed, by message id. */
   failures: ReadonlyMap<string, string>
+  /** This device's reachability: why queued messages wait. */
+  reachability?: ReachabilityView
   /** The peer's safety number, when shown. */
   safetyDigits: string | undefined
   /** The peer is a verified contact. */
@@ -106,16 +109,19 @@ export function renderConversation (s: ConversationState, on: ConversationAction
 }
 
 /** The conversation's messages in order, with the element's chat lines placed by time among them. */
-export function logEntries (s: Pick<ConversationState, 'conversation' | 'messages' | 'lines' | 'failures'>, on: Pick<ConversationActions, 'deleteForEveryone'>): HTMLLIElement[] {
+export function logEntries (s: Pick<ConversationState, 'conversation' | 'messages' | 'lines' | 'failures' | 'reachability'>, on: Pick<ConversationActions, 'deleteForEveryone'>): HTMLLIElement[] {
   const c = s.conversation
   const lines = [...s.lines]
   const out: HTMLLIElement[] = []
   for (const m of s.messages) {
     while (lines.length > 0 && lines[0].at < m.sentAt) out.push(renderLine(lines.shift() as ChatLine))
     const replyText = m.replyTo != null ? s.messages.find((x) => x.id === m.replyTo)?.text : undefined
+    const failure = s.failures.get(m.id) ?? (m.status === 'failed' && m.lastError != null ? reasonInWords(m.lastError) : undefined)
+    const waiting = waitingText(m, s.reachability)
     out.push(renderMessage(m, {
       peerName: c.title,
-      ...(s.failures.has(m.id) ? { failure: s.failures.get(m.id) } : {}),
+      ...(failure != null ? { failure } : {}),
+      ...(waiting != null ? { waiting } : {}),
       ...(replyText != null ? { replyText } : {}),
       // normal chats: one deletes one's own messages for both; secret chats: any message
       ...(m.direction === 'out' || c.kind === 'secret' ? { onDelete: () => { on.deleteForEveryone(m.id) } } : {})

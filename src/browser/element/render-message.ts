@@ -9,8 +9,10 @@ import { DELIVERY_TICKS, deliveryLabel, formatTime, h, timerLabel } from './dom.
 export interface MessageContext {
   /** Display name of the other participant. */
   peerName: string
-  /** Why delivery failed, when a `delivery` event said so (MessageView has no reason). */
+  /** Why delivery failed (a `delivery` event's reason, or the message's `lastError`). */
   failure?: string
+  /** Why a queued message waits ("waiting: relay unreachable: …"), or "sending…". */
+  waiting?: string
   /** Text of the message this one replies to, when it is on screen. */
   replyText?: string
   /** Shown when this message may be deleted for everyone. */
@@ -73,10 +75,12 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
       edited ? h('span', { class: 'edited', title: `Earlier: ${(m.editHistory ?? []).join(' → ')}` }, 'edited') : null,
       m.expiresAt != null ? h('span', { title: `Disappears ${new Date(m.expiresAt).toLocaleString()}`, role: 'img', 'aria-label': 'Disappearing message' }, '◷') : null,
       h('time', { datetime: new Date(m.sentAt).toISOString() }, formatTime(m.sentAt)),
-      m.direction === 'out' ? renderTicks(m.status, ctx.failure) : null,
+      m.direction === 'out' ? renderTicks(m.status, ctx.failure, m.route) : null,
       ctx.onDelete != null
         ? h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: ctx.onDelete }, '✕')
-        : null))
+        : null),
+    // why a queued message waits, on a line of its own (the relay's address only in the tooltip)
+    ctx.waiting != null ? h('span', { class: 'waiting', part: 'waiting', title: ctx.waiting }, ctx.waiting.replace(/ \([^()]*\)$/, '')) : null)
 }
 
 /**
@@ -84,11 +88,14 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
  * spoken label already says it: "Sent" is direct, "Stored at relay"), "read" on a filled pill,
  * and the state as accessible name and tooltip.
  */
-export function renderTicks (status: string, failure?: string): HTMLElement {
+export function renderTicks (status: string, failure?: string, route?: 'direct' | 'relay'): HTMLElement {
   const tick = DELIVERY_TICKS[status] ?? DELIVERY_TICKS.queued
-  const label = deliveryLabel(status, failure)
+  // delivered and read keep the first hop in words: "✓✓ via relay", "Delivered via relay"
+  const via = (status === 'delivered' || status === 'read') && route != null ? (route === 'relay' ? 'via relay' : 'direct') : undefined
+  const label = `${deliveryLabel(status, failure)}${via != null ? ` ${via}` : ''}`
   return h('span', { class: 'ticks', part: `ticks ticks-${status}`, 'data-state': status, role: 'img', 'aria-label': label, title: label },
     h('span', { 'aria-hidden': 'true' }, tick.glyph),
     tick.route != null ? h('span', { class: 'route', 'aria-hidden': 'true' }, tick.route) : null,
+    via != null ? h('span', { class: 'route', 'aria-hidden': 'true' }, via) : null,
     status === 'read' ? h('span', { class: 'route', 'aria-hidden': 'true' }, 'read') : null)
 }

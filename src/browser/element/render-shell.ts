@@ -20,6 +20,9 @@ export interface ShellUi {
   addInput: HTMLInputElement
   addName: HTMLInputElement
   addButton: HTMLButtonElement
+  link: HTMLButtonElement
+  searchInput: HTMLInputElement
+  searchResults: HTMLUListElement
   main: HTMLElement
 }
 
@@ -29,6 +32,8 @@ export interface ShellActions {
   copyInvite: () => void
   showInviteQr: () => void
   askNotifications: () => void
+  linkDevice: () => void
+  search: (text: string) => void
 }
 
 /** Fills `root` with the styles and the shell; returns the parts to update. */
@@ -46,6 +51,11 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
   const copy = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.copyInvite() } }, 'Copy invite link')
   const qr = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.showInviteQr() } }, 'Show QR code')
   const notify = h('button', { type: 'button', class: 'secondary', part: 'button', hidden: true, onclick: () => { on.askNotifications() } }, 'Turn on notifications')
+  const link = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.linkDevice() } }, 'Link a device')
+  const searchInput = h('input', { id: 'search', name: 'q', type: 'search', disabled: true, autocomplete: 'off', maxlength: 200, placeholder: 'Search messages', part: 'input' })
+  const searchResults = h('ul', { 'aria-label': 'Search results', part: 'search-results', class: 'search-results', hidden: true })
+  const searchForm = h('form', { part: 'search', role: 'search', 'aria-label': 'Search messages', onsubmit: (evt: Event) => { evt.preventDefault(); on.search(searchInput.value) } },
+    h('label', { for: 'search', class: 'visually-hidden' }, 'Search messages'), searchInput)
   const ui: ShellUi = {
     me: h('div', { class: 'me', part: 'me' }, 'Starting…'),
     status: h('span', { class: 'status', role: 'status', 'data-state': 'starting', part: 'status' }, 'starting'),
@@ -53,6 +63,9 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
     qr,
     notify,
     addButton,
+    link,
+    searchInput,
+    searchResults,
     error: h('p', { class: 'error', role: 'alert', hidden: true, part: 'error' }),
     chats: h('ul', { 'aria-label': 'Chats', part: 'chat-list' }),
     contacts: h('ul', { 'aria-label': 'Contacts', part: 'contact-list' }),
@@ -64,10 +77,10 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
   fill(root,
     h('style', {}, STYLES),
     h('div', { class: 'layout', part: 'layout' },
-      h('header', { part: 'header' }, ui.me, ui.status, copy, qr, notify),
+      h('header', { part: 'header' }, ui.me, ui.status, copy, qr, link, notify),
       // focusable: on narrow screens it scrolls, and keyboards must reach its scroll
       h('aside', { part: 'sidebar', 'aria-label': 'Chats and contacts', tabindex: 0 },
-        addForm, ui.error,
+        addForm, searchForm, searchResults, ui.error,
         h('h2', { id: 'chats-h' }, 'Chats'), ui.chats,
         h('h2', { id: 'contacts-h' }, 'Contacts'), ui.contacts),
       ui.main))

@@ -50,9 +50,11 @@ export const STYLES = `
 header { grid-column: 1 / -1; display: flex; gap: .75rem; align-items: center; padding: .5rem .75rem; border-bottom: 1px solid var(--_border); min-width: 0; }
 header .me { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--_muted); }
 header .me strong { color: var(--_fg); }
-.status { font-size: .85em; color: var(--_muted); }
+.status { font-size: .85em; color: var(--_muted); max-width: 45%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .status[data-state="online"]::before { content: "● "; color: #1a9b4b; }
+.status[data-state="degraded"]::before { content: "● "; color: #b7791f; }
 .status[data-state="offline"]::before { content: "● "; color: #c0392b; }
+.waiting { display: block; font-size: .8em; font-style: italic; white-space: normal; overflow-wrap: anywhere; text-align: end; }
 aside { border-right: 1px solid var(--_border); display: flex; flex-direction: column; min-height: 0; }
 aside form { display: grid; gap: .35rem; padding: .6rem; border-bottom: 1px solid var(--_border); }
 aside h2 { font-size: .75em; text-transform: uppercase; letter-spacing: .05em; color: var(--_muted); margin: .7rem .75rem .3rem; }

@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes.js'
 import { UsageError } from '../errors.js'
 import { collect, contextOf, kdfFromEnv, testNetworkFromEnv } from '../context.js'
 import { readPassphrase } from '../passphrase.js'
+import type { ReachabilityView } from '../../daemon/api-types.js'
 import { writePublicAccount } from '../public-account.js'
 
 interface DaemonOptions {
@@ -77,10 +78,19 @@ export function registerDaemon (program: Command): void {
       ctx.out(`invite:  ${daemon.messenger.inviteLink()}`)
       ctx.out(`api:     ${daemon.api.url}`)
       if (opts.ui) ctx.out(`ui:      ${daemon.api.loginUrl()}  (one-time login link; \`parley ui\` prints a new one)`)
+      for (const line of reachabilityWarnings(daemon.messenger.reachability())) ctx.out(line)
       ctx.out('ready')
       await daemon.stopped
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       ctx.out('stopped')
     })
+}
+
+/** `warning:` lines for what the daemon's reachability says is missing (browsers, relays), printed before `ready`. */
+function reachabilityWarnings (view: ReachabilityView): string[] {
+  const lines: string[] = []
+  if (view.browsers.reason != null && !view.browsers.reachable) lines.push(`warning: browsers cannot reach this daemon: ${view.browsers.reason}`)
+  for (const relay of view.relays) if (!relay.connected) lines.push(`warning: relay unreachable: ${relay.error ?? 'not connected'} (${relay.address})`)
+  return lines
 }

@@ -7,6 +7,7 @@ import { conversationRoutes } from './conversations.js'
 import { eventRoutes } from './events.js'
 import { fileRoutes } from './files.js'
 import { messageRoutes } from './messages.js'
+import { searchRoutes } from './search.js'
 
 /** Hooks the daemon passes to the routes. */
 export interface RouteHooks {
@@ -23,6 +24,7 @@ export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
     ...conversationRoutes(deps),
     ...messageRoutes(deps),
     ...fileRoutes(deps),
+    ...searchRoutes(deps),
     ...eventRoutes(deps)
   ]
 }

@@ -1,6 +1,7 @@
 // Parley's local web UI: contacts with unread counts, a live conversation, ticks, timers,
 // secret chats, delete for both and safety-number verification. No framework, no CDN.
 import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
+import { reasonInWords, renderReachability, waitingText } from './reachability.js'
 
 const $ = (id) => document.getElementById(id)
 const state = {
@@ -15,7 +16,9 @@ const state = {
   /** message id → <li> of the open conversation */
   rendered: new Map(),
   typingTimer: undefined,
-  lastTypingSent: 0
+  lastTypingSent: 0,
+  /** the daemon's ReachabilityView: the header's network line, and why queued messages wait */
+  reachability: undefined
 }
 
 // delivered and read differ in shape (read: a filled pill with the word) as well as colour;
@@ -24,7 +27,9 @@ const TICKS = { queued: '…', sent: '✓ direct', stored: '✓ via relay', deli
 const TICK_LABEL = { queued: 'Queued', sent: 'Sent', stored: 'Stored at relay', delivered: 'Delivered', read: 'Read', failed: 'Failed' }
 /** Why a message failed, from `delivery` events (message views carry no reason). */
 const failures = new Map()
-function tickLabel (status, id) { return status === 'failed' ? `Failed: ${failures.get(id) ?? 'not delivered'}` : TICK_LABEL[status] ?? status }
+/** Delivered and read keep the first hop in words: "✓✓ via relay". */
+function tickText (status, route) { return TICKS[status] == null ? '' : `${TICKS[status]}${(status === 'delivered' || status === 'read') && route != null ? (route === 'relay' ? ' via relay' : ' direct') : ''}` }
+function tickLabel (status, id, lastError) { return status === 'failed' ? `Failed: ${failures.get(id) ?? (lastError != null ? reasonInWords(lastError) : 'not delivered')}` : TICK_LABEL[status] ?? status }
 const TIMERS = { 30000: '30 seconds', 300000: '5 minutes', 3600000: '1 hour', 86400000: '1 day', 604800000: '1 week' }
 function timerWords (ms) { return ms == null ? null : TIMERS[ms] ?? `${Math.round(ms / 1000)} seconds` }
 
@@ -174,7 +179,8 @@ function renderMessage (m) {
     m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
     (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
     el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
-    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id), 'aria-label': tickLabel(m.status, m.id) }, TICKS[m.status] ?? '') : null
+    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id, m.lastError), 'aria-label': tickLabel(m.status, m.id, m.lastError) }, tickText(m.status, m.route)) : null,
+    waitingText(m, state.reachability) != null ? el('span', { class: 'waiting' }, waitingText(m, state.reachability)) : null
   )
   const actions = el('span', { class: 'actions' },
     el('button', { type: 'button', class: 'quiet', title: 'Delete on this device', onclick: () => { void remove(m.id, false) } }, 'Delete'),
@@ -182,7 +188,7 @@ function renderMessage (m) {
   if (existing == null) placeLines(m.sentAt)
   const li = m.kind === 'notice'
     ? el('li', { class: 'msg notice', 'data-id': m.id }, el('div', { class: 'text' }, text), el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)))
-    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id },
+    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id, ...(m.lastError != null ? { 'data-last-error': m.lastError } : {}), ...(m.route != null ? { 'data-route': m.route } : {}) },
       el('span', { class: 'visually-hidden' }, `${who}: `), el('div', { class: 'text' }, text),
       reactions.length > 0 ? el('div', { class: 'reactions' }, ...reactions.map(([emoji, by]) => el('span', { role: 'img', 'aria-label': `${emoji} from ${by.length}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji))) : null,
       info, actions)
@@ -248,7 +254,8 @@ async function send (event) {
   // a timer picked just before sending applies to this message: wait for its change to land
   await state.timerChange
   const { message } = await guard(() => api('POST', `/v1/conversations/${seg(state.current.id)}/messages`, { text }))
-  if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() }
+  // the `message` event may have shown it already, and delivery events updated it since: keep that
+  if (message.conversationId === state.current?.id && !state.rendered.has(message.id)) { renderMessage(message); scrollDown() }
 }
 
 function typed () {
@@ -382,6 +389,26 @@ function rename () {
   }, { once: true })
 }
 
+/** The local history search (GET /v1/search): each hit opens its conversation. */
+async function search (event) {
+  event.preventDefault()
+  const q = $('search').value.trim()
+  const list = $('search-results')
+  list.hidden = q === ''
+  if (q === '') return
+  const result = await guard(() => api('GET', `/v1/search?q=${encodeURIComponent(q)}&limit=50`))
+  const hits = result.hits.map(({ message, conversationTitle }) => el('li', {},
+    el('button', { type: 'button', class: 'search-hit', onclick: () => { void openHit(message.conversationId) } }, `${conversationTitle} · ${message.direction === 'out' ? 'You' : conversationTitle}: ${message.text ?? ''}`)))
+  list.replaceChildren(...hits)
+  if (hits.length === 0) list.append(el('li', { class: 'empty' }, 'No messages found'))
+  if (!result.complete) list.append(el('li', { class: 'empty' }, 'More may match: narrow the search'))
+}
+
+async function openHit (conversationId) {
+  const conversation = state.conversations.get(conversationId) ?? await guard(() => api('GET', `/v1/conversations/${seg(conversationId)}`))
+  await open(contactFor(conversation.peer), conversation)
+}
+
 // ---------------------------------------------------------------- live events
 
 const handlers = {
@@ -412,13 +439,16 @@ const handlers = {
   delivery ({ conversationId, messageId, state: status, reason }) {
     if (status === 'failed') failures.set(messageId, reason ?? 'not delivered')
     if (state.current?.id !== conversationId) return
-    const ticks = state.rendered.get(messageId)?.querySelector('.ticks')
+    const li = state.rendered.get(messageId)
+    const ticks = li?.querySelector('.ticks')
     if (ticks == null) return
-    ticks.textContent = TICKS[status] ?? ''
+    if ((status === 'sent' || status === 'stored') && li.dataset.route == null) li.dataset.route = status === 'sent' ? 'direct' : 'relay'
+    ticks.textContent = tickText(status, li.dataset.route)
     ticks.className = `ticks ${status}`
     ticks.dataset.status = status
     ticks.title = tickLabel(status, messageId)
     ticks.setAttribute('aria-label', tickLabel(status, messageId))
+    if (status !== 'queued') state.rendered.get(messageId)?.querySelector('.waiting')?.remove()
   },
   typing ({ conversationId, from, typing }) {
     if (state.current?.id !== conversationId) return
@@ -445,7 +475,15 @@ const handlers = {
   screenshot ({ conversationId, from }) {
     if (state.current?.id === conversationId) showBanner(`${contactFor(from).name} took a screenshot of this secret chat.`)
   },
-  wiped () { showLogin('This account was deleted on this device.') }
+  wiped () { showLogin('This account was deleted on this device.') },
+  reachability ({ reachability }) {
+    state.reachability = reachability
+    renderReachability($('network'), reachability)
+    for (const li of state.rendered.values()) {
+      const waiting = li.querySelector('.waiting')
+      if (waiting != null) waiting.textContent = waitingText({ direction: 'out', status: 'queued', lastError: li.dataset.lastError }, reachability)
+    }
+  }
 }
 
 function setConnection (status) {
@@ -483,6 +521,7 @@ async function start () {
   $('login-screen').hidden = true
   $('app').hidden = false
   $('add-contact').addEventListener('submit', addContact)
+  $('search-form').addEventListener('submit', (event) => { void search(event) })
   $('send-form').addEventListener('submit', send)
   $('send-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('send-form').requestSubmit() } else typed()
@@ -497,6 +536,8 @@ async function start () {
   $('timer').addEventListener('change', () => { state.timerChange = setTimer().catch(() => {}) })
   document.addEventListener('visibilitychange', () => { void markRead() })
   await loadContacts()
+  const status = await api('GET', '/v1/status').catch(() => undefined)
+  if (status?.reachability != null) handlers.reachability({ reachability: status.reachability })
   state.events = subscribe(handlers, setConnection)
 }
 

@@ -11,7 +11,7 @@ import type { MessengerContext } from '../context.js'
  * A configured relay may be a fleet, `fleet:<id>` or a fleet link `fleet:<id>@<member
  * multiaddr>` (the member is dialled); it is returned as `fleet:<id>`.
  */
-export async function chooseRelays (ctx: MessengerContext, init: { relays?: string[], relayCount?: number }, options: AbortOptions = {}): Promise<string[]> {
+export async function chooseRelays (ctx: MessengerContext, init: { relays?: string[], relayCount?: number }, options: AbortOptions & { onDialError?: (relay: string, err: unknown) => void } = {}): Promise<string[]> {
   const { network, relayDiscovery } = ctx.components
   const log = ctx.log('relays')
   const configured: string[] = []
@@ -22,6 +22,7 @@ export async function chooseRelays (ctx: MessengerContext, init: { relays?: stri
     if (dial == null) continue
     await network.dial(dial, { signal: options.signal ?? AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) }).catch((err: unknown) => {
       log('could not dial relay %s - %e', dial, err)
+      options.onDialError?.(dial, err)
     })
   }
   if (configured.length > 0) return [...new Set(configured)]

@@ -16,6 +16,10 @@ export interface MessageBody {
   startsOnRead?: boolean
   /** Kind `file`: the attachment (key and digests included). */
   attachment?: StoredAttachment
+  /** Outgoing and not yet sent or stored: why the last attempt failed (an error code). */
+  lastError?: string
+  /** Outgoing: how it first left this device (`direct` to a device, or `relay`: stored at a relay). */
+  route?: 'direct' | 'relay'
 }
 
 const te = new TextEncoder()
@@ -63,7 +67,9 @@ export function toView (message: Message): MessageView {
     status: message.status === 'received' ? 'received' : message.status,
     expiresAt: message.expiresAt,
     forwardable: body.forwardable,
-    ...(body.attachment != null ? { attachment: attachmentView(body.attachment) } : {})
+    ...(body.attachment != null ? { attachment: attachmentView(body.attachment) } : {}),
+    ...(body.lastError != null && (message.status === 'queued' || message.status === 'failed') ? { lastError: body.lastError } : {}),
+    ...(body.route != null && message.direction === 'out' ? { route: body.route } : {})
   }
 }
 

@@ -1,9 +1,8 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { fromHex, toHex } from '../../bytes.js'
-import { ErrorCode, hasCode } from '../../errors.js'
 import type { Message, StoreTransaction } from '../../store/index.js'
 import { Content } from '../../wire/content.js'
-import { DEFERRED_RETRY_MS, MAX_EMOJI_LENGTH, MAX_IDS_PER_CONTENT, MAX_TEXT_LENGTH } from '../constants.js'
+import { MAX_EMOJI_LENGTH, MAX_IDS_PER_CONTENT, MAX_TEXT_LENGTH } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import type { Dispatcher } from '../delivery/dispatcher.js'
 import { InvalidArgumentError, MessageNotFoundError, NotAllowedError, NotForwardableError } from '../errors.js'
@@ -55,25 +54,18 @@ export class Messages {
       status: 'queued',
       expiresAt: ttl > 0 && !secret ? sentAt + ttl : null
     }
-    const alsoWrite = async (tx: StoreTransaction): Promise<void> => {
+    // stored and shown at once: sealing needs the recipients' account records (a DHT lookup that
+    // can take seconds, or fail while offline), so the outbox seals it; until then it is queued,
+    // and a failed attempt's reason reaches the message as `lastError`
+    await this.ctx.lock.run(async () => store.transaction(async (tx) => {
       await tx.messages.put(message)
       await tx.conversations.recordActivity(id, sentAt, { clock: message.clock })
-    }
-    try {
-      await this.dispatcher.dispatch(conversation, content, { alsoWrite, signal: options.signal })
-    } catch (err) {
-      if (!hasCode(err, ErrorCode.ACCOUNT_NOT_FOUND)) throw err
-      // the contact's record is not reachable yet (just added, DHT still filling): keep the
-      // message queued; the outbox seals it once the record can be found
-      await this.ctx.lock.run(async () => store.transaction(async (tx) => {
-        await alsoWrite(tx)
-        await tx.outbox.put({
-          id: `pending-${message.id}`, envelope: Content.encode(content), targets: [], target: { kind: 'pending', conversationId: id },
-          attempts: 0, nextAttemptAt: this.ctx.now() + DEFERRED_RETRY_MS, createdAt: this.ctx.now(), messageId: null, lastError: ErrorCode.ACCOUNT_NOT_FOUND
-        })
-      }, options))
-      this.kick()
-    }
+      await tx.outbox.put({
+        id: `pending-${message.id}`, envelope: Content.encode(content), targets: [], target: { kind: 'pending', conversationId: id },
+        attempts: 0, nextAttemptAt: 0, createdAt: this.ctx.now(), messageId: message.id, lastError: null
+      })
+    }, options))
+    this.kick()
     const view = toView(message)
     this.ctx.emit('message', { message: view })
     this.ctx.emit('delivery', { conversationId: id, messageId: message.id, state: 'queued' })

@@ -104,7 +104,7 @@ export class Dispatcher {
   private async fetchOneTimePrekeys (address: string, device: DeviceEntry, signal: AbortSignal): Promise<FetchedOneTimePrekeys> {
     try {
       const record = await this.resolver.resolve(address, { signal })
-      const relays = relayAddresses(record.body.relays, undefined, record.body.fleets)
+      const relays = relayAddresses(record.body.relays, undefined, record.body.fleets, (a) => this.ctx.components.network.canDial(a))
       if (relays.length === 0) return {}
       const handed = await this.ctx.components.depositor.takePrekey(relays, device.deviceKey, { signal: AbortSignal.any([signal, AbortSignal.timeout(PREKEY_TAKE_TIMEOUT_MS)]) })
       const out: FetchedOneTimePrekeys = {}

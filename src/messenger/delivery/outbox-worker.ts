@@ -41,11 +41,14 @@ export interface OutboxWorkerInit {
   concurrency?: number
   /** Poll interval while entries wait. @default 1000 */
   pollMs?: number
+  /** Whether this platform dials a relay address itself (picks each relay's address). @default any */
+  canDial?: (address: string) => boolean
 }
 
 function backoffMs (attempts: number): number {
   const base = Math.min(1000 * 2 ** Math.min(attempts, 10), 300_000)
-  return base / 2 + Math.random() * base / 2
+  // whole milliseconds: the store takes integer times only (a fraction made every retry's put fail)
+  return Math.round(base / 2 + Math.random() * base / 2)
 }
 
 function codeOfFailure (err: unknown): string {
@@ -69,7 +72,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
 
   constructor (init: OutboxWorkerInit) {
     super()
-    this.init = { directTimeoutMs: OUTBOX_DIRECT_TIMEOUT_MS, maxAgeMs: OUTBOX_MAX_AGE_MS, concurrency: OUTBOX_CONCURRENCY, pollMs: OUTBOX_POLL_MS, ...init }
+    this.init = { directTimeoutMs: OUTBOX_DIRECT_TIMEOUT_MS, maxAgeMs: OUTBOX_MAX_AGE_MS, concurrency: OUTBOX_CONCURRENCY, pollMs: OUTBOX_POLL_MS, canDial: () => true, ...init }
     this.log = init.log
   }
 
@@ -180,7 +183,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
         }
         reason = codeOfFailure(err)
       }
-      const addresses = relayAddresses(relays, this.log, fleets)
+      const addresses = relayAddresses(relays, this.log, fleets, this.init.canDial)
       if (!target.directOnly && addresses.length > 0) {
         const outcomes = await this.init.depositor.depositToAll(addresses, entry.envelope, { signal })
         if (outcomes.some((o) => o.ok)) {
@@ -207,7 +210,7 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
 
   private async expandPending (entry: OutboxEntry, conversationId: string): Promise<void> {
     if (Date.now() - entry.createdAt > this.init.maxAgeMs || this.init.expand == null) {
-      await this.finish(entry, { entry, state: 'failed', reason: ErrorCode.ACCOUNT_NOT_FOUND })
+      await this.finish(entry, { entry, state: 'failed', reason: entry.lastError ?? ErrorCode.ACCOUNT_NOT_FOUND })
       return
     }
     try {
@@ -216,6 +219,10 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
       this.kick()
     } catch (err) {
       if (!this.running) return
+      if (err instanceof ParleyError && isPermanentDeliveryError(err.code)) {
+        await this.finish(entry, { entry, state: 'failed', reason: err.code })
+        return
+      }
       const attempts = entry.attempts + 1
       const reason = codeOfFailure(err)
       await this.init.store.outbox.put({ ...entry, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: reason }).catch((putErr: unknown) => {

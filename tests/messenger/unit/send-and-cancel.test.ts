@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { toHex } from '../../../src/bytes.js'
 import { Envelope } from '../../../src/net/envelope-codec.js'
 import { ErrorCode } from '../../../src/errors.js'
 import { AccountNotFoundError } from '../../../src/net/errors.js'
@@ -9,33 +8,56 @@ import { harness, leftovers, normalChat, stubSessions, storedText, recordOf } fr
 const isAbort = (err: unknown): boolean => (err as Error).name === 'AbortError'
 
 describe('sending over stub components', () => {
-  it('sendText writes the message, one sealed copy per device and a typed outbox target, in one go', async () => {
-    const h = await harness()
+  it('sendText stores and announces the message at once, with a pending outbox entry: no lookup is waited for', async () => {
+    // a directory that never answers (the DHT unreachable): sendText must not wait for it
+    const h = await harness({ directory: { lookup: async () => new Promise(() => {}) } })
     const chat = await normalChat(h.store, h.peer.address)
     const sent = await h.messenger.sendText(chat.id, 'hello')
     expect(sent.status).toBe('queued')
-    const outbox = (await h.store.outbox.due(2 ** 50)).items
-    expect(outbox).toHaveLength(1)
-    expect(outbox[0].target).toEqual({ kind: 'sealed', address: h.peer.address, deviceKey: toHex(h.peer.device.deviceKey), directOnly: false })
-    expect(outbox[0].messageId).toBe(sent.id)
-    // the stored bytes are the envelope as it goes on the wire: decoding and re-encoding gives them back
-    const envelope = Envelope.decode(outbox[0].envelope)
-    expect(Envelope.encode(envelope)).toEqual(outbox[0].envelope)
-    expect(Content.decode(envelope.payload).text).toBe('hello')
-    expect(await leftovers(h, chat.id)).toEqual({ messages: 1, sessions: true, outbox: 1 })
     expect(h.events.map((e) => e.type)).toEqual(['message', 'delivery'])
-  })
-
-  it('a contact whose record cannot be found yet gets a pending entry, sealed later', async () => {
-    const h = await harness({ directory: { lookup: async () => { throw new AccountNotFoundError() } } })
-    const chat = await normalChat(h.store, h.peer.address)
-    const sent = await h.messenger.sendText(chat.id, 'later')
     const outbox = (await h.store.outbox.due(2 ** 50)).items
     expect(outbox.map((e) => e.target)).toEqual([{ kind: 'pending', conversationId: chat.id }])
-    expect(Content.decode(outbox[0].envelope).text).toBe('later')
-    expect(outbox[0].lastError).toBe(ErrorCode.ACCOUNT_NOT_FOUND)
+    expect(outbox[0].messageId).toBe(sent.id)
+    expect(Content.decode(outbox[0].envelope).text).toBe('hello')
     expect(await leftovers(h, chat.id)).toEqual({ messages: 1, sessions: false, outbox: 1 })
-    expect(sent.status).toBe('queued')
+  })
+
+  it('the outbox seals the pending message into one copy per device, the envelope as it goes on the wire', async () => {
+    const wire: Uint8Array[] = []
+    const h = await harness({ clock: { now: Date.now }, envelopes: { send: async (_device, bytes) => { wire.push(bytes) }, setHandler: () => {} } })
+    const chat = await normalChat(h.store, h.peer.address)
+    await h.messenger.start()
+    try {
+      const sentEvent = h.messenger.next('delivery', { filter: (d) => d.state === 'sent', signal: AbortSignal.timeout(10_000) })
+      const sent = await h.messenger.sendText(chat.id, 'hello')
+      expect((await sentEvent).messageId).toBe(sent.id)
+      expect(wire).toHaveLength(1)
+      const envelope = Envelope.decode(wire[0])
+      expect(Envelope.encode(envelope)).toEqual(wire[0])
+      expect(envelope.recipientDevice).toEqual(h.peer.device.deviceKey)
+      expect(Content.decode(envelope.payload).text).toBe('hello')
+      expect(await leftovers(h, chat.id)).toEqual({ messages: 1, sessions: true, outbox: 0 })
+      expect((await h.messenger.messages(chat.id)).items[0]).toMatchObject({ id: sent.id, status: 'sent', route: 'direct' })
+    } finally {
+      await h.messenger.stop()
+    }
+  })
+
+  it('a contact whose record cannot be found: the message waits, and says why (lastError, a queued delivery event)', async () => {
+    const h = await harness({ clock: { now: Date.now }, directory: { lookup: async () => { throw new AccountNotFoundError() } } })
+    const chat = await normalChat(h.store, h.peer.address)
+    await h.messenger.start()
+    try {
+      const waiting = h.messenger.next('delivery', { filter: (d) => d.reason != null, signal: AbortSignal.timeout(10_000) })
+      const sent = await h.messenger.sendText(chat.id, 'later')
+      expect(await waiting).toEqual({ conversationId: chat.id, messageId: sent.id, state: 'queued', reason: ErrorCode.ACCOUNT_NOT_FOUND })
+      expect((await h.messenger.messages(chat.id)).items[0]).toMatchObject({ id: sent.id, status: 'queued', lastError: ErrorCode.ACCOUNT_NOT_FOUND })
+      const outbox = (await h.store.outbox.due(2 ** 50)).items
+      expect(outbox.map((e) => e.target)).toEqual([{ kind: 'pending', conversationId: chat.id }])
+      expect(outbox[0]).toMatchObject({ attempts: 1, lastError: ErrorCode.ACCOUNT_NOT_FOUND })
+    } finally {
+      await h.messenger.stop()
+    }
   })
 
   it('only the author may edit; a reaction goes to every device', async () => {
@@ -49,7 +71,7 @@ describe('sending over stub components', () => {
 })
 
 describe('cancellation leaves no half-written state', () => {
-  it('sendText aborted while the recipient is being looked up rejects with AbortError and writes nothing', async () => {
+  it('an edit aborted while the recipient is being looked up rejects with AbortError and writes nothing', async () => {
     const controller = new AbortController()
     const h = await harness({
       directory: {
@@ -61,15 +83,17 @@ describe('cancellation leaves no half-written state', () => {
       }
     })
     const chat = await normalChat(h.store, h.peer.address)
+    const mine = await storedText(h.store, chat, h.me.address, 'out', 'first')
     // a stored copy of the record would answer a failed lookup; an abort must not fall back to it
     await h.store.accountRecords.put(h.peer.address, recordOf(h.peer.address, [h.peer.device]).bytes)
-    const err = await h.messenger.sendText(chat.id, 'never', { signal: controller.signal }).catch((e: unknown) => e)
+    const err = await h.messenger.edit(chat.id, mine.id, 'never', { signal: controller.signal }).catch((e: unknown) => e)
     expect(isAbort(err)).toBe(true)
-    expect(await leftovers(h, chat.id)).toEqual({ messages: 0, sessions: false, outbox: 0 })
+    expect(await leftovers(h, chat.id)).toEqual({ messages: 1, sessions: false, outbox: 0 })
+    expect((await h.messenger.messages(chat.id)).items[0].text).toBe('first')
     expect(h.events).toEqual([])
   })
 
-  it('sendText aborted mid-dispatch, after a copy was sealed, rejects with AbortError and commits nothing', async () => {
+  it('an edit aborted mid-dispatch, after a copy was sealed, rejects with AbortError and commits nothing', async () => {
     const controller = new AbortController()
     const own = { ...(await harness()).me.device }
     const h = await harness()
@@ -77,10 +101,11 @@ describe('cancellation leaves no half-written state', () => {
     h.components.accountRecords.ownBody = () => recordOf(h.me.address, [h.me.device, own]).body
     h.components.sessions = stubSessions(h.me.device.deviceKey, (count) => { if (count === 1) controller.abort() })
     const chat = await normalChat(h.store, h.peer.address)
-    const err = await h.messenger.sendText(chat.id, 'half', { signal: controller.signal }).catch((e: unknown) => e)
+    const mine = await storedText(h.store, chat, h.me.address, 'out', 'first')
+    const err = await h.messenger.edit(chat.id, mine.id, 'half', { signal: controller.signal }).catch((e: unknown) => e)
     expect(isAbort(err)).toBe(true)
-    expect(await leftovers(h, chat.id)).toEqual({ messages: 0, sessions: false, outbox: 0 })
-    expect((await h.store.conversations.get(chat.id))?.clock).toBe(0)
+    expect(await leftovers(h, chat.id)).toEqual({ messages: 1, sessions: false, outbox: 0 })
+    expect((await h.messenger.messages(chat.id)).items[0].text).toBe('first')
   })
 
   it('markRead aborted while its receipt is dispatched rejects with AbortError and queues no receipt', async () => {

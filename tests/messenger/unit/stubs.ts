@@ -129,7 +129,8 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
     depositor: { depositToAll: async () => [], takePrekey: async () => [], stop: async () => {} },
     relayDiscovery: { find: async () => [] },
     network: {
-      peerId: 'stub', multiaddrs: () => [], peerCount: () => 0, dhtTableSize: () => 0, start: async () => {}, dial: async () => {}, onPeerConnect: () => () => {}
+      peerId: 'stub', multiaddrs: () => [], peerCount: () => 0, dhtTableSize: () => 0, start: async () => {}, dial: async () => {}, onPeerConnect: () => () => {},
+      peerAddresses: async () => [], canDial: () => true, isConnected: () => false, reachableOnlyViaRelays: false, reservations: () => 0, onChange: () => () => {}
     },
     device: { wipe: async () => { await store.wipe() } },
     deviceLinks: { createCode: fail, stop: async () => {} },
