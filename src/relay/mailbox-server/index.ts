@@ -10,7 +10,7 @@ import { defaultMailboxLimits, type MailboxLimits } from '../config/limits.js'
 import * as C from '../constants.js'
 import { RateLimitedError, RelayRefusal } from '../errors.js'
 import { errorText, logWarn } from '../logger.js'
-import type { MailboxStore } from '../mailbox-store/index.js'
+import type { MailboxStorage } from '../mailbox-store/index.js'
 import type { RelayMetrics } from '../metrics.js'
 import { PeerAndAddressLimiter } from '../../net/rate-limiter.js'
 import { addressKeys, addressList } from '../../net/remote-address.js'
@@ -24,7 +24,7 @@ export { defaultMailboxLimits, type MailboxLimits } from '../config/limits.js'
 export { HANDLERS }
 
 export interface MailboxServerInit {
-  store: MailboxStore
+  store: MailboxStorage
   metrics: RelayMetrics
   /** @default defaultMailboxLimits() */
   limits?: Partial<MailboxLimits>
@@ -64,7 +64,7 @@ function decodeOrError (frame: Uint8Array): MailboxRequest | MalformedFrameError
 export class MailboxServer implements Startable {
   readonly [Symbol.toStringTag] = '@parley/mailbox-server'
   private readonly components: MailboxServerComponents
-  private readonly store: MailboxStore
+  private readonly store: MailboxStorage
   private readonly metrics: RelayMetrics
   private readonly limits: MailboxLimits
   private readonly log: Logger

@@ -1,12 +1,12 @@
 import type { Logger } from '@libp2p/interface'
 import { ParleyError } from '../../errors.js'
 import { MAX_QUEUED_PUSHES } from '../constants.js'
-import type { MailboxStore } from '../mailbox-store/index.js'
+import type { MailboxStorage } from '../mailbox-store/index.js'
 import type { RelayMetrics } from '../metrics.js'
 import type { MailboxSession } from './session.js'
 
 export interface SubscribersInit {
-  store: MailboxStore
+  store: MailboxStorage
   metrics: RelayMetrics
   log: Logger
   /** Counts a refusal (metrics, debug line). */
