@@ -86,7 +86,9 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_purged_mailboxes_total: 'Mailboxes purged by the sweep: owner inactivity, and provisional owned mailboxes past their short life',
   parley_relay_purged_provisional_mailboxes_total: 'Provisional owned mailboxes purged by the sweep after limits.provisionalMailboxMs',
   parley_relay_dht_refusals_total: 'DHT writes refused, by reason (rollback, full, address_full, other_full, invalid, rate_limited_peer, rate_limited_address, rate_limited_network)',
-  parley_relay_dht_pruned_records_total: 'Expired DHT records dropped by the prune timer'
+  parley_relay_dht_pruned_records_total: 'Expired DHT records dropped by the prune timer',
+  parley_relay_db_operations_total: 'Mailbox database operations (PostgreSQL store), by result (ok, unavailable, conflict: retried, other)',
+  parley_relay_db_operation_seconds_total: 'Time spent in mailbox database operations (PostgreSQL store); divided by parley_relay_db_operations_total: mean latency'
 }
 
 export const GAUGE_HELP: Record<string, string> = {
@@ -101,6 +103,8 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_connections: 'Open libp2p connections',
   parley_relay_mailbox_streams: 'Open mailbox streams',
   parley_relay_subscribers: 'Owners subscribed for pushes',
+  parley_relay_db_up: 'Whether the mailbox database answered the last operation (1) or not (0: deposits are refused with ERR_STORE_UNAVAILABLE)',
+  parley_relay_db_pool_size: 'Connections this relay process may open to the mailbox database (PostgreSQL store)',
   parley_relay_tls_certificate_expiry_seconds: 'When the secure-WebSockets certificate expires (Unix time; only with tls set): alert well before it',
   process_resident_memory_bytes: 'Resident memory of the relay process (RSS)',
   nodejs_heap_used_bytes: 'V8 heap in use',
@@ -131,14 +135,16 @@ export interface MetricsServer {
  * const server = await startMetricsServer(metrics, { host: '127.0.0.1', port: 9464, healthy: () => true })
  * ```
  */
-export async function startMetricsServer (metrics: RelayMetrics, init: { host: string, port: number, healthy: () => boolean }): Promise<MetricsServer> {
+export async function startMetricsServer (metrics: RelayMetrics, init: { host: string, port: number, healthy: () => boolean, details?: () => string[] }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET') { res.writeHead(405).end(); return }
     if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render())
     } else if (req.url === '/healthz') {
       const ok = init.healthy()
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n')
+      // the first line says it all; the lines after it name the parts (the mailbox database)
+      const details = init.details?.() ?? []
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end([ok ? 'ok' : 'unhealthy', ...details].join('\n') + '\n')
     } else {
       res.writeHead(404).end()
     }

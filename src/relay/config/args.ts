@@ -22,6 +22,7 @@ interface RelayFlags {
   logLevel?: string
   tlsCert?: string
   tlsKey?: string
+  postgres?: string
 }
 
 /** A flag's value: refused when empty or when it is the next flag (`--config --listen x`). */
@@ -48,6 +49,7 @@ function relayCommand (): Command {
     .option('--log-level <level>', 'error | warn | info | debug', value('--log-level'))
     .option('--tls-cert <file>', 'PEM certificate (chain) for /tls/ws listen addresses', value('--tls-cert'))
     .option('--tls-key <file>', 'its PEM private key', value('--tls-key'))
+    .option('--postgres <url>', 'keep the mailboxes in this PostgreSQL database (postgres://…; a fleet shares one; put the password in PGPASSWORD or the config, not here)', value('--postgres'))
 }
 
 /**
@@ -109,5 +111,6 @@ export function parseRelayArgs (argv: string[]): RelayArgs {
     if (flags.tlsCert == null || flags.tlsKey == null) throw new ConfigError(flags.tlsCert == null ? '--tls-cert' : '--tls-key', 'is needed with the other (--tls-cert FILE --tls-key FILE)')
     overrides.tls = { certFile: resolve(flags.tlsCert), keyFile: resolve(flags.tlsKey) }
   }
+  if (flags.postgres != null) overrides.store = { postgres: flags.postgres }
   return { configPath: flags.config, overrides }
 }

@@ -29,6 +29,12 @@ export interface RelayConfig {
   manyPeersPerAddress: boolean
   /** PEM certificate and key for secure WebSockets (`/tls/ws` listen addresses); null: none. */
   tls: { certFile: string, keyFile: string } | null
+  /**
+   * Where the mailboxes live: `postgres` null keeps them in `<dataDir>/mailboxes` (LevelDB, one
+   * process); a `postgres://…` URL puts them in that database, shared by every relay process of a
+   * fleet configured with the same URL (docs/RELAY.md, "Relay fleets on PostgreSQL").
+   */
+  store: { postgres: string | null, poolSize: number }
 }
 
 /** A JSON config file or overrides: every field optional, nested objects partial. */
@@ -46,6 +52,7 @@ export interface RelayConfigInput {
   provide?: Partial<RelayConfig['provide']>
   manyPeersPerAddress?: boolean
   tls?: { certFile: string, keyFile: string } | null
+  store?: Partial<RelayConfig['store']>
   /** Free text, ignored. */
   comment?: string
 }
@@ -68,6 +75,7 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
     sweep: { intervalMs: C.DEFAULT_SWEEP_INTERVAL_MS, inactivityOverrideMs: null },
     provide: { enabled: true, intervalMs: C.DEFAULT_PROVIDE_INTERVAL_MS },
     manyPeersPerAddress: false,
-    tls: null
+    tls: null,
+    store: { postgres: null, poolSize: C.DEFAULT_PG_POOL_SIZE }
   }
 }

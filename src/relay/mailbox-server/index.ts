@@ -78,6 +78,8 @@ export class MailboxServer implements Startable {
   private started = false
   private stopping = false
   private draining: Promise<void> | undefined
+  /** Stops the pushes of envelopes deposited through other processes of a fleet. */
+  private unsubscribeRemote: (() => void) | undefined
 
   constructor (components: MailboxServerComponents, init: MailboxServerInit) {
     this.components = components
@@ -123,6 +125,9 @@ export class MailboxServer implements Startable {
       runOnLimitedConnection: false,
       maxInboundStreams: this.limits.maxStreamsPerConnection
     })
+    // a fleet's relay processes share the database: an envelope deposited through another one is
+    // pushed to this one's subscribers too (read only for mailboxes subscribed here)
+    this.unsubscribeRemote = this.store.onRemoteDeposit((d) => { this.subscribers.push(d.mailbox, d.bytes, d.id, d.secret) }, (mailbox) => this.subscribers.has(mailbox))
     this.started = true
     this.stopping = false
     this.draining = undefined
@@ -152,6 +157,8 @@ export class MailboxServer implements Startable {
     if (!this.started) return
     await this.beforeStop(options)
     this.started = false
+    this.unsubscribeRemote?.()
+    this.unsubscribeRemote = undefined
     this.shutdown.abort()
     for (const session of [...this.sessions]) session.stream.abort(new ParleyError('Relay stopping', MailboxErrorCode.SHUTTING_DOWN))
     this.sessions.clear()

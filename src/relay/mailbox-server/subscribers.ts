@@ -24,6 +24,11 @@ export class Subscribers {
   /** Mailboxes with a subscribed stream. */
   get size (): number { return this.byMailbox.size }
 
+  /** Whether a stream of this mailbox is subscribed here. */
+  has (mailbox: string): boolean {
+    return this.byMailbox.has(mailbox)
+  }
+
   add (session: MailboxSession): void {
     if (session.subscribed || session.owner == null) return
     let set = this.byMailbox.get(session.owner.mailbox)

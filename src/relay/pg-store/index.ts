@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
 import type { MailboxOwner } from '../../wire/mailbox.js'
 import type { AddressKeys } from '../../net/remote-address.js'
+import { DEFAULT_PG_POOL_SIZE } from '../constants.js'
 import { QuotaExceededError } from '../errors.js'
 import { silentLogger } from '../logger.js'
 import type { PrekeyUpload, TakeOptions } from '../mailbox-store/prekey-pool.js'
@@ -23,8 +24,6 @@ import { FleetTotals } from './totals.js'
 export { StoreUnavailableError } from './db.js'
 export { SCHEMA_VERSION } from './schema.js'
 
-/** Connections per relay process. */
-export const DEFAULT_PG_POOL_SIZE = 10
 /** How often the fleet totals are read back (ms). */
 export const DEFAULT_TOTALS_REFRESH_MS = 2000
 /** While the database is down, how often it is probed (ms) so that health recovers without traffic. */
