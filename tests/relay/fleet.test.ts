@@ -193,9 +193,9 @@ describe('relay fleet: retention and the database going away', () => {
         }
       }
       // load while the server goes away
-      let stop = false
+      const state = { stop: false }
       const outcomes: string[] = []
-      const load = (async () => { while (!stop) outcomes.push(await deposit()) })()
+      const load = (async () => { while (!state.stop) outcomes.push(await deposit()) })()
       await waitFor(() => acked.length >= 20, 20_000, 'deposits before the restart')
       await pg.stop()
       await waitFor(() => outcomes.slice(-3).every((o) => o === MailboxErrorCode.STORE_UNAVAILABLE) && outcomes.length > 3, 20_000, 'refusals while down')
@@ -205,7 +205,7 @@ describe('relay fleet: retention and the database going away', () => {
       await pg.start()
       const before = acked.length
       await waitFor(() => acked.length >= before + 20, 30_000, 'deposits after the restart')
-      stop = true
+      state.stop = true
       await load
       expect(new Set(outcomes)).toEqual(new Set(['ok', MailboxErrorCode.STORE_UNAVAILABLE]))
       await waitFor(async () => (await fetch(`http://${relay.metricsAddress}/healthz`)).status === 200, 10_000, 'healthy again')
