@@ -5,8 +5,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-/** Where Debian's `postgresql` package puts a version's binaries (`initdb`, `postgres`). */
+/** `PARLEY_POSTGRES_BIN` (set by `npm test`'s preflight), else where Debian's `postgresql` package puts the newest version's binaries. */
 export function postgresBinDir (): string {
+  const pinned = process.env.PARLEY_POSTGRES_BIN
+  if (pinned != null && pinned !== '') return pinned
   const root = '/usr/lib/postgresql'
   const versions = existsSync(root) ? readdirSync(root).map(Number).filter((v) => v >= 15).sort((a, b) => b - a) : []
   if (versions.length === 0) throw new Error('PostgreSQL 15 or newer is not installed (Debian: apt-get install postgresql; npm test installs it when root)')
