@@ -45,8 +45,8 @@ const asUser = (command: string, args: string[]): [string, string[]] =>
 /**
  * Starts a real PostgreSQL (Debian's `postgresql` package) in a fresh temporary directory on a
  * free loopback port, as an unprivileged user (`nobody` when the tests run as root); nothing of
- * the system's own cluster is used. `fsync` is off (a test server; crash safety of the OS is not
- * what the tests check: a fast shutdown keeps every commit).
+ * the system's own cluster is used. `fsync` is off unless asked for (a test server; crash safety
+ * of the OS is not what the tests check: a fast shutdown keeps every commit); the bench turns it on.
  *
  * @example
  * ```ts
@@ -55,7 +55,7 @@ const asUser = (command: string, args: string[]): [string, string[]] =>
  * await pg.destroy()
  * ```
  */
-export async function startPostgres (): Promise<TestPostgres> {
+export async function startPostgres (options: { fsync?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir()
   const dir = await mkdtemp(join(tmpdir(), 'parley-pg-'))
   const data = join(dir, 'data')
@@ -67,7 +67,7 @@ export async function startPostgres (): Promise<TestPostgres> {
   let server: ChildProcess | undefined
 
   const start = async (): Promise<void> => {
-    const [c, a] = asUser(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'log_min_messages=fatal'])
+    const [c, a] = asUser(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', `fsync=${options.fsync === true ? 'on' : 'off'}`, '-c', 'max_connections=200', '-c', 'log_min_messages=fatal'])
     const child = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] })
     server = child
     let stderr = ''
