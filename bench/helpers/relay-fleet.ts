@@ -14,7 +14,7 @@
  */
 import type { Libp2p } from '@libp2p/interface'
 import type { ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
@@ -34,7 +34,11 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 async function startMembers (root: string, n: number, url: string, signal: AbortSignal): Promise<Array<{ child: ChildProcess, addr: string }>> {
   const members: Array<{ child: ChildProcess, addr: string }> = []
   try {
-    for (let k = 0; k < n; k++) members.push(await startRelayProcess(join(root, `fleet${n}`, `member${k}`, 'data'), await freePort(), signal, { postgres: url }))
+    for (let k = 0; k < n; k++) {
+      const dir = join(root, `fleet${n}`, `member${k}`)
+      await mkdir(dir, { recursive: true })
+      members.push(await startRelayProcess(join(dir, 'data'), await freePort(), signal, { postgres: url }))
+    }
   } catch (err) {
     for (const m of members) await stopRelayProcess(m.child)
     throw err
@@ -59,7 +63,12 @@ export async function runFleet (ctx: SuiteContext, nodes: Libp2p[], _clients: Ma
         try {
           const total = nodes.length * PER_CLIENT
           await ctx.step(`fleet of ${n}: warm-up`, async (signal) => {
-            await Promise.all(clients.map(async (c, i) => c.drain(members[i % n].addr, owners[i], () => {}, { signal })))
+            // 50 clients dialling and authenticating at once on two shared cores: a stream open may time out; tried again
+            await Promise.all(clients.map(async (c, i) => {
+              for (let attempt = 1; ; attempt++) {
+                try { await c.drain(members[i % n].addr, owners[i], () => {}, { signal }); return } catch (err) { if (attempt === 3) throw err }
+              }
+            }))
           }, phase)
           await ctx.step(`PostgreSQL, ${n} relay process${n > 1 ? 'es' : ''}: deposits/s`, async (signal) => {
             const start = performance.now()
