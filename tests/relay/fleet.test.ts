@@ -172,6 +172,46 @@ describe('relay fleet: retention and the database going away', () => {
     }
   })
 
+  it('counts an address\'s share of stored bytes fleet-wide: what one process stored counts at another, and an ack through either releases it', async () => {
+    const url = await freshDatabase(pg)
+    const limits = { mailboxMaxEnvelopes: 1000, mailboxMaxBytes: 1 << 30, storageMaxBytes: 1 << 30, maxMailboxes: 1000, maxPrekeysPerMailbox: 10, storedBytesPerAddress: 3000 }
+    const a = new PgMailboxStore({ url, limits })
+    const b = new PgMailboxStore({ url, limits })
+    await a.open()
+    await b.open()
+    try {
+      const { Envelope } = await import('../../src/wire/parley.js')
+      const keys = { address: '203.0.113.7' }
+      // both processes tag the same address alike (the fleet's hash key)
+      const tag = a.depositorTag(keys)
+      expect(b.depositorTag(keys)).toBe(tag)
+      expect(tag).not.toBe(0)
+      const mailbox = 'ab'.repeat(32)
+      const now = Date.now()
+      const deposit = async (store: PgMailboxStore): Promise<{ code: string, id: string }> => {
+        const e = makeEnvelope(Buffer.from(mailbox, 'hex'), { payload: new Uint8Array(900) })
+        try {
+          await store.deposit({ mailbox, id: hex(e.id), bytes: Envelope.encode(e), expiresAt: now + 60_000, secret: false, now, depositor: tag })
+          return { code: 'ok', id: hex(e.id) }
+        } catch (err) {
+          return { code: (err as { quota?: string }).quota ?? 'other', id: hex(e.id) }
+        }
+      }
+      // ~1 KB each: three fit in 3000 bytes, whichever process took them
+      const first = await deposit(a)
+      expect((await deposit(b)).code).toBe('ok')
+      expect((await deposit(a)).code).toBe('ok')
+      expect((await deposit(b)).code).toBe('address_storage')
+      expect((await deposit(a)).code).toBe('address_storage')
+      // acked through the other process: the share is free again for both
+      expect(await b.ack(mailbox, [first.id])).toBe(1)
+      expect((await deposit(a)).code).toBe('ok')
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('refuses deposits with a retryable ERR_STORE_UNAVAILABLE while PostgreSQL restarts, and recovers without a restart', async () => {
     const url = await freshDatabase(pg)
     const dir = await tempDir('parley-fleet-down-')
