@@ -172,6 +172,32 @@ describe('relay fleet: retention and the database going away', () => {
     }
   })
 
+  it('stores an envelope deposited through two processes at once exactly once (ids conflict in the database, not in memory)', async () => {
+    const url = await freshDatabase(pg)
+    const limits = { mailboxMaxEnvelopes: 1000, mailboxMaxBytes: 1 << 30, storageMaxBytes: 1 << 30, maxMailboxes: 1000, maxPrekeysPerMailbox: 10 }
+    const a = new PgMailboxStore({ url, limits })
+    const b = new PgMailboxStore({ url, limits })
+    await a.open()
+    await b.open()
+    try {
+      const { Envelope } = await import('../../src/wire/parley.js')
+      const mailbox = 'ab'.repeat(32)
+      const now = Date.now()
+      const envelopes = Array.from({ length: 200 }, () => makeEnvelope(Buffer.from(mailbox, 'hex')))
+      const input = (e: typeof envelopes[number]): Parameters<PgMailboxStore['deposit']>[0] => ({ mailbox, id: hex(e.id), bytes: Envelope.encode(e), expiresAt: now + 60_000, secret: false, now })
+      // every id goes to both processes in the same turn: their groups race for the same ids
+      const results = await Promise.all(envelopes.flatMap((e) => [a.deposit(input(e)), b.deposit(input(e))]))
+      for (let i = 0; i < envelopes.length; i++) {
+        expect([results[2 * i].duplicate, results[2 * i + 1].duplicate].sort()).toEqual([false, true])
+      }
+      expect((await a.mailboxState(mailbox)).envelopes).toBe(envelopes.length)
+      expect((await b.fetch(mailbox, '', 1000, 1 << 30, now)).envelopes).toHaveLength(envelopes.length)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('counts an address\'s share of stored bytes fleet-wide: what one process stored counts at another, and an ack through either releases it', async () => {
     const url = await freshDatabase(pg)
     const limits = { mailboxMaxEnvelopes: 1000, mailboxMaxBytes: 1 << 30, storageMaxBytes: 1 << 30, maxMailboxes: 1000, maxPrekeysPerMailbox: 10, storedBytesPerAddress: 3000 }
