@@ -74,13 +74,17 @@ describe('relay fleet: a relay process killed under load', () => {
     const state = { next: 0, stop: false }
     const worker = async (): Promise<void> => { while (!state.stop) await deposit(state.next++) }
     const load = Promise.all(Array.from({ length: 24 }, worker))
-    await waitFor(() => acked.size >= 600, 60_000, 'deposits before the kill')
-    // the kill lands while requests are in flight on relay 1
-    await signalGroup(relays[1].child, 'SIGKILL')
-    const atKill = acked.size
-    await waitFor(() => acked.size >= atKill + 600, 60_000, 'deposits after the kill')
-    state.stop = true
-    await load
+    let atKill = 0
+    try {
+      await waitFor(() => acked.size >= 600, 60_000, 'deposits before the kill')
+      // the kill lands while requests are in flight on relay 1
+      await signalGroup(relays[1].child, 'SIGKILL')
+      atKill = acked.size
+      await waitFor(() => acked.size >= atKill + 600, 60_000, 'deposits after the kill')
+    } finally {
+      state.stop = true
+      await load
+    }
     expect(moved.count).toBeGreaterThan(0)
     expect(dead).toEqual(new Set([1]))
     // every acknowledged envelope is there, through either survivor, each once

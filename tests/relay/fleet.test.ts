@@ -245,6 +245,9 @@ describe('relay fleet: retention and the database going away', () => {
     const client = await startClient()
     const sender = new MailboxClient(client, { })
     const owner = makeOwner()
+    // the load stops and the server runs again whatever happens (a failed check must not leave a spinning loop)
+    const state = { stop: false, down: false }
+    let load: Promise<void> | undefined
     try {
       const addr = relay.multiaddrs[0]
       const acked: string[] = []
@@ -259,16 +262,17 @@ describe('relay fleet: retention and the database going away', () => {
         }
       }
       // load while the server goes away
-      const state = { stop: false }
       const outcomes: string[] = []
-      const load = (async () => { while (!state.stop) outcomes.push(await deposit()) })()
+      load = (async () => { while (!state.stop) outcomes.push(await deposit()) })()
       await waitFor(() => acked.length >= 20, 20_000, 'deposits before the restart')
+      state.down = true
       await pg.stop()
       await waitFor(() => outcomes.slice(-3).every((o) => o === MailboxErrorCode.STORE_UNAVAILABLE) && outcomes.length > 3, 20_000, 'refusals while down')
       const health = await fetch(`http://${relay.metricsAddress}/healthz`)
       expect(health.status).toBe(503)
       expect(await health.text()).toContain('database: postgres down')
       await pg.start()
+      state.down = false
       const before = acked.length
       await waitFor(() => acked.length >= before + 20, 30_000, 'deposits after the restart')
       state.stop = true
@@ -283,6 +287,9 @@ describe('relay fleet: retention and the database going away', () => {
       expect(metrics).toMatch(/parley_relay_db_operations_total\{result="unavailable"\} [1-9]/)
       expect(metrics).toMatch(/parley_relay_db_up 1/)
     } finally {
+      state.stop = true
+      await load
+      if (state.down) await pg.start()
       await sender.stop()
       await client.stop()
       await relay.stop()
