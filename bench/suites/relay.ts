@@ -36,6 +36,7 @@ import type { SuiteContext } from '../harness/context.js'
 import { raceSignal } from '../harness/deadline.js'
 import { stopChild, track } from '../harness/children.js'
 import { record } from '../results.js'
+import { runFleet } from '../helpers/relay-fleet.js'
 
 const SUITE = 'relay'
 const CLIENTS = 50
@@ -52,7 +53,7 @@ const BIN = new URL('../../bin/parley.js', import.meta.url).pathname
  */
 const RELAY_FROM_DIST = process.env.npm_lifecycle_event === 'bench' || process.env.PARLEY_BENCH_RELAY_DIST === '1'
 
-function owner (): MailboxOwnerCredentials {
+export function owner (): MailboxOwnerCredentials {
   const account = generateAccountKeys().account
   const device = generateDeviceKeys()
   const entry = signDeviceEntry(account.publicKey, {
@@ -83,12 +84,12 @@ function randomId (): Uint8Array {
   return idPool.subarray(idOffset - 16, idOffset)
 }
 
-function envelope (recipient: Uint8Array): Envelope {
+export function envelope (recipient: Uint8Array): Envelope {
   const payload = PAYLOADS[payloadIndex++ % PAYLOADS.length]
   return { version: 1, id: randomId(), recipientDevice: recipient, payload, createdAt: BigInt(Date.now()), expiresAt: 0n, flags: 0 }
 }
 
-async function client (): Promise<Libp2p> {
+export async function client (): Promise<Libp2p> {
   return createLibp2p({ addresses: { listen: [] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
 }
 
@@ -103,7 +104,7 @@ async function dirBytes (path: string): Promise<number> {
 }
 
 /** Runs `count` tasks with at most `limit` in flight. */
-async function pool (count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+export async function pool (count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0
   await Promise.all(Array.from({ length: limit }, async () => {
     while (next < count) await task(next++)
@@ -182,7 +183,7 @@ async function rawAckReference (nodes: Libp2p[], recipient: Uint8Array, signal: 
 }
 
 /** Starts `parley relay` as a child process; resolves with its TCP multiaddr. */
-async function startRelayProcess (dataDir: string, metricsPort: number, signal: AbortSignal): Promise<{ child: ChildProcess, addr: string }> {
+export async function startRelayProcess (dataDir: string, metricsPort: number, signal: AbortSignal, store?: { postgres: string }): Promise<{ child: ChildProcess, addr: string }> {
   const fast = { perSecond: 1e9, burst: 1e9 }
   const config = {
     dataDir,
@@ -197,7 +198,8 @@ async function startRelayProcess (dataDir: string, metricsPort: number, signal: 
       // (48 h retention, small quotas by default) the quotas of owned ones, so that 1M envelopes
       // over 1,000 mailboxes fit as before that distinction existed
       maxUnownedMailboxes: 100_000, unownedMailboxMaxEnvelopes: 100_000, unownedMailboxMaxBytes: 2 ** 30
-    }
+    },
+    ...(store != null ? { store } : {})
   }
   const configPath = join(dataDir, '..', 'relay.json')
   await writeFile(configPath, JSON.stringify(config))
@@ -206,7 +208,7 @@ async function startRelayProcess (dataDir: string, metricsPort: number, signal: 
 }
 
 /** A TCP port free on 127.0.0.1 just now (for the relay's metrics server, whose address it does not print). */
-async function freePort (): Promise<number> {
+export async function freePort (): Promise<number> {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -223,12 +225,12 @@ async function relayHeap (metricsPort: number, signal: AbortSignal): Promise<str
   return `V8 heap ${gauge('nodejs_heap_used_bytes')} used of ${gauge('nodejs_heap_total_bytes')}, external ${gauge('nodejs_external_memory_bytes')}`
 }
 
-async function stopRelayProcess (child: ChildProcess): Promise<void> {
+export async function stopRelayProcess (child: ChildProcess): Promise<void> {
   await stopChild(child, 20_000)
 }
 
 /** Resident and peak resident memory of a process (MiB), from /proc. */
-async function processMemory (pid: number): Promise<{ rss: number, peak: number, anon: number, file: number }> {
+export async function processMemory (pid: number): Promise<{ rss: number, peak: number, anon: number, file: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const kb = (field: string): number => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(field)) ?? '')?.[1] ?? NaN)
   return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024, anon: kb('RssAnon:') / 1024, file: kb('RssFile:') / 1024 }
@@ -422,6 +424,9 @@ export async function run (ctx: SuiteContext): Promise<void> {
         await stopRelayProcess(restarted.child)
       }
     }, { defaultMs: PHASE_STEP_MS })
+
+    // 6. the same service on PostgreSQL: 1, 2 and 3 relay processes on one database (bench/helpers/relay-fleet.ts)
+    await runFleet(ctx, nodes, clients, owners).catch(ctx.keepGoing)
   } finally {
     peaks?.stop()
     await ctx.step('relay suite cleanup', async () => {

@@ -38,6 +38,8 @@ export const MailboxErrorCode = {
   PREKEY_LIMIT: 'ERR_PREKEY_LIMIT',
   NO_PREKEY: 'ERR_NO_PREKEY',
   SHUTTING_DOWN: 'ERR_SHUTTING_DOWN',
+  /** The relay's database (a fleet's PostgreSQL) is out of reach: retry later, or another relay. */
+  STORE_UNAVAILABLE: 'ERR_STORE_UNAVAILABLE',
   INTERNAL: 'ERR_INTERNAL'
 } as const
 export type MailboxErrorCode = typeof MailboxErrorCode[keyof typeof MailboxErrorCode]

@@ -6,7 +6,7 @@ import { CHALLENGE_NONCE_BYTES, MailboxErrorCode, verifyMailboxAuth, type Mailbo
 import { BoundedSet } from '../net/bounded-set.js'
 import { CHALLENGE_TTL_MS, USED_NONCE_MEMORY } from './constants.js'
 import { AuthFailedError, AuthReplayError, RelayRefusal } from './errors.js'
-import type { MailboxOwner, MailboxStore } from './mailbox-store/index.js'
+import type { MailboxOwner, MailboxStorage } from './mailbox-store/index.js'
 import { toHex as hex } from '../bytes.js'
 
 /** A challenge issued on one stream and not yet answered. */
@@ -20,7 +20,7 @@ export interface VerifyOptions extends AbortOptions {
   /** Share tag of the stream's address: a first login counts in its owned-mailbox share. */
   creator?: number
   /** Runs (and may throw a refusal) before a first login makes the mailbox owned. */
-  admitNewMailbox?: () => void
+  admitNewMailbox?: () => Promise<void>
 }
 
 export interface AuthenticatedOwner {
@@ -47,7 +47,7 @@ export class MailboxAuthenticator {
 
   constructor (
     private readonly relayPeerId: Uint8Array,
-    private readonly store: MailboxStore,
+    private readonly store: MailboxStorage,
     private readonly now: () => number = Date.now
   ) {}
 
@@ -97,7 +97,7 @@ export class MailboxAuthenticator {
     }
     if (owner == null) throw new RelayRefusal(MailboxErrorCode.RECORD_REQUIRED, 'First authentication must present the signed account record')
     owner = { ...owner, lastAuthAt: BigInt(now) }
-    if (!this.store.isOwned(mailbox)) options.admitNewMailbox?.()
+    if (!(await this.store.mailboxState(mailbox, options)).owned) await options.admitNewMailbox?.()
     await this.store.setOwner(mailbox, owner, { signal: options.signal, creator: options.creator })
     return { mailbox, deviceKey: auth.deviceKey, owner }
   }

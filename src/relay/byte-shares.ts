@@ -94,14 +94,22 @@ export class StoredByteShares {
   }
 
   private decode (tag: number): { address: number, network: number | undefined } | undefined {
-    if (tag <= 0 || Math.floor(tag / EPOCH) !== this.epoch) return undefined
-    const low = tag % EPOCH
-    return { address: Math.floor(low % HAS_NETWORK / BUCKET), network: low >= HAS_NETWORK ? low % BUCKET : undefined }
+    return decodeShareTag(tag, this.epoch)
   }
 
   private bucketOf (key: string): number {
     return createHmac('sha256', this.key).update(key).digest().readUInt16BE(0)
   }
+}
+
+/**
+ * The address and IPv6 /48 buckets of a tag made by a {@link StoredByteShares} of `epoch`;
+ * undefined for 0 (exempt) and for another epoch's tags.
+ */
+export function decodeShareTag (tag: number, epoch: number): { address: number, network: number | undefined } | undefined {
+  if (tag <= 0 || Math.floor(tag / EPOCH) !== epoch) return undefined
+  const low = tag % EPOCH
+  return { address: Math.floor(low % HAS_NETWORK / BUCKET), network: low >= HAS_NETWORK ? low % BUCKET : undefined }
 }
 
 /**

@@ -17,6 +17,8 @@ export const DEFAULT_STORAGE_MAX_BYTES = 10 * 1024 * MiB
 export const DEFAULT_MAX_MAILBOXES = 1_000_000
 /** How long an envelope is kept at most (never past its own `expires_at`). */
 export const DEFAULT_RETENTION_MS = 30 * DAY
+/** Database connections per relay process with a PostgreSQL store (`store.poolSize`). */
+export const DEFAULT_PG_POOL_SIZE = 10
 /** Secret-chat envelopes (flags bit 0): held until first fetch, and at most this long. */
 export const DEFAULT_SECRET_MAX_MS = 24 * HOUR
 /** Envelope flag bit marking a secret-chat envelope. */

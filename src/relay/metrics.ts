@@ -90,7 +90,9 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_blob_deposits_total: 'Blobs (attachments) whose upload completed',
   parley_relay_blob_deposited_bytes_total: 'Ciphertext bytes of the blobs whose upload completed',
   parley_relay_blob_refusals_total: 'Blob requests refused or failed, by reason code (ERR_BLOB_TOO_LARGE, ERR_BLOB_QUOTA, ERR_RATE_LIMITED, ERR_BLOB_NOT_FOUND, ERR_ATTACHMENT_CORRUPT…)',
-  parley_relay_expired_blobs_total: 'Blobs removed by the retention/expiry sweep'
+  parley_relay_expired_blobs_total: 'Blobs removed by the retention/expiry sweep',
+  parley_relay_db_operations_total: 'Mailbox database operations (PostgreSQL store), by result (ok, unavailable, conflict: retried, other)',
+  parley_relay_db_operation_seconds_total: 'Time spent in mailbox database operations (PostgreSQL store); divided by parley_relay_db_operations_total: mean latency'
 }
 
 export const GAUGE_HELP: Record<string, string> = {
@@ -108,6 +110,8 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_blobs: 'Blobs (attachments) held, whole or being uploaded',
   parley_relay_blob_bytes: 'Ciphertext bytes reserved by the blobs held',
   parley_relay_blob_streams: 'Open blob streams',
+  parley_relay_db_up: 'Whether the mailbox database answered the last operation (1) or not (0: deposits are refused with ERR_STORE_UNAVAILABLE)',
+  parley_relay_db_pool_size: 'Connections this relay process may open to the mailbox database (PostgreSQL store)',
   parley_relay_tls_certificate_expiry_seconds: 'When the secure-WebSockets certificate expires (Unix time; only with tls set): alert well before it',
   process_resident_memory_bytes: 'Resident memory of the relay process (RSS)',
   nodejs_heap_used_bytes: 'V8 heap in use',
@@ -138,14 +142,16 @@ export interface MetricsServer {
  * const server = await startMetricsServer(metrics, { host: '127.0.0.1', port: 9464, healthy: () => true })
  * ```
  */
-export async function startMetricsServer (metrics: RelayMetrics, init: { host: string, port: number, healthy: () => boolean }): Promise<MetricsServer> {
+export async function startMetricsServer (metrics: RelayMetrics, init: { host: string, port: number, healthy: () => boolean, details?: () => string[] }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET') { res.writeHead(405).end(); return }
     if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render())
     } else if (req.url === '/healthz') {
       const ok = init.healthy()
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n')
+      // the first line says it all; the lines after it name the parts (the mailbox database)
+      const details = init.details?.() ?? []
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end([ok ? 'ok' : 'unhealthy', ...details].join('\n') + '\n')
     } else {
       res.writeHead(404).end()
     }

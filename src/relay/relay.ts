@@ -10,7 +10,9 @@ import { AddressConnectionGater } from './address-connection-gater.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS, DAY_MS, DEFAULT_INACTIVITY_DAYS, NETWORK_SLOT_FACTOR, PROVIDE_TIMEOUT_MS, RELAY_MAX_PENDING_CONNECTIONS, TLS_EXPIRY_WARNING_MS } from './constants.js'
 import { errorText, jsonLogger, logWarn } from './logger.js'
 import { mailboxServer, type MailboxServer, type MailboxServerComponents } from './mailbox-server/index.js'
-import { MailboxStore } from './mailbox-store/index.js'
+import { MailboxStore, type MailboxStorage } from './mailbox-store/index.js'
+import { PgMailboxStore } from './pg-store/index.js'
+import { ParleyError } from '../errors.js'
 import { PROCESS_GAUGES, RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js'
 import { parseRelayConfig, type RelayConfig, type RelayConfigInput } from './config/index.js'
 import { loadOrCreateRelayKey } from './relay-identity.js'
@@ -29,6 +31,9 @@ interface RelayServices extends Record<string, unknown> {
   blobs: Blobs
 }
 
+/** Labels of `parley_relay_db_operations_total` by result. */
+const DB_RESULT_LABELS: Record<string, Record<string, string>> = Object.fromEntries(['ok', 'unavailable', 'conflict', 'other'].map((r) => [r, Object.freeze({ result: r })]))
+
 /** One frozen labels object per DHT refusal reason (the metrics render each once). */
 const DHT_REFUSAL_LABELS = new Map<DhtRefusalReason, Record<string, string>>()
 function dhtRefusalLabels (reason: DhtRefusalReason): Record<string, string> {
@@ -45,7 +50,9 @@ export interface Relay {
   readonly libp2p: ParleyLibp2p
   readonly config: RelayConfig
   readonly metrics: RelayMetrics
-  /** The mailbox database (for operators' tools and tests). */
+  /** The mailbox storage, whatever its backend (operators' tools and tests). */
+  readonly storage: MailboxStorage
+  /** The LevelDB mailbox store; throws `ERR_RELAY_CONFIG` for a relay whose mailboxes are in PostgreSQL (use {@link storage}). */
   readonly store: MailboxStore
   /** The blob store: attachments deposited for offline recipients (docs/RELAY.md, "Blobs"). */
   readonly blobStore: BlobStore
@@ -97,11 +104,18 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   // a relay's disk holds only its key and the mailboxes. Owners republish records hourly.
   const datastore = new MemoryDatastore()
   const dhtExempt = addressList(config.limits.addressLimitExempt)
-  const store = new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits, {
-    onUnownedEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_mailboxes_total', {}, mailboxes) },
-    onProvisionalEvicted: (mailboxes) => { metrics.inc('parley_relay_evicted_provisional_mailboxes_total', {}, mailboxes) },
+  const storeEvents = {
+    onUnownedEvicted: (mailboxes: number) => { metrics.inc('parley_relay_evicted_mailboxes_total', {}, mailboxes) },
+    onProvisionalEvicted: (mailboxes: number) => { metrics.inc('parley_relay_evicted_provisional_mailboxes_total', {}, mailboxes) },
+    onQuery: (ms: number, failure?: string) => {
+      metrics.inc('parley_relay_db_operations_total', DB_RESULT_LABELS[failure ?? 'ok'] ?? DB_RESULT_LABELS.other)
+      metrics.inc('parley_relay_db_operation_seconds_total', {}, ms / 1000)
+    },
     logger
-  })
+  }
+  const store: MailboxStorage = config.store.postgres == null
+    ? new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits, storeEvents)
+    : new PgMailboxStore({ url: config.store.postgres, limits: config.limits, poolSize: config.store.poolSize, events: storeEvents })
   const blobStore = new FileBlobStore(join(config.dataDir, 'blobs'), config.limits, {
     logger,
     now,
@@ -170,11 +184,12 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   }
 
   const metrics = new RelayMetrics({
-    parley_relay_mailboxes: () => store.mailboxes,
-    parley_relay_unowned_mailboxes: () => store.unownedMailboxes,
-    parley_relay_provisional_mailboxes: () => store.provisionalMailboxes,
-    parley_relay_stored_envelopes: () => store.totalEnvelopes,
-    parley_relay_stored_bytes: () => store.totalBytes,
+    parley_relay_mailboxes: () => store.gauges().mailboxes,
+    parley_relay_unowned_mailboxes: () => store.gauges().unownedMailboxes,
+    parley_relay_provisional_mailboxes: () => store.gauges().provisionalMailboxes,
+    parley_relay_stored_envelopes: () => store.gauges().totalEnvelopes,
+    parley_relay_stored_bytes: () => store.gauges().totalBytes,
+    ...(store instanceof PgMailboxStore ? { parley_relay_db_up: () => store.health().ok ? 1 : 0, parley_relay_db_pool_size: () => store.poolSize } : {}),
     parley_relay_reservations: () => (libp2p?.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0,
     parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
     parley_relay_mailbox_streams: () => server?.openStreams ?? 0,
@@ -247,7 +262,13 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     if (libp2p.status !== 'started') await libp2p.start()
     running = true
     if (config.metrics.enabled) {
-      metricsServer = await startMetricsServer(metrics, { host: config.metrics.host, port: config.metrics.port, healthy: () => running && libp2p?.status === 'started' })
+      metricsServer = await startMetricsServer(metrics, {
+        host: config.metrics.host,
+        port: config.metrics.port,
+        // a relay whose database is out of reach refuses deposits: unhealthy until it is back
+        healthy: () => running && libp2p?.status === 'started' && store.health().ok,
+        details: () => { const h = store.health(); return [`database: ${h.backend} ${h.ok ? 'up' : `down${h.error != null ? ` (${h.error})` : ''}`}`] }
+      })
     }
   } catch (err) {
     await stop()
@@ -295,14 +316,18 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
 
   const multiaddrs = node.getMultiaddrs()
-  log('relay started', { ...(fleet != null ? { fleet: fleet.fleetId } : {}), peerId: node.peerId.toString(), addrs: multiaddrs.map(String).join(' '), metrics: metricsServer?.address ?? 'off' })
+  log('relay started', { ...(fleet != null ? { fleet: fleet.fleetId } : {}), peerId: node.peerId.toString(), addrs: multiaddrs.map(String).join(' '), metrics: metricsServer?.address ?? 'off', store: store.backend })
   return {
     peerId: node.peerId,
     get multiaddrs () { return node.getMultiaddrs() },
     libp2p: node,
     config,
     metrics,
-    store,
+    storage: store,
+    get store () {
+      if (store instanceof MailboxStore) return store
+      throw new ParleyError('This relay keeps its mailboxes in PostgreSQL: use relay.storage', 'ERR_RELAY_CONFIG')
+    },
     blobStore,
     metricsAddress: metricsServer?.address,
     fleet: fleet == null ? undefined : { fleetId: fleet.fleetId, publish: async (opts) => { await fleet.publish(fleets, opts) } },

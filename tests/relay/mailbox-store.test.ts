@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MailboxErrorCode } from '../../src/net/mailbox-codec.js'
 import { QuotaExceededError } from '../../src/relay/errors.js'
 import { Level } from 'level'
-import { MAILBOX_LAYOUT, MailboxStore, type MailboxStoreLimits } from '../../src/relay/mailbox-store/index.js'
+import { MAILBOX_LAYOUT, MailboxStore, type MailboxStorage, type MailboxStoreLimits } from '../../src/relay/mailbox-store/index.js'
 import { StoredEnvelope } from '../../src/wire/mailbox.js'
 import { Envelope } from '../../src/wire/parley.js'
 import { tempDir } from '../helpers/network.js'
+import { levelBackend, postgresBackend } from '../helpers/storage-backends.js'
 
 const LIMITS: MailboxStoreLimits = { mailboxMaxEnvelopes: 1000, mailboxMaxBytes: 1 << 30, storageMaxBytes: 1 << 30, maxMailboxes: 1000, maxPrekeysPerMailbox: 10 }
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -36,18 +37,6 @@ describe('mailbox store: group-committed deposits', () => {
       reopen: async () => { await current.close(); current = make(); await current.open(); return current }
     }
   }
-
-  it('checks quotas in arrival order when many deposits for one mailbox land in one batch', async () => {
-    const { store, reopen } = await openStore({ mailboxMaxEnvelopes: 5 })
-    const mailbox = hexOf(randomBytes(32))
-    const outcomes = await Promise.all(Array.from({ length: 20 }, async () => await codeOf(store.deposit(depositFor(mailbox)))))
-    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('ok'))
-    expect(outcomes.slice(5)).toEqual(Array(15).fill(MailboxErrorCode.MAILBOX_FULL))
-    expect(store.count(mailbox)).toBe(5)
-    const again = await reopen()
-    expect(again.count(mailbox)).toBe(5)
-    expect((await again.fetch(mailbox, '', 100, 1 << 30, Date.now())).envelopes).toHaveLength(5)
-  })
 
   it('finds duplicates of ids stored before a restart, and after its id filter was rebuilt', async () => {
     // a tiny filter (capacity 6 ids) so that the deposits below go past it and trigger rebuilds
@@ -112,55 +101,6 @@ describe('mailbox store: group-committed deposits', () => {
     const again = await Promise.all(all.map(async (d) => (await store.deposit(depositFor(d.mailbox, d.id, 16))).duplicate))
     expect(again.filter((duplicate) => !duplicate)).toHaveLength(0)
     expect(store.totalEnvelopes).toBe(all.length)
-  })
-
-  it('stores a twice-deposited id once, even within one batch', async () => {
-    const { store } = await openStore()
-    const mailbox = hexOf(randomBytes(32))
-    const id = randomBytes(16)
-    const results = await Promise.all(Array.from({ length: 10 }, async () => await store.deposit(depositFor(mailbox, id))))
-    expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
-    expect(await store.deposit(depositFor(mailbox, id))).toEqual({ duplicate: true })
-    expect(store.count(mailbox)).toBe(1)
-    expect(store.totalEnvelopes).toBe(1)
-  })
-
-  it('holds the relay-wide byte cap across mailboxes of one batch', async () => {
-    const { store } = await openStore({ storageMaxBytes: 10_000 })
-    const boxes = Array.from({ length: 20 }, () => hexOf(randomBytes(32)))
-    const outcomes = await Promise.all(boxes.map(async (m) => await codeOf(store.deposit(depositFor(m, randomBytes(16), 900)))))
-    const stored = outcomes.filter((o) => o === 'ok').length
-    expect(stored).toBeGreaterThan(0)
-    expect(outcomes.filter((o) => o !== 'ok').every((o) => o === MailboxErrorCode.STORAGE_FULL)).toBe(true)
-    expect(store.totalBytes).toBeLessThanOrEqual(10_000)
-    expect(store.totalEnvelopes).toBe(stored)
-  })
-
-  it('keeps counters exact while acks and deposits on one mailbox interleave', async () => {
-    const { store, reopen } = await openStore()
-    const mailbox = hexOf(randomBytes(32))
-    const first = Array.from({ length: 50 }, () => depositFor(mailbox))
-    await Promise.all(first.map(async (d) => await store.deposit(d)))
-    const second = Array.from({ length: 50 }, () => depositFor(mailbox))
-    const [, acked] = await Promise.all([
-      Promise.all(second.map(async (d) => await store.deposit(d))),
-      store.ack(mailbox, first.slice(0, 30).map((d) => d.id))
-    ])
-    expect(acked).toBe(30)
-    expect(store.count(mailbox)).toBe(70)
-    const held = (await store.fetch(mailbox, '', 500, 1 << 30, Date.now())).envelopes.length
-    expect(held).toBe(70)
-    expect((await reopen()).count(mailbox)).toBe(70)
-  })
-
-  it('close() waits for deposits still queued; they are there after reopening', async () => {
-    const { store, reopen } = await openStore()
-    const mailbox = hexOf(randomBytes(32))
-    const pending = Array.from({ length: 600 }, async () => await store.deposit(depositFor(mailbox)))
-    const again = await reopen() // closes the first instance while the group is being written
-    expect((await Promise.allSettled(pending)).every((r) => r.status === 'fulfilled')).toBe(true)
-    expect(again.count(mailbox)).toBe(600)
-    await expect(store.deposit(depositFor(mailbox))).rejects.toMatchObject({ code: MailboxErrorCode.SHUTTING_DOWN })
   })
 })
 
@@ -339,15 +279,85 @@ describe('mailbox store: key layout', () => {
     cleanups.push(async () => { await store.close(); await dir.cleanup() })
     await expect(store.open()).rejects.toThrow(/newer relay/)
   })
+})
+
+const backends = [levelBackend, postgresBackend()]
+
+describe.each(backends)('mailbox store ($name): deposits, quotas, paging', (backend) => {
+  const cleanups: Array<() => Promise<void>> = []
+  beforeAll(async () => { await backend.setup() })
+  afterAll(async () => { await backend.teardown() })
+  afterEach(async () => { for (const c of cleanups.splice(0)) await c() })
+
+  async function open (limits: Partial<MailboxStoreLimits> = {}): Promise<{ store: MailboxStorage, reopen: () => Promise<MailboxStorage> }> {
+    const opened = await backend.open({ ...LIMITS, ...limits })
+    cleanups.push(opened.cleanup)
+    return opened
+  }
+
+  it('checks quotas in arrival order when many deposits for one mailbox land in one batch', async () => {
+    const { store, reopen } = await open({ mailboxMaxEnvelopes: 5 })
+    const mailbox = hexOf(randomBytes(32))
+    const outcomes = await Promise.all(Array.from({ length: 20 }, async () => await codeOf(store.deposit(depositFor(mailbox)))))
+    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('ok'))
+    expect(outcomes.slice(5)).toEqual(Array(15).fill(MailboxErrorCode.MAILBOX_FULL))
+    expect((await store.mailboxState(mailbox)).envelopes).toBe(5)
+    const again = await reopen()
+    expect((await again.mailboxState(mailbox)).envelopes).toBe(5)
+    expect((await again.fetch(mailbox, '', 100, 1 << 30, Date.now())).envelopes).toHaveLength(5)
+  })
+
+  it('stores a twice-deposited id once, even within one batch', async () => {
+    const { store } = await open()
+    const mailbox = hexOf(randomBytes(32))
+    const id = randomBytes(16)
+    const results = await Promise.all(Array.from({ length: 10 }, async () => await store.deposit(depositFor(mailbox, id))))
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
+    expect(await store.deposit(depositFor(mailbox, id))).toEqual({ duplicate: true })
+    expect((await store.mailboxState(mailbox)).envelopes).toBe(1)
+    expect(store.gauges().totalEnvelopes).toBe(1)
+  })
+
+  it('holds the relay-wide byte cap across mailboxes of one batch', async () => {
+    const { store } = await open({ storageMaxBytes: 10_000 })
+    const boxes = Array.from({ length: 20 }, () => hexOf(randomBytes(32)))
+    const outcomes = await Promise.all(boxes.map(async (m) => await codeOf(store.deposit(depositFor(m, randomBytes(16), 900)))))
+    const stored = outcomes.filter((o) => o === 'ok').length
+    expect(stored).toBeGreaterThan(0)
+    expect(outcomes.filter((o) => o !== 'ok').every((o) => o === MailboxErrorCode.STORAGE_FULL)).toBe(true)
+    expect(store.gauges().totalBytes).toBeLessThanOrEqual(10_000)
+    expect(store.gauges().totalEnvelopes).toBe(stored)
+  })
+
+  it('keeps counters exact while acks and deposits on one mailbox interleave', async () => {
+    const { store, reopen } = await open()
+    const mailbox = hexOf(randomBytes(32))
+    const first = Array.from({ length: 50 }, () => depositFor(mailbox))
+    await Promise.all(first.map(async (d) => await store.deposit(d)))
+    const second = Array.from({ length: 50 }, () => depositFor(mailbox))
+    const [, acked] = await Promise.all([
+      Promise.all(second.map(async (d) => await store.deposit(d))),
+      store.ack(mailbox, first.slice(0, 30).map((d) => d.id))
+    ])
+    expect(acked).toBe(30)
+    expect((await store.mailboxState(mailbox)).envelopes).toBe(70)
+    const held = (await store.fetch(mailbox, '', 500, 1 << 30, Date.now())).envelopes.length
+    expect(held).toBe(70)
+    expect((await (await reopen()).mailboxState(mailbox)).envelopes).toBe(70)
+  })
+
+  it('close() waits for deposits still queued; they are there after reopening', async () => {
+    const { store, reopen } = await open()
+    const mailbox = hexOf(randomBytes(32))
+    const pending = Array.from({ length: 600 }, async () => await store.deposit(depositFor(mailbox)))
+    const again = await reopen() // closes the first instance while the group is being written
+    expect((await Promise.allSettled(pending)).every((r) => r.status === 'fulfilled')).toBe(true)
+    expect((await again.mailboxState(mailbox)).envelopes).toBe(600)
+    await expect(store.deposit(depositFor(mailbox))).rejects.toMatchObject({ code: MailboxErrorCode.SHUTTING_DOWN })
+  })
 
   it('pages by count and bytes, skipping expired envelopes without counting them', async () => {
-    const { store } = await (async () => {
-      const dir = await tempDir('parley-mbox-')
-      const s = new MailboxStore(`${dir.path}/mailboxes`, LIMITS)
-      await s.open()
-      cleanups.push(async () => { await s.close(); await dir.cleanup() })
-      return { store: s }
-    })()
+    const { store } = await open()
     const mailbox = hexOf(randomBytes(32))
     const now = Date.now()
     const live: string[] = []
@@ -363,14 +373,14 @@ describe('mailbox store: key layout', () => {
     let cursor = ''
     for (;;) {
       const page = await store.fetch(mailbox, cursor, 3, 1 << 30, now)
-      pages.push(page.envelopes.map(idOf))
+      pages.push(page.envelopes.map((b) => hexOf(Envelope.decode(b).id)))
       cursor = page.cursor
       if (!page.more) break
     }
     expect(pages).toEqual([live.slice(0, 3), live.slice(3, 6), live.slice(6)])
     // a byte limit below two envelopes: one per page (never zero), `more` until the last
     const first = await store.fetch(mailbox, '', 10, 150, now)
-    expect(first.envelopes.map(idOf)).toEqual([live[0]])
+    expect(first.envelopes.map((b) => hexOf(Envelope.decode(b).id))).toEqual([live[0]])
     expect(first.more).toBe(true)
   })
 })

@@ -134,7 +134,8 @@ describe('metrics, health and config', () => {
     expect(text).not.toMatch(/[0-9a-f]{64}/) // no device keys or ids
     const health = await fetch(`http://${relay.metricsAddress}/healthz`)
     expect(health.status).toBe(200)
-    expect(await health.text()).toBe('ok\n')
+    // the first line is the verdict; the next names the mailbox database and its state
+    expect(await health.text()).toBe('ok\ndatabase: leveldb up\n')
   })
 
   it('validates the config file and names the offending field', async () => {

@@ -23,6 +23,7 @@ interface RelayFlags {
   tlsCert?: string
   tlsKey?: string
   fleetRecord?: string
+  postgres?: string
 }
 
 /** A flag's value: refused when empty or when it is the next flag (`--config --listen x`). */
@@ -50,6 +51,7 @@ function relayCommand (): Command {
     .option('--tls-cert <file>', 'PEM certificate (chain) for /tls/ws listen addresses', value('--tls-cert'))
     .option('--tls-key <file>', 'its PEM private key', value('--tls-key'))
     .option('--fleet-record <file>', 'the signed fleet record of the fleet this relay is a member of (parley fleet sign)', value('--fleet-record'))
+    .option('--postgres <url>', 'keep the mailboxes in this PostgreSQL database (postgres://…; a fleet shares one; put the password in PGPASSWORD or the config, not here)', value('--postgres'))
 }
 
 /**
@@ -113,5 +115,6 @@ export function parseRelayArgs (argv: string[]): RelayArgs {
     overrides.tls = { certFile: resolve(flags.tlsCert), keyFile: resolve(flags.tlsKey) }
   }
   if (flags.fleetRecord != null) overrides.fleet = { record: resolve(flags.fleetRecord) }
+  if (flags.postgres != null) overrides.store = { postgres: flags.postgres }
   return { configPath: flags.config, overrides }
 }

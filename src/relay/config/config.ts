@@ -31,6 +31,12 @@ export interface RelayConfig {
   tls: { certFile: string, keyFile: string } | null
   /** Membership of a fleet: the signed fleet record file this relay publishes; null: a relay on its own. */
   fleet: { record: string, republishIntervalMs: number } | null
+  /**
+   * Where the mailboxes live: `postgres` null keeps them in `<dataDir>/mailboxes` (LevelDB, one
+   * process); a `postgres://…` URL puts them in that database, shared by every relay process of a
+   * fleet configured with the same URL (docs/RELAY.md, "Relay fleets on PostgreSQL").
+   */
+  store: { postgres: string | null, poolSize: number }
 }
 
 /** A JSON config file or overrides: every field optional, nested objects partial. */
@@ -49,6 +55,7 @@ export interface RelayConfigInput {
   manyPeersPerAddress?: boolean
   tls?: { certFile: string, keyFile: string } | null
   fleet?: { record: string, republishIntervalMs?: number } | null
+  store?: Partial<RelayConfig['store']>
   /** Free text, ignored. */
   comment?: string
 }
@@ -72,6 +79,7 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
     provide: { enabled: true, intervalMs: C.DEFAULT_PROVIDE_INTERVAL_MS },
     manyPeersPerAddress: false,
     tls: null,
-    fleet: null
+    fleet: null,
+    store: { postgres: null, poolSize: C.DEFAULT_PG_POOL_SIZE }
   }
 }

@@ -149,6 +149,16 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
         break
       }
       case 'fleet': config.fleet = parseFleet(value, baseDir); break
+      case 'store':
+        if (!isObject(value)) throw new ConfigError(key, 'must be an object { postgres, poolSize }')
+        for (const [k, v] of Object.entries(value)) {
+          if (k === 'postgres') {
+            if (v !== null && (typeof v !== 'string' || !/^postgres(ql)?:\/\/./.test(v))) throw new ConfigError('store.postgres', 'must be null or a postgres:// URL')
+            config.store.postgres = v
+          } else if (k === 'poolSize') config.store.poolSize = checkPositiveInt('store.poolSize', v)
+          else throw new ConfigError(`store.${k}`, 'unknown field')
+        }
+        break
       default:
         throw new ConfigError(key, 'unknown field')
     }

@@ -10,7 +10,7 @@ import { defaultMailboxLimits, type MailboxLimits } from '../config/limits.js'
 import * as C from '../constants.js'
 import { RateLimitedError, RelayRefusal } from '../errors.js'
 import { errorText, logWarn } from '../logger.js'
-import type { MailboxStore } from '../mailbox-store/index.js'
+import type { MailboxStorage } from '../mailbox-store/index.js'
 import type { RelayMetrics } from '../metrics.js'
 import { PeerAndAddressLimiter } from '../../net/rate-limiter.js'
 import { addressKeys, addressList } from '../../net/remote-address.js'
@@ -24,7 +24,7 @@ export { defaultMailboxLimits, type MailboxLimits } from '../config/limits.js'
 export { HANDLERS }
 
 export interface MailboxServerInit {
-  store: MailboxStore
+  store: MailboxStorage
   metrics: RelayMetrics
   /** @default defaultMailboxLimits() */
   limits?: Partial<MailboxLimits>
@@ -64,7 +64,7 @@ function decodeOrError (frame: Uint8Array): MailboxRequest | MalformedFrameError
 export class MailboxServer implements Startable {
   readonly [Symbol.toStringTag] = '@parley/mailbox-server'
   private readonly components: MailboxServerComponents
-  private readonly store: MailboxStore
+  private readonly store: MailboxStorage
   private readonly metrics: RelayMetrics
   private readonly limits: MailboxLimits
   private readonly log: Logger
@@ -78,6 +78,8 @@ export class MailboxServer implements Startable {
   private started = false
   private stopping = false
   private draining: Promise<void> | undefined
+  /** Stops the pushes of envelopes deposited through other processes of a fleet. */
+  private unsubscribeRemote: (() => void) | undefined
 
   constructor (components: MailboxServerComponents, init: MailboxServerInit) {
     this.components = components
@@ -123,6 +125,9 @@ export class MailboxServer implements Startable {
       runOnLimitedConnection: false,
       maxInboundStreams: this.limits.maxStreamsPerConnection
     })
+    // a fleet's relay processes share the database: an envelope deposited through another one is
+    // pushed to this one's subscribers too (read only for mailboxes subscribed here)
+    this.unsubscribeRemote = this.store.onRemoteDeposit((d) => { this.subscribers.push(d.mailbox, d.bytes, d.id, d.secret) }, (mailbox) => this.subscribers.has(mailbox))
     this.started = true
     this.stopping = false
     this.draining = undefined
@@ -152,6 +157,8 @@ export class MailboxServer implements Startable {
     if (!this.started) return
     await this.beforeStop(options)
     this.started = false
+    this.unsubscribeRemote?.()
+    this.unsubscribeRemote = undefined
     this.shutdown.abort()
     for (const session of [...this.sessions]) session.stream.abort(new ParleyError('Relay stopping', MailboxErrorCode.SHUTTING_DOWN))
     this.sessions.clear()

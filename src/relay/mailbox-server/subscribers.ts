@@ -1,12 +1,12 @@
 import type { Logger } from '@libp2p/interface'
 import { ParleyError } from '../../errors.js'
 import { MAX_QUEUED_PUSHES } from '../constants.js'
-import type { MailboxStore } from '../mailbox-store/index.js'
+import type { MailboxStorage } from '../mailbox-store/index.js'
 import type { RelayMetrics } from '../metrics.js'
 import type { MailboxSession } from './session.js'
 
 export interface SubscribersInit {
-  store: MailboxStore
+  store: MailboxStorage
   metrics: RelayMetrics
   log: Logger
   /** Counts a refusal (metrics, debug line). */
@@ -23,6 +23,11 @@ export class Subscribers {
 
   /** Mailboxes with a subscribed stream. */
   get size (): number { return this.byMailbox.size }
+
+  /** Whether a stream of this mailbox is subscribed here. */
+  has (mailbox: string): boolean {
+    return this.byMailbox.has(mailbox)
+  }
 
   add (session: MailboxSession): void {
     if (session.subscribed || session.owner == null) return

@@ -15,12 +15,14 @@ import { highestBodySeq, migrateLayout } from './migrate-layout-1.js'
 import { getOwner, ownedShareRefusal, owners, setOwner } from './owners.js'
 import { putPrekeys, takePrekeys, type PrekeyUpload, type TakeOptions } from './prekey-pool.js'
 import type { DepositInput, DepositResult, FetchPage, MailboxDb, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake, StoreParts } from './types.js'
+import type { MailboxState, MailboxStorage, StorageGauges, StorageHealth } from './storage.js'
 
 export { MailboxOwner, MailboxPrekey }
 export { MAILBOX_LAYOUT, envelopeIdOf } from './keys.js'
 export { MAX_DEPOSIT_GROUP } from './deposit-batcher.js'
 export type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake, TakenPrekey } from './types.js'
 export type { PrekeyUpload, TakeOptions } from './prekey-pool.js'
+export type { MailboxState, MailboxStorage, RemoteDeposit, StorageGauges, StorageHealth } from './storage.js'
 
 /** LevelDB tables kept open by the mailbox database. */
 const MAX_OPEN_TABLES = 64
@@ -43,7 +45,8 @@ const WRITE_BUFFER_BYTES = 16 * 1024 * 1024
  * const page = await store.fetch(mailbox, '', 100, 2 * 1024 * 1024, Date.now())
  * ```
  */
-export class MailboxStore {
+export class MailboxStore implements MailboxStorage {
+  readonly backend = 'leveldb'
   private readonly db: MailboxDb
   private readonly log: Logger
   private readonly parts: StoreParts
@@ -136,6 +139,7 @@ export class MailboxStore {
    */
   async deposit (input: DepositInput, options: AbortOptions = {}): Promise<DepositResult> {
     options.signal?.throwIfAborted()
+    if (input.unownedExpiresAt !== undefined && !this.isOwned(input.mailbox)) input = { ...input, expiresAt: Math.min(input.expiresAt, input.unownedExpiresAt) }
     try {
       return await this.deposits.enqueue(input)
     } catch (err) {
@@ -282,5 +286,28 @@ export class MailboxStore {
    */
   async takePrekeys (mailbox: string, options: TakeOptions = {}): Promise<PrekeyTake> {
     return takePrekeys(this.parts, mailbox, options)
+  }
+
+  async mailboxState (mailbox: string, options: AbortOptions = {}): Promise<MailboxState> {
+    options.signal?.throwIfAborted()
+    return { owned: this.isOwned(mailbox), envelopes: this.count(mailbox), oneTimePrekeys: this.prekeyCount(mailbox) }
+  }
+
+  async checkOwnedShare (creator: number, options: AbortOptions = {}): Promise<QuotaExceededError | undefined> {
+    options.signal?.throwIfAborted()
+    return this.ownedShareRefusal(creator)
+  }
+
+  gauges (): StorageGauges {
+    return { mailboxes: this.mailboxes, unownedMailboxes: this.unownedMailboxes, provisionalMailboxes: this.provisionalMailboxes, totalEnvelopes: this.totalEnvelopes, totalBytes: this.totalBytes }
+  }
+
+  health (): StorageHealth {
+    return { backend: 'leveldb', ok: this.opened }
+  }
+
+  /** One process holds every mailbox: no deposit arrives through another. */
+  onRemoteDeposit (): () => void {
+    return () => {}
   }
 }

@@ -37,6 +37,8 @@ export interface DepositInput {
   bytes: Uint8Array
   /** Effective expiry (ms). */
   expiresAt: number
+  /** Expiry (ms) instead, when the mailbox has no owner (decided by the store, in the write). */
+  unownedExpiresAt?: number
   secret: boolean
   now: number
   /** The depositor's byte-share tag (`MailboxStore.depositorTag`); 0 or absent: counted in no share. */

@@ -8,8 +8,8 @@ import type { HandlerContext, MailboxHandler } from './types.js'
  * Before a first login makes a mailbox owned: the stream's address must have owned-mailbox share
  * left, then a token of its new-mailbox rate (a refusal by the share takes no token).
  */
-function admitNewMailbox (ctx: HandlerContext, session: MailboxSession, creator: number): void {
-  const refusal = ctx.store.ownedShareRefusal(creator)
+async function admitNewMailbox (ctx: HandlerContext, session: MailboxSession, creator: number): Promise<void> {
+  const refusal = await ctx.store.checkOwnedShare(creator)
   if (refusal != null) throw refusal
   const scope = ctx.ownedMailboxRate?.take(session.address, 1)
   if (scope == null) return
@@ -26,11 +26,12 @@ export const authenticateHandler: MailboxHandler<'authenticate'> = {
     session.pending = undefined
     try {
       const creator = session.depositor ??= ctx.store.depositorTag(session.address)
-      const owner = await ctx.auth.verify(pending, auth, { ...options, creator, admitNewMailbox: () => { admitNewMailbox(ctx, session, creator) } })
+      const owner = await ctx.auth.verify(pending, auth, { ...options, creator, admitNewMailbox: async () => { await admitNewMailbox(ctx, session, creator) } })
       ctx.subscribers.remove(session)
       session.owner = owner
       ctx.metrics.inc('parley_relay_auth_total', { result: 'ok' })
-      return { authenticated: { storedEnvelopes: ctx.store.count(owner.mailbox), oneTimePrekeys: ctx.store.prekeyCount(owner.mailbox) } }
+      const state = await ctx.store.mailboxState(owner.mailbox, options)
+      return { authenticated: { storedEnvelopes: state.envelopes, oneTimePrekeys: state.oneTimePrekeys } }
     } catch (err) {
       ctx.metrics.inc('parley_relay_auth_total', { result: 'refused' })
       if (err instanceof QuotaExceededError && err.quota != null) ctx.metrics.inc('parley_relay_quota_refusals_total', quotaRefusalLabels(err.quota))

@@ -33,13 +33,13 @@ export const depositHandler: MailboxHandler<'deposit'> = {
     if (own !== 0) expiresAt = Math.min(expiresAt, own)
     if (secret) expiresAt = Math.min(expiresAt, now + ctx.limits.secretMaxMs)
     const mailbox = hex(envelope.recipientDevice)
-    // junk to random device keys lands in mailboxes no owner has authenticated: kept briefly
-    if (!ctx.store.isOwned(mailbox)) expiresAt = Math.min(expiresAt, now + ctx.limits.unownedRetentionMs)
     const id = hex(envelope.id)
     session.depositor ??= ctx.store.depositorTag(session.address)
     let result: { duplicate: boolean }
     try {
-      result = await ctx.store.deposit({ mailbox, id, bytes, expiresAt, secret, now, depositor: session.depositor }, options)
+      // junk to random device keys lands in mailboxes no owner has authenticated: kept briefly
+      const unownedExpiresAt = Math.min(expiresAt, now + ctx.limits.unownedRetentionMs)
+      result = await ctx.store.deposit({ mailbox, id, bytes, expiresAt, unownedExpiresAt, secret, now, depositor: session.depositor }, options)
     } catch (err) {
       if (err instanceof QuotaExceededError && err.quota != null) ctx.metrics.inc('parley_relay_quota_refusals_total', quotaRefusalLabels(err.quota))
       throw err

@@ -3,7 +3,7 @@ import type { MailboxRequest, MailboxResponse } from '../../../net/mailbox-codec
 import type { MailboxAuthenticator } from '../../auth.js'
 import type { AddressByteRate } from '../../byte-shares.js'
 import type { MailboxLimits } from '../../config/limits.js'
-import type { MailboxStore } from '../../mailbox-store/index.js'
+import type { MailboxStorage } from '../../mailbox-store/index.js'
 import type { RelayMetrics } from '../../metrics.js'
 import type { PeerAndAddressLimiter } from '../../../net/rate-limiter.js'
 import type { RateLimitedOp } from '../labels.js'
@@ -15,7 +15,7 @@ export type Operation = 'deposit' | 'getChallenge' | 'authenticate' | 'fetch' | 
 
 /** What every handler may use: the server's store, metrics, limits and limiters. */
 export interface HandlerContext {
-  readonly store: MailboxStore
+  readonly store: MailboxStorage
   readonly metrics: RelayMetrics
   readonly limits: MailboxLimits
   readonly auth: MailboxAuthenticator

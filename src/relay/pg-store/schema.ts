@@ -1,0 +1,118 @@
+import type { AbortOptions } from '@libp2p/interface'
+import { randomBytes } from 'node:crypto'
+import type { Pool } from './db.js'
+
+/**
+ * The PostgreSQL schema, as numbered migrations: each runs once, in order, in one transaction
+ * with its version row, under an advisory lock (many relay processes may start at once).
+ * Nothing stored is plaintext: envelope bodies are the sealed envelopes as deposited, mailbox
+ * names are device public keys (hex), owner facts are public (account key, record sequence,
+ * inactivity period, last login time).
+ *
+ * - `mailboxes`: one row per mailbox: its owner facts and counters (the row lock serialises
+ *   every write to one mailbox across processes, so its quotas are exact).
+ * - `envelope_ids`: (mailbox, id) → day and seq: deposits are idempotent by envelope id
+ *   (`INSERT … ON CONFLICT DO NOTHING`), acks find their envelope's partition.
+ * - `envelopes`: the bodies, `PARTITION BY LIST (day)` with day = expiry in days since the
+ *   epoch (UTC): retention drops a whole day's partition once it is past.
+ * - `prekeys`, `last_resort`: owners' prekey pools.
+ * - `shares`: stored bytes and owned mailboxes per hashed depositing address (kind 0, 1: bytes
+ *   per address and per IPv6 /48; kind 2, 3: owned mailboxes), fleet-wide.
+ * - `parley_meta`: the fleet's share-hash key (random, made by the first migration).
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number, name: string, sql: string }> = [
+  {
+    version: 1,
+    name: 'mailboxes, envelopes by expiry day, ids, prekeys, shares',
+    sql: `
+CREATE TABLE parley_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE mailboxes (
+  mailbox text PRIMARY KEY,
+  owner bytea,
+  owned boolean NOT NULL DEFAULT false,
+  provisional boolean NOT NULL DEFAULT false,
+  since bigint,
+  owned_at bigint,
+  creator bigint,
+  count integer NOT NULL DEFAULT 0,
+  bytes bigint NOT NULL DEFAULT 0,
+  prekeys integer NOT NULL DEFAULT 0,
+  prekey_bytes bigint NOT NULL DEFAULT 0,
+  prekey_tag bigint,
+  budget_tokens double precision,
+  budget_at bigint
+);
+CREATE INDEX mailboxes_unowned ON mailboxes (since) WHERE NOT owned;
+CREATE INDEX mailboxes_provisional ON mailboxes (owned_at) WHERE provisional;
+CREATE INDEX mailboxes_owned ON mailboxes (mailbox) WHERE owner IS NOT NULL;
+CREATE SEQUENCE envelope_seq;
+CREATE TABLE envelope_ids (
+  mailbox text NOT NULL,
+  id text NOT NULL,
+  day integer NOT NULL,
+  seq bigint NOT NULL DEFAULT nextval('envelope_seq'),
+  PRIMARY KEY (mailbox, id)
+);
+CREATE INDEX envelope_ids_day ON envelope_ids (day);
+CREATE TABLE envelopes (
+  day integer NOT NULL,
+  mailbox text NOT NULL,
+  seq bigint NOT NULL,
+  id text NOT NULL,
+  expires_at bigint NOT NULL,
+  secret boolean NOT NULL,
+  depositor bigint NOT NULL,
+  body bytea NOT NULL,
+  PRIMARY KEY (mailbox, seq, day)
+) PARTITION BY LIST (day);
+CREATE TABLE prekeys (
+  mailbox text NOT NULL,
+  kind text NOT NULL,
+  id bigint NOT NULL,
+  blob bytea NOT NULL,
+  PRIMARY KEY (mailbox, kind, id)
+);
+CREATE TABLE last_resort (
+  mailbox text NOT NULL,
+  kind text NOT NULL,
+  blob bytea NOT NULL,
+  PRIMARY KEY (mailbox, kind)
+);
+CREATE TABLE shares (
+  kind smallint NOT NULL,
+  bucket integer NOT NULL,
+  amount bigint NOT NULL,
+  PRIMARY KEY (kind, bucket)
+);
+`
+  }
+]
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
+
+/** Advisory lock key held while migrating ('parl' 'eymg'). */
+const MIGRATION_LOCK = 0x7061726c65796d67n
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION}; returns the fleet's share-hash key. Refuses a
+ * database written by a newer relay.
+ */
+export async function migrate (sql: Pool, options: AbortOptions = {}): Promise<Uint8Array> {
+  options.signal?.throwIfAborted()
+  return await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK.toString()}::bigint)`
+    await tx`CREATE TABLE IF NOT EXISTS parley_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
+    const [row] = await tx<Array<{ v: number | null }>>`SELECT max(version) AS v FROM parley_schema`
+    const current = row?.v ?? 0
+    if (current > SCHEMA_VERSION) throw new Error(`Mailbox database has schema ${current}; this relay knows up to ${SCHEMA_VERSION} (newer relay version?)`)
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue
+      await tx.unsafe(m.sql)
+      await tx`INSERT INTO parley_schema (version, name) VALUES (${m.version}, ${m.name})`
+    }
+    await tx`INSERT INTO parley_meta (key, value) VALUES ('share_key', ${randomBytes(32).toString('hex')}) ON CONFLICT DO NOTHING`
+    const [key] = await tx<Array<{ value: string }>>`SELECT value FROM parley_meta WHERE key = 'share_key'`
+    return Uint8Array.from(Buffer.from(key.value, 'hex'))
+  })
+}
