@@ -795,3 +795,396 @@ export namespace SenderKeyMessage {
     return streamMessage(buf, SenderKeyMessage.codec(), opts)
   }
 }
+
+export interface SenderChainState {
+  chainId: number
+  iteration: number
+  chainKey: Uint8Array
+  signingPublic: Uint8Array
+  signingPrivate: Uint8Array
+  createdAt: bigint
+  skipped: SkippedSenderKey[]
+}
+
+export namespace SenderChainState {
+  let _codec: Codec<SenderChainState>
+
+  export const codec = (): Codec<SenderChainState> => {
+    if (_codec == null) {
+      _codec = message<SenderChainState>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.chainId != null && obj.chainId !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.chainId)
+        }
+
+        if ((obj.iteration != null && obj.iteration !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.iteration)
+        }
+
+        if ((obj.chainKey != null && obj.chainKey.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.chainKey)
+        }
+
+        if ((obj.signingPublic != null && obj.signingPublic.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.signingPublic)
+        }
+
+        if ((obj.signingPrivate != null && obj.signingPrivate.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signingPrivate)
+        }
+
+        if ((obj.createdAt != null && obj.createdAt !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.createdAt)
+        }
+
+        if (obj.skipped != null && obj.skipped.length > 0) {
+          for (const value of obj.skipped) {
+            w.uint32(58)
+            SkippedSenderKey.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          chainId: 0,
+          iteration: 0,
+          chainKey: uint8ArrayAlloc(0),
+          signingPublic: uint8ArrayAlloc(0),
+          signingPrivate: uint8ArrayAlloc(0),
+          createdAt: 0n,
+          skipped: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.chainId = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.iteration = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.chainKey = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.signingPublic = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.signingPrivate = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.createdAt = reader.uint64()
+              break
+            }
+            case 7: {
+              if (opts.limits?.skipped != null && obj.skipped.length === opts.limits.skipped) {
+                throw new MaxLengthError('Decode error - repeated field "skipped" had too many elements')
+              }
+
+              if (obj.skipped.length === 2000) {
+                throw new MaxLengthError('Decode error - repeated field "skipped" had too many elements')
+              }
+
+              obj.skipped.push(SkippedSenderKey.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.skipped$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface SenderChainStateChainIdFieldEvent {
+    field: '$.chainId'
+    value: number
+  }
+
+  export interface SenderChainStateIterationFieldEvent {
+    field: '$.iteration'
+    value: number
+  }
+
+  export interface SenderChainStateChainKeyFieldEvent {
+    field: '$.chainKey'
+    value: Uint8Array
+  }
+
+  export interface SenderChainStateSigningPublicFieldEvent {
+    field: '$.signingPublic'
+    value: Uint8Array
+  }
+
+  export interface SenderChainStateSigningPrivateFieldEvent {
+    field: '$.signingPrivate'
+    value: Uint8Array
+  }
+
+  export interface SenderChainStateCreatedAtFieldEvent {
+    field: '$.createdAt'
+    value: bigint
+  }
+
+  export interface SenderChainStateSkippedIterationFieldEvent {
+    field: '$.skipped[].iteration'
+    value: number
+    index: number
+  }
+
+  export interface SenderChainStateSkippedMessageKeyFieldEvent {
+    field: '$.skipped[].messageKey'
+    value: Uint8Array
+    index: number
+  }
+
+  export function encode (obj: Partial<SenderChainState>): Uint8Array {
+    return encodeMessage(obj, SenderChainState.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SenderChainState>): SenderChainState {
+    return decodeMessage(buf, SenderChainState.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SenderChainState>): Generator<SenderChainStateChainIdFieldEvent | SenderChainStateIterationFieldEvent | SenderChainStateChainKeyFieldEvent | SenderChainStateSigningPublicFieldEvent | SenderChainStateSigningPrivateFieldEvent | SenderChainStateCreatedAtFieldEvent | SenderChainStateSkippedIterationFieldEvent | SenderChainStateSkippedMessageKeyFieldEvent> {
+    return streamMessage(buf, SenderChainState.codec(), opts)
+  }
+}
+
+export interface SkippedSenderKey {
+  iteration: number
+  messageKey: Uint8Array
+}
+
+export namespace SkippedSenderKey {
+  let _codec: Codec<SkippedSenderKey>
+
+  export const codec = (): Codec<SkippedSenderKey> => {
+    if (_codec == null) {
+      _codec = message<SkippedSenderKey>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.iteration != null && obj.iteration !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.iteration)
+        }
+
+        if ((obj.messageKey != null && obj.messageKey.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.messageKey)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          iteration: 0,
+          messageKey: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.iteration = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.messageKey = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface SkippedSenderKeyIterationFieldEvent {
+    field: '$.iteration'
+    value: number
+  }
+
+  export interface SkippedSenderKeyMessageKeyFieldEvent {
+    field: '$.messageKey'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SkippedSenderKey>): Uint8Array {
+    return encodeMessage(obj, SkippedSenderKey.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SkippedSenderKey>): SkippedSenderKey {
+    return decodeMessage(buf, SkippedSenderKey.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SkippedSenderKey>): Generator<SkippedSenderKeyIterationFieldEvent | SkippedSenderKeyMessageKeyFieldEvent> {
+    return streamMessage(buf, SkippedSenderKey.codec(), opts)
+  }
+}
+
+export interface SenderKeyRecord {
+  chains: SenderChainState[]
+}
+
+export namespace SenderKeyRecord {
+  let _codec: Codec<SenderKeyRecord>
+
+  export const codec = (): Codec<SenderKeyRecord> => {
+    if (_codec == null) {
+      _codec = message<SenderKeyRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.chains != null && obj.chains.length > 0) {
+          for (const value of obj.chains) {
+            w.uint32(10)
+            SenderChainState.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          chains: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.chains != null && obj.chains.length === opts.limits.chains) {
+                throw new MaxLengthError('Decode error - repeated field "chains" had too many elements')
+              }
+
+              if (obj.chains.length === 5) {
+                throw new MaxLengthError('Decode error - repeated field "chains" had too many elements')
+              }
+
+              obj.chains.push(SenderChainState.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.chains$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface SenderKeyRecordChainsChainIdFieldEvent {
+    field: '$.chains[].chainId'
+    value: number
+    index: number
+  }
+
+  export interface SenderKeyRecordChainsIterationFieldEvent {
+    field: '$.chains[].iteration'
+    value: number
+    index: number
+  }
+
+  export interface SenderKeyRecordChainsChainKeyFieldEvent {
+    field: '$.chains[].chainKey'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface SenderKeyRecordChainsSigningPublicFieldEvent {
+    field: '$.chains[].signingPublic'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface SenderKeyRecordChainsSigningPrivateFieldEvent {
+    field: '$.chains[].signingPrivate'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface SenderKeyRecordChainsCreatedAtFieldEvent {
+    field: '$.chains[].createdAt'
+    value: bigint
+    index: number
+  }
+
+  export interface SenderKeyRecordChainsSkippedIterationFieldEvent {
+    field: '$.chains[].skipped[].iteration'
+    value: number
+    index: number
+  }
+
+  export interface SenderKeyRecordChainsSkippedMessageKeyFieldEvent {
+    field: '$.chains[].skipped[].messageKey'
+    value: Uint8Array
+    index: number
+  }
+
+  export function encode (obj: Partial<SenderKeyRecord>): Uint8Array {
+    return encodeMessage(obj, SenderKeyRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SenderKeyRecord>): SenderKeyRecord {
+    return decodeMessage(buf, SenderKeyRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SenderKeyRecord>): Generator<SenderKeyRecordChainsChainIdFieldEvent | SenderKeyRecordChainsIterationFieldEvent | SenderKeyRecordChainsChainKeyFieldEvent | SenderKeyRecordChainsSigningPublicFieldEvent | SenderKeyRecordChainsSigningPrivateFieldEvent | SenderKeyRecordChainsCreatedAtFieldEvent | SenderKeyRecordChainsSkippedIterationFieldEvent | SenderKeyRecordChainsSkippedMessageKeyFieldEvent> {
+    return streamMessage(buf, SenderKeyRecord.codec(), opts)
+  }
+}
