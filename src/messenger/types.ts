@@ -18,7 +18,7 @@ export interface ContactView {
   addedAt: number
 }
 
-export type ConversationKind = 'normal' | 'secret'
+export type ConversationKind = 'normal' | 'secret' | 'group'
 
 /** Secret chat life cycle: `pending` (we asked), `incoming` (they asked), `active`, `closed`. */
 export type SecretChatState = 'pending' | 'incoming' | 'active' | 'closed'
@@ -131,6 +131,21 @@ export interface MessengerEvents extends Record<string, unknown> {
   screenshot: { conversationId: ConversationId, from: string }
   /** This account was wiped (deleted or self-destructed): the messenger has stopped. */
   wiped: { reason: 'deleted' | 'inactivity' }
+  /** Groups: the membership, name or settings of a group changed (or this account joined, left or was removed). */
+  'group-updated': { group: GroupView }
+  /** Groups: a group message or update was refused (replayed, forged, from a non-member…); nothing else was lost. */
+  'group-refused': { conversationId: ConversationId, sender: string, code: string }
+}
+
+/** A group as the API shows it. */
+export interface GroupView {
+  id: ConversationId
+  name: string
+  members: Array<{ address: string, role: 'admin' | 'member' }>
+  /** This account: a member, removed by an admin, or left. */
+  self: 'member' | 'removed' | 'left'
+  /** Disappearing timer of new messages (ms), 0 = off. */
+  timerMs: number
 }
 
 type Opts = { signal?: AbortSignal }

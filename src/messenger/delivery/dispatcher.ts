@@ -1,6 +1,7 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { toHex } from '../../bytes.js'
+import { ErrorCode, ParleyError } from '../../errors.js'
 import type { DeviceEntry } from '../../identity/account-record.js'
 import { decodeAddress } from '../../identity/address.js'
 import { ENVELOPE_VERSION, Envelope } from '../../net/envelope-codec.js'
@@ -25,7 +26,16 @@ export interface DispatchOptions extends AbortOptions {
   includeOwn?: boolean
   /** These targets only. */
   only?: Target[]
+  /** Groups: the content is already the group envelope for `only` (see `setGroupSender`). */
+  group?: true
+  /** Groups: the content sealed for this target, when it differs from the others' (a sender key for a device that lacks it). */
+  perTarget?: (target: Target) => Content
+  /** Groups: the copies carry a text (its delivery state follows their outcomes). */
+  trackDelivery?: boolean
 }
+
+/** Sends a content in a group conversation (encrypts it once, then dispatches the copies with `group: true`). */
+export type GroupSender = (conversation: Conversation, content: Content, options: DispatchOptions) => Promise<void>
 
 /**
  * Seals one content per recipient device and queues each envelope in the outbox, in one store
@@ -40,7 +50,17 @@ export class Dispatcher {
     private readonly kick: () => void
   ) {}
 
+  private groupSender: GroupSender | undefined
+
+  /** Where contents of group conversations go (the groups feature). */
+  setGroupSender (sender: GroupSender): void { this.groupSender = sender }
+
   async dispatch (conversation: Conversation, content: Content, options: DispatchOptions = {}): Promise<void> {
+    if (conversation.kind === 'group' && options.group !== true) {
+      if (this.groupSender == null) throw new ParleyError('Group conversations are not wired to a group sender', ErrorCode.INTERNAL)
+      await this.groupSender(conversation, content, options)
+      return
+    }
     const { store, sessions, envelopes } = this.ctx.components
     const signal = this.ctx.signal(options, DEFAULT_SEND_TIMEOUT_MS)
     const targets = options.only ?? await conversationTargets(this.ctx, this.resolver, conversation, options.includeOwn ?? true, { signal })
@@ -62,7 +82,7 @@ export class Dispatcher {
       await options.alsoWrite?.(tx)
       for (const target of targets) {
         signal.throwIfAborted()
-        const body = target.sync ? { ...content, syncPeer: decodeAddress(conversation.members[0]) } : content
+        const body = options.perTarget?.(target) ?? (target.sync && conversation.kind !== 'group' ? { ...content, syncPeer: decodeAddress(conversation.members[0]) } : content)
         const sealed = await sessions.seal(target.device, Content.encode(body), oneTime.get(toHex(target.device.deviceKey)), tx)
         await sealed.commit(tx)
         const envelope: Envelope = {
@@ -87,7 +107,7 @@ export class Dispatcher {
           attempts: 0,
           nextAttemptAt: now,
           createdAt: now,
-          messageId: content.kind === Content.Kind.TEXT && !target.sync ? toHex(content.messageId) : null,
+          messageId: (content.kind === Content.Kind.TEXT || options.trackDelivery === true) && !target.sync ? toHex(content.messageId) : null,
           lastError: null
         })
       }

@@ -27,5 +27,8 @@ export const RECEIVE_HANDLERS: Readonly<Record<Content.Kind, ReceiveHandler>> = 
   [Content.Kind.TIMER]: handleTimer,
   [Content.Kind.SECRET_CONTROL]: handleSecretControl,
   [Content.Kind.UNKNOWN]: handleUnknown,
-  [Content.Kind.ATTACHMENT]: handleUnknown
+  [Content.Kind.ATTACHMENT]: handleUnknown,
+  // group contents are routed before this table (groups/group-receive.ts)
+  [Content.Kind.GROUP_UPDATE]: handleUnknown,
+  [Content.Kind.GROUP_MESSAGE]: handleUnknown
 }
