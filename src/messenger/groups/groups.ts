@@ -2,6 +2,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { fromHex, toHex } from '../../bytes.js'
 import { nativeBackend } from '../../crypto/backend-native.js'
+import { codeOf, ErrorCode } from '../../errors.js'
 import { decodeAddress, encodeAddress } from '../../identity/address.js'
 import type { Conversation, GroupRecord } from '../../store/index.js'
 import { Content } from '../../wire/content.js'
@@ -143,9 +144,13 @@ export class Groups {
         await store.groups.put(id, { ...record, pending: [] }, options)
         return
       }
+      const refusals: Array<{ conversationId: string, sender: string, code: string }> = []
       for (const p of record.pending) {
         for (const bytes of snapshotOps(p.payload, this.ctx.log('groups'))) {
-          await log.add(bytes, options).catch((err: unknown) => { this.ctx.log('groups')('refused a membership operation from %s - %e', p.sender, err) })
+          await log.add(bytes, options).catch((err: unknown) => {
+            this.ctx.log('groups')('refused a membership operation from %s - %e', p.sender, err)
+            refusals.push({ conversationId: id, sender: p.sender, code: codeOf(err) ?? ErrorCode.INTERNAL })
+          })
         }
       }
       const me = toHex(this.ctx.components.accountRecords.accountKey)
@@ -154,6 +159,7 @@ export class Groups {
         return
       }
       const saved = await this.persist(id, log, record, options)
+      for (const refusal of refusals) this.ctx.emit('group-refused', refusal)
       this.ctx.emit('group-updated', { group: groupView(id, saved) })
     })
   }

@@ -32,3 +32,25 @@ export async function groupState (m: Messenger, id: string, accept: (g: GroupVie
   if (now != null && accept(now)) { waiting.catch(() => {}); return now }
   return (await waiting).group
 }
+
+interface Internals {
+  requireConversation: (id: string) => Promise<import('../../../src/store/index.js').Conversation>
+  baseContent: (c: import('../../../src/store/index.js').Conversation, kind: Content.Kind, extra?: Partial<Content>) => Content
+  dispatch: (c: import('../../../src/store/index.js').Conversation, content: Content, options: Record<string, unknown>) => Promise<void>
+  resolveAccount: (address: string) => Promise<import('../../../src/identity/account-record.js').VerifiedAccountRecord>
+}
+
+/** Sends `extra` as a raw group content of `kind` from `from` to `to`'s devices only, bypassing the group checks of the send path (forgeries). */
+export async function sendRawGroupContent (from: Messenger, to: Messenger, id: string, kind: Content.Kind, extra: Partial<Content>): Promise<void> {
+  const internals = from as unknown as Internals
+  const conversation = await internals.requireConversation(id)
+  const record = await internals.resolveAccount(to.address)
+  const only = record.body.devices.map((device) => ({ address: to.address, device, sync: false }))
+  await internals.dispatch(conversation, internals.baseContent(conversation, kind, extra), { group: true, only })
+}
+
+/** A fresh content of `kind` in `from`'s conversation `id` (for inner contents of forged group messages). */
+export async function contentOf (from: Messenger, id: string, kind: Content.Kind, extra: Partial<Content> = {}): Promise<Content> {
+  const internals = from as unknown as Internals
+  return internals.baseContent(await internals.requireConversation(id), kind, extra)
+}
