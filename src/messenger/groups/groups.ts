@@ -1,5 +1,6 @@
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import { equalBytes } from '@noble/ciphers/utils.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { fromHex, toHex } from '../../bytes.js'
 import { nativeBackend } from '../../crypto/backend-native.js'
 import { codeOf, ErrorCode } from '../../errors.js'
@@ -145,8 +146,14 @@ export class Groups {
         return
       }
       const refusals: Array<{ conversationId: string, sender: string, code: string }> = []
+      const membersBefore = new Set(record.members.map((m) => m.account))
+      const received = new Map<string, Set<string>>()
       for (const p of record.pending) {
-        for (const bytes of snapshotOps(p.payload, this.ctx.log('groups'))) {
+        const ops = snapshotOps(p.payload, this.ctx.log('groups'))
+        const seen = received.get(p.sender) ?? new Set<string>()
+        for (const bytes of ops) seen.add(toHex(sha256(bytes)))
+        received.set(p.sender, seen)
+        for (const bytes of ops) {
           await log.add(bytes, options).catch((err: unknown) => {
             this.ctx.log('groups')('refused a membership operation from %s - %e', p.sender, err)
             refusals.push({ conversationId: id, sender: p.sender, code: codeOf(err) ?? ErrorCode.INTERNAL })
@@ -161,6 +168,14 @@ export class Groups {
       const saved = await this.persist(id, log, record, options)
       for (const refusal of refusals) this.ctx.emit('group-refused', refusal)
       this.ctx.emit('group-updated', { group: groupView(id, saved) })
+      // anti-entropy: a sender whose log lacked operations this one holds (it changed the group
+      // concurrently) gets them back, and so do the members its update added (they only have its
+      // view): every device ends with every operation, so every device computes the same state
+      const behind = [...received].filter(([sender, seen]) => sender !== this.ctx.address && log.hashes().some((h) => !seen.has(h))).map(([sender]) => sender)
+      if (behind.length > 0 && saved.self === 'member') {
+        const newcomers = saved.members.map((m) => m.account).filter((a) => !membersBefore.has(a) && a !== this.ctx.address)
+        await this.announce(id, log, [...behind, ...newcomers], options, true)
+      }
     })
   }
 
@@ -236,11 +251,12 @@ export class Groups {
     return record
   }
 
-  /** Sends the whole log to every member device (and to `alsoTo`, e.g. members just removed). */
-  private async announce (id: string, log: GroupLog, alsoTo: string[], options: AbortOptions): Promise<void> {
+  /** Sends the whole log to every member device and to `alsoTo` (e.g. members just removed); `only`: to `alsoTo` alone. */
+  private async announce (id: string, log: GroupLog, alsoTo: string[], options: AbortOptions, only = false): Promise<void> {
     const conversation = await this.ctx.components.store.conversations.get(id, options)
     if (conversation == null) throw new GroupNotFoundError()
-    const members = [...new Set([...[...log.state.members.keys()].map((hex) => encodeAddress(fromHex(hex))), ...alsoTo])]
+    const everyone = only ? [] : [...log.state.members.keys()].map((hex) => encodeAddress(fromHex(hex)))
+    const members = [...new Set([...everyone, ...alsoTo])]
     const targets = await groupTargets(this.ctx, this.resolver, members, options)
     if (targets.length === 0) return
     const content = baseContent(conversation, Content.Kind.GROUP_UPDATE, this.ctx.now(), { groupPayload: log.snapshot() })

@@ -1,16 +1,21 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { concatBytes } from '../../../src/bytes.js'
+import { concatBytes, fromHex } from '../../../src/bytes.js'
 import { nativeBackend } from '../../../src/crypto/backend-native.js'
-import { senderKeyDecrypt } from '../../../src/crypto/sender-keys.js'
+import { SenderChainState, senderKeyDecrypt, senderKeyEncrypt } from '../../../src/crypto/sender-keys.js'
 import { ErrorCode } from '../../../src/errors.js'
 import type { NodeMessenger as Messenger } from '../../../src/node/messenger.js'
 import type { Relay } from '../../../src/relay/index.js'
+import type { GroupView } from '../../../src/messenger/types.js'
+import type { GroupRecord } from '../../../src/store/index.js'
+import { Content } from '../../../src/wire/content.js'
 import { tempDir } from '../../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from '../helpers.js'
-import { captureGroupMessages, groupState, senderRecordOf } from './group-helpers.js'
+import { captureGroupMessages, contentOf, groupState, sendRawGroupContent, senderRecordOf } from './group-helpers.js'
 
 const adOf = (m: Messenger): Uint8Array => concatBytes(m.node.accountKey, m.node.signer.publicKey)
+const groupIds = new WeakMap<Messenger, string>()
+const groupIdOf = (m: Messenger): string => groupIds.get(m) as string
 
 describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -38,6 +43,7 @@ describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', (
     const seen = [bob, carol].map(async (m) => nextEvent(m, 'group-updated', (d) => d.group.name === 'Hikers', 30_000))
     const group = await alice.createGroup('Hikers', [bob.address, carol.address])
     groupId = group.id
+    for (const m of [alice, bob, carol, dave]) groupIds.set(m, groupId)
     expect(group.members.find((m) => m.address === alice.address)?.role).toBe('admin')
     for (const { group: g } of await Promise.all(seen)) expect(g.members.map((m) => m.address).sort()).toEqual([alice.address, bob.address, carol.address].sort())
     expect((await bob.getConversation(groupId)).title).toBe('Hikers')
@@ -83,4 +89,77 @@ describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', (
     await expect(senderKeyDecrypt(nativeBackend, wire.groupId, daveKnows, wire.groupPayload, adOf(alice))).rejects.toMatchObject({ code: ErrorCode.REPLAY })
     expect((await dave.messages(groupId)).items.map((m) => m.text)).toEqual(['welcome dave'])
   })
+
+  it('the author or an admin deletes for everyone; a member may not delete others\' messages; an edit by a non-author is refused', async () => {
+    const members = [alice, bob, dave]
+    const bobsArrive = members.filter((m) => m !== bob).map(async (m) => nextEvent(m, 'message', (d) => d.message.text === 'bob says'))
+    const bobs = await bob.sendText(groupId, 'bob says')
+    await Promise.all(bobsArrive)
+    const alicesArrive = [bob, dave].map(async (m) => nextEvent(m, 'message', (d) => d.message.text === 'alice says'))
+    const alices = await alice.sendText(groupId, 'alice says')
+    await Promise.all(alicesArrive)
+    await expect(bob.deleteMessages(groupId, [alices.id], { forEveryone: true })).rejects.toMatchObject({ code: ErrorCode.NOT_ALLOWED })
+    await expect(bob.edit(groupId, alices.id, 'bob was here')).rejects.toMatchObject({ code: ErrorCode.NOT_ALLOWED })
+    // bob's edit of alice's message forged on the wire, then a text: alice's copy keeps its text
+    await sendRawGroupContent(bob, dave, groupId, Content.Kind.GROUP_MESSAGE, await sealedBy(bob, Content.Kind.EDIT, { targetId: fromHex(alices.id), text: 'bob was here' }))
+    const marker = nextEvent(dave, 'message', (d) => d.message.text === 'after the forged edit')
+    await sendRawGroupContent(bob, dave, groupId, Content.Kind.GROUP_MESSAGE, await sealedBy(bob, Content.Kind.TEXT, { text: 'after the forged edit' }))
+    await marker
+    expect((await dave.messages(groupId)).items.find((m) => m.id === alices.id)?.text).toBe('alice says')
+    // the admin deletes bob's message for everyone
+    const gone = [bob, dave].map(async (m) => nextEvent(m, 'messages-deleted', (d) => d.ids.includes(bobs.id)))
+    await alice.deleteMessages(groupId, [bobs.id], { forEveryone: true })
+    await Promise.all(gone)
+    for (const m of members) expect((await m.messages(groupId)).items.some((x) => x.id === bobs.id)).toBe(false)
+  })
+
+  it('disappearing timers: an admin sets the group timer; members\' next messages disappear', async () => {
+    const seen = [bob, dave].map(async (m) => groupState(m, groupId, (g) => g.timerMs === 60_000))
+    await alice.setGroupTimer(groupId, 60_000)
+    await Promise.all(seen)
+    expect((await dave.getConversation(groupId)).disappearingTimerMs).toBe(60_000)
+    const arrives = nextEvent(alice, 'message', (d) => d.message.text === 'vanishing')
+    const sent = await dave.sendText(groupId, 'vanishing')
+    const { message } = await arrives
+    expect(message.expiresAt).toBe(sent.sentAt + 60_000)
+    const off = [bob, dave].map(async (m) => groupState(m, groupId, (g) => g.timerMs === 0))
+    await alice.setGroupTimer(groupId, null)
+    await Promise.all(off)
+  })
+
+  it('a member offline during 20 messages catches up from the relay, in order', async () => {
+    await dave.stop()
+    const texts = Array.from({ length: 20 }, (_, i) => `offline ${i}`)
+    for (const text of texts) await alice.sendText(groupId, text)
+    dave = await startTestMessenger(dir.path, 'dave', [relay.multiaddrs[0].toString()])
+    const last = nextEvent(dave, 'message', (d) => d.message.text === texts.at(-1), 60_000)
+    const got = async (): Promise<string[]> => (await dave.messages(groupId, { limit: 100 })).items.map((m) => m.text ?? '').filter((t) => t.startsWith('offline ')).reverse()
+    if (!(await got()).includes(texts.at(-1) as string)) await last
+    expect(await got()).toEqual(texts)
+  }, 120_000)
+
+  it('two admins change the group concurrently (rename, add); every device ends in the same state', async () => {
+    const bobAdmin = groupState(bob, groupId, (g) => g.members.some((m) => m.address === bob.address && m.role === 'admin'))
+    await alice.promote(groupId, [bob.address])
+    await bobAdmin
+    await Promise.all([alice.setGroupName(groupId, 'Climbers'), bob.addMembers(groupId, [carol.address])])
+    const done = (g: GroupView): boolean => g.name === 'Climbers' && g.members.some((m) => m.address === carol.address)
+    const states = await Promise.all([alice, bob, carol, dave].map(async (m) => groupState(m, groupId, done)))
+    for (const s of states) expect({ ...s, self: 'member' }).toEqual({ ...states[0], self: 'member' })
+    expect(states.map((s) => s.self)).toEqual(['member', 'member', 'member', 'member'])
+    const carolGets = nextEvent(carol, 'message', (d) => d.message.text === 'welcome back')
+    await bob.sendText(groupId, 'welcome back')
+    await carolGets
+  })
 })
+
+/** The fields of a GROUP_MESSAGE of `from` carrying an inner content, under its real sending chain (advanced in its store). */
+async function sealedBy (from: Messenger, kind: Content.Kind, extra: Partial<Content>): Promise<Partial<Content>> {
+  const id = groupIdOf(from)
+  const record = await from.store.groups.get(id)
+  const chain = SenderChainState.decode(record?.ownChain as Uint8Array)
+  const inner = await contentOf(from, id, kind, extra)
+  const sealed = await senderKeyEncrypt(nativeBackend, fromHex(id), chain, Content.encode(inner), adOf(from))
+  await from.store.groups.put(id, { ...(record as GroupRecord), ownChain: SenderChainState.encode(sealed.chain) })
+  return { messageId: inner.messageId, groupPayload: sealed.message }
+}

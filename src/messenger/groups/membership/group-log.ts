@@ -80,6 +80,9 @@ export class GroupLog {
 
   has (hash: string): boolean { return this.ops.has(hash) }
 
+  /** The hashes of every operation in the log. */
+  hashes (): string[] { return [...this.ops.keys()] }
+
   /** Every operation, parents before children (what a new member is handed). */
   snapshot (): Uint8Array {
     return GroupLogSnapshot.encode({ ops: [...this.ops.values()].map((d) => d.bytes) })
