@@ -86,3 +86,6 @@ export const MAILBOX_CONNECT_TIMEOUT_MS = 30_000
 export const MAILBOX_ACK_TIMEOUT_MS = 15_000
 export const MAILBOX_ACK_BATCH_MS = 20
 export const MAILBOX_PAGE_SIZE = 200
+
+/** One-time prekey takes a send runs at once (a group's first message reaches many new devices). */
+export const PREKEY_FETCH_CONCURRENCY = 8

@@ -1,5 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
+import parallel from 'it-parallel'
 import { toHex } from '../../bytes.js'
 import { ErrorCode, ParleyError } from '../../errors.js'
 import type { DeviceEntry } from '../../identity/account-record.js'
@@ -10,7 +11,7 @@ import { MailboxPrekey } from '../../wire/mailbox.js'
 import { SignedPrekey as WireSignedPrekey } from '../../wire/parley.js'
 import { Content } from '../../wire/content.js'
 import type { Target } from '../components.js'
-import { DEFAULT_SEND_TIMEOUT_MS, EPHEMERAL_SEND_TIMEOUT_MS, FLAG_SECRET, PREKEY_TAKE_TIMEOUT_MS, SECRET_RELAY_CAP_MS } from '../constants.js'
+import { DEFAULT_SEND_TIMEOUT_MS, EPHEMERAL_SEND_TIMEOUT_MS, FLAG_SECRET, PREKEY_FETCH_CONCURRENCY, PREKEY_TAKE_TIMEOUT_MS, SECRET_RELAY_CAP_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import type { AccountResolver } from '../directory/account-resolver.js'
 import { conversationTargets } from '../directory/targets.js'
@@ -74,9 +75,11 @@ export class Dispatcher {
     const direct: Array<{ device: DeviceEntry, bytes: Uint8Array }> = []
     // devices we have no session with yet: a one-time prekey from their relays makes the handshake stronger
     const oneTime = new Map<string, FetchedOneTimePrekeys>()
-    for (const target of targets) {
-      if (!(await sessions.has(target.device.deviceKey))) oneTime.set(toHex(target.device.deviceKey), await this.fetchOneTimePrekeys(target.address, target.device, signal))
-    }
+    // fetched a few at a time: a group's first message reaches many new devices (never one round trip after another)
+    const fresh: Target[] = []
+    for (const target of targets) if (!(await sessions.has(target.device.deviceKey))) fresh.push(target)
+    const fetches = parallel(fresh.map((target) => async () => ({ target, prekeys: await this.fetchOneTimePrekeys(target.address, target.device, signal) })), { concurrency: PREKEY_FETCH_CONCURRENCY })
+    for await (const { target, prekeys } of fetches) oneTime.set(toHex(target.device.deviceKey), prekeys)
     signal.throwIfAborted()
     await this.ctx.lock.run(async () => store.transaction(async (tx) => {
       await options.alsoWrite?.(tx)

@@ -1,4 +1,5 @@
 import type { AbortOptions } from '@libp2p/interface'
+import parallel from 'it-parallel'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { toHex } from '../../bytes.js'
 import type { Target } from '../components.js'
@@ -6,17 +7,10 @@ import type { MessengerContext } from '../context.js'
 import type { AccountResolver } from '../directory/account-resolver.js'
 import { GROUP_RESOLVE_CONCURRENCY } from './constants.js'
 
-/** Maps `items` through `fn`, at most `limit` at a time, keeping the order. */
+/** Maps `items` through `fn`, at most `limit` at a time, keeping the order (it-parallel). */
 export async function mapBounded<T, R> (items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  const out: R[] = []
+  for await (const result of parallel(items.map((item) => async () => fn(item)), { concurrency: limit, ordered: true })) out.push(result)
   return out
 }
 
