@@ -12,7 +12,7 @@ describe(`a group of ${SIZE + 1} members (in-process nodes on 127.0.0.1)`, () =>
   let dir: Awaited<ReturnType<typeof tempDir>>
   let relay: Relay
   let author: Messenger
-  let members: Messenger[] = []
+  const members: Messenger[] = []
 
   beforeAll(async () => {
     dir = await tempDir('parley-group-fanout-')
