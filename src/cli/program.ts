@@ -5,6 +5,7 @@ import { registerChat } from './commands/chat.js'
 import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerDevices } from './commands/devices.js'
+import { registerGroups } from './commands/groups.js'
 import { registerInit } from './commands/init.js'
 import { registerMessages } from './commands/messages.js'
 import { registerRelay } from './commands/relay.js'
@@ -34,6 +35,7 @@ export function buildProgram (): Command {
   registerSecret(program)
   registerDevices(program)
   registerRelay(program)
+  registerGroups(program)
   // exitOverride is not inherited by subcommands created before it is set on them
   const override = (command: Command): void => { command.exitOverride(); command.commands.forEach(override) }
   override(program)

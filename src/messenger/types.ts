@@ -203,4 +203,16 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   setReadReceipts: (enabled: boolean, options?: Opts) => Promise<void>
   /** Publishes a signed tombstone, purges relays, wipes this device. */
   deleteAccount: (options?: Opts) => Promise<void>
+
+  // groups (issue #20): the conversation id of a group is its id
+  createGroup: (name: string, members: string[], options?: Opts) => Promise<GroupView>
+  addMembers: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  removeMembers: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  leaveGroup: (id: ConversationId, options?: Opts) => Promise<GroupView>
+  setGroupName: (id: ConversationId, name: string, options?: Opts) => Promise<GroupView>
+  promote: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  demote: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  setGroupTimer: (id: ConversationId, ttlMs: number | null, options?: Opts) => Promise<GroupView>
+  group: (id: ConversationId, options?: Opts) => Promise<GroupView>
+  listGroups: (options?: Opts) => Promise<GroupView[]>
 }

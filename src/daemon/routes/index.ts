@@ -5,6 +5,7 @@ import { authRoutes } from './auth.js'
 import { contactRoutes } from './contacts.js'
 import { conversationRoutes } from './conversations.js'
 import { eventRoutes } from './events.js'
+import { groupRoutes } from './groups.js'
 import { messageRoutes } from './messages.js'
 
 /** Hooks the daemon passes to the routes. */
@@ -21,6 +22,7 @@ export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
     ...contactRoutes(deps),
     ...conversationRoutes(deps),
     ...messageRoutes(deps),
+    ...groupRoutes(deps),
     ...eventRoutes(deps)
   ]
 }
