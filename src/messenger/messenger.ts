@@ -278,6 +278,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async setGroupTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<GroupView> { return this.groups.setTimer(id, ttlMs, options) }
   async group (id: ConversationId, options: AbortOptions = {}): Promise<GroupView> { return this.groups.get(id, options) }
   async listGroups (options: AbortOptions = {}): Promise<GroupView[]> { return this.groups.list(options) }
+  /** Receipts of one of my messages in a group, counted over members: `{ delivered, read }` ("read by 12"). */
+  async groupReceipts (id: ConversationId, messageId: string, options: AbortOptions = {}): Promise<{ delivered: number, read: number }> { return this.groups.receipts(id, messageId, options) }
 
   // internals reached by tests (forged contents, key changes); not part of the API
   private async requireConversation (id: string): Promise<Conversation> { return this.chats.require(id) }

@@ -215,4 +215,6 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   setGroupTimer: (id: ConversationId, ttlMs: number | null, options?: Opts) => Promise<GroupView>
   group: (id: ConversationId, options?: Opts) => Promise<GroupView>
   listGroups: (options?: Opts) => Promise<GroupView[]>
+  /** Receipts of one of my messages in a group, counted over members ("read by 12"). */
+  groupReceipts: (id: ConversationId, messageId: string, options?: Opts) => Promise<{ delivered: number, read: number }>
 }

@@ -70,6 +70,11 @@ export function groupRoutes (deps: ApiDeps): Route[] {
     summary: 'Demote admins to members',
     handler: async ({ params, body, signal }) => messenger.demote(params.id, await members(body), { signal })
   }, {
+    method: 'GET',
+    path: '/v1/groups/{id}/messages/{messageId}/receipts',
+    summary: 'How many members one of my messages was delivered to and read by',
+    handler: async ({ params, signal }) => messenger.groupReceipts(params.id, params.messageId, { signal })
+  }, {
     method: 'POST',
     path: '/v1/groups/{id}/leave',
     summary: 'Leave the group',

@@ -14,7 +14,7 @@ import { MAX_GROUP_UPDATE_BYTES } from './constants.js'
 import { GroupNotFoundError, NotGroupMemberError } from './errors.js'
 
 /** Contents a group message may carry; anything else inside one is ignored. */
-const INNER_KINDS = new Set([Content.Kind.TEXT, Content.Kind.EDIT, Content.Kind.REACTION, Content.Kind.DELETE, Content.Kind.TYPING])
+const INNER_KINDS = new Set([Content.Kind.TEXT, Content.Kind.EDIT, Content.Kind.REACTION, Content.Kind.DELETE, Content.Kind.TYPING, Content.Kind.RECEIPT])
 
 export function isGroupContent (content: Content): boolean {
   return content.kind === Content.Kind.GROUP_UPDATE || content.kind === Content.Kind.GROUP_MESSAGE
@@ -86,7 +86,6 @@ export async function applyGroupContent (input: RouteInput): Promise<Effect[]> {
     for (const mid of inner.ids) if ((await tx.messages.get(toHex(mid)))?.sender === sender) own.push(mid)
     inner = { ...inner, ids: own }
   }
-  const effects = await RECEIVE_HANDLERS[inner.kind]({ tx, content: inner, conversation, sender, senderDevice, fromSelf: sender === input.self, now: input.now })
-  // receipts of group messages are not sent pairwise to one member
-  return effects.filter((e) => e.kind !== 'delivered-receipt')
+  // receipts: recorded per member (the message's status is the best of them: "read by 12" counts them)
+  return RECEIVE_HANDLERS[inner.kind]({ tx, content: inner, conversation, sender, senderDevice, fromSelf: sender === input.self, now: input.now })
 }

@@ -6,6 +6,7 @@ import {
 import { KeyedMutex } from '../../mutex.js'
 import type { Conversation } from '../../store/index.js'
 import { Content } from '../../wire/content.js'
+import type { Target } from '../components.js'
 import type { MessengerContext } from '../context.js'
 import { baseContent } from '../conversations/content.js'
 import type { DispatchOptions, Dispatcher } from '../delivery/dispatcher.js'
@@ -29,6 +30,16 @@ export class GroupSender {
 
   constructor (private readonly ctx: MessengerContext, private readonly resolver: AccountResolver, private readonly dispatcher: Dispatcher) {}
 
+  /** The members who wrote the messages a receipt acknowledges. */
+  private async authorsOf (content: Content, members: string[]): Promise<string[]> {
+    const authors = new Set<string>()
+    for (const mid of content.ids) {
+      const sender = (await this.ctx.components.store.messages.get(toHex(mid)))?.sender
+      if (sender != null && members.includes(sender)) authors.add(sender)
+    }
+    return [...authors]
+  }
+
   /** Runs `fn` holding the group's lock (membership changes and sends do not interleave). */
   async locked<T> (id: string, fn: () => Promise<T>): Promise<T> { return this.locks.run(id, fn) }
 
@@ -50,12 +61,23 @@ export class GroupSender {
         if ((await store.messages.get(toHex(mid), options))?.sender !== this.ctx.address) throw new NotAllowedError('Only its author or a group admin may delete a message for everyone')
       }
     }
-    const targets = options.only ?? await groupTargets(this.ctx, this.resolver, record.members.map((m) => m.account), options)
+    // receipts go to the authors of the messages they acknowledge only (not to the whole group)
+    const recipients = content.kind === Content.Kind.RECEIPT ? await this.authorsOf(content, record.members.map((m) => m.account)) : record.members.map((m) => m.account)
+    if (recipients.length === 0) return
+    const everyone = options.only == null && content.kind !== Content.Kind.RECEIPT
+    const targets = options.only ?? await groupTargets(this.ctx, this.resolver, recipients, options)
     const devices = new Set(targets.map(deviceHex))
     const now = this.ctx.now()
     let chain = record.ownChain != null ? SenderChainState.decode(record.ownChain) : undefined
+    // entries are "address device": a device that held the chain and whose account left the
+    // group, or (on a send to everyone) that is no longer a device of the group, forces a new chain
     let distributed = new Set(record.distributed)
-    if (chain == null || needsSenderKeyRotation(chain, now) || [...distributed].some((d) => !devices.has(d))) {
+    const members = new Set(record.members.map((m) => m.account))
+    const gone = [...distributed].some((entry) => {
+      const [address, device] = entry.split(' ')
+      return !members.has(address) || (everyone && !devices.has(device))
+    })
+    if (chain == null || needsSenderKeyRotation(chain, now) || gone) {
       chain = await createSenderChain(nativeBackend, now)
       distributed = new Set()
     }
@@ -64,20 +86,21 @@ export class GroupSender {
     const sealed = await senderKeyEncrypt(nativeBackend, groupId, chain, Content.encode(content), groupAd(accountRecords.accountKey, signer.publicKey))
     const wrapped = baseContent(conversation, Content.Kind.GROUP_MESSAGE, now, { messageId: content.messageId, groupPayload: sealed.message })
     const withKey: Content = { ...wrapped, senderKey: distribution }
-    const lacking = new Set([...devices].filter((d) => !distributed.has(d)))
+    const entry = (target: Target): string => `${target.address} ${deviceHex(target)}`
+    const lacking = new Set(targets.map(entry).filter((e) => !distributed.has(e)))
     const next = sealed.chain
     await this.dispatcher.dispatch(conversation, wrapped, {
       ...options,
       group: true,
       only: targets,
       trackDelivery: content.kind === Content.Kind.TEXT,
-      perTarget: (target) => lacking.has(deviceHex(target)) ? withKey : wrapped,
+      perTarget: (target) => lacking.has(entry(target)) ? withKey : wrapped,
       alsoWrite: async (tx) => {
         await options.alsoWrite?.(tx)
         const current = await tx.groups.get(id)
         if (current == null) throw new GroupNotFoundError()
         // an ephemeral copy (typing) may never arrive: only queued copies count as handed the chain
-        const handed = options.ephemeral === true ? distributed : new Set([...distributed, ...devices])
+        const handed = options.ephemeral === true ? distributed : new Set([...distributed, ...targets.map(entry)])
         await tx.groups.put(id, { ...current, ownChain: SenderChainState.encode(next), distributed: [...handed] })
       }
     })

@@ -113,6 +113,14 @@ export class Groups {
 
   async get (id: ConversationId, options: AbortOptions = {}): Promise<GroupView> { return groupView(id, await this.require(id, options)) }
 
+  /** How many members a message of mine was delivered to and read by ("read by 12"), from their receipts. */
+  async receipts (id: ConversationId, messageId: string, options: AbortOptions = {}): Promise<{ delivered: number, read: number }> {
+    await this.require(id, options)
+    const receipts = await this.ctx.components.store.receipts.get(messageId, options)
+    const states = Object.values(receipts?.targets ?? {}).map((t) => t.state)
+    return { delivered: states.filter((s) => s === 'delivered' || s === 'read').length, read: states.filter((s) => s === 'read').length }
+  }
+
   /** Every group this device knows (newest activity first). */
   async list (options: AbortOptions = {}): Promise<GroupView[]> {
     const out: GroupView[] = []

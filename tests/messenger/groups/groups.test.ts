@@ -60,6 +60,19 @@ describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', (
     expect((await reply).message.replyTo).toBe(sent.id)
     await carolGets
     for (const m of [bob, carol]) expect((await m.messages(groupId)).items.filter((x) => x.text === 'hello group')).toHaveLength(1)
+    // receipts aggregate: delivered to both, then read by both
+    const readBy = async (n: number): Promise<void> => {
+      for (const deadline = Date.now() + 30_000; (await alice.groupReceipts(groupId, sent.id)).read < n;) {
+        if (Date.now() > deadline) throw new Error(`not read by ${n}`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    const firstRead = nextEvent(alice, 'delivery', (d) => d.messageId === sent.id && d.state === 'read')
+    await bob.markRead(groupId)
+    await firstRead
+    await carol.markRead(groupId)
+    await readBy(2)
+    expect(await alice.groupReceipts(groupId, sent.id)).toEqual({ delivered: 2, read: 2 })
   })
 
   it('a removed member cannot decrypt the next message (on the wire); a joiner cannot read earlier ones', async () => {
