@@ -212,7 +212,7 @@ export class Groups {
   private async load (id: string, record: GroupRecord, options: AbortOptions): Promise<GroupLog> {
     const cached = this.logs.get(id)
     if (cached != null && cached.size === GroupLogSnapshot.decode(record.log, { limits: { ops: MAX_GROUP_OPS } }).ops.length) return cached
-    const log = await GroupLog.fromSnapshot(this.init, fromHex(id), record.log, options)
+    const log = await GroupLog.fromSnapshot(this.init, fromHex(id), record.log, { ...options, stored: true })
     this.logs.set(id, log)
     return log
   }

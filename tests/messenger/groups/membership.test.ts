@@ -110,3 +110,23 @@ describe('group membership log', () => {
     await expect(GroupLog.fromSnapshot(init, new Uint8Array(16), log.snapshot())).rejects.toMatchObject({ code: ErrorCode.GROUP_OP_INVALID })
   })
 })
+
+describe('group membership log: rebuilding a stored log', () => {
+  it('a device removed from its account since does not undo its old operations; a fresh snapshot from elsewhere is checked', async () => {
+    const { list: [alice, bob, carol], init } = await actors(3)
+    const log = await GroupLog.fromCreate(init, await createOp(alice, 'g', [bob.accountKey]))
+    await log.add(await nextOp(log, GroupOp.Kind.ADD, alice, { members: [carol.accountKey] }))
+    // alice's device is no longer in her record
+    const gone = { ...init, isDeviceOf: async () => false }
+    const rebuilt = await GroupLog.fromSnapshot(gone, log.groupId, log.snapshot(), { stored: true })
+    expect(picture(rebuilt)).toEqual(picture(log))
+    await expect(GroupLog.fromSnapshot(gone, log.groupId, log.snapshot())).rejects.toMatchObject({ code: ErrorCode.INVALID_SIGNATURE })
+    // a forged signature is refused even in a stored snapshot
+    const ops = GroupLogSnapshot.decode(log.snapshot()).ops
+    const add = SignedGroupOp.decode(ops[1])
+    const bad = Uint8Array.from(add.signature)
+    bad[0] ^= 1
+    await expect(GroupLog.fromSnapshot(init, log.groupId, GroupLogSnapshot.encode({ ops: [ops[0], SignedGroupOp.encode({ op: add.op, signature: bad })] }), { stored: true }))
+      .rejects.toMatchObject({ code: ErrorCode.INVALID_SIGNATURE })
+  })
+})

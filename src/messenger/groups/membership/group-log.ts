@@ -48,8 +48,13 @@ export class GroupLog {
     return log
   }
 
-  /** A log from a snapshot (every operation of a member's log, in any order); `groupId` is the one expected. */
-  static async fromSnapshot (init: GroupLogInit, groupId: Uint8Array, snapshot: Uint8Array, options: AbortOptions = {}): Promise<GroupLog> {
+  /**
+   * A log from a snapshot (every operation of a member's log, in any order); `groupId` is the one
+   * expected. `stored`: the snapshot is this device's own, each operation checked when it was
+   * accepted — signatures and authority are checked again, the signing device against its
+   * author's *current* record is not (a device removed since must not undo its old operations).
+   */
+  static async fromSnapshot (init: GroupLogInit, groupId: Uint8Array, snapshot: Uint8Array, options: AbortOptions & { stored?: boolean } = {}): Promise<GroupLog> {
     let ops: Uint8Array[]
     try {
       ops = GroupLogSnapshot.decode(snapshot, { limits: { ops: MAX_GROUP_OPS } }).ops
@@ -57,7 +62,7 @@ export class GroupLog {
       throw new GroupOpInvalidError('Undecodable group log', { cause: err })
     }
     const log = new GroupLog(init, groupId)
-    for (const bytes of ops) await log.add(bytes, options)
+    for (const bytes of ops) await log.add(bytes, { ...options, trustDevice: options.stored === true })
     if (log.ops.size === 0) throw new GroupOpInvalidError('The group log has no CREATE operation')
     return log
   }
@@ -93,12 +98,12 @@ export class GroupLog {
    * arrive). Throws `GroupOpInvalidError`, `InvalidSignatureError`, `NotGroupAdminError`,
    * `GroupTooLargeError`, `GroupUnknownParentError` (held set full) or `MessageTooLargeError`.
    */
-  async add (bytes: Uint8Array, options: AbortOptions = {}): Promise<AddResult> {
+  async add (bytes: Uint8Array, options: AbortOptions & { trustDevice?: boolean } = {}): Promise<AddResult> {
     const d = await decodeGroupOp(this.init.backend, bytes)
     if (this.ops.has(d.hash)) return { status: 'duplicate' }
     if (this.held.has(d.hash)) return { status: 'held' }
     options.signal?.throwIfAborted()
-    if (!await this.init.isDeviceOf(d.op.author, d.op.device, options)) throw new InvalidSignatureError('Group operation signed by a device that is not its author\'s')
+    if (options.trustDevice !== true && !await this.init.isDeviceOf(d.op.author, d.op.device, options)) throw new InvalidSignatureError('Group operation signed by a device that is not its author\'s')
     if (d.op.kind === GroupOp.Kind.CREATE) {
       if (this.ops.size > 0 || toHex(groupIdOf(bytes)) !== toHex(this.groupId)) throw new GroupOpInvalidError('A second or foreign CREATE operation')
     } else if (toHex(d.op.groupId) !== toHex(this.groupId)) {
