@@ -39,3 +39,9 @@ export class DeliveryFailedError extends ParleyError {
   static override name = 'DeliveryFailedError'
   constructor (reason: string | undefined) { super(`Delivery failed${reason != null ? `: ${reason}` : ''}`, 'ERR_DELIVERY_FAILED') }
 }
+
+/** `<group>` is neither a group's id nor its name. */
+export class GroupNotFoundError extends ParleyError {
+  static override name = 'GroupNotFoundError'
+  constructor (ref: string) { super(`No group "${ref}" (see \`parley groups list\`)`, 'ERR_GROUP_NOT_FOUND') }
+}

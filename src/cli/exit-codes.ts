@@ -42,6 +42,8 @@ export function exitCodeFor (code: string | undefined): number {
     case 'ERR_STORE_LOCKED':
     case 'ERR_NOT_ALLOWED':
     case 'ERR_NOT_FORWARDABLE':
+    case 'ERR_NOT_GROUP_ADMIN':
+    case 'ERR_NOT_GROUP_MEMBER':
     case 'ERR_BLOCKED':
       return EXIT.conflict
     case 'ERR_DELIVERY_FAILED': return EXIT.deliveryFailed

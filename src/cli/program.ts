@@ -7,6 +7,7 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerDevices } from './commands/devices.js'
 import { registerFleet } from './commands/fleet.js'
 import { registerFiles } from './commands/files.js'
+import { registerGroups } from './commands/groups.js'
 import { registerInit } from './commands/init.js'
 import { registerMessages } from './commands/messages.js'
 import { registerSearch } from './commands/search.js'
@@ -40,6 +41,7 @@ export function buildProgram (): Command {
   registerDevices(program)
   registerRelay(program)
   registerFleet(program)
+  registerGroups(program)
   // exitOverride is not inherited by subcommands created before it is set on them
   const override = (command: Command): void => { command.exitOverride(); command.commands.forEach(override) }
   override(program)

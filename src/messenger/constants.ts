@@ -101,3 +101,6 @@ export const MAX_SEARCH_SCANNED = 50_000
 
 /** How often reachability is looked at besides connection events (the DHT table changes without one). */
 export const REACHABILITY_CHECK_MS = 2_000
+
+/** One-time prekey takes a send runs at once (a group's first message reaches many new devices). */
+export const PREKEY_FETCH_CONCURRENCY = 8

@@ -32,8 +32,10 @@ import { AccountResolver } from './directory/account-resolver.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import { Attachments, type AttachmentsOptions, type FileSource } from './attachments/attachments.js'
+import { GroupSender } from './groups/group-sender.js'
+import { Groups } from './groups/groups.js'
 import type {
-  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
+  ContactView, ConversationId, ConversationView, GroupView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -76,6 +78,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly inbox: Inbox
   private readonly selfDestruct: SelfDestruct
   private readonly account: AccountSettings
+  private readonly groups: Groups
   private mailbox: MailboxSync | undefined
   private readonly files: Attachments
   private readonly reachable: Reachability
@@ -118,7 +121,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     const receipts = new DeliveredReceipts(ctx, this.chats, this.dispatcher)
     this.inbox = new Inbox(ctx, this.resolver, {
       deliveredReceipt: (conversationId, messageId) => { receipts.queue(conversationId, messageId) },
-      followUp: async (effect) => effect.kind === 'resend-undelivered' ? resets.resendUndelivered(effect.conversation) : this.secretChats.wipe(effect.conversation),
+      followUp: async (effect) => effect.kind === 'group-update' ? this.groups.applyPending(effect.conversationId) : effect.kind === 'resend-undelivered' ? resets.resendUndelivered(effect.conversation) : this.secretChats.wipe(effect.conversation),
       requestSessionReset: async (sender) => resets.request(sender),
       afterReceive: () => { this.expiry.schedule() }
     })
@@ -135,6 +138,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.addEventListener('wiped', () => {
       void this.files.wipe().catch((err: unknown) => { ctx.log('attachments').error('could not wipe attachment files - %e', err) })
     })
+    const groupSender = new GroupSender(ctx, this.resolver, this.dispatcher)
+    this.dispatcher.setGroupSender(async (conversation, content, opts) => { await groupSender.send(conversation, content, opts) })
+    this.groups = new Groups(ctx, this.resolver, this.dispatcher, groupSender)
   }
 
   get address (): string { return this.ctx.address }
@@ -300,6 +306,23 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async receive (envelope: Envelope, via: 'direct' | 'relay' = 'relay'): Promise<void> { await this.inbox.receive(envelope, via) }
   /** Deletes every message whose time has come. */
   async sweepExpired (): Promise<number> { return this.expiry.sweep() }
+
+  // ---------------------------------------------------------------- groups (issue #20; PROTOCOL.md §12)
+
+  /** Creates a group (this account its admin) with `members` (addresses); its conversation id is the group's. */
+  async createGroup (name: string, members: string[], options: AbortOptions = {}): Promise<GroupView> { return this.groups.create(name, members, options) }
+  async addMembers (id: ConversationId, members: string[], options: AbortOptions = {}): Promise<GroupView> { return this.groups.addMembers(id, members, options) }
+  async removeMembers (id: ConversationId, members: string[], options: AbortOptions = {}): Promise<GroupView> { return this.groups.removeMembers(id, members, options) }
+  async leaveGroup (id: ConversationId, options: AbortOptions = {}): Promise<GroupView> { return this.groups.leave(id, options) }
+  async setGroupName (id: ConversationId, name: string, options: AbortOptions = {}): Promise<GroupView> { return this.groups.rename(id, name, options) }
+  async promote (id: ConversationId, members: string[], options: AbortOptions = {}): Promise<GroupView> { return this.groups.promote(id, members, options) }
+  async demote (id: ConversationId, members: string[], options: AbortOptions = {}): Promise<GroupView> { return this.groups.demote(id, members, options) }
+  /** The disappearing timer of a group's new messages (an admin's change, for every member). */
+  async setGroupTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<GroupView> { return this.groups.setTimer(id, ttlMs, options) }
+  async group (id: ConversationId, options: AbortOptions = {}): Promise<GroupView> { return this.groups.get(id, options) }
+  async listGroups (options: AbortOptions = {}): Promise<GroupView[]> { return this.groups.list(options) }
+  /** Receipts of one of my messages in a group, counted over members: `{ delivered, read }` ("read by 12"). */
+  async groupReceipts (id: ConversationId, messageId: string, options: AbortOptions = {}): Promise<{ delivered: number, read: number }> { return this.groups.receipts(id, messageId, options) }
 
   // internals reached by tests (forged contents, key changes); not part of the API
   private async requireConversation (id: string): Promise<Conversation> { return this.chats.require(id) }

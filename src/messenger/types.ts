@@ -18,7 +18,7 @@ export interface ContactView {
   addedAt: number
 }
 
-export type ConversationKind = 'normal' | 'secret'
+export type ConversationKind = 'normal' | 'secret' | 'group'
 
 /** Secret chat life cycle: `pending` (we asked), `incoming` (they asked), `active`, `closed`. */
 export type SecretChatState = 'pending' | 'incoming' | 'active' | 'closed'
@@ -233,6 +233,21 @@ export interface MessengerEvents extends Record<string, unknown> {
   'attachment-progress': AttachmentProgress
   /** Reachability changed (relay connected or lost, reservation held or lost, peers, DHT). */
   reachability: { reachability: ReachabilityView }
+  /** Groups: the membership, name or settings of a group changed (or this account joined, left or was removed). */
+  'group-updated': { group: GroupView }
+  /** Groups: a group message or update was refused (replayed, forged, from a non-member…); nothing else was lost. */
+  'group-refused': { conversationId: ConversationId, sender: string, code: string }
+}
+
+/** A group as the API shows it. */
+export interface GroupView {
+  id: ConversationId
+  name: string
+  members: Array<{ address: string, role: 'admin' | 'member' }>
+  /** This account: a member, removed by an admin, or left. */
+  self: 'member' | 'removed' | 'left'
+  /** Disappearing timer of new messages (ms), 0 = off. */
+  timerMs: number
 }
 
 type Opts = { signal?: AbortSignal }
@@ -298,4 +313,18 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   setReadReceipts: (enabled: boolean, options?: Opts) => Promise<void>
   /** Publishes a signed tombstone, purges relays, wipes this device. */
   deleteAccount: (options?: Opts) => Promise<void>
+
+  // groups (issue #20): the conversation id of a group is its id
+  createGroup: (name: string, members: string[], options?: Opts) => Promise<GroupView>
+  addMembers: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  removeMembers: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  leaveGroup: (id: ConversationId, options?: Opts) => Promise<GroupView>
+  setGroupName: (id: ConversationId, name: string, options?: Opts) => Promise<GroupView>
+  promote: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  demote: (id: ConversationId, members: string[], options?: Opts) => Promise<GroupView>
+  setGroupTimer: (id: ConversationId, ttlMs: number | null, options?: Opts) => Promise<GroupView>
+  group: (id: ConversationId, options?: Opts) => Promise<GroupView>
+  listGroups: (options?: Opts) => Promise<GroupView[]>
+  /** Receipts of one of my messages in a group, counted over members ("read by 12"). */
+  groupReceipts: (id: ConversationId, messageId: string, options?: Opts) => Promise<{ delivered: number, read: number }>
 }

@@ -19,7 +19,7 @@ export function newConversationId (): string {
 
 function validate (c: Conversation): Conversation {
   conversationIdBytes(c.id)
-  if (c.kind !== 'normal' && c.kind !== 'secret') throw new InvalidRecordError('kind must be normal or secret')
+  if (c.kind !== 'normal' && c.kind !== 'secret' && c.kind !== 'group') throw new InvalidRecordError('kind must be normal, secret or group')
   if (!Array.isArray(c.members)) throw new InvalidRecordError('members must be an array')
   for (const m of c.members) requireString('member', m)
   requireTime('lastActivity', c.lastActivity)

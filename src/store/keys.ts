@@ -33,6 +33,8 @@ import type { StoreCipher } from './store-cipher.js'
  * | `/ar/` | tag('account', accountId) | last verified account record seen (bytes) |
  * | `/cp/` | tag('account', accountId) | `{ id }`: the normal conversation with that account |
  * | `/pf/` | tag('setting', name) | account preference (last-active time, read receipts) |
+ * | `/gr/` | conversationId (the group id) | GroupRecord (log, state, own chain, pending updates) |
+ * | `/gs/` | conversationId ‖ tag('device', device) | `{ r }`: a member device's sender chains |
  * | `/ds/` | utf8 datastore key | libp2p datastore value |
  */
 export const PREFIX = {
@@ -56,6 +58,8 @@ export const PREFIX = {
   accountRecord: utf8('/ar/'),
   peerConversation: utf8('/cp/'),
   preference: utf8('/pf/'),
+  group: utf8('/gr/'),
+  groupSender: utf8('/gs/'),
   datastore: utf8('/ds/')
 } as const
 

@@ -26,7 +26,7 @@ export interface Contact {
   addedAt: number
 }
 
-export type ConversationKind = 'normal' | 'secret'
+export type ConversationKind = 'normal' | 'secret' | 'group'
 
 export interface Conversation {
   /** Opaque random id: 32 lowercase hex characters (see `newConversationId()`). */
@@ -129,4 +129,22 @@ export interface PageOptions extends StoreOptions {
   limit?: number
   /** The `cursor` of the previous page. */
   cursor?: string
+}
+
+/** A group this device belongs (or belonged) to: see `GroupRepo` and docs/PROTOCOL.md §12. */
+export interface GroupRecord {
+  /** Every membership operation (a GroupLogSnapshot encoding). */
+  log: Uint8Array
+  /** State computed from the log. */
+  name: string
+  members: Array<{ account: string, role: 'admin' | 'member' }>
+  timerMs: number
+  /** This account: still a member, removed by an admin, or left. */
+  self: 'member' | 'removed' | 'left'
+  /** This device's sending chain (an encoded SenderChainState), null before the first message. */
+  ownChain: Uint8Array | null
+  /** Devices (hex keys) handed the current sending chain. */
+  distributed: string[]
+  /** Membership updates received but not applied yet (applied after the receive commits). */
+  pending: Array<{ payload: Uint8Array, sender: string, senderDevice: Uint8Array }>
 }

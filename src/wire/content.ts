@@ -22,6 +22,9 @@ export interface Content {
   secretAction: Content.SecretAction
   directOnly: boolean
   attachment?: Attachment
+  groupId: Uint8Array
+  groupPayload: Uint8Array
+  senderKey: Uint8Array
 }
 
 export namespace Content {
@@ -37,7 +40,9 @@ export namespace Content {
     TIMER = 'TIMER',
     SECRET_CONTROL = 'SECRET_CONTROL',
     SESSION_RESET = 'SESSION_RESET',
-    ATTACHMENT = 'ATTACHMENT'
+    ATTACHMENT = 'ATTACHMENT',
+    GROUP_UPDATE = 'GROUP_UPDATE',
+    GROUP_MESSAGE = 'GROUP_MESSAGE'
   }
 
   enum __KindValues {
@@ -52,7 +57,9 @@ export namespace Content {
     TIMER = 8,
     SECRET_CONTROL = 9,
     SESSION_RESET = 10,
-    ATTACHMENT = 11
+    ATTACHMENT = 11,
+    GROUP_UPDATE = 40,
+    GROUP_MESSAGE = 41
   }
 
   export namespace Kind {
@@ -191,6 +198,21 @@ export namespace Content {
           Attachment.codec().encode(obj.attachment, w)
         }
 
+        if ((obj.groupId != null && obj.groupId.byteLength > 0)) {
+          w.uint32(322)
+          w.bytes(obj.groupId)
+        }
+
+        if ((obj.groupPayload != null && obj.groupPayload.byteLength > 0)) {
+          w.uint32(330)
+          w.bytes(obj.groupPayload)
+        }
+
+        if ((obj.senderKey != null && obj.senderKey.byteLength > 0)) {
+          w.uint32(338)
+          w.bytes(obj.senderKey)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -211,7 +233,10 @@ export namespace Content {
           receipt: ReceiptType.DELIVERED,
           flag: false,
           secretAction: SecretAction.START,
-          directOnly: false
+          directOnly: false,
+          groupId: uint8ArrayAlloc(0),
+          groupPayload: uint8ArrayAlloc(0),
+          senderKey: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -296,6 +321,18 @@ export namespace Content {
               obj.attachment = Attachment.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.attachment
               })
+              break
+            }
+            case 40: {
+              obj.groupId = reader.bytes()
+              break
+            }
+            case 41: {
+              obj.groupPayload = reader.bytes()
+              break
+            }
+            case 42: {
+              obj.senderKey = reader.bytes()
               break
             }
             default: {
@@ -448,6 +485,21 @@ export namespace Content {
     value: number
   }
 
+  export interface ContentGroupIdFieldEvent {
+    field: '$.groupId'
+    value: Uint8Array
+  }
+
+  export interface ContentGroupPayloadFieldEvent {
+    field: '$.groupPayload'
+    value: Uint8Array
+  }
+
+  export interface ContentSenderKeyFieldEvent {
+    field: '$.senderKey'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -456,7 +508,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent | ContentGroupIdFieldEvent | ContentGroupPayloadFieldEvent | ContentSenderKeyFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }

@@ -63,7 +63,10 @@ export const validContent: fc.Arbitrary<Content> = fc.record({
   receipt: fc.constantFrom(Content.ReceiptType.DELIVERED, Content.ReceiptType.READ),
   flag: fc.boolean(),
   secretAction: fc.constantFrom(Content.SecretAction.START, Content.SecretAction.ACCEPT, Content.SecretAction.CLOSE),
-  directOnly: fc.boolean()
+  directOnly: fc.boolean(),
+  groupId: fc.oneof({ weight: 3, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 1, arbitrary: bytes(16) }),
+  groupPayload: fc.oneof({ weight: 3, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) }),
+  senderKey: fc.oneof({ weight: 3, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 160 }) })
 })
 
 export const contentBytes = validContent.map((c) => Content.encode(c))

@@ -6,6 +6,7 @@ import { contactRoutes } from './contacts.js'
 import { conversationRoutes } from './conversations.js'
 import { eventRoutes } from './events.js'
 import { fileRoutes } from './files.js'
+import { groupRoutes } from './groups.js'
 import { messageRoutes } from './messages.js'
 import { searchRoutes } from './search.js'
 
@@ -25,6 +26,7 @@ export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
     ...messageRoutes(deps),
     ...fileRoutes(deps),
     ...searchRoutes(deps),
+    ...groupRoutes(deps),
     ...eventRoutes(deps)
   ]
 }

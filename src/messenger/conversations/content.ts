@@ -22,6 +22,9 @@ export function baseContent (conversation: Conversation, kind: Content.Kind, now
     flag: false,
     secretAction: Content.SecretAction.START,
     directOnly: false,
+    groupId: conversation.kind === 'group' ? fromHex(conversation.id) : new Uint8Array(0),
+    groupPayload: new Uint8Array(0),
+    senderKey: new Uint8Array(0),
     ...extra
   }
 }

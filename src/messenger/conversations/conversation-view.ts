@@ -3,7 +3,12 @@ import { shortAddress } from '../contacts/invite.js'
 import type { ConversationView } from '../types.js'
 
 /** The view of a conversation, read through `repos` (the store, or a transaction to see its own writes). */
-export async function conversationView (repos: Pick<StoreRepos, 'contacts' | 'secretChats'>, conversation: Conversation): Promise<ConversationView> {
+export async function conversationView (repos: Pick<StoreRepos, 'contacts' | 'secretChats' | 'groups'>, conversation: Conversation): Promise<ConversationView> {
+  if (conversation.kind === 'group') {
+    // a group: no one peer; its title is the group's name
+    const group = await repos.groups.get(conversation.id)
+    return { id: conversation.id, kind: 'group', peer: '', title: group?.name ?? '', lastActivity: conversation.lastActivity, unreadCount: conversation.unreadCount, disappearingTimerMs: conversation.disappearingTimerMs }
+  }
   const peer = conversation.members[0]
   const contact = await repos.contacts.get(peer)
   const view: ConversationView = {

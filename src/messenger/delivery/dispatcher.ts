@@ -1,6 +1,8 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
+import parallel from 'it-parallel'
 import { toHex } from '../../bytes.js'
+import { ErrorCode, ParleyError } from '../../errors.js'
 import type { DeviceEntry } from '../../identity/account-record.js'
 import { decodeAddress } from '../../identity/address.js'
 import { ENVELOPE_VERSION, Envelope } from '../../net/envelope-codec.js'
@@ -9,7 +11,7 @@ import { MailboxPrekey } from '../../wire/mailbox.js'
 import { SignedPrekey as WireSignedPrekey } from '../../wire/parley.js'
 import { Content } from '../../wire/content.js'
 import type { Target } from '../components.js'
-import { DEFAULT_SEND_TIMEOUT_MS, EPHEMERAL_SEND_TIMEOUT_MS, FLAG_SECRET, PREKEY_TAKE_TIMEOUT_MS, SECRET_RELAY_CAP_MS } from '../constants.js'
+import { DEFAULT_SEND_TIMEOUT_MS, EPHEMERAL_SEND_TIMEOUT_MS, FLAG_SECRET, PREKEY_FETCH_CONCURRENCY, PREKEY_TAKE_TIMEOUT_MS, SECRET_RELAY_CAP_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import type { AccountResolver } from '../directory/account-resolver.js'
 import { conversationTargets } from '../directory/targets.js'
@@ -25,7 +27,16 @@ export interface DispatchOptions extends AbortOptions {
   includeOwn?: boolean
   /** These targets only. */
   only?: Target[]
+  /** Groups: the content is already the group envelope for `only` (see `setGroupSender`). */
+  group?: true
+  /** Groups: the content sealed for this target, when it differs from the others' (a sender key for a device that lacks it). */
+  perTarget?: (target: Target) => Content
+  /** Groups: the copies carry a text (its delivery state follows their outcomes). */
+  trackDelivery?: boolean
 }
+
+/** Sends a content in a group conversation (encrypts it once, then dispatches the copies with `group: true`). */
+export type GroupSender = (conversation: Conversation, content: Content, options: DispatchOptions) => Promise<void>
 
 /**
  * Seals one content per recipient device and queues each envelope in the outbox, in one store
@@ -40,7 +51,17 @@ export class Dispatcher {
     private readonly kick: () => void
   ) {}
 
+  private groupSender: GroupSender | undefined
+
+  /** Where contents of group conversations go (the groups feature). */
+  setGroupSender (sender: GroupSender): void { this.groupSender = sender }
+
   async dispatch (conversation: Conversation, content: Content, options: DispatchOptions = {}): Promise<void> {
+    if (conversation.kind === 'group' && options.group !== true) {
+      if (this.groupSender == null) throw new ParleyError('Group conversations are not wired to a group sender', ErrorCode.INTERNAL)
+      await this.groupSender(conversation, content, options)
+      return
+    }
     const { store, sessions, envelopes } = this.ctx.components
     const signal = this.ctx.signal(options, DEFAULT_SEND_TIMEOUT_MS)
     const targets = options.only ?? await conversationTargets(this.ctx, this.resolver, conversation, options.includeOwn ?? true, { signal })
@@ -54,15 +75,17 @@ export class Dispatcher {
     const direct: Array<{ device: DeviceEntry, bytes: Uint8Array }> = []
     // devices we have no session with yet: a one-time prekey from their relays makes the handshake stronger
     const oneTime = new Map<string, FetchedOneTimePrekeys>()
-    for (const target of targets) {
-      if (!(await sessions.has(target.device.deviceKey))) oneTime.set(toHex(target.device.deviceKey), await this.fetchOneTimePrekeys(target.address, target.device, signal))
-    }
+    // fetched a few at a time: a group's first message reaches many new devices (never one round trip after another)
+    const fresh: Target[] = []
+    for (const target of targets) if (!(await sessions.has(target.device.deviceKey))) fresh.push(target)
+    const fetches = parallel(fresh.map((target) => async () => ({ target, prekeys: await this.fetchOneTimePrekeys(target.address, target.device, signal) })), { concurrency: PREKEY_FETCH_CONCURRENCY })
+    for await (const { target, prekeys } of fetches) oneTime.set(toHex(target.device.deviceKey), prekeys)
     signal.throwIfAborted()
     await this.ctx.lock.run(async () => store.transaction(async (tx) => {
       await options.alsoWrite?.(tx)
       for (const target of targets) {
         signal.throwIfAborted()
-        const body = target.sync ? { ...content, syncPeer: decodeAddress(conversation.members[0]) } : content
+        const body = options.perTarget?.(target) ?? (target.sync && conversation.kind !== 'group' ? { ...content, syncPeer: decodeAddress(conversation.members[0]) } : content)
         const sealed = await sessions.seal(target.device, Content.encode(body), oneTime.get(toHex(target.device.deviceKey)), tx)
         await sealed.commit(tx)
         const envelope: Envelope = {
@@ -87,7 +110,7 @@ export class Dispatcher {
           attempts: 0,
           nextAttemptAt: now,
           createdAt: now,
-          messageId: content.kind === Content.Kind.TEXT && !target.sync ? toHex(content.messageId) : null,
+          messageId: (content.kind === Content.Kind.TEXT || options.trackDelivery === true) && !target.sync ? toHex(content.messageId) : null,
           lastError: null
         })
       }

@@ -23,7 +23,7 @@ export interface ReceiveContext {
 export interface InboxEffects {
   deliveredReceipt: (conversationId: string, messageId: Uint8Array) => void
   /** Follow-up work (re-send after a session reset, wipe a closed secret chat); runs after the events. */
-  followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' }>) => Promise<void>
+  followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' | 'group-update' }>) => Promise<void>
   requestSessionReset: (sender: { accountKey: Uint8Array, deviceKey: Uint8Array }) => Promise<void>
   afterReceive: () => void
 }
@@ -112,7 +112,7 @@ export class Inbox {
       else if (effect.kind === 'delivered-receipt') this.effects.deliveredReceipt(effect.conversationId, effect.messageId)
     }
     for (const effect of effects) {
-      if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat') continue
+      if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat' && effect.kind !== 'group-update') continue
       await this.effects.followUp(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
     }
   }

@@ -6,6 +6,7 @@ import { conversationView } from '../conversations/conversation-view.js'
 import { normalConversation } from '../conversations/normal-conversation.js'
 import { emitEffect, type Effect } from '../effects.js'
 import { RECEIVE_HANDLERS } from './handlers/index.js'
+import { applyGroupContent, isGroupContent } from '../groups/group-receive.js'
 
 export interface RouteInput {
   tx: StoreTransaction
@@ -47,6 +48,7 @@ async function findConversation ({ tx, content, sender, senderDevice, self, now 
 
 /** Applies one decrypted content inside the receiving transaction: finds its conversation, then runs its kind's handler. */
 export async function applyContent (input: RouteInput): Promise<Effect[]> {
+  if (isGroupContent(input.content)) return applyGroupContent(input)
   const { conversation, effects } = await findConversation(input)
   if (conversation == null) return effects
   const handler = RECEIVE_HANDLERS[input.content.kind]

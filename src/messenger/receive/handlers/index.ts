@@ -28,5 +28,8 @@ export const RECEIVE_HANDLERS: Readonly<Record<Content.Kind, ReceiveHandler>> = 
   [Content.Kind.TIMER]: handleTimer,
   [Content.Kind.SECRET_CONTROL]: handleSecretControl,
   [Content.Kind.UNKNOWN]: handleUnknown,
-  [Content.Kind.ATTACHMENT]: handleAttachment
+  [Content.Kind.ATTACHMENT]: handleAttachment,
+  // group contents are routed before this table (groups/group-receive.ts)
+  [Content.Kind.GROUP_UPDATE]: handleUnknown,
+  [Content.Kind.GROUP_MESSAGE]: handleUnknown
 }

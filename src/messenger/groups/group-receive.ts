@@ -1,0 +1,91 @@
+import { concatBytes, toHex } from '../../bytes.js'
+import { nativeBackend } from '../../crypto/backend-native.js'
+import { UnknownSenderChainError, addSenderChain, decodeSenderKeyRecord, encodeSenderKeyRecord, senderKeyDecrypt, SenderKeyDistribution } from '../../crypto/sender-keys.js'
+import { codeOf, ErrorCode } from '../../errors.js'
+import { decodeAddress } from '../../identity/address.js'
+import type { GroupRecord } from '../../store/index.js'
+import { Content } from '../../wire/content.js'
+import { MAX_IDS_PER_CONTENT } from '../constants.js'
+import { emitEffect, type Effect } from '../effects.js'
+import { RECEIVE_HANDLERS } from '../receive/handlers/index.js'
+import type { RouteInput } from '../receive/route.js'
+import { MAX_PENDING_GROUP_UPDATES } from '../../store/group-repo.js'
+import { MAX_GROUP_UPDATE_BYTES } from './constants.js'
+import { GroupNotFoundError, NotGroupMemberError } from './errors.js'
+
+/** Contents a group message may carry; anything else inside one is ignored. */
+const INNER_KINDS = new Set([Content.Kind.TEXT, Content.Kind.EDIT, Content.Kind.REACTION, Content.Kind.DELETE, Content.Kind.TYPING, Content.Kind.RECEIPT])
+
+export function isGroupContent (content: Content): boolean {
+  return content.kind === Content.Kind.GROUP_UPDATE || content.kind === Content.Kind.GROUP_MESSAGE
+}
+
+/** The associated data of a sender's group messages: its account and device keys (proven by the pairwise session). */
+export function groupAd (accountKey: Uint8Array, deviceKey: Uint8Array): Uint8Array {
+  return concatBytes(accountKey, deviceKey)
+}
+
+function refused (conversationId: string, sender: string, err: unknown): Effect[] {
+  return [emitEffect('group-refused', { conversationId, sender, code: codeOf(err) ?? ErrorCode.INTERNAL })]
+}
+
+/**
+ * Applies a group content inside the receiving transaction (the pairwise session has opened
+ * it and proven its sender). GROUP_UPDATE: kept as pending (bounded) and applied after the
+ * commit by the groups feature, which may need to look up the authors' account records.
+ * GROUP_MESSAGE: the sender must be a member; its sender key (when carried) is added, the
+ * group message is decrypted and its inner content applied to the group conversation. A
+ * message that cannot be read yet (no chain, no log) throws to be received again later; one
+ * that never can (replay, forgery, a non-member, a jump past the bound) is refused with a
+ * `group-refused` event and its envelope acked, the session advancing as for any content.
+ */
+export async function applyGroupContent (input: RouteInput): Promise<Effect[]> {
+  const { tx, content, sender, senderDevice } = input
+  if (content.groupId.length !== 16) return []
+  const id = toHex(content.groupId)
+  const record = await tx.groups.get(id)
+  if (content.kind === Content.Kind.GROUP_UPDATE) {
+    if (content.groupPayload.length === 0 || content.groupPayload.length > MAX_GROUP_UPDATE_BYTES) return refused(id, sender, Object.assign(new Error('oversized update'), { code: ErrorCode.GROUP_TOO_LARGE }))
+    const base: GroupRecord = record ?? { log: new Uint8Array(0), name: '', members: [], timerMs: 0, self: 'member', ownChain: null, distributed: [], pending: [] }
+    const pending = [...base.pending, { payload: content.groupPayload, sender, senderDevice }].slice(-MAX_PENDING_GROUP_UPDATES)
+    await tx.groups.put(id, { ...base, pending })
+    return [{ kind: 'group-update', conversationId: id }]
+  }
+  if (record == null || record.log.length === 0) throw new GroupNotFoundError('A message of a group whose log has not arrived yet')
+  if (record.self !== 'member') return []
+  if (sender !== input.self && !record.members.some((m) => m.account === sender)) {
+    // a membership update waiting to be applied may add the sender: receive it again later
+    if (record.pending.length > 0) throw new NotGroupMemberError('The sender is not (yet) a member of this group')
+    return refused(id, sender, new NotGroupMemberError())
+  }
+  const conversation = await tx.conversations.get(id)
+  if (conversation == null) throw new GroupNotFoundError()
+  const deviceHex = toHex(senderDevice)
+  const stored = await tx.groups.getSender(id, deviceHex)
+  let senderRecord = stored != null ? decodeSenderKeyRecord(stored) : { chains: [] }
+  let inner: Content
+  try {
+    if (content.senderKey.length > 0) {
+      const distribution = SenderKeyDistribution.decode(content.senderKey)
+      if (toHex(distribution.groupId) === id) senderRecord = addSenderChain(senderRecord, distribution)
+    }
+    const opened = await senderKeyDecrypt(nativeBackend, content.groupId, senderRecord, content.groupPayload, groupAd(decodeAddress(sender), senderDevice))
+    senderRecord = opened.record
+    inner = Content.decode(opened.plaintext, { limits: { ids: MAX_IDS_PER_CONTENT } })
+  } catch (err) {
+    if (err instanceof UnknownSenderChainError) throw err
+    return refused(id, sender, err)
+  }
+  await tx.groups.putSender(id, deviceHex, encodeSenderKeyRecord(senderRecord))
+  if (toHex(inner.groupId) !== id || !INNER_KINDS.has(inner.kind)) return []
+  const isAdmin = record.members.some((m) => m.account === sender && m.role === 'admin')
+  if (inner.kind === Content.Kind.DELETE && !isAdmin) {
+    // a member deletes only its own messages for everyone; only admins clear or delete others'
+    if (inner.flag) return []
+    const own: Uint8Array[] = []
+    for (const mid of inner.ids) if ((await tx.messages.get(toHex(mid)))?.sender === sender) own.push(mid)
+    inner = { ...inner, ids: own }
+  }
+  // receipts: recorded per member (the message's status is the best of them: "read by 12" counts them)
+  return RECEIVE_HANDLERS[inner.kind]({ tx, content: inner, conversation, sender, senderDevice, fromSelf: sender === input.self, now: input.now })
+}
