@@ -18,7 +18,7 @@ const REJECT_PENALTY = 1
 const PENALTY_HALF_LIFE_MS = 60_000
 
 /** What the gossipsub factory returns is its class: startable, with scores. */
-type GossipSubService = GossipSub & Startable & { getScore: (peer: string) => number }
+type GossipSubService = GossipSub & Startable & { getScore: (peer: string) => number, getMeshPeers: (topic: string) => string[] }
 
 interface TopicState {
   channelKey: Uint8Array
@@ -97,6 +97,12 @@ export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
 
   joined (channelKey: Uint8Array): boolean {
     return this.topics.has(channelTopic(channelKey))
+  }
+
+  /** Peers known to subscribe to the channel, and those in this node's mesh for it. */
+  topicPeers (channelKey: Uint8Array): { subscribers: number, mesh: number } {
+    const topic = channelTopic(channelKey)
+    return { subscribers: this.pubsub.getSubscribers(topic).length, mesh: this.pubsub.getMeshPeers(topic).length }
   }
 
   head (channelKey: Uint8Array): ChainHead | undefined {

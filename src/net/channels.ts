@@ -90,6 +90,8 @@ export class Channels extends TypedEventEmitter<ChannelsEvents> implements Start
   leave (channelKey: Uint8Array): void { this.impl?.leave(channelKey) }
   joined (channelKey: Uint8Array): boolean { return this.impl?.joined(channelKey) ?? false }
   head (channelKey: Uint8Array): ChainHead | undefined { return this.impl?.head(channelKey) }
+  /** Peers known to subscribe to the channel, and those in this node's gossip mesh for it. */
+  topicPeers (channelKey: Uint8Array): { subscribers: number, mesh: number } { return this.impl?.topicPeers(channelKey) ?? { subscribers: 0, mesh: 0 } }
   /** Tells the validator about a post this node got elsewhere (history, its own). */
   advance (verified: VerifiedPost): void { this.impl?.advance(verified) }
   /** Publishes a signed post on its channel's topic; resolves with the peers it went to. */
