@@ -86,3 +86,12 @@ export const MAILBOX_CONNECT_TIMEOUT_MS = 30_000
 export const MAILBOX_ACK_TIMEOUT_MS = 15_000
 export const MAILBOX_ACK_BATCH_MS = 20
 export const MAILBOX_PAGE_SIZE = 200
+
+/** Channels: posts a new subscriber pulls from history (the newest ones). */
+export const CHANNEL_INITIAL_HISTORY = 100
+/** Channels: posts asked for per history query when catching up. */
+export const CHANNEL_SYNC_PAGE = 200
+/** Channels: history pages pulled from one peer in one catch-up. */
+export const CHANNEL_SYNC_MAX_PAGES = 50
+/** Channels: default deadline of a channel operation (post, subscribe, catch-up). */
+export const CHANNEL_OPERATION_TIMEOUT_MS = 30_000

@@ -131,6 +131,36 @@ export interface MessengerEvents extends Record<string, unknown> {
   screenshot: { conversationId: ConversationId, from: string }
   /** This account was wiped (deleted or self-destructed): the messenger has stopped. */
   wiped: { reason: 'deleted' | 'inactivity' }
+  /** A new post in a channel this account follows or owns (not for muted channels), in channel order. */
+  'channel-post': { channel: ChannelView, post: ChannelPostView }
+  /** A post was edited or deleted by the channel's owner or an admin. */
+  'channel-post-updated': { channel: ChannelView, post: ChannelPostView }
+}
+
+/** A broadcast channel as the API shows it. */
+export interface ChannelView {
+  /** 32 hex characters, from the channel's public key. */
+  id: string
+  name: string
+  role: 'owner' | 'admin' | 'subscriber'
+  private: boolean
+  /** The subscription link (carries the channel key of a private channel: share it with care). */
+  link: string
+  /** Newest post held without a gap before it. */
+  head: number
+  muted: boolean
+}
+
+/** One post of a channel. */
+export interface ChannelPostView {
+  channelId: string
+  seq: number
+  text: string
+  /** hex of the signing key: the channel key (owner) or an admin's. */
+  author: string
+  createdAt: number
+  edited: boolean
+  deleted: boolean
 }
 
 type Opts = { signal?: AbortSignal }

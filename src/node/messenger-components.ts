@@ -8,6 +8,7 @@ import { MailboxClient, type MailboxOwnerCredentials } from '../net/mailbox-clie
 import { relayProviderCid } from '../net/relay-discovery.js'
 import { createEphemeralNode } from '../p2p/index.js'
 import type { Store } from '../store/index.js'
+import { channelTransport } from './channel-transport.js'
 import type { ParleyNode } from './parley-node.js'
 
 /** What the messenger's components are built from: an opened node and its store, and how the throwaway depositor nodes may dial. */
@@ -140,6 +141,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     store,
     events,
     logger,
-    clock: { now: init.now ?? Date.now }
+    clock: { now: init.now ?? Date.now },
+    channels: channelTransport(libp2p.services.channels)
   }
 }

@@ -17,6 +17,8 @@ import { loadOrCreateRelayKey } from './relay-identity.js'
 import { relayDiscovery, type RelayDiscovery } from '../net/relay-discovery.js'
 import { addressKeys, addressList } from '../net/remote-address.js'
 import type { DhtRefusalReason } from '../net/dht-record-store.js'
+import { ChannelKeeper } from './channel-history/keeper.js'
+import type { Channels } from '../net/channels.js'
 
 /** The relay's own services beside Parley's defaults (the mailbox server and circuit relay are typed where they are used). */
 interface RelayServices extends Record<string, unknown> {
@@ -41,6 +43,8 @@ export interface Relay {
   readonly metrics: RelayMetrics
   /** The mailbox database (for operators' tools and tests). */
   readonly store: MailboxStore
+  /** The opt-in channel history (`channels.keep` set), for operators' tools and tests. */
+  readonly channels: ChannelKeeper | undefined
   /** `host:port` of the metrics/health server, when enabled. */
   readonly metricsAddress: string | undefined
   /** Runs the retention/expiry sweep and the inactivity purge now (also runs on a timer). */
@@ -96,6 +100,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const tasks: RepeatingTask[] = []
   const shutdown = new AbortController()
   let running = false
+  let keeper: ChannelKeeper | undefined
   let stopping: Promise<void> | undefined
 
   const stop = async (): Promise<void> => {
@@ -105,11 +110,13 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       for (const task of tasks) task.stop()
       log('relay stopping')
       await metricsServer?.close().catch((err: unknown) => { logWarn(log, 'metrics server close failed', { error: errorText(err) }) })
+      keeper?.stop()
       // libp2p stops the mailbox service too: requests in flight finish before connections close
       await Promise.resolve(libp2p?.stop()).catch((err: unknown) => { logWarn(log, 'libp2p stop failed', { error: errorText(err) }) })
       // a sweep cut short by the shutdown signal was logged by its caller
       await sweeping?.catch(() => {})
       await store.close().catch((err: unknown) => { log.error('store close failed', { error: errorText(err) }) })
+      await keeper?.close().catch((err: unknown) => { log.error('channel history close failed', { error: errorText(err) }) })
       log('relay stopped')
     })()
     return stopping
@@ -170,6 +177,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
 
   try {
     await store.open()
+    if (config.channels.keep === 'all' || config.channels.keep.length > 0) keeper = await ChannelKeeper.open({ dataDir: config.dataDir, config: config.channels, logger, now })
     libp2p = await createParleyLibp2p<RelayServices>({
       privateKey,
       datastore,
@@ -203,10 +211,13 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
         mailbox: (components: MailboxServerComponents) => {
           server = mailboxServer({ store, metrics, limits: config.limits, now })({ registrar: components.registrar, peerId: components.peerId, logger })
           return server
-        }
+        },
+        // opt-in channel history: gossip of kept channels and /parley/channel-history
+        ...(keeper != null ? { channels: keeper.serviceFactory() } : {})
       }
     })
     if (libp2p.status !== 'started') await libp2p.start()
+    if (keeper != null) keeper.start((libp2p.services as unknown as { channels: Channels }).channels)
     running = true
     if (config.metrics.enabled) {
       metricsServer = await startMetricsServer(metrics, { host: config.metrics.host, port: config.metrics.port, healthy: () => running && libp2p?.status === 'started' })
@@ -253,6 +264,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     config,
     metrics,
     store,
+    channels: keeper,
     metricsAddress: metricsServer?.address,
     sweep,
     stop

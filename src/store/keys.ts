@@ -34,6 +34,8 @@ import type { StoreCipher } from './store-cipher.js'
  * | `/cp/` | tag('account', accountId) | `{ id }`: the normal conversation with that account |
  * | `/pf/` | tag('setting', name) | account preference (last-active time, read receipts) |
  * | `/ds/` | utf8 datastore key | libp2p datastore value |
+ * | `/ch/` | tag('channel', channelId) | StoredChannel (a followed or owned broadcast channel) |
+ * | `/cq/` | tag('channel', channelId) ‖ u64 seq | StoredChannelPost |
  */
 export const PREFIX = {
   version: utf8('/version'),
@@ -56,7 +58,9 @@ export const PREFIX = {
   accountRecord: utf8('/ar/'),
   peerConversation: utf8('/cp/'),
   preference: utf8('/pf/'),
-  datastore: utf8('/ds/')
+  datastore: utf8('/ds/'),
+  channel: utf8('/ch/'),
+  channelPost: utf8('/cq/')
 } as const
 
 /** Tag domains: the same id hashes differently in each. */
@@ -66,7 +70,8 @@ export const DOMAIN = {
   device: 'device',
   message: 'message',
   outbox: 'outbox',
-  setting: 'setting'
+  setting: 'setting',
+  channel: 'channel'
 } as const
 
 /** Length of a conversation id in bytes (32 hex characters). */

@@ -19,6 +19,7 @@ import { SecretChatRepo } from './secret-chat-repo.js'
 import { AccountRecordRepo } from './account-record-repo.js'
 import { PeerConversationRepo } from './peer-conversation-repo.js'
 import { PreferenceRepo } from './preference-repo.js'
+import { ChannelRepo } from './channel-repo.js'
 import { StoreDatastore } from './store-datastore.js'
 import type { Store, StoreRepos, StoreTransaction } from './store.js'
 import type { StoreOptions } from './types.js'
@@ -46,7 +47,8 @@ function repos (ctx: RepoContext): StoreRepos {
     secretChats: new SecretChatRepo(ctx),
     accountRecords: new AccountRecordRepo(ctx),
     peerConversations: new PeerConversationRepo(ctx),
-    preferences: new PreferenceRepo(ctx)
+    preferences: new PreferenceRepo(ctx),
+    channels: new ChannelRepo(ctx)
   }
 }
 
@@ -65,6 +67,7 @@ export class ParleyStore implements Store {
   readonly accountRecords: AccountRecordRepo
   readonly peerConversations: PeerConversationRepo
   readonly preferences: PreferenceRepo
+  readonly channels: ChannelRepo
   readonly datastore: Datastore
   readonly version: number
   readonly scheme: string
@@ -105,6 +108,7 @@ export class ParleyStore implements Store {
     this.accountRecords = r.accountRecords
     this.peerConversations = r.peerConversations
     this.preferences = r.preferences
+    this.channels = r.channels
     this.datastore = new StoreDatastore(skv)
   }
 

@@ -12,6 +12,7 @@ import type { SecretChatRepo } from './secret-chat-repo.js'
 import type { AccountRecordRepo } from './account-record-repo.js'
 import type { PeerConversationRepo } from './peer-conversation-repo.js'
 import type { PreferenceRepo } from './preference-repo.js'
+import type { ChannelRepo } from './channel-repo.js'
 import type { StoreOptions } from './types.js'
 
 /**
@@ -32,6 +33,8 @@ export interface StoreRepos {
   /** The normal conversation with each account (`conversations.byPeer`). */
   readonly peerConversations: PeerConversationRepo
   readonly preferences: PreferenceRepo
+  /** Broadcast channels owned or followed, and their posts. */
+  readonly channels: ChannelRepo
 }
 
 /**

@@ -95,6 +95,13 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
     return channelKey == null ? this.totalBytes : (this.channels.get(channelId(channelKey))?.bytes ?? 0)
   }
 
+  /** The newest post held without a gap before it (the chain head gossip validates against). */
+  contiguousHead (channelKey: Uint8Array): { seq: number, hash?: Uint8Array } {
+    const seq = this.firstGap(channelKey) - 1
+    const hash = this.channels.get(channelId(channelKey))?.posts.get(seq)?.hash
+    return hash != null ? { seq, hash } : { seq: 0 }
+  }
+
   /** The lowest seq missing below the head (for reconciliation), or head + 1 when none is. */
   firstGap (channelKey: Uint8Array): number {
     const entry = this.channels.get(channelId(channelKey))

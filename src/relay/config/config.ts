@@ -3,6 +3,7 @@ import * as C from '../constants.js'
 import type { LogLevel } from '../logger.js'
 import type { RateLimit } from '../../net/rate-limiter.js'
 import { defaultRelayLimits, type RelayLimits } from './limits.js'
+import { defaultChannelHistoryConfig, type ChannelHistoryConfig } from '../channel-history/config.js'
 
 /** Every relay setting, fully resolved (defaults filled in). See docs/RELAY.md for each field. */
 export interface RelayConfig {
@@ -29,6 +30,8 @@ export interface RelayConfig {
   manyPeersPerAddress: boolean
   /** PEM certificate and key for secure WebSockets (`/tls/ws` listen addresses); null: none. */
   tls: { certFile: string, keyFile: string } | null
+  /** Opt-in channel history (none kept by default). */
+  channels: ChannelHistoryConfig
 }
 
 /** A JSON config file or overrides: every field optional, nested objects partial. */
@@ -46,6 +49,7 @@ export interface RelayConfigInput {
   provide?: Partial<RelayConfig['provide']>
   manyPeersPerAddress?: boolean
   tls?: { certFile: string, keyFile: string } | null
+  channels?: Partial<ChannelHistoryConfig>
   /** Free text, ignored. */
   comment?: string
 }
@@ -68,6 +72,7 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
     sweep: { intervalMs: C.DEFAULT_SWEEP_INTERVAL_MS, inactivityOverrideMs: null },
     provide: { enabled: true, intervalMs: C.DEFAULT_PROVIDE_INTERVAL_MS },
     manyPeersPerAddress: false,
-    tls: null
+    tls: null,
+    channels: defaultChannelHistoryConfig()
   }
 }
