@@ -19,6 +19,8 @@ interface ChannelEntry {
   posts: Map<number, PostEntry>
   bytes: number
   head: number
+  /** Posts up to here were dropped (retention, size) or never held: reconciliation starts above. */
+  floor: number
 }
 
 /** Key of one post: channel id, seq (16 hex digits, so keys sort by seq). */
@@ -106,8 +108,8 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
   firstGap (channelKey: Uint8Array): number {
     const entry = this.channels.get(channelId(channelKey))
     if (entry == null) return 1
-    const seqs = [...entry.posts.keys()].sort((a, b) => a - b)
-    let expected = seqs[0] ?? 1
+    const seqs = [...entry.posts.keys()].filter((s) => s > entry.floor).sort((a, b) => a - b)
+    let expected = entry.floor + 1
     for (const seq of seqs) {
       if (seq !== expected) return expected
       expected = seq + 1
@@ -169,7 +171,7 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
     const size = verified.bytes.length
     if (entry == null) {
       if (this.channels.size >= this.init.config.maxChannels) throw new ParleyError('Relay keeps no more channels', ErrorCode.CHANNEL_HISTORY_FULL)
-      entry = { channelKey, posts: new Map(), bytes: 0, head: 0 }
+      entry = { channelKey, posts: new Map(), bytes: 0, head: 0, floor: 0 }
       this.channels.set(id, entry)
     }
     await this.prune(entry, size)
@@ -202,6 +204,7 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
     for (const seq of drop) {
       const post = entry.posts.get(seq) as PostEntry
       entry.posts.delete(seq)
+      entry.floor = Math.max(entry.floor, seq)
       entry.bytes -= post.size
       this.totalBytes -= post.size
     }
@@ -231,7 +234,8 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
       }
       let entry = this.channels.get(id)
       if (entry == null) {
-        entry = { channelKey, posts: new Map(), bytes: 0, head: 0 }
+        // after a restart, what lies below the oldest post kept is taken as dropped
+        entry = { channelKey, posts: new Map(), bytes: 0, head: 0, floor: Number.parseInt(seqHex, 16) - 1 }
         this.channels.set(id, entry)
       }
       const seq = Number.parseInt(seqHex, 16)
