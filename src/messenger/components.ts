@@ -177,6 +177,8 @@ export interface ResolvedDevice {
 
 /** Broadcast channels: one gossip topic per channel and the history peers (relays) that keep them. */
 export interface ChannelTransport {
+  /** Loads and starts the channels service (once the node runs). */
+  ready: (options?: AbortOptions) => Promise<void>
   /** Follows a channel's topic; the first-hop validator starts from `head`. */
   join: (channelKey: Uint8Array, head: ChainHead) => void
   leave: (channelKey: Uint8Array) => void

@@ -263,7 +263,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   /** Deletes every message whose time has come. */
   async sweepExpired (): Promise<number> { return this.expiry.sweep() }
 
-  // ---------------------------------------------------------------- broadcast channels (PROTOCOL.md §12)
+  // ---------------------------------------------------------------- broadcast channels (PROTOCOL.md §11)
 
   /** A new channel owned by this account; its view carries the subscription link. */
   async createChannel (name: string, init: { private?: boolean } = {}, options: AbortOptions = {}): Promise<ChannelView> { return this.channelsOf.create(name, init, options) }

@@ -218,4 +218,18 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   setReadReceipts: (enabled: boolean, options?: Opts) => Promise<void>
   /** Publishes a signed tombstone, purges relays, wipes this device. */
   deleteAccount: (options?: Opts) => Promise<void>
+
+  /** Broadcast channels (`channel` is an id, a unique name or a link). */
+  createChannel: (name: string, init?: { private?: boolean }, options?: Opts) => Promise<ChannelView>
+  post: (channel: string, text: string, options?: Opts) => Promise<ChannelPostView>
+  editChannelPost: (channel: string, seq: number, text: string, options?: Opts) => Promise<ChannelPostView>
+  deleteChannelPost: (channel: string, seq: number, options?: Opts) => Promise<void>
+  subscribe: (link: string, options?: Opts) => Promise<ChannelView>
+  unsubscribe: (channel: string, options?: Opts) => Promise<void>
+  muteChannel: (channel: string, muted: boolean, options?: Opts) => Promise<ChannelView>
+  channels: (options?: Opts) => Promise<ChannelView[]>
+  channelPosts: (channel: string, query?: { after?: number, limit?: number }, options?: Opts) => Promise<ChannelPostView[]>
+  catchUpChannel: (channel: string, options?: Opts) => Promise<number>
+  channelAdminKey: (channel: string, options?: Opts) => Promise<string>
+  setChannelAdmins: (channel: string, adminKeys: string[], options?: Opts) => Promise<ChannelView>
 }

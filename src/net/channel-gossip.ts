@@ -1,5 +1,5 @@
 import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipSubComponents, type Message } from '@libp2p/gossipsub'
-import type { AbortOptions, Logger, PeerId, Startable } from '@libp2p/interface'
+import type { AbortOptions, Connection, Logger, PeerId, Startable } from '@libp2p/interface'
 import { TypedEventEmitter } from '@libp2p/interface'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { equalBytes, toHex } from '../bytes.js'
@@ -7,7 +7,7 @@ import { ErrorCode, ParleyError } from '../errors.js'
 import { ChannelPostInvalidError, MAX_CHANNEL_POST_BYTES, channelTopic, verifyChannelPost, type VerifiedPost } from '../identity/channel/index.js'
 import { HistoryRequest } from '../wire/channel.js'
 import { CHANNEL_HISTORY_PROTOCOL, ChannelHistoryServer, historyRequest, type ChannelHistoryBackend, type HistoryDialer, type HistoryPage, type HistoryQuery } from './channel-history.js'
-import type { ChainHead, ChannelPostEvent, ChannelRejectEvent, ChannelsEvents, ChannelsInit } from './channels.js'
+import type { ChainHead, ChannelGossipFactory, ChannelPostEvent, ChannelRejectEvent, ChannelsEvents, ChannelsInit } from './channels.js'
 import { MAX_CHANNEL_QUERY_POSTS, MAX_CHANNEL_STORE_POSTS } from './constants.js'
 
 /** Hashes of recent posts kept per channel (to tell a replay from a gap). */
@@ -18,7 +18,12 @@ const REJECT_PENALTY = 1
 const PENALTY_HALF_LIFE_MS = 60_000
 
 /** What the gossipsub factory returns is its class: startable, with scores. */
-type GossipSubService = GossipSub & Startable & { getScore: (peer: string) => number, getMeshPeers: (topic: string) => string[] }
+type GossipSubService = GossipSub & Startable & {
+  getScore: (peer: string) => number
+  getMeshPeers: (topic: string) => string[]
+  /** Its registrar topology's `onConnect` (public on the class, not in the interface). */
+  onPeerConnected: (peer: PeerId, connection: Connection) => void
+}
 
 interface TopicState {
   channelKey: Uint8Array
@@ -72,6 +77,16 @@ export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
   async start (): Promise<void> {
     await this.pubsub.start()
     await this.server?.start()
+    // started after libp2p (attached later): libp2p's registrar tells a new topology of no
+    // connection made before it, so the peers already connected that speak gossipsub are handed over here
+    for (const connection of this.components.connectionManager.getConnections()) {
+      try {
+        const peer = await this.components.peerStore.get(connection.remotePeer)
+        if (this.pubsub.protocols.some((p) => peer.protocols.includes(p))) this.pubsub.onPeerConnected(connection.remotePeer, connection)
+      } catch (err) {
+        this.log.trace('peer %p not handed to gossipsub - %e', connection.remotePeer, err)
+      }
+    }
   }
 
   async stop (): Promise<void> {
@@ -103,6 +118,21 @@ export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
   topicPeers (channelKey: Uint8Array): { subscribers: number, mesh: number } {
     const topic = channelTopic(channelKey)
     return { subscribers: this.pubsub.getSubscribers(topic).length, mesh: this.pubsub.getMeshPeers(topic).length }
+  }
+
+  /** Peers this node is connected to (candidates for history queries). */
+  connectedPeers (): PeerId[] {
+    return this.historyPeers()
+  }
+
+  /** True when the peer store says `peer` serves channel history (identify). */
+  async servesHistory (peer: PeerId, options: AbortOptions = {}): Promise<boolean> {
+    return await this.supportsHistory(peer, options)
+  }
+
+  /** The gossipsub score of a peer as this node sees it. */
+  score (peer: PeerId): number {
+    return this.pubsub.getScore(peer.toString())
   }
 
   head (channelKey: Uint8Array): ChainHead | undefined {
@@ -242,3 +272,6 @@ export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
     }
   }
 }
+
+/** The {@link ChannelGossipFactory} of the running channels service. */
+export const createChannelGossip: ChannelGossipFactory = (components, init) => new ChannelGossip(components, init)

@@ -9,7 +9,7 @@ import {
 import { RateLimiter, type RateLimit } from './rate-limiter.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from './stream/frame-reader.js'
 
-/** `/parley/channel-history/1.0.0`: cursor queries and stores of channel posts (PROTOCOL.md §12). */
+/** `/parley/channel-history/1.0.0`: cursor queries and stores of channel posts (PROTOCOL.md §11). */
 export const CHANNEL_HISTORY_PROTOCOL = '/parley/channel-history/1.0.0'
 
 /** A cursor query: posts after `after` (ascending), or with `latest` the newest `limit`. */

@@ -3,6 +3,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { generateSigningKeyPair, type SigningKeyPair } from '../../src/identity/keys.js'
 import { signChannelPost, verifyChannelPost, type VerifiedPost } from '../../src/identity/channel/index.js'
 import type { ChannelHistoryBackend } from '../../src/net/channel-history.js'
+import { createChannelGossip } from '../../src/net/channel-gossip.js'
 import { channels, type Channels, type ChannelPostEvent } from '../../src/net/channels.js'
 import { createParleyLibp2p, testNetwork, type ParleyServices } from '../../src/p2p/index.js'
 import { PostBody } from '../../src/wire/channel.js'
@@ -16,7 +17,7 @@ export async function channelNode (history?: ChannelHistoryBackend): Promise<Cha
     listen: ['/ip4/127.0.0.1/tcp/0'],
     ...testNetwork(),
     dhtClientMode: true,
-    extraServices: { channels: channels(history != null ? { history } : {}) }
+    extraServices: { channels: channels({ create: createChannelGossip, ...(history != null ? { history } : {}) }) }
   })
 }
 
@@ -47,7 +48,7 @@ export class TestChannel {
 /** Collects the `post` events of a node's channels service. */
 export function collect (node: ChannelNode): ChannelPostEvent[] {
   const seen: ChannelPostEvent[] = []
-  node.services.channels.addEventListener('post', (e) => { seen.push(e.detail) })
+  node.services.channels.gossip.addEventListener('post', (e) => { seen.push(e.detail) })
   return seen
 }
 

@@ -1,4 +1,4 @@
-/** Limits of channel posts (PROTOCOL.md §12), the same at every hop. */
+/** Limits of channel posts (PROTOCOL.md §11), the same at every hop. */
 
 /** Largest encoded post accepted anywhere (gossip, history, store). */
 export const MAX_CHANNEL_POST_BYTES = 64 * 1024

@@ -17,7 +17,7 @@ import { pullHistory } from './channel-sync.js'
 import { channelView, postView } from './channel-views.js'
 
 /**
- * Broadcast channels (PROTOCOL.md §12): create, post, edit and delete (owner and admins),
+ * Broadcast channels (PROTOCOL.md §11): create, post, edit and delete (owner and admins),
  * subscribe by link, catch up from relays, mute, leave. Posts arrive from gossip (already
  * checked at the first hop) and from history peers (checked here), and are taken in chain order.
  */
@@ -41,6 +41,7 @@ export class Channels {
   /** Follows every stored channel and catches up in the background. */
   async start (options: AbortOptions = {}): Promise<void> {
     if (this.ctx.components.channels == null) return
+    await this.transport.ready(options)
     this.offPost = this.transport.onPost((verified) => { void this.receive(verified) })
     for (const channel of await this.ctx.components.store.channels.list(options)) {
       this.transport.join(channel.channelKey, { seq: channel.head, ...(channel.headHash != null ? { hash: channel.headHash } : {}), adminsVersion: channel.adminsVersion })

@@ -3,6 +3,7 @@ import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import { join } from 'node:path'
 import { verifyChannelPost, type VerifiedPost } from '../../identity/channel/channel-post.js'
 import type { ChannelHistoryBackend, HistoryPage, HistoryQuery } from '../../net/channel-history.js'
+import { createChannelGossip, type ChannelGossip } from '../../net/channel-gossip.js'
 import { channels, type Channels, type ChannelPostEvent } from '../../net/channels.js'
 import { MAX_CHANNEL_QUERY_POSTS } from '../../net/constants.js'
 import type { ChannelHistoryConfig } from './config.js'
@@ -18,7 +19,7 @@ const RECONCILE_MAX_PAGES = 20
  * reached one relay reaches the others.
  */
 export class ChannelKeeper implements ChannelHistoryBackend {
-  private service: Channels | undefined
+  private service: ChannelGossip | undefined
   private task: RepeatingTask | undefined
   private readonly log: Logger
   private readonly onPost = (event: CustomEvent<ChannelPostEvent>): void => { void this.keepGossip(event.detail.verified) }
@@ -42,12 +43,12 @@ export class ChannelKeeper implements ChannelHistoryBackend {
 
   /** The channels service factory for the relay's libp2p (`extraServices.channels`). */
   serviceFactory (): ReturnType<typeof channels> {
-    return channels({ history: this })
+    return channels({ history: this, create: createChannelGossip })
   }
 
   /** Once libp2p runs: follows the kept channels' topics and starts reconciling. */
-  start (service: Channels): void {
-    this.service = service
+  start (shell: Channels): void {
+    const service = this.service = shell.gossip
     service.addEventListener('post', this.onPost)
     for (const channelKey of this.history.channelKeys()) this.follow(channelKey)
     if (this.config.reconcileIntervalMs > 0) {
