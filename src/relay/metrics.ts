@@ -101,6 +101,8 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_connections: 'Open libp2p connections',
   parley_relay_mailbox_streams: 'Open mailbox streams',
   parley_relay_subscribers: 'Owners subscribed for pushes',
+  parley_relay_channels: 'Channels whose history is kept (channels.keep set)',
+  parley_relay_channel_bytes: 'Bytes of channel posts kept',
   parley_relay_tls_certificate_expiry_seconds: 'When the secure-WebSockets certificate expires (Unix time; only with tls set): alert well before it',
   process_resident_memory_bytes: 'Resident memory of the relay process (RSS)',
   nodejs_heap_used_bytes: 'V8 heap in use',

@@ -164,6 +164,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_subscribers: () => server?.subscriberCount ?? 0,
     parley_relay_dht_records: () => libp2p?.services.dhtRecords.recordCount ?? 0,
     parley_relay_dht_record_bytes: () => libp2p?.services.dhtRecords.recordBytes ?? 0,
+    ...(config.channels.keep === 'all' || config.channels.keep.length > 0 ? { parley_relay_channels: () => keeper?.history.channelKeys().length ?? 0, parley_relay_channel_bytes: () => keeper?.history.bytes() ?? 0 } : {}),
     ...(tls != null ? { parley_relay_tls_certificate_expiry_seconds: () => Math.floor(tls.notAfter / 1000) } : {}),
     ...PROCESS_GAUGES
   })
