@@ -95,3 +95,5 @@ export const CHANNEL_SYNC_PAGE = 200
 export const CHANNEL_SYNC_MAX_PAGES = 50
 /** Channels: default deadline of a channel operation (post, subscribe, catch-up). */
 export const CHANNEL_OPERATION_TIMEOUT_MS = 30_000
+/** Channels: how often every channel is caught up from history peers (gossip alone may lose posts). */
+export const CHANNEL_RESYNC_INTERVAL_MS = 60_000

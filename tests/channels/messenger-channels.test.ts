@@ -68,6 +68,7 @@ describe('channels between messengers, with relays keeping history (127.0.0.1)',
     await waitFor(() => seen.length >= 100, 60_000, 'the live subscriber to see 100 posts')
     expect(seen.map((p) => p.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))
     expect(seen.map((p) => p.text)).toEqual(Array.from({ length: 100 }, (_, i) => `post ${i + 1}`))
+    // post() resolved once the connected relay held each post
     expect(relayA.channels?.history.contiguousHead(keyOf(channel.link)).seq).toBe(100)
 
     // the subscriber that was offline during the 100 posts comes back and catches up from the relay

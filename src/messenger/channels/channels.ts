@@ -9,7 +9,7 @@ import { KeyedMutex } from '../../mutex.js'
 import type { StoredChannel } from '../../store/channel-repo.js'
 import { ChannelAdmins, PostBody } from '../../wire/channel.js'
 import type { ChannelTransport } from '../components.js'
-import { CHANNEL_OPERATION_TIMEOUT_MS } from '../constants.js'
+import { CHANNEL_OPERATION_TIMEOUT_MS, CHANNEL_RESYNC_INTERVAL_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import type { ChannelPostView, ChannelView } from '../types.js'
 import { ChannelLedger, type Applied } from './channel-ledger.js'
@@ -26,6 +26,7 @@ export class Channels {
   private readonly lock = new KeyedMutex()
   private readonly ledger: ChannelLedger
   private offPost: (() => void) | undefined
+  private resync: ReturnType<typeof setInterval> | undefined
 
   constructor (private readonly ctx: MessengerContext) {
     this.log = ctx.log('channels')
@@ -45,13 +46,23 @@ export class Channels {
     this.offPost = this.transport.onPost((verified) => { void this.receive(verified) })
     for (const channel of await this.ctx.components.store.channels.list(options)) {
       this.transport.join(channel.channelKey, { seq: channel.head, ...(channel.headHash != null ? { hash: channel.headHash } : {}), adminsVersion: channel.adminsVersion })
-      void this.catchUp(channel.id).catch((err: unknown) => { this.log('catch-up of %s failed - %e', channel.id, err) })
     }
+    void this.catchUpAll().catch((err: unknown) => { this.log('catch-up failed - %e', err) })
+    this.resync = setInterval(() => { void this.catchUpAll().catch((err: unknown) => { this.log('catch-up failed - %e', err) }) }, CHANNEL_RESYNC_INTERVAL_MS)
   }
 
   stop (): void {
     this.offPost?.()
     this.offPost = undefined
+    clearInterval(this.resync)
+    this.resync = undefined
+  }
+
+  /** Pulls every channel's missing posts from history peers (also on a timer: gossip may lose posts). */
+  private async catchUpAll (): Promise<void> {
+    for (const channel of await this.ctx.components.store.channels.list({ signal: this.ctx.shutdown })) {
+      await this.catchUp(channel.id).catch((err: unknown) => { this.log('catch-up of %s failed - %e', channel.id, err) })
+    }
   }
 
   async create (name: string, init: { private?: boolean } = {}, options: AbortOptions = {}): Promise<ChannelView> {
@@ -239,15 +250,16 @@ export class Channels {
     })
     this.transport.advance(verified)
     await this.transport.publish(verified, { signal })
-    void this.pushToHistory(verified)
+    // a post resolves once the connected history relays hold it (failures are logged, not thrown:
+    // gossip already carries it, and relays reconcile)
+    await this.pushToHistory(verified, signal)
     const channel = await this.require(id, { signal })
     const row = await this.ctx.components.store.channels.getPost(id, Number(verified.post.seq), { signal })
     return { view: postView(id, row ?? { seq: Number(verified.post.seq), hash: verified.hash, kind: 'text', text: body.text, target: 0, author: toHex(verified.post.author), createdAt: Number(verified.post.createdAt), edited: false, deleted: false }), channel }
   }
 
   /** Hands a new post to every connected history peer (relays not subscribed to the topic yet). */
-  private async pushToHistory (verified: VerifiedPost): Promise<void> {
-    const signal = this.ctx.signal({}, CHANNEL_OPERATION_TIMEOUT_MS)
+  private async pushToHistory (verified: VerifiedPost, signal: AbortSignal): Promise<void> {
     try {
       for (const peer of await this.transport.historyPeers({ signal })) {
         await this.transport.store(peer, verified.post.channelKey, [verified.bytes], { signal }).catch((err: unknown) => {
