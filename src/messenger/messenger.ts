@@ -117,7 +117,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     })
     this.selfDestruct = new SelfDestruct(ctx)
     this.account = new AccountSettings(ctx)
-    this.channelsOf = new Channels(ctx)
+    this.channelsOf = new Channels(ctx, () => this.relayAddrs)
     components.envelopes.setHandler(async (envelope) => { await this.inbox.receive(envelope, 'direct') })
   }
 

@@ -11,13 +11,14 @@ import { CHANNEL_INITIAL_HISTORY, CHANNEL_SYNC_PAGE, CHANNEL_SYNC_MAX_PAGES } fr
  */
 export async function pullHistory (
   transport: ChannelTransport,
+  peers: string[],
   channel: () => StoredChannel,
   apply: (posts: VerifiedPost[]) => Promise<void>,
   log: Logger,
   options: AbortOptions = {}
 ): Promise<number> {
   let pulled = 0
-  for (const peer of await transport.historyPeers(options)) {
+  for (const peer of peers) {
     try {
       for (let page = 0; page < CHANNEL_SYNC_MAX_PAGES; page++) {
         options.signal?.throwIfAborted()

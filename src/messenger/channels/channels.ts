@@ -28,7 +28,8 @@ export class Channels {
   private offPost: (() => void) | undefined
   private resync: ReturnType<typeof setInterval> | undefined
 
-  constructor (private readonly ctx: MessengerContext) {
+  /** `relays`: this account's relays (multiaddrs with /p2p/), asked for history even before identify says they serve it. */
+  constructor (private readonly ctx: MessengerContext, private readonly relays: () => string[] = () => []) {
     this.log = ctx.log('channels')
     this.ledger = new ChannelLedger(ctx.components.store, this.log)
   }
@@ -188,7 +189,7 @@ export class Channels {
   async catchUp (ref: string, options: AbortOptions = {}): Promise<number> {
     const signal = this.ctx.signal(options, CHANNEL_OPERATION_TIMEOUT_MS)
     let channel = await this.require(ref, { signal })
-    const pulled = await pullHistory(this.transport, () => channel, async (posts) => {
+    const pulled = await pullHistory(this.transport, await this.historyPeers({ signal }), () => channel, async (posts) => {
       channel = await this.applyLocked(channel.id, posts, { signal })
     }, this.log, { signal })
     if (this.ledger.waitingFrom(channel.id) != null) {
@@ -198,6 +199,16 @@ export class Channels {
       })
     }
     return pulled
+  }
+
+  /** History peers: connected ones that announce the protocol, and this account's relays. */
+  private async historyPeers (options: AbortOptions): Promise<string[]> {
+    const peers = new Set(await this.transport.historyPeers(options))
+    for (const relay of this.relays()) {
+      const id = relay.split('/p2p/').pop()
+      if (id != null && id !== '' && !id.includes('/')) peers.add(id)
+    }
+    return [...peers]
   }
 
   /** A channel by id, name or link. */
@@ -261,7 +272,7 @@ export class Channels {
   /** Hands a new post to every connected history peer (relays not subscribed to the topic yet). */
   private async pushToHistory (verified: VerifiedPost, signal: AbortSignal): Promise<void> {
     try {
-      for (const peer of await this.transport.historyPeers({ signal })) {
+      for (const peer of await this.historyPeers({ signal })) {
         await this.transport.store(peer, verified.post.channelKey, [verified.bytes], { signal }).catch((err: unknown) => {
           this.log('history peer %s did not keep post %d - %e', peer, Number(verified.post.seq), err)
         })
