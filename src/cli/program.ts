@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import { registerAccount } from './commands/account.js'
 import { registerChat } from './commands/chat.js'
+import { registerChannels } from './commands/channels.js'
 import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerDevices } from './commands/devices.js'
@@ -42,6 +43,7 @@ export function buildProgram (): Command {
   registerRelay(program)
   registerFleet(program)
   registerGroups(program)
+  registerChannels(program)
   // exitOverride is not inherited by subcommands created before it is set on them
   const override = (command: Command): void => { command.exitOverride(); command.commands.forEach(override) }
   override(program)

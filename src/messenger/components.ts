@@ -1,4 +1,7 @@
 import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
+import type { VerifiedPost } from '../identity/channel/channel-post.js'
+import type { HistoryPage, HistoryQuery } from '../net/channel-history.js'
+import type { ChainHead } from '../net/channels.js'
 import type { AccountRecordBody, DeviceEntry, RelayEntry, VerifiedAccountRecord } from '../identity/account-record.js'
 import type { Envelope } from '../net/envelope-codec.js'
 import type { DepositReceipt, HandedPrekey, MailboxSubscription, RelayOutcome } from '../net/mailbox-client.js'
@@ -33,6 +36,8 @@ export interface MessengerComponents {
   clock: Clock
   /** Files, pictures, voice notes (absent: `sendFile` and downloads are refused `ERR_NOT_SUPPORTED`). */
   attachments?: AttachmentComponents
+  /** Broadcast channels (gossip and relay history); absent: the channel methods throw ERR_NOT_STARTED. */
+  channels?: ChannelTransport
 }
 
 /** This device's key: signs with it, never hands out its secret bytes. */
@@ -185,4 +190,22 @@ export interface ResolvedDevice {
   relays: RelayEntry[]
   /** Operator keys of the relay fleets the account names (each served by any live member). */
   fleets?: Uint8Array[]
+}
+
+/** Broadcast channels: one gossip topic per channel and the history peers (relays) that keep them. */
+export interface ChannelTransport {
+  /** Loads and starts the channels service (once the node runs). */
+  ready: (options?: AbortOptions) => Promise<void>
+  /** Follows a channel's topic; the first-hop validator starts from `head`. */
+  join: (channelKey: Uint8Array, head: ChainHead) => void
+  leave: (channelKey: Uint8Array) => void
+  /** A post this device got from history or wrote itself: the validator's head moves on. */
+  advance: (verified: VerifiedPost) => void
+  publish: (verified: VerifiedPost, options?: AbortOptions) => Promise<number>
+  /** Peers (ids) that serve channel history, connected now. */
+  historyPeers: (options?: AbortOptions) => Promise<string[]>
+  query: (peer: string, channelKey: Uint8Array, query: HistoryQuery, options?: AbortOptions) => Promise<HistoryPage>
+  store: (peer: string, channelKey: Uint8Array, posts: Uint8Array[], options?: AbortOptions) => Promise<number>
+  /** Posts that passed the validator; returns the unsubscribe function. */
+  onPost: (handler: (verified: VerifiedPost) => void) => () => void
 }

@@ -104,3 +104,14 @@ export const REACHABILITY_CHECK_MS = 2_000
 
 /** One-time prekey takes a send runs at once (a group's first message reaches many new devices). */
 export const PREKEY_FETCH_CONCURRENCY = 8
+
+/** Channels: posts a new subscriber pulls from history (the newest ones). */
+export const CHANNEL_INITIAL_HISTORY = 100
+/** Channels: posts asked for per history query when catching up. */
+export const CHANNEL_SYNC_PAGE = 200
+/** Channels: history pages pulled from one peer in one catch-up. */
+export const CHANNEL_SYNC_MAX_PAGES = 50
+/** Channels: default deadline of a channel operation (post, subscribe, catch-up). */
+export const CHANNEL_OPERATION_TIMEOUT_MS = 30_000
+/** Channels: how often every channel is caught up from history peers (gossip alone may lose posts). */
+export const CHANNEL_RESYNC_INTERVAL_MS = 60_000

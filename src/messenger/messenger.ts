@@ -29,13 +29,14 @@ import { OutboxWorker, type OutboxWorkerInit } from './delivery/outbox-worker.js
 import { EnvelopeQuarantine, type QuarantineRetry, type ReceiveRetryPolicy } from './delivery/quarantine.js'
 import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
+import { Channels } from './channels/channels.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import { Attachments, type AttachmentsOptions, type FileSource } from './attachments/attachments.js'
 import { GroupSender } from './groups/group-sender.js'
 import { Groups } from './groups/groups.js'
 import type {
-  ContactView, ConversationId, ConversationView, GroupView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
+  ChannelPostView, ChannelView, ContactView, ConversationId, ConversationView, GroupView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -82,6 +83,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private mailbox: MailboxSync | undefined
   private readonly files: Attachments
   private readonly reachable: Reachability
+  private readonly channelsOf: Channels
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
 
@@ -128,6 +130,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.selfDestruct = new SelfDestruct(ctx)
     this.account = new AccountSettings(ctx)
     this.reachable = new Reachability(ctx, () => this.relays)
+    this.channelsOf = new Channels(ctx, () => this.relayAddrs)
     components.envelopes.setHandler(async (envelope) => { await this.inbox.receive(envelope, 'direct') })
     this.files = new Attachments(ctx, this.chats, this.secretChats, this.dispatcher, this.resolver, components.attachments, options.attachments, () => this.relayAddrs)
     // blobs follow their messages: auto-download on arrival, removal on delete, expiry and wipe
@@ -187,6 +190,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     }
     await this.expiry.sweep()
     await this.files.start()
+    await this.channelsOf.start(options)
   }
 
   /** Stops the features (timers, mailboxes, outbox, depositor); the node stays up for its owner to stop. */
@@ -198,6 +202,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     if (!this.ctx.running) return
     this.ctx.stopped()
     this.reachable.stop()
+    this.channelsOf.stop()
     this.expiry.stop()
     this.selfDestruct.stop()
     this.offPeerConnect?.()
@@ -323,6 +328,29 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async listGroups (options: AbortOptions = {}): Promise<GroupView[]> { return this.groups.list(options) }
   /** Receipts of one of my messages in a group, counted over members: `{ delivered, read }` ("read by 12"). */
   async groupReceipts (id: ConversationId, messageId: string, options: AbortOptions = {}): Promise<{ delivered: number, read: number }> { return this.groups.receipts(id, messageId, options) }
+
+  // ---------------------------------------------------------------- broadcast channels (PROTOCOL.md §13)
+
+  /** A new channel owned by this account; its view carries the subscription link. */
+  async createChannel (name: string, init: { private?: boolean } = {}, options: AbortOptions = {}): Promise<ChannelView> { return this.channelsOf.create(name, init, options) }
+  /** Posts to a channel this account owns or administers (by id, name or link). */
+  async post (channel: string, text: string, options: AbortOptions = {}): Promise<ChannelPostView> { return this.channelsOf.post(channel, text, options) }
+  async editChannelPost (channel: string, seq: number, text: string, options: AbortOptions = {}): Promise<ChannelPostView> { return this.channelsOf.edit(channel, seq, text, options) }
+  async deleteChannelPost (channel: string, seq: number, options: AbortOptions = {}): Promise<void> { await this.channelsOf.deletePost(channel, seq, options) }
+  /** Follows a channel by its link and pulls its recent history (the newest 100 posts) from relays. */
+  async subscribe (link: string, options: AbortOptions = {}): Promise<ChannelView> { return this.channelsOf.subscribe(link, options) }
+  /** Leaves a channel (its posts are forgotten here). */
+  async unsubscribe (channel: string, options: AbortOptions = {}): Promise<void> { await this.channelsOf.unsubscribe(channel, options) }
+  async muteChannel (channel: string, muted: boolean, options: AbortOptions = {}): Promise<ChannelView> { return this.channelsOf.mute(channel, muted, options) }
+  async channels (options: AbortOptions = {}): Promise<ChannelView[]> { return this.channelsOf.list(options) }
+  /** Posts after `after`, oldest first. */
+  async channelPosts (channel: string, query: { after?: number, limit?: number } = {}, options: AbortOptions = {}): Promise<ChannelPostView[]> { return this.channelsOf.posts(channel, query, options) }
+  /** Pulls what this device misses of a channel from relays now (also done at start and on gaps). */
+  async catchUpChannel (channel: string, options: AbortOptions = {}): Promise<number> { return this.channelsOf.catchUp(channel, options) }
+  /** This device's would-be admin key for a channel it follows: the owner passes it to `setChannelAdmins`. */
+  async channelAdminKey (channel: string, options: AbortOptions = {}): Promise<string> { return this.channelsOf.adminKey(channel, options) }
+  /** Owner: replaces the channel's admins (hex keys) with a signed list, announced in the channel. */
+  async setChannelAdmins (channel: string, adminKeys: string[], options: AbortOptions = {}): Promise<ChannelView> { return this.channelsOf.setAdmins(channel, adminKeys, options) }
 
   // internals reached by tests (forged contents, key changes); not part of the API
   private async requireConversation (id: string): Promise<Conversation> { return this.chats.require(id) }

@@ -237,6 +237,10 @@ export interface MessengerEvents extends Record<string, unknown> {
   'group-updated': { group: GroupView }
   /** Groups: a group message or update was refused (replayed, forged, from a non-member…); nothing else was lost. */
   'group-refused': { conversationId: ConversationId, sender: string, code: string }
+  /** A new post in a channel this account follows or owns (not for muted channels), in channel order. */
+  'channel-post': { channel: ChannelView, post: ChannelPostView }
+  /** A post was edited or deleted by the channel's owner or an admin. */
+  'channel-post-updated': { channel: ChannelView, post: ChannelPostView }
 }
 
 /** A group as the API shows it. */
@@ -248,6 +252,32 @@ export interface GroupView {
   self: 'member' | 'removed' | 'left'
   /** Disappearing timer of new messages (ms), 0 = off. */
   timerMs: number
+}
+
+/** A broadcast channel as the API shows it. */
+export interface ChannelView {
+  /** 32 hex characters, from the channel's public key. */
+  id: string
+  name: string
+  role: 'owner' | 'admin' | 'subscriber'
+  private: boolean
+  /** The subscription link (carries the channel key of a private channel: share it with care). */
+  link: string
+  /** Newest post held without a gap before it. */
+  head: number
+  muted: boolean
+}
+
+/** One post of a channel. */
+export interface ChannelPostView {
+  channelId: string
+  seq: number
+  text: string
+  /** hex of the signing key: the channel key (owner) or an admin's. */
+  author: string
+  createdAt: number
+  edited: boolean
+  deleted: boolean
 }
 
 type Opts = { signal?: AbortSignal }
@@ -327,4 +357,17 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   listGroups: (options?: Opts) => Promise<GroupView[]>
   /** Receipts of one of my messages in a group, counted over members ("read by 12"). */
   groupReceipts: (id: ConversationId, messageId: string, options?: Opts) => Promise<{ delivered: number, read: number }>
+  /** Broadcast channels (`channel` is an id, a unique name or a link). */
+  createChannel: (name: string, init?: { private?: boolean }, options?: Opts) => Promise<ChannelView>
+  post: (channel: string, text: string, options?: Opts) => Promise<ChannelPostView>
+  editChannelPost: (channel: string, seq: number, text: string, options?: Opts) => Promise<ChannelPostView>
+  deleteChannelPost: (channel: string, seq: number, options?: Opts) => Promise<void>
+  subscribe: (link: string, options?: Opts) => Promise<ChannelView>
+  unsubscribe: (channel: string, options?: Opts) => Promise<void>
+  muteChannel: (channel: string, muted: boolean, options?: Opts) => Promise<ChannelView>
+  channels: (options?: Opts) => Promise<ChannelView[]>
+  channelPosts: (channel: string, query?: { after?: number, limit?: number }, options?: Opts) => Promise<ChannelPostView[]>
+  catchUpChannel: (channel: string, options?: Opts) => Promise<number>
+  channelAdminKey: (channel: string, options?: Opts) => Promise<string>
+  setChannelAdmins: (channel: string, adminKeys: string[], options?: Opts) => Promise<ChannelView>
 }

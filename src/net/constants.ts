@@ -48,3 +48,17 @@ export const DEFAULT_FLEET_CACHE_SIZE = 64
 export const FLEET_MEMBER_DOWN_MS = 30_000
 /** Members tried for one request before it fails (`ERR_FLEET_UNAVAILABLE`). */
 export const FLEET_MAX_ATTEMPTS = 4
+/** `/parley/channel-history`: posts one QUERY may ask for (larger limits are clamped). */
+export const MAX_CHANNEL_QUERY_POSTS = 200
+/** `/parley/channel-history`: posts one STORE may carry. */
+export const MAX_CHANNEL_STORE_POSTS = 16
+/** `/parley/channel-history`: largest request or response frame (bytes). */
+export const MAX_CHANNEL_HISTORY_FRAME_BYTES = 2 * 1024 * 1024
+/** `/parley/channel-history` server: concurrent inbound streams per connection. */
+export const DEFAULT_CHANNEL_HISTORY_MAX_INBOUND_STREAMS = 4
+/** `/parley/channel-history` server: requests per peer (tokens per second, burst). */
+export const DEFAULT_CHANNEL_HISTORY_RATE = { perSecond: 10, burst: 40 }
+/** `/parley/channel-history` client: time a call may take without a signal. */
+export const DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS = 15_000
+/** Channels: posts a new subscriber asks relays for. */
+export const DEFAULT_CHANNEL_INITIAL_HISTORY = 100

@@ -16,6 +16,7 @@ import { relayProviderCid } from '../net/relay-discovery.js'
 import { canDialDirectly, createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
 import type { Store } from '../store/index.js'
 import { withFleets } from './fleet-components.js'
+import { channelTransport } from './channel-transport.js'
 import type { ParleyNode } from './parley-node.js'
 
 /** The PeerId named by a multiaddr's last `/p2p/`, if any. */
@@ -213,7 +214,8 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     events,
     logger,
     clock: { now: init.now ?? Date.now },
-    ...(init.blobs !== undefined ? { attachments: attachmentComponents(node, init.blobs) } : {})
+    ...(init.blobs !== undefined ? { attachments: attachmentComponents(node, init.blobs) } : {}),
+    channels: channelTransport(libp2p.services.channels)
   }
   // a relay may be a fleet (`fleet:<id>`): each call goes to one live member
   const { mailboxes, depositor: fleetDepositor } = withFleets(components.mailboxes, components.depositor, {

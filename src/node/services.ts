@@ -3,6 +3,7 @@ import { deviceLink, type DeviceLink, type DeviceLinkInit } from '../device/inde
 import { accountDirectory, type AccountDirectory, type AccountDirectoryComponents, type RecordFloor } from '../net/account-directory.js'
 import { envelopes, type Envelopes, type EnvelopesInit } from '../net/envelopes.js'
 import { relayDiscovery, type RelayDiscovery } from '../net/relay-discovery.js'
+import { channels, type Channels } from '../net/channels.js'
 import type { ParleyServices } from '../p2p/index.js'
 
 /**
@@ -20,6 +21,8 @@ export interface DeviceServices extends Record<string, unknown> {
   relayDiscovery: RelayDiscovery
   /** `/parley/link/1.0.0`: link codes issued by this device, honoured for a new device. */
   deviceLink: DeviceLink
+  /** Broadcast channels: gossipsub (loaded lazily on start) and the channel-history client. */
+  channels: Channels
 }
 
 /** A device's libp2p node: Parley's defaults plus {@link DeviceServices}. */
@@ -45,6 +48,7 @@ export function deviceServices (init: DeviceServicesInit): Record<keyof DeviceSe
     envelopes: envelopes(init.envelopes),
     directory: (components: AccountDirectoryComponents) => accountDirectory({ floor: init.floor(components.logger) })(components),
     relayDiscovery: relayDiscovery(),
-    deviceLink: deviceLink(init.deviceLink)
+    deviceLink: deviceLink(init.deviceLink),
+    channels: channels()
   }
 }

@@ -112,6 +112,8 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_blob_streams: 'Open blob streams',
   parley_relay_db_up: 'Whether the mailbox database answered the last operation (1) or not (0: deposits are refused with ERR_STORE_UNAVAILABLE)',
   parley_relay_db_pool_size: 'Connections this relay process may open to the mailbox database (PostgreSQL store)',
+  parley_relay_channels: 'Channels whose history is kept (channels.keep set)',
+  parley_relay_channel_bytes: 'Bytes of channel posts kept',
   parley_relay_tls_certificate_expiry_seconds: 'When the secure-WebSockets certificate expires (Unix time; only with tls set): alert well before it',
   process_resident_memory_bytes: 'Resident memory of the relay process (RSS)',
   nodejs_heap_used_bytes: 'V8 heap in use',

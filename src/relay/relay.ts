@@ -24,6 +24,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { FleetMembership } from './fleet/fleet-member.js'
 import { blobs, type Blobs } from '../net/blobs.js'
 import { FileBlobStore, type BlobStore } from './blob-store/index.js'
+import { ChannelKeeper } from './channel-history/keeper.js'
+import type { Channels } from '../net/channels.js'
 
 /** The relay's own services beside Parley's defaults (the mailbox server and circuit relay are typed where they are used). */
 interface RelayServices extends Record<string, unknown> {
@@ -56,6 +58,8 @@ export interface Relay {
   readonly store: MailboxStore
   /** The blob store: attachments deposited for offline recipients (docs/RELAY.md, "Blobs"). */
   readonly blobStore: BlobStore
+  /** The opt-in channel history (`channels.keep` set), for operators' tools and tests. */
+  readonly channels: ChannelKeeper | undefined
   /** `host:port` of the metrics/health server, when enabled. */
   readonly metricsAddress: string | undefined
   /** The fleet this relay is a member of (config `fleet.record`), and a way to put its record into the DHT now (also on a timer). */
@@ -130,6 +134,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const tasks: RepeatingTask[] = []
   const shutdown = new AbortController()
   let running = false
+  let keeper: ChannelKeeper | undefined
   let stopping: Promise<void> | undefined
 
   const stop = async (): Promise<void> => {
@@ -139,12 +144,14 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       for (const task of tasks) task.stop()
       log('relay stopping')
       await metricsServer?.close().catch((err: unknown) => { logWarn(log, 'metrics server close failed', { error: errorText(err) }) })
+      keeper?.stop()
       // libp2p stops the mailbox service too: requests in flight finish before connections close
       await Promise.resolve(libp2p?.stop()).catch((err: unknown) => { logWarn(log, 'libp2p stop failed', { error: errorText(err) }) })
       // a sweep cut short by the shutdown signal was logged by its caller
       await sweeping?.catch(() => {})
       await store.close().catch((err: unknown) => { log.error('store close failed', { error: errorText(err) }) })
       await blobStore.close()
+      await keeper?.close().catch((err: unknown) => { log.error('channel history close failed', { error: errorText(err) }) })
       log('relay stopped')
     })()
     return stopping
@@ -199,6 +206,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_blob_streams: () => libp2p?.services.blobs.openStreams ?? 0,
     parley_relay_dht_records: () => libp2p?.services.dhtRecords.recordCount ?? 0,
     parley_relay_dht_record_bytes: () => libp2p?.services.dhtRecords.recordBytes ?? 0,
+    ...(config.channels.keep === 'all' || config.channels.keep.length > 0 ? { parley_relay_channels: () => keeper?.history.channelKeys().length ?? 0, parley_relay_channel_bytes: () => keeper?.history.bytes() ?? 0 } : {}),
     ...(tls != null ? { parley_relay_tls_certificate_expiry_seconds: () => Math.floor(tls.notAfter / 1000) } : {}),
     ...(fleet != null ? { parley_relay_fleet_record_expiry_seconds: () => fleet.expiresAtSeconds } : {}),
     ...PROCESS_GAUGES
@@ -214,6 +222,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   try {
     await store.open()
     await blobStore.open(options)
+    if (config.channels.keep === 'all' || config.channels.keep.length > 0) keeper = await ChannelKeeper.open({ dataDir: config.dataDir, config: config.channels, logger, now })
     libp2p = await createParleyLibp2p<RelayServices>({
       privateKey,
       datastore,
@@ -255,11 +264,14 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
         mailbox: (components: MailboxServerComponents) => {
           server = mailboxServer({ store, metrics, limits: config.limits, now })({ registrar: components.registrar, peerId: components.peerId, logger })
           return server
-        }
+        },
+        // opt-in channel history: gossip of kept channels and /parley/channel-history
+        ...(keeper != null ? { channels: keeper.serviceFactory() } : {})
       }
     })
     libp2p.services.blobs.addEventListener('protocol-error', (evt) => { metrics.inc('parley_relay_blob_refusals_total', { code: evt.detail.code }) })
     if (libp2p.status !== 'started') await libp2p.start()
+    if (keeper != null) keeper.start((libp2p.services as unknown as { channels: Channels }).channels)
     running = true
     if (config.metrics.enabled) {
       metricsServer = await startMetricsServer(metrics, {
@@ -329,6 +341,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       throw new ParleyError('This relay keeps its mailboxes in PostgreSQL: use relay.storage', 'ERR_RELAY_CONFIG')
     },
     blobStore,
+    channels: keeper,
     metricsAddress: metricsServer?.address,
     fleet: fleet == null ? undefined : { fleetId: fleet.fleetId, publish: async (opts) => { await fleet.publish(fleets, opts) } },
     sweep,

@@ -36,6 +36,8 @@ import type { StoreCipher } from './store-cipher.js'
  * | `/gr/` | conversationId (the group id) | GroupRecord (log, state, own chain, pending updates) |
  * | `/gs/` | conversationId ‖ tag('device', device) | `{ r }`: a member device's sender chains |
  * | `/ds/` | utf8 datastore key | libp2p datastore value |
+ * | `/ch/` | tag('channel', channelId) | StoredChannel (a followed or owned broadcast channel) |
+ * | `/cq/` | tag('channel', channelId) ‖ u64 seq | StoredChannelPost |
  */
 export const PREFIX = {
   version: utf8('/version'),
@@ -60,7 +62,9 @@ export const PREFIX = {
   preference: utf8('/pf/'),
   group: utf8('/gr/'),
   groupSender: utf8('/gs/'),
-  datastore: utf8('/ds/')
+  datastore: utf8('/ds/'),
+  channel: utf8('/ch/'),
+  channelPost: utf8('/cq/')
 } as const
 
 /** Tag domains: the same id hashes differently in each. */
@@ -70,7 +74,8 @@ export const DOMAIN = {
   device: 'device',
   message: 'message',
   outbox: 'outbox',
-  setting: 'setting'
+  setting: 'setting',
+  channel: 'channel'
 } as const
 
 /** Length of a conversation id in bytes (32 hex characters). */

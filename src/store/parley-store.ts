@@ -20,6 +20,7 @@ import { AccountRecordRepo } from './account-record-repo.js'
 import { PeerConversationRepo } from './peer-conversation-repo.js'
 import { PreferenceRepo } from './preference-repo.js'
 import { GroupRepo } from './group-repo.js'
+import { ChannelRepo } from './channel-repo.js'
 import { StoreDatastore } from './store-datastore.js'
 import type { Store, StoreRepos, StoreTransaction } from './store.js'
 import type { StoreOptions } from './types.js'
@@ -48,7 +49,8 @@ function repos (ctx: RepoContext): StoreRepos {
     accountRecords: new AccountRecordRepo(ctx),
     peerConversations: new PeerConversationRepo(ctx),
     preferences: new PreferenceRepo(ctx),
-    groups: new GroupRepo(ctx)
+    groups: new GroupRepo(ctx),
+    channels: new ChannelRepo(ctx)
   }
 }
 
@@ -68,6 +70,7 @@ export class ParleyStore implements Store {
   readonly peerConversations: PeerConversationRepo
   readonly preferences: PreferenceRepo
   readonly groups: GroupRepo
+  readonly channels: ChannelRepo
   readonly datastore: Datastore
   readonly version: number
   readonly scheme: string
@@ -109,6 +112,7 @@ export class ParleyStore implements Store {
     this.peerConversations = r.peerConversations
     this.preferences = r.preferences
     this.groups = r.groups
+    this.channels = r.channels
     this.datastore = new StoreDatastore(skv)
   }
 

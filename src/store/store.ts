@@ -13,6 +13,7 @@ import type { AccountRecordRepo } from './account-record-repo.js'
 import type { PeerConversationRepo } from './peer-conversation-repo.js'
 import type { PreferenceRepo } from './preference-repo.js'
 import type { GroupRepo } from './group-repo.js'
+import type { ChannelRepo } from './channel-repo.js'
 import type { StoreOptions } from './types.js'
 
 /**
@@ -35,6 +36,8 @@ export interface StoreRepos {
   readonly preferences: PreferenceRepo
   /** Groups: membership log, state and sender chains (issue #20). */
   readonly groups: GroupRepo
+  /** Broadcast channels owned or followed, and their posts. */
+  readonly channels: ChannelRepo
 }
 
 /**

@@ -138,9 +138,9 @@ export async function startDaemon (home: string, args: string[] = []): Promise<T
 }
 
 /** Starts `parley relay --config …` on loopback; resolves with its first multiaddr. */
-export async function startRelay (dir: string): Promise<Watched & { multiaddr: string }> {
+export async function startRelay (dir: string, extra: Record<string, unknown> = {}): Promise<Watched & { multiaddr: string }> {
   const config = join(dir, 'relay.json')
-  await writeFile(config, JSON.stringify({ dataDir: join(dir, 'relay-data'), listen: ['/ip4/127.0.0.1/tcp/0'], metrics: { enabled: false }, provide: { enabled: false }, manyPeersPerAddress: true, log: { level: 'warn' } }))
+  await writeFile(config, JSON.stringify({ dataDir: join(dir, 'relay-data'), listen: ['/ip4/127.0.0.1/tcp/0'], metrics: { enabled: false }, provide: { enabled: false }, manyPeersPerAddress: true, log: { level: 'warn' }, ...extra }))
   const child = spawn(process.execPath, [bin, 'relay', '--config', config], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   const w = watch(child, 'relay')
   return { ...w, multiaddr: await w.line(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//) }

@@ -8,7 +8,7 @@ import { SseStream } from '../sse.js'
 export const EVENT_TYPES = [
   'message', 'message-updated', 'messages-deleted', 'delivery', 'typing',
   'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped', 'attachment-progress',
-  'reachability', 'group-updated', 'group-refused'
+  'reachability', 'group-updated', 'group-refused', 'channel-post', 'channel-post-updated'
 ] as const satisfies ReadonlyArray<keyof MessengerEvents>
 
 /** MessengerEvents' declared keys (without the index signature). */

@@ -2,6 +2,7 @@ import type { ApiDeps } from '../api-deps.js'
 import type { Route } from '../route.js'
 import { accountRoutes } from './account.js'
 import { authRoutes } from './auth.js'
+import { channelRoutes } from './channels.js'
 import { contactRoutes } from './contacts.js'
 import { conversationRoutes } from './conversations.js'
 import { eventRoutes } from './events.js'
@@ -27,6 +28,7 @@ export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
     ...fileRoutes(deps),
     ...searchRoutes(deps),
     ...groupRoutes(deps),
+    ...channelRoutes(deps),
     ...eventRoutes(deps)
   ]
 }

@@ -3,6 +3,7 @@ import * as C from '../constants.js'
 import type { LogLevel } from '../logger.js'
 import type { RateLimit } from '../../net/rate-limiter.js'
 import { defaultRelayLimits, type RelayLimits } from './limits.js'
+import { defaultChannelHistoryConfig, type ChannelHistoryConfig } from '../channel-history/config.js'
 
 /** Every relay setting, fully resolved (defaults filled in). See docs/RELAY.md for each field. */
 export interface RelayConfig {
@@ -37,6 +38,8 @@ export interface RelayConfig {
    * fleet configured with the same URL (docs/RELAY.md, "Relay fleets on PostgreSQL").
    */
   store: { postgres: string | null, poolSize: number }
+  /** Opt-in channel history (none kept by default). */
+  channels: ChannelHistoryConfig
 }
 
 /** A JSON config file or overrides: every field optional, nested objects partial. */
@@ -56,6 +59,7 @@ export interface RelayConfigInput {
   tls?: { certFile: string, keyFile: string } | null
   fleet?: { record: string, republishIntervalMs?: number } | null
   store?: Partial<RelayConfig['store']>
+  channels?: Partial<ChannelHistoryConfig>
   /** Free text, ignored. */
   comment?: string
 }
@@ -80,6 +84,7 @@ export function defaultRelayConfig (baseDir = process.cwd(), defaultDataDir?: st
     manyPeersPerAddress: false,
     tls: null,
     fleet: null,
-    store: { postgres: null, poolSize: C.DEFAULT_PG_POOL_SIZE }
+    store: { postgres: null, poolSize: C.DEFAULT_PG_POOL_SIZE },
+    channels: defaultChannelHistoryConfig()
   }
 }

@@ -4,6 +4,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as C from '../constants.js'
 import { ConfigError } from '../errors.js'
+import { parseChannelHistoryConfig } from '../channel-history/config.js'
 import type { LogLevel } from '../logger.js'
 import type { RateLimit } from '../../net/rate-limiter.js'
 import { addressList } from '../../net/remote-address.js'
@@ -159,6 +160,7 @@ export function parseRelayConfig (input: unknown, options: { base?: RelayConfig,
           else throw new ConfigError(`store.${k}`, 'unknown field')
         }
         break
+      case 'channels': config.channels = parseChannelHistoryConfig(value, config.channels); break
       default:
         throw new ConfigError(key, 'unknown field')
     }

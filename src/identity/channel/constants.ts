@@ -1,0 +1,14 @@
+/** Limits of channel posts (PROTOCOL.md §13), the same at every hop. */
+
+/** Largest encoded post accepted anywhere (gossip, history, store). */
+export const MAX_CHANNEL_POST_BYTES = 64 * 1024
+/** Longest post text (UTF-8 bytes), so that a sealed post stays under {@link MAX_CHANNEL_POST_BYTES}. */
+export const MAX_CHANNEL_TEXT_BYTES = 48 * 1024
+/** Admins one list may name. */
+export const MAX_CHANNEL_ADMINS = 32
+/** Longest channel name (UTF-8 bytes). */
+export const MAX_CHANNEL_NAME_BYTES = 128
+/** Gossipsub topic of a channel: this prefix and the channel id. */
+export const CHANNEL_TOPIC_PREFIX = '/parley/channel/1/'
+/** Scheme and path of a subscription link. */
+export const CHANNEL_LINK_PREFIX = 'parley://channel/'

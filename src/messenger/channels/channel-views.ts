@@ -1,0 +1,19 @@
+import { formatChannelLink } from '../../identity/channel/channel-id.js'
+import type { StoredChannel, StoredChannelPost } from '../../store/channel-repo.js'
+import type { ChannelPostView, ChannelView } from '../types.js'
+
+export function channelView (channel: StoredChannel): ChannelView {
+  return {
+    id: channel.id,
+    name: channel.name,
+    role: channel.role,
+    private: channel.secret != null,
+    link: formatChannelLink({ channelKey: channel.channelKey, name: channel.name, ...(channel.secret != null ? { secret: channel.secret } : {}) }),
+    head: channel.head,
+    muted: channel.muted
+  }
+}
+
+export function postView (channelId: string, post: StoredChannelPost): ChannelPostView {
+  return { channelId, seq: post.seq, text: post.text, author: post.author, createdAt: post.createdAt, edited: post.edited, deleted: post.deleted }
+}

@@ -1,0 +1,131 @@
+import type { AbortOptions, ComponentLogger, Logger, PeerId } from '@libp2p/interface'
+import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
+import { join } from 'node:path'
+import { verifyChannelPost, type VerifiedPost } from '../../identity/channel/channel-post.js'
+import type { ChannelHistoryBackend, HistoryPage, HistoryQuery } from '../../net/channel-history.js'
+import { createChannelGossip, type ChannelGossip } from '../../net/channel-gossip.js'
+import { channels, type Channels, type ChannelPostEvent } from '../../net/channels.js'
+import { MAX_CHANNEL_QUERY_POSTS } from '../../net/constants.js'
+import type { ChannelHistoryConfig } from './config.js'
+import { ChannelHistoryStore } from './history-store.js'
+
+/** Pages asked of one peer for one channel in one reconciliation round. */
+const RECONCILE_MAX_PAGES = 20
+
+/**
+ * A relay's opt-in channel history: its store, the `/parley/channel-history` server (through
+ * the channels service), the gossip topics of kept channels (posts heard there are kept), and
+ * periodic reconciliation with the other history peers it is connected to, so that a post that
+ * reached one relay reaches the others.
+ */
+export class ChannelKeeper implements ChannelHistoryBackend {
+  private service: ChannelGossip | undefined
+  private task: RepeatingTask | undefined
+  private readonly log: Logger
+  private readonly onPost = (event: CustomEvent<ChannelPostEvent>): void => { void this.keepGossip(event.detail.verified) }
+
+  private constructor (readonly history: ChannelHistoryStore, private readonly config: ChannelHistoryConfig, logger: ComponentLogger) {
+    this.log = logger.forComponent('parley:relay:channels')
+  }
+
+  static async open (init: { dataDir: string, config: ChannelHistoryConfig, logger: ComponentLogger, now?: () => number }): Promise<ChannelKeeper> {
+    const holder: { keeper?: ChannelKeeper } = {}
+    const store = await ChannelHistoryStore.open({
+      location: join(init.dataDir, 'channels'),
+      config: init.config,
+      logger: init.logger,
+      ...(init.now != null ? { now: init.now } : {}),
+      onStored: (verified) => { holder.keeper?.follow(verified.post.channelKey) }
+    })
+    holder.keeper = new ChannelKeeper(store, init.config, init.logger)
+    return holder.keeper
+  }
+
+  /** The channels service factory for the relay's libp2p (`extraServices.channels`). */
+  serviceFactory (): ReturnType<typeof channels> {
+    return channels({ history: this, create: createChannelGossip })
+  }
+
+  /** Once libp2p runs: follows the kept channels' topics and starts reconciling. */
+  start (shell: Channels): void {
+    const service = this.service = shell.gossip
+    service.addEventListener('post', this.onPost)
+    for (const channelKey of this.history.channelKeys()) this.follow(channelKey)
+    if (this.config.reconcileIntervalMs > 0) {
+      this.task = repeatingTask(async (options) => { await this.reconcile(options) }, this.config.reconcileIntervalMs)
+      this.task.start()
+    }
+  }
+
+  stop (): void {
+    this.task?.stop()
+    this.service?.removeEventListener('post', this.onPost)
+    this.service = undefined
+  }
+
+  async close (): Promise<void> {
+    await this.history.close()
+  }
+
+  async query (channelKey: Uint8Array, query: HistoryQuery, options?: AbortOptions): Promise<HistoryPage> {
+    return await this.history.query(channelKey, query, options)
+  }
+
+  /** Posts handed over by owners, admins and other relays. */
+  async store (channelKey: Uint8Array, posts: Uint8Array[], from: PeerId, options?: AbortOptions): Promise<number> {
+    return await this.history.store(channelKey, posts, from, options)
+  }
+
+  /**
+   * Asks every connected history peer for the posts of every kept channel this relay misses
+   * (from its first gap on). Returns how many posts were newly kept.
+   */
+  async reconcile (options: AbortOptions = {}): Promise<number> {
+    const service = this.service
+    if (service == null) return 0
+    let kept = 0
+    const peers: PeerId[] = []
+    for (const peer of service.connectedPeers()) if (await service.servesHistory(peer, options)) peers.push(peer)
+    for (const channelKey of this.history.channelKeys()) {
+      for (const peer of peers) {
+        try {
+          for (let page = 0; page < RECONCILE_MAX_PAGES; page++) {
+            options.signal?.throwIfAborted()
+            const after = this.history.firstGap(channelKey) - 1
+            const answer = await service.query(peer, channelKey, { after, limit: MAX_CHANNEL_QUERY_POSTS }, options)
+            let fresh = 0
+            for (const bytes of answer.posts) {
+              try {
+                if (await this.history.storeOne(channelKey, verifyChannelPost(bytes, channelKey))) fresh++
+              } catch (err) {
+                this.log.trace('reconciliation: refused a post from %p - %e', peer, err)
+              }
+            }
+            kept += fresh
+            if (fresh === 0 || answer.posts.length < MAX_CHANNEL_QUERY_POSTS) break
+          }
+        } catch (err) {
+          options.signal?.throwIfAborted()
+          this.log.trace('reconciliation with %p failed - %e', peer, err)
+        }
+      }
+    }
+    if (kept > 0) this.log('reconciliation kept %d posts', kept)
+    return kept
+  }
+
+  private follow (channelKey: Uint8Array): void {
+    const service = this.service
+    if (service == null || service.joined(channelKey)) return
+    const head = this.history.contiguousHead(channelKey)
+    service.join(channelKey, { ...head, adminsVersion: 0 })
+  }
+
+  private async keepGossip (verified: VerifiedPost): Promise<void> {
+    try {
+      await this.history.storeOne(verified.post.channelKey, verified)
+    } catch (err) {
+      this.log.trace('did not keep a gossiped post - %e', err)
+    }
+  }
+}

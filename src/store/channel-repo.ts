@@ -1,0 +1,110 @@
+import { concatBytes, u64 } from '../bytes.js'
+import { DOMAIN, PREFIX, prefixRange, tagKey } from './keys.js'
+import { asStored, type RepoContext } from './repo-context.js'
+import type { StoreOptions } from './types.js'
+
+/** A broadcast channel this account owns, administers or follows. */
+export interface StoredChannel {
+  /** `channelId(channelKey)`: 32 hex characters. */
+  id: string
+  channelKey: Uint8Array
+  name: string
+  role: 'owner' | 'admin' | 'subscriber'
+  /** Owner, admins and would-be admins: the Ed25519 seed posts are signed with, and its public key. */
+  signingKey?: Uint8Array
+  signingKeyPublic?: Uint8Array
+  /** Private channels: the key posts are sealed under (from the subscription link). */
+  secret?: Uint8Array
+  /** The newest admin list seen (encoded ChannelAdmins), and its version. */
+  admins?: Uint8Array
+  adminsVersion: number
+  /** Newest post held without a gap before it, and its hash. */
+  head: number
+  headHash?: Uint8Array
+  muted: boolean
+  joinedAt: number
+}
+
+/** One post of a channel as the reader sees it (edits and deletions applied). */
+export interface StoredChannelPost {
+  seq: number
+  hash: Uint8Array
+  kind: 'text' | 'edit' | 'delete' | 'admins'
+  text: string
+  /** Edits and deletions: the post they change. */
+  target: number
+  /** hex of the signing key. */
+  author: string
+  createdAt: number
+  edited: boolean
+  deleted: boolean
+}
+
+/**
+ * Channels and their posts, keyed by a keyed tag of the channel id (the database does not show
+ * which channels an account follows).
+ *
+ * @example
+ * ```ts
+ * await store.channels.put(channel)
+ * const page = await store.channels.posts(channel.id, { after: 0, limit: 100 })
+ * ```
+ */
+export class ChannelRepo {
+  constructor (private readonly ctx: RepoContext) {}
+
+  private async tag (id: string): Promise<Uint8Array> {
+    return (await tagKey(new Uint8Array(0), this.ctx.skv.cipher, DOMAIN.channel, id))
+  }
+
+  async get (id: string, options: StoreOptions = {}): Promise<StoredChannel | undefined> {
+    options.signal?.throwIfAborted()
+    return await this.ctx.read(concatBytes(PREFIX.channel, await this.tag(id))) as StoredChannel | undefined
+  }
+
+  async put (channel: StoredChannel, options: StoreOptions = {}): Promise<void> {
+    const key = concatBytes(PREFIX.channel, await this.tag(channel.id))
+    await this.ctx.write(async (s) => { s.put(key, asStored({ ...channel })) }, options.signal)
+  }
+
+  /** Every channel held (a few hundred at most per account). */
+  async list (options: StoreOptions = {}): Promise<StoredChannel[]> {
+    const out: StoredChannel[] = []
+    for (const row of await this.ctx.skv.page(prefixRange(PREFIX.channel), options.signal)) {
+      if (row.error === undefined) out.push(row.value as unknown as StoredChannel)
+    }
+    return out
+  }
+
+  /** Removes a channel and all its posts. */
+  async delete (id: string, options: StoreOptions = {}): Promise<void> {
+    const tag = await this.tag(id)
+    const rows = await this.ctx.skv.page(prefixRange(concatBytes(PREFIX.channelPost, tag)), options.signal)
+    await this.ctx.write(async (s) => {
+      s.del(concatBytes(PREFIX.channel, tag))
+      for (const row of rows) s.del(row.key)
+    }, options.signal)
+  }
+
+  async getPost (id: string, seq: number, options: StoreOptions = {}): Promise<StoredChannelPost | undefined> {
+    options.signal?.throwIfAborted()
+    return await this.ctx.read(concatBytes(PREFIX.channelPost, await this.tag(id), u64(seq))) as StoredChannelPost | undefined
+  }
+
+  /** Writes posts and the channel in one batch. */
+  async putPosts (channel: StoredChannel, posts: StoredChannelPost[], options: StoreOptions = {}): Promise<void> {
+    const tag = await this.tag(channel.id)
+    await this.ctx.write(async (s) => {
+      for (const post of posts) s.put(concatBytes(PREFIX.channelPost, tag, u64(post.seq)), asStored({ ...post }))
+      s.put(concatBytes(PREFIX.channel, tag), asStored({ ...channel }))
+    }, options.signal)
+  }
+
+  /** Posts with seq > `after`, ascending, at most `limit`. */
+  async posts (id: string, query: { after?: number, limit?: number } = {}, options: StoreOptions = {}): Promise<StoredChannelPost[]> {
+    const tag = await this.tag(id)
+    const range = prefixRange(concatBytes(PREFIX.channelPost, tag))
+    const rows = await this.ctx.skv.page({ gt: concatBytes(PREFIX.channelPost, tag, u64(query.after ?? 0)), lt: range.lt, limit: query.limit ?? 100 }, options.signal)
+    return rows.filter((r) => r.error === undefined).map((r) => r.value as unknown as StoredChannelPost)
+  }
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir, waitFor } from '../helpers/network.js'
+import { runCli, startDaemon, startRelay, type TestDaemon, type Watched } from '../daemon/helpers.js'
+
+describe('parley channels against two daemons and a relay keeping channel history', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let relay: (Watched & { multiaddr: string }) | undefined
+  let alice: TestDaemon | undefined
+  let bob: TestDaemon | undefined
+  const home = (name: string): string => join(dir.path, name)
+  const cli = async (...args: string[]): Promise<string> => {
+    const r = await runCli(args)
+    if (r.code !== 0) throw new Error(`parley ${args.join(' ')} → ${r.code}: ${r.stderr}`)
+    return r.stdout
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('parley-cli-channels-')
+    const [r, initA, initB] = await Promise.all([
+      startRelay(dir.path, { channels: { keep: 'all' } }),
+      runCli(['init', '--home', home('alice')]),
+      runCli(['init', '--home', home('bob')])
+    ])
+    relay = r
+    for (const init of [initA, initB]) expect(init.code, init.stderr).toBe(0)
+    alice = await startDaemon(home('alice'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr])
+    bob = await startDaemon(home('bob'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr])
+  }, 120_000)
+
+  afterAll(async () => {
+    await Promise.all([alice?.stop(), bob?.stop(), relay?.stop()])
+    await dir?.cleanup()
+  })
+
+  it('create prints a link; post, follow, list and posts work end to end; a follower cannot post', async () => {
+    const link = (await cli('channels', 'create', 'news', '--home', home('alice'))).trim()
+    expect(link).toMatch(/^parley:\/\/channel\/[A-Za-z0-9_-]{43}\?name=news$/)
+    expect((await cli('channels', 'post', 'news', 'first post', '--home', home('alice'))).trim()).toBe('1')
+    expect((await cli('channels', 'post', 'news', 'second post', '--home', home('alice'))).trim()).toBe('2')
+
+    expect(await cli('channels', 'follow', link, '--home', home('bob'))).toMatch(/^news {2}[0-9a-f]{32} {2}subscriber/)
+    const list = JSON.parse(await cli('channels', 'list', '--json', '--home', home('bob'))) as Array<{ name: string, role: string }>
+    expect(list.map((c) => [c.name, c.role])).toEqual([['news', 'subscriber']])
+    await waitFor(async () => (JSON.parse(await cli('channels', 'posts', 'news', '--json', '--home', home('bob'))) as unknown[]).length === 2, 30_000, 'both posts at bob')
+    const posts = JSON.parse(await cli('channels', 'posts', 'news', '--json', '--home', home('bob'))) as Array<{ seq: number, text: string }>
+    expect(posts.map((p) => [p.seq, p.text])).toEqual([[1, 'first post'], [2, 'second post']])
+
+    const refused = await runCli(['channels', 'post', 'news', 'not mine', '--home', home('bob')])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('ERR_CHANNEL_READ_ONLY')
+  }, 120_000)
+})
