@@ -12,8 +12,8 @@ export const PUBLISH_TIMEOUT_MS = 30_000
 export const REFRESH_TIMEOUT_MS = 5000
 /** Inactivity period (days) written into a new account record. */
 export const DEFAULT_INACTIVITY_DAYS = 180
-/** Most devices one account record lists. */
-export const MAX_RECORD_DEVICES = 16
+/** Most devices one account record lists (the validator's limit, `identity/`). */
+export { MAX_ACCOUNT_DEVICES as MAX_RECORD_DEVICES } from '../identity/account-record.js'
 /** Protocol id of device linking. */
 export const LINK_PROTOCOL = '/parley/link/1.0.0'
 /** Time publishing the account record with a newly linked device may take. */

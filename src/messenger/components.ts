@@ -40,7 +40,7 @@ export interface Signer {
 }
 
 /** Changes to this account's record when re-signing it. */
-export type RecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & { addDevices?: DeviceEntry[] }
+export type RecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted'>> & { addDevices?: DeviceEntry[], removeDevices?: Uint8Array[] }
 
 /** This account's own signed record: sign, adopt a newer one, publish. */
 export interface AccountRecords {
@@ -56,6 +56,8 @@ export interface AccountRecords {
   refresh: (options?: AbortOptions) => Promise<boolean>
   /** Puts the current record into the DHT. */
   publish: (options?: AbortOptions) => Promise<void>
+  /** Keeps these bytes (a verified record of this account, newer than the own one) as the own record. */
+  adopt: (record: Uint8Array, options?: AbortOptions) => Promise<void>
   /** Puts these record bytes (e.g. a deletion tombstone) into the DHT. */
   publishRecord: (record: Uint8Array, options?: AbortOptions) => Promise<void>
 }

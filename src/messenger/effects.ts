@@ -18,6 +18,8 @@ export type Effect =
   | { kind: 'delivered-receipt', conversationId: string, messageId: Uint8Array }
   | { kind: 'resend-undelivered', conversation: Conversation }
   | { kind: 'wipe-secret-chat', conversation: Conversation }
+  | { kind: 'adopt-own-record', record: Uint8Array }
+  | { kind: 'device-unlinked' }
 
 /** An `emit` effect, typed by event name. */
 export function emitEffect<K extends keyof MessengerEvents & string> (type: K, detail: MessengerEvents[K]): EmitEffect {

@@ -4,7 +4,7 @@ import type { VerifiedAccountRecord } from '../identity/account-record.js'
 import type { Envelope } from '../net/envelope-codec.js'
 import type { Conversation, Store } from '../store/index.js'
 import { VERSION } from '../version.js'
-import { Content } from '../wire/content.js'
+import { Content, SyncUpdate } from '../wire/content.js'
 import { AccountSettings } from './account/account-settings.js'
 import { chooseRelays } from './account/relay-choice.js'
 import { SelfDestruct } from './account/self-destruct.js'
@@ -26,10 +26,11 @@ import { OutboxWorker, type OutboxWorkerInit } from './delivery/outbox-worker.js
 import { EnvelopeQuarantine, type QuarantineRetry, type ReceiveRetryPolicy } from './delivery/quarantine.js'
 import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
+import { DeviceUnlinkedError, OwnDevices } from './devices/own-devices.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type {
-  ContactView, ConversationId, ConversationView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendOptions, StatusView
+  ContactView, ConversationId, ConversationView, DeviceView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -70,6 +71,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly inbox: Inbox
   private readonly selfDestruct: SelfDestruct
   private readonly account: AccountSettings
+  private readonly ownDevices: OwnDevices
   private mailbox: MailboxSync | undefined
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
@@ -97,6 +99,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       },
       ...options.outbox
     })
+    this.ownDevices = new OwnDevices(ctx, this.dispatcher)
     this.chats = new Conversations(ctx)
     this.contacts = new ContactBook(ctx, this.resolver)
     this.expiry = new ExpirySweeper(ctx)
@@ -111,6 +114,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       deliveredReceipt: (conversationId, messageId) => { receipts.queue(conversationId, messageId) },
       followUp: async (effect) => effect.kind === 'resend-undelivered' ? resets.resendUndelivered(effect.conversation) : this.secretChats.wipe(effect.conversation),
       requestSessionReset: async (sender) => resets.request(sender),
+      ownDevices: async (effect) => { if (effect.kind === 'adopt-own-record') await this.ownDevices.adoptRecord(effect.record); else void this.wipeUnlinked() },
       afterReceive: () => { this.expiry.schedule() }
     })
     this.selfDestruct = new SelfDestruct(ctx)
@@ -136,6 +140,11 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     const online = network.peerCount() > 0
     // another device of this account may have signed a newer record (added a device…): keep it
     if (online) await accountRecords.refresh({ signal: AbortSignal.timeout(REFRESH_OWN_RECORD_TIMEOUT_MS) })
+    // another device unlinked this one (while it was off): it wipes itself
+    if (this.ownDevices.isUnlinked()) {
+      await this.wipeUnlinked()
+      throw new DeviceUnlinkedError()
+    }
     await accountRecords.sign({ relays: this.relayAddrs.map(relayEntryOf) })
     if (online) {
       // when start() resolves, contacts can find this device (unless the DHT is unreachable:
@@ -182,9 +191,12 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
    * `parley init --link <code>` or `openHomeMessenger({ …, linkCode })` on the new device.
    */
   async createDeviceLink (options: { ttlMs?: number } = {}): Promise<string> { return this.components.deviceLinks.createCode(options.ttlMs) }
-  async devices (): Promise<Array<{ deviceKey: string, peerId: string, thisDevice: boolean }>> { return this.account.devices() }
+  async devices (options: AbortOptions = {}): Promise<DeviceView[]> { return this.ownDevices.list(options) }
   async setInactivityPeriod (days: 30 | 90 | 180 | 365, options: AbortOptions = {}): Promise<void> { await this.account.setInactivityPeriod(days, options) }
-  async setReadReceipts (enabled: boolean, options: AbortOptions = {}): Promise<void> { await this.account.setReadReceipts(enabled, options) }
+  async setReadReceipts (enabled: boolean, options: AbortOptions = {}): Promise<void> {
+    await this.account.setReadReceipts(enabled, options)
+    await this.ownDevices.send(SyncUpdate.Action.READ_RECEIPTS, { flag: enabled }, options)
+  }
 
   async deleteAccount (options: AbortOptions = {}): Promise<void> {
     await this.account.publishTombstone(this.relayAddrs, options)
@@ -219,13 +231,13 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   // ---------------------------------------------------------------- contacts
 
   inviteLink (): string { return this.contacts.inviteLink(this.relayAddrs) }
-  async addContact (addressOrLink: string, init: { name?: string } = {}, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.add(addressOrLink, init, options) }
+  async addContact (addressOrLink: string, init: { name?: string } = {}, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.add(addressOrLink, init, options), SyncUpdate.Action.CONTACT_ADD, options) }
   async listContacts (options: AbortOptions = {}): Promise<ContactView[]> { return this.contacts.list(options) }
-  async renameContact (address: string, name: string, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.rename(address, name, options) }
-  async removeContact (address: string, options: AbortOptions = {}): Promise<void> { await this.contacts.remove(address, options) }
-  async blockContact (address: string, blocked: boolean, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.block(address, blocked, options) }
+  async renameContact (address: string, name: string, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.rename(address, name, options), SyncUpdate.Action.CONTACT_RENAME, options) }
+  async removeContact (address: string, options: AbortOptions = {}): Promise<void> { await this.contacts.remove(address, options); await this.ownDevices.contactChanged(SyncUpdate.Action.CONTACT_REMOVE, address, {}, options) }
+  async blockContact (address: string, blocked: boolean, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.block(address, blocked, options), SyncUpdate.Action.CONTACT_BLOCK, options) }
   async safetyNumber (address: string): Promise<{ digits: string, qr: Uint8Array }> { return this.contacts.safetyNumber(address) }
-  async markVerified (address: string, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.markVerified(address, options) }
+  async markVerified (address: string, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.markVerified(address, options), SyncUpdate.Action.CONTACT_VERIFY, options) }
 
   // ---------------------------------------------------------------- conversations and messages
 
@@ -257,6 +269,28 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async receive (envelope: Envelope, via: 'direct' | 'relay' = 'relay'): Promise<void> { await this.inbox.receive(envelope, via) }
   /** Deletes every message whose time has come. */
   async sweepExpired (): Promise<number> { return this.expiry.sweep() }
+
+  // ---------------------------------------------------------------- own devices (issue #19)
+
+  /** Names a device of this account, on all of its devices. */
+  async renameDevice (id: string, name: string, options: AbortOptions = {}): Promise<DeviceView> { return this.ownDevices.rename(id, name, options) }
+  /** Removes a device from this account: it wipes itself, contacts stop sending to it. */
+  async unlinkDevice (id: string, options: AbortOptions = {}): Promise<void> { await this.ownDevices.unlink(id, options) }
+
+  /** A contact change made here, told to the other devices of this account. */
+  private async syncContact (contact: ContactView, action: SyncUpdate.Action, options: AbortOptions): Promise<ContactView> {
+    await this.ownDevices.contactChanged(action, contact.address, { name: contact.name, flag: contact.blocked }, options)
+    return contact
+  }
+
+  /** Another device unlinked this one: offline, wiped, and the owner told. */
+  private async wipeUnlinked (): Promise<void> {
+    const wasRunning = this.ctx.running
+    await this.stopFeatures()
+    if (wasRunning) await this.components.device.wipe()
+    else await this.store.wipe()
+    this.emit('wiped', { reason: 'unlinked' })
+  }
 
   // internals reached by tests (forged contents, key changes); not part of the API
   private async requireConversation (id: string): Promise<Conversation> { return this.chats.require(id) }

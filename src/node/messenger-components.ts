@@ -51,6 +51,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       ownBody: () => node.ownRecordBody(),
       sign: async (changes = {}) => node.signAccountRecord(changes),
       refresh: async (options) => node.refreshOwnRecord(options),
+      adopt: async (record) => { await node.adoptOwnRecord(record) },
       publish: async (options) => { await node.publishAccountRecord(options) },
       publishRecord: async (record, options) => { await node.directory.publish(record, options) }
     },

@@ -440,6 +440,7 @@ export interface AccountRecordBody {
   devices: DeviceEntry[]
   relays: RelayEntry[]
   deleted: boolean
+  removedDevices: Uint8Array[]
 }
 
 export namespace AccountRecordBody {
@@ -501,6 +502,13 @@ export namespace AccountRecordBody {
           w.bool(obj.deleted)
         }
 
+        if (obj.removedDevices != null && obj.removedDevices.length > 0) {
+          for (const value of obj.removedDevices) {
+            w.uint32(82)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -514,7 +522,8 @@ export namespace AccountRecordBody {
           inactivityDays: 0,
           devices: [],
           relays: [],
-          deleted: false
+          deleted: false,
+          removedDevices: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -577,6 +586,18 @@ export namespace AccountRecordBody {
             }
             case 9: {
               obj.deleted = reader.bool()
+              break
+            }
+            case 10: {
+              if (opts.limits?.removedDevices != null && obj.removedDevices.length === opts.limits.removedDevices) {
+                throw new MaxLengthError('Decode error - repeated field "removedDevices" had too many elements')
+              }
+
+              if (obj.removedDevices.length === 16) {
+                throw new MaxLengthError('Decode error - repeated field "removedDevices" had too many elements')
+              }
+
+              obj.removedDevices.push(reader.bytes())
               break
             }
             default: {
@@ -724,6 +745,12 @@ export namespace AccountRecordBody {
     value: boolean
   }
 
+  export interface AccountRecordBodyRemovedDevicesFieldEvent {
+    field: '$.removedDevices[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<AccountRecordBody>): Uint8Array {
     return encodeMessage(obj, AccountRecordBody.codec())
   }
@@ -732,7 +759,7 @@ export namespace AccountRecordBody {
     return decodeMessage(buf, AccountRecordBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyDevicesRelayedOnlyFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyDevicesRelayedOnlyFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent | AccountRecordBodyRemovedDevicesFieldEvent> {
     return streamMessage(buf, AccountRecordBody.codec(), opts)
   }
 }

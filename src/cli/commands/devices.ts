@@ -1,9 +1,12 @@
 import type { Command } from 'commander'
+import type { DeviceView } from '../../daemon/api-types.js'
+import { ParleyError } from '../../errors.js'
+import type { ApiClient } from '../api-client.js'
 import { contextOf } from '../context.js'
 import { parseDuration } from '../duration.js'
 import { terminalQr, wantsQr } from '../format.js'
 
-/** `parley devices list|link`. */
+/** `parley devices list|link|rename|unlink`. */
 export function registerDevices (program: Command): void {
   const devices = program.command('devices').description('this account\'s devices')
 
@@ -12,9 +15,31 @@ export function registerDevices (program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const ctx = contextOf(command)
-      const { items } = await (await ctx.client()).get<{ items: Array<{ deviceKey: string, peerId: string, thisDevice: boolean }> }>('/v1/devices')
+      const { items } = await (await ctx.client()).get<{ items: DeviceView[] }>('/v1/devices')
       if (opts.json === true) { ctx.out(JSON.stringify(items)); return }
-      for (const d of items) ctx.out(`${d.deviceKey}\t${d.peerId}${d.thisDevice ? '\t(this device)' : ''}`)
+      for (const d of items) ctx.out(formatDevice(d))
+    })
+
+  devices.command('rename')
+    .description('name a device of this account (on all of its devices)')
+    .argument('<id>', 'device id from `parley devices list` (a unique prefix will do)')
+    .argument('<name>', 'the new name')
+    .action(async (id: string, name: string, _opts, command: Command) => {
+      const ctx = contextOf(command)
+      const api = await ctx.client()
+      const device = await findDevice(api, id)
+      ctx.out(formatDevice(await api.request<DeviceView>('PATCH', `/v1/devices/${device.id}`, { name })))
+    })
+
+  devices.command('unlink')
+    .description('remove a device from this account: it wipes itself and stops receiving messages')
+    .argument('<id>', 'device id from `parley devices list` (a unique prefix will do)')
+    .action(async (id: string, _opts, command: Command) => {
+      const ctx = contextOf(command)
+      const api = await ctx.client()
+      const device = await findDevice(api, id)
+      await api.request('DELETE', `/v1/devices/${device.id}`)
+      ctx.out(`unlinked ${device.name} (${device.id.slice(0, 12)})`)
     })
 
   devices.command('link')
@@ -28,4 +53,19 @@ export function registerDevices (program: Command): void {
       ctx.out(code)
       if (wantsQr(opts)) ctx.out(await terminalQr(code))
     })
+}
+
+/** One line: id, name, platform, added, last seen. */
+export function formatDevice (d: DeviceView): string {
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ')
+  const seen = d.thisDevice ? 'this device' : d.lastSeen == null ? 'never seen' : `last seen ${day(d.lastSeen)}`
+  return `${d.id.slice(0, 12)}  ${d.name}\t${d.platform}\tadded ${d.addedAt > 0 ? day(d.addedAt) : '?'}\t${seen}`
+}
+
+/** The device whose id starts with `prefix` (one only). */
+async function findDevice (api: ApiClient, prefix: string): Promise<DeviceView> {
+  const { items } = await api.get<{ items: DeviceView[] }>('/v1/devices')
+  const matches = items.filter((d) => d.id.startsWith(prefix.toLowerCase()))
+  if (matches.length !== 1) throw new ParleyError(matches.length === 0 ? `No device ${prefix} in this account` : `${prefix} names several devices: give more of the id`, matches.length === 0 ? 'ERR_DEVICE_NOT_FOUND' : 'ERR_INVALID_ARGUMENT')
+  return matches[0]
 }

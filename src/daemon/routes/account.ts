@@ -1,7 +1,7 @@
 import type { ApiDeps } from '../api-deps.js'
 import { InvalidRequestError } from '../errors.js'
 import type { Route } from '../route.js'
-import { object, optionalBoolean, optionalInteger } from '../validate.js'
+import { object, optionalBoolean, optionalInteger, optionalString } from '../validate.js'
 
 const INACTIVITY_DAYS = [30, 90, 180, 365] as const
 
@@ -48,6 +48,23 @@ export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => 
     path: '/v1/devices',
     summary: 'This account\'s devices',
     handler: async () => ({ items: await messenger.devices() })
+  }, {
+    method: 'PATCH',
+    path: '/v1/devices/{id}',
+    summary: 'Rename a device of this account (on all of its devices)',
+    handler: async ({ params, body, signal }) => {
+      const name = optionalString(object(await body()), 'name', 64)
+      if (name === undefined) throw new InvalidRequestError('Pass "name"')
+      return await messenger.renameDevice(params.id, name, { signal })
+    }
+  }, {
+    method: 'DELETE',
+    path: '/v1/devices/{id}',
+    summary: 'Unlink a device from this account: the record is re-signed without it and it wipes itself',
+    handler: async ({ params, signal }) => {
+      await messenger.unlinkDevice(params.id, { signal })
+      return undefined
+    }
   }, {
     method: 'POST',
     path: '/v1/device-links',

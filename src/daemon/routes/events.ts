@@ -7,7 +7,8 @@ import { SseStream } from '../sse.js'
 /** Every MessengerEvents type, in the order documented (checked against the type below). */
 export const EVENT_TYPES = [
   'message', 'message-updated', 'messages-deleted', 'delivery', 'typing',
-  'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped'
+  'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped',
+  'contact-devices-changed', 'contact-updated', 'devices-changed'
 ] as const satisfies ReadonlyArray<keyof MessengerEvents>
 
 /** MessengerEvents' declared keys (without the index signature). */

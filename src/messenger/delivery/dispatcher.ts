@@ -25,6 +25,8 @@ export interface DispatchOptions extends AbortOptions {
   includeOwn?: boolean
   /** These targets only. */
   only?: Target[]
+  /** My own other devices only (a read state the peer is not told of). */
+  ownOnly?: boolean
 }
 
 /**
@@ -43,7 +45,9 @@ export class Dispatcher {
   async dispatch (conversation: Conversation, content: Content, options: DispatchOptions = {}): Promise<void> {
     const { store, sessions, envelopes } = this.ctx.components
     const signal = this.ctx.signal(options, DEFAULT_SEND_TIMEOUT_MS)
-    const targets = options.only ?? await conversationTargets(this.ctx, this.resolver, conversation, options.includeOwn ?? true, { signal })
+    let targets = options.only ?? await conversationTargets(this.ctx, this.resolver, conversation, options.includeOwn ?? true, { signal })
+    if (options.ownOnly === true) targets = targets.filter((t) => t.sync)
+    if (targets.length === 0 && options.alsoWrite == null) return
     const secret = conversation.kind === 'secret'
     const info = secret ? await store.secretChats.get(conversation.id) : undefined
     const now = this.ctx.now()

@@ -27,5 +27,7 @@ export const RECEIVE_HANDLERS: Readonly<Record<Content.Kind, ReceiveHandler>> = 
   [Content.Kind.TIMER]: handleTimer,
   [Content.Kind.SECRET_CONTROL]: handleSecretControl,
   [Content.Kind.UNKNOWN]: handleUnknown,
-  [Content.Kind.ATTACHMENT]: handleUnknown
+  [Content.Kind.ATTACHMENT]: handleUnknown,
+  // applied by route.ts before any conversation (devices/apply-sync.ts); never reaches the table
+  [Content.Kind.SYNC]: async () => []
 }
