@@ -4,5 +4,5 @@
  * daemon API). Today they are the messenger's own view types, re-exported.
  */
 export type {
-  ContactView, ConversationView, DeliveryState, DeviceView, MessageView, MessengerEvents, Page, QuarantinedView, StatusView
+  ContactView, ConversationView, DeliveryState, DeviceView, LinkRequestView, MessageView, MessengerEvents, Page, QuarantinedView, StatusView
 } from '../messenger/types.js'

@@ -11,6 +11,8 @@ export interface DaemonMessengerInit {
   create?: boolean
   /** Join an existing account as a new device (a code from `parley devices link`). */
   linkCode?: string
+  /** With `linkCode`: shows the short authentication string the existing device's user compares. */
+  onLinkSas?: (sas: string) => void
   listen?: string[]
   bootstrap?: string[]
   /** Relays (multiaddrs with /p2p/<id>) that hold this account's mail. */
@@ -42,6 +44,7 @@ export async function openDaemonMessenger (init: DaemonMessengerInit, options: A
     passphrase: init.passphrase,
     create: init.create,
     linkCode: init.linkCode,
+    onLinkSas: init.onLinkSas,
     kdf: init.kdf,
     listen: init.listen,
     bootstrap: init.bootstrap,

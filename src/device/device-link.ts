@@ -1,5 +1,5 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { AbortOptions, Libp2p, Logger, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
@@ -19,7 +19,7 @@ import { MalformedFrameError } from '../net/errors.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/stream/frame-reader.js'
 import type { Store } from '../store/index.js'
 import { DeviceEntry as DeviceEntryCodec, LinkRequest, LinkResponse } from '../wire/parley.js'
-import { DEFAULT_LINK_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
+import { DEFAULT_LINK_TIMEOUT_MS, LINK_CONFIRM_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
 import { createDeviceKeysForLinking, storeAccountSecret } from './device-identity.js'
 import { DeviceLinkError } from './errors.js'
 import { LocalPrekeys } from './local-prekeys.js'
@@ -33,6 +33,37 @@ export const DEFAULT_LINK_TTL_MS = 10 * 60 * 1000
 const LINK_PREFIX = 'parley-link:'
 const MAC_DOMAIN = new TextEncoder().encode('parley/link/v1')
 const REPLY_INFO = new TextEncoder().encode('parley/link/v1/reply')
+const SAS_INFO = new TextEncoder().encode('parley/link/v2/sas')
+
+/**
+ * The short authentication string both devices show: 6 digits ("123 456") from the link
+ * transcript, HKDF-SHA256(link secret, info = "parley/link/v2/sas" || u32(len) || existing
+ * device's PeerId || new device entry). Someone else who used the code first (it is one-time) made
+ * the existing device show a different string than the real new device shows.
+ */
+export function linkSas (secret: Uint8Array, existingPeerId: Uint8Array, entryBytes: Uint8Array): string {
+  const info = new Uint8Array(SAS_INFO.length + 4 + existingPeerId.length + entryBytes.length)
+  info.set(SAS_INFO)
+  new DataView(info.buffer).setUint32(SAS_INFO.length, existingPeerId.length)
+  info.set(existingPeerId, SAS_INFO.length + 4)
+  info.set(entryBytes, SAS_INFO.length + 4 + existingPeerId.length)
+  const out = hkdf(sha256, secret, undefined, info, 5)
+  const n = out.reduce((acc, b) => acc * 256 + b, 0) % 1_000_000
+  const digits = n.toString().padStart(6, '0')
+  return `${digits.slice(0, 3)} ${digits.slice(3)}`
+}
+
+/** What the existing device's user is asked to confirm before any key material moves. */
+export interface LinkConfirmation {
+  /** The short authentication string; the new device shows the same. */
+  sas: string
+  /** The new device's key and PeerId (multihash bytes). */
+  deviceKey: Uint8Array
+  peerId: Uint8Array
+}
+
+/** Asks the user; resolves true to link, false to decline. `signal` fires when the new device gave up. */
+export type ConfirmLink = (request: LinkConfirmation, options: { signal: AbortSignal }) => Promise<boolean>
 
 /** What a link code carries: the account, a one-time secret and where the existing device listens. */
 export interface LinkCode {
@@ -72,8 +103,8 @@ function replyKey (secret: Uint8Array): Uint8Array {
   return hkdf(sha256, secret, undefined, REPLY_INFO, 32)
 }
 
-async function readOne (stream: Stream, signal: AbortSignal): Promise<Uint8Array> {
-  const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: 10_000 })
+async function readOne (stream: Stream, signal: AbortSignal, frameTimeoutMs = 10_000): Promise<Uint8Array> {
+  const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs })
   const frame = await reader.next({ signal })
   if (frame == null) throw new MalformedFrameError('Link stream closed before a frame')
   return frame
@@ -85,6 +116,10 @@ export interface DeviceLinkServerInit {
   accountSecret: () => Uint8Array
   /** Adds the device to the account record, publishes it, returns the signed record. */
   addDevice: (entry: DeviceEntry) => Promise<Uint8Array>
+  /** This (existing) device's PeerId, multihash bytes: part of the SAS transcript. */
+  peerId: Uint8Array
+  /** Asks the user to compare the SAS and confirm; without it every link is declined. */
+  confirm?: ConfirmLink
   /** Where refused links and failed streams are logged. */
   log?: Logger
 }
@@ -107,7 +142,7 @@ export class DeviceLinkServer {
 
   /** Handles one `/parley/link/1.0.0` stream. */
   async handle (stream: Stream): Promise<void> {
-    const signal = AbortSignal.timeout(30_000)
+    const signal = AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS + 30_000)
     let response: LinkResponse
     try {
       const request = LinkRequest.decode(await readOne(stream, signal))
@@ -119,6 +154,12 @@ export class DeviceLinkServer {
       let valid = false
       try { valid = ed25519.verify(entry.deviceSignature, deviceEntryMessage(this.deps.accountKey, entry), entry.deviceKey) } catch { valid = false }
       if (!valid || entry.signedPrekey == null || entry.pqPrekey == null) throw new DeviceLinkError('The new device entry is not validly signed', ErrorCode.LINK_REFUSED)
+      // the user compares the string with the new device's and confirms: nothing moves before
+      const sas = linkSas(match[1].secret, this.deps.peerId, request.deviceEntry)
+      const confirmed = this.deps.confirm == null
+        ? false
+        : await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS)]) }).catch(() => false)
+      if (!confirmed) throw new DeviceLinkError('The link was not confirmed on the existing device', ErrorCode.LINK_DECLINED)
       const record = await this.deps.addDevice(entry)
       const account = this.deps.accountSecret()
       const plain = new Uint8Array(32 + record.length)
@@ -151,6 +192,8 @@ export interface LinkDeviceInit {
   /** Whether this device is reachable only through relays (a browser), as its record entry says. @default false */
   relayedOnly?: boolean
   backend?: CryptoBackend
+  /** Called with the short authentication string to show while the existing device's user confirms. */
+  onSas?: (sas: string) => void
 }
 
 /**
@@ -187,15 +230,25 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
   const node = await init.createEphemeralNode()
   await node.start()
   try {
-    const signal = options.signal ?? AbortSignal.timeout(DEFAULT_LINK_TIMEOUT_MS)
+    const signal = options.signal ?? AbortSignal.timeout(DEFAULT_LINK_TIMEOUT_MS + LINK_CONFIRM_TIMEOUT_MS)
     let stream: Stream | undefined
+    let existingPeerId: Uint8Array | undefined
     let lastError: unknown
     for (const addr of code.multiaddrs) {
-      try { stream = await node.dialProtocol(multiaddr(addr), LINK_PROTOCOL, { signal }); break } catch (err) { lastError = err }
+      try {
+        // the PeerId in the address is the one Noise authenticated: the existing device's
+        const ma = multiaddr(addr)
+        const peer = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
+        if (peer == null) throw new DeviceLinkError('A link address names no peer', ErrorCode.INVALID_LINK_CODE)
+        stream = await node.dialProtocol(ma, LINK_PROTOCOL, { signal })
+        existingPeerId = peerIdFromString(peer).toMultihash().bytes
+        break
+      } catch (err) { lastError = err }
     }
-    if (stream == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, ErrorCode.LINK_UNREACHABLE)
+    if (stream == null || existingPeerId == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, ErrorCode.LINK_UNREACHABLE)
     await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes) })), { signal })
-    const response = LinkResponse.decode(await readOne(stream, signal))
+    init.onSas?.(linkSas(code.secret, existingPeerId, entryBytes))
+    const response = LinkResponse.decode(await readOne(stream, signal, LINK_CONFIRM_TIMEOUT_MS + 10_000))
     if (response.code !== '') throw new DeviceLinkError(`The existing device refused: ${response.code}`, response.code)
     let plain: Uint8Array
     try {

@@ -134,6 +134,11 @@ export interface DeviceLinks {
   /** A one-time link code, valid `ttlMs`. */
   createCode: (ttlMs?: number) => Promise<string>
   stop: () => Promise<void>
+  /**
+   * Who confirms a link request (after the user compared the short authentication string both
+   * devices show); without one every request is declined.
+   */
+  setConfirmHandler: (handler: ((request: { sas: string, deviceKey: Uint8Array, peerId: Uint8Array }, options: { signal: AbortSignal }) => Promise<boolean>) | undefined) => void
 }
 
 /** One-time prekey batch for the relays. */

@@ -86,3 +86,6 @@ export const MAILBOX_CONNECT_TIMEOUT_MS = 30_000
 export const MAILBOX_ACK_TIMEOUT_MS = 15_000
 export const MAILBOX_ACK_BATCH_MS = 20
 export const MAILBOX_PAGE_SIZE = 200
+
+/** How long a link request waits for the user's confirmation (the device-link protocol's window). */
+export const LINK_CONFIRM_WINDOW_MS = 120_000

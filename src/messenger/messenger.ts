@@ -26,11 +26,12 @@ import { OutboxWorker, type OutboxWorkerInit } from './delivery/outbox-worker.js
 import { EnvelopeQuarantine, type QuarantineRetry, type ReceiveRetryPolicy } from './delivery/quarantine.js'
 import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
+import { LinkConfirmations } from './devices/link-confirmations.js'
 import { DeviceUnlinkedError, OwnDevices } from './devices/own-devices.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type {
-  ContactView, ConversationId, ConversationView, DeviceView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendOptions, StatusView
+  ContactView, ConversationId, ConversationView, DeviceView, LinkRequestView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -72,6 +73,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly selfDestruct: SelfDestruct
   private readonly account: AccountSettings
   private readonly ownDevices: OwnDevices
+  private readonly linkRequests: LinkConfirmations
   private mailbox: MailboxSync | undefined
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
@@ -100,6 +102,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       ...options.outbox
     })
     this.ownDevices = new OwnDevices(ctx, this.dispatcher)
+    this.linkRequests = new LinkConfirmations(ctx)
     this.chats = new Conversations(ctx)
     this.contacts = new ContactBook(ctx, this.resolver)
     this.expiry = new ExpirySweeper(ctx)
@@ -135,6 +138,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.selfDestruct.check()
     await network.start(options)
     this.ctx.started()
+    this.components.deviceLinks.setConfirmHandler(this.linkRequests.ask)
     await this.selfDestruct.start()
     this.relayAddrs = await chooseRelays(this.ctx, this.options, options)
     const online = network.peerCount() > 0
@@ -177,6 +181,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.expiry.stop()
     this.selfDestruct.stop()
     this.offPeerConnect?.()
+    this.components.deviceLinks.setConfirmHandler(undefined)
+    this.linkRequests.stop()
     await this.components.deviceLinks.stop()
     await this.mailbox?.stop()
     await this.outbox.stop()
@@ -272,6 +278,10 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
 
   // ---------------------------------------------------------------- own devices (issue #19)
 
+  /** Link requests waiting for this device's user to compare the string and confirm. */
+  deviceLinkRequests (): LinkRequestView[] { return this.linkRequests.list() }
+  /** Confirms or declines a link request; with `sas` (what the new device shows), it must match. */
+  async confirmDeviceLink (id: string, accept: boolean, options: { sas?: string } = {}): Promise<void> { this.linkRequests.answer(id, accept, options.sas) }
   /** Names a device of this account, on all of its devices. */
   async renameDevice (id: string, name: string, options: AbortOptions = {}): Promise<DeviceView> { return this.ownDevices.rename(id, name, options) }
   /** Removes a device from this account: it wipes itself, contacts stop sending to it. */

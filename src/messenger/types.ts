@@ -129,6 +129,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   'contact-devices-changed': { address: string, added: string[], removed: string[] }
   /** A contact was added, renamed, blocked, verified or removed (`contact: null`) on another device of this account. */
   'contact-updated': { address: string, contact: ContactView | null }
+  /** A new device asks to join this account: show `sas`, and confirm with `confirmDeviceLink` if the new device shows the same. */
+  'device-link-request': LinkRequestView
   /** This account's devices changed: one was renamed, unlinked or linked. */
   'devices-changed': { reason: 'renamed' | 'unlinked' | 'linked', device: string }
   /** A contact disappeared: its account published a deletion tombstone. */
@@ -189,6 +191,10 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   createDeviceLink: (options?: { ttlMs?: number }) => Promise<string>
   /** This account's devices (at most 6). */
   devices: () => Promise<DeviceView[]>
+  /** Link requests waiting for confirmation. */
+  deviceLinkRequests: () => LinkRequestView[]
+  /** Confirms (after comparing the string) or declines a link request; with `sas`, it must match. */
+  confirmDeviceLink: (id: string, accept: boolean, options?: { sas?: string }) => Promise<void>
   /** Names a device of this account (on every device of it). */
   renameDevice: (id: string, name: string, options?: Opts) => Promise<DeviceView>
   /** Removes a device from this account; it wipes itself. Not this device. */
@@ -198,6 +204,18 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   setReadReceipts: (enabled: boolean, options?: Opts) => Promise<void>
   /** Publishes a signed tombstone, purges relays, wipes this device. */
   deleteAccount: (options?: Opts) => Promise<void>
+}
+
+/** A new device waiting for this device's user to confirm it (`confirmDeviceLink`). */
+export interface LinkRequestView {
+  id: string
+  /** The short authentication string ("123 456"): the new device shows the same. */
+  sas: string
+  /** The new device's key (hex) and PeerId. */
+  deviceKey: string
+  peerId: string
+  /** When the request is declined unless confirmed (ms). */
+  expiresAt: number
 }
 
 /** One device of this account. */

@@ -13,6 +13,8 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
   kdf?: ScryptParams
   /** Join an existing account as a new device (a code from `createDeviceLink()` on one of its devices). */
   linkCode?: string
+  /** With `linkCode`: called with the short authentication string to show while the existing device's user confirms. */
+  onLinkSas?: (sas: string) => void
 }
 
 /**
@@ -28,7 +30,7 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * ```
  */
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
-  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, ...nodeInit } = init
+  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, onLinkSas, ...nodeInit } = init
   if (linkCode != null) {
     const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf }, options)
     try {
@@ -37,7 +39,8 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
           store,
           code: linkCode,
           createEphemeralNode: async (opts) => createEphemeralNode({ ...opts, allowPrivateAddresses }),
-          relayedOnly: reachableOnlyViaRelays
+          relayedOnly: reachableOnlyViaRelays,
+          onSas: onLinkSas
         }, { signal: options.signal })
       }
     } finally {

@@ -4,6 +4,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../src/bytes.js'
 import { signDeviceEntry } from '../../src/identity/account-record.js'
+import type { LinkRequestView } from '../../src/messenger/types.js'
 import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
 import type { Relay } from '../../src/relay/index.js'
@@ -24,11 +25,23 @@ describe('own devices: management and sync (two accounts, two devices each)', ()
   let bob1: Messenger
   let bob2: Messenger
 
-  const link = async (from: Messenger, name: string): Promise<Messenger> => {
-    const linked = await openHomeMessenger({
-      home: join(dir.path, name), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: await from.createDeviceLink(),
-      listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }
+  /** Links a new device to `from`'s account; `answer` plays the existing device's user (default: confirms). */
+  const link = async (from: Messenger, name: string, answer: (request: LinkRequestView) => Promise<void> = async (r) => { await from.confirmDeviceLink(r.id, true) }, code?: string): Promise<Messenger> => {
+    const shown: string[] = []
+    const asked = from.next('device-link-request', { signal: AbortSignal.timeout(60_000) }).then(async (request) => {
+      shown.push(request.sas)
+      await answer(request)
     })
+    const linked = await openHomeMessenger({
+      home: join(dir.path, name), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code ?? await from.createDeviceLink(),
+      listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 },
+      onLinkSas: (sas) => { shown.push(sas) }
+    }).catch(async (err) => { asked.catch(() => {}); throw err })
+    await asked
+    // both devices showed the same short authentication string
+    expect(shown).toHaveLength(2)
+    expect(shown[0]).toBe(shown[1])
+    expect(shown[0]).toMatch(/^\d{3} \d{3}$/)
     await linked.start()
     return linked
   }
@@ -184,6 +197,35 @@ describe('own devices: management and sync (two accounts, two devices each)', ()
     const got = nextEvent(alice1, 'message', (d) => d.message.text === 'after unlink')
     await bob1.sendText(chat.id, 'after unlink')
     await got
+  })
+
+  it('confirmed linking: a declined request, a wrong string, a reused code and a stranger are refused with typed errors', async () => {
+    const before = alice1.node.ownRecordBody()?.devices.length
+    // the existing device's user says no
+    await expect(link(alice1, 'declined', async (r) => { await alice1.confirmDeviceLink(r.id, false) })).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
+    // the user types what the new device shows, and it differs (someone else used the code first)
+    await expect(link(alice1, 'mismatch', async (r) => {
+      await expect(alice1.confirmDeviceLink(r.id, true, { sas: '000 000' === r.sas ? '111 111' : '000 000' })).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
+    })).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
+    expect(alice1.node.ownRecordBody()?.devices.length).toBe(before)
+    await expect(alice1.confirmDeviceLink('feedbeef', true)).rejects.toMatchObject({ code: 'ERR_LINK_REQUEST_NOT_FOUND' })
+    // a code is good for one request only, confirmed or not
+    const code = await alice1.createDeviceLink()
+    await expect(link(alice1, 'once', async (r) => { await alice1.confirmDeviceLink(r.id, false) }, code)).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
+    await expect(openHomeMessenger({
+      home: join(dir.path, 'twice'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code, listen: LOOPBACK_LISTEN, allowPrivateAddresses: true
+    })).rejects.toMatchObject({ code: 'ERR_LINK_REFUSED' })
+    expect(alice1.deviceLinkRequests()).toEqual([])
+  })
+
+  it('a device unlinked while it was off finds out at its next start and wipes itself', async () => {
+    const alice3 = await link(alice1, 'alice3')
+    const key = toHex(alice3.node.identity.device.signing.publicKey)
+    await alice3.stop()
+    await alice1.unlinkDevice(key)
+    await expect(startTestMessenger(dir.path, 'alice3', relays)).rejects.toMatchObject({ code: 'ERR_DEVICE_UNLINKED' })
+    // wiped: opening the home again finds no account in it
+    await expect(startTestMessenger(dir.path, 'alice3', relays, { node: { create: false } })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_(NO_ACCOUNT|STORE_WIPED|WRONG_PASSPHRASE)$/) })
   })
 
   it('a seventh device is refused with a typed error', async () => {

@@ -32,6 +32,7 @@ export function registerInit (program: Command): void {
         passphrase,
         create: true,
         linkCode: opts.link,
+        onLinkSas: (sas) => { ctx.out(`confirm on your other device that it shows: ${sas}`) },
         listen: [],
         bootstrap: opts.bootstrap,
         relays: opts.relay,

@@ -75,6 +75,22 @@ export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => 
       return { code: await messenger.createDeviceLink(ttlMs !== undefined ? { ttlMs } : {}) }
     }
   }, {
+    method: 'GET',
+    path: '/v1/device-links/requests',
+    summary: 'Link requests waiting for confirmation (compare each sas with the new device\'s)',
+    handler: async () => ({ items: messenger.deviceLinkRequests() })
+  }, {
+    method: 'POST',
+    path: '/v1/device-links/requests/{id}',
+    summary: 'Confirm (accept: true, after comparing the string; sas checked when given) or decline a link request',
+    handler: async ({ params, body }) => {
+      const input = object(await body())
+      const accept = optionalBoolean(input, 'accept')
+      if (accept === undefined) throw new InvalidRequestError('Pass "accept"')
+      await messenger.confirmDeviceLink(params.id, accept, { sas: optionalString(input, 'sas', 16) })
+      return undefined
+    }
+  }, {
     method: 'DELETE',
     path: '/v1/account',
     summary: 'Delete the account: signed tombstone, relays purged, this device wiped; the daemon stops',

@@ -30,6 +30,7 @@ export class AccountResolver {
         const event = await noteDeviceKeys(store, address, record, this.ctx.now(), previous)
         if (event != null) emitNow(this.ctx.components.events, event)
         if (previous != null) await this.forgetRemovedDevices(previous, record)
+        if (address === this.ctx.address) await this.adoptIfNewer(record)
       }
     } catch (err) {
       options.signal?.throwIfAborted()
@@ -39,6 +40,14 @@ export class AccountResolver {
       record = verifyAccountRecord(stored, { accountKey: decodeAddress(address), now: 0 })
     }
     return record
+  }
+
+  /** A newer record of this account (another device linked one): kept as the own record, so copies reach the new device. */
+  private async adoptIfNewer (record: VerifiedAccountRecord): Promise<void> {
+    const { accountRecords } = this.ctx.components
+    const own = accountRecords.ownBody()
+    if (own != null && record.body.sequence <= own.sequence) return
+    await accountRecords.adopt(record.bytes)
   }
 
   /** Sessions with devices the account's new record no longer lists are erased (an unlinked device). */
