@@ -4,6 +4,7 @@ import type { DeviceEntry } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
 import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
 import { DeviceLinkServer, encodeLinkCode, type ConfirmLink } from './device-link.js'
+import type { HistorySource } from './link-history.js'
 
 export interface DeviceLinkComponents {
   /** libp2p's registrar (its `handle`/`unhandle`). */
@@ -45,6 +46,7 @@ export class DeviceLink implements Startable {
   private readonly log: Logger
   private serving: Promise<DeviceLinkServer> | undefined
   private confirm: ConfirmLink | undefined
+  private historySource: HistorySource | undefined
 
   constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
     this.log = components.logger.forComponent('parley:device-link')
@@ -58,6 +60,11 @@ export class DeviceLink implements Startable {
    */
   setConfirmHandler (confirm: ConfirmLink | undefined): void {
     this.confirm = confirm
+  }
+
+  /** Where the history archive for a new device comes from (the messenger's store); none: an empty archive. */
+  setHistorySource (source: HistorySource | undefined): void {
+    this.historySource = source
   }
 
   /** Withdraws the issued codes and stops serving the protocol. */
@@ -93,6 +100,7 @@ export class DeviceLink implements Startable {
         accountSecret: this.init.accountSecret,
         log: this.log,
         peerId: this.components.peerId.toMultihash().bytes,
+        history: () => this.historySource,
         confirm: async (request, options) => {
           if (this.confirm == null) {
             this.log('a link request arrived with no one to confirm it: declined')

@@ -22,6 +22,7 @@ import { DeviceEntry as DeviceEntryCodec, LinkRequest, LinkResponse } from '../w
 import { DEFAULT_LINK_TIMEOUT_MS, LINK_CONFIRM_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
 import { createDeviceKeysForLinking, storeAccountSecret } from './device-identity.js'
 import { DeviceLinkError } from './errors.js'
+import { HISTORY_TRANSFER_TIMEOUT_MS, historySince, receiveHistory, sendHistory, type HistorySink, type HistorySource } from './link-history.js'
 import { LocalPrekeys } from './local-prekeys.js'
 
 export { DeviceLinkError, LINK_PROTOCOL }
@@ -120,6 +121,8 @@ export interface DeviceLinkServerInit {
   peerId: Uint8Array
   /** Asks the user to compare the SAS and confirm; without it every link is declined. */
   confirm?: ConfirmLink
+  /** The history archive streamed after a confirmed link, when the new device asks for it. */
+  history?: () => HistorySource | undefined
   /** Where refused links and failed streams are logged. */
   log?: Logger
 }
@@ -144,6 +147,7 @@ export class DeviceLinkServer {
   async handle (stream: Stream): Promise<void> {
     const signal = AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS + 30_000)
     let response: LinkResponse
+    let history: { secret: Uint8Array, since: number } | undefined
     try {
       const request = LinkRequest.decode(await readOne(stream, signal))
       const now = Date.now()
@@ -168,12 +172,22 @@ export class DeviceLinkServer {
       const nonce = randomBytes(24)
       response = { code: '', nonce, sealed: xchacha20poly1305(replyKey(match[1].secret), nonce).encrypt(plain) }
       plain.fill(0)
+      const since = historySince(request, Date.now())
+      if (since != null) history = { secret: match[1].secret, since }
     } catch (err) {
       this.deps.log?.('link refused - %e', err)
       response = { code: err instanceof ParleyError ? err.code : ErrorCode.LINK_FAILED, nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
     }
     try {
       await writeWithBackpressure(stream, encodeFrame(LinkResponse.encode(response)), { signal })
+      const source = history != null ? this.deps.history?.() : undefined
+      if (history != null) {
+        // the archive follows the response on the same stream; no source: an empty, final frame
+        const historySignal = AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)
+        const frames = source?.(history.since, { signal: historySignal }) ?? emptyArchive()
+        const count = await sendHistory(stream, history.secret, frames, historySignal)
+        this.deps.log?.('sent %d history frames to the new device', count)
+      }
       await stream.close({ signal })
     } catch (err) {
       this.deps.log?.('could not answer on the link stream - %e', err)
@@ -194,6 +208,8 @@ export interface LinkDeviceInit {
   backend?: CryptoBackend
   /** Called with the short authentication string to show while the existing device's user confirms. */
   onSas?: (sas: string) => void
+  /** History to ask for and where it goes: the last `days` days, `all`, or none when absent. */
+  history?: HistorySink & ({ days: number } | { all: true })
 }
 
 /**
@@ -208,7 +224,7 @@ export interface LinkDeviceInit {
  * const node = await ParleyNode.open({ store })
  * ```
  */
-export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = {}): Promise<{ address: string }> {
+export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = {}): Promise<{ address: string, historyMessages: number }> {
   const code = decodeLinkCode(init.code)
   const backend = init.backend ?? nativeBackend
   const accountKey = decodeAddress(code.address)
@@ -246,9 +262,16 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
       } catch (err) { lastError = err }
     }
     if (stream == null || existingPeerId == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, ErrorCode.LINK_UNREACHABLE)
-    await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes) })), { signal })
+    const history = init.history
+    const historyDays = history != null && 'days' in history ? Math.max(1, Math.min(history.days, 36_500)) : 0
+    const historyAll = history != null && 'all' in history
+    await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes), historyDays, historyAll })), { signal })
     init.onSas?.(linkSas(code.secret, existingPeerId, entryBytes))
-    const response = LinkResponse.decode(await readOne(stream, signal, LINK_CONFIRM_TIMEOUT_MS + 10_000))
+    // one reader for the response and the history frames after it
+    const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: LINK_CONFIRM_TIMEOUT_MS + 10_000 })
+    const first = await reader.next({ signal })
+    if (first == null) throw new MalformedFrameError('Link stream closed before a frame')
+    const response = LinkResponse.decode(first)
     if (response.code !== '') throw new DeviceLinkError(`The existing device refused: ${response.code}`, response.code)
     let plain: Uint8Array
     try {
@@ -264,8 +287,21 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
     if (!body.devices.some((d) => equalBytes(d.deviceKey, device.signing.publicKey))) throw new DeviceLinkError('The new record does not list this device')
     await storeAccountSecret(init.store, accountSecret)
     await init.store.settings.put(OWN_RECORD_SETTING, record)
-    return { address: encodeAddress(accountKey) }
+    // linked: history is a bonus, its failure leaves a working device with what arrived
+    let historyMessages = 0
+    if (history != null) {
+      historyMessages = await receiveHistory(reader, code.secret, history, AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)).catch((err: unknown) => {
+        options.signal?.throwIfAborted()
+        throw new DeviceLinkError(`Linked, but the history transfer failed: ${(err as Error).message}`, ErrorCode.HISTORY_INCOMPLETE)
+      })
+    }
+    return { address: encodeAddress(accountKey), historyMessages }
   } finally {
     await node.stop()
   }
+}
+
+async function * emptyArchive (): AsyncGenerator<Uint8Array> {
+  // an empty, final HistoryFrame: field 5 (done) = true
+  yield Uint8Array.of(0x28, 0x01)
 }

@@ -26,6 +26,7 @@ import { OutboxWorker, type OutboxWorkerInit } from './delivery/outbox-worker.js
 import { EnvelopeQuarantine, type QuarantineRetry, type ReceiveRetryPolicy } from './delivery/quarantine.js'
 import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
+import { historyFrames } from './devices/history-archive.js'
 import { LinkConfirmations } from './devices/link-confirmations.js'
 import { DeviceUnlinkedError, OwnDevices } from './devices/own-devices.js'
 import { Inbox } from './receive/inbox.js'
@@ -139,6 +140,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await network.start(options)
     this.ctx.started()
     this.components.deviceLinks.setConfirmHandler(this.linkRequests.ask)
+    // a confirmed new device gets the normal chats' history it asks for (never secret chats)
+    this.components.deviceLinks.setHistorySource((since, opts) => historyFrames(this.store, since, opts))
     await this.selfDestruct.start()
     this.relayAddrs = await chooseRelays(this.ctx, this.options, options)
     const online = network.peerCount() > 0
@@ -182,6 +185,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.selfDestruct.stop()
     this.offPeerConnect?.()
     this.components.deviceLinks.setConfirmHandler(undefined)
+    this.components.deviceLinks.setHistorySource(undefined)
     this.linkRequests.stop()
     await this.components.deviceLinks.stop()
     await this.mailbox?.stop()

@@ -132,7 +132,8 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       // the device-link service: the messenger's codes are withdrawn when it stops
       createCode: async (ttlMs) => libp2p.services.deviceLink.createCode(ttlMs),
       stop: async () => { await libp2p.services.deviceLink.withdraw() },
-      setConfirmHandler: (handler) => { libp2p.services.deviceLink.setConfirmHandler(handler) }
+      setConfirmHandler: (handler) => { libp2p.services.deviceLink.setConfirmHandler(handler) },
+      setHistorySource: (source) => { libp2p.services.deviceLink.setHistorySource(source) }
     },
     sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {

@@ -1142,6 +1142,8 @@ export namespace Ack {
 export interface LinkRequest {
   deviceEntry: Uint8Array
   mac: Uint8Array
+  historyDays: number
+  historyAll: boolean
 }
 
 export namespace LinkRequest {
@@ -1164,13 +1166,25 @@ export namespace LinkRequest {
           w.bytes(obj.mac)
         }
 
+        if ((obj.historyDays != null && obj.historyDays !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.historyDays)
+        }
+
+        if ((obj.historyAll != null && obj.historyAll !== false)) {
+          w.uint32(32)
+          w.bool(obj.historyAll)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           deviceEntry: uint8ArrayAlloc(0),
-          mac: uint8ArrayAlloc(0)
+          mac: uint8ArrayAlloc(0),
+          historyDays: 0,
+          historyAll: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1185,6 +1199,14 @@ export namespace LinkRequest {
             }
             case 2: {
               obj.mac = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.historyDays = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.historyAll = reader.bool()
               break
             }
             default: {
@@ -1211,6 +1233,16 @@ export namespace LinkRequest {
     value: Uint8Array
   }
 
+  export interface LinkRequestHistoryDaysFieldEvent {
+    field: '$.historyDays'
+    value: number
+  }
+
+  export interface LinkRequestHistoryAllFieldEvent {
+    field: '$.historyAll'
+    value: boolean
+  }
+
   export function encode (obj: Partial<LinkRequest>): Uint8Array {
     return encodeMessage(obj, LinkRequest.codec())
   }
@@ -1219,7 +1251,7 @@ export namespace LinkRequest {
     return decodeMessage(buf, LinkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): Generator<LinkRequestDeviceEntryFieldEvent | LinkRequestMacFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): Generator<LinkRequestDeviceEntryFieldEvent | LinkRequestMacFieldEvent | LinkRequestHistoryDaysFieldEvent | LinkRequestHistoryAllFieldEvent> {
     return streamMessage(buf, LinkRequest.codec(), opts)
   }
 }

@@ -6,7 +6,7 @@ import { toHex } from '../../src/bytes.js'
 import { signDeviceEntry } from '../../src/identity/account-record.js'
 import type { LinkRequestView } from '../../src/messenger/types.js'
 import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
-import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
+import { openHomeMessenger, type OpenHomeMessengerInit } from '../../src/node/open-home-messenger.js'
 import type { Relay } from '../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir, waitFor } from '../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
@@ -26,7 +26,7 @@ describe('own devices: management and sync (two accounts, two devices each)', ()
   let bob2: Messenger
 
   /** Links a new device to `from`'s account; `answer` plays the existing device's user (default: confirms). */
-  const link = async (from: Messenger, name: string, answer: (request: LinkRequestView) => Promise<void> = async (r) => { await from.confirmDeviceLink(r.id, true) }, code?: string): Promise<Messenger> => {
+  const link = async (from: Messenger, name: string, answer: (request: LinkRequestView) => Promise<void> = async (r) => { await from.confirmDeviceLink(r.id, true) }, code?: string, extra: Partial<OpenHomeMessengerInit> = {}): Promise<Messenger> => {
     const shown: string[] = []
     const asked = from.next('device-link-request', { signal: AbortSignal.timeout(60_000) }).then(async (request) => {
       shown.push(request.sas)
@@ -35,7 +35,8 @@ describe('own devices: management and sync (two accounts, two devices each)', ()
     const linked = await openHomeMessenger({
       home: join(dir.path, name), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code ?? await from.createDeviceLink(),
       listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 },
-      onLinkSas: (sas) => { shown.push(sas) }
+      onLinkSas: (sas) => { shown.push(sas) },
+      ...extra
     }).catch(async (err) => { asked.catch(() => {}); throw err })
     await asked
     // both devices showed the same short authentication string
@@ -205,7 +206,7 @@ describe('own devices: management and sync (two accounts, two devices each)', ()
     await expect(link(alice1, 'declined', async (r) => { await alice1.confirmDeviceLink(r.id, false) })).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
     // the user types what the new device shows, and it differs (someone else used the code first)
     await expect(link(alice1, 'mismatch', async (r) => {
-      await expect(alice1.confirmDeviceLink(r.id, true, { sas: '000 000' === r.sas ? '111 111' : '000 000' })).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
+      await expect(alice1.confirmDeviceLink(r.id, true, { sas: r.sas === '000 000' ? '111 111' : '000 000' })).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
     })).rejects.toMatchObject({ code: 'ERR_LINK_DECLINED' })
     expect(alice1.node.ownRecordBody()?.devices.length).toBe(before)
     await expect(alice1.confirmDeviceLink('feedbeef', true)).rejects.toMatchObject({ code: 'ERR_LINK_REQUEST_NOT_FOUND' })
@@ -228,10 +229,68 @@ describe('own devices: management and sync (two accounts, two devices each)', ()
     await expect(startTestMessenger(dir.path, 'alice3', relays, { node: { create: false } })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_(NO_ACCOUNT|STORE_WIPED|WRONG_PASSPHRASE)$/) })
   })
 
+  it('a newly linked device receives contacts, timers and the history (1,000+ messages) but never a secret chat', async () => {
+    // a secret chat on alice1, with a message in it
+    // (a secret chat binds one device on each side: whichever of bob's devices it reached)
+    const incomingOn = async (bob: Messenger): Promise<Messenger> => { await nextEvent(bob, 'conversation-updated', (d) => d.conversation.kind === 'secret' && d.conversation.secretState === 'incoming'); return bob }
+    const incoming = Promise.any([incomingOn(bob1), incomingOn(bob2)])
+    const secret = await alice1.startSecretChat(bob1.address)
+    const bob = await incoming
+    const active = nextEvent(alice1, 'conversation-updated', (d) => d.conversation.id === secret.id && d.conversation.secretState === 'active')
+    await bob.acceptSecretChat(secret.id)
+    await active
+    const secretText = nextEvent(bob, 'message', (d) => d.message.text === 'secret history')
+    await alice1.sendText(secret.id, 'secret history')
+    await secretText
+    // 1,000 more messages in the normal chat with bob, written into alice1's store (the transfer is what is measured here)
+    const chat = await alice1.conversationWith(bob1.address)
+    await alice1.setDisappearingTimer(chat.id, 7 * 86_400_000)
+    const base = Date.now() - 86_400_000
+    await alice1.store.messages.putMany(Array.from({ length: 1000 }, (_, i) => ({
+      conversationId: chat.id, id: toHex(randomBytes(16)), clock: 10_000 + i, senderTimestamp: base + i, direction: i % 2 === 0 ? 'out' as const : 'in' as const,
+      sender: i % 2 === 0 ? alice1.address : bob1.address, status: i % 2 === 0 ? 'read' as const : 'received' as const, expiresAt: null,
+      content: new TextEncoder().encode(JSON.stringify({ kind: 'text', text: `seeded ${i}`, reactions: {}, forwardable: true }))
+    })))
+    const expected = (await alice1.messages(chat.id, { limit: 500 }))
+    let all = [...expected.items]
+    for (let cursor = expected.cursor; cursor != null;) {
+      const page = await alice1.messages(chat.id, { limit: 500, cursor })
+      all = [...all, ...page.items]
+      cursor = page.cursor
+    }
+    expect(all.length).toBeGreaterThanOrEqual(1000)
+    await alice1.markVerified(bob1.address)
+    const progress: Array<{ received: number, total: number, done: boolean }> = []
+    const started = Date.now()
+    const alice4 = await link(alice1, 'alice4', undefined, undefined, { history: { kind: 'all' }, onHistoryProgress: (p) => { progress.push(p) } })
+    const tookMs = Date.now() - started
+    try {
+      const last = progress.at(-1)!
+      expect(last).toMatchObject({ done: true, received: all.length })
+      expect(progress.filter((p) => !p.done).length).toBeGreaterThan(1)
+      let got: typeof all = []
+      for (let cursor: string | undefined, first = true; first || cursor != null; first = false) {
+        const page = await alice4.messages(chat.id, { limit: 500, cursor })
+        got = [...got, ...page.items]
+        cursor = page.cursor
+      }
+      expect(got.map((m) => [m.id, m.text, m.direction, m.status])).toEqual(all.map((m) => [m.id, m.text, m.direction, m.status]))
+      expect((await alice4.getConversation(chat.id)).disappearingTimerMs).toBe(7 * 86_400_000)
+      expect((await alice4.listContacts()).find((c) => c.address === bob1.address)?.verification).toBe('verified')
+      expect((await alice4.listContacts()).find((c) => c.address === bob1.address)).toEqual((await alice1.listContacts()).find((c) => c.address === bob1.address))
+      await expect(alice4.getConversation(secret.id)).rejects.toMatchObject({ code: 'ERR_CONVERSATION_NOT_FOUND' })
+      expect((await alice4.conversations()).items.every((c) => c.kind === 'normal')).toBe(true)
+      console.log(`history transfer: ${all.length} messages in ${tookMs} ms (link included)`)
+    } finally {
+      await alice1.unlinkDevice(toHex(alice4.node.identity.device.signing.publicKey)).catch(() => {})
+      await alice4.stop().catch(() => {})
+    }
+  }, 120_000)
+
   it('a seventh device is refused with a typed error', async () => {
-    // alice1 plus five more devices (entries validly signed by their own keys) make six
+    // alice1 plus more devices (entries validly signed by their own keys) make six
     const accountKey = alice1.node.accountKey
-    const fakes = Array.from({ length: 5 }, () => {
+    const fakes = Array.from({ length: 6 - (alice1.node.ownRecordBody()?.devices.length ?? 0) }, () => {
       const secretKey = ed25519.utils.randomSecretKey()
       const publicKey = ed25519.getPublicKey(secretKey)
       return signDeviceEntry(accountKey, { peerId: randomBytes(34), deviceKey: publicKey, identityDhKey: randomBytes(32), addedAt: 1n }, { secretKey, publicKey })
