@@ -1,5 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { ErrorCode, ParleyError } from '../../errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import type { Contact, Conversation, Message, MessageStatus, Store, VerificationState } from '../../store/index.js'
 import { HistoryFrame, type HistoryContact, type HistoryConversation, type HistoryMessage } from '../../wire/history.js'
 
@@ -19,7 +20,7 @@ export function parseHistoryScope (text: string): HistoryScope {
   if (t === 'none') return { kind: 'none' }
   if (t === 'all') return { kind: 'all' }
   const m = /^(\d{1,5})d$/.exec(t)
-  if (m == null || Number(m[1]) === 0) throw new RangeError(`History must be none, all or <days>d (e.g. 30d), not ${text}`)
+  if (m == null || Number(m[1]) === 0) throw new InvalidArgumentError(`History must be none, all or <days>d (e.g. 30d), not ${text}`)
   return { kind: 'days', days: Number(m[1]) }
 }
 
