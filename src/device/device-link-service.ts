@@ -47,6 +47,7 @@ export class DeviceLink implements Startable {
   private serving: Promise<DeviceLinkServer> | undefined
   private confirm: ConfirmLink | undefined
   private historySource: HistorySource | undefined
+  private onLinked: ((record: Uint8Array) => void) | undefined
 
   constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
     this.log = components.logger.forComponent('parley:device-link')
@@ -60,6 +61,11 @@ export class DeviceLink implements Startable {
    */
   setConfirmHandler (confirm: ConfirmLink | undefined): void {
     this.confirm = confirm
+  }
+
+  /** Told of each new device's record once it is signed (the messenger tells the account's other devices). */
+  setLinkedHandler (handler: ((record: Uint8Array) => void) | undefined): void {
+    this.onLinked = handler
   }
 
   /** Where the history archive for a new device comes from (the messenger's store); none: an empty archive. */
@@ -110,6 +116,7 @@ export class DeviceLink implements Startable {
         },
         addDevice: async (entry) => {
           const record = await this.init.addDevice(entry)
+          this.onLinked?.(record)
           await this.init.publishRecord({ signal: AbortSignal.timeout(this.init.publishTimeoutMs ?? DEFAULT_LINK_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
             this.log.error('could not publish the record with the new device - %e', err)
           })

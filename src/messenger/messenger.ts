@@ -142,6 +142,11 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.components.deviceLinks.setConfirmHandler(this.linkRequests.ask)
     // a confirmed new device gets the normal chats' history it asks for (never secret chats)
     this.components.deviceLinks.setHistorySource((since, opts) => historyFrames(this.store, since, opts))
+    // the account's other devices adopt the record with the new device, so they copy to it too
+    this.components.deviceLinks.setLinkedHandler(() => {
+      this.emit('devices-changed', { reason: 'linked', device: '' })
+      void this.ownDevices.announceRecord().catch((err: unknown) => { this.ctx.log('devices').error('could not tell the other devices of the new one - %e', err) })
+    })
     await this.selfDestruct.start()
     this.relayAddrs = await chooseRelays(this.ctx, this.options, options)
     const online = network.peerCount() > 0
@@ -186,6 +191,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.offPeerConnect?.()
     this.components.deviceLinks.setConfirmHandler(undefined)
     this.components.deviceLinks.setHistorySource(undefined)
+    this.components.deviceLinks.setLinkedHandler(undefined)
     this.linkRequests.stop()
     await this.components.deviceLinks.stop()
     await this.mailbox?.stop()

@@ -133,7 +133,8 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       createCode: async (ttlMs) => libp2p.services.deviceLink.createCode(ttlMs),
       stop: async () => { await libp2p.services.deviceLink.withdraw() },
       setConfirmHandler: (handler) => { libp2p.services.deviceLink.setConfirmHandler(handler) },
-      setHistorySource: (source) => { libp2p.services.deviceLink.setHistorySource(source) }
+      setHistorySource: (source) => { libp2p.services.deviceLink.setHistorySource(source) },
+      setLinkedHandler: (handler) => { libp2p.services.deviceLink.setLinkedHandler(handler) }
     },
     sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {

@@ -287,6 +287,22 @@ describe('own devices: management and sync (two accounts, two devices each)', ()
     }
   }, 120_000)
 
+  it('a third device linked on bob1 is adopted by bob2 at once: what bob2 sends appears on it as sent', async () => {
+    const bob3 = await link(bob1, 'bob3', undefined, undefined, { history: { kind: 'none' } })
+    const bob3Key = toHex(bob3.node.identity.device.signing.publicKey)
+    try {
+      // told by bob1 (a SYNC with the new record), not by a restart
+      await waitFor(async () => (await bob2.devices()).some((d) => d.id === bob3Key), 30_000, 'bob2 adopts the record listing bob3')
+      const chat = await bob2.conversationWith(alice1.address)
+      const copy = nextEvent(bob3, 'message', (d) => d.message.text === 'from bob2 to all' && d.message.direction === 'out')
+      await bob2.sendText(chat.id, 'from bob2 to all')
+      await copy
+    } finally {
+      await bob1.unlinkDevice(toHex(bob3.node.identity.device.signing.publicKey)).catch(() => {})
+      await bob3.stop().catch(() => {})
+    }
+  })
+
   it('a seventh device is refused with a typed error', async () => {
     // alice1 plus more devices (entries validly signed by their own keys) make six
     const accountKey = alice1.node.accountKey

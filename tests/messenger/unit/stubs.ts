@@ -134,7 +134,7 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
       peerId: 'stub', multiaddrs: () => [], peerCount: () => 0, dhtTableSize: () => 0, start: async () => {}, dial: async () => {}, onPeerConnect: () => () => {}
     },
     device: { wipe: async () => { await store.wipe() } },
-    deviceLinks: { createCode: fail, stop: async () => {}, setConfirmHandler: () => {}, setHistorySource: () => {} },
+    deviceLinks: { createCode: fail, stop: async () => {}, setConfirmHandler: () => {}, setHistorySource: () => {}, setLinkedHandler: () => {} },
     sessions: stubSessions(me.device.deviceKey),
     prekeys: { consume: async () => {}, generateOneTime: async () => ({ oneTime: [], oneTimePq: [] }) },
     store,
