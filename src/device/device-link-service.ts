@@ -47,7 +47,7 @@ export class DeviceLink implements Startable {
   private serving: Promise<DeviceLinkServer> | undefined
   private confirm: ConfirmLink | undefined
   private historySource: HistorySource | undefined
-  private onLinked: ((record: Uint8Array) => void) | undefined
+  private onLinked: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined
 
   constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
     this.log = components.logger.forComponent('parley:device-link')
@@ -64,7 +64,7 @@ export class DeviceLink implements Startable {
   }
 
   /** Told of each new device's record once it is signed (the messenger tells the account's other devices). */
-  setLinkedHandler (handler: ((record: Uint8Array) => void) | undefined): void {
+  setLinkedHandler (handler: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined): void {
     this.onLinked = handler
   }
 
@@ -116,7 +116,7 @@ export class DeviceLink implements Startable {
         },
         addDevice: async (entry) => {
           const record = await this.init.addDevice(entry)
-          this.onLinked?.(record)
+          this.onLinked?.(record, entry.deviceKey)
           await this.init.publishRecord({ signal: AbortSignal.timeout(this.init.publishTimeoutMs ?? DEFAULT_LINK_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
             this.log.error('could not publish the record with the new device - %e', err)
           })

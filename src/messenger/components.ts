@@ -140,7 +140,7 @@ export interface DeviceLinks {
    */
   setConfirmHandler: (handler: ((request: { sas: string, deviceKey: Uint8Array, peerId: Uint8Array }, options: { signal: AbortSignal }) => Promise<boolean>) | undefined) => void
   /** Told of the signed record each time a new device was linked here. */
-  setLinkedHandler: (handler: ((record: Uint8Array) => void) | undefined) => void
+  setLinkedHandler: (handler: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined) => void
   /** Where the history archive a confirmed new device asked for comes from (encoded frames); none: an empty one. */
   setHistorySource: (source: ((since: number, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>) | undefined) => void
 }

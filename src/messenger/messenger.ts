@@ -1,4 +1,5 @@
 import type { AbortOptions } from '@libp2p/interface'
+import { toHex } from '../bytes.js'
 import { TypedEvents } from '../events.js'
 import type { VerifiedAccountRecord } from '../identity/account-record.js'
 import type { Envelope } from '../net/envelope-codec.js'
@@ -143,9 +144,9 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     // a confirmed new device gets the normal chats' history it asks for (never secret chats)
     this.components.deviceLinks.setHistorySource((since, opts) => historyFrames(this.store, since, opts))
     // the account's other devices adopt the record with the new device, so they copy to it too
-    this.components.deviceLinks.setLinkedHandler(() => {
-      this.emit('devices-changed', { reason: 'linked', device: '' })
-      void this.ownDevices.announceRecord().catch((err: unknown) => { this.ctx.log('devices').error('could not tell the other devices of the new one - %e', err) })
+    this.components.deviceLinks.setLinkedHandler((_record, deviceKey) => {
+      this.emit('devices-changed', { reason: 'linked', device: toHex(deviceKey) })
+      void this.ownDevices.announceRecord(deviceKey).catch((err: unknown) => { this.ctx.log('devices').error('could not tell the other devices of the new one - %e', err) })
     })
     await this.selfDestruct.start()
     this.relayAddrs = await chooseRelays(this.ctx, this.options, options)

@@ -109,10 +109,11 @@ export class OwnDevices {
     this.ctx.emit('devices-changed', { reason: 'unlinked', device: toHex(device.deviceKey) })
   }
 
-  /** Tells the other devices about a newer record (a device was linked here). */
-  async announceRecord (options: AbortOptions = {}): Promise<void> {
+  /** Tells the other devices (not the new one, which has it) about a newer record: a device was linked here. */
+  async announceRecord (newDevice: Uint8Array, options: AbortOptions = {}): Promise<void> {
     const record = this.ctx.components.accountRecords.ownRecord()
-    if (record != null) await this.send(SyncUpdate.Action.ACCOUNT_RECORD, { record }, options)
+    const targets = this.otherDevices().filter((t) => !equalBytes(t.device.deviceKey, newDevice))
+    if (record != null && targets.length > 0) await this.send(SyncUpdate.Action.ACCOUNT_RECORD, { record }, options, undefined, targets)
   }
 
   /** Adopts a record another device of this account sent, when it is newer than the own one. */
