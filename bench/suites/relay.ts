@@ -62,7 +62,7 @@ export function owner (): MailboxOwnerCredentials {
   const now = Date.now()
   const accountRecord = signAccountRecord({
     version: ACCOUNT_RECORD_VERSION, accountKey: account.publicKey, sequence: BigInt(now), issuedAt: BigInt(now),
-    expiresAt: BigInt(now + 86_400_000), inactivityDays: 30, devices: [entry], relays: [], deleted: false
+    expiresAt: BigInt(now + 86_400_000), inactivityDays: 30, devices: [entry], relays: [], deleted: false, removedDevices: []
   }, account)
   return { device: device.device, accountRecord }
 }

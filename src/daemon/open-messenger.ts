@@ -1,5 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { openHomeMessenger } from '../node/open-home-messenger.js'
+import { parseHistoryScope } from '../messenger/devices/history-archive.js'
+import { openHomeMessenger, type OpenHomeMessengerInit } from '../node/open-home-messenger.js'
 import type { Messenger } from '../messenger/messenger.js'
 import type { ParleyNode } from '../node/parley-node.js'
 import type { ScryptParams } from '../store/index.js'
@@ -11,6 +12,12 @@ export interface DaemonMessengerInit {
   create?: boolean
   /** Join an existing account as a new device (a code from `parley devices link`). */
   linkCode?: string
+  /** With `linkCode`: shows the short authentication string the existing device's user compares. */
+  onLinkSas?: (sas: string) => void
+  /** With `linkCode`: `all`, `none` or `<days>d` (default 30d). */
+  history?: string
+  /** With `linkCode`: history transfer progress. */
+  onHistoryProgress?: OpenHomeMessengerInit['onHistoryProgress']
   listen?: string[]
   bootstrap?: string[]
   /** Relays (multiaddrs with /p2p/<id>) that hold this account's mail. */
@@ -42,6 +49,9 @@ export async function openDaemonMessenger (init: DaemonMessengerInit, options: A
     passphrase: init.passphrase,
     create: init.create,
     linkCode: init.linkCode,
+    onLinkSas: init.onLinkSas,
+    history: init.history != null ? parseHistoryScope(init.history) : undefined,
+    onHistoryProgress: init.onHistoryProgress,
     kdf: init.kdf,
     listen: init.listen,
     bootstrap: init.bootstrap,

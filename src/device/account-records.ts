@@ -2,7 +2,7 @@ import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/i
 import { toHex } from '../bytes.js'
 import type { CryptoBackend } from '../crypto/index.js'
 import {
-  ACCOUNT_RECORD_VERSION, DEFAULT_RECORD_LIFETIME_MS, signAccountRecord, signDeviceEntry, verifyAccountRecord,
+  ACCOUNT_RECORD_VERSION, DEFAULT_RECORD_LIFETIME_MS, MAX_REMOVED_DEVICES, signAccountRecord, signDeviceEntry, verifyAccountRecord,
   type AccountRecordBody, type DeviceEntry, type VerifiedAccountRecord
 } from '../identity/account-record.js'
 import type { Store } from '../store/index.js'
@@ -11,7 +11,7 @@ import {
   OWN_RECORD_SETTING, PUBLISH_TIMEOUT_MS, REFRESH_TIMEOUT_MS
 } from './constants.js'
 import type { DeviceIdentity } from './device-identity.js'
-import { NodeNotStartedError } from './errors.js'
+import { DeviceLimitError, DeviceUnlinkedError, NodeNotStartedError } from './errors.js'
 import type { LocalPrekeys } from './local-prekeys.js'
 
 /** Where account records are published and looked up (the DHT directory in `net/`). */
@@ -87,9 +87,10 @@ export class AccountRecords implements Startable {
 
   /** Builds this device's entry (with its current signed prekeys) and loads the last own record. */
   static async open (components: AccountRecordsComponents, init: AccountRecordsInit = {}, options: AbortOptions = {}): Promise<AccountRecords> {
-    const entry = await buildDeviceEntry(components, init)
     const own = await components.store.settings.get(OWN_RECORD_SETTING, options)
-    return new AccountRecords(components, init, entry, own instanceof Uint8Array ? own : undefined)
+    const ownRecord = own instanceof Uint8Array ? own : undefined
+    const entry = await buildDeviceEntry(components, init, addedAtIn(ownRecord, components.identity.device.signing.publicKey))
+    return new AccountRecords(components, init, entry, ownRecord)
   }
 
   /** The last account record this device signed or adopted (bytes), if any. */
@@ -110,6 +111,12 @@ export class AccountRecords implements Startable {
     return this.ownBody
   }
 
+  /** Whether the latest own record says this device was unlinked by another device of the account. */
+  isUnlinked (): boolean {
+    const key = toHex(this.components.identity.device.signing.publicKey)
+    return (this.ownRecordBody()?.removedDevices ?? []).some((k) => toHex(k) === key)
+  }
+
   /** This device as listed in the account record (with its current signed prekeys). */
   deviceEntry (): DeviceEntry {
     return this.currentEntry
@@ -127,7 +134,7 @@ export class AccountRecords implements Startable {
   /** Rotates the signed prekeys when due; re-signs and republishes the record when they changed. */
   async rotatePrekeys (options: AbortOptions = {}): Promise<boolean> {
     if (!(await this.components.prekeys.ensureCurrent())) return false
-    this.currentEntry = await buildDeviceEntry(this.components, this.init)
+    this.currentEntry = await buildDeviceEntry(this.components, this.init, this.currentEntry.addedAt)
     await this.signAccountRecord({}, options)
     if (this.online) {
       await this.publishAccountRecord(options).catch((err: Error) => { this.log.error('could not publish the record after a prekey rotation - %e', err) })
@@ -145,12 +152,18 @@ export class AccountRecords implements Startable {
     // the other devices stay as the latest record listed them; this device's entry is replaced
     const devices: DeviceEntry[] = []
     const seen = new Set<string>()
-    const removed = new Set((changes.removeDevices ?? []).map(toHex))
+    // an unlinked device never comes back: its key stays in the record's removed list
+    const removedKeys = [...(previous?.removedDevices ?? []), ...(changes.removeDevices ?? [])]
+    const removed = new Set(removedKeys.map(toHex))
+    if (removed.has(toHex(this.deviceEntry().deviceKey))) throw new DeviceUnlinkedError()
     for (const device of [this.deviceEntry(), ...(changes.addDevices ?? []), ...(previous?.devices ?? [])]) {
       const key = toHex(device.deviceKey)
       if (seen.has(key) || removed.has(key)) continue
       seen.add(key)
       devices.push(device)
+    }
+    if (devices.length > MAX_RECORD_DEVICES) {
+      throw new DeviceLimitError(`This account already has ${MAX_RECORD_DEVICES} devices: unlink one before adding another`)
     }
     const sequence = previous != null && previous.sequence >= BigInt(now) ? previous.sequence + 1n : BigInt(now)
     const body: AccountRecordBody = {
@@ -160,10 +173,11 @@ export class AccountRecords implements Startable {
       issuedAt: BigInt(now),
       expiresAt: BigInt(now + DEFAULT_RECORD_LIFETIME_MS),
       inactivityDays: changes.inactivityDays ?? previous?.inactivityDays ?? this.init.inactivityDays ?? DEFAULT_INACTIVITY_DAYS,
-      devices: devices.slice(0, MAX_RECORD_DEVICES),
+      devices,
       relays: changes.relays ?? previous?.relays ?? [],
       fleets: changes.fleets ?? previous?.fleets ?? [],
-      deleted: changes.deleted ?? false
+      deleted: changes.deleted ?? false,
+      removedDevices: [...new Map(removedKeys.map((k) => [toHex(k), k])).values()].slice(-MAX_REMOVED_DEVICES)
     }
     const bytes = signAccountRecord(body, this.components.identity.account)
     this.ownRecord = bytes
@@ -248,8 +262,18 @@ export class AccountRecords implements Startable {
   }
 }
 
+/** When the record `bytes` says this device was added (ms; now when it does not list it or says 0). */
+function addedAtIn (bytes: Uint8Array | undefined, deviceKey: Uint8Array): bigint {
+  let addedAt = 0n
+  if (bytes != null) {
+    const hex = toHex(deviceKey)
+    addedAt = verifyAccountRecord(bytes, { now: 0 }).body.devices.find((d) => toHex(d.deviceKey) === hex)?.addedAt ?? 0n
+  }
+  return addedAt > 0n ? addedAt : BigInt(Date.now())
+}
+
 /** This device's entry for the account record, signed by its device key. */
-async function buildDeviceEntry (components: AccountRecordsComponents, init: AccountRecordsInit): Promise<DeviceEntry> {
+async function buildDeviceEntry (components: AccountRecordsComponents, init: AccountRecordsInit, addedAt: bigint): Promise<DeviceEntry> {
   const { identity, prekeys } = components
   const { signedPrekey, pqPrekey } = await prekeys.current()
   const toWire = (p: typeof signedPrekey): DeviceEntry['signedPrekey'] => ({ id: p.id, publicKey: p.publicKey, signature: p.signature, createdAt: BigInt(p.createdAt) })
@@ -259,7 +283,7 @@ async function buildDeviceEntry (components: AccountRecordsComponents, init: Acc
     identityDhKey: identity.device.identityDh.publicKey,
     signedPrekey: toWire(signedPrekey),
     pqPrekey: toWire(pqPrekey),
-    addedAt: 0n,
+    addedAt,
     relayedOnly: init.relayedOnly ?? false
   }, { secretKey: identity.device.signing.privateKey, publicKey: identity.device.signing.publicKey })
 }

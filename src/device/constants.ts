@@ -12,10 +12,12 @@ export const PUBLISH_TIMEOUT_MS = 30_000
 export const REFRESH_TIMEOUT_MS = 5000
 /** Inactivity period (days) written into a new account record. */
 export const DEFAULT_INACTIVITY_DAYS = 180
-/** Most devices one account record lists. */
-export const MAX_RECORD_DEVICES = 16
-/** Protocol id of device linking. */
-export const LINK_PROTOCOL = '/parley/link/1.0.0'
+/** Most devices one account record lists (the validator's limit, `identity/`). */
+export { MAX_ACCOUNT_DEVICES as MAX_RECORD_DEVICES } from '../identity/account-record.js'
+/** Protocol id of device linking (2.0.0: the existing device's user confirms a short authentication string first). */
+export const LINK_PROTOCOL = '/parley/link/2.0.0'
+/** Time the existing device's user has to compare the short authentication string and confirm. */
+export const LINK_CONFIRM_TIMEOUT_MS = 120_000
 /** Time publishing the account record with a newly linked device may take. */
 export const DEFAULT_LINK_PUBLISH_TIMEOUT_MS = 15_000
 /** Time the new device's side of linking may take when the caller gives no signal. */

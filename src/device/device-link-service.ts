@@ -1,15 +1,18 @@
-import type { AbortOptions, ComponentLogger, Libp2p, Logger, Startable } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Libp2p, Logger, PeerId, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { DeviceEntry } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
 import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
-import { DeviceLinkServer, encodeLinkCode } from './device-link.js'
+import { DeviceLinkServer, encodeLinkCode, type ConfirmLink } from './device-link.js'
+import type { HistorySource } from './link-history.js'
 
 export interface DeviceLinkComponents {
   /** libp2p's registrar (its `handle`/`unhandle`). */
   registrar: Pick<Libp2p, 'handle' | 'unhandle'>
   /** Where this node listens: the addresses a link code carries. */
   addressManager: { getAddresses: () => Multiaddr[] }
+  /** This node's PeerId (part of the link's short authentication string). */
+  peerId: PeerId
   logger: ComponentLogger
 }
 
@@ -42,12 +45,33 @@ export interface DeviceLinkInit {
 export class DeviceLink implements Startable {
   private readonly log: Logger
   private serving: Promise<DeviceLinkServer> | undefined
+  private confirm: ConfirmLink | undefined
+  private historySource: HistorySource | undefined
+  private onLinked: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined
 
   constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
     this.log = components.logger.forComponent('parley:device-link')
   }
 
   start (): void {}
+
+  /**
+   * Who asks the user to compare the short authentication string and confirm a link (the
+   * messenger, which shows it in the CLI and the UIs). Without one, every link is declined.
+   */
+  setConfirmHandler (confirm: ConfirmLink | undefined): void {
+    this.confirm = confirm
+  }
+
+  /** Told of each new device's record once it is signed (the messenger tells the account's other devices). */
+  setLinkedHandler (handler: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined): void {
+    this.onLinked = handler
+  }
+
+  /** Where the history archive for a new device comes from (the messenger's store); none: an empty archive. */
+  setHistorySource (source: HistorySource | undefined): void {
+    this.historySource = source
+  }
 
   /** Withdraws the issued codes and stops serving the protocol. */
   async stop (): Promise<void> {
@@ -81,8 +105,18 @@ export class DeviceLink implements Startable {
         accountKey: this.init.accountKey,
         accountSecret: this.init.accountSecret,
         log: this.log,
+        peerId: this.components.peerId.toMultihash().bytes,
+        history: () => this.historySource,
+        confirm: async (request, options) => {
+          if (this.confirm == null) {
+            this.log('a link request arrived with no one to confirm it: declined')
+            return false
+          }
+          return await this.confirm(request, options)
+        },
         addDevice: async (entry) => {
           const record = await this.init.addDevice(entry)
+          this.onLinked?.(record, entry.deviceKey)
           await this.init.publishRecord({ signal: AbortSignal.timeout(this.init.publishTimeoutMs ?? DEFAULT_LINK_PUBLISH_TIMEOUT_MS) }).catch((err: unknown) => {
             this.log.error('could not publish the record with the new device - %e', err)
           })

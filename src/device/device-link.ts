@@ -1,5 +1,5 @@
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { AbortOptions, Libp2p, Logger, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
@@ -19,9 +19,10 @@ import { MalformedFrameError } from '../net/errors.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from '../net/stream/frame-reader.js'
 import type { Store } from '../store/index.js'
 import { DeviceEntry as DeviceEntryCodec, LinkRequest, LinkResponse } from '../wire/parley.js'
-import { DEFAULT_LINK_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
+import { DEFAULT_LINK_TIMEOUT_MS, LINK_CONFIRM_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
 import { createDeviceKeysForLinking, storeAccountSecret } from './device-identity.js'
 import { DeviceLinkError } from './errors.js'
+import { HISTORY_TRANSFER_TIMEOUT_MS, historySince, receiveHistory, sendHistory, type HistorySink, type HistorySource } from './link-history.js'
 import { LocalPrekeys } from './local-prekeys.js'
 
 export { DeviceLinkError, LINK_PROTOCOL }
@@ -33,6 +34,37 @@ export const DEFAULT_LINK_TTL_MS = 10 * 60 * 1000
 const LINK_PREFIX = 'parley-link:'
 const MAC_DOMAIN = new TextEncoder().encode('parley/link/v1')
 const REPLY_INFO = new TextEncoder().encode('parley/link/v1/reply')
+const SAS_INFO = new TextEncoder().encode('parley/link/v2/sas')
+
+/**
+ * The short authentication string both devices show: 6 digits ("123 456") from the link
+ * transcript, HKDF-SHA256(link secret, info = "parley/link/v2/sas" || u32(len) || existing
+ * device's PeerId || new device entry). Someone else who used the code first (it is one-time) made
+ * the existing device show a different string than the real new device shows.
+ */
+export function linkSas (secret: Uint8Array, existingPeerId: Uint8Array, entryBytes: Uint8Array): string {
+  const info = new Uint8Array(SAS_INFO.length + 4 + existingPeerId.length + entryBytes.length)
+  info.set(SAS_INFO)
+  new DataView(info.buffer).setUint32(SAS_INFO.length, existingPeerId.length)
+  info.set(existingPeerId, SAS_INFO.length + 4)
+  info.set(entryBytes, SAS_INFO.length + 4 + existingPeerId.length)
+  const out = hkdf(sha256, secret, undefined, info, 5)
+  const n = out.reduce((acc, b) => acc * 256 + b, 0) % 1_000_000
+  const digits = n.toString().padStart(6, '0')
+  return `${digits.slice(0, 3)} ${digits.slice(3)}`
+}
+
+/** What the existing device's user is asked to confirm before any key material moves. */
+export interface LinkConfirmation {
+  /** The short authentication string; the new device shows the same. */
+  sas: string
+  /** The new device's key and PeerId (multihash bytes). */
+  deviceKey: Uint8Array
+  peerId: Uint8Array
+}
+
+/** Asks the user; resolves true to link, false to decline. `signal` fires when the new device gave up. */
+export type ConfirmLink = (request: LinkConfirmation, options: { signal: AbortSignal }) => Promise<boolean>
 
 /** What a link code carries: the account, a one-time secret and where the existing device listens. */
 export interface LinkCode {
@@ -72,8 +104,8 @@ function replyKey (secret: Uint8Array): Uint8Array {
   return hkdf(sha256, secret, undefined, REPLY_INFO, 32)
 }
 
-async function readOne (stream: Stream, signal: AbortSignal): Promise<Uint8Array> {
-  const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: 10_000 })
+async function readOne (stream: Stream, signal: AbortSignal, frameTimeoutMs = 10_000): Promise<Uint8Array> {
+  const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs })
   const frame = await reader.next({ signal })
   if (frame == null) throw new MalformedFrameError('Link stream closed before a frame')
   return frame
@@ -85,6 +117,12 @@ export interface DeviceLinkServerInit {
   accountSecret: () => Uint8Array
   /** Adds the device to the account record, publishes it, returns the signed record. */
   addDevice: (entry: DeviceEntry) => Promise<Uint8Array>
+  /** This (existing) device's PeerId, multihash bytes: part of the SAS transcript. */
+  peerId: Uint8Array
+  /** Asks the user to compare the SAS and confirm; without it every link is declined. */
+  confirm?: ConfirmLink
+  /** The history archive streamed after a confirmed link, when the new device asks for it. */
+  history?: () => HistorySource | undefined
   /** Where refused links and failed streams are logged. */
   log?: Logger
 }
@@ -107,8 +145,9 @@ export class DeviceLinkServer {
 
   /** Handles one `/parley/link/1.0.0` stream. */
   async handle (stream: Stream): Promise<void> {
-    const signal = AbortSignal.timeout(30_000)
+    const signal = AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS + 30_000)
     let response: LinkResponse
+    let history: { secret: Uint8Array, since: number } | undefined
     try {
       const request = LinkRequest.decode(await readOne(stream, signal))
       const now = Date.now()
@@ -119,6 +158,12 @@ export class DeviceLinkServer {
       let valid = false
       try { valid = ed25519.verify(entry.deviceSignature, deviceEntryMessage(this.deps.accountKey, entry), entry.deviceKey) } catch { valid = false }
       if (!valid || entry.signedPrekey == null || entry.pqPrekey == null) throw new DeviceLinkError('The new device entry is not validly signed', ErrorCode.LINK_REFUSED)
+      // the user compares the string with the new device's and confirms: nothing moves before
+      const sas = linkSas(match[1].secret, this.deps.peerId, request.deviceEntry)
+      const confirmed = this.deps.confirm == null
+        ? false
+        : await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS)]) }).catch(() => false)
+      if (!confirmed) throw new DeviceLinkError('The link was not confirmed on the existing device', ErrorCode.LINK_DECLINED)
       const record = await this.deps.addDevice(entry)
       const account = this.deps.accountSecret()
       const plain = new Uint8Array(32 + record.length)
@@ -127,12 +172,22 @@ export class DeviceLinkServer {
       const nonce = randomBytes(24)
       response = { code: '', nonce, sealed: xchacha20poly1305(replyKey(match[1].secret), nonce).encrypt(plain) }
       plain.fill(0)
+      const since = historySince(request, Date.now())
+      if (since != null) history = { secret: match[1].secret, since }
     } catch (err) {
       this.deps.log?.('link refused - %e', err)
       response = { code: err instanceof ParleyError ? err.code : ErrorCode.LINK_FAILED, nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
     }
     try {
       await writeWithBackpressure(stream, encodeFrame(LinkResponse.encode(response)), { signal })
+      const source = history != null ? this.deps.history?.() : undefined
+      if (history != null) {
+        // the archive follows the response on the same stream; no source: an empty, final frame
+        const historySignal = AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)
+        const frames = source?.(history.since, { signal: historySignal }) ?? emptyArchive()
+        const count = await sendHistory(stream, history.secret, frames, historySignal)
+        this.deps.log?.('sent %d history frames to the new device', count)
+      }
       await stream.close({ signal })
     } catch (err) {
       this.deps.log?.('could not answer on the link stream - %e', err)
@@ -151,6 +206,10 @@ export interface LinkDeviceInit {
   /** Whether this device is reachable only through relays (a browser), as its record entry says. @default false */
   relayedOnly?: boolean
   backend?: CryptoBackend
+  /** Called with the short authentication string to show while the existing device's user confirms. */
+  onSas?: (sas: string) => void
+  /** History to ask for and where it goes: the last `days` days, `all`, or none when absent. */
+  history?: HistorySink & ({ days: number } | { all: true })
 }
 
 /**
@@ -165,7 +224,7 @@ export interface LinkDeviceInit {
  * const node = await ParleyNode.open({ store })
  * ```
  */
-export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = {}): Promise<{ address: string }> {
+export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = {}): Promise<{ address: string, historyMessages: number }> {
   const code = decodeLinkCode(init.code)
   const backend = init.backend ?? nativeBackend
   const accountKey = decodeAddress(code.address)
@@ -187,15 +246,32 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
   const node = await init.createEphemeralNode()
   await node.start()
   try {
-    const signal = options.signal ?? AbortSignal.timeout(DEFAULT_LINK_TIMEOUT_MS)
+    const signal = options.signal ?? AbortSignal.timeout(DEFAULT_LINK_TIMEOUT_MS + LINK_CONFIRM_TIMEOUT_MS)
     let stream: Stream | undefined
+    let existingPeerId: Uint8Array | undefined
     let lastError: unknown
     for (const addr of code.multiaddrs) {
-      try { stream = await node.dialProtocol(multiaddr(addr), LINK_PROTOCOL, { signal }); break } catch (err) { lastError = err }
+      try {
+        // the PeerId in the address is the one Noise authenticated: the existing device's
+        const ma = multiaddr(addr)
+        const peer = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
+        if (peer == null) throw new DeviceLinkError('A link address names no peer', ErrorCode.INVALID_LINK_CODE)
+        stream = await node.dialProtocol(ma, LINK_PROTOCOL, { signal })
+        existingPeerId = peerIdFromString(peer).toMultihash().bytes
+        break
+      } catch (err) { lastError = err }
     }
-    if (stream == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, ErrorCode.LINK_UNREACHABLE)
-    await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes) })), { signal })
-    const response = LinkResponse.decode(await readOne(stream, signal))
+    if (stream == null || existingPeerId == null) throw new DeviceLinkError(`Could not reach the existing device: ${(lastError as Error)?.message ?? 'no address'}`, ErrorCode.LINK_UNREACHABLE)
+    const history = init.history
+    const historyDays = history != null && 'days' in history ? Math.max(1, Math.min(history.days, 36_500)) : 0
+    const historyAll = history != null && 'all' in history
+    await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes), historyDays, historyAll })), { signal })
+    init.onSas?.(linkSas(code.secret, existingPeerId, entryBytes))
+    // one reader for the response and the history frames after it
+    const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: LINK_CONFIRM_TIMEOUT_MS + 10_000 })
+    const first = await reader.next({ signal })
+    if (first == null) throw new MalformedFrameError('Link stream closed before a frame')
+    const response = LinkResponse.decode(first)
     if (response.code !== '') throw new DeviceLinkError(`The existing device refused: ${response.code}`, response.code)
     let plain: Uint8Array
     try {
@@ -211,8 +287,21 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
     if (!body.devices.some((d) => equalBytes(d.deviceKey, device.signing.publicKey))) throw new DeviceLinkError('The new record does not list this device')
     await storeAccountSecret(init.store, accountSecret)
     await init.store.settings.put(OWN_RECORD_SETTING, record)
-    return { address: encodeAddress(accountKey) }
+    // linked: history is a bonus, its failure leaves a working device with what arrived
+    let historyMessages = 0
+    if (history != null) {
+      historyMessages = await receiveHistory(reader, code.secret, history, AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)).catch((err: unknown) => {
+        options.signal?.throwIfAborted()
+        throw new DeviceLinkError(`Linked, but the history transfer failed: ${(err as Error).message}`, ErrorCode.HISTORY_INCOMPLETE)
+      })
+    }
+    return { address: encodeAddress(accountKey), historyMessages }
   } finally {
     await node.stop()
   }
+}
+
+async function * emptyArchive (): AsyncGenerator<Uint8Array> {
+  // an empty, final HistoryFrame: field 5 (done) = true
+  yield Uint8Array.of(0x28, 0x01)
 }

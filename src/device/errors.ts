@@ -23,3 +23,15 @@ export class DeviceLinkError extends ParleyError {
   static override name = 'DeviceLinkError'
   constructor (message: string, code: string = ErrorCode.LINK_FAILED) { super(message, code) }
 }
+
+/** The account already has as many devices as a record may list; unlink one first. */
+export class DeviceLimitError extends ParleyError {
+  static override name = 'DeviceLimitError'
+  constructor (message: string) { super(message, ErrorCode.DEVICE_LIMIT) }
+}
+
+/** Another device of the account unlinked this one: it may no longer sign the account record. */
+export class DeviceUnlinkedError extends ParleyError {
+  static override name = 'DeviceUnlinkedError'
+  constructor (message = 'This device was unlinked from its account') { super(message, ErrorCode.DEVICE_UNLINKED) }
+}

@@ -10,6 +10,10 @@ export type { AccountRecordBody, DeviceEntry, RelayEntry, SignedPrekey } from '.
 
 /** Largest signed account record accepted anywhere (DHT, cache, disk). */
 export const MAX_ACCOUNT_RECORD_BYTES = 32 * 1024
+/** Most devices one account may have: a record listing more is invalid everywhere (DHT, cache, disk). */
+export const MAX_ACCOUNT_DEVICES = 6
+/** How many unlinked device keys a record remembers (the latest). */
+export const MAX_REMOVED_DEVICES = 16
 /** Current record format version. */
 export const ACCOUNT_RECORD_VERSION = 1
 /** DHT namespace (the part between the first two slashes of the key). */
@@ -52,7 +56,7 @@ export function accountKeyFromDhtKey (key: Uint8Array): Uint8Array {
 }
 
 /** An account record body to sign: `fleets` (operator keys of the relay fleets it names) may be left out. */
-export type AccountRecordInput = Omit<AccountRecordBody, 'fleets'> & { fleets?: Uint8Array[] }
+export type AccountRecordInput = Omit<AccountRecordBody, 'fleets' | 'removedDevices'> & { fleets?: Uint8Array[], removedDevices?: Uint8Array[] }
 
 /**
  * Signs an account record body with the account key.
@@ -67,7 +71,10 @@ export function signAccountRecord (input: AccountRecordInput, account: SigningKe
   if (!equalBytes(input.accountKey, account.publicKey)) {
     throw new InvalidAccountRecordError('Record names another account key', 'ERR_RECORD_KEY_MISMATCH')
   }
-  const body: AccountRecordBody = { ...input, fleets: input.fleets ?? [] }
+  const body: AccountRecordBody = { ...input, fleets: input.fleets ?? [], removedDevices: input.removedDevices ?? [] }
+  if (body.devices.length > MAX_ACCOUNT_DEVICES) {
+    throw new InvalidAccountRecordError(`An account has at most ${MAX_ACCOUNT_DEVICES} devices`, 'ERR_TOO_MANY_DEVICES')
+  }
   const bodyBytes = AccountRecordBody.encode(body)
   const signature = ed25519.sign(concatBytes(RECORD_DOMAIN, bodyBytes), account.secretKey)
   const signed = SignedAccountRecord.encode({ body: bodyBytes, signature })
@@ -100,13 +107,16 @@ export function verifyAccountRecord (bytes: Uint8Array, options: VerifyOptions =
   let body: AccountRecordBody
   try {
     signed = SignedAccountRecord.decode(bytes)
-    body = AccountRecordBody.decode(signed.body, { limits: { devices: 16, relays: 8 } })
+    body = AccountRecordBody.decode(signed.body, { limits: { devices: 16, relays: 8, removedDevices: MAX_REMOVED_DEVICES } })
   } catch (err) {
     throw new InvalidAccountRecordError(`Malformed account record: ${(err as Error).message}`, 'ERR_MALFORMED_RECORD')
   }
   if (body.version !== ACCOUNT_RECORD_VERSION) throw new InvalidAccountRecordError(`Unsupported record version ${body.version}`, 'ERR_RECORD_VERSION')
   if (body.accountKey.length !== 32 || signed.signature.length !== 64) throw new InvalidAccountRecordError('Bad key or signature length', 'ERR_MALFORMED_RECORD')
   if (body.fleets.some((key) => key.length !== 32)) throw new InvalidAccountRecordError('A fleet is not named by a 32-byte operator key', 'ERR_MALFORMED_RECORD')
+  if (body.devices.length > MAX_ACCOUNT_DEVICES) {
+    throw new InvalidAccountRecordError(`Account record lists ${body.devices.length} devices (at most ${MAX_ACCOUNT_DEVICES})`, 'ERR_TOO_MANY_DEVICES')
+  }
   if (options.accountKey != null && !equalBytes(options.accountKey, body.accountKey)) {
     throw new InvalidAccountRecordError('Record belongs to another account', 'ERR_RECORD_KEY_MISMATCH')
   }

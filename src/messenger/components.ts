@@ -48,7 +48,7 @@ export interface Signer {
 }
 
 /** Changes to this account's record when re-signing it. */
-export type RecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted' | 'fleets'>> & { addDevices?: DeviceEntry[] }
+export type RecordChanges = Partial<Pick<AccountRecordBody, 'relays' | 'inactivityDays' | 'deleted' | 'fleets'>> & { addDevices?: DeviceEntry[], removeDevices?: Uint8Array[] }
 
 /** This account's own signed record: sign, adopt a newer one, publish. */
 export interface AccountRecords {
@@ -64,6 +64,8 @@ export interface AccountRecords {
   refresh: (options?: AbortOptions) => Promise<boolean>
   /** Puts the current record into the DHT. */
   publish: (options?: AbortOptions) => Promise<void>
+  /** Keeps these bytes (a verified record of this account, newer than the own one) as the own record. */
+  adopt: (record: Uint8Array, options?: AbortOptions) => Promise<void>
   /** Puts these record bytes (e.g. a deletion tombstone) into the DHT. */
   publishRecord: (record: Uint8Array, options?: AbortOptions) => Promise<void>
 }
@@ -152,6 +154,15 @@ export interface DeviceLinks {
   /** A one-time link code, valid `ttlMs`. */
   createCode: (ttlMs?: number) => Promise<string>
   stop: () => Promise<void>
+  /**
+   * Who confirms a link request (after the user compared the short authentication string both
+   * devices show); without one every request is declined.
+   */
+  setConfirmHandler: (handler: ((request: { sas: string, deviceKey: Uint8Array, peerId: Uint8Array }, options: { signal: AbortSignal }) => Promise<boolean>) | undefined) => void
+  /** Told of the signed record each time a new device was linked here. */
+  setLinkedHandler: (handler: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined) => void
+  /** Where the history archive a confirmed new device asked for comes from (encoded frames); none: an empty one. */
+  setHistorySource: (source: ((since: number, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>) | undefined) => void
 }
 
 /** One-time prekey batch for the relays. */

@@ -115,3 +115,6 @@ export const CHANNEL_SYNC_MAX_PAGES = 50
 export const CHANNEL_OPERATION_TIMEOUT_MS = 30_000
 /** Channels: how often every channel is caught up from history peers (gossip alone may lose posts). */
 export const CHANNEL_RESYNC_INTERVAL_MS = 60_000
+
+/** How long a link request waits for the user's confirmation (the device-link protocol's window). */
+export const LINK_CONFIRM_WINDOW_MS = 120_000

@@ -20,6 +20,8 @@ export type Effect =
   | { kind: 'wipe-secret-chat', conversation: Conversation }
   /** Groups: membership updates were received for this group; apply them (outside the receive transaction). */
   | { kind: 'group-update', conversationId: string }
+  | { kind: 'adopt-own-record', record: Uint8Array }
+  | { kind: 'device-unlinked' }
 
 /** An `emit` effect, typed by event name. */
 export function emitEffect<K extends keyof MessengerEvents & string> (type: K, detail: MessengerEvents[K]): EmitEffect {

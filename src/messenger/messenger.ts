@@ -1,10 +1,11 @@
 import type { AbortOptions } from '@libp2p/interface'
+import { toHex } from '../bytes.js'
 import { TypedEvents } from '../events.js'
 import type { VerifiedAccountRecord } from '../identity/account-record.js'
 import type { Envelope } from '../net/envelope-codec.js'
 import type { Conversation, Store } from '../store/index.js'
 import { VERSION } from '../version.js'
-import { Content } from '../wire/content.js'
+import { Content, SyncUpdate } from '../wire/content.js'
 import { AccountSettings } from './account/account-settings.js'
 import { Reachability } from './account/reachability.js'
 import { chooseRelays, recordRelays } from './account/relay-choice.js'
@@ -30,13 +31,16 @@ import { EnvelopeQuarantine, type QuarantineRetry, type ReceiveRetryPolicy } fro
 import { DeliveredReceipts } from './delivery/receipts.js'
 import { AccountResolver } from './directory/account-resolver.js'
 import { Channels } from './channels/channels.js'
+import { historyFrames } from './devices/history-archive.js'
+import { LinkConfirmations } from './devices/link-confirmations.js'
+import { DeviceUnlinkedError, OwnDevices } from './devices/own-devices.js'
 import { Inbox } from './receive/inbox.js'
 import { SessionResets } from './sessions/session-reset.js'
 import { Attachments, type AttachmentsOptions, type FileSource } from './attachments/attachments.js'
 import { GroupSender } from './groups/group-sender.js'
 import { Groups } from './groups/groups.js'
 import type {
-  ChannelPostView, ChannelView, ContactView, ConversationId, ConversationView, GroupView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
+  ChannelPostView, ChannelView, ContactView, ConversationId, ConversationView, DeviceView, GroupView, LinkRequestView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
 } from './types.js'
 
 export { parseInvite, shortAddress } from './contacts/invite.js'
@@ -80,6 +84,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private readonly selfDestruct: SelfDestruct
   private readonly account: AccountSettings
   private readonly groups: Groups
+  private readonly ownDevices: OwnDevices
+  private readonly linkRequests: LinkConfirmations
   private mailbox: MailboxSync | undefined
   private readonly files: Attachments
   private readonly reachable: Reachability
@@ -111,6 +117,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       },
       ...options.outbox
     })
+    this.ownDevices = new OwnDevices(ctx, this.dispatcher)
+    this.linkRequests = new LinkConfirmations(ctx)
     this.chats = new Conversations(ctx)
     this.contacts = new ContactBook(ctx, this.resolver)
     this.expiry = new ExpirySweeper(ctx)
@@ -125,6 +133,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       deliveredReceipt: (conversationId, messageId) => { receipts.queue(conversationId, messageId) },
       followUp: async (effect) => effect.kind === 'group-update' ? this.groups.applyPending(effect.conversationId) : effect.kind === 'resend-undelivered' ? resets.resendUndelivered(effect.conversation) : this.secretChats.wipe(effect.conversation),
       requestSessionReset: async (sender) => resets.request(sender),
+      ownDevices: async (effect) => { if (effect.kind === 'adopt-own-record') await this.ownDevices.adoptRecord(effect.record); else void this.wipeUnlinked() },
       afterReceive: () => { this.expiry.schedule() }
     })
     this.selfDestruct = new SelfDestruct(ctx)
@@ -159,12 +168,25 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     await this.selfDestruct.check()
     await network.start(options)
     this.ctx.started()
+    this.components.deviceLinks.setConfirmHandler(this.linkRequests.ask)
+    // a confirmed new device gets the normal chats' history it asks for (never secret chats)
+    this.components.deviceLinks.setHistorySource((since, opts) => historyFrames(this.store, since, opts))
+    // the account's other devices adopt the record with the new device, so they copy to it too
+    this.components.deviceLinks.setLinkedHandler((_record, deviceKey) => {
+      this.emit('devices-changed', { reason: 'linked', device: toHex(deviceKey) })
+      void this.ownDevices.announceRecord(deviceKey).catch((err: unknown) => { this.ctx.log('devices').error('could not tell the other devices of the new one - %e', err) })
+    })
     await this.selfDestruct.start()
     this.reachable.start()
     this.relayAddrs = await chooseRelays(this.ctx, this.options, { ...options, onDialError: (relay, err) => { this.reachable.relayFailed(relay, err) } })
     const online = network.peerCount() > 0
     // another device of this account may have signed a newer record (added a device…): keep it
     if (online) await accountRecords.refresh({ signal: AbortSignal.timeout(REFRESH_OWN_RECORD_TIMEOUT_MS) })
+    // another device unlinked this one (while it was off): it wipes itself
+    if (this.ownDevices.isUnlinked()) {
+      await this.wipeUnlinked()
+      throw new DeviceUnlinkedError()
+    }
     // each relay with the addresses it announces (TCP for Node peers, WebSockets for browsers);
     // fleets by their operator key
     const { fleets } = recordRelays(this.relayAddrs)
@@ -206,6 +228,10 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.expiry.stop()
     this.selfDestruct.stop()
     this.offPeerConnect?.()
+    this.components.deviceLinks.setConfirmHandler(undefined)
+    this.components.deviceLinks.setHistorySource(undefined)
+    this.components.deviceLinks.setLinkedHandler(undefined)
+    this.linkRequests.stop()
     await this.components.deviceLinks.stop()
     await this.mailbox?.stop()
     await this.outbox.stop()
@@ -221,9 +247,12 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
    * `parley init --link <code>` or `openHomeMessenger({ …, linkCode })` on the new device.
    */
   async createDeviceLink (options: { ttlMs?: number } = {}): Promise<string> { return this.components.deviceLinks.createCode(options.ttlMs) }
-  async devices (): Promise<Array<{ deviceKey: string, peerId: string, thisDevice: boolean }>> { return this.account.devices() }
+  async devices (options: AbortOptions = {}): Promise<DeviceView[]> { return this.ownDevices.list(options) }
   async setInactivityPeriod (days: 30 | 90 | 180 | 365, options: AbortOptions = {}): Promise<void> { await this.account.setInactivityPeriod(days, options) }
-  async setReadReceipts (enabled: boolean, options: AbortOptions = {}): Promise<void> { await this.account.setReadReceipts(enabled, options) }
+  async setReadReceipts (enabled: boolean, options: AbortOptions = {}): Promise<void> {
+    await this.account.setReadReceipts(enabled, options)
+    await this.ownDevices.send(SyncUpdate.Action.READ_RECEIPTS, { flag: enabled }, options)
+  }
 
   async deleteAccount (options: AbortOptions = {}): Promise<void> {
     await this.account.publishTombstone(this.relayAddrs, options)
@@ -262,13 +291,13 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   // ---------------------------------------------------------------- contacts
 
   inviteLink (): string { return this.contacts.inviteLink(this.relayAddrs) }
-  async addContact (addressOrLink: string, init: { name?: string } = {}, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.add(addressOrLink, init, options) }
+  async addContact (addressOrLink: string, init: { name?: string } = {}, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.add(addressOrLink, init, options), SyncUpdate.Action.CONTACT_ADD, options) }
   async listContacts (options: AbortOptions = {}): Promise<ContactView[]> { return this.contacts.list(options) }
-  async renameContact (address: string, name: string, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.rename(address, name, options) }
-  async removeContact (address: string, options: AbortOptions = {}): Promise<void> { await this.contacts.remove(address, options) }
-  async blockContact (address: string, blocked: boolean, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.block(address, blocked, options) }
+  async renameContact (address: string, name: string, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.rename(address, name, options), SyncUpdate.Action.CONTACT_RENAME, options) }
+  async removeContact (address: string, options: AbortOptions = {}): Promise<void> { await this.contacts.remove(address, options); await this.ownDevices.contactChanged(SyncUpdate.Action.CONTACT_REMOVE, address, {}, options) }
+  async blockContact (address: string, blocked: boolean, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.block(address, blocked, options), SyncUpdate.Action.CONTACT_BLOCK, options) }
   async safetyNumber (address: string): Promise<{ digits: string, qr: Uint8Array }> { return this.contacts.safetyNumber(address) }
-  async markVerified (address: string, options: AbortOptions = {}): Promise<ContactView> { return this.contacts.markVerified(address, options) }
+  async markVerified (address: string, options: AbortOptions = {}): Promise<ContactView> { return this.syncContact(await this.contacts.markVerified(address, options), SyncUpdate.Action.CONTACT_VERIFY, options) }
 
   // ---------------------------------------------------------------- conversations and messages
 
@@ -351,6 +380,32 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async channelAdminKey (channel: string, options: AbortOptions = {}): Promise<string> { return this.channelsOf.adminKey(channel, options) }
   /** Owner: replaces the channel's admins (hex keys) with a signed list, announced in the channel. */
   async setChannelAdmins (channel: string, adminKeys: string[], options: AbortOptions = {}): Promise<ChannelView> { return this.channelsOf.setAdmins(channel, adminKeys, options) }
+
+  // ---------------------------------------------------------------- own devices (issue #19)
+
+  /** Link requests waiting for this device's user to compare the string and confirm. */
+  deviceLinkRequests (): LinkRequestView[] { return this.linkRequests.list() }
+  /** Confirms or declines a link request; with `sas` (what the new device shows), it must match. */
+  async confirmDeviceLink (id: string, accept: boolean, options: { sas?: string } = {}): Promise<void> { this.linkRequests.answer(id, accept, options.sas) }
+  /** Names a device of this account, on all of its devices. */
+  async renameDevice (id: string, name: string, options: AbortOptions = {}): Promise<DeviceView> { return this.ownDevices.rename(id, name, options) }
+  /** Removes a device from this account: it wipes itself, contacts stop sending to it. */
+  async unlinkDevice (id: string, options: AbortOptions = {}): Promise<void> { await this.ownDevices.unlink(id, options) }
+
+  /** A contact change made here, told to the other devices of this account. */
+  private async syncContact (contact: ContactView, action: SyncUpdate.Action, options: AbortOptions): Promise<ContactView> {
+    await this.ownDevices.contactChanged(action, contact.address, { name: contact.name, flag: contact.blocked }, options)
+    return contact
+  }
+
+  /** Another device unlinked this one: offline, wiped, and the owner told. */
+  private async wipeUnlinked (): Promise<void> {
+    const wasRunning = this.ctx.running
+    await this.stopFeatures()
+    if (wasRunning) await this.components.device.wipe()
+    else await this.store.wipe()
+    this.emit('wiped', { reason: 'unlinked' })
+  }
 
   // internals reached by tests (forged contents, key changes); not part of the API
   private async requireConversation (id: string): Promise<Conversation> { return this.chats.require(id) }

@@ -223,12 +223,20 @@ export interface MessengerEvents extends Record<string, unknown> {
   typing: { conversationId: ConversationId, from: string, typing: boolean }
   'conversation-updated': { conversation: ConversationView }
   'contact-key-changed': { address: string, wasVerified: boolean }
+  /** A contact's account added or removed devices (hex device keys): not a safety-number change. */
+  'contact-devices-changed': { address: string, added: string[], removed: string[] }
+  /** A contact was added, renamed, blocked, verified or removed (`contact: null`) on another device of this account. */
+  'contact-updated': { address: string, contact: ContactView | null }
+  /** A new device asks to join this account: show `sas`, and confirm with `confirmDeviceLink` if the new device shows the same. */
+  'device-link-request': LinkRequestView
+  /** This account's devices changed: one was renamed, unlinked or linked. */
+  'devices-changed': { reason: 'renamed' | 'unlinked' | 'linked', device: string }
   /** A contact disappeared: its account published a deletion tombstone. */
   'contact-removed': { address: string, reason: 'account-deleted' }
   /** The peer reported a screenshot of a secret chat. */
   screenshot: { conversationId: ConversationId, from: string }
   /** This account was wiped (deleted or self-destructed): the messenger has stopped. */
-  wiped: { reason: 'deleted' | 'inactivity' }
+  wiped: { reason: 'deleted' | 'inactivity' | 'unlinked' }
   /** An attachment is being sealed or downloaded. */
   'attachment-progress': AttachmentProgress
   /** Reachability changed (relay connected or lost, reservation held or lost, peers, DHT). */
@@ -336,8 +344,16 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
 
   /** A one-time code with which a new device joins this account (valid 10 minutes). */
   createDeviceLink: (options?: { ttlMs?: number }) => Promise<string>
-  /** This account's devices. */
-  devices: () => Promise<Array<{ deviceKey: string, peerId: string, thisDevice: boolean }>>
+  /** This account's devices (at most 6). */
+  devices: () => Promise<DeviceView[]>
+  /** Link requests waiting for confirmation. */
+  deviceLinkRequests: () => LinkRequestView[]
+  /** Confirms (after comparing the string) or declines a link request; with `sas`, it must match. */
+  confirmDeviceLink: (id: string, accept: boolean, options?: { sas?: string }) => Promise<void>
+  /** Names a device of this account (on every device of it). */
+  renameDevice: (id: string, name: string, options?: Opts) => Promise<DeviceView>
+  /** Removes a device from this account; it wipes itself. Not this device. */
+  unlinkDevice: (id: string, options?: Opts) => Promise<void>
 
   setInactivityPeriod: (days: 30 | 90 | 180 | 365, options?: Opts) => Promise<void>
   setReadReceipts: (enabled: boolean, options?: Opts) => Promise<void>
@@ -370,4 +386,33 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   catchUpChannel: (channel: string, options?: Opts) => Promise<number>
   channelAdminKey: (channel: string, options?: Opts) => Promise<string>
   setChannelAdmins: (channel: string, adminKeys: string[], options?: Opts) => Promise<ChannelView>
+}
+
+/** A new device waiting for this device's user to confirm it (`confirmDeviceLink`). */
+export interface LinkRequestView {
+  id: string
+  /** The short authentication string ("123 456"): the new device shows the same. */
+  sas: string
+  /** The new device's key (hex) and PeerId. */
+  deviceKey: string
+  peerId: string
+  /** When the request is declined unless confirmed (ms). */
+  expiresAt: number
+}
+
+/** One device of this account. */
+export interface DeviceView {
+  /** The device key (hex): what `renameDevice` and `unlinkDevice` take. */
+  id: string
+  /** Same as `id` (kept for older clients). */
+  deviceKey: string
+  peerId: string
+  name: string
+  /** `browser` (reachable only through the account's relays) or `node` (a daemon or app). */
+  platform: 'browser' | 'node'
+  /** When it joined the account (ms since the epoch; 0 when unknown). */
+  addedAt: number
+  /** When this device last heard from it (ms); this device: now; null: never. */
+  lastSeen: number | null
+  thisDevice: boolean
 }

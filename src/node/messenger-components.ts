@@ -102,6 +102,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       ownBody: () => node.ownRecordBody(),
       sign: async (changes = {}) => node.signAccountRecord(changes),
       refresh: async (options) => node.refreshOwnRecord(options),
+      adopt: async (record) => { await node.adoptOwnRecord(record) },
       publish: async (options) => { await node.publishAccountRecord(options) },
       publishRecord: async (record, options) => { await node.directory.publish(record, options) }
     },
@@ -203,7 +204,10 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     deviceLinks: {
       // the device-link service: the messenger's codes are withdrawn when it stops
       createCode: async (ttlMs) => libp2p.services.deviceLink.createCode(ttlMs),
-      stop: async () => { await libp2p.services.deviceLink.withdraw() }
+      stop: async () => { await libp2p.services.deviceLink.withdraw() },
+      setConfirmHandler: (handler) => { libp2p.services.deviceLink.setConfirmHandler(handler) },
+      setHistorySource: (source) => { libp2p.services.deviceLink.setHistorySource(source) },
+      setLinkedHandler: (handler) => { libp2p.services.deviceLink.setLinkedHandler(handler) }
     },
     sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {

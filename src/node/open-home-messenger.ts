@@ -1,5 +1,8 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { linkDevice } from '../device/device-link.js'
+import type { HistorySink } from '../device/link-history.js'
+import { ErrorCode, hasCode } from '../errors.js'
+import { applyHistoryFrame, type HistoryScope } from '../messenger/devices/history-archive.js'
 import { storeHasAccount } from '../device/index.js'
 import { isFleetRef, parseFleetRef } from '../net/fleet-relays.js'
 import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
@@ -10,12 +13,21 @@ import { FileBlobs } from './blob-files.js'
 import { HomeMessenger, type MessengerInit } from './messenger.js'
 import type { ParleyNodeInit } from './parley-node.js'
 
+/** Days of history a newly linked device asks for by default. */
+export const DEFAULT_HISTORY_DAYS = 30
+
 export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'closeStoreOnStop'>, Omit<MessengerInit, 'node' | 'store'> {
   home: string
   passphrase: string
   kdf?: ScryptParams
   /** Join an existing account as a new device (a code from `createDeviceLink()` on one of its devices). */
   linkCode?: string
+  /** With `linkCode`: called with the short authentication string to show while the existing device's user confirms. */
+  onLinkSas?: (sas: string) => void
+  /** With `linkCode`: which history to ask the existing device for. @default { kind: 'days', days: 30 } */
+  history?: HistoryScope
+  /** With `linkCode`: messages of the history stored so far, of `total`; `error` once when the transfer broke off (the device is linked). */
+  onHistoryProgress?: (progress: { received: number, total: number, done: boolean, error?: Error }) => void
 }
 
 /**
@@ -31,17 +43,30 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * ```
  */
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
-  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, attachments, blobs, ...nodeInit } = init
+  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, onLinkSas, history, onHistoryProgress, attachments, blobs, ...nodeInit } = init
   if (linkCode != null) {
     const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf }, options)
     try {
       if (!(await storeHasAccount(store))) {
-        await linkDevice({
+        const scope = history ?? { kind: 'days', days: DEFAULT_HISTORY_DAYS }
+        const sink: HistorySink = {
+          apply: async (frame) => applyHistoryFrame(store, frame),
+          onProgress: (received, total) => { onHistoryProgress?.({ received, total, done: false }) }
+        }
+        const result = await linkDevice({
           store,
           code: linkCode,
           createEphemeralNode: async (opts) => createEphemeralNode({ ...opts, allowPrivateAddresses }),
-          relayedOnly: reachableOnlyViaRelays
-        }, { signal: options.signal })
+          relayedOnly: reachableOnlyViaRelays,
+          onSas: onLinkSas,
+          history: scope.kind === 'none' ? undefined : scope.kind === 'all' ? { ...sink, all: true } : { ...sink, days: scope.days }
+        }, { signal: options.signal }).catch((err: unknown) => {
+          // linked, but the history broke off: the device works with what arrived
+          if (!hasCode(err, ErrorCode.HISTORY_INCOMPLETE)) throw err
+          onHistoryProgress?.({ received: 0, total: 0, done: true, error: err as Error })
+          return undefined
+        })
+        if (result != null) onHistoryProgress?.({ received: result.historyMessages, total: result.historyMessages, done: true })
       }
     } finally {
       await store.close()

@@ -25,6 +25,7 @@ export interface Content {
   groupId: Uint8Array
   groupPayload: Uint8Array
   senderKey: Uint8Array
+  sync?: SyncUpdate
 }
 
 export namespace Content {
@@ -42,7 +43,8 @@ export namespace Content {
     SESSION_RESET = 'SESSION_RESET',
     ATTACHMENT = 'ATTACHMENT',
     GROUP_UPDATE = 'GROUP_UPDATE',
-    GROUP_MESSAGE = 'GROUP_MESSAGE'
+    GROUP_MESSAGE = 'GROUP_MESSAGE',
+    SYNC = 'SYNC'
   }
 
   enum __KindValues {
@@ -59,7 +61,8 @@ export namespace Content {
     SESSION_RESET = 10,
     ATTACHMENT = 11,
     GROUP_UPDATE = 40,
-    GROUP_MESSAGE = 41
+    GROUP_MESSAGE = 41,
+    SYNC = 19
   }
 
   export namespace Kind {
@@ -213,6 +216,11 @@ export namespace Content {
           w.bytes(obj.senderKey)
         }
 
+        if (obj.sync != null) {
+          w.uint32(154)
+          SyncUpdate.codec().encode(obj.sync, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -333,6 +341,12 @@ export namespace Content {
             }
             case 42: {
               obj.senderKey = reader.bytes()
+              break
+            }
+            case 19: {
+              obj.sync = SyncUpdate.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.sync
+              })
               break
             }
             default: {
@@ -500,6 +514,31 @@ export namespace Content {
     value: Uint8Array
   }
 
+  export interface ContentSyncActionFieldEvent {
+    field: '$.sync.action'
+    value: SyncUpdate.Action
+  }
+
+  export interface ContentSyncSubjectFieldEvent {
+    field: '$.sync.subject'
+    value: Uint8Array
+  }
+
+  export interface ContentSyncNameFieldEvent {
+    field: '$.sync.name'
+    value: string
+  }
+
+  export interface ContentSyncFlagFieldEvent {
+    field: '$.sync.flag'
+    value: boolean
+  }
+
+  export interface ContentSyncRecordFieldEvent {
+    field: '$.sync.record'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -508,7 +547,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent | ContentGroupIdFieldEvent | ContentGroupPayloadFieldEvent | ContentSenderKeyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent | ContentGroupIdFieldEvent | ContentGroupPayloadFieldEvent | ContentSenderKeyFieldEvent | ContentSyncActionFieldEvent | ContentSyncSubjectFieldEvent | ContentSyncNameFieldEvent | ContentSyncFlagFieldEvent | ContentSyncRecordFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }
@@ -739,5 +778,170 @@ export namespace Attachment {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Attachment>): Generator<AttachmentKeyFieldEvent | AttachmentDigestFieldEvent | AttachmentSizeFieldEvent | AttachmentSha256FieldEvent | AttachmentNameFieldEvent | AttachmentMimeFieldEvent | AttachmentDurationMsFieldEvent | AttachmentWaveformFieldEvent | AttachmentThumbnailFieldEvent | AttachmentWidthFieldEvent | AttachmentHeightFieldEvent> {
     return streamMessage(buf, Attachment.codec(), opts)
+  }
+}
+
+export interface SyncUpdate {
+  action: SyncUpdate.Action
+  subject: Uint8Array
+  name: string
+  flag: boolean
+  record: Uint8Array
+}
+
+export namespace SyncUpdate {
+  export enum Action {
+    NONE = 'NONE',
+    DEVICE_NAME = 'DEVICE_NAME',
+    DEVICE_UNLINKED = 'DEVICE_UNLINKED',
+    CONTACT_ADD = 'CONTACT_ADD',
+    CONTACT_RENAME = 'CONTACT_RENAME',
+    CONTACT_BLOCK = 'CONTACT_BLOCK',
+    CONTACT_VERIFY = 'CONTACT_VERIFY',
+    CONTACT_REMOVE = 'CONTACT_REMOVE',
+    READ_RECEIPTS = 'READ_RECEIPTS',
+    ACCOUNT_RECORD = 'ACCOUNT_RECORD'
+  }
+
+  enum __ActionValues {
+    NONE = 0,
+    DEVICE_NAME = 1,
+    DEVICE_UNLINKED = 2,
+    CONTACT_ADD = 3,
+    CONTACT_RENAME = 4,
+    CONTACT_BLOCK = 5,
+    CONTACT_VERIFY = 6,
+    CONTACT_REMOVE = 7,
+    READ_RECEIPTS = 8,
+    ACCOUNT_RECORD = 9
+  }
+
+  export namespace Action {
+    export const codec = (): Codec<Action> => {
+      return enumeration<Action>(__ActionValues)
+    }
+  }
+
+  let _codec: Codec<SyncUpdate>
+
+  export const codec = (): Codec<SyncUpdate> => {
+    if (_codec == null) {
+      _codec = message<SyncUpdate>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.action != null && __ActionValues[obj.action] !== 0) {
+          w.uint32(8)
+          SyncUpdate.Action.codec().encode(obj.action, w)
+        }
+
+        if ((obj.subject != null && obj.subject.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.subject)
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(26)
+          w.string(obj.name)
+        }
+
+        if ((obj.flag != null && obj.flag !== false)) {
+          w.uint32(32)
+          w.bool(obj.flag)
+        }
+
+        if ((obj.record != null && obj.record.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.record)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          action: Action.NONE,
+          subject: uint8ArrayAlloc(0),
+          name: '',
+          flag: false,
+          record: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.action = SyncUpdate.Action.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.subject = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.name = reader.string()
+              break
+            }
+            case 4: {
+              obj.flag = reader.bool()
+              break
+            }
+            case 5: {
+              obj.record = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface SyncUpdateActionFieldEvent {
+    field: '$.action'
+    value: SyncUpdate.Action
+  }
+
+  export interface SyncUpdateSubjectFieldEvent {
+    field: '$.subject'
+    value: Uint8Array
+  }
+
+  export interface SyncUpdateNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface SyncUpdateFlagFieldEvent {
+    field: '$.flag'
+    value: boolean
+  }
+
+  export interface SyncUpdateRecordFieldEvent {
+    field: '$.record'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SyncUpdate>): Uint8Array {
+    return encodeMessage(obj, SyncUpdate.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncUpdate>): SyncUpdate {
+    return decodeMessage(buf, SyncUpdate.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncUpdate>): Generator<SyncUpdateActionFieldEvent | SyncUpdateSubjectFieldEvent | SyncUpdateNameFieldEvent | SyncUpdateFlagFieldEvent | SyncUpdateRecordFieldEvent> {
+    return streamMessage(buf, SyncUpdate.codec(), opts)
   }
 }

@@ -441,6 +441,7 @@ export interface AccountRecordBody {
   relays: RelayEntry[]
   deleted: boolean
   fleets: Uint8Array[]
+  removedDevices: Uint8Array[]
 }
 
 export namespace AccountRecordBody {
@@ -509,6 +510,13 @@ export namespace AccountRecordBody {
           }
         }
 
+        if (obj.removedDevices != null && obj.removedDevices.length > 0) {
+          for (const value of obj.removedDevices) {
+            w.uint32(90)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -523,7 +531,8 @@ export namespace AccountRecordBody {
           devices: [],
           relays: [],
           deleted: false,
-          fleets: []
+          fleets: [],
+          removedDevices: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -598,6 +607,18 @@ export namespace AccountRecordBody {
               }
 
               obj.fleets.push(reader.bytes())
+              break
+            }
+            case 11: {
+              if (opts.limits?.removedDevices != null && obj.removedDevices.length === opts.limits.removedDevices) {
+                throw new MaxLengthError('Decode error - repeated field "removedDevices" had too many elements')
+              }
+
+              if (obj.removedDevices.length === 16) {
+                throw new MaxLengthError('Decode error - repeated field "removedDevices" had too many elements')
+              }
+
+              obj.removedDevices.push(reader.bytes())
               break
             }
             default: {
@@ -751,6 +772,12 @@ export namespace AccountRecordBody {
     value: Uint8Array
   }
 
+  export interface AccountRecordBodyRemovedDevicesFieldEvent {
+    field: '$.removedDevices[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<AccountRecordBody>): Uint8Array {
     return encodeMessage(obj, AccountRecordBody.codec())
   }
@@ -759,7 +786,7 @@ export namespace AccountRecordBody {
     return decodeMessage(buf, AccountRecordBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyDevicesRelayedOnlyFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent | AccountRecordBodyFleetsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccountRecordBody>): Generator<AccountRecordBodyVersionFieldEvent | AccountRecordBodyAccountKeyFieldEvent | AccountRecordBodySequenceFieldEvent | AccountRecordBodyIssuedAtFieldEvent | AccountRecordBodyExpiresAtFieldEvent | AccountRecordBodyInactivityDaysFieldEvent | AccountRecordBodyDevicesPeerIdFieldEvent | AccountRecordBodyDevicesDeviceKeyFieldEvent | AccountRecordBodyDevicesIdentityDhKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeyIdFieldEvent | AccountRecordBodyDevicesSignedPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesSignedPrekeySignatureFieldEvent | AccountRecordBodyDevicesSignedPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesPqPrekeyIdFieldEvent | AccountRecordBodyDevicesPqPrekeyPublicKeyFieldEvent | AccountRecordBodyDevicesPqPrekeySignatureFieldEvent | AccountRecordBodyDevicesPqPrekeyCreatedAtFieldEvent | AccountRecordBodyDevicesAddedAtFieldEvent | AccountRecordBodyDevicesDeviceSignatureFieldEvent | AccountRecordBodyDevicesRelayedOnlyFieldEvent | AccountRecordBodyRelaysPeerIdFieldEvent | AccountRecordBodyRelaysMultiaddrsFieldEvent | AccountRecordBodyDeletedFieldEvent | AccountRecordBodyFleetsFieldEvent | AccountRecordBodyRemovedDevicesFieldEvent> {
     return streamMessage(buf, AccountRecordBody.codec(), opts)
   }
 }
@@ -1491,6 +1518,8 @@ export namespace Ack {
 export interface LinkRequest {
   deviceEntry: Uint8Array
   mac: Uint8Array
+  historyDays: number
+  historyAll: boolean
 }
 
 export namespace LinkRequest {
@@ -1513,13 +1542,25 @@ export namespace LinkRequest {
           w.bytes(obj.mac)
         }
 
+        if ((obj.historyDays != null && obj.historyDays !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.historyDays)
+        }
+
+        if ((obj.historyAll != null && obj.historyAll !== false)) {
+          w.uint32(32)
+          w.bool(obj.historyAll)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           deviceEntry: uint8ArrayAlloc(0),
-          mac: uint8ArrayAlloc(0)
+          mac: uint8ArrayAlloc(0),
+          historyDays: 0,
+          historyAll: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1534,6 +1575,14 @@ export namespace LinkRequest {
             }
             case 2: {
               obj.mac = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.historyDays = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.historyAll = reader.bool()
               break
             }
             default: {
@@ -1560,6 +1609,16 @@ export namespace LinkRequest {
     value: Uint8Array
   }
 
+  export interface LinkRequestHistoryDaysFieldEvent {
+    field: '$.historyDays'
+    value: number
+  }
+
+  export interface LinkRequestHistoryAllFieldEvent {
+    field: '$.historyAll'
+    value: boolean
+  }
+
   export function encode (obj: Partial<LinkRequest>): Uint8Array {
     return encodeMessage(obj, LinkRequest.codec())
   }
@@ -1568,7 +1627,7 @@ export namespace LinkRequest {
     return decodeMessage(buf, LinkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): Generator<LinkRequestDeviceEntryFieldEvent | LinkRequestMacFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): Generator<LinkRequestDeviceEntryFieldEvent | LinkRequestMacFieldEvent | LinkRequestHistoryDaysFieldEvent | LinkRequestHistoryAllFieldEvent> {
     return streamMessage(buf, LinkRequest.codec(), opts)
   }
 }

@@ -22,7 +22,7 @@ function makeBody (sequence = 1n): { body: AccountRecordBody, account: ReturnTyp
   const now = BigInt(Date.now())
   return {
     account,
-    body: { version: 1, accountKey: account.publicKey, sequence, issuedAt: now, expiresAt: now + 86_400_000n, inactivityDays: 90, devices: [entry], relays: [], deleted: false, fleets: [] as Uint8Array[] }
+    body: { version: 1, accountKey: account.publicKey, sequence, issuedAt: now, expiresAt: now + 86_400_000n, inactivityDays: 90, devices: [entry], relays: [], deleted: false, fleets: [] as Uint8Array[], removedDevices: [] as Uint8Array[] }
   }
 }
 

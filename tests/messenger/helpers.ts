@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { openHomeNode } from '../../src/node/home.js'
 import { HomeMessenger, type MessengerInit } from '../../src/node/messenger.js'
+import type { Messenger } from '../../src/messenger/messenger.js'
 import type { ParleyNodeInit } from '../../src/node/parley-node.js'
 import { startRelay, silentLogger, type Relay } from '../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF } from '../helpers/network.js'
@@ -42,3 +43,13 @@ export async function startTestMessenger (dir: string, name: string, relays: str
 }
 
 export { nextEvent } from './next-event.js'
+
+/**
+ * Confirms the next link request on `existing` (what its user does after comparing the short
+ * authentication string); resolves with the string it confirmed.
+ */
+export async function confirmNextLink (existing: Messenger): Promise<string> {
+  const request = await existing.next('device-link-request', { signal: AbortSignal.timeout(60_000) })
+  await existing.confirmDeviceLink(request.id, true)
+  return request.sas
+}

@@ -7,7 +7,7 @@ import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
 import type { Relay } from '../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir } from '../helpers/network.js'
-import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
+import { confirmNextLink, nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
 
 describe('one account on two devices', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -24,6 +24,7 @@ describe('one account on two devices', () => {
     bob = await startTestMessenger(dir.path, 'bob', relays)
     const code = await phone.createDeviceLink()
     expect(decodeLinkCode(code).address).toBe(phone.address)
+    void confirmNextLink(phone)
     laptop = await openHomeMessenger({
       home: join(dir.path, 'laptop'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code,
       listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }

@@ -5,7 +5,7 @@ import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
 import type { Relay } from '../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir, waitFor } from '../helpers/network.js'
-import { nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
+import { confirmNextLink, nextEvent, startTestMessenger, startTestRelay } from './helpers.js'
 
 /** Remote PeerIds of every connection a relay accepts. */
 function watchPeers (relay: Relay): Set<string> {
@@ -38,6 +38,7 @@ describe('sealed sender against relays that compare notes', () => {
     phone = await startTestMessenger(dir.path, 'phone', [addr('alice')], { node: { bootstrap } })
     bob = await startTestMessenger(dir.path, 'bob', [addr('bob')], { node: { bootstrap } })
     carol = await startTestMessenger(dir.path, 'carol', [addr('carol')], { node: { bootstrap } })
+    void confirmNextLink(phone)
     laptop = await openHomeMessenger({
       home: join(dir.path, 'laptop'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: await phone.createDeviceLink(),
       listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, bootstrap, relays: [addr('alice')], allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }

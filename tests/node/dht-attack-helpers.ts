@@ -61,7 +61,8 @@ export function floodRecord (bytes: number, lifetimeMs = 86_400_000): { key: Uin
     inactivityDays: 30,
     devices: [],
     relays,
-    deleted: false
+    deleted: false,
+    removedDevices: []
   }, account)
   return { key: accountDhtKey(account.publicKey), value }
 }

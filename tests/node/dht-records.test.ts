@@ -7,11 +7,14 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { accountDhtKey, verifyAccountRecord } from '../../src/identity/account-record.js'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { ACCOUNT_RECORD_VERSION, MAX_ACCOUNT_DEVICES, accountDhtKey, signDeviceEntry, verifyAccountRecord } from '../../src/identity/account-record.js'
+import { generateAccountKeys } from '../../src/identity/keys.js'
 import { decodeAddress } from '../../src/identity/address.js'
 import { DHT_PROTOCOL } from '../../src/p2p/index.js'
 import { AccountRecordBody, SignedAccountRecord } from '../../src/wire/parley.js'
 import { startNetwork, waitFor, type TestNetwork } from '../helpers/network.js'
+import { rawPut } from './dht-attack-helpers.js'
 
 /** A libp2p node speaking our DHT protocol but validating nothing: it will try to plant forged records. */
 async function startAttacker (bootstrap: string): Promise<Libp2p<{ dht: KadDHT }>> {
@@ -79,6 +82,32 @@ describe('account records in the DHT under attack', () => {
     const found = await net.nodes[4].lookupAccount(victim.address, { fresh: true, signal: AbortSignal.timeout(20_000) })
     expect(found.address).toBe(victim.address)
     expect(found.body.sequence).toBe(body.sequence)
+  })
+
+  it('honest nodes refuse a forged record adding a device, and a signed record listing more than 6 devices (issue #19)', async () => {
+    const victim = net.nodes[4]
+    const honest = net.nodes[1].multiaddrs[0]
+    const real = SignedAccountRecord.decode(await victim.signAccountRecord())
+    const key = accountDhtKey(decodeAddress(victim.address))
+    expect(await rawPut(attacker, honest, key, SignedAccountRecord.encode(real))).toBe(true)
+    // the attacker's own device, validly self-signed for the victim's account, slipped into the body
+    const body = AccountRecordBody.decode(real.body)
+    const secretKey = ed25519.utils.randomSecretKey()
+    const intruder = signDeviceEntry(body.accountKey, { peerId: randomBytes(34), deviceKey: ed25519.getPublicKey(secretKey), identityDhKey: randomBytes(32), addedAt: 1n }, { secretKey, publicKey: ed25519.getPublicKey(secretKey) })
+    const forged = SignedAccountRecord.encode({ body: AccountRecordBody.encode({ ...body, sequence: body.sequence + 1n, devices: [...body.devices, intruder] }), signature: real.signature })
+    expect(await rawPut(attacker, honest, key, forged)).toBe(false)
+    // a record its own account key signed, but listing 7 devices: refused too
+    const { account } = generateAccountKeys()
+    const devices = Array.from({ length: MAX_ACCOUNT_DEVICES + 1 }, () => {
+      const sk = ed25519.utils.randomSecretKey()
+      return signDeviceEntry(account.publicKey, { peerId: randomBytes(34), deviceKey: ed25519.getPublicKey(sk), identityDhKey: randomBytes(32), addedAt: 1n }, { secretKey: sk, publicKey: ed25519.getPublicKey(sk) })
+    })
+    const now = BigInt(Date.now())
+    const sevenBytes = AccountRecordBody.encode({ version: ACCOUNT_RECORD_VERSION, accountKey: account.publicKey, sequence: now, issuedAt: now, expiresAt: now + 86_400_000n, inactivityDays: 90, devices, relays: [], deleted: false, removedDevices: [] })
+    const seven = SignedAccountRecord.encode({ body: sevenBytes, signature: ed25519.sign(new Uint8Array([...new TextEncoder().encode('parley/account-record/v1'), ...sevenBytes]), account.secretKey) })
+    expect(await rawPut(attacker, honest, accountDhtKey(account.publicKey), seven)).toBe(false)
+    const found = await net.nodes[1].lookupAccount(victim.address, { fresh: true, signal: AbortSignal.timeout(20_000) })
+    expect(found.body.devices).toHaveLength(1)
   })
 
   it('an older sequence never replaces a newer record a node has seen (rollback)', async () => {

@@ -39,7 +39,8 @@ export function makeOwner (options: { inactivityDays?: number, deleted?: boolean
     inactivityDays: options.inactivityDays ?? 30,
     devices: [entry],
     relays: [],
-    deleted: options.deleted ?? false
+    deleted: options.deleted ?? false,
+    removedDevices: []
   }, account)
   return { device: deviceKeys.device, account, deviceKey: deviceKeys.device.publicKey, accountRecord }
 }

@@ -8,7 +8,7 @@ import { formatDuration, parseDuration } from '../duration.js'
 import { formatMessage, ticks } from '../format.js'
 import { readSse } from '../sse-client.js'
 
-const CHAT_EVENTS = 'message,message-updated,messages-deleted,delivery,typing,conversation-updated'
+const CHAT_EVENTS = 'message,message-updated,messages-deleted,delivery,typing,conversation-updated,contact-devices-changed'
 /** Typing indicator: re-sent at most this often while keys are pressed; cleared after this idle time. */
 const TYPING_REFRESH_MS = 3000
 const TYPING_IDLE_MS = 4000
@@ -69,6 +69,9 @@ export function registerChat (program: Command): void {
           } else if (event === 'messages-deleted') {
             const d = data as MessengerEvents['messages-deleted']
             if (d.conversationId === conversation.id) print(`  deleted: ${d.ids.join(', ')}`)
+          } else if (event === 'contact-devices-changed') {
+            const d = data as MessengerEvents['contact-devices-changed']
+            if (d.address === contact.address) print(`  ${formatDeviceChange(contact.name, d)}`)
           }
         }
       })().catch((err: Error) => { if (!stop.signal.aborted) print(`event stream ended: ${err.message}`) })
@@ -125,4 +128,10 @@ function typingSender (api: ApiClient, conversationId: string): { pressed: () =>
     sent: clear,
     stop: () => { if (idle != null) clearTimeout(idle) }
   }
+}
+
+/** A contact's device change, as the chat shows it: not a safety-number change. */
+export function formatDeviceChange (name: string, d: MessengerEvents['contact-devices-changed']): string {
+  const parts = [d.added.length > 0 ? `added ${d.added.length} device${d.added.length > 1 ? 's' : ''}` : '', d.removed.length > 0 ? `removed ${d.removed.length} device${d.removed.length > 1 ? 's' : ''}` : ''].filter((p) => p !== '')
+  return `${name} ${parts.join(' and ')} (same account key: the safety number is unchanged)`
 }

@@ -1,9 +1,14 @@
 import type { Command } from 'commander'
+import { createInterface } from 'node:readline/promises'
+import type { DeviceView, LinkRequestView } from '../../daemon/api-types.js'
+import { ParleyError } from '../../errors.js'
+import type { ApiClient } from '../api-client.js'
 import { contextOf } from '../context.js'
 import { parseDuration } from '../duration.js'
 import { terminalQr, wantsQr } from '../format.js'
+import { readSse } from '../sse-client.js'
 
-/** `parley devices list|link`. */
+/** `parley devices list|link|rename|unlink`. */
 export function registerDevices (program: Command): void {
   const devices = program.command('devices').description('this account\'s devices')
 
@@ -12,20 +17,96 @@ export function registerDevices (program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const ctx = contextOf(command)
-      const { items } = await (await ctx.client()).get<{ items: Array<{ deviceKey: string, peerId: string, thisDevice: boolean }> }>('/v1/devices')
+      const { items } = await (await ctx.client()).get<{ items: DeviceView[] }>('/v1/devices')
       if (opts.json === true) { ctx.out(JSON.stringify(items)); return }
-      for (const d of items) ctx.out(`${d.deviceKey}\t${d.peerId}${d.thisDevice ? '\t(this device)' : ''}`)
+      for (const d of items) ctx.out(formatDevice(d))
+    })
+
+  devices.command('rename')
+    .description('name a device of this account (on all of its devices)')
+    .argument('<id>', 'device id from `parley devices list` (a unique prefix will do)')
+    .argument('<name>', 'the new name')
+    .action(async (id: string, name: string, _opts, command: Command) => {
+      const ctx = contextOf(command)
+      const api = await ctx.client()
+      const device = await findDevice(api, id)
+      ctx.out(formatDevice(await api.request<DeviceView>('PATCH', `/v1/devices/${device.id}`, { name })))
+    })
+
+  devices.command('unlink')
+    .description('remove a device from this account: it wipes itself and stops receiving messages')
+    .argument('<id>', 'device id from `parley devices list` (a unique prefix will do)')
+    .action(async (id: string, _opts, command: Command) => {
+      const ctx = contextOf(command)
+      const api = await ctx.client()
+      const device = await findDevice(api, id)
+      await api.request('DELETE', `/v1/devices/${device.id}`)
+      ctx.out(`unlinked ${device.name} (${device.id.slice(0, 12)})`)
     })
 
   devices.command('link')
-    .description('print a one-time code for `parley init --link CODE` on a new device')
+    .description('print a one-time code for `parley init --link CODE` on a new device, then confirm the new device')
     .option('--ttl <duration>', 'how long the code stays valid', '10m')
     .option('--qr', 'also draw the code as a QR code (default: when stdout is a terminal)')
     .option('--no-qr', 'never draw the QR code')
-    .action(async (opts: { ttl: string, qr?: boolean }, command: Command) => {
+    .option('--sas <digits>', 'accept the new device only if it shows these digits (without asking)')
+    .option('--no-wait', 'only print the code (confirm later: GET/POST /v1/device-links/requests)')
+    .action(async (opts: { ttl: string, qr?: boolean, sas?: string, wait: boolean }, command: Command) => {
       const ctx = contextOf(command)
-      const { code } = await (await ctx.client()).post<{ code: string }>('/v1/device-links', { ttlMs: parseDuration(opts.ttl) })
-      ctx.out(code)
-      if (wantsQr(opts)) ctx.out(await terminalQr(code))
+      const api = await ctx.client()
+      const ttlMs = parseDuration(opts.ttl)
+      // listen before the code exists, so no request is missed
+      const stop = new AbortController()
+      const events = opts.wait ? await api.fetch('/v1/events?types=device-link-request', { signal: stop.signal }) : undefined
+      try {
+        const stream = events?.body != null && events.ok ? readSse(events.body) : undefined
+        await stream?.next() // ready
+        const { code } = await api.post<{ code: string }>('/v1/device-links', { ttlMs })
+        ctx.out(code)
+        if (wantsQr(opts)) ctx.out(await terminalQr(code))
+        if (stream == null) return
+        ctx.out('waiting for the new device (parley init --link CODE)…')
+        const timer = setTimeout(() => { stop.abort() }, ttlMs)
+        for await (const { event, data } of stream) {
+          if (event !== 'device-link-request') continue
+          clearTimeout(timer)
+          const request = data as LinkRequestView
+          const accept = opts.sas != null ? true : await ask(`Does the new device show ${request.sas}? [y/N] `)
+          await api.post(`/v1/device-links/requests/${request.id}`, { accept, ...(opts.sas != null ? { sas: opts.sas } : {}) })
+          ctx.out(accept ? `linked: the new device ${request.deviceKey.slice(0, 12)} joins this account` : 'declined')
+          return
+        }
+      } catch (err) {
+        if (!stop.signal.aborted) throw err
+        ctx.out('the code expired with no new device')
+      } finally {
+        stop.abort()
+      }
     })
+}
+
+/** One line: id, name, platform, added, last seen. */
+export function formatDevice (d: DeviceView): string {
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ')
+  const seen = d.thisDevice ? 'this device' : d.lastSeen == null ? 'never seen' : `last seen ${day(d.lastSeen)}`
+  return `${d.id.slice(0, 12)}  ${d.name}\t${d.platform}\tadded ${d.addedAt > 0 ? day(d.addedAt) : '?'}\t${seen}`
+}
+
+/** The device whose id starts with `prefix` (one only). */
+async function findDevice (api: ApiClient, prefix: string): Promise<DeviceView> {
+  const { items } = await api.get<{ items: DeviceView[] }>('/v1/devices')
+  const matches = items.filter((d) => d.id.startsWith(prefix.toLowerCase()))
+  if (matches.length !== 1) throw new ParleyError(matches.length === 0 ? `No device ${prefix} in this account` : `${prefix} names several devices: give more of the id`, matches.length === 0 ? 'ERR_DEVICE_NOT_FOUND' : 'ERR_INVALID_ARGUMENT')
+  return matches[0]
+}
+
+/** A yes/no question on the terminal (no terminal: no). */
+async function ask (question: string): Promise<boolean> {
+  if (process.stdin.isTTY !== true) return false
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim())
+  } finally {
+    rl.close()
+  }
 }

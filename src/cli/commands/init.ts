@@ -11,6 +11,7 @@ interface InitOptions {
   link?: string
   bootstrap: string[]
   relay: string[]
+  history: string
 }
 
 /** `parley init [--name NAME] [--link CODE]`: creates the account (or joins one) and this device. */
@@ -21,6 +22,7 @@ export function registerInit (program: Command): void {
     .option('--link <code>', 'join an existing account as a new device: a code from `parley devices link` on one of its devices')
     .option('--bootstrap <multiaddr>', 'with --link: a peer to reach the other device through (repeatable)', collect, [])
     .option('--relay <multiaddr>', 'with --link: a relay of the account (repeatable)', collect, [])
+    .option('--history <scope>', 'with --link: the history to bring over: all, none or <days>d (normal chats only; never secret chats)', '30d')
     .action(async (opts: InitOptions, command: Command) => {
       const ctx = contextOf(command)
       // loaded here so that client commands do not pay for libp2p at start
@@ -32,6 +34,12 @@ export function registerInit (program: Command): void {
         passphrase,
         create: true,
         linkCode: opts.link,
+        onLinkSas: (sas) => { ctx.out(`confirm on your other device that it shows: ${sas}`) },
+        history: opts.history,
+        onHistoryProgress: (p) => {
+          if (p.error != null) ctx.out(`linked, but the history transfer broke off: ${p.error.message}`)
+          else if (p.done) ctx.out(`history: ${p.received} messages`)
+        },
         listen: [],
         bootstrap: opts.bootstrap,
         relays: opts.relay,

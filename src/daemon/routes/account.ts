@@ -1,7 +1,7 @@
 import type { ApiDeps } from '../api-deps.js'
 import { InvalidRequestError } from '../errors.js'
 import type { Route } from '../route.js'
-import { object, optionalBoolean, optionalInteger } from '../validate.js'
+import { object, optionalBoolean, optionalInteger, optionalString } from '../validate.js'
 
 const INACTIVITY_DAYS = [30, 90, 180, 365] as const
 
@@ -49,6 +49,23 @@ export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => 
     summary: 'This account\'s devices',
     handler: async () => ({ items: await messenger.devices() })
   }, {
+    method: 'PATCH',
+    path: '/v1/devices/{id}',
+    summary: 'Rename a device of this account (on all of its devices)',
+    handler: async ({ params, body, signal }) => {
+      const name = optionalString(object(await body()), 'name', 64)
+      if (name === undefined) throw new InvalidRequestError('Pass "name"')
+      return await messenger.renameDevice(params.id, name, { signal })
+    }
+  }, {
+    method: 'DELETE',
+    path: '/v1/devices/{id}',
+    summary: 'Unlink a device from this account: the record is re-signed without it and it wipes itself',
+    handler: async ({ params, signal }) => {
+      await messenger.unlinkDevice(params.id, { signal })
+      return undefined
+    }
+  }, {
     method: 'POST',
     path: '/v1/device-links',
     status: 201,
@@ -56,6 +73,22 @@ export function accountRoutes (deps: ApiDeps, hooks: { onAccountDeleted?: () => 
     handler: async ({ body }) => {
       const ttlMs = optionalInteger(object(await body()), 'ttlMs', 10_000, 3_600_000)
       return { code: await messenger.createDeviceLink(ttlMs !== undefined ? { ttlMs } : {}) }
+    }
+  }, {
+    method: 'GET',
+    path: '/v1/device-links/requests',
+    summary: 'Link requests waiting for confirmation (compare each sas with the new device\'s)',
+    handler: async () => ({ items: messenger.deviceLinkRequests() })
+  }, {
+    method: 'POST',
+    path: '/v1/device-links/requests/{id}',
+    summary: 'Confirm (accept: true, after comparing the string; sas checked when given) or decline a link request',
+    handler: async ({ params, body }) => {
+      const input = object(await body())
+      const accept = optionalBoolean(input, 'accept')
+      if (accept === undefined) throw new InvalidRequestError('Pass "accept"')
+      await messenger.confirmDeviceLink(params.id, accept, { sas: optionalString(input, 'sas', 16) })
+      return undefined
     }
   }, {
     method: 'DELETE',

@@ -475,7 +475,7 @@ const handlers = {
   screenshot ({ conversationId, from }) {
     if (state.current?.id === conversationId) showBanner(`${contactFor(from).name} took a screenshot of this secret chat.`)
   },
-  wiped () { showLogin('This account was deleted on this device.') },
+  wiped ({ reason }) { showLogin(reason === 'unlinked' ? 'This device was unlinked from its account and wiped.' : 'This account was deleted on this device.') },
   reachability ({ reachability }) {
     state.reachability = reachability
     renderReachability($('network'), reachability)
@@ -483,7 +483,16 @@ const handlers = {
       const waiting = li.querySelector('.waiting')
       if (waiting != null) waiting.textContent = waitingText({ direction: 'out', status: 'queued', lastError: li.dataset.lastError }, reachability)
     }
-  }
+  },
+  // a new device waits: link it only if it shows the same six digits (nothing moves before)
+  'device-link-request' ({ id, sas }) {
+    const accept = window.confirm(`A new device asks to join this account.\n\nDoes it show ${sas}?\n\nOK links it; Cancel refuses.`)
+    void guard(() => api('POST', `/v1/device-links/requests/${seg(id)}`, { accept }))
+  },
+  'contact-devices-changed' ({ address, added, removed }) {
+    if (state.current?.peer === address) showBanner(`${contactFor(address).name} ${added.length > 0 ? 'added a device' : 'removed a device'} (same account: the safety number is unchanged).`)
+  },
+  'contact-updated' () { void loadContacts() }
 }
 
 function setConnection (status) {

@@ -1,25 +1,11 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { equalBytes } from '@noble/ciphers/utils.js'
-import { peerIdFromMultihash } from '@libp2p/peer-id'
-import * as Digest from 'multiformats/hashes/digest'
-import { toHex } from '../../bytes.js'
 import { RECORD_CHANGE_PUBLISH_TIMEOUT_MS, SETTINGS_PUBLISH_TIMEOUT_MS, MAILBOX_PURGE_TIMEOUT_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import { InvalidArgumentError } from '../errors.js'
 
-/** This account's devices, its inactivity period, read receipts, and deleting it. */
+/** This account's inactivity period, read receipts, and deleting it. */
 export class AccountSettings {
   constructor (private readonly ctx: MessengerContext) {}
-
-  /** This account's devices, as its record lists them. */
-  devices (): Array<{ deviceKey: string, peerId: string, thisDevice: boolean }> {
-    const mine = this.ctx.components.signer.publicKey
-    return (this.ctx.components.accountRecords.ownBody()?.devices ?? []).map((d) => ({
-      deviceKey: toHex(d.deviceKey),
-      peerId: peerIdFromMultihash(Digest.decode(d.peerId)).toString(),
-      thisDevice: equalBytes(d.deviceKey, mine)
-    }))
-  }
 
   async setInactivityPeriod (days: 30 | 90 | 180 | 365, options: AbortOptions = {}): Promise<void> {
     if (![30, 90, 180, 365].includes(days)) throw new InvalidArgumentError('Inactivity period must be 30, 90, 180 or 365 days')

@@ -33,10 +33,13 @@ export class ConversationActions {
       }
     }, options))
     this.expiry.schedule()
-    if (unread.length > 0 && await store.preferences.readReceipts()) {
+    if (unread.length > 0) {
+      // the READ receipt goes to the peer (when read receipts are on) and to my other devices,
+      // which mark the same messages read (secret chats live on one device only)
+      const toPeer = await store.preferences.readReceipts()
       await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.RECEIPT, this.ctx.now(), {
         receipt: Content.ReceiptType.READ, ids: unread.map((m) => fromHex(m.id))
-      }), { includeOwn: false, signal: options.signal }).catch((err: unknown) => {
+      }), { includeOwn: conversation.kind === 'normal', ownOnly: !toPeer, signal: options.signal }).catch((err: unknown) => {
         // marked read here either way; only a caller's own abort is reported
         options.signal?.throwIfAborted()
         this.ctx.log('receipts').trace('could not send a read receipt - %e', err)

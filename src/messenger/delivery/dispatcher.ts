@@ -33,6 +33,8 @@ export interface DispatchOptions extends AbortOptions {
   perTarget?: (target: Target) => Content
   /** Groups: the copies carry a text (its delivery state follows their outcomes). */
   trackDelivery?: boolean
+  /** My own other devices only (a read state the peer is not told of). */
+  ownOnly?: boolean
 }
 
 /** Sends a content in a group conversation (encrypts it once, then dispatches the copies with `group: true`). */
@@ -64,7 +66,9 @@ export class Dispatcher {
     }
     const { store, sessions, envelopes } = this.ctx.components
     const signal = this.ctx.signal(options, DEFAULT_SEND_TIMEOUT_MS)
-    const targets = options.only ?? await conversationTargets(this.ctx, this.resolver, conversation, options.includeOwn ?? true, { signal })
+    let targets = options.only ?? await conversationTargets(this.ctx, this.resolver, conversation, options.includeOwn ?? true, { signal })
+    if (options.ownOnly === true) targets = targets.filter((t) => t.sync)
+    if (targets.length === 0 && options.alsoWrite == null) return
     const secret = conversation.kind === 'secret'
     const info = secret ? await store.secretChats.get(conversation.id) : undefined
     const now = this.ctx.now()

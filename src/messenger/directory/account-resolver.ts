@@ -1,7 +1,7 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { toHex } from '../../bytes.js'
-import { verifyAccountRecord, type VerifiedAccountRecord } from '../../identity/account-record.js'
+import { verifyAccountRecord, type DeviceEntry, type VerifiedAccountRecord } from '../../identity/account-record.js'
 import { decodeAddress } from '../../identity/address.js'
 import type { ResolvedDevice } from '../components.js'
 import { DEFAULT_LOOKUP_TIMEOUT_MS } from '../constants.js'
@@ -26,8 +26,11 @@ export class AccountResolver {
       const stored = await store.accountRecords.get(address)
       if (stored == null || !equalBytes(stored, record.bytes)) {
         await store.accountRecords.put(address, record.bytes)
-        const event = await noteDeviceKeys(store, address, record, this.ctx.now())
+        const previous = stored == null ? undefined : verifyAccountRecord(stored, { now: 0 }).body.devices
+        const event = await noteDeviceKeys(store, address, record, this.ctx.now(), previous)
         if (event != null) emitNow(this.ctx.components.events, event)
+        if (previous != null) await this.forgetRemovedDevices(previous, record)
+        if (address === this.ctx.address) await this.adoptIfNewer(record)
       }
     } catch (err) {
       options.signal?.throwIfAborted()
@@ -37,6 +40,24 @@ export class AccountResolver {
       record = verifyAccountRecord(stored, { accountKey: decodeAddress(address), now: 0 })
     }
     return record
+  }
+
+  /** A newer record of this account (another device linked one): kept as the own record, so copies reach the new device. */
+  private async adoptIfNewer (record: VerifiedAccountRecord): Promise<void> {
+    const { accountRecords } = this.ctx.components
+    const own = accountRecords.ownBody()
+    if (own != null && record.body.sequence <= own.sequence) return
+    await accountRecords.adopt(record.bytes)
+  }
+
+  /** Sessions with devices the account's new record no longer lists are erased (an unlinked device). */
+  private async forgetRemovedDevices (previous: DeviceEntry[], record: VerifiedAccountRecord): Promise<void> {
+    const listed = new Set(record.body.devices.map((d) => toHex(d.deviceKey)))
+    for (const device of previous) {
+      if (listed.has(toHex(device.deviceKey))) continue
+      await this.ctx.components.sessions.forget(device.deviceKey)
+      this.ctx.log('directory')('erased the sessions with a device its account removed')
+    }
   }
 
   /** The current record entry of one device of an account, and the account's relays. */

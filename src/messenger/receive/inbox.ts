@@ -25,6 +25,8 @@ export interface InboxEffects {
   /** Follow-up work (re-send after a session reset, wipe a closed secret chat); runs after the events. */
   followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' | 'group-update' }>) => Promise<void>
   requestSessionReset: (sender: { accountKey: Uint8Array, deviceKey: Uint8Array }) => Promise<void>
+  /** Sync follow-ups from another device of this account: adopt its newer record, or this device was unlinked. */
+  ownDevices?: (effect: Extract<Effect, { kind: 'adopt-own-record' | 'device-unlinked' }>) => Promise<void>
   afterReceive: () => void
 }
 
@@ -70,7 +72,7 @@ export class Inbox {
         const blocked = contact?.blocked === true
         await store.transaction(async (tx) => {
           await opened.commit(tx)
-          const input = { tx, content, sender, senderDevice: opened.senderDeviceKey, self: this.ctx.address, now }
+          const input = { tx, content, sender, senderDevice: opened.senderDeviceKey, self: this.ctx.address, myDevice: this.ctx.components.signer.publicKey, now }
           effects = blocked ? await blockedSenderEffects(input) : await applyContent(input)
         })
         if (opened.consumed != null) await prekeys.consume(opened.consumed)
@@ -112,6 +114,10 @@ export class Inbox {
       else if (effect.kind === 'delivered-receipt') this.effects.deliveredReceipt(effect.conversationId, effect.messageId)
     }
     for (const effect of effects) {
+      if (effect.kind === 'adopt-own-record' || effect.kind === 'device-unlinked') {
+        await this.effects.ownDevices?.(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
+        continue
+      }
       if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat' && effect.kind !== 'group-update') continue
       await this.effects.followUp(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
     }

@@ -5,6 +5,8 @@ import { Content } from '../../wire/content.js'
 import { conversationView } from '../conversations/conversation-view.js'
 import { normalConversation } from '../conversations/normal-conversation.js'
 import { emitEffect, type Effect } from '../effects.js'
+import { applySync } from '../devices/apply-sync.js'
+import { noteOwnDeviceSeen } from '../devices/device-meta.js'
 import { RECEIVE_HANDLERS } from './handlers/index.js'
 import { applyGroupContent, isGroupContent } from '../groups/group-receive.js'
 
@@ -15,6 +17,8 @@ export interface RouteInput {
   senderDevice: Uint8Array
   /** This account's address. */
   self: string
+  /** This device's key (sync updates about it: unlinked). */
+  myDevice?: Uint8Array
   now: number
 }
 
@@ -48,6 +52,9 @@ async function findConversation ({ tx, content, sender, senderDevice, self, now 
 
 /** Applies one decrypted content inside the receiving transaction: finds its conversation, then runs its kind's handler. */
 export async function applyContent (input: RouteInput): Promise<Effect[]> {
+  if (input.sender === input.self) await noteOwnDeviceSeen(input.tx, input.senderDevice, input.now)
+  // sync updates belong to no conversation, and only ever come from this account's own devices
+  if (input.content.kind === Content.Kind.SYNC) return input.sender === input.self && input.myDevice != null ? applySync({ ...input, myDevice: input.myDevice }) : []
   if (isGroupContent(input.content)) return applyGroupContent(input)
   const { conversation, effects } = await findConversation(input)
   if (conversation == null) return effects

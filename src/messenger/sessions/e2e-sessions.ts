@@ -85,6 +85,20 @@ export class E2ESessions implements SessionCrypto {
   }
 
   /**
+   * Erases every session (current and archived) with a device its account removed: nothing
+   * more is sealed to it or opened from it.
+   */
+  async forget (theirDevice: Uint8Array, tx?: StoreTransaction): Promise<void> {
+    const theirHex = toHex(theirDevice)
+    const erase = async (t: StoreTransaction): Promise<void> => {
+      await t.sessions.delete(this.myDeviceHex, theirHex)
+      await t.sessions.putArchived(this.myDeviceHex, theirHex, [])
+    }
+    if (tx != null) await erase(tx)
+    else await this.store.transaction(erase)
+  }
+
+  /**
    * Encrypts `plaintext` for one device (starting a PQXDH session from its account-record entry
    * when none exists) and seals it. The returned `commit` stores the advanced session state:
    * call it in the same transaction that stores the outbox entry.

@@ -12,6 +12,8 @@ export interface SessionCrypto {
   has: (theirDevice: Uint8Array) => Promise<boolean>
   /** Ends the current session with a device (archived: in-flight messages still open). */
   reset: (theirDevice: Uint8Array) => Promise<void>
+  /** Erases every session (current and archived) with a device its account removed. */
+  forget: (theirDevice: Uint8Array, tx?: StoreTransaction) => Promise<void>
   /** Encrypts and seals `plaintext` for one device; `commit` stores the advanced session. */
   seal: (device: DeviceEntry, plaintext: Uint8Array, oneTime?: FetchedOneTimePrekeys, tx?: StoreTransaction) => Promise<SealedForDevice>
   /** Who claims to have sent a sealed payload (keys proven by the sealed box), without touching sessions. */

@@ -27,7 +27,7 @@ export function device (): DeviceEntry {
 
 export function recordOf (address: string, devices: DeviceEntry[], deleted = false): VerifiedAccountRecord {
   const body: AccountRecordBody = {
-    version: 1, accountKey: randomBytes(32), sequence: 1n, issuedAt: 0n, expiresAt: 0n, inactivityDays: 180, devices, relays: [], deleted, fleets: []
+    version: 1, accountKey: randomBytes(32), sequence: 1n, issuedAt: 0n, expiresAt: 0n, inactivityDays: 180, devices, relays: [], deleted, fleets: [], removedDevices: []
   }
   return { address, body, bytes: randomBytes(48) }
 }
@@ -85,6 +85,7 @@ export function stubSessions (mine: Uint8Array, onSeal?: (count: number) => void
   return {
     has: async () => false,
     reset: async () => {},
+    forget: async () => {},
     seal: async (target, plaintext) => {
       onSeal?.(++count)
       return { payload: plaintext.slice(), commit: async (tx) => { await tx.sessions.put(toHex(mine), toHex(target.deviceKey), new Uint8Array([1])) } }
@@ -120,6 +121,7 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
       ownBody: () => recordOf(me.address, [me.device]).body,
       sign: async () => new Uint8Array(8),
       refresh: async () => false,
+      adopt: async () => {},
       publish: async () => {},
       publishRecord: async () => {}
     },
@@ -133,7 +135,7 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
       peerAddresses: async () => [], canDial: () => true, isConnected: () => false, reachableOnlyViaRelays: false, reservations: () => 0, onChange: () => () => {}
     },
     device: { wipe: async () => { await store.wipe() } },
-    deviceLinks: { createCode: fail, stop: async () => {} },
+    deviceLinks: { createCode: fail, stop: async () => {}, setConfirmHandler: () => {}, setHistorySource: () => {}, setLinkedHandler: () => {} },
     sessions: stubSessions(me.device.deviceKey),
     prekeys: { consume: async () => {}, generateOneTime: async () => ({ oneTime: [], oneTimePq: [] }) },
     store,

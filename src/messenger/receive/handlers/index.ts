@@ -31,5 +31,7 @@ export const RECEIVE_HANDLERS: Readonly<Record<Content.Kind, ReceiveHandler>> = 
   [Content.Kind.ATTACHMENT]: handleAttachment,
   // group contents are routed before this table (groups/group-receive.ts)
   [Content.Kind.GROUP_UPDATE]: handleUnknown,
-  [Content.Kind.GROUP_MESSAGE]: handleUnknown
+  [Content.Kind.GROUP_MESSAGE]: handleUnknown,
+  // applied by route.ts before any conversation (devices/apply-sync.ts); never reaches the table
+  [Content.Kind.SYNC]: async () => []
 }
