@@ -38,6 +38,10 @@ const LOOKUP_FIGURES = [
   { name: 'DHT account lookup p50 (30 nodes)', unit: 'ms' },
   { name: 'DHT account lookup p95 (30 nodes)', unit: 'ms' }
 ]
+const FIRST_MESSAGE_FIGURES = [
+  { name: 'first message to a new contact p50 (30 nodes)', unit: 'ms' },
+  { name: 'first message to a new contact p95 (30 nodes)', unit: 'ms' }
+]
 /** The same lookups through kad-dht's own get (waits for the whole query), interleaved with the directory's: the before of the quorum lookup, in the same run. */
 const WHOLE_QUERY_FIGURES = [
   { name: 'DHT account lookup p50 (30 nodes), whole kad-dht query (reference)', unit: 'ms' },
@@ -94,6 +98,26 @@ async function dhtLookups (ctx: SuiteContext): Promise<void> {
     ctx.record({ name: 'DHT account lookups failed (of ' + (samples.length + failures) + ')', value: failures, unit: 'count' })
     for (const [i, p] of [50, 95].entries()) ctx.record({ ...LOOKUP_FIGURES[i], value: percentile(samples, p) })
     for (const [i, p] of [50, 95].entries()) ctx.record({ ...WHOLE_QUERY_FIGURES[i], value: percentile(whole, p) })
+    // a first envelope to an account this node has never reached: no cached record, no
+    // connection, no known address — record lookup, peer routing, dial, send and ack
+    const firsts = await ctx.step('first message to a new contact (30 nodes)', async (signal) => {
+      const times: number[] = []
+      for (let i = 0; i < 20; i++) {
+        const sender = net.nodes[(i * 13 + 5) % 30]
+        const target = net.nodes[(i * 17 + 2) % 30]
+        if (sender === target) continue
+        sender.directory.invalidate(target.accountKey)
+        await sender.libp2p.hangUp(target.peerId, { signal })
+        await sender.libp2p.peerStore.delete(target.peerId)
+        const start = performance.now()
+        const results = await sender.sendToAccount(target.address, { payload: randomBytes(256) }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LOOKUP_MS)]) })
+        const failed = results.find((r) => !r.ok)
+        if (failed != null && !failed.ok) throw failed.error
+        times.push(performance.now() - start)
+      }
+      return times
+    }, { defaultMs: LOOKUPS_STEP_MS, figures: FIRST_MESSAGE_FIGURES })
+    for (const [i, p] of [50, 95].entries()) ctx.record({ ...FIRST_MESSAGE_FIGURES[i], value: percentile(firsts, p) })
   } finally {
     await ctx.step('DHT network stopped', async () => { await net.stop() }, { defaultMs: NODES_STEP_MS }).catch(ctx.keepGoing)
   }
