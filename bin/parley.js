@@ -3,6 +3,9 @@
 // through tsx, so a stale build can never run by mistake; an installed package (dist/ only), or
 // PARLEY_USE_DIST=1 after `npm run build`, runs the compiled JavaScript.
 import { existsSync } from 'node:fs'
+import module from 'node:module'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 
 // libp2p 3 needs Node 22 (Promise.withResolvers, a global WebSocket…). Say so before anything
@@ -48,6 +51,15 @@ if (command === 'relay' && process.env.PARLEY_RELAY_TUNED !== '1' && process.pla
     // e.g. under --permission without --allow-child-process: run untuned rather than not at all
     process.emitWarning(`relay runs without its memory tuning: ${err.message}`)
   }
+}
+
+// Start-up is mostly loading ~1,150 modules (libp2p and its dependencies): keep V8's compiled
+// code on disk (docs/PERFORMANCE.md, "Daemon start"). The cache lives in the user's own cache
+// folder, never a shared temporary one (compiled code is code), and Node checks each entry
+// against its source; NODE_COMPILE_CACHE picks another folder, NODE_DISABLE_COMPILE_CACHE=1 none.
+if (typeof module.enableCompileCache === 'function' && process.env.NODE_DISABLE_COMPILE_CACHE == null) {
+  const cacheHome = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache')
+  try { module.enableCompileCache(process.env.NODE_COMPILE_CACHE ?? join(cacheHome, 'parley', 'node-compile-cache')) } catch { /* no cache: a slower start, nothing else */ }
 }
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url)

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { join } from 'node:path'
+import { accountDhtKey } from '../../src/identity/account-record.js'
 import { ENVELOPE_VERSION, Envelope } from '../../src/net/envelope-codec.js'
 import { encodeFrame, FrameReader, writeWithBackpressure } from '../../src/net/stream/frame-reader.js'
 import type { ParleyNode } from '../../src/node/parley-node.js'
@@ -37,6 +38,15 @@ const LOOKUP_FIGURES = [
   { name: 'DHT account lookup p50 (30 nodes)', unit: 'ms' },
   { name: 'DHT account lookup p95 (30 nodes)', unit: 'ms' }
 ]
+const FIRST_MESSAGE_FIGURES = [
+  { name: 'first message to a new contact p50 (30 nodes)', unit: 'ms' },
+  { name: 'first message to a new contact p95 (30 nodes)', unit: 'ms' }
+]
+/** The same lookups through kad-dht's own get (waits for the whole query), interleaved with the directory's: the before of the quorum lookup, in the same run. */
+const WHOLE_QUERY_FIGURES = [
+  { name: 'DHT account lookup p50 (30 nodes), whole kad-dht query (reference)', unit: 'ms' },
+  { name: 'DHT account lookup p95 (30 nodes), whole kad-dht query (reference)', unit: 'ms' }
+]
 
 async function dhtLookups (ctx: SuiteContext): Promise<void> {
   const failedFigures = { figures: [{ name: 'DHT account lookups failed', unit: 'count' }, ...LOOKUP_FIGURES] }
@@ -54,13 +64,25 @@ async function dhtLookups (ctx: SuiteContext): Promise<void> {
         }
       }
     }, { defaultMs: PUBLISH_STEP_MS, ...failedFigures })
-    const { samples, failures } = await ctx.step('DHT account lookups (30 nodes)', async (signal) => {
+    const { samples, failures, whole } = await ctx.step('DHT account lookups (30 nodes)', async (signal) => {
       const samples: number[] = []
+      const whole: number[] = []
       let failures = 0
       for (let i = 0; i < 60; i++) {
         const reader = net.nodes[(i * 7) % 30]
         const target = net.nodes[(i * 11 + 3) % 30]
         if (reader === target) continue
+        // the reference first on even runs, second on odd ones: neither always meets a warmer network
+        const reference = async (): Promise<void> => {
+          const start = performance.now()
+          try {
+            await reader.libp2p.contentRouting.get(accountDhtKey(target.accountKey), { signal: AbortSignal.any([signal, AbortSignal.timeout(LOOKUP_MS)]) })
+            whole.push(performance.now() - start)
+          } catch (err) {
+            if (signal.aborted) throw err
+          }
+        }
+        if (i % 2 === 0) await reference()
         const start = performance.now()
         try {
           await reader.lookupAccount(target.address, { fresh: true, signal: AbortSignal.any([signal, AbortSignal.timeout(LOOKUP_MS)]) })
@@ -69,11 +91,33 @@ async function dhtLookups (ctx: SuiteContext): Promise<void> {
           if (signal.aborted) throw err
           failures++
         }
+        if (i % 2 === 1) await reference()
       }
-      return { samples, failures }
+      return { samples, failures, whole }
     }, { defaultMs: LOOKUPS_STEP_MS, ...failedFigures })
     ctx.record({ name: 'DHT account lookups failed (of ' + (samples.length + failures) + ')', value: failures, unit: 'count' })
     for (const [i, p] of [50, 95].entries()) ctx.record({ ...LOOKUP_FIGURES[i], value: percentile(samples, p) })
+    for (const [i, p] of [50, 95].entries()) ctx.record({ ...WHOLE_QUERY_FIGURES[i], value: percentile(whole, p) })
+    // a first envelope to an account this node has never reached: no cached record, no
+    // connection, no known address — record lookup, peer routing, dial, send and ack
+    const firsts = await ctx.step('first message to a new contact (30 nodes)', async (signal) => {
+      const times: number[] = []
+      for (let i = 0; i < 20; i++) {
+        const sender = net.nodes[(i * 13 + 5) % 30]
+        const target = net.nodes[(i * 17 + 2) % 30]
+        if (sender === target) continue
+        sender.directory.invalidate(target.accountKey)
+        await sender.libp2p.hangUp(target.peerId, { signal })
+        await sender.libp2p.peerStore.delete(target.peerId)
+        const start = performance.now()
+        const results = await sender.sendToAccount(target.address, { payload: randomBytes(256) }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LOOKUP_MS)]) })
+        const failed = results.find((r) => !r.ok)
+        if (failed != null && !failed.ok) throw failed.error
+        times.push(performance.now() - start)
+      }
+      return times
+    }, { defaultMs: LOOKUPS_STEP_MS, figures: FIRST_MESSAGE_FIGURES })
+    for (const [i, p] of [50, 95].entries()) ctx.record({ ...FIRST_MESSAGE_FIGURES[i], value: percentile(firsts, p) })
   } finally {
     await ctx.step('DHT network stopped', async () => { await net.stop() }, { defaultMs: NODES_STEP_MS }).catch(ctx.keepGoing)
   }
@@ -203,7 +247,9 @@ async function throughput (ctx: SuiteContext): Promise<void> {
 }
 
 export async function run (ctx: SuiteContext): Promise<void> {
-  // independent parts: a failed one leaves the other's figures
-  await throughput(ctx).catch(ctx.keepGoing)
-  await dhtLookups(ctx)
+  // independent parts: a failed one leaves the other's figures. PARLEY_BENCH_NODE_PARTS
+  // (comma-separated: throughput, dht) runs only some of them.
+  const parts = (process.env.PARLEY_BENCH_NODE_PARTS ?? 'throughput,dht').split(',').map((p) => p.trim())
+  if (parts.includes('throughput')) await throughput(ctx).catch(ctx.keepGoing)
+  if (parts.includes('dht')) await dhtLookups(ctx)
 }

@@ -3,6 +3,6 @@
  * an account, the error when it does not, and the key-derivation settings type. The CLI takes
  * them from here, not from `node/` or `store/` (the layer rules: `cli/` speaks to `daemon/`).
  */
-export { hasAccount } from '../node/home.js'
+export { hasAccount } from '../node/home-store.js'
 export { NoAccountError } from '../node/errors.js'
 export type { ScryptParams } from '../store/index.js'

@@ -3,7 +3,7 @@ import { parseHistoryScope } from '../messenger/devices/history-archive.js'
 import { openHomeMessenger, type OpenHomeMessengerInit } from '../node/open-home-messenger.js'
 import type { Messenger } from '../messenger/messenger.js'
 import type { ParleyNode } from '../node/parley-node.js'
-import type { ScryptParams } from '../store/index.js'
+import type { ScryptParams, Store } from '../store/index.js'
 
 export interface DaemonMessengerInit {
   home: string
@@ -27,6 +27,11 @@ export interface DaemonMessengerInit {
   testNetwork?: boolean
 }
 
+/** What {@link openDaemonMessenger} takes besides the init: the home's store when the caller opened it already (then owned by the messenger's node). */
+export interface OpenedStore {
+  store?: Store
+}
+
 /** A messenger on a home directory, with the node under it. */
 export interface DaemonMessenger {
   messenger: Messenger
@@ -42,7 +47,7 @@ export interface DaemonMessenger {
  * Opens the home's store, node and messenger (not started) the way the daemon and `parley
  * init` need them. Throws NoAccountError / WrongPassphraseError before touching the network.
  */
-export async function openDaemonMessenger (init: DaemonMessengerInit, options: AbortOptions = {}): Promise<DaemonMessenger> {
+export async function openDaemonMessenger (init: DaemonMessengerInit & OpenedStore, options: AbortOptions = {}): Promise<DaemonMessenger> {
   const test = init.testNetwork === true
   const messenger = await openHomeMessenger({
     home: init.home,
@@ -52,6 +57,7 @@ export async function openDaemonMessenger (init: DaemonMessengerInit, options: A
     onLinkSas: init.onLinkSas,
     history: init.history != null ? parseHistoryScope(init.history) : undefined,
     onHistoryProgress: init.onHistoryProgress,
+    store: init.store,
     kdf: init.kdf,
     listen: init.listen,
     bootstrap: init.bootstrap,

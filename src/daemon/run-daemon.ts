@@ -1,13 +1,13 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { startApiServer, type ApiServer } from './api-server.js'
+import type { ApiServer } from './api-server.js'
 import { DAEMON_PROBE_TIMEOUT_MS } from './constants.js'
 import { removeTokenFile, writeTokenFile } from './auth-token.js'
 import { readDiscoveryFile, removeDiscoveryFile, writeDiscoveryFile } from './discovery-file.js'
 import { DaemonRunningError } from './errors.js'
 import type { ApiServerLimits } from './http-limits.js'
-import { openDaemonMessenger, type DaemonMessenger, type DaemonMessengerInit } from './open-messenger.js'
-import { defaultUiDir } from './static-files.js'
-import { releaseStartupMemory } from './release-memory.js'
+import type { DaemonMessenger, DaemonMessengerInit } from './open-messenger.js'
+import { openHomeStore } from '../node/home-store.js'
+import type { Store } from '../store/index.js'
 import { VERSION } from '../version.js'
 
 export interface DaemonInit extends DaemonMessengerInit {
@@ -59,7 +59,23 @@ export async function runningDaemonUrl (home: string, options: AbortOptions = {}
 export async function startDaemon (init: DaemonInit, options: AbortOptions = {}): Promise<Daemon> {
   const already = await runningDaemonUrl(init.home, options)
   if (already != null) throw new DaemonRunningError(already)
-  const opened = await openDaemonMessenger(init, options)
+  // Start-up is mostly importing libp2p and the messenger (~1,100 modules) on the main thread,
+  // and opening the store is mostly scrypt on the thread pool: both at once (docs/PERFORMANCE.md).
+  // These modules load here, not above, so that the store's KDF starts first.
+  const storeOpening = init.linkCode == null ? openHomeStore({ home: init.home, passphrase: init.passphrase, create: init.create, kdf: init.kdf }, options) : undefined
+  const modules = Promise.all([import('./open-messenger.js'), import('./api-server.js'), import('./static-files.js'), import('./release-memory.js')])
+  let store: Store | undefined
+  let loaded: Awaited<typeof modules>
+  try {
+    [store, loaded] = await Promise.all([storeOpening, modules])
+  } catch (err) {
+    // whichever failed, the other finishes first: a store opened here is closed, not leaked
+    const [opening] = await Promise.allSettled([storeOpening, modules])
+    if (opening.status === 'fulfilled') await opening.value?.close()
+    throw err
+  }
+  const [{ openDaemonMessenger }, { startApiServer }, { defaultUiDir }, { releaseStartupMemory }] = loaded
+  const opened = await openDaemonMessenger({ ...init, store }, options)
   const { messenger, node } = opened
   let api: ApiServer | undefined
   let stopping: Promise<void> | undefined

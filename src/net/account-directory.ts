@@ -6,7 +6,8 @@ import {
   type VerifiedAccountRecord
 } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
-import { DEFAULT_DIRECTORY_CACHE_SIZE, DEFAULT_DIRECTORY_CACHE_TTL_MS, DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS } from './constants.js'
+import { quorumLookup, type DhtQuery } from './account-directory-quorum.js'
+import { DEFAULT_DIRECTORY_CACHE_SIZE, DEFAULT_DIRECTORY_CACHE_TTL_MS, DEFAULT_DIRECTORY_LOOKUP_GRACE_MS, DEFAULT_DIRECTORY_LOOKUP_QUORUM, DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS } from './constants.js'
 import { AccountNotFoundError } from './errors.js'
 
 /** kad-dht validator for the `parley` namespace: the record must verify under the key it is stored at. */
@@ -26,6 +27,10 @@ export interface AccountDirectoryInit {
   cacheSize?: number
   /** Default lookup timeout when the caller gives no signal. @default 15000 */
   lookupTimeoutMs?: number
+  /** With the DHT's query events: a lookup ends once this many peers served a valid record. @default 3 */
+  lookupQuorum?: number
+  /** With the DHT's query events: how long to wait for the quorum after the first valid record. @default 200 */
+  lookupGraceMs?: number
   /** The highest record seen per account, kept across restarts; none: the in-memory cache only. */
   floor?: RecordFloor
   log?: Logger
@@ -43,7 +48,8 @@ interface CacheEntry {
   fetchedAt: number
 }
 
-type Routing = Pick<Libp2p, 'contentRouting'>
+/** Content routing, and kad-dht's query events when there is a DHT service (for quorum lookups). */
+type Routing = Pick<Libp2p, 'contentRouting'> & { dhtQuery?: DhtQuery }
 
 /**
  * Publishes this account's record in the DHT and looks up others', with a bounded cache.
@@ -69,7 +75,9 @@ export class AccountDirectory implements Startable {
     this.init = {
       cacheTtlMs: init.cacheTtlMs ?? DEFAULT_DIRECTORY_CACHE_TTL_MS,
       cacheSize: init.cacheSize ?? DEFAULT_DIRECTORY_CACHE_SIZE,
-      lookupTimeoutMs: init.lookupTimeoutMs ?? DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS
+      lookupTimeoutMs: init.lookupTimeoutMs ?? DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS,
+      lookupQuorum: init.lookupQuorum ?? DEFAULT_DIRECTORY_LOOKUP_QUORUM,
+      lookupGraceMs: init.lookupGraceMs ?? DEFAULT_DIRECTORY_LOOKUP_GRACE_MS
     }
   }
 
@@ -89,9 +97,10 @@ export class AccountDirectory implements Startable {
     if (cached != null && options.fresh !== true && Date.now() - cached.fetchedAt < this.init.cacheTtlMs) return cached.record
     let bytes: Uint8Array
     try {
-      bytes = await this.routing.contentRouting.get(accountDhtKey(accountKey), {
-        signal: options.signal ?? AbortSignal.timeout(this.init.lookupTimeoutMs)
-      })
+      const signal = options.signal ?? AbortSignal.timeout(this.init.lookupTimeoutMs)
+      bytes = this.routing.dhtQuery != null
+        ? await quorumLookup(this.routing.dhtQuery, accountKey, accountDhtKey(accountKey), { quorum: this.init.lookupQuorum, graceMs: this.init.lookupGraceMs, log: this.log }, { signal })
+        : await this.routing.contentRouting.get(accountDhtKey(accountKey), { signal })
     } catch (err) {
       if (cached != null) {
         this.log?.trace('DHT lookup of %s failed, serving the cached record - %e', address, err)
@@ -159,6 +168,18 @@ export interface AccountDirectoryComponents {
   logger: ComponentLogger
 }
 
+/** kad-dht's `get` (query events) when a service named `dht` was created before this one. */
+function dhtQueryOf (components: AccountDirectoryComponents): DhtQuery | undefined {
+  let dht: unknown
+  try {
+    dht = (components as unknown as Record<string, unknown>).dht // libp2p throws for a missing service
+  } catch {
+    return undefined // no DHT service: contentRouting.get
+  }
+  const get = (dht as { get?: unknown } | undefined)?.get
+  return typeof get === 'function' ? (key, options) => (get as DhtQuery).call(dht, key, options) : undefined
+}
+
 /**
  * The account directory as a libp2p service.
  *
@@ -169,7 +190,7 @@ export interface AccountDirectoryComponents {
  * ```
  */
 export function accountDirectory (init: AccountDirectoryInit = {}): (components: AccountDirectoryComponents) => AccountDirectory {
-  return (components) => new AccountDirectory({ contentRouting: components.contentRouting }, {
+  return (components) => new AccountDirectory({ contentRouting: components.contentRouting, dhtQuery: dhtQueryOf(components) }, {
     ...init,
     log: init.log ?? components.logger.forComponent('parley:account-directory')
   })

@@ -33,6 +33,10 @@ export const DEFAULT_DIRECTORY_CACHE_TTL_MS = 300_000
 export const DEFAULT_DIRECTORY_CACHE_SIZE = 1000
 /** Account directory: lookup (and publish) time limit when the caller gives no signal. */
 export const DEFAULT_DIRECTORY_LOOKUP_TIMEOUT_MS = 15_000
+/** Account directory: a lookup ends once this many peers served a valid record (kad-dht's own get waits for all K closest). */
+export const DEFAULT_DIRECTORY_LOOKUP_QUORUM = 3
+/** Account directory: how long a lookup waits for the quorum after the first valid record. */
+export const DEFAULT_DIRECTORY_LOOKUP_GRACE_MS = 200
 
 /** Frame reader: frames buffered before the stream is paused (read backpressure). */
 export const DEFAULT_MAX_QUEUED_FRAMES = 64

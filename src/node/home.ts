@@ -1,40 +1,9 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { join } from 'node:path'
-import { openStore, type ScryptParams, type Store } from '../store/index.js'
-import { ensurePrivateDir, holdsFiles } from '../store/store-files.js'
-import { NoAccountError } from './errors.js'
+import type { ScryptParams, Store } from '../store/index.js'
+import { openHomeStore } from './home-store.js'
 import { ParleyNode, type ParleyNodeInit } from './parley-node.js'
 
-/** File and folder names inside a Parley home directory (Node). */
-export const HOME_LAYOUT = {
-  /** The encrypted LevelDB store: keys, contacts, messages, libp2p's datastore. */
-  store: 'store'
-} as const
-
-/** True when `home` holds a Parley store (an account, or what is left of one). */
-export async function hasAccount (home: string): Promise<boolean> {
-  return await holdsFiles(join(home, HOME_LAYOUT.store))
-}
-
-/**
- * Opens the encrypted store of a home directory (creating the directory and the store when
- * `create` is set). Throws NoAccountError when there is none, WrongPassphraseError for a
- * wrong passphrase, StoreCorruptError (nothing changed on disk) when the store's files are
- * there but damaged. The home and the store directory are set to 0700 (also when they
- * existed with a wider mode), the store's files to 0600.
- *
- * @example
- * ```ts
- * const store = await openHomeStore({ home: '/home/me/.parley', passphrase, create: true })
- * const node = await ParleyNode.open({ store, create: true })
- * ```
- */
-export async function openHomeStore (init: { home: string, passphrase: string, create?: boolean, kdf?: ScryptParams }, options: AbortOptions = {}): Promise<Store> {
-  const location = join(init.home, HOME_LAYOUT.store)
-  if (!(await holdsFiles(location)) && init.create !== true) throw new NoAccountError(`No account in ${init.home}: run \`parley init\` first`)
-  await ensurePrivateDir(init.home)
-  return await openStore({ location, passphrase: init.passphrase, kdf: init.kdf, signal: options.signal })
-}
+export { HOME_LAYOUT, hasAccount, openHomeStore } from './home-store.js'
 
 /**
  * A device opened from a home directory by {@link openHomeNode}: it opened the store, so its
@@ -58,7 +27,8 @@ export class HomeNode extends ParleyNode {
 }
 
 /**
- * Opens a home directory's store and the device on it; the node closes the store when it stops.
+ * Opens a home directory's store (or takes `init.store`, opened by the caller) and the device on
+ * it; the node closes the store when it stops, also when opening the device fails.
  *
  * @example
  * ```ts
@@ -66,9 +36,10 @@ export class HomeNode extends ParleyNode {
  * await node.start()
  * ```
  */
-export async function openHomeNode (init: Omit<ParleyNodeInit, 'store'> & { home: string, passphrase: string, kdf?: ScryptParams }, options: AbortOptions = {}): Promise<HomeNode> {
-  const { home, passphrase, kdf, ...nodeInit } = init
-  const store = await openHomeStore({ home, passphrase, create: init.create, kdf }, options)
+export async function openHomeNode (init: Omit<ParleyNodeInit, 'store'> & { home: string, passphrase: string, kdf?: ScryptParams, store?: Store }, options: AbortOptions = {}): Promise<HomeNode> {
+  const { home, passphrase, kdf, store: opened, ...nodeInit } = init
+  // a store the caller already opened (openHomeStore on the same home) becomes the node's
+  const store = opened ?? await openHomeStore({ home, passphrase, create: init.create, kdf }, options)
   try {
     return await HomeNode.openOwning({ ...nodeInit, store }, options)
   } catch (err) {

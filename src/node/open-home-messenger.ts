@@ -6,10 +6,11 @@ import { applyHistoryFrame, type HistoryScope } from '../messenger/devices/histo
 import { storeHasAccount } from '../device/index.js'
 import { isFleetRef, parseFleetRef } from '../net/fleet-relays.js'
 import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
-import type { ScryptParams } from '../store/index.js'
+import type { ScryptParams, Store } from '../store/index.js'
 import { openHomeNode, openHomeStore } from './home.js'
 import { join } from 'node:path'
 import { FileBlobs } from './blob-files.js'
+import { InvalidArgumentError } from '../messenger/errors.js'
 import { HomeMessenger, type MessengerInit } from './messenger.js'
 import type { ParleyNodeInit } from './parley-node.js'
 
@@ -28,6 +29,12 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
   history?: HistoryScope
   /** With `linkCode`: messages of the history stored so far, of `total`; `error` once when the transfer broke off (the device is linked). */
   onHistoryProgress?: (progress: { received: number, total: number, done: boolean, error?: Error }) => void
+  /**
+   * The home's store, already opened by the caller (`openHomeStore`, e.g. while other modules
+   * load); the messenger's node owns it from here on (closes it when it stops or fails to open).
+   * Not with `linkCode`, which opens the store itself.
+   */
+  store?: Store
 }
 
 /**
@@ -45,6 +52,10 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
   const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, onLinkSas, history, onHistoryProgress, attachments, blobs, ...nodeInit } = init
   if (linkCode != null) {
+    if (init.store != null) {
+      await init.store.close()
+      throw new InvalidArgumentError('openHomeMessenger: `store` and `linkCode` cannot be combined')
+    }
     const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf }, options)
     try {
       if (!(await storeHasAccount(store))) {

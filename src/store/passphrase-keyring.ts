@@ -1,21 +1,13 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { randomBytes } from '@noble/ciphers/utils.js'
-import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { concatBytes, u64, utf8 } from '../bytes.js'
 import { DEFAULT_SCRYPT, MAX_SCRYPT_N, MIN_SCRYPT_N } from './constants.js'
 import { IntegrityError, InvalidRecordError, WrongPassphraseError } from './errors.js'
+import { scrypt32, type ScryptParams } from './scrypt.js'
 import { decodeValue, encodeValue } from './value-codec.js'
 
-/** scrypt cost parameters. */
-export interface ScryptParams {
-  /** CPU/memory cost, a power of two. @default 2 ** 15 */
-  N: number
-  /** Block size. @default 8 */
-  r: number
-  /** Parallelism. @default 1 */
-  p: number
-}
+export type { ScryptParams }
 
 /**
  * The record kept under `/keyring`: the random 32-byte store key sealed with
@@ -45,7 +37,7 @@ function wrapAd (rec: Pick<KeyringRecord, 'N' | 'r' | 'p' | 'salt'>): Uint8Array
 }
 
 async function deriveKek (passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
-  return await scryptAsync(utf8(passphrase.normalize('NFKC')), salt, { ...params, dkLen: 32, maxmem: 2 ** 31 })
+  return await scrypt32(utf8(passphrase.normalize('NFKC')), salt, params)
 }
 
 /**
