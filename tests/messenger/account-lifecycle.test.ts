@@ -121,8 +121,14 @@ describe('contacts honour a tombstone', () => {
       await erin.deleteAccount()
       frank.node.directory.invalidate(decodeAddress(erinAddress)) // frank's cache would otherwise answer for 5 minutes
       const removed = nextEvent(frank, 'contact-removed', (d) => d.address === erinAddress)
-      await expect(frank.sendText(chat.id, 'hello after')).rejects.toMatchObject({ code: 'ERR_ACCOUNT_DELETED' })
+      // a send is stored and shown at once (#17); the outbox finds the tombstone and fails it, with the reason
+      const failed = nextEvent(frank, 'delivery', (d) => d.state === 'failed')
+      const after = await frank.sendText(chat.id, 'hello after')
+      expect(await failed).toMatchObject({ messageId: after.id, reason: 'ERR_ACCOUNT_DELETED' })
       await removed
+      // from then on the tombstone is known here: a new send is refused before anything is stored
+      await expect(frank.sendText(chat.id, 'hello again')).rejects.toMatchObject({ code: 'ERR_ACCOUNT_DELETED' })
+      expect((await frank.messages(chat.id)).items.some((m) => m.text === 'hello again')).toBe(false)
       expect((await frank.listContacts()).some((c) => c.address === erinAddress)).toBe(false)
     } finally {
       await frank.stop()

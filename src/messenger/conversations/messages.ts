@@ -13,6 +13,7 @@ import type { ExpirySweeper } from './expiry.js'
 import { decodeBody, editBody, encodeBody, reactBody, toView, updateBody, type MessageBody } from './message-body.js'
 import { allMessageIds } from './normal-conversation.js'
 import type { SecretChats } from './secret-chats.js'
+import { checkCanSend } from './send-checks.js'
 import { checkTtl } from './timers.js'
 
 /** Writing messages: send, edit, react, delete (here or for everyone), clear, forward. */
@@ -31,6 +32,7 @@ export class Messages {
     const { store } = this.ctx.components
     const conversation = await this.conversations.require(id, undefined, options)
     await this.secretChats.requireActive(conversation)
+    await checkCanSend(this.ctx, conversation, options)
     const ttl = options.ttlMs ?? conversation.disappearingTimerMs ?? 0
     if (ttl !== 0) checkTtl(ttl)
     const content = baseContent(conversation, Content.Kind.TEXT, this.ctx.now(), {

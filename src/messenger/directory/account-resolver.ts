@@ -26,7 +26,7 @@ export class AccountResolver {
       const stored = await store.accountRecords.get(address)
       if (stored == null || !equalBytes(stored, record.bytes)) {
         await store.accountRecords.put(address, record.bytes)
-        const previous = stored == null ? undefined : verifyAccountRecord(stored, { now: 0 }).body.devices
+        const previous = stored == null ? undefined : this.storedDevices(stored)
         const event = await noteDeviceKeys(store, address, record, this.ctx.now(), previous)
         if (event != null) emitNow(this.ctx.components.events, event)
         if (previous != null) await this.forgetRemovedDevices(previous, record)
@@ -40,6 +40,16 @@ export class AccountResolver {
       record = verifyAccountRecord(stored, { accountKey: decodeAddress(address), now: 0 })
     }
     return record
+  }
+
+  /** The devices of the record kept before this lookup; none when that copy no longer verifies (logged). */
+  private storedDevices (stored: Uint8Array): DeviceEntry[] | undefined {
+    try {
+      return verifyAccountRecord(stored, { now: 0 }).body.devices
+    } catch (err) {
+      this.ctx.log('directory').error('the stored copy of an account record does not verify; device changes are not compared - %e', err)
+      return undefined
+    }
   }
 
   /** A newer record of this account (another device linked one): kept as the own record, so copies reach the new device. */
