@@ -21,7 +21,11 @@ const bundles = join(root, 'dist', 'browser')
 const schemes = ['light', 'dark'] as const
 const VIEWPORT = { width: 960, height: 700 }
 
+/** `GALLERY_ONLY=web-ui-files` regenerates only the scenes whose name starts with it. */
+const only = process.env.GALLERY_ONLY
+
 async function shoot (browser: Browser, name: string, scene: (page: Page) => Promise<void>): Promise<void> {
+  if (only != null && !name.startsWith(only)) return
   for (const scheme of schemes) {
     const page = await browser.newPage({ viewport: VIEWPORT, colorScheme: scheme })
     const errors: string[] = []
@@ -179,6 +183,7 @@ async function webUiScenes (browser: Browser): Promise<void> {
       await call(bob, 'PATCH', `/v1/conversations/${bobSide.id}`, { disappearingTimerMs: ms })
       await page.getByText(/^Bob set disappearing messages to/).waitFor()
     })
+    if (only == null || 'web-ui-files'.startsWith(only)) await filesScene(browser, alice, bob, call)
     await shoot(browser, 'web-ui-qr', async (page) => {
       const { url } = await call<{ url: string }>(alice, 'POST', '/v1/login-links')
       await page.goto(url)
@@ -189,6 +194,66 @@ async function webUiScenes (browser: Browser): Promise<void> {
     for (const s of started.reverse()) await s.stop()
     await dir.cleanup()
   }
+}
+
+/** A 3 s voice-like WAV (8 kHz, 8-bit): a tone whose loudness rises and falls like speech. */
+function voiceWav (): { bytes: Buffer, waveform: number[], durationMs: number } {
+  const rate = 8000
+  const n = rate * 3
+  const envelope = (i: number): number => Math.abs(Math.sin(i / n * Math.PI * 5)) * (0.4 + 0.6 * Math.abs(Math.sin(i / n * 23)))
+  const data = Buffer.alloc(n)
+  for (let i = 0; i < n; i++) data[i] = 128 + Math.round(100 * envelope(i) * Math.sin(2 * Math.PI * 220 * i / rate))
+  const head = Buffer.alloc(44)
+  head.write('RIFF', 0); head.writeUInt32LE(36 + n, 4); head.write('WAVEfmt ', 8); head.writeUInt32LE(16, 16)
+  head.writeUInt16LE(1, 20); head.writeUInt16LE(1, 22); head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate, 28)
+  head.writeUInt16LE(1, 32); head.writeUInt16LE(8, 34); head.write('data', 36); head.writeUInt32LE(n, 40)
+  const waveform = Array.from({ length: 64 }, (_, k) => Math.round(255 * envelope(Math.floor((k + 0.5) * n / 64))))
+  return { bytes: Buffer.concat([head, data]), waveform, durationMs: 3000 }
+}
+
+/** Alice sends a picture (file picker: the thumbnail is made by her browser), a PDF and a voice note; Bob's web UI shows them. */
+async function filesScene (browser: Browser, alice: TestDaemon, bob: TestDaemon, call: <T>(d: TestDaemon, method: string, path: string, body?: unknown) => Promise<T>): Promise<void> {
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  await page.goto((await call<{ url: string }>(alice, 'POST', '/v1/login-links')).url)
+  await page.getByRole('button', { name: /^Bob\b/ }).click()
+  const png = Buffer.from((await page.evaluate(() => {
+    const canvas = document.createElement('canvas')
+    canvas.width = 1200
+    canvas.height = 800
+    const g = canvas.getContext('2d')
+    if (g == null) throw new Error('no 2d canvas')
+    const sky = g.createLinearGradient(0, 0, 0, 800)
+    sky.addColorStop(0, '#1d3f8f'); sky.addColorStop(0.6, '#f08a4b'); sky.addColorStop(1, '#f5c16c')
+    g.fillStyle = sky; g.fillRect(0, 0, 1200, 800)
+    g.fillStyle = '#ffe08a'; g.beginPath(); g.arc(600, 560, 130, 0, Math.PI * 2); g.fill()
+    g.fillStyle = '#163056'; g.fillRect(0, 600, 1200, 200)
+    return canvas.toDataURL('image/png')
+  })).split(',')[1], 'base64')
+  await page.locator('#file-input').setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: png })
+  await page.getByRole('button', { name: 'Open picture sunset.png' }).waitFor()
+  await page.locator('#file-input').setInputFiles({ name: 'trip-plan.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n' + 'itinerary '.repeat(20_000)) })
+  await page.getByRole('link', { name: 'Save trip-plan.pdf' }).waitFor()
+  await page.close()
+  const conversation = await call<{ id: string }>(alice, 'POST', `/v1/contacts/${bob.address}/conversation`)
+  const voice = voiceWav()
+  const { apiUrl } = alice
+  const token = (await readFile(join(alice.home, 'api-token'), 'utf8')).trim()
+  const res = await fetch(`${apiUrl}/v1/conversations/${conversation.id}/files?name=voice-note.wav&mime=audio%2Fwav&durationMs=${voice.durationMs}&waveform=${voice.waveform.join(',')}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: new Uint8Array(voice.bytes) })
+  if (!res.ok) throw new Error(`voice note: ${res.status} ${await res.text()}`)
+  await shoot(browser, 'web-ui-files', async (bobPage) => {
+    await bobPage.goto((await call<{ url: string }>(bob, 'POST', '/v1/login-links')).url)
+    await bobPage.getByRole('button', { name: /^Alice\b/ }).click()
+    await bobPage.getByRole('button', { name: 'Open picture sunset.png' }).waitFor()
+    await bobPage.getByRole('link', { name: 'Save trip-plan.pdf' }).waitFor()
+    const play = bobPage.getByRole('button', { name: 'Play voice note, 0:03' })
+    await play.waitFor()
+    await bobPage.waitForFunction(() => document.querySelector('.voice-play')?.hasAttribute('disabled') === false)
+    // stopped a second in: the waveform part played shows in the accent colour
+    await play.click()
+    await bobPage.waitForFunction(() => ((document.querySelector('.voice audio') as HTMLAudioElement | null)?.currentTime ?? 0) > 1.2)
+    await bobPage.getByRole('button', { name: 'Pause voice note' }).click()
+    await bobPage.mouse.move(0, 0)
+  })
 }
 
 await mkdir(out, { recursive: true })

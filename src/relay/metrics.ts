@@ -89,6 +89,7 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_dht_pruned_records_total: 'Expired DHT records dropped by the prune timer',
   parley_relay_blob_deposits_total: 'Blobs (attachments) whose upload completed',
   parley_relay_blob_deposited_bytes_total: 'Ciphertext bytes of the blobs whose upload completed',
+  parley_relay_blob_served_bytes_total: 'Ciphertext bytes of blob pieces read to be served (fetches)',
   parley_relay_blob_refusals_total: 'Blob requests refused or failed, by reason code (ERR_BLOB_TOO_LARGE, ERR_BLOB_QUOTA, ERR_RATE_LIMITED, ERR_BLOB_NOT_FOUND, ERR_ATTACHMENT_CORRUPT…)',
   parley_relay_expired_blobs_total: 'Blobs removed by the retention/expiry sweep',
   parley_relay_db_operations_total: 'Mailbox database operations (PostgreSQL store), by result (ok, unavailable, conflict: retried, other)',

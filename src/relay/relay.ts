@@ -126,7 +126,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     onStored: (bytes) => {
       metrics.inc('parley_relay_blob_deposits_total')
       metrics.inc('parley_relay_blob_deposited_bytes_total', {}, bytes)
-    }
+    },
+    onServed: (bytes) => { metrics.inc('parley_relay_blob_served_bytes_total', {}, bytes) }
   })
   let libp2p: Libp2p<ParleyServices & RelayServices> | undefined
   let server: MailboxServer | undefined

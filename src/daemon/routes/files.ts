@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import { NotAllowedError } from '../../messenger/errors.js'
-import type { MessengerApi } from '../../messenger/types.js'
+import type { MessengerApi, SendFileOptions } from '../../messenger/types.js'
 import type { ApiDeps } from '../api-deps.js'
 import { InvalidRequestError } from '../errors.js'
 import { HANDLED, type Route } from '../route.js'
@@ -43,7 +43,7 @@ export function fileRoutes (deps: ApiDeps): Route[] {
     method: 'POST',
     path: '/v1/conversations/{id}/files',
     status: 201,
-    summary: 'Send a file: the request body is its bytes (streamed); name, mime, ttlMs and caption in the query',
+    summary: 'Send a file: the request body is its bytes (streamed); name, mime, ttlMs, caption and (voice notes) durationMs, waveform or (pictures) thumbnail, width, height in the query',
     handler: async ({ req, params, query, signal }) => {
       const name = queryString(query, 'name', 255)
       if (name === undefined) throw new InvalidRequestError('name is required')
@@ -53,7 +53,8 @@ export function fileRoutes (deps: ApiDeps): Route[] {
       const ttlMs = ttlText == null ? undefined : Number(ttlText)
       if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1000 || ttlMs > MAX_TTL_MS)) throw new InvalidRequestError('ttlMs must be an integer from 1000 to 2419200000')
       const message = await attachmentsOf(messenger).sendFile(params.id, req as AsyncIterable<Uint8Array>, {
-        signal, name, ...(mime !== undefined ? { mime } : {}), ...(caption !== undefined ? { caption } : {}), ...(ttlMs !== undefined ? { ttlMs } : {})
+        signal, name, ...(mime !== undefined ? { mime } : {}), ...(caption !== undefined ? { caption } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}),
+        ...mediaOptions(query)
       })
       return { message }
     }
@@ -81,4 +82,37 @@ export function fileRoutes (deps: ApiDeps): Route[] {
       return HANDLED
     }
   }]
+}
+
+function queryInt (query: URLSearchParams, name: string, max: number): number | undefined {
+  const text = query.get(name)
+  if (text == null) return undefined
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || value > max) throw new InvalidRequestError(`${name} must be an integer from 0 to ${max}`)
+  return value
+}
+
+/**
+ * What a voice note or a picture adds to the announcement, from the query: `durationMs`,
+ * `waveform` (comma-separated samples 0–255), `thumbnail` (base64url, a small JPEG), `width`,
+ * `height`. The announcement's own limits (128 samples, 16 KiB thumbnail) are checked by the
+ * messenger after sealing; these bounds only keep the parsing small.
+ */
+function mediaOptions (query: URLSearchParams): Pick<SendFileOptions, 'durationMs' | 'waveform' | 'thumbnail' | 'width' | 'height'> {
+  const durationMs = queryInt(query, 'durationMs', 24 * 3600_000)
+  const waveformText = queryString(query, 'waveform', 128 * 4)
+  const waveform = waveformText?.split(',').map((v) => {
+    if (!/^\d{1,3}$/.test(v) || Number(v) > 255) throw new InvalidRequestError('waveform must be comma-separated integers from 0 to 255')
+    return Number(v)
+  })
+  if (waveform !== undefined && waveform.length > 128) throw new InvalidRequestError('waveform has at most 128 samples')
+  const thumbnailText = queryString(query, 'thumbnail', 22_000)
+  if (thumbnailText !== undefined && !/^[A-Za-z0-9_-]+={0,2}$/.test(thumbnailText)) throw new InvalidRequestError('thumbnail must be base64url')
+  const thumbnail = thumbnailText === undefined ? undefined : new Uint8Array(Buffer.from(thumbnailText, 'base64url'))
+  const width = queryInt(query, 'width', 65_535)
+  const height = queryInt(query, 'height', 65_535)
+  return {
+    ...(durationMs !== undefined ? { durationMs } : {}), ...(waveform !== undefined ? { waveform } : {}),
+    ...(thumbnail !== undefined ? { thumbnail } : {}), ...(width !== undefined ? { width } : {}), ...(height !== undefined ? { height } : {})
+  }
 }

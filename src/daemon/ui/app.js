@@ -2,6 +2,8 @@
 // secret chats, delete for both and safety-number verification. No framework, no CDN.
 import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
 import { reasonInWords, renderReachability, waitingText } from './reachability.js'
+import { onProgress, renderAttachment, settleUpload } from './attachments.js'
+import { openPicture, setupFileComposer } from './file-composer.js'
 
 const $ = (id) => document.getElementById(id)
 const state = {
@@ -167,13 +169,15 @@ function renderHeader () {
   const canSend = c.kind === 'normal' || c.secretState === 'active'
   $('send-text').disabled = !canSend
   $('send-form').querySelector('button').disabled = !canSend
+  $('attach').disabled = !canSend
+  $('record').disabled = !canSend
 }
 
 function renderMessage (m) {
   const existing = state.rendered.get(m.id)
   const who = m.direction === 'out' ? 'You' : contactFor(m.sender).name
   // a notice ("took a screenshot") reads as a sentence about who did it
-  const text = m.kind === 'text' ? m.text ?? '' : m.kind === 'notice' ? `${who} ${m.text ?? ''}` : '(a message this version of Parley cannot show)'
+  const text = m.kind === 'text' || m.kind === 'file' ? m.text ?? '' : m.kind === 'notice' ? `${who} ${m.text ?? ''}` : '(a message this version of Parley cannot show)'
   const reactions = Object.entries(m.reactions ?? {}).filter(([, by]) => by.length > 0)
   const info = el('span', { class: 'info' },
     m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
@@ -189,7 +193,7 @@ function renderMessage (m) {
   const li = m.kind === 'notice'
     ? el('li', { class: 'msg notice', 'data-id': m.id }, el('div', { class: 'text' }, text), el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)))
     : el('li', { class: `msg ${m.direction}`, 'data-id': m.id, ...(m.lastError != null ? { 'data-last-error': m.lastError } : {}), ...(m.route != null ? { 'data-route': m.route } : {}) },
-      el('span', { class: 'visually-hidden' }, `${who}: `), el('div', { class: 'text' }, text),
+      el('span', { class: 'visually-hidden' }, `${who}: `), m.kind === 'file' ? renderAttachment(m, fileActions) : null, text !== '' || m.kind !== 'file' ? el('div', { class: 'text' }, text) : null,
       reactions.length > 0 ? el('div', { class: 'reactions' }, ...reactions.map(([emoji, by]) => el('span', { role: 'img', 'aria-label': `${emoji} from ${by.length}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji))) : null,
       info, actions)
   if (existing != null) existing.replaceWith(li)
@@ -225,6 +229,12 @@ function noteChanges (before, after, who) {
     if (after.secretState === 'active') addLine(after.id, 'Secret chat accepted')
     if (after.secretState === 'closed') addLine(after.id, 'Secret chat ended')
   }
+}
+
+/** What a file message's buttons do: download an incoming file, open a picture. */
+const fileActions = {
+  download: (m) => guard(() => api('POST', `/v1/conversations/${seg(m.conversationId)}/messages/${seg(m.id)}/download`)).then(({ message }) => { if (state.current?.id === message.conversationId) renderMessage(message) }, () => {}),
+  view: (m) => openPicture(m).catch((err) => { showBanner(err.message) })
 }
 
 function scrollDown () { const list = $('messages'); list.scrollTop = list.scrollHeight }
@@ -414,6 +424,7 @@ async function openHit (conversationId) {
 const handlers = {
   message ({ message }) {
     const c = state.conversations.get(message.conversationId)
+    if (message.kind === 'file') settleUpload(message.id)
     if (message.direction === 'in') notify(message, c)
     if (state.current?.id === message.conversationId) {
       renderMessage(message)
@@ -429,6 +440,7 @@ const handlers = {
       void loadContacts().catch(() => {})
     }
   },
+  'attachment-progress' (detail) { onProgress(detail) },
   'message-updated' ({ message }) {
     if (state.current?.id === message.conversationId) renderMessage(message)
   },
@@ -544,6 +556,11 @@ async function start () {
   $('secret').addEventListener('click', () => { void secretAction() })
   $('timer').addEventListener('change', () => { state.timerChange = setTimer().catch(() => {}) })
   document.addEventListener('visibilitychange', () => { void markRead() })
+  setupFileComposer({
+    current: () => state.current,
+    sent: (message) => { if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() } },
+    fail: (err) => { if (err instanceof ApiError && err.status === 401) showLogin('Your session has ended.'); else showBanner(err.message) }
+  })
   await loadContacts()
   const status = await api('GET', '/v1/status').catch(() => undefined)
   if (status?.reachability != null) handlers.reachability({ reachability: status.reachability })

@@ -52,6 +52,8 @@ export interface FileBlobStoreOptions {
   now?: () => number
   /** A deposit was completed (metrics). */
   onStored?: (bytes: number) => void
+  /** A piece was read to be served (metrics: bytes fetched from this relay). */
+  onServed?: (bytes: number) => void
 }
 
 export class FileBlobStore implements BlobStore {
@@ -147,7 +149,9 @@ export class FileBlobStore implements BlobStore {
     try {
       const out = new Uint8Array(length)
       const { bytesRead } = await fh.read(out, 0, length, index * PIECE_SIZE)
-      return bytesRead === length ? out : undefined
+      if (bytesRead !== length) return undefined
+      this.options.onServed?.(length)
+      return out
     } finally {
       await fh.close()
     }
