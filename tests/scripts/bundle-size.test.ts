@@ -32,9 +32,9 @@ afterAll(async () => {
 })
 
 describe('browser bundle', () => {
-  it('a page first loads at most 200 KiB gzip, and the whole library is at most 300 KiB gzip', () => {
+  it('a page first loads at most 205 KiB gzip, and the whole library is at most 300 KiB gzip', () => {
     const { library, over } = measured
-    expect(FIRST_LOAD_BUDGET).toBe(200 * 1024)
+    expect(FIRST_LOAD_BUDGET).toBe(205 * 1024)
     expect(LIBRARY_BUDGET).toBe(300 * 1024)
     expect(over).toEqual([])
     expect(library.firstLoad.gzip).toBeLessThanOrEqual(FIRST_LOAD_BUDGET)
