@@ -26,14 +26,5 @@ export function decodeBlobResponse (frame: Uint8Array): BlobResponse {
   }
 }
 
-/** The unsigned-varint length prefix of a `length`-byte frame (sent apart from a piece, so the piece is not copied). */
-export function framePrefix (length: number): Uint8Array {
-  const prefix: number[] = []
-  do {
-    let byte = length & 0x7f
-    length = Math.floor(length / 128)
-    if (length > 0) byte |= 0x80
-    prefix.push(byte)
-  } while (length > 0)
-  return Uint8Array.from(prefix)
-}
+/** The unsigned-varint length prefix of a frame, written apart from a piece (one encoder: net/stream/frame-reader.ts). */
+export { framePrefix } from './stream/frame-reader.js'

@@ -186,9 +186,8 @@ export class FrameReader {
   }
 }
 
-/** Encodes `body` with its unsigned-varint length prefix. */
-export function encodeFrame (body: Uint8Array): Uint8Array {
-  let length = body.length
+/** The unsigned-varint length prefix of a `length`-byte frame (written apart from a large body, so the body is not copied). */
+export function framePrefix (length: number): Uint8Array {
   const prefix: number[] = []
   do {
     let byte = length & 0x7f
@@ -196,6 +195,12 @@ export function encodeFrame (body: Uint8Array): Uint8Array {
     if (length > 0) byte |= 0x80
     prefix.push(byte)
   } while (length > 0)
+  return Uint8Array.from(prefix)
+}
+
+/** Encodes `body` with its unsigned-varint length prefix. */
+export function encodeFrame (body: Uint8Array): Uint8Array {
+  const prefix = framePrefix(body.length)
   const out = new Uint8Array(prefix.length + body.length)
   out.set(prefix)
   out.set(body, prefix.length)
