@@ -115,3 +115,12 @@ export const CHANNEL_SYNC_MAX_PAGES = 50
 export const CHANNEL_OPERATION_TIMEOUT_MS = 30_000
 /** Channels: how often every channel is caught up from history peers (gossip alone may lose posts). */
 export const CHANNEL_RESYNC_INTERVAL_MS = 60_000
+
+/** The first re-dial of a configured relay whose connection dropped (then doubling, with jitter). */
+export const RELAY_REDIAL_MIN_MS = 1_000
+/** The longest wait between re-dials of a configured relay that stays unreachable (it is tried for as long as the messenger runs). */
+export const RELAY_REDIAL_MAX_MS = 30_000
+/** Each re-dial of a configured relay. */
+export const RELAY_REDIAL_TIMEOUT_MS = 10_000
+/** The connection-manager tag value of a configured relay: pruned last when over the connection limit. */
+export const RELAY_TAG_VALUE = 100

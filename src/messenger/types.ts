@@ -189,8 +189,8 @@ export interface ReachabilityView {
   reservations: number
   /** Whether this device needs a relay reservation to be reachable (browsers). */
   needsReservation: boolean
-  /** This account's relays: connected or not, and the last error reaching them. */
-  relays: Array<{ address: string, connected: boolean, error?: string }>
+  /** This account's relays: connected or not, the last error reaching them and, while one is away, how many re-dials failed (it is re-dialled with backoff until it is back). */
+  relays: Array<{ address: string, connected: boolean, error?: string, redials?: number }>
   /** Whether browsers can deliver to this account (a relay WebSocket address in its record), and why not. */
   browsers: { reachable: boolean, reason?: string }
 }
