@@ -136,5 +136,19 @@ describe('README walk-through, run as written', () => {
     await page.locator('parley-chat li.msg.out', { hasText: 'hello from the README page' }).locator('.ticks', { hasText: /^✓✓via relay/ }).waitFor({ timeout: 60_000 })
     // "parley --home $A messages <the page's address>" shows it
     expect(await ok(`parley --home $A messages ${pageAddress}`)).toContain('hello from the README page')
+
+    // "with the relay stopped it says so: `offline: relay unreachable: …` (`degraded: …` while …)"; "start the relay again and
+    // the page and the daemon re-dial it by themselves and receive what waited for them at once"
+    await ctrlC(relay)
+    await page.locator('parley-chat .status', { hasText: /relay unreachable/ }).waitFor({ timeout: 60_000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nstatus: ${await page.locator('parley-chat .status').textContent()}`)
+    })
+    expect(await page.locator('parley-chat .status').textContent()).toMatch(/^(offline|degraded): relay unreachable/)
+    const again = terminal(startRelay, 'relay again')
+    await again.line(new RegExp(`^${tcpPrefix.replaceAll('/', '\\/')}12D3KooW\\w+$`), 120_000)
+    await page.locator('parley-chat .status', { hasText: /^online/ }).waitFor({ timeout: 60_000 })
+    await expect.poll(async () => JSON.parse(await ok('parley --home $A status --json')).reachability.relays[0].connected, { timeout: 60_000, interval: 1000 }).toBe(true)
+    await ok(`parley --home $A send ${pageAddress} 'welcome back, page' --wait`)
+    await page.locator('parley-chat li.msg.in', { hasText: 'welcome back, page' }).waitFor({ timeout: 30_000 })
   })
 })
