@@ -137,6 +137,8 @@ export interface Network {
   reservations: () => number
   /** Calls `handler` when connections or this device's own addresses change; returns the unsubscribe. */
   onChange: (handler: () => void) => () => void
+  /** Tags the peer named in `multiaddr` (a configured relay) so the connection manager prunes it last. */
+  protect: (multiaddr: string) => Promise<void>
 }
 
 /** This device, as the end of an account sees it. */

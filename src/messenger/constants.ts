@@ -118,3 +118,11 @@ export const CHANNEL_RESYNC_INTERVAL_MS = 60_000
 
 /** How long a link request waits for the user's confirmation (the device-link protocol's window). */
 export const LINK_CONFIRM_WINDOW_MS = 120_000
+/** The first re-dial of a configured relay whose connection dropped (then doubling, with jitter). */
+export const RELAY_REDIAL_MIN_MS = 1_000
+/** The longest wait between re-dials of a configured relay that stays unreachable (it is tried for as long as the messenger runs). */
+export const RELAY_REDIAL_MAX_MS = 30_000
+/** Each re-dial of a configured relay. */
+export const RELAY_REDIAL_TIMEOUT_MS = 10_000
+/** The connection-manager tag value of a configured relay: pruned last when over the connection limit. */
+export const RELAY_TAG_VALUE = 100

@@ -8,6 +8,7 @@ import { VERSION } from '../version.js'
 import { Content, SyncUpdate } from '../wire/content.js'
 import { AccountSettings } from './account/account-settings.js'
 import { Reachability } from './account/reachability.js'
+import { RelayKeeper } from './account/relay-keeper.js'
 import { chooseRelays, recordRelays } from './account/relay-choice.js'
 import { relayEntries } from './account/relay-entries.js'
 import { isFleetRef } from '../net/fleet-relays.js'
@@ -89,6 +90,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private mailbox: MailboxSync | undefined
   private readonly files: Attachments
   private readonly reachable: Reachability
+  private readonly relayKeeper: RelayKeeper
   private readonly channelsOf: Channels
   private relayAddrs: string[] = []
   private offPeerConnect: (() => void) | undefined
@@ -139,6 +141,10 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     this.selfDestruct = new SelfDestruct(ctx)
     this.account = new AccountSettings(ctx)
     this.reachable = new Reachability(ctx, () => this.relays)
+    this.relayKeeper = new RelayKeeper(ctx, {
+      onReconnect: (relay) => { this.mailbox?.reconnected(relay) },
+      onDialError: (relay, err, failures) => { this.reachable.relayFailed(relay, err, failures) }
+    })
     this.channelsOf = new Channels(ctx, () => this.relayAddrs)
     components.envelopes.setHandler(async (envelope) => { await this.inbox.receive(envelope, 'direct') })
     this.files = new Attachments(ctx, this.chats, this.secretChats, this.dispatcher, this.resolver, components.attachments, options.attachments, () => this.relayAddrs)
@@ -210,6 +216,8 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
       })
       await this.mailbox.start()
     }
+    // a configured relay whose connection drops is re-dialled, and its mailbox renewed once it is back
+    this.relayKeeper.start(this.relayAddrs)
     await this.expiry.sweep()
     await this.files.start()
     await this.channelsOf.start(options)
@@ -224,6 +232,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
     if (!this.ctx.running) return
     this.ctx.stopped()
     this.reachable.stop()
+    this.relayKeeper.stop()
     this.channelsOf.stop()
     this.expiry.stop()
     this.selfDestruct.stop()

@@ -45,6 +45,13 @@ export type DeliveryState = 'queued' | 'sent' | 'stored' | 'delivered' | 'read' 
 
 export type MessageKind = 'text' | 'notice' | 'unsupported' | 'file'
 
+/**
+ * What a message of kind `notice` records: a disappearing timer set (`ttlMs`, null: turned off),
+ * a secret chat accepted, a screenshot taken. Its `text` says it in words after the name of who
+ * did it (the message's sender): "set disappearing messages to 1 hour".
+ */
+export type NoticeInfo = { type: 'timer', ttlMs: number | null } | { type: 'secret-accepted' } | { type: 'screenshot' }
+
 export interface MessageView {
   id: string
   conversationId: ConversationId
@@ -57,6 +64,8 @@ export interface MessageView {
   clock: number
   kind: MessageKind
   text?: string
+  /** Kind `notice`: what it records (its `text` says it in words). */
+  notice?: NoticeInfo
   /** Id of the message this one replies to. */
   replyTo?: string
   /** Earlier texts, oldest first, when edited. */
@@ -189,8 +198,8 @@ export interface ReachabilityView {
   reservations: number
   /** Whether this device needs a relay reservation to be reachable (browsers). */
   needsReservation: boolean
-  /** This account's relays: connected or not, and the last error reaching them. */
-  relays: Array<{ address: string, connected: boolean, error?: string }>
+  /** This account's relays: connected or not, the last error reaching them and, while one is away, how many re-dials failed (it is re-dialled with backoff until it is back). */
+  relays: Array<{ address: string, connected: boolean, error?: string, redials?: number }>
   /** Whether browsers can deliver to this account (a relay WebSocket address in its record), and why not. */
   browsers: { reachable: boolean, reason?: string }
 }

@@ -4,6 +4,7 @@ import { deviceSessionKeys } from '../device/session-keys.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { AttachmentComponents, BlobSource } from '../messenger/attachments/components.js'
 import type { Events, MessengerComponents } from '../messenger/components.js'
+import { RELAY_TAG_VALUE } from '../messenger/constants.js'
 import { Blobs } from '../net/blobs.js'
 import type { BlobProvider } from '../net/blob-provider.js'
 import { peerIdFromBytes } from '../net/peer-ids.js'
@@ -18,6 +19,9 @@ import type { Store } from '../store/index.js'
 import { withFleets } from './fleet-components.js'
 import { channelTransport } from './channel-transport.js'
 import type { ParleyNode } from './parley-node.js'
+
+/** The connection-manager tag of this device's configured relays. */
+const RELAY_TAG = 'parley-relay'
 
 /** The PeerId named by a multiaddr's last `/p2p/`, if any. */
 function peerOf (address: string): PeerId | undefined {
@@ -191,6 +195,10 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
         const types = ['peer:connect', 'peer:disconnect', 'self:peer:update'] as const
         for (const type of types) libp2p.addEventListener(type, listener)
         return () => { for (const type of types) libp2p.removeEventListener(type, listener) }
+      },
+      protect: async (address) => {
+        const peer = peerOf(address)
+        if (peer != null) await libp2p.peerStore.merge(peer, { multiaddrs: [multiaddr(address)], tags: { [RELAY_TAG]: { value: RELAY_TAG_VALUE } } })
       }
     },
     device: {

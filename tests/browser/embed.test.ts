@@ -217,6 +217,17 @@ describe('browser embed', () => {
     // disappearing timer: A picks 1 hour; B's picker follows; new messages carry the timer mark
     await A.q('#timer').selectOption('3600000')
     await expect.poll(async () => B.q('#timer').inputValue(), { timeout: 20_000 }).toBe('3600000')
+    // the change is a line on both sides, stored with the messages: once, and still there after
+    // B reloads its page
+    const lines = async (side: typeof A, words: string): Promise<number> => side.q('li.notice', { hasText: words }).count()
+    await expect.poll(async () => lines(A, 'You set disappearing messages to 1 hour')).toBe(1)
+    await expect.poll(async () => lines(B, 'Alice set disappearing messages to 1 hour'), { timeout: 20_000 }).toBe(1)
+    await pb.page.reload()
+    chat.pb = await openChat(chat.b as Profile, { page: pb.page })
+    await pb.page.locator('parley-chat li button[data-conversation]', { hasText: 'Alice' }).first().click()
+    await B.q('#conv-title', { hasText: 'Alice' }).waitFor()
+    await expect.poll(async () => lines(B, 'Alice set disappearing messages to 1 hour'), { timeout: 20_000 }).toBe(1)
+    expect(await B.q('#timer').inputValue()).toBe('3600000')
     await A.q('#compose').fill('this one disappears')
     await A.q('#compose').press('Enter')
     await B.q('li.msg').filter({ hasText: 'this one disappears' }).locator('[aria-label="Disappearing message"]').waitFor()
@@ -234,6 +245,9 @@ describe('browser embed', () => {
     await B.q('li button', { hasText: 'secret · invite' }).click()
     await B.q('button:has-text("Accept secret chat")').click()
     await A.q('#compose:not([disabled])').waitFor({ timeout: 20_000 })
+    // accepting is a line in the secret chat on both sides
+    await expect.poll(async () => lines(A, 'Bob accepted the secret chat'), { timeout: 20_000 }).toBe(1)
+    await expect.poll(async () => lines(B, 'You accepted the secret chat')).toBe(1)
     await A.q('#compose').fill(`${MARKER} secret hello`)
     await A.q('#compose').press('Enter')
     await waitForMessage(pb.page, 'secret hello')

@@ -26,6 +26,12 @@ function msg (init: Partial<MessageView> & { id: string }): MessageView {
   return { conversationId: CONV, direction: 'out', sender: ME, sentAt: Date.now() - 60_000, clock: 0, kind: 'text', reactions: {}, status: 'sent', expiresAt: null, forwardable: true, ...init }
 }
 
+/** A stored timer notice, as the messenger keeps it. */
+function timerNotice (id: string, direction: 'in' | 'out', ttlMs: number | null): MessageView {
+  const text = ttlMs == null ? 'turned off disappearing messages' : `set disappearing messages to ${ttlMs === 3_600_000 ? '1 hour' : ttlMs === 300_000 ? '5 minutes' : `${ttlMs} ms`}`
+  return msg({ id, direction, sender: direction === 'in' ? BOB : ME, status: direction === 'in' ? 'read' : 'sent', kind: 'notice', notice: { type: 'timer', ttlMs }, text, sentAt: Date.now(), clock: 20 })
+}
+
 function fakeMessenger (): Fake {
   const events = new TypedEvents<MessengerEvents>()
   const calls: string[] = []
@@ -54,7 +60,15 @@ function fakeMessenger (): Fake {
     markRead: async () => { calls.push('markRead') },
     renameContact: async (_a, name) => { calls.push(`rename ${name}`); contact.name = name; conversation.title = name; return { ...contact } },
     safetyNumber: async () => ({ digits: '1'.repeat(60), qr: new Uint8Array() }),
-    setDisappearingTimer: async (_id, ttl) => { calls.push(`timer ${ttl}`); conversation.disappearingTimerMs = ttl; return { ...conversation } },
+    setDisappearingTimer: async (_id, ttl) => {
+      calls.push(`timer ${ttl}`)
+      conversation.disappearingTimerMs = ttl
+      // as the messenger does: the change is a stored notice, announced as a message
+      const notice = timerNotice(`mine-${String(ttl)}`, 'out', ttl)
+      list.push(notice)
+      queueMicrotask(() => { events.emit('message', { message: notice }) })
+      return { ...conversation }
+    },
     deleteMessages: async (_id, ids, o) => { calls.push(`delete ${ids.join()} ${o?.forEveryone === true}`) },
     addContact: async (text) => { calls.push(`addContact ${text}`); return contact }
   }
@@ -108,14 +122,22 @@ describe('<parley-chat> as a user sees it', () => {
     expect(text(root, 'li[data-id="fixed"] .reply')).toContain('hello from Bob')
     expect(root.querySelector('li[data-id="hello"] .reaction')?.getAttribute('aria-label')).toBe('👍 from 1 person')
 
-    // the other side changes the disappearing timer: a line in the chat says so
+    // the other side changes the disappearing timer: the conversation update and the stored
+    // notice arrive; the chat shows one line (the notice's), not a second page-only one
+    const announce = (m: MessageView): void => { fake.list.push(m); fake.emit('message', { message: m }) }
+    const occurrences = (words: string): number => text(root, 'ol.messages').split(words).length - 1
     fake.emit('conversation-updated', { conversation: { ...fake.conversation, disappearingTimerMs: 3_600_000 } })
+    announce(timerNotice('theirs-1h', 'in', 3_600_000))
     await vi.waitFor(() => { expect(text(root, 'ol.messages')).toContain('Bob set disappearing messages to 1 hour') })
+    expect(occurrences('set disappearing messages to 1 hour')).toBe(1)
     // and our own change says "You"
     await userEvent.selectOptions(root.querySelector('#timer') as HTMLSelectElement, '5 minutes')
     await vi.waitFor(() => { expect(text(root, 'ol.messages')).toContain('You set disappearing messages to 5 minutes') })
+    expect(occurrences('set disappearing messages to 5 minutes')).toBe(1)
     fake.emit('conversation-updated', { conversation: { ...fake.conversation, disappearingTimerMs: null } })
+    announce(timerNotice('theirs-off', 'in', null))
     await vi.waitFor(() => { expect(text(root, 'ol.messages')).toContain('Bob turned off disappearing messages') })
+    expect(occurrences('turned off disappearing messages')).toBe(1)
 
     fake.emit('typing', { conversationId: CONV, from: BOB, typing: true })
     await vi.waitFor(() => { expect(text(root, '.typing')).toBe('Bob is typing…') })

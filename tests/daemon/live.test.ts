@@ -175,6 +175,20 @@ describe('two real daemons: API, live events and the web UI', () => {
     await page.getByText('Bob set disappearing messages to 1 hour').waitFor()
     await page.getByLabel('Disappearing').selectOption({ label: 'Off' })
     await page.getByText('You turned off disappearing messages').waitFor()
+    // the lines are stored notices, each shown once: still there, once, after a reload
+    // (an earlier test set 5 minutes: that line is there too)
+    const timerLines = async (): Promise<string[]> => (await page.locator('#messages .msg.notice .text').allTextContents()).filter((t) => t.includes('disappearing messages'))
+    const expected = ['You set disappearing messages to 5 minutes', 'Bob set disappearing messages to 1 hour', 'You turned off disappearing messages']
+    expect(await timerLines()).toEqual(expected)
+    await page.reload()
+    await page.getByRole('button', { name: /^Bob/ }).first().click()
+    await page.getByRole('heading', { name: 'Bob', exact: true }).waitFor()
+    await page.getByText('You turned off disappearing messages').waitFor()
+    expect(await timerLines()).toEqual(expected)
+    // and `parley messages` prints them too
+    const printed = await runCli(['messages', bob!.address, '--home', alice!.home])
+    expect(printed.stdout).toMatch(/Bob set disappearing messages to 1 hour/)
+    expect(printed.stdout).toMatch(/You turned off disappearing messages/)
 
     // ticks: each state named; the first hop in words
     await page.getByRole('textbox', { name: 'Message' }).fill('named ticks')

@@ -295,7 +295,7 @@ export class ParleyChatElement extends HTMLElement {
     const c = this.#current
     if (c == null) return
     const ttl = value === 'off' ? null : Number(value)
-    this.#lines.ownTimer(c.id, ttl)
+    // the change comes back as a stored notice ("You set disappearing messages to …")
     await this.#act(async (m) => {
       this.#current = await m.setDisappearingTimer(c.id, ttl)
       this.#lines.note(this.#current)

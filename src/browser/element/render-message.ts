@@ -4,7 +4,7 @@
  * cannot show; and the element's own chat lines (a timer changed, a secret chat accepted).
  */
 import type { ConversationView, MessageView } from '../../messenger/types.js'
-import { DELIVERY_TICKS, deliveryLabel, formatTime, h, timerLabel } from './dom.js'
+import { DELIVERY_TICKS, deliveryLabel, formatTime, h } from './dom.js'
 
 export interface MessageContext {
   /** Display name of the other participant. */
@@ -26,23 +26,13 @@ export interface ChatLine {
 }
 
 /**
- * Chat lines for what changed between two views of a conversation: the disappearing timer (`own`:
- * this element set it, "You set…"), a secret chat accepted or ended.
+ * Chat lines for what changed between two views of a conversation that no stored message says:
+ * a secret chat ended (it is wiped, its notices with it). A timer change and a secret chat
+ * accepted are stored notices (`kind: 'notice'`), shown with the messages.
  */
-export function changeLines (before: ConversationView, next: ConversationView, own: boolean, at: number): ChatLine[] {
-  const out: ChatLine[] = []
-  if ((before.disappearingTimerMs ?? null) !== (next.disappearingTimerMs ?? null)) {
-    const who = own ? 'You' : next.title
-    out.push({
-      at,
-      text: next.disappearingTimerMs == null ? `${who} turned off disappearing messages` : `${who} set disappearing messages to ${timerLabel(next.disappearingTimerMs)}`
-    })
-  }
-  if (before.secretState !== next.secretState && next.kind === 'secret') {
-    if (next.secretState === 'active') out.push({ at, text: 'Secret chat accepted: messages are end-to-end encrypted on these two devices only' })
-    if (next.secretState === 'closed') out.push({ at, text: 'Secret chat ended' })
-  }
-  return out
+export function changeLines (before: ConversationView, next: ConversationView, at: number): ChatLine[] {
+  if (before.secretState !== next.secretState && next.kind === 'secret' && next.secretState === 'closed') return [{ at, text: 'Secret chat ended' }]
+  return []
 }
 
 export function renderLine (line: ChatLine): HTMLLIElement {

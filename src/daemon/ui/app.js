@@ -32,8 +32,6 @@ const failures = new Map()
 /** Delivered and read keep the first hop in words: "✓✓ via relay". */
 function tickText (status, route) { return TICKS[status] == null ? '' : `${TICKS[status]}${(status === 'delivered' || status === 'read') && route != null ? (route === 'relay' ? ' via relay' : ' direct') : ''}` }
 function tickLabel (status, id, lastError) { return status === 'failed' ? `Failed: ${failures.get(id) ?? (lastError != null ? reasonInWords(lastError) : 'not delivered')}` : TICK_LABEL[status] ?? status }
-const TIMERS = { 30000: '30 seconds', 300000: '5 minutes', 3600000: '1 hour', 86400000: '1 day', 604800000: '1 week' }
-function timerWords (ms) { return ms == null ? null : TIMERS[ms] ?? `${Math.round(ms / 1000)} seconds` }
 
 function el (tag, attrs = {}, ...children) {
   const node = document.createElement(tag)
@@ -201,7 +199,7 @@ function renderMessage (m) {
   state.rendered.set(m.id, li)
 }
 
-/** Chat lines for changes that store no message (a timer set, a secret chat accepted), per conversation. */
+/** Chat lines for changes no stored message says (a secret chat ended: it is wiped), per conversation. */
 const lines = new Map()
 function addLine (conversationId, text) {
   const list = lines.get(conversationId) ?? []
@@ -218,17 +216,13 @@ function placeLines (before) {
     $('messages').append(el('li', { class: 'msg notice line' }, el('div', { class: 'text' }, line.text), el('time', { datetime: new Date(line.at).toISOString() }, timeOf(line.at))))
   }
 }
-/** Lines for what a `conversation-updated` changed; `who` says who changed it. */
-function noteChanges (before, after, who) {
+/**
+ * A line for what a `conversation-updated` changed that no stored message says: a secret chat
+ * ended (it is wiped). Timer changes and a secret chat accepted are stored notices.
+ */
+function noteChanges (before, after) {
   if (before == null) return
-  if ((before.disappearingTimerMs ?? null) !== (after.disappearingTimerMs ?? null)) {
-    const words = timerWords(after.disappearingTimerMs)
-    addLine(after.id, words == null ? `${who} turned off disappearing messages` : `${who} set disappearing messages to ${words}`)
-  }
-  if (after.kind === 'secret' && before.secretState !== after.secretState) {
-    if (after.secretState === 'active') addLine(after.id, 'Secret chat accepted')
-    if (after.secretState === 'closed') addLine(after.id, 'Secret chat ended')
-  }
+  if (after.kind === 'secret' && before.secretState !== after.secretState && after.secretState === 'closed') addLine(after.id, 'Secret chat ended')
 }
 
 /** What a file message's buttons do: download an incoming file, open a picture. */
@@ -326,11 +320,8 @@ async function setTimer () {
   const value = $('timer').value
   const id = state.current.id
   const ms = value === '' ? null : Number(value)
-  const before = state.conversations.get(id) ?? state.current
-  state.ownTimer = { id, ms }
+  // the change comes back as a stored notice ("You set disappearing messages to …")
   const updated = await guard(() => api('PATCH', `/v1/conversations/${seg(id)}`, { disappearingTimerMs: ms }))
-  // the live event may have come first and said it already
-  if (state.conversations.get(id) === before) noteChanges(before, updated, 'You')
   state.conversations.set(updated.id, updated)
   if (state.current?.id === updated.id) state.current = updated
 }
@@ -468,9 +459,7 @@ const handlers = {
   },
   'conversation-updated' ({ conversation }) {
     const known = state.conversations.has(conversation.id)
-    const own = state.ownTimer?.id === conversation.id && state.ownTimer.ms === (conversation.disappearingTimerMs ?? null)
-    if (own) state.ownTimer = undefined
-    noteChanges(state.conversations.get(conversation.id), conversation, own ? 'You' : contactFor(conversation.peer).name)
+    noteChanges(state.conversations.get(conversation.id), conversation)
     state.conversations.set(conversation.id, conversation)
     if (state.current?.id === conversation.id) { state.current = conversation; renderHeader() }
     if (!known) void loadContacts()

@@ -12,6 +12,7 @@ import type { BrowserReach } from './relay-entries.js'
  */
 export class Reachability {
   private readonly relayErrors = new Map<string, string>()
+  private readonly redials = new Map<string, number>()
   private browsers: BrowserReach = { reachable: false, reason: 'not started' }
   private last = ''
   private off: (() => void) | undefined
@@ -19,9 +20,11 @@ export class Reachability {
 
   constructor (private readonly ctx: MessengerContext, private readonly relays: () => string[]) {}
 
-  /** A relay could not be reached: the reason shows until it connects. */
-  relayFailed (relay: string, err: unknown): void {
+  /** A relay could not be reached: the reason shows until it connects (with the failed re-dials so far, when it is a re-dial). */
+  relayFailed (relay: string, err: unknown, redials?: number): void {
     this.relayErrors.set(relay, err instanceof Error ? err.message : String(err))
+    if (redials != null) this.redials.set(relay, redials)
+    else this.redials.delete(relay)
     this.update()
   }
 
@@ -52,10 +55,14 @@ export class Reachability {
     const reasons: string[] = []
     const relays = this.relays().map((address) => {
       const connected = network.isConnected(address)
-      if (connected) this.relayErrors.delete(address)
+      if (connected) {
+        this.relayErrors.delete(address)
+        this.redials.delete(address)
+      }
       const error = this.relayErrors.get(address)
-      if (!connected) reasons.push(`relay unreachable: ${error ?? 'not connected'} (${address})`)
-      return { address, connected, ...(error != null ? { error } : {}) }
+      const redials = this.redials.get(address)
+      if (!connected) reasons.push(`relay unreachable: ${error ?? 'not connected'} (${address})${redials != null ? `, re-dialled ${redials} time${redials === 1 ? '' : 's'} so far` : ''}`)
+      return { address, connected, ...(error != null ? { error } : {}), ...(redials != null ? { redials } : {}) }
     })
     const peers = network.peerCount()
     const dhtPeers = network.dhtTableSize()

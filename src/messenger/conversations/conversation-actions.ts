@@ -7,7 +7,8 @@ import type { ConversationId, ConversationView } from '../types.js'
 import { baseContent } from './content.js'
 import type { Conversations } from './conversations.js'
 import type { ExpirySweeper } from './expiry.js'
-import { decodeBody } from './message-body.js'
+import { decodeBody, toView } from './message-body.js'
+import { noticeMessage } from './notices.js'
 import { checkTtl } from './timers.js'
 
 /** Conversation-wide actions: read receipts, typing, the disappearing timer, screenshot notices. */
@@ -56,12 +57,21 @@ export class ConversationActions {
     if (ttlMs != null) checkTtl(ttlMs)
     const conversation = await this.conversations.require(id, undefined, options)
     const updated = { ...conversation, disappearingTimerMs: ttlMs }
-    await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.TIMER, this.ctx.now(), { ttlMs: BigInt(ttlMs ?? 0) }), {
-      alsoWrite: async (tx) => { await tx.conversations.put(updated) },
+    const content = baseContent(conversation, Content.Kind.TIMER, this.ctx.now(), { ttlMs: BigInt(ttlMs ?? 0) })
+    // a change is a line in the conversation ("You set disappearing messages to 1 hour"), stored
+    const notice = (conversation.disappearingTimerMs ?? null) === ttlMs
+      ? undefined
+      : noticeMessage({ conversationId: id, clock: Number(content.clock), at: Number(content.sentAt), direction: 'out', sender: this.ctx.address, notice: { type: 'timer', ttlMs } })
+    await this.dispatcher.dispatch(conversation, content, {
+      alsoWrite: async (tx) => {
+        await tx.conversations.put(updated)
+        if (notice != null) await tx.messages.put(notice)
+      },
       signal: options.signal
     })
     const view = await this.conversations.view(updated)
     this.ctx.emit('conversation-updated', { conversation: view })
+    if (notice != null) this.ctx.emit('message', { message: toView(notice) })
     return view
   }
 

@@ -1,11 +1,13 @@
 import type { Message, StoreTransaction } from '../../store/index.js'
 import { attachmentView, type StoredAttachment } from '../attachments/body.js'
-import type { DeliveryState, MessageKind, MessageView } from '../types.js'
+import type { DeliveryState, MessageKind, MessageView, NoticeInfo } from '../types.js'
 
 /** What the store keeps of a message (inside its encrypted `content` bytes). */
 export interface MessageBody {
   kind: MessageKind
   text?: string
+  /** Kind `notice`: what it records. */
+  notice?: NoticeInfo
   replyTo?: string
   editHistory?: string[]
   reactions: Record<string, string[]>
@@ -61,6 +63,7 @@ export function toView (message: Message): MessageView {
     clock: message.clock,
     kind: body.kind,
     ...(body.text != null ? { text: body.text } : {}),
+    ...(body.kind === 'notice' && body.notice != null ? { notice: body.notice } : {}),
     ...(body.replyTo != null ? { replyTo: body.replyTo } : {}),
     ...(body.editHistory != null && body.editHistory.length > 0 ? { editHistory: body.editHistory } : {}),
     reactions: body.reactions,

@@ -12,7 +12,9 @@ import type { ConversationId, ConversationView } from '../types.js'
 import { shortAddress } from '../contacts/invite.js'
 import { baseContent } from './content.js'
 import type { Conversations } from './conversations.js'
+import { toView } from './message-body.js'
 import { allMessageIds } from './normal-conversation.js'
+import { noticeMessage } from './notices.js'
 
 /**
  * Secret chats: bound to one peer device, `pending → active → closed` (`incoming → active →
@@ -62,10 +64,18 @@ export class SecretChats {
     const conversation = await this.conversations.require(id, undefined, options)
     const info = await store.secretChats.get(id)
     if (conversation.kind !== 'secret' || info?.state !== 'incoming') throw new NotAllowedError('No incoming secret chat to accept')
-    await store.secretChats.put(id, { ...info, state: 'active' }, options)
-    await this.dispatcher.dispatch(conversation, baseContent(conversation, Content.Kind.SECRET_CONTROL, this.ctx.now(), { secretAction: Content.SecretAction.ACCEPT }), { includeOwn: false, signal: options.signal })
+    const content = baseContent(conversation, Content.Kind.SECRET_CONTROL, this.ctx.now(), { secretAction: Content.SecretAction.ACCEPT })
+    // "You accepted the secret chat": a line kept with the chat (until it is closed and wiped)
+    const notice = noticeMessage({ conversationId: id, clock: Number(content.clock), at: Number(content.sentAt), direction: 'out', sender: this.ctx.address, notice: { type: 'secret-accepted' } })
+    await this.ctx.lock.run(async () => store.transaction(async (tx) => {
+      await tx.secretChats.put(id, { ...info, state: 'active' })
+      await tx.messages.put(notice)
+      await tx.conversations.recordActivity(id, notice.senderTimestamp, { clock: notice.clock })
+    }, options))
+    await this.dispatcher.dispatch(conversation, content, { includeOwn: false, signal: options.signal })
     const view = await this.conversations.view(conversation)
     this.ctx.emit('conversation-updated', { conversation: view })
+    this.ctx.emit('message', { message: toView(notice) })
     return view
   }
 

@@ -61,6 +61,7 @@ export class MailboxSync {
   private readonly ackQueues = new Map<string, Uint8Array[]>()
   /** The next renewal delay of each relay's subscription (grows while subscriptions end quickly). */
   private readonly resubscribeDelays = new Map<string, number>()
+  private readonly resubscribeTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private running = false
 
   private readonly log: Logger
@@ -85,6 +86,8 @@ export class MailboxSync {
     this.running = false
     this.shutdown.abort()
     clearInterval(this.timer)
+    for (const timer of this.resubscribeTimers.values()) clearTimeout(timer)
+    this.resubscribeTimers.clear()
     for (const sub of this.subscriptions.values()) sub.close()
     this.subscriptions.clear()
     await this.init.mailboxes.stop()
@@ -123,6 +126,16 @@ export class MailboxSync {
   }
 
   /**
+   * The connection to a relay came back (the relay keeper re-dialled it): renews its
+   * subscription and drains what was deposited meanwhile, now rather than at the next periodic drain.
+   */
+  reconnected (relay: string): void {
+    if (!this.running || !this.init.relays.includes(relay)) return
+    this.resubscribeDelays.delete(relay)
+    void this.connect(relay)
+  }
+
+  /**
    * Renews a subscription that ended while running (its relay, or the fleet member serving it,
    * went away) after 1 s rather than at the next periodic drain; one that ended within 10 s of
    * opening doubles the next delay, up to the drain interval, so a relay that keeps closing
@@ -132,8 +145,13 @@ export class MailboxSync {
     if (!this.running) return
     const quick = Date.now() - openedAt < MAILBOX_RESUBSCRIBE_STABLE_MS
     const delay = quick ? Math.min((this.resubscribeDelays.get(relay) ?? MAILBOX_RESUBSCRIBE_DELAY_MS / 2) * 2, this.init.drainIntervalMs ?? MAILBOX_DRAIN_INTERVAL_MS) : MAILBOX_RESUBSCRIBE_DELAY_MS
+    if (this.resubscribeTimers.has(relay)) return // one renewal pending per relay
     this.resubscribeDelays.set(relay, delay)
-    const timer = setTimeout(() => { if (this.running && !this.subscriptions.has(relay)) void this.connect(relay) }, delay)
+    const timer = setTimeout(() => {
+      this.resubscribeTimers.delete(relay)
+      if (this.running && !this.subscriptions.has(relay)) void this.connect(relay)
+    }, delay)
+    this.resubscribeTimers.set(relay, timer)
     ;(timer as { unref?: () => void }).unref?.()
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fromHex } from '../../../src/bytes.js'
-import { decodeBody } from '../../../src/messenger/conversations/message-body.js'
+import { decodeBody, toView } from '../../../src/messenger/conversations/message-body.js'
+import { durationWords } from '../../../src/messenger/conversations/notices.js'
 import { MAX_TEXT_LENGTH, MAX_TTL_MS, MIN_TTL_MS } from '../../../src/messenger/constants.js'
 import { RECEIVE_HANDLERS } from '../../../src/messenger/receive/handlers/index.js'
 import { Content } from '../../../src/wire/content.js'
@@ -233,6 +234,16 @@ describe('receive handlers: timers, typing, screenshots, session resets', () => 
     const effects = await inTx(store, async (tx) => h[Content.Kind.TIMER](received(tx, chat, content(chat, Content.Kind.TIMER, { ttlMs: ttl }), peer)))
     expect(emitted(effects, 'conversation-updated')[0].conversation.disappearingTimerMs).toBe(expected)
     expect((await store.conversations.get(chat.id))?.disappearingTimerMs).toBe(expected)
+    // a change is a stored notice line (the chat's timer was off: 0 changes nothing, so no line)
+    const lines = (await store.messages.latest(chat.id)).items.map(toView)
+    if (expected == null) {
+      expect(lines).toEqual([])
+      expect(emitted(effects, 'message')).toEqual([])
+    } else {
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatchObject({ kind: 'notice', direction: 'in', sender: peer, status: 'read', notice: { type: 'timer', ttlMs: expected }, text: `set disappearing messages to ${durationWords(expected)}` })
+      expect(emitted(effects, 'message')[0].message.id).toBe(lines[0].id)
+    }
   })
 
   it('typing is an event only; nothing is stored', async () => {
@@ -271,6 +282,10 @@ describe('receive handlers: secret-chat states', () => {
     const effects = await inTx(store, async (tx) => h[Content.Kind.SECRET_CONTROL](received(tx, chat, content(chat, Content.Kind.SECRET_CONTROL, { secretAction: Content.SecretAction.ACCEPT }), peer)))
     expect(emitted(effects, 'conversation-updated')[0].conversation.secretState).toBe('active')
     expect((await store.secretChats.get(chat.id))?.state).toBe('active')
+    // "<peer> accepted the secret chat", stored with the chat
+    const lines = (await store.messages.latest(chat.id)).items.map(toView)
+    expect(lines).toMatchObject([{ kind: 'notice', direction: 'in', sender: peer, notice: { type: 'secret-accepted' } }])
+    expect(lines[0].text).toMatch(/^accepted the secret chat/)
   })
 
   it('ACCEPT of a chat that is not pending changes nothing', async () => {

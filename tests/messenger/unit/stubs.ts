@@ -132,7 +132,7 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
     relayDiscovery: { find: async () => [] },
     network: {
       peerId: 'stub', multiaddrs: () => [], peerCount: () => 0, dhtTableSize: () => 0, start: async () => {}, dial: async () => {}, onPeerConnect: () => () => {},
-      peerAddresses: async () => [], canDial: () => true, isConnected: () => false, reachableOnlyViaRelays: false, reservations: () => 0, onChange: () => () => {}
+      peerAddresses: async () => [], canDial: () => true, isConnected: () => false, reachableOnlyViaRelays: false, reservations: () => 0, onChange: () => () => {}, protect: async () => {}
     },
     device: { wipe: async () => { await store.wipe() } },
     deviceLinks: { createCode: fail, stop: async () => {}, setConfirmHandler: () => {}, setHistorySource: () => {}, setLinkedHandler: () => {} },
