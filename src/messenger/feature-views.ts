@@ -1,0 +1,125 @@
+/** The views and options of the wave-2 features (attachments, groups, channels, own devices), re-exported by `types.ts`. */
+
+import type { ConversationId } from './types.js'
+
+/** Where an attachment stands on this device. */
+export type AttachmentState = 'pending' | 'downloading' | 'complete' | 'failed'
+
+/** An attached file as the API shows it (the key and digests stay inside). */
+export interface AttachmentView {
+  name: string
+  /** Plaintext bytes. */
+  size: number
+  mime: string
+  /** Hex SHA-256 of the plaintext. */
+  sha256: string
+  state: AttachmentState
+  /** Voice notes. */
+  durationMs?: number
+  waveform?: number[]
+  /** Pictures: base64 thumbnail and its size in pixels. */
+  thumbnail?: string
+  width?: number
+  height?: number
+  /** The stable code of the last failed download. */
+  error?: string
+}
+
+/** Options of `sendFile`. */
+export interface SendFileOptions {
+  signal?: AbortSignal
+  /** File name shown to the recipient (default: the path's last part, else `file`). */
+  name?: string
+  /** MIME type (default `application/octet-stream`). */
+  mime?: string
+  /** Lifetime in ms (1 s to 4 weeks); default: the conversation's timer. */
+  ttlMs?: number
+  /** Caption. */
+  caption?: string
+  /** Voice notes: duration and amplitude samples (≤ 128, 0–255). */
+  durationMs?: number
+  waveform?: number[]
+  /** Pictures: a small thumbnail (≤ 16 KiB) and the picture's size. */
+  thumbnail?: Uint8Array
+  width?: number
+  height?: number
+  /** Plaintext bytes sealed so far (rises monotonically to the size). */
+  onProgress?: (bytes: number) => void
+}
+
+/** Progress of an attachment moving up (sealing) or down (downloading). */
+export interface AttachmentProgress {
+  conversationId: ConversationId
+  messageId: string
+  direction: 'up' | 'down'
+  /** Bytes done: plaintext sealed, or ciphertext verified. */
+  bytes: number
+  /** Bytes in all (ciphertext for downloads; 0 while sealing a stream of unknown size). */
+  total: number
+}
+
+/** A group as the API shows it. */
+export interface GroupView {
+  id: ConversationId
+  name: string
+  members: Array<{ address: string, role: 'admin' | 'member' }>
+  /** This account: a member, removed by an admin, or left. */
+  self: 'member' | 'removed' | 'left'
+  /** Disappearing timer of new messages (ms), 0 = off. */
+  timerMs: number
+}
+
+/** A broadcast channel as the API shows it. */
+export interface ChannelView {
+  /** 32 hex characters, from the channel's public key. */
+  id: string
+  name: string
+  role: 'owner' | 'admin' | 'subscriber'
+  private: boolean
+  /** The subscription link (carries the channel key of a private channel: share it with care). */
+  link: string
+  /** Newest post held without a gap before it. */
+  head: number
+  muted: boolean
+}
+
+/** One post of a channel. */
+export interface ChannelPostView {
+  channelId: string
+  seq: number
+  text: string
+  /** hex of the signing key: the channel key (owner) or an admin's. */
+  author: string
+  createdAt: number
+  edited: boolean
+  deleted: boolean
+}
+
+/** A new device waiting for this device's user to confirm it (`confirmDeviceLink`). */
+export interface LinkRequestView {
+  id: string
+  /** The short authentication string ("123 456"): the new device shows the same. */
+  sas: string
+  /** The new device's key (hex) and PeerId. */
+  deviceKey: string
+  peerId: string
+  /** When the request is declined unless confirmed (ms). */
+  expiresAt: number
+}
+
+/** One device of this account. */
+export interface DeviceView {
+  /** The device key (hex): what `renameDevice` and `unlinkDevice` take. */
+  id: string
+  /** Same as `id` (kept for older clients). */
+  deviceKey: string
+  peerId: string
+  name: string
+  /** `browser` (reachable only through the account's relays) or `node` (a daemon or app). */
+  platform: 'browser' | 'node'
+  /** When it joined the account (ms since the epoch; 0 when unknown). */
+  addedAt: number
+  /** When this device last heard from it (ms); this device: now; null: never. */
+  lastSeen: number | null
+  thisDevice: boolean
+}
