@@ -4,7 +4,7 @@ import type { NodeMessenger as Messenger } from '../../../src/node/messenger.js'
 import { openHomeMessenger } from '../../../src/node/open-home-messenger.js'
 import type { Relay } from '../../../src/relay/index.js'
 import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir } from '../../helpers/network.js'
-import { nextEvent, startTestMessenger, startTestRelay } from '../helpers.js'
+import { confirmNextLink, nextEvent, startTestMessenger, startTestRelay } from '../helpers.js'
 
 describe('groups on an account with two devices', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -19,8 +19,11 @@ describe('groups on an account with two devices', () => {
     const relays = [relay.multiaddrs[0].toString()]
     phone = await startTestMessenger(dir.path, 'phone', relays)
     bob = await startTestMessenger(dir.path, 'bob', relays)
+    const code = await phone.createDeviceLink()
+    // the phone's user confirms the link (the short authentication string, /parley/link/2.0.0)
+    void confirmNextLink(phone)
     laptop = await openHomeMessenger({
-      home: join(dir.path, 'laptop'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: await phone.createDeviceLink(),
+      home: join(dir.path, 'laptop'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code,
       listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }
     })
     await laptop.start()
