@@ -85,8 +85,12 @@ describe('fault injection: a messenger killed', () => {
     b = await start('b2', ['--relay', relay.addr])
     await waitUntil(async () => (await storedTexts(b, a.address)).length >= sent.length, 90_000, 'B has every message')
     expectExactlyOnce(sent, sent, await storedTexts(b, a.address))
-    // shown (decrypted and committed) once across both lives of B
-    expectExactlyOnce(sent, sent, shownTexts([first, b.proc]))
+    // never shown twice across both lives of B (a second decrypt of a committed envelope would be).
+    // Not "shown exactly once": a SIGKILL between the commit and the printed event drops the line
+    // of a message that is stored (checked above) and that a restarted UI shows from the store.
+    const shown = shownTexts([first, b.proc])
+    expect(shown.filter((t, i) => shown.indexOf(t) !== i), 'shown twice').toEqual([])
+    expect(shown.filter((t) => !sent.includes(t)), 'never sent').toEqual([])
     await expectNothingOnRelays([relay.dir], ['KILLRECV', a.address])
     await stopPeer(b)
     await stopPeer(a)
