@@ -64,7 +64,7 @@ describe('fault injection: a messenger killed', () => {
     await stopPeer(a2)
   }, 300_000)
 
-  it('receiver SIGKILLed mid-drain: after its restart every message is shown exactly once', async () => {
+  it('receiver SIGKILLed mid-drain: after its restart every message is stored exactly once and none is shown twice', async () => {
     let b = await start('b2', ['--relay', relay.addr])
     await b.request({ cmd: 'publish' })
     const bAddress = b.address
