@@ -27,34 +27,38 @@ async function firstAck (stream: Stream): Promise<Ack | null> {
 describe('the envelope protocol under bad input', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
   let target: ParleyNode
+  let stallTarget: ParleyNode
   let attacker: ParleyNode
   let honest: ParleyNode
   const errors: string[] = []
 
   beforeAll(async () => {
     dir = await tempDir()
-    // long enough that a peer closing mid-frame is always seen as a truncation before the frame
-    // timer fires (300 ms lost that race once on a loaded CI machine), short enough for the stall test
-    target = await startTestNode(join(dir.path, 't'), { envelopeLimits: { frameTimeoutMs: 1500, maxFrameBytes: 64 * 1024 } })
+    // The frame timer runs from the stream's open, so on a loaded CI machine a short one can fire
+    // before a peer's mid-frame close arrives (300 ms and then 1,500 ms both lost that race once).
+    // The truncation tests use a timer that cannot win; the stall test has its own short-timer node.
+    target = await startTestNode(join(dir.path, 't'), { envelopeLimits: { frameTimeoutMs: 30_000, maxFrameBytes: 64 * 1024 } })
     target.addEventListener('protocol-error', (evt) => { errors.push(evt.detail.code) })
+    stallTarget = await startTestNode(join(dir.path, 's'), { envelopeLimits: { frameTimeoutMs: 500, maxFrameBytes: 64 * 1024 } })
+    stallTarget.addEventListener('protocol-error', (evt) => { errors.push(evt.detail.code) })
     attacker = await startTestNode(join(dir.path, 'x'))
     honest = await startTestNode(join(dir.path, 'h'), { bootstrap: [target.multiaddrs[0].toString()] })
   })
 
   afterAll(async () => {
-    await Promise.allSettled([target?.stop(), attacker?.stop(), honest?.stop()])
+    await Promise.allSettled([target?.stop(), stallTarget?.stop(), attacker?.stop(), honest?.stop()])
     await dir?.cleanup()
   })
 
   /** The target still accepts an honest envelope. */
-  async function stillServing (): Promise<void> {
-    const ack = await honest.sendEnvelope(target.deviceEntry(), { payload: new Uint8Array([42]) }, { signal: AbortSignal.timeout(5000) })
+  async function stillServing (node: ParleyNode = target): Promise<void> {
+    const ack = await honest.sendEnvelope(node.deviceEntry(), { payload: new Uint8Array([42]) }, { signal: AbortSignal.timeout(5000) })
     expect(ack.status).toBe('OK')
   }
 
-  async function expectRefused (send: (stream: Stream) => Promise<void> | void, code: string): Promise<void> {
+  async function expectRefused (send: (stream: Stream) => Promise<void> | void, code: string, node: ParleyNode = target): Promise<void> {
     const before = errors.length
-    const stream = await rawStream(attacker, target)
+    const stream = await rawStream(attacker, node)
     const ackPromise = firstAck(stream)
     await send(stream)
     const ack = await ackPromise
@@ -64,8 +68,8 @@ describe('the envelope protocol under bad input', () => {
     }
     await waitFor(() => errors.length > before, 5000, `protocol-error ${code}`)
     expect(errors.slice(before)).toContain(code)
-    await waitFor(() => target.libp2p.services.envelopes.openStreams(attacker.peerId) === 0, 5000, 'stream freed')
-    await stillServing()
+    await waitFor(() => node.libp2p.services.envelopes.openStreams(attacker.peerId) === 0, 5000, 'stream freed')
+    await stillServing(node)
   }
 
   it('an oversize frame is refused before its body arrives', async () => {
@@ -94,7 +98,7 @@ describe('the envelope protocol under bad input', () => {
   })
 
   it('a stream that stalls mid-frame times out and frees its resources', async () => {
-    await expectRefused((stream) => { stream.send(encodeFrame(new Uint8Array(1000)).subarray(0, 10)) }, 'ERR_FRAME_TIMEOUT')
+    await expectRefused((stream) => { stream.send(encodeFrame(new Uint8Array(1000)).subarray(0, 10)) }, 'ERR_FRAME_TIMEOUT', stallTarget)
   })
 
   it('an envelope for another device is answered WRONG_RECIPIENT and the stream stays usable', async () => {
