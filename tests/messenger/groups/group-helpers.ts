@@ -9,7 +9,7 @@ import { nextEvent } from '../helpers.js'
 /** Every GROUP_MESSAGE content `m` hands its dispatcher (what is sealed pairwise for each member device). */
 export function captureGroupMessages (m: Messenger): Content[] {
   const captured: Content[] = []
-  const dispatcher = (m as unknown as { dispatcher: { dispatch: (...args: unknown[]) => Promise<void> } }).dispatcher
+  const dispatcher = (m as unknown as { f: { dispatcher: { dispatch: (...args: unknown[]) => Promise<void> } } }).f.dispatcher
   const original = dispatcher.dispatch.bind(dispatcher)
   dispatcher.dispatch = async (...args: unknown[]) => {
     const content = args[1] as Content
