@@ -17,7 +17,8 @@ export function postgresBinDir (): string {
   return join(root, String(versions[0]), 'bin')
 }
 
-async function freePort (): Promise<number> {
+/** A free TCP port on 127.0.0.1 (closed again: the caller binds it). */
+export async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
