@@ -13,8 +13,6 @@ export interface ChannelListenerInit {
   /** The channel: a fixed identifier of this code's, never input. */
   channel: string
   onPayload: (payload: string) => void
-  /** Listening again after the connection was lost (notices sent meanwhile were missed). */
-  onResumed?: () => void
   log: Logger
 }
 
@@ -85,8 +83,7 @@ export class ChannelListener {
       this.retry = undefined
       this.connect().then(() => {
         if (this.client === undefined) return
-        this.init.log('listening for the fleet\'s deposits again')
-        this.init.onResumed?.()
+        this.init.log('listening on %s again (notices sent while it was down were missed)', this.init.channel)
       }, (err: unknown) => {
         this.init.log('LISTEN connection not back yet (%s)', errorLabel(err))
         this.delay = Math.min(this.delay * 2, LISTEN_RETRY_MAX_MS)
