@@ -18,6 +18,7 @@ import { Partitions } from './partitions.js'
 import { putPrekeys, takePrekeys } from './prekeys.js'
 import { migrate } from './schema.js'
 import { clientConfig, Database } from './sql.js'
+import { withSweepLock, type SweepLease } from './sweep-lock.js'
 import { FleetShares } from './shares.js'
 import { FleetTotals } from './totals.js'
 
@@ -79,6 +80,7 @@ export class PgMailboxStore implements MailboxStorage {
   private deposits: PgDepositBatcher | undefined
   private opened = false
   private probe: ReturnType<typeof setInterval> | undefined
+  private readonly clientConfig: ReturnType<typeof clientConfig>
 
   constructor (private readonly init: PgMailboxStoreInit) {
     this.log = (init.events?.logger ?? silentLogger).forComponent('parley:relay:pg-store')
@@ -87,7 +89,8 @@ export class PgMailboxStore implements MailboxStorage {
     this.db = new DbRunner(this.database, this.log, init.events)
     this.partitions = new Partitions(this.db)
     this.totals = new FleetTotals(this.db, init.totalsRefreshMs ?? DEFAULT_TOTALS_REFRESH_MS, this.log)
-    this.notices = new DepositNotices(clientConfig(options), this.db, this.origin, this.log)
+    this.clientConfig = clientConfig(options)
+    this.notices = new DepositNotices(this.clientConfig, this.db, this.origin, this.log)
   }
 
   /** Migrates the schema, reads the fleet's share key, partitions and totals, and starts listening for the fleet's deposits. */
@@ -261,6 +264,11 @@ export class PgMailboxStore implements MailboxStorage {
 
   onRemoteDeposit (listener: (deposit: RemoteDeposit) => void, wants: (mailbox: string) => boolean = () => true): () => void {
     return this.notices.subscribe(listener, wants)
+  }
+
+  /** Runs `work` (a sweep) on this member only if no other member of the fleet sweeps now (`sweep-lock.ts`). */
+  async sweepExclusively<T>(work: () => Promise<T>, options: AbortOptions = {}): Promise<SweepLease<T>> {
+    return await withSweepLock(this.db, this.clientConfig, this.log, work, options)
   }
 
   /** Connections the pool may open (metrics). */
