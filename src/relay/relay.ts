@@ -203,7 +203,16 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_provisional_mailboxes: () => store.gauges().provisionalMailboxes,
     parley_relay_stored_envelopes: () => store.gauges().totalEnvelopes,
     parley_relay_stored_bytes: () => store.gauges().totalBytes,
-    ...(store instanceof PgMailboxStore ? { parley_relay_db_up: () => store.health().ok ? 1 : 0, parley_relay_db_pool_size: () => store.poolSize } : {}),
+    ...(store instanceof PgMailboxStore
+      ? {
+          parley_relay_db_up: () => store.health().ok ? 1 : 0,
+          parley_relay_db_pool_size: () => store.poolSize,
+          parley_relay_db_pool_connections: () => store.poolStats().open,
+          parley_relay_db_pool_idle: () => store.poolStats().idle,
+          parley_relay_db_pool_waiting: () => store.poolStats().waiting,
+          parley_relay_db_listening: () => store.poolStats().listening ? 1 : 0
+        }
+      : {}),
     parley_relay_reservations: () => (libp2p?.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0,
     parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
     parley_relay_mailbox_streams: () => server?.openStreams ?? 0,

@@ -23,6 +23,10 @@ async function health (member: Member): Promise<{ status: number, text: string }
   return { status: res.status, text: await res.text() }
 }
 
+async function metricsOf (member: Member): Promise<string> {
+  return await (await fetch(`http://${member.metrics}/metrics`)).text()
+}
+
 describe('relay fleet: PostgreSQL restarted again and again under load (relays in child processes)', () => {
   let pg: TestPostgres
   let dir: { path: string, cleanup: () => Promise<void> }
@@ -127,6 +131,9 @@ describe('relay fleet: PostgreSQL restarted again and again under load (relays i
           const h = await health(m)
           expect(h.status).toBe(503)
           expect(h.text).toContain('database: postgres down')
+          expect(await metricsOf(m)).toMatch(/^parley_relay_db_up 0$/m)
+          // the LISTEN connection is found lost (the server's shutdown reaches it too)
+          await waitFor(async () => /^parley_relay_db_listening 0$/m.test(await metricsOf(m)), 30_000, 'LISTEN connection seen lost')
         }
         await pg.start()
         down = false
@@ -146,6 +153,12 @@ describe('relay fleet: PostgreSQL restarted again and again under load (relays i
       expect(m.stderr()).not.toMatch(/TypeError|uncaught|unhandled/i)
       expect(m.stderr()).toContain('database unavailable')
       await waitFor(async () => (await health(m)).status === 200, 30_000, 'healthy again')
+      await waitFor(async () => /^parley_relay_db_listening 1$/m.test(await metricsOf(m)), 30_000, 'listening again')
+      const metrics = await metricsOf(m)
+      expect(metrics).toMatch(/^parley_relay_db_up 1$/m)
+      expect(metrics).toMatch(/^parley_relay_db_pool_connections [1-9]/m)
+      expect(metrics).toMatch(/^parley_relay_db_pool_waiting 0$/m)
+      expect(metrics).toMatch(/^parley_relay_db_operations_total\{result="unavailable"\} [1-9]/m)
     }
     // every failure a client saw was the retryable one
     expect([...outcomes.deposit.keys()].sort()).toEqual([MailboxErrorCode.STORE_UNAVAILABLE, 'ok'].sort())

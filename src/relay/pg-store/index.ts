@@ -271,6 +271,12 @@ export class PgMailboxStore implements MailboxStorage {
     return await withSweepLock(this.db, this.clientConfig, this.log, work, options)
   }
 
+  /** The pool's connections now (open, idle), operations waiting for one, and whether the `LISTEN` connection is up (metrics). */
+  poolStats (): { open: number, idle: number, waiting: number, listening: boolean } {
+    const pool = this.database.pool
+    return { open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, listening: this.notices.listening }
+  }
+
   /** Connections the pool may open (metrics). */
   get poolSize (): number {
     return this.init.poolSize ?? DEFAULT_PG_POOL_SIZE
