@@ -17,9 +17,8 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import postgres from 'postgres'
 import { MailboxClient, type MailboxOwnerCredentials } from '../../src/net/mailbox-client.js'
-import { startPostgres, type TestPostgres } from '../../tests/helpers/postgres.js'
+import { connectSql, startPostgres, type TestPostgres } from '../../tests/helpers/postgres.js'
 import type { SuiteContext } from '../harness/context.js'
 import { client, envelope, freePort, owner, pool, processMemory, startRelayProcess, stopRelayProcess } from '../suites/relay.js'
 
@@ -53,7 +52,7 @@ export async function runFleet (ctx: SuiteContext, nodes: Libp2p[], _clients: Ma
   try {
     pg = await ctx.step('fleet: PostgreSQL started (fsync on)', async () => await startPostgres({ fsync: true }), phase)
     const server = pg
-    const admin = postgres(server.url, { onnotice: () => {}, max: 1 })
+    const admin = await connectSql(server.url)
     try {
       for (const n of [1, 2, 3]) {
         await admin.unsafe(`CREATE DATABASE fleet${n}`)

@@ -164,23 +164,29 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     sweeping = (async () => {
       const signal = opts.signal == null ? shutdown.signal : AbortSignal.any([shutdown.signal, opts.signal])
       const t = now()
-      const expired = await store.deleteExpired(t, { signal })
-      let purged = 0
-      const stale: string[] = []
-      for await (const [mailbox, owner] of store.owners()) {
-        const period = config.sweep.inactivityOverrideMs ?? (owner.inactivityDays > 0 ? owner.inactivityDays : DEFAULT_INACTIVITY_DAYS) * DAY_MS
-        if (t - Number(owner.lastAuthAt) > period) stale.push(mailbox)
+      const mailboxSweep = async (): Promise<{ expired: number, purged: number, provisional: number }> => {
+        const expired = await store.deleteExpired(t, { signal })
+        let purged = 0
+        const stale: string[] = []
+        for await (const [mailbox, owner] of store.owners()) {
+          const period = config.sweep.inactivityOverrideMs ?? (owner.inactivityDays > 0 ? owner.inactivityDays : DEFAULT_INACTIVITY_DAYS) * DAY_MS
+          if (t - Number(owner.lastAuthAt) > period) stale.push(mailbox)
+        }
+        for (const mailbox of stale) {
+          signal.throwIfAborted()
+          await store.purgeMailbox(mailbox, { signal })
+          await blobStore.purgeMailbox(mailbox, { signal })
+          purged++
+        }
+        // owned mailboxes nothing was deposited to and never settled (prekeys and a second login) go early
+        const provisional = await store.purgeProvisional(t - config.limits.provisionalMailboxMs, { signal })
+        return { expired, purged: purged + provisional, provisional }
       }
-      for (const mailbox of stale) {
-        signal.throwIfAborted()
-        await store.purgeMailbox(mailbox, { signal })
-        await blobStore.purgeMailbox(mailbox, { signal })
-        purged++
-      }
-      // owned mailboxes nothing was deposited to and never settled (prekeys and a second login) go early
-      const provisional = await store.purgeProvisional(t - config.limits.provisionalMailboxMs, { signal })
+      // a fleet sweeps its shared database on one member at a time; each member's own blobs below
+      const lease = store.sweepExclusively != null ? await store.sweepExclusively(mailboxSweep, { signal }) : { ran: true as const, result: await mailboxSweep() }
+      if (!lease.ran) log.trace('mailbox sweep skipped: another fleet member is sweeping the database')
+      const { expired, purged, provisional } = lease.ran ? lease.result : { expired: 0, purged: 0, provisional: 0 }
       if (provisional > 0) metrics.inc('parley_relay_purged_provisional_mailboxes_total', {}, provisional)
-      purged += provisional
       if (expired > 0) metrics.inc('parley_relay_expired_envelopes_total', {}, expired)
       const expiredBlobs = await blobStore.deleteExpired(t, { signal })
       if (expiredBlobs > 0) metrics.inc('parley_relay_expired_blobs_total', {}, expiredBlobs)
@@ -197,7 +203,16 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_provisional_mailboxes: () => store.gauges().provisionalMailboxes,
     parley_relay_stored_envelopes: () => store.gauges().totalEnvelopes,
     parley_relay_stored_bytes: () => store.gauges().totalBytes,
-    ...(store instanceof PgMailboxStore ? { parley_relay_db_up: () => store.health().ok ? 1 : 0, parley_relay_db_pool_size: () => store.poolSize } : {}),
+    ...(store instanceof PgMailboxStore
+      ? {
+          parley_relay_db_up: () => store.health().ok ? 1 : 0,
+          parley_relay_db_pool_size: () => store.poolSize,
+          parley_relay_db_pool_connections: () => store.poolStats().open,
+          parley_relay_db_pool_idle: () => store.poolStats().idle,
+          parley_relay_db_pool_waiting: () => store.poolStats().waiting,
+          parley_relay_db_listening: () => store.poolStats().listening ? 1 : 0
+        }
+      : {}),
     parley_relay_reservations: () => (libp2p?.services.relay as CircuitRelayService | undefined)?.reservations.size ?? 0,
     parley_relay_connections: () => libp2p?.getConnections().length ?? 0,
     parley_relay_mailbox_streams: () => server?.openStreams ?? 0,

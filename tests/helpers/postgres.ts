@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
+import { sqlOn, type Sql } from '../../src/relay/pg-store/sql.js'
 
 /** `PARLEY_POSTGRES_BIN` (set by `npm test`'s preflight), else where Debian's `postgresql` package puts the newest version's binaries. */
 export function postgresBinDir (): string {
@@ -15,7 +17,8 @@ export function postgresBinDir (): string {
   return join(root, String(versions[0]), 'bin')
 }
 
-async function freePort (): Promise<number> {
+/** A free TCP port on 127.0.0.1 (closed again: the caller binds it). */
+export async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -103,4 +106,13 @@ export async function startPostgres (options: { fsync?: boolean } = {}): Promise
     stop,
     destroy: async () => { await stop(); await rm(dir, { recursive: true, force: true }) }
   }
+}
+
+/** One connection of a test's own to a database (node-postgres), with tagged-template queries; `end()` closes it. */
+export async function connectSql (url: string): Promise<Sql & { end: () => Promise<void> }> {
+  const client = new pg.Client({ connectionString: url })
+  // a test's connection that the server drops (a restart test) fails its next query; the event itself is expected
+  client.on('error', () => {})
+  await client.connect()
+  return Object.assign(sqlOn(client), { end: async () => { await client.end() } })
 }

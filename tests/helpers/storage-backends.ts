@@ -1,8 +1,7 @@
-import postgres from 'postgres'
 import { MailboxStore, type MailboxStorage, type MailboxStoreLimits } from '../../src/relay/mailbox-store/index.js'
 import { PgMailboxStore } from '../../src/relay/pg-store/index.js'
 import { tempDir } from './network.js'
-import { startPostgres, type TestPostgres } from './postgres.js'
+import { connectSql, startPostgres, type TestPostgres } from './postgres.js'
 
 /** A store under test and how to reopen it (a new instance on the same data) and to clean up. */
 export interface OpenedStorage {
@@ -75,7 +74,7 @@ export function postgresBackend (): StorageBackend & { server: () => TestPostgre
 /** A new empty database on the server; its URL. */
 export async function freshDatabase (pg: TestPostgres): Promise<string> {
   const name = `t${process.pid}_${++databases}`
-  const admin = postgres(pg.url, { onnotice: () => {}, max: 1 })
+  const admin = await connectSql(pg.url)
   try {
     await admin.unsafe(`CREATE DATABASE ${name}`)
   } finally {

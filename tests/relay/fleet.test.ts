@@ -1,5 +1,4 @@
 import type { Libp2p } from '@libp2p/interface'
-import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MailboxClient } from '../../src/net/mailbox-client.js'
 import { MailboxErrorCode } from '../../src/net/mailbox-codec.js'
@@ -9,7 +8,7 @@ import type { Relay } from '../../src/relay/relay.js'
 import type { RelayConfigInput } from '../../src/relay/config/index.js'
 import { tempDir, waitFor } from '../helpers/network.js'
 import { freshDatabase } from '../helpers/storage-backends.js'
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js'
+import { connectSql, startPostgres, type TestPostgres } from '../helpers/postgres.js'
 import { hex, makeEnvelope, makeOwner, startClient, startTestRelay, type TestOwner } from './helpers.js'
 
 /** Envelopes of the round-robin test (the issue's figure; about 10–20 s here). */
@@ -154,8 +153,8 @@ describe('relay fleet: retention and the database going away', () => {
       await deposit(a, now + 86_400_000)
       await deposit(b, now + 86_400_000 + 1000)
       await deposit(a, now + 7 * 86_400_000)
-      const sql = postgres(url, { onnotice: () => {}, max: 1 })
-      const exists = async (day: number): Promise<boolean> => (await sql`SELECT to_regclass(${partitionName(day)}) AS t`)[0].t != null
+      const sql = await connectSql(url)
+      const exists = async (day: number): Promise<boolean> => (await sql<Array<{ t: string | null }>>`SELECT to_regclass(${partitionName(day)}) AS t`)[0].t != null
       const nextDay = dayOf(now + 86_400_000)
       expect(await exists(nextDay)).toBe(true)
       // two days later, through the other process: the next day's partition goes whole
@@ -164,7 +163,7 @@ describe('relay fleet: retention and the database going away', () => {
       expect(await exists(nextDay)).toBe(false)
       expect(await exists(dayOf(now + 7 * 86_400_000))).toBe(true)
       expect((await a.mailboxState(mailbox)).envelopes).toBe(1)
-      expect((await sql`SELECT count(*)::int AS n FROM envelope_ids`)[0].n).toBe(1)
+      expect((await sql<Array<{ n: number }>>`SELECT count(*)::int AS n FROM envelope_ids`)[0].n).toBe(1)
       await sql.end()
     } finally {
       await a.close()

@@ -5,6 +5,7 @@ import { yamux } from '@libp2p/yamux'
 import type { Libp2p } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { createLibp2p } from 'libp2p'
+import { afterAll } from 'vitest'
 import { ACCOUNT_RECORD_VERSION, signAccountRecord, signDeviceEntry } from '../../src/identity/account-record.js'
 import { generateAccountKeys, generateDeviceKeys, peerIdBytesFromEd25519, type SigningKeyPair } from '../../src/identity/keys.js'
 import type { Envelope } from '../../src/net/envelope-codec.js'
@@ -12,6 +13,8 @@ import type { MailboxOwnerCredentials } from '../../src/net/mailbox-client.js'
 import { startRelay, type Relay } from '../../src/relay/relay.js'
 import type { RelayConfigInput } from '../../src/relay/config/index.js'
 import { silentLogger } from '../../src/relay/logger.js'
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js'
+import { freshDatabase } from '../helpers/storage-backends.js'
 
 export interface TestOwner extends MailboxOwnerCredentials {
   device: SigningKeyPair
@@ -58,8 +61,40 @@ export function makeEnvelope (recipient: Uint8Array, init: Partial<Envelope> = {
   }
 }
 
+/**
+ * `PARLEY_TEST_RELAY_STORE=postgres`: every relay {@link startTestRelay} starts without a `store`
+ * of its own gets a fresh database on a PostgreSQL server of the test file's (started at the
+ * first such relay, stopped after the file), so the relay suites run against the PostgreSQL
+ * backend too. Tests that read the LevelDB store directly (`relay.store`) stay LevelDB-only.
+ */
+const RELAY_STORE = process.env.PARLEY_TEST_RELAY_STORE === 'postgres' ? 'postgres' : 'leveldb'
+let server: Promise<TestPostgres> | undefined
+if (RELAY_STORE === 'postgres') {
+  afterAll(async () => {
+    const started = server
+    server = undefined
+    databases.clear()
+    await (await started)?.destroy()
+  })
+}
+
+/** Database URL per data directory: a relay started again on the same directory finds its mailboxes, as with LevelDB. */
+const databases = new Map<string, Promise<string>>()
+
+async function testStore (dataDir: string, config: RelayConfigInput): Promise<RelayConfigInput['store']> {
+  if (RELAY_STORE !== 'postgres' || config.store != null) return config.store
+  const pg = server ??= startPostgres()
+  let url = databases.get(dataDir)
+  if (url == null) {
+    url = (async () => await freshDatabase(await pg))()
+    databases.set(dataDir, url)
+  }
+  return { postgres: await url }
+}
+
 /** A relay on 127.0.0.1 with quiet logs, metrics on an ephemeral port and no DHT provide loop. */
 export async function startTestRelay (dataDir: string, config: RelayConfigInput = {}): Promise<Relay> {
+  const store = await testStore(dataDir, config)
   return startRelay({
     dataDir,
     listen: ['/ip4/127.0.0.1/tcp/0'],
@@ -67,7 +102,8 @@ export async function startTestRelay (dataDir: string, config: RelayConfigInput 
     metrics: { enabled: true, host: '127.0.0.1', port: 0 },
     provide: { enabled: false },
     log: { level: 'silent' },
-    ...config
+    ...config,
+    ...(store != null ? { store } : {})
   }, { logger: silentLogger })
 }
 

@@ -1,4 +1,3 @@
-import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseRelayArgs, parseRelayConfig } from '../../src/relay/config/index.js'
 import { ConfigError } from '../../src/relay/errors.js'
@@ -8,7 +7,7 @@ import type { RemoteDeposit } from '../../src/relay/mailbox-store/index.js'
 import { Envelope } from '../../src/wire/parley.js'
 import { waitFor } from '../helpers/network.js'
 import { freshDatabase } from '../helpers/storage-backends.js'
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js'
+import { connectSql, startPostgres, type TestPostgres } from '../helpers/postgres.js'
 import { hex, makeEnvelope } from './helpers.js'
 
 const LIMITS = { mailboxMaxEnvelopes: 1000, mailboxMaxBytes: 1 << 30, storageMaxBytes: 1 << 30, maxMailboxes: 1000, maxPrekeysPerMailbox: 10 }
@@ -47,7 +46,7 @@ describe('fleet deposit notices', () => {
       const b = new PgMailboxStore({ url, limits: LIMITS })
       await a.open()
       await b.open()
-      const sql = postgres(url, { onnotice: () => {}, max: 1 })
+      const sql = await connectSql(url)
       try {
         const mailbox = 'cd'.repeat(32)
         const got: RemoteDeposit[] = []

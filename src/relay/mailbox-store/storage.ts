@@ -69,4 +69,9 @@ export interface MailboxStorage {
   health: () => StorageHealth
   /** Envelopes deposited through other processes sharing the database (only for mailboxes `wants` names; read only then); a no-op for a single-process store. Returns an unsubscribe. */
   onRemoteDeposit: (listener: (deposit: RemoteDeposit) => void, wants?: (mailbox: string) => boolean) => () => void
+  /**
+   * Runs the store's part of a sweep (expiry, inactivity and provisional purges) unless another
+   * process sharing the database runs one now (`{ ran: false }`); absent for a single-process store.
+   */
+  sweepExclusively?: <T>(work: () => Promise<T>, options?: AbortOptions) => Promise<{ ran: true, result: T } | { ran: false }>
 }

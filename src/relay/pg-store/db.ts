@@ -1,12 +1,9 @@
 import type { Logger } from '@libp2p/interface'
-import type postgres from 'postgres'
 import { MailboxErrorCode } from '../../net/mailbox-codec.js'
 import { RelayRefusal } from '../errors.js'
+import { codeOf, errorLabel, isConnectionLevel, type Database, type Sql } from './sql.js'
 
-/** The connection pool. */
-export type Pool = postgres.Sql
-/** What queries are run on: the pool or a transaction (the template call and `unsafe` they share). */
-export type Sql = postgres.TransactionSql
+export type { Sql } from './sql.js'
 
 /** The database is out of reach (down, restarting, refusing connections): a retryable refusal, code `ERR_STORE_UNAVAILABLE`. */
 export class StoreUnavailableError extends RelayRefusal {
@@ -14,22 +11,13 @@ export class StoreUnavailableError extends RelayRefusal {
   constructor (message = 'The relay\'s database is unavailable; retry shortly') { super(MailboxErrorCode.STORE_UNAVAILABLE, message) }
 }
 
-/** Connection-level failures: the server is gone or not accepting (SQLSTATE classes 08, 57P0x, 53300, and the client's own codes). */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300'])
 /** Conflicts between concurrent transactions: the transaction is run again. */
 const CONFLICT_CODES = new Set(['40001', '40P01'])
 /** Tries of a transaction that meets a conflict. */
 const CONFLICT_TRIES = 5
 
-function codeOf (err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : ''
-}
-
-export function isUnavailable (err: unknown): boolean {
-  const code = codeOf(err)
-  return UNAVAILABLE_CODES.has(code) || code.startsWith('08')
-}
+/** Connection-level failures: the server is gone or not accepting (SQLSTATE classes 08, 57P0x, 53300, socket errors, node-postgres's lost connections). */
+export const isUnavailable = isConnectionLevel
 
 /** What the store reports about its database (metrics). */
 export interface DbEvents {
@@ -45,7 +33,7 @@ export interface DbEvents {
 export class DbRunner {
   private down: string | undefined
 
-  constructor (private readonly pool: Pool, private readonly log: Logger, private readonly events: DbEvents = {}) {}
+  constructor (private readonly database: Database, private readonly log: Logger, private readonly events: DbEvents = {}) {}
 
   /** Whether the last operation reached the database. */
   get ok (): boolean { return this.down === undefined }
@@ -55,7 +43,7 @@ export class DbRunner {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now()
       try {
-        const result = await work(this.pool as unknown as Sql)
+        const result = await work(this.database.sql)
         this.events.onQuery?.(performance.now() - started)
         if (this.down !== undefined) { this.log('database reachable again'); this.down = undefined }
         return result
@@ -67,8 +55,9 @@ export class DbRunner {
         }
         if (isUnavailable(err)) {
           this.events.onQuery?.(ms, 'unavailable')
-          if (this.down === undefined) this.log.error('database unavailable (%s): refusing writes until it is back', codeOf(err))
-          this.down = codeOf(err)
+          const label = errorLabel(err)
+          if (this.down === undefined) this.log.error('database unavailable (%s): refusing writes until it is back', label)
+          this.down = label
           throw new StoreUnavailableError()
         }
         this.events.onQuery?.(ms, 'other')
@@ -79,6 +68,6 @@ export class DbRunner {
 
   /** {@link run} in one transaction. */
   async tx<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-    return await this.run(async () => await this.pool.begin(async (tx) => await work(tx)) as T)
+    return await this.run(async () => await this.database.begin(work))
   }
 }

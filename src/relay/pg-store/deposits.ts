@@ -3,6 +3,7 @@ import { QuotaExceededError, RelayRefusal } from '../errors.js'
 import type { DepositInput, DepositResult, MailboxStoreLimits } from '../mailbox-store/types.js'
 import type { StorageGauges } from '../mailbox-store/storage.js'
 import type { Sql } from './db.js'
+import { valueRows } from './sql.js'
 import { dayOf } from './partitions.js'
 import { lockMailboxes, type MailboxRow, type PgParts } from './parts.js'
 import type { ShareLedger } from './shares.js'
@@ -168,7 +169,7 @@ export class PgDepositBatcher {
         byMailbox.set(input.mailbox, m)
       }
       if (bodies.length > 0) {
-        await tx`INSERT INTO envelopes ${tx(bodies, 'day', 'mailbox', 'seq', 'id', 'expires_at', 'secret', 'depositor', 'body')}`
+        await tx`INSERT INTO envelopes (day, mailbox, seq, id, expires_at, secret, depositor, body) ${valueRows(bodies.map((b) => [b.day, b.mailbox, b.seq, b.id, b.expires_at, b.secret, b.depositor, b.body]))}`
         const names = [...byMailbox.keys()]
         await tx`UPDATE mailboxes m SET count = m.count + d.n, bytes = m.bytes + d.b, provisional = false
           FROM unnest(${names}::text[], ${names.map((n) => byMailbox.get(n)?.n ?? 0)}::integer[], ${names.map((n) => byMailbox.get(n)?.b ?? 0)}::bigint[]) AS d(mailbox, n, b)

@@ -1,6 +1,5 @@
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import { randomBytes } from 'node:crypto'
-import postgres from 'postgres'
 import type { MailboxOwner } from '../../wire/mailbox.js'
 import type { AddressKeys } from '../../net/remote-address.js'
 import { DEFAULT_PG_POOL_SIZE } from '../constants.js'
@@ -9,7 +8,7 @@ import { silentLogger } from '../logger.js'
 import type { PrekeyUpload, TakeOptions } from '../mailbox-store/prekey-pool.js'
 import type { MailboxState, MailboxStorage, RemoteDeposit, StorageGauges, StorageHealth } from '../mailbox-store/storage.js'
 import type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake } from '../mailbox-store/types.js'
-import { DbRunner, type DbEvents, type Pool } from './db.js'
+import { DbRunner, type DbEvents } from './db.js'
 import { PgDepositBatcher } from './deposits.js'
 import { ackIds, deleteExpired, fetchPage, purgeLocked } from './envelopes.js'
 import { DepositNotices } from './notify.js'
@@ -18,6 +17,8 @@ import { lockMailboxes, readMailbox, type PgParts } from './parts.js'
 import { Partitions } from './partitions.js'
 import { putPrekeys, takePrekeys } from './prekeys.js'
 import { migrate } from './schema.js'
+import { clientConfig, Database } from './sql.js'
+import { withSweepLock, type SweepLease } from './sweep-lock.js'
 import { FleetShares } from './shares.js'
 import { FleetTotals } from './totals.js'
 
@@ -28,6 +29,12 @@ export { SCHEMA_VERSION } from './schema.js'
 export const DEFAULT_TOTALS_REFRESH_MS = 2000
 /** While the database is down, how often it is probed (ms) so that health recovers without traffic. */
 const PROBE_INTERVAL_MS = 1000
+/** A connection attempt to the database fails after this long (ms). */
+const CONNECT_TIMEOUT_MS = 5000
+/** An idle pooled connection is closed after this long (ms). */
+const IDLE_TIMEOUT_MS = 60_000
+/** How long closing waits for connections still in use (ms). */
+const CLOSE_TIMEOUT_MS = 5000
 /** Unowned mailboxes looked at per eviction round. */
 const EVICTION_PAGE = 64
 
@@ -62,7 +69,7 @@ export interface PgMailboxStoreInit {
  */
 export class PgMailboxStore implements MailboxStorage {
   readonly backend = 'postgres'
-  private readonly sql: Pool
+  private readonly database: Database
   private readonly log: Logger
   private readonly db: DbRunner
   private readonly origin = randomBytes(8).toString('hex')
@@ -73,26 +80,23 @@ export class PgMailboxStore implements MailboxStorage {
   private deposits: PgDepositBatcher | undefined
   private opened = false
   private probe: ReturnType<typeof setInterval> | undefined
+  private readonly clientConfig: ReturnType<typeof clientConfig>
 
   constructor (private readonly init: PgMailboxStoreInit) {
     this.log = (init.events?.logger ?? silentLogger).forComponent('parley:relay:pg-store')
-    this.sql = postgres(init.url, {
-      max: init.poolSize ?? DEFAULT_PG_POOL_SIZE,
-      connect_timeout: 5,
-      idle_timeout: 60,
-      onnotice: () => {},
-      connection: { application_name: 'parley-relay' }
-    })
-    this.db = new DbRunner(this.sql, this.log, init.events)
+    const options = { url: init.url, max: init.poolSize ?? DEFAULT_PG_POOL_SIZE, connectTimeoutMs: CONNECT_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS }
+    this.database = new Database(options, this.log)
+    this.db = new DbRunner(this.database, this.log, init.events)
     this.partitions = new Partitions(this.db)
     this.totals = new FleetTotals(this.db, init.totalsRefreshMs ?? DEFAULT_TOTALS_REFRESH_MS, this.log)
-    this.notices = new DepositNotices(this.sql, this.db, this.origin, this.log)
+    this.clientConfig = clientConfig(options)
+    this.notices = new DepositNotices(this.clientConfig, this.db, this.origin, this.log)
   }
 
   /** Migrates the schema, reads the fleet's share key, partitions and totals, and starts listening for the fleet's deposits. */
   async open (options: AbortOptions = {}): Promise<void> {
     options.signal?.throwIfAborted()
-    const key = await this.db.run(async () => await migrate(this.sql, options))
+    const key = await this.db.run(async () => await migrate(this.database, options))
     this.parts = { db: this.db, limits: this.init.limits, shares: new FleetShares(key, this.init.limits), totals: this.totals, partitions: this.partitions, log: this.log }
     this.deposits = new PgDepositBatcher(this.parts, this.origin, () => this.opened)
     await this.partitions.load()
@@ -101,6 +105,7 @@ export class PgMailboxStore implements MailboxStorage {
     this.totals.start()
     this.probe = setInterval(() => {
       if (this.db.ok) return
+      // a failed probe is logged and counted by the runner; the next one tries again
       this.db.run(async (sql) => await sql`SELECT 1`).catch(() => {})
     }, PROBE_INTERVAL_MS)
     this.probe.unref()
@@ -109,13 +114,13 @@ export class PgMailboxStore implements MailboxStorage {
 
   /** Waits for deposits in flight, then closes the connections. */
   async close (): Promise<void> {
-    if (!this.opened) { await this.sql.end({ timeout: 1 }); return }
+    if (!this.opened) { await this.notices.stop(); await this.database.end(1000); return }
     this.opened = false
     clearInterval(this.probe)
     await this.deposits?.idle()
     await this.totals.stop()
     await this.notices.stop()
-    await this.sql.end({ timeout: 5 })
+    await this.database.end(CLOSE_TIMEOUT_MS)
   }
 
   private get p (): PgParts {
@@ -259,6 +264,17 @@ export class PgMailboxStore implements MailboxStorage {
 
   onRemoteDeposit (listener: (deposit: RemoteDeposit) => void, wants: (mailbox: string) => boolean = () => true): () => void {
     return this.notices.subscribe(listener, wants)
+  }
+
+  /** Runs `work` (a sweep) on this member only if no other member of the fleet sweeps now (`sweep-lock.ts`). */
+  async sweepExclusively<T>(work: () => Promise<T>, options: AbortOptions = {}): Promise<SweepLease<T>> {
+    return await withSweepLock(this.db, this.clientConfig, this.log, work, options)
+  }
+
+  /** The pool's connections now (open, idle), operations waiting for one, and whether the `LISTEN` connection is up (metrics). */
+  poolStats (): { open: number, idle: number, waiting: number, listening: boolean } {
+    const pool = this.database.pool
+    return { open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, listening: this.notices.listening }
   }
 
   /** Connections the pool may open (metrics). */

@@ -1,6 +1,8 @@
 import type { Logger } from '@libp2p/interface'
+import type pg from 'pg'
 import type { RemoteDeposit } from '../mailbox-store/storage.js'
-import type { DbRunner, Pool } from './db.js'
+import type { DbRunner } from './db.js'
+import { ChannelListener } from './listen.js'
 
 /** The `NOTIFY` channel of new deposits. */
 export const DEPOSIT_CHANNEL = 'parley_deposits'
@@ -46,25 +48,29 @@ type Listener = (deposit: RemoteDeposit) => void
 type Wants = (mailbox: string) => boolean
 
 /**
- * Pushes across the fleet: `LISTEN parley_deposits` on a connection of its own (the client
- * re-listens after a reconnect); a notice from another process for a mailbox this process has a
+ * Pushes across the fleet: `LISTEN parley_deposits` on a connection of its own, listening again
+ * after it was lost (`ChannelListener`); a notice from another process for a mailbox this process has a
  * subscriber for has its envelope read (by seq and day: one index lookup) and handed to the
  * listeners. Notices of this process's own deposits are skipped (the server pushed them already).
  */
 export class DepositNotices {
   private readonly listeners = new Set<{ listener: Listener, wants: Wants }>()
-  private unlisten: (() => Promise<void>) | undefined
+  private readonly channel: ChannelListener
 
-  constructor (private readonly listenSql: Pool, private readonly db: DbRunner, private readonly origin: string, private readonly log: Logger) {}
+  constructor (config: pg.ClientConfig, private readonly db: DbRunner, private readonly origin: string, private readonly log: Logger) {
+    this.channel = new ChannelListener({ config, channel: DEPOSIT_CHANNEL, onPayload: (payload) => { this.received(payload) }, log })
+  }
+
+  /** Whether the `LISTEN` connection is up (pushes from other processes arrive). */
+  get listening (): boolean { return this.channel.listening }
 
   async start (): Promise<void> {
-    const request = await this.listenSql.listen(DEPOSIT_CHANNEL, (payload: string) => { this.received(payload) })
-    this.unlisten = request.unlisten
+    await this.channel.start()
   }
 
   async stop (): Promise<void> {
     this.listeners.clear()
-    await this.unlisten?.().catch(() => {})
+    await this.channel.stop()
   }
 
   subscribe (listener: Listener, wants: Wants): () => void {

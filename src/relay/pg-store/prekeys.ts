@@ -7,6 +7,7 @@ import { KINDS } from '../mailbox-store/keys.js'
 import type { PrekeyUpload, TakeOptions } from '../mailbox-store/prekey-pool.js'
 import type { PrekeyTake, TakenPrekey } from '../mailbox-store/types.js'
 import { lockMailboxes, type PgParts } from './parts.js'
+import { valueRows } from './sql.js'
 
 const toBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
@@ -65,8 +66,7 @@ export async function putPrekeys (parts: PgParts, mailbox: string, upload: Preke
     ledger.add(uploader, after)
     await ledger.save(tx)
     if (entries.length > 0) {
-      const rows = entries.map((e) => ({ mailbox, kind: e.kind, id: e.id, blob: e.blob }))
-      await tx`INSERT INTO prekeys ${tx(rows, 'mailbox', 'kind', 'id', 'blob')} ON CONFLICT (mailbox, kind, id) DO UPDATE SET blob = EXCLUDED.blob`
+      await tx`INSERT INTO prekeys (mailbox, kind, id, blob) ${valueRows(entries.map((e) => [mailbox, e.kind, e.id, e.blob]))} ON CONFLICT (mailbox, kind, id) DO UPDATE SET blob = EXCLUDED.blob`
     }
     for (const [kind, blob] of lastResort) {
       await tx`INSERT INTO last_resort (mailbox, kind, blob) VALUES (${mailbox}, ${kind}, ${blob}) ON CONFLICT (mailbox, kind) DO UPDATE SET blob = EXCLUDED.blob`

@@ -1,6 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { randomBytes } from 'node:crypto'
-import type { Pool } from './db.js'
+import type { Database } from './sql.js'
 
 /**
  * The PostgreSQL schema, as numbered migrations: each runs once, in order, in one transaction
@@ -98,9 +98,9 @@ const MIGRATION_LOCK = 0x7061726c65796d67n
  * Brings the database to {@link SCHEMA_VERSION}; returns the fleet's share-hash key. Refuses a
  * database written by a newer relay.
  */
-export async function migrate (sql: Pool, options: AbortOptions = {}): Promise<Uint8Array> {
+export async function migrate (database: Database, options: AbortOptions = {}): Promise<Uint8Array> {
   options.signal?.throwIfAborted()
-  return await sql.begin(async (tx) => {
+  return await database.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK.toString()}::bigint)`
     await tx`CREATE TABLE IF NOT EXISTS parley_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
     const [row] = await tx<Array<{ v: number | null }>>`SELECT max(version) AS v FROM parley_schema`
