@@ -17,23 +17,24 @@ const accounts = keys.slice(0, 3).map((k) => k.publicKey)
 const isDeviceOf = async (author: Uint8Array, device: Uint8Array): Promise<boolean> => toHex(author) === toHex(device) && toHex(device) !== toHex(keys[3].publicKey)
 
 const K = GroupOp.Kind
-const KINDS = [K.UNKNOWN, K.CREATE, K.ADD, K.ADD, K.REMOVE, K.LEAVE, K.PROMOTE, K.DEMOTE, K.RENAME, K.SETTINGS]
+const KINDS = [K.UNKNOWN, K.CREATE, K.ADD, K.ADD, K.ADD, K.REMOVE, K.LEAVE, K.PROMOTE, K.PROMOTE, K.DEMOTE, K.RENAME, K.SETTINGS]
 
 /** One operation as the fuzzer builds it: every field free, signed by a chosen key, perhaps corrupted after signing. */
 const opInput = fc.record({
   kind: fc.constantFrom(...KINDS),
-  author: fc.integer({ min: 0, max: 3 }),
-  signer: fc.integer({ min: 0, max: 3 }),
+  author: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 3 }) }),
+  /** Signed by the author's own key, mostly; else by another (a forgery in the author's name). */
+  signer: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 6 }),
   /** Indexes into the log's hashes (mod its size); a negative one is a random unknown hash. */
-  parents: fc.array(fc.integer({ min: -1, max: 20 }), { maxLength: 4 }),
-  members: fc.array(fc.oneof(fc.integer({ min: 0, max: 3 }).map((i) => keys[i].publicKey), fc.uint8Array({ maxLength: 40 })), { maxLength: 5 }),
+  parents: fc.oneof({ weight: 6, arbitrary: fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: fc.array(fc.integer({ min: -1, max: 20 }), { maxLength: 4 }) }),
+  members: fc.array(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }).map((i) => keys[i].publicKey) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) }), { maxLength: 5 }),
   name: fc.oneof(fc.string({ maxLength: 10 }), fc.constant(' '), fc.string({ minLength: 200, maxLength: 300 })),
   timerMs: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
   addBy: fc.constantFrom(GroupOp.Who.ADMINS, GroupOp.Who.MEMBERS),
   renameBy: fc.constantFrom(GroupOp.Who.ADMINS, GroupOp.Who.MEMBERS),
-  version: fc.constantFrom(1, 1, 1, 2),
-  otherGroup: fc.boolean(),
-  corrupt: fc.option(fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }), { freq: 4 }),
+  version: fc.constantFrom(1, 1, 1, 1, 1, 2),
+  otherGroup: fc.constantFrom(false, false, false, false, false, true),
+  corrupt: fc.option(fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }), { freq: 8 }),
   nonce: bytes(16)
 })
 
@@ -47,7 +48,7 @@ async function build (log: GroupLog, input: OpInput): Promise<Uint8Array> {
     groupId: input.otherGroup ? new Uint8Array(16).fill(1) : log.groupId,
     parents,
     author: keys[input.author].publicKey,
-    device: signers[input.signer].publicKey,
+    device: signers[input.signer ?? input.author].publicKey,
     createdAt: 1n,
     kind: input.kind,
     members: input.members,
@@ -57,7 +58,7 @@ async function build (log: GroupLog, input: OpInput): Promise<Uint8Array> {
     renameBy: input.renameBy,
     nonce: input.nonce
   }
-  const signed = await signGroupOp(op, signers[input.signer])
+  const signed = await signGroupOp(op, signers[input.signer ?? input.author])
   if (input.corrupt == null) return signed
   const out = signed.slice()
   out[input.corrupt.at % out.length] ^= input.corrupt.xor
@@ -79,7 +80,7 @@ function stateKey (s: GroupState): string {
 export default pureTarget({
   name: 'group-op',
   covers: 'decodeGroupOp, GroupLog.add / fromSnapshot, computeState (src/messenger/groups/membership/)',
-  input: fc.record({ founders: fc.subarray([1, 2]), ops: fc.array(opInput, { minLength: 1, maxLength: 6 }), raw: fc.uint8Array({ maxLength: 200 }) }),
+  input: fc.record({ founders: fc.subarray([1, 2]), ops: fc.array(opInput, { minLength: 1, maxLength: 8 }), raw: fc.uint8Array({ maxLength: 200 }) }),
   runs: 200,
   runTimeoutMs: 10_000,
   run: async (input) => {
@@ -89,7 +90,10 @@ export default pureTarget({
     for (const op of input.ops) await typedOrResultAsync(async () => await log.add(await build(log, op)))
     const state = log.state
     if (state.members.size > MAX_GROUP_MEMBERS) throw invalidResult('more members than the limit')
-    for (const role of state.members.values()) if (role !== 'admin' && role !== 'member') throw invalidResult(`role ${String(role)}`)
+    for (const [member, role] of state.members) {
+      if (role !== 'admin' && role !== 'member') throw invalidResult(`role ${String(role)}`)
+      if (!/^[0-9a-f]{64}$/.test(member)) throw invalidResult(`member key ${member}`)
+    }
     if (log.size + log.heldCount > 1 + input.ops.length) throw invalidResult('more operations than were added')
     const reloaded = await GroupLog.fromSnapshot({ backend, isDeviceOf }, log.groupId, log.snapshot(), { stored: true })
     if (stateKey(reloaded.state) !== stateKey(state)) throw invalidResult('a reloaded snapshot computes another state')
