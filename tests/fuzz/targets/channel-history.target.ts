@@ -71,7 +71,7 @@ const target: FuzzTarget<{ posts: PostInput[], link: string }> = {
   name: 'channel-history',
   covers: 'verifyChannelPost, readPostBody, parseChannelLink (src/identity/channel/), ChannelHistoryStore.store / query (src/relay/channel-history/)',
   input: fc.record({ posts: fc.array(postInput, { minLength: 1, maxLength: 6 }), link: hostileText(fc.constantFrom(...links)) }),
-  runs: 150,
+  runs: 100,
   open: async () => {
     const dir = await tempDir('parley-fuzz-channels-')
     const store = await ChannelHistoryStore.open({
