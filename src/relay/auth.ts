@@ -5,7 +5,7 @@ import { verifyAccountRecord } from '../identity/account-record.js'
 import { CHALLENGE_NONCE_BYTES, MailboxErrorCode, verifyMailboxAuth, type MailboxRequest, type MailboxResponse } from '../net/mailbox-codec.js'
 import { BoundedSet } from '../net/bounded-set.js'
 import { CHALLENGE_TTL_MS, USED_NONCE_MEMORY } from './constants.js'
-import { AuthFailedError, AuthReplayError, RelayRefusal } from './errors.js'
+import { AuthFailedError, AuthReplayError, QuotaExceededError, RelayRefusal } from './errors.js'
 import type { MailboxOwner, MailboxStorage } from './mailbox-store/index.js'
 import { toHex as hex } from '../bytes.js'
 
@@ -97,8 +97,21 @@ export class MailboxAuthenticator {
     }
     if (owner == null) throw new RelayRefusal(MailboxErrorCode.RECORD_REQUIRED, 'First authentication must present the signed account record')
     owner = { ...owner, lastAuthAt: BigInt(now) }
-    if (!(await this.store.mailboxState(mailbox, options)).owned) await options.admitNewMailbox?.()
-    await this.store.setOwner(mailbox, owner, { signal: options.signal, creator: options.creator })
+    const known = (await this.store.mailboxState(mailbox, options)).owned
+    if (!known) await options.admitNewMailbox?.()
+    try {
+      await this.store.setOwner(mailbox, owner, { signal: options.signal, creator: options.creator })
+    } catch (err) {
+      // a known owner logging in while the store takes no writes (a full disk) still reads what
+      // it holds; its login time is recorded at its next login
+      if (!(known && isStorageOutage(err))) throw err
+    }
     return { mailbox, deviceKey: auth.deviceKey, owner }
   }
+}
+
+/** A refusal because the store takes no writes for now (not a quota): retryable. */
+function isStorageOutage (err: unknown): boolean {
+  return err instanceof RelayRefusal && !(err instanceof QuotaExceededError) &&
+    (err.code === MailboxErrorCode.STORAGE_FULL || err.code === MailboxErrorCode.STORE_UNAVAILABLE)
 }

@@ -111,7 +111,7 @@ export const GAUGE_HELP: Record<string, string> = {
   parley_relay_blobs: 'Blobs (attachments) held, whole or being uploaded',
   parley_relay_blob_bytes: 'Ciphertext bytes reserved by the blobs held',
   parley_relay_blob_streams: 'Open blob streams',
-  parley_relay_db_up: 'Whether the mailbox database answered the last operation (1) or not (0: deposits are refused with ERR_STORE_UNAVAILABLE)',
+  parley_relay_db_up: 'Whether the mailbox database answered the last operation (1) or not (0: deposits are refused with ERR_STORE_UNAVAILABLE, or ERR_STORAGE_FULL while a LevelDB store waits for disk space)',
   parley_relay_db_pool_size: 'Connections this relay process may open to the mailbox database (PostgreSQL store)',
   parley_relay_db_pool_connections: 'Connections of the pool open to the mailbox database now, in use or idle (PostgreSQL store)',
   parley_relay_db_pool_idle: 'Open pool connections idle now (PostgreSQL store)',

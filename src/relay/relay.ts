@@ -203,9 +203,9 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_provisional_mailboxes: () => store.gauges().provisionalMailboxes,
     parley_relay_stored_envelopes: () => store.gauges().totalEnvelopes,
     parley_relay_stored_bytes: () => store.gauges().totalBytes,
+    parley_relay_db_up: () => store.health().ok ? 1 : 0,
     ...(store instanceof PgMailboxStore
       ? {
-          parley_relay_db_up: () => store.health().ok ? 1 : 0,
           parley_relay_db_pool_size: () => store.poolSize,
           parley_relay_db_pool_connections: () => store.poolStats().open,
           parley_relay_db_pool_idle: () => store.poolStats().idle,

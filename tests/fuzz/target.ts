@@ -66,3 +66,13 @@ export function typedOrResult<R> (decode: () => R): R | undefined {
 export function invalidResult (what: string): Error {
   return new Error(`decoder returned an invalid result: ${what}`)
 }
+
+/** {@link typedOrResult} for an async decoder or handler. */
+export async function typedOrResultAsync<R> (run: () => Promise<R>): Promise<R | undefined> {
+  try {
+    return await run()
+  } catch (err) {
+    if (isTypedError(err)) return undefined
+    throw err
+  }
+}

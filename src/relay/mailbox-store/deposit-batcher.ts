@@ -107,7 +107,7 @@ export class DepositBatcher {
     if (ops.length === 0) return results
     for (const [mailbox, s] of changed) ops.push({ type: 'put', key: K.stats(mailbox), value: enc.encode(JSON.stringify(s)) })
     try {
-      await db.batch(ops)
+      await this.parts.gate.write(async () => { await db.batch(ops) })
     } catch (err) {
       for (const [depositor, size] of counted) counters.shares.remove(depositor, size)
       throw err

@@ -37,8 +37,17 @@ export async function removeLocked (parts: StoreParts, mailbox: string, seqs: st
   if (removed === 0) return 0
   s.count = Math.max(0, s.count - removed)
   s.bytes = Math.max(0, s.bytes - bytes)
+  const before = counters.stats.get(mailbox)
+  const wasUnowned = counters.unowned.has(mailbox)
   counters.save(mailbox, s, ops, false)
-  await db.batch(ops)
+  try {
+    await parts.gate.write(async () => { await db.batch(ops) })
+  } catch (err) {
+    // nothing was removed: the counters say so again
+    if (before != null) counters.stats.set(mailbox, before)
+    if (wasUnowned && !counters.unowned.has(mailbox)) counters.unowned.add(mailbox)
+    throw err
+  }
   for (const [depositor, size] of released) counters.shares.remove(depositor, size)
   counters.removed(removed, bytes)
   return removed
@@ -123,7 +132,7 @@ export async function deleteExpired (parts: StoreParts, now: number, isOpen: () 
       total += await mutex.run(mailbox, async () => removeLocked(parts, mailbox, seqs))
     }
     // index entries whose envelope was already gone (acked or purged meanwhile) go too
-    await db.batch(keys.map((key) => ({ type: 'del' as const, key })))
+    await parts.gate.write(async () => { await db.batch(keys.map((key) => ({ type: 'del' as const, key }))) })
   }
   return total
 }

@@ -16,12 +16,15 @@ import { getOwner, ownedShareRefusal, owners, setOwner } from './owners.js'
 import { putPrekeys, takePrekeys, type PrekeyUpload, type TakeOptions } from './prekey-pool.js'
 import type { DepositInput, DepositResult, FetchPage, MailboxDb, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake, StoreParts } from './types.js'
 import type { MailboxState, MailboxStorage, StorageGauges, StorageHealth } from './storage.js'
+import { DISK_RECOVERY_POLL_MS, WriteGate, hasRoomToReopen, type GateState } from './write-gate.js'
+import { errorText } from '../logger.js'
 
 export { MailboxOwner, MailboxPrekey }
 export { MAILBOX_LAYOUT, envelopeIdOf } from './keys.js'
 export { MAX_DEPOSIT_GROUP } from './deposit-batcher.js'
 export type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake, TakenPrekey } from './types.js'
 export type { PrekeyUpload, TakeOptions } from './prekey-pool.js'
+export { DISK_RECOVERY_POLL_MS, type GateState } from './write-gate.js'
 export type { MailboxState, MailboxStorage, RemoteDeposit, StorageGauges, StorageHealth } from './storage.js'
 
 /** LevelDB tables kept open by the mailbox database. */
@@ -55,6 +58,9 @@ export class MailboxStore implements MailboxStorage {
   private readonly heldIds: HeldIds
   private readonly deposits: DepositBatcher
   private opened = false
+  private readonly gate: WriteGate
+  private recoveryTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly recoveryPollMs: number
 
   constructor (readonly location: string, private readonly limits: MailboxStoreLimits, private readonly events: MailboxStoreEvents = {}) {
     this.log = (events.logger ?? silentLogger).forComponent('parley:relay:mailbox-store')
@@ -65,7 +71,9 @@ export class MailboxStore implements MailboxStorage {
     // memtable flushes and fewer write stalls behind compactions (relay CPU per deposit
     // 117–126 → 96 µs in the bench, for ~25 MB more resident memory at most).
     this.db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: MAX_OPEN_TABLES, compression: false, writeBufferSize: WRITE_BUFFER_BYTES })
-    this.parts = { db: this.db, mutex: new KeyedMutex(), counters: this.counters, limits, log: this.log }
+    this.recoveryPollMs = events.diskRecoveryPollMs ?? DISK_RECOVERY_POLL_MS
+    this.gate = new WriteGate(this.log, () => { this.scheduleRecovery() })
+    this.parts = { db: this.db, mutex: new KeyedMutex(), counters: this.counters, limits, log: this.log, gate: this.gate }
     const isOpen = (): boolean => this.opened
     this.heldIds = new HeldIds(this.db, limits.idFilterBits ?? HeldIdFilter.bitsFor(limits.storageMaxBytes), isOpen, this.log)
     this.deposits = new DepositBatcher(this.parts, this.heldIds, this.seqs, isOpen)
@@ -83,12 +91,65 @@ export class MailboxStore implements MailboxStorage {
 
   /** Waits for writes in flight (queued deposits included), then closes the database. */
   async close (): Promise<void> {
+    clearTimeout(this.recoveryTimer)
+    this.recoveryTimer = undefined
     if (!this.opened) return
     this.opened = false
     await this.deposits.idle()
     await this.parts.mutex.idle()
     await this.heldIds.settled()
+    this.gate.set('closed')
     await this.db.close()
+  }
+
+  /** Whether writes are taken (`ok`), or why not (see {@link WriteGate}); tests, diagnostics. */
+  get writeState (): GateState { return this.gate.state }
+
+  /** Times a write's I/O error made the store refuse writes since it was created. */
+  get diskTrips (): number { return this.gate.trips }
+
+  private scheduleRecovery (): void {
+    if (this.recoveryTimer !== undefined || !this.opened) return
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = undefined
+      this.recover().catch((err: unknown) => { this.log.error('mailbox database recovery failed: %s', errorText(err)) })
+    }, this.recoveryPollMs)
+    this.recoveryTimer.unref?.()
+  }
+
+  /**
+   * Once the disk has room again: waits for the operations in flight, closes the database and
+   * opens it again (LevelDB replays its log up to a torn last record and starts a new one), and
+   * takes writes again. Tries again later while there is no room or the open fails.
+   */
+  private async recover (): Promise<void> {
+    if (!this.opened || this.gate.state === 'ok') return
+    let room = false
+    try {
+      room = await hasRoomToReopen(this.location)
+    } catch (err) {
+      this.log.error('cannot read free space of the mailbox database: %s', errorText(err))
+    }
+    if (!room) { this.scheduleRecovery(); return }
+    const was = this.gate.state
+    this.gate.set('reopening')
+    try {
+      await this.deposits.idle()
+      await this.parts.mutex.idle()
+      await this.heldIds.settled()
+      if (this.db.status === 'open') await this.db.close()
+      if (!this.opened) return
+      await this.db.open()
+      // a write reported failed may still have reached the log: ids come from the disk again
+      this.seqs.last = Math.max(this.seqs.last, await highestBodySeq(this.db))
+      await this.heldIds.load()
+      this.gate.reset()
+      this.log('mailbox database reopened after a failed write: writes are taken again')
+    } catch (err) {
+      this.log.error('reopening the mailbox database failed (%s before): %s', was, errorText(err))
+      // still refused (reads too while it is closed; the request guard answers them), tried again later
+      this.gate.trip(err)
+    }
   }
 
   /** Totals over all mailboxes. */
@@ -139,6 +200,10 @@ export class MailboxStore implements MailboxStorage {
    */
   async deposit (input: DepositInput, options: AbortOptions = {}): Promise<DepositResult> {
     options.signal?.throwIfAborted()
+    return await this.gate.guard('write', async () => await this.depositChecked(input))
+  }
+
+  private async depositChecked (input: DepositInput): Promise<DepositResult> {
     if (input.unownedExpiresAt !== undefined && !this.isOwned(input.mailbox)) input = { ...input, expiresAt: Math.min(input.expiresAt, input.unownedExpiresAt) }
     try {
       return await this.deposits.enqueue(input)
@@ -200,17 +265,17 @@ export class MailboxStore implements MailboxStorage {
    * secret envelopes are deleted as they are handed out (held only until first fetch).
    */
   async fetch (mailbox: string, cursor: string, limit: number, maxBytes: number, now: number, options: AbortOptions = {}): Promise<FetchPage> {
-    return fetchPage(this.parts, mailbox, cursor, limit, maxBytes, now, options)
+    return await this.gate.guard('read', async () => await fetchPage(this.parts, mailbox, cursor, limit, maxBytes, now, options))
   }
 
   /** Deletes envelopes by id; returns how many were held. */
   async ack (mailbox: string, ids: string[], options: AbortOptions = {}): Promise<number> {
-    return ackIds(this.parts, mailbox, ids, options)
+    return await this.gate.guard('write', async () => await ackIds(this.parts, mailbox, ids, options))
   }
 
   /** Deletes every envelope whose effective expiry is at or before `now`; returns how many. */
   async deleteExpired (now: number, options: AbortOptions = {}): Promise<number> {
-    return deleteExpired(this.parts, now, () => this.opened, options)
+    return await this.gate.guard('write', async () => await deleteExpired(this.parts, now, () => this.opened, options))
   }
 
   /**
@@ -220,6 +285,7 @@ export class MailboxStore implements MailboxStorage {
    */
   async purgeMailbox (mailbox: string, options: AbortOptions & { onlyUnowned?: boolean, onlyProvisional?: boolean } = {}): Promise<number | undefined> {
     const db = this.db
+    this.gate.checkWrite()
     return this.parts.mutex.run(mailbox, async () => {
       options.signal?.throwIfAborted()
       if (options.onlyUnowned === true && !this.counters.unowned.has(mailbox)) return undefined
@@ -227,18 +293,20 @@ export class MailboxStore implements MailboxStorage {
       const seqs: string[] = []
       for await (const key of db.keys({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })) seqs.push(lastPart(key))
       const removed = await removeLocked(this.parts, mailbox, seqs)
-      await db.clear({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })
-      await db.clear({ gte: K.prekeyPrefix(mailbox), lt: end(K.prekeyPrefix(mailbox)) })
-      await db.clear({ gte: K.lastResortPrefix(mailbox), lt: end(K.lastResortPrefix(mailbox)) })
-      await db.clear({ gte: K.idPrefix(mailbox), lt: end(K.idPrefix(mailbox)) })
-      await db.batch([{ type: 'del', key: K.owner(mailbox) }, { type: 'del', key: K.stats(mailbox) }])
+      await this.gate.write(async () => {
+        await db.clear({ gte: K.listPrefix(mailbox), lt: end(K.listPrefix(mailbox)) })
+        await db.clear({ gte: K.prekeyPrefix(mailbox), lt: end(K.prekeyPrefix(mailbox)) })
+        await db.clear({ gte: K.lastResortPrefix(mailbox), lt: end(K.lastResortPrefix(mailbox)) })
+        await db.clear({ gte: K.idPrefix(mailbox), lt: end(K.idPrefix(mailbox)) })
+        await db.batch([{ type: 'del', key: K.owner(mailbox) }, { type: 'del', key: K.stats(mailbox) }])
+      })
       this.counters.forget(mailbox)
       return removed
     })
   }
 
   async getOwner (mailbox: string, options: AbortOptions = {}): Promise<MailboxOwner | undefined> {
-    return getOwner(this.parts, mailbox, options)
+    return await this.gate.guard('read', async () => await getOwner(this.parts, mailbox, options))
   }
 
   /**
@@ -247,6 +315,7 @@ export class MailboxStore implements MailboxStorage {
    * mailbox count reached evicts the oldest unowned mailbox, else the oldest provisional one.
    */
   async setOwner (mailbox: string, owner: MailboxOwner, options: AbortOptions & { creator?: number } = {}): Promise<void> {
+    this.gate.checkWrite()
     await setOwner(this.parts, mailbox, owner, async () => {
       const oldest = this.counters.unowned.oldest()
       if (oldest !== undefined && await this.purgeMailbox(oldest, { onlyUnowned: true }) !== undefined) this.events.onUnownedEvicted?.(1)
@@ -270,6 +339,7 @@ export class MailboxStore implements MailboxStorage {
    * unowned mailboxes evicted first, as for deposits) and the uploader's share.
    */
   async putPrekeys (mailbox: string, upload: PrekeyUpload, options: AbortOptions = {}): Promise<number> {
+    this.gate.checkWrite()
     try {
       return await putPrekeys(this.parts, mailbox, upload, options)
     } catch (err) {
@@ -285,7 +355,7 @@ export class MailboxStore implements MailboxStorage {
    * last-resort key when that kind's pool is empty or the mailbox's one-time budget is spent.
    */
   async takePrekeys (mailbox: string, options: TakeOptions = {}): Promise<PrekeyTake> {
-    return takePrekeys(this.parts, mailbox, options)
+    return await this.gate.guard('read', async () => await takePrekeys(this.parts, mailbox, options))
   }
 
   async mailboxState (mailbox: string, options: AbortOptions = {}): Promise<MailboxState> {
@@ -303,7 +373,8 @@ export class MailboxStore implements MailboxStorage {
   }
 
   health (): StorageHealth {
-    return { backend: 'leveldb', ok: this.opened }
+    const error = this.gate.error
+    return { backend: 'leveldb', ok: this.opened && error === undefined, ...(error !== undefined ? { error } : {}) }
   }
 
   /** One process holds every mailbox: no deposit arrives through another. */

@@ -48,7 +48,7 @@ export async function setOwner (parts: StoreParts, mailbox: string, owner: Mailb
         delete next.provisional
         counters.save(mailbox, next, ops, true)
       }
-      await db.batch(ops)
+      await parts.gate.write(async () => { await db.batch(ops) })
       if (settled) counters.provisional.delete(mailbox)
       return
     }
@@ -61,7 +61,7 @@ export async function setOwner (parts: StoreParts, mailbox: string, owner: Mailb
     counters.ownedShares.add(creator, 1)
     counters.save(mailbox, owned, ops, true)
     try {
-      await db.batch(ops)
+      await parts.gate.write(async () => { await db.batch(ops) })
     } catch (err) {
       counters.ownedShares.remove(creator, 1)
       if (s == null) counters.stats.delete(mailbox)

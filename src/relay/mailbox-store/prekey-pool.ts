@@ -92,7 +92,7 @@ export async function putPrekeys (parts: StoreParts, mailbox: string, upload: Pr
     const before = counters.stats.get(mailbox)
     counters.save(mailbox, s, ops, true)
     try {
-      await db.batch(ops)
+      await parts.gate.write(async () => { await db.batch(ops) })
     } catch (err) {
       counters.shares.remove(uploader, after)
       if (oldTag !== undefined) counters.shares.add(oldTag, counted)
@@ -156,7 +156,7 @@ export async function takePrekeys (parts: StoreParts, mailbox: string, options: 
       const counted = s.prekeyBytes !== undefined
       if (counted) s.prekeyBytes = Math.max(0, (s.prekeyBytes ?? 0) - bytes)
       counters.save(mailbox, s, ops, true)
-      await db.batch(ops)
+      await parts.gate.write(async () => { await db.batch(ops) })
       if (counted) {
         counters.totalBytes = Math.max(0, counters.totalBytes - bytes)
         if (s.prekeyTag !== undefined) counters.shares.remove(s.prekeyTag, bytes)

@@ -4,6 +4,7 @@ import type { MailboxPrekey } from '../../wire/mailbox.js'
 import type { RelayLimits } from '../config/limits.js'
 import type { KeyedMutex } from '../../mutex.js'
 import type { MailboxCounters } from './counters.js'
+import type { WriteGate } from './write-gate.js'
 
 /** The mailbox database: utf8 keys, byte values. */
 export type MailboxDb = Level<string, Uint8Array>
@@ -26,6 +27,8 @@ export interface MailboxStoreEvents {
   onProvisionalEvicted?: (mailboxes: number) => void
   /** @default silent */
   logger?: ComponentLogger
+  /** How often a store whose write failed with an I/O error (a full disk) checks whether it can reopen, ms. @default DISK_RECOVERY_POLL_MS */
+  diskRecoveryPollMs?: number
 }
 
 export interface DepositInput {
@@ -74,4 +77,6 @@ export interface StoreParts {
   readonly counters: MailboxCounters
   readonly limits: MailboxStoreLimits
   readonly log: Logger
+  /** Every write goes through it: refused after an I/O error until the database is reopened. */
+  readonly gate: WriteGate
 }
