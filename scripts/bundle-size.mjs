@@ -61,7 +61,8 @@ function staticClosure (metafile, start) {
 /**
  * Sizes of one build from its metafile: every JavaScript output with its minified and gzip -9
  * bytes, the entry's static closure (first load), the whole, and minified bytes by package and
- * by input file over the whole (esbuild gives bytes per input; gzip is per output file only).
+ * by input file over the whole (esbuild gives bytes per input; gzip is per output file only), and
+ * the inputs the first load carries (`firstLoad.inputs`).
  * @param {object} metafile esbuild metafile of the build
  * @param {string} entryName output name of the entry (`parley`, `parley-chat`)
  * @param {{ cwd?: string }} [options] directory the metafile's paths are relative to
@@ -88,10 +89,12 @@ export async function measureBuild (metafile, entryName, options = {}) {
     }
   }
   const outDir = dirname(entry.path)
+  // what the first load carries, by input (src/… paths and package/… paths below node_modules)
+  const firstLoadInputs = firstChunks.flatMap((c) => Object.keys(c.info.inputs)).map((path) => path.replace(/^.*node_modules\//, '')).sort()
   return {
     name: entryName,
     chunks: chunks.map(({ path, minified, gzip }) => ({ file: relative(outDir, path), minified, gzip, firstLoad: first.has(path) })),
-    firstLoad: { minified: sum(firstChunks, 'minified'), gzip: sum(firstChunks, 'gzip') },
+    firstLoad: { minified: sum(firstChunks, 'minified'), gzip: sum(firstChunks, 'gzip'), inputs: firstLoadInputs },
     whole: { minified: sum(chunks, 'minified'), gzip: sum(chunks, 'gzip') },
     packages: [...byOwner].sort((a, b) => b[1] - a[1]),
     files: byFile.sort((a, b) => b[1] - a[1])
@@ -170,7 +173,7 @@ if (process.argv[1] != null && resolve(process.argv[1]) === fileURLToPath(import
   if (args.includes('--json')) {
     const { library, element, over } = measured
     console.log(JSON.stringify({
-      library: { ...library, files: library.files.slice(0, top), packages: library.packages.slice(0, top) },
+      library: { ...library, firstLoad: { minified: library.firstLoad.minified, gzip: library.firstLoad.gzip }, files: library.files.slice(0, top), packages: library.packages.slice(0, top) },
       element: { minified: element.whole.minified, gzip: element.whole.gzip },
       budgets: { firstLoad: FIRST_LOAD_BUDGET, library: LIBRARY_BUDGET, over },
       ...(standIns != null ? { standIns: standIns.rows } : {})

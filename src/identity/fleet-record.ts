@@ -1,13 +1,13 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { concatBytes, toHex } from '../bytes.js'
-import { FleetRecordBody, SignedFleetRecord, type FleetMember } from '../wire/parley.js'
-import { DHT_NAMESPACE } from './account-record.js'
+import { FleetRecordBody, SignedFleetRecord, type FleetMember } from '../wire/fleet.js'
+import { FLEET_KEY_PREFIX } from './account-record.js'
 import { decodeAddress, encodeAddress } from './address.js'
 import { InvalidFleetRecordError } from './errors.js'
 import type { SigningKeyPair } from './keys.js'
 
-export type { FleetMember, FleetRecordBody } from '../wire/parley.js'
+export type { FleetMember, FleetRecordBody } from '../wire/fleet.js'
 
 /** Largest signed fleet record accepted anywhere (DHT, config file, cache). */
 export const MAX_FLEET_RECORD_BYTES = 16 * 1024
@@ -22,8 +22,7 @@ export const MAX_FLEET_PEER_ID_BYTES = 64
 export const MAX_FLEET_MULTIADDR_BYTES = 512
 /** Longest validity an operator may sign (`expires_at − issued_at`): a leaked old record dies within it. */
 export const MAX_FLEET_RECORD_LIFETIME_MS = 400 * 24 * 3600 * 1000
-/** Key prefix of fleet records in the DHT: `/parley/fleet/<fleet id>`. */
-export const FLEET_KEY_PREFIX = `/${DHT_NAMESPACE}/fleet/`
+export { FLEET_KEY_PREFIX }
 /** How a fleet is named where a relay multiaddr could stand (`--relay fleet:<id>`). */
 export const FLEET_REF_PREFIX = 'fleet:'
 
@@ -166,4 +165,17 @@ function checkBody (body: FleetRecordBody): void {
 /** True for a member entry whose PeerId bytes are `peerId` (multihash bytes). */
 export function isFleetMember (body: FleetRecordBody, peerId: Uint8Array): FleetMember | undefined {
   return body.members.find((m) => equalBytes(m.peerId, peerId))
+}
+
+/**
+ * The fleet-record rules the DHT applies under `/parley/fleet/…` (`ParleyRecords` in
+ * `net/parley-records.ts` loads them: statically in Node, with the browser's deferred chunk there).
+ */
+export const fleetRecordRules = {
+  /** Throws {@link InvalidFleetRecordError} unless `value` is a valid fleet record of the operator its DHT key names. */
+  validate (key: Uint8Array, value: Uint8Array): void {
+    verifyFleetRecord(value, { operatorKey: operatorKeyFromDhtKey(key) })
+  },
+  select: selectFleetRecord,
+  expiry: fleetRecordExpiry
 }

@@ -10,12 +10,12 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { DHT_NAMESPACE } from '../identity/account-record.js'
-import { parleyRecordSelector, parleyRecordValidator } from '../net/parley-records.js'
+import { ParleyRecords, type LoadFleetRecordRules } from '../net/parley-records.js'
 import { DEVICE_DHT_RECORD_LIMITS, type DhtRecordLimits } from '../net/dht-record-limits.js'
 import { DhtRecordStore, type DhtRefusalReason } from '../net/dht-record-store.js'
-import { guardPutValue } from '../net/dht-put-guard.js'
+import { FleetRulesNotLoadedError } from '../net/errors.js'
 import type { AddressKeys } from '../net/remote-address.js'
-import { defaultDhtAddressKeys, defaultDhtClientMode, dhtServerSideAvailable, defaultListenAddresses, ephemeralTransports, platformTransports } from './libp2p-defaults.js'
+import { defaultDhtAddressKeys, defaultDhtClientMode, defaultFleetRecordRules, defaultListenAddresses, ephemeralTransports, guardDhtPuts, platformTransports } from './libp2p-defaults.js'
 import type { PlatformOptions } from './platform-options.js'
 import type { TestNetworkOptions } from './test-network.js'
 
@@ -66,6 +66,17 @@ export interface ParleyLibp2pOptions extends PlatformOptions, TestNetworkOptions
   onDhtRefusal?: (reason: DhtRefusalReason) => void
   /** Called with the number of expired DHT records each prune dropped. */
   onDhtPruned?: (count: number) => void
+  /**
+   * Where the DHT's fleet-record rules come from, loaded on the first fleet key met. @default the
+   * platform's: Node imports them statically; the browser has none (`node/` passes its deferred
+   * chunk's), and refuses fleet records without them
+   */
+  fleetRecordRules?: LoadFleetRecordRules
+}
+
+/** The loader used when neither the caller nor the platform gives fleet-record rules: refuses every fleet record. */
+export const noFleetRecordRules: LoadFleetRecordRules = async () => {
+  throw new FleetRulesNotLoadedError('No fleet-record rules were given (ParleyLibp2pOptions.fleetRecordRules): fleet records are refused')
 }
 
 /** @deprecated the old name of {@link ParleyLibp2pOptions}. */
@@ -84,10 +95,12 @@ export type Libp2pAssemblyInit = ParleyLibp2pOptions
  */
 export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<ParleyServices> {
   const limits: DhtRecordLimits = { ...DEVICE_DHT_RECORD_LIMITS, ...init.dhtRecordLimits }
+  const rules = new ParleyRecords(init.fleetRecordRules ?? defaultFleetRecordRules ?? noFleetRecordRules)
   let records: DhtRecordStore | undefined
   const recordStore = (logger: ComponentLogger): DhtRecordStore => {
     records ??= new DhtRecordStore({
       limits,
+      rules,
       ownRecordKeys: init.ownDhtKeys,
       selfPeerId: peerIdFromPrivateKey(init.privateKey).toString(),
       logger,
@@ -100,8 +113,8 @@ export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<
     protocol: DHT_PROTOCOL,
     clientMode: init.dhtClientMode ?? defaultDhtClientMode,
     peerInfoMapper: passthroughMapper,
-    validators: { [DHT_NAMESPACE]: parleyRecordValidator },
-    selectors: { [DHT_NAMESPACE]: parleyRecordSelector }
+    validators: { [DHT_NAMESPACE]: rules.validator },
+    selectors: { [DHT_NAMESPACE]: rules.selector }
   })
   const options: Libp2pOptions<ParleyServices> = {
     privateKey: init.privateKey,
@@ -128,9 +141,10 @@ export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<
         const store = recordStore(components.logger)
         const view = new Proxy(components, { get: (target, prop, receiver) => prop === 'datastore' ? store : Reflect.get(target, prop, receiver) as unknown })
         const service = dht(view)
-        if (dhtServerSideAvailable) {
-          guardPutValue(service, {
+        if (guardDhtPuts != null) {
+          guardDhtPuts(service, {
             records: store,
+            rules,
             limits,
             connectionManager: components.connectionManager,
             logger: components.logger,
