@@ -1,5 +1,4 @@
 import type { Messenger } from '../messenger/messenger.js'
-import { loadDeferred } from '../node/load-deferred.js'
 import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
 import { ownParley, type Parley } from './owned-parley.js'
 
@@ -29,9 +28,9 @@ export interface CreateParleyOptions extends BrowserNodeInit {
  * ```
  */
 export async function createParley (options: CreateParleyOptions): Promise<Parley> {
-  // the messenger's code is in the lazy chunk of the browser bundle (node/deferred.ts;
-  // docs/BROWSER.md, "Bundle size"): it loads while the store and the node open
-  const [opened, loaded] = await Promise.allSettled([openDevice(options), loadDeferred({ signal: options.signal })])
+  // the messenger's code is in the lazy chunk of the browser bundle (docs/BROWSER.md, "Bundle
+  // size"): it loads while the store and the node open
+  const [opened, loaded] = await Promise.allSettled([openDevice(options), import('../node/messenger.js')])
   if (opened.status === 'rejected') throw opened.reason
   const device = opened.value
   const { node, store, relays, lock } = device

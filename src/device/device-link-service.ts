@@ -3,7 +3,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { DeviceEntry } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
 import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
-import type { ConfirmLink, DeviceLinkServer, encodeLinkCode } from './device-link.js'
+import type { ConfirmLink, DeviceLinkServer } from './device-link.js'
 import type { HistorySource } from './link-history.js'
 
 export interface DeviceLinkComponents {
@@ -16,19 +16,7 @@ export interface DeviceLinkComponents {
   logger: ComponentLogger
 }
 
-/** What the link service uses of `device-link.ts`: the server and the code format. */
-export interface LinkServerModule {
-  DeviceLinkServer: typeof DeviceLinkServer
-  encodeLinkCode: typeof encodeLinkCode
-}
-
 export interface DeviceLinkInit {
-  /**
-   * Loads the link server (`device-link.ts`) when the first code is issued. `node/` hands in its
-   * deferred module (`node/deferred.ts`): in the browser bundle the server then rides in the one
-   * lazy chunk instead of the first load (docs/BROWSER.md, "Bundle size").
-   */
-  loadServer: (options?: AbortOptions) => Promise<LinkServerModule>
   /** This account's public key. */
   accountKey: Uint8Array
   /** The account secret, sealed to a new device whose link is honoured (read then, never kept here). */
@@ -45,13 +33,12 @@ export interface DeviceLinkInit {
  * Device linking on the existing device, as a libp2p service: it issues one-time link codes and
  * honours them on `/parley/link/1.0.0` (the new device's side is `linkDevice`). The protocol is
  * handled from the first code on, not from `start()`: a node that never issued a code does not
- * serve it. The server's code is loaded then too (`init.loadServer`), from the module that also
- * carries the messenger: a lazy module of its own would split the browser's first load into more
- * chunks, which cost more gzip than the server itself.
+ * serve it. The server's code (`link-server.ts`) is loaded then too, with `import()`: in the
+ * browser bundle it rides in the one lazy chunk (docs/BROWSER.md, "Bundle size").
  *
  * @example
  * ```ts
- * const libp2p = await createLibp2p({ …, services: { deviceLink: deviceLink({ accountKey, accountSecret, addDevice, publishRecord, loadServer: async () => await import('./device-link.js') }) } })
+ * const libp2p = await createLibp2p({ …, services: { deviceLink: deviceLink({ accountKey, accountSecret, addDevice, publishRecord }) } })
  * const code = await libp2p.services.deviceLink.createCode(10 * 60_000)  // 'parley-link:…'
  * ```
  */
@@ -95,7 +82,7 @@ export class DeviceLink implements Startable {
   async createCode (ttlMs?: number, options: AbortOptions = {}): Promise<string> {
     options.signal?.throwIfAborted()
     const server = await (this.serving ??= this.serve())
-    const { encodeLinkCode } = await this.init.loadServer(options)
+    const { encodeLinkCode } = await import('./link-server.js')
     return encodeLinkCode({
       address: encodeAddress(this.init.accountKey),
       secret: server.issue(ttlMs),
@@ -115,7 +102,7 @@ export class DeviceLink implements Startable {
 
   private async serve (): Promise<DeviceLinkServer> {
     try {
-      const { DeviceLinkServer } = await this.init.loadServer()
+      const { DeviceLinkServer } = await import('./link-server.js')
       const server = new DeviceLinkServer({
         accountKey: this.init.accountKey,
         accountSecret: this.init.accountSecret,

@@ -4,8 +4,8 @@
  * through the signer path. Imports no `node/`, `p2p/`, `messenger/` or `relay/`.
  *
  * Device linking: the existing device's side is the `deviceLink()` libp2p service
- * (`device-link-service.ts`, exported here), which loads the link server on the first code (through
- * the loader `node/` hands it, `DeviceLinkInit.loadServer`); the
+ * (`device-link-service.ts`, exported here), which loads the link server on the first code (with
+ * `import()`); the
  * protocol code itself (`device-link.ts`: the server, `linkDevice` for the new device's side) is
  * imported from its own module, not re-exported here, since the browser's first load takes this
  * index (through `ParleyNode`). The same goes for `session-keys.ts` (the PQXDH handshake and
@@ -17,7 +17,7 @@ export {
   AccountRecords, type AccountRecordChanges, type AccountRecordsComponents, type AccountRecordsInit, type RecordDirectory
 } from './account-records.js'
 export { LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
-export { DeviceLink, deviceLink, type DeviceLinkComponents, type DeviceLinkInit, type LinkServerModule } from './device-link-service.js'
+export { DeviceLink, deviceLink, type DeviceLinkComponents, type DeviceLinkInit } from './device-link-service.js'
 export {
   createDeviceKeysForLinking, loadOrCreateIdentity, storeAccountSecret, storeHasAccount, type DeviceIdentity
 } from './device-identity.js'

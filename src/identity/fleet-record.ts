@@ -166,16 +166,3 @@ function checkBody (body: FleetRecordBody): void {
 export function isFleetMember (body: FleetRecordBody, peerId: Uint8Array): FleetMember | undefined {
   return body.members.find((m) => equalBytes(m.peerId, peerId))
 }
-
-/**
- * The fleet-record rules the DHT applies under `/parley/fleet/…` (`ParleyRecords` in
- * `net/parley-records.ts` loads them: statically in Node, with the browser's deferred chunk there).
- */
-export const fleetRecordRules = {
-  /** Throws {@link InvalidFleetRecordError} unless `value` is a valid fleet record of the operator its DHT key names. */
-  validate (key: Uint8Array, value: Uint8Array): void {
-    verifyFleetRecord(value, { operatorKey: operatorKeyFromDhtKey(key) })
-  },
-  select: selectFleetRecord,
-  expiry: fleetRecordExpiry
-}

@@ -18,7 +18,7 @@ export function parleyRecordKind (dhtKey: string): ParleyRecordKind | undefined 
   return undefined
 }
 
-/** The rules of fleet records (`fleetRecordRules` of `identity/fleet-record.ts`). */
+/** The rules of fleet records (`fleetRecordRules` of `identity/fleet-record-rules.ts`). */
 export interface FleetRecordRules {
   /** Throws a typed error unless `value` is a valid fleet record of the operator its DHT `key` names. */
   validate: (key: Uint8Array, value: Uint8Array) => void
@@ -28,12 +28,15 @@ export interface FleetRecordRules {
   expiry: (value: Uint8Array) => number | undefined
 }
 
-/**
- * Where the fleet-record rules come from. Node imports them statically; the browser loads them
- * with its deferred chunk (`node/deferred.ts`), since a browser meets a fleet record only once
- * its messenger looks a fleet up (docs/BROWSER.md, "Bundle size").
- */
+/** Where the fleet-record rules come from (tests count the loads). */
 export type LoadFleetRecordRules = (options?: AbortOptions) => Promise<FleetRecordRules>
+
+/**
+ * The fleet-record rules, loaded with `import()`: in the browser bundle they ride in the one
+ * lazy chunk, since a browser meets a fleet record only once its messenger looks a fleet up
+ * (docs/BROWSER.md, "Bundle size").
+ */
+export const loadFleetRecordRules: LoadFleetRecordRules = async () => (await import('../identity/fleet-record-rules.js')).fleetRecordRules
 
 /**
  * The validator, selector and expiry rule of Parley's DHT namespace, for kad-dht, the bounded
@@ -42,7 +45,7 @@ export type LoadFleetRecordRules = (options?: AbortOptions) => Promise<FleetReco
  *
  * @example
  * ```ts
- * const records = new ParleyRecords(async () => fleetRecordRules)
+ * const records = new ParleyRecords()
  * kadDHT({ validators: { parley: records.validator }, selectors: { parley: records.selector } })
  * ```
  */
@@ -50,7 +53,7 @@ export class ParleyRecords {
   private fleet: FleetRecordRules | undefined
   private loading: Promise<FleetRecordRules> | undefined
 
-  constructor (private readonly loadFleetRules: LoadFleetRecordRules) {}
+  constructor (private readonly loadFleetRules: LoadFleetRecordRules = loadFleetRecordRules) {}
 
   /** kad-dht validator for the `parley` namespace: an account or fleet record that verifies under the key it is stored at. */
   readonly validator = async (key: Uint8Array, value: Uint8Array, options?: AbortOptions): Promise<void> => {

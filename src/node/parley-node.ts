@@ -23,7 +23,6 @@ import { learnRelayedDeviceAddresses } from '../net/relayed-addresses.js'
 import { createParleyLibp2p, reachableOnlyViaRelays } from '../p2p/index.js'
 import { AccountRecordFloor } from './account-record-floor.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS } from './constants.js'
-import { loadDeferred } from './load-deferred.js'
 import { deviceServices, type DeviceLibp2p, type DeviceServices } from './services.js'
 
 export { OWN_RECORD_SETTING }
@@ -162,8 +161,6 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       connectionGater: init.connectionGater,
       webrtcBindAddress: init.webrtcBindAddress,
       iceServers: init.iceServers,
-      // fleet records and the link server are in the browser's deferred chunk (node/deferred.ts)
-      fleetRecordRules: async (opts) => (await loadDeferred(opts)).fleetRecordRules,
       extraServices: deviceServices({
         envelopes: { deviceKey: identity.device.signing.publicKey, ...init.envelopeLimits },
         floor: (logger) => new AccountRecordFloor(init.store.settings, logger.forComponent('parley:record-floor')),
@@ -171,8 +168,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
           accountKey: identity.account.publicKey,
           accountSecret: () => identity.account.secretKey,
           addDevice: async (entry) => await ownRecords().signAccountRecord({ addDevices: [entry] }),
-          publishRecord: async (options) => { await ownRecords().publishAccountRecord(options) },
-          loadServer: loadDeferred
+          publishRecord: async (options) => { await ownRecords().publishAccountRecord(options) }
         }
       }),
       // started by ParleyNode.start, once the envelope handler is set (see Envelopes)

@@ -10,12 +10,11 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { DHT_NAMESPACE } from '../identity/account-record.js'
-import { ParleyRecords, type LoadFleetRecordRules } from '../net/parley-records.js'
+import { ParleyRecords } from '../net/parley-records.js'
 import { DEVICE_DHT_RECORD_LIMITS, type DhtRecordLimits } from '../net/dht-record-limits.js'
 import { DhtRecordStore, type DhtRefusalReason } from '../net/dht-record-store.js'
-import { FleetRulesNotLoadedError } from '../net/errors.js'
 import type { AddressKeys } from '../net/remote-address.js'
-import { defaultDhtAddressKeys, defaultDhtClientMode, defaultFleetRecordRules, defaultListenAddresses, ephemeralTransports, guardDhtPuts, platformTransports } from './libp2p-defaults.js'
+import { defaultDhtAddressKeys, defaultDhtClientMode, defaultListenAddresses, ephemeralTransports, guardDhtPuts, platformTransports } from './libp2p-defaults.js'
 import type { PlatformOptions } from './platform-options.js'
 import type { TestNetworkOptions } from './test-network.js'
 
@@ -66,17 +65,6 @@ export interface ParleyLibp2pOptions extends PlatformOptions, TestNetworkOptions
   onDhtRefusal?: (reason: DhtRefusalReason) => void
   /** Called with the number of expired DHT records each prune dropped. */
   onDhtPruned?: (count: number) => void
-  /**
-   * Where the DHT's fleet-record rules come from, loaded on the first fleet key met. @default the
-   * platform's: Node imports them statically; the browser has none (`node/` passes its deferred
-   * chunk's), and refuses fleet records without them
-   */
-  fleetRecordRules?: LoadFleetRecordRules
-}
-
-/** The loader used when neither the caller nor the platform gives fleet-record rules: refuses every fleet record. */
-export const noFleetRecordRules: LoadFleetRecordRules = async () => {
-  throw new FleetRulesNotLoadedError('No fleet-record rules were given (ParleyLibp2pOptions.fleetRecordRules): fleet records are refused')
 }
 
 /** @deprecated the old name of {@link ParleyLibp2pOptions}. */
@@ -95,7 +83,7 @@ export type Libp2pAssemblyInit = ParleyLibp2pOptions
  */
 export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<ParleyServices> {
   const limits: DhtRecordLimits = { ...DEVICE_DHT_RECORD_LIMITS, ...init.dhtRecordLimits }
-  const rules = new ParleyRecords(init.fleetRecordRules ?? defaultFleetRecordRules ?? noFleetRecordRules)
+  const rules = new ParleyRecords()
   let records: DhtRecordStore | undefined
   const recordStore = (logger: ComponentLogger): DhtRecordStore => {
     records ??= new DhtRecordStore({

@@ -4,7 +4,6 @@ import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { guardPutValue } from '../net/dht-put-guard.js'
-import type { LoadFleetRecordRules } from '../net/parley-records.js'
 import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import type { AddressKeys } from '../net/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
@@ -44,13 +43,6 @@ export function defaultDhtAddressKeys (_remoteAddr: Multiaddr): AddressKeys | un
  * rate limiter, the PUT handler) stays out of the bundle.
  */
 export const guardDhtPuts: typeof guardPutValue | undefined = undefined
-
-/**
- * No fleet-record rules by default: they ride in the browser's deferred chunk, and `node/` hands
- * in a loader (`ParleyLibp2pOptions.fleetRecordRules`); without one, fleet records are refused
- * (`ERR_FLEET_RULES_NOT_LOADED`). Account records need no loading.
- */
-export const defaultFleetRecordRules: LoadFleetRecordRules | undefined = undefined
 
 /** Whether this platform dials `ma` itself (a relay's address in an account record): WebSockets only. */
 export function canDialDirectly (ma: Multiaddr): boolean {

@@ -5,9 +5,7 @@ import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TCP } from '@multiformats/multiaddr-matcher'
-import { fleetRecordRules } from '../identity/fleet-record.js'
 import { guardPutValue } from '../net/dht-put-guard.js'
-import type { LoadFleetRecordRules } from '../net/parley-records.js'
 import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import { addressKeys, type AddressKeys } from '../net/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
@@ -55,9 +53,6 @@ export function defaultDhtAddressKeys (remoteAddr: Multiaddr): AddressKeys | und
  * devices and relays are DHT servers and answer PUTs.
  */
 export const guardDhtPuts: typeof guardPutValue | undefined = guardPutValue
-
-/** Where the fleet-record rules come from when the caller gives none: in Node, imported statically. */
-export const defaultFleetRecordRules: LoadFleetRecordRules | undefined = async () => fleetRecordRules
 
 /** Whether this platform dials `ma` itself (a relay's address in an account record): TCP or WebSockets. */
 export function canDialDirectly (ma: Multiaddr): boolean {

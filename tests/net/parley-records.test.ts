@@ -1,8 +1,7 @@
 /**
  * The DHT namespace's rules with the fleet-record rules loaded on demand (`ParleyRecords`): the
  * browser loads them with its deferred chunk, so account records must never wait for them, a
- * fleet record must, a failed load must not stick, and a missing loader refuses fleet records
- * with a typed error (docs/BROWSER.md, "Bundle size").
+ * fleet record must, and a failed load must not stick (docs/BROWSER.md, "Bundle size").
  */
 import { describe, expect, it } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
@@ -93,15 +92,6 @@ describe('DHT record rules with fleet rules loaded on demand', () => {
     await expect(rules.validator(fleetDhtKey(op.publicKey), bytes)).rejects.toThrow('chunk could not be fetched')
     await expect(rules.validator(fleetDhtKey(op.publicKey), bytes)).resolves.toBeUndefined()
     expect(loader.calls()).toBe(2)
-  })
-
-  it('without fleet rules (a browser libp2p assembled without node/), refuse fleet records with a typed error and keep account records', async () => {
-    const { noFleetRecordRules } = await import('../../src/p2p/create-libp2p.js')
-    const rules = new ParleyRecords(noFleetRecordRules)
-    const op = generateSigningKeyPair()
-    await expect(rules.validator(fleetDhtKey(op.publicKey), await fleetRecord(op, 1n))).rejects.toThrow(code('ERR_FLEET_RULES_NOT_LOADED'))
-    const { key, value } = floodRecord(512)
-    await expect(rules.validator(key, value)).resolves.toBeUndefined()
   })
 
   it('the bounded record store loads the fleet rules before a fleet write, then refuses an older sequence (rollback)', async () => {
