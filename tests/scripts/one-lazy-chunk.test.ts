@@ -16,7 +16,7 @@ let dir: string
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'parley-lazy-'))
-  await writeFile(join(dir, 'shared.ts'), 'export const shared = (x: string): string => `shared:${x}`\n')
+  await writeFile(join(dir, 'shared.ts'), 'export const shared = (x: string): string => \'shared:\' + x\n')
   await writeFile(join(dir, 'b.ts'), "import { shared } from './shared.js'\nexport const b = shared('b')\nexport const unused = 1\n")
   await writeFile(join(dir, 'c.ts'), "import { shared } from './shared.js'\nexport const c = shared('c')\n")
   await writeFile(join(dir, 'entry.ts'), [
