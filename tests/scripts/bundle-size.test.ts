@@ -62,15 +62,17 @@ describe('browser bundle', () => {
     const { inputs } = measured.library.firstLoad
     // what the first paint and the DHT client do not need: the messenger, the fleet-record rules
     // and their codecs, the device-link server and its codecs, ML-KEM (with SHA-3), scrypt (a
-    // passphrase store only); and the PUT guard, which a DHT client never runs
+    // passphrase store only); and, not in the browser build at all, the PUT guard (a DHT client
+    // answers no PUT) and the LevelDB compaction scheduler (IndexedDB cannot compact)
     const deferred = [
       'src/node/messenger.ts', 'src/messenger/messenger.ts', 'src/identity/fleet-record-rules.ts', 'src/identity/fleet-record.ts',
       'src/wire/fleet.ts', 'src/device/link-server.ts', 'src/device/device-link.ts', 'src/wire/link.ts', 'src/crypto/kem-noble.ts',
-      '@noble/post-quantum/ml-kem.js', '@noble/hashes/sha3.js', '@noble/hashes/scrypt.js', 'src/net/dht-put-guard.ts'
+      '@noble/post-quantum/ml-kem.js', '@noble/hashes/sha3.js', '@noble/hashes/scrypt.js', 'src/net/dht-put-guard.ts',
+      'src/store/compaction-scheduler.ts'
     ]
     expect(inputs.filter((path) => deferred.includes(path))).toEqual([])
     // what the first load needs stays in it (the check above is not vacuous)
-    expect(inputs).toEqual(expect.arrayContaining(['src/node/parley-node.ts', 'src/net/parley-records.ts', 'src/wire/parley.ts', 'src/device/device-link-service.ts']))
+    expect(inputs).toEqual(expect.arrayContaining(['src/node/parley-node.ts', 'src/net/parley-records.ts', 'src/wire/parley.ts', 'src/device/device-link-service.ts', 'src/store/compaction-scheduler.browser.ts']))
     // one lazy chunk: every further import() target would split the first load into more
     // chunks, costing more gzip than it moves out (scripts/build-browser.mjs, oneLazyChunkPlugin)
     const lazy = measured.library.chunks.filter((c) => !c.firstLoad).map((c) => c.file)
