@@ -28,8 +28,8 @@ export interface CreateParleyOptions extends BrowserNodeInit {
  * ```
  */
 export async function createParley (options: CreateParleyOptions): Promise<Parley> {
-  // the messenger's code is a lazy chunk of the browser bundle (docs/BROWSER.md, "Bundle size"):
-  // it loads while the store and the node open
+  // the messenger's code is in the lazy chunk of the browser bundle (docs/BROWSER.md, "Bundle
+  // size"): it loads while the store and the node open
   const [opened, loaded] = await Promise.allSettled([openDevice(options), import('../node/messenger.js')])
   if (opened.status === 'rejected') throw opened.reason
   const device = opened.value

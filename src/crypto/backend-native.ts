@@ -4,7 +4,6 @@
  * Produces exactly the same bytes as {@link nobleBackend} for the same inputs and randomness.
  */
 import { type BackendInit, type CryptoBackend, secureRandom } from './backend.js'
-import { nobleMlKemEncapsulate } from './backend-noble.js'
 import { nobleHashes } from './hash-noble.js'
 import { nativePrimitives } from './native-primitives.js'
 
@@ -30,7 +29,8 @@ export function createNativeBackend (init: BackendInit = {}): CryptoBackend {
     randomBytes: random ?? secureRandom,
     mlKemEncapsulate: random === undefined
       ? primitives.mlKemEncapsulate
-      : async (publicKey) => nobleMlKemEncapsulate(publicKey, random(32))
+      // loaded on use: in the browser bundle noble's ML-KEM is in the lazy chunk (kem-noble.ts)
+      : async (publicKey) => (await import('./kem-noble.js')).nobleMlKemEncapsulate(publicKey, random(32))
   }
 }
 

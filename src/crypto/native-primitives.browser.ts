@@ -2,13 +2,13 @@
  * Native primitives for browsers: WebCrypto (`crypto.subtle`) X25519 and Ed25519 with imported
  * CryptoKeys cached per key array; ChaCha20-Poly1305 and ML-KEM-768 from noble (neither is in
  * WebCrypto). Swapped in for `native-primitives.ts` by the package.json "browser" field.
+ * ML-KEM (with SHA-3, ~12 KiB minified) is loaded with `import()` on the first KEM operation, so
+ * that it stays out of the browser's first load (docs/BROWSER.md, "Bundle size").
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import type { KemEncapsulation } from './backend.js'
 import { secureRandom } from './backend.js'
-import {
-  nobleAeadOpen, nobleAeadSeal, nobleMlKemDecapsulate, nobleMlKemEncapsulate, nobleMlKemPublicKey
-} from './backend-noble.js'
+import { nobleAeadOpen, nobleAeadSeal } from './aead-noble.js'
 import { concatBytes, isAllZero } from '../bytes.js'
 import { checkLength } from './check-length.js'
 import { InvalidKeyError } from './errors.js'
@@ -82,9 +82,9 @@ export const nativePrimitives: NativePrimitives = {
       return false
     }
   },
-  mlKemPublicKey: async (seed) => nobleMlKemPublicKey(seed),
-  mlKemEncapsulate: async (pub): Promise<KemEncapsulation> => nobleMlKemEncapsulate(pub, secureRandom(32)),
-  mlKemDecapsulate: async (seed, cipherText) => nobleMlKemDecapsulate(seed, cipherText),
+  mlKemPublicKey: async (seed) => (await import('./kem-noble.js')).nobleMlKemPublicKey(seed),
+  mlKemEncapsulate: async (pub): Promise<KemEncapsulation> => (await import('./kem-noble.js')).nobleMlKemEncapsulate(pub, secureRandom(32)),
+  mlKemDecapsulate: async (seed, cipherText) => (await import('./kem-noble.js')).nobleMlKemDecapsulate(seed, cipherText),
   aeadSeal: async (key, nonce, plaintext, ad) => nobleAeadSeal(key, nonce, plaintext, ad),
   aeadOpen: async (key, nonce, ciphertext, ad) => nobleAeadOpen(key, nonce, ciphertext, ad)
 }

@@ -3,7 +3,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { DeviceEntry } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
 import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
-import { DeviceLinkServer, encodeLinkCode, type ConfirmLink } from './device-link.js'
+import type { ConfirmLink, DeviceLinkServer } from './device-link.js'
 import type { HistorySource } from './link-history.js'
 
 export interface DeviceLinkComponents {
@@ -33,8 +33,8 @@ export interface DeviceLinkInit {
  * Device linking on the existing device, as a libp2p service: it issues one-time link codes and
  * honours them on `/parley/link/1.0.0` (the new device's side is `linkDevice`). The protocol is
  * handled from the first code on, not from `start()`: a node that never issued a code does not
- * serve it. (The link server is imported statically: loading it lazily split the browser's first
- * load into more chunks, which cost more gzip than the server itself.)
+ * serve it. The server's code (`link-server.ts`) is loaded then too, with `import()`: in the
+ * browser bundle it rides in the one lazy chunk (docs/BROWSER.md, "Bundle size").
  *
  * @example
  * ```ts
@@ -82,6 +82,7 @@ export class DeviceLink implements Startable {
   async createCode (ttlMs?: number, options: AbortOptions = {}): Promise<string> {
     options.signal?.throwIfAborted()
     const server = await (this.serving ??= this.serve())
+    const { encodeLinkCode } = await import('./link-server.js')
     return encodeLinkCode({
       address: encodeAddress(this.init.accountKey),
       secret: server.issue(ttlMs),
@@ -101,6 +102,7 @@ export class DeviceLink implements Startable {
 
   private async serve (): Promise<DeviceLinkServer> {
     try {
+      const { DeviceLinkServer } = await import('./link-server.js')
       const server = new DeviceLinkServer({
         accountKey: this.init.accountKey,
         accountSecret: this.init.accountSecret,

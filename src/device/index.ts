@@ -4,7 +4,8 @@
  * through the signer path. Imports no `node/`, `p2p/`, `messenger/` or `relay/`.
  *
  * Device linking: the existing device's side is the `deviceLink()` libp2p service
- * (`device-link-service.ts`, exported here), which loads the link server on the first code; the
+ * (`device-link-service.ts`, exported here), which loads the link server on the first code (with
+ * `import()`); the
  * protocol code itself (`device-link.ts`: the server, `linkDevice` for the new device's side) is
  * imported from its own module, not re-exported here, since the browser's first load takes this
  * index (through `ParleyNode`). The same goes for `session-keys.ts` (the PQXDH handshake and

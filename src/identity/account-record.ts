@@ -20,6 +20,11 @@ export const ACCOUNT_RECORD_VERSION = 1
 export const DHT_NAMESPACE = 'parley'
 /** Key prefix of account records in the DHT. */
 export const ACCOUNT_KEY_PREFIX = `/${DHT_NAMESPACE}/acct/`
+/**
+ * Key prefix of fleet records in the DHT: `/parley/fleet/<fleet id>` (`fleet-record.ts`). Kept here
+ * so that telling the two kinds of key apart needs no fleet code (the browser loads that lazily).
+ */
+export const FLEET_KEY_PREFIX = `/${DHT_NAMESPACE}/fleet/`
 /** The inactivity periods a user may choose, in days (1, 3, 6 or 12 months). */
 export const INACTIVITY_DAYS = [30, 90, 180, 365] as const
 /** How long a freshly signed record stays valid. */

@@ -1,13 +1,13 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { concatBytes, toHex } from '../bytes.js'
-import { FleetRecordBody, SignedFleetRecord, type FleetMember } from '../wire/parley.js'
-import { DHT_NAMESPACE } from './account-record.js'
+import { FleetRecordBody, SignedFleetRecord, type FleetMember } from '../wire/fleet.js'
+import { FLEET_KEY_PREFIX } from './account-record.js'
 import { decodeAddress, encodeAddress } from './address.js'
 import { InvalidFleetRecordError } from './errors.js'
 import type { SigningKeyPair } from './keys.js'
 
-export type { FleetMember, FleetRecordBody } from '../wire/parley.js'
+export type { FleetMember, FleetRecordBody } from '../wire/fleet.js'
 
 /** Largest signed fleet record accepted anywhere (DHT, config file, cache). */
 export const MAX_FLEET_RECORD_BYTES = 16 * 1024
@@ -22,8 +22,7 @@ export const MAX_FLEET_PEER_ID_BYTES = 64
 export const MAX_FLEET_MULTIADDR_BYTES = 512
 /** Longest validity an operator may sign (`expires_at − issued_at`): a leaked old record dies within it. */
 export const MAX_FLEET_RECORD_LIFETIME_MS = 400 * 24 * 3600 * 1000
-/** Key prefix of fleet records in the DHT: `/parley/fleet/<fleet id>`. */
-export const FLEET_KEY_PREFIX = `/${DHT_NAMESPACE}/fleet/`
+export { FLEET_KEY_PREFIX }
 /** How a fleet is named where a relay multiaddr could stand (`--relay fleet:<id>`). */
 export const FLEET_REF_PREFIX = 'fleet:'
 

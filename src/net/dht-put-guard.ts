@@ -5,7 +5,7 @@ import { Key } from 'interface-datastore'
 import { toString as toText } from 'uint8arrays/to-string'
 import { PeerAndAddressLimiter } from './rate-limiter.js'
 import type { AddressKeys } from './remote-address.js'
-import { parleyRecordKind, parleyRecordValidator } from './parley-records.js'
+import { parleyRecordKind, type ParleyRecords } from './parley-records.js'
 import type { DhtRecordLimits } from './dht-record-limits.js'
 import { DHT_RECORD_PREFIX, type DhtRecordStore, type DhtRefusalReason } from './dht-record-store.js'
 import { DhtPutRateLimitedError, DhtRecordRefusedError } from './errors.js'
@@ -23,6 +23,8 @@ interface KadDhtInternals { rpc?: { handlers?: Record<string, RpcHandler | undef
 
 export interface DhtPutGuardInit {
   records: DhtRecordStore
+  /** The namespace's validator (the same as kad-dht's). */
+  rules: ParleyRecords
   limits: DhtRecordLimits
   connectionManager: { getConnections: (peerId?: PeerId) => Connection[] }
   logger: ComponentLogger
@@ -66,7 +68,7 @@ export function guardPutValue (dht: unknown, init: DhtPutGuardInit): void {
       try {
         record = Libp2pRecord.deserialize(msg.record)
         if (parleyRecordKind(toText(record.key)) == null) throw new DhtRecordRefusedError('Only Parley account and fleet records are stored')
-        parleyRecordValidator(record.key, record.value)
+        await init.rules.validator(record.key, record.value)
       } catch (err) {
         log('PUT_VALUE from %p refused: %e', peerId, err)
         throw refuse('invalid', err instanceof Error ? err : new DhtRecordRefusedError())

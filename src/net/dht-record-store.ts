@@ -6,7 +6,7 @@ import { Key, type KeyQuery, type Pair, type Query } from 'interface-datastore'
 import { NotFoundError } from 'interface-store'
 import { NETWORK_SHARE_FACTOR, type DhtRecordLimits } from './dht-record-limits.js'
 import { DhtRecordRefusedError, DhtStoreFullError, RecordRollbackError } from './errors.js'
-import { parleyRecordExpiry, selectParleyRecord } from './parley-records.js'
+import type { ParleyRecords } from './parley-records.js'
 
 /** kad-dht's datastore prefix for PUT_VALUE records (its default `/dht` + `/record`). */
 export const DHT_RECORD_PREFIX = '/dht/record/'
@@ -26,6 +26,8 @@ export interface RecordOrigin {
 
 export interface DhtRecordStoreInit {
   limits: DhtRecordLimits
+  /** The namespace's rules (selector, expiry), fleet rules loaded on the first fleet key written. */
+  rules: ParleyRecords
   /** DHT keys (UTF-8) of this node's own account records: exempt from the caps. */
   ownRecordKeys?: Uint8Array[]
   /** This node's PeerId text: its own provider records are exempt from the caps. */
@@ -136,14 +138,28 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
   /** Stores a record a remote peer PUT, charged to its address's share. */
   async putFromPeer (key: Key, value: Uint8Array, origin: RecordOrigin, options: AbortOptions = {}): Promise<Key> {
     options.signal?.throwIfAborted()
+    await this.prepare(key.toString(), value, options)
     this.write(key.toString(), value, origin)
     return key
   }
 
   override async put (key: Key, value: Uint8Array, options: AbortOptions = {}): Promise<Key> {
     options.signal?.throwIfAborted()
+    await this.prepare(key.toString(), value, options)
     this.write(key.toString(), value, {})
     return key
+  }
+
+  /**
+   * Loads the rules a record write needs (a fleet record's, in the browser a lazy chunk) before
+   * the write itself, which then runs without a pause: the rollback check and the store stay one
+   * step, whatever writes run beside it.
+   */
+  private async prepare (key: string, value: Uint8Array, options: AbortOptions): Promise<void> {
+    if (!key.startsWith(DHT_RECORD_PREFIX)) return
+    const dhtKey = recordDhtKey(value)
+    if (dhtKey != null) await this.init.rules.ready(dhtKey, options)
+    options.signal?.throwIfAborted()
   }
 
   override async get (key: Key, options: AbortOptions = {}): Promise<Uint8Array> {
@@ -202,10 +218,10 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
   }
 
   private writeRecord (key: string, value: Uint8Array, origin: RecordOrigin): void {
-    const decoded = decodeAccountRecord(value)
+    const decoded = this.decodeRecord(value)
     if (decoded == null) throw this.refuse('invalid', new DhtRecordRefusedError('Not an account or fleet record'))
     const existing = this.records.get(key)
-    if (existing != null && selectParleyRecord(decoded.dhtKey, [decoded.account, decodeAccountRecord(existing.value)?.account ?? value]) !== 0) {
+    if (existing != null && this.init.rules.select(decoded.dhtKey, [decoded.account, this.decodeRecord(existing.value)?.account ?? value]) !== 0) {
       throw this.refuse('rollback', new RecordRollbackError())
     }
     const own = this.ownKeys.has(decoded.dhtKey)
@@ -257,6 +273,19 @@ export class DhtRecordStore extends BaseDatastore implements Startable {
     if (entry.network != null) chargeShare(this.networkShares, entry.network, sign, entry.value.length)
   }
 
+  /** The account or fleet record inside a serialized kad record under our namespace, or undefined. */
+  private decodeRecord (serialized: Uint8Array): DecodedRecord | undefined {
+    try {
+      const record = Libp2pRecord.deserialize(serialized)
+      const dhtKey = new TextDecoder().decode(record.key)
+      const expiresAt = this.init.rules.expiry(dhtKey, record.value)
+      if (expiresAt == null) return undefined
+      return { dhtKey, account: record.value, expiresAt }
+    } catch {
+      return undefined
+    }
+  }
+
   private refuse (reason: DhtRefusalReason, err: Error): Error {
     this.log('refused a DHT write: %s', reason)
     this.init.onRefusal?.(reason)
@@ -281,14 +310,10 @@ interface DecodedRecord {
   expiresAt: number
 }
 
-/** The account or fleet record inside a serialized kad record under our namespace, or undefined. */
-function decodeAccountRecord (serialized: Uint8Array): DecodedRecord | undefined {
+/** The DHT key (text) of a serialized kad record, or undefined when it does not deserialize. */
+function recordDhtKey (serialized: Uint8Array): string | undefined {
   try {
-    const record = Libp2pRecord.deserialize(serialized)
-    const dhtKey = new TextDecoder().decode(record.key)
-    const expiresAt = parleyRecordExpiry(dhtKey, record.value)
-    if (expiresAt == null) return undefined
-    return { dhtKey, account: record.value, expiresAt }
+    return new TextDecoder().decode(Libp2pRecord.deserialize(serialized).key)
   } catch {
     return undefined
   }

@@ -107,3 +107,9 @@ export class FleetUnavailableError extends ParleyError {
   static override name = 'FleetUnavailableError'
   constructor (message = 'No member of the fleet is reachable') { super(message, 'ERR_FLEET_UNAVAILABLE') }
 }
+
+/** A fleet record was selected or aged before its rules were loaded (`ParleyRecords.ready` first): a bug, never bad input. */
+export class FleetRulesNotLoadedError extends ParleyError {
+  static override name = 'FleetRulesNotLoadedError'
+  constructor (message = 'Fleet-record rules are not loaded yet (await ParleyRecords.ready first)') { super(message, ErrorCode.FLEET_RULES_NOT_LOADED) }
+}

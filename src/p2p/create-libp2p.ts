@@ -10,12 +10,11 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { DHT_NAMESPACE } from '../identity/account-record.js'
-import { parleyRecordSelector, parleyRecordValidator } from '../net/parley-records.js'
+import { ParleyRecords } from '../net/parley-records.js'
 import { DEVICE_DHT_RECORD_LIMITS, type DhtRecordLimits } from '../net/dht-record-limits.js'
 import { DhtRecordStore, type DhtRefusalReason } from '../net/dht-record-store.js'
-import { guardPutValue } from '../net/dht-put-guard.js'
 import type { AddressKeys } from '../net/remote-address.js'
-import { defaultDhtAddressKeys, defaultDhtClientMode, dhtServerSideAvailable, defaultListenAddresses, ephemeralTransports, platformTransports } from './libp2p-defaults.js'
+import { defaultDhtAddressKeys, defaultDhtClientMode, defaultListenAddresses, ephemeralTransports, guardDhtPuts, platformTransports } from './libp2p-defaults.js'
 import type { PlatformOptions } from './platform-options.js'
 import type { TestNetworkOptions } from './test-network.js'
 
@@ -84,10 +83,12 @@ export type Libp2pAssemblyInit = ParleyLibp2pOptions
  */
 export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<ParleyServices> {
   const limits: DhtRecordLimits = { ...DEVICE_DHT_RECORD_LIMITS, ...init.dhtRecordLimits }
+  const rules = new ParleyRecords()
   let records: DhtRecordStore | undefined
   const recordStore = (logger: ComponentLogger): DhtRecordStore => {
     records ??= new DhtRecordStore({
       limits,
+      rules,
       ownRecordKeys: init.ownDhtKeys,
       selfPeerId: peerIdFromPrivateKey(init.privateKey).toString(),
       logger,
@@ -100,8 +101,8 @@ export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<
     protocol: DHT_PROTOCOL,
     clientMode: init.dhtClientMode ?? defaultDhtClientMode,
     peerInfoMapper: passthroughMapper,
-    validators: { [DHT_NAMESPACE]: parleyRecordValidator },
-    selectors: { [DHT_NAMESPACE]: parleyRecordSelector }
+    validators: { [DHT_NAMESPACE]: rules.validator },
+    selectors: { [DHT_NAMESPACE]: rules.selector }
   })
   const options: Libp2pOptions<ParleyServices> = {
     privateKey: init.privateKey,
@@ -128,9 +129,10 @@ export function parleyLibp2pDefaults (init: ParleyLibp2pOptions): Libp2pOptions<
         const store = recordStore(components.logger)
         const view = new Proxy(components, { get: (target, prop, receiver) => prop === 'datastore' ? store : Reflect.get(target, prop, receiver) as unknown })
         const service = dht(view)
-        if (dhtServerSideAvailable) {
-          guardPutValue(service, {
+        if (guardDhtPuts != null) {
+          guardDhtPuts(service, {
             records: store,
+            rules,
             limits,
             connectionManager: components.connectionManager,
             logger: components.logger,

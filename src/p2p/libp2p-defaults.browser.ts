@@ -3,6 +3,7 @@ import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { guardPutValue } from '../net/dht-put-guard.js'
 import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import type { AddressKeys } from '../net/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
@@ -37,8 +38,11 @@ export function defaultDhtAddressKeys (_remoteAddr: Multiaddr): AddressKeys | un
   return { address: '(no address)' }
 }
 
-/** The browser build replaces kad-dht's server side with a stub (see shims/kad-rpc-client-only.ts). */
-export const dhtServerSideAvailable = false
+/**
+ * Browsers are DHT clients (`clientMode`) and answer no PUT_VALUE: no guard, and its code (the
+ * rate limiter, the PUT handler) stays out of the bundle.
+ */
+export const guardDhtPuts: typeof guardPutValue | undefined = undefined
 
 /** Whether this platform dials `ma` itself (a relay's address in an account record): WebSockets only. */
 export function canDialDirectly (ma: Multiaddr): boolean {

@@ -5,6 +5,7 @@ import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TCP } from '@multiformats/multiaddr-matcher'
+import { guardPutValue } from '../net/dht-put-guard.js'
 import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import { addressKeys, type AddressKeys } from '../net/remote-address.js'
 import type { PlatformOptions } from './platform-options.js'
@@ -47,8 +48,11 @@ export function defaultDhtAddressKeys (remoteAddr: Multiaddr): AddressKeys | und
   return addressKeys(remoteAddr)
 }
 
-/** Whether this platform's build has kad-dht's server side (the PUT_VALUE handler Parley guards). */
-export const dhtServerSideAvailable = true
+/**
+ * How this platform guards kad-dht's PUT_VALUE handler (rate limits, shares, rollback): Node
+ * devices and relays are DHT servers and answer PUTs.
+ */
+export const guardDhtPuts: typeof guardPutValue | undefined = guardPutValue
 
 /** Whether this platform dials `ma` itself (a relay's address in an account record): TCP or WebSockets. */
 export function canDialDirectly (ma: Multiaddr): boolean {

@@ -6,11 +6,14 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import {
   ACCOUNT_RECORD_VERSION, encodeFleetId, fleetDhtKey, FLEET_RECORD_VERSION, MAX_FLEET_RECORD_BYTES, operatorKeyFromDhtKey,
-  selectFleetRecord, signAccountRecord, signFleetRecord, verifyAccountRecord, verifyFleetRecord, type FleetMember, type FleetRecordBody
+  fleetRecordRules, selectFleetRecord, signAccountRecord, signFleetRecord, verifyAccountRecord, verifyFleetRecord, type FleetMember, type FleetRecordBody
 } from '../../src/identity/index.js'
 import { generateAccountKeys, generateSigningKeyPair, type SigningKeyPair } from '../../src/identity/keys.js'
-import { parleyRecordSelector, parleyRecordValidator } from '../../src/net/parley-records.js'
-import { FleetRecordBody as BodyCodec, SignedFleetRecord } from '../../src/wire/parley.js'
+import { ParleyRecords } from '../../src/net/parley-records.js'
+import { FleetRecordBody as BodyCodec, SignedFleetRecord } from '../../src/wire/fleet.js'
+
+/** The DHT's rules for the `parley` namespace, fleet rules given statically (as in Node). */
+const dhtRules = new ParleyRecords(async () => fleetRecordRules)
 
 const DAY = 86_400_000
 
@@ -41,7 +44,7 @@ describe('fleet records', () => {
     const record = verifyFleetRecord(bytes, { operatorKey: op.publicKey })
     expect(record.fleetId).toBe(encodeFleetId(op.publicKey))
     expect(record.body.members).toHaveLength(3)
-    expect(() => { parleyRecordValidator(fleetDhtKey(op.publicKey), bytes) }).not.toThrow()
+    await expect(dhtRules.validator(fleetDhtKey(op.publicKey), bytes)).resolves.toBeUndefined()
     expect(operatorKeyFromDhtKey(fleetDhtKey(op.publicKey))).toEqual(op.publicKey)
   })
 
@@ -59,14 +62,14 @@ describe('fleet records', () => {
     altered.members.push(await member(4004))
     const forged = SignedFleetRecord.encode({ body: BodyCodec.encode(altered), signature: signed.signature })
     expect(() => verifyFleetRecord(forged)).toThrow(code('ERR_BAD_RECORD_SIGNATURE'))
-    expect(() => { parleyRecordValidator(fleetDhtKey(op.publicKey), forged) }).toThrow(code('ERR_BAD_RECORD_SIGNATURE'))
+    await expect(dhtRules.validator(fleetDhtKey(op.publicKey), forged)).rejects.toThrow(code('ERR_BAD_RECORD_SIGNATURE'))
   })
 
   it('refuse a record its own key signed but stored under another fleet (an operator cannot speak for another fleet)', async () => {
     const victim = generateSigningKeyPair()
     const attacker = generateSigningKeyPair()
     const bytes = signFleetRecord(await body(attacker), attacker)
-    expect(() => { parleyRecordValidator(fleetDhtKey(victim.publicKey), bytes) }).toThrow(code('ERR_RECORD_KEY_MISMATCH'))
+    await expect(dhtRules.validator(fleetDhtKey(victim.publicKey), bytes)).rejects.toThrow(code('ERR_RECORD_KEY_MISMATCH'))
     expect(() => verifyFleetRecord(bytes, { operatorKey: victim.publicKey })).toThrow(code('ERR_RECORD_KEY_MISMATCH'))
     // nor sign a body naming the victim's key
     const victimBody = await body(victim)
@@ -78,7 +81,7 @@ describe('fleet records', () => {
     const now = Date.now()
     const bytes = signFleetRecord(await body(op, { issuedAt: BigInt(now - 2 * DAY), expiresAt: BigInt(now - 1) }), op)
     expect(() => verifyFleetRecord(bytes)).toThrow(code('ERR_RECORD_EXPIRED'))
-    expect(() => { parleyRecordValidator(fleetDhtKey(op.publicKey), bytes) }).toThrow(code('ERR_RECORD_EXPIRED'))
+    await expect(dhtRules.validator(fleetDhtKey(op.publicKey), bytes)).rejects.toThrow(code('ERR_RECORD_EXPIRED'))
     expect(verifyFleetRecord(bytes, { now: now - DAY }).fleetId).toBe(encodeFleetId(op.publicKey))
   })
 
@@ -121,7 +124,7 @@ describe('fleet records', () => {
     const newer = signFleetRecord(await body(op, { sequence: 6n }), op)
     expect(selectFleetRecord([older, newer])).toBe(1)
     expect(selectFleetRecord([newer, older])).toBe(0)
-    expect(parleyRecordSelector(fleetDhtKey(op.publicKey), [older, newer])).toBe(1)
+    expect(await dhtRules.selector(fleetDhtKey(op.publicKey), [older, newer])).toBe(1)
   })
 })
 

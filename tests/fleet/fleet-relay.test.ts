@@ -14,7 +14,7 @@ import {
   FLEET_RECORD_FILE_TYPE, generateOperatorKey, parseMembers, readFleetRecordFile, readOperatorKeyFile, signFleetFile
 } from '../../src/relay/fleet/fleet-files.js'
 import { loadOrCreateRelayKey, parseRelayArgs, parseRelayConfig, silentLogger, startRelay, type Relay } from '../../src/relay/index.js'
-import { FleetRecordBody, SignedFleetRecord } from '../../src/wire/parley.js'
+import { FleetRecordBody, SignedFleetRecord } from '../../src/wire/fleet.js'
 import { runCli } from '../daemon/helpers.js'
 import { tempDir } from '../helpers/network.js'
 import { rawPut } from '../node/dht-attack-helpers.js'
