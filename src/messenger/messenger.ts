@@ -320,7 +320,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async react (id: ConversationId, messageId: string, emoji: string, options: AbortOptions = {}): Promise<MessageView> { return this.messagesOf.react(id, messageId, emoji, options) }
   async deleteMessages (id: ConversationId, ids: string[], options: AbortOptions & { forEveryone?: boolean } = {}): Promise<void> { await this.messagesOf.deleteMessages(id, ids, options) }
   async clearConversation (id: ConversationId, options: AbortOptions & { forEveryone?: boolean } = {}): Promise<void> { await this.messagesOf.clearConversation(id, options) }
-  async forward (messageId: string, from: ConversationId, to: ConversationId, options: AbortOptions = {}): Promise<MessageView> { return this.messagesOf.forward(messageId, from, to, options) }
+  async forward (messageId: string, from: ConversationId, to: ConversationId, options: AbortOptions = {}): Promise<MessageView> { return await this.files.forward(messageId, from, to, options) ?? await this.messagesOf.forward(messageId, from, to, options) }
   async markRead (id: ConversationId, options: AbortOptions = {}): Promise<void> { await this.actions.markRead(id, options) }
   async setTyping (id: ConversationId, typing: boolean, options: AbortOptions = {}): Promise<void> { await this.actions.setTyping(id, typing, options) }
   async setDisappearingTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<ConversationView> { return this.actions.setDisappearingTimer(id, ttlMs, options) }
