@@ -1,5 +1,5 @@
 /**
- * Forwarding a file message (PROTOCOL.md §11.4): the plaintext is read from this device's copy
+ * Forwarding a file message (PROTOCOL.md §11.2): the plaintext is read from this device's copy
  * and sealed again under a new random key, as a new attachment of the target conversation. The
  * forwarded message shares no key, digest or blob with the original, so the recipients of the
  * two cannot link them, and deleting either leaves the other whole. Files of secret chats are
