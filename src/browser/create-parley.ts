@@ -30,16 +30,15 @@ export interface CreateParleyOptions extends BrowserNodeInit {
 export async function createParley (options: CreateParleyOptions): Promise<Parley> {
   // the messenger's code is a lazy chunk of the browser bundle (docs/BROWSER.md, "Bundle size"):
   // it loads while the store and the node open
-  const [opened, loaded, files] = await Promise.allSettled([openDevice(options), import('../node/messenger.js'), import('./idb-blobs.js')])
+  const [opened, loaded] = await Promise.allSettled([openDevice(options), import('./messenger.js')])
   if (opened.status === 'rejected') throw opened.reason
   const device = opened.value
   const { node, store, relays, lock } = device
   let messenger: Messenger | undefined
   // attachments: ciphertext pieces in an IndexedDB database of this account's own
-  const blobs = files.status === 'fulfilled' ? new files.value.IdbBlobs(device.storageName) : undefined
+  const blobs = loaded.status === 'fulfilled' ? new loaded.value.IdbBlobs(device.storageName) : undefined
   try {
     if (loaded.status === 'rejected') throw loaded.reason
-    if (files.status === 'rejected') throw files.reason
     messenger = await loaded.value.createMessenger({
       node,
       store,
