@@ -11,7 +11,7 @@
  * file becomes one object URL, revoked when the views are dropped.
  */
 import type { ConversationView, MessageView, MessengerApi, SendFileOptions } from '../../messenger/types.js'
-import { h } from './dom.js'
+import type { h as H } from './dom.js'
 import type { FileUi } from './render-message.js'
 
 const THUMBNAIL_EDGE = 160
@@ -36,28 +36,30 @@ export class FileViews implements FileUi {
   readonly #loading = new Set<string>()
   #recorder: MediaRecorder | undefined
 
+  /** `h`: the element's DOM builder, handed over so that this chunk shares no module with the element's first load. */
   constructor (
     private readonly messenger: MessengerApi,
     private readonly rerender: () => void,
-    private readonly fail: (err: unknown) => void
+    private readonly fail: (err: unknown) => void,
+    private readonly h: typeof H
   ) {}
 
   /** The attachment of a `file` message (same node while nothing changed). */
   render (m: MessageView): HTMLElement {
     const a = m.attachment
-    if (a == null) return h('span', { class: 'text' }, 'File')
+    if (a == null) return this.h('span', { class: 'text' }, 'File')
     const url = this.#urls.get(m.id)
     const key = `${a.state}|${url ?? ''}`
     const cached = this.#nodes.get(m.id)
     if (cached?.key === key) return cached.node
     if (a.state === 'complete' && url === undefined) void this.#load(m)
-    const node = h('figure', { class: 'file', part: 'attachment', 'data-state': a.state, 'data-name': a.name },
+    const node = this.h('figure', { class: 'file', part: 'attachment', 'data-state': a.state, 'data-name': a.name },
       this.#preview(m, url),
-      h('figcaption', {}, a.mime.startsWith('audio/') && a.durationMs != null ? `Voice note ${durationText(a.durationMs)}` : a.name, ` · ${sizeText(a.size)}`,
+      this.h('figcaption', {}, a.mime.startsWith('audio/') && a.durationMs != null ? `Voice note ${durationText(a.durationMs)}` : a.name, ` · ${sizeText(a.size)}`,
         a.state === 'downloading' ? ' · downloading…' : null,
         a.state === 'failed' ? ` · failed (${a.error ?? 'unknown'})` : null,
         a.state === 'pending' || a.state === 'failed'
-          ? h('button', { type: 'button', class: 'secondary', part: 'button download-button', onclick: () => { void this.#download(m) } }, 'Download')
+          ? this.h('button', { type: 'button', class: 'secondary', part: 'button download-button', onclick: () => { void this.#download(m) } }, 'Download')
           : null))
     this.#nodes.set(m.id, { key, node })
     return node
@@ -69,12 +71,12 @@ export class FileViews implements FileUi {
     if (a.mime.startsWith('image/')) {
       const src = url ?? (a.thumbnail != null ? `data:image/jpeg;base64,${a.thumbnail}` : undefined)
       if (src === undefined) return null
-      const img = h('img', { src, alt: a.name, part: 'attachment-image', class: url === undefined ? 'thumbnail' : 'picture', loading: 'lazy' })
-      return url === undefined ? img : h('a', { href: url, target: '_blank', rel: 'noopener', title: `Open ${a.name}` }, img)
+      const img = this.h('img', { src, alt: a.name, part: 'attachment-image', class: url === undefined ? 'thumbnail' : 'picture', loading: 'lazy' })
+      return url === undefined ? img : this.h('a', { href: url, target: '_blank', rel: 'noopener', title: `Open ${a.name}` }, img)
     }
     if (url === undefined) return null
-    if (a.mime.startsWith('audio/')) return h('audio', { controls: true, preload: 'metadata', src: url, part: 'attachment-audio', 'aria-label': `Voice note from ${m.direction === 'out' ? 'you' : 'them'}` })
-    return h('a', { href: url, download: a.name, part: 'attachment-link' }, `Save ${a.name}`)
+    if (a.mime.startsWith('audio/')) return this.h('audio', { controls: true, preload: 'metadata', src: url, part: 'attachment-audio', 'aria-label': `Voice note from ${m.direction === 'out' ? 'you' : 'them'}` })
+    return this.h('a', { href: url, download: a.name, part: 'attachment-link' }, `Save ${a.name}`)
   }
 
   async #download (m: MessageView): Promise<void> {
@@ -107,7 +109,7 @@ export class FileViews implements FileUi {
   controls (c: ConversationView): HTMLElement | null {
     if (this.messenger.sendFile === undefined) return null
     const disabled = c.kind === 'secret' && c.secretState !== 'active'
-    const picker = h('input', {
+    const picker = this.h('input', {
       type: 'file', multiple: true, hidden: true, id: 'attach-input', part: 'attach-input',
       onchange: (evt: Event) => {
         const input = evt.target as HTMLInputElement
@@ -117,12 +119,12 @@ export class FileViews implements FileUi {
       }
     })
     const recording = this.#recorder?.state === 'recording'
-    return h('span', { class: 'attach' },
+    return this.h('span', { class: 'attach' },
       picker,
-      h('button', { type: 'button', class: 'secondary', part: 'button attach-button', disabled, 'aria-label': 'Attach a file or picture', title: 'Attach a file or picture', onclick: () => { picker.click() } }, '📎'),
+      this.h('button', { type: 'button', class: 'secondary', part: 'button attach-button', disabled, 'aria-label': 'Attach a file or picture', title: 'Attach a file or picture', onclick: () => { picker.click() } }, '📎'),
       typeof MediaRecorder === 'undefined'
         ? null
-        : h('button', {
+        : this.h('button', {
           type: 'button', class: 'secondary', part: 'button record-button', disabled, 'aria-pressed': recording ? 'true' : 'false',
           'aria-label': recording ? 'Stop and send the voice note' : 'Record a voice note',
           title: recording ? 'Stop and send' : 'Record a voice note',

@@ -131,7 +131,7 @@ export class ParleyChatElement extends HTMLElement {
     this.#safety = undefined
     this.#renaming = false
     this.#files?.dispose(); this.#files = undefined // files, pictures, voice notes: a lazy chunk of their own
-    if (messenger?.sendFile != null) void import('./file-views.js').then((mod) => { if (this.#messenger === messenger) { this.#files = new mod.FileViews(messenger, () => { this.#renderConversation() }, (err) => { this.#fail(err) }); this.#renderConversation() } }, (err: unknown) => { this.#fail(err) })
+    if (messenger?.sendFile != null) void import('./file-views.js').then((mod) => { if (this.#messenger === messenger) { this.#files = new mod.FileViews(messenger, () => { this.#renderConversation() }, (err) => { this.#fail(err) }, h); this.#renderConversation() } }, (err: unknown) => { this.#fail(err) })
     if (messenger == null) { this.#enableControls(false); return }
     for (const type of REFRESHING_EVENTS) messenger.addEventListener(type, this.#onEvent)
     this.#ui.me.replaceChildren(h('strong', {}, 'You: '), messenger.address)
