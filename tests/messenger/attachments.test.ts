@@ -205,6 +205,12 @@ describe('attachments between two messengers', () => {
     const inSecret = (await gotSecret).message // downloaded: refused for being secret, not for being incomplete
     await expect(bob.forward(inSecret.id, bobSecret.id, bobConv.id)).rejects.toMatchObject({ name: 'NotForwardableError' })
     await expect(alice.forward(secretFile.id, secret.id, aliceConv.id)).rejects.toMatchObject({ name: 'NotForwardableError' })
+    // its deposit at alice's relay lives as long as a secret-chat envelope may there (24 h), not the relay's 30 days
+    const metas = await Promise.all((await filesUnder(join(dir.path, 'relay', 'blobs'))).filter((f) => f.endsWith('meta.json'))
+      .map(async (f) => JSON.parse(await readFile(f, 'utf8')) as { refs: Array<{ expiresAt: number }> }))
+    const day = 24 * 3600 * 1000
+    expect(metas.some((m) => m.refs.some((r) => Math.abs(r.expiresAt - (secretFile.sentAt + day)) < 60_000))).toBe(true)
+    expect(metas.every((m) => m.refs.every((r) => r.expiresAt <= Date.now() + 30 * day + 60_000))).toBe(true)
   })
 
   it('with the sender offline, the file comes from the sender\'s relay, byte-identical; the relay holds no plaintext', async () => {
