@@ -30,11 +30,13 @@ export interface CreateParleyOptions extends BrowserNodeInit {
 export async function createParley (options: CreateParleyOptions): Promise<Parley> {
   // the messenger's code is in the lazy chunk of the browser bundle (docs/BROWSER.md, "Bundle
   // size"): it loads while the store and the node open
-  const [opened, loaded] = await Promise.allSettled([openDevice(options), import('../node/messenger.js')])
+  const [opened, loaded] = await Promise.allSettled([openDevice(options), import('./messenger.js')])
   if (opened.status === 'rejected') throw opened.reason
   const device = opened.value
   const { node, store, relays, lock } = device
   let messenger: Messenger | undefined
+  // attachments: ciphertext pieces in an IndexedDB database of this account's own
+  const blobs = loaded.status === 'fulfilled' ? new loaded.value.IdbBlobs(device.storageName) : undefined
   try {
     if (loaded.status === 'rejected') throw loaded.reason
     messenger = await loaded.value.createMessenger({
@@ -42,6 +44,7 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
       store,
       relays,
       allowPrivateAddresses: options.allowPrivateAddresses,
+      blobs,
       ...(options.messenger?.drainIntervalMs != null ? { drainIntervalMs: options.messenger.drainIntervalMs } : {}),
       ...(options.messenger?.outbox != null ? { outbox: options.messenger.outbox } : {}),
       ...(options.messenger?.now != null ? { now: options.messenger.now } : {})
@@ -51,9 +54,10 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
     if (messenger.reachability().relays.some((r) => r.connected)) await settleReachability(node, options)
   } catch (err) {
     await messenger?.stop().catch((stopErr: unknown) => { node.libp2p.logger.forComponent('parley:browser').error('could not stop the messenger of a failed start - %e', stopErr) })
+    await blobs?.close().catch((closeErr: unknown) => { node.libp2p.logger.forComponent('parley:browser').error('could not close the blob database of a failed start - %e', closeErr) })
     await device.abandon()
     throw err
   }
   // the messenger leaves the node to its owner: the Parley returned, which stops it after the messenger
-  return ownParley({ messenger, node, store, lock, storageName: device.storageName })
+  return ownParley({ messenger, node, store, lock, storageName: device.storageName, blobs })
 }

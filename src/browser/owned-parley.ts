@@ -22,6 +22,8 @@ export interface OpenedParts {
   store: Store
   lock: StoreLock
   storageName: string
+  /** The attachments' IndexedDB database, closed after the messenger stops. */
+  blobs?: { close: () => Promise<void> }
 }
 
 /**
@@ -48,6 +50,7 @@ export function ownParley (parts: OpenedParts): Parley {
     stopping ??= (async () => {
       try {
         await messenger.stop()
+        await parts.blobs?.close()
         await node.stop()
         await store.close()
       } finally {

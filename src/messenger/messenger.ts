@@ -145,7 +145,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async react (id: ConversationId, messageId: string, emoji: string, options: AbortOptions = {}): Promise<MessageView> { return this.f.messages.react(id, messageId, emoji, options) }
   async deleteMessages (id: ConversationId, ids: string[], options: AbortOptions & { forEveryone?: boolean } = {}): Promise<void> { await this.f.messages.deleteMessages(id, ids, options) }
   async clearConversation (id: ConversationId, options: AbortOptions & { forEveryone?: boolean } = {}): Promise<void> { await this.f.messages.clearConversation(id, options) }
-  async forward (messageId: string, from: ConversationId, to: ConversationId, options: AbortOptions = {}): Promise<MessageView> { return this.f.messages.forward(messageId, from, to, options) }
+  async forward (messageId: string, from: ConversationId, to: ConversationId, options: AbortOptions = {}): Promise<MessageView> { return await this.f.files.forward(messageId, from, to, options) ?? await this.f.messages.forward(messageId, from, to, options) }
   async markRead (id: ConversationId, options: AbortOptions = {}): Promise<void> { await this.f.actions.markRead(id, options) }
   async setTyping (id: ConversationId, typing: boolean, options: AbortOptions = {}): Promise<void> { await this.f.actions.setTyping(id, typing, options) }
   async setDisappearingTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<ConversationView> { return this.f.actions.setDisappearingTimer(id, ttlMs, options) }

@@ -33,3 +33,13 @@ export const DEFAULT_BLOB_ADDRESS_RATE = { perSecond: 50, burst: 150 }
 export const DEFAULT_BLOB_REQUEST_TIMEOUT_MS = 10_000
 /** A piece write (server) or read (client) that waits longer than this fails the stream. */
 export const DEFAULT_BLOB_PIECE_TIMEOUT_MS = 30_000
+/** Server: an upload (DEPOSIT) that sends no piece for this long is dropped (its verified pieces stay for a resume). */
+export const DEFAULT_BLOB_UPLOAD_IDLE_MS = 30_000
+/**
+ * Server: a whole upload must end within this grace plus its remaining bytes at
+ * {@link DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND}: a trickle that beats the idle timer cannot
+ * hold a slot for hours. A slow honest sender loses only the connection: it resumes.
+ */
+export const DEFAULT_BLOB_UPLOAD_GRACE_MS = 60_000
+/** Server: the slowest average upload rate kept (16 KiB/s: 100 MiB in under 2 hours). */
+export const DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND = 16 * 1024

@@ -13,7 +13,8 @@ import { BlobNotFoundError } from './blob-errors.js'
 import { BLOB_PROTOCOL, BlobRequest, BlobResponse, decodeBlobRequest, framePrefix } from './blob-codec.js'
 import {
   DEFAULT_BLOB_ADDRESS_RATE, DEFAULT_BLOB_MAX_STREAMS, DEFAULT_BLOB_MAX_STREAMS_PER_PEER, DEFAULT_BLOB_PEER_RATE,
-  DEFAULT_BLOB_PIECE_TIMEOUT_MS, DEFAULT_BLOB_REQUEST_TIMEOUT_MS, MAX_BLOB_FETCH_REQUEST_BYTES, MAX_PIECES_PER_FETCH
+  DEFAULT_BLOB_PIECE_TIMEOUT_MS, DEFAULT_BLOB_REQUEST_TIMEOUT_MS, DEFAULT_BLOB_UPLOAD_GRACE_MS, DEFAULT_BLOB_UPLOAD_IDLE_MS,
+  DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND, MAX_BLOB_FETCH_REQUEST_BYTES, MAX_PIECES_PER_FETCH
 } from './blob-constants.js'
 import type { BlobProvider, BlobRequester } from './blob-provider.js'
 import { STREAM_CLOSE_TIMEOUT_MS } from './constants.js'
@@ -38,6 +39,14 @@ export interface BlobServerInit {
   requestTimeoutMs?: number
   /** One piece write or read may wait this long. @default 30000 */
   pieceTimeoutMs?: number
+  /** Concurrent streams per remote address (IPv4, IPv6 /64), whatever PeerIds it uses; undefined: no cap but `maxStreams`. */
+  maxStreamsPerAddress?: number
+  /** An upload that sends no piece for this long is dropped (its pieces stay for a resume). @default 30000 */
+  uploadIdleMs?: number
+  /** A whole upload must end within this grace plus its remaining bytes at `uploadMinBytesPerSecond`. @default 60000 */
+  uploadGraceMs?: number
+  /** The slowest average upload rate kept. @default 16384 */
+  uploadMinBytesPerSecond?: number
 }
 
 /** A refused or failed request, for logs, metrics and tests. */
@@ -57,6 +66,7 @@ const refusal = (code: string): BlobResponse => ({
 export class BlobServer {
   private readonly streams = new Map<Stream, string>()
   private readonly perPeer = new Map<string, number>()
+  private readonly perAddress = new Map<string, number>()
   private readonly limiter: PeerAndAddressLimiter
   private started = false
 
@@ -86,6 +96,7 @@ export class BlobServer {
     for (const stream of this.streams.keys()) stream.abort(new ParleyError('Node stopping', ErrorCode.SHUTTING_DOWN))
     this.streams.clear()
     this.perPeer.clear()
+    this.perAddress.clear()
   }
 
   /** Blob streams open now. */
@@ -101,9 +112,13 @@ export class BlobServer {
     const controller = new AbortController()
     this.streams.set(stream, peerKey)
     this.perPeer.set(peerKey, (this.perPeer.get(peerKey) ?? 0) + 1)
+    // one host's throwaway PeerIds share its address's slots
+    const addressKey = this.init.maxStreamsPerAddress === undefined ? undefined : requester.address?.address
+    if (addressKey !== undefined) this.perAddress.set(addressKey, (this.perAddress.get(addressKey) ?? 0) + 1)
     stream.addEventListener('close', () => { controller.abort() })
     try {
       if ((this.perPeer.get(peerKey) ?? 0) > (this.init.maxStreamsPerPeer ?? DEFAULT_BLOB_MAX_STREAMS_PER_PEER) ||
+        (addressKey !== undefined && (this.perAddress.get(addressKey) ?? 0) > (this.init.maxStreamsPerAddress ?? Infinity)) ||
         this.streams.size > (this.init.maxStreams ?? DEFAULT_BLOB_MAX_STREAMS)) {
         throw new ParleyError('Too many blob streams', ErrorCode.TOO_MANY_STREAMS)
       }
@@ -142,9 +157,8 @@ export class BlobServer {
       }
     } finally {
       this.streams.delete(stream)
-      const left = (this.perPeer.get(peerKey) ?? 1) - 1
-      if (left <= 0) this.perPeer.delete(peerKey)
-      else this.perPeer.set(peerKey, left)
+      release(this.perPeer, peerKey)
+      if (addressKey !== undefined) release(this.perAddress, addressKey)
     }
   }
 
@@ -181,10 +195,20 @@ export class BlobServer {
       deleteHash: request.deleteHash
     }, requester, options)
     let completed = false
+    // a stalled upload (no piece for uploadIdleMs) or a trickle (slower on average than
+    // uploadMinBytesPerSecond, after a grace) frees its slot and the blob's upload lock
+    const remaining = Math.max(0, manifest.cipherLength - deposit.have * PIECE_SIZE)
+    const deadlineMs = (this.init.uploadGraceMs ?? DEFAULT_BLOB_UPLOAD_GRACE_MS) + Math.ceil(remaining * 1000 / (this.init.uploadMinBytesPerSecond ?? DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND))
+    const deadline = new AbortController()
+    const timer = setTimeout(() => { deadline.abort() }, deadlineMs)
+    const idleMs = this.init.uploadIdleMs ?? DEFAULT_BLOB_UPLOAD_IDLE_MS
     try {
       await this.respond(stream, { count: deposit.have }, timeoutMs)
       for (let index = deposit.have; index < manifest.pieceDigests.length; index++) {
-        const bytes = await reader.next({ idleTimeoutMs: timeoutMs })
+        const bytes = await reader.next({ idleTimeoutMs: idleMs, signal: deadline.signal }).catch((err: unknown) => {
+          if (deadline.signal.aborted) throw new ParleyError(`Upload not done within ${deadlineMs} ms (at piece ${index} of ${manifest.pieceDigests.length})`, ErrorCode.BLOB_UPLOAD_TIMEOUT)
+          throw err
+        })
         if (bytes === null) throw new ParleyError(`Upload ended at piece ${index} of ${manifest.pieceDigests.length}`, ErrorCode.ATTACHMENT_TRUNCATED)
         verifyPiece(manifest, index, bytes)
         await deposit.write(index, bytes, options)
@@ -195,6 +219,7 @@ export class BlobServer {
       completed = true
       await this.respond(stream, { count: manifest.pieceDigests.length }, timeoutMs)
     } finally {
+      clearTimeout(timer)
       if (!completed) await deposit.abort()
     }
   }
@@ -204,4 +229,10 @@ export class BlobServer {
     if (!await provider.delete(request.digest, request.deleteToken, requester, options)) throw new BlobNotFoundError()
     await this.respond(stream, {}, timeoutMs)
   }
+}
+
+function release (counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1
+  if (left <= 0) counts.delete(key)
+  else counts.set(key, left)
 }

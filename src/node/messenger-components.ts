@@ -8,7 +8,7 @@ import { RELAY_TAG_VALUE } from '../messenger/constants.js'
 import { Blobs } from '../net/blobs.js'
 import type { BlobProvider } from '../net/blob-provider.js'
 import { peerIdFromBytes } from '../net/peer-ids.js'
-import type { FileBlobs } from './blob-files.js'
+import type { LocalBlobs } from '../messenger/attachments/components.js'
 import { E2ESessions } from '../messenger/sessions/e2e-sessions.js'
 import { AnonymousDepositor } from '../net/anonymous-depositor.js'
 import { Envelope } from '../net/envelope-codec.js'
@@ -41,12 +41,17 @@ export interface MessengerComponentsInit {
   allowPrivateAddresses?: boolean
   /** Clock, for tests of timers. */
   now?: () => number
-  /** This device's attachment files (`openHomeMessenger` gives `<home>/blobs`); none: no attachments. */
-  blobs?: FileBlobs
+  /** This device's attachment files (`openHomeMessenger` gives `<home>/blobs`; a browser, IndexedDB); none: no attachments. */
+  blobs?: DeviceBlobs
+}
+
+/** A device's blob storage: its blobs, and what `/parley/blob/1.0.0` serves of them (Node: `FileBlobs`; browsers: `IdbBlobs`). */
+export interface DeviceBlobs extends LocalBlobs {
+  provider: () => BlobProvider
 }
 
 /** The attachments' components: the device's files, served and fetched over `/parley/blob/1.0.0`. */
-function attachmentComponents (node: ParleyNode, blobs: FileBlobs): AttachmentComponents {
+function attachmentComponents (node: ParleyNode, blobs: DeviceBlobs): AttachmentComponents {
   const libp2p = node.libp2p
   let service: Blobs | undefined
   const provider: BlobProvider = blobs.provider()

@@ -1,8 +1,7 @@
 import type { Events } from '../messenger/components.js'
 import { Messenger, type MessengerOptions } from '../messenger/messenger.js'
 import type { Store } from '../store/index.js'
-import { messengerComponents } from './messenger-components.js'
-import type { FileBlobs } from './blob-files.js'
+import { messengerComponents, type DeviceBlobs } from './messenger-components.js'
 import type { ParleyNode } from './parley-node.js'
 
 export interface MessengerInit extends MessengerOptions {
@@ -12,8 +11,8 @@ export interface MessengerInit extends MessengerOptions {
   allowPrivateAddresses?: boolean
   /** Clock, for tests of timers. */
   now?: () => number
-  /** This device's attachment files (Node: `new FileBlobs(<home>/blobs)`, as `openHomeMessenger` does); none: no attachments. */
-  blobs?: FileBlobs
+  /** This device's attachment files (Node: `new FileBlobs(<home>/blobs)`, as `openHomeMessenger` does; browsers: `IdbBlobs`); none: no attachments. */
+  blobs?: DeviceBlobs
 }
 
 /**

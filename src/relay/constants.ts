@@ -1,5 +1,10 @@
 /** Defaults of every relay limit. Each is overridable in the relay config (docs/RELAY.md). */
 
+import {
+  DEFAULT_BLOB_UPLOAD_GRACE_MS as NET_BLOB_UPLOAD_GRACE_MS, DEFAULT_BLOB_UPLOAD_IDLE_MS as NET_BLOB_UPLOAD_IDLE_MS,
+  DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND as NET_BLOB_UPLOAD_MIN_BYTES_PER_SECOND
+} from '../net/blob-constants.js'
+
 const KiB = 1024
 const MiB = 1024 * KiB
 const HOUR = 3600 * 1000
@@ -201,3 +206,19 @@ export const DEFAULT_BLOB_REQUEST_RATE = { perSecond: 20, burst: 60 }
 export const DEFAULT_BLOB_REQUEST_RATE_PER_ADDRESS = { perSecond: 50, burst: 150 }
 /** Uploaded blob bytes per second per remote address, and burst (bytes). */
 export const DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS = { perSecond: 32 * MiB, burst: 256 * MiB }
+/**
+ * Blob bytes held for the deposits one remote address made (an IPv6 /48: 8 ×): 1/20 of the
+ * default blob storage, above one device's mailbox quota, so a host with a thousand throwaway
+ * PeerIds cannot fill the store.
+ */
+export const DEFAULT_BLOB_STORED_BYTES_PER_ADDRESS = 1024 * MiB
+/** Blobs held for one remote address's deposits (an IPv6 /48: 8 ×): 1/20 of the default count. */
+export const DEFAULT_BLOBS_PER_ADDRESS = 5_000
+/** Blob streams (fetches, uploads, deletes) open at once per remote address, whatever PeerIds it uses. */
+export const DEFAULT_BLOB_MAX_STREAMS_PER_ADDRESS = 16
+/** An upload that sends no piece this long is dropped (its pieces stay for a resume). */
+export const DEFAULT_BLOB_UPLOAD_IDLE_MS = NET_BLOB_UPLOAD_IDLE_MS
+/** A whole upload must end within this grace plus its bytes at `blobUploadMinBytesPerSecond`. */
+export const DEFAULT_BLOB_UPLOAD_GRACE_MS = NET_BLOB_UPLOAD_GRACE_MS
+/** The slowest average upload rate a relay keeps a slot for (16 KiB/s). */
+export const DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND = NET_BLOB_UPLOAD_MIN_BYTES_PER_SECOND

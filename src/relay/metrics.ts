@@ -92,6 +92,7 @@ export const COUNTER_HELP: Record<string, string> = {
   parley_relay_blob_served_bytes_total: 'Ciphertext bytes of blob pieces read to be served (fetches)',
   parley_relay_blob_refusals_total: 'Blob requests refused or failed, by reason code (ERR_BLOB_TOO_LARGE, ERR_BLOB_QUOTA, ERR_RATE_LIMITED, ERR_BLOB_NOT_FOUND, ERR_ATTACHMENT_CORRUPT…)',
   parley_relay_expired_blobs_total: 'Blobs removed by the retention/expiry sweep',
+  parley_relay_blob_quota_refusals_total: 'Blob deposits refused for a full quota, by quota (mailbox, storage, blobs, address_bytes, address_blobs, network_bytes, network_blobs)',
   parley_relay_db_operations_total: 'Mailbox database operations (PostgreSQL store), by result (ok, unavailable, conflict: retried, other)',
   parley_relay_db_operation_seconds_total: 'Time spent in mailbox database operations (PostgreSQL store); divided by parley_relay_db_operations_total: mean latency'
 }

@@ -127,7 +127,8 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       metrics.inc('parley_relay_blob_deposits_total')
       metrics.inc('parley_relay_blob_deposited_bytes_total', {}, bytes)
     },
-    onServed: (bytes) => { metrics.inc('parley_relay_blob_served_bytes_total', {}, bytes) }
+    onServed: (bytes) => { metrics.inc('parley_relay_blob_served_bytes_total', {}, bytes) },
+    onQuotaRefused: (quota) => { metrics.inc('parley_relay_blob_quota_refusals_total', { quota }) }
   })
   let libp2p: Libp2p<ParleyServices & RelayServices> | undefined
   let server: MailboxServer | undefined
@@ -274,7 +275,11 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
           provider: blobStore,
           peerRate: config.limits.blobRequestRate,
           addressRate: config.limits.blobRequestRatePerAddress,
-          addressKeys: (remoteAddr) => addressKeys(remoteAddr, dhtExempt)
+          addressKeys: (remoteAddr) => addressKeys(remoteAddr, dhtExempt),
+          maxStreamsPerAddress: config.limits.blobMaxStreamsPerAddress,
+          uploadIdleMs: config.limits.blobUploadIdleMs,
+          uploadGraceMs: config.limits.blobUploadGraceMs,
+          uploadMinBytesPerSecond: config.limits.blobUploadMinBytesPerSecond
         }),
         // libp2p starts it with the node and stops it before the connections close
         mailbox: (components: MailboxServerComponents) => {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readdir, stat, writeFile } from 'node:fs/promises'
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { utf8 } from '../../src/bytes.js'
@@ -162,6 +162,55 @@ describe('attachments between two messengers', () => {
     // and at alice's relay, with the delete token
     await waitFor(() => relay.blobStore.blobCount === relayBlobs - 1, 10_000, 'relay blob removed')
     await expect(bob.readAttachment(bobConv.id, sent.id).next()).rejects.toMatchObject({ code: 'ERR_MESSAGE_NOT_FOUND' })
+  })
+
+  it('forwards a file message sealed again under a new key (same bytes, another blob); a secret chat\'s file is refused, like its text', async () => {
+    const bytes = new Uint8Array(200_000).map((_, i) => (i * 31) % 256)
+    const sha = createHash('sha256').update(bytes).digest('hex')
+    const complete = nextEvent(bob, 'message-updated', (d) => d.message.attachment?.name === 'fwd.bin' && d.message.attachment.state === 'complete')
+    const original = await alice.sendFile(aliceConv.id, new Blob([bytes]), { name: 'fwd.bin', mime: 'application/x-fwd', caption: 'pass it on' })
+    const received = (await complete).message
+    // bob forwards it (into his conversation with alice: any normal conversation will do)
+    const back = nextEvent(alice, 'message', (d) => d.message.direction === 'in' && d.message.attachment?.name === 'fwd.bin')
+    const forwarded = await bob.forward(received.id, bobConv.id, bobConv.id)
+    expect(forwarded.id).not.toBe(received.id)
+    expect(forwarded.kind).toBe('file')
+    expect(forwarded.text).toBe('pass it on')
+    expect(forwarded.attachment).toMatchObject({ name: 'fwd.bin', mime: 'application/x-fwd', size: 200_000, sha256: sha, state: 'complete' })
+    const arrived = (await back).message
+    const done = await alice.downloadAttachment(aliceConv.id, arrived.id)
+    expect(done.attachment?.state).toBe('complete')
+    const hash = createHash('sha256')
+    for await (const part of alice.readAttachment(aliceConv.id, arrived.id)) hash.update(part)
+    expect(hash.digest('hex')).toBe(sha)
+    // another key, hence another blob: the two copies cannot be linked by their digests
+    const keys = await Promise.all([original.id, arrived.id].map(async (id) => (await alice.messages(aliceConv.id)).items.find((m) => m.id === id)))
+    expect(keys.every((m) => m?.attachment?.sha256 === sha)).toBe(true)
+    const blobDirs = (await readdir(join(dir.path, 'alice', 'blobs'))).filter((d) => d === original.id || d === arrived.id)
+    expect(blobDirs).toHaveLength(2)
+    const manifests = await Promise.all(blobDirs.map(async (d) => (await filesUnder(join(dir.path, 'alice', 'blobs', d))).find((f) => f.endsWith('manifest'))))
+    expect(manifests.every((f) => f !== undefined)).toBe(true)
+    const [m1, m2] = await Promise.all(manifests.map(async (f) => readFile(f as string)))
+    expect(Buffer.compare(m1, m2)).not.toBe(0)
+
+    // a secret chat's file cannot be forwarded, by either side
+    const incoming = nextEvent(bob, 'conversation-updated', (d) => d.conversation.kind === 'secret' && d.conversation.secretState === 'incoming')
+    const secret = await alice.startSecretChat(bob.address)
+    const bobSecret = (await incoming).conversation
+    const active = nextEvent(alice, 'conversation-updated', (d) => d.conversation.id === secret.id && d.conversation.secretState === 'active')
+    await bob.acceptSecretChat(bobSecret.id)
+    await active
+    const gotSecret = nextEvent(bob, 'message-updated', (d) => d.message.conversationId === secret.id && d.message.attachment?.state === 'complete')
+    const secretFile = await alice.sendFile(secret.id, new Blob([bytes]), { name: 'secret.bin' })
+    const inSecret = (await gotSecret).message // downloaded: refused for being secret, not for being incomplete
+    await expect(bob.forward(inSecret.id, bobSecret.id, bobConv.id)).rejects.toMatchObject({ name: 'NotForwardableError' })
+    await expect(alice.forward(secretFile.id, secret.id, aliceConv.id)).rejects.toMatchObject({ name: 'NotForwardableError' })
+    // its deposit at alice's relay lives as long as a secret-chat envelope may there (24 h), not the relay's 30 days
+    const metas = await Promise.all((await filesUnder(join(dir.path, 'relay', 'blobs'))).filter((f) => f.endsWith('meta.json'))
+      .map(async (f) => JSON.parse(await readFile(f, 'utf8')) as { refs: Array<{ expiresAt: number }> }))
+    const day = 24 * 3600 * 1000
+    expect(metas.some((m) => m.refs.some((r) => Math.abs(r.expiresAt - (secretFile.sentAt + day)) < 60_000))).toBe(true)
+    expect(metas.every((m) => m.refs.every((r) => r.expiresAt <= Date.now() + 30 * day + 60_000))).toBe(true)
   })
 
   it('with the sender offline, the file comes from the sender\'s relay, byte-identical; the relay holds no plaintext', async () => {

@@ -47,10 +47,10 @@ describe('browser bundle', () => {
   it('loads the messenger lazily, and the element loads the library only when it opens Parley', async () => {
     const lazy = measured.library.chunks.filter((c) => !c.firstLoad).map((c) => c.file)
     expect(lazy.some((file) => /^chunks\/deferred-[\w-]+\.js$/.test(file))).toBe(true)
-    // the element, esbuild's shared runtime (< 1 KiB) and the QR encoder it imports on demand
+    // the element, esbuild's shared runtime (< 1 KiB), and the QR encoder and the file views it imports on demand
     const files = measured.element.chunks.map((c) => c.file).sort()
     expect(files[0]).toMatch(/^chunks\/element-chunk-\w+\.js$/)
-    expect(files.slice(1).map((f) => f.replace(/-[A-Z0-9]{8}\.js$/, '.js'))).toEqual(['chunks/element-qr.js', 'parley-chat.js'])
+    expect(files.slice(1).map((f) => f.replace(/-[A-Z0-9]{8}\.js$/, '.js'))).toEqual(['chunks/element-file-views.js', 'chunks/element-qr.js', 'parley-chat.js'])
     expect(measured.element.chunks.find((c) => c.file === files[0])?.minified).toBeLessThan(1024)
     const element = await readFile(join(outDir as string, 'parley-chat.js'), 'utf8')
     expect(element).toContain('import("./parley.js")')

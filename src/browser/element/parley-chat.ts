@@ -54,6 +54,7 @@ export class ParleyChatElement extends HTMLElement {
   #renaming = false
   /** Set when the messenger could not start: the element says why and stays disabled. */
   #startFailure: string | undefined
+  #files: import('./file-views.js').FileViews | undefined
   readonly #root: ShadowRoot
   readonly #ui: ShellUi
 
@@ -129,6 +130,8 @@ export class ParleyChatElement extends HTMLElement {
     this.#messages = []
     this.#safety = undefined
     this.#renaming = false
+    this.#files?.dispose(); this.#files = undefined // files, pictures, voice notes: a lazy chunk of their own
+    if (messenger?.sendFile != null) void import('./file-views.js').then((mod) => { if (this.#messenger === messenger) { this.#files = new mod.FileViews(messenger, () => { this.#renderConversation() }, (err) => { this.#fail(err) }, h); this.#renderConversation() } }, (err: unknown) => { this.#fail(err) })
     if (messenger == null) { this.#enableControls(false); return }
     for (const type of REFRESHING_EVENTS) messenger.addEventListener(type, this.#onEvent)
     this.#ui.me.replaceChildren(h('strong', {}, 'You: '), messenger.address)
@@ -236,7 +239,8 @@ export class ParleyChatElement extends HTMLElement {
       typing: this.#typing.has(c.id),
       renaming: this.#renaming,
       renameValue: (this.#root.getElementById('rename-input') as HTMLInputElement | null)?.value ?? contact?.name ?? c.title,
-      draft: (this.#ui.main.querySelector('#compose') as HTMLTextAreaElement | null)?.value ?? ''
+      draft: (this.#ui.main.querySelector('#compose') as HTMLTextAreaElement | null)?.value ?? '',
+      files: this.#files
     }, this.#conversationActions)
     fill(this.#ui.main, ...children)
     list.scrollTop = list.scrollHeight

@@ -6,7 +6,7 @@
 import type { ConversationView, MessageView, MessengerApi, ReachabilityView } from '../../messenger/types.js'
 import { TIMER_CHOICES, groupDigits, h } from './dom.js'
 import { reasonInWords, waitingText } from './reachability.js'
-import { renderLine, renderMessage, type ChatLine } from './render-message.js'
+import { renderLine, renderMessage, type ChatLine, type FileUi } from './render-message.js'
 
 /** What the pane shows of the open conversation. */
 export interface ConversationState {
@@ -30,6 +30,8 @@ export interface ConversationState {
   renameValue: string
   /** Text already in the composer. */
   draft: string
+  /** Files, pictures and voice notes, once their views are loaded. */
+  files?: FileUi
 }
 
 /** What the pane's controls do. */
@@ -102,6 +104,7 @@ export function renderConversation (s: ConversationState, on: ConversationAction
     h('p', { class: 'typing', part: 'typing', 'aria-live': 'polite' }, s.typing ? `${c.title} is typing…` : ''),
     h('form', { class: 'composer', part: 'composer', 'aria-label': 'Send a message', onsubmit: (evt: Event) => { evt.preventDefault(); on.send(input) } },
       h('label', { for: 'compose', class: 'visually-hidden' }, 'Message'),
+      s.files?.controls(c) ?? null,
       input,
       h('button', { type: 'submit', class: 'primary', part: 'button send-button', disabled: input.disabled }, 'Send'))
   ]
@@ -109,7 +112,7 @@ export function renderConversation (s: ConversationState, on: ConversationAction
 }
 
 /** The conversation's messages in order, with the element's chat lines placed by time among them. */
-export function logEntries (s: Pick<ConversationState, 'conversation' | 'messages' | 'lines' | 'failures' | 'reachability'>, on: Pick<ConversationActions, 'deleteForEveryone'>): HTMLLIElement[] {
+export function logEntries (s: Pick<ConversationState, 'conversation' | 'messages' | 'lines' | 'failures' | 'reachability' | 'files'>, on: Pick<ConversationActions, 'deleteForEveryone'>): HTMLLIElement[] {
   const c = s.conversation
   const lines = [...s.lines]
   const out: HTMLLIElement[] = []
@@ -123,6 +126,7 @@ export function logEntries (s: Pick<ConversationState, 'conversation' | 'message
       ...(failure != null ? { failure } : {}),
       ...(waiting != null ? { waiting } : {}),
       ...(replyText != null ? { replyText } : {}),
+      ...(m.kind === 'file' && s.files != null ? { file: s.files.render(m) } : {}),
       // normal chats: one deletes one's own messages for both; secret chats: any message
       ...(m.direction === 'out' || c.kind === 'secret' ? { onDelete: () => { on.deleteForEveryone(m.id) } } : {})
     }))

@@ -17,6 +17,14 @@ export interface MessageContext {
   replyText?: string
   /** Shown when this message may be deleted for everyone. */
   onDelete?: () => void
+  /** A `file` message's attachment (picture, player, link), when the file views are loaded. */
+  file?: HTMLElement
+}
+
+/** The element's file views (`file-views.ts`, a lazy chunk): a message's attachment, and the composer's controls. */
+export interface FileUi {
+  render: (m: MessageView) => HTMLElement
+  controls: (c: ConversationView) => HTMLElement | null
 }
 
 /** A line of the chat that is not a message: a setting changed, a secret chat accepted, … */
@@ -48,7 +56,9 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
   }
   const body = m.kind === 'text'
     ? h('span', { class: 'text' }, m.text ?? '')
-    : h('em', { class: 'text unsupported' }, 'A message this version of Parley cannot show (sent by a newer version)')
+    : m.kind === 'file'
+      ? h('span', { class: 'text' }, ctx.file ?? `📎 ${m.attachment?.name ?? 'file'}`, m.text != null ? h('span', { class: 'caption' }, m.text) : null)
+      : h('em', { class: 'text unsupported' }, 'A message this version of Parley cannot show (sent by a newer version)')
   const edited = (m.editHistory?.length ?? 0) > 0
   const reactions = Object.entries(m.reactions).filter(([, by]) => by.length > 0)
   return h('li', { class: `msg ${m.direction}`, part: `message message-${m.direction}`, 'data-id': m.id, 'data-status': m.status },

@@ -110,5 +110,7 @@ li.msg.out :focus-visible { outline-color: currentColor; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .error { color: var(--_danger); padding: .35rem .75rem; margin: 0; }
 label.inline { display: flex; gap: .35rem; align-items: center; font-size: .85em; color: var(--_muted); }
+figure.file { margin: 0; display: grid; gap: .25rem; } figure.file img { display: block; max-width: min(240px, 100%); max-height: 240px; border-radius: 6px; } figure.file audio { max-width: 100%; }
+figure.file figcaption { font-size: .85em; } .caption { display: block; } .attach { display: flex; gap: .25rem; }
 @media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto auto 1fr; } aside { border-right: 0; border-bottom: 1px solid var(--_border); max-height: 40%; overflow-y: auto; } aside > * { flex-shrink: 0; } }
 `

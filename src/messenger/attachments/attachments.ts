@@ -18,7 +18,7 @@ import type { Manifest } from '../../crypto/attachment/pieces.js'
 import { codeOf, ErrorCode } from '../../errors.js'
 import type { Message } from '../../store/index.js'
 import { Attachment, Content } from '../../wire/content.js'
-import { MAX_TEXT_LENGTH } from '../constants.js'
+import { MAX_TEXT_LENGTH, SECRET_RELAY_CAP_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import { baseContent } from '../conversations/content.js'
 import type { Conversations } from '../conversations/conversations.js'
@@ -34,6 +34,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { StoredAttachment } from './body.js'
+import { forwardFile } from './forward.js'
 
 /** What `sendFile` reads: a path on this device, a `Blob`/`File`, or bytes as they come. */
 export type FileSource = string | Blob | AsyncIterable<Uint8Array> | Iterable<Uint8Array>
@@ -144,7 +145,9 @@ export class Attachments {
     const view = toView(message)
     this.ctx.emit('message', { message: view })
     this.ctx.emit('delivery', { conversationId: id, messageId: messageHex, state: 'queued' })
-    await this.depositAtRelays(messageHex, s.key, s.digest, { cipherLength: s.cipherLength, pieceDigests: s.pieceDigests }, message.expiresAt ?? 0, options)
+    // a secret chat's timer starts on reading (unknown here): its deposit lives as long as its envelope may at a relay
+    const depositExpiry = secret ? sentAt + SECRET_RELAY_CAP_MS : message.expiresAt ?? 0
+    await this.depositAtRelays(messageHex, s.key, s.digest, { cipherLength: s.cipherLength, pieceDigests: s.pieceDigests }, depositExpiry, options)
     return view
   }
 
@@ -306,6 +309,11 @@ export class Attachments {
       }
       await local.delete(id)
     }
+  }
+
+  /** Forwards a file message, sealed again under a new key (undefined: not a file message). */
+  async forward (messageId: string, from: ConversationId, to: ConversationId, options: AbortOptions = {}): Promise<MessageView | undefined> {
+    return await forwardFile(this, this.ctx, this.conversations, messageId, from, to, options)
   }
 
   /** The account was wiped: every blob goes. */

@@ -21,13 +21,17 @@ import { ErrorCode, ParleyError } from '../../errors.js'
 import { BlobQuotaError, BlobTooLargeError } from '../../net/blob-errors.js'
 import type { BlobDeposit, BlobRequester, DepositRequest } from '../../net/blob-provider.js'
 import { RateLimiter } from '../../net/rate-limiter.js'
+import type { AddressKeys } from '../../net/remote-address.js'
 import type { BlobStore, BlobStoreLimits } from './types.js'
+import { BlobAddressShares } from './address-shares.js'
 
 interface Ref {
   mailbox: string
   expiresAt: number
   /** Hex SHA-256 of the delete token; '' = not deletable by token. */
   deleteHash: string
+  /** The depositor's address share it counts against (this process only: never persisted). */
+  tag?: number
 }
 
 interface Entry {
@@ -54,12 +58,15 @@ export interface FileBlobStoreOptions {
   onStored?: (bytes: number) => void
   /** A piece was read to be served (metrics: bytes fetched from this relay). */
   onServed?: (bytes: number) => void
+  /** A deposit was refused for a full quota: `mailbox`, `storage`, `blobs`, or an address share (`address_bytes`, `network_blobs`…). */
+  onQuotaRefused?: (quota: string) => void
 }
 
 export class FileBlobStore implements BlobStore {
   private readonly entries = new Map<string, Entry>()
   private readonly mailboxBytes = new Map<string, number>()
   private readonly byteRate: RateLimiter | undefined
+  private readonly shares: BlobAddressShares
   private readonly log: Logger
   private readonly now: () => number
   private total = 0
@@ -69,6 +76,7 @@ export class FileBlobStore implements BlobStore {
     this.log = options.logger.forComponent('parley:relay:blobs')
     this.now = options.now ?? Date.now
     this.byteRate = limits.blobByteRatePerAddress == null ? undefined : new RateLimiter(limits.blobByteRatePerAddress)
+    this.shares = new BlobAddressShares(limits.blobStoredBytesPerAddress, limits.blobsPerAddress)
   }
 
   /** Largest manifest a deposit can carry under the size cap (bounds the request frame). */
@@ -113,6 +121,7 @@ export class FileBlobStore implements BlobStore {
 
   private dropRef (entry: Entry, ref: Ref): void {
     entry.refs = entry.refs.filter((r) => r !== ref)
+    if (ref.tag !== undefined) this.shares.remove(ref.tag, entry.cipherLength)
     const left = (this.mailboxBytes.get(ref.mailbox) ?? 0) - entry.cipherLength
     if (left <= 0) this.mailboxBytes.delete(ref.mailbox)
     else this.mailboxBytes.set(ref.mailbox, left)
@@ -129,7 +138,7 @@ export class FileBlobStore implements BlobStore {
 
   private async persist (entry: Entry): Promise<void> {
     if (this.entries.get(entry.digest) !== entry) return
-    const meta: Meta = { cipherLength: entry.cipherLength, complete: entry.complete, refs: entry.refs }
+    const meta: Meta = { cipherLength: entry.cipherLength, complete: entry.complete, refs: entry.refs.map(({ tag, ...ref }) => ref) }
     const tmp = this.path(entry.digest, 'meta.json.tmp')
     await writeFile(tmp, JSON.stringify(meta))
     await rename(tmp, this.path(entry.digest, 'meta.json'))
@@ -173,35 +182,55 @@ export class FileBlobStore implements BlobStore {
     const mailbox = toHex(request.mailbox)
     let entry = this.entries.get(digest)
     const ref = entry?.refs.find((r) => r.mailbox === mailbox)
-    if (ref === undefined && (this.mailboxBytes.get(mailbox) ?? 0) + manifest.cipherLength > this.limits.blobMailboxMaxBytes) {
-      throw new BlobQuotaError('The recipient\'s blob quota at this relay is full')
+    const tag = this.shares.tagOf(requester.address)
+    if (ref === undefined) {
+      if ((this.mailboxBytes.get(mailbox) ?? 0) + manifest.cipherLength > this.limits.blobMailboxMaxBytes) {
+        throw this.quotaFull('mailbox', 'The recipient\'s blob quota at this relay is full')
+      }
+      // a new deposit counts against its depositor's address share, whatever PeerId or mailbox it names
+      const share = this.shares.refusal(tag, manifest.cipherLength)
+      if (share !== undefined) throw this.quotaFull(share, 'This address\'s share of the relay\'s blob storage is full')
     }
     if (entry?.uploading === true) throw new ParleyError('This blob is being uploaded', ErrorCode.TOO_MANY_REQUESTS)
+    // every count and the upload lock are taken before the first await: concurrent deposits
+    // (a flood through many PeerIds at once) each see the ones before them
+    const created = entry === undefined
     if (entry === undefined) {
-      if (this.total + manifest.cipherLength > this.limits.blobStorageMaxBytes || this.entries.size >= this.limits.blobMaxBlobs) {
-        throw new BlobQuotaError('This relay\'s blob storage is full')
-      }
+      if (this.total + manifest.cipherLength > this.limits.blobStorageMaxBytes) throw this.quotaFull('storage', 'This relay\'s blob storage is full')
+      if (this.entries.size >= this.limits.blobMaxBlobs) throw this.quotaFull('blobs', 'This relay holds as many blobs as it takes')
       entry = { digest, cipherLength: manifest.cipherLength, pieces: manifest.pieceDigests.length, complete: false, refs: [], uploading: false }
       this.admit(entry)
-      await mkdir(this.path(digest), { recursive: true })
-      await writeFile(this.path(digest, 'manifest'), request.manifestBytes)
     }
     const deleteHash = toHex(request.deleteHash)
     if (ref === undefined) {
-      entry.refs.push({ mailbox, expiresAt, deleteHash })
+      entry.refs.push({ mailbox, expiresAt, deleteHash, tag })
       this.mailboxBytes.set(mailbox, (this.mailboxBytes.get(mailbox) ?? 0) + entry.cipherLength)
+      this.shares.add(tag, entry.cipherLength)
     } else {
       ref.expiresAt = Math.max(ref.expiresAt, expiresAt)
       if (ref.deleteHash === '') ref.deleteHash = deleteHash
     }
-    await this.persist(entry)
-    if (entry.complete) return { have: entry.pieces, write: async () => {}, complete: async () => {}, abort: async () => {} }
+    if (entry.complete) {
+      await this.persist(entry)
+      return { have: entry.pieces, write: async () => {}, complete: async () => {}, abort: async () => {} }
+    }
+    entry.uploading = true
+    try {
+      if (created) {
+        await mkdir(this.path(digest), { recursive: true })
+        await writeFile(this.path(digest, 'manifest'), request.manifestBytes)
+      }
+      await this.persist(entry)
+    } catch (err) {
+      entry.uploading = false
+      if (created) await this.remove(entry)
+      throw err
+    }
     return await this.upload(entry, manifest, requester)
   }
 
-  /** Checks the pieces a broken upload left, keeps the good prefix, and opens the file for the rest. */
+  /** Checks the pieces a broken upload left, keeps the good prefix, and opens the file for the rest (the caller holds the upload lock). */
   private async upload (entry: Entry, manifest: Manifest, requester: BlobRequester): Promise<BlobDeposit> {
-    entry.uploading = true
     let file: FileHandle | undefined
     let have = 0
     try {
@@ -293,6 +322,16 @@ export class FileBlobStore implements BlobStore {
       if (entry.refs.length === 0 && !entry.uploading) await this.remove(entry)
       else await this.persist(entry)
     }
+  }
+
+  private quotaFull (quota: string, message: string): BlobQuotaError {
+    this.options.onQuotaRefused?.(quota)
+    return new BlobQuotaError(message)
+  }
+
+  /** Ciphertext bytes held for deposits from `keys`'s address (tests, diagnostics). */
+  heldByAddress (keys: AddressKeys): number {
+    return this.shares.heldBy(this.shares.tagOf(keys))
   }
 
   /** Mailboxes (hex device keys) with blobs deposited for them, and the bytes (tests, tools). */

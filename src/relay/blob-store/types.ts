@@ -22,6 +22,10 @@ export interface BlobStoreLimits {
   blobRetentionMs: number
   /** Uploaded bytes per remote address (token bucket over bytes); null turns it off. */
   blobByteRatePerAddress: RateLimit | null
+  /** Blob bytes held for the deposits one remote address made (an IPv6 /48: 8 ×). */
+  blobStoredBytesPerAddress: number
+  /** Blobs (deposits) held for one remote address (an IPv6 /48: 8 ×). */
+  blobsPerAddress: number
 }
 
 /** What the relay's sweeps, metrics and account deletion need besides serving. */

@@ -103,6 +103,18 @@ export interface RelayLimits {
   blobRequestRatePerAddress: RateLimit | null
   /** Uploaded blob bytes per remote address (null: off). @default DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS */
   blobByteRatePerAddress: RateLimit | null
+  /** Blob bytes held for one remote address's deposits (IPv6 /48: 8 ×). @default DEFAULT_BLOB_STORED_BYTES_PER_ADDRESS (1 GiB) */
+  blobStoredBytesPerAddress: number
+  /** Blobs held for one remote address's deposits (IPv6 /48: 8 ×). @default DEFAULT_BLOBS_PER_ADDRESS */
+  blobsPerAddress: number
+  /** Blob streams open at once per remote address. @default DEFAULT_BLOB_MAX_STREAMS_PER_ADDRESS */
+  blobMaxStreamsPerAddress: number
+  /** An upload with no piece for this long is dropped. @default DEFAULT_BLOB_UPLOAD_IDLE_MS (30 s) */
+  blobUploadIdleMs: number
+  /** Grace of the whole-upload deadline. @default DEFAULT_BLOB_UPLOAD_GRACE_MS (60 s) */
+  blobUploadGraceMs: number
+  /** Slowest average upload rate kept (bytes/s). @default DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND (16 KiB/s) */
+  blobUploadMinBytesPerSecond: number
 }
 
 /**
@@ -168,7 +180,13 @@ export function defaultRelayLimits (): RelayLimits {
     blobRetentionMs: C.DEFAULT_BLOB_RETENTION_MS,
     blobRequestRate: { ...C.DEFAULT_BLOB_REQUEST_RATE },
     blobRequestRatePerAddress: { ...C.DEFAULT_BLOB_REQUEST_RATE_PER_ADDRESS },
-    blobByteRatePerAddress: { ...C.DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS }
+    blobByteRatePerAddress: { ...C.DEFAULT_BLOB_BYTE_RATE_PER_ADDRESS },
+    blobStoredBytesPerAddress: C.DEFAULT_BLOB_STORED_BYTES_PER_ADDRESS,
+    blobsPerAddress: C.DEFAULT_BLOBS_PER_ADDRESS,
+    blobMaxStreamsPerAddress: C.DEFAULT_BLOB_MAX_STREAMS_PER_ADDRESS,
+    blobUploadIdleMs: C.DEFAULT_BLOB_UPLOAD_IDLE_MS,
+    blobUploadGraceMs: C.DEFAULT_BLOB_UPLOAD_GRACE_MS,
+    blobUploadMinBytesPerSecond: C.DEFAULT_BLOB_UPLOAD_MIN_BYTES_PER_SECOND
   }
 }
 

@@ -1,0 +1,180 @@
+/**
+ * A browser device's attachment blobs in IndexedDB (docs/BROWSER.md, "Files, pictures and voice
+ * notes"): the browser counterpart of `node/blob-files.ts`, in a database of its own
+ * (`parley-blobs-<storage name>`) beside the encrypted store. It holds ciphertext pieces only
+ * (the attachment keys stay in the encrypted store), so nothing in it is plaintext at rest. It
+ * serves its complete blobs by digest to `/parley/blob/1.0.0`, and keeps a download's verified
+ * pieces, so a download resumes after them across reloads.
+ *
+ * Keys: `m!<id>` a message's meta (JSON), `f!<id>` its manifest, `p!<id>!<index, 8 digits>` a piece.
+ * Loaded lazily with the messenger (`createParley`): none of it is in the first load.
+ */
+import type { AbortOptions } from '@libp2p/interface'
+import { Level } from 'level'
+import { fromHex, toHex } from '../bytes.js'
+import { MAX_ATTACHMENT_SIZE, PIECE_SIZE, pieceLengthOf } from '../crypto/attachment/constants.js'
+import { decodeManifest, encodeManifest, type Manifest, pieceDigest } from '../crypto/attachment/pieces.js'
+import type { BlobDeposits, LocalBlobWriter, SealedBlobWriter } from '../messenger/attachments/components.js'
+import type { BlobProvider } from '../net/blob-provider.js'
+import type { DeviceBlobs } from '../node/messenger-components.js'
+
+interface Meta {
+  digest: string
+  cipherLength: number
+  complete: boolean
+  deposits?: { relays: string[], token: string }
+}
+
+/** Prefix of the IndexedDB database names of blob stores (after it: the store's name). */
+export const IDB_BLOBS_PREFIX = 'parley-blobs-'
+const MAX_CIPHER = MAX_ATTACHMENT_SIZE * 2
+const ID = /^[0-9a-f]{32}$/
+const te = new TextEncoder()
+const td = new TextDecoder()
+const pieceKey = (id: string, index: number): string => `p!${id}!${String(index).padStart(8, '0')}`
+
+export class IdbBlobs implements DeviceBlobs {
+  private readonly db: Level<string, Uint8Array>
+  private readonly metas = new Map<string, Meta>()
+  /** Complete blobs: digest hex → message id. */
+  private readonly byDigest = new Map<string, string>()
+  private loading: Promise<void> | undefined
+
+  /** `name`: the store's name (`storage.name` of `createParley`), so each account has its own. */
+  constructor (name: string) {
+    this.db = new Level<string, Uint8Array>(name, { prefix: IDB_BLOBS_PREFIX, keyEncoding: 'utf8', valueEncoding: 'view' })
+  }
+
+  private async load (): Promise<void> {
+    this.loading ??= (async () => {
+      await this.db.open()
+      for await (const [key, value] of this.db.iterator({ gt: 'm!', lt: 'm"' })) {
+        const id = key.slice(2)
+        const meta = JSON.parse(td.decode(value)) as Meta
+        this.metas.set(id, meta)
+        if (meta.complete) this.byDigest.set(meta.digest, id)
+      }
+    })()
+    await this.loading
+  }
+
+  private check (messageId: string): void {
+    if (!ID.test(messageId)) throw new RangeError('Bad message id')
+  }
+
+  private async saveMeta (messageId: string, meta: Meta): Promise<void> {
+    await this.db.put(`m!${messageId}`, te.encode(JSON.stringify(meta)))
+    this.metas.set(messageId, meta)
+    if (meta.complete) this.byDigest.set(meta.digest, messageId)
+  }
+
+  async sealedWriter (messageId: string, options: AbortOptions = {}): Promise<SealedBlobWriter> {
+    options.signal?.throwIfAborted()
+    this.check(messageId)
+    await this.load()
+    await this.delete(messageId)
+    return {
+      write: async (index, bytes) => { await this.db.put(pieceKey(messageId, index), bytes) },
+      complete: async (digest, manifest) => {
+        await this.db.put(`f!${messageId}`, encodeManifest(manifest))
+        await this.saveMeta(messageId, { digest: toHex(digest), cipherLength: manifest.cipherLength, complete: true })
+      },
+      abort: async () => { await this.delete(messageId) }
+    }
+  }
+
+  async writer (messageId: string, digest: Uint8Array, manifest: Manifest, options: AbortOptions = {}): Promise<LocalBlobWriter> {
+    this.check(messageId)
+    await this.load()
+    const known = this.metas.get(messageId)
+    if (known === undefined || known.digest !== toHex(digest)) {
+      await this.delete(messageId)
+      await this.db.put(`f!${messageId}`, encodeManifest(manifest))
+      await this.saveMeta(messageId, { digest: toHex(digest), cipherLength: manifest.cipherLength, complete: false })
+    }
+    // the pieces an interrupted download left: the verified prefix stays, the rest goes
+    let have = 0
+    while (have < manifest.pieceDigests.length) {
+      options.signal?.throwIfAborted()
+      const bytes = await this.db.get(pieceKey(messageId, have))
+      if (bytes?.length !== pieceLengthOf(manifest.cipherLength, have) || toHex(pieceDigest(bytes)) !== toHex(manifest.pieceDigests[have])) break
+      have++
+    }
+    await this.db.clear({ gte: pieceKey(messageId, have), lt: `p!${messageId}"` })
+    return {
+      have,
+      write: async (index, bytes) => { await this.db.put(pieceKey(messageId, index), bytes) },
+      complete: async () => { await this.saveMeta(messageId, { digest: toHex(digest), cipherLength: manifest.cipherLength, complete: true }) },
+      abort: async () => {}
+    }
+  }
+
+  async readPiece (messageId: string, index: number): Promise<Uint8Array | undefined> {
+    if (!ID.test(messageId)) return undefined
+    await this.load()
+    const meta = this.metas.get(messageId)
+    if (meta === undefined || index < 0 || index * PIECE_SIZE >= meta.cipherLength) return undefined
+    const bytes = await this.db.get(pieceKey(messageId, index))
+    return bytes?.length === pieceLengthOf(meta.cipherLength, index) ? bytes : undefined
+  }
+
+  async manifest (messageId: string): Promise<Manifest | undefined> {
+    if (!ID.test(messageId)) return undefined
+    await this.load()
+    const meta = this.metas.get(messageId)
+    if (meta?.complete !== true) return undefined
+    const bytes = await this.db.get(`f!${messageId}`)
+    return bytes === undefined ? undefined : decodeManifest(bytes, fromHex(meta.digest), MAX_CIPHER)
+  }
+
+  /** What `/parley/blob/1.0.0` serves from: the complete blobs, by digest (fetch only). */
+  provider (): BlobProvider {
+    const idOf = async (digest: Uint8Array): Promise<string | undefined> => { await this.load(); return this.byDigest.get(toHex(digest)) }
+    return {
+      manifest: async (digest) => {
+        const id = await idOf(digest)
+        return id === undefined ? undefined : await this.db.get(`f!${id}`)
+      },
+      readPiece: async (digest, index) => {
+        const id = await idOf(digest)
+        return id === undefined ? undefined : await this.readPiece(id, index)
+      }
+    }
+  }
+
+  async rememberDeposits (messageId: string, deposits: BlobDeposits): Promise<void> {
+    await this.load()
+    const meta = this.metas.get(messageId)
+    if (meta === undefined) return
+    await this.saveMeta(messageId, { ...meta, deposits: { relays: deposits.relays, token: toHex(deposits.token) } })
+  }
+
+  async deposits (messageId: string): Promise<BlobDeposits | undefined> {
+    await this.load()
+    const meta = this.metas.get(messageId)
+    if (meta?.deposits === undefined) return undefined
+    return { digest: fromHex(meta.digest), relays: meta.deposits.relays, token: fromHex(meta.deposits.token) }
+  }
+
+  async delete (messageId: string): Promise<void> {
+    if (!ID.test(messageId)) return
+    await this.load()
+    const meta = this.metas.get(messageId)
+    if (meta !== undefined && this.byDigest.get(meta.digest) === messageId) this.byDigest.delete(meta.digest)
+    this.metas.delete(messageId)
+    await this.db.batch([{ type: 'del', key: `m!${messageId}` }, { type: 'del', key: `f!${messageId}` }])
+    await this.db.clear({ gte: `p!${messageId}!`, lt: `p!${messageId}"` })
+  }
+
+  async wipe (): Promise<void> {
+    await this.load()
+    this.metas.clear()
+    this.byDigest.clear()
+    await this.db.clear()
+  }
+
+  /** Closes the database (the `Parley` that opened it, on `stop()`). */
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+}
