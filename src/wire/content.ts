@@ -26,6 +26,7 @@ export interface Content {
   groupPayload: Uint8Array
   senderKey: Uint8Array
   sync?: SyncUpdate
+  senderRecordSeq?: bigint
 }
 
 export namespace Content {
@@ -221,6 +222,11 @@ export namespace Content {
           SyncUpdate.codec().encode(obj.sync, w)
         }
 
+        if (obj.senderRecordSeq != null) {
+          w.uint32(240)
+          w.uint64(obj.senderRecordSeq)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -347,6 +353,10 @@ export namespace Content {
               obj.sync = SyncUpdate.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.sync
               })
+              break
+            }
+            case 30: {
+              obj.senderRecordSeq = reader.uint64()
               break
             }
             default: {
@@ -539,6 +549,11 @@ export namespace Content {
     value: Uint8Array
   }
 
+  export interface ContentSenderRecordSeqFieldEvent {
+    field: '$.senderRecordSeq'
+    value: bigint
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -547,7 +562,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent | ContentGroupIdFieldEvent | ContentGroupPayloadFieldEvent | ContentSenderKeyFieldEvent | ContentSyncActionFieldEvent | ContentSyncSubjectFieldEvent | ContentSyncNameFieldEvent | ContentSyncFlagFieldEvent | ContentSyncRecordFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent | ContentGroupIdFieldEvent | ContentGroupPayloadFieldEvent | ContentSenderKeyFieldEvent | ContentSyncActionFieldEvent | ContentSyncSubjectFieldEvent | ContentSyncNameFieldEvent | ContentSyncFlagFieldEvent | ContentSyncRecordFieldEvent | ContentSenderRecordSeqFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }
