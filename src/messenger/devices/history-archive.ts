@@ -35,13 +35,24 @@ async function * allPages<T> (page: (cursor: string | undefined) => Promise<{ it
   } while (cursor != null)
 }
 
+/** Where a broken-off transfer resumes: after this message of this conversation (the last one the new device stored). */
+export interface HistoryCursor { conversationId: string, messageId: string }
+
+/** The resume point a stored frame gives: its last message, if it had any. */
+export function frameCursor (plain: Uint8Array): HistoryCursor | undefined {
+  const last = HistoryFrame.decode(plain, { limits: DECODE_LIMITS }).messages.at(-1)
+  return last == null ? undefined : { conversationId: last.conversationId, messageId: last.id }
+}
+
 /**
  * The archive of this device's contacts (with verification), normal conversations (timers
  * included) and their messages since `since` (ms; 0: all), as encoded frames: contacts and
  * conversations first, then messages oldest first per conversation, the last frame `done`.
- * Secret chats and their messages are never in it.
+ * Secret chats and their messages are never in it. Conversations go in the order of their ids,
+ * so that `after` (the last message a new device stored of an earlier transfer) leaves out
+ * what it holds: the conversations before the cursor's and that one's messages up to the cursor.
  */
-export async function * historyFrames (store: Store, since: number, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+export async function * historyFrames (store: Store, since: number, options: AbortOptions = {}, after?: HistoryCursor): AsyncGenerator<Uint8Array> {
   const contacts: HistoryContact[] = []
   for await (const c of allPages(async (cursor) => store.contacts.list({ ...options, limit: PAGE, cursor }))) {
     contacts.push({ address: c.accountId, name: c.name, verification: c.verification, blocked: c.blocked, addedAt: BigInt(c.addedAt), identityKey: c.identityKey })
@@ -50,16 +61,23 @@ export async function * historyFrames (store: Store, since: number, options: Abo
   for await (const c of allPages(async (cursor) => store.conversations.byActivity({ ...options, limit: PAGE, cursor }))) {
     if (c.kind === 'normal' && c.members.length === 1) conversations.push(c)
   }
+  conversations.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   // messages per conversation, newest first from the store: collected, then sent oldest first
   const perConversation: Message[][] = []
   let total = 0
   for (const c of conversations) {
-    const kept: Message[] = []
+    if (after != null && c.id < after.conversationId) continue
+    let kept: Message[] = []
     for await (const m of allPages(async (cursor) => store.messages.latest(c.id, { ...options, limit: PAGE, cursor }))) {
       if (m.senderTimestamp < since) break
       if (m.content.length <= MAX_HISTORY_MESSAGE_BYTES) kept.push(m)
     }
-    perConversation.push(kept.reverse())
+    kept.reverse()
+    if (after != null && c.id === after.conversationId) {
+      const at = kept.findIndex((m) => m.id === after.messageId)
+      if (at >= 0) kept = kept.slice(at + 1)
+    }
+    perConversation.push(kept)
     total += kept.length
   }
   let frame: HistoryFrame = {

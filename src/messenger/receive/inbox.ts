@@ -124,6 +124,10 @@ export class Inbox {
       else if (effect.kind === 'delivered-receipt') this.effects.deliveredReceipt(effect.conversationId, effect.messageId)
     }
     for (const effect of effects) {
+      if (effect.kind === 'history-archive') {
+        await (this.ctx.historyArchives?.(effect.from, effect.archive) ?? Promise.resolve()).catch((err: unknown) => { this.ctx.log('receive').error('a history archive was refused - %e', err) })
+        continue
+      }
       if (effect.kind === 'adopt-own-record' || effect.kind === 'device-unlinked') {
         await this.effects.ownDevices?.(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
         continue
