@@ -50,8 +50,8 @@ export async function sendHistory (stream: Stream, reader: FrameReader, secret: 
   const key = historyKey(secret)
   const unacked = new Map<number, Uint8Array>()
   const outcome: HistoryOutcome = { sent: 0, acked: 0, complete: false }
-  const takeAck = async (): Promise<void> => {
-    const frame = await reader.next({ signal: AbortSignal.any([signal, AbortSignal.timeout(HISTORY_ACK_TIMEOUT_MS)]) })
+  const takeAck = async (wait = AbortSignal.any([signal, AbortSignal.timeout(HISTORY_ACK_TIMEOUT_MS)])): Promise<void> => {
+    const frame = await reader.next({ signal: wait })
     if (frame == null || frame.length !== 4) throw new DeviceLinkError('The new device stopped acknowledging history frames', ErrorCode.HISTORY_INCOMPLETE)
     const count = new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0)
     if (count <= outcome.acked || count > outcome.sent) throw new DeviceLinkError('A history ack out of order', ErrorCode.HISTORY_INCOMPLETE)
@@ -76,7 +76,11 @@ export async function sendHistory (stream: Stream, reader: FrameReader, secret: 
     while (outcome.acked < outcome.sent) await takeAck()
     outcome.complete = true
   } catch {
-    // the outcome says how far it got
+    // the outcome says how far it got: acks that arrived before the break still count
+    try {
+      const now = AbortSignal.abort()
+      while (outcome.acked < outcome.sent) await takeAck(now)
+    } catch {}
   } finally {
     key.fill(0)
   }
