@@ -2,6 +2,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import { ErrorCode, ParleyError } from '../../errors.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { Contact, Conversation, Message, MessageStatus, Store, VerificationState } from '../../store/index.js'
+import { decodeBody, encodeBody } from '../conversations/message-body.js'
 import { HistoryFrame, type HistoryContact, type HistoryConversation, type HistoryMessage } from '../../wire/history.js'
 
 /** Encoded bytes one history frame aims at (frames stay well under the link's 64 KiB frame limit). */
@@ -118,6 +119,17 @@ function messageOut (m: Message): HistoryMessage {
 const VERIFICATIONS = new Set<VerificationState>(['unverified', 'verified', 'changed'])
 const STATUSES = new Set<MessageStatus>(['queued', 'sent', 'stored', 'delivered', 'read', 'failed', 'received'])
 
+/**
+ * Attachments travel as references: the new device holds no file of them yet, so a file the
+ * sending device had complete is `pending` here, fetched on demand (from the device that sent
+ * it, or its account's relays, as `sourceDevice` says). Other bodies pass unchanged.
+ */
+function asReference (content: Uint8Array): Uint8Array {
+  const body = decodeBody(content)
+  if (body.attachment == null || body.attachment.state === 'pending') return content
+  return encodeBody({ ...body, attachment: { ...body.attachment, state: 'pending', error: undefined } })
+}
+
 /** What one applied frame said: how many messages it held, whether it was the last, the archive's total (first frame). */
 export interface AppliedFrame { messages: number, done: boolean, total: number }
 
@@ -157,7 +169,7 @@ export async function applyHistoryFrame (store: Store, bytes: Uint8Array, option
       if (conversation == null || conversation.kind !== 'normal') continue
       fresh.push({
         id: m.id, conversationId: m.conversationId, clock: Number(m.clock), senderTimestamp: Number(m.sentAt), direction: m.outgoing ? 'out' : 'in',
-        sender: m.sender, content: m.content, status: STATUSES.has(m.status as MessageStatus) ? m.status as MessageStatus : 'received',
+        sender: m.sender, content: asReference(m.content), status: STATUSES.has(m.status as MessageStatus) ? m.status as MessageStatus : 'received',
         expiresAt: m.expiresAt > 0n ? Number(m.expiresAt) : null
       })
     }
