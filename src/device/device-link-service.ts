@@ -4,7 +4,10 @@ import type { DeviceEntry } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
 import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
 import type { ConfirmLink, DeviceLinkServer } from './device-link.js'
-import type { HistorySource } from './link-history.js'
+import type { HistoryOutcome, HistorySource } from './link-history.js'
+
+/** Told of a history transfer that did not complete: the new device, the period it asked for, how far it got. */
+export type HistoryIncompleteHandler = (deviceKey: Uint8Array, since: number, outcome: HistoryOutcome) => void
 
 export interface DeviceLinkComponents {
   /** libp2p's registrar (its `handle`/`unhandle`). */
@@ -47,6 +50,7 @@ export class DeviceLink implements Startable {
   private serving: Promise<DeviceLinkServer> | undefined
   private confirm: ConfirmLink | undefined
   private historySource: HistorySource | undefined
+  private historyIncomplete: HistoryIncompleteHandler | undefined
   private onLinked: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined
 
   constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
@@ -71,6 +75,11 @@ export class DeviceLink implements Startable {
   /** Where the history archive for a new device comes from (the messenger's store); none: an empty archive. */
   setHistorySource (source: HistorySource | undefined): void {
     this.historySource = source
+  }
+
+  /** Told when a new device's history transfer broke off (the messenger resumes it through the relays). */
+  setHistoryIncompleteHandler (handler: HistoryIncompleteHandler | undefined): void {
+    this.historyIncomplete = handler
   }
 
   /** Withdraws the issued codes and stops serving the protocol. */
@@ -109,6 +118,7 @@ export class DeviceLink implements Startable {
         log: this.log,
         peerId: this.components.peerId.toMultihash().bytes,
         history: () => this.historySource,
+        historyIncomplete: (deviceKey, since, outcome) => { this.historyIncomplete?.(deviceKey, since, outcome) },
         confirm: async (request, options) => {
           if (this.confirm == null) {
             this.log('a link request arrived with no one to confirm it: declined')

@@ -23,7 +23,7 @@ import { LinkRequest, LinkResponse } from '../wire/link.js'
 import { DEFAULT_LINK_TIMEOUT_MS, LINK_CONFIRM_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
 import { createDeviceKeysForLinking, storeAccountSecret } from './device-identity.js'
 import { DeviceLinkError } from './errors.js'
-import { HISTORY_TRANSFER_TIMEOUT_MS, historySince, receiveHistory, sendHistory, type HistorySink, type HistorySource } from './link-history.js'
+import { HISTORY_TRANSFER_TIMEOUT_MS, historySince, receiveHistory, sendHistory, type HistoryOutcome, type HistorySink, type HistorySource } from './link-history.js'
 import { LocalPrekeys } from './local-prekeys.js'
 
 export { DeviceLinkError, LINK_PROTOCOL }
@@ -105,13 +105,6 @@ function replyKey (secret: Uint8Array): Uint8Array {
   return hkdf(sha256, secret, undefined, REPLY_INFO, 32)
 }
 
-async function readOne (stream: Stream, signal: AbortSignal, frameTimeoutMs = 10_000): Promise<Uint8Array> {
-  const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs })
-  const frame = await reader.next({ signal })
-  if (frame == null) throw new MalformedFrameError('Link stream closed before a frame')
-  return frame
-}
-
 /** What the existing device's side needs: the account key and secret (sealed to the new device), and a way to add the device. */
 export interface DeviceLinkServerInit {
   accountKey: Uint8Array
@@ -124,6 +117,8 @@ export interface DeviceLinkServerInit {
   confirm?: ConfirmLink
   /** The history archive streamed after a confirmed link, when the new device asks for it. */
   history?: () => HistorySource | undefined
+  /** Told when a history transfer did not complete (the new device went away): how far it got, for the relay archive that resumes it. */
+  historyIncomplete?: (deviceKey: Uint8Array, since: number, outcome: HistoryOutcome) => void
   /** Where refused links and failed streams are logged. */
   log?: Logger
 }
@@ -148,9 +143,13 @@ export class DeviceLinkServer {
   async handle (stream: Stream): Promise<void> {
     const signal = AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS + 30_000)
     let response: LinkResponse
-    let history: { secret: Uint8Array, since: number } | undefined
+    let history: { secret: Uint8Array, since: number, deviceKey: Uint8Array } | undefined
+    // one reader for the request and, later, the new device's history acks
+    const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: 10_000 })
     try {
-      const request = LinkRequest.decode(await readOne(stream, signal))
+      const first = await reader.next({ signal })
+      if (first == null) throw new MalformedFrameError('Link stream closed before a frame')
+      const request = LinkRequest.decode(first)
       const now = Date.now()
       const match = [...this.pending.entries()].find(([, p]) => p.expiresAt >= now && equalBytes(linkMac(p.secret, request.deviceEntry), request.mac))
       if (match == null) throw new DeviceLinkError('Unknown or expired link code', ErrorCode.LINK_REFUSED)
@@ -174,7 +173,7 @@ export class DeviceLinkServer {
       response = { code: '', nonce, sealed: xchacha20poly1305(replyKey(match[1].secret), nonce).encrypt(plain) }
       plain.fill(0)
       const since = historySince(request, Date.now())
-      if (since != null) history = { secret: match[1].secret, since }
+      if (since != null) history = { secret: match[1].secret, since, deviceKey: entry.deviceKey }
     } catch (err) {
       this.deps.log?.('link refused - %e', err)
       response = { code: err instanceof ParleyError ? err.code : ErrorCode.LINK_FAILED, nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
@@ -186,8 +185,9 @@ export class DeviceLinkServer {
         // the archive follows the response on the same stream; no source: an empty, final frame
         const historySignal = AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)
         const frames = source?.(history.since, { signal: historySignal }) ?? emptyArchive()
-        const count = await sendHistory(stream, history.secret, frames, historySignal)
-        this.deps.log?.('sent %d history frames to the new device', count)
+        const outcome = await sendHistory(stream, reader, history.secret, frames, historySignal)
+        this.deps.log?.('sent %d history frames to the new device, %d stored there', outcome.sent, outcome.acked)
+        if (!outcome.complete && source != null) this.deps.historyIncomplete?.(history.deviceKey, history.since, outcome)
       }
       await stream.close({ signal })
     } catch (err) {
@@ -291,7 +291,7 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
     // linked: history is a bonus, its failure leaves a working device with what arrived
     let historyMessages = 0
     if (history != null) {
-      historyMessages = await receiveHistory(reader, code.secret, history, AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)).catch((err: unknown) => {
+      historyMessages = await receiveHistory(stream, reader, code.secret, history, AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)).catch((err: unknown) => {
         options.signal?.throwIfAborted()
         throw new DeviceLinkError(`Linked, but the history transfer failed: ${(err as Error).message}`, ErrorCode.HISTORY_INCOMPLETE)
       })

@@ -26,24 +26,65 @@ export function historySince (request: { historyDays: number, historyAll: boolea
 /** Produces the archive's frames (plaintext) of the history since `since`. */
 export type HistorySource = (since: number, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>
 
-/** Existing device: seals each frame (nonce (24) || XChaCha20-Poly1305) and writes it. */
-export async function sendHistory (stream: Stream, secret: Uint8Array, frames: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<number> {
+/** Frames the existing device sends ahead of the new device's acks (32 × ≤ 64 KiB in flight). */
+export const HISTORY_ACK_WINDOW = 32
+/** Time the existing device waits for the ack of the frames it sent before it calls the transfer broken. */
+export const HISTORY_ACK_TIMEOUT_MS = 30_000
+
+/** How far a history transfer got: frames sent, frames the new device applied, the last of those (plaintext), whether all were. */
+export interface HistoryOutcome {
+  sent: number
+  acked: number
+  /** The plaintext of the last frame the new device acknowledged as stored (the resume point). */
+  lastAcked?: Uint8Array
+  complete: boolean
+}
+
+/**
+ * Existing device: seals each frame (nonce (24) || XChaCha20-Poly1305) and writes it; the new
+ * device acks each frame once stored (a 4-byte big-endian count of frames stored). At most
+ * `HISTORY_ACK_WINDOW` frames go ahead of the acks. Never throws for a broken transfer: the
+ * outcome says how far it got (the resume point of the relay archive that follows).
+ */
+export async function sendHistory (stream: Stream, reader: FrameReader, secret: Uint8Array, frames: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<HistoryOutcome> {
   const key = historyKey(secret)
-  let count = 0
+  const unacked = new Map<number, Uint8Array>()
+  const outcome: HistoryOutcome = { sent: 0, acked: 0, complete: false }
+  const takeAck = async (wait = AbortSignal.any([signal, AbortSignal.timeout(HISTORY_ACK_TIMEOUT_MS)])): Promise<void> => {
+    const frame = await reader.next({ signal: wait })
+    if (frame == null || frame.length !== 4) throw new DeviceLinkError('The new device stopped acknowledging history frames', ErrorCode.HISTORY_INCOMPLETE)
+    const count = new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0)
+    if (count <= outcome.acked || count > outcome.sent) throw new DeviceLinkError('A history ack out of order', ErrorCode.HISTORY_INCOMPLETE)
+    for (let i = outcome.acked; i < count; i++) {
+      outcome.lastAcked = unacked.get(i)
+      unacked.delete(i)
+    }
+    outcome.acked = count
+  }
   try {
     for await (const plain of frames) {
+      while (outcome.sent - outcome.acked >= HISTORY_ACK_WINDOW) await takeAck()
       const nonce = randomBytes(24)
       const sealed = xchacha20poly1305(key, nonce).encrypt(plain)
       const frame = new Uint8Array(24 + sealed.length)
       frame.set(nonce)
       frame.set(sealed, 24)
+      unacked.set(outcome.sent, plain)
       await writeWithBackpressure(stream, encodeFrame(frame), { signal })
-      count++
+      outcome.sent++
     }
+    while (outcome.acked < outcome.sent) await takeAck()
+    outcome.complete = true
+  } catch {
+    // the outcome says how far it got: acks that arrived before the break still count
+    try {
+      const now = AbortSignal.abort()
+      while (outcome.acked < outcome.sent) await takeAck(now)
+    } catch {}
   } finally {
     key.fill(0)
   }
-  return count
+  return outcome
 }
 
 /** What the new device does with each frame: stores it, and says whether it was the last. */
@@ -53,11 +94,12 @@ export interface HistorySink {
   onProgress?: (received: number, total: number) => void
 }
 
-/** New device: reads, opens and applies frames until the last one. */
-export async function receiveHistory (reader: FrameReader, secret: Uint8Array, sink: HistorySink, signal: AbortSignal): Promise<number> {
+/** New device: reads, opens and applies frames until the last one, acking each once stored. */
+export async function receiveHistory (stream: Stream, reader: FrameReader, secret: Uint8Array, sink: HistorySink, signal: AbortSignal): Promise<number> {
   const key = historyKey(secret)
   let received = 0
   let total = 0
+  let applied = 0
   try {
     while (true) {
       const frame = await reader.next({ signal })
@@ -68,11 +110,14 @@ export async function receiveHistory (reader: FrameReader, secret: Uint8Array, s
       } catch {
         throw new DeviceLinkError('A history frame does not authenticate', ErrorCode.LINK_FAILED)
       }
-      const applied = await sink.apply(plain)
-      if (applied.total > 0) total = applied.total
-      received += applied.messages
+      const result = await sink.apply(plain)
+      const ack = new Uint8Array(4)
+      new DataView(ack.buffer).setUint32(0, ++applied)
+      await writeWithBackpressure(stream, encodeFrame(ack), { signal })
+      if (result.total > 0) total = result.total
+      received += result.messages
       sink.onProgress?.(received, total)
-      if (applied.done) return received
+      if (result.done) return received
     }
   } finally {
     key.fill(0)

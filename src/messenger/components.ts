@@ -165,6 +165,8 @@ export interface DeviceLinks {
   setLinkedHandler: (handler: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined) => void
   /** Where the history archive a confirmed new device asked for comes from (encoded frames); none: an empty one. */
   setHistorySource: (source: ((since: number, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>) | undefined) => void
+  /** Told when a history transfer broke off: the new device, the period asked for, the last frame it stored (issue #19: resumed through the relays). */
+  setHistoryIncompleteHandler?: (handler: ((deviceKey: Uint8Array, since: number, outcome: { lastAcked?: Uint8Array }) => void) | undefined) => void
 }
 
 /** One-time prekey batch for the relays. */

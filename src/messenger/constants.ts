@@ -126,3 +126,12 @@ export const RELAY_REDIAL_MAX_MS = 30_000
 export const RELAY_REDIAL_TIMEOUT_MS = 10_000
 /** The connection-manager tag value of a configured relay: pruned last when over the connection limit. */
 export const RELAY_TAG_VALUE = 100
+
+// ---------------------------------------------------------------- new devices of an account (issue #19)
+
+/** Clock skew allowed between a new device's signed `addedAt` and this device's message times when re-sending to it. */
+export const NEW_DEVICE_SKEW_MS = 120_000
+/** Least time between two fresh lookups of one contact's record on a hint that it is newer (a hostile sender costs one lookup per interval). */
+export const RECORD_HINT_INTERVAL_MS = 5_000
+/** Contacts whose record hints are remembered (bounded: the oldest is forgotten). */
+export const RECORD_HINT_MEMORY = 1000

@@ -2,6 +2,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { MessengerComponents } from './components.js'
 import { Mutex } from '../mutex.js'
 import type { MessengerEvents } from './types.js'
+import type { Attachment } from '../wire/content.js'
 
 /**
  * What every feature of the messenger shares: its components, the one lock that serialises
@@ -14,6 +15,9 @@ export class MessengerContext {
   readonly lock = new Mutex()
   private shutdownController = new AbortController()
   private isRunning = false
+  private readonly startHooks: Array<() => void> = []
+  /** Issue #19: where a history archive another device of this account left at the relays goes (set by the own-devices feature). */
+  historyArchives: ((from: Uint8Array, archive: Attachment) => Promise<void>) | undefined
 
   constructor (components: MessengerComponents) {
     this.components = components
@@ -36,6 +40,12 @@ export class MessengerContext {
   started (): void {
     this.isRunning = true
     this.shutdownController = new AbortController()
+    for (const hook of this.startHooks) queueMicrotask(hook)
+  }
+
+  /** Runs `hook` (soon after) each time the messenger starts: work a feature resumes, such as an interrupted download. */
+  onStarted (hook: () => void): void {
+    this.startHooks.push(hook)
   }
 
   stopped (): void {

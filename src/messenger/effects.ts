@@ -1,4 +1,5 @@
 import type { Conversation } from '../store/index.js'
+import type { Attachment } from '../wire/content.js'
 import type { Events } from './components.js'
 import type { MessengerEvents } from './types.js'
 
@@ -22,6 +23,8 @@ export type Effect =
   | { kind: 'group-update', conversationId: string }
   | { kind: 'adopt-own-record', record: Uint8Array }
   | { kind: 'device-unlinked' }
+  /** Another device of this account left this one's history at the relays (issue #19). */
+  | { kind: 'history-archive', from: Uint8Array, archive: Attachment }
 
 /** An `emit` effect, typed by event name. */
 export function emitEffect<K extends keyof MessengerEvents & string> (type: K, detail: MessengerEvents[K]): EmitEffect {

@@ -186,7 +186,7 @@ export interface MessengerEvents extends Record<string, unknown> {
   /** A new device asks to join this account: show `sas`, and confirm with `confirmDeviceLink` if the new device shows the same. */
   'device-link-request': LinkRequestView
   /** This account's devices changed: one was renamed, unlinked or linked. */
-  'devices-changed': { reason: 'renamed' | 'unlinked' | 'linked', device: string }
+  'devices-changed': { reason: 'renamed' | 'unlinked' | 'linked' | 'history', device: string }
   /** A contact disappeared: its account published a deletion tombstone. */
   'contact-removed': { address: string, reason: 'account-deleted' }
   /** The peer reported a screenshot of a secret chat. */

@@ -220,7 +220,8 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       stop: async () => { await libp2p.services.deviceLink.withdraw() },
       setConfirmHandler: (handler) => { libp2p.services.deviceLink.setConfirmHandler(handler) },
       setHistorySource: (source) => { libp2p.services.deviceLink.setHistorySource(source) },
-      setLinkedHandler: (handler) => { libp2p.services.deviceLink.setLinkedHandler(handler) }
+      setLinkedHandler: (handler) => { libp2p.services.deviceLink.setLinkedHandler(handler) },
+      setHistoryIncompleteHandler: (handler) => { libp2p.services.deviceLink.setHistoryIncompleteHandler(handler) }
     },
     sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {

@@ -26,6 +26,7 @@ export interface Content {
   groupPayload: Uint8Array
   senderKey: Uint8Array
   sync?: SyncUpdate
+  senderRecordSeq?: bigint
 }
 
 export namespace Content {
@@ -221,6 +222,11 @@ export namespace Content {
           SyncUpdate.codec().encode(obj.sync, w)
         }
 
+        if (obj.senderRecordSeq != null) {
+          w.uint32(240)
+          w.uint64(obj.senderRecordSeq)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -347,6 +353,10 @@ export namespace Content {
               obj.sync = SyncUpdate.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.sync
               })
+              break
+            }
+            case 30: {
+              obj.senderRecordSeq = reader.uint64()
               break
             }
             default: {
@@ -539,6 +549,66 @@ export namespace Content {
     value: Uint8Array
   }
 
+  export interface ContentSyncArchiveKeyFieldEvent {
+    field: '$.sync.archive.key'
+    value: Uint8Array
+  }
+
+  export interface ContentSyncArchiveDigestFieldEvent {
+    field: '$.sync.archive.digest'
+    value: Uint8Array
+  }
+
+  export interface ContentSyncArchiveSizeFieldEvent {
+    field: '$.sync.archive.size'
+    value: bigint
+  }
+
+  export interface ContentSyncArchiveSha256FieldEvent {
+    field: '$.sync.archive.sha256'
+    value: Uint8Array
+  }
+
+  export interface ContentSyncArchiveNameFieldEvent {
+    field: '$.sync.archive.name'
+    value: string
+  }
+
+  export interface ContentSyncArchiveMimeFieldEvent {
+    field: '$.sync.archive.mime'
+    value: string
+  }
+
+  export interface ContentSyncArchiveDurationMsFieldEvent {
+    field: '$.sync.archive.durationMs'
+    value: number
+  }
+
+  export interface ContentSyncArchiveWaveformFieldEvent {
+    field: '$.sync.archive.waveform'
+    value: Uint8Array
+  }
+
+  export interface ContentSyncArchiveThumbnailFieldEvent {
+    field: '$.sync.archive.thumbnail'
+    value: Uint8Array
+  }
+
+  export interface ContentSyncArchiveWidthFieldEvent {
+    field: '$.sync.archive.width'
+    value: number
+  }
+
+  export interface ContentSyncArchiveHeightFieldEvent {
+    field: '$.sync.archive.height'
+    value: number
+  }
+
+  export interface ContentSenderRecordSeqFieldEvent {
+    field: '$.senderRecordSeq'
+    value: bigint
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -547,7 +617,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent | ContentGroupIdFieldEvent | ContentGroupPayloadFieldEvent | ContentSenderKeyFieldEvent | ContentSyncActionFieldEvent | ContentSyncSubjectFieldEvent | ContentSyncNameFieldEvent | ContentSyncFlagFieldEvent | ContentSyncRecordFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentSentAtFieldEvent | ContentClockFieldEvent | ContentTtlMsFieldEvent | ContentSecretChatIdFieldEvent | ContentSyncPeerFieldEvent | ContentTextFieldEvent | ContentTargetIdFieldEvent | ContentEmojiFieldEvent | ContentIdsFieldEvent | ContentReceiptFieldEvent | ContentFlagFieldEvent | ContentSecretActionFieldEvent | ContentDirectOnlyFieldEvent | ContentAttachmentKeyFieldEvent | ContentAttachmentDigestFieldEvent | ContentAttachmentSizeFieldEvent | ContentAttachmentSha256FieldEvent | ContentAttachmentNameFieldEvent | ContentAttachmentMimeFieldEvent | ContentAttachmentDurationMsFieldEvent | ContentAttachmentWaveformFieldEvent | ContentAttachmentThumbnailFieldEvent | ContentAttachmentWidthFieldEvent | ContentAttachmentHeightFieldEvent | ContentGroupIdFieldEvent | ContentGroupPayloadFieldEvent | ContentSenderKeyFieldEvent | ContentSyncActionFieldEvent | ContentSyncSubjectFieldEvent | ContentSyncNameFieldEvent | ContentSyncFlagFieldEvent | ContentSyncRecordFieldEvent | ContentSyncArchiveKeyFieldEvent | ContentSyncArchiveDigestFieldEvent | ContentSyncArchiveSizeFieldEvent | ContentSyncArchiveSha256FieldEvent | ContentSyncArchiveNameFieldEvent | ContentSyncArchiveMimeFieldEvent | ContentSyncArchiveDurationMsFieldEvent | ContentSyncArchiveWaveformFieldEvent | ContentSyncArchiveThumbnailFieldEvent | ContentSyncArchiveWidthFieldEvent | ContentSyncArchiveHeightFieldEvent | ContentSenderRecordSeqFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }
@@ -787,6 +857,7 @@ export interface SyncUpdate {
   name: string
   flag: boolean
   record: Uint8Array
+  archive?: Attachment
 }
 
 export namespace SyncUpdate {
@@ -800,7 +871,8 @@ export namespace SyncUpdate {
     CONTACT_VERIFY = 'CONTACT_VERIFY',
     CONTACT_REMOVE = 'CONTACT_REMOVE',
     READ_RECEIPTS = 'READ_RECEIPTS',
-    ACCOUNT_RECORD = 'ACCOUNT_RECORD'
+    ACCOUNT_RECORD = 'ACCOUNT_RECORD',
+    HISTORY_ARCHIVE = 'HISTORY_ARCHIVE'
   }
 
   enum __ActionValues {
@@ -813,7 +885,8 @@ export namespace SyncUpdate {
     CONTACT_VERIFY = 6,
     CONTACT_REMOVE = 7,
     READ_RECEIPTS = 8,
-    ACCOUNT_RECORD = 9
+    ACCOUNT_RECORD = 9,
+    HISTORY_ARCHIVE = 10
   }
 
   export namespace Action {
@@ -856,6 +929,11 @@ export namespace SyncUpdate {
           w.bytes(obj.record)
         }
 
+        if (obj.archive != null) {
+          w.uint32(50)
+          Attachment.codec().encode(obj.archive, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -892,6 +970,12 @@ export namespace SyncUpdate {
             }
             case 5: {
               obj.record = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.archive = Attachment.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.archive
+              })
               break
             }
             default: {
@@ -933,6 +1017,61 @@ export namespace SyncUpdate {
     value: Uint8Array
   }
 
+  export interface SyncUpdateArchiveKeyFieldEvent {
+    field: '$.archive.key'
+    value: Uint8Array
+  }
+
+  export interface SyncUpdateArchiveDigestFieldEvent {
+    field: '$.archive.digest'
+    value: Uint8Array
+  }
+
+  export interface SyncUpdateArchiveSizeFieldEvent {
+    field: '$.archive.size'
+    value: bigint
+  }
+
+  export interface SyncUpdateArchiveSha256FieldEvent {
+    field: '$.archive.sha256'
+    value: Uint8Array
+  }
+
+  export interface SyncUpdateArchiveNameFieldEvent {
+    field: '$.archive.name'
+    value: string
+  }
+
+  export interface SyncUpdateArchiveMimeFieldEvent {
+    field: '$.archive.mime'
+    value: string
+  }
+
+  export interface SyncUpdateArchiveDurationMsFieldEvent {
+    field: '$.archive.durationMs'
+    value: number
+  }
+
+  export interface SyncUpdateArchiveWaveformFieldEvent {
+    field: '$.archive.waveform'
+    value: Uint8Array
+  }
+
+  export interface SyncUpdateArchiveThumbnailFieldEvent {
+    field: '$.archive.thumbnail'
+    value: Uint8Array
+  }
+
+  export interface SyncUpdateArchiveWidthFieldEvent {
+    field: '$.archive.width'
+    value: number
+  }
+
+  export interface SyncUpdateArchiveHeightFieldEvent {
+    field: '$.archive.height'
+    value: number
+  }
+
   export function encode (obj: Partial<SyncUpdate>): Uint8Array {
     return encodeMessage(obj, SyncUpdate.codec())
   }
@@ -941,7 +1080,7 @@ export namespace SyncUpdate {
     return decodeMessage(buf, SyncUpdate.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncUpdate>): Generator<SyncUpdateActionFieldEvent | SyncUpdateSubjectFieldEvent | SyncUpdateNameFieldEvent | SyncUpdateFlagFieldEvent | SyncUpdateRecordFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncUpdate>): Generator<SyncUpdateActionFieldEvent | SyncUpdateSubjectFieldEvent | SyncUpdateNameFieldEvent | SyncUpdateFlagFieldEvent | SyncUpdateRecordFieldEvent | SyncUpdateArchiveKeyFieldEvent | SyncUpdateArchiveDigestFieldEvent | SyncUpdateArchiveSizeFieldEvent | SyncUpdateArchiveSha256FieldEvent | SyncUpdateArchiveNameFieldEvent | SyncUpdateArchiveMimeFieldEvent | SyncUpdateArchiveDurationMsFieldEvent | SyncUpdateArchiveWaveformFieldEvent | SyncUpdateArchiveThumbnailFieldEvent | SyncUpdateArchiveWidthFieldEvent | SyncUpdateArchiveHeightFieldEvent> {
     return streamMessage(buf, SyncUpdate.codec(), opts)
   }
 }

@@ -16,6 +16,7 @@ import type { MessengerContext } from '../context.js'
 import type { AccountResolver } from '../directory/account-resolver.js'
 import { conversationTargets } from '../directory/targets.js'
 import type { FetchedOneTimePrekeys } from '../sessions/e2e-sessions.js'
+import { resendToNewDevices } from './new-device-catch-up.js'
 import { relayAddresses } from './relay-addresses.js'
 
 export interface DispatchOptions extends AbortOptions {
@@ -51,7 +52,12 @@ export class Dispatcher {
     private readonly ctx: MessengerContext,
     private readonly resolver: AccountResolver,
     private readonly kick: () => void
-  ) {}
+  ) {
+    // a contact linked a device we kept missing: what we sent it since is sealed again to that device
+    resolver.setDevicesAddedHandler((address, added) => {
+      void resendToNewDevices(ctx, this, address, added).catch((err: unknown) => { ctx.log('dispatch').error('could not send recent messages to a new device of a contact - %e', err) })
+    })
+  }
 
   private groupSender: GroupSender | undefined
 
@@ -72,6 +78,8 @@ export class Dispatcher {
     const secret = conversation.kind === 'secret'
     const info = secret ? await store.secretChats.get(conversation.id) : undefined
     const now = this.ctx.now()
+    // receivers holding an older copy of this account's record look it up again (PROTOCOL.md, sync)
+    const senderRecordSeq = this.ctx.components.accountRecords.ownBody()?.sequence ?? 0n
     const ttl = Number(content.ttlMs)
     const expiresAt = secret
       ? now + Math.min(ttl > 0 ? Math.max(ttl, SECRET_RELAY_CAP_MS) : SECRET_RELAY_CAP_MS, SECRET_RELAY_CAP_MS)
@@ -90,7 +98,7 @@ export class Dispatcher {
       for (const target of targets) {
         signal.throwIfAborted()
         const body = options.perTarget?.(target) ?? (target.sync && conversation.kind !== 'group' ? { ...content, syncPeer: decodeAddress(conversation.members[0]) } : content)
-        const sealed = await sessions.seal(target.device, Content.encode(body), oneTime.get(toHex(target.device.deviceKey)), tx)
+        const sealed = await sessions.seal(target.device, Content.encode({ ...body, senderRecordSeq }), oneTime.get(toHex(target.device.deviceKey)), tx)
         await sealed.commit(tx)
         const envelope: Envelope = {
           version: ENVELOPE_VERSION,

@@ -39,6 +39,8 @@ export async function applySync ({ tx, content, senderDevice, myDevice, now }: S
   const update = content.sync
   if (update == null) return []
   const { action, subject } = update
+  // the rest of this device's history, left at the relays by the device that linked it
+  if (action === SyncUpdate.Action.HISTORY_ARCHIVE) return update.archive != null && equalBytes(subject, myDevice) ? [{ kind: 'history-archive', from: senderDevice, archive: update.archive }] : []
   if (action === SyncUpdate.Action.ACCOUNT_RECORD) return update.record.length > 0 ? [{ kind: 'adopt-own-record', record: update.record }] : []
   if (action === SyncUpdate.Action.DEVICE_UNLINKED) {
     if (subject.length !== 32 || equalBytes(subject, senderDevice)) return []

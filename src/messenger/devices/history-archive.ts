@@ -2,6 +2,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import { ErrorCode, ParleyError } from '../../errors.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { Contact, Conversation, Message, MessageStatus, Store, VerificationState } from '../../store/index.js'
+import { decodeBody, encodeBody } from '../conversations/message-body.js'
 import { HistoryFrame, type HistoryContact, type HistoryConversation, type HistoryMessage } from '../../wire/history.js'
 
 /** Encoded bytes one history frame aims at (frames stay well under the link's 64 KiB frame limit). */
@@ -35,13 +36,24 @@ async function * allPages<T> (page: (cursor: string | undefined) => Promise<{ it
   } while (cursor != null)
 }
 
+/** Where a broken-off transfer resumes: after this message of this conversation (the last one the new device stored). */
+export interface HistoryCursor { conversationId: string, messageId: string }
+
+/** The resume point a stored frame gives: its last message, if it had any. */
+export function frameCursor (plain: Uint8Array): HistoryCursor | undefined {
+  const last = HistoryFrame.decode(plain, { limits: DECODE_LIMITS }).messages.at(-1)
+  return last == null ? undefined : { conversationId: last.conversationId, messageId: last.id }
+}
+
 /**
  * The archive of this device's contacts (with verification), normal conversations (timers
  * included) and their messages since `since` (ms; 0: all), as encoded frames: contacts and
  * conversations first, then messages oldest first per conversation, the last frame `done`.
- * Secret chats and their messages are never in it.
+ * Secret chats and their messages are never in it. Conversations go in the order of their ids,
+ * so that `after` (the last message a new device stored of an earlier transfer) leaves out
+ * what it holds: the conversations before the cursor's and that one's messages up to the cursor.
  */
-export async function * historyFrames (store: Store, since: number, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+export async function * historyFrames (store: Store, since: number, options: AbortOptions = {}, after?: HistoryCursor): AsyncGenerator<Uint8Array> {
   const contacts: HistoryContact[] = []
   for await (const c of allPages(async (cursor) => store.contacts.list({ ...options, limit: PAGE, cursor }))) {
     contacts.push({ address: c.accountId, name: c.name, verification: c.verification, blocked: c.blocked, addedAt: BigInt(c.addedAt), identityKey: c.identityKey })
@@ -50,16 +62,23 @@ export async function * historyFrames (store: Store, since: number, options: Abo
   for await (const c of allPages(async (cursor) => store.conversations.byActivity({ ...options, limit: PAGE, cursor }))) {
     if (c.kind === 'normal' && c.members.length === 1) conversations.push(c)
   }
+  conversations.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   // messages per conversation, newest first from the store: collected, then sent oldest first
   const perConversation: Message[][] = []
   let total = 0
   for (const c of conversations) {
-    const kept: Message[] = []
+    if (after != null && c.id < after.conversationId) continue
+    let kept: Message[] = []
     for await (const m of allPages(async (cursor) => store.messages.latest(c.id, { ...options, limit: PAGE, cursor }))) {
       if (m.senderTimestamp < since) break
       if (m.content.length <= MAX_HISTORY_MESSAGE_BYTES) kept.push(m)
     }
-    perConversation.push(kept.reverse())
+    kept.reverse()
+    if (after != null && c.id === after.conversationId) {
+      const at = kept.findIndex((m) => m.id === after.messageId)
+      if (at >= 0) kept = kept.slice(at + 1)
+    }
+    perConversation.push(kept)
     total += kept.length
   }
   let frame: HistoryFrame = {
@@ -100,6 +119,17 @@ function messageOut (m: Message): HistoryMessage {
 const VERIFICATIONS = new Set<VerificationState>(['unverified', 'verified', 'changed'])
 const STATUSES = new Set<MessageStatus>(['queued', 'sent', 'stored', 'delivered', 'read', 'failed', 'received'])
 
+/**
+ * Attachments travel as references: the new device holds no file of them yet, so a file the
+ * sending device had complete is `pending` here, fetched on demand (from the device that sent
+ * it, or its account's relays, as `sourceDevice` says). Other bodies pass unchanged.
+ */
+function asReference (content: Uint8Array): Uint8Array {
+  const body = decodeBody(content)
+  if (body.attachment == null || body.attachment.state === 'pending') return content
+  return encodeBody({ ...body, attachment: { ...body.attachment, state: 'pending', error: undefined } })
+}
+
 /** What one applied frame said: how many messages it held, whether it was the last, the archive's total (first frame). */
 export interface AppliedFrame { messages: number, done: boolean, total: number }
 
@@ -139,7 +169,7 @@ export async function applyHistoryFrame (store: Store, bytes: Uint8Array, option
       if (conversation == null || conversation.kind !== 'normal') continue
       fresh.push({
         id: m.id, conversationId: m.conversationId, clock: Number(m.clock), senderTimestamp: Number(m.sentAt), direction: m.outgoing ? 'out' : 'in',
-        sender: m.sender, content: m.content, status: STATUSES.has(m.status as MessageStatus) ? m.status as MessageStatus : 'received',
+        sender: m.sender, content: asReference(m.content), status: STATUSES.has(m.status as MessageStatus) ? m.status as MessageStatus : 'received',
         expiresAt: m.expiresAt > 0n ? Number(m.expiresAt) : null
       })
     }

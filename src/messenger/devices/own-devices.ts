@@ -16,6 +16,7 @@ import { ErrorCode, ParleyError } from '../../errors.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { DeviceView } from '../types.js'
 import { MAX_DEVICE_NAME, claimVersion, readDeviceMeta, writeDeviceMeta } from './device-meta.js'
+import { HistoryRelay } from './history-relay.js'
 
 /** No device of this account has that id. */
 export class DeviceNotFoundError extends ParleyError {
@@ -38,7 +39,16 @@ export type SyncFields = Partial<Omit<SyncUpdate, 'action'>>
  * Names and "last seen" stay private to the account's devices (never in the public record).
  */
 export class OwnDevices {
-  constructor (private readonly ctx: MessengerContext, private readonly dispatcher: Dispatcher) {}
+  constructor (private readonly ctx: MessengerContext, private readonly dispatcher: Dispatcher) {
+    // history through the relays (issue #19): a broken-off transfer resumes there; an archive left for this device is fetched
+    const history = new HistoryRelay(ctx, this)
+    ctx.historyArchives = async (from, archive) => { await history.received(from, archive) }
+    ctx.onStarted(() => { history.resumePending() })
+    ctx.components.deviceLinks.setHistoryIncompleteHandler?.((deviceKey, since, outcome) => {
+      if (!ctx.running) return
+      void history.resume(deviceKey, since, outcome.lastAcked).catch((err: unknown) => { ctx.log('devices').error('could not leave the rest of the history at the relays - %e', err) })
+    })
+  }
 
   private get myKey (): Uint8Array { return this.ctx.components.signer.publicKey }
 

@@ -10,13 +10,23 @@ import { noteDeviceKeys } from '../contacts/key-changes.js'
 import { emitNow } from '../effects.js'
 import { AccountDeletedError, UnknownSenderDeviceError } from '../errors.js'
 
+/** Called with the devices an account's record gained since the copy stored here. */
+export type DevicesAddedHandler = (address: string, added: DeviceEntry[]) => void
+
 /**
  * Account records: the directory (DHT, cached) first, else the last copy this device stored
  * (`store.accountRecords`). A record that differs from the stored copy is stored and checked
  * for device-key changes.
  */
 export class AccountResolver {
+  private devicesAdded: DevicesAddedHandler | undefined
+
   constructor (private readonly ctx: MessengerContext) {}
+
+  /** Told when a stored record of another account gains devices (the dispatcher re-sends recent messages to them). */
+  setDevicesAddedHandler (handler: DevicesAddedHandler | undefined): void {
+    this.devicesAdded = handler
+  }
 
   async resolve (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
     const { store, directory } = this.ctx.components
@@ -31,6 +41,7 @@ export class AccountResolver {
         if (event != null) emitNow(this.ctx.components.events, event)
         if (previous != null) await this.forgetRemovedDevices(previous, record)
         if (address === this.ctx.address) await this.adoptIfNewer(record)
+        else if (previous != null) this.noteAdded(address, previous, record)
       }
     } catch (err) {
       options.signal?.throwIfAborted()
@@ -39,7 +50,27 @@ export class AccountResolver {
       this.ctx.log('directory').trace('lookup of an account failed, using the stored record - %e', err)
       record = verifyAccountRecord(stored, { accountKey: decodeAddress(address), now: 0 })
     }
-    return record
+    return address === this.ctx.address ? this.notBelowOwn(record) : record
+  }
+
+  /**
+   * This account's record as its newest copy: the directory's cache may still hold one from
+   * before another device was linked here, while the own record (signed here, or adopted from the
+   * device that linked it) lists it already; copies to the new device must find it.
+   */
+  private notBelowOwn (record: VerifiedAccountRecord): VerifiedAccountRecord {
+    const { accountRecords } = this.ctx.components
+    const own = accountRecords.ownRecord()
+    const body = accountRecords.ownBody()
+    if (own == null || body == null || body.sequence <= record.body.sequence) return record
+    return verifyAccountRecord(own, { accountKey: accountRecords.accountKey, now: 0 })
+  }
+
+  /** Devices `record` lists that `previous` did not: handed to the devices-added handler. */
+  private noteAdded (address: string, previous: DeviceEntry[], record: VerifiedAccountRecord): void {
+    const known = new Set(previous.map((d) => toHex(d.deviceKey)))
+    const added = record.body.devices.filter((d) => !known.has(toHex(d.deviceKey)))
+    if (added.length > 0) this.devicesAdded?.(address, added)
   }
 
   /** The devices of the record kept before this lookup; none when that copy no longer verifies (logged). */

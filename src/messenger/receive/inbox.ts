@@ -9,6 +9,7 @@ import { MAX_IDS_PER_CONTENT } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import { baseContent } from '../conversations/content.js'
 import type { AccountResolver } from '../directory/account-resolver.js'
+import { RecordHints } from '../directory/record-hints.js'
 import { emitNow, type Effect } from '../effects.js'
 import { SessionResetNeededError, UnknownSenderDeviceError } from '../errors.js'
 import { applyContent, blockedSenderEffects } from './route.js'
@@ -36,7 +37,11 @@ export interface InboxEffects {
  * store transaction.
  */
 export class Inbox {
-  constructor (private readonly ctx: MessengerContext, private readonly resolver: AccountResolver, private readonly effects: InboxEffects) {}
+  private readonly hints: RecordHints
+
+  constructor (private readonly ctx: MessengerContext, private readonly resolver: AccountResolver, private readonly effects: InboxEffects) {
+    this.hints = new RecordHints(ctx, resolver)
+  }
 
   /**
    * One envelope, from a direct stream or a relay. Replays are dropped quietly; other failures
@@ -47,6 +52,7 @@ export class Inbox {
     const { sessions, store, prekeys } = this.ctx.components
     const log = this.ctx.log('receive')
     let effects: Effect[] = []
+    let hint: (() => void) | undefined
     try {
       // the sealed box names the sender: check its device against its account record (maybe a
       // network lookup) before taking the session lock, so a slow DHT never stalls other messages
@@ -54,7 +60,9 @@ export class Inbox {
       const sender = encodeAddress(claimed.accountKey)
       const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, claimed.deviceKey) && equalBytes(d.identityDhKey, claimed.identityDhKey))
       // a device we do not know yet may have just been linked: ask the DHT once more
-      if (!isListed(await this.resolveSender(sender, context)) && !isListed(await this.resolveSender(sender, context, true))) throw new UnknownSenderDeviceError()
+      let record = await this.resolveSender(sender, context)
+      if (!isListed(record) && !isListed(record = await this.resolveSender(sender, context, true))) throw new UnknownSenderDeviceError()
+      const known = record.body.sequence
       await this.ctx.lock.run(async () => {
         const opened = await sessions.open(envelope.payload)
         if (!equalBytes(opened.senderDeviceKey, claimed.deviceKey)) throw new UnknownSenderDeviceError()
@@ -75,6 +83,7 @@ export class Inbox {
           const input = { tx, content, sender, senderDevice: opened.senderDeviceKey, self: this.ctx.address, myDevice: this.ctx.components.signer.publicKey, now }
           effects = blocked ? await blockedSenderEffects(input) : await applyContent(input)
         })
+        hint = () => { this.hints.note(sender, content.senderRecordSeq ?? 0n, known) }
         if (opened.consumed != null) await prekeys.consume(opened.consumed)
         if (blocked) log.trace('dropped the content of a blocked sender')
       })
@@ -88,6 +97,7 @@ export class Inbox {
       throw err
     }
     await this.run(effects)
+    hint?.()
     this.effects.afterReceive()
   }
 
@@ -114,6 +124,10 @@ export class Inbox {
       else if (effect.kind === 'delivered-receipt') this.effects.deliveredReceipt(effect.conversationId, effect.messageId)
     }
     for (const effect of effects) {
+      if (effect.kind === 'history-archive') {
+        await (this.ctx.historyArchives?.(effect.from, effect.archive) ?? Promise.resolve()).catch((err: unknown) => { this.ctx.log('receive').error('a history archive was refused - %e', err) })
+        continue
+      }
       if (effect.kind === 'adopt-own-record' || effect.kind === 'device-unlinked') {
         await this.effects.ownDevices?.(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
         continue

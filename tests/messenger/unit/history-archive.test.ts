@@ -66,4 +66,19 @@ describe('history archive', () => {
     expect(parseHistoryScope('30d')).toEqual({ kind: 'days', days: 30 })
     for (const bad of ['0d', '30', 'forever', '-3d']) expect(() => parseHistoryScope(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }))
   })
+
+  it('attachments travel as references: a file complete on the old device is pending on the new one, other bodies unchanged', async () => {
+    const store = await memoryStore()
+    const peer = account()
+    const chat = await normalChat(store, peer.address)
+    const file = await storedText(store, chat, peer.address, 'in', 'x')
+    const attachment = { key: '00'.repeat(32), digest: '11'.repeat(32), size: 10, sha256: '22'.repeat(32), name: 'a.txt', mime: 'text/plain', state: 'complete', sourceDevice: '33'.repeat(32) }
+    await store.messages.put({ ...file, content: new TextEncoder().encode(JSON.stringify({ kind: 'file', reactions: {}, forwardable: true, attachment })) })
+    const text = await storedText(store, chat, peer.address, 'in', 'plain text')
+    const target = await memoryStore()
+    for (const f of await collect(historyFrames(store, 0))) await applyHistoryFrame(target, f)
+    const body = JSON.parse(new TextDecoder().decode((await target.messages.get(file.id))!.content)) as { attachment: Record<string, unknown> }
+    expect(body.attachment).toEqual({ ...attachment, state: 'pending' })
+    expect((await target.messages.get(text.id))!.content).toEqual(text.content)
+  })
 })
