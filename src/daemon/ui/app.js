@@ -1,13 +1,19 @@
-// Parley's local web UI: contacts with unread counts, a live conversation, ticks, timers,
-// secret chats, delete for both and safety-number verification. No framework, no CDN.
+// Parley's local web UI: contacts and groups with unread counts, a live conversation, ticks,
+// timers, secret chats, delete for both, safety-number verification, and channels
+// (channels.js). No framework, no CDN.
 import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
+import { setupChannels } from './channels.js'
+import { $, el, short, timeOf } from './dom.js'
+import { groupMeta, membershipLines } from './group-words.js'
+import { setupGroups } from './groups.js'
 import { reasonInWords, renderReachability, waitingText } from './reachability.js'
 import { onProgress, renderAttachment, settleUpload } from './attachments.js'
 import { openPicture, setupFileComposer } from './file-composer.js'
 
-const $ = (id) => document.getElementById(id)
 const state = {
   me: '',
+  /** group id → GroupView */
+  groups: new Map(),
   /** The disappearing-timer change in flight, if any: a send waits for it. */
   timerChange: Promise.resolve(),
   contacts: [],
@@ -33,19 +39,6 @@ const failures = new Map()
 function tickText (status, route) { return TICKS[status] == null ? '' : `${TICKS[status]}${(status === 'delivered' || status === 'read') && route != null ? (route === 'relay' ? ' via relay' : ' direct') : ''}` }
 function tickLabel (status, id, lastError) { return status === 'failed' ? `Failed: ${failures.get(id) ?? (lastError != null ? reasonInWords(lastError) : 'not delivered')}` : TICK_LABEL[status] ?? status }
 
-function el (tag, attrs = {}, ...children) {
-  const node = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v)
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v)
-  }
-  for (const child of children) if (child != null) node.append(child)
-  return node
-}
-
-function short (address) { return address.length > 16 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address }
-function timeOf (ms) { return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }
 function left (ms) {
   const s = Math.max(0, Math.round((ms - Date.now()) / 1000))
   if (s < 60) return `${s}s`
@@ -95,8 +88,19 @@ function renderContacts () {
     const secret = conversationOf(contact.address, 'secret')
     if (secret != null) entries.push({ contact, conversation: secret, secret: true })
   }
+  for (const conversation of state.conversations.values()) {
+    if (conversation.kind === 'group') entries.push({ conversation, group: state.groups.get(conversation.id) })
+  }
   entries.sort((a, b) => (b.conversation?.lastActivity ?? 0) - (a.conversation?.lastActivity ?? 0))
-  for (const { contact, conversation, secret } of entries) {
+  for (const { contact, conversation, secret, group } of entries) {
+    if (contact == null) {
+      const unread = conversation.unreadCount
+      list.append(el('li', {},
+        el('button', { type: 'button', 'aria-current': state.current?.id === conversation.id ? 'true' : 'false', 'data-group': conversation.id, onclick: () => { void open(null, conversation) } },
+          el('span', {}, el('span', { class: 'name' }, group?.name ?? conversation.title, el('span', { class: 'visually-hidden' }, ',')), el('span', { class: 'meta' }, groupMeta(group, state.me))),
+          unread > 0 ? el('span', { class: 'unread' }, String(unread), el('span', { class: 'visually-hidden' }, ' unread')) : null)))
+      continue
+    }
     const unread = conversation?.unreadCount ?? 0
     const current = state.current != null && conversation != null && state.current.id === conversation.id
     const meta = secret ? `secret chat · ${conversation.secretState}` : contact.verification === 'verified' ? 'verified' : contact.verification === 'changed' ? 'safety number changed!' : short(contact.address)
@@ -107,15 +111,16 @@ function renderContacts () {
         el('span', {}, el('span', { class: 'name' }, secret ? el('span', { class: 'secret-mark' }, 'Secret chat with ') : null, contact.name, el('span', { class: 'visually-hidden' }, ',')), el('span', { class: 'meta' }, meta)),
         unread > 0 ? el('span', { class: 'unread' }, String(unread), el('span', { class: 'visually-hidden' }, ' unread')) : null)))
   }
-  if (entries.length === 0) list.append(el('li', { class: 'notice' }, 'No contacts yet.'))
+  if (entries.length === 0) list.append(el('li', { class: 'notice' }, 'No contacts yet: add one above with their invite link.'))
 }
 
 let loads = 0
 async function loadContacts () {
   const generation = ++loads
-  const [{ items: contacts }, page] = await Promise.all([api('GET', '/v1/contacts'), api('GET', '/v1/conversations?limit=500')])
+  const [{ items: contacts }, page, { items: groups }] = await Promise.all([api('GET', '/v1/contacts'), api('GET', '/v1/conversations?limit=500'), api('GET', '/v1/groups')])
   if (generation !== loads) return // a newer load is under way: its answer wins
   state.contacts = contacts
+  state.groups = new Map(groups.map((g) => [g.id, g]))
   state.conversations = new Map(page.items.map((c) => [c.id, c]))
   const open = state.current != null ? state.conversations.get(state.current.id) : undefined
   if (open != null) {
@@ -132,8 +137,10 @@ function contactFor (address) {
   return state.contacts.find((c) => c.address === address) ?? { address, name: short(address), verification: 'unverified' }
 }
 
+/** Opens a contact's chat, or `conversation` (a secret chat, a group) when given. */
 async function open (contact, conversation) {
   conversation ??= await guard(() => api('POST', `/v1/contacts/${seg(contact.address)}/conversation`))
+  channels.close()
   state.conversations.set(conversation.id, conversation)
   state.current = conversation
   state.rendered.clear()
@@ -148,6 +155,7 @@ async function open (contact, conversation) {
   for (const message of page.items.reverse()) renderMessage(message)
   placeLines(Infinity)
   scrollDown()
+  void groups.refreshReceipts()
   await markRead()
   renderContacts()
   $('send-text').focus()
@@ -155,6 +163,13 @@ async function open (contact, conversation) {
 
 function renderHeader () {
   const c = state.current
+  const group = c.kind === 'group'
+  for (const id of ['verify', 'secret']) $(id).hidden = group
+  $('members').hidden = !group
+  if (group) {
+    setComposer(groups.header(c))
+    return
+  }
   const contact = contactFor(c.peer)
   $('chat-title').textContent = c.kind === 'secret' ? `Secret chat with ${contact.name}` : contact.name
   const parts = [contact.verification === 'verified' ? 'verified' : contact.verification === 'changed' ? '⚠ safety number changed' : 'not verified', short(c.peer)]
@@ -164,7 +179,18 @@ function renderHeader () {
   const secretButton = $('secret')
   if (c.kind === 'normal') { secretButton.textContent = 'Secret chat'; secretButton.dataset.action = 'start' } else if (c.secretState === 'incoming') { secretButton.textContent = 'Accept secret chat'; secretButton.dataset.action = 'accept' } else { secretButton.textContent = 'Close secret chat'; secretButton.dataset.action = 'close' }
   secretButton.hidden = c.kind === 'secret' && c.secretState === 'closed'
-  const canSend = c.kind === 'normal' || c.secretState === 'active'
+  setComposer(c.kind === 'normal' || c.secretState === 'active')
+}
+
+/** Whether the open conversation takes new messages (a closed secret chat, a group left: no). */
+function canSend () {
+  const c = state.current
+  if (c == null) return false
+  if (c.kind === 'group') return state.groups.get(c.id)?.self === 'member'
+  return c.kind === 'normal' || c.secretState === 'active'
+}
+
+function setComposer (canSend) {
   $('send-text').disabled = !canSend
   $('send-form').querySelector('button').disabled = !canSend
   $('attach').disabled = !canSend
@@ -174,6 +200,7 @@ function renderHeader () {
 function renderMessage (m) {
   const existing = state.rendered.get(m.id)
   const who = m.direction === 'out' ? 'You' : contactFor(m.sender).name
+  const inGroup = state.current?.kind === 'group'
   // a notice ("took a screenshot") reads as a sentence about who did it
   const text = m.kind === 'text' || m.kind === 'file' ? m.text ?? '' : m.kind === 'notice' ? `${who} ${m.text ?? ''}` : '(a message this version of Parley cannot show)'
   const reactions = Object.entries(m.reactions ?? {}).filter(([, by]) => by.length > 0)
@@ -181,17 +208,20 @@ function renderMessage (m) {
     m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
     (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
     el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
+    inGroup && m.direction === 'out' && m.kind !== 'notice' ? el('span', { class: 'receipts' }, existing?.querySelector('.receipts')?.textContent ?? '') : null,
     m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id, m.lastError), 'aria-label': tickLabel(m.status, m.id, m.lastError) }, tickText(m.status, m.route)) : null,
     waitingText(m, state.reachability) != null ? el('span', { class: 'waiting' }, waitingText(m, state.reachability)) : null
   )
   const actions = el('span', { class: 'actions' },
     el('button', { type: 'button', class: 'quiet', title: 'Delete on this device', onclick: () => { void remove(m.id, false) } }, 'Delete'),
-    el('button', { type: 'button', class: 'quiet', title: 'Delete on both sides', onclick: () => { void remove(m.id, true) } }, 'Delete for both'))
+    inGroup
+      ? el('button', { type: 'button', class: 'quiet', title: 'Delete for every member', onclick: () => { void remove(m.id, true) } }, 'Delete for everyone')
+      : el('button', { type: 'button', class: 'quiet', title: 'Delete on both sides', onclick: () => { void remove(m.id, true) } }, 'Delete for both'))
   if (existing == null) placeLines(m.sentAt)
   const li = m.kind === 'notice'
     ? el('li', { class: 'msg notice', 'data-id': m.id }, el('div', { class: 'text' }, text), el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)))
     : el('li', { class: `msg ${m.direction}`, 'data-id': m.id, ...(m.lastError != null ? { 'data-last-error': m.lastError } : {}), ...(m.route != null ? { 'data-route': m.route } : {}) },
-      el('span', { class: 'visually-hidden' }, `${who}: `), m.kind === 'file' ? renderAttachment(m, fileActions) : null, text !== '' || m.kind !== 'file' ? el('div', { class: 'text' }, text) : null,
+      inGroup && m.direction === 'in' ? el('div', { class: 'sender' }, who) : el('span', { class: 'visually-hidden' }, `${who}: `), m.kind === 'file' ? renderAttachment(m, fileActions) : null, text !== '' || m.kind !== 'file' ? el('div', { class: 'text' }, text) : null,
       reactions.length > 0 ? el('div', { class: 'reactions' }, ...reactions.map(([emoji, by]) => el('span', { role: 'img', 'aria-label': `${emoji} from ${by.length}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji))) : null,
       info, actions)
   if (existing != null) existing.replaceWith(li)
@@ -242,7 +272,7 @@ async function markRead () {
 
 async function remove (id, forEveryone) {
   const c = state.current
-  if (forEveryone && !confirm('Delete this message on both sides?')) return
+  if (forEveryone && !confirm(c.kind === 'group' ? 'Delete this message for every member of the group?' : 'Delete this message on both sides?')) return
   await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/delete`, { ids: [id], forEveryone }))
   state.rendered.get(id)?.remove()
   state.rendered.delete(id)
@@ -320,6 +350,11 @@ async function setTimer () {
   const value = $('timer').value
   const id = state.current.id
   const ms = value === '' ? null : Number(value)
+  if (state.current.kind === 'group') {
+    // an admin's change of the group's settings: the members see a line for it
+    groupChanged(await guard(() => api('PATCH', `/v1/groups/${seg(id)}`, { timerMs: ms })))
+    return
+  }
   // the change comes back as a stored notice ("You set disappearing messages to …")
   const updated = await guard(() => api('PATCH', `/v1/conversations/${seg(id)}`, { disappearingTimerMs: ms }))
   state.conversations.set(updated.id, updated)
@@ -345,7 +380,8 @@ async function addContact (event) {
 function notify (message, conversation) {
   if (!document.hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted') return
   const secret = conversation?.kind === 'secret'
-  const n = new Notification(contactFor(message.sender).name, {
+  const from = contactFor(message.sender).name
+  const n = new Notification(conversation?.kind === 'group' ? `${from} in ${state.groups.get(conversation.id)?.name ?? conversation.title}` : from, {
     body: secret ? 'New message in a secret chat' : message.kind === 'text' ? message.text ?? '' : 'New message',
     tag: message.conversationId
   })
@@ -375,14 +411,20 @@ async function linkDevice () {
 
 /** Renames the open conversation's contact (Escape or Cancel keeps the name). */
 function rename () {
-  const contact = contactFor(state.current.peer)
+  const group = state.current.kind === 'group' ? state.groups.get(state.current.id) : undefined
+  const contact = group == null ? contactFor(state.current.peer) : undefined
   const dialog = $('rename-dialog')
-  $('rename-input').value = contact.name
+  $('rename-title').textContent = group != null ? 'Rename group' : 'Rename contact'
+  $('rename-input').value = group?.name ?? contact.name
   dialog.returnValue = ''
   dialog.showModal()
   dialog.addEventListener('close', async () => {
     const name = $('rename-input').value.trim()
-    if (dialog.returnValue !== 'save' || name === '' || name === contact.name) return
+    if (dialog.returnValue !== 'save' || name === '' || name === (group?.name ?? contact.name)) return
+    if (group != null) {
+      groupChanged(await guard(() => api('PATCH', `/v1/groups/${seg(group.id)}`, { name })))
+      return
+    }
     const updated = await guard(() => api('PATCH', `/v1/contacts/${seg(contact.address)}`, { name }))
     state.contacts = state.contacts.map((c) => c.address === updated.address ? updated : c)
     renderHeader()
@@ -407,7 +449,7 @@ async function search (event) {
 
 async function openHit (conversationId) {
   const conversation = state.conversations.get(conversationId) ?? await guard(() => api('GET', `/v1/conversations/${seg(conversationId)}`))
-  await open(contactFor(conversation.peer), conversation)
+  await open(conversation.kind === 'group' ? null : contactFor(conversation.peer), conversation)
 }
 
 // ---------------------------------------------------------------- live events
@@ -423,7 +465,7 @@ const handlers = {
       $('typing').textContent = ''
       if (message.direction === 'in') void markRead()
     }
-    if (c != null && state.contacts.some((x) => x.address === c.peer) && state.current?.id === c.id) {
+    if (c != null && (c.kind === 'group' || state.contacts.some((x) => x.address === c.peer)) && state.current?.id === c.id) {
       c.lastActivity = Math.max(c.lastActivity, message.sentAt)
       renderContacts()
     } else {
@@ -452,6 +494,11 @@ const handlers = {
     ticks.title = tickLabel(status, messageId)
     ticks.setAttribute('aria-label', tickLabel(status, messageId))
     if (status !== 'queued') state.rendered.get(messageId)?.querySelector('.waiting')?.remove()
+    if (status === 'delivered' || status === 'read') void groups.refreshReceipts()
+  },
+  'group-updated' ({ group }) { groupChanged(group) },
+  'group-refused' ({ conversationId, sender, code }) {
+    if (state.current?.id === conversationId) showBanner(`A message or change from ${contactFor(sender).name} was refused (${code}); nothing else was lost.`)
   },
   typing ({ conversationId, from, typing }) {
     if (state.current?.id !== conversationId) return
@@ -496,13 +543,42 @@ const handlers = {
   'contact-updated' () { void loadContacts() }
 }
 
+function nameOf (address) { return address === state.me ? 'You' : contactFor(address).name }
+
+/** A group's new view (from an event or an API answer): lines for what changed, the list and header redrawn. */
+function groupChanged (group) {
+  const before = state.groups.get(group.id)
+  state.groups.set(group.id, group)
+  for (const line of membershipLines(before, group, nameOf, state.me)) addLine(group.id, line)
+  if (!state.conversations.has(group.id)) { void loadContacts().catch(() => {}); return }
+  if (state.current?.id === group.id) renderHeader()
+  renderContacts()
+}
+
+const groups = setupGroups({ state, guard, nameOf, groupChanged, openConversation: (conversation) => open(null, conversation) })
+const channels = setupChannels({
+  guard,
+  showQr: (title, text, hint) => showQr(title, text, hint),
+  closeChat: () => {
+    state.current = null
+    state.rendered.clear()
+    $('chat').hidden = true
+    renderContacts()
+  }
+})
+Object.assign(handlers, channels.handlers)
+
 function setConnection (status) {
   const node = $('connection')
   node.textContent = status === 'live' ? 'live' : 'reconnecting…'
   node.classList.toggle('live', status === 'live')
-  if (status === 'live') void loadContacts().catch(() => {})
+  if (status === 'live') {
+    void loadContacts().catch(() => {})
+    void channels.load().catch(() => {})
+    return
+  }
   // a restarted daemon forgets sessions: say so instead of reconnecting forever
-  else void api('GET', '/v1/account').catch((err) => { if (err instanceof ApiError && err.status === 401) { state.events?.close(); showLogin('Your session has ended.') } })
+  void api('GET', '/v1/account').catch((err) => { if (err instanceof ApiError && err.status === 401) { state.events?.close(); showLogin('Your session has ended.') } })
 }
 
 // ---------------------------------------------------------------- start
@@ -547,10 +623,16 @@ async function start () {
   document.addEventListener('visibilitychange', () => { void markRead() })
   setupFileComposer({
     current: () => state.current,
+    canSend,
     sent: (message) => { if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() } },
     fail: (err) => { if (err instanceof ApiError && err.status === 401) showLogin('Your session has ended.'); else showBanner(err.message) }
   })
-  await loadContacts()
+  $('qr-copy').addEventListener('click', async () => {
+    await navigator.clipboard?.writeText($('qr-text').value).catch(() => {})
+    $('qr-copy').textContent = 'Copied'
+    setTimeout(() => { $('qr-copy').textContent = 'Copy' }, 1500)
+  })
+  await Promise.all([loadContacts(), channels.load()])
   const status = await api('GET', '/v1/status').catch(() => undefined)
   if (status?.reachability != null) handlers.reachability({ reachability: status.reachability })
   state.events = subscribe(handlers, setConnection)
