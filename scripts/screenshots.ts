@@ -265,6 +265,8 @@ async function filesScene (browser: Browser, alice: TestDaemon, bob: TestDaemon,
     await bobPage.waitForFunction(() => ((document.querySelector('.voice audio') as HTMLAudioElement | null)?.currentTime ?? 0) > 1.2)
     await bobPage.getByRole('button', { name: 'Pause voice note' }).click()
     await bobPage.mouse.move(0, 0)
+    // the message's Delete buttons show while focus is inside it: take the focus away
+    await bobPage.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur() })
   })
 }
 

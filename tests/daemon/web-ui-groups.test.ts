@@ -100,6 +100,8 @@ describe('web UI groups', () => {
     await call('carol', 'POST', `/v1/conversations/${id}/read`)
     const mine = alice.locator('.msg.out', { hasText: 'Who brings the map?' })
     await mine.locator('.receipts', { hasText: 'read by 2 of 2' }).waitFor(WAIT)
+    // its ticks say only the first hop: one member's receipt must never read as "read" for all
+    expect(await mine.locator('.ticks').getAttribute('data-status')).toMatch(/^(sent|stored)$/)
 
     // Bob's own web UI shows the group, then learns he was removed
     const bob = await pageOf('bob')

@@ -10,7 +10,7 @@ import { $, short } from './dom.js'
 import { membershipLines } from './group-words.js'
 import { setupGroups } from './groups.js'
 import { renderReachability, waitingText } from './reachability.js'
-import { failures, tickLabel, tickText } from './ticks.js'
+import { failures, groupHop, tickLabel, tickText } from './ticks.js'
 import { onProgress, settleUpload } from './attachments.js'
 import { setupFileComposer } from './file-composer.js'
 
@@ -270,13 +270,17 @@ const handlers = {
     const ticks = li?.querySelector('.ticks')
     if (ticks == null) return
     if ((status === 'sent' || status === 'stored') && li.dataset.route == null) li.dataset.route = status === 'sent' ? 'direct' : 'relay'
+    if (state.current.kind === 'group') {
+      // a group message's ticks say the first hop; the members' receipts are counted beside them
+      if (status === 'delivered' || status === 'read') void groups.refreshReceipts()
+      status = groupHop(status, li.dataset.route)
+    }
     ticks.textContent = tickText(status, li.dataset.route)
     ticks.className = `ticks ${status}`
     ticks.dataset.status = status
     ticks.title = tickLabel(status, messageId)
     ticks.setAttribute('aria-label', tickLabel(status, messageId))
     if (status !== 'queued') state.rendered.get(messageId)?.querySelector('.waiting')?.remove()
-    if (status === 'delivered' || status === 'read') void groups.refreshReceipts()
   },
   'group-updated' ({ group }) { groupChanged(group) },
   'group-refused' ({ conversationId, sender, code }) {

@@ -6,12 +6,13 @@ import { renderAttachment } from './attachments.js'
 import { $, el, timeOf } from './dom.js'
 import { openPicture } from './file-composer.js'
 import { waitingText } from './reachability.js'
-import { left, tickLabel, tickText } from './ticks.js'
+import { groupHop, left, tickLabel, tickText } from './ticks.js'
 
 /** `ctx`: `state` (current, rendered, reachability), `contactFor(address)`, `guard(fn)`, `showBanner(text)`, `remove(id, forEveryone)`. */
 export function createMessageList (ctx) {
   const { state, contactFor, guard, showBanner, remove } = ctx
   function renderMessage (m) {
+    const ticks = (status) => el('span', { class: `ticks ${status}`, 'data-status': status, role: 'img', title: tickLabel(status, m.id, m.lastError), 'aria-label': tickLabel(status, m.id, m.lastError) }, tickText(status, m.route))
     const existing = state.rendered.get(m.id)
     const who = m.direction === 'out' ? 'You' : contactFor(m.sender).name
     const inGroup = state.current?.kind === 'group'
@@ -23,7 +24,7 @@ export function createMessageList (ctx) {
       (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
       el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
       inGroup && m.direction === 'out' && m.kind !== 'notice' ? el('span', { class: 'receipts' }, existing?.querySelector('.receipts')?.textContent ?? '') : null,
-      m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id, m.lastError), 'aria-label': tickLabel(m.status, m.id, m.lastError) }, tickText(m.status, m.route)) : null,
+      m.direction === 'out' ? ticks(inGroup ? groupHop(m.status, m.route) : m.status) : null,
       waitingText(m, state.reachability) != null ? el('span', { class: 'waiting' }, waitingText(m, state.reachability)) : null
     )
     const actions = el('span', { class: 'actions' },
