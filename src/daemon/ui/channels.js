@@ -67,7 +67,8 @@ export function setupChannels (ctx) {
     const c = channelOf(state.current)
     if (c == null) return
     $('channel-title').textContent = c.name
-    $('channel-sub').textContent = [`${c.private ? 'Private' : 'Public'} channel`, ROLE_WORDS[c.role], c.muted ? 'muted: no live posts until unmuted' : null, `${c.head} post${c.head === 1 ? '' : 's'}`].filter((x) => x != null).join(' · ')
+    // no post count: the chain's numbers also count edits and deletions, which are not posts
+    $('channel-sub').textContent = [`${c.private ? 'Private' : 'Public'} channel`, ROLE_WORDS[c.role], c.muted ? 'muted: no live posts until unmuted' : null].filter((x) => x != null).join(' · ')
     $('channel-mute').textContent = c.muted ? 'Unmute' : 'Mute'
     $('channel-leave').hidden = c.role === 'owner'
     $('post-form').hidden = !canPost(c)
@@ -85,7 +86,6 @@ export function setupChannels (ctx) {
       el('div', { class: 'text' }, post.deleted ? 'This post was deleted.' : post.text),
       el('span', { class: 'info' },
         post.edited && !post.deleted ? el('span', {}, 'edited') : null,
-        el('span', {}, `#${post.seq}`),
         el('time', { datetime: new Date(post.createdAt).toISOString() }, timeOf(post.createdAt))),
       actions)
     const existing = state.rendered.get(post.seq)
@@ -192,13 +192,20 @@ export function setupChannels (ctx) {
     if (event.submitter?.value === 'cancel') return
     event.preventDefault()
     const link = $('follow-link').value.trim()
-    $('follow-error').textContent = 'Following… (fetching recent posts from relays)'
+    const note = $('follow-error')
+    note.textContent = 'Following… (fetching recent posts from relays)'
+    note.classList.add('pending')
     try {
       const channel = await api('POST', '/v1/channels/follow', { link })
       $('follow-dialog').close()
       upsert(channel)
       await open(channel.id)
-    } catch (err) { $('follow-error').textContent = err.message }
+    } catch (err) {
+      const bad = err.code === 'ERR_INVALID_CHANNEL_LINK'
+      note.textContent = bad && link.startsWith('parley://channel/')
+        ? `This link is damaged or not a channel's (${err.message}): copy it again from the channel's owner.`
+        : bad ? `This is not a channel link (${err.message}): a channel's link starts with parley://channel/.` : err.message
+    } finally { note.classList.remove('pending') }
   })
 
   $('channel-share').addEventListener('click', () => {
