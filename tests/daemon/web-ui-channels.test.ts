@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath } from '../../vitest.config.js'
 import { tempDir } from '../helpers/network.js'
+import { seriousA11yViolations } from './axe-audit.js'
 import { runCli, startDaemon, startRelay, type TestDaemon, type Watched } from './helpers.js'
 
 const WAIT = { timeout: 60_000 }
@@ -29,7 +30,8 @@ describe('web UI channels', () => {
     return (text !== '' ? JSON.parse(text) : undefined) as T
   }
   const pageOf = async (who: string): Promise<Page> => {
-    const page = await browser!.newPage()
+    // bypassCSP: only so that the test can inject axe-core; the app's own scripts are same-origin
+    const page = await (await browser!.newContext({ bypassCSP: true })).newPage()
     page.on('pageerror', (err) => { errors.push(`${who}: ${err.message}`) })
     page.on('dialog', (d) => { void d.accept() }) // confirm() of destructive actions: the user says yes
     await page.goto((await call<{ url: string }>(who, 'POST', '/v1/login-links')).url)
@@ -73,6 +75,7 @@ describe('web UI channels', () => {
     const link = await alice.locator('#qr-text').inputValue()
     expect(link).toMatch(/^parley:\/\/channel\/[A-Za-z0-9_-]{43}\?name=Lake%20news$/)
     expect(await alice.locator('#qr-image').getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
+    expect(await seriousA11yViolations(alice)).toEqual([])
     await alice.locator('#qr-dialog').getByRole('button', { name: 'Close' }).click()
 
     // Bob follows by the link: the post is there, and he cannot post
@@ -104,6 +107,8 @@ describe('web UI channels', () => {
     await alice.locator('#posts li[data-seq="2"].deleted', { hasText: 'This post was deleted.' }).waitFor()
     await bob.locator('#posts li[data-seq="2"].deleted', { hasText: 'This post was deleted.' }).waitFor(WAIT)
     expect(await bob.locator('#posts').textContent()).not.toContain('Skates at the north shore')
+    expect(await seriousA11yViolations(alice)).toEqual([])
+    expect(await seriousA11yViolations(bob)).toEqual([])
 
     // mute, unmute, leave (confirmed)
     await bob.getByRole('button', { name: 'Mute', exact: true }).click()

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath } from '../../vitest.config.js'
 import { tempDir } from '../helpers/network.js'
+import { seriousA11yViolations } from './axe-audit.js'
 import { runCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from './helpers.js'
 
 const WAIT = { timeout: 60_000 }
@@ -31,7 +32,8 @@ describe('web UI groups', () => {
     return (text !== '' ? JSON.parse(text) : undefined) as T
   }
   const pageOf = async (who: string): Promise<Page> => {
-    const page = await browser!.newPage()
+    // bypassCSP: only so that the test can inject axe-core; the app's own scripts are same-origin
+    const page = await (await browser!.newContext({ bypassCSP: true })).newPage()
     page.on('pageerror', (err) => { errors.push(`${who}: ${err.message}`) })
     page.on('dialog', (d) => { void d.accept() }) // confirm() of destructive actions: the user says yes
     await page.goto((await call<{ url: string }>(who, 'POST', '/v1/login-links')).url)
@@ -70,6 +72,7 @@ describe('web UI groups', () => {
 
     // create: a name and two contacts picked from the list
     await alice.getByRole('button', { name: 'New group' }).click()
+    expect(await seriousA11yViolations(alice)).toEqual([])
     await alice.getByLabel('Group name').fill('Trip')
     await alice.getByRole('checkbox', { name: /Bob/ }).check()
     await alice.getByRole('checkbox', { name: /Carol/ }).check()
@@ -111,6 +114,7 @@ describe('web UI groups', () => {
     // the members panel: Carol made an admin, Bob removed (confirmed), each a line in the chat
     await alice.getByRole('button', { name: 'Members', exact: true }).click()
     const panel = alice.locator('#group-dialog')
+    expect(await seriousA11yViolations(alice)).toEqual([])
     await panel.getByRole('button', { name: 'Make admin: Carol' }).click()
     await panel.locator('li', { hasText: 'Carol' }).locator('.meta', { hasText: 'admin' }).waitFor()
     await alice.locator('.msg.line', { hasText: 'Carol is now an admin' }).waitFor()
@@ -123,6 +127,7 @@ describe('web UI groups', () => {
     await bob.locator('.msg.line', { hasText: 'You were removed from the group' }).waitFor(WAIT)
     expect(await bob.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true)
     expect(await bob.locator('#chat-sub').textContent()).toBe('You were removed from this group')
+    expect(await seriousA11yViolations(bob)).toEqual([])
 
     // rename and timer from the header; Carol (now an admin) renames it too: Alice reads each
     await alice.getByRole('button', { name: 'Rename', exact: true }).click()
