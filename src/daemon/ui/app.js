@@ -9,6 +9,7 @@ import { createMessageList } from './message-list.js'
 import { $, short } from './dom.js'
 import { membershipLines } from './group-words.js'
 import { setupGroups } from './groups.js'
+import { setupHeaderActions } from './header-actions.js'
 import { renderReachability, waitingText } from './reachability.js'
 import { failures, groupHop, tickLabel, tickText } from './ticks.js'
 import { onProgress, settleUpload } from './attachments.js'
@@ -192,39 +193,6 @@ function typed () {
 
 // ---------------------------------------------------------------- dialogs and actions
 
-async function secretAction () {
-  const c = state.current
-  const action = $('secret').dataset.action
-  if (action === 'start') {
-    const chat = await guard(() => api('POST', '/v1/secret-chats', { address: c.peer }))
-    state.conversations.set(chat.id, chat)
-    await open(contactFor(c.peer), chat)
-  } else if (action === 'accept') {
-    const chat = await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/accept`))
-    state.conversations.set(chat.id, chat)
-    state.current = chat
-    renderHeader()
-  } else {
-    await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/close`))
-  }
-  renderContacts()
-}
-
-async function setTimer () {
-  const value = $('timer').value
-  const id = state.current.id
-  const ms = value === '' ? null : Number(value)
-  if (state.current.kind === 'group') {
-    // an admin's change of the group's settings: the members see a line for it
-    groupChanged(await guard(() => api('PATCH', `/v1/groups/${seg(id)}`, { timerMs: ms })))
-    return
-  }
-  // the change comes back as a stored notice ("You set disappearing messages to …")
-  const updated = await guard(() => api('PATCH', `/v1/conversations/${seg(id)}`, { disappearingTimerMs: ms }))
-  state.conversations.set(updated.id, updated)
-  if (state.current?.id === updated.id) state.current = updated
-}
-
 async function addContact (event) {
   event.preventDefault()
   $('add-error').textContent = ''
@@ -407,8 +375,7 @@ async function start () {
     if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('send-form').requestSubmit() } else typed()
   })
   $('show-qr').addEventListener('click', () => { void dialogs.showQr('Your invite link', account.inviteLink, 'Let a contact scan this code, or copy the link.') })
-  $('secret').addEventListener('click', () => { void secretAction() })
-  $('timer').addEventListener('change', () => { state.timerChange = setTimer().catch(() => {}) })
+  setupHeaderActions({ state, guard, open, contactFor, renderHeader, renderContacts, groupChanged })
   document.addEventListener('visibilitychange', () => { void markRead() })
   setupFileComposer({
     current: () => state.current,
