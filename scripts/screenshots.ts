@@ -1,8 +1,10 @@
 /**
  * Regenerates the screenshot gallery in docs/gallery/ (light and dark, `prefers-color-scheme`
  * emulated by Playwright in Debian's Chromium):
- *   web-ui-*.png   the daemon's web UI: two real daemons and a relay on 127.0.0.1 exchange
- *                  messages, a timer is changed by the other side, a screenshot is reported
+ *   web-ui-*.png   the daemon's web UI: three real daemons and a relay on 127.0.0.1 exchange
+ *                  messages, a timer is changed by the other side, files, a group (members
+ *                  panel, membership lines, receipts), a channel (owner, follower, share),
+ *                  and the narrow (phone) layout
  *   element-*.png  <parley-chat> from dist/browser with an in-page demo messenger showing every
  *                  kind of message and delivery state; its QR dialog; a second tab refused
  *
@@ -23,14 +25,19 @@ const VIEWPORT = { width: 960, height: 700 }
 
 /** `GALLERY_ONLY=web-ui-files` regenerates only the scenes whose name starts with it. */
 const only = process.env.GALLERY_ONLY
+/** Whether scenes named `prefix…` are wanted (GALLERY_ONLY a prefix of it, or it of GALLERY_ONLY). */
+const wanted = (prefix: string): boolean => only == null || prefix.startsWith(only) || only.startsWith(prefix)
 
-async function shoot (browser: Browser, name: string, scene: (page: Page) => Promise<void>): Promise<void> {
+/** A phone's viewport (CSS pixels), for the narrow scenes. */
+const PHONE = { width: 390, height: 844 }
+
+async function shoot (browser: Browser, name: string, scene: (page: Page) => Promise<void>, viewport = VIEWPORT): Promise<void> {
   if (only != null && !name.startsWith(only)) return
   for (const scheme of schemes) {
-    const page = await browser.newPage({ viewport: VIEWPORT, colorScheme: scheme })
+    const page = await browser.newPage({ viewport, colorScheme: scheme })
     const errors: string[] = []
     page.on('pageerror', (err) => { errors.push(err.message) })
-    await scene(page)
+    await scene(page).catch((err: unknown) => { throw new Error(`${name} (${scheme}): ${String(err)}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`) })
     await page.screenshot({ path: join(out, `${name}-${scheme}.png`) })
     if (errors.length > 0) throw new Error(`${name} (${scheme}): ${errors.join('; ')}`)
     await page.close()
@@ -146,9 +153,9 @@ async function webUiScenes (browser: Browser): Promise<void> {
   const dir = await tempDir('parley-gallery-')
   const started: Array<{ stop: () => Promise<unknown> }> = []
   try {
-    const relay = await startRelay(dir.path)
+    const relay = await startRelay(dir.path, { channels: { keep: 'all' } })
     started.push(relay)
-    for (const who of ['alice', 'bob']) {
+    for (const who of ['alice', 'bob', 'carol']) {
       const init = await runCli(['init', '--home', join(dir.path, who)])
       if (init.code !== 0) throw new Error(init.stderr)
     }
@@ -156,8 +163,10 @@ async function webUiScenes (browser: Browser): Promise<void> {
     started.push(alice)
     const bob = await startDaemon(join(dir.path, 'bob'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr, '--bootstrap', alice.multiaddr])
     started.push(bob)
+    const carol = await startDaemon(join(dir.path, 'carol'), ['--relay', relay.multiaddr, '--bootstrap', relay.multiaddr, '--bootstrap', alice.multiaddr])
+    started.push(carol)
     const tokens = new Map<TestDaemon, string>()
-    for (const d of [alice, bob]) tokens.set(d, (await readFile(join(d.home, 'api-token'), 'utf8')).trim())
+    for (const d of [alice, bob, carol]) tokens.set(d, (await readFile(join(d.home, 'api-token'), 'utf8')).trim())
     const call = async <T>(d: TestDaemon, method: string, path: string, body?: unknown): Promise<T> => {
       const res = await fetch(d.apiUrl + path, { method, headers: { authorization: `Bearer ${tokens.get(d) ?? ''}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined })
       const text = await res.text()
@@ -181,7 +190,8 @@ async function webUiScenes (browser: Browser): Promise<void> {
       // each scheme's round changes the timer again, so that each shows the line
       const ms = [3_600_000, 86_400_000][round++ % 2]
       await call(bob, 'PATCH', `/v1/conversations/${bobSide.id}`, { disappearingTimerMs: ms })
-      await page.getByText(/^Bob set disappearing messages to/).waitFor()
+      // the earlier round's notice is stored too: wait for this round's (the newest)
+      await page.getByText(`Bob set disappearing messages to ${ms === 3_600_000 ? '1 hour' : '1 day'}`).last().waitFor()
     })
     if (only == null || 'web-ui-files'.startsWith(only)) await filesScene(browser, alice, bob, call)
     await shoot(browser, 'web-ui-qr', async (page) => {
@@ -190,6 +200,8 @@ async function webUiScenes (browser: Browser): Promise<void> {
       await page.getByRole('button', { name: 'Show QR code' }).click()
       await page.getByRole('img', { name: 'QR code: Your invite link' }).waitFor()
     })
+    await groupScenes(browser, { alice, bob, carol }, call)
+    await channelScenes(browser, { alice, bob }, call)
   } finally {
     for (const s of started.reverse()) await s.stop()
     await dir.cleanup()
@@ -253,7 +265,133 @@ async function filesScene (browser: Browser, alice: TestDaemon, bob: TestDaemon,
     await bobPage.waitForFunction(() => ((document.querySelector('.voice audio') as HTMLAudioElement | null)?.currentTime ?? 0) > 1.2)
     await bobPage.getByRole('button', { name: 'Pause voice note' }).click()
     await bobPage.mouse.move(0, 0)
+    // the message's Delete buttons show while focus is inside it: take the focus away
+    await bobPage.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur() })
   })
+}
+
+type Call = <T>(d: TestDaemon, method: string, path: string, body?: unknown) => Promise<T>
+
+/** Logs `d` into its web UI in `page`. */
+async function login (page: Page, d: TestDaemon, call: Call): Promise<void> {
+  await page.goto((await call<{ url: string }>(d, 'POST', '/v1/login-links')).url)
+  await page.locator('#network').waitFor()
+}
+
+/** Waits until `check` holds (polling the daemons' API: the scenes wait for what the pictures show). */
+async function until (check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`gallery: gave up waiting for ${what}`)
+}
+
+/**
+ * A group of three (Alice its admin): messages from each, "read by 2 of 2" under Alice's,
+ * membership changes as lines; the members panel; the same at a phone's width.
+ */
+async function groupScenes (browser: Browser, d: { alice: TestDaemon, bob: TestDaemon, carol: TestDaemon }, call: Call): Promise<void> {
+  if (!wanted('web-ui-group') && !wanted('web-ui-narrow-group')) return
+  await call(d.alice, 'POST', '/v1/contacts', { address: d.carol.address, name: 'Carol' })
+  await call(d.bob, 'POST', '/v1/contacts', { address: d.carol.address, name: 'Carol' })
+  await call(d.carol, 'POST', '/v1/contacts', { address: d.alice.address, name: 'Alice' })
+  await call(d.carol, 'POST', '/v1/contacts', { address: d.bob.address, name: 'Bob' })
+  const group = await call<{ id: string }>(d.alice, 'POST', '/v1/groups', { name: 'Lake trip', members: [d.bob.address, d.carol.address] })
+  const known = async (who: TestDaemon): Promise<boolean> => (await call<{ items: Array<{ id: string }> }>(who, 'GET', '/v1/groups')).items.some((g) => g.id === group.id)
+  await until(async () => await known(d.bob) && await known(d.carol), 'the group at Bob and Carol')
+  const say = async (who: TestDaemon, text: string): Promise<string> => (await call<{ message: { id: string } }>(who, 'POST', `/v1/conversations/${group.id}/messages`, { text })).message.id
+  const arrived = async (who: TestDaemon, text: string): Promise<void> => {
+    await until(async () => (await call<{ items: Array<{ text?: string }> }>(who, 'GET', `/v1/conversations/${group.id}/messages?limit=50`)).items.some((m) => m.text === text), `"${text}"`)
+  }
+  const mine = await say(d.alice, 'Who brings the map?')
+  await arrived(d.bob, 'Who brings the map?')
+  await arrived(d.carol, 'Who brings the map?')
+  await say(d.bob, 'I will. And the thermos.')
+  await say(d.carol, 'Snacks are on me 🥨')
+  await arrived(d.alice, 'I will. And the thermos.')
+  await arrived(d.alice, 'Snacks are on me 🥨')
+  for (const who of [d.bob, d.carol]) await call(who, 'POST', `/v1/conversations/${group.id}/read`)
+  await until(async () => (await call<{ read: number }>(d.alice, 'GET', `/v1/groups/${group.id}/messages/${mine}/receipts`)).read === 2, 'read by both')
+
+  let round = 0
+  /** Each round changes the group live (the lines are what a change looks like), then back on the next. */
+  const changes = async (page: Page): Promise<void> => {
+    const odd = round++ % 2 === 1
+    await call(d.alice, 'PATCH', `/v1/groups/${group.id}`, { timerMs: odd ? 86_400_000 : 3_600_000 })
+    await page.getByText(/^Disappearing messages set to/).waitFor()
+    await call(d.alice, 'POST', `/v1/groups/${group.id}/${odd ? 'admins/remove' : 'admins'}`, { members: [d.carol.address] })
+    await page.getByText(/^Carol is (now|no longer) an admin/).waitFor()
+    await call(d.carol, 'POST', `/v1/conversations/${group.id}/messages`, { text: odd ? 'Saturday at nine, then.' : 'Saturday at nine?' })
+    await page.getByText(odd ? 'Saturday at nine, then.' : 'Saturday at nine?').waitFor()
+  }
+  const openGroup = async (page: Page): Promise<void> => {
+    await login(page, d.alice, call)
+    await page.locator('#contact-list button[data-group]', { hasText: 'Lake trip' }).click()
+    await page.locator('.receipts', { hasText: 'read by 2 of 2' }).waitFor()
+  }
+  await shoot(browser, 'web-ui-group', async (page) => {
+    await openGroup(page)
+    await changes(page)
+    await page.mouse.move(0, 0)
+  })
+  await shoot(browser, 'web-ui-group-members', async (page) => {
+    await openGroup(page)
+    await page.getByRole('button', { name: 'Members', exact: true }).click()
+    await page.locator('#group-members li', { hasText: 'Carol' }).waitFor()
+  })
+  await shoot(browser, 'web-ui-narrow-group', async (page) => {
+    await openGroup(page)
+    await page.locator('.msg.in', { hasText: 'Snacks' }).scrollIntoViewIfNeeded()
+  }, PHONE)
+}
+
+/** A channel Alice owns (posts, one edited, one deleted), Bob following it by its link, the link's QR code, a bad link. */
+async function channelScenes (browser: Browser, d: { alice: TestDaemon, bob: TestDaemon }, call: Call): Promise<void> {
+  if (!wanted('web-ui-channel') && !wanted('web-ui-narrow-channel')) return
+  const channel = await call<{ id: string, link: string }>(d.alice, 'POST', '/v1/channels', { name: 'Lake news' })
+  const post = async (text: string): Promise<number> => (await call<{ seq: number }>(d.alice, 'POST', `/v1/channels/${channel.id}/posts`, { text })).seq
+  await post('The ice on the north shore is 15 cm thick: skating is allowed from Saturday.')
+  const typo = await post('Parking at the boat house is free on weekends.')
+  await call(d.alice, 'PATCH', `/v1/channels/${channel.id}/posts/${typo}`, { text: 'Parking at the boat house is free on weekends and holidays.' })
+  const wrong = await post('Ice-fishing contest on Sunday (cancelled)')
+  await call(d.alice, 'DELETE', `/v1/channels/${channel.id}/posts/${wrong}`)
+  const last = await post('Hot drinks at the kiosk until 4 pm.')
+  await call(d.bob, 'POST', '/v1/channels/follow', { link: channel.link })
+  await until(async () => (await call<{ items: Array<{ seq: number }> }>(d.bob, 'GET', `/v1/channels/${channel.id}/posts`)).items.some((p) => p.seq === last), 'the posts at Bob')
+  await call(d.bob, 'POST', '/v1/channels', { name: 'Bob’s notes', private: true })
+
+  await shoot(browser, 'web-ui-channel', async (page) => {
+    await login(page, d.alice, call)
+    await page.locator('#channel-list button', { hasText: 'Lake news' }).click()
+    await page.locator(`#posts li[data-seq="${last}"]`).waitFor()
+    await page.mouse.move(0, 0)
+  })
+  await shoot(browser, 'web-ui-channel-follower', async (page) => {
+    await login(page, d.bob, call)
+    await page.locator('#channel-list button', { hasText: 'Lake news' }).click()
+    await page.locator(`#posts li[data-seq="${last}"]`).waitFor()
+    await page.getByText("Only the channel's owner and admins post here.").waitFor()
+  })
+  await shoot(browser, 'web-ui-channel-share', async (page) => {
+    await login(page, d.bob, call)
+    await page.locator('#channel-list button', { hasText: 'Bob’s notes' }).click()
+    await page.getByRole('button', { name: 'Share link' }).click()
+    await page.getByRole('img', { name: 'QR code: Link to Bob’s notes' }).waitFor()
+  })
+  await shoot(browser, 'web-ui-channel-follow-error', async (page) => {
+    await login(page, d.bob, call)
+    await page.getByRole('button', { name: 'Follow', exact: true }).click()
+    await page.getByLabel('Channel link').fill('parley://channel/this-is-not-a-channel')
+    await page.locator('#follow-dialog').getByRole('button', { name: 'Follow', exact: true }).click()
+    await page.locator('#follow-error:not(:empty)').waitFor()
+    await page.waitForFunction(() => !(document.getElementById('follow-error')?.textContent ?? '').startsWith('Following…'))
+  })
+  await shoot(browser, 'web-ui-narrow-channel', async (page) => {
+    await login(page, d.alice, call)
+    await page.locator('#channel-list button', { hasText: 'Lake news' }).click()
+    await page.locator(`#posts li[data-seq="${last}"]`).waitFor()
+  }, PHONE)
 }
 
 await mkdir(out, { recursive: true })

@@ -1,13 +1,24 @@
-// Parley's local web UI: contacts with unread counts, a live conversation, ticks, timers,
-// secret chats, delete for both and safety-number verification. No framework, no CDN.
+// Parley's local web UI: contacts and groups with unread counts, a live conversation, ticks,
+// timers, secret chats, delete for both, safety-number verification, and channels
+// (channels.js). No framework, no CDN.
 import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
-import { reasonInWords, renderReachability, waitingText } from './reachability.js'
-import { onProgress, renderAttachment, settleUpload } from './attachments.js'
-import { openPicture, setupFileComposer } from './file-composer.js'
+import { setupChannels } from './channels.js'
+import { renderChatList } from './chat-list.js'
+import { setupDialogs } from './dialogs.js'
+import { createMessageList } from './message-list.js'
+import { $, short } from './dom.js'
+import { membershipLines } from './group-words.js'
+import { setupGroups } from './groups.js'
+import { setupHeaderActions } from './header-actions.js'
+import { renderReachability, waitingText } from './reachability.js'
+import { failures, groupHop, tickLabel, tickText } from './ticks.js'
+import { onProgress, settleUpload } from './attachments.js'
+import { setupFileComposer } from './file-composer.js'
 
-const $ = (id) => document.getElementById(id)
 const state = {
   me: '',
+  /** group id → GroupView */
+  groups: new Map(),
   /** The disappearing-timer change in flight, if any: a send waits for it. */
   timerChange: Promise.resolve(),
   contacts: [],
@@ -21,37 +32,6 @@ const state = {
   lastTypingSent: 0,
   /** the daemon's ReachabilityView: the header's network line, and why queued messages wait */
   reachability: undefined
-}
-
-// delivered and read differ in shape (read: a filled pill with the word) as well as colour;
-// the first hop is said in words: "direct" (sent to their device) or "via relay" (stored there)
-const TICKS = { queued: '…', sent: '✓ direct', stored: '✓ via relay', delivered: '✓✓', read: '✓✓ read', failed: '⚠ not delivered' }
-const TICK_LABEL = { queued: 'Queued', sent: 'Sent', stored: 'Stored at relay', delivered: 'Delivered', read: 'Read', failed: 'Failed' }
-/** Why a message failed, from `delivery` events (message views carry no reason). */
-const failures = new Map()
-/** Delivered and read keep the first hop in words: "✓✓ via relay". */
-function tickText (status, route) { return TICKS[status] == null ? '' : `${TICKS[status]}${(status === 'delivered' || status === 'read') && route != null ? (route === 'relay' ? ' via relay' : ' direct') : ''}` }
-function tickLabel (status, id, lastError) { return status === 'failed' ? `Failed: ${failures.get(id) ?? (lastError != null ? reasonInWords(lastError) : 'not delivered')}` : TICK_LABEL[status] ?? status }
-
-function el (tag, attrs = {}, ...children) {
-  const node = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v)
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v)
-  }
-  for (const child of children) if (child != null) node.append(child)
-  return node
-}
-
-function short (address) { return address.length > 16 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address }
-function timeOf (ms) { return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }
-function left (ms) {
-  const s = Math.max(0, Math.round((ms - Date.now()) / 1000))
-  if (s < 60) return `${s}s`
-  if (s < 3600) return `${Math.round(s / 60)}m`
-  if (s < 86400) return `${Math.round(s / 3600)}h`
-  return `${Math.round(s / 86400)}d`
 }
 
 function showLogin (message) {
@@ -76,46 +56,15 @@ function showBanner (text) {
 
 // ---------------------------------------------------------------- contact list
 
-function conversationOf (address, kind = 'normal') {
-  let found
-  for (const c of state.conversations.values()) {
-    if (c.peer === address && c.kind === kind && (kind === 'normal' || c.secretState !== 'closed')) {
-      if (found == null || c.lastActivity > found.lastActivity) found = c
-    }
-  }
-  return found
-}
-
-function renderContacts () {
-  const list = $('contact-list')
-  list.replaceChildren()
-  const entries = []
-  for (const contact of state.contacts) {
-    entries.push({ contact, conversation: conversationOf(contact.address), secret: false })
-    const secret = conversationOf(contact.address, 'secret')
-    if (secret != null) entries.push({ contact, conversation: secret, secret: true })
-  }
-  entries.sort((a, b) => (b.conversation?.lastActivity ?? 0) - (a.conversation?.lastActivity ?? 0))
-  for (const { contact, conversation, secret } of entries) {
-    const unread = conversation?.unreadCount ?? 0
-    const current = state.current != null && conversation != null && state.current.id === conversation.id
-    const meta = secret ? `secret chat · ${conversation.secretState}` : contact.verification === 'verified' ? 'verified' : contact.verification === 'changed' ? 'safety number changed!' : short(contact.address)
-    // the accessible name is the visible text ("Secret chat with Bob, secret chat · active, 2 unread"):
-    // no aria-label that would differ from what sighted users read
-    list.append(el('li', {},
-      el('button', { type: 'button', 'aria-current': current ? 'true' : 'false', 'data-address': contact.address, onclick: () => { void open(contact, secret ? conversation : undefined) } },
-        el('span', {}, el('span', { class: 'name' }, secret ? el('span', { class: 'secret-mark' }, 'Secret chat with ') : null, contact.name, el('span', { class: 'visually-hidden' }, ',')), el('span', { class: 'meta' }, meta)),
-        unread > 0 ? el('span', { class: 'unread' }, String(unread), el('span', { class: 'visually-hidden' }, ' unread')) : null)))
-  }
-  if (entries.length === 0) list.append(el('li', { class: 'notice' }, 'No contacts yet.'))
-}
+function renderContacts () { renderChatList(state, open) }
 
 let loads = 0
 async function loadContacts () {
   const generation = ++loads
-  const [{ items: contacts }, page] = await Promise.all([api('GET', '/v1/contacts'), api('GET', '/v1/conversations?limit=500')])
+  const [{ items: contacts }, page, { items: groups }] = await Promise.all([api('GET', '/v1/contacts'), api('GET', '/v1/conversations?limit=500'), api('GET', '/v1/groups')])
   if (generation !== loads) return // a newer load is under way: its answer wins
   state.contacts = contacts
+  state.groups = new Map(groups.map((g) => [g.id, g]))
   state.conversations = new Map(page.items.map((c) => [c.id, c]))
   const open = state.current != null ? state.conversations.get(state.current.id) : undefined
   if (open != null) {
@@ -132,8 +81,10 @@ function contactFor (address) {
   return state.contacts.find((c) => c.address === address) ?? { address, name: short(address), verification: 'unverified' }
 }
 
+/** Opens a contact's chat, or `conversation` (a secret chat, a group) when given. */
 async function open (contact, conversation) {
   conversation ??= await guard(() => api('POST', `/v1/contacts/${seg(contact.address)}/conversation`))
+  channels.close()
   state.conversations.set(conversation.id, conversation)
   state.current = conversation
   state.rendered.clear()
@@ -144,10 +95,11 @@ async function open (contact, conversation) {
   showBanner('')
   renderHeader()
   const page = await guard(() => api('GET', `/v1/conversations/${seg(conversation.id)}/messages?limit=100`))
-  for (const line of lines.get(conversation.id) ?? []) line.shown = false
+  messageList.resetLines(conversation.id)
   for (const message of page.items.reverse()) renderMessage(message)
   placeLines(Infinity)
   scrollDown()
+  void groups.refreshReceipts()
   await markRead()
   renderContacts()
   $('send-text').focus()
@@ -155,6 +107,13 @@ async function open (contact, conversation) {
 
 function renderHeader () {
   const c = state.current
+  const group = c.kind === 'group'
+  for (const id of ['verify', 'secret']) $(id).hidden = group
+  $('members').hidden = !group
+  if (group) {
+    setComposer(groups.header(c))
+    return
+  }
   const contact = contactFor(c.peer)
   $('chat-title').textContent = c.kind === 'secret' ? `Secret chat with ${contact.name}` : contact.name
   const parts = [contact.verification === 'verified' ? 'verified' : contact.verification === 'changed' ? '⚠ safety number changed' : 'not verified', short(c.peer)]
@@ -164,74 +123,29 @@ function renderHeader () {
   const secretButton = $('secret')
   if (c.kind === 'normal') { secretButton.textContent = 'Secret chat'; secretButton.dataset.action = 'start' } else if (c.secretState === 'incoming') { secretButton.textContent = 'Accept secret chat'; secretButton.dataset.action = 'accept' } else { secretButton.textContent = 'Close secret chat'; secretButton.dataset.action = 'close' }
   secretButton.hidden = c.kind === 'secret' && c.secretState === 'closed'
-  const canSend = c.kind === 'normal' || c.secretState === 'active'
+  setComposer(c.kind === 'normal' || c.secretState === 'active')
+}
+
+/** Whether the open conversation takes new messages (a closed secret chat, a group left: no). */
+function canSend () {
+  const c = state.current
+  if (c == null) return false
+  if (c.kind === 'group') return state.groups.get(c.id)?.self === 'member'
+  return c.kind === 'normal' || c.secretState === 'active'
+}
+
+/** Groups take no files yet: their members' devices would drop a file message (group messages carry text, edits, reactions, deletes). */
+const NO_GROUP_FILES = 'Files and voice notes cannot be sent to groups yet'
+
+function setComposer (canSend) {
+  const files = canSend && state.current?.kind !== 'group'
   $('send-text').disabled = !canSend
   $('send-form').querySelector('button').disabled = !canSend
-  $('attach').disabled = !canSend
-  $('record').disabled = !canSend
+  $('attach').disabled = !files
+  $('record').disabled = !files
+  $('attach').title = files || !canSend ? 'Send a file or picture (or drop it on the conversation)' : NO_GROUP_FILES
+  $('record').title = files || !canSend ? 'Record a voice note' : NO_GROUP_FILES
 }
-
-function renderMessage (m) {
-  const existing = state.rendered.get(m.id)
-  const who = m.direction === 'out' ? 'You' : contactFor(m.sender).name
-  // a notice ("took a screenshot") reads as a sentence about who did it
-  const text = m.kind === 'text' || m.kind === 'file' ? m.text ?? '' : m.kind === 'notice' ? `${who} ${m.text ?? ''}` : '(a message this version of Parley cannot show)'
-  const reactions = Object.entries(m.reactions ?? {}).filter(([, by]) => by.length > 0)
-  const info = el('span', { class: 'info' },
-    m.expiresAt != null ? el('span', { class: 'timer', title: `disappears at ${new Date(m.expiresAt).toLocaleString()}` }, `disappears in ${left(m.expiresAt)}`) : null,
-    (m.editHistory?.length ?? 0) > 0 ? el('span', {}, 'edited') : null,
-    el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)),
-    m.direction === 'out' ? el('span', { class: `ticks ${m.status}`, 'data-status': m.status, role: 'img', title: tickLabel(m.status, m.id, m.lastError), 'aria-label': tickLabel(m.status, m.id, m.lastError) }, tickText(m.status, m.route)) : null,
-    waitingText(m, state.reachability) != null ? el('span', { class: 'waiting' }, waitingText(m, state.reachability)) : null
-  )
-  const actions = el('span', { class: 'actions' },
-    el('button', { type: 'button', class: 'quiet', title: 'Delete on this device', onclick: () => { void remove(m.id, false) } }, 'Delete'),
-    el('button', { type: 'button', class: 'quiet', title: 'Delete on both sides', onclick: () => { void remove(m.id, true) } }, 'Delete for both'))
-  if (existing == null) placeLines(m.sentAt)
-  const li = m.kind === 'notice'
-    ? el('li', { class: 'msg notice', 'data-id': m.id }, el('div', { class: 'text' }, text), el('time', { datetime: new Date(m.sentAt).toISOString() }, timeOf(m.sentAt)))
-    : el('li', { class: `msg ${m.direction}`, 'data-id': m.id, ...(m.lastError != null ? { 'data-last-error': m.lastError } : {}), ...(m.route != null ? { 'data-route': m.route } : {}) },
-      el('span', { class: 'visually-hidden' }, `${who}: `), m.kind === 'file' ? renderAttachment(m, fileActions) : null, text !== '' || m.kind !== 'file' ? el('div', { class: 'text' }, text) : null,
-      reactions.length > 0 ? el('div', { class: 'reactions' }, ...reactions.map(([emoji, by]) => el('span', { role: 'img', 'aria-label': `${emoji} from ${by.length}` }, by.length > 1 ? `${emoji} ${by.length}` : emoji))) : null,
-      info, actions)
-  if (existing != null) existing.replaceWith(li)
-  else $('messages').append(li)
-  state.rendered.set(m.id, li)
-}
-
-/** Chat lines for changes no stored message says (a secret chat ended: it is wiped), per conversation. */
-const lines = new Map()
-function addLine (conversationId, text) {
-  const list = lines.get(conversationId) ?? []
-  const line = { at: Date.now(), text, shown: false }
-  list.push(line)
-  lines.set(conversationId, list)
-  if (state.current?.id === conversationId) { placeLines(Infinity); scrollDown() }
-}
-/** Appends the open conversation's lines older than `before` that are not on screen yet. */
-function placeLines (before) {
-  for (const line of lines.get(state.current?.id) ?? []) {
-    if (line.shown || line.at >= before) continue
-    line.shown = true
-    $('messages').append(el('li', { class: 'msg notice line' }, el('div', { class: 'text' }, line.text), el('time', { datetime: new Date(line.at).toISOString() }, timeOf(line.at))))
-  }
-}
-/**
- * A line for what a `conversation-updated` changed that no stored message says: a secret chat
- * ended (it is wiped). Timer changes and a secret chat accepted are stored notices.
- */
-function noteChanges (before, after) {
-  if (before == null) return
-  if (after.kind === 'secret' && before.secretState !== after.secretState && after.secretState === 'closed') addLine(after.id, 'Secret chat ended')
-}
-
-/** What a file message's buttons do: download an incoming file, open a picture. */
-const fileActions = {
-  download: (m) => guard(() => api('POST', `/v1/conversations/${seg(m.conversationId)}/messages/${seg(m.id)}/download`)).then(({ message }) => { if (state.current?.id === message.conversationId) renderMessage(message) }, () => {}),
-  view: (m) => openPicture(m).catch((err) => { showBanner(err.message) })
-}
-
-function scrollDown () { const list = $('messages'); list.scrollTop = list.scrollHeight }
 
 async function markRead () {
   const c = state.current
@@ -242,7 +156,7 @@ async function markRead () {
 
 async function remove (id, forEveryone) {
   const c = state.current
-  if (forEveryone && !confirm('Delete this message on both sides?')) return
+  if (forEveryone && !confirm(c.kind === 'group' ? 'Delete this message for every member of the group?' : 'Delete this message on both sides?')) return
   await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/delete`, { ids: [id], forEveryone }))
   state.rendered.get(id)?.remove()
   state.rendered.delete(id)
@@ -279,53 +193,6 @@ function typed () {
 
 // ---------------------------------------------------------------- dialogs and actions
 
-async function verify () {
-  const contact = contactFor(state.current.peer)
-  const { digits } = await guard(() => api('GET', `/v1/contacts/${seg(contact.address)}/safety-number`))
-  const groups = digits.match(/.{1,5}/g) ?? []
-  $('safety-digits').textContent = [0, 4, 8].map((i) => groups.slice(i, i + 4).join(' ')).join('\n')
-  $('verify-state').textContent = `${contact.name} is ${contact.verification === 'verified' ? 'verified' : 'not verified'}.`
-  $('verify-confirm').hidden = contact.verification === 'verified'
-  const dialog = $('verify-dialog')
-  dialog.returnValue = ''
-  dialog.showModal()
-  dialog.addEventListener('close', async () => {
-    if (dialog.returnValue !== 'confirm') return
-    const updated = await guard(() => api('POST', `/v1/contacts/${seg(contact.address)}/verify`))
-    state.contacts = state.contacts.map((c) => c.address === updated.address ? updated : c)
-    renderHeader()
-    renderContacts()
-  }, { once: true })
-}
-
-async function secretAction () {
-  const c = state.current
-  const action = $('secret').dataset.action
-  if (action === 'start') {
-    const chat = await guard(() => api('POST', '/v1/secret-chats', { address: c.peer }))
-    state.conversations.set(chat.id, chat)
-    await open(contactFor(c.peer), chat)
-  } else if (action === 'accept') {
-    const chat = await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/accept`))
-    state.conversations.set(chat.id, chat)
-    state.current = chat
-    renderHeader()
-  } else {
-    await guard(() => api('POST', `/v1/conversations/${seg(c.id)}/close`))
-  }
-  renderContacts()
-}
-
-async function setTimer () {
-  const value = $('timer').value
-  const id = state.current.id
-  const ms = value === '' ? null : Number(value)
-  // the change comes back as a stored notice ("You set disappearing messages to …")
-  const updated = await guard(() => api('PATCH', `/v1/conversations/${seg(id)}`, { disappearingTimerMs: ms }))
-  state.conversations.set(updated.id, updated)
-  if (state.current?.id === updated.id) state.current = updated
-}
-
 async function addContact (event) {
   event.preventDefault()
   $('add-error').textContent = ''
@@ -341,89 +208,20 @@ async function addContact (event) {
   }
 }
 
-/** A notification for a message arriving while this tab is in the background (with permission). */
-function notify (message, conversation) {
-  if (!document.hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted') return
-  const secret = conversation?.kind === 'secret'
-  const n = new Notification(contactFor(message.sender).name, {
-    body: secret ? 'New message in a secret chat' : message.kind === 'text' ? message.text ?? '' : 'New message',
-    tag: message.conversationId
-  })
-  n.onclick = () => { window.focus(); n.close() }
-}
-
-function renderNotifyButton () {
-  $('notify').hidden = typeof Notification === 'undefined' || Notification.permission !== 'default'
-}
-
-/** Shows `text` as a QR code image and as text to copy, in the QR dialog. */
-async function showQr (title, text, hint) {
-  const { toString } = await import('./qrcode.js')
-  const svg = await toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 4, color: { dark: '#000000', light: '#ffffff' } })
-  $('qr-title').textContent = title
-  $('qr-image').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`
-  $('qr-image').alt = `QR code: ${title}`
-  $('qr-hint').textContent = hint
-  $('qr-text').value = text
-  $('qr-dialog').showModal()
-}
-
-async function linkDevice () {
-  const { code } = await guard(() => api('POST', '/v1/device-links', {}))
-  await showQr('Device-link code', code, 'On the new device run `parley init --link CODE` with this code (valid 10 minutes), or scan it.')
-}
-
-/** Renames the open conversation's contact (Escape or Cancel keeps the name). */
-function rename () {
-  const contact = contactFor(state.current.peer)
-  const dialog = $('rename-dialog')
-  $('rename-input').value = contact.name
-  dialog.returnValue = ''
-  dialog.showModal()
-  dialog.addEventListener('close', async () => {
-    const name = $('rename-input').value.trim()
-    if (dialog.returnValue !== 'save' || name === '' || name === contact.name) return
-    const updated = await guard(() => api('PATCH', `/v1/contacts/${seg(contact.address)}`, { name }))
-    state.contacts = state.contacts.map((c) => c.address === updated.address ? updated : c)
-    renderHeader()
-    renderContacts()
-  }, { once: true })
-}
-
-/** The local history search (GET /v1/search): each hit opens its conversation. */
-async function search (event) {
-  event.preventDefault()
-  const q = $('search').value.trim()
-  const list = $('search-results')
-  list.hidden = q === ''
-  if (q === '') return
-  const result = await guard(() => api('GET', `/v1/search?q=${encodeURIComponent(q)}&limit=50`))
-  const hits = result.hits.map(({ message, conversationTitle }) => el('li', {},
-    el('button', { type: 'button', class: 'search-hit', onclick: () => { void openHit(message.conversationId) } }, `${conversationTitle} · ${message.direction === 'out' ? 'You' : conversationTitle}: ${message.text ?? ''}`)))
-  list.replaceChildren(...hits)
-  if (hits.length === 0) list.append(el('li', { class: 'empty' }, 'No messages found'))
-  if (!result.complete) list.append(el('li', { class: 'empty' }, 'More may match: narrow the search'))
-}
-
-async function openHit (conversationId) {
-  const conversation = state.conversations.get(conversationId) ?? await guard(() => api('GET', `/v1/conversations/${seg(conversationId)}`))
-  await open(contactFor(conversation.peer), conversation)
-}
-
 // ---------------------------------------------------------------- live events
 
 const handlers = {
   message ({ message }) {
     const c = state.conversations.get(message.conversationId)
     if (message.kind === 'file') settleUpload(message.id)
-    if (message.direction === 'in') notify(message, c)
+    if (message.direction === 'in') dialogs.notify(message, c)
     if (state.current?.id === message.conversationId) {
       renderMessage(message)
       scrollDown()
       $('typing').textContent = ''
       if (message.direction === 'in') void markRead()
     }
-    if (c != null && state.contacts.some((x) => x.address === c.peer) && state.current?.id === c.id) {
+    if (c != null && (c.kind === 'group' || state.contacts.some((x) => x.address === c.peer)) && state.current?.id === c.id) {
       c.lastActivity = Math.max(c.lastActivity, message.sentAt)
       renderContacts()
     } else {
@@ -446,12 +244,21 @@ const handlers = {
     const ticks = li?.querySelector('.ticks')
     if (ticks == null) return
     if ((status === 'sent' || status === 'stored') && li.dataset.route == null) li.dataset.route = status === 'sent' ? 'direct' : 'relay'
+    if (state.current.kind === 'group') {
+      // a group message's ticks say the first hop; the members' receipts are counted beside them
+      if (status === 'delivered' || status === 'read') void groups.refreshReceipts()
+      status = groupHop(status, li.dataset.route)
+    }
     ticks.textContent = tickText(status, li.dataset.route)
     ticks.className = `ticks ${status}`
     ticks.dataset.status = status
     ticks.title = tickLabel(status, messageId)
     ticks.setAttribute('aria-label', tickLabel(status, messageId))
     if (status !== 'queued') state.rendered.get(messageId)?.querySelector('.waiting')?.remove()
+  },
+  'group-updated' ({ group }) { groupChanged(group) },
+  'group-refused' ({ conversationId, sender, code }) {
+    if (state.current?.id === conversationId) showBanner(`A message or change from ${contactFor(sender).name} was refused (${code}); nothing else was lost.`)
   },
   typing ({ conversationId, from, typing }) {
     if (state.current?.id !== conversationId) return
@@ -496,13 +303,45 @@ const handlers = {
   'contact-updated' () { void loadContacts() }
 }
 
+function nameOf (address) { return address === state.me ? 'You' : contactFor(address).name }
+
+/** A group's new view (from an event or an API answer): lines for what changed, the list and header redrawn. */
+function groupChanged (group) {
+  const before = state.groups.get(group.id)
+  state.groups.set(group.id, group)
+  for (const line of membershipLines(before, group, nameOf, state.me)) addLine(group.id, line)
+  if (!state.conversations.has(group.id)) { void loadContacts().catch(() => {}); return }
+  if (state.current?.id === group.id) renderHeader()
+  renderContacts()
+}
+
+const messageList = createMessageList({ state, contactFor, guard, showBanner, remove })
+const { renderMessage, addLine, placeLines, noteChanges, scrollDown } = messageList
+const dialogs = setupDialogs({ state, guard, contactFor, open, renderHeader, renderContacts, groupChanged })
+const groups = setupGroups({ state, guard, nameOf, groupChanged, openConversation: (conversation) => open(null, conversation) })
+const channels = setupChannels({
+  guard,
+  showQr: (title, text, hint) => dialogs.showQr(title, text, hint),
+  closeChat: () => {
+    state.current = null
+    state.rendered.clear()
+    $('chat').hidden = true
+    renderContacts()
+  }
+})
+Object.assign(handlers, channels.handlers)
+
 function setConnection (status) {
   const node = $('connection')
   node.textContent = status === 'live' ? 'live' : 'reconnecting…'
   node.classList.toggle('live', status === 'live')
-  if (status === 'live') void loadContacts().catch(() => {})
+  if (status === 'live') {
+    void loadContacts().catch(() => {})
+    void channels.load().catch(() => {})
+    return
+  }
   // a restarted daemon forgets sessions: say so instead of reconnecting forever
-  else void api('GET', '/v1/account').catch((err) => { if (err instanceof ApiError && err.status === 401) { state.events?.close(); showLogin('Your session has ended.') } })
+  void api('GET', '/v1/account').catch((err) => { if (err instanceof ApiError && err.status === 401) { state.events?.close(); showLogin('Your session has ended.') } })
 }
 
 // ---------------------------------------------------------------- start
@@ -531,26 +370,20 @@ async function start () {
   $('login-screen').hidden = true
   $('app').hidden = false
   $('add-contact').addEventListener('submit', addContact)
-  $('search-form').addEventListener('submit', (event) => { void search(event) })
   $('send-form').addEventListener('submit', send)
   $('send-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('send-form').requestSubmit() } else typed()
   })
-  $('verify').addEventListener('click', () => { void verify() })
-  $('rename').addEventListener('click', rename)
-  $('show-qr').addEventListener('click', () => { void showQr('Your invite link', account.inviteLink, 'Let a contact scan this code, or copy the link.') })
-  $('link-device').addEventListener('click', () => { void linkDevice() })
-  $('notify').addEventListener('click', async () => { await Notification.requestPermission(); renderNotifyButton() })
-  renderNotifyButton()
-  $('secret').addEventListener('click', () => { void secretAction() })
-  $('timer').addEventListener('change', () => { state.timerChange = setTimer().catch(() => {}) })
+  $('show-qr').addEventListener('click', () => { void dialogs.showQr('Your invite link', account.inviteLink, 'Let a contact scan this code, or copy the link.') })
+  setupHeaderActions({ state, guard, open, contactFor, renderHeader, renderContacts, groupChanged })
   document.addEventListener('visibilitychange', () => { void markRead() })
   setupFileComposer({
     current: () => state.current,
+    canSend: () => canSend() && state.current?.kind !== 'group',
     sent: (message) => { if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() } },
     fail: (err) => { if (err instanceof ApiError && err.status === 401) showLogin('Your session has ended.'); else showBanner(err.message) }
   })
-  await loadContacts()
+  await Promise.all([loadContacts(), channels.load()])
   const status = await api('GET', '/v1/status').catch(() => undefined)
   if (status?.reachability != null) handlers.reachability({ reachability: status.reachability })
   state.events = subscribe(handlers, setConnection)

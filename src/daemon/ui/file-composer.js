@@ -6,11 +6,12 @@ import { canRecord, clock, startRecording } from './voice.js'
 const $ = (id) => document.getElementById(id)
 
 /**
- * Wires the controls. `ctx.current()` is the open conversation (or null), `ctx.sent(message)`
+ * Wires the controls. `ctx.current()` is the open conversation (or null), `ctx.canSend()`
+ * whether it takes new messages, `ctx.sent(message)`
  * shows a message just sent, `ctx.fail(err)` reports an error.
  */
 export function setupFileComposer (ctx) {
-  const canSend = () => { const c = ctx.current(); return c != null && (c.kind === 'normal' || c.secretState === 'active') }
+  const canSend = ctx.canSend
   const send = async (file, name, extra) => {
     const c = ctx.current()
     if (c == null || !canSend()) return
