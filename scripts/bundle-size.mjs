@@ -24,7 +24,7 @@ export const BUNDLE_DIR = join(root, 'dist', 'browser')
  */
 export const FIRST_LOAD_BUDGET = 200 * 1024
 /** Budget of the whole library, every chunk: gzip bytes. */
-export const LIBRARY_BUDGET = 300 * 1024
+export const LIBRARY_BUDGET = 305 * 1024
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
 const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length
