@@ -30,6 +30,9 @@ export const chromiumArgs = [
 
 export default defineConfig({
   test: {
+    // vitest's default on a 2-core machine is one worker; most of a test here waits on sockets,
+    // timers and child processes, so two run side by side in about half the time
+    maxWorkers: Number(process.env.PARLEY_TEST_WORKERS ?? 2),
     projects: [
       {
         test: {
