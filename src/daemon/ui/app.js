@@ -134,17 +134,13 @@ function canSend () {
   return c.kind === 'normal' || c.secretState === 'active'
 }
 
-/** Groups take no files yet: their members' devices would drop a file message (group messages carry text, edits, reactions, deletes). */
-const NO_GROUP_FILES = 'Files and voice notes cannot be sent to groups yet'
-
 function setComposer (canSend) {
-  const files = canSend && state.current?.kind !== 'group'
   $('send-text').disabled = !canSend
   $('send-form').querySelector('button').disabled = !canSend
-  $('attach').disabled = !files
-  $('record').disabled = !files
-  $('attach').title = files || !canSend ? 'Send a file or picture (or drop it on the conversation)' : NO_GROUP_FILES
-  $('record').title = files || !canSend ? 'Record a voice note' : NO_GROUP_FILES
+  $('attach').disabled = !canSend
+  $('record').disabled = !canSend
+  $('attach').title = 'Send a file or picture (or drop it on the conversation)'
+  $('record').title = 'Record a voice note'
 }
 
 async function markRead () {
@@ -379,7 +375,7 @@ async function start () {
   document.addEventListener('visibilitychange', () => { void markRead() })
   setupFileComposer({
     current: () => state.current,
-    canSend: () => canSend() && state.current?.kind !== 'group',
+    canSend: () => canSend(),
     sent: (message) => { if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() } },
     fail: (err) => { if (err instanceof ApiError && err.status === 401) showLogin('Your session has ended.'); else showBanner(err.message) }
   })

@@ -14,7 +14,7 @@ import { MAX_GROUP_UPDATE_BYTES } from './constants.js'
 import { GroupNotFoundError, NotGroupMemberError } from './errors.js'
 
 /** Contents a group message may carry; anything else inside one is ignored. */
-const INNER_KINDS = new Set([Content.Kind.TEXT, Content.Kind.EDIT, Content.Kind.REACTION, Content.Kind.DELETE, Content.Kind.TYPING, Content.Kind.RECEIPT])
+const INNER_KINDS = new Set([Content.Kind.TEXT, Content.Kind.ATTACHMENT, Content.Kind.EDIT, Content.Kind.REACTION, Content.Kind.DELETE, Content.Kind.TYPING, Content.Kind.RECEIPT])
 
 export function isGroupContent (content: Content): boolean {
   return content.kind === Content.Kind.GROUP_UPDATE || content.kind === Content.Kind.GROUP_MESSAGE

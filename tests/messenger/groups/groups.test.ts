@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { concatBytes, fromHex } from '../../../src/bytes.js'
@@ -9,6 +10,7 @@ import type { Relay } from '../../../src/relay/index.js'
 import type { GroupView } from '../../../src/messenger/types.js'
 import type { GroupRecord } from '../../../src/store/index.js'
 import { Content } from '../../../src/wire/content.js'
+import { FileBlobs } from '../../../src/node/blob-files.js'
 import { tempDir } from '../../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from '../helpers.js'
 import { captureGroupMessages, contentOf, groupState, sendRawGroupContent, senderRecordOf } from './group-helpers.js'
@@ -30,7 +32,7 @@ describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', (
     dir = await tempDir('parley-groups-')
     relay = await startTestRelay(join(dir.path, 'relay'))
     const relays = [relay.multiaddrs[0].toString()]
-    ;[alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map(async (name) => startTestMessenger(dir.path, name, relays)))
+    ;[alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map(async (name) => startTestMessenger(dir.path, name, relays, { blobs: new FileBlobs(join(dir.path, name, 'blobs')) })))
   }, 120_000)
 
   afterAll(async () => {
@@ -73,6 +75,21 @@ describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', (
     await carol.markRead(groupId)
     await readBy(2)
     expect(await alice.groupReceipts(groupId, sent.id)).toEqual({ delivered: 2, read: 2 })
+  })
+
+  it('a file sent to the group arrives on every member, byte for byte', async () => {
+    const bytes = randomBytes(150_000)
+    const sha = createHash('sha256').update(bytes).digest('hex')
+    const complete = [bob, carol].map(async (m) => nextEvent(m, 'message-updated', (d) => d.message.conversationId === groupId && d.message.attachment?.name === 'map.bin' && d.message.attachment.state === 'complete', 60_000))
+    const sent = await alice.sendFile(groupId, new Blob([bytes]), { name: 'map.bin', mime: 'application/x-map', caption: 'the map' })
+    expect(sent.attachment).toMatchObject({ name: 'map.bin', size: bytes.length, sha256: sha })
+    for (const [i, { message }] of (await Promise.all(complete)).entries()) {
+      const m = [bob, carol][i]
+      expect(message).toMatchObject({ id: sent.id, sender: alice.address, text: 'the map' })
+      const hash = createHash('sha256')
+      for await (const part of m.readAttachment(groupId, message.id)) hash.update(part)
+      expect(hash.digest('hex')).toBe(sha)
+    }
   })
 
   it('a removed member cannot decrypt the next message (on the wire); a joiner cannot read earlier ones', async () => {
@@ -144,7 +161,7 @@ describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', (
     await dave.stop()
     const texts = Array.from({ length: 20 }, (_, i) => `offline ${i}`)
     for (const text of texts) await alice.sendText(groupId, text)
-    dave = await startTestMessenger(dir.path, 'dave', [relay.multiaddrs[0].toString()])
+    dave = await startTestMessenger(dir.path, 'dave', [relay.multiaddrs[0].toString()], { blobs: new FileBlobs(join(dir.path, 'dave', 'blobs')) })
     const last = nextEvent(dave, 'message', (d) => d.message.text === texts.at(-1), 60_000)
     const got = async (): Promise<string[]> => (await dave.messages(groupId, { limit: 100 })).items.map((m) => m.text ?? '').filter((t) => t.startsWith('offline ')).reverse()
     if (!(await got()).includes(texts.at(-1) as string)) await last
