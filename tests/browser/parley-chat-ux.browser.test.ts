@@ -168,6 +168,8 @@ describe('<parley-chat> as a user sees it', () => {
     fake.emit('delivery', { conversationId: CONV, messageId: 'lost', state: 'failed', reason: 'the relay refused it' })
     fake.list[fake.list.length - 1].status = 'failed'
     await vi.waitFor(() => { expect(root.querySelector('li[data-id="lost"] .ticks')?.getAttribute('aria-label')).toBe('Failed: the relay refused it') })
+    // and in words on screen, not only by its ⚠
+    expect(text(root, 'li[data-id="lost"] .failed')).toBe('not delivered: the relay refused it')
     const label = (id: string): string | null | undefined => root.querySelector(`li[data-id="${id}"] .ticks`)?.getAttribute('aria-label')
     expect(['direct', 'relayed', 'got', 'seen'].map(label)).toEqual(['Sent', 'Stored at relay', 'Delivered', 'Read'])
     expect(text(root, 'li[data-id="direct"] .ticks')).toContain('direct')

@@ -80,7 +80,9 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
         ? h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: ctx.onDelete }, '✕')
         : null),
     // why a queued message waits, on a line of its own (the relay's address only in the tooltip)
-    ctx.waiting != null ? h('span', { class: 'waiting', part: 'waiting', title: ctx.waiting }, ctx.waiting.replace(/ \([^()]*\)$/, '')) : null)
+    ctx.waiting != null ? h('span', { class: 'waiting', part: 'waiting', title: ctx.waiting }, ctx.waiting.replace(/ \([^()]*\)$/, '')) : null,
+    // a message given up on says so in words, not only by its ⚠
+    m.direction === 'out' && m.status === 'failed' ? h('span', { class: 'waiting failed', part: 'failure' }, `not delivered: ${ctx.failure ?? 'gave up after retrying'}`) : null)
 }
 
 /**
