@@ -15,15 +15,9 @@ import { fromHex, toHex } from '../bytes.js'
 import { MAX_ATTACHMENT_SIZE, PIECE_SIZE, pieceLengthOf } from '../crypto/attachment/constants.js'
 import { decodeManifest, encodeManifest, type Manifest, pieceDigest } from '../crypto/attachment/pieces.js'
 import type { BlobDeposits, LocalBlobWriter, SealedBlobWriter } from '../messenger/attachments/components.js'
+import { BlobIndex, type BlobMeta } from '../messenger/attachments/blob-index.js'
 import type { BlobProvider } from '../net/blob-provider.js'
 import type { DeviceBlobs } from '../node/messenger-components.js'
-
-interface Meta {
-  digest: string
-  cipherLength: number
-  complete: boolean
-  deposits?: { relays: string[], token: string }
-}
 
 /** Prefix of the IndexedDB database names of blob stores (after it: the store's name). */
 export const IDB_BLOBS_PREFIX = 'parley-blobs-'
@@ -35,9 +29,7 @@ const pieceKey = (id: string, index: number): string => `p!${id}!${String(index)
 
 export class IdbBlobs implements DeviceBlobs {
   private readonly db: Level<string, Uint8Array>
-  private readonly metas = new Map<string, Meta>()
-  /** Complete blobs: digest hex → message id. */
-  private readonly byDigest = new Map<string, string>()
+  private readonly index = new BlobIndex()
   private loading: Promise<void> | undefined
 
   /** `name`: the store's name (`storage.name` of `createParley`), so each account has its own. */
@@ -50,9 +42,8 @@ export class IdbBlobs implements DeviceBlobs {
       await this.db.open()
       for await (const [key, value] of this.db.iterator({ gt: 'm!', lt: 'm"' })) {
         const id = key.slice(2)
-        const meta = JSON.parse(td.decode(value)) as Meta
-        this.metas.set(id, meta)
-        if (meta.complete) this.byDigest.set(meta.digest, id)
+        const meta = JSON.parse(td.decode(value)) as BlobMeta
+        this.index.set(id, meta)
       }
     })()
     await this.loading
@@ -62,10 +53,9 @@ export class IdbBlobs implements DeviceBlobs {
     if (!ID.test(messageId)) throw new RangeError('Bad message id')
   }
 
-  private async saveMeta (messageId: string, meta: Meta): Promise<void> {
+  private async saveMeta (messageId: string, meta: BlobMeta): Promise<void> {
     await this.db.put(`m!${messageId}`, te.encode(JSON.stringify(meta)))
-    this.metas.set(messageId, meta)
-    if (meta.complete) this.byDigest.set(meta.digest, messageId)
+    this.index.set(messageId, meta)
   }
 
   async sealedWriter (messageId: string, options: AbortOptions = {}): Promise<SealedBlobWriter> {
@@ -86,7 +76,7 @@ export class IdbBlobs implements DeviceBlobs {
   async writer (messageId: string, digest: Uint8Array, manifest: Manifest, options: AbortOptions = {}): Promise<LocalBlobWriter> {
     this.check(messageId)
     await this.load()
-    const known = this.metas.get(messageId)
+    const known = this.index.get(messageId)
     if (known === undefined || known.digest !== toHex(digest)) {
       await this.delete(messageId)
       await this.db.put(`f!${messageId}`, encodeManifest(manifest))
@@ -112,7 +102,7 @@ export class IdbBlobs implements DeviceBlobs {
   async readPiece (messageId: string, index: number): Promise<Uint8Array | undefined> {
     if (!ID.test(messageId)) return undefined
     await this.load()
-    const meta = this.metas.get(messageId)
+    const meta = this.index.get(messageId)
     if (meta === undefined || index < 0 || index * PIECE_SIZE >= meta.cipherLength) return undefined
     const bytes = await this.db.get(pieceKey(messageId, index))
     return bytes?.length === pieceLengthOf(meta.cipherLength, index) ? bytes : undefined
@@ -121,7 +111,7 @@ export class IdbBlobs implements DeviceBlobs {
   async manifest (messageId: string): Promise<Manifest | undefined> {
     if (!ID.test(messageId)) return undefined
     await this.load()
-    const meta = this.metas.get(messageId)
+    const meta = this.index.get(messageId)
     if (meta?.complete !== true) return undefined
     const bytes = await this.db.get(`f!${messageId}`)
     return bytes === undefined ? undefined : decodeManifest(bytes, fromHex(meta.digest), MAX_CIPHER)
@@ -129,7 +119,7 @@ export class IdbBlobs implements DeviceBlobs {
 
   /** What `/parley/blob/1.0.0` serves from: the complete blobs, by digest (fetch only). */
   provider (): BlobProvider {
-    const idOf = async (digest: Uint8Array): Promise<string | undefined> => { await this.load(); return this.byDigest.get(toHex(digest)) }
+    const idOf = async (digest: Uint8Array): Promise<string | undefined> => { await this.load(); return this.index.idOf(digest) }
     return {
       manifest: async (digest) => {
         const id = await idOf(digest)
@@ -144,32 +134,26 @@ export class IdbBlobs implements DeviceBlobs {
 
   async rememberDeposits (messageId: string, deposits: BlobDeposits): Promise<void> {
     await this.load()
-    const meta = this.metas.get(messageId)
-    if (meta === undefined) return
-    await this.saveMeta(messageId, { ...meta, deposits: { relays: deposits.relays, token: toHex(deposits.token) } })
+    const meta = this.index.withDeposits(messageId, deposits)
+    if (meta !== undefined) await this.saveMeta(messageId, meta)
   }
 
   async deposits (messageId: string): Promise<BlobDeposits | undefined> {
     await this.load()
-    const meta = this.metas.get(messageId)
-    if (meta?.deposits === undefined) return undefined
-    return { digest: fromHex(meta.digest), relays: meta.deposits.relays, token: fromHex(meta.deposits.token) }
+    return this.index.depositsOf(messageId)
   }
 
   async delete (messageId: string): Promise<void> {
     if (!ID.test(messageId)) return
     await this.load()
-    const meta = this.metas.get(messageId)
-    if (meta !== undefined && this.byDigest.get(meta.digest) === messageId) this.byDigest.delete(meta.digest)
-    this.metas.delete(messageId)
+    this.index.forget(messageId)
     await this.db.batch([{ type: 'del', key: `m!${messageId}` }, { type: 'del', key: `f!${messageId}` }])
     await this.db.clear({ gte: `p!${messageId}!`, lt: `p!${messageId}"` })
   }
 
   async wipe (): Promise<void> {
     await this.load()
-    this.metas.clear()
-    this.byDigest.clear()
+    this.index.clear()
     await this.db.clear()
   }
 

@@ -13,23 +13,14 @@ import { fromHex, toHex } from '../bytes.js'
 import { MAX_ATTACHMENT_SIZE, PIECE_SIZE, pieceLengthOf } from '../crypto/attachment/constants.js'
 import { decodeManifest, encodeManifest, type Manifest, pieceDigest } from '../crypto/attachment/pieces.js'
 import type { BlobDeposits, LocalBlobs, LocalBlobWriter, SealedBlobWriter } from '../messenger/attachments/components.js'
+import { BlobIndex, type BlobMeta } from '../messenger/attachments/blob-index.js'
 import type { BlobProvider } from '../net/blob-provider.js'
-
-interface Meta {
-  digest: string
-  cipherLength: number
-  complete: boolean
-  /** Relays holding deposits of this blob, and the hex token that deletes them there. */
-  deposits?: { relays: string[], token: string }
-}
 
 const MAX_CIPHER = MAX_ATTACHMENT_SIZE * 2
 const ID = /^[0-9a-f]{32}$/
 
 export class FileBlobs implements LocalBlobs {
-  private readonly metas = new Map<string, Meta>()
-  /** Complete blobs: digest hex → message id. */
-  private readonly byDigest = new Map<string, string>()
+  private readonly index = new BlobIndex()
   private loading: Promise<void> | undefined
 
   constructor (private readonly dir: string) {}
@@ -45,21 +36,19 @@ export class FileBlobs implements LocalBlobs {
       await mkdir(this.dir, { recursive: true, mode: 0o700 })
       for (const id of await readdir(this.dir)) {
         if (!ID.test(id)) continue
-        const meta = await readFile(this.path(id, 'meta.json'), 'utf8').then((t) => JSON.parse(t) as Meta).catch(() => undefined)
+        const meta = await readFile(this.path(id, 'meta.json'), 'utf8').then((t) => JSON.parse(t) as BlobMeta).catch(() => undefined)
         if (meta === undefined) { await rm(this.path(id), { recursive: true, force: true }); continue }
-        this.metas.set(id, meta)
-        if (meta.complete) this.byDigest.set(meta.digest, id)
+        this.index.set(id, meta)
       }
     })()
     await this.loading
   }
 
-  private async saveMeta (messageId: string, meta: Meta): Promise<void> {
+  private async saveMeta (messageId: string, meta: BlobMeta): Promise<void> {
     const tmp = this.path(messageId, 'meta.json.tmp')
     await writeFile(tmp, JSON.stringify(meta))
     await rename(tmp, this.path(messageId, 'meta.json'))
-    this.metas.set(messageId, meta)
-    if (meta.complete) this.byDigest.set(meta.digest, messageId)
+    this.index.set(messageId, meta)
   }
 
   async sealedWriter (messageId: string): Promise<SealedBlobWriter> {
@@ -87,7 +76,7 @@ export class FileBlobs implements LocalBlobs {
   async writer (messageId: string, digest: Uint8Array, manifest: Manifest): Promise<LocalBlobWriter> {
     await this.load()
     await mkdir(this.path(messageId), { recursive: true, mode: 0o700 })
-    const known = this.metas.get(messageId)
+    const known = this.index.get(messageId)
     if (known === undefined || known.digest !== toHex(digest)) {
       await writeFile(this.path(messageId, 'manifest'), encodeManifest(manifest), { mode: 0o600 })
       await this.saveMeta(messageId, { digest: toHex(digest), cipherLength: manifest.cipherLength, complete: false })
@@ -126,7 +115,7 @@ export class FileBlobs implements LocalBlobs {
   }
 
   private async readAt (messageId: string, index: number): Promise<Uint8Array | undefined> {
-    const meta = this.metas.get(messageId)
+    const meta = this.index.get(messageId)
     if (meta === undefined || index < 0 || index * PIECE_SIZE >= meta.cipherLength) return undefined
     const length = pieceLengthOf(meta.cipherLength, index)
     const fh = await open(this.path(messageId, 'pieces'), 'r').catch(() => undefined)
@@ -147,7 +136,7 @@ export class FileBlobs implements LocalBlobs {
 
   async manifest (messageId: string): Promise<Manifest | undefined> {
     await this.load()
-    const meta = this.metas.get(messageId)
+    const meta = this.index.get(messageId)
     if (meta?.complete !== true) return undefined
     return decodeManifest(new Uint8Array(await readFile(this.path(messageId, 'manifest'))), fromHex(meta.digest), MAX_CIPHER)
   }
@@ -157,12 +146,12 @@ export class FileBlobs implements LocalBlobs {
     return {
       manifest: async (digest) => {
         await this.load()
-        const id = this.byDigest.get(toHex(digest))
+        const id = this.index.idOf(digest)
         return id === undefined ? undefined : new Uint8Array(await readFile(this.path(id, 'manifest')))
       },
       readPiece: async (digest, index) => {
         await this.load()
-        const id = this.byDigest.get(toHex(digest))
+        const id = this.index.idOf(digest)
         return id === undefined ? undefined : await this.readAt(id, index)
       }
     }
@@ -170,30 +159,24 @@ export class FileBlobs implements LocalBlobs {
 
   async rememberDeposits (messageId: string, deposits: BlobDeposits): Promise<void> {
     await this.load()
-    const meta = this.metas.get(messageId)
-    if (meta === undefined) return
-    await this.saveMeta(messageId, { ...meta, deposits: { relays: deposits.relays, token: toHex(deposits.token) } })
+    const meta = this.index.withDeposits(messageId, deposits)
+    if (meta !== undefined) await this.saveMeta(messageId, meta)
   }
 
   async deposits (messageId: string): Promise<BlobDeposits | undefined> {
     await this.load()
-    const meta = this.metas.get(messageId)
-    if (meta?.deposits === undefined) return undefined
-    return { digest: fromHex(meta.digest), relays: meta.deposits.relays, token: fromHex(meta.deposits.token) }
+    return this.index.depositsOf(messageId)
   }
 
   async delete (messageId: string): Promise<void> {
     if (!ID.test(messageId)) return
     await this.load()
-    const meta = this.metas.get(messageId)
-    if (meta !== undefined && this.byDigest.get(meta.digest) === messageId) this.byDigest.delete(meta.digest)
-    this.metas.delete(messageId)
+    this.index.forget(messageId)
     await rm(this.path(messageId), { recursive: true, force: true })
   }
 
   async wipe (): Promise<void> {
-    this.metas.clear()
-    this.byDigest.clear()
+    this.index.clear()
     await rm(this.dir, { recursive: true, force: true })
     this.loading = undefined
   }
