@@ -1,3 +1,4 @@
+import { ErrorCode, hasCode } from '../errors.js'
 import type { Messenger } from '../messenger/messenger.js'
 import { openDevice, settleReachability, type BrowserNodeInit } from './browser-node.js'
 import { ownParley, type Parley } from './owned-parley.js'
@@ -54,7 +55,9 @@ export async function createParley (options: CreateParleyOptions): Promise<Parle
     if (messenger.reachability().relays.some((r) => r.connected)) await settleReachability(node, options)
   } catch (err) {
     await messenger?.stop().catch((stopErr: unknown) => { node.libp2p.logger.forComponent('parley:browser').error('could not stop the messenger of a failed start - %e', stopErr) })
-    await blobs?.close().catch((closeErr: unknown) => { node.libp2p.logger.forComponent('parley:browser').error('could not close the blob database of a failed start - %e', closeErr) })
+    // an account that expired while away was wiped at start: its files go with it
+    const gone = hasCode(err, ErrorCode.ACCOUNT_EXPIRED) || hasCode(err, ErrorCode.DEVICE_UNLINKED)
+    await (gone ? blobs?.wipe() : blobs?.close())?.catch((closeErr: unknown) => { node.libp2p.logger.forComponent('parley:browser').error('could not close the blob database of a failed start - %e', closeErr) })
     await device.abandon()
     throw err
   }

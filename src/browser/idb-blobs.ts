@@ -17,6 +17,7 @@ import { decodeManifest, encodeManifest, type Manifest, pieceDigest } from '../c
 import type { BlobDeposits, LocalBlobWriter, SealedBlobWriter } from '../messenger/attachments/components.js'
 import { BlobIndex, type BlobMeta } from '../messenger/attachments/blob-index.js'
 import type { BlobProvider } from '../net/blob-provider.js'
+import { deleteIndexedDb } from '../store/webcrypto-keyring.js'
 import type { DeviceBlobs } from '../node/messenger-components.js'
 
 /** Prefix of the IndexedDB database names of blob stores (after it: the store's name). */
@@ -33,7 +34,9 @@ export class IdbBlobs implements DeviceBlobs {
   private loading: Promise<void> | undefined
 
   /** `name`: the store's name (`storage.name` of `createParley`), so each account has its own. */
-  constructor (name: string) {
+  private wiping: Promise<void> | undefined
+
+  constructor (private readonly name: string) {
     this.db = new Level<string, Uint8Array>(name, { prefix: IDB_BLOBS_PREFIX, keyEncoding: 'utf8', valueEncoding: 'view' })
   }
 
@@ -151,14 +154,19 @@ export class IdbBlobs implements DeviceBlobs {
     await this.db.clear({ gte: `p!${messageId}!`, lt: `p!${messageId}"` })
   }
 
+  /** Deletes every blob and the database itself: the account is gone (deleted, unlinked, expired). Once only. */
   async wipe (): Promise<void> {
-    await this.load()
-    this.index.clear()
-    await this.db.clear()
+    this.wiping ??= (async () => {
+      this.index.clear()
+      await this.db.close()
+      await deleteIndexedDb(IDB_BLOBS_PREFIX + this.name)
+    })()
+    await this.wiping
   }
 
-  /** Closes the database (the `Parley` that opened it, on `stop()`). */
+  /** Closes the database (the `Parley` that opened it, on `stop()`); after a wipe, waits for it. */
   async close (): Promise<void> {
+    if (this.wiping !== undefined) { await this.wiping; return }
     await this.db.close()
   }
 }

@@ -220,7 +220,7 @@ describe('browser embed', () => {
     // the change is a line on both sides, stored with the messages: once, and still there after
     // B reloads its page
     const lines = async (side: typeof A, words: string): Promise<number> => side.q('li.notice', { hasText: words }).count()
-    await expect.poll(async () => lines(A, 'You set disappearing messages to 1 hour')).toBe(1)
+    await expect.poll(async () => lines(A, 'You set disappearing messages to 1 hour'), { timeout: 30_000 }).toBe(1)
     await expect.poll(async () => lines(B, 'Alice set disappearing messages to 1 hour'), { timeout: 20_000 }).toBe(1)
     await pb.page.reload()
     chat.pb = await openChat(chat.b as Profile, { page: pb.page })
@@ -247,7 +247,7 @@ describe('browser embed', () => {
     await A.q('#compose:not([disabled])').waitFor({ timeout: 20_000 })
     // accepting is a line in the secret chat on both sides
     await expect.poll(async () => lines(A, 'Bob accepted the secret chat'), { timeout: 20_000 }).toBe(1)
-    await expect.poll(async () => lines(B, 'You accepted the secret chat')).toBe(1)
+    await expect.poll(async () => lines(B, 'You accepted the secret chat'), { timeout: 30_000 }).toBe(1)
     await A.q('#compose').fill(`${MARKER} secret hello`)
     await A.q('#compose').press('Enter')
     await waitForMessage(pb.page, 'secret hello')

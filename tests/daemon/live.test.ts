@@ -194,7 +194,7 @@ describe('two real daemons: API, live events and the web UI', () => {
     await page.getByRole('textbox', { name: 'Message' }).fill('named ticks')
     await page.keyboard.press('Enter')
     const ticks = page.locator('.msg.out', { hasText: 'named ticks' }).locator('.ticks')
-    await expect.poll(async () => ticks.getAttribute('aria-label')).toMatch(/^(Sent|Stored at relay|Delivered|Read)$/)
+    await expect.poll(async () => ticks.getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/^(Sent|Stored at relay|Delivered|Read)$/)
 
     // rename: a dialog, Enter saves
     await page.getByRole('button', { name: 'Rename' }).click()
@@ -226,7 +226,7 @@ describe('two real daemons: API, live events and the web UI', () => {
     await page.getByRole('button', { name: /^Bobby\b/ }).click()
     await page.evaluate(() => { (window as unknown as { hideTab: boolean }).hideTab = true })
     await call(bob!, 'POST', `/v1/conversations/${bobConversation.id}/messages`, { text: 'while you were away' })
-    await expect.poll(async () => page.evaluate(() => (window as unknown as { notes: unknown[] }).notes)).toEqual([{ title: 'Bobby', body: 'while you were away' }])
+    await expect.poll(async () => page.evaluate(() => (window as unknown as { notes: unknown[] }).notes), { timeout: 30_000 }).toEqual([{ title: 'Bobby', body: 'while you were away' }])
     await page.evaluate(() => { (window as unknown as { hideTab: boolean }).hideTab = false })
 
     expect(await audit(page)).toEqual([])

@@ -82,7 +82,7 @@ describe('web UI groups', () => {
     const entry = alice.locator('#contact-list button[data-group]', { hasText: 'Trip' })
     await entry.waitFor(WAIT)
     expect(await entry.locator('.meta').textContent()).toBe('group · 3 members · admin')
-    await expect.poll(async () => alice.locator('#chat-title').textContent()).toBe('Trip')
+    await expect.poll(async () => alice.locator('#chat-title').textContent(), { timeout: 30_000 }).toBe('Trip')
     expect(await alice.locator('#chat-sub').textContent()).toBe('3 members: You, Bob, Carol')
     const id = (await bobJoined).group.id as string
     await carolJoined
