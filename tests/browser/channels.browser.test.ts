@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { commands } from 'vitest/browser'
 import { createParley, destroyStore } from '../../src/browser/index.js'
 import type { ChannelPostView } from '../../src/messenger/types.js'
+import type { ChannelPostEvent, Channels } from '../../src/net/channels.js'
 
 /** Polls `condition` (each poll awaits a command round trip) until it holds; generous deadline. */
 async function waitUntil (condition: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
@@ -51,9 +52,15 @@ describe('channels in the browser (IndexedDB, WebSockets to a relay keeping hist
     const live = new Promise<ChannelPostView>((resolve) => {
       reader.addEventListener('channel-post', (e) => { if (e.detail.channel.id === channelId) resolve(e.detail.post) })
     })
+    // and it came by gossip (the messenger also pulls from relays now and then: not that)
+    const gossip = (reader.node.libp2p.services as unknown as { channels: Channels }).channels.gossip
+    const viaGossip = new Promise<ChannelPostEvent>((resolve) => {
+      gossip.addEventListener('post', (e) => { if (e.detail.verified.post.seq === 2n) resolve(e.detail) })
+    })
     expect(await commands.channelOwnerPost('live news')).toBe(2)
     const post = await live
     expect([post.seq, post.text]).toEqual([2, 'live news'])
+    expect((await viaGossip).via).toBe('gossip')
     expect((await reader.channelPosts(channelId)).map((p) => p.seq)).toEqual([1, 2])
   }, 90_000)
 })
