@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
+import { channelOwnerCommands } from './tests/browser/channel-owner-commands.js'
 
 /**
  * In the browser project, `src/**\/X.js` resolves to `X.browser.ts` when that file exists: the
@@ -62,7 +63,9 @@ export default defineConfig({
               launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
               contextOptions: { permissions: ['camera', 'microphone'] }
             }),
-            instances: [{ browser: 'chromium' }]
+            instances: [{ browser: 'chromium' }],
+            // a Node channel owner and a relay keeping history, for tests/browser/channels.browser.test.ts
+            commands: channelOwnerCommands
           }
         }
       }

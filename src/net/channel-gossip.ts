@@ -6,7 +6,7 @@ import { equalBytes, toHex } from '../bytes.js'
 import { ErrorCode, ParleyError } from '../errors.js'
 import { ChannelPostInvalidError, MAX_CHANNEL_POST_BYTES, channelTopic, verifyChannelPost, type VerifiedPost } from '../identity/channel/index.js'
 import { HistoryRequest } from '../wire/channel.js'
-import { CHANNEL_HISTORY_PROTOCOL, ChannelHistoryServer, historyRequest, type ChannelHistoryBackend, type HistoryDialer, type HistoryPage, type HistoryQuery } from './channel-history.js'
+import { CHANNEL_HISTORY_PROTOCOL, historyRequest, type ChannelHistoryBackend, type HistoryDialer, type HistoryPage, type HistoryQuery } from './channel-history.js'
 import type { ChainHead, ChannelGossipFactory, ChannelPostEvent, ChannelRejectEvent, ChannelsEvents, ChannelsInit } from './channels.js'
 import { MAX_CHANNEL_QUERY_POSTS, MAX_CHANNEL_STORE_POSTS } from './constants.js'
 
@@ -34,6 +34,9 @@ interface TopicState {
   nextPrev: Map<number, Uint8Array>
 }
 
+/** The `/parley/channel-history` server over a backend (`channel-history-server.ts`; relays only). */
+export type HistoryServerFactory = (backend: ChannelHistoryBackend) => Pick<Startable, 'start' | 'stop'>
+
 export interface ChannelGossipComponents extends GossipSubComponents {
   connectionManager: GossipSubComponents['connectionManager'] & { openStream: HistoryDialer['dialProtocol'] }
 }
@@ -42,17 +45,18 @@ export interface ChannelGossipComponents extends GossipSubComponents {
  * The channels service once loaded: gossipsub with one topic per joined channel and a validator
  * that drops, at the first hop, posts not signed by the owner or an admin, oversized, replayed
  * or out of chain (and lowers the sender's score); the `/parley/channel-history` client, and
- * its server when given a backend (relays).
+ * its server when given a backend and a server factory (relays: `createServingChannelGossip` in
+ * `channel-history-server.ts`, so that devices do not carry the server).
  */
 export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
   readonly pubsub: GossipSubService
   private readonly log: Logger
   private readonly topics = new Map<string, TopicState>()
   private readonly penalties = new Map<string, { points: number, at: number }>()
-  private readonly server: ChannelHistoryServer | undefined
+  private readonly server: Pick<Startable, 'start' | 'stop'> | undefined
   private readonly dialer: HistoryDialer
 
-  constructor (private readonly components: ChannelGossipComponents, init: ChannelsInit & { history?: ChannelHistoryBackend }) {
+  constructor (private readonly components: ChannelGossipComponents, init: ChannelsInit & { history?: ChannelHistoryBackend }, serve?: HistoryServerFactory) {
     super()
     this.log = components.logger.forComponent('parley:channels')
     this.pubsub = gossipsub({
@@ -71,7 +75,10 @@ export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
       ...(init.gossip ?? {})
     })(components) as GossipSubService
     this.dialer = { dialProtocol: async (peer, protocols, options) => await components.connectionManager.openStream(peer, protocols, options) }
-    this.server = init.history != null ? new ChannelHistoryServer(components.registrar, components.logger, { backend: init.history }) : undefined
+    if (init.history != null && serve == null) {
+      throw new ParleyError('A channel history backend needs a history server: make the service with createServingChannelGossip', ErrorCode.INVALID_ARGUMENT)
+    }
+    this.server = init.history != null && serve != null ? serve(init.history) : undefined
   }
 
   async start (): Promise<void> {

@@ -4,6 +4,7 @@ import { generateSigningKeyPair, type SigningKeyPair } from '../../src/identity/
 import { signChannelPost, verifyChannelPost, type VerifiedPost } from '../../src/identity/channel/index.js'
 import type { ChannelHistoryBackend } from '../../src/net/channel-history.js'
 import { createChannelGossip } from '../../src/net/channel-gossip.js'
+import { createServingChannelGossip } from '../../src/net/channel-history-server.js'
 import { channels, type Channels, type ChannelPostEvent } from '../../src/net/channels.js'
 import { createParleyLibp2p, testNetwork, type ParleyServices } from '../../src/p2p/index.js'
 import { PostBody } from '../../src/wire/channel.js'
@@ -17,7 +18,7 @@ export async function channelNode (history?: ChannelHistoryBackend): Promise<Cha
     listen: ['/ip4/127.0.0.1/tcp/0'],
     ...testNetwork(),
     dhtClientMode: true,
-    extraServices: { channels: channels({ create: createChannelGossip, ...(history != null ? { history } : {}) }) }
+    extraServices: { channels: channels(history != null ? { create: createServingChannelGossip, history } : { create: createChannelGossip }) }
   })
 }
 

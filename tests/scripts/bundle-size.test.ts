@@ -13,7 +13,7 @@ import { FIRST_LOAD_BUDGET, LIBRARY_BUDGET, measureBundles } from '../../scripts
 
 interface Sizes { minified: number, gzip: number }
 interface Measured {
-  library: { firstLoad: Sizes & { inputs: string[] }, whole: Sizes, chunks: Array<{ file: string, firstLoad: boolean } & Sizes> }
+  library: { firstLoad: Sizes & { inputs: string[] }, whole: Sizes, files: Array<[string, number]>, chunks: Array<{ file: string, firstLoad: boolean } & Sizes> }
   element: { whole: Sizes, chunks: Array<{ file: string } & Sizes> }
   over: string[]
 }
@@ -78,5 +78,12 @@ describe('browser bundle', () => {
     const lazy = measured.library.chunks.filter((c) => !c.firstLoad).map((c) => c.file)
     expect(lazy).toHaveLength(1)
     expect(measured.library.chunks.filter((c) => c.firstLoad).map((c) => c.file.replace(/-[A-Z0-9]{8}\.js$/, '.js')).sort()).toEqual(['chunks/chunk.js', 'parley.js'])
+  })
+
+  it('leaves out what only relays run: the channel-history server', () => {
+    const files = measured.library.files.map(([path]) => path)
+    expect(files).not.toContain('src/net/channel-history-server.ts')
+    // the client side is there (the check above is not vacuous)
+    expect(files).toEqual(expect.arrayContaining(['src/net/channel-history.ts', 'src/net/channel-gossip.ts']))
   })
 })

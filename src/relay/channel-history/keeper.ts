@@ -3,7 +3,8 @@ import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import { join } from 'node:path'
 import { verifyChannelPost, type VerifiedPost } from '../../identity/channel/channel-post.js'
 import type { ChannelHistoryBackend, HistoryPage, HistoryQuery } from '../../net/channel-history.js'
-import { createChannelGossip, type ChannelGossip } from '../../net/channel-gossip.js'
+import type { ChannelGossip } from '../../net/channel-gossip.js'
+import { createServingChannelGossip } from '../../net/channel-history-server.js'
 import { channels, type Channels, type ChannelPostEvent } from '../../net/channels.js'
 import { MAX_CHANNEL_QUERY_POSTS } from '../../net/constants.js'
 import type { ChannelHistoryConfig } from './config.js'
@@ -43,7 +44,7 @@ export class ChannelKeeper implements ChannelHistoryBackend {
 
   /** The channels service factory for the relay's libp2p (`extraServices.channels`). */
   serviceFactory (): ReturnType<typeof channels> {
-    return channels({ history: this, create: createChannelGossip })
+    return channels({ history: this, create: createServingChannelGossip })
   }
 
   /** Once libp2p runs: follows the kept channels' topics and starts reconciling. */
