@@ -37,6 +37,10 @@ export interface TestPostgres {
   /** Stops the server (fast shutdown: committed work is kept), and starts it again on the same port and data. */
   stop: () => Promise<void>
   start: () => Promise<void>
+  /** Freezes the server and its backends (SIGSTOP): connections stay open, nothing answers — a hung server or a partition without a reset. */
+  pause: () => void
+  /** Lets a paused server run again (SIGCONT). */
+  resume: () => void
   /** Stops the server and removes its directory. */
   destroy: () => Promise<void>
 }
@@ -95,6 +99,15 @@ export async function startPostgres (options: { fsync?: boolean } = {}): Promise
     await exited
   }
 
+  /** The postmaster and its backends (children), signalled together. */
+  const signalAll = (signal: 'SIGSTOP' | 'SIGCONT'): void => {
+    const pid = server?.pid
+    if (pid == null) throw new Error('postgres is not running')
+    if (signal === 'SIGSTOP') process.kill(pid, signal)
+    spawnSync('pkill', [signal === 'SIGSTOP' ? '-STOP' : '-CONT', '-P', String(pid)])
+    if (signal === 'SIGCONT') process.kill(pid, signal)
+  }
+
   await start()
   const psql = asUser(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'parley', 'parley'])
   const created = spawnSync(psql[0], psql[1], { encoding: 'utf8' })
@@ -104,7 +117,9 @@ export async function startPostgres (options: { fsync?: boolean } = {}): Promise
     port,
     start,
     stop,
-    destroy: async () => { await stop(); await rm(dir, { recursive: true, force: true }) }
+    pause: () => { signalAll('SIGSTOP') },
+    resume: () => { signalAll('SIGCONT') },
+    destroy: async () => { if (server?.pid != null) signalAll('SIGCONT'); await stop(); await rm(dir, { recursive: true, force: true }) }
   }
 }
 

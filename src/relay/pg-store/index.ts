@@ -47,7 +47,12 @@ export interface PgMailboxStoreInit {
   poolSize?: number
   /** @default DEFAULT_TOTALS_REFRESH_MS */
   totalsRefreshMs?: number
+  /** A statement unanswered this long fails as unavailable (ms). @default DEFAULT_PG_QUERY_TIMEOUT_MS */
+  queryTimeoutMs?: number
 }
+
+/** No relay statement takes this long on a healthy database: one that does is treated as the database being gone. */
+export const DEFAULT_PG_QUERY_TIMEOUT_MS = 15_000
 
 /**
  * The relay's mailboxes in PostgreSQL (15 or newer), shared by any number of relay processes:
@@ -84,7 +89,7 @@ export class PgMailboxStore implements MailboxStorage {
 
   constructor (private readonly init: PgMailboxStoreInit) {
     this.log = (init.events?.logger ?? silentLogger).forComponent('parley:relay:pg-store')
-    const options = { url: init.url, max: init.poolSize ?? DEFAULT_PG_POOL_SIZE, connectTimeoutMs: CONNECT_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS }
+    const options = { url: init.url, max: init.poolSize ?? DEFAULT_PG_POOL_SIZE, connectTimeoutMs: CONNECT_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS, queryTimeoutMs: init.queryTimeoutMs ?? DEFAULT_PG_QUERY_TIMEOUT_MS }
     this.database = new Database(options, this.log)
     this.db = new DbRunner(this.database, this.log, init.events)
     this.partitions = new Partitions(this.db)

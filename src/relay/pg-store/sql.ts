@@ -67,11 +67,17 @@ export interface DatabaseOptions {
   connectTimeoutMs: number
   /** An idle connection is closed after this long (ms). */
   idleTimeoutMs: number
+  /**
+   * A statement without an answer after this long fails (ms) and its connection is dropped: a
+   * database that stops answering without closing the connection (a partition, a hung server)
+   * makes operations fail as unavailable instead of hanging every request that waits on them.
+   */
+  queryTimeoutMs: number
 }
 
 /** What every connection of the relay is opened with (`application_name` shows in `pg_stat_activity`; TCP keep-alive finds a dead peer). */
-export function clientConfig (options: Pick<DatabaseOptions, 'url' | 'connectTimeoutMs'>): pg.ClientConfig {
-  return { connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs, application_name: 'parley-relay', keepAlive: true }
+export function clientConfig (options: Pick<DatabaseOptions, 'url' | 'connectTimeoutMs' | 'queryTimeoutMs'>): pg.ClientConfig {
+  return { connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs, query_timeout: options.queryTimeoutMs, application_name: 'parley-relay', keepAlive: true }
 }
 
 /**
