@@ -4,6 +4,7 @@
 import { api, ApiError, loginFromHash, seg, subscribe } from './api.js'
 import { setupChannels } from './channels.js'
 import { renderChatList } from './chat-list.js'
+import { setupDevices } from './devices.js'
 import { setupDialogs } from './dialogs.js'
 import { createMessageList } from './message-list.js'
 import { $, short } from './dom.js'
@@ -288,11 +289,6 @@ const handlers = {
       if (waiting != null) waiting.textContent = waitingText({ direction: 'out', status: 'queued', lastError: li.dataset.lastError }, reachability)
     }
   },
-  // a new device waits: link it only if it shows the same six digits (nothing moves before)
-  'device-link-request' ({ id, sas }) {
-    const accept = window.confirm(`A new device asks to join this account.\n\nDoes it show ${sas}?\n\nOK links it; Cancel refuses.`)
-    void guard(() => api('POST', `/v1/device-links/requests/${seg(id)}`, { accept }))
-  },
   'contact-devices-changed' ({ address, added, removed }) {
     if (state.current?.peer === address) showBanner(`${contactFor(address).name} ${added.length > 0 ? 'added a device' : 'removed a device'} (same account: the safety number is unchanged).`)
   },
@@ -326,6 +322,9 @@ const channels = setupChannels({
   }
 })
 Object.assign(handlers, channels.handlers)
+// this account's devices; a new device's link request is confirmed in a dialog (devices.js)
+const devices = setupDevices({ onUnauthorized: (err) => { if (!(err instanceof ApiError && err.status === 401)) return false; showLogin('Your session has ended.'); return true } })
+Object.assign(handlers, devices.handlers)
 
 function setConnection (status) {
   const node = $('connection')
@@ -379,7 +378,7 @@ async function start () {
     sent: (message) => { if (message.conversationId === state.current?.id) { renderMessage(message); scrollDown() } },
     fail: (err) => { if (err instanceof ApiError && err.status === 401) showLogin('Your session has ended.'); else showBanner(err.message) }
   })
-  await Promise.all([loadContacts(), channels.load()])
+  await Promise.all([loadContacts(), channels.load(), devices.start()])
   const status = await api('GET', '/v1/status').catch(() => undefined)
   if (status?.reachability != null) handlers.reachability({ reachability: status.reachability })
   state.events = subscribe(handlers, setConnection)
