@@ -1,7 +1,7 @@
 /**
  * This account's devices in the daemon's web UI (issue #19), from the user's side: a new device
  * (`parley init --link`) asks to join; the web UI shows the six digits the new device printed in
- * an accessible dialog, "Refuse" turns it away and "They match — link it" links it; the Devices
+ * an accessible dialog (also for a request made before the page was opened), "Refuse" turns it away and "They match — link it" links it; the Devices
  * dialog lists both devices (name, platform, added, last seen, this device), renames one (Enter
  * saves; the other device learns the name) and unlinks it after a confirmation, after which it
  * wipes itself and its daemon stops. Real daemons, a relay and Chromium on 127.0.0.1.
@@ -74,6 +74,8 @@ describe('web UI devices', () => {
   })
 
   it('link request confirmed in a dialog (refuse, then link), devices listed, renamed, unlinked', async () => {
+    // a request made before the page was open (a code from the API): the page shows it when it opens
+    const refused = await joinAs(join(dir.path, 'stranger'), (await call<{ code: string }>(alice!, token, 'POST', '/v1/device-links', {})).code)
     // bypassCSP: only so that the test can inject axe-core; the app's own scripts are same-origin
     const page = await (await browser!.newContext({ bypassCSP: true })).newPage()
     page.on('pageerror', (err) => { errors.push(err.message) })
@@ -82,8 +84,7 @@ describe('web UI devices', () => {
     await page.goto((await call<{ url: string }>(alice!, token, 'POST', '/v1/login-links')).url)
     await page.locator('#network').waitFor()
 
-    // a request refused: the new device is turned away
-    const refused = await joinAs(join(dir.path, 'stranger'), await newCode(page))
+    // the six digits the new device printed, in an accessible dialog; refused: the new device is turned away
     const request = page.getByRole('dialog', { name: 'A new device asks to join this account' })
     await request.waitFor(WAIT)
     expect(await request.locator('#link-request-sas').textContent()).toBe(refused.sas)
@@ -92,7 +93,7 @@ describe('web UI devices', () => {
     expect(await refused.cli.exit).not.toBe(0)
     await page.locator('#devices-note', { hasText: 'You refused a link request.' }).waitFor()
 
-    // accepted: the digits match what the new device printed, and it joins the account
+    // accepted (a request arriving while the page is open): the digits match what the new device printed, and it joins the account
     const accepted = await joinAs(join(dir.path, 'alice2'), await newCode(page))
     await request.waitFor(WAIT)
     expect(await request.locator('#link-request-sas').textContent()).toBe(accepted.sas)
@@ -125,6 +126,7 @@ describe('web UI devices', () => {
 
     // rename: a dialog, Enter saves; the other device learns the new name
     const renamed = tap2.next('devices-changed', (d) => d.reason === 'renamed' && d.device === other.id, 60_000)
+    renamed.catch(() => {}) // awaited below; a failure before that must not become an unhandled rejection
     await row.getByRole('button', { name: `Rename ${other.name}` }).click()
     const field = page.getByRole('dialog', { name: 'Rename device' }).getByLabel('Device name')
     await field.fill('Work laptop')
