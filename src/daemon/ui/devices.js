@@ -131,8 +131,13 @@ export function setupDevices (ctx) {
 
   /** At start: the devices' names (for the lines), and link requests that arrived before this page was open. */
   async function start () {
-    const [{ items }] = await Promise.all([api('GET', '/v1/device-links/requests'), load()])
-    for (const r of items) enqueue(r)
+    try {
+      const [{ items }] = await Promise.all([api('GET', '/v1/device-links/requests'), load()])
+      for (const r of items) enqueue(r)
+    } catch (err) {
+      // the rest of the page works without it: said, not thrown
+      if (!onUnauthorized(err)) note(`Could not load this account's devices: ${err.message}`)
+    }
   }
 
   const handlers = {
