@@ -1,6 +1,6 @@
 /**
  * Summarises a .cpuprofile (Chrome/V8 format) by category of the sampled function's source:
- * self time per category, plus the top self-time functions, and "inclusive" time of a few
+ * self time per category (native code and Node's own JavaScript are charged to their caller), plus the top self-time functions, and "inclusive" time of a few
  * project entry points (time with that function anywhere on the stack).
  *
  *   npx tsx bench/profile/summarise.ts /tmp/drain.cpuprofile
@@ -26,7 +26,6 @@ const rules: Array<[string, RegExp]> = [
   ['Parley crypto wrappers (src/crypto)', /\/src\/crypto\//],
   ['Parley messenger (receive, route, conversations)', /\/src\/messenger\//],
   ['Parley net/node/relay code', /\/src\/(net|node|relay|identity)\//],
-  ['node internals', /^node:|^internal\//]
 ]
 
 function category (n: Node): string {
@@ -34,8 +33,21 @@ function category (n: Node): string {
   if (functionName === '(idle)' || functionName === '(garbage collector)' || functionName === '(program)') {
     return functionName === '(program)' ? 'program (V8/native, unattributed)' : rules.find(([, re]) => re.test(functionName))![0]
   }
+  if (url === '') {
+    // native code (V8 builtins, bindings such as LevelDB's or OpenSSL's): charged to its JavaScript caller
+    const up = parent.get(n.id)
+    return up == null ? 'native (no caller)' : category(byId.get(up)!)
+  }
+  // Node's own JavaScript (node:crypto, streams, timers): charged to the nearest caller outside it
+  if (/^node:|^internal\//.test(url)) {
+    for (let id = parent.get(n.id); id != null; id = parent.get(id)) {
+      const f = byId.get(id)!
+      if (f.callFrame.url !== '' && !/^node:|^internal\//.test(f.callFrame.url)) return category(f)
+    }
+    return 'node internals (no caller)'
+  }
   for (const [name, re] of rules) if (re.test(url)) return name
-  return url === '' ? `native (${functionName === '' ? 'anonymous' : 'builtins'})` : 'other: ' + url.replace(/^.*node_modules\//, '').split('/').slice(0, 2).join('/')
+  return 'other: ' + url.replace(/^.*node_modules\//, '').split('/').slice(0, 2).join('/')
 }
 
 const self = new Map<string, number>()
