@@ -126,6 +126,26 @@ describe('archived sessions: messages in flight on a replaced session still open
     expect(await bob.open(await alice.seal(bob, 'answered'))).toBe('answered')
   })
 
+  it('the sealed box peeked at is not opened again: open() takes what peekSender() returned for the payload', async () => {
+    const keys = deviceSessionKeys(bob.node.identity, bob.node.prekeys, bob.node.backend)
+    let boxesOpened = 0
+    const counting = { ...keys, open: async (sealed: Uint8Array) => { boxesOpened++; return await keys.open(sealed) } }
+    Object.defineProperties(counting, { accountKey: { get: () => keys.accountKey }, deviceKey: { get: () => keys.deviceKey } })
+    const sessions = new E2ESessions(bob.node.store, bob.node.backend, counting)
+    const payload = await alice.seal(bob, 'opened once')
+    const unsealed = await sessions.peekSender(payload)
+    expect(toHex(unsealed.sender.deviceKey)).toBe(toHex(alice.node.deviceKey))
+    const opened = await sessions.open(payload, unsealed)
+    await bob.node.store.transaction(async (tx) => { await opened.commit(tx) })
+    expect(new TextDecoder().decode(opened.plaintext)).toBe('opened once')
+    expect(boxesOpened).toBe(1)
+    // without it, open() opens the box itself
+    const opened2 = await sessions.open(await alice.seal(bob, 'opened alone'))
+    await bob.node.store.transaction(async (tx) => { await opened2.commit(tx) })
+    expect(new TextDecoder().decode(opened2.plaintext)).toBe('opened alone')
+    expect(boxesOpened).toBe(2)
+  })
+
   it('a session lost for good (current gone, archive unreadable) still asks for a reset', async () => {
     await bob.node.store.sessions.delete(toHex(bob.node.deviceKey), toHex(alice.node.deviceKey))
     await bob.node.store.sessions.putArchived(toHex(bob.node.deviceKey), toHex(alice.node.deviceKey), [new Uint8Array([1, 2, 3]), new Uint8Array(0)])

@@ -56,7 +56,8 @@ export class Inbox {
     try {
       // the sealed box names the sender: check its device against its account record (maybe a
       // network lookup) before taking the session lock, so a slow DHT never stalls other messages
-      const claimed = await sessions.peekSender(envelope.payload)
+      const unsealed = await sessions.peekSender(envelope.payload)
+      const claimed = unsealed.sender
       const sender = encodeAddress(claimed.accountKey)
       const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, claimed.deviceKey) && equalBytes(d.identityDhKey, claimed.identityDhKey))
       // a device we do not know yet may have just been linked: ask the DHT once more
@@ -64,7 +65,8 @@ export class Inbox {
       if (!isListed(record) && !isListed(record = await this.resolveSender(sender, context, true))) throw new UnknownSenderDeviceError()
       const known = record.body.sequence
       await this.ctx.lock.run(async () => {
-        const opened = await sessions.open(envelope.payload)
+        // the sealed box is opened once: its layer holds no state, the session is read under the lock
+        const opened = await sessions.open(envelope.payload, unsealed)
         if (!equalBytes(opened.senderDeviceKey, claimed.deviceKey)) throw new UnknownSenderDeviceError()
         const contact = await store.contacts.get(sender)
         const now = this.ctx.now()

@@ -3,7 +3,7 @@ import { toHex } from '../../bytes.js'
 import { codeOf, isOutOfStepError } from '../../errors.js'
 import {
   buildPrekeyBundle, decodeSessionState, decryptMessage, encodeSessionState, encryptMessage, isPrekeyMessageOf, ReplayError,
-  type CiphertextMessage, type CryptoBackend, type OneTimePrekey, type SessionKeys, type SessionState, type SignedPrekey
+  type CiphertextMessage, type CryptoBackend, type OneTimePrekey, type OpenedSealed, type SessionKeys, type SessionState, type SignedPrekey
 } from '../../crypto/index.js'
 import type { DeviceEntry } from '../../identity/account-record.js'
 import type { Store, StoreTransaction } from '../../store/index.js'
@@ -128,17 +128,19 @@ export class E2ESessions implements SessionCrypto {
    * without touching any session. Lets the caller check the sender against its account record
    * (a network lookup) before taking the session lock.
    */
-  async peekSender (payload: Uint8Array): Promise<{ accountKey: Uint8Array, deviceKey: Uint8Array, identityDhKey: Uint8Array }> {
-    return (await this.keys.open(payload)).sender
+  async peekSender (payload: Uint8Array): Promise<OpenedSealed> {
+    return this.keys.open(payload)
   }
 
   /**
-   * Opens a sealed payload: sealed-sender box, then the session (a new one for a prekey message
-   * that does not belong to the current session). Nothing is stored until `commit` runs.
+   * Opens a sealed payload: sealed-sender box (or what `peekSender` returned for this same
+   * payload), then the session (a new one for a prekey message that does not belong to the
+   * current session). Nothing is stored until `commit` runs.
    * Throws typed errors: DecryptError, ReplayError, InvalidSenderError, SessionResetNeededError…
    */
-  async open (payload: Uint8Array): Promise<OpenedEnvelope> {
-    const { sender, message } = await this.keys.open(payload)
+  async open (payload: Uint8Array, unsealed?: OpenedSealed): Promise<OpenedEnvelope> {
+    // the sealed box holds no session state: what `peekSender` opened of this payload is reused
+    const { sender, message } = unsealed ?? await this.keys.open(payload)
     const theirHex = toHex(sender.deviceKey)
     const existingBytes = await this.store.sessions.get(this.myDeviceHex, theirHex)
     const existing = existingBytes == null ? undefined : decodeSessionState(existingBytes)

@@ -1,3 +1,4 @@
+import type { OpenedSealed } from '../../crypto/index.js'
 import type { DeviceEntry } from '../../identity/account-record.js'
 import type { StoreTransaction } from '../../store/index.js'
 import type { FetchedOneTimePrekeys, OpenedEnvelope, SealedForDevice } from './e2e-sessions.js'
@@ -16,8 +17,8 @@ export interface SessionCrypto {
   forget: (theirDevice: Uint8Array, tx?: StoreTransaction) => Promise<void>
   /** Encrypts and seals `plaintext` for one device; `commit` stores the advanced session. */
   seal: (device: DeviceEntry, plaintext: Uint8Array, oneTime?: FetchedOneTimePrekeys, tx?: StoreTransaction) => Promise<SealedForDevice>
-  /** Who claims to have sent a sealed payload (keys proven by the sealed box), without touching sessions. */
-  peekSender: (payload: Uint8Array) => Promise<{ accountKey: Uint8Array, deviceKey: Uint8Array, identityDhKey: Uint8Array }>
-  /** Opens a sealed payload; nothing is stored until `commit` runs. */
-  open: (payload: Uint8Array) => Promise<OpenedEnvelope>
+  /** The sealed box of a payload opened: who claims to have sent it (keys proven by the box) and its message, without touching sessions. */
+  peekSender: (payload: Uint8Array) => Promise<OpenedSealed>
+  /** Opens a sealed payload (its sealed box again, unless `peekSender`'s result for the same payload is passed); nothing is stored until `commit` runs. */
+  open: (payload: Uint8Array, unsealed?: OpenedSealed) => Promise<OpenedEnvelope>
 }
