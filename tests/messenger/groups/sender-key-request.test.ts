@@ -7,7 +7,7 @@ import type { Relay } from '../../../src/relay/index.js'
 import { Content } from '../../../src/wire/content.js'
 import { tempDir } from '../../helpers/network.js'
 import { nextEvent, startTestMessenger, startTestRelay } from '../helpers.js'
-import { groupState, sendRawGroupContent, senderRecordOf } from './group-helpers.js'
+import { captureGroupMessages, groupState, sendRawGroupContent, senderRecordOf } from './group-helpers.js'
 
 interface Dispatched { content: Content, to: string[] }
 type Dispatch = (conversation: unknown, content: Content, options: { only?: Target[], perTarget?: (t: Target) => Content }) => Promise<void>
@@ -83,6 +83,24 @@ describe('groups: a member lacking a sender chain asks its sender for it', () =>
     await alice.sendText(id, 'after the answer')
     await next
   }, 180_000)
+
+  it('hostile exchanges: an answer never rewinds a held chain (a replay stays refused); a request carrying a key is refused', async () => {
+    const captured = captureGroupMessages(alice)
+    const gets = nextEvent(bob, 'message', (d) => d.message.text === 'read once', 60_000)
+    await alice.sendText(id, 'read once')
+    await gets
+    const original = captured.find((c) => c.groupPayload.length > 0) as Content
+    // alice (a member) hands bob her chain from its start again, then the message is replayed
+    const start = (await alice.store.groups.get(id))?.ownChainStart as Uint8Array
+    await sendRawGroupContent(alice, bob, id, Content.Kind.GROUP_MESSAGE, { senderKey: start })
+    const replay = nextEvent(bob, 'group-refused', (d) => d.code === ErrorCode.REPLAY, 60_000)
+    await sendRawGroupContent(alice, bob, id, Content.Kind.GROUP_MESSAGE, { groupPayload: original.groupPayload })
+    await replay
+    expect((await bob.messages(id)).items.filter((m) => m.text === 'read once')).toHaveLength(1)
+    const malformed = nextEvent(alice, 'group-refused', (d) => d.sender === bob.address && d.code === ErrorCode.MALFORMED_MESSAGE, 60_000)
+    await sendRawGroupContent(bob, alice, id, Content.Kind.GROUP_MESSAGE, { flag: true, senderKey: start })
+    await malformed
+  }, 120_000)
 
   it('a sender answers one request per requester device and chain a minute; the next is refused with ERR_RATE_LIMITED', async () => {
     const before = aliceTap.sent.filter(isAnswer).length
