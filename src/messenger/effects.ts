@@ -21,6 +21,8 @@ export type Effect =
   | { kind: 'wipe-secret-chat', conversation: Conversation }
   /** Groups: membership updates were received for this group; apply them (outside the receive transaction). */
   | { kind: 'group-update', conversationId: string }
+  /** Groups: a member device asked for this device's sender chain (answered after the commit). */
+  | { kind: 'sender-key-request', peer: { conversationId: string, address: string, device: Uint8Array } }
   | { kind: 'adopt-own-record', record: Uint8Array }
   | { kind: 'device-unlinked' }
   /** Another device of this account left this one's history at the relays (issue #19). */

@@ -143,6 +143,8 @@ export interface GroupRecord {
   self: 'member' | 'removed' | 'left'
   /** This device's sending chain (an encoded SenderChainState), null before the first message. */
   ownChain: Uint8Array | null
+  /** The current sending chain as handed out at its start (an encoded SenderKeyDistribution): answers sender-key re-requests. */
+  ownChainStart?: Uint8Array | null
   /** Devices (hex keys) handed the current sending chain. */
   distributed: string[]
   /** Membership updates received but not applied yet (applied after the receive commits). */

@@ -1,4 +1,6 @@
+import { UnknownSenderChainError } from '../../crypto/sender-key-errors.js'
 import { ErrorCode, ParleyError } from '../../errors.js'
+import type { SenderKeyPeer } from './sender-key-request.js'
 
 /** No group with this id on this device (or its log has not arrived yet). */
 export class GroupNotFoundError extends ParleyError {
@@ -13,5 +15,16 @@ export class NotGroupMemberError extends ParleyError {
   static override name = 'NotGroupMemberError'
   constructor (message = 'Not a member of this group', options?: { cause?: unknown }) {
     super(message, ErrorCode.NOT_GROUP_MEMBER, options)
+  }
+}
+
+/**
+ * A group message whose sender chain this device lacks (`ERR_UNKNOWN_SENDER_CHAIN`, received
+ * again later), naming the sending device so that the chain can be asked for.
+ */
+export class SenderChainMissingError extends UnknownSenderChainError {
+  static override name = 'SenderChainMissingError'
+  constructor (readonly peer: SenderKeyPeer, options?: { cause?: unknown }) {
+    super('No sender chain for this group message yet (asked the sender for it)', options)
   }
 }

@@ -1,7 +1,9 @@
 import { concatBytes, toHex } from '../../bytes.js'
 import { nativeBackend } from '../../crypto/backend-native.js'
-import { UnknownSenderChainError, addSenderChain, decodeSenderKeyRecord, encodeSenderKeyRecord, senderKeyDecrypt, SenderKeyDistribution } from '../../crypto/sender-keys.js'
-import { codeOf, ErrorCode } from '../../errors.js'
+import {
+  UnknownSenderChainError, addSenderChain, decodeSenderKeyRecord, encodeSenderKeyRecord, senderKeyDecrypt, SenderKeyDistribution, type SenderKeyRecord
+} from '../../crypto/sender-keys.js'
+import { codeOf, ErrorCode, ParleyError } from '../../errors.js'
 import { decodeAddress } from '../../identity/address.js'
 import type { GroupRecord } from '../../store/index.js'
 import { Content } from '../../wire/content.js'
@@ -11,7 +13,7 @@ import { RECEIVE_HANDLERS } from '../receive/handlers/index.js'
 import type { RouteInput } from '../receive/route.js'
 import { MAX_PENDING_GROUP_UPDATES } from '../../store/group-repo.js'
 import { MAX_GROUP_UPDATE_BYTES } from './constants.js'
-import { GroupNotFoundError, NotGroupMemberError } from './errors.js'
+import { GroupNotFoundError, NotGroupMemberError, SenderChainMissingError } from './errors.js'
 
 /** Contents a group message may carry; anything else inside one is ignored. */
 const INNER_KINDS = new Set([Content.Kind.TEXT, Content.Kind.ATTACHMENT, Content.Kind.EDIT, Content.Kind.REACTION, Content.Kind.DELETE, Content.Kind.TYPING, Content.Kind.RECEIPT])
@@ -63,17 +65,16 @@ export async function applyGroupContent (input: RouteInput): Promise<Effect[]> {
   const deviceHex = toHex(senderDevice)
   const stored = await tx.groups.getSender(id, deviceHex)
   let senderRecord = stored != null ? decodeSenderKeyRecord(stored) : { chains: [] }
+  // no payload: a sender-key re-request (flag) or its answer (sender_key only), PROTOCOL.md §12.2
+  if (content.groupPayload.length === 0) return senderKeyExchange(input, id, senderRecord)
   let inner: Content
   try {
-    if (content.senderKey.length > 0) {
-      const distribution = SenderKeyDistribution.decode(content.senderKey)
-      if (toHex(distribution.groupId) === id) senderRecord = addSenderChain(senderRecord, distribution)
-    }
+    senderRecord = withDistribution(senderRecord, content.senderKey, id)
     const opened = await senderKeyDecrypt(nativeBackend, content.groupId, senderRecord, content.groupPayload, groupAd(decodeAddress(sender), senderDevice))
     senderRecord = opened.record
     inner = Content.decode(opened.plaintext, { limits: { ids: MAX_IDS_PER_CONTENT } })
   } catch (err) {
-    if (err instanceof UnknownSenderChainError) throw err
+    if (err instanceof UnknownSenderChainError) throw new SenderChainMissingError({ conversationId: id, address: sender, device: senderDevice }, { cause: err })
     return refused(id, sender, err)
   }
   await tx.groups.putSender(id, deviceHex, encodeSenderKeyRecord(senderRecord))
@@ -88,4 +89,30 @@ export async function applyGroupContent (input: RouteInput): Promise<Effect[]> {
   }
   // receipts: recorded per member (the message's status is the best of them: "read by 12" counts them)
   return RECEIVE_HANDLERS[inner.kind]({ tx, content: inner, conversation, sender, senderDevice, fromSelf: sender === input.self, now: input.now })
+}
+
+/** `record` with the chain of `senderKey` (a SenderKeyDistribution of this group) added, when there is one and it is new. */
+function withDistribution (record: SenderKeyRecord, senderKey: Uint8Array, id: string): SenderKeyRecord {
+  if (senderKey.length === 0) return record
+  const distribution = SenderKeyDistribution.decode(senderKey)
+  return toHex(distribution.groupId) === id ? addSenderChain(record, distribution) : record
+}
+
+/**
+ * A GROUP_MESSAGE without payload from a member device: `flag` set asks this device for its
+ * sending chain (answered after the commit by `SenderKeyRequests`, throttled); else its
+ * `sender_key` hands this device the sender's chain (a chain already held is never rewound).
+ */
+async function senderKeyExchange ({ tx, content, sender, senderDevice }: RouteInput, id: string, senderRecord: SenderKeyRecord): Promise<Effect[]> {
+  if (content.flag) {
+    if (content.senderKey.length > 0) return refused(id, sender, new ParleyError('A sender key request carries no key', ErrorCode.MALFORMED_MESSAGE))
+    return [{ kind: 'sender-key-request', peer: { conversationId: id, address: sender, device: senderDevice } }]
+  }
+  if (content.senderKey.length === 0) return refused(id, sender, new ParleyError('A group message without payload or key', ErrorCode.MALFORMED_MESSAGE))
+  try {
+    await tx.groups.putSender(id, toHex(senderDevice), encodeSenderKeyRecord(withDistribution(senderRecord, content.senderKey, id)))
+  } catch (err) {
+    return refused(id, sender, err)
+  }
+  return []
 }

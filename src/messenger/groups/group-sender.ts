@@ -77,11 +77,13 @@ export class GroupSender {
       const [address, device] = entry.split(' ')
       return !members.has(address) || (everyone && !devices.has(device))
     })
+    const groupId = content.groupId
+    let chainStart = record.ownChainStart ?? null
     if (chain == null || needsSenderKeyRotation(chain, now) || gone) {
       chain = await createSenderChain(nativeBackend, now)
       distributed = new Set()
+      chainStart = SenderKeyDistribution.encode(senderKeyDistribution(groupId, chain))
     }
-    const groupId = content.groupId
     const distribution = SenderKeyDistribution.encode(senderKeyDistribution(groupId, chain))
     const sealed = await senderKeyEncrypt(nativeBackend, groupId, chain, Content.encode(content), groupAd(accountRecords.accountKey, signer.publicKey))
     const wrapped = baseContent(conversation, Content.Kind.GROUP_MESSAGE, now, { messageId: content.messageId, groupPayload: sealed.message })
@@ -101,7 +103,7 @@ export class GroupSender {
         if (current == null) throw new GroupNotFoundError()
         // an ephemeral copy (typing) may never arrive: only queued copies count as handed the chain
         const handed = options.ephemeral === true ? distributed : new Set([...distributed, ...targets.map(entry)])
-        await tx.groups.put(id, { ...current, ownChain: SenderChainState.encode(next), distributed: [...handed] })
+        await tx.groups.put(id, { ...current, ownChain: SenderChainState.encode(next), ownChainStart: chainStart, distributed: [...handed] })
       }
     })
   }

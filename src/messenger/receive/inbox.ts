@@ -13,6 +13,7 @@ import { RecordHints } from '../directory/record-hints.js'
 import { emitNow, type Effect } from '../effects.js'
 import { SessionResetNeededError, UnknownSenderDeviceError } from '../errors.js'
 import { applyContent, blockedSenderEffects } from './route.js'
+import { SenderChainMissingError } from '../groups/errors.js'
 
 /** What the inbox hands the effects of a received content to, after its transaction commits. */
 /** What the receives of one mailbox drain share. */
@@ -24,7 +25,9 @@ export interface ReceiveContext {
 export interface InboxEffects {
   deliveredReceipt: (conversationId: string, messageId: Uint8Array) => void
   /** Follow-up work (re-send after a session reset, wipe a closed secret chat); runs after the events. */
-  followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' | 'group-update' }>) => Promise<void>
+  followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' | 'group-update' | 'sender-key-request' }>) => Promise<void>
+  /** Groups: a message's sender chain is missing here (ask its device for it). */
+  senderChainMissing?: (peer: SenderChainMissingError['peer']) => Promise<void>
   requestSessionReset: (sender: { accountKey: Uint8Array, deviceKey: Uint8Array }) => Promise<void>
   /** Sync follow-ups from another device of this account: adopt its newer record, or this device was unlinked. */
   ownDevices?: (effect: Extract<Effect, { kind: 'adopt-own-record' | 'device-unlinked' }>) => Promise<void>
@@ -91,6 +94,9 @@ export class Inbox {
       })
     } catch (err) {
       if (err instanceof ReplayError) return
+      if (err instanceof SenderChainMissingError) {
+        void this.effects.senderChainMissing?.(err.peer).catch((askErr: unknown) => { log('could not ask for a sender chain - %e', askErr) })
+      }
       // a direct sender reads ERR_SESSION_RESET in its ack and starts the new session itself;
       // starting one from this side too would cross the two handshakes and lose the next message
       if (err instanceof SessionResetNeededError && err.sender != null && via === 'relay') {
@@ -134,7 +140,7 @@ export class Inbox {
         await this.effects.ownDevices?.(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
         continue
       }
-      if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat' && effect.kind !== 'group-update') continue
+      if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat' && effect.kind !== 'group-update' && effect.kind !== 'sender-key-request') continue
       await this.effects.followUp(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
     }
   }
