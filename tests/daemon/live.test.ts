@@ -220,7 +220,14 @@ describe('two real daemons: API, live events and the web UI', () => {
     if (secret == null) throw new Error('no active secret chat between Bob and Alice')
     await call(bob!, 'POST', `/v1/conversations/${secret.id}/screenshot`)
     await page.getByRole('button', { name: /^Secret chat with Bobby/ }).click()
-    await page.getByText('Bobby took a screenshot').first().waitFor()
+    // up to 90 s: one CI run saw this notice take over 30 s to reach Alice (the page was fine; the
+    // delivery path's cause unknown — a relay deposit waits for the next 60 s drain if the push is
+    // missed); on failure, both sides' view of the secret chat says where it stopped
+    await page.getByText('Bobby took a screenshot').first().waitFor({ timeout: 90_000 }).catch(async (err: unknown) => {
+      const bobSide = await call<{ items: unknown[] }>(bob!, 'GET', `/v1/conversations/${secret.id}/messages?limit=5`).catch((e: unknown) => String(e))
+      const aliceSide = await call<{ items: unknown[] }>(alice!, 'GET', `/v1/conversations/${secret.id}/messages?limit=5`).catch((e: unknown) => String(e))
+      throw new Error(`${String(err)}\nBob's secret chat: ${JSON.stringify(bobSide)}\nAlice's: ${JSON.stringify(aliceSide)}`)
+    })
 
     // a message arriving while the tab is hidden: a notification (permission granted)
     await page.getByRole('button', { name: /^Bobby\b/ }).click()
@@ -232,5 +239,5 @@ describe('two real daemons: API, live events and the web UI', () => {
     expect(await audit(page)).toEqual([])
     expect(consoleErrors).toEqual([])
     await context.close()
-  })
+  }, 180_000)
 })
