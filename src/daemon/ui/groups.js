@@ -31,11 +31,19 @@ export function setupGroups (ctx) {
   }
   const picked = (container) => [...container.querySelectorAll('input:checked')].map((i) => i.value)
 
+  /** The contacts as the daemon has them now (the page's own list may still be loading). */
+  async function freshContacts () {
+    const { items } = await ctx.guard(() => api('GET', '/v1/contacts'))
+    state.contacts = items
+  }
   $('new-group').addEventListener('click', () => {
-    $('new-group-form').reset()
-    $('new-group-error').textContent = ''
-    contactPicks($('new-group-members'), new Set())
-    $('new-group-dialog').showModal()
+    void (async () => {
+      await freshContacts()
+      $('new-group-form').reset()
+      $('new-group-error').textContent = ''
+      contactPicks($('new-group-members'), new Set())
+      $('new-group-dialog').showModal()
+    })().catch(() => {}) // guard() has said what failed
   })
   $('new-group-form').addEventListener('submit', async (event) => {
     if (event.submitter?.value === 'cancel') return
@@ -94,7 +102,8 @@ export function setupGroups (ctx) {
     const id = state.current?.id
     if (id == null) return
     $('group-error').textContent = ''
-    renderPanel(await ctx.guard(() => api('GET', `/v1/groups/${seg(id)}`)))
+    const [group] = await Promise.all([ctx.guard(() => api('GET', `/v1/groups/${seg(id)}`)), freshContacts()])
+    renderPanel(group)
     $('group-dialog').showModal()
   }
   $('members').addEventListener('click', () => { void openPanel() })
