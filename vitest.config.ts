@@ -31,9 +31,11 @@ export const chromiumArgs = [
 
 export default defineConfig({
   test: {
-    // vitest's default on a 2-core machine is one worker; most of a test here waits on sockets,
-    // timers and child processes, so two run side by side in about half the time
-    maxWorkers: Number(process.env.PARLEY_TEST_WORKERS ?? 2),
+    // One test file at a time by default (vitest's own default on 2 cores). Two side by side
+    // (PARLEY_TEST_WORKERS=2) take about 8 instead of 13 minutes, but on a loaded 2-core machine
+    // they exposed a load-sensitive test in 3 of 4 clean-clone runs (2026-12-03; each one fixed
+    // since): the default goes back to 2 once a few runs in a row are clean.
+    maxWorkers: Number(process.env.PARLEY_TEST_WORKERS ?? 1),
     projects: [
       {
         test: {
