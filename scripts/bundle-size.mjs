@@ -24,7 +24,7 @@ export const BUNDLE_DIR = join(root, 'dist', 'browser')
  */
 export const FIRST_LOAD_BUDGET = 200 * 1024
 /** Budget of the whole library, every chunk: gzip bytes. */
-export const LIBRARY_BUDGET = 305 * 1024
+export const LIBRARY_BUDGET = 300 * 1024
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
 const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length
@@ -119,11 +119,15 @@ export async function measureBundles (options = {}) {
  */
 export async function standInSavings () {
   const { build } = await import('esbuild')
-  const { STAND_INS, STAND_IN_MIN_SAVING, libraryBuildOptions } = await import('./build-browser.mjs')
+  const { STAND_INS, STAND_IN_MIN_SAVING, libraryBuildOptions, compressOutput } = await import('./build-browser.mjs')
+  // measured as shipped: esbuild's output through terser (scripts/build-browser.mjs)
   const sizes = async (without) => {
     const result = await build({ ...await libraryBuildOptions({ without, outDir: join(BUNDLE_DIR, 'stand-in-check') }), write: false, sourcemap: false, metafile: false })
-    const js = result.outputFiles.filter((f) => f.path.endsWith('.js'))
-    return { minified: js.reduce((n, f) => n + f.contents.length, 0), gzip: js.reduce((n, f) => n + gzipSize(f.contents), 0) }
+    const js = []
+    for (const f of result.outputFiles.filter((f) => f.path.endsWith('.js'))) {
+      js.push(Buffer.from((await compressOutput(f.text, { fileName: f.path })).code))
+    }
+    return { minified: js.reduce((n, b) => n + b.length, 0), gzip: js.reduce((n, b) => n + gzipSize(b), 0) }
   }
   const base = await sizes([])
   const rows = []
