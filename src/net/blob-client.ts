@@ -39,6 +39,10 @@ export interface DepositInput {
   deleteHash: Uint8Array
 }
 
+/** One FETCH request in flight: its stream, the answer's header, and how many pieces it asked for. */
+interface FetchWindow { stream: Stream, reader: FrameReader, response: BlobResponse, want: number }
+type PendingWindow = Promise<FetchWindow>
+
 /** Progress of a deposit: pieces the relay holds so far, of all. */
 export type DepositProgress = (held: number, total: number) => void
 
@@ -102,27 +106,60 @@ export class BlobClient {
 
   /**
    * Yields pieces `from` … `to - 1` (default: to the end), each verified against the manifest
-   * (`AttachmentCorruptError` otherwise), in requests of {@link BLOB_FETCH_WINDOW} pieces.
+   * (`AttachmentCorruptError` otherwise), in requests of {@link BLOB_FETCH_WINDOW} pieces. The
+   * next request is made while the current one's pieces are read (one ahead, on its own stream),
+   * so the connection does not idle for a round trip between requests; at most two requests'
+   * pieces are in flight.
    */
   async * fetchPieces (peer: PeerId, digest: Uint8Array, manifest: Manifest, from: number, options: AbortOptions & { to?: number } = {}): AsyncGenerator<Piece> {
     const to = Math.min(options.to ?? manifest.pieceDigests.length, manifest.pieceDigests.length)
+    const ask = (start: number): PendingWindow | undefined => {
+      if (start >= to) return undefined
+      const window = this.requestWindow(peer, digest, start, Math.min(BLOB_FETCH_WINDOW, to - start), options)
+      // awaited below, or discarded (and its stream closed) in `finally`: never unhandled
+      window.catch(() => {})
+      return window
+    }
     let next = from
-    while (next < to) {
-      const { stream, reader } = await this.open(peer, options)
-      try {
-        const want = Math.min(BLOB_FETCH_WINDOW, to - next)
-        await writeWithBackpressure(stream, request({ op: BlobRequest.Op.FETCH, digest, from: next, count: want }), { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
-        const response = await this.response(reader, options)
-        if (response.count === 0) throw new BlobNotFoundError(`Peer holds no piece from ${next}`)
-        for (let i = 0; i < Math.min(response.count, want); i++) {
-          const bytes = await reader.next({ signal: options.signal, idleTimeoutMs: this.pieceTimeoutMs })
-          if (bytes === null) throw new StreamClosedError(`Blob stream ended at piece ${next}`)
-          verifyPiece(manifest, next, bytes)
-          yield { index: next++, bytes }
+    let current = ask(next)
+    try {
+      while (current !== undefined) {
+        const { stream, reader, response, want } = await current
+        current = undefined
+        try {
+          if (response.count === 0) throw new BlobNotFoundError(`Peer holds no piece from ${next}`)
+          const count = Math.min(response.count, want)
+          // the peer holds the whole range: ask for the next one now; else ask after this one
+          if (count === want) current = ask(next + want)
+          for (let i = 0; i < count; i++) {
+            const bytes = await reader.next({ signal: options.signal, idleTimeoutMs: this.pieceTimeoutMs })
+            if (bytes === null) throw new StreamClosedError(`Blob stream ended at piece ${next}`)
+            verifyPiece(manifest, next, bytes)
+            yield { index: next++, bytes }
+          }
+          current ??= ask(next)
+        } finally {
+          await this.close(stream)
         }
-      } finally {
-        await this.close(stream)
       }
+    } finally {
+      if (current !== undefined) {
+        const left = await current.catch(() => undefined)
+        if (left !== undefined) left.stream.abort(new StreamClosedError('Blob fetch ended before this window was read'))
+      }
+    }
+  }
+
+  /** Opens a stream, asks for `want` pieces from `start` and reads the answer's header. */
+  private async requestWindow (peer: PeerId, digest: Uint8Array, start: number, want: number, options: AbortOptions): Promise<FetchWindow> {
+    const { stream, reader } = await this.open(peer, options)
+    try {
+      await writeWithBackpressure(stream, request({ op: BlobRequest.Op.FETCH, digest, from: start, count: want }), { signal: options.signal, timeoutMs: this.pieceTimeoutMs })
+      const response = await this.response(reader, options)
+      return { stream, reader, response, want }
+    } catch (err) {
+      await this.close(stream)
+      throw err
     }
   }
 

@@ -103,6 +103,21 @@ describe('blob protocol between two nodes', () => {
     expect(bytes).toBe(summary.cipherLength - from * 262_208)
   })
 
+  it('asks for the next range while the current one is read (two requests in flight), and a fetch given up early closes both streams', async () => {
+    const { summary } = big
+    const manifest = await client.services.blobs.fetchManifest(server.peerId, summary.digest, 1 << 30)
+    const fetch = client.services.blobs.fetchPieces(server.peerId, summary.digest, manifest, 0)
+    const first = await fetch.next()
+    expect(first.value).toMatchObject({ index: 0 })
+    // the first range (64 pieces) is not read yet, and the second is already asked for
+    await expect.poll(() => server.services.blobs.openStreams, { timeout: 30_000 }).toBe(2)
+    await fetch.return(undefined)
+    // the client closed (or aborted) both: none of its blob streams is left open
+    const clientBlobStreams = (): number => client.getConnections(server.peerId).flatMap((c) => c.streams).filter((s) => s.protocol === BLOB_PROTOCOL).length
+    await expect.poll(clientBlobStreams, { timeout: 30_000 }).toBe(0)
+    await expect.poll(() => server.services.blobs.openStreams, { timeout: 30_000 }).toBe(0)
+  })
+
   it('an unknown blob is ERR_BLOB_NOT_FOUND; a manifest of another blob is ERR_ATTACHMENT_DIGEST; over the caller\'s cap ERR_ATTACHMENT_TOO_LARGE', async () => {
     await expect(client.services.blobs.fetchManifest(server.peerId, new Uint8Array(32).fill(9), 1 << 30)).rejects.toMatchObject({ code: 'ERR_BLOB_NOT_FOUND' })
     const small = await sealInMemory(1000, 2)
