@@ -125,7 +125,7 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
   const files = new Attachments(ctx, chats, secretChats, dispatcher, resolver, components.attachments, options.attachments, host.relays)
   host.events.addEventListener('message', (evt) => { files.autoDownload(evt.detail.message) })
   host.events.addEventListener('messages-deleted', (evt) => {
-    void files.forget(evt.detail.ids).catch((err: unknown) => { ctx.log('attachments').error('could not remove attachment files - %e', err) })
+    void files.forget(evt.detail.ids, { atRelays: evt.detail.everywhere }).catch((err: unknown) => { ctx.log('attachments').error('could not remove attachment files - %e', err) })
   })
   host.events.addEventListener('wiped', () => {
     void files.wipe().catch((err: unknown) => { ctx.log('attachments').error('could not wipe attachment files - %e', err) })

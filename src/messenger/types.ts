@@ -172,8 +172,11 @@ export interface MessengerEvents extends Record<string, unknown> {
   message: { message: MessageView }
   /** A message changed: edited, reacted to, status or expiry. */
   'message-updated': { message: MessageView }
-  /** Messages disappeared or were deleted (locally or for everyone). */
-  'messages-deleted': { conversationId: ConversationId, ids: string[] }
+  /**
+   * Messages disappeared or were deleted. `everywhere`: on both sides (deleted for everyone, by
+   * either participant; disappeared; a secret chat closed), not only on this device.
+   */
+  'messages-deleted': { conversationId: ConversationId, ids: string[], everywhere: boolean }
   /** Delivery state of an outgoing message changed. */
   delivery: { conversationId: ConversationId, messageId: string, state: DeliveryState, reason?: string }
   typing: { conversationId: ConversationId, from: string, typing: boolean }

@@ -213,6 +213,22 @@ describe('attachments between two messengers', () => {
     expect(metas.every((m) => m.refs.every((r) => r.expiresAt <= Date.now() + 30 * day + 60_000))).toBe(true)
   })
 
+  it('a delete on the sender\'s device only leaves the relay\'s copy: the recipient still downloads it', async () => {
+    const bytes = new Uint8Array(300 * 1024).fill(3) // above bob's automatic download
+    const arrived = nextEvent(bob, 'message', (d) => d.message.attachment?.name === 'kept.bin')
+    const sent = await alice.sendFile(aliceConv.id, new Blob([bytes]), { name: 'kept.bin' }) // deposited at alice's relay
+    const { message } = await arrived
+    const held = relay.blobStore.blobCount
+    const deleted = nextEvent(alice, 'messages-deleted', (d) => d.ids.includes(sent.id))
+    await alice.deleteMessages(aliceConv.id, [sent.id])
+    expect((await deleted).everywhere).toBe(false)
+    // alice's own copy is gone: only the relay can serve it now
+    await waitFor(async () => (await stat(join(dir.path, 'alice', 'blobs', sent.id)).catch(() => null)) === null, 10_000, 'alice blob files removed')
+    const done = await bob.downloadAttachment(bobConv.id, message.id)
+    expect(done.attachment?.state).toBe('complete')
+    expect(relay.blobStore.blobCount).toBe(held)
+  })
+
   it('with the sender offline, the file comes from the sender\'s relay, byte-identical; the relay holds no plaintext', async () => {
     const path = join(dir.path, 'offline.bin')
     const sha = await writeMarkedFile(path, 5 * MiB)
@@ -229,5 +245,10 @@ describe('attachments between two messengers', () => {
     const relayFiles = await filesUnder(join(dir.path, 'relay'))
     expect(relayFiles.filter((f) => f.endsWith('pieces')).length).toBeGreaterThan(0)
     for (const f of relayFiles) expect(await holdsMarker(f), f).toBe(false)
+    // bob deletes it for both while alice is still offline: the copy at alice's relay goes now
+    // (bob derives the delete token from the key), not when alice comes back
+    const held = relay.blobStore.blobCount
+    await bob.deleteMessages(bobConv.id, [sent.id], { forEveryone: true })
+    await waitFor(() => relay.blobStore.blobCount === held - 1, 10_000, 'relay blob removed by the recipient')
   })
 })

@@ -250,6 +250,9 @@ export class Attachments {
       // nothing is complete before the whole file opened and matched its SHA-256
       for await (const plain of this.plaintextOf(a, manifest, messageId)) void plain
       await writer.complete(options)
+      // where the sender's deposits may be: a delete for both from this side removes them there too
+      const relaySources = sources.filter((source): source is string => typeof source === 'string')
+      if (relaySources.length > 0) await local.rememberDeposits(messageId, { digest, relays: relaySources, token: deleteTokenOf(fromHex(a.key)) }, options)
     } catch (err) {
       await writer?.abort()
       await this.setState(messageId, { state: 'failed', error: codeOf(err) ?? ErrorCode.INTERNAL })
@@ -291,15 +294,19 @@ export class Attachments {
   }
 
   /**
-   * Messages were deleted (here or for both) or disappeared: their blobs go too, here and at the
-   * relays this device deposited them at (with the delete token; a relay that cannot be reached
-   * drops them when the deposit expires, with the message).
+   * Messages were deleted or disappeared: their blobs go too, here, and, when they went on both
+   * sides (`atRelays`), at the relays that hold the deposit (with the delete token, which both
+   * participants derive from the key): the sender's relays as the sender deposited them, or as
+   * the recipient fetched from them, so a delete-for-both made by the recipient while the sender
+   * is offline does not leave the copy at the relay until the sender returns. A delete on this
+   * device only leaves the deposit for the other side, which may not have fetched it yet. A
+   * relay that cannot be reached drops the deposit when it expires, with the message.
    */
-  async forget (ids: string[]): Promise<void> {
+  async forget (ids: string[], options: { atRelays: boolean }): Promise<void> {
     if (this.components === undefined) return
     const { local, transfer } = this.components
     for (const id of ids) {
-      const deposits = await local.deposits(id)
+      const deposits = options.atRelays ? await local.deposits(id) : undefined
       if (deposits !== undefined) {
         await Promise.all(deposits.relays.map(async (relay) => {
           await transfer.deleteAt(relay, deposits.digest, deposits.token, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {

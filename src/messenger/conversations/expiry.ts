@@ -40,7 +40,7 @@ export class ExpirySweeper {
     const purged = await this.ctx.lock.run(async () => store.expiry.purge(now + 1, { ...options, limit: 500 }))
     const byConversation = new Map<string, string[]>()
     for (const item of due.items) byConversation.set(item.conversationId, [...(byConversation.get(item.conversationId) ?? []), item.messageId])
-    for (const [conversationId, ids] of byConversation) this.ctx.emit('messages-deleted', { conversationId, ids })
+    for (const [conversationId, ids] of byConversation) this.ctx.emit('messages-deleted', { conversationId, ids, everywhere: true })
     this.schedule()
     return purged
   }

@@ -125,7 +125,7 @@ export class Messages {
     } else {
       await this.ctx.lock.run(async () => this.ctx.components.store.transaction(deleteLocal, options))
     }
-    this.ctx.emit('messages-deleted', { conversationId: id, ids })
+    this.ctx.emit('messages-deleted', { conversationId: id, ids, everywhere: options.forEveryone === true })
   }
 
   async clearConversation (id: ConversationId, options: AbortOptions & { forEveryone?: boolean } = {}): Promise<void> {
@@ -139,7 +139,7 @@ export class Messages {
     } else {
       await this.ctx.lock.run(async () => this.ctx.components.store.transaction(clear, options))
     }
-    if (ids.length > 0) this.ctx.emit('messages-deleted', { conversationId: id, ids })
+    if (ids.length > 0) this.ctx.emit('messages-deleted', { conversationId: id, ids, everywhere: options.forEveryone === true })
   }
 
   async forward (messageId: string, from: ConversationId, to: ConversationId, options: AbortOptions = {}): Promise<MessageView> {

@@ -98,7 +98,7 @@ export class SecretChats {
       await tx.conversations.delete(conversation.id)
       await tx.secretChats.put(conversation.id, { ...(info ?? { directOnly: false, peerDevice: '' }), state: 'closed' })
     }))
-    if (ids.length > 0) this.ctx.emit('messages-deleted', { conversationId: conversation.id, ids })
+    if (ids.length > 0) this.ctx.emit('messages-deleted', { conversationId: conversation.id, ids, everywhere: true })
     this.ctx.emit('conversation-updated', {
       conversation: { id: conversation.id, kind: 'secret', peer: conversation.members[0], title: shortAddress(conversation.members[0]), lastActivity: this.ctx.now(), unreadCount: 0, disappearingTimerMs: null, secretState: 'closed', directOnly: info?.directOnly ?? false }
     })

@@ -17,5 +17,5 @@ export async function handleDelete ({ tx, content, conversation }: ReceivedConte
     await tx.messages.delete(id)
     deleted.push(id)
   }
-  return deleted.length > 0 ? [emitEffect('messages-deleted', { conversationId: conversation.id, ids: deleted })] : []
+  return deleted.length > 0 ? [emitEffect('messages-deleted', { conversationId: conversation.id, ids: deleted, everywhere: true })] : []
 }
