@@ -267,8 +267,8 @@ export class PgMailboxStore implements MailboxStorage {
     return this.db.ok ? { backend: 'postgres', ok: this.opened } : { backend: 'postgres', ok: false, error: this.db.error }
   }
 
-  onRemoteDeposit (listener: (deposit: RemoteDeposit) => void, wants: (mailbox: string) => boolean = () => true): () => void {
-    return this.notices.subscribe(listener, wants)
+  onRemoteDeposit (listener: (deposit: RemoteDeposit) => void, wants: (mailbox: string) => boolean = () => true, subscribed?: () => Iterable<string>): () => void {
+    return this.notices.subscribe(listener, wants, subscribed)
   }
 
   /** Runs `work` (a sweep) on this member only if no other member of the fleet sweeps now (`sweep-lock.ts`). */
