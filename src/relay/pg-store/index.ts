@@ -8,6 +8,9 @@ import { silentLogger } from '../logger.js'
 import type { PrekeyUpload, TakeOptions } from '../mailbox-store/prekey-pool.js'
 import type { MailboxState, MailboxStorage, RemoteDeposit, StorageGauges, StorageHealth } from '../mailbox-store/storage.js'
 import type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake } from '../mailbox-store/types.js'
+import type { VerifiedPost } from '../../identity/channel/index.js'
+import type { ChannelHistoryConfig } from '../channel-history/config.js'
+import { PgChannelHistory } from './channel-history.js'
 import { DbRunner, type DbEvents } from './db.js'
 import { PgDepositBatcher } from './deposits.js'
 import { ackIds, deleteExpired, fetchPage, purgeLocked } from './envelopes.js'
@@ -280,6 +283,16 @@ export class PgMailboxStore implements MailboxStorage {
   poolStats (): { open: number, idle: number, waiting: number, listening: boolean } {
     const pool = this.database.pool
     return { open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, listening: this.notices.listening }
+  }
+
+  /**
+   * The fleet's channel history in this database (schema 2), on this store's connections: for a
+   * relay that keeps channels (`channels.keep`). Opened here; its `close()` stops its refresh.
+   */
+  async channelHistory (init: { config: ChannelHistoryConfig, now?: () => number, onStored?: (verified: VerifiedPost) => void }, options: AbortOptions = {}): Promise<PgChannelHistory> {
+    const history = new PgChannelHistory({ ...init, db: this.db, log: this.log.newScope('channel-history') })
+    await history.open(options)
+    return history
   }
 
   /** Connections the pool may open (metrics). */

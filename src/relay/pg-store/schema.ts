@@ -19,6 +19,9 @@ import type { Database } from './sql.js'
  * - `shares`: stored bytes and owned mailboxes per hashed depositing address (kind 0, 1: bytes
  *   per address and per IPv6 /48; kind 2, 3: owned mailboxes), fleet-wide.
  * - `parley_meta`: the fleet's share-hash key (random, made by the first migration).
+ * - (2) `channels`, `channel_posts`, `channel_totals`: kept channel history (`channel-history.ts`):
+ *   per channel its key, bytes, head and floor; the posts (public, signed) by channel and seq;
+ *   the fleet's channel count and bytes in one row, locked by every write (the totals are exact).
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number, name: string, sql: string }> = [
   {
@@ -84,6 +87,30 @@ CREATE TABLE shares (
   amount bigint NOT NULL,
   PRIMARY KEY (kind, bucket)
 );
+`
+  },
+  {
+    version: 2,
+    name: 'channel history',
+    sql: `
+CREATE TABLE channels (
+  channel text PRIMARY KEY,
+  channel_key bytea NOT NULL,
+  bytes bigint NOT NULL DEFAULT 0,
+  head bigint NOT NULL DEFAULT 0,
+  floor bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE channel_posts (
+  channel text NOT NULL,
+  seq bigint NOT NULL,
+  hash bytea NOT NULL,
+  prev bytea NOT NULL,
+  received_at bigint NOT NULL,
+  body bytea NOT NULL,
+  PRIMARY KEY (channel, seq)
+);
+CREATE TABLE channel_totals (id smallint PRIMARY KEY CHECK (id = 1), channels integer NOT NULL, bytes bigint NOT NULL);
+INSERT INTO channel_totals VALUES (1, 0, 0);
 `
   }
 ]
