@@ -120,16 +120,20 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const store: MailboxStorage = config.store.postgres == null
     ? new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits, storeEvents)
     : new PgMailboxStore({ url: config.store.postgres, limits: config.limits, poolSize: config.store.poolSize, events: storeEvents })
-  const blobStore = new FileBlobStore(join(config.dataDir, 'blobs'), config.limits, {
+  // a fleet on PostgreSQL keeps blobs in its database, so any member serves what another accepted
+  const blobOptions = {
     logger,
     now,
-    onStored: (bytes) => {
+    onStored: (bytes: number) => {
       metrics.inc('parley_relay_blob_deposits_total')
       metrics.inc('parley_relay_blob_deposited_bytes_total', {}, bytes)
     },
-    onServed: (bytes) => { metrics.inc('parley_relay_blob_served_bytes_total', {}, bytes) },
-    onQuotaRefused: (quota) => { metrics.inc('parley_relay_blob_quota_refusals_total', { quota }) }
-  })
+    onServed: (bytes: number) => { metrics.inc('parley_relay_blob_served_bytes_total', {}, bytes) },
+    onQuotaRefused: (quota: string) => { metrics.inc('parley_relay_blob_quota_refusals_total', { quota }) }
+  }
+  const blobStore: BlobStore = store instanceof PgMailboxStore
+    ? store.blobStore({ ...blobOptions, limits: config.limits })
+    : new FileBlobStore(join(config.dataDir, 'blobs'), config.limits, blobOptions)
   let libp2p: Libp2p<ParleyServices & RelayServices> | undefined
   let server: MailboxServer | undefined
   let metricsServer: MetricsServer | undefined

@@ -10,6 +10,8 @@ import type { MailboxState, MailboxStorage, RemoteDeposit, StorageGauges, Storag
 import type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake } from '../mailbox-store/types.js'
 import type { VerifiedPost } from '../../identity/channel/index.js'
 import type { ChannelHistoryConfig } from '../channel-history/config.js'
+import type { BlobStoreLimits } from '../blob-store/types.js'
+import { PgBlobStore, type PgBlobStoreInit } from './blob-store.js'
 import { PgChannelHistory } from './channel-history.js'
 import { DbRunner, type DbEvents } from './db.js'
 import { PgDepositBatcher } from './deposits.js'
@@ -87,6 +89,7 @@ export class PgMailboxStore implements MailboxStorage {
   private parts: PgParts | undefined
   private deposits: PgDepositBatcher | undefined
   private opened = false
+  private shareKey: Uint8Array | undefined
   private probe: ReturnType<typeof setInterval> | undefined
   private readonly clientConfig: ReturnType<typeof clientConfig>
 
@@ -105,6 +108,7 @@ export class PgMailboxStore implements MailboxStorage {
   async open (options: AbortOptions = {}): Promise<void> {
     options.signal?.throwIfAborted()
     const key = await this.db.run(async () => await migrate(this.database, options))
+    this.shareKey = key
     this.parts = { db: this.db, limits: this.init.limits, shares: new FleetShares(key, this.init.limits), totals: this.totals, partitions: this.partitions, log: this.log }
     this.deposits = new PgDepositBatcher(this.parts, this.origin, () => this.opened)
     await this.partitions.load()
@@ -293,6 +297,22 @@ export class PgMailboxStore implements MailboxStorage {
     const history = new PgChannelHistory({ ...init, db: this.db, log: this.log.newScope('channel-history') })
     await history.open(options)
     return history
+  }
+
+  /**
+   * The fleet's attachments blob store in this database (schema 3), on this store's connections:
+   * open it after this store (it needs the fleet's share key).
+   */
+  blobStore (init: { limits: BlobStoreLimits } & Pick<PgBlobStoreInit, 'now' | 'onStored' | 'onServed' | 'onQuotaRefused'>): PgBlobStore {
+    return new PgBlobStore({
+      ...init,
+      db: this.db,
+      log: this.log.newScope('blobs'),
+      shareKey: () => {
+        if (this.shareKey === undefined) throw new Error('PgMailboxStore used before open()')
+        return this.shareKey
+      }
+    })
   }
 
   /** Connections the pool may open (metrics). */
