@@ -120,16 +120,20 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   const store: MailboxStorage = config.store.postgres == null
     ? new MailboxStore(join(config.dataDir, 'mailboxes'), config.limits, storeEvents)
     : new PgMailboxStore({ url: config.store.postgres, limits: config.limits, poolSize: config.store.poolSize, events: storeEvents })
-  const blobStore = new FileBlobStore(join(config.dataDir, 'blobs'), config.limits, {
+  // a fleet on PostgreSQL keeps blobs in its database, so any member serves what another accepted
+  const blobOptions = {
     logger,
     now,
-    onStored: (bytes) => {
+    onStored: (bytes: number) => {
       metrics.inc('parley_relay_blob_deposits_total')
       metrics.inc('parley_relay_blob_deposited_bytes_total', {}, bytes)
     },
-    onServed: (bytes) => { metrics.inc('parley_relay_blob_served_bytes_total', {}, bytes) },
-    onQuotaRefused: (quota) => { metrics.inc('parley_relay_blob_quota_refusals_total', { quota }) }
-  })
+    onServed: (bytes: number) => { metrics.inc('parley_relay_blob_served_bytes_total', {}, bytes) },
+    onQuotaRefused: (quota: string) => { metrics.inc('parley_relay_blob_quota_refusals_total', { quota }) }
+  }
+  const blobStore: BlobStore = store instanceof PgMailboxStore
+    ? store.blobStore({ ...blobOptions, limits: config.limits })
+    : new FileBlobStore(join(config.dataDir, 'blobs'), config.limits, blobOptions)
   let libp2p: Libp2p<ParleyServices & RelayServices> | undefined
   let server: MailboxServer | undefined
   let metricsServer: MetricsServer | undefined
@@ -223,7 +227,7 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
     parley_relay_blob_streams: () => libp2p?.services.blobs.openStreams ?? 0,
     parley_relay_dht_records: () => libp2p?.services.dhtRecords.recordCount ?? 0,
     parley_relay_dht_record_bytes: () => libp2p?.services.dhtRecords.recordBytes ?? 0,
-    ...(config.channels.keep === 'all' || config.channels.keep.length > 0 ? { parley_relay_channels: () => keeper?.history.channelKeys().length ?? 0, parley_relay_channel_bytes: () => keeper?.history.bytes() ?? 0 } : {}),
+    ...(config.channels.keep === 'all' || config.channels.keep.length > 0 ? { parley_relay_channels: () => keeper?.history.gauges().channels ?? 0, parley_relay_channel_bytes: () => keeper?.history.gauges().bytes ?? 0 } : {}),
     ...(tls != null ? { parley_relay_tls_certificate_expiry_seconds: () => Math.floor(tls.notAfter / 1000) } : {}),
     ...(fleet != null ? { parley_relay_fleet_record_expiry_seconds: () => fleet.expiresAtSeconds } : {}),
     ...PROCESS_GAUGES
@@ -239,7 +243,11 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
   try {
     await store.open()
     await blobStore.open(options)
-    if (config.channels.keep === 'all' || config.channels.keep.length > 0) keeper = await ChannelKeeper.open({ dataDir: config.dataDir, config: config.channels, logger, now })
+    if (config.channels.keep === 'all' || config.channels.keep.length > 0) {
+      // a fleet on PostgreSQL keeps channel history in its database, so every member answers alike
+      const shared = store instanceof PgMailboxStore ? store : undefined
+      keeper = await ChannelKeeper.open({ dataDir: config.dataDir, config: config.channels, logger, now, ...(shared != null ? { shared: async (onStored) => await shared.channelHistory({ config: config.channels, now, onStored }) } : {}) })
+    }
     libp2p = await createParleyLibp2p<RelayServices>({
       privateKey,
       datastore,

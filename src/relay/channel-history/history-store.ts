@@ -97,6 +97,11 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
     return channelKey == null ? this.totalBytes : (this.channels.get(channelId(channelKey))?.bytes ?? 0)
   }
 
+  /** Channels and bytes held (the gauges). */
+  gauges (): { channels: number, bytes: number } {
+    return { channels: this.channels.size, bytes: this.totalBytes }
+  }
+
   /** The newest post held without a gap before it (the chain head gossip validates against). */
   contiguousHead (channelKey: Uint8Array): { seq: number, hash?: Uint8Array } {
     const seq = this.firstGap(channelKey) - 1

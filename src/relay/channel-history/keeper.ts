@@ -9,6 +9,7 @@ import { channels, type Channels, type ChannelPostEvent } from '../../net/channe
 import { MAX_CHANNEL_QUERY_POSTS } from '../../net/constants.js'
 import type { ChannelHistoryConfig } from './config.js'
 import { ChannelHistoryStore } from './history-store.js'
+import type { ChannelHistoryStorage } from './storage.js'
 
 /** Pages asked of one peer for one channel in one reconciliation round. */
 const RECONCILE_MAX_PAGES = 20
@@ -25,19 +26,26 @@ export class ChannelKeeper implements ChannelHistoryBackend {
   private readonly log: Logger
   private readonly onPost = (event: CustomEvent<ChannelPostEvent>): void => { void this.keepGossip(event.detail.verified) }
 
-  private constructor (readonly history: ChannelHistoryStore, private readonly config: ChannelHistoryConfig, logger: ComponentLogger) {
+  private constructor (readonly history: ChannelHistoryStorage, private readonly config: ChannelHistoryConfig, logger: ComponentLogger) {
     this.log = logger.forComponent('parley:relay:channels')
   }
 
-  static async open (init: { dataDir: string, config: ChannelHistoryConfig, logger: ComponentLogger, now?: () => number }): Promise<ChannelKeeper> {
+  /**
+   * Opens the history: the relay's own LevelDB (`<dataDir>/channels`), or what `shared` opens
+   * (a fleet's PostgreSQL: `PgMailboxStore.channelHistory`), handed the keeper's `onStored`.
+   */
+  static async open (init: { dataDir: string, config: ChannelHistoryConfig, logger: ComponentLogger, now?: () => number, shared?: (onStored: (verified: VerifiedPost) => void) => Promise<ChannelHistoryStorage> }): Promise<ChannelKeeper> {
     const holder: { keeper?: ChannelKeeper } = {}
-    const store = await ChannelHistoryStore.open({
-      location: join(init.dataDir, 'channels'),
-      config: init.config,
-      logger: init.logger,
-      ...(init.now != null ? { now: init.now } : {}),
-      onStored: (verified) => { holder.keeper?.follow(verified.post.channelKey) }
-    })
+    const onStored = (verified: VerifiedPost): void => { holder.keeper?.followStored(verified.post.channelKey) }
+    const store = init.shared != null
+      ? await init.shared(onStored)
+      : await ChannelHistoryStore.open({
+        location: join(init.dataDir, 'channels'),
+        config: init.config,
+        logger: init.logger,
+        ...(init.now != null ? { now: init.now } : {}),
+        onStored
+      })
     holder.keeper = new ChannelKeeper(store, init.config, init.logger)
     return holder.keeper
   }
@@ -51,7 +59,7 @@ export class ChannelKeeper implements ChannelHistoryBackend {
   start (shell: Channels): void {
     const service = this.service = shell.gossip
     service.addEventListener('post', this.onPost)
-    for (const channelKey of this.history.channelKeys()) this.follow(channelKey)
+    void this.followKept()
     if (this.config.reconcileIntervalMs > 0) {
       this.task = repeatingTask(async (options) => { await this.reconcile(options) }, this.config.reconcileIntervalMs)
       this.task.start()
@@ -87,12 +95,12 @@ export class ChannelKeeper implements ChannelHistoryBackend {
     let kept = 0
     const peers: PeerId[] = []
     for (const peer of service.connectedPeers()) if (await service.servesHistory(peer, options)) peers.push(peer)
-    for (const channelKey of this.history.channelKeys()) {
+    for (const channelKey of await this.history.channelKeys(options)) {
       for (const peer of peers) {
         try {
           for (let page = 0; page < RECONCILE_MAX_PAGES; page++) {
             options.signal?.throwIfAborted()
-            const after = this.history.firstGap(channelKey) - 1
+            const after = await this.history.firstGap(channelKey, options) - 1
             const answer = await service.query(peer, channelKey, { after, limit: MAX_CHANNEL_QUERY_POSTS }, options)
             let fresh = 0
             for (const bytes of answer.posts) {
@@ -115,11 +123,27 @@ export class ChannelKeeper implements ChannelHistoryBackend {
     return kept
   }
 
-  private follow (channelKey: Uint8Array): void {
+  /** Follows the topics of the channels held (at start). */
+  private async followKept (): Promise<void> {
+    try {
+      for (const channelKey of await this.history.channelKeys()) await this.follow(channelKey)
+    } catch (err) {
+      // reconciliation and the next post stored join them later
+      this.log.error('kept channels not followed yet - %e', err)
+    }
+  }
+
+  private async follow (channelKey: Uint8Array): Promise<void> {
+    if (this.service == null || this.service.joined(channelKey)) return
+    const head = await this.history.contiguousHead(channelKey)
     const service = this.service
     if (service == null || service.joined(channelKey)) return
-    const head = this.history.contiguousHead(channelKey)
     service.join(channelKey, { ...head, adminsVersion: 0 })
+  }
+
+  /** Follows a channel a post was newly kept for (a background read for a shared database). */
+  private followStored (channelKey: Uint8Array): void {
+    this.follow(channelKey).catch((err: unknown) => { this.log.error('channel not followed - %e', err) })
   }
 
   private async keepGossip (verified: VerifiedPost): Promise<void> {

@@ -127,7 +127,7 @@ export class MailboxServer implements Startable {
     })
     // a fleet's relay processes share the database: an envelope deposited through another one is
     // pushed to this one's subscribers too (read only for mailboxes subscribed here)
-    this.unsubscribeRemote = this.store.onRemoteDeposit((d) => { this.subscribers.push(d.mailbox, d.bytes, d.id, d.secret) }, (mailbox) => this.subscribers.has(mailbox))
+    this.unsubscribeRemote = this.store.onRemoteDeposit((d) => { this.subscribers.push(d.mailbox, d.bytes, d.id, d.secret) }, (mailbox) => this.subscribers.has(mailbox), () => this.subscribers.mailboxes())
     this.started = true
     this.stopping = false
     this.draining = undefined

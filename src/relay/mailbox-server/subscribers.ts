@@ -29,6 +29,11 @@ export class Subscribers {
     return this.byMailbox.has(mailbox)
   }
 
+  /** The mailboxes with a subscribed stream. */
+  mailboxes (): IterableIterator<string> {
+    return this.byMailbox.keys()
+  }
+
   add (session: MailboxSession): void {
     if (session.subscribed || session.owner == null) return
     let set = this.byMailbox.get(session.owner.mailbox)

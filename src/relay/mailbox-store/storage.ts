@@ -67,8 +67,13 @@ export interface MailboxStorage {
   checkOwnedShare: (creator: number, options?: AbortOptions) => Promise<QuotaExceededError | undefined>
   gauges: () => StorageGauges
   health: () => StorageHealth
-  /** Envelopes deposited through other processes sharing the database (only for mailboxes `wants` names; read only then); a no-op for a single-process store. Returns an unsubscribe. */
-  onRemoteDeposit: (listener: (deposit: RemoteDeposit) => void, wants?: (mailbox: string) => boolean) => () => void
+  /**
+   * Envelopes deposited through other processes sharing the database (only for mailboxes `wants`
+   * names; read only then); a no-op for a single-process store. `subscribed` lists those
+   * mailboxes: what was deposited for them while this process could not hear the others is
+   * handed over once it can again. Returns an unsubscribe.
+   */
+  onRemoteDeposit: (listener: (deposit: RemoteDeposit) => void, wants?: (mailbox: string) => boolean, subscribed?: () => Iterable<string>) => () => void
   /**
    * Runs the store's part of a sweep (expiry, inactivity and provisional purges) unless another
    * process sharing the database runs one now (`{ ran: false }`); absent for a single-process store.

@@ -8,6 +8,11 @@ import { silentLogger } from '../logger.js'
 import type { PrekeyUpload, TakeOptions } from '../mailbox-store/prekey-pool.js'
 import type { MailboxState, MailboxStorage, RemoteDeposit, StorageGauges, StorageHealth } from '../mailbox-store/storage.js'
 import type { DepositInput, DepositResult, FetchPage, MailboxStoreEvents, MailboxStoreLimits, PrekeyTake } from '../mailbox-store/types.js'
+import type { VerifiedPost } from '../../identity/channel/index.js'
+import type { ChannelHistoryConfig } from '../channel-history/config.js'
+import type { BlobStoreLimits } from '../blob-store/types.js'
+import { PgBlobStore, type PgBlobStoreInit } from './blob-store.js'
+import { PgChannelHistory } from './channel-history.js'
 import { DbRunner, type DbEvents } from './db.js'
 import { PgDepositBatcher } from './deposits.js'
 import { ackIds, deleteExpired, fetchPage, purgeLocked } from './envelopes.js'
@@ -84,6 +89,7 @@ export class PgMailboxStore implements MailboxStorage {
   private parts: PgParts | undefined
   private deposits: PgDepositBatcher | undefined
   private opened = false
+  private shareKey: Uint8Array | undefined
   private probe: ReturnType<typeof setInterval> | undefined
   private readonly clientConfig: ReturnType<typeof clientConfig>
 
@@ -102,6 +108,7 @@ export class PgMailboxStore implements MailboxStorage {
   async open (options: AbortOptions = {}): Promise<void> {
     options.signal?.throwIfAborted()
     const key = await this.db.run(async () => await migrate(this.database, options))
+    this.shareKey = key
     this.parts = { db: this.db, limits: this.init.limits, shares: new FleetShares(key, this.init.limits), totals: this.totals, partitions: this.partitions, log: this.log }
     this.deposits = new PgDepositBatcher(this.parts, this.origin, () => this.opened)
     await this.partitions.load()
@@ -267,8 +274,8 @@ export class PgMailboxStore implements MailboxStorage {
     return this.db.ok ? { backend: 'postgres', ok: this.opened } : { backend: 'postgres', ok: false, error: this.db.error }
   }
 
-  onRemoteDeposit (listener: (deposit: RemoteDeposit) => void, wants: (mailbox: string) => boolean = () => true): () => void {
-    return this.notices.subscribe(listener, wants)
+  onRemoteDeposit (listener: (deposit: RemoteDeposit) => void, wants: (mailbox: string) => boolean = () => true, subscribed?: () => Iterable<string>): () => void {
+    return this.notices.subscribe(listener, wants, subscribed)
   }
 
   /** Runs `work` (a sweep) on this member only if no other member of the fleet sweeps now (`sweep-lock.ts`). */
@@ -280,6 +287,32 @@ export class PgMailboxStore implements MailboxStorage {
   poolStats (): { open: number, idle: number, waiting: number, listening: boolean } {
     const pool = this.database.pool
     return { open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, listening: this.notices.listening }
+  }
+
+  /**
+   * The fleet's channel history in this database (schema 2), on this store's connections: for a
+   * relay that keeps channels (`channels.keep`). Opened here; its `close()` stops its refresh.
+   */
+  async channelHistory (init: { config: ChannelHistoryConfig, now?: () => number, onStored?: (verified: VerifiedPost) => void }, options: AbortOptions = {}): Promise<PgChannelHistory> {
+    const history = new PgChannelHistory({ ...init, db: this.db, log: this.log.newScope('channel-history') })
+    await history.open(options)
+    return history
+  }
+
+  /**
+   * The fleet's attachments blob store in this database (schema 3), on this store's connections:
+   * open it after this store (it needs the fleet's share key).
+   */
+  blobStore (init: { limits: BlobStoreLimits } & Pick<PgBlobStoreInit, 'now' | 'onStored' | 'onServed' | 'onQuotaRefused'>): PgBlobStore {
+    return new PgBlobStore({
+      ...init,
+      db: this.db,
+      log: this.log.newScope('blobs'),
+      shareKey: () => {
+        if (this.shareKey === undefined) throw new Error('PgMailboxStore used before open()')
+        return this.shareKey
+      }
+    })
   }
 
   /** Connections the pool may open (metrics). */

@@ -13,6 +13,8 @@ export interface ChannelListenerInit {
   /** The channel: a fixed identifier of this code's, never input. */
   channel: string
   onPayload: (payload: string) => void
+  /** Called each time the connection is listening: `again` after it had been lost (notices sent meanwhile were missed). */
+  onListening?: (again: boolean) => void
   log: Logger
 }
 
@@ -27,6 +29,7 @@ export class ChannelListener {
   private retry: ReturnType<typeof setTimeout> | undefined
   private delay = LISTEN_RETRY_MIN_MS
   private stopped = false
+  private connectedBefore = false
 
   constructor (private readonly init: ChannelListenerInit) {
     if (!/^[a-z_][a-z0-9_]*$/.test(init.channel)) throw new Error('channel must be a plain identifier')
@@ -65,8 +68,11 @@ export class ChannelListener {
       throw err
     }
     if (this.stopped) { await client.end(); return }
+    const again = this.connectedBefore
     this.client = client
+    this.connectedBefore = true
     this.delay = LISTEN_RETRY_MIN_MS
+    this.init.onListening?.(again)
   }
 
   private lost (client: pg.Client, err?: Error): void {
@@ -83,7 +89,7 @@ export class ChannelListener {
       this.retry = undefined
       this.connect().then(() => {
         if (this.client === undefined) return
-        this.init.log('listening on %s again (notices sent while it was down were missed)', this.init.channel)
+        this.init.log('listening on %s again (what was deposited meanwhile is replayed to subscribers)', this.init.channel)
       }, (err: unknown) => {
         this.init.log('LISTEN connection not back yet (%s)', errorLabel(err))
         this.delay = Math.min(this.delay * 2, LISTEN_RETRY_MAX_MS)

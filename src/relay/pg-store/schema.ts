@@ -19,6 +19,14 @@ import type { Database } from './sql.js'
  * - `shares`: stored bytes and owned mailboxes per hashed depositing address (kind 0, 1: bytes
  *   per address and per IPv6 /48; kind 2, 3: owned mailboxes), fleet-wide.
  * - `parley_meta`: the fleet's share-hash key (random, made by the first migration).
+ * - (2) `channels`, `channel_posts`, `channel_totals`: kept channel history (`channel-history.ts`):
+ *   per channel its key, bytes, head and floor; the posts (public, signed) by channel and seq;
+ *   the fleet's channel count and bytes in one row, locked by every write (the totals are exact).
+ * - (3) `blobs`, `blob_refs`, `blob_pieces`, `blob_shares`, `blob_totals`: the attachments blob
+ *   store (`blob-store.ts`): per blob its manifest, length, completeness and upload lease; one
+ *   deposit per recipient mailbox (expiry, delete-token hash, depositor's share tag); the
+ *   ciphertext as one row per piece (`STORAGE EXTERNAL`: already encrypted, so not compressed);
+ *   per-address shares of blob bytes and blobs; the fleet's blob count and bytes in one row.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number, name: string, sql: string }> = [
   {
@@ -84,6 +92,65 @@ CREATE TABLE shares (
   amount bigint NOT NULL,
   PRIMARY KEY (kind, bucket)
 );
+`
+  },
+  {
+    version: 2,
+    name: 'channel history',
+    sql: `
+CREATE TABLE channels (
+  channel text PRIMARY KEY,
+  channel_key bytea NOT NULL,
+  bytes bigint NOT NULL DEFAULT 0,
+  head bigint NOT NULL DEFAULT 0,
+  floor bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE channel_posts (
+  channel text NOT NULL,
+  seq bigint NOT NULL,
+  hash bytea NOT NULL,
+  prev bytea NOT NULL,
+  received_at bigint NOT NULL,
+  body bytea NOT NULL,
+  PRIMARY KEY (channel, seq)
+);
+CREATE TABLE channel_totals (id smallint PRIMARY KEY CHECK (id = 1), channels integer NOT NULL, bytes bigint NOT NULL);
+INSERT INTO channel_totals VALUES (1, 0, 0);
+`
+  },
+  {
+    version: 3,
+    name: 'blob store',
+    sql: `
+CREATE TABLE blobs (
+  digest bytea PRIMARY KEY,
+  cipher_length bigint NOT NULL,
+  pieces integer NOT NULL,
+  manifest bytea NOT NULL,
+  complete boolean NOT NULL DEFAULT false,
+  uploader text,
+  upload_until bigint
+);
+CREATE TABLE blob_refs (
+  digest bytea NOT NULL REFERENCES blobs ON DELETE CASCADE,
+  mailbox text NOT NULL,
+  expires_at bigint NOT NULL,
+  delete_hash text NOT NULL,
+  tag bigint NOT NULL,
+  PRIMARY KEY (digest, mailbox)
+);
+CREATE INDEX blob_refs_mailbox ON blob_refs (mailbox);
+CREATE INDEX blob_refs_expires ON blob_refs (expires_at);
+CREATE TABLE blob_pieces (
+  digest bytea NOT NULL REFERENCES blobs ON DELETE CASCADE,
+  idx integer NOT NULL,
+  body bytea NOT NULL,
+  PRIMARY KEY (digest, idx)
+);
+ALTER TABLE blob_pieces ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE blob_shares (kind smallint NOT NULL, bucket integer NOT NULL, bytes bigint NOT NULL, blobs integer NOT NULL, PRIMARY KEY (kind, bucket));
+CREATE TABLE blob_totals (id smallint PRIMARY KEY CHECK (id = 1), blobs integer NOT NULL, bytes bigint NOT NULL);
+INSERT INTO blob_totals VALUES (1, 0, 0);
 `
   }
 ]
