@@ -122,7 +122,8 @@ export class MessengerLifecycle {
       relays: this.relayAddrs,
       drainIntervalMs: this.options.drainIntervalMs,
       quarantine: f.quarantine,
-      onEnvelope: async (envelope, context) => { await f.inbox.receive(envelope, 'relay', context) }
+      onEnvelope: async (envelope, context) => { await f.inbox.receive(envelope, 'relay', context) },
+      onPage: async (envelopes, context, options) => f.inbox.receivePage(envelopes, context, options)
     })
     await this.mailboxSync.start()
   }
