@@ -40,6 +40,8 @@ export interface MailboxSyncInit {
   quarantine: EnvelopeQuarantine
   /** Periodic drain. @default 60000 */
   drainIntervalMs?: number
+  /** Envelopes per drained page (one store transaction each). @default 200 */
+  pageSize?: number
   /** One-time prekeys of each kind kept at each relay. @default 20 */
   prekeyPoolSize?: number
   onError?: (relay: string, err: Error) => void
@@ -265,7 +267,7 @@ export class MailboxSync {
    */
   async drain (relay: string, signal?: AbortSignal): Promise<number> {
     const context = newDrainContext()
-    return this.init.mailboxes.drainPages(relay, async (envelopes) => this.receivePage(relay, envelopes, context), { signal, pageSize: MAILBOX_PAGE_SIZE })
+    return this.init.mailboxes.drainPages(relay, async (envelopes) => this.receivePage(relay, envelopes, context), { signal, pageSize: this.init.pageSize ?? MAILBOX_PAGE_SIZE })
   }
 
   /** Drains every relay now (and re-subscribes where the push stream was lost). */
