@@ -131,11 +131,12 @@ export class Inbox {
       }
       // the senders' devices checked against their records (outside the lock: maybe a lookup)
       const checked: Array<Checked | undefined> = new Array(envelopes.length)
+      const records = new Map<string, VerifiedAccountRecord>()
       for (let i = next; i < envelopes.length; i++) {
         const box = unsealed[i]
         if (box === undefined) continue
         try {
-          checked[i] = await this.check(envelopes[i], box, context)
+          checked[i] = await this.check(envelopes[i], box, context, records)
         } catch (err) {
           unsealed[i] = undefined
           outcomes[i] = this.failed(err, 'relay')
@@ -174,14 +175,19 @@ export class Inbox {
     return outcomes
   }
 
-  /** The sender's device, as the sealed box names it, checked against its account record. */
-  private async check (envelope: Envelope, unsealed: OpenedSealed, context: ReceiveContext): Promise<Checked> {
+  /**
+   * The sender's device, as the sealed box names it, checked against its account record.
+   * `records` remembers the records resolved for the envelopes of one page (one resolve per
+   * sender and page instead of one per envelope; a device it does not list is resolved afresh).
+   */
+  private async check (envelope: Envelope, unsealed: OpenedSealed, context: ReceiveContext, records?: Map<string, VerifiedAccountRecord>): Promise<Checked> {
     const claimed = unsealed.sender
     const sender = encodeAddress(claimed.accountKey)
     const isListed = (r: VerifiedAccountRecord): boolean => r.body.devices.some((d) => equalBytes(d.deviceKey, claimed.deviceKey) && equalBytes(d.identityDhKey, claimed.identityDhKey))
     // a device we do not know yet may have just been linked: ask the DHT once more
-    let record = await this.resolveSender(sender, context)
+    let record = records?.get(sender) ?? await this.resolveSender(sender, context)
     if (!isListed(record) && !isListed(record = await this.resolveSender(sender, context, true))) throw new UnknownSenderDeviceError()
+    records?.set(sender, record)
     return { envelope, unsealed, sender, known: record.body.sequence }
   }
 
