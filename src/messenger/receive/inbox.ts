@@ -124,17 +124,19 @@ export class Inbox {
       }
     }
     let next = 0
+    const checked: Array<Checked | undefined> = new Array(envelopes.length)
+    let recheck = true
     while (next < envelopes.length) {
       if (options.signal != null && isAborted(options)) {
         for (let i = next; i < envelopes.length; i++) if (outcomes[i] === undefined) outcomes[i] = options.signal.reason
         return outcomes
       }
-      // the senders' devices checked against their records (outside the lock: maybe a lookup)
-      const checked: Array<Checked | undefined> = new Array(envelopes.length)
+      // the senders' devices checked against their records (outside the lock: maybe a lookup);
+      // again for the rest of the page only after this account's own record changed
       const records = new Map<string, VerifiedAccountRecord>()
       for (let i = next; i < envelopes.length; i++) {
         const box = unsealed[i]
-        if (box === undefined) continue
+        if (box === undefined || (!recheck && checked[i] !== undefined)) continue
         try {
           checked[i] = await this.check(envelopes[i], box, context, records)
         } catch (err) {
@@ -171,6 +173,7 @@ export class Inbox {
         return outcomes
       }
       for (const { applied } of segment) await this.finish(applied)
+      recheck = segment.some(({ applied }) => applied.effects.some((e) => e.kind === 'adopt-own-record' || e.kind === 'device-unlinked'))
     }
     return outcomes
   }
