@@ -113,6 +113,36 @@ describe('a drained page is one transaction, acked after its commit (issue #22)'
     await waitFor(async () => (await held()).length === 0, 30_000, 'the re-delivered page acked')
     expect((await bob.messages(bobChat.id)).items.map((m) => m.text).reverse()).toEqual(['hello', ...before, ...after])
   }, 120_000)
+
+  it('a page is split after a handshake that consumed a one-time prekey: the handshake commits alone (its prekey deleted before the next is opened), the rest follows in a second transaction', async () => {
+    const carol = await startTestMessenger(dir.path, 'carol', relays)
+    try {
+      const bobAddress = bob!.address
+      await bob!.stop()
+      bob = undefined
+      const stored = async (m: Messenger, chatId: string, text: string): Promise<void> => {
+        const sent = await m.sendText(chatId, text)
+        await waitFor(async () => (await m.messages(chatId)).items.find((x) => x.id === sent.id)?.status === 'stored', 30_000, `${text} stored at the relay`)
+      }
+      // carol's first message starts a session with a one-time prekey taken from bob's relay
+      const carolChat = await carol.conversationWith(bobAddress)
+      for (const text of ['carol 1', 'carol 2', 'carol 3']) await stored(carol, carolChat.id, text)
+      const aliceChat = await alice.conversationWith(bobAddress)
+      for (const text of ['alice 1', 'alice 2']) await stored(alice, aliceChat.id, text)
+
+      const node = await openHomeNode({ home: join(dir.path, 'bob'), passphrase: PASSPHRASE, kdf: TEST_KDF, listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, bootstrap: relays })
+      const pages = watchParts(node.store)
+      bob = new HomeMessenger({ node, store: node.store, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 } })
+      await bob.start()
+      const texts = async (address: string): Promise<string[]> => (await bob!.messages((await bob!.conversationWith(address)).id)).items.map((m) => m.text ?? '').reverse()
+      expect(await texts(carol.address)).toEqual(['carol 1', 'carol 2', 'carol 3'])
+      expect((await texts(alice.address)).slice(-2)).toEqual(['alice 1', 'alice 2'])
+      // the handshake alone, then the four envelopes behind it
+      expect(pages).toEqual([1, 4])
+    } finally {
+      await carol.stop()
+    }
+  }, 120_000)
 })
 
 /**
