@@ -92,6 +92,8 @@ export interface Mailboxes {
   subscribe: (relay: string, onEnvelope: (envelope: Envelope) => void, options?: AbortOptions) => Promise<MailboxSubscription>
   /** Fetches everything waiting, page by page; `handle` returning true acks an envelope. Returns how many were acked. */
   drain: (relay: string, handle: (envelope: Envelope) => Promise<boolean>, options?: AbortOptions & { pageSize?: number }) => Promise<number>
+  /** Fetches everything waiting, a page at a time; `handlePage` persists a page and says which of its envelopes to ack (acked after it resolves). Returns how many were acked. */
+  drainPages: (relay: string, handlePage: (envelopes: Envelope[]) => Promise<boolean[]>, options?: AbortOptions & { pageSize?: number }) => Promise<number>
   ack: (relay: string, ids: Uint8Array[], options?: AbortOptions) => Promise<void>
   uploadPrekeys: (relay: string, oneTime: MailboxPrekey[], options?: AbortOptions) => Promise<void>
   /** Authenticates at each relay with a deletion tombstone, so they purge this account's mailbox and prekeys. */

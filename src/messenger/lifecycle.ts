@@ -121,8 +121,10 @@ export class MessengerLifecycle {
       log: logger.forComponent('parley:mailbox-sync'),
       relays: this.relayAddrs,
       drainIntervalMs: this.options.drainIntervalMs,
+      pageSize: this.options.drainPageSize,
       quarantine: f.quarantine,
-      onEnvelope: async (envelope, context) => { await f.inbox.receive(envelope, 'relay', context) }
+      onEnvelope: async (envelope, context) => { await f.inbox.receive(envelope, 'relay', context) },
+      onPage: async (envelopes, context, options) => f.inbox.receivePage(envelopes, context, options)
     })
     await this.mailboxSync.start()
   }

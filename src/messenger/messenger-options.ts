@@ -11,6 +11,8 @@ export interface MessengerOptions {
   outbox?: Partial<Pick<OutboxWorkerInit, 'directTimeoutMs' | 'maxAgeMs' | 'pollMs' | 'concurrency'>>
   /** Periodic mailbox drain. */
   drainIntervalMs?: number
+  /** Envelopes per drained page: each page is received in one store transaction and acked after its commit. @default 200 */
+  drainPageSize?: number
   /** Bounded retries of relay envelopes that fail to be received, before quarantine (tests shorten them). */
   receiveRetry?: ReceiveRetryPolicy
   /** Attachments: automatic download size, largest file accepted. */

@@ -246,6 +246,46 @@ export class MailboxClient {
   }
 
   /**
+   * Fetches every page and hands each whole page to `onPage` (persist it there, e.g. in one
+   * store transaction); once `onPage` resolves, the envelopes it said `true` for are acked in
+   * one request (the others stay at the relay, and the drain goes on past them). So an
+   * envelope is acked only after the page that holds it was persisted: a crash in between
+   * leaves it at the relay, to be delivered again. The next page is fetched while `onPage`
+   * handles this one. Every fetch and ack has its own time limit (`requestTimeoutMs`);
+   * `options.signal` only stops the drain. Returns how many envelopes were acked.
+   *
+   * @example
+   * ```ts
+   * await client.drainPages(relay, owner, async (envelopes) => inbox.savePage(envelopes))
+   * ```
+   */
+  async drainPages (relay: RelayTarget, owner: MailboxOwnerCredentials, onPage: (envelopes: Envelope[]) => Promise<boolean[]>, options: AbortOptions & { pageSize?: number } = {}): Promise<number> {
+    const request = (): AbortSignal => {
+      const timeout = AbortSignal.timeout(this.init.requestTimeoutMs)
+      return options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+    }
+    const fetchPage = async (cursor: Uint8Array): Promise<FetchedPage> => this.fetch(relay, owner, { signal: request(), limit: options.pageSize, cursor })
+    let acked = 0
+    let page = await fetchPage(new Uint8Array(0))
+    while (true) {
+      // the next page is on its way while this one is handled (its rejection is read below)
+      const next = page.more ? fetchPage(page.cursor) : undefined
+      next?.catch(() => {})
+      if (page.envelopes.length > 0) {
+        options.signal?.throwIfAborted()
+        const handled = await onPage(page.envelopes)
+        const ids = page.envelopes.filter((_, i) => handled[i] === true).map((e) => e.id)
+        if (ids.length > 0) {
+          await this.ack(relay, owner, ids, { signal: request() })
+          acked += ids.length
+        }
+      }
+      if (next === undefined) return acked
+      page = await next
+    }
+  }
+
+  /**
    * Asks the relay to push new deposits for the owner's mailbox over a dedicated stream.
    * Pushed envelopes stay at the relay until acked (secret ones excepted). Subscribe first,
    * then `drain()` the backlog, and dedup by id: a deposit racing the subscription arrives both ways.

@@ -37,6 +37,7 @@ export function withFleets (mailboxes: Mailboxes, depositor: Depositor, init: Fl
   const owned: Mailboxes = {
     subscribe: async (relay, onEnvelope, options) => fleets.withMember(relay, deviceKey, async (m) => mailboxes.subscribe(m, onEnvelope, options), options),
     drain: async (relay, handle, options) => fleets.withMember(relay, deviceKey, async (m) => mailboxes.drain(m, handle, options), options),
+    drainPages: async (relay, handlePage, options) => fleets.withMember(relay, deviceKey, async (m) => mailboxes.drainPages(m, handlePage, options), options),
     ack: async (relay, ids, options) => { await fleets.withMember(relay, deviceKey, async (m) => mailboxes.ack(m, ids, options), options) },
     uploadPrekeys: async (relay, oneTime, options) => { await fleets.withMember(relay, deviceKey, async (m) => mailboxes.uploadPrekeys(m, oneTime, options), options) },
     purge: async (relays, tombstone, options) => { await mailboxes.purge(await fleets.expand(relays, deviceKey, options), tombstone, options) },

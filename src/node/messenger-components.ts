@@ -129,6 +129,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
     mailboxes: {
       subscribe: async (relay, onEnvelope, options) => client().subscribe(relay, owner(), onEnvelope, options),
       drain: async (relay, handle, options) => client().drain(relay, owner(), handle, options),
+      drainPages: async (relay, handlePage, options) => client().drainPages(relay, owner(), handlePage, options),
       ack: async (relay, ids, options) => { await client().ack(relay, owner(), ids, options) },
       uploadPrekeys: async (relay, oneTime, options) => { await client().uploadPrekeys(relay, owner(), { oneTime, replace: true }, options) },
       purge: async (relays, tombstone, options) => {

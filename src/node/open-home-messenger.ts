@@ -50,7 +50,7 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * ```
  */
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
-  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, linkCode, onLinkSas, history, onHistoryProgress, attachments, blobs, ...nodeInit } = init
+  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, drainPageSize, now, linkCode, onLinkSas, history, onHistoryProgress, attachments, blobs, ...nodeInit } = init
   if (linkCode != null) {
     if (init.store != null) {
       await init.store.close()
@@ -90,5 +90,5 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
     bootstrap: [...(nodeInit.bootstrap ?? []), ...(relays ?? []).flatMap((r) => isFleetRef(r) ? (parseFleetRef(r).bootstrap ?? []) : [r])]
   }, options)
   // attachment files live beside the store, sealed (ciphertext only)
-  return new HomeMessenger({ node, store: node.store, relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, now, attachments, blobs: blobs ?? new FileBlobs(join(init.home, 'blobs')) })
+  return new HomeMessenger({ node, store: node.store, relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, drainPageSize, now, attachments, blobs: blobs ?? new FileBlobs(join(init.home, 'blobs')) })
 }

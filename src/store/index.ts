@@ -8,7 +8,7 @@
 export { openStore, destroyStore } from './open-level.js'
 export { openMemoryStore, MemoryKvData, type OpenMemoryStoreOptions } from './open-memory.js'
 export type { OpenStoreOptions } from './open-options.js'
-export type { Store, StoreRepos, StoreTransaction } from './store.js'
+export type { Store, StoreRepos, StoreTransaction, TransactionPart } from './store.js'
 export { newConversationId } from './conversation-repo.js'
 export type { ScryptParams } from './passphrase-keyring.js'
 export type { StoredValue } from './value-codec.js'

@@ -22,7 +22,7 @@ import { PreferenceRepo } from './preference-repo.js'
 import { GroupRepo } from './group-repo.js'
 import { ChannelRepo } from './channel-repo.js'
 import { StoreDatastore } from './store-datastore.js'
-import type { Store, StoreRepos, StoreTransaction } from './store.js'
+import type { Store, StoreRepos, StoreTransaction, TransactionPart } from './store.js'
 import type { StoreOptions } from './types.js'
 import { Mutex } from '../mutex.js'
 import { WriteScope } from './write-scope.js'
@@ -116,16 +116,30 @@ export class ParleyStore implements Store {
     this.datastore = new StoreDatastore(skv)
   }
 
-  async transaction<T> (fn: (tx: StoreTransaction) => Promise<T>, options: StoreOptions = {}): Promise<T> {
+  async transaction<T> (fn: (tx: StoreTransaction, part: TransactionPart) => Promise<T>, options: StoreOptions = {}): Promise<T> {
     this.skv.check()
     return await this.lock.run(async () => {
       const scope = new WriteScope(this.skv)
-      const tx = repos({
+      const bind = (s: WriteScope): StoreTransaction => repos({
         skv: this.skv,
-        read: async (key) => await scope.read(key),
-        write: async (f) => await f(scope)
+        read: async (key) => await s.read(key),
+        write: async (f) => await f(s)
       })
-      const out = await fn(tx)
+      const tx = bind(scope)
+      let inPart = false
+      const part: TransactionPart = async (f) => {
+        if (inPart) throw new StoreUnsupportedError('parts of a transaction run one after another')
+        inPart = true
+        try {
+          const child = scope.part()
+          const result = await f(bind(child))
+          await child.commit()
+          return result
+        } finally {
+          inPart = false
+        }
+      }
+      const out = await fn(tx, part)
       options.signal?.throwIfAborted()
       await scope.commit()
       return out

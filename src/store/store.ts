@@ -47,6 +47,14 @@ export interface StoreRepos {
 export type StoreTransaction = StoreRepos
 
 /**
+ * Runs `fn` as one part of the enclosing transaction: its writes join the transaction when it
+ * resolves and are discarded when it throws (the error is passed on; the transaction and its
+ * other parts go on). Its reads see the transaction's writes so far, its own first. Parts run
+ * one after another.
+ */
+export type TransactionPart = <U>(fn: (tx: StoreTransaction) => Promise<U>) => Promise<U>
+
+/**
  * Parley's persistence: one encrypted database per account, the same interface over LevelDB
  * (Node), IndexedDB (browsers) and memory (tests). Each write outside `transaction()` is its
  * own atomic batch.
@@ -74,8 +82,10 @@ export interface Store extends StoreRepos {
    * Runs `fn` with repositories whose writes are committed in one backend batch when `fn`
    * resolves (nothing is written if it throws). Transactions are serialised. Inside `fn`, use
    * only `tx`: writing through the store itself would wait for this transaction forever.
+   * `part` runs a piece of the transaction that may fail alone ({@link TransactionPart}): one
+   * transaction for many received envelopes, a poison one leaving nothing of itself.
    */
-  transaction: <T>(fn: (tx: StoreTransaction) => Promise<T>, options?: StoreOptions) => Promise<T>
+  transaction: <T>(fn: (tx: StoreTransaction, part: TransactionPart) => Promise<T>, options?: StoreOptions) => Promise<T>
 
   /**
    * Re-wraps the store key under a new passphrase (no data is re-encrypted), then purges the

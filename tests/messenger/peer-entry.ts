@@ -9,7 +9,7 @@
  * "send" also takes "ttlMs" (a disappearing message).
  * Prints {"event":"ready","address":…,"multiaddrs":[…]} when started, delivery events, and
  * {"event":"message","id":…,"text":…} for every message received.
- * Args: --home DIR [--relay MA]… [--bootstrap MA]… [--relay-count N]
+ * Args: --home DIR [--relay MA]… [--bootstrap MA]… [--relay-count N] [--drain-page-size N]
  */
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -21,7 +21,8 @@ const { values } = parseArgs({
     home: { type: 'string' },
     relay: { type: 'string', multiple: true, default: [] },
     bootstrap: { type: 'string', multiple: true, default: [] },
-    'relay-count': { type: 'string' }
+    'relay-count': { type: 'string' },
+    'drain-page-size': { type: 'string' }
   }
 })
 const print = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n') }
@@ -40,6 +41,7 @@ const messenger = await createMessenger({
   store: node.store,
   relays: values.relay,
   relayCount: values['relay-count'] != null ? Number(values['relay-count']) : undefined,
+  drainPageSize: values['drain-page-size'] != null ? Number(values['drain-page-size']) : undefined,
   allowPrivateAddresses: true,
   outbox: { directTimeoutMs: 1000, pollMs: 200 }
 })

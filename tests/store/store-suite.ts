@@ -187,6 +187,45 @@ export function storeSuite (name: string, makeHarness: () => StoreHarness): void
       expect(await store.sessions.get('me', 'them')).toEqual(new Uint8Array([7]))
     })
 
+    it('runs parts of a transaction: a failed part leaves nothing of itself, the others commit once, each sees the ones before it', async () => {
+      const conv = newConversationId()
+      await store.sessions.put('me', 'them', new Uint8Array([1]))
+      const seen: Array<Uint8Array | undefined> = []
+      await store.transaction(async (tx, part) => {
+        await part(async (p) => {
+          await p.sessions.put('me', 'them', new Uint8Array([2]))
+          await p.messages.put(message(conv, 1))
+        })
+        await expect(part(async (p) => {
+          seen.push(await p.sessions.get('me', 'them'))
+          await p.sessions.put('me', 'them', new Uint8Array([3]))
+          await p.messages.put(message(conv, 2))
+          seen.push(await p.sessions.get('me', 'them'))
+          throw new Error('poison')
+        })).rejects.toThrow('poison')
+        await part(async (p) => {
+          seen.push(await p.sessions.get('me', 'them'))
+          expect(await p.messages.get(message(conv, 2).id)).toBeUndefined()
+          await p.sessions.put('me', 'them', new Uint8Array([4]))
+          await p.messages.put(message(conv, 3))
+        })
+        // nothing committed before the transaction ends; the transaction sees its parts
+        expect(await store.messages.get(message(conv, 1).id)).toBeUndefined()
+        expect(await tx.sessions.get('me', 'them')).toEqual(new Uint8Array([4]))
+        await expect(part(async () => await part(async () => {}))).rejects.toMatchObject({ code: 'ERR_STORE_UNSUPPORTED' })
+      })
+      expect(seen).toEqual([new Uint8Array([2]), new Uint8Array([3]), new Uint8Array([2])])
+      expect(await store.sessions.get('me', 'them')).toEqual(new Uint8Array([4]))
+      expect((await store.messages.latest(conv)).items.map((m) => m.clock)).toEqual([3, 1])
+
+      // a transaction that throws after its parts succeeded writes nothing of them
+      await expect(store.transaction(async (_tx, part) => {
+        await part(async (p) => { await p.sessions.put('me', 'them', new Uint8Array([5])) })
+        throw new Error('boom')
+      })).rejects.toThrow('boom')
+      expect(await store.sessions.get('me', 'them')).toEqual(new Uint8Array([4]))
+    })
+
     it('keeps the outbox ordered by next attempt', async () => {
       await store.outbox.put(outboxEntry('e1', 300))
       await store.outbox.put(outboxEntry('e2', 100))

@@ -31,10 +31,17 @@ export interface MailboxSyncInit {
   relays: string[]
   /** Handles one envelope (decrypt + store). Resolving means it may be acked at the relay. */
   onEnvelope: (envelope: Envelope, context: DrainContext) => Promise<void>
+  /**
+   * Handles a drained page (decrypt + store, one transaction): per envelope, undefined when it
+   * may be acked, else why it failed. Never rejects.
+   */
+  onPage: (envelopes: Envelope[], context: DrainContext, options: { signal: AbortSignal }) => Promise<Array<unknown | undefined>>
   /** Bounded retries per envelope, then quarantine: decides what a failed envelope becomes. */
   quarantine: EnvelopeQuarantine
   /** Periodic drain. @default 60000 */
   drainIntervalMs?: number
+  /** Envelopes per drained page (one store transaction each). @default 200 */
+  pageSize?: number
   /** One-time prekeys of each kind kept at each relay. @default 20 */
   prekeyPoolSize?: number
   onError?: (relay: string, err: Error) => void
@@ -181,19 +188,57 @@ export class MailboxSync {
     try {
       await this.init.onEnvelope(envelope, context)
     } catch (err) {
-      if (!this.running) return false // stopping: the store may be closing under us
+      return this.failed(relay, envelope, err)
+    }
+    return this.succeeded(envelope)
+  }
+
+  /**
+   * Receives one drained page in one store transaction (`onPage`); says per envelope whether
+   * it may be acked, as {@link receiveOne} does for one. The caller acks after this resolves:
+   * after the page's commit.
+   */
+  private async receivePage (relay: string, envelopes: Envelope[], context: DrainContext): Promise<boolean[]> {
+    const signal = this.shutdown.signal
+    const { quarantine } = this.init
+    const acks = new Array<boolean>(envelopes.length).fill(false)
+    const todo: number[] = []
+    for (let i = 0; i < envelopes.length; i++) {
       try {
-        // logged there: dropped, left at the relay for a retry, or quarantined (its sealed bytes kept)
-        return await quarantine.failed(envelope.id, err, { signal, sealed: Envelope.encode(envelope) }) !== 'retry'
-      } catch (storeErr) {
-        this.log.error('could not record the failure of envelope %s from %s: %e', envelopeIdHex(envelope.id), relay, storeErr)
-        return false
+        const known = await quarantine.check(envelopes[i].id, { signal })
+        if (known === 'quarantined') acks[i] = true
+        else if (known !== 'waiting') todo.push(i)
+      } catch (err) {
+        if (this.running) this.log.error('could not look up envelope %s from %s in the quarantine: %e', envelopeIdHex(envelopes[i].id), relay, err)
       }
     }
-    await this.init.quarantine.succeeded(envelope.id, { signal }).catch((err: unknown) => {
+    if (todo.length === 0) return acks
+    const outcomes = await this.init.onPage(todo.map((i) => envelopes[i]), context, { signal })
+    for (let j = 0; j < todo.length; j++) {
+      const envelope = envelopes[todo[j]]
+      acks[todo[j]] = outcomes[j] === undefined ? await this.succeeded(envelope) : await this.failed(relay, envelope, outcomes[j])
+    }
+    return acks
+  }
+
+  /** An envelope received: its past failures are forgotten; it may be acked. */
+  private async succeeded (envelope: Envelope): Promise<true> {
+    await this.init.quarantine.succeeded(envelope.id, { signal: this.shutdown.signal }).catch((err: unknown) => {
       this.log.error('could not clear the failures of envelope %s: %e', envelopeIdHex(envelope.id), err)
     })
     return true
+  }
+
+  /** An envelope whose receive failed: true when it may be acked all the same (dropped or quarantined). */
+  private async failed (relay: string, envelope: Envelope, err: unknown): Promise<boolean> {
+    if (!this.running) return false // stopping: the store may be closing under us
+    try {
+      // logged there: dropped, left at the relay for a retry, or quarantined (its sealed bytes kept)
+      return await this.init.quarantine.failed(envelope.id, err, { signal: this.shutdown.signal, sealed: Envelope.encode(envelope) }) !== 'retry'
+    } catch (storeErr) {
+      this.log.error('could not record the failure of envelope %s from %s: %e', envelopeIdHex(envelope.id), relay, storeErr)
+      return false
+    }
   }
 
   private queueAck (relay: string, id: Uint8Array): void {
@@ -215,13 +260,14 @@ export class MailboxSync {
   }
 
   /**
-   * Fetches and handles everything waiting at one relay, page by page; an envelope that fails
-   * is skipped (left at the relay, or acked once quarantined) and the drain goes on. Returns
-   * how many envelopes were acked.
+   * Fetches and handles everything waiting at one relay, page by page, each page in one store
+   * transaction and acked after its commit; an envelope that fails is skipped (left at the
+   * relay, or acked once dropped or quarantined) and the drain goes on. Returns how many
+   * envelopes were acked.
    */
   async drain (relay: string, signal?: AbortSignal): Promise<number> {
     const context = newDrainContext()
-    return this.init.mailboxes.drain(relay, async (envelope) => this.receiveOne(relay, envelope, context), { signal, pageSize: MAILBOX_PAGE_SIZE })
+    return this.init.mailboxes.drainPages(relay, async (envelopes) => this.receivePage(relay, envelopes, context), { signal, pageSize: this.init.pageSize ?? MAILBOX_PAGE_SIZE })
   }
 
   /** Drains every relay now (and re-subscribes where the push stream was lost). */

@@ -136,18 +136,22 @@ export class E2ESessions implements SessionCrypto {
    * Opens a sealed payload: sealed-sender box (or what `peekSender` returned for this same
    * payload), then the session (a new one for a prekey message that does not belong to the
    * current session). Nothing is stored until `commit` runs.
+   * With `tx`, the sessions are read through that transaction (its staged writes first): the
+   * second message of a session in one transaction sees the state the first one left; call
+   * `commit` with the same `tx`.
    * Throws typed errors: DecryptError, ReplayError, InvalidSenderError, SessionResetNeededError…
    */
-  async open (payload: Uint8Array, unsealed?: OpenedSealed): Promise<OpenedEnvelope> {
+  async open (payload: Uint8Array, unsealed?: OpenedSealed, tx?: StoreTransaction): Promise<OpenedEnvelope> {
     // the sealed box holds no session state: what `peekSender` opened of this payload is reused
     const { sender, message } = unsealed ?? await this.keys.open(payload)
     const theirHex = toHex(sender.deviceKey)
-    const existingBytes = await this.store.sessions.get(this.myDeviceHex, theirHex)
+    const sessions = (tx ?? this.store).sessions
+    const existingBytes = await sessions.get(this.myDeviceHex, theirHex)
     const existing = existingBytes == null ? undefined : decodeSessionState(existingBytes)
     const current = existingBytes == null || existing == null ? undefined : { bytes: existingBytes, pending: existing.pending !== undefined }
     // the archive is read at most once per message, and only when the current session does not do
     let archive: Uint8Array[] | undefined
-    const archived = async (): Promise<Uint8Array[]> => (archive ??= await this.store.sessions.archived(this.myDeviceHex, theirHex))
+    const archived = async (): Promise<Uint8Array[]> => (archive ??= await sessions.archived(this.myDeviceHex, theirHex))
     const opened = (plaintext: Uint8Array, commit: OpenedEnvelope['commit'], newSession = false, consumed?: OpenedEnvelope['consumed']): OpenedEnvelope => ({
       senderAccountKey: sender.accountKey,
       senderDeviceKey: sender.deviceKey,

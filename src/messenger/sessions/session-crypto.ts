@@ -19,6 +19,10 @@ export interface SessionCrypto {
   seal: (device: DeviceEntry, plaintext: Uint8Array, oneTime?: FetchedOneTimePrekeys, tx?: StoreTransaction) => Promise<SealedForDevice>
   /** The sealed box of a payload opened: who claims to have sent it (keys proven by the box) and its message, without touching sessions. */
   peekSender: (payload: Uint8Array) => Promise<OpenedSealed>
-  /** Opens a sealed payload (its sealed box again, unless `peekSender`'s result for the same payload is passed); nothing is stored until `commit` runs. */
-  open: (payload: Uint8Array, unsealed?: OpenedSealed) => Promise<OpenedEnvelope>
+  /**
+   * Opens a sealed payload (its sealed box again, unless `peekSender`'s result for the same
+   * payload is passed); nothing is stored until `commit` runs. With `tx`, sessions are read
+   * through that transaction (so a message sees the state an earlier one of it left).
+   */
+  open: (payload: Uint8Array, unsealed?: OpenedSealed, tx?: StoreTransaction) => Promise<OpenedEnvelope>
 }

@@ -127,7 +127,7 @@ export async function harness (overrides: Partial<MessengerComponents> = {}): Pr
     },
     directory: { lookup: async (address) => recordOf(address, address === peer.address ? [peer.device] : [me.device]) },
     envelopes: { send: async () => {}, setHandler: () => {} },
-    mailboxes: { subscribe: fail, drain: fail, ack: fail, uploadPrekeys: fail, purge: fail, stop: async () => {} },
+    mailboxes: { subscribe: fail, drain: fail, drainPages: fail, ack: fail, uploadPrekeys: fail, purge: fail, stop: async () => {} },
     depositor: { depositToAll: async () => [], takePrekey: async () => [], stop: async () => {} },
     relayDiscovery: { find: async () => [] },
     network: {
