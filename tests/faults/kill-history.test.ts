@@ -1,0 +1,108 @@
+/**
+ * SIGKILL of a new device half-way through its 1,000-message history transfer (issue #19: "a
+ * transfer interrupted halfway (SIGKILL of the new device) resumes without starting over").
+ * The new device links in a process of its own (tests/faults/link-entry.ts) and is killed once
+ * it stored half of the history; the existing device leaves the rest, only the rest, at the
+ * account's relay; the killed device's store opens again and ends with the whole history, each
+ * message once. Real nodes on 127.0.0.1, a real relay and blob store.
+ */
+import { join } from 'node:path'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toHex } from '../../src/bytes.js'
+import { LAST_ARCHIVE_KEY } from '../../src/messenger/devices/history-relay.js'
+import type { MessageView } from '../../src/messenger/types.js'
+import { FileBlobs } from '../../src/node/blob-files.js'
+import type { HomeMessenger } from '../../src/node/messenger.js'
+import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
+import type { Relay } from '../../src/relay/index.js'
+import { LOOPBACK_LISTEN, tempDir } from '../helpers/network.js'
+import { killGroup, spawnScript, type ScriptProcess } from '../helpers/processes.js'
+import { confirmNextLink, startTestMessenger, startTestRelay } from '../messenger/helpers.js'
+
+const TOTAL = 1000
+
+describe('fault injection: a new device killed during its history transfer', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let relay: Relay
+  let relays: string[]
+  let alice1: HomeMessenger
+  let bob: HomeMessenger
+  let child: ScriptProcess | undefined
+  let chatId: string
+  let expected: MessageView[]
+
+  const all = async (m: HomeMessenger): Promise<MessageView[]> => {
+    let out: MessageView[] = []
+    for (let cursor: string | undefined, first = true; first || cursor != null; first = false) {
+      const page = await m.messages(chatId, { limit: 500, cursor })
+      out = [...out, ...page.items]
+      cursor = page.cursor
+    }
+    return out
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('parley-faults-history-')
+    relay = await startTestRelay(join(dir.path, 'relay'))
+    relays = [relay.multiaddrs[0].toString()]
+    alice1 = await startTestMessenger(dir.path, 'alice1', relays, { blobs: new FileBlobs(join(dir.path, 'alice1', 'blobs')) })
+    bob = await startTestMessenger(dir.path, 'bob', relays)
+    const chat = await alice1.conversationWith(bob.address)
+    chatId = chat.id
+    const base = Date.now() - 86_400_000
+    await alice1.store.messages.putMany(Array.from({ length: TOTAL }, (_, i) => ({
+      conversationId: chat.id, id: toHex(randomBytes(16)), clock: 10 + i, senderTimestamp: base + i, direction: i % 2 === 0 ? 'out' as const : 'in' as const,
+      sender: i % 2 === 0 ? alice1.address : bob.address, status: i % 2 === 0 ? 'read' as const : 'received' as const, expiresAt: null,
+      // ~600 bytes each: some twenty frames, so that half-way is a frame boundary among many
+      content: new TextEncoder().encode(JSON.stringify({ kind: 'text', text: `seeded ${i} ${'y'.repeat(600)}`, reactions: {}, forwardable: true }))
+    })))
+    expected = await all(alice1)
+    expect(expected).toHaveLength(TOTAL)
+  }, 120_000)
+
+  afterAll(async () => {
+    if (child != null) await killGroup(child.child)
+    for (const m of [alice1, bob]) await m?.stop().catch(() => {})
+    await relay?.stop()
+    await dir?.cleanup()
+  })
+
+  it('killed after storing half: the rest comes through the relay, not the whole again, and the store ends with every message once', async () => {
+    const home = join(dir.path, 'alice2')
+    const confirmed = confirmNextLink(alice1)
+    const sealed = alice1.next('history-done', { filter: (d) => d.via === 'relay', signal: AbortSignal.timeout(180_000) })
+    child = spawnScript('tests/faults/link-entry.ts', ['--home', home, '--code', await alice1.createDeviceLink(), '--relay', relays[0], '--stall-at', String(TOTAL / 2)])
+    const stalled = JSON.parse(await child.waitForLine((l) => l.includes('"event":"stalled"'), 120_000)) as { received: number }
+    await killGroup(child.child)
+    expect(child.lines.some((l) => l.includes('"event":"linked"')), 'killed before the transfer finished').toBe(false)
+    await confirmed
+    expect(stalled.received).toBeGreaterThanOrEqual(TOTAL / 2)
+    expect(stalled.received).toBeLessThan(TOTAL)
+
+    // the existing device sealed only what the killed device had not acknowledged
+    const archive = await sealed
+    expect(archive.total).toBeGreaterThanOrEqual(TOTAL - stalled.received)
+    expect(archive.total).toBeLessThan(TOTAL - TOTAL / 2 + 100)
+    expect(archive.received).toBe(archive.total)
+
+    // the killed device's store opens again, holding what it stored before the kill
+    const alice2 = await openHomeMessenger({
+      home, passphrase: 'process test passphrase', kdf: { N: 1024, r: 8, p: 1 }, listen: LOOPBACK_LISTEN, manyPeersPerAddress: true,
+      relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }
+    })
+    try {
+      expect((await all(alice2)).length).toBeGreaterThanOrEqual(stalled.received)
+      const done = alice2.next('history-done', { signal: AbortSignal.timeout(180_000) })
+      await alice2.start()
+      const arrived = await done
+      expect(arrived).toMatchObject({ role: 'receiving', via: 'relay', received: archive.total, total: archive.total })
+      const got = await all(alice2)
+      expect(got.map((x) => [x.id, x.text, x.direction, x.status])).toEqual(expected.map((x) => [x.id, x.text, x.direction, x.status]))
+      // resumed: the archive held the rest only
+      expect(await alice2.store.settings.get(LAST_ARCHIVE_KEY)).toMatchObject({ messages: archive.total, resumedAt: 0 })
+    } finally {
+      await alice2.stop()
+    }
+  }, 400_000)
+})
