@@ -4,7 +4,9 @@
  * The new device links in a process of its own (tests/faults/link-entry.ts) and is killed once
  * it stored half of the history; the existing device leaves the rest, only the rest, at the
  * account's relay; the killed device's store opens again and ends with the whole history, each
- * message once. Real nodes on 127.0.0.1, a real relay and blob store.
+ * message once. And the existing device SIGKILLed mid-transfer: what it owed was written before
+ * the link answer, so, alone at its next start, it leaves the history at the relay for the new
+ * device, also alone. Real nodes on 127.0.0.1, a real relay and blob store.
  */
 import { join } from 'node:path'
 import { randomBytes } from '@noble/hashes/utils.js'
@@ -13,10 +15,11 @@ import { toHex } from '../../src/bytes.js'
 import { LAST_ARCHIVE_KEY } from '../../src/messenger/devices/history-relay.js'
 import type { MessageView } from '../../src/messenger/types.js'
 import { FileBlobs } from '../../src/node/blob-files.js'
-import type { HomeMessenger } from '../../src/node/messenger.js'
+import { openHomeNode } from '../../src/node/home.js'
+import { HomeMessenger } from '../../src/node/messenger.js'
 import { openHomeMessenger } from '../../src/node/open-home-messenger.js'
 import type { Relay } from '../../src/relay/index.js'
-import { LOOPBACK_LISTEN, tempDir } from '../helpers/network.js'
+import { LOOPBACK_LISTEN, PASSPHRASE, TEST_KDF, tempDir, waitFor } from '../helpers/network.js'
 import { killGroup, spawnScript, type ScriptProcess } from '../helpers/processes.js'
 import { confirmNextLink, startTestMessenger, startTestRelay } from '../messenger/helpers.js'
 
@@ -31,6 +34,12 @@ describe('fault injection: a new device killed during its history transfer', () 
   let child: ScriptProcess | undefined
   let chatId: string
   let expected: MessageView[]
+
+  /** Opens a device of this test on its home, not started. */
+  const openMessenger = async (home: string): Promise<HomeMessenger> => {
+    const node = await openHomeNode({ home, passphrase: PASSPHRASE, kdf: TEST_KDF, listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, bootstrap: relays })
+    return new HomeMessenger({ node, store: node.store, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }, blobs: new FileBlobs(join(home, 'blobs')) })
+  }
 
   const all = async (m: HomeMessenger): Promise<MessageView[]> => {
     let out: MessageView[] = []
@@ -54,8 +63,8 @@ describe('fault injection: a new device killed during its history transfer', () 
     await alice1.store.messages.putMany(Array.from({ length: TOTAL }, (_, i) => ({
       conversationId: chat.id, id: toHex(randomBytes(16)), clock: 10 + i, senderTimestamp: base + i, direction: i % 2 === 0 ? 'out' as const : 'in' as const,
       sender: i % 2 === 0 ? alice1.address : bob.address, status: i % 2 === 0 ? 'read' as const : 'received' as const, expiresAt: null,
-      // ~600 bytes each: some twenty frames, so that half-way is a frame boundary among many
-      content: new TextEncoder().encode(JSON.stringify({ kind: 'text', text: `seeded ${i} ${'y'.repeat(600)}`, reactions: {}, forwardable: true }))
+      // ~2 KB each: some 70 frames, more than the 32 the existing device sends ahead of the acks
+      content: new TextEncoder().encode(JSON.stringify({ kind: 'text', text: `seeded ${i} ${'y'.repeat(2000)}`, reactions: {}, forwardable: true }))
     })))
     expected = await all(alice1)
     expect(expected).toHaveLength(TOTAL)
@@ -103,6 +112,45 @@ describe('fault injection: a new device killed during its history transfer', () 
       expect(await alice2.store.settings.get(LAST_ARCHIVE_KEY)).toMatchObject({ messages: archive.total, resumedAt: 0 })
     } finally {
       await alice2.stop()
+    }
+  }, 400_000)
+
+  it('the existing device SIGKILLed mid-transfer: what it owed was kept; alone at its next start it leaves the history at the relay, and the new device, alone, gets all of it once', async () => {
+    // alice1 in a process of its own, on its home
+    await alice1.stop()
+    const home1 = join(dir.path, 'alice1')
+    child = spawnScript('tests/faults/link-existing-entry.ts', ['--home', home1, '--relay', relays[0]])
+    const { code } = JSON.parse(await child.waitForLine((l) => l.includes('"event":"code"'), 120_000)) as { code: string }
+    const calls: Array<{ received: number, done: boolean, error?: Error }> = []
+    const linking = openHomeMessenger({
+      home: join(dir.path, 'alice3'), passphrase: PASSPHRASE, kdf: TEST_KDF, create: true, linkCode: code, listen: LOOPBACK_LISTEN, manyPeersPerAddress: true,
+      relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }, history: { kind: 'all' },
+      onHistoryProgress: (p) => { calls.push(p) }
+    })
+    await child.waitForLine((l) => l.includes('"event":"stalled"'), 120_000)
+    await killGroup(child.child)
+    // linked, with part of the history; the rest never came on the link stream
+    const alice3 = await linking
+    expect(calls.at(-1)?.error).toMatchObject({ code: 'ERR_HISTORY_INCOMPLETE' })
+    const before = calls.filter((c) => !c.done).at(-1)?.received ?? 0
+    expect(before).toBeLessThan(TOTAL)
+    try {
+      // the existing device alone (the new one not started): at its start it seals what it owed
+      alice1 = await openMessenger(home1)
+      const sealed = alice1.next('history-done', { filter: (d) => d.via === 'relay', signal: AbortSignal.timeout(180_000) })
+      await alice1.start()
+      const archive = await sealed
+      expect(archive.total).toBe(TOTAL)
+      await waitFor(async () => (await alice1.status()).outbox === 0, 90_000, 'the archive announced to the new device')
+      await alice1.stop()
+      // the new device alone: every message once, in order
+      const done = alice3.next('history-done', { signal: AbortSignal.timeout(180_000) })
+      await alice3.start()
+      await done
+      const got = await all(alice3)
+      expect(got.map((x) => [x.id, x.text, x.direction, x.status])).toEqual(expected.map((x) => [x.id, x.text, x.direction, x.status]))
+    } finally {
+      await alice3.stop()
     }
   }, 400_000)
 })
