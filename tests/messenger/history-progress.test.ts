@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -54,9 +55,9 @@ describe('history of a new device: progress, relays only, archive deletion', () 
 
   const start = async (name: string): Promise<HomeMessenger> => startTestMessenger(dir.path, name, relays, { blobs: new FileBlobs(join(dir.path, name, 'blobs')) })
   /** Opens a device of this test, not started (its events can be listened to from its start on). */
-  const open = async (name: string): Promise<HomeMessenger> => {
+  const open = async (name: string, now?: () => number): Promise<HomeMessenger> => {
     const node = await openHomeNode({ home: join(dir.path, name), passphrase: PASSPHRASE, kdf: TEST_KDF, listen: LOOPBACK_LISTEN, manyPeersPerAddress: true, bootstrap: relays })
-    return new HomeMessenger({ node, store: node.store, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }, blobs: new FileBlobs(join(dir.path, name, 'blobs')) })
+    return new HomeMessenger({ node, store: node.store, relays, allowPrivateAddresses: true, outbox: { directTimeoutMs: 1500, pollMs: 200 }, blobs: new FileBlobs(join(dir.path, name, 'blobs')), now })
   }
 
   const all = async (m: HomeMessenger): Promise<MessageView[]> => {
@@ -187,7 +188,7 @@ describe('history of a new device: progress, relays only, archive deletion', () 
     }
   }, 300_000)
 
-  it('an archive no new device fetches expires at the relay: it is deposited with the archive retention, not kept for ever', async () => {
+  it('an archive no new device fetches expires at the relay and on the device that sealed it: not kept for ever', async () => {
     // the new device links asking for the relays and never runs; the existing device stays online
     const before = relay.blobStore.blobCount
     const sent = alice1.next('history-done', { filter: (d) => d.via === 'relay', signal: AbortSignal.timeout(120_000) })
@@ -199,6 +200,13 @@ describe('history of a new device: progress, relays only, archive deletion', () 
       expect(await relay.blobStore.deleteExpired(Date.now() + HISTORY_ARCHIVE_TTL_MS - 3_600_000)).toBe(0)
       expect(await relay.blobStore.deleteExpired(Date.now() + HISTORY_ARCHIVE_TTL_MS + 60_000)).toBe(held)
       expect(relay.blobStore.blobCount).toBe(0)
+      // the existing device's own copies (kept to serve them) go once past their time at the relays
+      const blobsDir = join(dir.path, 'alice1', 'blobs')
+      expect((await readdir(blobsDir)).length).toBeGreaterThan(0)
+      await alice1.stop()
+      alice1 = await open('alice1', () => Date.now() + HISTORY_ARCHIVE_TTL_MS + 60_000)
+      await alice1.start()
+      await waitFor(async () => (await readdir(blobsDir)).length === 0, 60_000, 'the sealed archives deleted on the existing device')
     } finally {
       await alice4.stop()
     }

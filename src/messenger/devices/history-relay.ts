@@ -28,6 +28,8 @@ const ARCHIVE_TIMEOUT_MS = 10 * 60_000
 const PENDING_KEY = 'history-archive-pending'
 /** Time deleting a stored archive at one relay may take. */
 const ARCHIVE_DELETE_TIMEOUT_MS = 15_000
+/** Settings key of the archives this device sealed and keeps to serve (blob id → when it expires at the relays). */
+const SEALED_KEY = 'history-archive-sealed'
 /** Settings key of what the last archive fetched held (frames, messages stored from it). */
 export const LAST_ARCHIVE_KEY = 'history-archive-last'
 
@@ -106,6 +108,8 @@ export class HistoryRelay {
     }
     const s = sealer.summary
     const manifest: Manifest = { cipherLength: s.cipherLength, pieceDigests: s.pieceDigests }
+    // served to the new device from here too, until it expires at the relays (then deleted: `dropExpiredArchives`)
+    await this.keepSealed(blobId, this.ctx.now() + HISTORY_ARCHIVE_TTL_MS)
     const deleteHash = await deleteHashOf(s.key)
     const held: string[] = []
     await Promise.all(this.ownRelays().map(async (relay) => {
@@ -128,6 +132,30 @@ export class HistoryRelay {
     this.ctx.log('devices')('history for a new device resumed through %d relay(s): %d frames, %d bytes', held.length, frames, s.size)
     this.ctx.emit('devices-changed', { reason: 'history', device: toHex(deviceKey) })
     return { messages, total }
+  }
+
+  /** Existing device, at start: its copies of archives past their time at the relays are deleted. */
+  async dropExpiredArchives (options: AbortOptions = {}): Promise<number> {
+    const { store } = this.ctx.components
+    const sealed = sealedArchives(await store.settings.get(SEALED_KEY, options))
+    const now = this.ctx.now()
+    const expired = Object.entries(sealed).filter(([, expiresAt]) => expiresAt <= now).map(([id]) => id)
+    if (expired.length === 0) return 0
+    const { local } = this.blobs()
+    for (const id of expired) {
+      await local.delete(id, options)
+      delete sealed[id]
+    }
+    await store.settings.put(SEALED_KEY, sealed, options)
+    this.ctx.log('devices')('deleted %d history archive(s) past their time at the relays', expired.length)
+    return expired.length
+  }
+
+  private async keepSealed (blobId: string, expiresAt: number): Promise<void> {
+    const { store } = this.ctx.components
+    const sealed = sealedArchives(await store.settings.get(SEALED_KEY))
+    sealed[blobId] = expiresAt
+    await store.settings.put(SEALED_KEY, sealed)
   }
 
   /** New device: another device of this account left the rest of its history as an archive; fetched and stored in the background. */
@@ -245,6 +273,12 @@ export async function * archiveFrames (plain: AsyncIterable<Uint8Array>): AsyncG
     }
   }
   if (buf.length > 0) throw new ParleyError('The history archive ends inside a frame', ErrorCode.MALFORMED_MESSAGE)
+}
+
+/** The sealed-archives map as stored (blob id → expiry); anything else in it is left out. */
+function sealedArchives (value: unknown): Record<string, number> {
+  if (value == null || typeof value !== 'object' || value instanceof Uint8Array || Array.isArray(value)) return {}
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => /^[0-9a-f]{32}$/.test(e[0]) && typeof e[1] === 'number'))
 }
 
 function encodePending (p: PendingArchive): Record<string, string | number> {

@@ -45,7 +45,11 @@ export class OwnDevices {
     const history = new HistoryRelay(ctx, this)
     const sender = new HistorySender(ctx, history)
     ctx.historyArchives = async (from, archive) => { await history.received(from, archive) }
-    ctx.onStarted(() => { history.resumePending(); sender.resumeOwed() })
+    ctx.onStarted(() => {
+      history.resumePending()
+      sender.resumeOwed()
+      void history.dropExpiredArchives({ signal: ctx.shutdown }).catch((err: unknown) => { ctx.log('devices').error('could not delete expired history archives - %e', err) })
+    })
     ctx.components.deviceLinks.setHistoryHandlers?.(sender)
   }
 
