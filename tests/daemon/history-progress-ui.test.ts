@@ -99,4 +99,12 @@ describe('history of a new device in the CLI, the API events and the web UI', ()
     }, 120_000, 'the history on the new device')
     expect(errors).toEqual([])
   }, 300_000)
+
+  it('--history-via takes direct or relay only, refused before anything is created', async () => {
+    const home = join(dir.path, 'nobody')
+    const result = await runCli(['init', '--home', home, '--link', 'parley-link:x', '--history-via', 'sideways'])
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain('--history-via is direct or relay, not sideways')
+    await expect(readFile(join(home, 'api-token'))).rejects.toThrow()
+  }, 60_000)
 })
