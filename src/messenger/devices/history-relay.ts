@@ -28,8 +28,6 @@ const ARCHIVE_TIMEOUT_MS = 10 * 60_000
 const PENDING_KEY = 'history-archive-pending'
 /** Time deleting a stored archive at one relay may take. */
 const ARCHIVE_DELETE_TIMEOUT_MS = 15_000
-/** Settings key of the archives this device sealed and keeps to serve (blob id → when it expires at the relays). */
-const SEALED_KEY = 'history-archive-sealed'
 /** Settings key of what the last archive fetched held (frames, messages stored from it). */
 export const LAST_ARCHIVE_KEY = 'history-archive-last'
 
@@ -46,7 +44,8 @@ export type ArchiveProgress = (messages: number, total: number) => void
  *
  * - the existing device builds the rest of the archive, after the last frame the new device
  *   acknowledged as stored, as length-prefixed frames (u32 BE) sealed with the attachment format
- *   under a fresh key, keeps the blob, deposits it at the account's relays (7 days) and sends the
+ *   under a fresh key, deposits it at the account's relays (7 days; its own copy is deleted once
+ *   one holds it, else kept and served from here) and sends the
  *   key, digest, size and SHA-256 in a `SYNC HISTORY_ARCHIVE` to that device only, over the
  *   pairwise session (outbox; the relays' mailbox when it is offline);
  * - the new device fetches the blob from the sending device or the relays (resuming after the
@@ -108,8 +107,6 @@ export class HistoryRelay {
     }
     const s = sealer.summary
     const manifest: Manifest = { cipherLength: s.cipherLength, pieceDigests: s.pieceDigests }
-    // served to the new device from here too, until it expires at the relays (then deleted: `dropExpiredArchives`)
-    await this.keepSealed(blobId, this.ctx.now() + HISTORY_ARCHIVE_TTL_MS)
     const deleteHash = await deleteHashOf(s.key)
     const held: string[] = []
     await Promise.all(this.ownRelays().map(async (relay) => {
@@ -129,33 +126,11 @@ export class HistoryRelay {
       durationMs: 0, waveform: new Uint8Array(0), thumbnail: new Uint8Array(0), width: 0, height: 0
     }
     await this.ownDevices.send(SyncUpdate.Action.HISTORY_ARCHIVE, { subject: deviceKey, archive: announcement }, { signal }, undefined, [{ address: this.ctx.address, device, sync: true }])
+    // the relays hold it (until the new device deleted it, or for its retention): no copy stays here; held by none, this one is the only one
+    if (held.length > 0) await local.delete(blobId)
     this.ctx.log('devices')('history for a new device resumed through %d relay(s): %d frames, %d bytes', held.length, frames, s.size)
     this.ctx.emit('devices-changed', { reason: 'history', device: toHex(deviceKey) })
     return { messages, total }
-  }
-
-  /** Existing device, at start: its copies of archives past their time at the relays are deleted. */
-  async dropExpiredArchives (options: AbortOptions = {}): Promise<number> {
-    const { store } = this.ctx.components
-    const sealed = sealedArchives(await store.settings.get(SEALED_KEY, options))
-    const now = this.ctx.now()
-    const expired = Object.entries(sealed).filter(([, expiresAt]) => expiresAt <= now).map(([id]) => id)
-    if (expired.length === 0) return 0
-    const { local } = this.blobs()
-    for (const id of expired) {
-      await local.delete(id, options)
-      delete sealed[id]
-    }
-    await store.settings.put(SEALED_KEY, sealed, options)
-    this.ctx.log('devices')('deleted %d history archive(s) past their time at the relays', expired.length)
-    return expired.length
-  }
-
-  private async keepSealed (blobId: string, expiresAt: number): Promise<void> {
-    const { store } = this.ctx.components
-    const sealed = sealedArchives(await store.settings.get(SEALED_KEY))
-    sealed[blobId] = expiresAt
-    await store.settings.put(SEALED_KEY, sealed)
   }
 
   /** New device: another device of this account left the rest of its history as an archive; fetched and stored in the background. */
@@ -223,36 +198,27 @@ export class HistoryRelay {
       }
     }
     let index = 0
-    let newly = 0
     const progress = (): HistoryProgressView => ({ device: pending.from, role: 'receiving', via: 'relay', received: pending.messages, total: pending.total })
     for await (const frame of archiveFrames(openAttachment(nativeBackend, { key: archive.key, size: Number(archive.size), sha256: archive.sha256, manifest }, pieces()))) {
       if (index++ < pending.framesApplied) continue
       const applied = await applyHistoryFrame(store, frame, { signal })
       if (index === 1) pending.total = applied.total
       pending.messages += applied.messages
-      newly += applied.messages
       pending.framesApplied = index
       await store.settings.put(PENDING_KEY, encodePending(pending))
       this.ctx.emit('history-progress', progress())
     }
-    await store.settings.put(LAST_ARCHIVE_KEY, { frames: index, messages: pending.messages, resumedAt: pending.messages - newly, digest: toHex(archive.digest) })
+    await store.settings.put(LAST_ARCHIVE_KEY, { frames: index, messages: pending.messages })
     await store.settings.delete(PENDING_KEY)
     await local.delete(pending.blobId)
     this.ctx.log('devices')('stored the history archive of another device of this account: %d frames, %d messages', index, pending.messages)
     this.ctx.emit('history-done', progress())
     this.ctx.emit('devices-changed', { reason: 'history', device: pending.from })
-    await this.deleteAtRelays(archive, signal)
-  }
-
-  /** The archive is stored here: the relays need not keep it for its retention (a relay not reached drops it at its expiry). */
-  private async deleteAtRelays (archive: Attachment, signal: AbortSignal): Promise<void> {
-    const { transfer } = this.blobs()
-    const token = deleteTokenOf(archive.key)
-    await Promise.all(this.ownRelays().map(async (relay) => {
-      await transfer.deleteAt(relay, archive.digest, token, { signal: AbortSignal.any([signal, AbortSignal.timeout(ARCHIVE_DELETE_TIMEOUT_MS)]) }).catch((err: unknown) => {
-        this.ctx.log('devices')('could not delete the stored history archive at %s (it expires there) - %e', relay, err)
-      })
-    }))
+    // stored here: the relays need not keep it (a relay not reached drops it at its expiry)
+    for (const relay of this.ownRelays()) {
+      await transfer.deleteAt(relay, archive.digest, deleteTokenOf(archive.key), { signal: AbortSignal.any([signal, AbortSignal.timeout(ARCHIVE_DELETE_TIMEOUT_MS)]) })
+        .catch((err: unknown) => { this.ctx.log('devices')('could not delete the stored history archive at %s - %e', relay, err) })
+    }
   }
 }
 
@@ -275,12 +241,6 @@ export async function * archiveFrames (plain: AsyncIterable<Uint8Array>): AsyncG
   if (buf.length > 0) throw new ParleyError('The history archive ends inside a frame', ErrorCode.MALFORMED_MESSAGE)
 }
 
-/** The sealed-archives map as stored (blob id → expiry); anything else in it is left out. */
-function sealedArchives (value: unknown): Record<string, number> {
-  if (value == null || typeof value !== 'object' || value instanceof Uint8Array || Array.isArray(value)) return {}
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => /^[0-9a-f]{32}$/.test(e[0]) && typeof e[1] === 'number'))
-}
-
 function encodePending (p: PendingArchive): Record<string, string | number> {
   return { from: p.from, archive: toHex(p.archive), blobId: p.blobId, framesApplied: p.framesApplied, messages: p.messages, total: p.total }
 }
@@ -289,6 +249,6 @@ function decodePending (value: unknown): PendingArchive | undefined {
   if (value == null || typeof value !== 'object' || value instanceof Uint8Array || Array.isArray(value)) return undefined
   const v = value as Record<string, unknown>
   if (typeof v.from !== 'string' || typeof v.archive !== 'string' || typeof v.blobId !== 'string' || typeof v.framesApplied !== 'number') return undefined
-  const count = (x: unknown): number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? x : 0
-  return { from: v.from, archive: fromHex(v.archive), blobId: v.blobId, framesApplied: v.framesApplied, messages: count(v.messages), total: count(v.total) }
+  // (messages and total: absent in what an older version kept)
+  return { from: v.from, archive: fromHex(v.archive), blobId: v.blobId, framesApplied: v.framesApplied, messages: Number(v.messages ?? 0), total: Number(v.total ?? 0) }
 }

@@ -17,7 +17,7 @@ import { InvalidArgumentError } from '../errors.js'
 import type { DeviceView } from '../types.js'
 import { MAX_DEVICE_NAME, claimVersion, readDeviceMeta, writeDeviceMeta } from './device-meta.js'
 import { HistoryRelay } from './history-relay.js'
-import { HistorySender } from './history-sender.js'
+import { historySender } from './history-sender.js'
 
 /** No device of this account has that id. */
 export class DeviceNotFoundError extends ParleyError {
@@ -43,13 +43,9 @@ export class OwnDevices {
   constructor (private readonly ctx: MessengerContext, private readonly dispatcher: Dispatcher) {
     // history through the relays (issue #19): a broken-off transfer resumes there; an archive left for this device is fetched
     const history = new HistoryRelay(ctx, this)
-    const sender = new HistorySender(ctx, history)
+    const sender = historySender(ctx, history)
     ctx.historyArchives = async (from, archive) => { await history.received(from, archive) }
-    ctx.onStarted(() => {
-      history.resumePending()
-      sender.resumeOwed()
-      void history.dropExpiredArchives({ signal: ctx.shutdown }).catch((err: unknown) => { ctx.log('devices').error('could not delete expired history archives - %e', err) })
-    })
+    ctx.onStarted(() => { history.resumePending(); sender.resumeOwed() })
     ctx.components.deviceLinks.setHistoryHandlers?.(sender)
   }
 
