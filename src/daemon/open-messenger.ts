@@ -16,6 +16,8 @@ export interface DaemonMessengerInit {
   onLinkSas?: (sas: string) => void
   /** With `linkCode`: `all`, `none` or `<days>d` (default 30d). */
   history?: string
+  /** With `linkCode`: `direct` (on the link stream now) or `relay` (sealed for the account's relays; fetched once the messenger runs). @default 'direct' */
+  historyVia?: 'direct' | 'relay'
   /** With `linkCode`: history transfer progress. */
   onHistoryProgress?: OpenHomeMessengerInit['onHistoryProgress']
   listen?: string[]
@@ -56,6 +58,7 @@ export async function openDaemonMessenger (init: DaemonMessengerInit & OpenedSto
     linkCode: init.linkCode,
     onLinkSas: init.onLinkSas,
     history: init.history != null ? parseHistoryScope(init.history) : undefined,
+    historyVia: init.historyVia,
     onHistoryProgress: init.onHistoryProgress,
     store: init.store,
     kdf: init.kdf,

@@ -4,10 +4,7 @@ import type { DeviceEntry } from '../identity/account-record.js'
 import { encodeAddress } from '../identity/address.js'
 import { DEFAULT_LINK_PUBLISH_TIMEOUT_MS, LINK_PROTOCOL } from './constants.js'
 import type { ConfirmLink, DeviceLinkServer } from './device-link.js'
-import type { HistoryOutcome, HistorySource } from './link-history.js'
-
-/** Told of a history transfer that did not complete: the new device, the period it asked for, how far it got. */
-export type HistoryIncompleteHandler = (deviceKey: Uint8Array, since: number, outcome: HistoryOutcome) => void
+import type { HistoryHandlers, HistorySource } from './link-history.js'
 
 export interface DeviceLinkComponents {
   /** libp2p's registrar (its `handle`/`unhandle`). */
@@ -50,7 +47,7 @@ export class DeviceLink implements Startable {
   private serving: Promise<DeviceLinkServer> | undefined
   private confirm: ConfirmLink | undefined
   private historySource: HistorySource | undefined
-  private historyIncomplete: HistoryIncompleteHandler | undefined
+  private historyHandlers: HistoryHandlers | undefined
   private onLinked: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined
 
   constructor (private readonly components: DeviceLinkComponents, private readonly init: DeviceLinkInit) {
@@ -77,9 +74,9 @@ export class DeviceLink implements Startable {
     this.historySource = source
   }
 
-  /** Told when a new device's history transfer broke off (the messenger resumes it through the relays). */
-  setHistoryIncompleteHandler (handler: HistoryIncompleteHandler | undefined): void {
-    this.historyIncomplete = handler
+  /** Who follows a new device's history here: what is owed, progress, the end (the messenger resumes a broken-off one through the relays). */
+  setHistoryHandlers (handlers: HistoryHandlers | undefined): void {
+    this.historyHandlers = handlers
   }
 
   /** Withdraws the issued codes and stops serving the protocol. */
@@ -118,7 +115,7 @@ export class DeviceLink implements Startable {
         log: this.log,
         peerId: this.components.peerId.toMultihash().bytes,
         history: () => this.historySource,
-        historyIncomplete: (deviceKey, since, outcome) => { this.historyIncomplete?.(deviceKey, since, outcome) },
+        historyHandlers: () => this.historyHandlers,
         confirm: async (request, options) => {
           if (this.confirm == null) {
             this.log('a link request arrived with no one to confirm it: declined')

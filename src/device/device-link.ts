@@ -23,7 +23,7 @@ import { LinkRequest, LinkResponse } from '../wire/link.js'
 import { DEFAULT_LINK_TIMEOUT_MS, LINK_CONFIRM_TIMEOUT_MS, LINK_PROTOCOL, OWN_RECORD_SETTING } from './constants.js'
 import { createDeviceKeysForLinking, storeAccountSecret } from './device-identity.js'
 import { DeviceLinkError } from './errors.js'
-import { HISTORY_TRANSFER_TIMEOUT_MS, historySince, receiveHistory, sendHistory, type HistoryOutcome, type HistorySink, type HistorySource } from './link-history.js'
+import { HISTORY_TRANSFER_TIMEOUT_MS, historySince, receiveHistory, sendHistory, type HistoryHandlers, type HistorySink, type HistorySource } from './link-history.js'
 import { LocalPrekeys } from './local-prekeys.js'
 
 export { DeviceLinkError, LINK_PROTOCOL }
@@ -117,8 +117,8 @@ export interface DeviceLinkServerInit {
   confirm?: ConfirmLink
   /** The history archive streamed after a confirmed link, when the new device asks for it. */
   history?: () => HistorySource | undefined
-  /** Told when a history transfer did not complete (the new device went away): how far it got, for the relay archive that resumes it. */
-  historyIncomplete?: (deviceKey: Uint8Array, since: number, outcome: HistoryOutcome) => void
+  /** Who follows a new device's history on this side (progress, resume through the relays). */
+  historyHandlers?: () => HistoryHandlers | undefined
   /** Where refused links and failed streams are logged. */
   log?: Logger
 }
@@ -143,7 +143,7 @@ export class DeviceLinkServer {
   async handle (stream: Stream): Promise<void> {
     const signal = AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS + 30_000)
     let response: LinkResponse
-    let history: { secret: Uint8Array, since: number, deviceKey: Uint8Array } | undefined
+    let history: { secret: Uint8Array, since: number, deviceKey: Uint8Array, viaRelay: boolean } | undefined
     // one reader for the request and, later, the new device's history acks
     const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: 10_000 })
     try {
@@ -173,7 +173,13 @@ export class DeviceLinkServer {
       response = { code: '', nonce, sealed: xchacha20poly1305(replyKey(match[1].secret), nonce).encrypt(plain) }
       plain.fill(0)
       const since = historySince(request, Date.now())
-      if (since != null) history = { secret: match[1].secret, since, deviceKey: entry.deviceKey }
+      if (since != null) {
+        history = { secret: match[1].secret, since, deviceKey: entry.deviceKey, viaRelay: request.historyViaRelay }
+        // remembered before the answer: a stop or crash from here on resumes it through the relays
+        await this.deps.historyHandlers?.()?.owed(entry.deviceKey, since).catch((err: unknown) => {
+          this.deps.log?.('could not remember the history owed to the new device - %e', err)
+        })
+      }
     } catch (err) {
       this.deps.log?.('link refused - %e', err)
       response = { code: err instanceof ParleyError ? err.code : ErrorCode.LINK_FAILED, nonce: new Uint8Array(0), sealed: new Uint8Array(0) }
@@ -181,13 +187,18 @@ export class DeviceLinkServer {
     try {
       await writeWithBackpressure(stream, encodeFrame(LinkResponse.encode(response)), { signal })
       const source = history != null ? this.deps.history?.() : undefined
-      if (history != null) {
+      const handlers = this.deps.historyHandlers?.()
+      if (history?.viaRelay === true) {
+        // the new device asked for the relays only: nothing on this stream, the archive is sealed for them now
+        handlers?.ended(history.deviceKey, history.since, { sent: 0, acked: 0, complete: false })
+      } else if (history != null) {
         // the archive follows the response on the same stream; no source: an empty, final frame
         const historySignal = AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)
         const frames = source?.(history.since, { signal: historySignal }) ?? emptyArchive()
-        const outcome = await sendHistory(stream, reader, history.secret, frames, historySignal)
+        const { deviceKey } = history
+        const outcome = await sendHistory(stream, reader, history.secret, frames, historySignal, source != null ? (frame) => { handlers?.acked(deviceKey, frame) } : undefined)
         this.deps.log?.('sent %d history frames to the new device, %d stored there', outcome.sent, outcome.acked)
-        if (!outcome.complete && source != null) this.deps.historyIncomplete?.(history.deviceKey, history.since, outcome)
+        if (source != null) handlers?.ended(deviceKey, history.since, outcome)
       }
       await stream.close({ signal })
     } catch (err) {
@@ -209,8 +220,13 @@ export interface LinkDeviceInit {
   backend?: CryptoBackend
   /** Called with the short authentication string to show while the existing device's user confirms. */
   onSas?: (sas: string) => void
-  /** History to ask for and where it goes: the last `days` days, `all`, or none when absent. */
-  history?: HistorySink & ({ days: number } | { all: true })
+  /**
+   * History to ask for and where it goes: the last `days` days, `all`, or none when absent. With
+   * `viaRelay`, none comes on the link stream: the existing device seals it for the account's
+   * relays at once, and the linked device's messenger fetches it there (the two devices need not
+   * be online together again).
+   */
+  history?: HistorySink & ({ days: number } | { all: true }) & { viaRelay?: boolean }
 }
 
 /**
@@ -266,7 +282,8 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
     const history = init.history
     const historyDays = history != null && 'days' in history ? Math.max(1, Math.min(history.days, 36_500)) : 0
     const historyAll = history != null && 'all' in history
-    await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes), historyDays, historyAll })), { signal })
+    const historyViaRelay = history?.viaRelay === true
+    await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes), historyDays, historyAll, historyViaRelay })), { signal })
     init.onSas?.(linkSas(code.secret, existingPeerId, entryBytes))
     // one reader for the response and the history frames after it
     const reader = new FrameReader(stream, { maxFrameBytes: MAX_LINK_FRAME_BYTES, frameTimeoutMs: LINK_CONFIRM_TIMEOUT_MS + 10_000 })
@@ -290,7 +307,7 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
     await init.store.settings.put(OWN_RECORD_SETTING, record)
     // linked: history is a bonus, its failure leaves a working device with what arrived
     let historyMessages = 0
-    if (history != null) {
+    if (history != null && !historyViaRelay) {
       historyMessages = await receiveHistory(stream, reader, code.secret, history, AbortSignal.timeout(HISTORY_TRANSFER_TIMEOUT_MS)).catch((err: unknown) => {
         options.signal?.throwIfAborted()
         throw new DeviceLinkError(`Linked, but the history transfer failed: ${(err as Error).message}`, ErrorCode.HISTORY_INCOMPLETE)

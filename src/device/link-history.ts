@@ -44,9 +44,10 @@ export interface HistoryOutcome {
  * Existing device: seals each frame (nonce (24) || XChaCha20-Poly1305) and writes it; the new
  * device acks each frame once stored (a 4-byte big-endian count of frames stored). At most
  * `HISTORY_ACK_WINDOW` frames go ahead of the acks. Never throws for a broken transfer: the
- * outcome says how far it got (the resume point of the relay archive that follows).
+ * outcome says how far it got (the resume point of the relay archive that follows). `onAcked`
+ * is told of each frame (plaintext) once the new device acknowledged it, in order (progress).
  */
-export async function sendHistory (stream: Stream, reader: FrameReader, secret: Uint8Array, frames: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<HistoryOutcome> {
+export async function sendHistory (stream: Stream, reader: FrameReader, secret: Uint8Array, frames: AsyncIterable<Uint8Array>, signal: AbortSignal, onAcked?: (frame: Uint8Array) => void): Promise<HistoryOutcome> {
   const key = historyKey(secret)
   const unacked = new Map<number, Uint8Array>()
   const outcome: HistoryOutcome = { sent: 0, acked: 0, complete: false }
@@ -58,6 +59,7 @@ export async function sendHistory (stream: Stream, reader: FrameReader, secret: 
     for (let i = outcome.acked; i < count; i++) {
       outcome.lastAcked = unacked.get(i)
       unacked.delete(i)
+      if (outcome.lastAcked != null) onAcked?.(outcome.lastAcked)
     }
     outcome.acked = count
   }
@@ -85,6 +87,16 @@ export async function sendHistory (stream: Stream, reader: FrameReader, secret: 
     key.fill(0)
   }
   return outcome
+}
+
+/** Who follows a new device's history on the existing device (the messenger: progress events, the relay archive that resumes it). */
+export interface HistoryHandlers {
+  /** A confirmed new device asked for the history since `since`: awaited before the link answer, so that a stop or crash resumes it. */
+  owed: (deviceKey: Uint8Array, since: number) => Promise<void>
+  /** The new device stored this frame (plaintext) of the direct transfer; in order. */
+  acked: (deviceKey: Uint8Array, frame: Uint8Array) => void
+  /** The direct transfer ended: complete, or how far it got (nothing sent when the new device asked for the relays only). */
+  ended: (deviceKey: Uint8Array, since: number, outcome: HistoryOutcome) => void
 }
 
 /** What the new device does with each frame: stores it, and says whether it was the last. */

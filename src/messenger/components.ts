@@ -167,8 +167,18 @@ export interface DeviceLinks {
   setLinkedHandler: (handler: ((record: Uint8Array, deviceKey: Uint8Array) => void) | undefined) => void
   /** Where the history archive a confirmed new device asked for comes from (encoded frames); none: an empty one. */
   setHistorySource: (source: ((since: number, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>) | undefined) => void
-  /** Told when a history transfer broke off: the new device, the period asked for, the last frame it stored (issue #19: resumed through the relays). */
-  setHistoryIncompleteHandler?: (handler: ((deviceKey: Uint8Array, since: number, outcome: { lastAcked?: Uint8Array }) => void) | undefined) => void
+  /** Who follows a new device's history here (issue #19): what is owed, progress, the end (a broken-off transfer resumes through the relays). */
+  setHistoryHandlers?: (handlers: HistoryHandlers | undefined) => void
+}
+
+/** The existing device's side of a new device's history (`/parley/link/1.0.0`). */
+export interface HistoryHandlers {
+  /** A confirmed new device asked for the history since `since` (ms; 0: all): awaited before the link answer. */
+  owed: (deviceKey: Uint8Array, since: number) => Promise<void>
+  /** The new device stored this frame (plaintext) of the direct transfer; in order. */
+  acked: (deviceKey: Uint8Array, frame: Uint8Array) => void
+  /** The direct transfer ended: `complete`, or the last frame stored (none sent when the new device asked for the relays only). */
+  ended: (deviceKey: Uint8Array, since: number, outcome: { complete: boolean, lastAcked?: Uint8Array }) => void
 }
 
 /** One-time prekey batch for the relays. */

@@ -167,6 +167,22 @@ export interface QuarantinedView {
   kept: boolean
 }
 
+/**
+ * How far a newly linked device's history got (issue #19). `received`: messages stored by the new
+ * device (`receiving`), or, on the sending device, acknowledged as stored (`direct`) or sealed into
+ * the relay archive (`relay`); `total`: the messages of this transfer (a relay archive that resumes
+ * a broken-off direct transfer holds the rest only). Within one transfer `received` only grows,
+ * and the `history-done` that ends it has `received` equal to `total`.
+ */
+export interface HistoryProgressView {
+  /** The other device (hex device key): the new one on the sending side, the sending one on the new device. */
+  device: string
+  role: 'sending' | 'receiving'
+  via: 'direct' | 'relay'
+  received: number
+  total: number
+}
+
 export interface MessengerEvents extends Record<string, unknown> {
   /** A new message in a conversation (incoming, or sent from another of my devices). */
   message: { message: MessageView }
@@ -190,6 +206,10 @@ export interface MessengerEvents extends Record<string, unknown> {
   'device-link-request': LinkRequestView
   /** This account's devices changed: one was renamed, unlinked or linked. */
   'devices-changed': { reason: 'renamed' | 'unlinked' | 'linked' | 'history', device: string }
+  /** Issue #19: a newly linked device's history moving; on the new device (`receiving`) and on the device that sends it (`sending`). */
+  'history-progress': HistoryProgressView
+  /** Issue #19: that history finished: all stored (new device), or all acknowledged / the archive left at the relays (sending device). */
+  'history-done': HistoryProgressView
   /** A contact disappeared: its account published a deletion tombstone. */
   'contact-removed': { address: string, reason: 'account-deleted' }
   /** The peer reported a screenshot of a secret chat. */

@@ -222,7 +222,7 @@ export function messengerComponents (init: MessengerComponentsInit, events: Even
       setConfirmHandler: (handler) => { libp2p.services.deviceLink.setConfirmHandler(handler) },
       setHistorySource: (source) => { libp2p.services.deviceLink.setHistorySource(source) },
       setLinkedHandler: (handler) => { libp2p.services.deviceLink.setLinkedHandler(handler) },
-      setHistoryIncompleteHandler: (handler) => { libp2p.services.deviceLink.setHistoryIncompleteHandler(handler) }
+      setHistoryHandlers: (handlers) => { libp2p.services.deviceLink.setHistoryHandlers(handlers) }
     },
     sessions: new E2ESessions(store, node.backend, deviceSessionKeys(node.identity, node.prekeys, node.backend)),
     prekeys: {

@@ -14,6 +14,9 @@ import { InvalidArgumentError } from '../messenger/errors.js'
 import { HomeMessenger, type MessengerInit } from './messenger.js'
 import type { ParleyNodeInit } from './parley-node.js'
 
+/** A new device's history during `openHomeMessenger({ linkCode })`: messages stored of `total` (`via: 'relay'`: none yet, the messenger fetches them). */
+export interface HistoryLinkProgress { received: number, total: number, done: boolean, via: 'direct' | 'relay', error?: Error }
+
 /** Days of history a newly linked device asks for by default. */
 export const DEFAULT_HISTORY_DAYS = 30
 
@@ -27,8 +30,15 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
   onLinkSas?: (sas: string) => void
   /** With `linkCode`: which history to ask the existing device for. @default { kind: 'days', days: 30 } */
   history?: HistoryScope
+  /**
+   * With `linkCode`: how the history comes: `direct` on the link stream now (what it does not
+   * deliver follows through the relays), or `relay`: sealed by the existing device for the
+   * account's relays at once and fetched by this device's messenger once it runs (the two devices
+   * need not be online together again; progress then as `history-progress` events). @default 'direct'
+   */
+  historyVia?: 'direct' | 'relay'
   /** With `linkCode`: messages of the history stored so far, of `total`; `error` once when the transfer broke off (the device is linked). */
-  onHistoryProgress?: (progress: { received: number, total: number, done: boolean, error?: Error }) => void
+  onHistoryProgress?: (progress: HistoryLinkProgress) => void
   /**
    * The home's store, already opened by the caller (`openHomeStore`, e.g. while other modules
    * load); the messenger's node owns it from here on (closes it when it stops or fails to open).
@@ -50,7 +60,7 @@ export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'c
  * ```
  */
 export async function openHomeMessenger (init: OpenHomeMessengerInit, options: AbortOptions = {}): Promise<HomeMessenger> {
-  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, drainPageSize, now, linkCode, onLinkSas, history, onHistoryProgress, attachments, blobs, ...nodeInit } = init
+  const { relays, relayCount, allowPrivateAddresses, outbox, drainIntervalMs, drainPageSize, now, linkCode, onLinkSas, history, historyVia, onHistoryProgress, attachments, blobs, ...nodeInit } = init
   if (linkCode != null) {
     if (init.store != null) {
       await init.store.close()
@@ -62,7 +72,7 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
         const scope = history ?? { kind: 'days', days: DEFAULT_HISTORY_DAYS }
         const sink: HistorySink = {
           apply: async (frame) => applyHistoryFrame(store, frame),
-          onProgress: (received, total) => { onHistoryProgress?.({ received, total, done: false }) }
+          onProgress: (received, total) => { onHistoryProgress?.({ received, total, done: false, via: 'direct' }) }
         }
         const result = await linkDevice({
           store,
@@ -70,14 +80,14 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
           createEphemeralNode: async (opts) => createEphemeralNode({ ...opts, allowPrivateAddresses }),
           relayedOnly: reachableOnlyViaRelays,
           onSas: onLinkSas,
-          history: scope.kind === 'none' ? undefined : scope.kind === 'all' ? { ...sink, all: true } : { ...sink, days: scope.days }
+          history: scope.kind === 'none' ? undefined : { ...sink, ...(scope.kind === 'all' ? { all: true as const } : { days: scope.days }), viaRelay: historyVia === 'relay' }
         }, { signal: options.signal }).catch((err: unknown) => {
           // linked, but the history broke off: the device works with what arrived
           if (!hasCode(err, ErrorCode.HISTORY_INCOMPLETE)) throw err
-          onHistoryProgress?.({ received: 0, total: 0, done: true, error: err as Error })
+          onHistoryProgress?.({ received: 0, total: 0, done: true, via: 'direct', error: err as Error })
           return undefined
         })
-        if (result != null) onHistoryProgress?.({ received: result.historyMessages, total: result.historyMessages, done: true })
+        if (result != null && scope.kind !== 'none') onHistoryProgress?.({ received: result.historyMessages, total: historyVia === 'relay' ? 0 : result.historyMessages, done: historyVia !== 'relay', via: historyVia ?? 'direct' })
       }
     } finally {
       await store.close()

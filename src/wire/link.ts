@@ -9,6 +9,7 @@ export interface LinkRequest {
   mac: Uint8Array
   historyDays: number
   historyAll: boolean
+  historyViaRelay: boolean
 }
 
 export namespace LinkRequest {
@@ -41,6 +42,11 @@ export namespace LinkRequest {
           w.bool(obj.historyAll)
         }
 
+        if ((obj.historyViaRelay != null && obj.historyViaRelay !== false)) {
+          w.uint32(40)
+          w.bool(obj.historyViaRelay)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -49,7 +55,8 @@ export namespace LinkRequest {
           deviceEntry: uint8ArrayAlloc(0),
           mac: uint8ArrayAlloc(0),
           historyDays: 0,
-          historyAll: false
+          historyAll: false,
+          historyViaRelay: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -72,6 +79,10 @@ export namespace LinkRequest {
             }
             case 4: {
               obj.historyAll = reader.bool()
+              break
+            }
+            case 5: {
+              obj.historyViaRelay = reader.bool()
               break
             }
             default: {
@@ -108,6 +119,11 @@ export namespace LinkRequest {
     value: boolean
   }
 
+  export interface LinkRequestHistoryViaRelayFieldEvent {
+    field: '$.historyViaRelay'
+    value: boolean
+  }
+
   export function encode (obj: Partial<LinkRequest>): Uint8Array {
     return encodeMessage(obj, LinkRequest.codec())
   }
@@ -116,7 +132,7 @@ export namespace LinkRequest {
     return decodeMessage(buf, LinkRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): Generator<LinkRequestDeviceEntryFieldEvent | LinkRequestMacFieldEvent | LinkRequestHistoryDaysFieldEvent | LinkRequestHistoryAllFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkRequest>): Generator<LinkRequestDeviceEntryFieldEvent | LinkRequestMacFieldEvent | LinkRequestHistoryDaysFieldEvent | LinkRequestHistoryAllFieldEvent | LinkRequestHistoryViaRelayFieldEvent> {
     return streamMessage(buf, LinkRequest.codec(), opts)
   }
 }

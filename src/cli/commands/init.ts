@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { ParleyError } from '../../errors.js'
 import { collect, contextOf, kdfFromEnv, testNetworkFromEnv } from '../context.js'
+import { UsageError } from '../errors.js'
+import { historyBar } from '../history-bar.js'
 import { readPassphrase } from '../passphrase.js'
 import { writePublicAccount } from '../public-account.js'
 
@@ -12,6 +14,7 @@ interface InitOptions {
   bootstrap: string[]
   relay: string[]
   history: string
+  historyVia: string
 }
 
 /** `parley init [--name NAME] [--link CODE]`: creates the account (or joins one) and this device. */
@@ -23,11 +26,13 @@ export function registerInit (program: Command): void {
     .option('--bootstrap <multiaddr>', 'with --link: a peer to reach the other device through (repeatable)', collect, [])
     .option('--relay <multiaddr>', 'with --link: a relay of the account (repeatable)', collect, [])
     .option('--history <scope>', 'with --link: the history to bring over: all, none or <days>d (normal chats only; never secret chats)', '30d')
+    .option('--history-via <way>', 'with --link: direct (now, from the other device) or relay (sealed for the account\'s relays: arrives once this device runs, even if the other is offline by then)', 'direct')
     .action(async (opts: InitOptions, command: Command) => {
       const ctx = contextOf(command)
       // loaded here so that client commands do not pay for libp2p at start
       const [{ openDaemonMessenger }, { hasAccount }] = await Promise.all([import('../../daemon/open-messenger.js'), import('../../daemon/home.js')])
       if (await hasAccount(ctx.home)) throw new ParleyError(`An account already exists in ${ctx.home}`, 'ERR_ACCOUNT_EXISTS')
+      if (opts.historyVia !== 'direct' && opts.historyVia !== 'relay') throw new UsageError(`--history-via is direct or relay, not ${opts.historyVia}`)
       const passphrase = await readPassphrase({ file: ctx.passphraseFile, confirm: true })
       const opened = await openDaemonMessenger({
         home: ctx.home,
@@ -36,10 +41,8 @@ export function registerInit (program: Command): void {
         linkCode: opts.link,
         onLinkSas: (sas) => { ctx.out(`confirm on your other device that it shows: ${sas}`) },
         history: opts.history,
-        onHistoryProgress: (p) => {
-          if (p.error != null) ctx.out(`linked, but the history transfer broke off: ${p.error.message}`)
-          else if (p.done) ctx.out(`history: ${p.received} messages`)
-        },
+        historyVia: opts.historyVia,
+        onHistoryProgress: historyBar(ctx.out),
         listen: [],
         bootstrap: opts.bootstrap,
         relays: opts.relay,

@@ -1,7 +1,8 @@
 // This account's devices in the web UI: the Devices dialog (name, platform, added, last seen,
 // "this device"; rename; unlink after a confirmation), the confirmation of a new device's link
 // request (the six digits both screens show; nothing moves before the user says they match),
-// and a line when another device's history sync finishes.
+// and a status line while a newly linked device's history moves (sent or received, messages of
+// the total, directly or through the relays) and when it finished.
 import { api, seg } from './api.js'
 import { $, el } from './dom.js'
 
@@ -140,12 +141,24 @@ export function setupDevices (ctx) {
     }
   }
 
+  /** "History from/to <device>: 120 of 1,000 messages (through the relays)". */
+  function historyLine ({ device, role, via, received, total }, done) {
+    const name = names.get(device) ?? (role === 'sending' ? 'the new device' : 'your other device')
+    const what = role === 'sending' ? `History for ${name}` : `History from ${name}`
+    const how = via === 'relay' ? (role === 'sending' ? ' (left at the relays)' : ' (through the relays)') : ''
+    const n = (x) => x.toLocaleString()
+    if (done) return `${what}: finished, ${n(received)} messages${how}.`
+    return `${what}: ${n(received)} of ${n(total)} messages${how}…`
+  }
+
   const handlers = {
     'device-link-request' (request) { enqueue(request) },
+    'history-progress' (progress) { note(historyLine(progress, false)) },
+    'history-done' (progress) { note(historyLine(progress, true)) },
     'devices-changed' ({ reason, device }) {
       const name = names.get(device) ?? 'another device'
-      if (reason === 'history') note(`History sync with ${name} finished.`)
-      else if (reason === 'linked') note('A new device joined this account.')
+      // (reason 'history': the history-done line says it)
+      if (reason === 'linked') note('A new device joined this account.')
       else if (reason === 'unlinked' && device !== '' && names.has(device)) note(`${name} was unlinked from this account.`)
       void load().catch((err) => { $('devices-error').textContent = err.message })
     }

@@ -41,8 +41,14 @@ export interface HistoryCursor { conversationId: string, messageId: string }
 
 /** The resume point a stored frame gives: its last message, if it had any. */
 export function frameCursor (plain: Uint8Array): HistoryCursor | undefined {
-  const last = HistoryFrame.decode(plain, { limits: DECODE_LIMITS }).messages.at(-1)
-  return last == null ? undefined : { conversationId: last.conversationId, messageId: last.id }
+  return frameSummary(plain).cursor
+}
+
+/** What one archive frame holds: its messages, the archive's total (first frame; else 0), its resume point. */
+export function frameSummary (plain: Uint8Array): { messages: number, total: number, cursor?: HistoryCursor } {
+  const frame = HistoryFrame.decode(plain, { limits: DECODE_LIMITS })
+  const last = frame.messages.at(-1)
+  return { messages: frame.messages.length, total: frame.totalMessages, cursor: last == null ? undefined : { conversationId: last.conversationId, messageId: last.id } }
 }
 
 /**

@@ -17,6 +17,7 @@ import { InvalidArgumentError } from '../errors.js'
 import type { DeviceView } from '../types.js'
 import { MAX_DEVICE_NAME, claimVersion, readDeviceMeta, writeDeviceMeta } from './device-meta.js'
 import { HistoryRelay } from './history-relay.js'
+import { historySender } from './history-sender.js'
 
 /** No device of this account has that id. */
 export class DeviceNotFoundError extends ParleyError {
@@ -42,12 +43,10 @@ export class OwnDevices {
   constructor (private readonly ctx: MessengerContext, private readonly dispatcher: Dispatcher) {
     // history through the relays (issue #19): a broken-off transfer resumes there; an archive left for this device is fetched
     const history = new HistoryRelay(ctx, this)
+    const sender = historySender(ctx, history)
     ctx.historyArchives = async (from, archive) => { await history.received(from, archive) }
-    ctx.onStarted(() => { history.resumePending() })
-    ctx.components.deviceLinks.setHistoryIncompleteHandler?.((deviceKey, since, outcome) => {
-      if (!ctx.running) return
-      void history.resume(deviceKey, since, outcome.lastAcked).catch((err: unknown) => { ctx.log('devices').error('could not leave the rest of the history at the relays - %e', err) })
-    })
+    ctx.onStarted(() => { history.resumePending(); sender.resumeOwed() })
+    ctx.components.deviceLinks.setHistoryHandlers?.(sender)
   }
 
   private get myKey (): Uint8Array { return this.ctx.components.signer.publicKey }
