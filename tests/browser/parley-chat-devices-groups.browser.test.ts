@@ -5,7 +5,7 @@
  * parley-chat-groups-live.browser.test.ts); the library entry is mocked so only the element loads.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { userEvent } from 'vitest/browser'
+import { page, userEvent } from 'vitest/browser'
 import axe from 'axe-core'
 import type { ContactView, ConversationView, DeviceView, GroupView, LinkRequestView, MessageView, MessengerApi, MessengerEvents } from '../../src/messenger/types.js'
 import { TypedEvents } from '../../src/events.js'
@@ -244,6 +244,34 @@ describe('<parley-chat> groups', () => {
     await vi.waitFor(() => { expect(root.querySelector('#attach-input')).not.toBeNull() })
     await userEvent.upload(root.querySelector('#attach-input') as HTMLInputElement, new File(['route'], 'route.txt', { type: 'text/plain' }))
     await vi.waitFor(() => { expect(fake.calls).toContain(`sendFile ${GROUP} route.txt`) })
+  })
+
+  it('a group opened before its views loaded (a page calling openConversation at once) fills in once they load', async () => {
+    const fake = fakeMessenger()
+    const el = document.createElement('parley-chat')
+    document.body.append(el)
+    shown.push(el)
+    el.messenger = fake
+    await el.openConversation(GROUP)
+    const root = el.shadowRoot as ShadowRoot
+    await vi.waitFor(() => { expect(text(root, '.members-line')).toBe('3 members: You, Bob, Carol') })
+    await vi.waitFor(() => { expect(text(root, 'li[data-id="g3"] .receipts')).toBe('read by 1 of 2, delivered to 2') })
+  })
+
+  it('at a phone\'s width the open group fits: the sidebar above, the conversation right below it, the composer inside', async () => {
+    await page.viewport(390, 844)
+    try {
+      const { root } = await mount(fakeMessenger())
+      await openGroup(root)
+      const box = (selector: string): DOMRect => (root.querySelector(selector) as HTMLElement).getBoundingClientRect()
+      const host = (root.host as HTMLElement).getBoundingClientRect()
+      expect(box('main').top - box('aside').bottom).toBeLessThan(2)
+      expect(box('main').height).toBeGreaterThan(host.height / 3)
+      expect(box('form.composer').bottom).toBeLessThanOrEqual(host.bottom + 1)
+      expect(box('header').top).toBeGreaterThanOrEqual(host.top)
+    } finally {
+      await page.viewport(1000, 700)
+    }
   })
 
   it('creates a group from contacts (a name and at least one contact) and opens it', async () => {

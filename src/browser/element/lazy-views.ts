@@ -68,7 +68,8 @@ export class LazyViews {
    */
   sync (conversations: ConversationView[], current: ConversationView | undefined, messages: MessageView[]): void {
     if (this.groups == null) {
-      if (conversations.some((c) => c.kind === 'group') || current?.kind === 'group') void this.#loadGroups().then((views) => { if (views != null) this.host.rerender() })
+      // once loaded, a listing again: the open group (if any) is fetched with them
+      if (conversations.some((c) => c.kind === 'group') || current?.kind === 'group') void this.#loadGroups().then((views) => { if (views != null) this.host.refresh() })
       return
     }
     clearTimeout(this.#receiptsTimer)

@@ -120,5 +120,5 @@ ul.rows li { display: flex; flex-wrap: wrap; gap: .5rem; justify-content: space-
 ul.rows .who { display: grid; min-width: 0; } ul.rows .name { font-weight: 600; } ul.rows .meta { font-size: .8em; color: var(--_muted); }
 .row-actions { display: flex; gap: .35rem; flex-wrap: wrap; }
 dialog .error:empty { display: none; } dialog > .error { padding: .35rem 0; }
-@media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto auto 1fr; } aside { border-right: 0; border-bottom: 1px solid var(--_border); max-height: 40%; overflow-y: auto; } aside > * { flex-shrink: 0; } }
+@media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto minmax(0, 32%) minmax(0, 1fr); } header { flex-wrap: wrap; gap: .4rem; } header .me { flex-basis: 100%; } header button.secondary { padding: .25rem .5rem; font-size: .85em; } .conv-head { padding: .4rem .6rem; gap: .35rem; } aside { border-right: 0; border-bottom: 1px solid var(--_border); overflow-y: auto; } aside > * { flex-shrink: 0; } }
 `
