@@ -338,6 +338,12 @@ describe('<parley-chat> groups', () => {
     await vi.waitFor(() => { expect(dialog(root)).toBeNull() })
     await vi.waitFor(() => { expect(text(root, '.members-line')).toBe('3 members: You, Bob, Dave') })
     expect(text(root, '#conv-title')).toContain('Trip 2027')
+    // each change reads as a line in the log, in order
+    expect([...root.querySelectorAll('li.line > span')].map((l) => l.textContent)).toEqual([
+      'Disappearing messages set to 1 hour', 'Carol is no longer in the group', 'Bob is now an admin', 'Dave joined the group', 'The group was renamed to “Trip 2027”'
+    ])
+    // an admin may delete anyone's message for everyone
+    expect(root.querySelector('li[data-id="g1"] .delete')).not.toBeNull()
   })
 
   it('a member (not an admin) sees no admin actions, leaves after a confirmation, and can no longer send', async () => {
@@ -345,6 +351,9 @@ describe('<parley-chat> groups', () => {
     const { el, root } = await mount(fake)
     await openGroup(root)
     expect((root.querySelector('#timer') as HTMLSelectElement).disabled).toBe(true)
+    // a member deletes only their own messages for everyone
+    expect(root.querySelector('li[data-id="g1"] .delete')).toBeNull()
+    expect(root.querySelector('li[data-id="g3"] .delete')).not.toBeNull()
     await userEvent.click(button(root, 'Members'))
     await vi.waitFor(() => { expect(text(root, '#group-summary')).toBe('3 members') })
     expect(root.querySelectorAll('dialog[open] [data-address] button')).toHaveLength(0)

@@ -14,6 +14,7 @@
  */
 import type { ConversationView, GroupView, MessageView, MessengerApi } from '../../messenger/types.js'
 import type { GroupUi } from './render-conversation.js'
+import type { ChatLine } from './render-message.js'
 import type { ViewHost } from './view-kit.js'
 
 /** Styles of the group views, added to the element's shadow root when they load. */
@@ -36,8 +37,50 @@ export function receiptWords (counts: { delivered: number, read: number }, other
   return undefined
 }
 
+const UNITS: Array<[number, string]> = [[604_800_000, 'week'], [86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']]
+
+function durationWords (ms: number): string {
+  for (const [size, name] of UNITS) {
+    if (ms >= size) { const n = Math.round(ms / size); return `${n} ${name}${n === 1 ? '' : 's'}` }
+  }
+  return `${ms} ms`
+}
+
+function listWords (names: string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+}
+
+/**
+ * What a group change reads as, from the group before and after: "Bob and Carol joined the
+ * group", "Dave is no longer in the group", "Bob is now an admin", "The group was renamed to
+ * “Trip”", "Disappearing messages set to 1 hour", "You were removed from the group". The views
+ * say what changed, not who changed it.
+ */
+export function membershipLines (before: GroupView, after: GroupView, nameOf: (address: string) => string, me: string): string[] {
+  const out: string[] = []
+  const was = new Map(before.members.map((m) => [m.address, m.role]))
+  const now = new Map(after.members.map((m) => [m.address, m.role]))
+  const joined = [...now.keys()].filter((a) => !was.has(a) && a !== me)
+  const gone = [...was.keys()].filter((a) => !now.has(a) && a !== me)
+  if (joined.length > 0) out.push(`${listWords(joined.map(nameOf))} joined the group`)
+  if (gone.length > 0) out.push(`${listWords(gone.map(nameOf))} ${gone.length === 1 ? 'is' : 'are'} no longer in the group`)
+  for (const [address, role] of now) {
+    const prior = was.get(address)
+    if (prior == null || prior === role) continue
+    const self = address === me
+    out.push(`${self ? 'You' : nameOf(address)} ${self ? 'are' : 'is'} ${role === 'admin' ? 'now an admin' : 'no longer an admin'}`)
+  }
+  if (before.name !== after.name) out.push(`The group was renamed to “${after.name}”`)
+  if (before.timerMs !== after.timerMs) out.push(after.timerMs > 0 ? `Disappearing messages set to ${durationWords(after.timerMs)}` : 'Disappearing messages turned off')
+  if (before.self === 'member' && after.self === 'removed') out.push('You were removed from the group')
+  if (before.self === 'member' && after.self === 'left') out.push('You left the group')
+  return out
+}
+
 export class GroupViews implements GroupUi {
   readonly #groups = new Map<string, GroupView>()
+  /** Membership lines per group, the last 50 each (kept while the element lives). */
+  readonly #lines = new Map<string, ChatLine[]>()
   /** Receipt words by message id (my messages in groups). */
   readonly #receipts = new Map<string, string>()
   /** The members panel, while open: its group and what re-renders it. */
@@ -105,7 +148,7 @@ export class GroupViews implements GroupUi {
     if (messenger == null) return false
     const group = await messenger.group(c.id)
     let changed = JSON.stringify(this.#groups.get(c.id)) !== JSON.stringify(group)
-    this.#groups.set(c.id, group)
+    this.#know(group)
     const others = Math.max(0, group.members.length - 1)
     const mine = messages.filter((m) => m.direction === 'out' && m.kind !== 'notice').slice(-RECEIPTS_SHOWN)
     const counts = await Promise.all(mine.map(async (m) => await messenger.groupReceipts(c.id, m.id).catch(() => undefined)))
@@ -121,9 +164,22 @@ export class GroupViews implements GroupUi {
 
   /** A `group-updated` event, or a view an action returned. */
   updated (group: GroupView): void {
-    this.#groups.set(group.id, group)
+    this.#know(group)
     if (this.#panel?.id === group.id) this.#panel.render(group)
   }
+
+  /** Keeps a group's newest view, with a line for each change since the one before. */
+  #know (group: GroupView): void {
+    const before = this.#groups.get(group.id)
+    this.#groups.set(group.id, group)
+    if (before == null) return
+    const added = membershipLines(before, group, (a) => this.nameOf(a), this.#me()).map((text) => ({ at: Date.now(), text }))
+    if (added.length > 0) this.#lines.set(group.id, [...(this.#lines.get(group.id) ?? []), ...added].slice(-50))
+  }
+
+  lines (c: ConversationView): ChatLine[] { return this.#lines.get(c.id) ?? [] }
+
+  isAdmin (c: ConversationView): boolean { return this.#isAdmin(this.#groups.get(c.id)) }
 
   /** Runs a group change; the view it returns is shown; a refusal is said (in the panel when open). */
   async #change (fn: (m: MessengerApi) => Promise<GroupView>, error?: HTMLElement): Promise<boolean> {
@@ -191,7 +247,7 @@ export class GroupViews implements GroupUi {
     try {
       group = await messenger.group(id)
     } catch (err) { this.host.fail(err); return }
-    this.#groups.set(id, group)
+    this.#know(group)
     const title = h('h2', { id: 'group-title' })
     const summary = h('p', { id: 'group-summary', class: 'hint' })
     const list = h('ul', { class: 'rows', 'aria-labelledby': 'group-title', part: 'member-list' })

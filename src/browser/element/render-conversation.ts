@@ -46,6 +46,10 @@ export interface GroupUi {
   receipts: (m: MessageView) => string | undefined
   /** False once this account left or was removed. */
   canSend: (c: ConversationView) => boolean
+  /** True for an admin (who may delete any message for everyone). */
+  isAdmin: (c: ConversationView) => boolean
+  /** Lines for membership changes seen while the element showed the group ("Dave joined the group"). */
+  lines: (c: ConversationView) => ChatLine[]
 }
 
 /** What the pane's controls do. */
@@ -134,7 +138,7 @@ export function renderConversation (s: ConversationState, on: ConversationAction
 /** The conversation's messages in order, with the element's chat lines placed by time among them. */
 export function logEntries (s: Pick<ConversationState, 'conversation' | 'messages' | 'lines' | 'failures' | 'reachability' | 'files' | 'group'>, on: Pick<ConversationActions, 'deleteForEveryone'>): HTMLLIElement[] {
   const c = s.conversation
-  const lines = [...s.lines]
+  const lines = [...s.lines, ...(c.kind === 'group' ? s.group?.lines(c) ?? [] : [])].sort((a, b) => a.at - b.at)
   const out: HTMLLIElement[] = []
   for (const m of s.messages) {
     while (lines.length > 0 && lines[0].at < m.sentAt) out.push(renderLine(lines.shift() as ChatLine))
@@ -150,8 +154,8 @@ export function logEntries (s: Pick<ConversationState, 'conversation' | 'message
       ...(waiting != null ? { waiting } : {}),
       ...(replyText != null ? { replyText } : {}),
       ...(m.kind === 'file' && s.files != null ? { file: s.files.render(m) } : {}),
-      // normal chats: one deletes one's own messages for both; secret chats: any message
-      ...(m.direction === 'out' || c.kind === 'secret' ? { onDelete: () => { on.deleteForEveryone(m.id) } } : {})
+      // normal chats: one deletes one's own messages for both; secret chats: any message; groups: an admin any message
+      ...(m.direction === 'out' || c.kind === 'secret' || (c.kind === 'group' && m.kind !== 'notice' && s.group?.isAdmin(c) === true) ? { onDelete: () => { on.deleteForEveryone(m.id) } } : {})
     }))
   }
   out.push(...lines.map(renderLine))
