@@ -20,6 +20,7 @@ const CAROL = '3vQB7B6MrGQZaxCuFg4oh5aLaJpDDNNfDQNfBD1LXXbD8MRkjJ'
 const DAVE = '2a9G8XqXj4RzR4ozHcqKrwZaTvDvpkLZd1ckEz7KJ9fVkCkyF3'
 const STRANGER = '4dqJTp6W3JDVvwRJVupDwNGW1Y7Rf4Mn53PBhVkvjd9xPNUeY9'
 const GROUP = 'a'.repeat(32)
+const BOB_CHAT = 'b'.repeat(32)
 
 type Fake = MessengerApi & TypedEvents<MessengerEvents> & { calls: string[], groupState: GroupView, devicesList: DeviceView[], pending: LinkRequestView[], list: MessageView[] }
 
@@ -36,6 +37,7 @@ function fakeMessenger (init: { admin?: boolean } = {}): Fake {
     members: [{ address: ME, role: init.admin === false ? 'member' : 'admin' }, { address: BOB, role: init.admin === false ? 'admin' : 'member' }, { address: CAROL, role: 'member' }]
   }
   const conversation = (): ConversationView => ({ id: GROUP, kind: 'group', peer: '', title: group.name, lastActivity: 5, unreadCount: 1, disappearingTimerMs: null })
+  const withBob: ConversationView = { id: BOB_CHAT, kind: 'normal', peer: BOB, title: 'Bob', lastActivity: 1, unreadCount: 0, disappearingTimerMs: null }
   const at = Date.now() - 60_000
   const list: MessageView[] = [
     { id: 'g1', conversationId: GROUP, direction: 'in', sender: BOB, sentAt: at, clock: 1, kind: 'text', text: 'who brings the map?', reactions: {}, status: 'received', expiresAt: null, forwardable: true },
@@ -55,10 +57,10 @@ function fakeMessenger (init: { admin?: boolean } = {}): Fake {
     inviteLink: () => `parley:${ME}`,
     reachability: () => ({ state: 'online', reasons: [], peers: 1, dhtPeers: 1, reservations: 1, needsReservation: true, relays: [], browsers: { reachable: true } }),
     listContacts: async () => contacts.map((c) => ({ ...c })),
-    conversations: async () => ({ items: [conversation()] }),
-    getConversation: async () => conversation(),
+    conversations: async () => ({ items: [conversation(), { ...withBob }] }),
+    getConversation: async (id) => id === BOB_CHAT ? { ...withBob } : conversation(),
     conversationWith: async () => conversation(),
-    messages: async () => ({ items: [...list].reverse() }),
+    messages: async (id) => ({ items: id === BOB_CHAT ? [] : [...list].reverse() }),
     markRead: async () => {},
     sendText: async (id, text) => {
       calls.push(`sendText ${id} ${text}`)
@@ -191,6 +193,18 @@ describe('<parley-chat> devices view', () => {
     expect(text(root, 'dialog[open] [role="status"]')).toBe('A new device joined this account.')
   })
 
+  it('a contact\'s device change is a line in their chat (not a safety-number change)', async () => {
+    const fake = fakeMessenger()
+    const { root } = await mount(fake)
+    await userEvent.click(root.querySelector(`[data-conversation="${BOB_CHAT}"]`) as HTMLElement)
+    await vi.waitFor(() => { expect(text(root, '#conv-title')).toContain('Bob') })
+    fake.emit('contact-devices-changed', { address: BOB, added: ['k1'], removed: [] })
+    await vi.waitFor(() => { expect(text(root, 'li.line > span')).toBe('Bob added a device (the safety number is unchanged)') })
+    fake.emit('contact-devices-changed', { address: BOB, added: [], removed: ['k1', 'k2'] })
+    await vi.waitFor(() => { expect(root.querySelectorAll('li.line')).toHaveLength(2) })
+    expect(text(root, 'li.line:last-of-type > span')).toBe('Bob removed 2 devices (the safety number is unchanged)')
+  })
+
   it('a link request shows the six digits; Refuse is focused, Escape refuses, "They match" accepts with the digits', async () => {
     const fake = fakeMessenger()
     // a request that came before the element was attached is shown as well
@@ -233,6 +247,11 @@ describe('<parley-chat> groups', () => {
     expect(text(root, 'li[data-id="g2"] .sender')).toBe(`${STRANGER.slice(0, 6)}…${STRANGER.slice(-6)}: `)
     await vi.waitFor(() => { expect(text(root, 'li[data-id="g3"] .receipts')).toBe('read by 1 of 2, delivered to 2') })
     expect(root.querySelector('li[data-id="g3"] .sender')).toBeNull()
+    // who is typing, by name
+    fake.emit('typing', { conversationId: GROUP, from: CAROL, typing: true })
+    await vi.waitFor(() => { expect(text(root, '.typing')).toBe('Carol is typing…') })
+    fake.emit('typing', { conversationId: GROUP, from: CAROL, typing: false })
+    await vi.waitFor(() => { expect(text(root, '.typing')).toBe('') })
     expect(root.querySelector('ol.messages')?.getAttribute('aria-label')).toBe('Messages in Trip')
     expect(await audit(el)).toEqual([])
 

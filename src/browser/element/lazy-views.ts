@@ -30,6 +30,7 @@ export class LazyViews {
     before?.removeEventListener('device-link-request', this.#onLinkRequest)
     before?.removeEventListener('devices-changed', this.#onDevicesChanged)
     before?.removeEventListener('group-updated', this.#onGroupUpdated)
+    before?.removeEventListener('contact-devices-changed', this.#onContactDevices)
     this.#messenger = messenger
     this.files?.dispose(); this.files = undefined
     this.groups = undefined; this.#groupsLoading = undefined; this.#devices = undefined
@@ -50,6 +51,7 @@ export class LazyViews {
       for (const request of messenger.deviceLinkRequests()) this.#linkRequest(request)
     }
     if (typeof messenger.group === 'function') messenger.addEventListener('group-updated', this.#onGroupUpdated)
+    messenger.addEventListener('contact-devices-changed', this.#onContactDevices)
   }
 
   /** The Devices dialog. */
@@ -120,6 +122,16 @@ export class LazyViews {
   readonly #onDevicesChanged = (evt: CustomEvent<MessengerEvents['devices-changed']>): void => {
     // only an open Devices dialog shows it: nothing to load for it
     if (this.#devices != null) void this.#devices.then((views) => { views.changed(evt.detail) }, () => { /* #loadDevices said why it failed */ })
+  }
+
+  /** A contact's account added or removed devices: a line in their chat (not a safety-number change). */
+  readonly #onContactDevices = (evt: CustomEvent<MessengerEvents['contact-devices-changed']>): void => {
+    const { address, added, removed } = evt.detail
+    const contact = this.host.contacts().find((c) => c.address === address)
+    const name = contact != null && contact.name !== '' ? contact.name : this.host.kit.shortAddress(address)
+    const count = (n: number): string => n === 1 ? 'a device' : `${n} devices`
+    const changes = [added.length > 0 ? `added ${count(added.length)}` : '', removed.length > 0 ? `removed ${count(removed.length)}` : ''].filter((t) => t !== '')
+    if (changes.length > 0) this.host.note(address, `${name} ${changes.join(' and ')} (the safety number is unchanged)`)
   }
 
   readonly #onGroupUpdated = (evt: CustomEvent<MessengerEvents['group-updated']>): void => {

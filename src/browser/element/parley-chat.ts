@@ -49,8 +49,8 @@ export class ParleyChatElement extends HTMLElement {
   readonly #failures = new Map<string, string>()
   /** Chat lines the element shows for events that store no message (timer changes, …), per conversation. */
   readonly #lines = new ChatLines()
-  /** Conversations whose peer is typing. */
-  readonly #typing = new Set<string>()
+  /** Conversations where someone is typing, and who. */
+  readonly #typing = new Map<string, string>()
   /** The rename form is open for the current conversation's contact. */
   #renaming = false
   /** Set when the messenger could not start: the element says why and stays disabled. */
@@ -82,6 +82,7 @@ export class ParleyChatElement extends HTMLElement {
       fail: (err) => { this.#fail(err) },
       rerender: () => { this.#renderConversation() },
       refresh: () => { this.#scheduleRefresh() },
+      note: (address, text) => { const c = this.#conversations.find((k) => k.kind === 'normal' && k.peer === address); if (c != null) { this.#lines.add(c.id, text); this.#renderConversation() } },
       openConversation: async (id) => { await this.openConversation(id) }
     })
     this.#renderConversation()
@@ -157,14 +158,14 @@ export class ParleyChatElement extends HTMLElement {
 
   readonly #onEvent = (evt: Event): void => {
     const detail = (evt as CustomEvent).detail as Partial<MessengerEvents[string & keyof MessengerEvents]> & {
-      message?: MessageView, conversationId?: string, conversation?: ConversationView, messageId?: string, state?: string, reason?: string, typing?: boolean
+      message?: MessageView, conversationId?: string, conversation?: ConversationView, messageId?: string, state?: string, reason?: string, typing?: boolean, from?: string
     }
     const conversationId = detail.message?.conversationId ?? detail.conversationId ?? detail.conversation?.id
     if (evt.type === 'reachability') { this.#showReachability((detail as MessengerEvents['reachability']).reachability); this.#renderConversation(); return }
     if (evt.type === 'delivery' && detail.state === 'failed' && detail.messageId != null) this.#failures.set(detail.messageId, detail.reason ?? 'not delivered')
     if (evt.type === 'conversation-updated' && detail.conversation != null) this.#lines.note(detail.conversation)
     if (evt.type === 'typing' && conversationId != null) {
-      if (detail.typing === true) this.#typing.add(conversationId)
+      if (detail.typing === true) this.#typing.set(conversationId, detail.from ?? '')
       else this.#typing.delete(conversationId)
       if (conversationId === this.#current?.id) this.#renderConversation()
       return
@@ -251,6 +252,7 @@ export class ParleyChatElement extends HTMLElement {
       safetyDigits: this.#safety?.address === c.peer ? this.#safety.digits : undefined,
       verified: contact?.verification === 'verified',
       typing: this.#typing.has(c.id),
+      typingFrom: this.#typing.get(c.id),
       renaming: this.#renaming,
       renameValue: (this.#root.getElementById('rename-input') as HTMLInputElement | null)?.value ?? contact?.name ?? c.title,
       draft: (this.#ui.main.querySelector('#compose') as HTMLTextAreaElement | null)?.value ?? '',

@@ -23,8 +23,9 @@ export interface ConversationState {
   safetyDigits: string | undefined
   /** The peer is a verified contact. */
   verified: boolean
-  /** The peer is typing. */
+  /** The peer is typing (in a group: `typingFrom`, a member). */
   typing: boolean
+  typingFrom?: string
   /** The rename form is open, with this value. */
   renaming: boolean
   renameValue: string
@@ -42,6 +43,8 @@ export interface GroupUi {
   header: (c: ConversationView) => HTMLElement[]
   /** Who sent a message: "You", the contact's name, or a short address. */
   senderName: (m: MessageView) => string
+  /** A member's name: "You", the contact's name, or a short address. */
+  nameOf: (address: string) => string
   /** "read by 2 of 3" under a message of mine, once known. */
   receipts: (m: MessageView) => string | undefined
   /** False once this account left or was removed. */
@@ -125,7 +128,7 @@ export function renderConversation (s: ConversationState, on: ConversationAction
   const children = [
     h('div', { class: 'conv-head', part: 'conversation-header' }, ...head),
     list,
-    h('p', { class: 'typing', part: 'typing', 'aria-live': 'polite' }, s.typing ? `${group ? 'Someone' : c.title} is typing…` : ''),
+    h('p', { class: 'typing', part: 'typing', 'aria-live': 'polite' }, s.typing ? `${group ? (s.typingFrom != null && s.typingFrom !== '' ? s.group?.nameOf(s.typingFrom) : undefined) ?? 'Someone' : c.title} is typing…` : ''),
     h('form', { class: 'composer', part: 'composer', 'aria-label': 'Send a message', onsubmit: (evt: Event) => { evt.preventDefault(); on.send(input) } },
       h('label', { for: 'compose', class: 'visually-hidden' }, 'Message'),
       gone ? null : s.files?.controls(c) ?? null,

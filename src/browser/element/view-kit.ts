@@ -32,4 +32,6 @@ export interface ViewHost {
   /** Lists again (contacts, chats, the open conversation), then renders. */
   refresh: () => void
   openConversation: (id: string) => Promise<void>
+  /** A line in the normal chat with `address` (when there is one). */
+  note: (address: string, text: string) => void
 }
