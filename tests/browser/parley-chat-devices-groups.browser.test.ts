@@ -51,6 +51,7 @@ function fakeMessenger (init: { admin?: boolean } = {}): Fake {
   ]
   const pending: LinkRequestView[] = []
   const view = (): GroupView => structuredClone(group)
+  const receiptsOf = async (messageId: string): Promise<{ delivered: number, read: number }> => messageId === 'g3' ? { delivered: 2, read: 1 } : { delivered: 0, read: 0 }
   const change = (what: string, fn: () => void) => async (): Promise<GroupView> => { calls.push(what); fn(); return view() }
   const api: Partial<MessengerApi> = {
     address: ME,
@@ -75,7 +76,7 @@ function fakeMessenger (init: { admin?: boolean } = {}): Fake {
     },
     group: async () => view(),
     listGroups: async () => [view()],
-    groupReceipts: async (_id, messageId) => messageId === 'g3' ? { delivered: 2, read: 1 } : { delivered: 0, read: 0 },
+    groupReceipts: async (_id, messageId) => { calls.push(`groupReceipts ${messageId}`); return await receiptsOf(messageId) },
     createGroup: async (name, members) => { calls.push(`createGroup ${name} ${members.join(',')}`); return { ...view(), name } },
     addMembers: async (_id, members) => await change(`addMembers ${members.join(',')}`, () => { group.members.push(...members.map((address) => ({ address, role: 'member' as const }))) })(),
     removeMembers: async (_id, members) => await change(`removeMembers ${members.join(',')}`, () => { group.members = group.members.filter((m) => !members.includes(m.address)) })(),
@@ -291,6 +292,24 @@ describe('<parley-chat> groups', () => {
     } finally {
       await page.viewport(1000, 700)
     }
+  })
+
+  it('polls the receipts while the group is open, without pulling a reader scrolled up back to the end', async () => {
+    const fake = fakeMessenger()
+    for (let i = 0; i < 40; i++) fake.list.unshift({ ...fake.list[0], id: `old${i}`, clock: -i, sentAt: fake.list[0].sentAt - (i + 1) * 1000, text: `older message ${i}` })
+    const { root } = await mount(fake)
+    await openGroup(root)
+    await vi.waitFor(() => { expect(text(root, 'li[data-id="g3"] .receipts')).not.toBe('') })
+    const log = root.querySelector('ol.messages') as HTMLOListElement
+    expect(log.scrollHeight).toBeGreaterThan(log.clientHeight)
+    log.scrollTop = 0
+    // a poll fetches the receipts again (event-driven: wait for the calls, not for a time)
+    const polls = (): number => fake.calls.filter((c) => c === 'groupReceipts g3').length
+    const before = polls()
+    await vi.waitFor(() => { expect(polls()).toBeGreaterThan(before) }, { timeout: 30_000 })
+    // nothing changed: the log was not rendered again, and stays where the reader put it
+    expect(root.querySelector('ol.messages')).toBe(log)
+    expect(log.scrollTop).toBe(0)
   })
 
   it('creates a group from contacts (a name and at least one contact) and opens it', async () => {

@@ -21,6 +21,8 @@ export class LazyViews {
   #groupsLoading: Promise<GroupViews> | undefined
   #messenger: MessengerApi | undefined
   #receiptsTimer: ReturnType<typeof setTimeout> | undefined
+  /** Bumped by each listing: an older receipts poll stops. */
+  #receiptsChain = 0
 
   constructor (private readonly host: ViewHost) {}
 
@@ -35,6 +37,7 @@ export class LazyViews {
     this.files?.dispose(); this.files = undefined
     this.groups = undefined; this.#groupsLoading = undefined; this.#devices = undefined
     clearTimeout(this.#receiptsTimer)
+    this.#receiptsChain++
     if (messenger == null) return
     if (messenger.sendFile != null) {
       void import('./file-views.js').then((mod) => {
@@ -75,13 +78,25 @@ export class LazyViews {
       return
     }
     clearTimeout(this.#receiptsTimer)
-    if (current?.kind !== 'group') return
-    const groups = this.groups
-    void groups.sync(current, messages).then((changed) => { if (changed) this.host.rerender() }, this.host.fail).finally(() => {
-      if (this.groups !== groups || !this.host.root.host.isConnected) return
-      // polled while on screen: the next listing (any event) also fetches them
-      this.#receiptsTimer = setTimeout(() => { if (document.visibilityState !== 'hidden') this.host.refresh() }, RECEIPTS_EVERY_MS)
-    })
+    const chain = ++this.#receiptsChain
+    if (current?.kind === 'group') this.#syncGroup(this.groups, current, messages, chain)
+  }
+
+  /**
+   * Fetches the open group's view and receipts, renders only when they changed (a re-render
+   * scrolls the log to its end: not every few seconds while someone reads older messages), and
+   * polls again while the element is connected (fetching only while the page is visible); a
+   * listing in between starts a new chain and ends this one.
+   */
+  #syncGroup (groups: GroupViews, current: ConversationView, messages: MessageView[], chain: number): void {
+    const again = (): void => {
+      if (chain !== this.#receiptsChain || this.groups !== groups || !this.host.root.host.isConnected) return
+      this.#receiptsTimer = setTimeout(() => {
+        if (document.visibilityState === 'hidden') again()
+        else this.#syncGroup(groups, current, messages, chain)
+      }, RECEIPTS_EVERY_MS)
+    }
+    void groups.sync(current, messages).then((changed) => { if (changed) this.host.rerender() }, this.host.fail).finally(again)
   }
 
   async #loadDevices (): Promise<DeviceViews | undefined> {
