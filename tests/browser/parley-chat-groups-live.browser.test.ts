@@ -88,7 +88,8 @@ describe('<parley-chat> groups and devices, two real accounts over a relay', () 
     await waitFor(() => text(b, 'ol.messages').includes('bring plates'), LONG, 'Alice\'s message on Bob\'s side')
     const fromAlice = [...b.querySelectorAll('li.msg.in')].find((li) => li.textContent?.includes('bring plates')) as HTMLElement
     expect(text(fromAlice, '.sender')).toBe('Alice: ')
-    expect(text(b, '.members-line')).toBe('2 members: You, Alice')
+    // the group's view comes after its messages (a fetch of its own)
+    await waitFor(() => text(b, '.members-line') === '2 members: You, Alice', LONG, 'the members line on Bob\'s side')
     // Bob read it on screen: Alice's element counts it
     const mine = (): HTMLElement | undefined => [...a.querySelectorAll('li.msg.out')].find((li) => li.textContent?.includes('bring plates')) as HTMLElement | undefined
     await waitFor(() => text(mine() ?? a, '.receipts') === 'read by 1 of 1', LONG, '"read by 1 of 1" under Alice\'s message')
