@@ -66,6 +66,8 @@ function demoMessenger (): void {
   const ME = '37ErprkQxNFnvLyaE5x4VCJzK2odNpheURogW4xDqYQrJGswMg'
   const BOB = '4kbiFMz7TyW92XA85cmmkrkXDg9MKpHq85kVoJ6XsBSHfxr5oX'
   const CONV = 'c'.repeat(32)
+  const GROUP = 'a'.repeat(32)
+  const groupList: Array<Record<string, unknown>> = []
   const now = Date.now()
   const msg = (id: string, init: Record<string, unknown>): Record<string, unknown> => ({ id, conversationId: CONV, direction: 'out', sender: ME, sentAt: now, clock: 0, kind: 'text', reactions: {}, status: 'read', expiresAt: null, forwardable: true, ...init })
   const list = [
@@ -95,15 +97,39 @@ function demoMessenger (): void {
     conversations: async () => ({ items: conversations }),
     getConversation: async (id: string) => conversations.find((c) => c.id === id),
     conversationWith: async () => conversations[0],
-    messages: async (id: string) => ({ items: id === CONV ? [...list].reverse() : [] }),
+    messages: async (id: string) => ({ items: id === CONV ? [...list].reverse() : id === GROUP ? [...groupList].reverse() : [] }),
     markRead: async () => {},
     reachability: () => ({ state: 'online', reasons: [], peers: 3, dhtPeers: 3, reservations: 1, needsReservation: true, relays: [], browsers: { reachable: true } }),
     search: async (q: string) => ({ hits: list.filter((m) => String(m.text ?? '').toLowerCase().includes(q.toLowerCase())).map((message) => ({ message, conversationTitle: 'Bob' })), complete: true }),
-    emit: (type: string, detail: unknown) => { events.dispatchEvent(new CustomEvent(type, { detail })) }
+    emit: (type: string, detail: unknown) => { events.dispatchEvent(new CustomEvent(type, { detail })) },
+    // groups and devices (issues #19, #20)
+    group: async () => group,
+    groupReceipts: async (_id: string, messageId: string) => messageId === 'g3' ? { delivered: 3, read: 2 } : messageId === 'g5' ? { delivered: 1, read: 0 } : { delivered: 0, read: 0 },
+    devices: async () => devices,
+    deviceLinkRequests: () => [],
+    confirmDeviceLink: async () => {}
   })
+  const CAROL = ME.replace('3', '5')
+  const DAVE = '2a9G8XqXj4RzR4ozHcqKrwZaTvDvpkLZd1ckEz7KJ9fVkCkyF3'
+  contacts.push({ address: DAVE, name: 'Dave', verification: 'unverified', blocked: false, addedAt: 3 })
+  const group = { id: GROUP, name: 'Climbing trip', self: 'member', timerMs: 0, members: [{ address: ME, role: 'admin' }, { address: BOB, role: 'member' }, { address: CAROL, role: 'admin' }, { address: '4dqJTp6W3JDVvwRJVupDwNGW1Y7Rf4Mn53PBhVkvjd9xPNUeY9', role: 'member' }] }
+  conversations.splice(1, 0, { id: GROUP, kind: 'group', peer: '', title: group.name, lastActivity: now - 1000, unreadCount: 1, disappearingTimerMs: null })
+  const gmsg = (id: string, init: Record<string, unknown>): Record<string, unknown> => msg(id, { conversationId: GROUP, ...init })
+  groupList.push(
+    gmsg('g1', { direction: 'in', sender: CAROL, status: 'received', text: 'Saturday at the crag? Forecast is dry.', sentAt: now - 900_000, clock: 1 }),
+    gmsg('g2', { direction: 'in', sender: BOB, status: 'received', text: 'In. I can drive two.', sentAt: now - 800_000, clock: 2, reactions: { '👍': [ME, CAROL] } }),
+    gmsg('g3', { text: 'Count me in, I will bring the rope', sentAt: now - 700_000, clock: 3, status: 'read' }),
+    gmsg('g4', { direction: 'in', sender: '4dqJTp6W3JDVvwRJVupDwNGW1Y7Rf4Mn53PBhVkvjd9xPNUeY9', status: 'received', text: 'Sorry, new here: which crag?', sentAt: now - 400_000, clock: 4 }),
+    gmsg('g5', { text: 'The one by the lake, 9:00', sentAt: now - 60_000, clock: 5, status: 'delivered' })
+  )
+  const devices = [
+    { id: 'd1', deviceKey: 'd1', peerId: 'p1', name: 'Firefox on the laptop', platform: 'browser', addedAt: now - 40 * 86_400_000, lastSeen: now, thisDevice: true },
+    { id: 'd2', deviceKey: 'd2', peerId: 'p2', name: 'Home server', platform: 'node', addedAt: now - 90 * 86_400_000, lastSeen: now - 300_000, thisDevice: false },
+    { id: 'd3', deviceKey: 'd3', peerId: 'p3', name: 'Phone', platform: 'node', addedAt: now - 2 * 86_400_000, lastSeen: null, thisDevice: false }
+  ]
   const el = document.querySelector('parley-chat') as unknown as { messenger: unknown, openConversation: (id: string) => Promise<void> }
   el.messenger = api
-  ;(window as unknown as { demo: unknown }).demo = { api, el, CONV, BOB, conversations }
+  ;(window as unknown as { demo: unknown }).demo = { api, el, CONV, BOB, GROUP, conversations }
 }
 
 async function elementScenes (browser: Browser): Promise<void> {
@@ -140,6 +166,45 @@ async function elementScenes (browser: Browser): Promise<void> {
     await page.locator('parley-chat').getByRole('button', { name: 'Show QR code' }).click()
     await page.locator('parley-chat').getByRole('img', { name: 'QR code of your invite link' }).waitFor()
   })
+  type Demo = { api: { emit: (t: string, d: unknown) => void }, el: { openConversation: (id: string) => Promise<void> }, GROUP: string }
+  const openGroup = async (page: Page): Promise<void> => {
+    await elementPage(page, '<parley-chat></parley-chat>')
+    await page.evaluate(demoMessenger)
+    await page.evaluate(async () => { const demo = (window as unknown as { demo: Demo }).demo; await demo.el.openConversation(demo.GROUP) })
+    await page.locator('parley-chat').getByText('read by 2 of 3').waitFor()
+  }
+  await shoot(browser, 'element-group', openGroup)
+  await shoot(browser, 'element-group-members', async (page) => {
+    await openGroup(page)
+    await page.locator('parley-chat').getByRole('button', { name: 'Members' }).click()
+    await page.locator('parley-chat').getByRole('button', { name: 'Leave group' }).waitFor()
+  })
+  await shoot(browser, 'element-group-new', async (page) => {
+    await elementPage(page, '<parley-chat></parley-chat>')
+    await page.evaluate(demoMessenger)
+    await page.locator('parley-chat').getByRole('button', { name: 'New group' }).click()
+    await page.locator('parley-chat').getByLabel('Group name').fill('Book club')
+    await page.locator('parley-chat').getByLabel('Bob').check()
+  })
+  await shoot(browser, 'element-devices', async (page) => {
+    await elementPage(page, '<parley-chat></parley-chat>')
+    await page.evaluate(demoMessenger)
+    await page.locator('parley-chat').getByRole('button', { name: 'Devices' }).click()
+    await page.locator('parley-chat').getByText('3 of 6 devices on this account').waitFor()
+  })
+  await shoot(browser, 'element-link-request', async (page) => {
+    await elementPage(page, '<parley-chat></parley-chat>')
+    await page.evaluate(demoMessenger)
+    await page.evaluate(() => { (window as unknown as { demo: Demo }).demo.api.emit('device-link-request', { id: 'r1', sas: '417 093', deviceKey: 'k', peerId: 'p', expiresAt: Date.now() + 600_000 }) })
+    await page.locator('parley-chat').getByText('417 093').waitFor()
+  })
+  await shoot(browser, 'element-narrow-group', openGroup, PHONE)
+  await shoot(browser, 'element-narrow-devices', async (page) => {
+    await elementPage(page, '<parley-chat></parley-chat>')
+    await page.evaluate(demoMessenger)
+    await page.locator('parley-chat').getByRole('button', { name: 'Devices' }).click()
+    await page.locator('parley-chat').getByText('3 of 6 devices on this account').waitFor()
+  }, PHONE)
   await shoot(browser, 'element-second-tab', async (page) => {
     const stub = "export async function createParley () { const e = new Error('this Parley store is open in another tab'); e.name = 'StoreLockedError'; e.code = 'ERR_STORE_LOCKED'; throw e }"
     await elementPage(page, '<parley-chat relays="/dns4/relay.example/tcp/443/wss/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"></parley-chat>', stub)

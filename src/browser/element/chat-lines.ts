@@ -15,6 +15,11 @@ export class ChatLines {
     return this.#lines.get(conversationId) ?? []
   }
 
+  /** Adds a line of the element's own (a contact's devices changed, …), now. */
+  add (conversationId: string, text: string): void {
+    this.#lines.set(conversationId, [...this.of(conversationId), { at: Date.now(), text }].slice(-50))
+  }
+
   /** Remembers a conversation's view (listed), without a line. */
   know (c: ConversationView): void {
     if (!this.#known.has(c.id)) this.#known.set(c.id, c)

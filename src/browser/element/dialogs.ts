@@ -5,7 +5,7 @@
 import { h } from './dom.js'
 
 /** Opens a modal dialog in `parent`; resolves with its `returnValue` once closed, then removes it. */
-async function showDialog (parent: ParentNode, dialog: HTMLDialogElement): Promise<string> {
+export async function showDialog (parent: ParentNode, dialog: HTMLDialogElement): Promise<string> {
   const opener = (parent instanceof ShadowRoot ? parent.activeElement : document.activeElement) as HTMLElement | null
   parent.append(dialog)
   const closed = new Promise<string>((resolve) => {
@@ -59,4 +59,18 @@ export async function showDeviceLinkQr (parent: ParentNode, code: string): Promi
     hint: 'On the new device run `parley init --link <code>` (or scan this code). It works once, for 10 minutes; anyone with it can join your account.',
     alt: 'QR code of a one-time device-link code'
   })
+}
+
+/** The invite link as a QR image and text. */
+export async function showInviteQr (parent: ParentNode, link: string): Promise<void> {
+  await showQr(parent, { title: 'Your invite link', text: link, hint: 'Let a contact scan this code with their phone, or copy the link below.', alt: 'QR code of your invite link' })
+}
+
+/** Copies the invite link (where the clipboard allows), says so on `button` for 2 s, and fires `parley-invite` on `el`. */
+export async function copyInvite (el: HTMLElement, button: HTMLButtonElement, link: string): Promise<void> {
+  // no clipboard (permission, insecure context): the page still gets the link with the event
+  await navigator.clipboard?.writeText(link).catch(() => {})
+  button.textContent = 'Invite link copied'
+  setTimeout(() => { button.textContent = 'Copy invite link' }, 2000)
+  el.dispatchEvent(new CustomEvent('parley-invite', { detail: { link }, bubbles: true, composed: true }))
 }

@@ -12,8 +12,9 @@
  * ```
  */
 import type { ContactView, ConversationView, MessageView, MessengerApi, MessengerEvents, ReachabilityView } from '../../messenger/types.js'
-import { fill, h } from './dom.js'
-import { confirmAction, showDeviceLinkQr, showQr } from './dialogs.js'
+import { TIMER_CHOICES, fill, formatTime, h, shortAddress } from './dom.js'
+import { confirmAction, copyInvite, showDeviceLinkQr, showDialog, showInviteQr } from './dialogs.js'
+import { LazyViews } from './lazy-views.js'
 import { askNotificationPermission, messageNotification, notificationPermission, notifyInBackground } from './notify.js'
 import { renderConversation, renderPlaceholder, startFailure, type ConversationActions } from './render-conversation.js'
 import { renderChatItems, renderContactItems, showSearchResults } from './render-lists.js'
@@ -26,7 +27,7 @@ const PAGE_SIZE = 100
 
 const REFRESHING_EVENTS: Array<keyof MessengerEvents & string> = [
   'message', 'message-updated', 'messages-deleted', 'delivery', 'conversation-updated', 'contact-key-changed',
-  'contact-removed', 'screenshot', 'typing', 'reachability'
+  'contact-removed', 'screenshot', 'typing', 'reachability', 'contact-updated'
 ]
 
 export class ParleyChatElement extends HTMLElement {
@@ -48,13 +49,14 @@ export class ParleyChatElement extends HTMLElement {
   readonly #failures = new Map<string, string>()
   /** Chat lines the element shows for events that store no message (timer changes, …), per conversation. */
   readonly #lines = new ChatLines()
-  /** Conversations whose peer is typing. */
-  readonly #typing = new Set<string>()
+  /** Conversations where someone is typing, and who. */
+  readonly #typing = new Map<string, string>()
   /** The rename form is open for the current conversation's contact. */
   #renaming = false
   /** Set when the messenger could not start: the element says why and stays disabled. */
   #startFailure: string | undefined
-  #files: import('./file-views.js').FileViews | undefined
+  /** Files, devices and groups: lazy chunks of their own. */
+  readonly #views: LazyViews
   readonly #root: ShadowRoot
   readonly #ui: ShellUi
 
@@ -63,12 +65,25 @@ export class ParleyChatElement extends HTMLElement {
     this.#root = this.attachShadow({ mode: 'open' })
     this.#ui = renderShell(this.#root, {
       addContact: () => { void this.#addContact() },
-      copyInvite: () => { void this.#copyInvite() },
-      showInviteQr: () => { void this.#showInviteQr() },
+      copyInvite: () => { void this.#act(async (m) => { await copyInvite(this, this.#ui.copy, m.inviteLink()) }) },
+      showInviteQr: () => { void this.#act(async (m) => { await showInviteQr(this.#root, m.inviteLink()) }) },
       askNotifications: () => { void this.#askNotifications() },
       linkDevice: () => { void this.#act(async (m) => { await showDeviceLinkQr(this.#root, await m.createDeviceLink()) }) },
+      showDevices: () => { void this.#views.showDevices() },
+      newGroup: () => { void this.#views.createGroup() },
       // an empty search hides the results
       search: (text) => { void this.#act(async (m) => { showSearchResults(this.#ui.searchResults, text.trim() === '' ? undefined : await m.search(text), (id) => { void this.openConversation(id) }) }) }
+    })
+    this.#views = new LazyViews({
+      root: this.#root,
+      kit: { h, fill, showDialog, confirmAction, formatTime, shortAddress, timerChoices: TIMER_CHOICES },
+      messenger: () => this.#messenger,
+      contacts: () => this.#contacts,
+      fail: (err) => { this.#fail(err) },
+      rerender: () => { this.#renderConversation() },
+      refresh: () => { this.#scheduleRefresh() },
+      note: (address, text) => { const c = this.#conversations.find((k) => k.kind === 'normal' && k.peer === address); if (c != null) { this.#lines.add(c.id, text); this.#renderConversation() } },
+      openConversation: async (id) => { await this.openConversation(id) }
     })
     this.#renderConversation()
   }
@@ -130,8 +145,7 @@ export class ParleyChatElement extends HTMLElement {
     this.#messages = []
     this.#safety = undefined
     this.#renaming = false
-    this.#files?.dispose(); this.#files = undefined // files, pictures, voice notes: a lazy chunk of their own
-    if (messenger?.sendFile != null) void import('./file-views.js').then((mod) => { if (this.#messenger === messenger) { this.#files = new mod.FileViews(messenger, () => { this.#renderConversation() }, (err) => { this.#fail(err) }, h); this.#renderConversation() } }, (err: unknown) => { this.#fail(err) })
+    this.#views.attach(messenger)
     if (messenger == null) { this.#enableControls(false); return }
     for (const type of REFRESHING_EVENTS) messenger.addEventListener(type, this.#onEvent)
     this.#ui.me.replaceChildren(h('strong', {}, 'You: '), messenger.address)
@@ -144,14 +158,14 @@ export class ParleyChatElement extends HTMLElement {
 
   readonly #onEvent = (evt: Event): void => {
     const detail = (evt as CustomEvent).detail as Partial<MessengerEvents[string & keyof MessengerEvents]> & {
-      message?: MessageView, conversationId?: string, conversation?: ConversationView, messageId?: string, state?: string, reason?: string, typing?: boolean
+      message?: MessageView, conversationId?: string, conversation?: ConversationView, messageId?: string, state?: string, reason?: string, typing?: boolean, from?: string
     }
     const conversationId = detail.message?.conversationId ?? detail.conversationId ?? detail.conversation?.id
     if (evt.type === 'reachability') { this.#showReachability((detail as MessengerEvents['reachability']).reachability); this.#renderConversation(); return }
     if (evt.type === 'delivery' && detail.state === 'failed' && detail.messageId != null) this.#failures.set(detail.messageId, detail.reason ?? 'not delivered')
     if (evt.type === 'conversation-updated' && detail.conversation != null) this.#lines.note(detail.conversation)
     if (evt.type === 'typing' && conversationId != null) {
-      if (detail.typing === true) this.#typing.add(conversationId)
+      if (detail.typing === true) this.#typing.set(conversationId, detail.from ?? '')
       else this.#typing.delete(conversationId)
       if (conversationId === this.#current?.id) this.#renderConversation()
       return
@@ -185,7 +199,7 @@ export class ParleyChatElement extends HTMLElement {
 
   /** Enables (or disables) the controls that need a messenger. */
   #enableControls (on: boolean): void {
-    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr, this.#ui.link, this.#ui.searchInput]) control.disabled = !on
+    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr, this.#ui.link, this.#ui.devices, this.#ui.newGroup, this.#ui.searchInput]) control.disabled = !on
     this.#renderNotifyButton()
   }
 
@@ -210,6 +224,7 @@ export class ParleyChatElement extends HTMLElement {
       this.#current = this.#conversations.find((c) => c.id === this.#current?.id) ?? this.#current
       this.#messages = (await messenger.messages(this.#current.id, { limit: PAGE_SIZE })).items.reverse()
     }
+    this.#views.sync(this.#conversations, this.#current, this.#messages)
     this.#renderLists()
     this.#renderConversation()
   }
@@ -237,10 +252,12 @@ export class ParleyChatElement extends HTMLElement {
       safetyDigits: this.#safety?.address === c.peer ? this.#safety.digits : undefined,
       verified: contact?.verification === 'verified',
       typing: this.#typing.has(c.id),
+      typingFrom: this.#typing.get(c.id),
       renaming: this.#renaming,
       renameValue: (this.#root.getElementById('rename-input') as HTMLInputElement | null)?.value ?? contact?.name ?? c.title,
       draft: (this.#ui.main.querySelector('#compose') as HTMLTextAreaElement | null)?.value ?? '',
-      files: this.#files
+      files: this.#views.files,
+      group: this.#views.groups
     }, this.#conversationActions)
     fill(this.#ui.main, ...children)
     list.scrollTop = list.scrollHeight
@@ -312,7 +329,7 @@ export class ParleyChatElement extends HTMLElement {
     if (c == null) return
     const sure = await confirmAction(this.#root, {
       title: 'Delete for everyone?',
-      body: `This message will be deleted on your devices and on ${c.title}'s. This cannot be undone.`,
+      body: `This message will be deleted on your devices and on ${c.kind === 'group' ? 'every member’s' : `${c.title}'s`}. This cannot be undone.`,
       confirmLabel: 'Delete for everyone'
     })
     if (!sure) return
@@ -324,27 +341,6 @@ export class ParleyChatElement extends HTMLElement {
     await this.#act(async (m) => {
       this.#safety = { address, digits: (await m.safetyNumber(address)).digits }
       this.#renderConversation()
-    })
-  }
-
-  async #copyInvite (): Promise<void> {
-    await this.#act(async (m) => {
-      const link = m.inviteLink()
-      await navigator.clipboard?.writeText(link).catch(() => {})
-      this.#ui.copy.textContent = 'Invite link copied'
-      setTimeout(() => { this.#ui.copy.textContent = 'Copy invite link' }, 2000)
-      this.dispatchEvent(new CustomEvent('parley-invite', { detail: { link }, bubbles: true, composed: true }))
-    })
-  }
-
-  async #showInviteQr (): Promise<void> {
-    await this.#act(async (m) => {
-      await showQr(this.#root, {
-        title: 'Your invite link',
-        text: m.inviteLink(),
-        hint: 'Let a contact scan this code with their phone, or copy the link below.',
-        alt: 'QR code of your invite link'
-      })
     })
   }
 

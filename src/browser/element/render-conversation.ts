@@ -23,8 +23,9 @@ export interface ConversationState {
   safetyDigits: string | undefined
   /** The peer is a verified contact. */
   verified: boolean
-  /** The peer is typing. */
+  /** The peer is typing (in a group: `typingFrom`, a member). */
   typing: boolean
+  typingFrom?: string
   /** The rename form is open, with this value. */
   renaming: boolean
   renameValue: string
@@ -32,6 +33,26 @@ export interface ConversationState {
   draft: string
   /** Files, pictures and voice notes, once their views are loaded. */
   files?: FileUi
+  /** Groups: header, sender names, receipts (a lazy chunk: absent until it is loaded). */
+  group?: GroupUi
+}
+
+/** The element's group views (`group-views.ts`, a lazy chunk), for a group conversation. */
+export interface GroupUi {
+  /** The header's children: name, members line, Members button, timer. */
+  header: (c: ConversationView) => HTMLElement[]
+  /** Who sent a message: "You", the contact's name, or a short address. */
+  senderName: (m: MessageView) => string
+  /** A member's name: "You", the contact's name, or a short address. */
+  nameOf: (address: string) => string
+  /** "read by 2 of 3" under a message of mine, once known. */
+  receipts: (m: MessageView) => string | undefined
+  /** False once this account left or was removed. */
+  canSend: (c: ConversationView) => boolean
+  /** True for an admin (who may delete any message for everyone). */
+  isAdmin: (c: ConversationView) => boolean
+  /** Lines for membership changes seen while the element showed the group ("Dave joined the group"). */
+  lines: (c: ConversationView) => ChatLine[]
 }
 
 /** What the pane's controls do. */
@@ -78,33 +99,39 @@ export function renderConversation (s: ConversationState, on: ConversationAction
   if (c.kind === 'secret' && c.secretState === 'incoming') actions.push(h('button', { type: 'button', class: 'primary', part: 'button', onclick: () => { void on.act(async (m) => { await m.acceptSecretChat(c.id) }) } }, 'Accept secret chat'))
   if (c.kind === 'secret' && (c.secretState === 'active' || c.secretState === 'pending')) actions.push(h('button', { type: 'button', class: 'secondary', part: 'button', onclick: () => { void on.act(async (m) => { await m.closeSecretChat(c.id) }) } }, 'End secret chat'))
   const safetyShown = s.safetyDigits != null
-  actions.push(h('button', { type: 'button', class: 'secondary', part: 'button', 'aria-expanded': safetyShown ? 'true' : 'false', 'aria-controls': 'safety', onclick: () => { on.toggleSafety(c.peer) } }, 'Safety number'))
+  const group = c.kind === 'group'
+  if (!group) actions.push(h('button', { type: 'button', class: 'secondary', part: 'button', 'aria-expanded': safetyShown ? 'true' : 'false', 'aria-controls': 'safety', onclick: () => { on.toggleSafety(c.peer) } }, 'Safety number'))
 
-  const list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-label': `Messages with ${c.title}`, part: 'messages', tabindex: 0 },
+  const list = h('ol', { class: 'messages', 'aria-live': 'polite', 'aria-label': group ? `Messages in ${c.title}` : `Messages with ${c.title}`, part: 'messages', tabindex: 0 },
     ...logEntries(s, on))
+  const gone = group && s.group?.canSend(c) === false
   const input = h('textarea', {
-    id: 'compose', rows: 1, part: 'input composer-input', placeholder: c.kind === 'secret' && c.secretState !== 'active' ? 'Waiting for the secret chat to be accepted' : 'Message',
-    disabled: c.kind === 'secret' && c.secretState !== 'active',
+    id: 'compose', rows: 1, part: 'input composer-input', placeholder: gone ? 'You are no longer in this group' : c.kind === 'secret' && c.secretState !== 'active' ? 'Waiting for the secret chat to be accepted' : 'Message',
+    disabled: gone || (c.kind === 'secret' && c.secretState !== 'active'),
     onkeydown: (evt: KeyboardEvent) => {
       if (evt.key === 'Enter' && !evt.shiftKey && !evt.isComposing) { evt.preventDefault(); (evt.target as HTMLTextAreaElement).form?.requestSubmit() }
     }
   })
   input.value = s.draft
+  const head = group
+    ? s.group?.header(c) ?? [h('h2', { id: 'conv-title' }, c.title)]
+    : [
+        s.renaming ? renameForm(c, s.renameValue, on) : h('h2', { id: 'conv-title', title: c.peer }, c.title, c.kind === 'secret' ? h('span', { class: 'badge secret' }, 'secret') : null),
+        s.renaming ? null : h('button', { type: 'button', id: 'rename', class: 'secondary', part: 'button', 'aria-label': `Rename ${c.title}`, onclick: on.startRename }, 'Rename'),
+        h('label', { class: 'inline', for: 'timer' }, 'Disappearing', timer),
+        ...actions,
+        safetyShown ? h('p', { id: 'safety', class: 'safety', part: 'safety-number', 'aria-label': 'Safety number' }, groupDigits(s.safetyDigits ?? '')) : null,
+        safetyShown && !s.verified
+          ? h('button', { type: 'button', class: 'secondary', part: 'button verify-button', onclick: () => { void on.act(async (m) => { await m.markVerified(c.peer) }) } }, 'Mark as verified')
+          : null
+      ]
   const children = [
-    h('div', { class: 'conv-head', part: 'conversation-header' },
-      s.renaming ? renameForm(c, s.renameValue, on) : h('h2', { id: 'conv-title', title: c.peer }, c.title, c.kind === 'secret' ? h('span', { class: 'badge secret' }, 'secret') : null),
-      s.renaming ? null : h('button', { type: 'button', id: 'rename', class: 'secondary', part: 'button', 'aria-label': `Rename ${c.title}`, onclick: on.startRename }, 'Rename'),
-      h('label', { class: 'inline', for: 'timer' }, 'Disappearing', timer),
-      ...actions,
-      safetyShown ? h('p', { id: 'safety', class: 'safety', part: 'safety-number', 'aria-label': 'Safety number' }, groupDigits(s.safetyDigits ?? '')) : null,
-      safetyShown && !s.verified
-        ? h('button', { type: 'button', class: 'secondary', part: 'button verify-button', onclick: () => { void on.act(async (m) => { await m.markVerified(c.peer) }) } }, 'Mark as verified')
-        : null),
+    h('div', { class: 'conv-head', part: 'conversation-header' }, ...head),
     list,
-    h('p', { class: 'typing', part: 'typing', 'aria-live': 'polite' }, s.typing ? `${c.title} is typing…` : ''),
+    h('p', { class: 'typing', part: 'typing', 'aria-live': 'polite' }, s.typing ? `${group ? (s.typingFrom != null && s.typingFrom !== '' ? s.group?.nameOf(s.typingFrom) : undefined) ?? 'Someone' : c.title} is typing…` : ''),
     h('form', { class: 'composer', part: 'composer', 'aria-label': 'Send a message', onsubmit: (evt: Event) => { evt.preventDefault(); on.send(input) } },
       h('label', { for: 'compose', class: 'visually-hidden' }, 'Message'),
-      s.files?.controls(c) ?? null,
+      gone ? null : s.files?.controls(c) ?? null,
       input,
       h('button', { type: 'submit', class: 'primary', part: 'button send-button', disabled: input.disabled }, 'Send'))
   ]
@@ -112,23 +139,26 @@ export function renderConversation (s: ConversationState, on: ConversationAction
 }
 
 /** The conversation's messages in order, with the element's chat lines placed by time among them. */
-export function logEntries (s: Pick<ConversationState, 'conversation' | 'messages' | 'lines' | 'failures' | 'reachability' | 'files'>, on: Pick<ConversationActions, 'deleteForEveryone'>): HTMLLIElement[] {
+export function logEntries (s: Pick<ConversationState, 'conversation' | 'messages' | 'lines' | 'failures' | 'reachability' | 'files' | 'group'>, on: Pick<ConversationActions, 'deleteForEveryone'>): HTMLLIElement[] {
   const c = s.conversation
-  const lines = [...s.lines]
+  const lines = [...s.lines, ...(c.kind === 'group' ? s.group?.lines(c) ?? [] : [])].sort((a, b) => a.at - b.at)
   const out: HTMLLIElement[] = []
   for (const m of s.messages) {
     while (lines.length > 0 && lines[0].at < m.sentAt) out.push(renderLine(lines.shift() as ChatLine))
     const replyText = m.replyTo != null ? s.messages.find((x) => x.id === m.replyTo)?.text : undefined
     const failure = s.failures.get(m.id) ?? (m.status === 'failed' && m.lastError != null ? reasonInWords(m.lastError) : undefined)
     const waiting = waitingText(m, s.reachability)
+    const receipts = c.kind === 'group' && m.direction === 'out' ? s.group?.receipts(m) : undefined
     out.push(renderMessage(m, {
-      peerName: c.title,
+      peerName: c.kind === 'group' ? s.group?.senderName(m) ?? m.sender.slice(0, 8) : c.title,
+      ...(c.kind === 'group' ? { showSender: true } : {}),
+      ...(receipts != null ? { receipts } : {}),
       ...(failure != null ? { failure } : {}),
       ...(waiting != null ? { waiting } : {}),
       ...(replyText != null ? { replyText } : {}),
       ...(m.kind === 'file' && s.files != null ? { file: s.files.render(m) } : {}),
-      // normal chats: one deletes one's own messages for both; secret chats: any message
-      ...(m.direction === 'out' || c.kind === 'secret' ? { onDelete: () => { on.deleteForEveryone(m.id) } } : {})
+      // normal chats: one deletes one's own messages for both; secret chats: any message; groups: an admin any message
+      ...(m.direction === 'out' || c.kind === 'secret' || (c.kind === 'group' && m.kind !== 'notice' && s.group?.isAdmin(c) === true) ? { onDelete: () => { on.deleteForEveryone(m.id) } } : {})
     }))
   }
   out.push(...lines.map(renderLine))

@@ -18,6 +18,7 @@ export function renderChatItems (conversations: ConversationView[], currentId: s
     },
     h('span', {}, c.title),
     c.kind === 'secret' ? h('span', { class: 'badge secret', title: 'Secret chat' }, c.secretState === 'incoming' ? 'secret · invite' : 'secret') : null,
+    c.kind === 'group' ? h('span', { class: 'badge group', title: 'Group' }, 'group') : null,
     c.unreadCount > 0 ? h('span', { class: 'badge', 'aria-label': `${c.unreadCount} unread` }, c.unreadCount) : null)))
 }
 

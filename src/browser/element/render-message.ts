@@ -19,6 +19,10 @@ export interface MessageContext {
   onDelete?: () => void
   /** A `file` message's attachment (picture, player, link), when the file views are loaded. */
   file?: HTMLElement
+  /** Groups: an incoming message shows its sender's name (`peerName`) above the text. */
+  showSender?: boolean
+  /** Groups: receipts of a message of mine in words ("read by 2 of 3"). */
+  receipts?: string
 }
 
 /** The element's file views (`file-views.ts`, a lazy chunk): a message's attachment, and the composer's controls. */
@@ -62,7 +66,9 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
   const edited = (m.editHistory?.length ?? 0) > 0
   const reactions = Object.entries(m.reactions).filter(([, by]) => by.length > 0)
   return h('li', { class: `msg ${m.direction}`, part: `message message-${m.direction}`, 'data-id': m.id, 'data-status': m.status },
-    h('span', { class: 'visually-hidden' }, `${who}: `),
+    ctx.showSender === true && m.direction === 'in'
+      ? h('span', { class: 'sender', part: 'sender' }, who, h('span', { class: 'visually-hidden' }, ': '))
+      : h('span', { class: 'visually-hidden' }, `${who}: `),
     m.replyTo != null
       ? h('span', { class: 'reply', part: 'reply' }, `↩ ${ctx.replyText != null ? `“${ctx.replyText.slice(0, 60)}”` : 'in reply to an earlier message'}`)
       : null,
@@ -79,6 +85,7 @@ export function renderMessage (m: MessageView, ctx: MessageContext): HTMLLIEleme
       ctx.onDelete != null
         ? h('button', { type: 'button', class: 'delete', part: 'delete-button', 'aria-label': 'Delete for everyone', title: 'Delete for everyone', onclick: ctx.onDelete }, '✕')
         : null),
+    ctx.receipts != null ? h('span', { class: 'receipts', part: 'receipts' }, ctx.receipts) : null,
     // why a queued message waits, on a line of its own (the relay's address only in the tooltip)
     ctx.waiting != null ? h('span', { class: 'waiting', part: 'waiting', title: ctx.waiting }, ctx.waiting.replace(/ \([^()]*\)$/, '')) : null,
     // a message given up on says so in words, not only by its ⚠

@@ -21,6 +21,8 @@ export interface ShellUi {
   addName: HTMLInputElement
   addButton: HTMLButtonElement
   link: HTMLButtonElement
+  devices: HTMLButtonElement
+  newGroup: HTMLButtonElement
   searchInput: HTMLInputElement
   searchResults: HTMLUListElement
   main: HTMLElement
@@ -33,6 +35,10 @@ export interface ShellActions {
   showInviteQr: () => void
   askNotifications: () => void
   linkDevice: () => void
+  /** The Devices dialog (a lazy chunk). */
+  showDevices: () => void
+  /** The New group dialog (a lazy chunk). */
+  newGroup: () => void
   search: (text: string) => void
 }
 
@@ -52,6 +58,8 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
   const qr = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.showInviteQr() } }, 'Show QR code')
   const notify = h('button', { type: 'button', class: 'secondary', part: 'button', hidden: true, onclick: () => { on.askNotifications() } }, 'Turn on notifications')
   const link = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.linkDevice() } }, 'Link a device')
+  const devices = h('button', { type: 'button', class: 'secondary', part: 'button devices-button', disabled: true, 'aria-haspopup': 'dialog', onclick: () => { on.showDevices() } }, 'Devices')
+  const newGroup = h('button', { type: 'button', class: 'secondary small', part: 'button new-group-button', disabled: true, 'aria-haspopup': 'dialog', onclick: () => { on.newGroup() } }, 'New group')
   const searchInput = h('input', { id: 'search', name: 'q', type: 'search', disabled: true, autocomplete: 'off', maxlength: 200, placeholder: 'Search messages', part: 'input' })
   const searchResults = h('ul', { 'aria-label': 'Search results', part: 'search-results', class: 'search-results', hidden: true })
   const searchForm = h('form', { part: 'search', role: 'search', 'aria-label': 'Search messages', onsubmit: (evt: Event) => { evt.preventDefault(); on.search(searchInput.value) } },
@@ -64,6 +72,8 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
     notify,
     addButton,
     link,
+    devices,
+    newGroup,
     searchInput,
     searchResults,
     error: h('p', { class: 'error', role: 'alert', hidden: true, part: 'error' }),
@@ -77,11 +87,11 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
   fill(root,
     h('style', {}, STYLES),
     h('div', { class: 'layout', part: 'layout' },
-      h('header', { part: 'header' }, ui.me, ui.status, copy, qr, link, notify),
+      h('header', { part: 'header' }, ui.me, ui.status, copy, qr, link, devices, notify),
       // focusable: on narrow screens it scrolls, and keyboards must reach its scroll
       h('aside', { part: 'sidebar', 'aria-label': 'Chats and contacts', tabindex: 0 },
         addForm, searchForm, searchResults, ui.error,
-        h('h2', { id: 'chats-h' }, 'Chats'), ui.chats,
+        h('div', { class: 'list-head' }, h('h2', { id: 'chats-h' }, 'Chats'), newGroup), ui.chats,
         h('h2', { id: 'contacts-h' }, 'Contacts'), ui.contacts),
       ui.main))
   return ui

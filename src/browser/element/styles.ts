@@ -112,5 +112,13 @@ li.msg.out :focus-visible { outline-color: currentColor; }
 label.inline { display: flex; gap: .35rem; align-items: center; font-size: .85em; color: var(--_muted); }
 figure.file { margin: 0; display: grid; gap: .25rem; } figure.file img { display: block; max-width: min(240px, 100%); max-height: 240px; border-radius: 6px; } figure.file audio { max-width: 100%; }
 figure.file figcaption { font-size: .85em; } .caption { display: block; } .attach { display: flex; gap: .25rem; }
-@media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto auto 1fr; } aside { border-right: 0; border-bottom: 1px solid var(--_border); max-height: 40%; overflow-y: auto; } aside > * { flex-shrink: 0; } }
+.list-head { display: flex; align-items: center; justify-content: space-between; padding-right: .6rem; } button.small { padding: .1rem .5rem; font-size: .8em; }
+.badge.group { background: #0b6e6e; color: #fff; }
+dialog[part~="devices-dialog"], dialog[part~="members-dialog"], dialog[part~="group-dialog"] { width: min(32rem, 92vw); max-width: min(32rem, 92vw); }
+ul.rows { list-style: none; margin: 0 0 .5rem; padding: 0; display: grid; gap: .5rem; }
+ul.rows li { display: flex; flex-wrap: wrap; gap: .5rem; justify-content: space-between; align-items: center; padding-bottom: .45rem; border-bottom: 1px solid var(--_border); }
+ul.rows .who { display: grid; min-width: 0; } ul.rows .name { font-weight: 600; } ul.rows .meta { font-size: .8em; color: var(--_muted); }
+.row-actions { display: flex; gap: .35rem; flex-wrap: wrap; }
+dialog .error:empty { display: none; } dialog > .error { padding: .35rem 0; }
+@media (max-width: 560px) { .layout { grid-template-columns: 1fr; grid-template-rows: auto minmax(0, 32%) minmax(0, 1fr); } header { flex-wrap: wrap; gap: .4rem; } header .me { flex-basis: 100%; } header button.secondary { padding: .25rem .5rem; font-size: .85em; } .conv-head { padding: .4rem .6rem; gap: .35rem; } aside { border-right: 0; border-bottom: 1px solid var(--_border); overflow-y: auto; } aside > * { flex-shrink: 0; } }
 `
