@@ -93,6 +93,20 @@ export interface ChannelPostView {
   createdAt: number
   edited: boolean
   deleted: boolean
+  /** Reactions by emoji and views, as the owner last tallied them (PROTOCOL.md §13.5). */
+  reactions: Record<string, number>
+  views: number
+  /** This account's own reaction to the post, if any. */
+  myReaction?: string
+}
+
+/** What an owner's collection of sealed reactions and views took in (`tallyChannel`). */
+export interface ChannelTallyView {
+  /** Sealed feedback opened, and refused (not sealed to this channel, malformed). */
+  opened: number
+  refused: number
+  /** Posts whose counts changed (published in a TALLY post). */
+  changed: number[]
 }
 
 /** A new device waiting for this device's user to confirm it (`confirmDeviceLink`). */

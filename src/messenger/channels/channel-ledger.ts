@@ -22,7 +22,8 @@ const KIND: Record<PostBody.Kind, StoredChannelPost['kind']> = {
   [PostBody.Kind.TEXT]: 'text',
   [PostBody.Kind.EDIT]: 'edit',
   [PostBody.Kind.DELETE]: 'delete',
-  [PostBody.Kind.ADMINS]: 'admins'
+  [PostBody.Kind.ADMINS]: 'admins',
+  [PostBody.Kind.TALLY]: 'tally'
 }
 
 /**
@@ -88,6 +89,15 @@ export class ChannelLedger {
         const target = touched.get(row.target) ?? added.find((p) => p.seq === row.target) ?? await this.store.channels.getPost(channel.id, row.target, options)
         if (target != null && target.kind === 'text' && !target.deleted) {
           if (body.kind === PostBody.Kind.EDIT) { target.text = body.text; target.edited = true } else { target.text = ''; target.deleted = true }
+          if (!added.includes(target)) touched.set(target.seq, target)
+        }
+      } else if (body.kind === PostBody.Kind.TALLY) {
+        for (const tally of body.tallies?.tallies ?? []) {
+          const seqOf = Number(tally.target)
+          const target = touched.get(seqOf) ?? added.find((p) => p.seq === seqOf) ?? await this.store.channels.getPost(channel.id, seqOf, options)
+          if (target == null || target.kind !== 'text') continue
+          target.reactions = Object.fromEntries(tally.reactions.filter((r) => r.count > 0).map((r) => [r.emoji, r.count]))
+          target.views = Number(tally.views)
           if (!added.includes(target)) touched.set(target.seq, target)
         }
       }

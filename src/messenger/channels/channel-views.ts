@@ -15,5 +15,8 @@ export function channelView (channel: StoredChannel): ChannelView {
 }
 
 export function postView (channelId: string, post: StoredChannelPost): ChannelPostView {
-  return { channelId, seq: post.seq, text: post.text, author: post.author, createdAt: post.createdAt, edited: post.edited, deleted: post.deleted }
+  return {
+    channelId, seq: post.seq, text: post.text, author: post.author, createdAt: post.createdAt, edited: post.edited, deleted: post.deleted,
+    reactions: post.reactions ?? {}, views: post.views ?? 0, ...(post.myReaction != null ? { myReaction: post.myReaction } : {})
+  }
 }
