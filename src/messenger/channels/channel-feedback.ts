@@ -136,7 +136,7 @@ export class ChannelFeedback {
               continue
             }
             result.opened++
-            for (const seq of take(state, feedback, channel.head)) changed.add(seq)
+            for (const seq of applyFeedback(state, feedback, channel.head)) changed.add(seq)
           }
           state.cursors[peer] = Math.max(after, answer.cursor)
           if (answer.sealed.length === 0 || answer.cursor <= after) break
@@ -183,7 +183,7 @@ function nextFeedback (channel: StoredChannel): StoredChannel & { readerTag: Uin
 }
 
 /** Applies one opened feedback to the owner's state; returns the posts whose counts changed. */
-function take (state: ChannelFeedbackState, feedback: Feedback, head: number): number[] {
+export function applyFeedback (state: ChannelFeedbackState, feedback: Feedback, head: number): number[] {
   const changed: number[] = []
   const reader = toHex(feedback.reader)
   const target = Number(feedback.target)
@@ -208,7 +208,7 @@ function take (state: ChannelFeedbackState, feedback: Feedback, head: number): n
 }
 
 /** The current counts of one post. */
-function tallyOf (state: ChannelFeedbackState, seq: number): Tally {
+export function tallyOf (state: ChannelFeedbackState, seq: number): Tally {
   const counts = new Map<string, number>()
   for (const mine of Object.values(state.reactions)) {
     const reaction = mine[seq]
