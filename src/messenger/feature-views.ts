@@ -81,6 +81,8 @@ export interface ChannelView {
   /** Newest post held without a gap before it. */
   head: number
   muted: boolean
+  /** The admins the owner named (hex keys of `channelAdminKey`), newest list seen. */
+  admins: string[]
 }
 
 /** One post of a channel. */

@@ -1,5 +1,7 @@
+import { toHex } from '../../bytes.js'
 import { formatChannelLink } from '../../identity/channel/channel-id.js'
 import type { StoredChannel, StoredChannelPost } from '../../store/channel-repo.js'
+import { ChannelAdmins } from '../../wire/channel.js'
 import type { ChannelPostView, ChannelView } from '../types.js'
 
 export function channelView (channel: StoredChannel): ChannelView {
@@ -10,7 +12,8 @@ export function channelView (channel: StoredChannel): ChannelView {
     private: channel.secret != null,
     link: formatChannelLink({ channelKey: channel.channelKey, name: channel.name, ...(channel.secret != null ? { secret: channel.secret } : {}) }),
     head: channel.head,
-    muted: channel.muted
+    muted: channel.muted,
+    admins: channel.admins != null ? ChannelAdmins.decode(channel.admins).admins.map(toHex) : []
   }
 }
 
