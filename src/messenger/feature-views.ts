@@ -100,6 +100,8 @@ export interface ChannelPostView {
   views: number
   /** This account's own reaction to the post, if any. */
   myReaction?: string
+  /** A file or voice note; `text` is its caption. Fetched on demand (`downloadChannelFile`). */
+  file?: AttachmentView
 }
 
 /** What an owner's collection of sealed reactions and views took in (`tallyChannel`). */

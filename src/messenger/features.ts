@@ -6,6 +6,7 @@ import { RelayKeeper } from './account/relay-keeper.js'
 import { SelfDestruct } from './account/self-destruct.js'
 import { Attachments } from './attachments/attachments.js'
 import { ChannelFeedback } from './channels/channel-feedback.js'
+import { ChannelFiles } from './channels/channel-files.js'
 import { Channels } from './channels/channels.js'
 import type { MessengerComponents } from './components.js'
 import { ContactBook } from './contacts/contact-book.js'
@@ -56,6 +57,7 @@ export interface Features {
   readonly relayKeeper: RelayKeeper
   readonly channels: Channels
   readonly channelFeedback: ChannelFeedback
+  readonly channelFiles: ChannelFiles
 }
 
 /** What the features need from the messenger that owns them (late-bound: they exist before it starts). */
@@ -155,6 +157,7 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     reachable,
     relayKeeper,
     channels,
-    channelFeedback: new ChannelFeedback(ctx, channels)
+    channelFeedback: new ChannelFeedback(ctx, channels),
+    channelFiles: new ChannelFiles(ctx, channels, components.attachments, host.relays)
   }
 }

@@ -255,4 +255,10 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async markChannelPostsViewed (channel: string, seqs: number[], options: AbortOptions = {}): Promise<number> { return this.f.channelFeedback.markViewed(channel, seqs, options) }
   /** Owner: collects sealed reactions and views from relays now and publishes the changed counts (also every 30 s). */
   async tallyChannel (channel: string, options: AbortOptions = {}): Promise<CollectResult> { return this.f.channelFeedback.collect(channel, options) }
+  /** Owner and admins: posts a file or voice note (`caption`, `name`, `mime`, `durationMs`, `waveform` in options); readers fetch it from relays. */
+  async postChannelFile (channel: string, source: FileSource, options: SendFileOptions = {}): Promise<ChannelPostView> { return this.f.channelFiles.post(channel, source, options) }
+  /** Fetches a channel post's file from the relays holding it (verified); then `readChannelFile`. */
+  async downloadChannelFile (channel: string, seq: number, options: AbortOptions = {}): Promise<ChannelPostView> { return this.f.channelFiles.download(channel, seq, options) }
+  /** The plaintext of a channel post's downloaded (or own) file. */
+  readChannelFile (channel: string, seq: number, options: AbortOptions = {}): AsyncGenerator<Uint8Array> { return this.f.channelFiles.read(channel, seq, options) }
 }

@@ -308,4 +308,7 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   reactToChannelPost: (channel: string, seq: number, emoji: string, options?: Opts) => Promise<ChannelPostView>
   markChannelPostsViewed: (channel: string, seqs: number[], options?: Opts) => Promise<number>
   tallyChannel: (channel: string, options?: Opts) => Promise<ChannelTallyView>
+  postChannelFile?: (channel: string, source: Blob | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | string, options?: SendFileOptions) => Promise<ChannelPostView>
+  downloadChannelFile?: (channel: string, seq: number, options?: Opts) => Promise<ChannelPostView>
+  readChannelFile?: (channel: string, seq: number, options?: Opts) => AsyncIterable<Uint8Array>
 }

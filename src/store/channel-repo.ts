@@ -59,6 +59,26 @@ export interface StoredChannelPost {
   /** This reader's own reaction, and whether its view was reported. */
   myReaction?: string
   viewReported?: boolean
+  /** A file or voice note (the chat announcement's fields), the relays holding its blob, and its state here. */
+  file?: ChannelPostFile
+}
+
+/** A post's file as a device keeps it (hex and base64 like a chat attachment). */
+export interface ChannelPostFile {
+  key: string
+  digest: string
+  size: number
+  sha256: string
+  name: string
+  mime: string
+  durationMs?: number
+  waveform?: number[]
+  thumbnail?: string
+  width?: number
+  height?: number
+  state: 'pending' | 'downloading' | 'complete' | 'failed'
+  error?: string
+  sources: string[]
 }
 
 /**

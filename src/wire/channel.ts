@@ -348,6 +348,7 @@ export interface PostBody {
   target: bigint
   channelName: string
   tallies?: Tallies
+  file?: ChannelFile
 }
 
 export namespace PostBody {
@@ -407,6 +408,11 @@ export namespace PostBody {
           Tallies.codec().encode(obj.tallies, w)
         }
 
+        if (obj.file != null) {
+          w.uint32(50)
+          ChannelFile.codec().encode(obj.file, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -443,6 +449,12 @@ export namespace PostBody {
             case 5: {
               obj.tallies = Tallies.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.tallies
+              })
+              break
+            }
+            case 6: {
+              obj.file = ChannelFile.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.file
               })
               break
             }
@@ -504,6 +516,17 @@ export namespace PostBody {
     index: number
   }
 
+  export interface PostBodyFileAttachmentFieldEvent {
+    field: '$.file.attachment'
+    value: Uint8Array
+  }
+
+  export interface PostBodyFileSourcesFieldEvent {
+    field: '$.file.sources[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<PostBody>): Uint8Array {
     return encodeMessage(obj, PostBody.codec())
   }
@@ -512,8 +535,100 @@ export namespace PostBody {
     return decodeMessage(buf, PostBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PostBody>): Generator<PostBodyKindFieldEvent | PostBodyTextFieldEvent | PostBodyTargetFieldEvent | PostBodyChannelNameFieldEvent | PostBodyTalliesTalliesTargetFieldEvent | PostBodyTalliesTalliesReactionsEmojiFieldEvent | PostBodyTalliesTalliesReactionsCountFieldEvent | PostBodyTalliesTalliesViewsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PostBody>): Generator<PostBodyKindFieldEvent | PostBodyTextFieldEvent | PostBodyTargetFieldEvent | PostBodyChannelNameFieldEvent | PostBodyTalliesTalliesTargetFieldEvent | PostBodyTalliesTalliesReactionsEmojiFieldEvent | PostBodyTalliesTalliesReactionsCountFieldEvent | PostBodyTalliesTalliesViewsFieldEvent | PostBodyFileAttachmentFieldEvent | PostBodyFileSourcesFieldEvent> {
     return streamMessage(buf, PostBody.codec(), opts)
+  }
+}
+
+export interface ChannelFile {
+  attachment: Uint8Array
+  sources: string[]
+}
+
+export namespace ChannelFile {
+  let _codec: Codec<ChannelFile>
+
+  export const codec = (): Codec<ChannelFile> => {
+    if (_codec == null) {
+      _codec = message<ChannelFile>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.attachment != null && obj.attachment.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.attachment)
+        }
+
+        if (obj.sources != null && obj.sources.length > 0) {
+          for (const value of obj.sources) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          attachment: uint8ArrayAlloc(0),
+          sources: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.attachment = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.sources != null && obj.sources.length === opts.limits.sources) {
+                throw new MaxLengthError('Decode error - repeated field "sources" had too many elements')
+              }
+
+              obj.sources.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface ChannelFileAttachmentFieldEvent {
+    field: '$.attachment'
+    value: Uint8Array
+  }
+
+  export interface ChannelFileSourcesFieldEvent {
+    field: '$.sources[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<ChannelFile>): Uint8Array {
+    return encodeMessage(obj, ChannelFile.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChannelFile>): ChannelFile {
+    return decodeMessage(buf, ChannelFile.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChannelFile>): Generator<ChannelFileAttachmentFieldEvent | ChannelFileSourcesFieldEvent> {
+    return streamMessage(buf, ChannelFile.codec(), opts)
   }
 }
 

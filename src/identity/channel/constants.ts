@@ -20,3 +20,6 @@ export const MAX_FEEDBACK_VIEWED = 32
 export const FEEDBACK_PLAIN_BYTES = 512
 /** Tallies one TALLY post carries. */
 export const MAX_TALLIES_PER_POST = 200
+/** Relays a post's file names as holders of its blob, and the longest address (bytes). */
+export const MAX_FILE_SOURCES = 8
+export const MAX_FILE_SOURCE_BYTES = 256

@@ -4,7 +4,10 @@ import { readPostBody, type VerifiedPost } from '../../identity/channel/channel-
 import { ChannelPostInvalidError } from '../../identity/channel/errors.js'
 import type { StoredChannel, StoredChannelPost } from '../../store/channel-repo.js'
 import type { Store } from '../../store/store.js'
+import { validateAnnouncement } from '../../crypto/attachment/announcement.js'
 import { ChannelAdmins, PostBody } from '../../wire/channel.js'
+import { Attachment } from '../../wire/content.js'
+import { storedOf } from '../attachments/attachments.js'
 
 /** Posts held above a gap, per channel, waiting for the gap to be filled. */
 const MAX_PENDING = 1000
@@ -83,6 +86,15 @@ export class ChannelLedger {
         if (next.role === 'admin' && next.signingKeyPublic != null && !v.post.admins.admins.some((a) => equalBytes(a, next.signingKeyPublic as Uint8Array))) next.role = 'subscriber'
       }
       if (body.kind === PostBody.Kind.TEXT) {
+        if (body.file != null) {
+          try {
+            const a = Attachment.decode(body.file.attachment)
+            validateAnnouncement(a)
+            row.file = { ...storedOf(a), state: 'pending', sources: body.file.sources }
+          } catch (err) {
+            this.log('file of post %d of %s refused - %e', seq, channel.id, err)
+          }
+        }
         if (body.channelName !== '') next.name = body.channelName
         added.push(row)
       } else if (body.kind === PostBody.Kind.EDIT || body.kind === PostBody.Kind.DELETE) {
