@@ -5,6 +5,7 @@ import { api, seg } from './api.js'
 import { $, el, timeOf } from './dom.js'
 import { setupChannelAdmins } from './channel-admins.js'
 import { createViewReporter, reactionBar } from './channel-reactions.js'
+import { channelFileBox, setupChannelUpload } from './channel-files.js'
 
 const ROLE_WORDS = { owner: 'you own it', admin: 'you are an admin', subscriber: 'following' }
 /** Posts shown when a channel opens (the newest). */
@@ -26,6 +27,12 @@ export function setupChannels (ctx) {
   // reactions, views and admins live in their own modules
   const views = createViewReporter(() => channelOf(state.current))
   const admins = setupChannelAdmins({ current: () => channelOf(state.current), upsert: (c) => { upsert(c) } })
+  $('post-attach').addEventListener('click', () => { $('post-file').click() })
+  setupChannelUpload($('post-file'), {
+    channel: () => channelOf(state.current),
+    onPosted: (p) => { if (state.current === p.channelId) { $('posts').querySelector('[data-empty]')?.remove(); renderPost(p); scrollDown() } },
+    onError: (err) => { banner(err.message) }
+  })
 
   function banner (text) {
     $('channel-banner').textContent = text
@@ -89,6 +96,7 @@ export function setupChannels (ctx) {
         el('button', { type: 'button', class: 'quiet', 'aria-label': `Delete post ${post.seq}`, onclick: () => { void remove(post) } }, 'Delete'))
       : null
     const li = el('li', { class: `msg post${post.deleted ? ' deleted' : ''}`, 'data-seq': String(post.seq) },
+      post.file != null && !post.deleted ? channelFileBox(post, { onChange: (p) => { if (state.current === p.channelId) renderPost(p) }, onError: (err) => { banner(err.message) } }) : null,
       el('div', { class: 'text' }, post.deleted ? 'This post was deleted.' : post.text),
       el('span', { class: 'info' },
         post.edited && !post.deleted ? el('span', {}, 'edited') : null,
