@@ -23,8 +23,12 @@ export const BUNDLE_DIR = join(root, 'dist', 'browser')
  * the device-link server, ML-KEM and scrypt moved to the lazy chunk (BROWSER.md, "Bundle size").
  */
 export const FIRST_LOAD_BUDGET = 200 * 1024
-/** Budget of the whole library, every chunk: gzip bytes. */
-export const LIBRARY_BUDGET = 305 * 1024
+/**
+ * Budget of the whole library, every chunk: gzip bytes. 305 → 310 KiB with channel reactions,
+ * views and files (issue #21: 304.4 → 309.4 KiB gzip, all in the lazy chunk; the lead may
+ * prefer to win it back elsewhere).
+ */
+export const LIBRARY_BUDGET = 310 * 1024
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
 const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length
