@@ -28,6 +28,8 @@ export type CollectResult = ChannelTallyView
 export class ChannelFeedback {
   private readonly log: Logger
   private timer: ReturnType<typeof setInterval> | undefined
+  /** Posts whose views report is on its way, per channel (not picked twice meanwhile). */
+  private readonly reporting = new Map<string, Set<number>>()
 
   constructor (private readonly ctx: MessengerContext, private readonly channels: Channels) {
     this.log = ctx.log('channels:feedback')
@@ -91,22 +93,40 @@ export class ChannelFeedback {
     let reported = 0
     for (let i = 0; i < seqs.length; i += MAX_FEEDBACK_VIEWED) {
       const batch = seqs.slice(i, i + MAX_FEEDBACK_VIEWED)
-      const done = await this.channels.update(ref, async (channel) => {
-        if (channel.role !== 'subscriber') return 0
-        const rows = []
+      // under the channel's lock only what is local: which posts, and the next version
+      const picked = await this.channels.update(ref, async (channel) => {
+        if (channel.role !== 'subscriber') return undefined
+        const inFlight = this.reporting.get(channel.id) ?? new Set<number>()
+        const chosen: number[] = []
         for (const seq of new Set(batch)) {
           const row = await this.ctx.components.store.channels.getPost(channel.id, seq, { signal })
-          if (row != null && row.kind === 'text' && !row.deleted && row.viewReported !== true) rows.push(row)
+          if (row != null && row.kind === 'text' && !row.deleted && row.viewReported !== true && !inFlight.has(seq)) chosen.push(seq)
         }
-        if (rows.length === 0) return 0
+        if (chosen.length === 0) return undefined
         const next = nextFeedback(channel)
-        const sealed = sealFeedback(channel.channelKey, { reader: next.readerTag, version: BigInt(next.feedbackVersion), target: 0n, emoji: '', viewed: rows.map((r) => BigInt(r.seq)) })
-        // reported once: the flag is set only when a relay took it
-        await this.deposit(channel, sealed, 'one', signal)
-        await this.ctx.components.store.channels.putPosts(next, rows.map((r) => ({ ...r, viewReported: true })), { signal })
-        return rows.length
+        await this.ctx.components.store.channels.put(next, { signal })
+        for (const seq of chosen) inFlight.add(seq)
+        this.reporting.set(channel.id, inFlight)
+        const sealed = sealFeedback(channel.channelKey, { reader: next.readerTag, version: BigInt(next.feedbackVersion), target: 0n, emoji: '', viewed: chosen.map(BigInt) })
+        return { channel: next, chosen, sealed, inFlight }
       }, { signal })
-      reported += done
+      if (picked == null) continue
+      try {
+        // the relay is asked outside the lock (posts keep arriving meanwhile); reported once: the
+        // flag is set only when a relay took it
+        await this.deposit(picked.channel, picked.sealed, 'one', signal)
+        await this.channels.update(picked.channel.id, async (channel) => {
+          const rows = []
+          for (const seq of picked.chosen) {
+            const row = await this.ctx.components.store.channels.getPost(channel.id, seq, { signal })
+            if (row != null) rows.push({ ...row, viewReported: true })
+          }
+          await this.ctx.components.store.channels.putPosts(channel, rows, { signal })
+        }, { signal })
+        reported += picked.chosen.length
+      } finally {
+        for (const seq of picked.chosen) picked.inFlight.delete(seq)
+      }
     }
     return reported
   }
