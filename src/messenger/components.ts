@@ -235,4 +235,8 @@ export interface ChannelTransport {
   store: (peer: string, channelKey: Uint8Array, posts: Uint8Array[], options?: AbortOptions) => Promise<number>
   /** Posts that passed the validator; returns the unsubscribe function. */
   onPost: (handler: (verified: VerifiedPost) => void) => () => void
+  /** Deposits sealed reader feedback (reactions, views) for the owner at a history peer. */
+  depositFeedback: (peer: string, channelKey: Uint8Array, sealed: Uint8Array, options?: AbortOptions) => Promise<void>
+  /** The owner: sealed feedback a history peer holds after `after`. */
+  collectFeedback: (peer: string, channelKey: Uint8Array, after: number, channelSeed: Uint8Array, options?: AbortOptions) => Promise<{ sealed: Uint8Array[], cursor: number }>
 }

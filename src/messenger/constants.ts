@@ -135,3 +135,7 @@ export const NEW_DEVICE_SKEW_MS = 120_000
 export const RECORD_HINT_INTERVAL_MS = 5_000
 /** Contacts whose record hints are remembered (bounded: the oldest is forgotten). */
 export const RECORD_HINT_MEMORY = 1000
+/** Channels: how often an owner collects sealed reactions and views from relays and publishes a tally. */
+export const CHANNEL_TALLY_INTERVAL_MS = 30_000
+/** Channels: pages of sealed feedback an owner collects from one relay in one round. */
+export const CHANNEL_COLLECT_MAX_PAGES = 20

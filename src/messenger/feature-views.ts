@@ -81,6 +81,8 @@ export interface ChannelView {
   /** Newest post held without a gap before it. */
   head: number
   muted: boolean
+  /** The admins the owner named (hex keys of `channelAdminKey`), newest list seen. */
+  admins: string[]
 }
 
 /** One post of a channel. */
@@ -93,6 +95,22 @@ export interface ChannelPostView {
   createdAt: number
   edited: boolean
   deleted: boolean
+  /** Reactions by emoji and views, as the owner last tallied them (PROTOCOL.md §13.5). */
+  reactions: Record<string, number>
+  views: number
+  /** This account's own reaction to the post, if any. */
+  myReaction?: string
+  /** A file or voice note; `text` is its caption. Fetched on demand (`downloadChannelFile`). */
+  file?: AttachmentView
+}
+
+/** What an owner's collection of sealed reactions and views took in (`tallyChannel`). */
+export interface ChannelTallyView {
+  /** Sealed feedback opened, and refused (not sealed to this channel, malformed). */
+  opened: number
+  refused: number
+  /** Posts whose counts changed (published in a TALLY post). */
+  changed: number[]
 }
 
 /** A new device waiting for this device's user to confirm it (`confirmDeviceLink`). */

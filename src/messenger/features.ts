@@ -5,6 +5,8 @@ import { Reachability } from './account/reachability.js'
 import { RelayKeeper } from './account/relay-keeper.js'
 import { SelfDestruct } from './account/self-destruct.js'
 import { Attachments } from './attachments/attachments.js'
+import { ChannelFeedback } from './channels/channel-feedback.js'
+import { ChannelFiles } from './channels/channel-files.js'
 import { Channels } from './channels/channels.js'
 import type { MessengerComponents } from './components.js'
 import { ContactBook } from './contacts/contact-book.js'
@@ -54,6 +56,8 @@ export interface Features {
   readonly reachable: Reachability
   readonly relayKeeper: RelayKeeper
   readonly channels: Channels
+  readonly channelFeedback: ChannelFeedback
+  readonly channelFiles: ChannelFiles
 }
 
 /** What the features need from the messenger that owns them (late-bound: they exist before it starts). */
@@ -130,6 +134,7 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
   host.events.addEventListener('wiped', () => {
     void files.wipe().catch((err: unknown) => { ctx.log('attachments').error('could not wipe attachment files - %e', err) })
   })
+  const channels = new Channels(ctx, host.relays)
   return {
     ctx,
     resolver,
@@ -151,6 +156,8 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     files,
     reachable,
     relayKeeper,
-    channels: new Channels(ctx, host.relays)
+    channels,
+    channelFeedback: new ChannelFeedback(ctx, channels),
+    channelFiles: new ChannelFiles(ctx, channels, components.attachments, host.relays)
   }
 }

@@ -60,6 +60,7 @@ export class MessengerLifecycle {
     await f.expiry.sweep()
     await f.files.start()
     await f.channels.start(options)
+    f.channelFeedback.start()
   }
 
   /** Stops the features (timers, mailboxes, outbox, depositor); the node stays up for its owner to stop. */
@@ -70,6 +71,7 @@ export class MessengerLifecycle {
     f.reachable.stop()
     f.relayKeeper.stop()
     f.channels.stop()
+    f.channelFeedback.stop()
     f.expiry.stop()
     f.selfDestruct.stop()
     this.offPeerConnect?.()

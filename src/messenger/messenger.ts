@@ -6,6 +6,7 @@ import type { Conversation, Store } from '../store/index.js'
 import { VERSION } from '../version.js'
 import { Content, SyncUpdate } from '../wire/content.js'
 import type { FileSource } from './attachments/attachments.js'
+import type { CollectResult } from './channels/channel-feedback.js'
 import type { MessengerComponents } from './components.js'
 import { FAR_FUTURE_MS } from './constants.js'
 import { baseContent } from './conversations/content.js'
@@ -246,4 +247,18 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private baseContent (conversation: Conversation, kind: Content.Kind, extra: Partial<Content> = {}): Content { return baseContent(conversation, kind, this.f.ctx.now(), extra) }
   private async dispatch (conversation: Conversation, content: Content, options: DispatchOptions = {}): Promise<void> { await this.f.dispatcher.dispatch(conversation, content, options) }
   private async resolveAccount (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> { return this.f.resolver.resolve(address, options) }
+
+  // ---------------------------------------------------------------- channel reactions and views (issue #21, s9-chan)
+  /** Reacts to a channel post with one emoji (`''` withdraws); sealed to the owner, counted in its next tally. */
+  async reactToChannelPost (channel: string, seq: number, emoji: string, options: AbortOptions = {}): Promise<ChannelPostView> { return this.f.channelFeedback.react(channel, seq, emoji, options) }
+  /** Reports channel posts as seen by this reader (once each; counted by the owner without learning who). */
+  async markChannelPostsViewed (channel: string, seqs: number[], options: AbortOptions = {}): Promise<number> { return this.f.channelFeedback.markViewed(channel, seqs, options) }
+  /** Owner: collects sealed reactions and views from relays now and publishes the changed counts (also every 30 s). */
+  async tallyChannel (channel: string, options: AbortOptions = {}): Promise<CollectResult> { return this.f.channelFeedback.collect(channel, options) }
+  /** Owner and admins: posts a file or voice note (`caption`, `name`, `mime`, `durationMs`, `waveform` in options); readers fetch it from relays. */
+  async postChannelFile (channel: string, source: FileSource, options: SendFileOptions = {}): Promise<ChannelPostView> { return this.f.channelFiles.post(channel, source, options) }
+  /** Fetches a channel post's file from the relays holding it (verified); then `readChannelFile`. */
+  async downloadChannelFile (channel: string, seq: number, options: AbortOptions = {}): Promise<ChannelPostView> { return this.f.channelFiles.download(channel, seq, options) }
+  /** The plaintext of a channel post's downloaded (or own) file. */
+  readChannelFile (channel: string, seq: number, options: AbortOptions = {}): AsyncGenerator<Uint8Array> { return this.f.channelFiles.read(channel, seq, options) }
 }

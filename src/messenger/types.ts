@@ -3,9 +3,9 @@
  * embedding pages see. Implementation: `messenger.ts` (`createMessenger`).
  */
 import type { TypedEvents } from '../events.js'
-import type { AttachmentProgress, AttachmentView, ChannelPostView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
+import type { AttachmentProgress, AttachmentView, ChannelPostView, ChannelTallyView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
 
-export type { AttachmentProgress, AttachmentState, AttachmentView, ChannelPostView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
+export type { AttachmentProgress, AttachmentState, AttachmentView, ChannelPostView, ChannelTallyView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
 
 /** Opaque conversation id (32 hex characters). */
 export type ConversationId = string
@@ -328,4 +328,10 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   catchUpChannel: (channel: string, options?: Opts) => Promise<number>
   channelAdminKey: (channel: string, options?: Opts) => Promise<string>
   setChannelAdmins: (channel: string, adminKeys: string[], options?: Opts) => Promise<ChannelView>
+  reactToChannelPost: (channel: string, seq: number, emoji: string, options?: Opts) => Promise<ChannelPostView>
+  markChannelPostsViewed: (channel: string, seqs: number[], options?: Opts) => Promise<number>
+  tallyChannel: (channel: string, options?: Opts) => Promise<ChannelTallyView>
+  postChannelFile?: (channel: string, source: Blob | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | string, options?: SendFileOptions) => Promise<ChannelPostView>
+  downloadChannelFile?: (channel: string, seq: number, options?: Opts) => Promise<ChannelPostView>
+  readChannelFile?: (channel: string, seq: number, options?: Opts) => AsyncIterable<Uint8Array>
 }

@@ -6,7 +6,8 @@ import { equalBytes, toHex } from '../bytes.js'
 import { ErrorCode, ParleyError } from '../errors.js'
 import { ChannelPostInvalidError, MAX_CHANNEL_POST_BYTES, channelTopic, verifyChannelPost, type VerifiedPost } from '../identity/channel/index.js'
 import { HistoryRequest } from '../wire/channel.js'
-import { CHANNEL_HISTORY_PROTOCOL, historyRequest, type ChannelHistoryBackend, type HistoryDialer, type HistoryPage, type HistoryQuery } from './channel-history.js'
+import { signCollect } from '../identity/channel/channel-feedback.js'
+import { CHANNEL_HISTORY_PROTOCOL, historyRequest, type FeedbackPage, type ChannelHistoryBackend, type HistoryDialer, type HistoryPage, type HistoryQuery } from './channel-history.js'
 import type { ChainHead, ChannelGossipFactory, ChannelPostEvent, ChannelRejectEvent, ChannelsEvents, ChannelsInit } from './channels.js'
 import { MAX_CHANNEL_QUERY_POSTS, MAX_CHANNEL_STORE_POSTS } from './constants.js'
 
@@ -202,6 +203,20 @@ export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
       stored += response.stored
     }
     return stored
+  }
+
+  /** Deposits one sealed feedback for the channel's owner at a history peer (PROTOCOL.md §13.5). */
+  async depositFeedback (peer: PeerId, channelKey: Uint8Array, sealed: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    await historyRequest(this.dialer, peer, { kind: HistoryRequest.Kind.FEEDBACK, channelKey, after: 0n, limit: 0, latest: false, posts: [], sealed }, options)
+  }
+
+  /** The owner: sealed feedback a history peer holds after `after` (signed with the channel's seed). */
+  async collectFeedback (peer: PeerId, channelKey: Uint8Array, after: number, channelSeed: Uint8Array, options: AbortOptions = {}): Promise<FeedbackPage> {
+    const at = Date.now()
+    const response = await historyRequest(this.dialer, peer, {
+      kind: HistoryRequest.Kind.COLLECT, channelKey, after: BigInt(after), limit: 0, latest: false, posts: [], at: BigInt(at), signature: signCollect(channelSeed, channelKey, after, at)
+    }, options)
+    return { sealed: response.feedback?.sealed ?? [], cursor: Number(response.feedback?.cursor ?? BigInt(after)) }
   }
 
   /** Current penalty points of a peer (decayed). */

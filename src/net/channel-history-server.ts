@@ -4,7 +4,7 @@
  * channels service a device runs (in a browser, its lazy chunk) does not carry it. A relay makes
  * its channels service with {@link createServingChannelGossip}.
  */
-import type { ComponentLogger, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, Stream } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 import { ErrorCode, ParleyError } from '../errors.js'
 import { HistoryRequest, HistoryResponse } from '../wire/channel.js'
@@ -16,12 +16,16 @@ import {
   MAX_CHANNEL_HISTORY_FRAME_BYTES, MAX_CHANNEL_QUERY_POSTS, MAX_CHANNEL_STORE_POSTS, STREAM_CLOSE_TIMEOUT_MS
 } from './constants.js'
 import { RateLimiter, type RateLimit } from './rate-limiter.js'
+import { ChannelFeedbackInbox } from './channel-feedback-inbox.js'
+import { answerFeedback } from './channel-feedback-server.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from './stream/frame-reader.js'
 
 export interface ChannelHistoryServerInit {
   backend: ChannelHistoryBackend
   rate?: RateLimit
   maxInboundStreams?: number
+  /** Sealed reader feedback held for owners (in memory; default limits). */
+  feedback?: ChannelFeedbackInbox
 }
 
 /** Serves `/parley/channel-history/1.0.0` from a backend: bounded frames, a per-peer rate, typed refusals. */
@@ -29,10 +33,12 @@ export class ChannelHistoryServer {
   private readonly log: Logger
   private readonly limiter: RateLimiter
   private started = false
+  readonly feedback: ChannelFeedbackInbox
 
   constructor (private readonly registrar: Registrar, logger: ComponentLogger, private readonly init: ChannelHistoryServerInit) {
     this.log = logger.forComponent('parley:channel-history:server')
     this.limiter = new RateLimiter(init.rate ?? DEFAULT_CHANNEL_HISTORY_RATE)
+    this.feedback = init.feedback ?? new ChannelFeedbackInbox()
   }
 
   async start (): Promise<void> {
@@ -56,7 +62,7 @@ export class ChannelHistoryServer {
       const reader = new FrameReader(stream, { maxFrameBytes: MAX_CHANNEL_HISTORY_FRAME_BYTES })
       const frame = await reader.next({ idleTimeoutMs: DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS })
       if (frame == null) return
-      response = await this.answer(frame, from)
+      response = await this.answer(frame, connection)
     } catch (err) {
       const code = err instanceof ParleyError ? err.code : ErrorCode.INTERNAL
       if (!(err instanceof ParleyError)) this.log.error('channel history request from %p failed - %e', from, err)
@@ -73,7 +79,8 @@ export class ChannelHistoryServer {
     }
   }
 
-  private async answer (frame: Uint8Array, from: PeerId): Promise<HistoryResponse> {
+  private async answer (frame: Uint8Array, connection: Connection): Promise<HistoryResponse> {
+    const from = connection.remotePeer
     let request: HistoryRequest
     try {
       request = HistoryRequest.decode(frame, { limits: { posts: MAX_CHANNEL_STORE_POSTS } })
@@ -82,6 +89,9 @@ export class ChannelHistoryServer {
     }
     if (request.channelKey.length !== 32) throw new ParleyError('Bad channel key', ErrorCode.MALFORMED_REQUEST)
     const signal = AbortSignal.timeout(DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS)
+    if (request.kind === HistoryRequest.Kind.FEEDBACK || request.kind === HistoryRequest.Kind.COLLECT) {
+      return await answerFeedback(request, { inbox: this.feedback, backend: this.init.backend, from: connection }, { signal })
+    }
     if (request.kind === HistoryRequest.Kind.STORE) {
       const stored = await this.init.backend.store(request.channelKey, request.posts, from, { signal })
       return { posts: [], head: 0n, stored, errorCode: '', errorMessage: '' }

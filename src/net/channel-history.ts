@@ -1,7 +1,7 @@
 import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
 import { ErrorCode, ParleyError } from '../errors.js'
 import { HistoryRequest, HistoryResponse } from '../wire/channel.js'
-import { DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS, MAX_CHANNEL_HISTORY_FRAME_BYTES, MAX_CHANNEL_QUERY_POSTS, STREAM_CLOSE_TIMEOUT_MS } from './constants.js'
+import { DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS, MAX_CHANNEL_HISTORY_FRAME_BYTES, MAX_CHANNEL_QUERY_POSTS, MAX_FEEDBACK_COLLECT, STREAM_CLOSE_TIMEOUT_MS } from './constants.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from './stream/frame-reader.js'
 
 /** `/parley/channel-history/1.0.0`: cursor queries and stores of channel posts (PROTOCOL.md §13). */
@@ -19,6 +19,12 @@ export interface HistoryPage {
   posts: Uint8Array[]
   /** The highest seq the peer holds. */
   head: number
+}
+
+/** Sealed reader feedback a history peer answered to COLLECT, and the cursor to ask after next. */
+export interface FeedbackPage {
+  sealed: Uint8Array[]
+  cursor: number
 }
 
 /** Where a relay keeps channel history (`relay/channel-history/`): validates what it stores. */
@@ -47,7 +53,7 @@ export async function historyRequest (dialer: HistoryDialer, peer: PeerId, reque
     if (frame == null) throw new ChannelHistoryRefusedError('History peer closed the stream', ErrorCode.STREAM_CLOSED)
     let response: HistoryResponse
     try {
-      response = HistoryResponse.decode(frame, { limits: { posts: MAX_CHANNEL_QUERY_POSTS } })
+      response = HistoryResponse.decode(frame, { limits: { posts: MAX_CHANNEL_QUERY_POSTS, feedback: { sealed: MAX_FEEDBACK_COLLECT } } })
     } catch {
       throw new ChannelHistoryRefusedError('Malformed channel history response', ErrorCode.MALFORMED_MESSAGE)
     }

@@ -66,3 +66,20 @@ export const DEFAULT_CHANNEL_HISTORY_RATE = { perSecond: 10, burst: 40 }
 export const DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS = 15_000
 /** Channels: posts a new subscriber asks relays for. */
 export const DEFAULT_CHANNEL_INITIAL_HISTORY = 100
+/** `/parley/channel-history` FEEDBACK: sealed feedback a relay holds per channel (oldest dropped first). */
+export const DEFAULT_FEEDBACK_PER_CHANNEL = 10_000
+/** FEEDBACK: channels a relay holds feedback for (new channels refused beyond). */
+export const DEFAULT_FEEDBACK_CHANNELS = 1_000
+/** FEEDBACK: how long a relay holds sealed feedback for the owner to collect. */
+export const DEFAULT_FEEDBACK_RETENTION_MS = 7 * 24 * 3600_000
+/** FEEDBACK: deposits per peer (a reader reacts now and then; views come in batches). */
+export const DEFAULT_FEEDBACK_PEER_RATE = { perSecond: 0.1, burst: 30 }
+/** FEEDBACK: deposits per remote address (IPv4, IPv6 /64): throwaway PeerIds share it. */
+export const DEFAULT_FEEDBACK_ADDRESS_RATE = { perSecond: 1, burst: 120 }
+/** FEEDBACK: sealed feedback held per channel from one peer / one address at a time. */
+export const DEFAULT_FEEDBACK_HELD_PER_PEER = 64
+export const DEFAULT_FEEDBACK_HELD_PER_ADDRESS = 1_000
+/** COLLECT: sealed feedback in one answer. */
+export const MAX_FEEDBACK_COLLECT = 500
+/** COLLECT: how far the owner's signed clock may be from the relay's. */
+export const FEEDBACK_COLLECT_SKEW_MS = 5 * 60_000

@@ -38,6 +38,8 @@ export function channelTransport (shell: Channels): ChannelTransport {
     },
     query: async (peer, channelKey, query, options) => await g().query(peerOf(peer), channelKey, query, options),
     store: async (peer, channelKey, posts, options) => await g().store(peerOf(peer), channelKey, posts, options),
+    depositFeedback: async (peer, channelKey, sealed, options) => { await g().depositFeedback(peerOf(peer), channelKey, sealed, options) },
+    collectFeedback: async (peer, channelKey, after, seed, options) => await g().collectFeedback(peerOf(peer), channelKey, after, seed, options),
     onPost: (handler) => {
       const listener = (event: CustomEvent<{ verified: Parameters<typeof handler>[0] }>): void => { handler(event.detail.verified) }
       g().addEventListener('post', listener)

@@ -23,13 +23,28 @@ export interface StoredChannel {
   headHash?: Uint8Array
   muted: boolean
   joinedAt: number
+  /** Readers: this account's pseudonym in the channel's sealed feedback (16 random bytes), and its last version. */
+  readerTag?: Uint8Array
+  feedbackVersion?: number
+}
+
+/** What an owner aggregated of its channel's sealed feedback (PROTOCOL.md §13.5). */
+export interface ChannelFeedbackState {
+  /** Per history peer: the cursor to collect after. */
+  cursors: Record<string, number>
+  /** Per reader pseudonym (hex) and post: the reaction and the feedback version it came in. */
+  reactions: Record<string, Record<number, { emoji: string, version: number }>>
+  /** Per post: views reported. */
+  views: Record<number, number>
+  /** Posts whose counts changed and are not yet published in a TALLY post. */
+  pending?: number[]
 }
 
 /** One post of a channel as the reader sees it (edits and deletions applied). */
 export interface StoredChannelPost {
   seq: number
   hash: Uint8Array
-  kind: 'text' | 'edit' | 'delete' | 'admins'
+  kind: 'text' | 'edit' | 'delete' | 'admins' | 'tally'
   text: string
   /** Edits and deletions: the post they change. */
   target: number
@@ -38,6 +53,32 @@ export interface StoredChannelPost {
   createdAt: number
   edited: boolean
   deleted: boolean
+  /** The owner's latest tally: reactions by emoji, and views. */
+  reactions?: Record<string, number>
+  views?: number
+  /** This reader's own reaction, and whether its view was reported. */
+  myReaction?: string
+  viewReported?: boolean
+  /** A file or voice note (the chat announcement's fields), the relays holding its blob, and its state here. */
+  file?: ChannelPostFile
+}
+
+/** A post's file as a device keeps it (hex and base64 like a chat attachment). */
+export interface ChannelPostFile {
+  key: string
+  digest: string
+  size: number
+  sha256: string
+  name: string
+  mime: string
+  durationMs?: number
+  waveform?: number[]
+  thumbnail?: string
+  width?: number
+  height?: number
+  state: 'pending' | 'downloading' | 'complete' | 'failed'
+  error?: string
+  sources: string[]
 }
 
 /**
@@ -82,6 +123,7 @@ export class ChannelRepo {
     const rows = await this.ctx.skv.page(prefixRange(concatBytes(PREFIX.channelPost, tag)), options.signal)
     await this.ctx.write(async (s) => {
       s.del(concatBytes(PREFIX.channel, tag))
+      s.del(concatBytes(PREFIX.channelFeedback, tag))
       for (const row of rows) s.del(row.key)
     }, options.signal)
   }
@@ -98,6 +140,16 @@ export class ChannelRepo {
       for (const post of posts) s.put(concatBytes(PREFIX.channelPost, tag, u64(post.seq)), asStored({ ...post }))
       s.put(concatBytes(PREFIX.channel, tag), asStored({ ...channel }))
     }, options.signal)
+  }
+
+  async getFeedback (id: string, options: StoreOptions = {}): Promise<ChannelFeedbackState | undefined> {
+    options.signal?.throwIfAborted()
+    return await this.ctx.read(concatBytes(PREFIX.channelFeedback, await this.tag(id))) as ChannelFeedbackState | undefined
+  }
+
+  async putFeedback (id: string, state: ChannelFeedbackState, options: StoreOptions = {}): Promise<void> {
+    const key = concatBytes(PREFIX.channelFeedback, await this.tag(id))
+    await this.ctx.write(async (s) => { s.put(key, asStored({ ...state })) }, options.signal)
   }
 
   /** Posts with seq > `after`, ascending, at most `limit`. */

@@ -38,6 +38,7 @@ import type { StoreCipher } from './store-cipher.js'
  * | `/ds/` | utf8 datastore key | libp2p datastore value |
  * | `/ch/` | tag('channel', channelId) | StoredChannel (a followed or owned broadcast channel) |
  * | `/cq/` | tag('channel', channelId) ‖ u64 seq | StoredChannelPost |
+ * | `/cf/` | tag('channel', channelId) | ChannelFeedbackState (an owner's reactions and views) |
  */
 export const PREFIX = {
   version: utf8('/version'),
@@ -64,7 +65,8 @@ export const PREFIX = {
   groupSender: utf8('/gs/'),
   datastore: utf8('/ds/'),
   channel: utf8('/ch/'),
-  channelPost: utf8('/cq/')
+  channelPost: utf8('/cq/'),
+  channelFeedback: utf8('/cf/')
 } as const
 
 /** Tag domains: the same id hashes differently in each. */

@@ -347,6 +347,8 @@ export interface PostBody {
   text: string
   target: bigint
   channelName: string
+  tallies?: Tallies
+  file?: ChannelFile
 }
 
 export namespace PostBody {
@@ -354,14 +356,16 @@ export namespace PostBody {
     TEXT = 'TEXT',
     EDIT = 'EDIT',
     DELETE = 'DELETE',
-    ADMINS = 'ADMINS'
+    ADMINS = 'ADMINS',
+    TALLY = 'TALLY'
   }
 
   enum __KindValues {
     TEXT = 0,
     EDIT = 1,
     DELETE = 2,
-    ADMINS = 3
+    ADMINS = 3,
+    TALLY = 4
   }
 
   export namespace Kind {
@@ -399,6 +403,16 @@ export namespace PostBody {
           w.string(obj.channelName)
         }
 
+        if (obj.tallies != null) {
+          w.uint32(42)
+          Tallies.codec().encode(obj.tallies, w)
+        }
+
+        if (obj.file != null) {
+          w.uint32(50)
+          ChannelFile.codec().encode(obj.file, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -430,6 +444,18 @@ export namespace PostBody {
             }
             case 4: {
               obj.channelName = reader.string()
+              break
+            }
+            case 5: {
+              obj.tallies = Tallies.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.tallies
+              })
+              break
+            }
+            case 6: {
+              obj.file = ChannelFile.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.file
+              })
               break
             }
             default: {
@@ -466,6 +492,41 @@ export namespace PostBody {
     value: string
   }
 
+  export interface PostBodyTalliesTalliesTargetFieldEvent {
+    field: '$.tallies.tallies[].target'
+    value: bigint
+    index: number
+  }
+
+  export interface PostBodyTalliesTalliesReactionsEmojiFieldEvent {
+    field: '$.tallies.tallies[].reactions[].emoji'
+    value: string
+    index: number
+  }
+
+  export interface PostBodyTalliesTalliesReactionsCountFieldEvent {
+    field: '$.tallies.tallies[].reactions[].count'
+    value: number
+    index: number
+  }
+
+  export interface PostBodyTalliesTalliesViewsFieldEvent {
+    field: '$.tallies.tallies[].views'
+    value: bigint
+    index: number
+  }
+
+  export interface PostBodyFileAttachmentFieldEvent {
+    field: '$.file.attachment'
+    value: Uint8Array
+  }
+
+  export interface PostBodyFileSourcesFieldEvent {
+    field: '$.file.sources[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<PostBody>): Uint8Array {
     return encodeMessage(obj, PostBody.codec())
   }
@@ -474,8 +535,537 @@ export namespace PostBody {
     return decodeMessage(buf, PostBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PostBody>): Generator<PostBodyKindFieldEvent | PostBodyTextFieldEvent | PostBodyTargetFieldEvent | PostBodyChannelNameFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PostBody>): Generator<PostBodyKindFieldEvent | PostBodyTextFieldEvent | PostBodyTargetFieldEvent | PostBodyChannelNameFieldEvent | PostBodyTalliesTalliesTargetFieldEvent | PostBodyTalliesTalliesReactionsEmojiFieldEvent | PostBodyTalliesTalliesReactionsCountFieldEvent | PostBodyTalliesTalliesViewsFieldEvent | PostBodyFileAttachmentFieldEvent | PostBodyFileSourcesFieldEvent> {
     return streamMessage(buf, PostBody.codec(), opts)
+  }
+}
+
+export interface ChannelFile {
+  attachment: Uint8Array
+  sources: string[]
+}
+
+export namespace ChannelFile {
+  let _codec: Codec<ChannelFile>
+
+  export const codec = (): Codec<ChannelFile> => {
+    if (_codec == null) {
+      _codec = message<ChannelFile>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.attachment != null && obj.attachment.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.attachment)
+        }
+
+        if (obj.sources != null && obj.sources.length > 0) {
+          for (const value of obj.sources) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          attachment: uint8ArrayAlloc(0),
+          sources: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.attachment = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.sources != null && obj.sources.length === opts.limits.sources) {
+                throw new MaxLengthError('Decode error - repeated field "sources" had too many elements')
+              }
+
+              obj.sources.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface ChannelFileAttachmentFieldEvent {
+    field: '$.attachment'
+    value: Uint8Array
+  }
+
+  export interface ChannelFileSourcesFieldEvent {
+    field: '$.sources[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<ChannelFile>): Uint8Array {
+    return encodeMessage(obj, ChannelFile.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChannelFile>): ChannelFile {
+    return decodeMessage(buf, ChannelFile.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChannelFile>): Generator<ChannelFileAttachmentFieldEvent | ChannelFileSourcesFieldEvent> {
+    return streamMessage(buf, ChannelFile.codec(), opts)
+  }
+}
+
+export interface Tallies {
+  tallies: Tally[]
+}
+
+export namespace Tallies {
+  let _codec: Codec<Tallies>
+
+  export const codec = (): Codec<Tallies> => {
+    if (_codec == null) {
+      _codec = message<Tallies>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.tallies != null && obj.tallies.length > 0) {
+          for (const value of obj.tallies) {
+            w.uint32(10)
+            Tally.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          tallies: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.tallies != null && obj.tallies.length === opts.limits.tallies) {
+                throw new MaxLengthError('Decode error - repeated field "tallies" had too many elements')
+              }
+
+              obj.tallies.push(Tally.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.tallies$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface TalliesTalliesTargetFieldEvent {
+    field: '$.tallies[].target'
+    value: bigint
+    index: number
+  }
+
+  export interface TalliesTalliesReactionsEmojiFieldEvent {
+    field: '$.tallies[].reactions[].emoji'
+    value: string
+    index: number
+  }
+
+  export interface TalliesTalliesReactionsCountFieldEvent {
+    field: '$.tallies[].reactions[].count'
+    value: number
+    index: number
+  }
+
+  export interface TalliesTalliesViewsFieldEvent {
+    field: '$.tallies[].views'
+    value: bigint
+    index: number
+  }
+
+  export function encode (obj: Partial<Tallies>): Uint8Array {
+    return encodeMessage(obj, Tallies.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Tallies>): Tallies {
+    return decodeMessage(buf, Tallies.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Tallies>): Generator<TalliesTalliesTargetFieldEvent | TalliesTalliesReactionsEmojiFieldEvent | TalliesTalliesReactionsCountFieldEvent | TalliesTalliesViewsFieldEvent> {
+    return streamMessage(buf, Tallies.codec(), opts)
+  }
+}
+
+export interface Tally {
+  target: bigint
+  reactions: ReactionCount[]
+  views: bigint
+}
+
+export namespace Tally {
+  let _codec: Codec<Tally>
+
+  export const codec = (): Codec<Tally> => {
+    if (_codec == null) {
+      _codec = message<Tally>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.target != null && obj.target !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.target)
+        }
+
+        if (obj.reactions != null && obj.reactions.length > 0) {
+          for (const value of obj.reactions) {
+            w.uint32(18)
+            ReactionCount.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.views != null && obj.views !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.views)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          target: 0n,
+          reactions: [],
+          views: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.target = reader.uint64()
+              break
+            }
+            case 2: {
+              if (opts.limits?.reactions != null && obj.reactions.length === opts.limits.reactions) {
+                throw new MaxLengthError('Decode error - repeated field "reactions" had too many elements')
+              }
+
+              obj.reactions.push(ReactionCount.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.reactions$
+              }))
+              break
+            }
+            case 3: {
+              obj.views = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface TallyTargetFieldEvent {
+    field: '$.target'
+    value: bigint
+  }
+
+  export interface TallyReactionsEmojiFieldEvent {
+    field: '$.reactions[].emoji'
+    value: string
+    index: number
+  }
+
+  export interface TallyReactionsCountFieldEvent {
+    field: '$.reactions[].count'
+    value: number
+    index: number
+  }
+
+  export interface TallyViewsFieldEvent {
+    field: '$.views'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<Tally>): Uint8Array {
+    return encodeMessage(obj, Tally.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Tally>): Tally {
+    return decodeMessage(buf, Tally.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Tally>): Generator<TallyTargetFieldEvent | TallyReactionsEmojiFieldEvent | TallyReactionsCountFieldEvent | TallyViewsFieldEvent> {
+    return streamMessage(buf, Tally.codec(), opts)
+  }
+}
+
+export interface ReactionCount {
+  emoji: string
+  count: number
+}
+
+export namespace ReactionCount {
+  let _codec: Codec<ReactionCount>
+
+  export const codec = (): Codec<ReactionCount> => {
+    if (_codec == null) {
+      _codec = message<ReactionCount>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.emoji != null && obj.emoji !== '')) {
+          w.uint32(10)
+          w.string(obj.emoji)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.count)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          emoji: '',
+          count: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.emoji = reader.string()
+              break
+            }
+            case 2: {
+              obj.count = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface ReactionCountEmojiFieldEvent {
+    field: '$.emoji'
+    value: string
+  }
+
+  export interface ReactionCountCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export function encode (obj: Partial<ReactionCount>): Uint8Array {
+    return encodeMessage(obj, ReactionCount.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReactionCount>): ReactionCount {
+    return decodeMessage(buf, ReactionCount.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReactionCount>): Generator<ReactionCountEmojiFieldEvent | ReactionCountCountFieldEvent> {
+    return streamMessage(buf, ReactionCount.codec(), opts)
+  }
+}
+
+export interface Feedback {
+  reader: Uint8Array
+  version: bigint
+  target: bigint
+  emoji: string
+  viewed: bigint[]
+}
+
+export namespace Feedback {
+  let _codec: Codec<Feedback>
+
+  export const codec = (): Codec<Feedback> => {
+    if (_codec == null) {
+      _codec = message<Feedback>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.reader != null && obj.reader.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.reader)
+        }
+
+        if ((obj.version != null && obj.version !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.version)
+        }
+
+        if ((obj.target != null && obj.target !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.target)
+        }
+
+        if ((obj.emoji != null && obj.emoji !== '')) {
+          w.uint32(34)
+          w.string(obj.emoji)
+        }
+
+        if (obj.viewed != null && obj.viewed.length > 0) {
+          for (const value of obj.viewed) {
+            w.uint32(40)
+            w.uint64(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          reader: uint8ArrayAlloc(0),
+          version: 0n,
+          target: 0n,
+          emoji: '',
+          viewed: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.reader = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.version = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.target = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.emoji = reader.string()
+              break
+            }
+            case 5: {
+              if (opts.limits?.viewed != null && obj.viewed.length === opts.limits.viewed) {
+                throw new MaxLengthError('Decode error - repeated field "viewed" had too many elements')
+              }
+
+              obj.viewed.push(reader.uint64())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface FeedbackReaderFieldEvent {
+    field: '$.reader'
+    value: Uint8Array
+  }
+
+  export interface FeedbackVersionFieldEvent {
+    field: '$.version'
+    value: bigint
+  }
+
+  export interface FeedbackTargetFieldEvent {
+    field: '$.target'
+    value: bigint
+  }
+
+  export interface FeedbackEmojiFieldEvent {
+    field: '$.emoji'
+    value: string
+  }
+
+  export interface FeedbackViewedFieldEvent {
+    field: '$.viewed[]'
+    index: number
+    value: bigint
+  }
+
+  export function encode (obj: Partial<Feedback>): Uint8Array {
+    return encodeMessage(obj, Feedback.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Feedback>): Feedback {
+    return decodeMessage(buf, Feedback.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Feedback>): Generator<FeedbackReaderFieldEvent | FeedbackVersionFieldEvent | FeedbackTargetFieldEvent | FeedbackEmojiFieldEvent | FeedbackViewedFieldEvent> {
+    return streamMessage(buf, Feedback.codec(), opts)
   }
 }
 
@@ -486,17 +1076,24 @@ export interface HistoryRequest {
   limit: number
   latest: boolean
   posts: Uint8Array[]
+  sealed?: Uint8Array
+  at?: bigint
+  signature?: Uint8Array
 }
 
 export namespace HistoryRequest {
   export enum Kind {
     QUERY = 'QUERY',
-    STORE = 'STORE'
+    STORE = 'STORE',
+    FEEDBACK = 'FEEDBACK',
+    COLLECT = 'COLLECT'
   }
 
   enum __KindValues {
     QUERY = 0,
-    STORE = 1
+    STORE = 1,
+    FEEDBACK = 2,
+    COLLECT = 3
   }
 
   export namespace Kind {
@@ -546,6 +1143,21 @@ export namespace HistoryRequest {
           }
         }
 
+        if (obj.sealed != null) {
+          w.uint32(58)
+          w.bytes(obj.sealed)
+        }
+
+        if (obj.at != null) {
+          w.uint32(64)
+          w.uint64(obj.at)
+        }
+
+        if (obj.signature != null) {
+          w.uint32(74)
+          w.bytes(obj.signature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -593,6 +1205,18 @@ export namespace HistoryRequest {
               obj.posts.push(reader.bytes())
               break
             }
+            case 7: {
+              obj.sealed = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.at = reader.uint64()
+              break
+            }
+            case 9: {
+              obj.signature = reader.bytes()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -638,6 +1262,21 @@ export namespace HistoryRequest {
     value: Uint8Array
   }
 
+  export interface HistoryRequestSealedFieldEvent {
+    field: '$.sealed'
+    value: Uint8Array
+  }
+
+  export interface HistoryRequestAtFieldEvent {
+    field: '$.at'
+    value: bigint
+  }
+
+  export interface HistoryRequestSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<HistoryRequest>): Uint8Array {
     return encodeMessage(obj, HistoryRequest.codec())
   }
@@ -646,7 +1285,7 @@ export namespace HistoryRequest {
     return decodeMessage(buf, HistoryRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRequest>): Generator<HistoryRequestKindFieldEvent | HistoryRequestChannelKeyFieldEvent | HistoryRequestAfterFieldEvent | HistoryRequestLimitFieldEvent | HistoryRequestLatestFieldEvent | HistoryRequestPostsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRequest>): Generator<HistoryRequestKindFieldEvent | HistoryRequestChannelKeyFieldEvent | HistoryRequestAfterFieldEvent | HistoryRequestLimitFieldEvent | HistoryRequestLatestFieldEvent | HistoryRequestPostsFieldEvent | HistoryRequestSealedFieldEvent | HistoryRequestAtFieldEvent | HistoryRequestSignatureFieldEvent> {
     return streamMessage(buf, HistoryRequest.codec(), opts)
   }
 }
@@ -657,6 +1296,7 @@ export interface HistoryResponse {
   stored: number
   errorCode: string
   errorMessage: string
+  feedback?: FeedbackPage
 }
 
 export namespace HistoryResponse {
@@ -694,6 +1334,11 @@ export namespace HistoryResponse {
         if ((obj.errorMessage != null && obj.errorMessage !== '')) {
           w.uint32(42)
           w.string(obj.errorMessage)
+        }
+
+        if (obj.feedback != null) {
+          w.uint32(50)
+          FeedbackPage.codec().encode(obj.feedback, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -738,6 +1383,12 @@ export namespace HistoryResponse {
               obj.errorMessage = reader.string()
               break
             }
+            case 6: {
+              obj.feedback = FeedbackPage.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.feedback
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -778,6 +1429,17 @@ export namespace HistoryResponse {
     value: string
   }
 
+  export interface HistoryResponseFeedbackSealedFieldEvent {
+    field: '$.feedback.sealed[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface HistoryResponseFeedbackCursorFieldEvent {
+    field: '$.feedback.cursor'
+    value: bigint
+  }
+
   export function encode (obj: Partial<HistoryResponse>): Uint8Array {
     return encodeMessage(obj, HistoryResponse.codec())
   }
@@ -786,7 +1448,99 @@ export namespace HistoryResponse {
     return decodeMessage(buf, HistoryResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryResponse>): Generator<HistoryResponsePostsFieldEvent | HistoryResponseHeadFieldEvent | HistoryResponseStoredFieldEvent | HistoryResponseErrorCodeFieldEvent | HistoryResponseErrorMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryResponse>): Generator<HistoryResponsePostsFieldEvent | HistoryResponseHeadFieldEvent | HistoryResponseStoredFieldEvent | HistoryResponseErrorCodeFieldEvent | HistoryResponseErrorMessageFieldEvent | HistoryResponseFeedbackSealedFieldEvent | HistoryResponseFeedbackCursorFieldEvent> {
     return streamMessage(buf, HistoryResponse.codec(), opts)
+  }
+}
+
+export interface FeedbackPage {
+  sealed: Uint8Array[]
+  cursor: bigint
+}
+
+export namespace FeedbackPage {
+  let _codec: Codec<FeedbackPage>
+
+  export const codec = (): Codec<FeedbackPage> => {
+    if (_codec == null) {
+      _codec = message<FeedbackPage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.sealed != null && obj.sealed.length > 0) {
+          for (const value of obj.sealed) {
+            w.uint32(10)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.cursor != null && obj.cursor !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.cursor)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sealed: [],
+          cursor: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.sealed != null && obj.sealed.length === opts.limits.sealed) {
+                throw new MaxLengthError('Decode error - repeated field "sealed" had too many elements')
+              }
+
+              obj.sealed.push(reader.bytes())
+              break
+            }
+            case 2: {
+              obj.cursor = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface FeedbackPageSealedFieldEvent {
+    field: '$.sealed[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface FeedbackPageCursorFieldEvent {
+    field: '$.cursor'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<FeedbackPage>): Uint8Array {
+    return encodeMessage(obj, FeedbackPage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FeedbackPage>): FeedbackPage {
+    return decodeMessage(buf, FeedbackPage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FeedbackPage>): Generator<FeedbackPageSealedFieldEvent | FeedbackPageCursorFieldEvent> {
+    return streamMessage(buf, FeedbackPage.codec(), opts)
   }
 }

@@ -50,4 +50,16 @@ describe('parley channels against two daemons and a relay keeping channel histor
     expect(refused.code).not.toBe(0)
     expect(refused.stderr).toContain('ERR_CHANNEL_READ_ONLY')
   }, 120_000)
+
+  it('react, unreact and tally: the reader reacts, the owner publishes the counts, both see them', async () => {
+    expect(await cli('channels', 'react', 'news', '1', '🔥', '--home', home('bob'))).toContain('(you: 🔥)')
+    const tally = JSON.parse(await cli('channels', 'tally', 'news', '--json', '--home', home('alice'))) as { opened: number, changed: number[] }
+    expect(tally).toMatchObject({ opened: 1, changed: [1] })
+    for (const who of ['alice', 'bob']) {
+      await waitFor(async () => (await cli('channels', 'posts', 'news', '--home', home(who))).split('\n')[0].includes('[🔥 1]'), 30_000, `the count at ${who}`)
+    }
+    const refused = await runCli(['channels', 'tally', 'news', '--home', home('bob')])
+    expect(refused.stderr).toContain('ERR_NOT_ALLOWED')
+    expect(await cli('channels', 'unreact', 'news', '1', '--home', home('bob'))).not.toContain('(you:')
+  }, 120_000)
 })

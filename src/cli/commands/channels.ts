@@ -9,7 +9,9 @@ function channelLine (c: ChannelView): string {
 }
 
 function postLine (p: ChannelPostView): string {
-  return `#${p.seq}  ${new Date(p.createdAt).toISOString()}  ${p.text}${p.edited ? '  (edited)' : ''}`
+  const reactions = Object.entries(p.reactions ?? {}).map(([emoji, n]) => `${emoji} ${n}`).join('  ')
+  const counts = `${reactions !== '' ? `  [${reactions}]` : ''}${(p.views ?? 0) > 0 ? `  ${p.views} views` : ''}${p.myReaction != null ? `  (you: ${p.myReaction})` : ''}`
+  return `#${p.seq}  ${new Date(p.createdAt).toISOString()}  ${p.text}${p.edited ? '  (edited)' : ''}${counts}`
 }
 
 function seqOf (text: string): number {
@@ -127,5 +129,35 @@ export function registerChannels (program: Command): void {
     .action(async (ref: string, keys: string[], _opts, command: Command) => {
       const ctx = contextOf(command)
       ctx.out(channelLine(await (await ctx.client()).request<ChannelView>('PUT', `/v1/channels/${seg(ref)}/admins`, { keys })))
+    })
+
+  // ---------------------------------------------------------------- reactions and views (issue #21, s9-chan)
+  channels.command('react')
+    .description('react to a post with one emoji (sealed to the owner: relays cannot tell who reacted); counts change with the owner\'s next tally')
+    .argument('<channel>', 'id or name')
+    .argument('<seq>', 'post number')
+    .argument('<emoji>', 'the reaction')
+    .action(async (ref: string, seq: string, emoji: string, _opts, command: Command) => {
+      const ctx = contextOf(command)
+      ctx.out(postLine(await (await ctx.client()).request<ChannelPostView>('PUT', `/v1/channels/${seg(ref)}/posts/${seqOf(seq)}/reaction`, { emoji })))
+    })
+
+  channels.command('unreact')
+    .description('withdraw your reaction to a post')
+    .argument('<channel>', 'id or name')
+    .argument('<seq>', 'post number')
+    .action(async (ref: string, seq: string, _opts, command: Command) => {
+      const ctx = contextOf(command)
+      ctx.out(postLine(await (await ctx.client()).request<ChannelPostView>('DELETE', `/v1/channels/${seg(ref)}/posts/${seqOf(seq)}/reaction`)))
+    })
+
+  channels.command('tally')
+    .description('owner: collect reactions and views from relays now and publish the counts (also done every 30 s)')
+    .argument('<channel>', 'id or name')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, opts: { json?: boolean }, command: Command) => {
+      const ctx = contextOf(command)
+      const tally = await (await ctx.client()).post<{ opened: number, refused: number, changed: number[] }>(`/v1/channels/${seg(ref)}/tally`, {})
+      ctx.out(opts.json === true ? JSON.stringify(tally) : `${tally.opened} opened, ${tally.refused} refused; counts published for ${tally.changed.length} posts`)
     })
 }

@@ -109,5 +109,33 @@ export function channelRoutes (deps: ApiDeps): Route[] {
       if (!Array.isArray(keys) || keys.length > 32 || !keys.every((k) => typeof k === 'string')) throw new InvalidRequestError('"keys" must be an array of up to 32 hex keys')
       return messenger.setChannelAdmins((await find(params.channel, signal)).id, keys as string[], { signal })
     }
+  }, {
+    // ------------------------------------------------------------ reactions and views (issue #21, s9-chan)
+    method: 'PUT',
+    path: '/v1/channels/{channel}/posts/{seq}/reaction',
+    summary: 'React to a post with one emoji ({ emoji }); sealed to the owner, counted in its next tally',
+    handler: async ({ params, body, signal }) => {
+      const emoji = requiredString(object(await body()), 'emoji', 32)
+      return messenger.reactToChannelPost((await find(params.channel, signal)).id, integer(params.seq, 'seq', 0, Number.MAX_SAFE_INTEGER), emoji, { signal })
+    }
+  }, {
+    method: 'DELETE',
+    path: '/v1/channels/{channel}/posts/{seq}/reaction',
+    summary: 'Withdraw your reaction to a post',
+    handler: async ({ params, signal }) => messenger.reactToChannelPost((await find(params.channel, signal)).id, integer(params.seq, 'seq', 0, Number.MAX_SAFE_INTEGER), '', { signal })
+  }, {
+    method: 'POST',
+    path: '/v1/channels/{channel}/viewed',
+    summary: 'Report posts as seen ({ seqs: [n] }), once each; counted by the owner without learning who',
+    handler: async ({ params, body, signal }) => {
+      const seqs = object(await body()).seqs
+      if (!Array.isArray(seqs) || seqs.length > 500 || !seqs.every((n) => Number.isSafeInteger(n) && (n as number) > 0)) throw new InvalidRequestError('"seqs" must be an array of up to 500 post numbers')
+      return { reported: await messenger.markChannelPostsViewed((await find(params.channel, signal)).id, seqs as number[], { signal }) }
+    }
+  }, {
+    method: 'POST',
+    path: '/v1/channels/{channel}/tally',
+    summary: 'Owner: collect sealed reactions and views from relays now and publish the changed counts',
+    handler: async ({ params, signal }) => messenger.tallyChannel((await find(params.channel, signal)).id, { signal })
   }]
 }

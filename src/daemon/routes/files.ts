@@ -18,14 +18,14 @@ function attachmentsOf (messenger: MessengerApi): Required<Pick<MessengerApi, 's
   return { sendFile: sendFile.bind(messenger), downloadAttachment: downloadAttachment.bind(messenger), readAttachment: readAttachment.bind(messenger) }
 }
 
-function queryString (query: URLSearchParams, name: string, max: number): string | undefined {
+export function queryString (query: URLSearchParams, name: string, max: number): string | undefined {
   const value = query.get(name)
   if (value == null) return undefined
   if (value.length === 0 || value.length > max) throw new InvalidRequestError(`${name} must be 1 to ${max} characters`)
   return value
 }
 
-async function write (res: ServerResponse, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+export async function write (res: ServerResponse, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
   if (res.write(bytes)) return
   await new Promise<void>((resolve, reject) => {
     const done = (): void => { res.off('drain', done); res.off('close', closed); resolve() }
@@ -98,7 +98,7 @@ function queryInt (query: URLSearchParams, name: string, max: number): number | 
  * `height`. The announcement's own limits (128 samples, 16 KiB thumbnail) are checked by the
  * messenger after sealing; these bounds only keep the parsing small.
  */
-function mediaOptions (query: URLSearchParams): Pick<SendFileOptions, 'durationMs' | 'waveform' | 'thumbnail' | 'width' | 'height'> {
+export function mediaOptions (query: URLSearchParams): Pick<SendFileOptions, 'durationMs' | 'waveform' | 'thumbnail' | 'width' | 'height'> {
   const durationMs = queryInt(query, 'durationMs', 24 * 3600_000)
   const waveformText = queryString(query, 'waveform', 128 * 4)
   const waveform = waveformText?.split(',').map((v) => {

@@ -3,6 +3,7 @@ import type { Route } from '../route.js'
 import { accountRoutes } from './account.js'
 import { authRoutes } from './auth.js'
 import { channelRoutes } from './channels.js'
+import { channelFileRoutes } from './channel-files.js'
 import { contactRoutes } from './contacts.js'
 import { conversationRoutes } from './conversations.js'
 import { eventRoutes } from './events.js'
@@ -29,6 +30,7 @@ export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
     ...searchRoutes(deps),
     ...groupRoutes(deps),
     ...channelRoutes(deps),
+    ...channelFileRoutes(deps),
     ...eventRoutes(deps)
   ]
 }

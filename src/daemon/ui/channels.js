@@ -3,6 +3,9 @@
 // deleting posts (owner and admins), mute and leave.
 import { api, seg } from './api.js'
 import { $, el, timeOf } from './dom.js'
+import { setupChannelAdmins } from './channel-admins.js'
+import { createViewReporter, reactionBar } from './channel-reactions.js'
+import { channelFileBox, setupChannelUpload } from './channel-files.js'
 
 const ROLE_WORDS = { owner: 'you own it', admin: 'you are an admin', subscriber: 'following' }
 /** Posts shown when a channel opens (the newest). */
@@ -21,6 +24,15 @@ export function setupChannels (ctx) {
   }
   const channelOf = (id) => state.channels.find((c) => c.id === id)
   const canPost = (c) => c.role === 'owner' || c.role === 'admin'
+  // reactions, views and admins live in their own modules
+  const views = createViewReporter(() => channelOf(state.current))
+  const admins = setupChannelAdmins({ current: () => channelOf(state.current), upsert: (c) => { upsert(c) } })
+  $('post-attach').addEventListener('click', () => { $('post-file').click() })
+  setupChannelUpload($('post-file'), {
+    channel: () => channelOf(state.current),
+    onPosted: (p) => { if (state.current === p.channelId) { $('posts').querySelector('[data-empty]')?.remove(); renderPost(p); scrollDown() } },
+    onError: (err) => { banner(err.message) }
+  })
 
   function banner (text) {
     $('channel-banner').textContent = text
@@ -73,6 +85,7 @@ export function setupChannels (ctx) {
     $('channel-leave').hidden = c.role === 'owner'
     $('post-form').hidden = !canPost(c)
     $('post-readonly').hidden = canPost(c)
+    admins.render(c)
   }
 
   function renderPost (post) {
@@ -83,11 +96,13 @@ export function setupChannels (ctx) {
         el('button', { type: 'button', class: 'quiet', 'aria-label': `Delete post ${post.seq}`, onclick: () => { void remove(post) } }, 'Delete'))
       : null
     const li = el('li', { class: `msg post${post.deleted ? ' deleted' : ''}`, 'data-seq': String(post.seq) },
+      post.file != null && !post.deleted ? channelFileBox(post, { onChange: (p) => { if (state.current === p.channelId) renderPost(p) }, onError: (err) => { banner(err.message) } }) : null,
       el('div', { class: 'text' }, post.deleted ? 'This post was deleted.' : post.text),
       el('span', { class: 'info' },
         post.edited && !post.deleted ? el('span', {}, 'edited') : null,
         el('time', { datetime: new Date(post.createdAt).toISOString() }, timeOf(post.createdAt))),
-      actions)
+      actions,
+      post.deleted ? null : reactionBar(post, { onChange: (p) => { if (state.current === p.channelId) renderPost(p) }, onError: (err) => { banner(err.message) } }))
     const existing = state.rendered.get(post.seq)
     if (existing != null) existing.replaceWith(li)
     else {
@@ -97,6 +112,7 @@ export function setupChannels (ctx) {
       else $('posts').append(li)
     }
     state.rendered.set(post.seq, li)
+    views.observe(li, post)
   }
 
   async function open (id) {
@@ -105,6 +121,7 @@ export function setupChannels (ctx) {
     ctx.closeChat()
     state.current = id
     state.rendered.clear()
+    views.reset()
     state.fresh.delete(id)
     $('empty').hidden = true
     $('channel-view').hidden = false

@@ -4,7 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { concatBytes, equalBytes, u64be, utf8 } from '../../bytes.js'
 import { ChannelAdmins, ChannelPost, PostBody } from '../../wire/channel.js'
-import { MAX_CHANNEL_ADMINS, MAX_CHANNEL_NAME_BYTES, MAX_CHANNEL_POST_BYTES, MAX_CHANNEL_TEXT_BYTES } from './constants.js'
+import { MAX_CHANNEL_ADMINS, MAX_CHANNEL_NAME_BYTES, MAX_CHANNEL_POST_BYTES, MAX_CHANNEL_TEXT_BYTES, MAX_FILE_SOURCE_BYTES, MAX_FILE_SOURCES, MAX_REACTION_BYTES, MAX_TALLIES_PER_POST } from './constants.js'
 import { ChannelPostInvalidError } from './errors.js'
 
 const POST_DOMAIN = utf8('parley-channel-post-v1')
@@ -154,6 +154,13 @@ export function generateChannelSecret (): Uint8Array {
 function checkBody (body: PostBody): void {
   if (utf8(body.text).length > MAX_CHANNEL_TEXT_BYTES) throw new ChannelPostInvalidError('too-large', 'Post text too long')
   if (utf8(body.channelName).length > MAX_CHANNEL_NAME_BYTES) throw new ChannelPostInvalidError('too-large', 'Channel name too long')
+  const sources = body.file?.sources ?? []
+  if (sources.length > MAX_FILE_SOURCES || sources.some((a) => utf8(a).length > MAX_FILE_SOURCE_BYTES)) throw new ChannelPostInvalidError('too-large', 'Too many file sources')
+  const tallies = body.tallies?.tallies ?? []
+  if (tallies.length > MAX_TALLIES_PER_POST) throw new ChannelPostInvalidError('too-large', 'Too many tallies')
+  for (const tally of tallies) {
+    if (tally.reactions.some((r) => r.emoji === '' || utf8(r.emoji).length > MAX_REACTION_BYTES)) throw new ChannelPostInvalidError('malformed', 'Bad reaction in a tally')
+  }
 }
 
 function sealAd (channelKey: Uint8Array, seq: number): Uint8Array {

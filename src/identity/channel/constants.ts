@@ -12,3 +12,14 @@ export const MAX_CHANNEL_NAME_BYTES = 128
 export const CHANNEL_TOPIC_PREFIX = '/parley/channel/1/'
 /** Scheme and path of a subscription link. */
 export const CHANNEL_LINK_PREFIX = 'parley://channel/'
+/** Longest reaction (UTF-8 bytes): one emoji, with modifiers. */
+export const MAX_REACTION_BYTES = 32
+/** Posts one sealed feedback may report as viewed. */
+export const MAX_FEEDBACK_VIEWED = 32
+/** Every feedback is padded to this many bytes before sealing (all sealed feedback looks alike). */
+export const FEEDBACK_PLAIN_BYTES = 512
+/** Tallies one TALLY post carries. */
+export const MAX_TALLIES_PER_POST = 200
+/** Relays a post's file names as holders of its blob, and the longest address (bytes). */
+export const MAX_FILE_SOURCES = 8
+export const MAX_FILE_SOURCE_BYTES = 256

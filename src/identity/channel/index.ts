@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export * from './channel-feedback.js'
 export * from './channel-id.js'
 export * from './channel-post.js'
 export * from './constants.js'

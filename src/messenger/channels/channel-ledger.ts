@@ -4,7 +4,10 @@ import { readPostBody, type VerifiedPost } from '../../identity/channel/channel-
 import { ChannelPostInvalidError } from '../../identity/channel/errors.js'
 import type { StoredChannel, StoredChannelPost } from '../../store/channel-repo.js'
 import type { Store } from '../../store/store.js'
+import { validateAnnouncement } from '../../crypto/attachment/announcement.js'
 import { ChannelAdmins, PostBody } from '../../wire/channel.js'
+import { Attachment } from '../../wire/content.js'
+import { storedOf } from '../attachments/attachments.js'
 
 /** Posts held above a gap, per channel, waiting for the gap to be filled. */
 const MAX_PENDING = 1000
@@ -22,7 +25,8 @@ const KIND: Record<PostBody.Kind, StoredChannelPost['kind']> = {
   [PostBody.Kind.TEXT]: 'text',
   [PostBody.Kind.EDIT]: 'edit',
   [PostBody.Kind.DELETE]: 'delete',
-  [PostBody.Kind.ADMINS]: 'admins'
+  [PostBody.Kind.ADMINS]: 'admins',
+  [PostBody.Kind.TALLY]: 'tally'
 }
 
 /**
@@ -82,12 +86,30 @@ export class ChannelLedger {
         if (next.role === 'admin' && next.signingKeyPublic != null && !v.post.admins.admins.some((a) => equalBytes(a, next.signingKeyPublic as Uint8Array))) next.role = 'subscriber'
       }
       if (body.kind === PostBody.Kind.TEXT) {
+        if (body.file != null) {
+          try {
+            const a = Attachment.decode(body.file.attachment)
+            validateAnnouncement(a)
+            row.file = { ...storedOf(a), state: 'pending', sources: body.file.sources }
+          } catch (err) {
+            this.log('file of post %d of %s refused - %e', seq, channel.id, err)
+          }
+        }
         if (body.channelName !== '') next.name = body.channelName
         added.push(row)
       } else if (body.kind === PostBody.Kind.EDIT || body.kind === PostBody.Kind.DELETE) {
         const target = touched.get(row.target) ?? added.find((p) => p.seq === row.target) ?? await this.store.channels.getPost(channel.id, row.target, options)
         if (target != null && target.kind === 'text' && !target.deleted) {
           if (body.kind === PostBody.Kind.EDIT) { target.text = body.text; target.edited = true } else { target.text = ''; target.deleted = true }
+          if (!added.includes(target)) touched.set(target.seq, target)
+        }
+      } else if (body.kind === PostBody.Kind.TALLY) {
+        for (const tally of body.tallies?.tallies ?? []) {
+          const seqOf = Number(tally.target)
+          const target = touched.get(seqOf) ?? added.find((p) => p.seq === seqOf) ?? await this.store.channels.getPost(channel.id, seqOf, options)
+          if (target == null || target.kind !== 'text') continue
+          target.reactions = Object.fromEntries(tally.reactions.filter((r) => r.count > 0).map((r) => [r.emoji, r.count]))
+          target.views = Number(tally.views)
           if (!added.includes(target)) touched.set(target.seq, target)
         }
       }

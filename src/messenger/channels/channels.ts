@@ -7,7 +7,7 @@ import { MAX_CHANNEL_ADMINS, MAX_CHANNEL_NAME_BYTES } from '../../identity/chann
 import { generateSigningKeyPair, signingKeyPairFromSeed } from '../../identity/keys.js'
 import { KeyedMutex } from '../../mutex.js'
 import type { StoredChannel } from '../../store/channel-repo.js'
-import { ChannelAdmins, PostBody } from '../../wire/channel.js'
+import { ChannelAdmins, PostBody, type ChannelFile, type Tally } from '../../wire/channel.js'
 import type { ChannelTransport } from '../components.js'
 import { CHANNEL_OPERATION_TIMEOUT_MS, CHANNEL_RESYNC_INTERVAL_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
@@ -201,8 +201,30 @@ export class Channels {
     return pulled
   }
 
+  /** A channel by id, name or link (for the feedback feature). */
+  async channel (ref: string, options: AbortOptions = {}): Promise<StoredChannel> {
+    return await this.require(ref, options)
+  }
+
+  /** Runs `fn` on a channel under its lock (the ledger writes the channel and its posts under it too). */
+  async update<T> (ref: string, fn: (channel: StoredChannel) => Promise<T>, options: AbortOptions = {}): Promise<T> {
+    const id = (await this.require(ref, options)).id
+    return await this.lock.run(id, async () => await fn(await this.require(id, options)))
+  }
+
+  /** The owner or an admin: posts a file (already sealed and deposited) with a caption. */
+  async postFile (ref: string, caption: string, file: ChannelFile, options: AbortOptions = {}): Promise<ChannelPostView> {
+    const { view } = await this.write(ref, { kind: PostBody.Kind.TEXT, text: caption, target: 0n, channelName: '', file }, options)
+    return view
+  }
+
+  /** The owner (or an admin): publishes a TALLY post with the current counts of some posts. */
+  async tally (ref: string, tallies: Tally[], options: AbortOptions = {}): Promise<void> {
+    await this.write(ref, { kind: PostBody.Kind.TALLY, text: '', target: 0n, channelName: '', tallies: { tallies } }, options)
+  }
+
   /** History peers: connected ones that announce the protocol, and this account's relays. */
-  private async historyPeers (options: AbortOptions): Promise<string[]> {
+  async historyPeers (options: AbortOptions): Promise<string[]> {
     const peers = new Set(await this.transport.historyPeers(options))
     for (const relay of this.relays()) {
       const id = relay.split('/p2p/').pop()
