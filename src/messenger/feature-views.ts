@@ -123,3 +123,30 @@ export interface DeviceView {
   lastSeen: number | null
   thisDevice: boolean
 }
+
+/** A group invite link (issue #20): `link` is shown once, to its creator, when made. */
+export interface GroupLinkView {
+  /** `parley://group/…`: whoever holds it may ask to join. */
+  link: string
+  /** 32 hex characters: how the group's log (and revocation) names the link. */
+  linkId: string
+  /** The creator's address (join requests go to its devices). */
+  creator: string
+  /** ms since the epoch, 0 = never. */
+  expiresAt: number
+}
+
+/** A join request by link waiting for approval. */
+export interface GroupJoinRequestView {
+  address: string
+  linkId: string
+  /** When it arrived (ms). */
+  at: number
+}
+
+/** What asking to join by link did: `requested` (sent to the link's creator) or `member` already. */
+export interface GroupJoinResult {
+  groupId: string
+  name: string
+  status: 'requested' | 'member'
+}

@@ -16,6 +16,7 @@ import { DeviceUnlinkedError } from './devices/own-devices.js'
 import { buildFeatures, type Features } from './features.js'
 import { MessengerLifecycle } from './lifecycle.js'
 import type { MessengerOptions } from './messenger-options.js'
+import type { GroupJoinRequestView, GroupJoinResult, GroupLinkView } from './feature-views.js'
 import type {
   ChannelPostView, ChannelView, ContactView, ConversationId, ConversationView, DeviceView, GroupView, LinkRequestView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
 } from './types.js'
@@ -246,4 +247,14 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   private baseContent (conversation: Conversation, kind: Content.Kind, extra: Partial<Content> = {}): Content { return baseContent(conversation, kind, this.f.ctx.now(), extra) }
   private async dispatch (conversation: Conversation, content: Content, options: DispatchOptions = {}): Promise<void> { await this.f.dispatcher.dispatch(conversation, content, options) }
   private async resolveAccount (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> { return this.f.resolver.resolve(address, options) }
+
+  // ---------------------------------------------------------------- group invite links (issue #20 s9-grp; PROTOCOL.md §12.5)
+  async createGroupLink (id: ConversationId, init: { expiresInMs?: number | null } = {}, options: AbortOptions = {}): Promise<GroupLinkView> { return this.f.groupInvites.create(id, init, options) }
+  async revokeGroupLink (id: ConversationId, linkId: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.revoke(id, linkId, options) }
+  async groupLinks (id: ConversationId, options: AbortOptions = {}): Promise<Array<Omit<GroupLinkView, 'link'>>> { return this.f.groupInvites.links(id, options) }
+  async setGroupJoinApproval (id: ConversationId, mode: 'approve' | 'auto', options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.setJoinApproval(id, mode, options) }
+  async joinGroupByLink (link: string, options: AbortOptions = {}): Promise<GroupJoinResult> { return this.f.groupInvites.join(link, options) }
+  async groupJoinRequests (id: ConversationId, options: AbortOptions = {}): Promise<GroupJoinRequestView[]> { return this.f.groupInvites.requests(id, options) }
+  async approveGroupJoin (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.approve(id, address, options) }
+  async declineGroupJoin (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.decline(id, address, options) }
 }

@@ -3,9 +3,9 @@
  * embedding pages see. Implementation: `messenger.ts` (`createMessenger`).
  */
 import type { TypedEvents } from '../events.js'
-import type { AttachmentProgress, AttachmentView, ChannelPostView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
+import type { AttachmentProgress, AttachmentView, ChannelPostView, ChannelView, DeviceView, GroupJoinRequestView, GroupJoinResult, GroupLinkView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
 
-export type { AttachmentProgress, AttachmentState, AttachmentView, ChannelPostView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
+export type { AttachmentProgress, AttachmentState, AttachmentView, ChannelPostView, ChannelView, DeviceView, GroupJoinRequestView, GroupJoinResult, GroupLinkView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
 
 /** Opaque conversation id (32 hex characters). */
 export type ConversationId = string
@@ -201,6 +201,10 @@ export interface MessengerEvents extends Record<string, unknown> {
   'group-updated': { group: GroupView }
   /** Groups: a group message or update was refused (replayed, forged, from a non-member…); nothing else was lost. */
   'group-refused': { conversationId: ConversationId, sender: string, code: string }
+  /** Groups: someone asked to join by one of this account's invite links and waits for approval. */
+  'group-join-requested': { groupId: ConversationId, address: string }
+  /** Groups: the link's creator answered this account's join request (an accepted one arrives as `group-updated`). */
+  'group-join-answered': { groupId: ConversationId, status: 'pending' | 'declined' | 'invalid', code?: string }
   /** A new post in a channel this account follows or owns (not for muted channels), in channel order. */
   'channel-post': { channel: ChannelView, post: ChannelPostView }
   /** A post was edited or deleted by the channel's owner or an admin. */
@@ -292,6 +296,15 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   listGroups: (options?: Opts) => Promise<GroupView[]>
   /** Receipts of one of my messages in a group, counted over members ("read by 12"). */
   groupReceipts: (id: ConversationId, messageId: string, options?: Opts) => Promise<{ delivered: number, read: number }>
+  /** Group invite links (issue #20): made by whoever may add members; joins approved or automatic per the group's setting. */
+  createGroupLink: (id: ConversationId, init?: { expiresInMs?: number | null }, options?: Opts) => Promise<GroupLinkView>
+  revokeGroupLink: (id: ConversationId, linkId: string, options?: Opts) => Promise<void>
+  groupLinks: (id: ConversationId, options?: Opts) => Promise<Array<Omit<GroupLinkView, 'link'>>>
+  setGroupJoinApproval: (id: ConversationId, mode: 'approve' | 'auto', options?: Opts) => Promise<void>
+  joinGroupByLink: (link: string, options?: Opts) => Promise<GroupJoinResult>
+  groupJoinRequests: (id: ConversationId, options?: Opts) => Promise<GroupJoinRequestView[]>
+  approveGroupJoin: (id: ConversationId, address: string, options?: Opts) => Promise<void>
+  declineGroupJoin: (id: ConversationId, address: string, options?: Opts) => Promise<void>
   /** Broadcast channels (`channel` is an id, a unique name or a link). */
   createChannel: (name: string, init?: { private?: boolean }, options?: Opts) => Promise<ChannelView>
   post: (channel: string, text: string, options?: Opts) => Promise<ChannelPostView>

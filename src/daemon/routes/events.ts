@@ -9,7 +9,8 @@ export const EVENT_TYPES = [
   'message', 'message-updated', 'messages-deleted', 'delivery', 'typing',
   'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped', 'attachment-progress',
   'reachability', 'group-updated', 'group-refused', 'channel-post', 'channel-post-updated',
-  'contact-devices-changed', 'contact-updated', 'devices-changed', 'device-link-request'
+  'contact-devices-changed', 'contact-updated', 'devices-changed', 'device-link-request',
+  'group-join-requested', 'group-join-answered'
 ] as const satisfies ReadonlyArray<keyof MessengerEvents>
 
 /** MessengerEvents' declared keys (without the index signature). */

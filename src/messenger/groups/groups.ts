@@ -19,7 +19,7 @@ import { GroupNotFoundError, NotGroupMemberError } from './errors.js'
 import type { GroupSender } from './group-sender.js'
 import { groupTargets } from './group-targets.js'
 import {
-  GroupLog, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_LENGTH, MAX_GROUP_OPS, createOp, decodeGroupOp, groupIdOf, nextOp, type GroupLogInit, type OpFields
+  GroupLog, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_LENGTH, MAX_GROUP_OPS, createOp, decodeGroupOp, groupIdOf, nextOp, type GroupLogInit, type GroupState, type OpFields
 } from './membership/index.js'
 
 /** A group's view from its stored record. */
@@ -103,15 +103,30 @@ export class Groups {
   async setTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<GroupView> {
     const record = await this.require(id, options)
     const log = await this.load(id, record, options)
-    const s = log.state
-    return this.change(id, GroupOp.Kind.SETTINGS, {
-      timerMs: BigInt(ttlMs ?? 0),
-      addBy: s.addBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS,
-      renameBy: s.renameBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS
-    }, options)
+    return this.change(id, GroupOp.Kind.SETTINGS, this.settingsFields(log.state, { timerMs: BigInt(ttlMs ?? 0) }), options)
   }
 
   async get (id: ConversationId, options: AbortOptions = {}): Promise<GroupView> { return groupView(id, await this.require(id, options)) }
+
+  /** The group's record and log as stored now (invite links read the state from it). */
+  async current (id: ConversationId, options: AbortOptions = {}): Promise<{ record: GroupRecord, log: GroupLog }> {
+    const record = await this.require(id, options)
+    return { record, log: await this.load(id, record, options) }
+  }
+
+  /** One operation of this account on the group, announced like any change (invite links: LINK, UNLINK, SETTINGS). */
+  async operate (id: ConversationId, kind: GroupOp.Kind, fields: OpFields, options: AbortOptions = {}): Promise<GroupView> { return this.change(id, kind, fields, options) }
+
+  /** SETTINGS fields that keep the state's settings but for `overrides`. */
+  settingsFields (s: GroupState, overrides: OpFields): OpFields {
+    return {
+      timerMs: BigInt(s.timerMs),
+      addBy: s.addBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS,
+      renameBy: s.renameBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS,
+      linkJoin: s.linkJoin === 'auto' ? GroupOp.LinkJoin.AUTO : GroupOp.LinkJoin.APPROVE,
+      ...overrides
+    }
+  }
 
   /** How many members a message of mine was delivered to and read by ("read by 12"), from their receipts. */
   async receipts (id: ConversationId, messageId: string, options: AbortOptions = {}): Promise<{ delivered: number, read: number }> {
@@ -243,6 +258,9 @@ export class Groups {
       log: log.snapshot(), name: state.name, members, timerMs: state.timerMs, self,
       ownChain: previous?.ownChain ?? null, distributed: previous?.distributed ?? [], pending: []
     }
+    // join requests by link of accounts that are members now are done
+    const joinRequests = previous?.joinRequests?.filter((r) => !members.some((m) => m.account === r.account))
+    if (joinRequests != null && joinRequests.length > 0) record.joinRequests = joinRequests
     const now = this.ctx.now()
     await this.ctx.components.store.transaction(async (tx) => {
       await tx.groups.put(id, record)
