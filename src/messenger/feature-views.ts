@@ -67,6 +67,8 @@ export interface GroupView {
   self: 'member' | 'removed' | 'left'
   /** Disappearing timer of new messages (ms), 0 = off. */
   timerMs: number
+  /** Joins by invite link: wait for the link creator's approval, or accepted at once. */
+  joinByLink: 'approve' | 'auto'
 }
 
 /** A broadcast channel as the API shows it. */

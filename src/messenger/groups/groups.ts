@@ -24,7 +24,7 @@ import {
 
 /** A group's view from its stored record. */
 export function groupView (id: string, record: GroupRecord): GroupView {
-  return { id, name: record.name, members: record.members.map((m) => ({ address: m.account, role: m.role })), self: record.self, timerMs: record.timerMs }
+  return { id, name: record.name, members: record.members.map((m) => ({ address: m.account, role: m.role })), self: record.self, timerMs: record.timerMs, joinByLink: record.linkJoin ?? 'approve' }
 }
 
 /**
@@ -255,7 +255,7 @@ export class Groups {
     const members = [...state.members.entries()].map(([hex, role]) => ({ account: encodeAddress(fromHex(hex)), role }))
     const self: GroupRecord['self'] = state.members.has(me) ? 'member' : (leaving || previous?.self === 'left' ? 'left' : 'removed')
     const record: GroupRecord = {
-      log: log.snapshot(), name: state.name, members, timerMs: state.timerMs, self,
+      log: log.snapshot(), name: state.name, members, timerMs: state.timerMs, self, linkJoin: state.linkJoin,
       ownChain: previous?.ownChain ?? null, distributed: previous?.distributed ?? [], pending: []
     }
     // join requests by link of accounts that are members now are done
