@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../../src/errors.js'
 import type { Groups } from '../../../src/messenger/groups/groups.js'
 import { formatGroupLink, linkIdOf, parseGroupLink } from '../../../src/messenger/groups/invites/invite-link.js'
-import { GroupOp } from '../../../src/wire/groups.js'
+import { fromHex } from '../../../src/bytes.js'
+import type { DeviceEntry } from '../../../src/identity/account-record.js'
+import type { Conversation } from '../../../src/store/index.js'
+import { Content } from '../../../src/wire/content.js'
+import { GroupJoin, GroupOp } from '../../../src/wire/groups.js'
 import type { NodeMessenger as Messenger } from '../../../src/node/messenger.js'
 import type { Relay } from '../../../src/relay/index.js'
 import { tempDir } from '../../helpers/network.js'
@@ -137,6 +141,18 @@ describe('groups: invites by link (real nodes on 127.0.0.1)', () => {
     const told = nextEvent(carol, 'group-join-answered', (d) => d.groupId === id && d.status === 'declined', WAIT)
     await alice.declineGroupJoin(id, carol.address)
     await told
+    expect(await alice.groupJoinRequests(id)).toEqual([])
+  }, 180_000)
+
+  it('a request naming a live link (its id is in every member\'s log) without its secret is refused: ERR_INVALID_GROUP_LINK', async () => {
+    const { linkId } = await alice.createGroupLink(id)
+    const internals = carol as unknown as { dispatch: (c: Conversation, content: Content, o: Record<string, unknown>) => Promise<void>, baseContent: (c: Conversation, k: Content.Kind, e: Partial<Content>) => Content, resolveAccount: (a: string) => Promise<{ body: { devices: DeviceEntry[] } }> }
+    const stranger: Conversation = { id, kind: 'group', members: [], lastActivity: 0, unreadCount: 0, disappearingTimerMs: null, clock: 0, createdAt: 0 }
+    const only = (await internals.resolveAccount(alice.address)).body.devices.map((device) => ({ address: alice.address, device, sync: false }))
+    const payload = GroupJoin.encode({ version: 1, status: GroupJoin.Status.REQUEST, linkId: fromHex(linkId), secret: new Uint8Array(16).fill(1), code: '' })
+    const refused = nextEvent(alice, 'group-refused', (d) => d.conversationId === id && d.sender === carol.address, WAIT)
+    await internals.dispatch(stranger, internals.baseContent(stranger, Content.Kind.GROUP_JOIN, { groupPayload: payload }), { group: true, only })
+    expect((await refused).code).toBe(ErrorCode.INVALID_GROUP_LINK)
     expect(await alice.groupJoinRequests(id)).toEqual([])
   }, 180_000)
 
