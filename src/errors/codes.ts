@@ -175,7 +175,8 @@ export const ErrorCode = {
   // group invite links (issue #20)
   INVALID_GROUP_LINK: 'ERR_INVALID_GROUP_LINK',
   GROUP_LINK_EXPIRED: 'ERR_GROUP_LINK_EXPIRED',
-  GROUP_LINK_REVOKED: 'ERR_GROUP_LINK_REVOKED'
+  GROUP_LINK_REVOKED: 'ERR_GROUP_LINK_REVOKED',
+  INVALID_GROUP_PICTURE: 'ERR_INVALID_GROUP_PICTURE'
 } as const
 
 /** One of Parley's stable error codes. */

@@ -69,6 +69,8 @@ export interface GroupView {
   timerMs: number
   /** Joins by invite link: wait for the link creator's approval, or accepted at once. */
   joinByLink: 'approve' | 'auto'
+  /** The group's picture (its bytes: `groupPicture`), or null. */
+  picture: { mime: string, setAt: number } | null
 }
 
 /** A broadcast channel as the API shows it. */

@@ -257,4 +257,7 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async groupJoinRequests (id: ConversationId, options: AbortOptions = {}): Promise<GroupJoinRequestView[]> { return this.f.groupInvites.requests(id, options) }
   async approveGroupJoin (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.approve(id, address, options) }
   async declineGroupJoin (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.decline(id, address, options) }
+  /** The group's picture (whoever may rename it; ≤ 16 KiB PNG, JPEG or WebP; null removes it), and reading it. */
+  async setGroupPicture (id: ConversationId, image: { bytes: Uint8Array, mime: string } | null, options: AbortOptions = {}): Promise<GroupView> { return this.f.groups.setPicture(id, image, options) }
+  async groupPicture (id: ConversationId, options: AbortOptions = {}): Promise<{ mime: string, bytes: Uint8Array, setAt: number } | null> { return this.f.groups.picture(id, options) }
 }

@@ -305,6 +305,9 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   groupJoinRequests: (id: ConversationId, options?: Opts) => Promise<GroupJoinRequestView[]>
   approveGroupJoin: (id: ConversationId, address: string, options?: Opts) => Promise<void>
   declineGroupJoin: (id: ConversationId, address: string, options?: Opts) => Promise<void>
+  /** A group's picture (whoever may rename it; at most 16 KiB of PNG, JPEG or WebP; null removes it). */
+  setGroupPicture: (id: ConversationId, image: { bytes: Uint8Array, mime: string } | null, options?: Opts) => Promise<GroupView>
+  groupPicture: (id: ConversationId, options?: Opts) => Promise<{ mime: string, bytes: Uint8Array, setAt: number } | null>
   /** Broadcast channels (`channel` is an id, a unique name or a link). */
   createChannel: (name: string, init?: { private?: boolean }, options?: Opts) => Promise<ChannelView>
   post: (channel: string, text: string, options?: Opts) => Promise<ChannelPostView>

@@ -20,6 +20,7 @@ function validate (g: GroupRecord): GroupRecord {
   if (g.self !== 'member' && g.self !== 'removed' && g.self !== 'left') throw new InvalidRecordError('self must be member, removed or left')
   if (g.ownChain !== null) requireBytes('ownChain', g.ownChain)
   if (g.pending.length > MAX_PENDING_GROUP_UPDATES) throw new InvalidRecordError(`at most ${MAX_PENDING_GROUP_UPDATES} pending updates`)
+  if (g.picture != null) requireBytes('picture', g.picture)
   if (g.linkJoin != null && g.linkJoin !== 'approve' && g.linkJoin !== 'auto') throw new InvalidRecordError('linkJoin must be approve or auto')
   if (g.joinRequests != null) {
     if (!Array.isArray(g.joinRequests) || g.joinRequests.length > MAX_GROUP_JOIN_REQUESTS) throw new InvalidRecordError(`at most ${MAX_GROUP_JOIN_REQUESTS} join requests`)

@@ -790,6 +790,7 @@ export namespace SignedGroupOp {
 
 export interface GroupLogSnapshot {
   ops: Uint8Array[]
+  picture: Uint8Array
 }
 
 export namespace GroupLogSnapshot {
@@ -809,12 +810,18 @@ export namespace GroupLogSnapshot {
           }
         }
 
+        if ((obj.picture != null && obj.picture.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.picture)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          ops: []
+          ops: [],
+          picture: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -833,6 +840,10 @@ export namespace GroupLogSnapshot {
               }
 
               obj.ops.push(reader.bytes())
+              break
+            }
+            case 2: {
+              obj.picture = reader.bytes()
               break
             }
             default: {
@@ -855,6 +866,11 @@ export namespace GroupLogSnapshot {
     value: Uint8Array
   }
 
+  export interface GroupLogSnapshotPictureFieldEvent {
+    field: '$.picture'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<GroupLogSnapshot>): Uint8Array {
     return encodeMessage(obj, GroupLogSnapshot.codec())
   }
@@ -863,8 +879,258 @@ export namespace GroupLogSnapshot {
     return decodeMessage(buf, GroupLogSnapshot.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupLogSnapshot>): Generator<GroupLogSnapshotOpsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupLogSnapshot>): Generator<GroupLogSnapshotOpsFieldEvent | GroupLogSnapshotPictureFieldEvent> {
     return streamMessage(buf, GroupLogSnapshot.codec(), opts)
+  }
+}
+
+export interface GroupPicture {
+  version: number
+  groupId: Uint8Array
+  author: Uint8Array
+  device: Uint8Array
+  setAt: bigint
+  mime: string
+  image: Uint8Array
+}
+
+export namespace GroupPicture {
+  let _codec: Codec<GroupPicture>
+
+  export const codec = (): Codec<GroupPicture> => {
+    if (_codec == null) {
+      _codec = message<GroupPicture>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.groupId != null && obj.groupId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.groupId)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.setAt != null && obj.setAt !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.setAt)
+        }
+
+        if ((obj.mime != null && obj.mime !== '')) {
+          w.uint32(50)
+          w.string(obj.mime)
+        }
+
+        if ((obj.image != null && obj.image.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.image)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          groupId: uint8ArrayAlloc(0),
+          author: uint8ArrayAlloc(0),
+          device: uint8ArrayAlloc(0),
+          setAt: 0n,
+          mime: '',
+          image: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.groupId = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.setAt = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.mime = reader.string()
+              break
+            }
+            case 7: {
+              obj.image = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface GroupPictureVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface GroupPictureGroupIdFieldEvent {
+    field: '$.groupId'
+    value: Uint8Array
+  }
+
+  export interface GroupPictureAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array
+  }
+
+  export interface GroupPictureDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface GroupPictureSetAtFieldEvent {
+    field: '$.setAt'
+    value: bigint
+  }
+
+  export interface GroupPictureMimeFieldEvent {
+    field: '$.mime'
+    value: string
+  }
+
+  export interface GroupPictureImageFieldEvent {
+    field: '$.image'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<GroupPicture>): Uint8Array {
+    return encodeMessage(obj, GroupPicture.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPicture>): GroupPicture {
+    return decodeMessage(buf, GroupPicture.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPicture>): Generator<GroupPictureVersionFieldEvent | GroupPictureGroupIdFieldEvent | GroupPictureAuthorFieldEvent | GroupPictureDeviceFieldEvent | GroupPictureSetAtFieldEvent | GroupPictureMimeFieldEvent | GroupPictureImageFieldEvent> {
+    return streamMessage(buf, GroupPicture.codec(), opts)
+  }
+}
+
+export interface SignedGroupPicture {
+  picture: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SignedGroupPicture {
+  let _codec: Codec<SignedGroupPicture>
+
+  export const codec = (): Codec<SignedGroupPicture> => {
+    if (_codec == null) {
+      _codec = message<SignedGroupPicture>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.picture != null && obj.picture.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.picture)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          picture: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.picture = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface SignedGroupPicturePictureFieldEvent {
+    field: '$.picture'
+    value: Uint8Array
+  }
+
+  export interface SignedGroupPictureSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SignedGroupPicture>): Uint8Array {
+    return encodeMessage(obj, SignedGroupPicture.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedGroupPicture>): SignedGroupPicture {
+    return decodeMessage(buf, SignedGroupPicture.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedGroupPicture>): Generator<SignedGroupPicturePictureFieldEvent | SignedGroupPictureSignatureFieldEvent> {
+    return streamMessage(buf, SignedGroupPicture.codec(), opts)
   }
 }
 

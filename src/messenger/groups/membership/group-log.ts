@@ -94,9 +94,9 @@ export class GroupLog {
   /** The hashes of every operation in the log. */
   hashes (): string[] { return [...this.ops.keys()] }
 
-  /** Every operation, parents before children (what a new member is handed). */
-  snapshot (): Uint8Array {
-    return GroupLogSnapshot.encode({ ops: [...this.ops.values()].map((d) => d.bytes) })
+  /** Every operation, parents before children (what a new member is handed), and the group's picture when given. */
+  snapshot (picture?: Uint8Array): Uint8Array {
+    return GroupLogSnapshot.encode({ ops: [...this.ops.values()].map((d) => d.bytes), picture: picture ?? new Uint8Array(0) })
   }
 
   /**
