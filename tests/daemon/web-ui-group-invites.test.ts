@@ -14,6 +14,8 @@ import { seriousA11yViolations } from './axe-audit.js'
 import { runCli, startDaemon, startRelay, type TestDaemon, type Watched } from './helpers.js'
 
 const WAIT = { timeout: 60_000 }
+/** A 1×1 PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
 
 describe('web UI group invite links', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -63,6 +65,12 @@ describe('web UI group invite links', () => {
     const alice = await pageOf('alice')
     await alice.locator(`#contact-list button[data-group="${group.id}"]`).click()
     await alice.getByRole('button', { name: 'Members', exact: true }).click()
+    // the group picture: a small PNG chosen in the members panel, shown there, and Bob gets it
+    await alice.locator('#group-picture-file').setInputFiles({ name: 'crag.png', mimeType: 'image/png', buffer: PNG })
+    await alice.locator('#group-picture[src^="data:image/png;base64,"]').waitFor(WAIT)
+    await expect.poll(async () => (await call<{ data: string } | null>('bob', 'GET', `/v1/groups/${group.id}/picture`))?.data, WAIT).toBe(PNG.toString('base64'))
+    await alice.locator('#group-picture-file').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: Buffer.alloc(20_000, 0x89) })
+    await alice.locator('#group-picture-status', { hasText: 'at most 16 KiB' }).waitFor()
     await alice.locator('#group-dialog').getByRole('button', { name: 'Invite link' }).click()
     const invite = alice.locator('#invite-dialog')
     await invite.getByLabel('Link works for').selectOption({ label: '1 day' })
@@ -91,6 +99,8 @@ describe('web UI group invite links', () => {
     await status.filter({ hasText: 'You joined Crag.' }).waitFor(WAIT)
     await carol.locator(`#contact-list button[data-group="${group.id}"]`).waitFor(WAIT)
     await invite.locator('#invite-requests-none').waitFor({ state: 'visible' })
+    // the new member got the picture with the group's state
+    expect((await call<{ mime: string } | null>('carol', 'GET', `/v1/groups/${group.id}/picture`))?.mime).toBe('image/png')
 
     // a mistyped link: said in words, no request sent
     await joinDialog.getByLabel('Invite link').fill('parley://group/nope')

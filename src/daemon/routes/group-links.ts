@@ -6,7 +6,7 @@ import { object, requiredString } from '../validate.js'
 /** Longest invite link lifetime the API accepts: a year (null: no expiry). */
 const MAX_LINK_TTL_MS = 365 * 24 * 3600_000
 
-/** Group invite links (issue #20): make, list, revoke; join by link; approve or decline join requests. */
+/** Group invite links (issue #20): make, list, revoke; join by link; approve or decline join requests; the group's picture. */
 export function groupLinkRoutes (deps: ApiDeps): Route[] {
   const { messenger } = deps
   return [{
@@ -14,6 +14,25 @@ export function groupLinkRoutes (deps: ApiDeps): Route[] {
     path: '/v1/groups/join',
     summary: 'Ask to join a group by invite link (sent to the link\'s creator); the group arrives as group-updated once accepted',
     handler: async ({ body, signal }) => messenger.joinGroupByLink(requiredString(object(await body()), 'link', 1024), { signal })
+  }, {
+    method: 'GET',
+    path: '/v1/groups/{id}/picture',
+    summary: 'The group\'s picture: { mime, data (base64), setAt }, or null',
+    handler: async ({ params, signal }) => {
+      const p = await messenger.groupPicture(params.id, { signal })
+      return p == null ? null : { mime: p.mime, data: Buffer.from(p.bytes).toString('base64'), setAt: p.setAt }
+    }
+  }, {
+    method: 'PUT',
+    path: '/v1/groups/{id}/picture',
+    summary: 'Set the group\'s picture { mime, data (base64) } — at most 16 KiB of PNG, JPEG or WebP; whoever may rename the group — or { data: null } to remove it',
+    handler: async ({ params, body, signal }) => {
+      const input = object(await body())
+      if (input.data === null) return messenger.setGroupPicture(params.id, null, { signal })
+      const data = requiredString(input, 'data', 24 * 1024)
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new InvalidRequestError('"data" must be base64')
+      return messenger.setGroupPicture(params.id, { bytes: new Uint8Array(Buffer.from(data, 'base64')), mime: requiredString(input, 'mime', 32) }, { signal })
+    }
   }, {
     method: 'POST',
     path: '/v1/groups/{id}/links',
