@@ -4,5 +4,5 @@
  * daemon API). Today they are the messenger's own view types, re-exported.
  */
 export type {
-  ChannelPostView, ChannelView, ContactView, ConversationView, DeliveryState, DeviceView, GroupView, LinkRequestView, MessageView, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, StatusView
+  ChannelPostView, ChannelView, ContactView, ConversationView, DeliveryState, DeviceView, GroupJoinRequestView, GroupJoinResult, GroupLinkView, GroupView, LinkRequestView, MessageView, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, StatusView
 } from '../messenger/types.js'

@@ -1,5 +1,6 @@
 import type { Conversation } from '../store/index.js'
 import type { Attachment } from '../wire/content.js'
+import type { GroupJoin } from '../wire/groups.js'
 import type { Events } from './components.js'
 import type { MessengerEvents } from './types.js'
 
@@ -23,6 +24,8 @@ export type Effect =
   | { kind: 'group-update', conversationId: string }
   /** Groups: a member device asked for this device's sender chain (answered after the commit). */
   | { kind: 'sender-key-request', peer: { conversationId: string, address: string, device: Uint8Array } }
+  /** Groups: a join request by invite link, or the answer to ours (handled after the commit). */
+  | { kind: 'group-join', conversationId: string, from: { address: string, device: Uint8Array }, join: GroupJoin }
   | { kind: 'adopt-own-record', record: Uint8Array }
   | { kind: 'device-unlinked' }
   /** Another device of this account left this one's history at the relays (issue #19). */

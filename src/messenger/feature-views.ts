@@ -67,6 +67,10 @@ export interface GroupView {
   self: 'member' | 'removed' | 'left'
   /** Disappearing timer of new messages (ms), 0 = off. */
   timerMs: number
+  /** Joins by invite link: wait for the link creator's approval, or accepted at once. */
+  joinByLink: 'approve' | 'auto'
+  /** The group's picture (its bytes: `groupPicture`), or null. */
+  picture: { mime: string, setAt: number } | null
 }
 
 /** A broadcast channel as the API shows it. */
@@ -140,4 +144,31 @@ export interface DeviceView {
   /** When this device last heard from it (ms); this device: now; null: never. */
   lastSeen: number | null
   thisDevice: boolean
+}
+
+/** A group invite link (issue #20): `link` is shown once, to its creator, when made. */
+export interface GroupLinkView {
+  /** `parley://group/…`: whoever holds it may ask to join. */
+  link: string
+  /** 32 hex characters: how the group's log (and revocation) names the link. */
+  linkId: string
+  /** The creator's address (join requests go to its devices). */
+  creator: string
+  /** ms since the epoch, 0 = never. */
+  expiresAt: number
+}
+
+/** A join request by link waiting for approval. */
+export interface GroupJoinRequestView {
+  address: string
+  linkId: string
+  /** When it arrived (ms). */
+  at: number
+}
+
+/** What asking to join by link did: `requested` (sent to the link's creator) or `member` already. */
+export interface GroupJoinResult {
+  groupId: string
+  name: string
+  status: 'requested' | 'member'
 }

@@ -27,6 +27,7 @@ import { LinkConfirmations } from './devices/link-confirmations.js'
 import { OwnDevices } from './devices/own-devices.js'
 import { GroupSender } from './groups/group-sender.js'
 import { Groups } from './groups/groups.js'
+import { GroupInvites } from './groups/invites/group-invites.js'
 import { SenderKeyRequests } from './groups/sender-key-request.js'
 import type { MessengerOptions } from './messenger-options.js'
 import { Inbox } from './receive/inbox.js'
@@ -50,6 +51,7 @@ export interface Features {
   readonly selfDestruct: SelfDestruct
   readonly account: AccountSettings
   readonly groups: Groups
+  readonly groupInvites: GroupInvites
   readonly ownDevices: OwnDevices
   readonly linkRequests: LinkConfirmations
   readonly files: Attachments
@@ -112,9 +114,10 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
   dispatcher.setGroupSender(async (conversation, content, opts) => { await groupSender.send(conversation, content, opts) })
   const groups = new Groups(ctx, resolver, dispatcher, groupSender)
   const senderKeys = new SenderKeyRequests(ctx, resolver, dispatcher, groupSender)
+  const groupInvites = new GroupInvites(ctx, resolver, dispatcher, groupSender, groups)
   const inbox = new Inbox(ctx, resolver, {
     deliveredReceipt: (conversationId, messageId) => { receipts.queue(conversationId, messageId) },
-    followUp: async (effect) => effect.kind === 'sender-key-request' ? senderKeys.answer(effect.peer) : effect.kind === 'group-update' ? groups.applyPending(effect.conversationId) : effect.kind === 'resend-undelivered' ? resets.resendUndelivered(effect.conversation) : secretChats.wipe(effect.conversation),
+    followUp: async (effect) => effect.kind === 'group-join' ? groupInvites.received(effect.conversationId, effect.from, effect.join) : effect.kind === 'sender-key-request' ? senderKeys.answer(effect.peer) : effect.kind === 'group-update' ? groups.applyPending(effect.conversationId) : effect.kind === 'resend-undelivered' ? resets.resendUndelivered(effect.conversation) : secretChats.wipe(effect.conversation),
     requestSessionReset: async (sender) => resets.request(sender),
     senderChainMissing: async (peer) => senderKeys.missing(peer),
     ownDevices: async (effect) => { if (effect.kind === 'adopt-own-record') await ownDevices.adoptRecord(effect.record); else void host.wipeUnlinked() },
@@ -151,6 +154,7 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     selfDestruct: new SelfDestruct(ctx),
     account: new AccountSettings(ctx),
     groups,
+    groupInvites,
     ownDevices,
     linkRequests: new LinkConfirmations(ctx),
     files,

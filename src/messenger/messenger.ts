@@ -17,6 +17,7 @@ import { DeviceUnlinkedError } from './devices/own-devices.js'
 import { buildFeatures, type Features } from './features.js'
 import { MessengerLifecycle } from './lifecycle.js'
 import type { MessengerOptions } from './messenger-options.js'
+import type { GroupJoinRequestView, GroupJoinResult, GroupLinkView } from './feature-views.js'
 import type {
   ChannelPostView, ChannelView, ContactView, ConversationId, ConversationView, DeviceView, GroupView, LinkRequestView, MessageView, MessengerApi, MessengerEvents, Page, QuarantinedView, ReachabilityView, SearchResult, SendFileOptions, SendOptions, StatusView
 } from './types.js'
@@ -261,4 +262,16 @@ export class Messenger extends TypedEvents<MessengerEvents> implements Messenger
   async downloadChannelFile (channel: string, seq: number, options: AbortOptions = {}): Promise<ChannelPostView> { return this.f.channelFiles.download(channel, seq, options) }
   /** The plaintext of a channel post's downloaded (or own) file. */
   readChannelFile (channel: string, seq: number, options: AbortOptions = {}): AsyncGenerator<Uint8Array> { return this.f.channelFiles.read(channel, seq, options) }
+  // ---------------------------------------------------------------- group invite links (issue #20 s9-grp; PROTOCOL.md §12.5)
+  async createGroupLink (id: ConversationId, init: { expiresInMs?: number | null } = {}, options: AbortOptions = {}): Promise<GroupLinkView> { return this.f.groupInvites.create(id, init, options) }
+  async revokeGroupLink (id: ConversationId, linkId: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.revoke(id, linkId, options) }
+  async groupLinks (id: ConversationId, options: AbortOptions = {}): Promise<Array<Omit<GroupLinkView, 'link'>>> { return this.f.groupInvites.links(id, options) }
+  async setGroupJoinApproval (id: ConversationId, mode: 'approve' | 'auto', options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.setJoinApproval(id, mode, options) }
+  async joinGroupByLink (link: string, options: AbortOptions = {}): Promise<GroupJoinResult> { return this.f.groupInvites.join(link, options) }
+  async groupJoinRequests (id: ConversationId, options: AbortOptions = {}): Promise<GroupJoinRequestView[]> { return this.f.groupInvites.requests(id, options) }
+  async approveGroupJoin (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.approve(id, address, options) }
+  async declineGroupJoin (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> { await this.f.groupInvites.decline(id, address, options) }
+  /** The group's picture (whoever may rename it; ≤ 16 KiB PNG, JPEG or WebP; null removes it), and reading it. */
+  async setGroupPicture (id: ConversationId, image: { bytes: Uint8Array, mime: string } | null, options: AbortOptions = {}): Promise<GroupView> { return this.f.groups.setPicture(id, image, options) }
+  async groupPicture (id: ConversationId, options: AbortOptions = {}): Promise<{ mime: string, bytes: Uint8Array, setAt: number } | null> { return this.f.groups.picture(id, options) }
 }

@@ -3,9 +3,9 @@
  * embedding pages see. Implementation: `messenger.ts` (`createMessenger`).
  */
 import type { TypedEvents } from '../events.js'
-import type { AttachmentProgress, AttachmentView, ChannelPostView, ChannelTallyView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
+import type { AttachmentProgress, AttachmentView, ChannelPostView, ChannelTallyView, ChannelView, DeviceView, GroupJoinRequestView, GroupJoinResult, GroupLinkView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
 
-export type { AttachmentProgress, AttachmentState, AttachmentView, ChannelPostView, ChannelTallyView, ChannelView, DeviceView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
+export type { AttachmentProgress, AttachmentState, AttachmentView, ChannelPostView, ChannelTallyView, ChannelView, DeviceView, GroupJoinRequestView, GroupJoinResult, GroupLinkView, GroupView, LinkRequestView, SendFileOptions } from './feature-views.js'
 
 /** Opaque conversation id (32 hex characters). */
 export type ConversationId = string
@@ -224,6 +224,10 @@ export interface MessengerEvents extends Record<string, unknown> {
   'group-updated': { group: GroupView }
   /** Groups: a group message or update was refused (replayed, forged, from a non-member…); nothing else was lost. */
   'group-refused': { conversationId: ConversationId, sender: string, code: string }
+  /** Groups: someone asked to join by one of this account's invite links and waits for approval. */
+  'group-join-requested': { groupId: ConversationId, address: string }
+  /** Groups: the link's creator answered this account's join request (an accepted one arrives as `group-updated`). */
+  'group-join-answered': { groupId: ConversationId, status: 'pending' | 'declined' | 'invalid', code?: string }
   /** A new post in a channel this account follows or owns (not for muted channels), in channel order. */
   'channel-post': { channel: ChannelView, post: ChannelPostView }
   /** A post was edited or deleted by the channel's owner or an admin. */
@@ -315,6 +319,18 @@ export interface MessengerApi extends TypedEvents<MessengerEvents> {
   listGroups: (options?: Opts) => Promise<GroupView[]>
   /** Receipts of one of my messages in a group, counted over members ("read by 12"). */
   groupReceipts: (id: ConversationId, messageId: string, options?: Opts) => Promise<{ delivered: number, read: number }>
+  /** Group invite links (issue #20): made by whoever may add members; joins approved or automatic per the group's setting. */
+  createGroupLink: (id: ConversationId, init?: { expiresInMs?: number | null }, options?: Opts) => Promise<GroupLinkView>
+  revokeGroupLink: (id: ConversationId, linkId: string, options?: Opts) => Promise<void>
+  groupLinks: (id: ConversationId, options?: Opts) => Promise<Array<Omit<GroupLinkView, 'link'>>>
+  setGroupJoinApproval: (id: ConversationId, mode: 'approve' | 'auto', options?: Opts) => Promise<void>
+  joinGroupByLink: (link: string, options?: Opts) => Promise<GroupJoinResult>
+  groupJoinRequests: (id: ConversationId, options?: Opts) => Promise<GroupJoinRequestView[]>
+  approveGroupJoin: (id: ConversationId, address: string, options?: Opts) => Promise<void>
+  declineGroupJoin: (id: ConversationId, address: string, options?: Opts) => Promise<void>
+  /** A group's picture (whoever may rename it; at most 16 KiB of PNG, JPEG or WebP; null removes it). */
+  setGroupPicture: (id: ConversationId, image: { bytes: Uint8Array, mime: string } | null, options?: Opts) => Promise<GroupView>
+  groupPicture: (id: ConversationId, options?: Opts) => Promise<{ mime: string, bytes: Uint8Array, setAt: number } | null>
   /** Broadcast channels (`channel` is an id, a unique name or a link). */
   createChannel: (name: string, init?: { private?: boolean }, options?: Opts) => Promise<ChannelView>
   post: (channel: string, text: string, options?: Opts) => Promise<ChannelPostView>

@@ -6,6 +6,8 @@ import type { GroupRecord, StoreOptions } from './types.js'
 
 /** Most received membership updates kept per group until the messenger applies them. */
 export const MAX_PENDING_GROUP_UPDATES = 64
+/** Most join requests by invite link kept per group until approved or declined. */
+export const MAX_GROUP_JOIN_REQUESTS = 100
 
 function validate (g: GroupRecord): GroupRecord {
   requireBytes('log', g.log)
@@ -18,6 +20,12 @@ function validate (g: GroupRecord): GroupRecord {
   if (g.self !== 'member' && g.self !== 'removed' && g.self !== 'left') throw new InvalidRecordError('self must be member, removed or left')
   if (g.ownChain !== null) requireBytes('ownChain', g.ownChain)
   if (g.pending.length > MAX_PENDING_GROUP_UPDATES) throw new InvalidRecordError(`at most ${MAX_PENDING_GROUP_UPDATES} pending updates`)
+  if (g.picture != null) requireBytes('picture', g.picture)
+  if (g.linkJoin != null && g.linkJoin !== 'approve' && g.linkJoin !== 'auto') throw new InvalidRecordError('linkJoin must be approve or auto')
+  if (g.joinRequests != null) {
+    if (!Array.isArray(g.joinRequests) || g.joinRequests.length > MAX_GROUP_JOIN_REQUESTS) throw new InvalidRecordError(`at most ${MAX_GROUP_JOIN_REQUESTS} join requests`)
+    for (const r of g.joinRequests) { requireString('account', r.account); requireString('linkId', r.linkId) }
+  }
   return g
 }
 

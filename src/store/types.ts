@@ -149,4 +149,10 @@ export interface GroupRecord {
   distributed: string[]
   /** Membership updates received but not applied yet (applied after the receive commits). */
   pending: Array<{ payload: Uint8Array, sender: string, senderDevice: Uint8Array }>
+  /** The group's picture: the newest SignedGroupPicture (absent: none). */
+  picture?: Uint8Array
+  /** Whether joins by invite link wait for approval (absent: approve). */
+  linkJoin?: 'approve' | 'auto'
+  /** Join requests by invite link waiting for this account's approval (its links, the group set to approve). */
+  joinRequests?: Array<{ account: string, linkId: string, at: number }>
 }

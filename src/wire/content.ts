@@ -45,6 +45,7 @@ export namespace Content {
     ATTACHMENT = 'ATTACHMENT',
     GROUP_UPDATE = 'GROUP_UPDATE',
     GROUP_MESSAGE = 'GROUP_MESSAGE',
+    GROUP_JOIN = 'GROUP_JOIN',
     SYNC = 'SYNC'
   }
 
@@ -63,6 +64,7 @@ export namespace Content {
     ATTACHMENT = 11,
     GROUP_UPDATE = 40,
     GROUP_MESSAGE = 41,
+    GROUP_JOIN = 43,
     SYNC = 19
   }
 

@@ -18,6 +18,9 @@ export interface GroupOp {
   addBy: GroupOp.Who
   renameBy: GroupOp.Who
   nonce: Uint8Array
+  linkId: Uint8Array
+  expiresAt: bigint
+  linkJoin: GroupOp.LinkJoin
 }
 
 export namespace GroupOp {
@@ -30,7 +33,9 @@ export namespace GroupOp {
     PROMOTE = 'PROMOTE',
     DEMOTE = 'DEMOTE',
     RENAME = 'RENAME',
-    SETTINGS = 'SETTINGS'
+    SETTINGS = 'SETTINGS',
+    LINK = 'LINK',
+    UNLINK = 'UNLINK'
   }
 
   enum __KindValues {
@@ -42,7 +47,9 @@ export namespace GroupOp {
     PROMOTE = 5,
     DEMOTE = 6,
     RENAME = 7,
-    SETTINGS = 8
+    SETTINGS = 8,
+    LINK = 9,
+    UNLINK = 10
   }
 
   export namespace Kind {
@@ -64,6 +71,22 @@ export namespace GroupOp {
   export namespace Who {
     export const codec = (): Codec<Who> => {
       return enumeration<Who>(__WhoValues)
+    }
+  }
+
+  export enum LinkJoin {
+    APPROVE = 'APPROVE',
+    AUTO = 'AUTO'
+  }
+
+  enum __LinkJoinValues {
+    APPROVE = 0,
+    AUTO = 1
+  }
+
+  export namespace LinkJoin {
+    export const codec = (): Codec<LinkJoin> => {
+      return enumeration<LinkJoin>(__LinkJoinValues)
     }
   }
 
@@ -145,6 +168,21 @@ export namespace GroupOp {
           w.bytes(obj.nonce)
         }
 
+        if ((obj.linkId != null && obj.linkId.byteLength > 0)) {
+          w.uint32(114)
+          w.bytes(obj.linkId)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(120)
+          w.uint64(obj.expiresAt)
+        }
+
+        if (obj.linkJoin != null && __LinkJoinValues[obj.linkJoin] !== 0) {
+          w.uint32(128)
+          GroupOp.LinkJoin.codec().encode(obj.linkJoin, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -162,7 +200,10 @@ export namespace GroupOp {
           timerMs: 0n,
           addBy: Who.ADMINS,
           renameBy: Who.ADMINS,
-          nonce: uint8ArrayAlloc(0)
+          nonce: uint8ArrayAlloc(0),
+          linkId: uint8ArrayAlloc(0),
+          expiresAt: 0n,
+          linkJoin: LinkJoin.APPROVE
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -237,6 +278,18 @@ export namespace GroupOp {
             }
             case 13: {
               obj.nonce = reader.bytes()
+              break
+            }
+            case 14: {
+              obj.linkId = reader.bytes()
+              break
+            }
+            case 15: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            case 16: {
+              obj.linkJoin = GroupOp.LinkJoin.codec().decode(reader)
               break
             }
             default: {
@@ -320,6 +373,21 @@ export namespace GroupOp {
     value: Uint8Array
   }
 
+  export interface GroupOpLinkIdFieldEvent {
+    field: '$.linkId'
+    value: Uint8Array
+  }
+
+  export interface GroupOpExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export interface GroupOpLinkJoinFieldEvent {
+    field: '$.linkJoin'
+    value: GroupOp.LinkJoin
+  }
+
   export function encode (obj: Partial<GroupOp>): Uint8Array {
     return encodeMessage(obj, GroupOp.codec())
   }
@@ -328,8 +396,310 @@ export namespace GroupOp {
     return decodeMessage(buf, GroupOp.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupOp>): Generator<GroupOpVersionFieldEvent | GroupOpGroupIdFieldEvent | GroupOpParentsFieldEvent | GroupOpAuthorFieldEvent | GroupOpDeviceFieldEvent | GroupOpCreatedAtFieldEvent | GroupOpKindFieldEvent | GroupOpMembersFieldEvent | GroupOpNameFieldEvent | GroupOpTimerMsFieldEvent | GroupOpAddByFieldEvent | GroupOpRenameByFieldEvent | GroupOpNonceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupOp>): Generator<GroupOpVersionFieldEvent | GroupOpGroupIdFieldEvent | GroupOpParentsFieldEvent | GroupOpAuthorFieldEvent | GroupOpDeviceFieldEvent | GroupOpCreatedAtFieldEvent | GroupOpKindFieldEvent | GroupOpMembersFieldEvent | GroupOpNameFieldEvent | GroupOpTimerMsFieldEvent | GroupOpAddByFieldEvent | GroupOpRenameByFieldEvent | GroupOpNonceFieldEvent | GroupOpLinkIdFieldEvent | GroupOpExpiresAtFieldEvent | GroupOpLinkJoinFieldEvent> {
     return streamMessage(buf, GroupOp.codec(), opts)
+  }
+}
+
+export interface GroupInviteLink {
+  version: number
+  groupId: Uint8Array
+  secret: Uint8Array
+  creator: Uint8Array
+  expiresAt: bigint
+  name: string
+}
+
+export namespace GroupInviteLink {
+  let _codec: Codec<GroupInviteLink>
+
+  export const codec = (): Codec<GroupInviteLink> => {
+    if (_codec == null) {
+      _codec = message<GroupInviteLink>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.groupId != null && obj.groupId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.groupId)
+        }
+
+        if ((obj.secret != null && obj.secret.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.secret)
+        }
+
+        if ((obj.creator != null && obj.creator.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.creator)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.expiresAt)
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(50)
+          w.string(obj.name)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          groupId: uint8ArrayAlloc(0),
+          secret: uint8ArrayAlloc(0),
+          creator: uint8ArrayAlloc(0),
+          expiresAt: 0n,
+          name: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.groupId = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.secret = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.creator = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.name = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface GroupInviteLinkVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface GroupInviteLinkGroupIdFieldEvent {
+    field: '$.groupId'
+    value: Uint8Array
+  }
+
+  export interface GroupInviteLinkSecretFieldEvent {
+    field: '$.secret'
+    value: Uint8Array
+  }
+
+  export interface GroupInviteLinkCreatorFieldEvent {
+    field: '$.creator'
+    value: Uint8Array
+  }
+
+  export interface GroupInviteLinkExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export interface GroupInviteLinkNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export function encode (obj: Partial<GroupInviteLink>): Uint8Array {
+    return encodeMessage(obj, GroupInviteLink.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupInviteLink>): GroupInviteLink {
+    return decodeMessage(buf, GroupInviteLink.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupInviteLink>): Generator<GroupInviteLinkVersionFieldEvent | GroupInviteLinkGroupIdFieldEvent | GroupInviteLinkSecretFieldEvent | GroupInviteLinkCreatorFieldEvent | GroupInviteLinkExpiresAtFieldEvent | GroupInviteLinkNameFieldEvent> {
+    return streamMessage(buf, GroupInviteLink.codec(), opts)
+  }
+}
+
+export interface GroupJoin {
+  version: number
+  status: GroupJoin.Status
+  linkId: Uint8Array
+  secret: Uint8Array
+  code: string
+}
+
+export namespace GroupJoin {
+  export enum Status {
+    REQUEST = 'REQUEST',
+    PENDING = 'PENDING',
+    DECLINED = 'DECLINED',
+    INVALID = 'INVALID'
+  }
+
+  enum __StatusValues {
+    REQUEST = 0,
+    PENDING = 1,
+    DECLINED = 2,
+    INVALID = 3
+  }
+
+  export namespace Status {
+    export const codec = (): Codec<Status> => {
+      return enumeration<Status>(__StatusValues)
+    }
+  }
+
+  let _codec: Codec<GroupJoin>
+
+  export const codec = (): Codec<GroupJoin> => {
+    if (_codec == null) {
+      _codec = message<GroupJoin>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.status != null && __StatusValues[obj.status] !== 0) {
+          w.uint32(16)
+          GroupJoin.Status.codec().encode(obj.status, w)
+        }
+
+        if ((obj.linkId != null && obj.linkId.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.linkId)
+        }
+
+        if ((obj.secret != null && obj.secret.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.secret)
+        }
+
+        if ((obj.code != null && obj.code !== '')) {
+          w.uint32(42)
+          w.string(obj.code)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          status: Status.REQUEST,
+          linkId: uint8ArrayAlloc(0),
+          secret: uint8ArrayAlloc(0),
+          code: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.status = GroupJoin.Status.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.linkId = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.secret = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.code = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface GroupJoinVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface GroupJoinStatusFieldEvent {
+    field: '$.status'
+    value: GroupJoin.Status
+  }
+
+  export interface GroupJoinLinkIdFieldEvent {
+    field: '$.linkId'
+    value: Uint8Array
+  }
+
+  export interface GroupJoinSecretFieldEvent {
+    field: '$.secret'
+    value: Uint8Array
+  }
+
+  export interface GroupJoinCodeFieldEvent {
+    field: '$.code'
+    value: string
+  }
+
+  export function encode (obj: Partial<GroupJoin>): Uint8Array {
+    return encodeMessage(obj, GroupJoin.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupJoin>): GroupJoin {
+    return decodeMessage(buf, GroupJoin.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupJoin>): Generator<GroupJoinVersionFieldEvent | GroupJoinStatusFieldEvent | GroupJoinLinkIdFieldEvent | GroupJoinSecretFieldEvent | GroupJoinCodeFieldEvent> {
+    return streamMessage(buf, GroupJoin.codec(), opts)
   }
 }
 
@@ -420,6 +790,7 @@ export namespace SignedGroupOp {
 
 export interface GroupLogSnapshot {
   ops: Uint8Array[]
+  picture: Uint8Array
 }
 
 export namespace GroupLogSnapshot {
@@ -439,12 +810,18 @@ export namespace GroupLogSnapshot {
           }
         }
 
+        if ((obj.picture != null && obj.picture.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.picture)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          ops: []
+          ops: [],
+          picture: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -463,6 +840,10 @@ export namespace GroupLogSnapshot {
               }
 
               obj.ops.push(reader.bytes())
+              break
+            }
+            case 2: {
+              obj.picture = reader.bytes()
               break
             }
             default: {
@@ -485,6 +866,11 @@ export namespace GroupLogSnapshot {
     value: Uint8Array
   }
 
+  export interface GroupLogSnapshotPictureFieldEvent {
+    field: '$.picture'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<GroupLogSnapshot>): Uint8Array {
     return encodeMessage(obj, GroupLogSnapshot.codec())
   }
@@ -493,8 +879,258 @@ export namespace GroupLogSnapshot {
     return decodeMessage(buf, GroupLogSnapshot.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupLogSnapshot>): Generator<GroupLogSnapshotOpsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupLogSnapshot>): Generator<GroupLogSnapshotOpsFieldEvent | GroupLogSnapshotPictureFieldEvent> {
     return streamMessage(buf, GroupLogSnapshot.codec(), opts)
+  }
+}
+
+export interface GroupPicture {
+  version: number
+  groupId: Uint8Array
+  author: Uint8Array
+  device: Uint8Array
+  setAt: bigint
+  mime: string
+  image: Uint8Array
+}
+
+export namespace GroupPicture {
+  let _codec: Codec<GroupPicture>
+
+  export const codec = (): Codec<GroupPicture> => {
+    if (_codec == null) {
+      _codec = message<GroupPicture>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.groupId != null && obj.groupId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.groupId)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.setAt != null && obj.setAt !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.setAt)
+        }
+
+        if ((obj.mime != null && obj.mime !== '')) {
+          w.uint32(50)
+          w.string(obj.mime)
+        }
+
+        if ((obj.image != null && obj.image.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.image)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          groupId: uint8ArrayAlloc(0),
+          author: uint8ArrayAlloc(0),
+          device: uint8ArrayAlloc(0),
+          setAt: 0n,
+          mime: '',
+          image: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.groupId = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.setAt = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.mime = reader.string()
+              break
+            }
+            case 7: {
+              obj.image = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface GroupPictureVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface GroupPictureGroupIdFieldEvent {
+    field: '$.groupId'
+    value: Uint8Array
+  }
+
+  export interface GroupPictureAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array
+  }
+
+  export interface GroupPictureDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface GroupPictureSetAtFieldEvent {
+    field: '$.setAt'
+    value: bigint
+  }
+
+  export interface GroupPictureMimeFieldEvent {
+    field: '$.mime'
+    value: string
+  }
+
+  export interface GroupPictureImageFieldEvent {
+    field: '$.image'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<GroupPicture>): Uint8Array {
+    return encodeMessage(obj, GroupPicture.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPicture>): GroupPicture {
+    return decodeMessage(buf, GroupPicture.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPicture>): Generator<GroupPictureVersionFieldEvent | GroupPictureGroupIdFieldEvent | GroupPictureAuthorFieldEvent | GroupPictureDeviceFieldEvent | GroupPictureSetAtFieldEvent | GroupPictureMimeFieldEvent | GroupPictureImageFieldEvent> {
+    return streamMessage(buf, GroupPicture.codec(), opts)
+  }
+}
+
+export interface SignedGroupPicture {
+  picture: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SignedGroupPicture {
+  let _codec: Codec<SignedGroupPicture>
+
+  export const codec = (): Codec<SignedGroupPicture> => {
+    if (_codec == null) {
+      _codec = message<SignedGroupPicture>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.picture != null && obj.picture.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.picture)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          picture: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.picture = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * () {})
+    }
+
+    return _codec
+  }
+
+  export interface SignedGroupPicturePictureFieldEvent {
+    field: '$.picture'
+    value: Uint8Array
+  }
+
+  export interface SignedGroupPictureSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SignedGroupPicture>): Uint8Array {
+    return encodeMessage(obj, SignedGroupPicture.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedGroupPicture>): SignedGroupPicture {
+    return decodeMessage(buf, SignedGroupPicture.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedGroupPicture>): Generator<SignedGroupPicturePictureFieldEvent | SignedGroupPictureSignatureFieldEvent> {
+    return streamMessage(buf, SignedGroupPicture.codec(), opts)
   }
 }
 

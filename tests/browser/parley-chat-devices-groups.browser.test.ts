@@ -33,7 +33,7 @@ function fakeMessenger (init: { admin?: boolean } = {}): Fake {
     { address: DAVE, name: 'Dave', verification: 'unverified', blocked: false, addedAt: 3 }
   ]
   const group: GroupView = {
-    id: GROUP, name: 'Trip', self: 'member', timerMs: 0,
+    id: GROUP, name: 'Trip', self: 'member', timerMs: 0, joinByLink: 'approve', picture: null,
     members: [{ address: ME, role: init.admin === false ? 'member' : 'admin' }, { address: BOB, role: init.admin === false ? 'admin' : 'member' }, { address: CAROL, role: 'member' }]
   }
   const conversation = (): ConversationView => ({ id: GROUP, kind: 'group', peer: '', title: group.name, lastActivity: 5, unreadCount: 1, disappearingTimerMs: null })

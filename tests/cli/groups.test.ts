@@ -64,4 +64,27 @@ describe('parley groups (CLI against real daemons)', () => {
     const missing = await runCli(['groups', 'members', 'Nope', '--home', home('alice')])
     expect(missing.code).toBe(EXIT.notFound)
   })
+
+  it('invite by link: invite prints a link, join asks, requests lists, approve adds (bob was removed: approval)', async () => {
+    const aliceEvents = await tapEvents(alice!.apiUrl, (await readFile(join(home('alice'), 'api-token'), 'utf8')).trim())
+    try {
+      const link = (await cli('groups', 'invite', 'Trip', '--expires', '2d', '--no-qr', '--home', home('alice'))).trim()
+      expect(link).toMatch(/^parley:\/\/group\/[A-Za-z0-9_-]+$/)
+      const links = JSON.parse(await cli('groups', 'links', 'Trip', '--json', '--home', home('alice'))) as Array<{ linkId: string, creator: string }>
+      expect(links.map((l) => l.creator)).toEqual([alice!.address])
+      const requested = aliceEvents.next('group-join-requested', (d) => d.address === bob!.address)
+      expect(await cli('groups', 'join', link, '--home', home('bob'))).toContain('asked to join Trip')
+      await requested
+      const waiting = JSON.parse(await cli('groups', 'requests', 'Trip', '--json', '--home', home('alice'))) as Array<{ address: string }>
+      expect(waiting.map((r) => r.address)).toEqual([bob!.address])
+      const back = bobEvents!.next('group-updated', (d) => d.group.name === 'Trip' && d.group.self === 'member')
+      await cli('groups', 'approve', 'Trip', 'Bob', '--home', home('alice'))
+      await back
+      const bad = await runCli(['groups', 'join', 'parley://group/AAAA', '--home', home('bob')])
+      expect(bad.code).not.toBe(0)
+      expect(bad.stderr).toContain('ERR_INVALID_GROUP_LINK')
+    } finally {
+      aliceEvents.close()
+    }
+  })
 })

@@ -3,6 +3,7 @@ import type { GroupView } from '../../daemon/api-types.js'
 import { seg } from '../api-client.js'
 import { contextOf } from '../context.js'
 import { memberAddresses, resolveGroup } from '../group-ref.js'
+import { registerGroupLinks } from './group-links.js'
 
 function line (g: GroupView): string {
   return `${g.id}  ${g.name}  (${g.members.length} members${g.self !== 'member' ? `, ${g.self}` : ''})`
@@ -81,4 +82,6 @@ export function registerGroups (program: Command): void {
       const group = await resolveGroup(api, ref)
       ctx.out(line(await api.request<GroupView>('PATCH', `/v1/groups/${seg(group.id)}`, { name })))
     })
+
+  registerGroupLinks(groups)
 }

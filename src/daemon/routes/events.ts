@@ -10,7 +10,7 @@ export const EVENT_TYPES = [
   'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped', 'attachment-progress',
   'reachability', 'group-updated', 'group-refused', 'channel-post', 'channel-post-updated',
   'contact-devices-changed', 'contact-updated', 'devices-changed', 'device-link-request',
-  'history-progress', 'history-done'
+  'history-progress', 'history-done', 'group-join-requested', 'group-join-answered'
 ] as const satisfies ReadonlyArray<keyof MessengerEvents>
 
 /** MessengerEvents' declared keys (without the index signature). */

@@ -9,6 +9,7 @@ import { conversationRoutes } from './conversations.js'
 import { eventRoutes } from './events.js'
 import { fileRoutes } from './files.js'
 import { groupRoutes } from './groups.js'
+import { groupLinkRoutes } from './group-links.js'
 import { messageRoutes } from './messages.js'
 import { searchRoutes } from './search.js'
 
@@ -28,6 +29,7 @@ export function apiRoutes (deps: ApiDeps, hooks: RouteHooks = {}): Route[] {
     ...messageRoutes(deps),
     ...fileRoutes(deps),
     ...searchRoutes(deps),
+    ...groupLinkRoutes(deps),
     ...groupRoutes(deps),
     ...channelRoutes(deps),
     ...channelFileRoutes(deps),

@@ -10,6 +10,8 @@ import { createMessageList } from './message-list.js'
 import { $, short } from './dom.js'
 import { membershipLines } from './group-words.js'
 import { setupGroups } from './groups.js'
+import { setupGroupInvites } from './group-invites.js'
+import { setupGroupPicture } from './group-picture.js'
 import { setupHeaderActions } from './header-actions.js'
 import { renderReachability, waitingText } from './reachability.js'
 import { failures, groupHop, tickLabel, tickText } from './ticks.js'
@@ -322,6 +324,9 @@ const channels = setupChannels({
   }
 })
 Object.assign(handlers, channels.handlers)
+// group invite links: the invite dialog (link, QR, requests) and joining by link (group-invites.js)
+setupGroupInvites({ state, nameOf, groupChanged, isAdmin: groups.isAdmin, handlers })
+setupGroupPicture({ state, groupChanged, handlers })
 // this account's devices; a new device's link request is confirmed in a dialog (devices.js)
 const devices = setupDevices({ onUnauthorized: (err) => { if (!(err instanceof ApiError && err.status === 401)) return false; showLogin('Your session has ended.'); return true } })
 Object.assign(handlers, devices.handlers)

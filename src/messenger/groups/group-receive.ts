@@ -7,19 +7,20 @@ import { codeOf, ErrorCode, ParleyError } from '../../errors.js'
 import { decodeAddress } from '../../identity/address.js'
 import type { GroupRecord } from '../../store/index.js'
 import { Content } from '../../wire/content.js'
+import { GroupJoin } from '../../wire/groups.js'
 import { MAX_IDS_PER_CONTENT } from '../constants.js'
 import { emitEffect, type Effect } from '../effects.js'
 import { RECEIVE_HANDLERS } from '../receive/handlers/index.js'
 import type { RouteInput } from '../receive/route.js'
 import { MAX_PENDING_GROUP_UPDATES } from '../../store/group-repo.js'
-import { MAX_GROUP_UPDATE_BYTES } from './constants.js'
+import { MAX_GROUP_JOIN_BYTES, MAX_GROUP_UPDATE_BYTES } from './constants.js'
 import { GroupNotFoundError, NotGroupMemberError, SenderChainMissingError } from './errors.js'
 
 /** Contents a group message may carry; anything else inside one is ignored. */
 const INNER_KINDS = new Set([Content.Kind.TEXT, Content.Kind.ATTACHMENT, Content.Kind.EDIT, Content.Kind.REACTION, Content.Kind.DELETE, Content.Kind.TYPING, Content.Kind.RECEIPT])
 
 export function isGroupContent (content: Content): boolean {
-  return content.kind === Content.Kind.GROUP_UPDATE || content.kind === Content.Kind.GROUP_MESSAGE
+  return content.kind === Content.Kind.GROUP_UPDATE || content.kind === Content.Kind.GROUP_MESSAGE || content.kind === Content.Kind.GROUP_JOIN
 }
 
 /** The associated data of a sender's group messages: its account and device keys (proven by the pairwise session). */
@@ -45,6 +46,7 @@ export async function applyGroupContent (input: RouteInput): Promise<Effect[]> {
   const { tx, content, sender, senderDevice } = input
   if (content.groupId.length !== 16) return []
   const id = toHex(content.groupId)
+  if (content.kind === Content.Kind.GROUP_JOIN) return joinEffects(input, id)
   const record = await tx.groups.get(id)
   if (content.kind === Content.Kind.GROUP_UPDATE) {
     if (content.groupPayload.length === 0 || content.groupPayload.length > MAX_GROUP_UPDATE_BYTES) return refused(id, sender, Object.assign(new Error('oversized update'), { code: ErrorCode.GROUP_TOO_LARGE }))
@@ -115,4 +117,21 @@ async function senderKeyExchange ({ tx, content, sender, senderDevice }: RouteIn
     return refused(id, sender, err)
   }
   return []
+}
+
+/**
+ * GROUP_JOIN (a join request by invite link, or the answer to one): decoded within its bound and
+ * handed to the invites feature after the commit, which checks the link against the log. Nothing
+ * is stored here: a request from a stranger writes nothing in the receive transaction.
+ */
+function joinEffects ({ content, sender, senderDevice, self }: RouteInput, id: string): Effect[] {
+  if (sender === self) return []
+  if (content.groupPayload.length === 0 || content.groupPayload.length > MAX_GROUP_JOIN_BYTES) return refused(id, sender, new ParleyError('A group join of the wrong size', ErrorCode.MALFORMED_MESSAGE))
+  let join: GroupJoin
+  try {
+    join = GroupJoin.decode(content.groupPayload)
+  } catch (err) {
+    return refused(id, sender, new ParleyError('An undecodable group join', ErrorCode.MALFORMED_MESSAGE, { cause: err }))
+  }
+  return [{ kind: 'group-join', conversationId: id, from: { address: sender, device: senderDevice }, join }]
 }

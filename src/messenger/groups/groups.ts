@@ -3,11 +3,12 @@ import { equalBytes } from '@noble/ciphers/utils.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { fromHex, toHex } from '../../bytes.js'
 import { nativeBackend } from '../../crypto/backend-native.js'
+import { InvalidSignatureError } from '../../crypto/index.js'
 import { codeOf, ErrorCode } from '../../errors.js'
 import { decodeAddress, encodeAddress } from '../../identity/address.js'
 import type { Conversation, GroupRecord } from '../../store/index.js'
 import { Content } from '../../wire/content.js'
-import { GroupLogSnapshot, GroupOp } from '../../wire/groups.js'
+import { GroupLogSnapshot, GroupOp, GroupPicture, SignedGroupPicture } from '../../wire/groups.js'
 import type { MessengerContext } from '../context.js'
 import { baseContent } from '../conversations/content.js'
 import { conversationView } from '../conversations/conversation-view.js'
@@ -18,13 +19,20 @@ import type { ConversationId, GroupView } from '../types.js'
 import { GroupNotFoundError, NotGroupMemberError } from './errors.js'
 import type { GroupSender } from './group-sender.js'
 import { groupTargets } from './group-targets.js'
+import { newerPicture, openPicture, signPicture, type OpenedPicture } from './picture.js'
 import {
-  GroupLog, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_LENGTH, MAX_GROUP_OPS, createOp, decodeGroupOp, groupIdOf, nextOp, type GroupLogInit, type OpFields
+  GroupLog, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_LENGTH, MAX_GROUP_OPS, NotGroupAdminError, createOp, decodeGroupOp, groupIdOf, mayMake, nextOp, type GroupLogInit, type GroupState, type OpFields
 } from './membership/index.js'
 
 /** A group's view from its stored record. */
 export function groupView (id: string, record: GroupRecord): GroupView {
-  return { id, name: record.name, members: record.members.map((m) => ({ address: m.account, role: m.role })), self: record.self, timerMs: record.timerMs }
+  return { id, name: record.name, members: record.members.map((m) => ({ address: m.account, role: m.role })), self: record.self, timerMs: record.timerMs, joinByLink: record.linkJoin ?? 'approve', picture: pictureMeta(record.picture) }
+}
+
+function pictureMeta (bytes: Uint8Array | undefined): GroupView['picture'] {
+  if (bytes == null) return null
+  const p = GroupPicture.decode(SignedGroupPicture.decode(bytes).picture)
+  return p.image.length === 0 ? null : { mime: p.mime, setAt: Number(p.setAt) }
 }
 
 /**
@@ -103,15 +111,73 @@ export class Groups {
   async setTimer (id: ConversationId, ttlMs: number | null, options: AbortOptions = {}): Promise<GroupView> {
     const record = await this.require(id, options)
     const log = await this.load(id, record, options)
-    const s = log.state
-    return this.change(id, GroupOp.Kind.SETTINGS, {
-      timerMs: BigInt(ttlMs ?? 0),
-      addBy: s.addBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS,
-      renameBy: s.renameBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS
-    }, options)
+    return this.change(id, GroupOp.Kind.SETTINGS, this.settingsFields(log.state, { timerMs: BigInt(ttlMs ?? 0) }), options)
   }
 
   async get (id: ConversationId, options: AbortOptions = {}): Promise<GroupView> { return groupView(id, await this.require(id, options)) }
+
+  /** The group's record and log as stored now (invite links read the state from it). */
+  async current (id: ConversationId, options: AbortOptions = {}): Promise<{ record: GroupRecord, log: GroupLog }> {
+    const record = await this.require(id, options)
+    return { record, log: await this.load(id, record, options) }
+  }
+
+  /** One operation of this account on the group, announced like any change (invite links: LINK, UNLINK, SETTINGS). */
+  async operate (id: ConversationId, kind: GroupOp.Kind, fields: OpFields, options: AbortOptions = {}): Promise<GroupView> { return this.change(id, kind, fields, options) }
+
+  /** Sets the group's picture (whoever may rename the group; at most 16 KiB of PNG, JPEG or WebP), or removes it (null); every member is told. */
+  async setPicture (id: ConversationId, image: { bytes: Uint8Array, mime: string } | null, options: AbortOptions = {}): Promise<GroupView> {
+    return this.sender.locked(id, async () => {
+      const record = await this.require(id, options)
+      const log = await this.load(id, record, options)
+      if (record.self !== 'member' || !mayMake(log.state, toHex(this.ctx.components.accountRecords.accountKey), GroupOp.Kind.RENAME)) throw new NotGroupAdminError('Only those who may rename the group may set its picture')
+      const a = this.author()
+      const picture = await signPicture({ groupId: log.groupId, author: a.accountKey, signer: a.signer, setAt: a.now, mime: image?.mime ?? '', image: image?.bytes ?? new Uint8Array(0) }, options)
+      const saved = await this.persist(id, log, { ...record, picture }, options)
+      await this.announce(id, log, [], options)
+      this.ctx.emit('group-updated', { group: groupView(id, saved) })
+      return groupView(id, saved)
+    })
+  }
+
+  /** The group's picture, or null. */
+  async picture (id: ConversationId, options: AbortOptions = {}): Promise<{ mime: string, bytes: Uint8Array, setAt: number } | null> {
+    const record = await this.require(id, options)
+    if (record.picture == null) return null
+    const p = GroupPicture.decode(SignedGroupPicture.decode(record.picture).picture)
+    return p.image.length === 0 ? null : { mime: p.mime, bytes: p.image, setAt: Number(p.setAt) }
+  }
+
+  /** The newest of the stored picture and those received that verify and whose author may rename the group now (refusals logged); undefined: no change. */
+  private async newestPicture (log: GroupLog, stored: Uint8Array | undefined, received: Uint8Array[], options: AbortOptions): Promise<Uint8Array | undefined> {
+    let best: OpenedPicture | undefined = stored != null ? await openPicture(nativeBackend, stored, log.groupId).catch(() => undefined) : undefined
+    let changed = false
+    for (const bytes of received) {
+      try {
+        const p = await openPicture(nativeBackend, bytes, log.groupId)
+        if (!newerPicture(p, best)) continue
+        if (!mayMake(log.state, p.author, GroupOp.Kind.RENAME)) throw new NotGroupAdminError('The picture\'s author may not rename the group')
+        if (!await this.init.isDeviceOf(fromHex(p.author), p.device, options)) throw new InvalidSignatureError('Group picture signed by a device that is not its author\'s')
+        best = p
+        changed = true
+      } catch (err) {
+        options.signal?.throwIfAborted()
+        this.ctx.log('groups')('refused a group picture - %e', err)
+      }
+    }
+    return changed ? best?.bytes : undefined
+  }
+
+  /** SETTINGS fields that keep the state's settings but for `overrides`. */
+  settingsFields (s: GroupState, overrides: OpFields): OpFields {
+    return {
+      timerMs: BigInt(s.timerMs),
+      addBy: s.addBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS,
+      renameBy: s.renameBy === 'members' ? GroupOp.Who.MEMBERS : GroupOp.Who.ADMINS,
+      linkJoin: s.linkJoin === 'auto' ? GroupOp.LinkJoin.AUTO : GroupOp.LinkJoin.APPROVE,
+      ...overrides
+    }
+  }
 
   /** How many members a message of mine was delivered to and read by ("read by 12"), from their receipts. */
   async receipts (id: ConversationId, messageId: string, options: AbortOptions = {}): Promise<{ delivered: number, read: number }> {
@@ -156,7 +222,10 @@ export class Groups {
       const refusals: Array<{ conversationId: string, sender: string, code: string }> = []
       const membersBefore = new Set(record.members.map((m) => m.account))
       const received = new Map<string, Set<string>>()
+      const pictures: Uint8Array[] = []
       for (const p of record.pending) {
+        const picture = snapshotPicture(p.payload)
+        if (picture != null) pictures.push(picture)
         const ops = snapshotOps(p.payload, this.ctx.log('groups'))
         const seen = received.get(p.sender) ?? new Set<string>()
         for (const bytes of ops) seen.add(toHex(sha256(bytes)))
@@ -173,7 +242,8 @@ export class Groups {
         await store.groups.put(id, { ...record, pending: [] }, options)
         return
       }
-      const saved = await this.persist(id, log, record, options)
+      const picture = await this.newestPicture(log, record.picture, pictures, options)
+      const saved = await this.persist(id, log, picture != null ? { ...record, picture } : record, options)
       for (const refusal of refusals) this.ctx.emit('group-refused', refusal)
       this.ctx.emit('group-updated', { group: groupView(id, saved) })
       // anti-entropy: a sender whose log lacked operations this one holds (it changed the group
@@ -240,9 +310,13 @@ export class Groups {
     const members = [...state.members.entries()].map(([hex, role]) => ({ account: encodeAddress(fromHex(hex)), role }))
     const self: GroupRecord['self'] = state.members.has(me) ? 'member' : (leaving || previous?.self === 'left' ? 'left' : 'removed')
     const record: GroupRecord = {
-      log: log.snapshot(), name: state.name, members, timerMs: state.timerMs, self,
+      log: log.snapshot(), name: state.name, members, timerMs: state.timerMs, self, linkJoin: state.linkJoin,
       ownChain: previous?.ownChain ?? null, distributed: previous?.distributed ?? [], pending: []
     }
+    if (previous?.picture != null) record.picture = previous.picture
+    // join requests by link of accounts that are members now are done
+    const joinRequests = previous?.joinRequests?.filter((r) => !members.some((m) => m.account === r.account))
+    if (joinRequests != null && joinRequests.length > 0) record.joinRequests = joinRequests
     const now = this.ctx.now()
     await this.ctx.components.store.transaction(async (tx) => {
       await tx.groups.put(id, record)
@@ -267,8 +341,18 @@ export class Groups {
     const members = [...new Set([...everyone, ...alsoTo])]
     const targets = await groupTargets(this.ctx, this.resolver, members, options)
     if (targets.length === 0) return
-    const content = baseContent(conversation, Content.Kind.GROUP_UPDATE, this.ctx.now(), { groupPayload: log.snapshot() })
+    const picture = (await this.ctx.components.store.groups.get(id, options))?.picture
+    const content = baseContent(conversation, Content.Kind.GROUP_UPDATE, this.ctx.now(), { groupPayload: log.snapshot(picture) })
     await this.dispatcher.dispatch(conversation, content, { ...options, group: true, only: targets })
+  }
+}
+
+function snapshotPicture (payload: Uint8Array): Uint8Array | undefined {
+  try {
+    const picture = GroupLogSnapshot.decode(payload, { limits: { ops: MAX_GROUP_OPS } }).picture
+    return picture.length > 0 ? picture : undefined
+  } catch {
+    return undefined // snapshotOps logs the undecodable update
   }
 }
 

@@ -28,7 +28,7 @@ export interface ReceiveContext {
 export interface InboxEffects {
   deliveredReceipt: (conversationId: string, messageId: Uint8Array) => void
   /** Follow-up work (re-send after a session reset, wipe a closed secret chat); runs after the events. */
-  followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' | 'group-update' | 'sender-key-request' }>) => Promise<void>
+  followUp: (effect: Extract<Effect, { kind: 'resend-undelivered' | 'wipe-secret-chat' | 'group-update' | 'sender-key-request' | 'group-join' }>) => Promise<void>
   /** Groups: a message's sender chain is missing here (ask its device for it). */
   senderChainMissing?: (peer: SenderChainMissingError['peer']) => Promise<void>
   requestSessionReset: (sender: { accountKey: Uint8Array, deviceKey: Uint8Array }) => Promise<void>
@@ -282,7 +282,7 @@ export class Inbox {
         await this.effects.ownDevices?.(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
         continue
       }
-      if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat' && effect.kind !== 'group-update' && effect.kind !== 'sender-key-request') continue
+      if (effect.kind !== 'resend-undelivered' && effect.kind !== 'wipe-secret-chat' && effect.kind !== 'group-update' && effect.kind !== 'sender-key-request' && effect.kind !== 'group-join') continue
       await this.effects.followUp(effect).catch((err: unknown) => { this.ctx.log('receive').error('follow-up %s failed - %e', effect.kind, err) })
     }
   }

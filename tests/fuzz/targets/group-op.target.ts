@@ -56,7 +56,10 @@ async function build (log: GroupLog, input: OpInput): Promise<Uint8Array> {
     timerMs: input.timerMs,
     addBy: input.addBy,
     renameBy: input.renameBy,
-    nonce: input.nonce
+    nonce: input.nonce,
+    linkId: input.kind === GroupOp.Kind.LINK || input.kind === GroupOp.Kind.UNLINK ? input.nonce : new Uint8Array(0),
+    expiresAt: 0n,
+    linkJoin: GroupOp.LinkJoin.APPROVE
   }
   const signed = await signGroupOp(op, signers[input.signer ?? input.author])
   if (input.corrupt == null) return signed

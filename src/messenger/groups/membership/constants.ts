@@ -18,3 +18,7 @@ export const MAX_GROUP_NAME_LENGTH = 128
 export const GROUP_ID_LENGTH = 16
 /** Domain separation of operation signatures. */
 export const GROUP_OP_SIGNATURE_LABEL = 'parley/group-op/v1'
+/** Length of an invite link's id (in the log) and of its secret (in the link only). */
+export const GROUP_LINK_ID_LENGTH = 16
+/** Most invite links live in one group at a time (LINK operations past it are skipped). */
+export const MAX_GROUP_LINKS = 64

@@ -85,12 +85,18 @@ export class GroupLog {
 
   has (hash: string): boolean { return this.ops.has(hash) }
 
+  /** Whether an applied operation ever took `member` (account key, hex) out of the group: a REMOVE naming it. */
+  everRemoved (member: string): boolean {
+    const skipped = new Set(this.state.skipped)
+    return [...this.ops.values()].some((d) => d.op.kind === GroupOp.Kind.REMOVE && !skipped.has(d.hash) && d.members.includes(member))
+  }
+
   /** The hashes of every operation in the log. */
   hashes (): string[] { return [...this.ops.keys()] }
 
-  /** Every operation, parents before children (what a new member is handed). */
-  snapshot (): Uint8Array {
-    return GroupLogSnapshot.encode({ ops: [...this.ops.values()].map((d) => d.bytes) })
+  /** Every operation, parents before children (what a new member is handed), and the group's picture when given. */
+  snapshot (picture?: Uint8Array): Uint8Array {
+    return GroupLogSnapshot.encode({ ops: [...this.ops.values()].map((d) => d.bytes), picture: picture ?? new Uint8Array(0) })
   }
 
   /**
@@ -147,7 +153,7 @@ export class GroupLog {
       for (const h of all) past.set(h, this.ops.get(h) as DecodedOp)
     }
     const before = computeState(past)
-    if (!mayMake(before, d.author, d.op.kind)) throw new NotGroupAdminError(`The author may not ${d.op.kind} in this group`)
+    if (!mayMake(before, d.author, d.op.kind, d.op.linkId.length > 0 ? toHex(d.op.linkId) : undefined)) throw new NotGroupAdminError(`The author may not ${d.op.kind} in this group`)
     const growth = d.op.kind === GroupOp.Kind.ADD || d.op.kind === GroupOp.Kind.CREATE ? d.members.filter((m) => !before.members.has(m)).length : 0
     if (before.members.size + growth + (d.op.kind === GroupOp.Kind.CREATE ? 1 : 0) > MAX_GROUP_MEMBERS) {
       throw new GroupTooLargeError(`A group has at most ${MAX_GROUP_MEMBERS} members`)

@@ -13,7 +13,7 @@ export interface OpAuthor {
   now: number
 }
 
-export type OpFields = Partial<Pick<GroupOp, 'members' | 'name' | 'timerMs' | 'addBy' | 'renameBy'>>
+export type OpFields = Partial<Pick<GroupOp, 'members' | 'name' | 'timerMs' | 'addBy' | 'renameBy' | 'linkId' | 'expiresAt' | 'linkJoin'>>
 
 function build (kind: GroupOp.Kind, author: OpAuthor, fields: OpFields, groupId: Uint8Array, parents: Uint8Array[]): GroupOp {
   return {
@@ -29,7 +29,10 @@ function build (kind: GroupOp.Kind, author: OpAuthor, fields: OpFields, groupId:
     timerMs: fields.timerMs ?? 0n,
     addBy: fields.addBy ?? GroupOp.Who.ADMINS,
     renameBy: fields.renameBy ?? GroupOp.Who.ADMINS,
-    nonce: randomBytes(16)
+    nonce: randomBytes(16),
+    linkId: fields.linkId ?? new Uint8Array(0),
+    expiresAt: fields.expiresAt ?? 0n,
+    linkJoin: fields.linkJoin ?? GroupOp.LinkJoin.APPROVE
   }
 }
 

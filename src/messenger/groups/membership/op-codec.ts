@@ -5,7 +5,7 @@ import type { CryptoBackend, Signer } from '../../../crypto/index.js'
 import { InvalidSignatureError, MessageTooLargeError } from '../../../crypto/index.js'
 import { GroupOp, SignedGroupOp } from '../../../wire/groups.js'
 import {
-  GROUP_ID_LENGTH, GROUP_OP_SIGNATURE_LABEL, GROUP_OP_VERSION, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_LENGTH, MAX_GROUP_OP_BYTES, MAX_OP_PARENTS
+  GROUP_ID_LENGTH, GROUP_LINK_ID_LENGTH, GROUP_OP_SIGNATURE_LABEL, GROUP_OP_VERSION, MAX_GROUP_MEMBERS, MAX_GROUP_NAME_LENGTH, MAX_GROUP_OP_BYTES, MAX_OP_PARENTS
 } from './constants.js'
 import { GroupOpInvalidError } from './errors.js'
 
@@ -73,5 +73,7 @@ function checkShape (op: GroupOp): void {
   const needsMembers = op.kind === GroupOp.Kind.ADD || op.kind === GroupOp.Kind.REMOVE || op.kind === GroupOp.Kind.PROMOTE || op.kind === GroupOp.Kind.DEMOTE
   if (needsMembers && op.members.length === 0) fail('names no members')
   if ((op.kind === GroupOp.Kind.RENAME || isCreate) && op.name.trim() === '') fail('empty name')
+  if ((op.kind === GroupOp.Kind.LINK || op.kind === GroupOp.Kind.UNLINK) && op.linkId.length !== GROUP_LINK_ID_LENGTH) fail('a link operation names a 16-byte link id')
+  if (op.kind !== GroupOp.Kind.LINK && op.kind !== GroupOp.Kind.UNLINK && op.linkId.length !== 0) fail('only link operations name a link')
   if (op.kind === GroupOp.Kind.UNKNOWN || !Object.values(GroupOp.Kind).includes(op.kind)) fail('unknown kind')
 }

@@ -1,9 +1,20 @@
 import { GroupOp } from '../../../wire/groups.js'
-import { MAX_GROUP_MEMBERS } from './constants.js'
+import { toHex } from '../../../bytes.js'
+import { MAX_GROUP_LINKS, MAX_GROUP_MEMBERS } from './constants.js'
 import type { DecodedOp } from './op-codec.js'
 
 export type GroupRole = 'admin' | 'member'
 export type GroupWho = 'admins' | 'members'
+/** How a join by invite link is accepted: by the link's creator, or at once. */
+export type GroupLinkJoin = 'approve' | 'auto'
+
+/** An invite link the log knows (its secret is only in the link). */
+export interface GroupLinkState {
+  /** The creator's account key (hex): join requests go to its devices. */
+  creator: string
+  /** ms since the epoch, 0 = never. */
+  expiresAt: number
+}
 
 /** A group's membership as every member computes it from the same set of operations. */
 export interface GroupState {
@@ -15,6 +26,10 @@ export interface GroupState {
   /** Who may add members / rename the group. */
   addBy: GroupWho
   renameBy: GroupWho
+  linkJoin: GroupLinkJoin
+  /** Live invite links by link id (hex); a revoked id never comes back. */
+  links: Map<string, GroupLinkState>
+  revokedLinks: Set<string>
   /** Hashes of operations that were not applied (author not allowed at their place in the order), for diagnostics. */
   skipped: string[]
 }
@@ -39,7 +54,7 @@ export interface GroupState {
  * 6. **Bound.** Additions past {@link MAX_GROUP_MEMBERS} are ignored.
  */
 export function computeState (ops: ReadonlyMap<string, DecodedOp>): GroupState {
-  const state: GroupState = { name: '', members: new Map(), timerMs: 0, addBy: 'admins', renameBy: 'admins', skipped: [] }
+  const state: GroupState = { name: '', members: new Map(), timerMs: 0, addBy: 'admins', renameBy: 'admins', linkJoin: 'approve', links: new Map(), revokedLinks: new Set(), skipped: [] }
   const ancestry = new Ancestry(ops)
   // REMOVE / LEAVE hashes per member they take out, for rule 3
   const removals = new Map<string, string[]>()
@@ -53,20 +68,25 @@ export function computeState (ops: ReadonlyMap<string, DecodedOp>): GroupState {
   return state
 }
 
-/** Whether `author` may make an operation of `kind` in `state`. */
-export function mayMake (state: GroupState, author: string, kind: GroupOp.Kind): boolean {
+/**
+ * Whether `author` may make an operation of `kind` in `state`. An invite link is made by whoever
+ * may add members; it is revoked by an admin or by its creator (`linkId`: the UNLINK's, hex).
+ */
+export function mayMake (state: GroupState, author: string, kind: GroupOp.Kind, linkId?: string): boolean {
   const role = state.members.get(author)
   if (kind === GroupOp.Kind.CREATE) return state.members.size === 0
   if (role == null) return false
   if (role === 'admin' || kind === GroupOp.Kind.LEAVE) return true
-  if (kind === GroupOp.Kind.ADD) return state.addBy === 'members'
+  if (kind === GroupOp.Kind.ADD || kind === GroupOp.Kind.LINK) return state.addBy === 'members'
+  if (kind === GroupOp.Kind.UNLINK) return linkId != null && state.links.get(linkId)?.creator === author
   if (kind === GroupOp.Kind.RENAME) return state.renameBy === 'members'
   return false
 }
 
 function apply (state: GroupState, d: DecodedOp, removedConcurrently: (member: string) => boolean): boolean {
   const { op } = d
-  if (!mayMake(state, d.author, op.kind)) return false
+  const linkId = op.linkId.length > 0 ? toHex(op.linkId) : undefined
+  if (!mayMake(state, d.author, op.kind, linkId)) return false
   switch (op.kind) {
     case GroupOp.Kind.CREATE:
       state.name = op.name
@@ -81,6 +101,15 @@ function apply (state: GroupState, d: DecodedOp, removedConcurrently: (member: s
     case GroupOp.Kind.DEMOTE: for (const m of d.members) if (state.members.has(m)) state.members.set(m, 'member'); break
     case GroupOp.Kind.RENAME: state.name = op.name; break
     case GroupOp.Kind.SETTINGS: settings(state, op); break
+    case GroupOp.Kind.LINK:
+      if (linkId == null || state.revokedLinks.has(linkId) || state.links.has(linkId) || state.links.size >= MAX_GROUP_LINKS) return false
+      state.links.set(linkId, { creator: d.author, expiresAt: Number(op.expiresAt) })
+      break
+    case GroupOp.Kind.UNLINK:
+      if (linkId == null) return false
+      state.links.delete(linkId)
+      state.revokedLinks.add(linkId)
+      break
     default: return false
   }
   ensureAdmin(state)
@@ -99,6 +128,7 @@ function settings (state: GroupState, op: GroupOp): void {
   state.timerMs = Number(op.timerMs)
   state.addBy = op.addBy === GroupOp.Who.MEMBERS ? 'members' : 'admins'
   state.renameBy = op.renameBy === GroupOp.Who.MEMBERS ? 'members' : 'admins'
+  state.linkJoin = op.linkJoin === GroupOp.LinkJoin.AUTO ? 'auto' : 'approve'
 }
 
 function ensureAdmin (state: GroupState): void {

@@ -32,6 +32,7 @@ export const RECEIVE_HANDLERS: Readonly<Record<Content.Kind, ReceiveHandler>> = 
   // group contents are routed before this table (groups/group-receive.ts)
   [Content.Kind.GROUP_UPDATE]: handleUnknown,
   [Content.Kind.GROUP_MESSAGE]: handleUnknown,
+  [Content.Kind.GROUP_JOIN]: handleUnknown,
   // applied by route.ts before any conversation (devices/apply-sync.ts); never reaches the table
   [Content.Kind.SYNC]: async () => []
 }
