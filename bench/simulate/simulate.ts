@@ -122,14 +122,21 @@ async function main (): Promise<void> {
   const nodes = await pool(Array.from({ length: N }, () => startNode), 8)
   const startMs = performance.now() - t0
   // each joins through up to 3 nodes started before it
+  let dialsFailed = 0
   await pool(nodes.slice(1).map((node, i) => async () => {
-    for (let k = 0; k < Math.min(3, i + 1); k++) await node.dial(nodes[Math.floor(Math.random() * (i + 1))].getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => { log('dial failed:', (err as Error).message) })
+    for (let k = 0; k < Math.min(3, i + 1); k++) await node.dial(nodes[Math.floor(Math.random() * (i + 1))].getMultiaddrs()[0], { signal: AbortSignal.timeout(20_000) }).catch((err: unknown) => { dialsFailed++; log('dial failed:', (err as Error).message) })
   }), 8)
   const dialMs = performance.now() - t0 - startMs
   log(`dialled in ${(dialMs / 1000).toFixed(1)} s`)
   // every node looks itself up (what kad-dht's self-query does, at once): routing tables fill
+  let selfLookupsFailed = 0
   await pool(nodes.map((node) => async () => {
-    for await (const _ of node.services.dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(60_000) })) { /* fills the tables */ }
+    try {
+      for await (const _ of node.services.dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(120_000) })) { /* fills the tables */ }
+    } catch (err) {
+      selfLookupsFailed++
+      log('self-lookup failed:', (err as Error).message)
+    }
   }), 8)
   const tables = nodes.map((n) => (n.services.dht as unknown as { routingTable: { size: number } }).routingTable.size)
   const joinMs = performance.now() - t0 - startMs
@@ -190,6 +197,8 @@ async function main (): Promise<void> {
     relays: R,
     startMs: Math.round(startMs),
     joinMs: Math.round(joinMs),
+    dialsFailed,
+    selfLookupsFailed,
     routingTable: summary(tables),
     lookups: { hops: summary(lookups.map((l) => l.hops)), queried: summary(lookups.map((l) => l.queried)), ms: summary(lookups.map((l) => Math.round(l.ms))), log2N: Number(Math.log2(N).toFixed(2)) },
     relayLoad: { devices: devices.length, picksPerDevice: 3, mean: Number(meanLoad.toFixed(1)), min: Math.min(...loads), max: Math.max(...loads), maxOverMean: Number((Math.max(...loads) / meanLoad).toFixed(2)), neverPicked: loads.filter((l) => l === 0).length },
