@@ -160,9 +160,19 @@ export class DeviceLinkServer {
       if (!valid || entry.signedPrekey == null || entry.pqPrekey == null) throw new DeviceLinkError('The new device entry is not validly signed', ErrorCode.LINK_REFUSED)
       // the user compares the string with the new device's and confirms: nothing moves before
       const sas = linkSas(match[1].secret, this.deps.peerId, request.deviceEntry)
-      const confirmed = this.deps.confirm == null
-        ? false
-        : await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS)]) }).catch(() => false)
+      // the question is withdrawn when the new device goes away (its stream closes or resets), not
+      // left on the user's screen until the deadline (found by the link-stream fuzz target)
+      const gone = new AbortController()
+      const onClose = (): void => { gone.abort(new DeviceLinkError('The new device went away', ErrorCode.LINK_DECLINED)) }
+      stream.addEventListener('close', onClose, { once: true })
+      if (stream.status !== 'open') onClose()
+      let confirmed = false
+      try {
+        if (this.deps.confirm != null) confirmed = await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS), gone.signal]) }).catch(() => false)
+      } finally {
+        stream.removeEventListener('close', onClose)
+      }
+      if (gone.signal.aborted) throw gone.signal.reason
       if (!confirmed) throw new DeviceLinkError('The link was not confirmed on the existing device', ErrorCode.LINK_DECLINED)
       const record = await this.deps.addDevice(entry)
       const account = this.deps.accountSecret()

@@ -6,7 +6,7 @@
 import * as fc from 'fast-check'
 
 /** One mutation of `bytes`, chosen by fast-check (so it shrinks). */
-type Mutation =
+export type Mutation =
   | { kind: 'flip', at: number, bit: number }
   | { kind: 'truncate', at: number }
   | { kind: 'insert', at: number, bytes: Uint8Array }
@@ -50,6 +50,16 @@ function concat (...parts: Uint8Array[]): Uint8Array {
   let off = 0
   for (const p of parts) { out.set(p, off); off += p.length }
   return out
+}
+
+/** 0–`max` mutations, to apply later with {@link applyMutations} (to bytes known only at run time, e.g. a MAC'd frame). */
+export function mutationList (max = 3): fc.Arbitrary<Mutation[]> {
+  return fc.array(mutation, { maxLength: max })
+}
+
+/** Applies mutations drawn by {@link mutationList}, in order. */
+export function applyMutations (bytes: Uint8Array, ms: Mutation[]): Uint8Array {
+  return ms.reduce(apply, bytes)
 }
 
 /** A valid encoding from `valid`, then 1–4 mutations of it. */

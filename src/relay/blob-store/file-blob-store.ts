@@ -8,7 +8,8 @@
  * Limits (docs/RELAY.md, "Blobs"): the largest file, bytes per mailbox and in total, blob
  * count, retention (never past the deposit's expiry), uploaded bytes per remote address. Every
  * size check happens on the manifest, before a piece is read. A broken upload keeps its
- * verified pieces until its deposit expires, and resumes from them.
+ * verified pieces until its deposit expires, and resumes from them. A full disk (docs/RELAY.md,
+ * "A full disk"): `ERR_STORAGE_FULL`, and the failed deposit leaves nothing counted or on disk.
  */
 import { createHash } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises'
@@ -24,6 +25,7 @@ import { RateLimiter } from '../../net/rate-limiter.js'
 import type { AddressKeys } from '../../net/remote-address.js'
 import type { BlobStore, BlobStoreLimits } from './types.js'
 import { BlobAddressShares } from './address-shares.js'
+import { BlobStorageFullError, diskFullOr, hasRoom, isDiskFull } from './disk-space.js'
 
 interface Ref {
   mailbox: string
@@ -58,8 +60,10 @@ export interface FileBlobStoreOptions {
   onStored?: (bytes: number) => void
   /** A piece was read to be served (metrics: bytes fetched from this relay). */
   onServed?: (bytes: number) => void
-  /** A deposit was refused for a full quota: `mailbox`, `storage`, `blobs`, or an address share (`address_bytes`, `network_blobs`…). */
+  /** A deposit was refused for a full quota: `mailbox`, `storage`, `blobs`, `disk` (no room on the file system), or an address share (`address_bytes`, `network_blobs`…). */
   onQuotaRefused?: (quota: string) => void
+  /** Free bytes left on the file system for the rest of the relay (the mailbox store): a deposit that would eat into them is refused. @default 16 MiB */
+  diskReserveBytes?: number
 }
 
 export class FileBlobStore implements BlobStore {
@@ -70,6 +74,8 @@ export class FileBlobStore implements BlobStore {
   private readonly log: Logger
   private readonly now: () => number
   private total = 0
+  /** Ciphertext bytes of the uploads in progress (not on disk yet, but promised room). */
+  private uploadingBytes = 0
   private closed = true
 
   constructor (private readonly dir: string, private readonly limits: BlobStoreLimits, private readonly options: FileBlobStoreOptions) {
@@ -144,6 +150,20 @@ export class FileBlobStore implements BlobStore {
     await rename(tmp, this.path(entry.digest, 'meta.json'))
   }
 
+  /** {@link persist} where the in-memory state is right either way (a sweep, a delete): a failure is logged, not thrown. */
+  private async persistOrLog (entry: Entry): Promise<void> {
+    await this.persist(entry).catch((err: unknown) => {
+      this.log.error('could not rewrite the deposits of blob %s (kept in memory; the old list returns after a restart) - %e', entry.digest, err)
+    })
+  }
+
+  /** A deposit that failed on the disk leaves nothing counted: its ref is dropped, and the blob (its files) when no other deposit holds it. */
+  private async undo (entry: Entry, added: Ref | undefined): Promise<void> {
+    if (added !== undefined && entry.refs.includes(added)) this.dropRef(entry, added)
+    if (entry.refs.length === 0 && !entry.uploading) await this.remove(entry)
+    else await this.persistOrLog(entry)
+  }
+
   async manifest (digest: Uint8Array): Promise<Uint8Array | undefined> {
     const entry = this.entries.get(toHex(digest))
     if (entry?.complete !== true) return undefined
@@ -180,6 +200,9 @@ export class FileBlobStore implements BlobStore {
     if (expiresAt <= now) throw new ParleyError('Deposit already expired', ErrorCode.EXPIRED)
     const digest = toHex(request.digest)
     const mailbox = toHex(request.mailbox)
+    // room on the disk first (its one await), then every count with no await in between
+    if (this.entries.get(digest)?.complete !== true && !await hasRoom(this.dir, manifest.cipherLength + this.uploadingBytes, this.options.diskReserveBytes)) throw this.quotaFull('disk', 'Relay disk is full; try later or another relay', BlobStorageFullError)
+    if (this.closed) throw new ParleyError('Relay is stopping', ErrorCode.SHUTTING_DOWN)
     let entry = this.entries.get(digest)
     const ref = entry?.refs.find((r) => r.mailbox === mailbox)
     const tag = this.shares.tagOf(requester.address)
@@ -202,8 +225,10 @@ export class FileBlobStore implements BlobStore {
       this.admit(entry)
     }
     const deleteHash = toHex(request.deleteHash)
+    let added: Ref | undefined
     if (ref === undefined) {
-      entry.refs.push({ mailbox, expiresAt, deleteHash, tag })
+      added = { mailbox, expiresAt, deleteHash, tag }
+      entry.refs.push(added)
       this.mailboxBytes.set(mailbox, (this.mailboxBytes.get(mailbox) ?? 0) + entry.cipherLength)
       this.shares.add(tag, entry.cipherLength)
     } else {
@@ -211,7 +236,12 @@ export class FileBlobStore implements BlobStore {
       if (ref.deleteHash === '') ref.deleteHash = deleteHash
     }
     if (entry.complete) {
-      await this.persist(entry)
+      try {
+        await this.persist(entry)
+      } catch (err) {
+        if (isDiskFull(err)) await this.undo(entry, added)
+        throw diskFullOr(err)
+      }
       return { have: entry.pieces, write: async () => {}, complete: async () => {}, abort: async () => {} }
     }
     entry.uploading = true
@@ -223,16 +253,17 @@ export class FileBlobStore implements BlobStore {
       await this.persist(entry)
     } catch (err) {
       entry.uploading = false
-      if (created) await this.remove(entry)
-      throw err
+      if (created || isDiskFull(err)) await this.undo(entry, added)
+      throw diskFullOr(err)
     }
-    return await this.upload(entry, manifest, requester)
+    return await this.upload(entry, manifest, requester, added)
   }
 
   /** Checks the pieces a broken upload left, keeps the good prefix, and opens the file for the rest (the caller holds the upload lock). */
-  private async upload (entry: Entry, manifest: Manifest, requester: BlobRequester): Promise<BlobDeposit> {
+  private async upload (entry: Entry, manifest: Manifest, requester: BlobRequester, added: Ref | undefined): Promise<BlobDeposit> {
     let file: FileHandle | undefined
     let have = 0
+    this.uploadingBytes += entry.cipherLength
     try {
       file = await open(this.path(entry.digest, 'pieces'), 'a+')
       const { size } = await file.stat()
@@ -250,7 +281,9 @@ export class FileBlobStore implements BlobStore {
     } catch (err) {
       await file?.close()
       entry.uploading = false
-      throw err
+      this.uploadingBytes -= entry.cipherLength
+      if (isDiskFull(err)) await this.undo(entry, added)
+      throw diskFullOr(err)
     }
     const fh = file
     let done = false
@@ -258,7 +291,16 @@ export class FileBlobStore implements BlobStore {
       if (done) return
       done = true
       entry.uploading = false
+      this.uploadingBytes -= entry.cipherLength
       await fh.close()
+    }
+    /** The disk filled up under this upload: nothing of it stays counted (or on disk, when no other deposit holds the blob). */
+    const full = async (err: unknown): Promise<never> => {
+      await finish().catch((closeErr: unknown) => { this.log.error('could not close blob %s - %e', entry.digest, closeErr) })
+      entry.complete = false
+      this.log.error('disk full while storing blob %s: deposit refused, its pieces dropped', entry.digest)
+      await this.undo(entry, added)
+      throw new BlobStorageFullError(undefined, { cause: err })
     }
     return {
       have,
@@ -268,15 +310,29 @@ export class FileBlobStore implements BlobStore {
           throw new ParleyError('Blob upload rate exceeded for this address', ErrorCode.RATE_LIMITED)
         }
         if (this.entries.get(entry.digest) !== entry) throw new ParleyError('Blob deleted during its upload', ErrorCode.NOT_FOUND)
-        await fh.write(bytes, 0, bytes.length, index * PIECE_SIZE)
+        try {
+          // a write the disk cut short is finished (the rest hits ENOSPC), never counted as a whole piece
+          for (let off = 0, n = 0; off < bytes.length; off += n) {
+            n = (await fh.write(bytes, off, bytes.length - off, index * PIECE_SIZE + off)).bytesWritten
+            if (n === 0) throw Object.assign(new Error('No space left on device (nothing written)'), { code: 'ENOSPC' })
+          }
+        } catch (err) {
+          if (isDiskFull(err)) await full(err)
+          throw err
+        }
         have++
       },
       complete: async () => {
-        await fh.sync()
-        await finish()
-        if (this.entries.get(entry.digest) !== entry) throw new ParleyError('Blob deleted during its upload', ErrorCode.NOT_FOUND)
-        entry.complete = true
-        await this.persist(entry)
+        try {
+          await fh.sync()
+          await finish()
+          if (this.entries.get(entry.digest) !== entry) throw new ParleyError('Blob deleted during its upload', ErrorCode.NOT_FOUND)
+          entry.complete = true
+          await this.persist(entry)
+        } catch (err) {
+          if (isDiskFull(err)) await full(err)
+          throw err
+        }
         this.options.onStored?.(entry.cipherLength)
       },
       abort: finish
@@ -291,7 +347,7 @@ export class FileBlobStore implements BlobStore {
     if (matching.length === 0) return false
     for (const ref of matching) this.dropRef(entry, ref)
     if (entry.refs.length === 0) await this.remove(entry)
-    else await this.persist(entry)
+    else await this.persistOrLog(entry)
     return true
   }
 
@@ -306,7 +362,7 @@ export class FileBlobStore implements BlobStore {
         await this.remove(entry)
         removed++
       } else {
-        await this.persist(entry)
+        await this.persistOrLog(entry)
       }
     }
     return removed
@@ -320,13 +376,13 @@ export class FileBlobStore implements BlobStore {
       if (ref === undefined) continue
       this.dropRef(entry, ref)
       if (entry.refs.length === 0 && !entry.uploading) await this.remove(entry)
-      else await this.persist(entry)
+      else await this.persistOrLog(entry)
     }
   }
 
-  private quotaFull (quota: string, message: string): BlobQuotaError {
+  private quotaFull (quota: string, message: string, Refusal: new (message: string) => ParleyError = BlobQuotaError): ParleyError {
     this.options.onQuotaRefused?.(quota)
-    return new BlobQuotaError(message)
+    return new Refusal(message)
   }
 
   /** Ciphertext bytes held for deposits from `keys`'s address (tests, diagnostics). */

@@ -25,7 +25,9 @@ export function isIoError (err: unknown): boolean {
   return typeof message === 'string' && /^IO error|No space left on device/.test(message)
 }
 
-function isDiskFull (err: unknown): boolean {
+/** True for an error that says the disk is full (ENOSPC). */
+export function isDiskFull (err: unknown): boolean {
+  if (err == null || typeof err !== 'object') return false
   const { code, message } = err as { code?: unknown, message?: unknown }
   return code === 'ENOSPC' || (typeof message === 'string' && message.includes('No space left on device'))
 }
