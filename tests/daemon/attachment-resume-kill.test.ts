@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cipherLengthOf, PIECE_SIZE } from '../../src/crypto/attachment/constants.js'
 import type { ConversationView, MessageView } from '../../src/messenger/types.js'
 import { tempDir } from '../helpers/network.js'
-import { childEnv, runCli, startDaemon, tapEvents, watch, type TestDaemon, type Watched } from './helpers.js'
+import { childEnv, runCli, startDaemon, tapEvents, watch, type TestDaemon, type Watched, apiToken, callApi } from './helpers.js'
 
 const MIB = Number(process.env.PARLEY_TEST_ATTACHMENT_MIB ?? 48)
 const SIZE = MIB * 1024 * 1024
@@ -53,17 +53,8 @@ describe(`attachments: a receiver SIGKILLed mid-download resumes without re-fetc
   let relay: Awaited<ReturnType<typeof startMeteredRelay>> | undefined
   let alice: TestDaemon | undefined
   let bob: TestDaemon | undefined
-  const tokens = new Map<string, string>()
-  const token = async (d: TestDaemon): Promise<string> => {
-    if (!tokens.has(d.apiUrl)) tokens.set(d.apiUrl, (await readFile(join(d.home, 'api-token'), 'utf8')).trim())
-    return tokens.get(d.apiUrl)!
-  }
-  const call = async <T>(d: TestDaemon, method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(d.apiUrl + path, { method, headers: { authorization: `Bearer ${await token(d)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
-    return (text !== '' ? JSON.parse(text) : undefined) as T
-  }
+  const token = apiToken
+  const call = callApi
 
   beforeAll(async () => {
     dir = await tempDir('parley-resume-kill-')

@@ -3,7 +3,7 @@
  * `process.execPath bin/parley.js …` (tsx registered in-process, so the pid is the daemon's own).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { readSse, type SseEvent } from '../../src/cli/sse-client.js'
@@ -121,6 +121,26 @@ export interface TestDaemon extends Watched {
   apiUrl: string
   loginUrl: string
   multiaddr: string
+}
+
+const apiTokens = new Map<string, string>()
+
+/** A daemon's API bearer token (read once from its home's `api-token`). */
+export async function apiToken (d: TestDaemon): Promise<string> {
+  let token = apiTokens.get(d.apiUrl)
+  if (token === undefined) {
+    token = (await readFile(join(d.home, 'api-token'), 'utf8')).trim()
+    apiTokens.set(d.apiUrl, token)
+  }
+  return token
+}
+
+/** One authenticated JSON call to a daemon's API; throws with the status and body unless 2xx. */
+export async function callApi<T> (d: TestDaemon, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(d.apiUrl + path, { method, headers: { authorization: `Bearer ${await apiToken(d)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
+  return (text !== '' ? JSON.parse(text) : undefined) as T
 }
 
 /** Starts `parley daemon` on loopback (API on a free port) and waits for `ready`. */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConversationView, MessageView } from '../../src/messenger/types.js'
 import { chromiumArgs, chromiumPath } from '../../vitest.config.js'
 import { tempDir, waitFor } from '../helpers/network.js'
-import { runCli, spawnCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched } from './helpers.js'
+import { runCli, spawnCli, startDaemon, startRelay, tapEvents, type EventTap, type TestDaemon, type Watched, apiToken, callApi } from './helpers.js'
 
 const COUNT = 40
 
@@ -25,17 +25,8 @@ describe('history of a new device in the CLI, the API events and the web UI', ()
   let browser: Browser | undefined
   const clis: Watched[] = []
   const taps: EventTap[] = []
-  const tokens = new Map<string, string>()
-  const token = async (d: TestDaemon): Promise<string> => {
-    if (!tokens.has(d.apiUrl)) tokens.set(d.apiUrl, (await readFile(join(d.home, 'api-token'), 'utf8')).trim())
-    return tokens.get(d.apiUrl)!
-  }
-  const call = async <T>(d: TestDaemon, method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(d.apiUrl + path, { method, headers: { authorization: `Bearer ${await token(d)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
-    return (text !== '' ? JSON.parse(text) : undefined) as T
-  }
+  const token = apiToken
+  const call = callApi
 
   beforeAll(async () => {
     dir = await tempDir('parley-history-ui-')

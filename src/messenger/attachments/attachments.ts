@@ -10,7 +10,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { fromHex, toHex } from '../../bytes.js'
 import { nativeBackend } from '../../crypto/backend-native.js'
-import { cipherLengthOf, PIECE_SIZE } from '../../crypto/attachment/constants.js'
+import { cipherLengthOf } from '../../crypto/attachment/constants.js'
 import { AttachmentMalformedError } from '../../crypto/attachment/errors.js'
 import { validateAnnouncement } from '../../crypto/attachment/announcement.js'
 import { AttachmentSealer, openAttachment } from '../../crypto/attachment/seal.js'
@@ -29,7 +29,8 @@ import type { Dispatcher } from '../delivery/dispatcher.js'
 import type { AccountResolver } from '../directory/account-resolver.js'
 import { InvalidArgumentError, MessageNotFoundError, NotAllowedError } from '../errors.js'
 import type { ConversationId, MessageView, SendFileOptions } from '../types.js'
-import type { AttachmentComponents, BlobSource } from './components.js'
+import type { AttachmentComponents, BlobSource, LocalBlobWriter } from './components.js'
+import { fetchBlob } from './fetch-blob.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -212,43 +213,24 @@ export class Attachments {
     await this.setState(messageId, { state: 'downloading' })
     const digest = fromHex(a.digest)
     const cipherLength = cipherLengthOf(a.size)
-    let writer: Awaited<ReturnType<typeof local.writer>> | undefined
+    let writer: LocalBlobWriter | undefined
     try {
       // the sending device first, then the relays of the sender's account (it may be offline)
       const { device, relays } = await this.resolver.resolveDevice(message.sender, a.sourceDevice, options)
       const sources: BlobSource[] = [device.peerId, ...relays.flatMap((r) => r.multiaddrs.slice(0, 1).map((ma) => relayAddress(ma)))]
-      let manifest: Manifest | undefined
-      let next = 0
-      let failure: unknown
-      for (const source of sources) {
-        options.signal?.throwIfAborted()
-        try {
-          if (manifest === undefined) {
-            const fetched = await transfer.fetchManifest(source, digest, cipherLength, options)
-            if (fetched.cipherLength !== cipherLength) throw new AttachmentMalformedError(`Blob of ${fetched.cipherLength} bytes cannot hold ${a.size} bytes`)
-            manifest = fetched
-            writer = await local.writer(messageId, digest, manifest, options)
-            next = writer.have
-          }
-          let bytes = next * PIECE_SIZE
-          for await (const piece of transfer.fetchPieces(source, digest, manifest, next, options)) {
-            await writer?.write(piece.index, piece.bytes, options)
-            next = piece.index + 1
-            bytes = Math.min(cipherLength, bytes + piece.bytes.length)
-            options.onProgress?.(bytes, cipherLength)
-            this.ctx.emit('attachment-progress', { conversationId: id, messageId, direction: 'down', bytes, total: cipherLength })
-          }
-          if (next >= manifest.pieceDigests.length) break
-        } catch (err) {
-          // a holder that refuses, stalls or lies (wrong manifest, corrupt piece) costs only itself
-          if (options.signal?.aborted === true) throw err
-          failure = err
-          this.ctx.log('attachments')('fetching %s from a source failed, trying the next - %e', messageId, err)
-        }
-      }
-      if (manifest === undefined || writer === undefined || next < manifest.pieceDigests.length) throw failure ?? new NotAllowedError('No source holds this attachment')
+      const fetched = await fetchBlob(transfer, local, sources, { id: messageId, digest, cipherLength }, {
+        signal: options.signal,
+        onPiece: (_next, bytes) => {
+          options.onProgress?.(bytes, cipherLength)
+          this.ctx.emit('attachment-progress', { conversationId: id, messageId, direction: 'down', bytes, total: cipherLength })
+        },
+        onSourceFailed: (_source, err) => { this.ctx.log('attachments')('fetching %s from a source failed, trying the next - %e', messageId, err) },
+        wrongLength: (length) => new AttachmentMalformedError(`Blob of ${length} bytes cannot hold ${a.size} bytes`),
+        noSource: () => new NotAllowedError('No source holds this attachment')
+      })
+      writer = fetched.writer
       // nothing is complete before the whole file opened and matched its SHA-256
-      for await (const plain of this.plaintextOf(a, manifest, messageId)) void plain
+      for await (const plain of this.plaintextOf(a, fetched.manifest, messageId)) void plain
       await writer.complete(options)
       // where the sender's deposits may be: a delete for both from this side removes them there too
       const relaySources = sources.filter((source): source is string => typeof source === 'string')

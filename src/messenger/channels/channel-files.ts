@@ -10,7 +10,8 @@ import { MAX_FILE_SOURCES } from '../../identity/channel/constants.js'
 import { codeOf, ErrorCode, ParleyError } from '../../errors.js'
 import type { ChannelPostFile } from '../../store/channel-repo.js'
 import { Attachment } from '../../wire/content.js'
-import type { AttachmentComponents } from '../attachments/components.js'
+import type { AttachmentComponents, LocalBlobWriter } from '../attachments/components.js'
+import { fetchBlob } from '../attachments/fetch-blob.js'
 import type { FileSource } from '../attachments/attachments.js'
 import { deleteHashOf } from '../attachments/attachments.js'
 import { CHANNEL_OPERATION_TIMEOUT_MS } from '../constants.js'
@@ -125,36 +126,18 @@ export class ChannelFiles {
     const id = blobIdOf(file.digest)
     const digest = fromHex(file.digest)
     const cipherLength = cipherLengthOf(file.size)
-    let writer: Awaited<ReturnType<typeof local.writer>> | undefined
+    let writer: LocalBlobWriter | undefined
     await this.setState(channelId, seq, { state: 'downloading' }, { signal })
     try {
-      let manifest: Manifest | undefined
-      let next = 0
-      let failure: unknown
-      for (const source of [...new Set([...file.sources, ...this.relays()])]) {
-        try {
-          if (manifest == null) {
-            const fetched = await transfer.fetchManifest(source, digest, cipherLength, { signal })
-            if (fetched.cipherLength !== cipherLength) throw new AttachmentMalformedError(`Blob of ${fetched.cipherLength} bytes cannot hold ${file.size} bytes`)
-            manifest = fetched
-            writer = await local.writer(id, digest, manifest, { signal })
-            next = writer.have
-          }
-          for await (const piece of transfer.fetchPieces(source, digest, manifest, next, { signal })) {
-            await writer?.write(piece.index, piece.bytes, { signal })
-            next = piece.index + 1
-          }
-          if (next >= manifest.pieceDigests.length) break
-        } catch (err) {
-          // a relay that refuses, stalls or lies costs only itself
-          signal.throwIfAborted()
-          failure = err
-          this.log('fetching the file of post %d from %s failed - %e', seq, source, err)
-        }
-      }
-      if (manifest == null || writer == null || next < manifest.pieceDigests.length) throw failure ?? new ParleyError('No relay holds this file', ErrorCode.NOT_FOUND)
+      const fetched = await fetchBlob(transfer, local, [...new Set([...file.sources, ...this.relays()])], { id, digest, cipherLength }, {
+        signal,
+        onSourceFailed: (source, err) => { this.log('fetching the file of post %d from %s failed - %e', seq, source, err) },
+        wrongLength: (length) => new AttachmentMalformedError(`Blob of ${length} bytes cannot hold ${file.size} bytes`),
+        noSource: () => new ParleyError('No relay holds this file', ErrorCode.NOT_FOUND)
+      })
+      writer = fetched.writer
       // nothing is complete before the whole file opened and matched its SHA-256
-      for await (const plain of this.plaintext(file, id, manifest)) void plain
+      for await (const plain of this.plaintext(file, id, fetched.manifest)) void plain
       await writer.complete({ signal })
     } catch (err) {
       await writer?.abort()

@@ -12,6 +12,7 @@ import { ErrorCode, ParleyError } from '../../errors.js'
 import { Attachment, SyncUpdate } from '../../wire/content.js'
 import { deleteHashOf, deleteTokenOf } from '../attachments/attachments.js'
 import type { AttachmentComponents, BlobSource } from '../attachments/components.js'
+import { fetchBlob } from '../attachments/fetch-blob.js'
 import type { MessengerContext } from '../context.js'
 import { applyHistoryFrame, frameSummary, historyFrames, type HistoryCursor } from './history-archive.js'
 import type { HistoryProgressView } from '../types.js'
@@ -161,34 +162,12 @@ export class HistoryRelay {
     const cipherLength = cipherLengthOf(Number(archive.size))
     const sender = this.ctx.components.accountRecords.ownBody()?.devices.find((d) => toHex(d.deviceKey) === pending.from)
     const sources: BlobSource[] = [...(sender != null ? [sender.peerId] : []), ...this.ownRelays()]
-    let manifest: Manifest | undefined
-    let writer: Awaited<ReturnType<typeof local.writer>> | undefined
-    let next = 0
-    let failure: unknown
-    for (const source of sources) {
-      try {
-        if (manifest === undefined) {
-          const fetched = await transfer.fetchManifest(source, archive.digest, cipherLength, { signal })
-          if (fetched.cipherLength !== cipherLength) throw new ParleyError('The history archive blob has the wrong length', ErrorCode.MALFORMED_MESSAGE)
-          manifest = fetched
-          writer = await local.writer(pending.blobId, archive.digest, manifest, { signal })
-          next = writer.have
-        }
-        for await (const piece of transfer.fetchPieces(source, archive.digest, manifest, next, { signal })) {
-          await writer?.write(piece.index, piece.bytes, { signal })
-          next = piece.index + 1
-        }
-        if (next >= manifest.pieceDigests.length) break
-      } catch (err) {
-        signal.throwIfAborted()
-        failure = err
-        this.ctx.log('devices')('fetching the history archive from a source failed, trying the next - %e', err)
-      }
-    }
-    if (manifest === undefined || writer === undefined || next < manifest.pieceDigests.length) {
-      await writer?.abort()
-      throw failure ?? new ParleyError('No source holds the history archive', ErrorCode.HISTORY_INCOMPLETE)
-    }
+    const { manifest, writer } = await fetchBlob(transfer, local, sources, { id: pending.blobId, digest: archive.digest, cipherLength }, {
+      signal,
+      onSourceFailed: (_source, err) => { this.ctx.log('devices')('fetching the history archive from a source failed, trying the next - %e', err) },
+      wrongLength: () => new ParleyError('The history archive blob has the wrong length', ErrorCode.MALFORMED_MESSAGE),
+      noSource: () => new ParleyError('No source holds the history archive', ErrorCode.HISTORY_INCOMPLETE)
+    })
     await writer.complete({ signal })
     const pieces = async function * (): AsyncGenerator<Uint8Array> {
       for (let i = 0; i < manifest.pieceDigests.length; i++) {
