@@ -86,8 +86,10 @@ describe('fault injection: a relay killed', () => {
     await waitUntil(async () => (await a.request({ cmd: 'outbox' })).count === 0, 90_000, 'A deposited everything')
     await stopPeer(a)
 
-    // B drains its mailbox; the relay dies under it, and comes back on the same address
-    const bProc = spawnPeer(join(dir.path, 'b2'), ['--relay', relay.addr, '--bootstrap', dht.addr])
+    // B drains its mailbox; the relay dies under it, and comes back on the same address. Pages of
+    // 20: a drain stores and shows a page at a time (one transaction), so with the default 200 the
+    // 150 messages would be one page, all shown before the relay could be killed between pages
+    const bProc = spawnPeer(join(dir.path, 'b2'), ['--relay', relay.addr, '--bootstrap', dht.addr, '--drain-page-size', '20'])
     await bProc.waitForLine(nth(3, (l) => l.startsWith('{"event":"message"')), 90_000)
     await killGroup(relay.proc.child)
     expect(shownTexts([bProc]).length, 'killed mid-drain').toBeLessThan(sent.length)
