@@ -195,6 +195,11 @@ export async function startRelay (input: RelayConfigInput | RelayConfig, options
       if (expired > 0) metrics.inc('parley_relay_expired_envelopes_total', {}, expired)
       const expiredBlobs = await blobStore.deleteExpired(t, { signal })
       if (expiredBlobs > 0) metrics.inc('parley_relay_expired_blobs_total', {}, expiredBlobs)
+      // channel history past its retention goes too, not only when a channel's next post arrives
+      await keeper?.history.sweep({ signal }).catch((err: unknown) => {
+        if (signal.aborted) throw err
+        log.error('channel history sweep failed', { error: errorText(err) })
+      })
       if (purged > 0) metrics.inc('parley_relay_purged_mailboxes_total', {}, purged)
       if (expired > 0 || purged > 0) log('sweep', { expired, purged })
       return { expired, purged }

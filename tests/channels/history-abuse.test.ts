@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Libp2p } from '@libp2p/interface'
 import { channelId } from '../../src/identity/channel/index.js'
 import { historyRequest } from '../../src/net/channel-history.js'
-import type { Relay } from '../../src/relay/index.js'
+import { startRelay, type Relay } from '../../src/relay/index.js'
+import { silentLogger } from '../../src/relay/logger.js'
 import { HistoryRequest } from '../../src/wire/channel.js'
 import { tempDir } from '../helpers/network.js'
 import { startClient, startTestRelay } from '../relay/helpers.js'
@@ -136,5 +137,28 @@ describe('/parley/channel-history abuse (relay on 127.0.0.1)', () => {
     const third = new TestChannel()
     expect(await refusal(historyRequest(c, small.peerId, store(third.key, [third.next('one channel too many').bytes])))).toBe('ERR_CHANNEL_HISTORY_FULL')
     expect(await small.channels?.history.bytes()).toBeLessThanOrEqual(20_000)
+  }, 60_000)
+
+  it('the relay\'s sweep drops posts past retention from a channel that gets no new post', async () => {
+    let clock = Date.now()
+    const aged = await startRelay({
+      dataDir: `${dir.path}/aged`, listen: ['/ip4/127.0.0.1/tcp/0'], manyPeersPerAddress: true, metrics: { enabled: false }, provide: { enabled: false }, log: { level: 'silent' },
+      channels: { keep: 'all', retention: 3_600_000, reconcileIntervalMs: 0 }
+    }, { logger: silentLogger, now: () => clock })
+    try {
+      const c = await startClient()
+      clients.push(c)
+      await c.dial(aged.multiaddrs[0])
+      const quiet = new TestChannel()
+      await historyRequest(c, aged.peerId, store(quiet.key, [quiet.next('old news').bytes]))
+      expect(await aged.channels?.history.bytes(quiet.key)).toBeGreaterThan(0)
+      await aged.sweep()
+      expect(await aged.channels?.history.bytes(quiet.key)).toBeGreaterThan(0) // within retention: kept
+      clock += 2 * 3_600_000
+      await aged.sweep()
+      expect(await aged.channels?.history.bytes(quiet.key)).toBe(0)
+    } finally {
+      await aged.stop()
+    }
   }, 60_000)
 })
