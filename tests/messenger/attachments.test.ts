@@ -213,6 +213,22 @@ describe('attachments between two messengers', () => {
     expect(metas.every((m) => m.refs.every((r) => r.expiresAt <= Date.now() + 30 * day + 60_000))).toBe(true)
   })
 
+  it('a disappearing file goes, when its timer runs out, from both devices and from the relay', async () => {
+    const bytes = new Uint8Array(50_000).fill(9) // small: bob downloads it as it arrives
+    const complete = nextEvent(bob, 'message-updated', (d) => d.message.attachment?.name === 'brief.bin' && d.message.attachment.state === 'complete')
+    const held = relay.blobStore.blobCount
+    const sent = await alice.sendFile(aliceConv.id, new Blob([bytes]), { name: 'brief.bin', ttlMs: 3000 })
+    expect(relay.blobStore.blobCount).toBe(held + 1)
+    await complete
+    const aliceDir = join(dir.path, 'alice', 'blobs', sent.id)
+    const bobDir = join(dir.path, 'bob', 'blobs', sent.id)
+    expect((await stat(bobDir)).isDirectory()).toBe(true)
+    const gone = await Promise.all([alice, bob].map(async (m) => nextEvent(m, 'messages-deleted', (d) => d.ids.includes(sent.id), 30_000)))
+    expect(gone.map((d) => d.everywhere)).toEqual([true, true])
+    await waitFor(async () => (await stat(aliceDir).catch(() => null)) === null && (await stat(bobDir).catch(() => null)) === null, 10_000, 'blob files removed on both devices')
+    await waitFor(() => relay.blobStore.blobCount === held, 10_000, 'relay blob removed')
+  })
+
   it('a delete on the sender\'s device only leaves the relay\'s copy: the recipient still downloads it', async () => {
     const bytes = new Uint8Array(300 * 1024).fill(3) // above bob's automatic download
     const arrived = nextEvent(bob, 'message', (d) => d.message.attachment?.name === 'kept.bin')
