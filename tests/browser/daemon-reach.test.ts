@@ -8,6 +8,7 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUILD_TIMEOUT, browserBuild } from '../helpers/browser-build.js'
 import type { Page } from 'playwright-core'
 import { startExampleServer, type ExampleServer } from '../../examples/browser-embed/serve.js'
 import { silentLogger } from '../../src/relay/logger.js'
@@ -20,11 +21,9 @@ let home: Awaited<ReturnType<typeof tempDir>>
 const profiles: Profile[] = []
 
 beforeAll(async () => {
-  const { buildBrowser } = await import('../../scripts/build-browser.mjs' as string)
-  await buildBrowser()
-  example = await startExampleServer({ relayLogger: silentLogger })
+  example = await startExampleServer({ bundleDir: await browserBuild(), relayLogger: silentLogger })
   home = await tempDir('parley-daemon-reach-')
-})
+}, BUILD_TIMEOUT)
 
 afterAll(async () => {
   await Promise.allSettled(profiles.map(async (p) => p.destroy()))

@@ -3,6 +3,7 @@
  * and the example page on 127.0.0.1. Run inside `unshare -n` (see scripts/run-tests.mjs).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUILD_TIMEOUT, browserBuild } from '../helpers/browser-build.js'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -95,11 +96,9 @@ async function connectionsTo (page: Page, peer: string): Promise<Array<{ addr: s
 }
 
 beforeAll(async () => {
-  const { buildBrowser } = await import('../../scripts/build-browser.mjs' as string)
-  await buildBrowser()
-  example = await startExampleServer({ relayLogger: jsonLogger({ level: 'debug', write: (line) => { relayLog.push(line) } }) })
+  example = await startExampleServer({ bundleDir: await browserBuild(), relayLogger: jsonLogger({ level: 'debug', write: (line) => { relayLog.push(line) } }) })
   await mkdir(ARTIFACTS, { recursive: true })
-})
+}, BUILD_TIMEOUT)
 
 afterAll(async () => {
   await Promise.allSettled(profiles.map(async (p) => p.destroy()))
