@@ -3,7 +3,8 @@
  * emulated by Playwright in Debian's Chromium):
  *   web-ui-*.png   the daemon's web UI: three real daemons and a relay on 127.0.0.1 exchange
  *                  messages, a timer is changed by the other side, files, a group (members
- *                  panel, membership lines, receipts), a channel (owner, follower, share),
+ *                  panel, membership lines, receipts, picture and invite link), a channel (owner,
+ *                  follower, reactions and views, admins, share),
  *                  and the narrow (phone) layout
  *   element-*.png  <parley-chat> from dist/browser with an in-page demo messenger showing every
  *                  kind of message and delivery state; its QR dialog; a second tab refused
@@ -379,6 +380,7 @@ async function groupScenes (browser: Browser, d: { alice: TestDaemon, bob: TestD
   for (const who of [d.bob, d.carol]) await call(who, 'POST', `/v1/conversations/${group.id}/read`)
   await until(async () => (await call<{ read: number }>(d.alice, 'GET', `/v1/groups/${group.id}/messages/${mine}/receipts`)).read === 2, 'read by both')
 
+  let pictured = false
   let round = 0
   /** Each round changes the group live (the lines are what a change looks like), then back on the next. */
   const changes = async (page: Page): Promise<void> => {
@@ -405,6 +407,33 @@ async function groupScenes (browser: Browser, d: { alice: TestDaemon, bob: TestD
     await page.getByRole('button', { name: 'Members', exact: true }).click()
     await page.locator('#group-members li', { hasText: 'Carol' }).waitFor()
   })
+  await shoot(browser, 'web-ui-group-invite', async (page) => {
+    if (!pictured) {
+      // a picture (drawn by Chromium, 64×64 PNG), then the invite dialog with a live link and its QR code
+      const draw = await browser.newPage()
+      const png = await draw.evaluate(() => {
+        const c = document.createElement('canvas')
+        c.width = c.height = 64
+        const g = c.getContext('2d') as CanvasRenderingContext2D
+        const sky = g.createLinearGradient(0, 0, 0, 64)
+        sky.addColorStop(0, '#7cc4f2'); sky.addColorStop(1, '#e8f4fb')
+        g.fillStyle = sky; g.fillRect(0, 0, 64, 64)
+        g.fillStyle = '#2f6b3f'; g.beginPath(); g.moveTo(0, 48); g.lineTo(22, 22); g.lineTo(40, 44); g.lineTo(52, 30); g.lineTo(64, 48); g.fill()
+        g.fillStyle = '#2d7fb8'; g.fillRect(0, 48, 64, 16)
+        return c.toDataURL('image/png').split(',')[1]
+      })
+      await draw.close()
+      await call(d.alice, 'PUT', `/v1/groups/${group.id}/picture`, { mime: 'image/png', data: png })
+      pictured = true
+    }
+    await openGroup(page)
+    await page.getByRole('button', { name: 'Members', exact: true }).click()
+    await page.locator('#group-picture[src^="data:image/png;base64,"]').waitFor()
+    await page.locator('#group-dialog').getByRole('button', { name: 'Invite link' }).click()
+    const invite = page.locator('#invite-dialog')
+    await invite.getByRole('button', { name: 'Make a new link' }).click()
+    await invite.locator('#invite-qr[src^="data:image/svg+xml"]').waitFor()
+  })
   await shoot(browser, 'web-ui-narrow-group', async (page) => {
     await openGroup(page)
     await page.locator('.msg.in', { hasText: 'Snacks' }).scrollIntoViewIfNeeded()
@@ -425,12 +454,37 @@ async function channelScenes (browser: Browser, d: { alice: TestDaemon, bob: Tes
   await call(d.bob, 'POST', '/v1/channels/follow', { link: channel.link })
   await until(async () => (await call<{ items: Array<{ seq: number }> }>(d.bob, 'GET', `/v1/channels/${channel.id}/posts`)).items.some((p) => p.seq === last), 'the posts at Bob')
   await call(d.bob, 'POST', '/v1/channels', { name: 'Bob’s notes', private: true })
+  let reacted = false
 
   await shoot(browser, 'web-ui-channel', async (page) => {
     await login(page, d.alice, call)
     await page.locator('#channel-list button', { hasText: 'Lake news' }).click()
     await page.locator(`#posts li[data-seq="${last}"]`).waitFor()
     await page.mouse.move(0, 0)
+  })
+  await shoot(browser, 'web-ui-channel-reactions', async (page) => {
+    // Bob reacts and reports the posts seen; Alice's daemon collects the sealed boxes and publishes the counts
+    if (!reacted) {
+      await call(d.bob, 'PUT', `/v1/channels/${channel.id}/posts/${last}/reaction`, { emoji: '🔥' })
+      await call(d.bob, 'POST', `/v1/channels/${channel.id}/viewed`, { seqs: [last] })
+      await until(async () => {
+        await call(d.alice, 'POST', `/v1/channels/${channel.id}/tally`)
+        const posts = (await call<{ items: Array<{ seq: number, views: number, reactions: Record<string, number> }> }>(d.bob, 'GET', `/v1/channels/${channel.id}/posts`)).items
+        const counted = posts.find((p) => p.seq === last)
+        return counted?.views === 1 && counted.reactions['🔥'] === 1
+      }, 'the tally at Bob')
+      reacted = true
+    }
+    await login(page, d.bob, call)
+    await page.locator('#channel-list button', { hasText: 'Lake news' }).click()
+    await page.locator(`#posts li[data-seq="${last}"] .reaction.mine`, { hasText: '🔥 1' }).waitFor()
+    await page.mouse.move(0, 0)
+  })
+  await shoot(browser, 'web-ui-channel-admins', async (page) => {
+    await login(page, d.alice, call)
+    await page.locator('#channel-list button', { hasText: 'Lake news' }).click()
+    await page.getByRole('button', { name: 'Admins', exact: true }).click()
+    await page.locator('#channel-admins-list', { hasText: 'No admins' }).waitFor()
   })
   await shoot(browser, 'web-ui-channel-follower', async (page) => {
     await login(page, d.bob, call)

@@ -23,7 +23,7 @@ export function setupChannelAdmins ({ current, upsert }) {
     $('channel-admins-list').replaceChildren(...c.admins.map((key) => el('li', {},
       el('code', { title: key }, `${key.slice(0, 12)}…${key.slice(-6)}`),
       owner ? el('button', { type: 'button', class: 'quiet', 'aria-label': `Remove admin ${key.slice(0, 12)}`, onclick: () => { void save(c.admins.filter((k) => k !== key)) } }, 'Remove') : null)))
-    if (c.admins.length === 0) $('channel-admins-list').append(el('li', { class: 'notice' }, 'No admins: only the owner posts.'))
+    if (c.admins.length === 0) $('channel-admins-list').append(el('li', { class: 'hint' }, 'No admins: only the owner posts.'))
   }
 
   async function save (keys) {
