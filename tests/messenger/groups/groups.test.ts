@@ -180,7 +180,7 @@ describe('groups: membership, sender keys, fan-out (real nodes on 127.0.0.1)', (
     const carolGets = nextEvent(carol, 'message', (d) => d.message.text === 'welcome back')
     await bob.sendText(groupId, 'welcome back')
     await carolGets
-  })
+  }, 120_000)
 })
 
 /** The fields of a GROUP_MESSAGE of `from` carrying an inner content, under its real sending chain (advanced in its store). */
