@@ -62,6 +62,8 @@ export interface LinkConfirmation {
   /** The new device's key and PeerId (multihash bytes). */
   deviceKey: Uint8Array
   peerId: Uint8Array
+  /** Which history the new device asked for, and how it will go: none, on the link stream, or through the account's relays. */
+  history?: 'none' | 'direct' | 'relay'
 }
 
 /** Asks the user; resolves true to link, false to decline. `signal` fires when the new device gave up. */
@@ -172,7 +174,8 @@ export class DeviceLinkServer {
       if (stream.status !== 'open') onClose()
       let confirmed = false
       try {
-        if (this.deps.confirm != null) confirmed = await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS), gone.signal]) }).catch(() => false)
+        const asked = historySince(request, Date.now()) == null ? 'none' : request.historyViaRelay || options.limited === true ? 'relay' : 'direct'
+        if (this.deps.confirm != null) confirmed = await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId, history: asked }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS), gone.signal]) }).catch(() => false)
       } finally {
         stream.removeEventListener('close', onClose)
       }
