@@ -256,8 +256,6 @@ export interface LinkedDevice {
   historyMessages: number
   /** `relay`: asked for, or forced by a relay's limited connection; the messenger fetches it from the account's relays. */
   historyVia: 'direct' | 'relay'
-  /** Whether the link ran on a relay's limited connection (the existing device is reachable only through its relays). */
-  limited: boolean
 }
 
 /**
@@ -349,7 +347,7 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
         throw new DeviceLinkError(`Linked, but the history transfer failed: ${(err as Error).message}`, ErrorCode.HISTORY_INCOMPLETE)
       })
     }
-    return { address: encodeAddress(accountKey), historyMessages, historyVia: historyViaRelay ? 'relay' : 'direct', limited }
+    return { address: encodeAddress(accountKey), historyMessages, historyVia: historyViaRelay ? 'relay' : 'direct' }
   } finally {
     await node.stop()
   }

@@ -38,7 +38,7 @@ export class LinkConfirmations {
       deviceKey: toHex(request.deviceKey),
       peerId: peerIdFromMultihash(Digest.decode(request.peerId)).toString(),
       expiresAt: this.ctx.now() + LINK_CONFIRM_WINDOW_MS,
-      ...(request.history != null ? { history: request.history } : {})
+      history: request.history
     }
     return await new Promise<boolean>((resolve) => {
       const onAbort = (): void => { done(false) }
