@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 import { channelOwnerCommands } from './tests/browser/channel-owner-commands.js'
+import { linkCommands } from './tests/browser/link-commands.js'
 
 /**
  * In the browser project, `src/**\/X.js` resolves to `X.browser.ts` when that file exists: the
@@ -67,7 +68,8 @@ export default defineConfig({
             }),
             instances: [{ browser: 'chromium' }],
             // a Node channel owner and a relay keeping history, for tests/browser/channels.browser.test.ts
-            commands: channelOwnerCommands
+            // Node devices on the other side of a device link (tests/browser/link.browser.test.ts)
+            commands: { ...channelOwnerCommands, ...linkCommands }
           }
         }
       }

@@ -1,6 +1,7 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { NewDeviceLink } from '../node/link-new-device.js'
 import { ParleyNode, type ParleyNodeInit } from '../node/parley-node.js'
 import { openStore, type Store } from '../store/index.js'
 import { DEFAULT_RELAY_TIMEOUT_MS, DEFAULT_STORAGE_NAME } from './constants.js'
@@ -26,6 +27,12 @@ export interface BrowserNodeInit {
   iceServers?: RTCIceServer[]
   /** How long to wait for a relay reservation before carrying on unreachable. @default 10000 */
   relayTimeoutMs?: number
+  /**
+   * Join an existing account as a new device (a code from `createDeviceLink()` on one of its
+   * devices, browser or Node) when this store holds no account yet; `onSas` shows the six digits
+   * the existing device's user compares. Ignored once the store holds an account (a reload).
+   */
+  link?: NewDeviceLink
   /** Extra ParleyNode settings (tests). */
   node?: Partial<Omit<ParleyNodeInit, 'store' | 'bootstrap' | 'create'>>
   signal?: AbortSignal
@@ -110,6 +117,11 @@ export async function openDevice (init: BrowserNodeInit): Promise<OpenedDevice> 
   let store: Store | undefined
   try {
     store = await openStore({ location: storageName, passphrase: init.storage?.passphrase, signal: init.signal })
+    if (init.link != null) {
+      // the new device's side of linking is a lazy chunk: most pages never load it
+      const { linkNewDevice } = await import('../node/link-new-device.js')
+      await linkNewDevice(store, init.link, { allowPrivateAddresses: init.allowPrivateAddresses }, { signal: init.signal })
+    }
     const node = await ParleyNode.open({
       ...init.node,
       store,

@@ -36,3 +36,43 @@ export function historyBar (out: (line: string) => void, stream: NodeJS.WriteStr
     out(`history: ${p.received} messages`)
   }
 }
+
+/** One `history-progress` / `history-done` event of the sending side, as `/v1/events` carries it. */
+export interface SendingHistoryEvent { type: 'history-progress' | 'history-done', device: string, role: 'sending' | 'receiving', via: 'direct' | 'relay', received: number, total: number }
+
+/**
+ * The existing device's side (`parley devices link`): the history it sends a newly linked device,
+ * as a progress bar on a terminal's stderr — messages the new device acknowledged as stored
+ * (`direct`), or sealed into the archive for the account's relays (`relay`) — and a line on stdout
+ * when the way changes (the new device went away: the rest goes through the relays) and when it
+ * ends. Returns true once the history is done.
+ */
+export function sendingHistoryBar (out: (line: string) => void, stream: NodeJS.WriteStream = process.stderr): (e: SendingHistoryEvent) => boolean {
+  let bar: cliProgress.SingleBar | undefined
+  let via: 'direct' | 'relay' | undefined
+  const stop = (): void => { bar?.stop(); bar = undefined }
+  return (e) => {
+    if (e.role !== 'sending') return false
+    if (via === 'direct' && e.via === 'relay') {
+      stop()
+      out('the new device went away: the rest of its history is sealed for the account\'s relays')
+    }
+    via = e.via
+    if (e.type === 'history-done') {
+      stop()
+      out(e.via === 'direct'
+        ? `history sent: ${e.received} messages stored on the new device`
+        : `history sealed for the account's relays: ${e.received} messages (the new device fetches them, even while this one is offline)`)
+      return true
+    }
+    if (stream.isTTY !== true || e.total <= 0) return false
+    if (bar == null) {
+      const label = e.via === 'direct' ? 'sending history' : 'sealing history'
+      bar = new cliProgress.SingleBar({ stream, format: ` ${label} {bar} {percentage}% | {value}/{total} messages`, hideCursor: true }, cliProgress.Presets.shades_classic)
+      bar.start(e.total, 0)
+    }
+    bar.setTotal(Math.max(e.total, e.received))
+    bar.update(e.received)
+    return false
+  }
+}

@@ -132,7 +132,10 @@ export class DeviceLink implements Startable {
           return record
         }
       })
-      await this.components.registrar.handle(LINK_PROTOCOL, (stream) => { void server.handle(stream) }, { runOnLimitedConnection: false, maxInboundStreams: 2 })
+      // also on a relay's limited connection: a browser is reachable only through its relays, and
+      // the link's frames are small (a few KiB against circuit-relay-v2's 128 KiB and 2 minutes);
+      // history is then never sent on it (the server seals it for the account's relays instead)
+      await this.components.registrar.handle(LINK_PROTOCOL, (stream, connection) => { void server.handle(stream, { limited: connection.limits != null }) }, { runOnLimitedConnection: true, maxInboundStreams: 2 })
       return server
     } catch (err) {
       this.serving = undefined

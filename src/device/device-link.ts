@@ -62,6 +62,8 @@ export interface LinkConfirmation {
   /** The new device's key and PeerId (multihash bytes). */
   deviceKey: Uint8Array
   peerId: Uint8Array
+  /** Which history the new device asked for, and how it will go: none, on the link stream, or through the account's relays. */
+  history?: 'none' | 'direct' | 'relay'
 }
 
 /** Asks the user; resolves true to link, false to decline. `signal` fires when the new device gave up. */
@@ -139,8 +141,12 @@ export class DeviceLinkServer {
     return secret
   }
 
-  /** Handles one `/parley/link/1.0.0` stream. */
-  async handle (stream: Stream): Promise<void> {
+  /**
+   * Handles one `/parley/link/2.0.0` stream. `limited`: it came over a relay's limited connection
+   * (this device is reachable only through its relays): the link runs, but history never goes on
+   * it (the relay's data limit) — it is sealed for the account's relays, as with `history_via_relay`.
+   */
+  async handle (stream: Stream, options: { limited?: boolean } = {}): Promise<void> {
     const signal = AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS + 30_000)
     let response: LinkResponse
     let history: { secret: Uint8Array, since: number, deviceKey: Uint8Array, viaRelay: boolean } | undefined
@@ -168,7 +174,8 @@ export class DeviceLinkServer {
       if (stream.status !== 'open') onClose()
       let confirmed = false
       try {
-        if (this.deps.confirm != null) confirmed = await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS), gone.signal]) }).catch(() => false)
+        const asked = historySince(request, Date.now()) == null ? 'none' : request.historyViaRelay || options.limited === true ? 'relay' : 'direct'
+        if (this.deps.confirm != null) confirmed = await this.deps.confirm({ sas, deviceKey: entry.deviceKey, peerId: entry.peerId, history: asked }, { signal: AbortSignal.any([signal, AbortSignal.timeout(LINK_CONFIRM_TIMEOUT_MS), gone.signal]) }).catch(() => false)
       } finally {
         stream.removeEventListener('close', onClose)
       }
@@ -184,7 +191,7 @@ export class DeviceLinkServer {
       plain.fill(0)
       const since = historySince(request, Date.now())
       if (since != null) {
-        history = { secret: match[1].secret, since, deviceKey: entry.deviceKey, viaRelay: request.historyViaRelay }
+        history = { secret: match[1].secret, since, deviceKey: entry.deviceKey, viaRelay: request.historyViaRelay || options.limited === true }
         // remembered before the answer: a stop or crash from here on resumes it through the relays
         await this.deps.historyHandlers?.()?.owed(entry.deviceKey, since).catch((err: unknown) => {
           this.deps.log?.('could not remember the history owed to the new device - %e', err)
@@ -223,8 +230,12 @@ export interface LinkDeviceInit {
   store: Store
   /** The link code shown by the existing device. */
   code: string
-  /** Creates a throwaway libp2p node (`createEphemeralNode` of `src/p2p/`, handed over by `src/node/`). */
-  createEphemeralNode: (options?: AbortOptions) => Promise<Libp2p>
+  /**
+   * Creates a throwaway libp2p node (`createEphemeralNode` of `src/p2p/`, handed over by
+   * `src/node/`); asked for `relayed: true`, it must also dial `/p2p-circuit` addresses (a
+   * browser's link code names it only through its relays).
+   */
+  createEphemeralNode: (options?: AbortOptions & { relayed?: boolean }) => Promise<Libp2p>
   /** Whether this device is reachable only through relays (a browser), as its record entry says. @default false */
   relayedOnly?: boolean
   backend?: CryptoBackend
@@ -239,6 +250,14 @@ export interface LinkDeviceInit {
   history?: HistorySink & ({ days: number } | { all: true }) & { viaRelay?: boolean }
 }
 
+/** What `linkDevice` did: the account joined, history messages stored on the link stream, and how the rest comes. */
+export interface LinkedDevice {
+  address: string
+  historyMessages: number
+  /** `relay`: asked for, or forced by a relay's limited connection; the messenger fetches it from the account's relays. */
+  historyVia: 'direct' | 'relay'
+}
+
 /**
  * The new device's side: creates this device's keys in `store`, asks the existing device named
  * by the link code to add it, and stores the account secret and the new record it sends back.
@@ -251,7 +270,7 @@ export interface LinkDeviceInit {
  * const node = await ParleyNode.open({ store })
  * ```
  */
-export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = {}): Promise<{ address: string, historyMessages: number }> {
+export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = {}): Promise<LinkedDevice> {
   const code = decodeLinkCode(init.code)
   const backend = init.backend ?? nativeBackend
   const accountKey = decodeAddress(code.address)
@@ -270,12 +289,15 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
   }, { secretKey: device.signing.privateKey, publicKey: device.signing.publicKey })
   const entryBytes = DeviceEntryCodec.encode(entry)
 
-  const node = await init.createEphemeralNode()
+  const node = await init.createEphemeralNode({ relayed: true })
   await node.start()
   try {
     const signal = options.signal ?? AbortSignal.timeout(DEFAULT_LINK_TIMEOUT_MS + LINK_CONFIRM_TIMEOUT_MS)
     let stream: Stream | undefined
     let existingPeerId: Uint8Array | undefined
+    // a relay's limited connection (a browser's code names only relayed addresses): the link runs
+    // on it (its frames are small), the history never does (it comes through the account's relays)
+    let limited = false
     let lastError: unknown
     for (const addr of code.multiaddrs) {
       try {
@@ -283,7 +305,9 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
         const ma = multiaddr(addr)
         const peer = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
         if (peer == null) throw new DeviceLinkError('A link address names no peer', ErrorCode.INVALID_LINK_CODE)
-        stream = await node.dialProtocol(ma, LINK_PROTOCOL, { signal })
+        const connection = await node.dial(ma, { signal })
+        stream = await connection.newStream(LINK_PROTOCOL, { signal, runOnLimitedConnection: true })
+        limited = connection.limits != null
         existingPeerId = peerIdFromString(peer).toMultihash().bytes
         break
       } catch (err) { lastError = err }
@@ -292,7 +316,7 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
     const history = init.history
     const historyDays = history != null && 'days' in history ? Math.max(1, Math.min(history.days, 36_500)) : 0
     const historyAll = history != null && 'all' in history
-    const historyViaRelay = history?.viaRelay === true
+    const historyViaRelay = history != null && (history.viaRelay === true || limited)
     await writeWithBackpressure(stream, encodeFrame(LinkRequest.encode({ deviceEntry: entryBytes, mac: linkMac(code.secret, entryBytes), historyDays, historyAll, historyViaRelay })), { signal })
     init.onSas?.(linkSas(code.secret, existingPeerId, entryBytes))
     // one reader for the response and the history frames after it
@@ -323,7 +347,7 @@ export async function linkDevice (init: LinkDeviceInit, options: AbortOptions = 
         throw new DeviceLinkError(`Linked, but the history transfer failed: ${(err as Error).message}`, ErrorCode.HISTORY_INCOMPLETE)
       })
     }
-    return { address: encodeAddress(accountKey), historyMessages }
+    return { address: encodeAddress(accountKey), historyMessages, historyVia: historyViaRelay ? 'relay' : 'direct' }
   } finally {
     await node.stop()
   }

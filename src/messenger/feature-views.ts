@@ -127,6 +127,8 @@ export interface LinkRequestView {
   peerId: string
   /** When the request is declined unless confirmed (ms). */
   expiresAt: number
+  /** The history the new device asked for once linked: none, sent on the link stream (`direct`), or sealed for the account's relays (`relay`). */
+  history?: 'none' | 'direct' | 'relay'
 }
 
 /** One device of this account. */

@@ -1,11 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { linkDevice } from '../device/device-link.js'
-import type { HistorySink } from '../device/link-history.js'
-import { ErrorCode, hasCode } from '../errors.js'
-import { applyHistoryFrame, type HistoryScope } from '../messenger/devices/history-archive.js'
-import { storeHasAccount } from '../device/index.js'
+import type { HistoryScope } from '../messenger/devices/history-archive.js'
 import { isFleetRef, parseFleetRef } from '../net/fleet-relays.js'
-import { createEphemeralNode, reachableOnlyViaRelays } from '../p2p/index.js'
 import type { ScryptParams, Store } from '../store/index.js'
 import { openHomeNode, openHomeStore } from './home.js'
 import { join } from 'node:path'
@@ -13,12 +8,9 @@ import { FileBlobs } from './blob-files.js'
 import { InvalidArgumentError } from '../messenger/errors.js'
 import { HomeMessenger, type MessengerInit } from './messenger.js'
 import type { ParleyNodeInit } from './parley-node.js'
+import { linkNewDevice, type HistoryLinkProgress } from './link-new-device.js'
 
-/** A new device's history during `openHomeMessenger({ linkCode })`: messages stored of `total` (`via: 'relay'`: none yet, the messenger fetches them). */
-export interface HistoryLinkProgress { received: number, total: number, done: boolean, via: 'direct' | 'relay', error?: Error }
-
-/** Days of history a newly linked device asks for by default. */
-export const DEFAULT_HISTORY_DAYS = 30
+export { DEFAULT_HISTORY_DAYS, type HistoryLinkProgress } from './link-new-device.js'
 
 export interface OpenHomeMessengerInit extends Omit<ParleyNodeInit, 'store' | 'closeStoreOnStop'>, Omit<MessengerInit, 'node' | 'store'> {
   home: string
@@ -68,27 +60,7 @@ export async function openHomeMessenger (init: OpenHomeMessengerInit, options: A
     }
     const store = await openHomeStore({ home: init.home, passphrase: init.passphrase, create: true, kdf: init.kdf }, options)
     try {
-      if (!(await storeHasAccount(store))) {
-        const scope = history ?? { kind: 'days', days: DEFAULT_HISTORY_DAYS }
-        const sink: HistorySink = {
-          apply: async (frame) => applyHistoryFrame(store, frame),
-          onProgress: (received, total) => { onHistoryProgress?.({ received, total, done: false, via: 'direct' }) }
-        }
-        const result = await linkDevice({
-          store,
-          code: linkCode,
-          createEphemeralNode: async (opts) => createEphemeralNode({ ...opts, allowPrivateAddresses }),
-          relayedOnly: reachableOnlyViaRelays,
-          onSas: onLinkSas,
-          history: scope.kind === 'none' ? undefined : { ...sink, ...(scope.kind === 'all' ? { all: true as const } : { days: scope.days }), viaRelay: historyVia === 'relay' }
-        }, { signal: options.signal }).catch((err: unknown) => {
-          // linked, but the history broke off: the device works with what arrived
-          if (!hasCode(err, ErrorCode.HISTORY_INCOMPLETE)) throw err
-          onHistoryProgress?.({ received: 0, total: 0, done: true, via: 'direct', error: err as Error })
-          return undefined
-        })
-        if (result != null && scope.kind !== 'none') onHistoryProgress?.({ received: result.historyMessages, total: historyVia === 'relay' ? 0 : result.historyMessages, done: historyVia !== 'relay', via: historyVia ?? 'direct' })
-      }
+      await linkNewDevice(store, { code: linkCode, onSas: onLinkSas, history, via: historyVia, onProgress: onHistoryProgress }, { allowPrivateAddresses }, options)
     } finally {
       await store.close()
     }

@@ -165,22 +165,30 @@ export async function createParleyLibp2p<Extra extends Record<string, unknown> =
 }
 
 /**
- * A throwaway libp2p node with a fresh random PeerId and no listeners, DHT or identify: used to
+ * A throwaway libp2p node with a fresh random PeerId and no listeners, DHT or identify (with
+ * `relayed`, identify and the circuit-relay transport, for device linking): used to
  * deposit sealed envelopes at relays so that the relay cannot link a deposit to the sender's
  * device PeerId (which account records list).
  */
-export async function createEphemeralLibp2p (init: PlatformOptions & Pick<TestNetworkOptions, 'allowPrivateAddresses'> = {}): Promise<Libp2p> {
+export async function createEphemeralLibp2p (init: PlatformOptions & Pick<TestNetworkOptions, 'allowPrivateAddresses'> & EphemeralRelayedOption = {}): Promise<Libp2p> {
   return await createLibp2p({
     addresses: { listen: [] },
-    transports: ephemeralTransports(),
+    transports: ephemeralTransports({ relayed: init.relayed }),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    // circuit-relay-v2's transport requires identify (it learns the relay's protocols with it)
+    ...(init.relayed === true ? { services: { identify: identify() } } : {}),
     ...(init.allowPrivateAddresses === true ? { connectionGater: { denyDialMultiaddr: async () => false } } : {})
   })
 }
 
 /** Options of {@link createEphemeralNode}. */
-export type EphemeralNodeOptions = PlatformOptions & Pick<TestNetworkOptions, 'allowPrivateAddresses'> & AbortOptions
+export type EphemeralNodeOptions = PlatformOptions & Pick<TestNetworkOptions, 'allowPrivateAddresses'> & EphemeralRelayedOption & AbortOptions
+
+export interface EphemeralRelayedOption {
+  /** Also dial `/p2p-circuit` addresses (device linking to a device reachable only through relays). @default false */
+  relayed?: boolean
+}
 
 /** The shape of {@link createEphemeralNode}, for components that are handed it (depositor, device linking). */
 export type CreateEphemeralNode = (options?: EphemeralNodeOptions) => Promise<Libp2p>

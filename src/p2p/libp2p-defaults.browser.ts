@@ -28,9 +28,9 @@ export const defaultDhtClientMode = true
 /** Whether this platform's devices are reachable only through their relays (browsers). */
 export const reachableOnlyViaRelays = true
 
-/** Transports of the throwaway identity that deposits envelopes at relays (dial only). */
-export function ephemeralTransports (): Array<(components: any) => Transport> {
-  return [webSockets()]
+/** Transports of a throwaway identity (dial only): WebSockets, and with `relayed` circuit-relay-v2 (device linking). */
+export function ephemeralTransports (options: { relayed?: boolean } = {}): Array<(components: any) => Transport> {
+  return [webSockets(), ...(options.relayed === true ? [circuitRelayTransport()] : [])]
 }
 
 /** Browsers are DHT clients: they serve no PUTs, so every sender shares one bucket. */

@@ -38,9 +38,13 @@ export const defaultDhtClientMode = false
 /** Whether this platform's devices are reachable only through their relays (browsers). */
 export const reachableOnlyViaRelays = false
 
-/** Transports of the throwaway identity that deposits envelopes at relays (dial only). */
-export function ephemeralTransports (): Array<(components: any) => Transport> {
-  return [tcp(), webSockets()]
+/**
+ * Transports of a throwaway identity (dial only): the depositor's (TCP, WebSockets), and with
+ * `relayed` also circuit-relay-v2, for device linking to a device reachable only through its
+ * relays (a browser's link code names it by `…/p2p-circuit/p2p/<device>` addresses).
+ */
+export function ephemeralTransports (options: { relayed?: boolean } = {}): Array<(components: any) => Transport> {
+  return [tcp(), webSockets(), ...(options.relayed === true ? [circuitRelayTransport()] : [])]
 }
 
 /** Rate-limit keys of a DHT PUT sender's address: its IPv4 address or IPv6 /64 (and /48). */

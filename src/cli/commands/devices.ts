@@ -6,7 +6,11 @@ import type { ApiClient } from '../api-client.js'
 import { contextOf } from '../context.js'
 import { parseDuration } from '../duration.js'
 import { terminalQr, wantsQr } from '../format.js'
+import { sendingHistoryBar, type SendingHistoryEvent } from '../history-bar.js'
 import { readSse } from '../sse-client.js'
+
+/** How long `parley devices link` follows a history with no progress before leaving it to the daemon. */
+const HISTORY_IDLE_MS = 120_000
 
 /** `parley devices list|link|rename|unlink`. */
 export function registerDevices (program: Command): void {
@@ -57,7 +61,8 @@ export function registerDevices (program: Command): void {
       const ttlMs = parseDuration(opts.ttl)
       // listen before the code exists, so no request is missed
       const stop = new AbortController()
-      const events = opts.wait ? await api.fetch('/v1/events?types=device-link-request', { signal: stop.signal }) : undefined
+      const events = opts.wait ? await api.fetch('/v1/events?types=device-link-request,history-progress,history-done', { signal: stop.signal }) : undefined
+      let idle = false
       try {
         const stream = events?.body != null && events.ok ? readSse(events.body) : undefined
         await stream?.next() // ready
@@ -74,9 +79,27 @@ export function registerDevices (program: Command): void {
           const accept = opts.sas != null ? true : await ask(`Does the new device show ${request.sas}? [y/N] `)
           await api.post(`/v1/device-links/requests/${request.id}`, { accept, ...(opts.sas != null ? { sas: opts.sas } : {}) })
           ctx.out(accept ? `linked: the new device ${request.deviceKey.slice(0, 12)} joins this account` : 'declined')
+          if (!accept || request.history == null || request.history === 'none') return
+          // the history it asked for: a bar while it goes (direct: acknowledged by the new device;
+          // relay: sealed for the account's relays), until done or no news for a while
+          ctx.out(request.history === 'direct' ? 'sending the history it asked for…' : 'sealing the history it asked for for the account\'s relays…')
+          const show = sendingHistoryBar(ctx.out)
+          let quiet = setTimeout(() => { idle = true; stop.abort() }, HISTORY_IDLE_MS)
+          try {
+            for await (const next of stream) {
+              const e = next.data as Omit<SendingHistoryEvent, 'type'>
+              if ((next.event !== 'history-progress' && next.event !== 'history-done') || e.device !== request.deviceKey) continue
+              clearTimeout(quiet)
+              quiet = setTimeout(() => { idle = true; stop.abort() }, HISTORY_IDLE_MS)
+              if (show({ ...e, type: next.event })) return
+            }
+          } finally {
+            clearTimeout(quiet)
+          }
           return
         }
       } catch (err) {
+        if (idle) { ctx.out('no news of the history for a while: the daemon carries on with it (it resumes through the relays)'); return }
         if (!stop.signal.aborted) throw err
         ctx.out('the code expired with no new device')
       } finally {

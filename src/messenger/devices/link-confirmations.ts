@@ -29,7 +29,7 @@ export class LinkConfirmations {
   constructor (private readonly ctx: MessengerContext) {}
 
   /** The handler the device-link service calls for each request. */
-  readonly ask = async (request: { sas: string, deviceKey: Uint8Array, peerId: Uint8Array }, { signal }: { signal: AbortSignal }): Promise<boolean> => {
+  readonly ask = async (request: { sas: string, deviceKey: Uint8Array, peerId: Uint8Array, history?: 'none' | 'direct' | 'relay' }, { signal }: { signal: AbortSignal }): Promise<boolean> => {
     if (this.pending.size >= MAX_PENDING_LINKS || signal.aborted) return false
     const id = toHex(randomBytes(8))
     const view: LinkRequestView = {
@@ -37,7 +37,8 @@ export class LinkConfirmations {
       sas: request.sas,
       deviceKey: toHex(request.deviceKey),
       peerId: peerIdFromMultihash(Digest.decode(request.peerId)).toString(),
-      expiresAt: this.ctx.now() + LINK_CONFIRM_WINDOW_MS
+      expiresAt: this.ctx.now() + LINK_CONFIRM_WINDOW_MS,
+      history: request.history
     }
     return await new Promise<boolean>((resolve) => {
       const onAbort = (): void => { done(false) }
