@@ -96,7 +96,10 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     resolve: async (address, deviceHex, signal) => resolver.resolveDevice(address, deviceHex, { signal }),
     canDial: (address) => components.network.canDial(address),
     expand: async (entry, conversationId, signal) => {
-      await dispatcher.dispatch(await chats.require(conversationId), Content.decode(entry.envelope), { signal })
+      // the deferred entry goes in the sealed copies' transaction (when the dispatch writes one)
+      let removed = false
+      await dispatcher.dispatch(await chats.require(conversationId), Content.decode(entry.envelope), { signal, alsoWrite: async (tx) => { removed = await tx.outbox.delete(entry.id) } })
+      return removed || undefined
     },
     ...options.outbox
   })

@@ -30,9 +30,11 @@ export interface OutboxWorkerInit {
   resolve: (address: string, deviceHex: string, signal: AbortSignal) => Promise<ResolvedDevice>
   /**
    * Seals a deferred entry (a `pending` target: content queued while the recipient's account
-   * record could not be found) into per-device entries; throws to retry later.
+   * record could not be found) into per-device entries; throws to retry later. Resolves `true`
+   * when it removed the deferred entry in the transaction that wrote the sealed ones (a crash
+   * between the two cannot seal it twice); else the worker removes it after.
    */
-  expand?: (entry: OutboxEntry, conversationId: string, signal: AbortSignal) => Promise<void>
+  expand?: (entry: OutboxEntry, conversationId: string, signal: AbortSignal) => Promise<boolean | undefined>
   /** Direct delivery attempt limit before falling back to relays. @default 3000 */
   directTimeoutMs?: number
   /** Entries older than this fail. @default 7 days */
@@ -214,8 +216,8 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
       return
     }
     try {
-      await this.init.expand(entry, conversationId, AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(OUTBOX_ATTEMPT_TIMEOUT_MS)]))
-      await this.init.store.outbox.delete(entry.id)
+      const removed = await this.init.expand(entry, conversationId, AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(OUTBOX_ATTEMPT_TIMEOUT_MS)]))
+      if (removed !== true) await this.init.store.outbox.delete(entry.id)
       this.kick()
     } catch (err) {
       if (!this.running) return
