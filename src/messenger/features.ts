@@ -31,6 +31,7 @@ import { GroupInvites } from './groups/invites/group-invites.js'
 import { SenderKeyRequests } from './groups/sender-key-request.js'
 import type { MessengerOptions } from './messenger-options.js'
 import { Inbox } from './receive/inbox.js'
+import { DirectBatches } from './receive/direct-batch.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type { MessengerEvents } from './types.js'
 
@@ -126,7 +127,9 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     ownDevices: async (effect) => { if (effect.kind === 'adopt-own-record') await ownDevices.adoptRecord(effect.record); else void host.wipeUnlinked() },
     afterReceive: () => { expiry.schedule() }
   })
-  components.envelopes.setHandler(async (envelope) => { await inbox.receive(envelope, 'direct') })
+  // envelopes pushed directly that arrive together are stored in one transaction (#22)
+  const direct = new DirectBatches(inbox, components.logger.forComponent('parley:messenger:receive'))
+  components.envelopes.setHandler(async (envelope) => { await direct.receive(envelope) })
   const reachable = new Reachability(ctx, host.relays)
   const relayKeeper = new RelayKeeper(ctx, {
     onReconnect: (relay) => { host.mailbox()?.reconnected(relay) },

@@ -31,8 +31,24 @@ export class Messages {
     private readonly kick: () => void
   ) {}
 
+  /** Resolves when the `sendText` called before the latest one has stored its text (or failed). */
+  private previousSend: Promise<void> = Promise.resolve()
+
   async sendText (id: ConversationId, text: string, options: SendOptions = {}): Promise<MessageView> {
     if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new InvalidArgumentError(`Text must be 1 to ${MAX_TEXT_LENGTH} characters`)
+    // sends in flight together (pipelined) store their texts in the order they were called: the
+    // checks below run concurrently, but each takes the lock only after the one called before it
+    const previous = this.previousSend
+    let done!: () => void
+    this.previousSend = new Promise<void>((resolve) => { done = resolve })
+    try {
+      return await this.storeText(id, text, options, previous)
+    } finally {
+      void previous.then(done)
+    }
+  }
+
+  private async storeText (id: ConversationId, text: string, options: SendOptions, previous: Promise<void>): Promise<MessageView> {
     const { store } = this.ctx.components
     const conversation = await this.conversations.require(id, undefined, options)
     await this.secretChats.requireActive(conversation)
@@ -46,6 +62,7 @@ export class Messages {
       ...(ttl > 0 ? { ttlMs: ttl, startsOnRead: secret } : {})
     }
     let message!: Message
+    await previous
     // stored and shown at once: sealing needs the recipients' account records (a DHT lookup that
     // can take seconds, or fail while offline), so the outbox seals it; until then it is queued,
     // and a failed attempt's reason reaches the message as `lastError`. The clock is taken under
