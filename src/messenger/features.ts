@@ -31,7 +31,7 @@ import { GroupInvites } from './groups/invites/group-invites.js'
 import { SenderKeyRequests } from './groups/sender-key-request.js'
 import type { MessengerOptions } from './messenger-options.js'
 import { Inbox } from './receive/inbox.js'
-import { DirectBatches } from './receive/direct-batch.js'
+import { ReceiveBatches } from './receive/receive-batches.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type { MessengerEvents } from './types.js'
 
@@ -128,7 +128,7 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     afterReceive: () => { expiry.schedule() }
   })
   // envelopes pushed directly that arrive together are stored in one transaction (#22)
-  const direct = new DirectBatches(inbox, components.logger.forComponent('parley:messenger:receive'))
+  const direct = new ReceiveBatches(inbox, components.logger.forComponent('parley:messenger:receive'), 'direct')
   components.envelopes.setHandler(async (envelope) => { await direct.receive(envelope) })
   const reachable = new Reachability(ctx, host.relays)
   const relayKeeper = new RelayKeeper(ctx, {

@@ -10,9 +10,6 @@ import { noteDeviceKeys } from '../contacts/key-changes.js'
 import { emitNow } from '../effects.js'
 import { AccountDeletedError, UnknownSenderDeviceError } from '../errors.js'
 
-/** Accounts whose stored record copy the resolver remembers. */
-const STORED_COPIES_KEPT = 512
-
 /** Called with the devices an account's record gained since the copy stored here. */
 export type DevicesAddedHandler = (address: string, added: DeviceEntry[]) => void
 
@@ -23,11 +20,6 @@ export type DevicesAddedHandler = (address: string, added: DeviceEntry[]) => voi
  */
 export class AccountResolver {
   private devicesAdded: DevicesAddedHandler | undefined
-  /**
-   * The copy of each account's record last found or written in the store here (this class is
-   * its only writer): a lookup returning the same bytes needs no store read to compare.
-   */
-  private readonly storedCopies = new Map<string, Uint8Array>()
 
   constructor (private readonly ctx: MessengerContext) {}
 
@@ -41,9 +33,7 @@ export class AccountResolver {
     let record: VerifiedAccountRecord
     try {
       record = await directory.lookup(address, { signal: options.signal ?? AbortSignal.timeout(DEFAULT_LOOKUP_TIMEOUT_MS), fresh: options.fresh === true })
-      const known = this.storedCopies.get(address)
-      const stored = known !== undefined && equalBytes(known, record.bytes) ? known : await store.accountRecords.get(address)
-      this.storedCopies.delete(address)
+      const stored = await store.accountRecords.get(address)
       if (stored == null || !equalBytes(stored, record.bytes)) {
         await store.accountRecords.put(address, record.bytes)
         const previous = stored == null ? undefined : this.storedDevices(stored)
@@ -53,7 +43,6 @@ export class AccountResolver {
         if (address === this.ctx.address) await this.adoptIfNewer(record)
         else if (previous != null) this.noteAdded(address, previous, record)
       }
-      this.rememberStored(address, record.bytes)
     } catch (err) {
       options.signal?.throwIfAborted()
       const stored = await store.accountRecords.get(address)
@@ -62,12 +51,6 @@ export class AccountResolver {
       record = verifyAccountRecord(stored, { accountKey: decodeAddress(address), now: 0 })
     }
     return address === this.ctx.address ? this.notBelowOwn(record) : record
-  }
-
-  /** Remembers the stored copy of `address`'s record (the most recent few hundred accounts). */
-  private rememberStored (address: string, bytes: Uint8Array): void {
-    this.storedCopies.set(address, bytes)
-    if (this.storedCopies.size > STORED_COPIES_KEPT) this.storedCopies.delete(this.storedCopies.keys().next().value as string)
   }
 
   /**
