@@ -235,9 +235,42 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
   }
 
   private async finish (entry: OutboxEntry, outcome: OutboxOutcome): Promise<void> {
-    await this.init.store.outbox.delete(entry.id).catch((err: unknown) => {
-      this.log.error('could not remove finished outbox entry %s - %e', entry.id, err)
-    })
+    await this.remove(entry.id)
     this.emit('outcome', outcome)
+  }
+
+  /** Finished entries waiting for their removal's commit. */
+  private readonly finished: Array<{ id: string, removed: () => void }> = []
+  private removing = false
+
+  /**
+   * Removes a finished entry. Entries finishing while a removal commits (deliveries run 16 at
+   * a time) are removed together in the next transaction; each caller resumes after the commit
+   * that removed its entry (or after it failed, logged: the entry is then delivered again
+   * later, and its receiver drops the copy).
+   */
+  private async remove (id: string): Promise<void> {
+    const removed = new Promise<void>((resolve) => { this.finished.push({ id, removed: resolve }) })
+    if (!this.removing) {
+      this.removing = true
+      queueMicrotask(() => { void this.removeFinished() })
+    }
+    await removed
+  }
+
+  private async removeFinished (): Promise<void> {
+    try {
+      while (this.finished.length > 0) {
+        const batch = this.finished.splice(0, OUTBOX_BATCH)
+        try {
+          await this.init.store.transaction(async (tx) => { for (const { id } of batch) await tx.outbox.delete(id) })
+        } catch (err) {
+          this.log.error('could not remove %d finished outbox entries - %e', batch.length, err)
+        }
+        for (const { removed } of batch) removed()
+      }
+    } finally {
+      this.removing = false
+    }
   }
 }
