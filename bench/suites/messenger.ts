@@ -1,7 +1,8 @@
 /**
  * Messenger suite: end-to-end texts (encrypt, store, outbox, deliver, decrypt, store, receipt)
- * directly between two devices, and the time from a device coming online to its 1,000 queued
- * messages (held at its relay) all decrypted and stored.
+ * directly between two devices, one at a time and pipelined (1,000 sends in flight at once),
+ * and the time from a device coming online to its 1,000 queued messages (held at its relay)
+ * all decrypted and stored.
  */
 import { join } from 'node:path'
 import type { Messenger } from '../../src/messenger/messenger.js'
@@ -60,6 +61,18 @@ export async function run (): Promise<void> {
     bob = await startTestMessenger(dir.path, 'bob', relays)
     await until(async () => (await countIncoming(bob, alice.address)) >= before + queued, 120_000)
     record({ suite: SUITE, name: 'device online → 1,000 queued messages stored (start, drain, decrypt)', value: performance.now() - online, unit: 'ms' })
+
+    // pipelined: 1,000 texts sent at once (every sendText in flight together), until bob has them
+    // all (after the drain, so that the drain's figure polls the same conversation as before)
+    const pipelined = 1000
+    let got = 0
+    let allPipelined!: () => void
+    const pipelinedDone = new Promise<void>((resolve) => { allPipelined = resolve })
+    bob.addEventListener('message', () => { if (++got === pipelined) allPipelined() })
+    const pipelinedStart = performance.now()
+    await Promise.all(Array.from({ length: pipelined }, async (_, i) => alice.sendText(chat.id, `pipelined ${i} ${'x'.repeat(200)}`)))
+    await pipelinedDone
+    record({ suite: SUITE, name: 'texts end to end, direct, pipelined', value: pipelined / ((performance.now() - pipelinedStart) / 1000), unit: 'msg/s' })
   } finally {
     await alice.stop()
     await bob.stop()

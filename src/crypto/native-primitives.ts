@@ -66,13 +66,30 @@ function privateKey (bytes: Uint8Array, prefix: Uint8Array): KeyObject {
   return key
 }
 
+/**
+ * X25519 public key objects by value, the most recently used kept: a peer's identity key comes
+ * in a new array with every sealed box (decrypted, or decoded from a record) and is imported
+ * once, not per box. Public keys only (nothing secret is kept by value).
+ */
+const recentX25519Public = new Map<string, KeyObject>()
+const RECENT_X25519_PUBLIC = 256
+
 function publicKey (bytes: Uint8Array, prefix: Uint8Array): KeyObject {
   let key = publicKeys.get(bytes)
   if (key === undefined) {
-    const type = KEY_TYPES.get(prefix)
-    key = rawFormats && type !== undefined
-      ? nodeCrypto.createPublicKey({ key: buffer(bytes), format: 'raw-public', asymmetricKeyType: type })
-      : nodeCrypto.createPublicKey({ key: buffer(concatBytes(prefix, bytes)), format: 'der', type: 'spki' })
+    const byValue = prefix === X25519_SPKI ? buffer(bytes).toString('base64') : undefined
+    key = byValue === undefined ? undefined : recentX25519Public.get(byValue)
+    if (key === undefined) {
+      const type = KEY_TYPES.get(prefix)
+      key = rawFormats && type !== undefined
+        ? nodeCrypto.createPublicKey({ key: buffer(bytes), format: 'raw-public', asymmetricKeyType: type })
+        : nodeCrypto.createPublicKey({ key: buffer(concatBytes(prefix, bytes)), format: 'der', type: 'spki' })
+    }
+    if (byValue !== undefined) {
+      recentX25519Public.delete(byValue)
+      recentX25519Public.set(byValue, key)
+      if (recentX25519Public.size > RECENT_X25519_PUBLIC) recentX25519Public.delete(recentX25519Public.keys().next().value as string)
+    }
     publicKeys.set(bytes, key)
   }
   return key

@@ -31,6 +31,7 @@ import { GroupInvites } from './groups/invites/group-invites.js'
 import { SenderKeyRequests } from './groups/sender-key-request.js'
 import type { MessengerOptions } from './messenger-options.js'
 import { Inbox } from './receive/inbox.js'
+import { ReceiveBatches } from './receive/receive-batches.js'
 import { SessionResets } from './sessions/session-reset.js'
 import type { MessengerEvents } from './types.js'
 
@@ -96,7 +97,10 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     resolve: async (address, deviceHex, signal) => resolver.resolveDevice(address, deviceHex, { signal }),
     canDial: (address) => components.network.canDial(address),
     expand: async (entry, conversationId, signal) => {
-      await dispatcher.dispatch(await chats.require(conversationId), Content.decode(entry.envelope), { signal })
+      // the deferred entry goes in the sealed copies' transaction (when the dispatch writes one)
+      let removed = false
+      await dispatcher.dispatch(await chats.require(conversationId), Content.decode(entry.envelope), { signal, alsoWrite: async (tx) => { removed = await tx.outbox.delete(entry.id) } })
+      return removed || undefined
     },
     ...options.outbox
   })
@@ -123,7 +127,9 @@ export function buildFeatures (components: MessengerComponents, options: Messeng
     ownDevices: async (effect) => { if (effect.kind === 'adopt-own-record') await ownDevices.adoptRecord(effect.record); else void host.wipeUnlinked() },
     afterReceive: () => { expiry.schedule() }
   })
-  components.envelopes.setHandler(async (envelope) => { await inbox.receive(envelope, 'direct') })
+  // envelopes pushed directly that arrive together are stored in one transaction (#22)
+  const direct = new ReceiveBatches(inbox, components.logger.forComponent('parley:messenger:receive'), 'direct')
+  components.envelopes.setHandler(async (envelope) => { await direct.receive(envelope) })
   const reachable = new Reachability(ctx, host.relays)
   const relayKeeper = new RelayKeeper(ctx, {
     onReconnect: (relay) => { host.mailbox()?.reconnected(relay) },

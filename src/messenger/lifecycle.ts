@@ -11,6 +11,7 @@ import { historyFrames } from './devices/history-archive.js'
 import { DeviceUnlinkedError } from './devices/own-devices.js'
 import type { Features } from './features.js'
 import type { MessengerOptions } from './messenger-options.js'
+import { ReceiveBatches } from './receive/receive-batches.js'
 import type { MessengerEvents } from './types.js'
 
 /**
@@ -117,6 +118,7 @@ export class MessengerLifecycle {
 
   private async startMailboxes (): Promise<void> {
     const { f, components: { mailboxes, prekeys, logger } } = this
+    const pushed = new ReceiveBatches(f.inbox, logger.forComponent('parley:messenger:receive'), 'relay')
     this.mailboxSync = new MailboxSync({
       mailboxes,
       prekeys,
@@ -125,7 +127,8 @@ export class MessengerLifecycle {
       drainIntervalMs: this.options.drainIntervalMs,
       pageSize: this.options.drainPageSize,
       quarantine: f.quarantine,
-      onEnvelope: async (envelope, context) => { await f.inbox.receive(envelope, 'relay', context) },
+      // a relay's pushes that arrive together are received in one transaction (#22)
+      onEnvelope: async (envelope, context) => { await pushed.receive(envelope, context) },
       onPage: async (envelopes, context, options) => f.inbox.receivePage(envelopes, context, options)
     })
     await this.mailboxSync.start()

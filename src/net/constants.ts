@@ -15,6 +15,8 @@ export const DEFAULT_ENVELOPE_IDLE_TIMEOUT_MS = 60_000
 export const DEFAULT_ENVELOPE_MAX_INBOUND_STREAMS = 8
 /** `/parley/msg` server: envelope ids remembered for deduplication. */
 export const DEFAULT_ENVELOPE_DEDUP_CAPACITY = 10_000
+/** Envelope frames of one stream handed to the handler together (those already read when one is taken). */
+export const DEFAULT_ENVELOPE_MAX_HANDED_TOGETHER = 64
 /** Time a stream may take to close politely before it is left to the muxer. */
 export const STREAM_CLOSE_TIMEOUT_MS = 1000
 

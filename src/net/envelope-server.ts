@@ -4,8 +4,8 @@ import { ParleyError } from '../errors.js'
 import { BoundedSet } from './bounded-set.js'
 import { Ack, decodeEnvelope, ENVELOPE_PROTOCOL, envelopeIdHex, MAX_ENVELOPE_FRAME_BYTES, type Envelope } from './envelope-codec.js'
 import {
-  DEFAULT_ENVELOPE_DEDUP_CAPACITY, DEFAULT_ENVELOPE_FRAME_TIMEOUT_MS, DEFAULT_ENVELOPE_IDLE_TIMEOUT_MS, DEFAULT_ENVELOPE_MAX_INBOUND_STREAMS,
-  STREAM_CLOSE_TIMEOUT_MS
+  DEFAULT_ENVELOPE_DEDUP_CAPACITY, DEFAULT_ENVELOPE_FRAME_TIMEOUT_MS, DEFAULT_ENVELOPE_IDLE_TIMEOUT_MS, DEFAULT_ENVELOPE_MAX_HANDED_TOGETHER,
+  DEFAULT_ENVELOPE_MAX_INBOUND_STREAMS, STREAM_CLOSE_TIMEOUT_MS
 } from './constants.js'
 import { IdleTimeoutError } from './errors.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from './stream/frame-reader.js'
@@ -28,8 +28,13 @@ export interface EnvelopeServerInit {
   /** This device's Ed25519 key: envelopes for other devices are refused. */
   deviceKey: Uint8Array
   /**
-   * Called for every new envelope, one at a time per stream. The ack is sent after it resolves,
-   * so an ack means "persisted". Throwing a ParleyError acks `REJECTED` with its code.
+   * Called for every new envelope. The ack is sent after it resolves, so an ack means
+   * "persisted". Throwing a ParleyError acks `REJECTED` with its code. The envelopes of frames
+   * that arrived together on one stream (already read when the first is taken, at most
+   * `maxHandedTogether`) are handed over together, in order, each call started before the
+   * previous one resolved, so that the handler can store them in one batch; acks still go out
+   * in order. A frame that repeats an id of its batch is handed over only after that envelope's
+   * call resolved (and answered `DUPLICATE` when it was accepted).
    */
   onEnvelope: (received: ReceivedEnvelope) => Promise<void> | void
   onProtocolError?: (event: ProtocolErrorEvent) => void
@@ -43,6 +48,8 @@ export interface EnvelopeServerInit {
   maxInboundStreams?: number
   /** Envelope ids remembered for deduplication. @default 10000 */
   dedupCapacity?: number
+  /** Frames of one stream handed to `onEnvelope` together, at most. @default 64 */
+  maxHandedTogether?: number
   /** Clock, for tests. */
   now?: () => number
 }
@@ -128,8 +135,29 @@ export class EnvelopeServer {
           }
         }
         if (frame == null) break
-        const { ack, fatal } = await this.accept(frame, from)
-        acks.push(encodeFrame(Ack.encode(ack)))
+        // this frame and those read with it are handed over together; their acks go in order
+        const answers: Array<Promise<Answer>> = []
+        const byId = new Map<string, Promise<Answer>>()
+        let fatal = false
+        for (;;) {
+          const checked = this.check(frame, from)
+          if ('ack' in checked) {
+            answers.push(Promise.resolve(checked))
+            fatal = checked.fatal
+          } else {
+            // a repeated id waits for its first copy, then meets the dedup check as usual
+            const first = byId.get(checked.key)
+            const answer = first === undefined ? this.accept(checked, from) : first.then(async () => this.accept(checked, from))
+            byId.set(checked.key, answer)
+            answers.push(answer)
+          }
+          if (fatal || answers.length >= this.maxHandedTogether) break
+          // taken without waiting: every call of the batch starts in the same turn of the event loop
+          const more = reader.shiftQueued()
+          if (more === undefined) break
+          frame = more
+        }
+        for (const answer of answers) acks.push(encodeFrame(Ack.encode((await answer).ack)))
         if (fatal) {
           await this.flushAcks(stream, acks, idleTimeoutMs)
           await this.closeStream(stream, from)
@@ -167,8 +195,15 @@ export class EnvelopeServer {
     await writeWithBackpressure(stream, bytes, { timeoutMs })
   }
 
-  /** Checks one frame and hands it on; `fatal` closes the stream (framing can't be trusted). */
-  private async accept (frame: Uint8Array, from: PeerId): Promise<{ ack: Ack, fatal: boolean }> {
+  private get maxHandedTogether (): number {
+    return Math.max(1, this.init.maxHandedTogether ?? DEFAULT_ENVELOPE_MAX_HANDED_TOGETHER)
+  }
+
+  /**
+   * Decodes one frame and checks what needs no state: the answer when it is refused at once
+   * (`fatal` closes the stream: its framing can't be trusted), else the envelope to hand on.
+   */
+  private check (frame: Uint8Array, from: PeerId): Answer | { envelope: Envelope, key: string } {
     let envelope: Envelope
     try {
       envelope = decodeEnvelope(frame)
@@ -177,11 +212,15 @@ export class EnvelopeServer {
       return { ack: { id: new Uint8Array(0), status: Ack.Status.REJECTED, code: (err as ParleyError).code }, fatal: true }
     }
     const id = envelope.id
-    const answer = (status: Ack.Status, code = ''): { ack: Ack, fatal: boolean } => ({ ack: { id, status, code }, fatal: false })
-    if (!equalBytes(envelope.recipientDevice, this.init.deviceKey)) return answer(Ack.Status.WRONG_RECIPIENT, 'ERR_WRONG_RECIPIENT')
+    if (!equalBytes(envelope.recipientDevice, this.init.deviceKey)) return { ack: { id, status: Ack.Status.WRONG_RECIPIENT, code: 'ERR_WRONG_RECIPIENT' }, fatal: false }
     const now = this.init.now?.() ?? Date.now()
-    if (envelope.expiresAt !== 0n && Number(envelope.expiresAt) < now) return answer(Ack.Status.EXPIRED, 'ERR_ENVELOPE_EXPIRED')
-    const key = envelopeIdHex(id)
+    if (envelope.expiresAt !== 0n && Number(envelope.expiresAt) < now) return { ack: { id, status: Ack.Status.EXPIRED, code: 'ERR_ENVELOPE_EXPIRED' }, fatal: false }
+    return { envelope, key: envelopeIdHex(id) }
+  }
+
+  /** Hands one checked envelope on (unless its id was accepted already) and answers with its outcome. */
+  private async accept ({ envelope, key }: { envelope: Envelope, key: string }, from: PeerId): Promise<Answer> {
+    const answer = (status: Ack.Status, code = ''): Answer => ({ ack: { id: envelope.id, status, code }, fatal: false })
     if (this.seen.has(key)) return answer(Ack.Status.DUPLICATE)
     try {
       await this.init.onEnvelope({ envelope, from })
@@ -193,4 +232,10 @@ export class EnvelopeServer {
     this.seen.add(key)
     return answer(Ack.Status.OK)
   }
+}
+
+/** How one frame is answered; `fatal` closes the stream after its ack. */
+interface Answer {
+  ack: Ack
+  fatal: boolean
 }

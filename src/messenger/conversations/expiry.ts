@@ -8,9 +8,19 @@ export class ExpirySweeper {
 
   constructor (private readonly ctx: MessengerContext) {}
 
-  /** (Re)arms the timer for the next expiry (at most a minute away). */
+  /** A look at the next expiry is running; `again`: another was asked for meanwhile. */
+  private scheduling = false
+  private again = false
+
+  /**
+   * (Re)arms the timer for the next expiry (at most a minute away). Calls while one look is
+   * running are coalesced into one more look after it (a burst of received messages reads the
+   * expiry index twice, not once per message).
+   */
   schedule (): void {
     if (!this.ctx.running) return
+    if (this.scheduling) { this.again = true; return }
+    this.scheduling = true
     void (async () => {
       try {
         const next = (await this.ctx.components.store.expiry.before(FAR_FUTURE_MS, { limit: 1 })).items[0]
@@ -23,6 +33,9 @@ export class ExpirySweeper {
         ;(this.timer as { unref?: () => void }).unref?.()
       } catch (err) {
         this.ctx.log('expiry').trace('could not schedule the next expiry (stopping?) - %e', err)
+      } finally {
+        this.scheduling = false
+        if (this.again) { this.again = false; this.schedule() }
       }
     })()
   }

@@ -14,10 +14,14 @@ import { decodeBody, editBody, encodeBody, reactBody, toView, updateBody, type M
 import { allMessageIds } from './normal-conversation.js'
 import type { SecretChats } from './secret-chats.js'
 import { checkCanSend } from './send-checks.js'
+import { VerifiedRecords } from '../directory/verified-records.js'
 import { checkTtl } from './timers.js'
 
 /** Writing messages: send, edit, react, delete (here or for everyone), clear, forward. */
 export class Messages {
+  /** Stored account records of peers, verified once per copy (the send check reads them at every send). */
+  private readonly records = new VerifiedRecords()
+
   constructor (
     private readonly ctx: MessengerContext,
     private readonly conversations: Conversations,
@@ -27,39 +31,60 @@ export class Messages {
     private readonly kick: () => void
   ) {}
 
+  /** Resolves when the `sendText` called before the latest one has stored its text (or failed). */
+  private previousSend: Promise<void> = Promise.resolve()
+
   async sendText (id: ConversationId, text: string, options: SendOptions = {}): Promise<MessageView> {
     if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new InvalidArgumentError(`Text must be 1 to ${MAX_TEXT_LENGTH} characters`)
+    // sends in flight together (pipelined) store their texts in the order they were called: the
+    // checks below run concurrently, but each takes the lock only after the one called before it
+    const previous = this.previousSend
+    let done!: () => void
+    this.previousSend = new Promise<void>((resolve) => { done = resolve })
+    try {
+      return await this.storeText(id, text, options, previous)
+    } finally {
+      void previous.then(done)
+    }
+  }
+
+  private async storeText (id: ConversationId, text: string, options: SendOptions, previous: Promise<void>): Promise<MessageView> {
     const { store } = this.ctx.components
     const conversation = await this.conversations.require(id, undefined, options)
     await this.secretChats.requireActive(conversation)
-    await checkCanSend(this.ctx, conversation, options)
+    await checkCanSend(this.ctx, conversation, options, this.records)
     const ttl = options.ttlMs ?? conversation.disappearingTimerMs ?? 0
     if (ttl !== 0) checkTtl(ttl)
-    const content = baseContent(conversation, Content.Kind.TEXT, this.ctx.now(), {
-      text, ttlMs: BigInt(ttl), ...(options.replyTo != null ? { targetId: fromHex(options.replyTo) } : {})
-    })
     const secret = conversation.kind === 'secret'
     const body: MessageBody = {
       kind: 'text', text, reactions: {}, forwardable: !secret,
       ...(options.replyTo != null ? { replyTo: options.replyTo } : {}),
       ...(ttl > 0 ? { ttlMs: ttl, startsOnRead: secret } : {})
     }
-    const sentAt = Number(content.sentAt)
-    const message: Message = {
-      id: toHex(content.messageId),
-      conversationId: id,
-      clock: Number(content.clock),
-      senderTimestamp: sentAt,
-      direction: 'out',
-      sender: this.ctx.address,
-      content: encodeBody(body),
-      status: 'queued',
-      expiresAt: ttl > 0 && !secret ? sentAt + ttl : null
-    }
+    let message!: Message
+    await previous
     // stored and shown at once: sealing needs the recipients' account records (a DHT lookup that
     // can take seconds, or fail while offline), so the outbox seals it; until then it is queued,
-    // and a failed attempt's reason reaches the message as `lastError`
+    // and a failed attempt's reason reaches the message as `lastError`. The clock is taken under
+    // the lock, from the conversation as the previous send left it: sends started together
+    // (pipelined) get consecutive clocks in the order they were called, so they keep it everywhere
     await this.ctx.lock.run(async () => store.transaction(async (tx) => {
+      const current = await tx.conversations.get(id, options) ?? conversation
+      const content = baseContent(current, Content.Kind.TEXT, this.ctx.now(), {
+        text, ttlMs: BigInt(ttl), ...(options.replyTo != null ? { targetId: fromHex(options.replyTo) } : {})
+      })
+      const sentAt = Number(content.sentAt)
+      message = {
+        id: toHex(content.messageId),
+        conversationId: id,
+        clock: Number(content.clock),
+        senderTimestamp: sentAt,
+        direction: 'out',
+        sender: this.ctx.address,
+        content: encodeBody(body),
+        status: 'queued',
+        expiresAt: ttl > 0 && !secret ? sentAt + ttl : null
+      }
       await tx.messages.put(message)
       await tx.conversations.recordActivity(id, sentAt, { clock: message.clock })
       await tx.outbox.put({
@@ -71,7 +96,8 @@ export class Messages {
     const view = toView(message)
     this.ctx.emit('message', { message: view })
     this.ctx.emit('delivery', { conversationId: id, messageId: message.id, state: 'queued' })
-    this.expiry.schedule()
+    // only a disappearing message adds an expiry (the sweeper's timer rearms itself otherwise)
+    if (message.expiresAt != null) this.expiry.schedule()
     return view
   }
 

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../errors.js'
 import type { MessengerContext } from '../context.js'
-import { DELIVERY_RANK, toView, updateBody } from '../conversations/message-body.js'
+import { DELIVERY_RANK, decodeBody, encodeBody, toView, updateBody, type MessageBody } from '../conversations/message-body.js'
 import type { SessionResets } from '../sessions/session-reset.js'
 import type { DeliveryState } from '../types.js'
 import { targetOf } from './outbox-target.js'
@@ -36,22 +36,24 @@ export class DeliveryStates {
     if (messageId == null) return
     if (outcome.state === 'retry') { await this.waiting(messageId, outcome.reason); return }
     try {
-      const message = await store.messages.get(messageId)
-      if (message == null) return
       const state: DeliveryState = outcome.state
-      const current = message.status as DeliveryState
-      if (state === 'failed' ? current !== 'queued' : DELIVERY_RANK[state] <= DELIVERY_RANK[current]) return
-      await store.messages.setStatus(messageId, state)
-      if (state === 'sent' || state === 'stored') {
+      const reason = outcome.state === 'failed' ? outcome.reason : undefined
+      // the state, the first hop and a failure's reason in one write (one transaction: the check
+      // and the change see the same message, whatever other outcomes and receipts do meanwhile)
+      const message = await store.transaction(async (tx) => {
+        const m = await tx.messages.get(messageId)
+        if (m == null) return undefined
+        const current = m.status as DeliveryState
+        if (state === 'failed' ? current !== 'queued' : DELIVERY_RANK[state] <= DELIVERY_RANK[current]) return undefined
+        const body = decodeBody(m.content)
         // the first hop is remembered in the body, so delivered and read still say it ("✓✓ via relay")
-        const route = state === 'sent' ? 'direct' : 'relay'
-        await store.transaction(async (tx) => updateBody(tx, messageId, (b) => b.route == null ? { ...b, route } : undefined))
-      }
-      // a reason kept while it waited shows only while queued or failed (toView): no write to clear it
-      if (outcome.state === 'failed') {
-        const reason = outcome.reason
-        await store.transaction(async (tx) => updateBody(tx, messageId, (b) => ({ ...b, lastError: reason })))
-      }
+        const route: MessageBody['route'] = state === 'sent' ? 'direct' : state === 'stored' ? 'relay' : undefined
+        // a reason kept while it waited shows only while queued or failed (toView): no write to clear it
+        const changed = reason !== undefined ? { ...body, lastError: reason } : route !== undefined && body.route == null ? { ...body, route } : undefined
+        await tx.messages.put({ ...m, status: state, ...(changed !== undefined ? { content: encodeBody(changed) } : {}) })
+        return m
+      })
+      if (message == null) return
       this.ctx.emit('delivery', { conversationId: message.conversationId, messageId, state, ...(outcome.state === 'failed' ? { reason: outcome.reason } : {}) })
     } catch (err) {
       log('could not record a delivery state (store closed while stopping?) - %e', err)

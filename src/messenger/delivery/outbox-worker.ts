@@ -30,9 +30,11 @@ export interface OutboxWorkerInit {
   resolve: (address: string, deviceHex: string, signal: AbortSignal) => Promise<ResolvedDevice>
   /**
    * Seals a deferred entry (a `pending` target: content queued while the recipient's account
-   * record could not be found) into per-device entries; throws to retry later.
+   * record could not be found) into per-device entries; throws to retry later. Resolves `true`
+   * when it removed the deferred entry in the transaction that wrote the sealed ones (a crash
+   * between the two cannot seal it twice); else the worker removes it after.
    */
-  expand?: (entry: OutboxEntry, conversationId: string, signal: AbortSignal) => Promise<void>
+  expand?: (entry: OutboxEntry, conversationId: string, signal: AbortSignal) => Promise<boolean | undefined>
   /** Direct delivery attempt limit before falling back to relays. @default 3000 */
   directTimeoutMs?: number
   /** Entries older than this fail. @default 7 days */
@@ -214,8 +216,8 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
       return
     }
     try {
-      await this.init.expand(entry, conversationId, AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(OUTBOX_ATTEMPT_TIMEOUT_MS)]))
-      await this.init.store.outbox.delete(entry.id)
+      const removed = await this.init.expand(entry, conversationId, AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(OUTBOX_ATTEMPT_TIMEOUT_MS)]))
+      if (removed !== true) await this.init.store.outbox.delete(entry.id)
       this.kick()
     } catch (err) {
       if (!this.running) return
@@ -233,9 +235,42 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
   }
 
   private async finish (entry: OutboxEntry, outcome: OutboxOutcome): Promise<void> {
-    await this.init.store.outbox.delete(entry.id).catch((err: unknown) => {
-      this.log.error('could not remove finished outbox entry %s - %e', entry.id, err)
-    })
+    await this.remove(entry.id)
     this.emit('outcome', outcome)
+  }
+
+  /** Finished entries waiting for their removal's commit. */
+  private readonly finished: Array<{ id: string, removed: () => void }> = []
+  private removing = false
+
+  /**
+   * Removes a finished entry. Entries finishing while a removal commits (deliveries run 16 at
+   * a time) are removed together in the next transaction; each caller resumes after the commit
+   * that removed its entry (or after it failed, logged: the entry is then delivered again
+   * later, and its receiver drops the copy).
+   */
+  private async remove (id: string): Promise<void> {
+    const removed = new Promise<void>((resolve) => { this.finished.push({ id, removed: resolve }) })
+    if (!this.removing) {
+      this.removing = true
+      queueMicrotask(() => { void this.removeFinished() })
+    }
+    await removed
+  }
+
+  private async removeFinished (): Promise<void> {
+    try {
+      while (this.finished.length > 0) {
+        const batch = this.finished.splice(0, OUTBOX_BATCH)
+        try {
+          await this.init.store.transaction(async (tx) => { for (const { id } of batch) await tx.outbox.delete(id) })
+        } catch (err) {
+          this.log.error('could not remove %d finished outbox entries - %e', batch.length, err)
+        }
+        for (const { removed } of batch) removed()
+      }
+    } finally {
+      this.removing = false
+    }
   }
 }

@@ -110,9 +110,10 @@ export class Inbox {
    * Resolves, per envelope, `undefined` when it was received (or was a replay, dropped
    * quietly) and may be acked, or its typed error (when the commit fails or `options.signal`
    * aborts it, that error for every envelope not committed). Never rejects. Nothing is acked
-   * here: the caller acks after this resolves, i.e. after the commit.
+   * here: the caller acks after this resolves, i.e. after the commit. `via` as for {@link receive}
+   * (envelopes that arrived directly together are received as one page too).
    */
-  async receivePage (envelopes: Envelope[], context: ReceiveContext = {}, options: AbortOptions = {}): Promise<Array<unknown | undefined>> {
+  async receivePage (envelopes: Envelope[], context: ReceiveContext = {}, options: AbortOptions = {}, via: 'direct' | 'relay' = 'relay'): Promise<Array<unknown | undefined>> {
     const { sessions, store } = this.ctx.components
     const outcomes: Array<unknown | undefined> = new Array(envelopes.length).fill(undefined)
     const unsealed: Array<OpenedSealed | undefined> = new Array(envelopes.length)
@@ -120,7 +121,7 @@ export class Inbox {
       try {
         unsealed[i] = await sessions.peekSender(envelopes[i].payload)
       } catch (err) {
-        outcomes[i] = this.failed(err, 'relay')
+        outcomes[i] = this.failed(err, via)
       }
     }
     let next = 0
@@ -141,7 +142,7 @@ export class Inbox {
           checked[i] = await this.check(envelopes[i], box, context, records)
         } catch (err) {
           unsealed[i] = undefined
-          outcomes[i] = this.failed(err, 'relay')
+          outcomes[i] = this.failed(err, via)
         }
       }
       const segment: Array<{ index: number, applied: Applied }> = []
@@ -159,7 +160,7 @@ export class Inbox {
                 if (needsFollowUp(applied)) break
               } catch (err) {
                 unsealed[i] = undefined
-                outcomes[i] = this.failed(err, 'relay')
+                outcomes[i] = this.failed(err, via)
               }
             }
           }, options)

@@ -149,6 +149,16 @@ export class FrameReader {
     return this.frames.length
   }
 
+  /** A complete frame already queued, without waiting; `undefined` when none is. */
+  shiftQueued (): Uint8Array | undefined {
+    const frame = this.frames.shift()
+    if (frame != null && this.paused && this.frames.length < this.maxQueuedFrames / 2) {
+      this.paused = false
+      this.stream.resume()
+    }
+    return frame
+  }
+
   /**
    * The next frame, or `null` when the remote closed cleanly between frames.
    * Throws a typed error on a bad prefix, an oversize, truncated or stalled frame, and
@@ -158,14 +168,8 @@ export class FrameReader {
    */
   async next (options: { signal?: AbortSignal, idleTimeoutMs?: number } = {}): Promise<Uint8Array | null> {
     while (true) {
-      const frame = this.frames.shift()
-      if (frame != null) {
-        if (this.paused && this.frames.length < this.maxQueuedFrames / 2) {
-          this.paused = false
-          this.stream.resume()
-        }
-        return frame
-      }
+      const frame = this.shiftQueued()
+      if (frame != null) return frame
       if (this.failure != null) throw this.failure
       if (this.ended) return null
       const signal = options.signal
