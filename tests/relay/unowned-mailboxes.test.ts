@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { StoredByteShares } from '../../src/relay/byte-shares.js'
 import { QuotaExceededError } from '../../src/relay/errors.js'
 import { MAILBOX_LAYOUT, MailboxStore, type MailboxStoreLimits } from '../../src/relay/mailbox-store/index.js'
-import { MailboxOwner } from '../../src/wire/mailbox.js'
+import { MailboxOwner } from '../../src/wire/relay-store.js'
 import { Envelope } from '../../src/wire/parley.js'
 import { tempDir } from '../helpers/network.js'
 

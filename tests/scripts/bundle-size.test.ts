@@ -87,10 +87,11 @@ describe('browser bundle', () => {
     expect(measured.library.chunks.filter((c) => c.firstLoad).map((c) => c.file.replace(/-[A-Z0-9]{8}\.js$/, '.js')).sort()).toEqual(['chunks/chunk.js', 'parley.js'])
   })
 
-  it('leaves out what only relays run: the channel-history server', () => {
+  it('leaves out what only relays run: the channel-history server, the relay\'s stored-record codecs', () => {
     const files = measured.library.files.map(([path]) => path)
     expect(files).not.toContain('src/net/channel-history-server.ts')
+    expect(files).not.toContain('src/wire/relay-store.ts')
     // the client side is there (the check above is not vacuous)
-    expect(files).toEqual(expect.arrayContaining(['src/net/channel-history.ts', 'src/net/channel-gossip.ts']))
+    expect(files).toEqual(expect.arrayContaining(['src/net/channel-history.ts', 'src/net/channel-gossip.ts', 'src/wire/mailbox.ts']))
   })
 })

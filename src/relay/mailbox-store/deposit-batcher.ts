@@ -1,4 +1,4 @@
-import { StoredEnvelope } from '../../wire/mailbox.js'
+import { StoredEnvelope } from '../../wire/relay-store.js'
 import { MailboxErrorCode } from '../../net/mailbox-codec.js'
 import { RelayRefusal, type QuotaExceededError } from '../errors.js'
 import type { HeldIds } from './held-ids.js'

@@ -1,5 +1,5 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { StoredEnvelope } from '../../wire/mailbox.js'
+import { StoredEnvelope } from '../../wire/relay-store.js'
 import { K, dec, end, envelopeIdOf, lastPart, timeKey } from './keys.js'
 import type { BatchOp, FetchPage, StoreParts } from './types.js'
 

@@ -1,6 +1,7 @@
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import { Level } from 'level'
-import { MailboxOwner, MailboxPrekey } from '../../wire/mailbox.js'
+import { MailboxPrekey } from '../../wire/mailbox.js'
+import { MailboxOwner } from '../../wire/relay-store.js'
 import { QuotaExceededError } from '../errors.js'
 import { HeldIdFilter } from '../held-id-filter.js'
 import { KeyedMutex } from '../../mutex.js'

@@ -1,4 +1,4 @@
-import { StoredEnvelope } from '../../wire/mailbox.js'
+import { StoredEnvelope } from '../../wire/relay-store.js'
 import { K, MAILBOX_LAYOUT, PRESENT, dec, enc, end, envelopeIdOf, lastPart, seqKey } from './keys.js'
 import type { BatchOp, MailboxDb } from './types.js'
 

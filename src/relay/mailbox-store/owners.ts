@@ -1,6 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
 import { MailboxErrorCode } from '../../net/mailbox-codec.js'
-import { MailboxOwner } from '../../wire/mailbox.js'
+import { MailboxOwner } from '../../wire/relay-store.js'
 import { QuotaExceededError } from '../errors.js'
 import { K, end } from './keys.js'
 import type { MailboxStats } from './counters.js'

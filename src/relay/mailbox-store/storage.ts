@@ -1,5 +1,5 @@
 import type { AbortOptions } from '@libp2p/interface'
-import type { MailboxOwner } from '../../wire/mailbox.js'
+import type { MailboxOwner } from '../../wire/relay-store.js'
 import type { AddressKeys } from '../../net/remote-address.js'
 import type { QuotaExceededError } from '../errors.js'
 import type { PrekeyUpload, TakeOptions } from './prekey-pool.js'

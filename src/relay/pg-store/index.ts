@@ -1,6 +1,6 @@
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import { randomBytes } from 'node:crypto'
-import type { MailboxOwner } from '../../wire/mailbox.js'
+import type { MailboxOwner } from '../../wire/relay-store.js'
 import type { AddressKeys } from '../../net/remote-address.js'
 import { DEFAULT_PG_POOL_SIZE } from '../constants.js'
 import { QuotaExceededError } from '../errors.js'
