@@ -20,6 +20,7 @@ import type { Ack } from '../net/envelope-codec.js'
 import type { ProtocolErrorEvent, ReceivedEnvelope } from '../net/envelope-server.js'
 import type { DeviceSendResult, Envelopes, SendEnvelopeInput } from '../net/envelopes.js'
 import { learnRelayedDeviceAddresses } from '../net/relayed-addresses.js'
+import { DeviceRoutes } from '../net/device-routes.js'
 import { createParleyLibp2p, DeferredTransports, reachableOnlyViaRelays } from '../p2p/index.js'
 import { AccountRecordFloor } from './account-record-floor.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS } from './constants.js'
@@ -341,7 +342,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   }
 
   /** Looks up an account's record by address (cached; the DHT otherwise). */
-  async lookupAccount (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
+  async lookupAccount (address: string, options: AbortOptions & { fresh?: boolean, onFirstRecord?: (record: VerifiedAccountRecord) => void } = {}): Promise<VerifiedAccountRecord> {
     const record = await this.directory.lookup(decodeAddress(address), options)
     await learnRelayedDeviceAddresses(this.libp2p, record, this.log)
     return record
@@ -355,8 +356,14 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
 
   /** Sends `input` to every device of an account; one result per device, never throws for a device. */
   async sendToAccount (address: string, input: Omit<SendEnvelopeInput, 'id'>, options: AbortOptions = {}): Promise<DeviceSendResult[]> {
-    const record = await this.lookupAccount(address, options)
+    // the devices' addresses are searched from the lookup's first valid record on, not after it
+    const routes = new DeviceRoutes(this.libp2p, this.log)
+    const record = await this.lookupAccount(address, { ...options, onFirstRecord: (early) => { routes.start(early, options) } })
     if (!this.running) throw new NodeNotStartedError()
-    return await this.envelopes.sendToDevices(record.body.devices, input, options)
+    const results = await Promise.all(record.body.devices.map(async (device) => {
+      await routes.ready(device)
+      return await this.envelopes.sendToDevices([device], input, options)
+    }))
+    return results.flat()
   }
 }
