@@ -21,7 +21,7 @@ import type { ProtocolErrorEvent, ReceivedEnvelope } from '../net/envelope-serve
 import type { DeviceSendResult, Envelopes, SendEnvelopeInput } from '../net/envelopes.js'
 import { learnRelayedDeviceAddresses } from '../net/relayed-addresses.js'
 import { DeviceRoutes } from '../net/device-routes.js'
-import { createParleyLibp2p, DeferredTransports, reachableOnlyViaRelays } from '../p2p/index.js'
+import { createDeferredTransports, createParleyLibp2p, reachableOnlyViaRelays, type DeferredTransports } from '../p2p/index.js'
 import { AccountRecordFloor } from './account-record-floor.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS } from './constants.js'
 import { deviceServices, type DeviceLibp2p, type DeviceServices } from './services.js'
@@ -160,7 +160,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       if (records == null) throw new NodeNotStartedError('The node is not open yet')
       return records
     }
-    const deferred = init.deferWebRTC === true ? new DeferredTransports() : undefined
+    const deferred = init.deferWebRTC === true ? createDeferredTransports() : undefined
     const libp2p = await createParleyLibp2p<DeviceServices>({
       privateKey,
       deferredTransports: deferred,

@@ -4,7 +4,7 @@ import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TCP } from '@multiformats/multiaddr-matcher'
-import { transportLoadedOnStart, type TransportFactory } from './deferred-transport.js'
+import { DeferredTransports, transportLoadedOnStart, type TransportFactory } from './deferred-transport.js'
 import { guardPutValue } from '../net/dht-put-guard.js'
 import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import { addressKeys, type AddressKeys } from '../net/remote-address.js'
@@ -69,4 +69,9 @@ export const guardDhtPuts: typeof guardPutValue | undefined = guardPutValue
 /** Whether this platform dials `ma` itself (a relay's address in an account record): TCP or WebSockets. */
 export function canDialDirectly (ma: Multiaddr): boolean {
   return TCP.exactMatch(ma) || isBrowserDialable(ma)
+}
+
+/** Node: transports whose import can wait until the node is ready (the daemon's WebRTC). */
+export function createDeferredTransports (): DeferredTransports | undefined {
+  return new DeferredTransports()
 }
