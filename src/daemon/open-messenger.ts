@@ -25,6 +25,8 @@ export interface DaemonMessengerInit {
   /** Relays (multiaddrs with /p2p/<id>) that hold this account's mail. */
   relays?: string[]
   kdf?: ScryptParams
+  /** Leave the WebRTC transport out of the start; `node.loadDeferredTransports()` loads it (the CLI: after `ready`). @default false */
+  deferWebRTC?: boolean
   /** Loopback test networks: many peers per IP, private addresses allowed, short outbox timeouts. @default false */
   testNetwork?: boolean
 }
@@ -65,6 +67,7 @@ export async function openDaemonMessenger (init: DaemonMessengerInit & OpenedSto
     listen: init.listen,
     bootstrap: init.bootstrap,
     relays: init.relays,
+    deferWebRTC: init.deferWebRTC,
     ...(test ? { manyPeersPerAddress: true, allowPrivateAddresses: true, webrtcBindAddress: '127.0.0.1', outbox: { directTimeoutMs: 1500, pollMs: 200 } } : {})
   }, options)
   const node = messenger.node

@@ -176,7 +176,9 @@ export const ErrorCode = {
   INVALID_GROUP_LINK: 'ERR_INVALID_GROUP_LINK',
   GROUP_LINK_EXPIRED: 'ERR_GROUP_LINK_EXPIRED',
   GROUP_LINK_REVOKED: 'ERR_GROUP_LINK_REVOKED',
-  INVALID_GROUP_PICTURE: 'ERR_INVALID_GROUP_PICTURE'
+  INVALID_GROUP_PICTURE: 'ERR_INVALID_GROUP_PICTURE',
+  // issue #22 (daemon start): a deferred transport dialled or listened on before it loaded
+  TRANSPORT_NOT_LOADED: 'ERR_TRANSPORT_NOT_LOADED'
 } as const
 
 /** One of Parley's stable error codes. */

@@ -1,6 +1,6 @@
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { QueryEvent } from '@libp2p/kad-dht'
-import { selectAccountRecord, verifyAccountRecord } from '../identity/account-record.js'
+import { selectAccountRecord, verifyAccountRecord, type VerifiedAccountRecord } from '../identity/account-record.js'
 import { AccountNotFoundError } from './errors.js'
 
 /** kad-dht's `get`: the query's events as they happen (PEER_RESPONSE carries each peer's record). */
@@ -12,6 +12,12 @@ export interface QuorumLookupInit {
   /** After the first valid record, wait at most this long for the others. */
   graceMs: number
   log?: Logger
+  /**
+   * Called once, with the first record that verifies, before the quorum is reached: for work
+   * that may start early (finding the devices' addresses), never as the answer (a later record
+   * may be newer).
+   */
+  onFirstRecord?: (record: VerifiedAccountRecord) => void
 }
 
 /**
@@ -40,14 +46,16 @@ export async function quorumLookup (query: DhtQuery, accountKey: Uint8Array, dht
       if (value == null) continue
       const from = event.from.toString()
       if (peers.has(from)) continue
+      let verified: VerifiedAccountRecord
       try {
-        verifyAccountRecord(value, { accountKey })
+        verified = verifyAccountRecord(value, { accountKey })
       } catch (err) {
         init.log?.('peer %s served an invalid record - %e', from, err)
         continue
       }
       peers.add(from)
       found.push(value)
+      if (found.length === 1) notifyFirst(init, verified)
       if (found.length >= init.quorum) break
       grace ??= setTimeout(() => { enough.abort() }, init.graceMs)
     }
@@ -60,4 +68,13 @@ export async function quorumLookup (query: DhtQuery, accountKey: Uint8Array, dht
   }
   if (found.length === 0) throw new AccountNotFoundError('No peer holds a valid account record')
   return found[selectAccountRecord(found)]
+}
+
+/** Runs `onFirstRecord`; its failure is logged, never the lookup's. */
+function notifyFirst (init: QuorumLookupInit, record: VerifiedAccountRecord): void {
+  try {
+    init.onFirstRecord?.(record)
+  } catch (err) {
+    init.log?.error('onFirstRecord failed - %e', err)
+  }
 }

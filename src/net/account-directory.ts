@@ -91,7 +91,7 @@ export class AccountDirectory implements Startable {
   }
 
   /** Looks up an account's record: cache first (unless `fresh`), then the DHT. */
-  async lookup (accountKey: Uint8Array, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
+  async lookup (accountKey: Uint8Array, options: AbortOptions & { fresh?: boolean, onFirstRecord?: (record: VerifiedAccountRecord) => void } = {}): Promise<VerifiedAccountRecord> {
     const address = encodeAddress(accountKey)
     const cached = this.cache.get(address)
     if (cached != null && options.fresh !== true && Date.now() - cached.fetchedAt < this.init.cacheTtlMs) return cached.record
@@ -99,7 +99,7 @@ export class AccountDirectory implements Startable {
     try {
       const signal = options.signal ?? AbortSignal.timeout(this.init.lookupTimeoutMs)
       bytes = this.routing.dhtQuery != null
-        ? await quorumLookup(this.routing.dhtQuery, accountKey, accountDhtKey(accountKey), { quorum: this.init.lookupQuorum, graceMs: this.init.lookupGraceMs, log: this.log }, { signal })
+        ? await quorumLookup(this.routing.dhtQuery, accountKey, accountDhtKey(accountKey), { quorum: this.init.lookupQuorum, graceMs: this.init.lookupGraceMs, log: this.log, onFirstRecord: options.onFirstRecord }, { signal })
         : await this.routing.contentRouting.get(accountDhtKey(accountKey), { signal })
     } catch (err) {
       if (cached != null) {

@@ -20,7 +20,8 @@ import type { Ack } from '../net/envelope-codec.js'
 import type { ProtocolErrorEvent, ReceivedEnvelope } from '../net/envelope-server.js'
 import type { DeviceSendResult, Envelopes, SendEnvelopeInput } from '../net/envelopes.js'
 import { learnRelayedDeviceAddresses } from '../net/relayed-addresses.js'
-import { createParleyLibp2p, reachableOnlyViaRelays } from '../p2p/index.js'
+import { DeviceRoutes } from '../net/device-routes.js'
+import { createDeferredTransports, createParleyLibp2p, reachableOnlyViaRelays, type DeferredTransports } from '../p2p/index.js'
 import { AccountRecordFloor } from './account-record-floor.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS } from './constants.js'
 import { deviceServices, type DeviceLibp2p, type DeviceServices } from './services.js'
@@ -28,6 +29,9 @@ import { deviceServices, type DeviceLibp2p, type DeviceServices } from './servic
 export { OWN_RECORD_SETTING }
 export { peerIdFromBytes } from '../net/peer-ids.js'
 export type { DeviceSendResult, SendEnvelopeInput } from '../net/envelopes.js'
+
+/** The deferred transports of each node's libp2p (`deferWebRTC`). */
+const deferredTransportsOf = new WeakMap<DeviceLibp2p, DeferredTransports>()
 
 export interface ParleyNodeInit {
   /** The device's encrypted store: keys, prekeys, own record and libp2p's datastore live here. */
@@ -54,6 +58,12 @@ export interface ParleyNodeInit {
   manyPeersPerAddress?: boolean
   /** WebRTC bind address (Node; tests use 127.0.0.1). */
   webrtcBindAddress?: string
+  /**
+   * Node: leave the WebRTC transport's modules out of the start; it dials and accepts nothing
+   * (browsers stay on relayed connections) until {@link ParleyNode.loadDeferredTransports}. The
+   * daemon calls that once it is ready (docs/PERFORMANCE.md, "Daemon start"). @default false
+   */
+  deferWebRTC?: boolean
   /** Bounds on other peers' DHT records this device holds (in memory) and on their PUT rate. */
   dhtRecordLimits?: Partial<import('../net/dht-record-limits.js').DhtRecordLimits>
   /** Envelope server limits (tests shorten the timeouts). */
@@ -150,8 +160,10 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       if (records == null) throw new NodeNotStartedError('The node is not open yet')
       return records
     }
+    const deferred = init.deferWebRTC === true ? createDeferredTransports() : undefined
     const libp2p = await createParleyLibp2p<DeviceServices>({
       privateKey,
+      deferredTransports: deferred,
       datastore: init.store.datastore,
       ownDhtKeys: [accountDhtKey(identity.account.publicKey)],
       dhtRecordLimits: init.dhtRecordLimits,
@@ -174,6 +186,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
       // started by ParleyNode.start, once the envelope handler is set (see Envelopes)
       start: false
     }, options)
+    if (deferred != null) deferredTransportsOf.set(libp2p, deferred)
     try {
       records = await AccountRecords.open({
         store: init.store,
@@ -251,6 +264,14 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
     return await this.records.rotatePrekeys(options)
   }
 
+  /**
+   * Imports and starts the transports left out of the start (`deferWebRTC`); resolves at once
+   * when there are none. Safe to call more than once.
+   */
+  async loadDeferredTransports (options: AbortOptions = {}): Promise<void> {
+    await deferredTransportsOf.get(this.libp2p)?.load(options)
+  }
+
   /** Starts libp2p and with it Parley's services (serving envelopes), joins through the bootstrap list and publishes the account record. */
   async start (options: AbortOptions = {}): Promise<void> {
     if (this.running) return
@@ -321,7 +342,7 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
   }
 
   /** Looks up an account's record by address (cached; the DHT otherwise). */
-  async lookupAccount (address: string, options: AbortOptions & { fresh?: boolean } = {}): Promise<VerifiedAccountRecord> {
+  async lookupAccount (address: string, options: AbortOptions & { fresh?: boolean, onFirstRecord?: (record: VerifiedAccountRecord) => void } = {}): Promise<VerifiedAccountRecord> {
     const record = await this.directory.lookup(decodeAddress(address), options)
     await learnRelayedDeviceAddresses(this.libp2p, record, this.log)
     return record
@@ -335,8 +356,14 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
 
   /** Sends `input` to every device of an account; one result per device, never throws for a device. */
   async sendToAccount (address: string, input: Omit<SendEnvelopeInput, 'id'>, options: AbortOptions = {}): Promise<DeviceSendResult[]> {
-    const record = await this.lookupAccount(address, options)
+    // the devices' addresses are searched from the lookup's first valid record on, not after it
+    const routes = new DeviceRoutes(this.libp2p, this.log)
+    const record = await this.lookupAccount(address, { ...options, onFirstRecord: (early) => { routes.start(early, options) } })
     if (!this.running) throw new NodeNotStartedError()
-    return await this.envelopes.sendToDevices(record.body.devices, input, options)
+    const results = await Promise.all(record.body.devices.map(async (device) => {
+      await routes.ready(device)
+      return await this.envelopes.sendToDevices([device], input, options)
+    }))
+    return results.flat()
   }
 }

@@ -10,6 +10,7 @@ export {
   type CreateEphemeralNode, type EphemeralNodeOptions,
   type Libp2pAssemblyInit, type ParleyLibp2p, type ParleyLibp2pOptions, type ParleyServices
 } from './create-libp2p.js'
-export { canDialDirectly, reachableOnlyViaRelays } from './libp2p-defaults.js'
+export { canDialDirectly, createDeferredTransports, reachableOnlyViaRelays } from './libp2p-defaults.js'
+export type { DeferredTransports } from './deferred-transport.js'
 export type { PlatformOptions } from './platform-options.js'
 export { testNetwork, type TestNetworkOptions } from './test-network.js'

@@ -6,6 +6,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { guardPutValue } from '../net/dht-put-guard.js'
 import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import type { AddressKeys } from '../net/remote-address.js'
+import type { DeferredTransports } from './deferred-transport.js'
 import type { PlatformOptions } from './platform-options.js'
 
 /** Browser platform: WebSockets to relays, circuit-relay-v2 for reachability, WebRTC between browsers. */
@@ -47,4 +48,9 @@ export const guardDhtPuts: typeof guardPutValue | undefined = undefined
 /** Whether this platform dials `ma` itself (a relay's address in an account record): WebSockets only. */
 export function canDialDirectly (ma: Multiaddr): boolean {
   return isBrowserDialable(ma)
+}
+
+/** Browsers load WebRTC with the page's bundle: nothing is deferred. */
+export function createDeferredTransports (): DeferredTransports | undefined {
+  return undefined
 }

@@ -1,10 +1,10 @@
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { tcp } from '@libp2p/tcp'
-import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import type { Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TCP } from '@multiformats/multiaddr-matcher'
+import { DeferredTransports, transportLoadedOnStart, type TransportFactory } from './deferred-transport.js'
 import { guardPutValue } from '../net/dht-put-guard.js'
 import { isBrowserDialable } from '../net/relay-entry-addresses.js'
 import { addressKeys, type AddressKeys } from '../net/remote-address.js'
@@ -16,8 +16,20 @@ export function platformTransports (options: PlatformOptions): Array<(components
     tcp(),
     webSockets(options.webSocketsTls != null ? { https: { cert: options.webSocketsTls.cert, key: options.webSocketsTls.key } } : {}),
     circuitRelayTransport(),
-    ...(options.webrtc === false ? [] : [webRTC({ rtcConfiguration: rtcConfiguration(options) })])
+    ...(options.webrtc === false ? [] : [webRTCTransport(options)])
   ]
+}
+
+/** `@libp2p/webrtc`, imported now, or once `options.deferredTransports` loads. */
+function webRTCTransport (options: PlatformOptions): (components: any) => Transport {
+  const init = { rtcConfiguration: rtcConfiguration(options) }
+  const deferred = {
+    name: '@libp2p/webrtc',
+    load: async (): Promise<TransportFactory> => (await import('@libp2p/webrtc')).webRTC(init),
+    dependencies: ['@libp2p/identify', '@libp2p/circuit-relay-v2-transport']
+  }
+  // not deferred: imported as the node starts, so that a node that never starts (or turns it off) never imports it
+  return options.deferredTransports != null ? options.deferredTransports.transport(deferred) : transportLoadedOnStart(deferred)
 }
 
 function rtcConfiguration (options: PlatformOptions): RTCConfiguration {
@@ -61,4 +73,9 @@ export const guardDhtPuts: typeof guardPutValue | undefined = guardPutValue
 /** Whether this platform dials `ma` itself (a relay's address in an account record): TCP or WebSockets. */
 export function canDialDirectly (ma: Multiaddr): boolean {
   return TCP.exactMatch(ma) || isBrowserDialable(ma)
+}
+
+/** Node: transports whose import can wait until the node is ready (the daemon's WebRTC). */
+export function createDeferredTransports (): DeferredTransports | undefined {
+  return new DeferredTransports()
 }

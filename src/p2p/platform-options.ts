@@ -1,3 +1,4 @@
+import type { DeferredTransports } from './deferred-transport.js'
 import type { TestNetworkOptions } from './test-network.js'
 
 /** Options the platform-specific libp2p defaults understand. */
@@ -10,6 +11,12 @@ export interface PlatformOptions extends Pick<TestNetworkOptions, 'webrtcBindAdd
    * WebRTC connection carries no IP address to rate-limit by. @default true
    */
   webrtc?: boolean
+  /**
+   * Node only: add the WebRTC transport through these deferred transports instead of importing
+   * it with the node (its ~580 modules are half of a daemon's start): it dials and accepts
+   * nothing until `deferredTransports.load()` (docs/PERFORMANCE.md, "Daemon start").
+   */
+  deferredTransports?: DeferredTransports
   /** Node only: PEM certificate and key for secure WebSockets listeners (`/tls/ws`). */
   webSocketsTls?: { cert: string, key: string }
 }

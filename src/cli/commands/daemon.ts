@@ -58,6 +58,8 @@ export function registerDaemon (program: Command): void {
         relays: [...opts.relay, ...envList('PARLEY_RELAYS')],
         kdf: kdfFromEnv(),
         testNetwork: testNetworkFromEnv(),
+        // WebRTC (reaching browsers directly) is loaded after `ready`: half of the start's modules
+        deferWebRTC: true,
         api: { ...api, allowPublic: opts.apiForcePublic === true },
         ui: opts.ui,
         onInternalError: (err, request) => { process.stderr.write(`parley daemon: internal error on ${request}: ${(err as Error)?.stack ?? String(err)}\n`) }
@@ -80,6 +82,10 @@ export function registerDaemon (program: Command): void {
       if (opts.ui) ctx.out(`ui:      ${daemon.api.loginUrl()}  (one-time login link; \`parley ui\` prints a new one)`)
       for (const line of reachabilityWarnings(daemon.messenger.reachability())) ctx.out(line)
       ctx.out('ready')
+      // until this resolves, browsers reach the daemon on relayed connections (docs/PERFORMANCE.md)
+      daemon.node.loadDeferredTransports().catch((err: unknown) => {
+        process.stderr.write(`parley daemon: could not load the WebRTC transport (browsers stay on relayed connections): ${(err as Error)?.stack ?? String(err)}\n`)
+      })
       await daemon.stopped
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
