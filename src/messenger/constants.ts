@@ -139,3 +139,10 @@ export const RECORD_HINT_MEMORY = 1000
 export const CHANNEL_TALLY_INTERVAL_MS = 30_000
 /** Channels: pages of sealed feedback an owner collects from one relay in one round. */
 export const CHANNEL_COLLECT_MAX_PAGES = 20
+
+/**
+ * How long a channel owner remembers a sealed feedback box it counted (by fingerprint), so that
+ * the same box collected again through another relay is not counted twice: longer than any relay
+ * holds a box (7 days, PROTOCOL.md §13.6).
+ */
+export const CHANNEL_FEEDBACK_SEEN_MS = 8 * 24 * 3600_000

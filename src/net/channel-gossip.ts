@@ -219,6 +219,12 @@ export class ChannelGossip extends TypedEventEmitter<ChannelsEvents> {
     return { sealed: response.feedback?.sealed ?? [], cursor: Number(response.feedback?.cursor ?? BigInt(after)) }
   }
 
+  /** A relay: sealed feedback another history peer holds for a channel after `after` (reconciliation, PROTOCOL.md §13.7). */
+  async syncFeedback (peer: PeerId, channelKey: Uint8Array, after: number, options: AbortOptions = {}): Promise<FeedbackPage> {
+    const response = await historyRequest(this.dialer, peer, { kind: HistoryRequest.Kind.SYNC, channelKey, after: BigInt(after), limit: 0, latest: false, posts: [] }, options)
+    return { sealed: response.feedback?.sealed ?? [], cursor: Number(response.feedback?.cursor ?? BigInt(after)) }
+  }
+
   /** Current penalty points of a peer (decayed). */
   penalty (peer: string): number {
     const entry = this.penalties.get(peer)

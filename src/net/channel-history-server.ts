@@ -16,7 +16,7 @@ import {
   MAX_CHANNEL_HISTORY_FRAME_BYTES, MAX_CHANNEL_QUERY_POSTS, MAX_CHANNEL_STORE_POSTS, STREAM_CLOSE_TIMEOUT_MS
 } from './constants.js'
 import { RateLimiter, type RateLimit } from './rate-limiter.js'
-import { ChannelFeedbackInbox } from './channel-feedback-inbox.js'
+import { ChannelFeedbackInbox, type FeedbackInbox } from './channel-feedback-inbox.js'
 import { answerFeedback } from './channel-feedback-server.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from './stream/frame-reader.js'
 
@@ -24,8 +24,8 @@ export interface ChannelHistoryServerInit {
   backend: ChannelHistoryBackend
   rate?: RateLimit
   maxInboundStreams?: number
-  /** Sealed reader feedback held for owners (in memory; default limits). */
-  feedback?: ChannelFeedbackInbox
+  /** Sealed reader feedback held for owners (default: the backend's, else in memory with default limits). */
+  feedback?: FeedbackInbox
 }
 
 /** Serves `/parley/channel-history/1.0.0` from a backend: bounded frames, a per-peer rate, typed refusals. */
@@ -33,12 +33,12 @@ export class ChannelHistoryServer {
   private readonly log: Logger
   private readonly limiter: RateLimiter
   private started = false
-  readonly feedback: ChannelFeedbackInbox
+  readonly feedback: FeedbackInbox
 
   constructor (private readonly registrar: Registrar, logger: ComponentLogger, private readonly init: ChannelHistoryServerInit) {
     this.log = logger.forComponent('parley:channel-history:server')
     this.limiter = new RateLimiter(init.rate ?? DEFAULT_CHANNEL_HISTORY_RATE)
-    this.feedback = init.feedback ?? new ChannelFeedbackInbox()
+    this.feedback = init.feedback ?? init.backend.feedback ?? new ChannelFeedbackInbox()
   }
 
   async start (): Promise<void> {
@@ -89,7 +89,7 @@ export class ChannelHistoryServer {
     }
     if (request.channelKey.length !== 32) throw new ParleyError('Bad channel key', ErrorCode.MALFORMED_REQUEST)
     const signal = AbortSignal.timeout(DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS)
-    if (request.kind === HistoryRequest.Kind.FEEDBACK || request.kind === HistoryRequest.Kind.COLLECT) {
+    if (request.kind === HistoryRequest.Kind.FEEDBACK || request.kind === HistoryRequest.Kind.COLLECT || request.kind === HistoryRequest.Kind.SYNC) {
       return await answerFeedback(request, { inbox: this.feedback, backend: this.init.backend, from: connection }, { signal })
     }
     if (request.kind === HistoryRequest.Kind.STORE) {

@@ -1,5 +1,6 @@
 import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
 import { ErrorCode, ParleyError } from '../errors.js'
+import type { FeedbackInbox } from './channel-feedback-inbox.js'
 import { HistoryRequest, HistoryResponse } from '../wire/channel.js'
 import { DEFAULT_CHANNEL_HISTORY_TIMEOUT_MS, MAX_CHANNEL_HISTORY_FRAME_BYTES, MAX_CHANNEL_QUERY_POSTS, MAX_FEEDBACK_COLLECT, STREAM_CLOSE_TIMEOUT_MS } from './constants.js'
 import { FrameReader, encodeFrame, writeWithBackpressure } from './stream/frame-reader.js'
@@ -32,6 +33,8 @@ export interface ChannelHistoryBackend {
   query: (channelKey: Uint8Array, query: HistoryQuery, options?: AbortOptions) => Promise<HistoryPage>
   /** Keeps the valid posts among `posts`; returns how many were new. Throws a ParleyError to refuse. */
   store: (channelKey: Uint8Array, posts: Uint8Array[], from: PeerId, options?: AbortOptions) => Promise<number>
+  /** Where sealed reader feedback is held (PROTOCOL.md §13.7); absent: in the server's memory. */
+  feedback?: FeedbackInbox
 }
 
 /** A refusal from a history peer, with the code it gave. */

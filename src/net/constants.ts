@@ -81,6 +81,8 @@ export const DEFAULT_FEEDBACK_ADDRESS_RATE = { perSecond: 1, burst: 120 }
 /** FEEDBACK: sealed feedback held per channel from one peer / one address at a time. */
 export const DEFAULT_FEEDBACK_HELD_PER_PEER = 64
 export const DEFAULT_FEEDBACK_HELD_PER_ADDRESS = 1_000
+/** FEEDBACK: boxes taken per channel by reconciliation from one other relay (half a channel's room). */
+export const DEFAULT_FEEDBACK_HELD_PER_SYNC_PEER = 5_000
 /** COLLECT: sealed feedback in one answer. */
 export const MAX_FEEDBACK_COLLECT = 500
 /** COLLECT: how far the owner's signed clock may be from the relay's. */

@@ -38,6 +38,12 @@ export interface ChannelFeedbackState {
   views: Record<number, number>
   /** Posts whose counts changed and are not yet published in a TALLY post. */
   pending?: number[]
+  /**
+   * Boxes already counted, by fingerprint (first 16 bytes of SHA-256, hex) → when first seen (ms):
+   * the same box reaches the owner through every relay that holds it. Forgotten once no relay
+   * can hold it any longer (PROTOCOL.md §13.7).
+   */
+  seen?: Record<string, number>
 }
 
 /** One post of a channel as the reader sees it (edits and deletions applied). */

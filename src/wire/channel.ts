@@ -1054,14 +1054,16 @@ export namespace HistoryRequest {
     QUERY = 'QUERY',
     STORE = 'STORE',
     FEEDBACK = 'FEEDBACK',
-    COLLECT = 'COLLECT'
+    COLLECT = 'COLLECT',
+    SYNC = 'SYNC'
   }
 
   enum __KindValues {
     QUERY = 0,
     STORE = 1,
     FEEDBACK = 2,
-    COLLECT = 3
+    COLLECT = 3,
+    SYNC = 4
   }
 
   export namespace Kind {

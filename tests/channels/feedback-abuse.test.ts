@@ -16,14 +16,7 @@ import { startClient, startTestRelay } from '../relay/helpers.js'
 import { TestChannel } from './helpers.js'
 
 const feedback = (extra: Partial<Feedback> = {}): Feedback => ({ reader: randomBytes(16), version: 1n, target: 1n, emoji: '👍', viewed: [], ...extra })
-const codeOf = (fn: () => unknown): string => {
-  try {
-    fn()
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err)
-  }
-  return 'no error'
-}
+const refused = async (fn: () => Promise<unknown>): Promise<string> => await fn().then(() => 'no error', (err: { code?: string }) => err.code ?? String(err))
 
 describe('sealed feedback: the format', () => {
   const channel = generateSigningKeyPair()
@@ -92,24 +85,24 @@ describe('a relay\'s feedback inbox: bounds per peer, per address, per channel',
   const key = randomBytes(32)
   const box = (): Uint8Array => randomBytes(SEALED_FEEDBACK_BYTES)
 
-  it('refuses boxes of the wrong size; a peer past its burst is refused while another peer is still served', () => {
+  it('refuses boxes of the wrong size; a peer past its burst is refused while another peer is still served', async () => {
     const inbox = new ChannelFeedbackInbox()
-    expect(codeOf(() => { inbox.deposit(key, randomBytes(100), { peer: 'a', address: '10.0.0.1' }) })).toBe('ERR_MALFORMED_REQUEST')
-    for (let i = 0; i < DEFAULT_FEEDBACK_LIMITS.peerRate.burst; i++) inbox.deposit(key, box(), { peer: 'a', address: '10.0.0.1' })
-    expect(codeOf(() => { inbox.deposit(key, box(), { peer: 'a', address: '10.0.0.1' }) })).toBe('ERR_RATE_LIMITED')
-    inbox.deposit(key, box(), { peer: 'b', address: '10.0.0.2' })
-    expect(inbox.held(key)).toBe(DEFAULT_FEEDBACK_LIMITS.peerRate.burst + 1)
+    expect(await refused(async () => await inbox.deposit(key, randomBytes(100), { peer: 'a', address: '10.0.0.1' }))).toBe('ERR_MALFORMED_REQUEST')
+    for (let i = 0; i < DEFAULT_FEEDBACK_LIMITS.peerRate.burst; i++) await inbox.deposit(key, box(), { peer: 'a', address: '10.0.0.1' })
+    expect(await refused(async () => await inbox.deposit(key, box(), { peer: 'a', address: '10.0.0.1' }))).toBe('ERR_RATE_LIMITED')
+    await inbox.deposit(key, box(), { peer: 'b', address: '10.0.0.2' })
+    expect(await inbox.held(key)).toBe(DEFAULT_FEEDBACK_LIMITS.peerRate.burst + 1)
   })
 
-  it('throwaway PeerIds from one address are bounded by the address; an honest reader elsewhere keeps its place', () => {
+  it('throwaway PeerIds from one address are bounded by the address; an honest reader elsewhere keeps its place', async () => {
     let now = 1_000_000
     const inbox = new ChannelFeedbackInbox({ ...DEFAULT_FEEDBACK_LIMITS, perChannel: 500, heldPerAddress: 200 }, () => now)
     const honest = box()
-    inbox.deposit(key, honest, { peer: 'honest', address: '192.0.2.7' })
+    await inbox.deposit(key, honest, { peer: 'honest', address: '192.0.2.7' })
     let accepted = 0
     for (let i = 0; i < 2_000; i++) {
       try {
-        inbox.deposit(key, box(), { peer: `throwaway-${i}`, address: '198.51.100.9' })
+        await inbox.deposit(key, box(), { peer: `throwaway-${i}`, address: '198.51.100.9' })
         accepted++
       } catch (err) {
         expect((err as { code?: string }).code).toBe('ERR_RATE_LIMITED')
@@ -118,38 +111,38 @@ describe('a relay\'s feedback inbox: bounds per peer, per address, per channel',
     }
     // bounded by what the address may hold at once (200), far below the 2,000 tried
     expect(accepted).toBe(200)
-    expect(inbox.held(key)).toBe(201)
-    expect(inbox.collect(key, 0).sealed[0]).toBe(honest)
+    expect(await inbox.held(key)).toBe(201)
+    expect((await inbox.collect(key, 0)).sealed[0]).toBe(honest)
     // the honest reader still deposits
-    inbox.deposit(key, box(), { peer: 'honest', address: '192.0.2.7' })
+    await inbox.deposit(key, box(), { peer: 'honest', address: '192.0.2.7' })
   })
 
-  it('one peer holds at most 64 boxes per channel; the oldest are dropped past the channel bound; channels and retention are bounded', () => {
+  it('one peer holds at most 64 boxes per channel; the oldest are dropped past the channel bound; channels and retention are bounded', async () => {
     let now = 1_000_000
     const inbox = new ChannelFeedbackInbox({ ...DEFAULT_FEEDBACK_LIMITS, perChannel: 100, channels: 2, retentionMs: 60_000, peerRate: { perSecond: 1000, burst: 1000 } }, () => now)
-    for (let i = 0; i < 64; i++) inbox.deposit(key, box(), { peer: 'p' })
-    expect(codeOf(() => { inbox.deposit(key, box(), { peer: 'p' }) })).toBe('ERR_RATE_LIMITED')
-    for (let i = 0; i < 50; i++) inbox.deposit(key, box(), { peer: `q${i}` })
-    expect(inbox.held(key)).toBe(100) // 114 deposited, the 14 oldest dropped
-    inbox.deposit(key, box(), { peer: 'p' }) // p's dropped boxes no longer count against it
+    for (let i = 0; i < 64; i++) await inbox.deposit(key, box(), { peer: 'p' })
+    expect(await refused(async () => await inbox.deposit(key, box(), { peer: 'p' }))).toBe('ERR_RATE_LIMITED')
+    for (let i = 0; i < 50; i++) await inbox.deposit(key, box(), { peer: `q${i}` })
+    expect(await inbox.held(key)).toBe(100) // 114 deposited, the 14 oldest dropped
+    await inbox.deposit(key, box(), { peer: 'p' }) // p's dropped boxes no longer count against it
 
     const second = randomBytes(32)
-    inbox.deposit(second, box(), { peer: 'r' })
-    expect(codeOf(() => { inbox.deposit(randomBytes(32), box(), { peer: 'r' }) })).toBe('ERR_CHANNEL_HISTORY_FULL')
+    await inbox.deposit(second, box(), { peer: 'r' })
+    expect(await refused(async () => await inbox.deposit(randomBytes(32), box(), { peer: 'r' }))).toBe('ERR_CHANNEL_HISTORY_FULL')
     now += 61_000 // everything expired: the channels are free again
-    inbox.deposit(randomBytes(32), box(), { peer: 'r' })
-    expect(inbox.held(key)).toBe(0)
+    await inbox.deposit(randomBytes(32), box(), { peer: 'r' })
+    expect(await inbox.held(key)).toBe(0)
   })
 
-  it('cursors keep growing across a restart (the relay\'s clock), so an owner\'s cursor never hides new boxes', () => {
+  it('cursors keep growing across a restart (the relay\'s clock), so an owner\'s cursor never hides new boxes', async () => {
     let now = 5_000_000
     const before = new ChannelFeedbackInbox(DEFAULT_FEEDBACK_LIMITS, () => now)
-    before.deposit(key, box(), { peer: 'a' })
-    const cursor = before.collect(key, 0).cursor
+    await before.deposit(key, box(), { peer: 'a' })
+    const cursor = (await before.collect(key, 0)).cursor
     now += 1
     const after = new ChannelFeedbackInbox(DEFAULT_FEEDBACK_LIMITS, () => now)
-    after.deposit(key, box(), { peer: 'a' })
-    expect(after.collect(key, cursor).sealed.length).toBe(1)
+    await after.deposit(key, box(), { peer: 'a' })
+    expect((await after.collect(key, cursor)).sealed.length).toBe(1)
   })
 })
 

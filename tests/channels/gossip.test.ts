@@ -16,7 +16,12 @@ async function network (count: number, channel: TestChannel): Promise<ChannelNod
   nodes.push(...started)
   await connectMesh(started)
   for (const node of started) node.services.channels.gossip.join(channel.key, { seq: 0, adminsVersion: 0 })
-  await waitFor(() => started.every((n) => n.services.channels.gossip.topicPeers(channel.key).mesh > 0), 30_000, 'gossip meshes')
+  // waiting, not asserting: 201 nodes in one process on a loaded machine need longer to form meshes
+  await waitFor(() => started.every((n) => n.services.channels.gossip.topicPeers(channel.key).mesh > 0), 30_000 + count * 500, 'gossip meshes').catch((err: Error) => {
+    // which nodes have no mesh peer, and how many connections and topic peers they have: the failure says where it stuck
+    const stuck = started.map((n, i) => ({ i, connections: n.getConnections().length, ...n.services.channels.gossip.topicPeers(channel.key) })).filter((n) => n.mesh === 0)
+    throw new Error(`${err.message}: ${stuck.length} of ${count} nodes without a mesh peer, e.g. ${JSON.stringify(stuck.slice(0, 5))}`)
+  })
   return started
 }
 

@@ -56,7 +56,23 @@ export function collect (node: ChannelNode): ChannelPostEvent[] {
 /** Connects node i to node ⌊(i-1)/2⌋ and to node i-1 (a tree plus a chain): every node reachable, few links each. */
 export async function connectMesh (nodes: ChannelNode[]): Promise<void> {
   for (let i = 1; i < nodes.length; i++) {
-    await nodes[i].dial(nodes[Math.floor((i - 1) / 2)].getMultiaddrs()[0])
-    if (i >= 2) await nodes[i].dial(nodes[i - 1].getMultiaddrs()[0])
+    await dialPatiently(nodes[i], nodes[Math.floor((i - 1) / 2)])
+    if (i >= 2) await dialPatiently(nodes[i], nodes[i - 1])
+  }
+}
+
+/**
+ * Dials with a generous deadline and one more try: with hundreds of nodes in one process on a
+ * loaded 2-core machine, a Noise handshake can outlast libp2p's default dial timeout (setup, not
+ * what the tests measure).
+ */
+async function dialPatiently (from: ChannelNode, to: ChannelNode): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await from.dial(to.getMultiaddrs()[0], { signal: AbortSignal.timeout(60_000) })
+      return
+    } catch (err) {
+      if (attempt >= 2) throw err
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir, waitFor } from '../helpers/network.js'
@@ -62,4 +63,26 @@ describe('parley channels against two daemons and a relay keeping channel histor
     expect(refused.stderr).toContain('ERR_NOT_ALLOWED')
     expect(await cli('channels', 'unreact', 'news', '1', '--home', home('bob'))).not.toContain('(you:')
   }, 120_000)
+
+  it('post --file streams a file with its caption; a follower downloads it, verified, byte for byte', async () => {
+    const bytes = Buffer.concat([Buffer.from('PARLEY-CLI-CHANNEL-FILE'), Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256))])
+    const path = join(dir.path, 'report.bin')
+    await writeFile(path, bytes)
+    const seq = (await cli('channels', 'post', 'news', 'the report', '--file', path, '--mime', 'application/pdf', '--home', home('alice'))).trim()
+    expect(Number(seq)).toBeGreaterThan(2)
+    await waitFor(async () => (await cli('channels', 'posts', 'news', '--home', home('bob'))).includes(`#${seq} `), 30_000, 'the file post at bob')
+    const line = (await cli('channels', 'posts', 'news', '--home', home('bob'))).split('\n').find((l) => l.startsWith(`#${seq} `))
+    expect(line).toContain('the report  [file: report.bin, 300023 bytes]')
+    const out = join(dir.path, 'bob-downloads')
+    await mkdir(out)
+    const written = (await cli('channels', 'download', 'news', seq, '--out', out, '--home', home('bob'))).trim()
+    expect(written).toBe(join(out, 'report.bin'))
+    expect(Buffer.compare(await readFile(written), bytes)).toBe(0)
+
+    // no file, no text: a usage error; a missing file: named
+    expect((await runCli(['channels', 'post', 'news', '--home', home('alice')])).stderr).toContain('--file')
+    expect((await runCli(['channels', 'post', 'news', '--file', join(dir.path, 'nope.bin'), '--home', home('alice')])).stderr).toContain('no such file')
+    // a post without a file has nothing to download
+    expect((await runCli(['channels', 'download', 'news', '1', '--out', out, '--home', home('bob')])).stderr).toContain('no file')
+  }, 180_000)
 })

@@ -3,6 +3,7 @@ import type { ChannelPostView, ChannelView } from '../../daemon/api-types.js'
 import { seg } from '../api-client.js'
 import { contextOf } from '../context.js'
 import { UsageError } from '../errors.js'
+import { postChannelFile, registerChannelDownload } from './channel-files.js'
 
 function channelLine (c: ChannelView): string {
   return `${c.name}  ${c.id}  ${c.role}${c.private ? '  private' : ''}${c.muted ? '  muted' : ''}  ${c.head} posts`
@@ -11,7 +12,8 @@ function channelLine (c: ChannelView): string {
 function postLine (p: ChannelPostView): string {
   const reactions = Object.entries(p.reactions ?? {}).map(([emoji, n]) => `${emoji} ${n}`).join('  ')
   const counts = `${reactions !== '' ? `  [${reactions}]` : ''}${(p.views ?? 0) > 0 ? `  ${p.views} views` : ''}${p.myReaction != null ? `  (you: ${p.myReaction})` : ''}`
-  return `#${p.seq}  ${new Date(p.createdAt).toISOString()}  ${p.text}${p.edited ? '  (edited)' : ''}${counts}`
+  const file = p.file != null ? `  [file: ${p.file.name}, ${p.file.size} bytes]` : ''
+  return `#${p.seq}  ${new Date(p.createdAt).toISOString()}  ${p.text}${file}${p.edited ? '  (edited)' : ''}${counts}`
 }
 
 function seqOf (text: string): number {
@@ -20,7 +22,7 @@ function seqOf (text: string): number {
   return n
 }
 
-/** `parley channels create|post|follow|list|posts|edit|delete|mute|unmute|leave|admin-key|admins`. */
+/** `parley channels create|post|download|follow|list|posts|edit|delete|mute|unmute|leave|admin-key|admins|react|unreact|tally`. */
 export function registerChannels (program: Command): void {
   const channels = program.command('channels').description('broadcast channels; <channel> is a channel id or name')
 
@@ -37,12 +39,21 @@ export function registerChannels (program: Command): void {
   channels.command('post')
     .description('post to a channel you own or administer; prints the post number')
     .argument('<channel>', 'id or name')
-    .argument('<text>', 'the post')
-    .action(async (ref: string, text: string, _opts, command: Command) => {
+    .argument('[text]', 'the post (with --file: its caption)')
+    .option('--file <path>', 'post a file (streamed; sealed, kept at your relays, fetched by readers on demand)')
+    .option('--mime <type>', 'with --file: its MIME type', 'application/octet-stream')
+    .action(async (ref: string, text: string | undefined, opts: { file?: string, mime: string }, command: Command) => {
       const ctx = contextOf(command)
-      const post = await (await ctx.client()).post<ChannelPostView>(`/v1/channels/${seg(ref)}/posts`, { text })
+      const api = await ctx.client()
+      if (opts.file != null) {
+        ctx.out(String((await postChannelFile(api, ref, opts.file, { mime: opts.mime, ...(text != null ? { caption: text } : {}) })).seq))
+        return
+      }
+      if (text == null || text === '') throw new UsageError('give the post\'s text, or a file with --file')
+      const post = await api.post<ChannelPostView>(`/v1/channels/${seg(ref)}/posts`, { text })
       ctx.out(String(post.seq))
     })
+  registerChannelDownload(channels)
 
   channels.command('follow')
     .description('follow a channel by its subscription link (recent posts are fetched from relays)')

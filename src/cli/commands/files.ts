@@ -17,7 +17,7 @@ import { parseDuration } from '../duration.js'
 import { ContactNotFoundError, UsageError } from '../errors.js'
 
 /** A progress bar on a terminal's stderr; nothing elsewhere (pipes, logs). */
-function progressBar (total: number): { update: (bytes: number) => void, stop: () => void } {
+export function progressBar (total: number): { update: (bytes: number) => void, stop: () => void } {
   if (process.stderr.isTTY !== true || total <= 0) return { update: () => {}, stop: () => {} }
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: ' {bar} {percentage}% | {value}/{total} bytes', hideCursor: true }, cliProgress.Presets.shades_classic)
   bar.start(total, 0)
@@ -25,7 +25,7 @@ function progressBar (total: number): { update: (bytes: number) => void, stop: (
 }
 
 /** Counts the bytes going through, for the bar. */
-async function * counted (source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+export async function * counted (source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   let n = 0
   for await (const chunk of source) {
     n += chunk.length

@@ -49,7 +49,7 @@ export function setupChannelAdmins ({ current, upsert }) {
       $('channel-admin-mine').value = ''
       try {
         $('channel-admin-mine').value = (await api('GET', `/v1/channels/${seg(c.id)}/admin-key`)).key
-        $('channel-admin-role').textContent = c.role === 'admin' ? 'You are an admin of this channel: you post, edit and delete.' : 'Give this key to the channel\'s owner. Once they add it, you can post, edit and delete here.'
+        $('channel-admin-role').textContent = c.role === 'admin' ? 'You are an admin of this channel: you post, edit and delete. Reactions and views are sealed to the owner\'s key, so only the owner\'s device counts them: the counts change while it is online.' : 'Give this key to the channel\'s owner. Once they add it, you can post, edit and delete here.'
       } catch (err) { note.textContent = err.message }
     }
   })

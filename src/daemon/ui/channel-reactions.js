@@ -30,7 +30,7 @@ export function reactionBar (post, { onChange, onError }) {
       class: `reaction${mine ? ' mine' : ''}`,
       'aria-pressed': mine ? 'true' : 'false',
       'aria-label': `${emoji} ${n}${mine ? ', your reaction (press to withdraw)' : ''}`,
-      title: mine ? 'Your reaction: counted with the owner\'s next tally' : `React with ${emoji}`,
+      title: mine ? 'Your reaction: counted with the owner\'s next tally (while the owner\'s device is online)' : `React with ${emoji}`,
       onclick: () => { void react(emoji) }
     }, `${emoji} ${n > 0 ? n : ''}`.trim())
   })
@@ -41,7 +41,7 @@ export function reactionBar (post, { onChange, onError }) {
       'aria-label': `React with ${emoji}`,
       onclick: (event) => { event.target.closest('details').open = false; void react(emoji) }
     }, emoji))))
-  const views = post.views > 0 ? el('span', { class: 'views', title: 'Views reported by readers, counted by the owner without learning who' }, `${post.views} ${post.views === 1 ? 'view' : 'views'}`) : null
+  const views = post.views > 0 ? el('span', { class: 'views', title: 'Views reported by readers, counted by the owner\'s device without learning who (the counts change while it is online)' }, `${post.views} ${post.views === 1 ? 'view' : 'views'}`) : null
   return el('div', { class: 'reactions', role: 'group', 'aria-label': `Reactions to post ${post.seq}` }, ...chips, picker, views)
 }
 

@@ -3,7 +3,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { concatBytes, u64be, utf8 } from '../../bytes.js'
+import { concatBytes, toHex, u64be, utf8 } from '../../bytes.js'
 import { Feedback } from '../../wire/channel.js'
 import { FEEDBACK_PLAIN_BYTES, MAX_FEEDBACK_VIEWED, MAX_REACTION_BYTES } from './constants.js'
 import { ChannelPostInvalidError } from './errors.js'
@@ -86,4 +86,12 @@ function checkFeedback (feedback: Feedback): void {
   if (feedback.reader.length !== 16) throw new ChannelPostInvalidError('malformed', 'A reader pseudonym is 16 bytes')
   if (utf8(feedback.emoji).length > MAX_REACTION_BYTES) throw new ChannelPostInvalidError('too-large', 'Reaction too long')
   if (feedback.viewed.length > MAX_FEEDBACK_VIEWED) throw new ChannelPostInvalidError('too-large', 'Too many viewed posts in one feedback')
+}
+
+/**
+ * What a sealed box is held and counted once by, at relays and at the owner: the first 16 bytes
+ * of its SHA-256, in hex (the same box reaches the owner through every relay that holds it).
+ */
+export function feedbackFingerprint (sealed: Uint8Array): string {
+  return toHex(sha256(sealed).subarray(0, 16))
 }

@@ -2,13 +2,13 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { toHex, utf8 } from '../../bytes.js'
 import { ErrorCode, ParleyError } from '../../errors.js'
-import { openFeedback, sealFeedback } from '../../identity/channel/channel-feedback.js'
+import { feedbackFingerprint, openFeedback, sealFeedback } from '../../identity/channel/channel-feedback.js'
 import { MAX_FEEDBACK_VIEWED, MAX_REACTION_BYTES, MAX_TALLIES_PER_POST } from '../../identity/channel/constants.js'
 import { ChannelPostInvalidError } from '../../identity/channel/errors.js'
 import type { ChannelFeedbackState, StoredChannel } from '../../store/channel-repo.js'
 import type { Feedback, Tally } from '../../wire/channel.js'
 import type { ChannelTransport } from '../components.js'
-import { CHANNEL_COLLECT_MAX_PAGES, CHANNEL_OPERATION_TIMEOUT_MS, CHANNEL_TALLY_INTERVAL_MS } from '../constants.js'
+import { CHANNEL_COLLECT_MAX_PAGES, CHANNEL_FEEDBACK_SEEN_MS, CHANNEL_OPERATION_TIMEOUT_MS, CHANNEL_TALLY_INTERVAL_MS } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import type { ChannelPostView, ChannelTallyView } from '../types.js'
 import type { Channels } from './channels.js'
@@ -141,12 +141,17 @@ export class ChannelFeedback {
     const state: ChannelFeedbackState = await store.getFeedback(channel.id, { signal }) ?? { cursors: {}, reactions: {}, views: {} }
     const changed = new Set<number>(state.pending ?? [])
     const result: CollectResult = { opened: 0, refused: 0, changed: [] }
+    const seen = forgetOld(state.seen ?? {}, this.ctx.now())
+    state.seen = seen
     for (const peer of await this.channels.historyPeers({ signal })) {
       try {
         for (let page = 0; page < CHANNEL_COLLECT_MAX_PAGES; page++) {
           const after = state.cursors[peer] ?? 0
           const answer = await this.transport.collectFeedback(peer, channel.channelKey, after, seed, { signal })
           for (const sealed of answer.sealed) {
+            // the same box through another relay (reconciliation, a reaction left at every relay): counted once
+            const fingerprint = feedbackFingerprint(sealed)
+            if (seen[fingerprint] != null) continue
             let feedback: Feedback
             try {
               feedback = openFeedback(seed, channel.channelKey, sealed)
@@ -156,6 +161,7 @@ export class ChannelFeedback {
               continue
             }
             result.opened++
+            seen[fingerprint] = this.ctx.now()
             for (const seq of applyFeedback(state, feedback, channel.head)) changed.add(seq)
           }
           state.cursors[peer] = Math.max(after, answer.cursor)
@@ -225,6 +231,13 @@ export function applyFeedback (state: ChannelFeedbackState, feedback: Feedback, 
     changed.push(seq)
   }
   return changed
+}
+
+/** The fingerprints seen more recently than any relay holds a box (`CHANNEL_FEEDBACK_SEEN_MS`). */
+export function forgetOld (seen: Record<string, number>, now: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [fingerprint, at] of Object.entries(seen)) if (at > now - CHANNEL_FEEDBACK_SEEN_MS) out[fingerprint] = at
+  return out
 }
 
 /** The current counts of one post. */

@@ -1,5 +1,6 @@
 import { channelId, parseChannelLink } from '../../identity/channel/channel-id.js'
 import { ConfigError } from '../errors.js'
+import { DEFAULT_FEEDBACK_LIMITS, type FeedbackInboxLimits } from '../../net/channel-feedback-inbox.js'
 
 /** A relay's opt-in channel history (`channels` in the relay config, docs/RELAY.md). */
 export interface ChannelHistoryConfig {
@@ -57,4 +58,12 @@ function keptId (field: string, entry: string): string {
   } catch {
     throw new ConfigError(field, 'must be a channel id (32 hex characters) or a subscription link')
   }
+}
+
+/**
+ * The bounds of the sealed reader feedback a relay holds (PROTOCOL.md §13.6): the defaults, with
+ * boxes expiring with the channel history's retention when that is shorter than 7 days.
+ */
+export function feedbackLimits (config: Pick<ChannelHistoryConfig, 'retention'>): FeedbackInboxLimits {
+  return { ...DEFAULT_FEEDBACK_LIMITS, retentionMs: Math.min(DEFAULT_FEEDBACK_LIMITS.retentionMs, config.retention) }
 }

@@ -5,7 +5,9 @@ import { ErrorCode, ParleyError } from '../../errors.js'
 import { ChannelPostInvalidError, channelId, postHash, verifyChannelPost, type VerifiedPost } from '../../identity/channel/index.js'
 import { ChannelPost } from '../../wire/channel.js'
 import type { ChannelHistoryBackend, HistoryPage, HistoryQuery } from '../../net/channel-history.js'
-import type { ChannelHistoryConfig } from './config.js'
+import { ChannelFeedbackInbox, type FeedbackInbox } from '../../net/channel-feedback-inbox.js'
+import { feedbackLimits, type ChannelHistoryConfig } from './config.js'
+import { LevelFeedbackLog } from './feedback-log.js'
 
 interface PostEntry {
   hash: Uint8Array
@@ -63,6 +65,8 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
   private readonly log: Logger
   private readonly now: () => number
   private readonly keepIds: Set<string> | 'all'
+  /** Sealed reader feedback for owners, written through to this database (`f!` keys). */
+  feedback: FeedbackInbox = new ChannelFeedbackInbox()
 
   private constructor (private readonly db: Level<string, Uint8Array>, private readonly init: ChannelHistoryStoreInit) {
     this.log = init.logger.forComponent('parley:relay:channel-history')
@@ -75,6 +79,7 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
     await db.open()
     const store = new ChannelHistoryStore(db, init)
     await store.load()
+    store.feedback = await ChannelFeedbackInbox.open(feedbackLimits(init.config), new LevelFeedbackLog(db, store.log), store.now)
     return store
   }
 
@@ -221,6 +226,7 @@ export class ChannelHistoryStore implements ChannelHistoryBackend {
       options.signal?.throwIfAborted()
       await this.prune(entry, 0)
     }
+    await this.feedback.sweep(options)
   }
 
   private async load (): Promise<void> {

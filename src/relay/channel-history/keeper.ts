@@ -7,6 +7,8 @@ import type { ChannelGossip } from '../../net/channel-gossip.js'
 import { createServingChannelGossip } from '../../net/channel-history-server.js'
 import { channels, type Channels, type ChannelPostEvent } from '../../net/channels.js'
 import { MAX_CHANNEL_QUERY_POSTS } from '../../net/constants.js'
+import type { FeedbackInbox } from '../../net/channel-feedback-inbox.js'
+import { channelId } from '../../identity/channel/channel-id.js'
 import type { ChannelHistoryConfig } from './config.js'
 import { ChannelHistoryStore } from './history-store.js'
 import type { ChannelHistoryStorage } from './storage.js'
@@ -24,6 +26,8 @@ export class ChannelKeeper implements ChannelHistoryBackend {
   private service: ChannelGossip | undefined
   private task: RepeatingTask | undefined
   private readonly log: Logger
+  /** Reconciliation's feedback cursor per history peer and channel (in memory: after a restart, boxes held already are not taken twice). */
+  private readonly feedbackCursors = new Map<string, number>()
   private readonly onPost = (event: CustomEvent<ChannelPostEvent>): void => { void this.keepGossip(event.detail.verified) }
 
   private constructor (readonly history: ChannelHistoryStorage, private readonly config: ChannelHistoryConfig, logger: ComponentLogger) {
@@ -76,6 +80,11 @@ export class ChannelKeeper implements ChannelHistoryBackend {
     await this.history.close()
   }
 
+  /** The sealed reader feedback held for owners (the history server answers FEEDBACK, COLLECT and SYNC from it). */
+  get feedback (): FeedbackInbox {
+    return this.history.feedback
+  }
+
   async query (channelKey: Uint8Array, query: HistoryQuery, options?: AbortOptions): Promise<HistoryPage> {
     return await this.history.query(channelKey, query, options)
   }
@@ -120,7 +129,40 @@ export class ChannelKeeper implements ChannelHistoryBackend {
       }
     }
     if (kept > 0) this.log('reconciliation kept %d posts', kept)
+    const boxes = await this.reconcileFeedback(service, peers, options)
+    if (boxes > 0) this.log('reconciliation took %d sealed feedback boxes', boxes)
     return kept
+  }
+
+  /**
+   * Pulls the sealed feedback every history peer holds for the channels held here (SYNC), so that
+   * an owner collecting through any relay that keeps the channel gets every box; each is held
+   * once. Returns how many boxes were newly taken.
+   */
+  async reconcileFeedback (service: ChannelGossip, peers: PeerId[], options: AbortOptions = {}): Promise<number> {
+    let taken = 0
+    for (const channelKey of await this.history.channelKeys(options)) {
+      for (const peer of peers) {
+        const key = `${peer.toString()}/${channelId(channelKey)}`
+        try {
+          for (let page = 0; page < RECONCILE_MAX_PAGES; page++) {
+            options.signal?.throwIfAborted()
+            const after = this.feedbackCursors.get(key) ?? 0
+            const answer = await service.syncFeedback(peer, channelKey, after, options)
+            for (const sealed of answer.sealed) {
+              if (await this.history.feedback.deposit(channelKey, sealed, { peer: peer.toString(), synced: true }, options)) taken++
+            }
+            this.feedbackCursors.set(key, Math.max(after, answer.cursor))
+            if (answer.sealed.length === 0 || answer.cursor <= after) break
+          }
+        } catch (err) {
+          options.signal?.throwIfAborted()
+          // a full inbox or a peer past its bound: the cursor stays, the rest comes in a later round
+          this.log.trace('feedback reconciliation with %p failed - %e', peer, err)
+        }
+      }
+    }
+    return taken
   }
 
   /** Follows the topics of the channels held (at start). */

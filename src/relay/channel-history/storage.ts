@@ -1,5 +1,6 @@
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { VerifiedPost } from '../../identity/channel/index.js'
+import type { FeedbackInbox } from '../../net/channel-feedback-inbox.js'
 import type { ChannelHistoryBackend, HistoryPage, HistoryQuery } from '../../net/channel-history.js'
 
 type MaybePromise<T> = T | Promise<T>
@@ -27,7 +28,9 @@ export interface ChannelHistoryStorage extends ChannelHistoryBackend {
   firstGap: (channelKey: Uint8Array, options?: AbortOptions) => MaybePromise<number>
   /** Keeps one verified post; false when it was already here. */
   storeOne: (channelKey: Uint8Array, verified: VerifiedPost, options?: AbortOptions) => Promise<boolean>
-  /** Retention for every channel (the relay's sweep). */
+  /** The sealed reader feedback held for owners (§13.7), on the same store as the posts. */
+  feedback: FeedbackInbox
+  /** Retention for every channel, posts and feedback (the relay's sweep). */
   sweep: (options?: AbortOptions) => Promise<void>
   close: () => Promise<void>
 }

@@ -4,7 +4,8 @@ import { ErrorCode, ParleyError } from '../../errors.js'
 import { ChannelPostInvalidError, channelId, verifyChannelPost, type VerifiedPost } from '../../identity/channel/index.js'
 import type { HistoryPage, HistoryQuery } from '../../net/channel-history.js'
 import { MAX_CHANNEL_QUERY_POSTS } from '../../net/constants.js'
-import type { ChannelHistoryConfig } from '../channel-history/config.js'
+import { feedbackLimits, type ChannelHistoryConfig } from '../channel-history/config.js'
+import { PgFeedbackInbox } from './channel-feedback.js'
 import type { ChannelHistoryStorage } from '../channel-history/storage.js'
 import type { DbRunner, Sql } from './db.js'
 
@@ -40,10 +41,13 @@ export class PgChannelHistory implements ChannelHistoryStorage {
   private readonly now: () => number
   private totals = { channels: 0, bytes: 0 }
   private refresher: ReturnType<typeof setInterval> | undefined
+  /** Sealed reader feedback for owners, in the same database (schema 4). */
+  readonly feedback: PgFeedbackInbox
 
   constructor (private readonly init: PgChannelHistoryInit) {
     this.keepIds = init.config.keep === 'all' ? 'all' : new Set(init.config.keep)
     this.now = init.now ?? Date.now
+    this.feedback = new PgFeedbackInbox({ db: init.db, limits: feedbackLimits(init.config), log: init.log.newScope('feedback'), now: this.now })
   }
 
   /** Reads the totals, and keeps reading them every {@link CHANNEL_TOTALS_REFRESH_MS} for the gauges. */
@@ -234,6 +238,7 @@ export class PgChannelHistory implements ChannelHistoryStorage {
         if (row != null) await this.prune(tx, channel, Number(row.bytes), 0)
       })
     }
+    await this.feedback.sweep(options)
     await this.refresh(options)
   }
 }

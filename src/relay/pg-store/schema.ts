@@ -27,6 +27,10 @@ import type { Database } from './sql.js'
  *   deposit per recipient mailbox (expiry, delete-token hash, depositor's share tag); the
  *   ciphertext as one row per piece (`STORAGE EXTERNAL`: already encrypted, so not compressed);
  *   per-address shares of blob bytes and blobs; the fleet's blob count and bytes in one row.
+ * - (4) `channel_feedback`, `channel_feedback_heads`: sealed reader feedback held for channel
+ *   owners (`channel-feedback.ts`): the 584-byte boxes by channel and cursor, each once by its
+ *   fingerprint, with the depositing peer and address key for the bounds; per channel its last
+ *   cursor and the boxes held (the row lock orders a channel's deposits across the fleet).
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number, name: string, sql: string }> = [
   {
@@ -151,6 +155,28 @@ ALTER TABLE blob_pieces ALTER COLUMN body SET STORAGE EXTERNAL;
 CREATE TABLE blob_shares (kind smallint NOT NULL, bucket integer NOT NULL, bytes bigint NOT NULL, blobs integer NOT NULL, PRIMARY KEY (kind, bucket));
 CREATE TABLE blob_totals (id smallint PRIMARY KEY CHECK (id = 1), blobs integer NOT NULL, bytes bigint NOT NULL);
 INSERT INTO blob_totals VALUES (1, 0, 0);
+`
+  },
+  {
+    version: 4,
+    name: 'channel feedback',
+    sql: `
+CREATE TABLE channel_feedback_heads (channel text PRIMARY KEY, last_cursor bigint NOT NULL DEFAULT 0, held integer NOT NULL DEFAULT 0);
+CREATE TABLE channel_feedback (
+  channel text NOT NULL,
+  cursor bigint NOT NULL,
+  fingerprint bytea NOT NULL,
+  at bigint NOT NULL,
+  peer text NOT NULL,
+  address text,
+  synced boolean NOT NULL DEFAULT false,
+  sealed bytea NOT NULL,
+  PRIMARY KEY (channel, cursor)
+);
+CREATE UNIQUE INDEX channel_feedback_fingerprint ON channel_feedback (channel, fingerprint);
+CREATE INDEX channel_feedback_peer ON channel_feedback (channel, peer);
+CREATE INDEX channel_feedback_address ON channel_feedback (channel, address) WHERE address IS NOT NULL;
+CREATE INDEX channel_feedback_at ON channel_feedback (at);
 `
   }
 ]
