@@ -54,7 +54,9 @@ describe('a node with the WebRTC transport deferred', () => {
     await expect(peer.dialProtocol(daemon.peerId, SIGNALING, { signal: AbortSignal.timeout(20_000) })).rejects.toMatchObject({ name: 'UnsupportedProtocolError' })
     // the connection the peer had stays up: only the upgrade was refused
     expect(peer.getConnections(daemon.peerId).length).toBeGreaterThan(0)
-    await peer.hangUp(daemon.peerId)
+    // closed on both sides: WebRTC's signalling dial would otherwise reuse a stale side ("muxer closed")
+    await Promise.all([peer.hangUp(daemon.peerId), daemon.hangUp(peer.peerId)])
+    await waitFor(() => daemon.getConnections(peer.peerId).length === 0 && peer.getConnections(daemon.peerId).length === 0, 30_000, 'both sides to close their connection')
 
     await deferred.load({ signal: AbortSignal.timeout(60_000) })
     expect(deferred.loaded).toBe(true)
