@@ -556,6 +556,7 @@ export interface GroupJoin {
   linkId: Uint8Array
   secret: Uint8Array
   code: string
+  account: Uint8Array
 }
 
 export namespace GroupJoin {
@@ -563,14 +564,18 @@ export namespace GroupJoin {
     REQUEST = 'REQUEST',
     PENDING = 'PENDING',
     DECLINED = 'DECLINED',
-    INVALID = 'INVALID'
+    INVALID = 'INVALID',
+    SHARED = 'SHARED',
+    SETTLED = 'SETTLED'
   }
 
   enum __StatusValues {
     REQUEST = 0,
     PENDING = 1,
     DECLINED = 2,
-    INVALID = 3
+    INVALID = 3,
+    SHARED = 4,
+    SETTLED = 5
   }
 
   export namespace Status {
@@ -613,6 +618,11 @@ export namespace GroupJoin {
           w.string(obj.code)
         }
 
+        if ((obj.account != null && obj.account.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.account)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -622,7 +632,8 @@ export namespace GroupJoin {
           status: Status.REQUEST,
           linkId: uint8ArrayAlloc(0),
           secret: uint8ArrayAlloc(0),
-          code: ''
+          code: '',
+          account: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -649,6 +660,10 @@ export namespace GroupJoin {
             }
             case 5: {
               obj.code = reader.string()
+              break
+            }
+            case 6: {
+              obj.account = reader.bytes()
               break
             }
             default: {
@@ -690,6 +705,11 @@ export namespace GroupJoin {
     value: string
   }
 
+  export interface GroupJoinAccountFieldEvent {
+    field: '$.account'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<GroupJoin>): Uint8Array {
     return encodeMessage(obj, GroupJoin.codec())
   }
@@ -698,7 +718,7 @@ export namespace GroupJoin {
     return decodeMessage(buf, GroupJoin.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupJoin>): Generator<GroupJoinVersionFieldEvent | GroupJoinStatusFieldEvent | GroupJoinLinkIdFieldEvent | GroupJoinSecretFieldEvent | GroupJoinCodeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupJoin>): Generator<GroupJoinVersionFieldEvent | GroupJoinStatusFieldEvent | GroupJoinLinkIdFieldEvent | GroupJoinSecretFieldEvent | GroupJoinCodeFieldEvent | GroupJoinAccountFieldEvent> {
     return streamMessage(buf, GroupJoin.codec(), opts)
   }
 }
