@@ -24,7 +24,7 @@ import type { Groups } from '../groups.js'
 import { GROUP_LINK_ID_LENGTH, MAX_GROUP_LINKS, mayMake } from '../membership/index.js'
 import { groupTargets } from '../group-targets.js'
 import { checkLink, checkSettled, checkShared, otherAdmins } from './shared-requests.js'
-import { formatGroupLink, GroupLinkExpiredError, GroupLinkRevokedError, InvalidGroupLinkError, linkIdOf, parseGroupLink } from './invite-link.js'
+import { formatGroupLink, GroupLinkExpiredError, InvalidGroupLinkError, linkIdOf, parseGroupLink } from './invite-link.js'
 
 const JOIN_VERSION = 1
 /** The rate limits' clock: monotonic (a wall clock set back must not empty a bucket). */
