@@ -281,10 +281,10 @@ export class GroupViews implements GroupUi {
       fill(extra, ...(admin ? this.#adminForms(g, error) : []),
         member ? h('button', { type: 'button', class: 'danger', part: 'button danger-button', onclick: () => { void this.#leave(g, error) } }, 'Leave group') : null)
       // the picture and, for those who may add members, the invite links and join requests (group-invite-views.ts)
-      fill(picture, extras.pictureBlock(this.host, messenger, g, admin, error, (v) => { this.updated(v); this.host.refresh() }))
+      if (typeof messenger.groupPicture === 'function') fill(picture, extras.pictureBlock(this.host, messenger, g, admin, error, (v) => { this.updated(v); this.host.refresh() }))
       stopInvites()
       stopInvites = () => {}
-      if (admin) stopInvites = extras.inviteSection(this.host, messenger, g, invites, error)
+      if (admin && typeof messenger.groupLinks === 'function') stopInvites = extras.inviteSection(this.host, messenger, g, invites, error)
       else fill(invites)
     }
     this.#panel = { id, render }
