@@ -21,7 +21,7 @@ const PICTURE_TYPES = ['image/png', 'image/jpeg', 'image/webp']
 export const INVITE_STYLES = `
 img.group-pic { width: 4rem; height: 4rem; border-radius: 50%; object-fit: cover; border: 1px solid var(--_border); }
 .picture-row { display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; }
-section.invites { display: grid; gap: .4rem; } section.invites h3 { margin: 0; font-size: 1em; }
+section.invites { display: grid; gap: .4rem; margin-bottom: .6rem; } section.invites h3 { margin: .4rem 0 0; font-size: 1em; } section.invites > button, section.invites > select { justify-self: start; }
 `
 
 /** "never expires", "expires 3 Jan 12:34". */

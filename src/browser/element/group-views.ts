@@ -269,7 +269,7 @@ export class GroupViews implements GroupUi {
     const invites = h('section', { class: 'invites', 'aria-labelledby': 'invites-title', part: 'group-invites' })
     let stopInvites = (): void => {}
     const dialog = h('dialog', { part: 'dialog members-dialog', 'aria-labelledby': 'group-title', 'aria-describedby': 'group-summary' },
-      title, picture, summary, list, extra, invites, error,
+      title, picture, summary, list, invites, extra, error,
       h('form', { method: 'dialog', class: 'dialog-actions' }, h('button', { value: 'close', class: 'primary', part: 'button' }, 'Close')))
     const render = (g: GroupView): void => {
       group = g
