@@ -30,7 +30,9 @@ function percentile (values: number[], p: number): number {
 
 /** Resolves when every one of `members` got a message with `text`. */
 async function reachedAll (members: Messenger[], text: string): Promise<void> {
-  await Promise.all(members.map(async (m) => m.next('message', { filter: (d) => d.message.text === text, signal: AbortSignal.timeout(300_000) })))
+  let reached = 0
+  await Promise.all(members.map(async (m) => { await m.next('message', { filter: (d) => d.message.text === text, signal: AbortSignal.timeout(300_000) }); reached++ }))
+    .catch((err: unknown) => { throw new Error(`"${text}" reached ${reached} of ${members.length} members in 300 s`, { cause: err }) })
 }
 
 /** Members stopped for the relay-storage figure (their copies go to the relay). */
@@ -77,7 +79,9 @@ async function measure (size: number): Promise<void> {
   const stopped = new Set<Messenger>()
   try {
     for (let i = 0; i < size; i += 8) members.push(...await Promise.all(Array.from({ length: Math.min(8, size - i) }, async (_, j) => startTestMessenger(dir.path, `m${i + j}`, relays))))
-    const joined = Promise.all(members.map(async (m) => m.next('group-updated', { filter: (d) => d.group.members.length === size + 1, signal: AbortSignal.timeout(300_000) })))
+    let got = 0
+    const joined = Promise.all(members.map(async (m) => { await m.next('group-updated', { filter: (d) => d.group.members.length === size + 1, signal: AbortSignal.timeout(300_000) }); got++ }))
+      .catch((err: unknown) => { throw new Error(`the group reached ${got} of ${size} members in 300 s`, { cause: err }) })
     const group = await author.createGroup(`bench ${size}`, members.map((m) => m.address))
     await joined
     // warm-up: sessions and sender keys in place
