@@ -108,7 +108,12 @@ function demoMessenger (): void {
     groupReceipts: async (_id: string, messageId: string) => messageId === 'g3' ? { delivered: 3, read: 2 } : messageId === 'g5' ? { delivered: 1, read: 0 } : { delivered: 0, read: 0 },
     devices: async () => devices,
     deviceLinkRequests: () => [],
-    confirmDeviceLink: async () => {}
+    confirmDeviceLink: async () => {},
+    // group invite links, join requests and picture (issue #20)
+    groupLinks: async () => [{ linkId: '1'.repeat(32), creator: ME, expiresAt: now + 6 * 86_400_000 }],
+    groupJoinRequests: async () => [{ address: '2a9G8XqXj4RzR4ozHcqKrwZaTvDvpkLZd1ckEz7KJ9fVkCkyF3', linkId: '1'.repeat(32), at: now - 120_000 }],
+    createGroupLink: async () => ({ link: `parley://group/${'Cg8Kd2hhdCBhIGxpbmsgbG9va3MgbGlrZQ'.repeat(3)}`, linkId: '2'.repeat(32), creator: ME, expiresAt: now + 7 * 86_400_000 }),
+    groupPicture: async () => null
   })
   const CAROL = ME.replace('3', '5')
   const DAVE = '2a9G8XqXj4RzR4ozHcqKrwZaTvDvpkLZd1ckEz7KJ9fVkCkyF3'
@@ -179,6 +184,18 @@ async function elementScenes (browser: Browser): Promise<void> {
     await openGroup(page)
     await page.locator('parley-chat').getByRole('button', { name: 'Members' }).click()
     await page.locator('parley-chat').getByRole('button', { name: 'Leave group' }).waitFor()
+  })
+  await shoot(browser, 'element-group-invites', async (page) => {
+    await openGroup(page)
+    await page.locator('parley-chat').getByRole('button', { name: 'Members' }).click()
+    await page.locator('parley-chat').getByRole('button', { name: 'Approve Dave' }).waitFor()
+    await page.locator('parley-chat').getByRole('heading', { name: 'Invite links' }).scrollIntoViewIfNeeded()
+  })
+  await shoot(browser, 'element-group-link', async (page) => {
+    await openGroup(page)
+    await page.locator('parley-chat').getByRole('button', { name: 'Members' }).click()
+    await page.locator('parley-chat').getByRole('button', { name: 'New invite link' }).click()
+    await page.locator('parley-chat').getByRole('img', { name: /QR code of an invite link/ }).waitFor()
   })
   await shoot(browser, 'element-group-new', async (page) => {
     await elementPage(page, '<parley-chat></parley-chat>')

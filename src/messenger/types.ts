@@ -228,6 +228,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   'group-join-requested': { groupId: ConversationId, address: string }
   /** Groups: the link's creator answered this account's join request (an accepted one arrives as `group-updated`). */
   'group-join-answered': { groupId: ConversationId, status: 'pending' | 'declined' | 'invalid', code?: string }
+  /** Groups: a join request waiting on this device was settled elsewhere (another admin approved: the requester is a member; or declined). */
+  'group-join-settled': { groupId: ConversationId, address: string, outcome: 'approved' | 'declined' }
   /** A new post in a channel this account follows or owns (not for muted channels), in channel order. */
   'channel-post': { channel: ChannelView, post: ChannelPostView }
   /** A post was edited or deleted by the channel's owner or an admin. */

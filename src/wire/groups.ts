@@ -548,6 +548,7 @@ export interface GroupJoin {
   linkId: Uint8Array
   secret: Uint8Array
   code: string
+  account: Uint8Array
 }
 
 export namespace GroupJoin {
@@ -555,14 +556,18 @@ export namespace GroupJoin {
     REQUEST = 'REQUEST',
     PENDING = 'PENDING',
     DECLINED = 'DECLINED',
-    INVALID = 'INVALID'
+    INVALID = 'INVALID',
+    SHARED = 'SHARED',
+    SETTLED = 'SETTLED'
   }
 
   enum __StatusValues {
     REQUEST = 0,
     PENDING = 1,
     DECLINED = 2,
-    INVALID = 3
+    INVALID = 3,
+    SHARED = 4,
+    SETTLED = 5
   }
 
   export namespace Status {
@@ -605,6 +610,11 @@ export namespace GroupJoin {
           w.string(obj.code)
         }
 
+        if ((obj.account != null && obj.account.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.account)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -614,7 +624,8 @@ export namespace GroupJoin {
           status: Status.REQUEST,
           linkId: uint8ArrayAlloc(0),
           secret: uint8ArrayAlloc(0),
-          code: ''
+          code: '',
+          account: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -641,6 +652,10 @@ export namespace GroupJoin {
             }
             case 5: {
               obj.code = reader.string()
+              break
+            }
+            case 6: {
+              obj.account = reader.bytes()
               break
             }
             default: {
@@ -680,6 +695,11 @@ export namespace GroupJoin {
   export interface GroupJoinCodeFieldEvent {
     field: '$.code'
     value: string
+  }
+
+  export interface GroupJoinAccountFieldEvent {
+    field: '$.account'
+    value: Uint8Array
   }
 
   export function encode (obj: Partial<GroupJoin>): Uint8Array {

@@ -92,6 +92,14 @@ export class GroupViews implements GroupUi {
 
   #me (): string { return this.host.messenger()?.address ?? '' }
 
+  #extrasLoading: Promise<typeof import('./group-invite-views.js')> | undefined
+
+  /** The invite links, join by link and picture views: a chunk of their own, loaded once, its styles added then. */
+  async #extras (): Promise<typeof import('./group-invite-views.js')> {
+    this.#extrasLoading ??= import('./group-invite-views.js').then((mod) => { this.host.root.append(this.host.kit.h('style', {}, mod.INVITE_STYLES)); return mod })
+    return await this.#extrasLoading
+  }
+
   /** A member's name: "You", the contact's name, or a short form of the address. */
   nameOf (address: string): string {
     if (address === this.#me()) return 'You'
@@ -232,10 +240,13 @@ export class GroupViews implements GroupUi {
       h('fieldset', {}, h('legend', {}, 'Members'), picks.box),
       error,
       h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'secondary', part: 'button', id: 'join-by-link', onclick: () => { dialog.close('join') } }, 'Join by link…'),
         h('button', { type: 'button', class: 'secondary', part: 'button', onclick: () => { dialog.close('cancel') } }, 'Cancel'),
         h('button', { type: 'submit', class: 'primary', part: 'button' }, 'Create group'))))
-    await showDialog(this.host.root, dialog)
+    const closed = await showDialog(this.host.root, dialog)
     if (created != null) await this.host.openConversation(created.id)
+    const messenger = this.host.messenger()
+    if (closed === 'join' && messenger != null) await (await this.#extras()).showJoin(this.host, messenger)
   }
 
   /** The members panel of a group. */
@@ -248,13 +259,17 @@ export class GroupViews implements GroupUi {
       group = await messenger.group(id)
     } catch (err) { this.host.fail(err); return }
     this.#know(group)
+    const extras = await this.#extras()
     const title = h('h2', { id: 'group-title' })
     const summary = h('p', { id: 'group-summary', class: 'hint' })
     const list = h('ul', { class: 'rows', 'aria-labelledby': 'group-title', part: 'member-list' })
     const extra = h('div', { class: 'group-extra' })
     const error = h('p', { class: 'error', role: 'alert' })
+    const picture = h('div', {})
+    const invites = h('section', { class: 'invites', 'aria-labelledby': 'invites-title', part: 'group-invites' })
+    let stopInvites = (): void => {}
     const dialog = h('dialog', { part: 'dialog members-dialog', 'aria-labelledby': 'group-title', 'aria-describedby': 'group-summary' },
-      title, summary, list, extra, error,
+      title, picture, summary, list, invites, extra, error,
       h('form', { method: 'dialog', class: 'dialog-actions' }, h('button', { value: 'close', class: 'primary', part: 'button' }, 'Close')))
     const render = (g: GroupView): void => {
       group = g
@@ -265,10 +280,17 @@ export class GroupViews implements GroupUi {
       fill(list, ...this.#sorted(g).map((m) => this.#memberRow(g, m, admin, error)))
       fill(extra, ...(admin ? this.#adminForms(g, error) : []),
         member ? h('button', { type: 'button', class: 'danger', part: 'button danger-button', onclick: () => { void this.#leave(g, error) } }, 'Leave group') : null)
+      // the picture and, for those who may add members, the invite links and join requests (group-invite-views.ts)
+      if (typeof messenger.groupPicture === 'function') fill(picture, extras.pictureBlock(this.host, messenger, g, admin, error, (v) => { this.updated(v); this.host.refresh() }))
+      stopInvites()
+      stopInvites = () => {}
+      if (admin && typeof messenger.groupLinks === 'function') stopInvites = extras.inviteSection(this.host, messenger, g, invites, error)
+      else fill(invites)
     }
     this.#panel = { id, render }
     render(group)
     await showDialog(this.host.root, dialog)
+    stopInvites()
     this.#panel = undefined
   }
 

@@ -10,7 +10,8 @@ export const EVENT_TYPES = [
   'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped', 'attachment-progress',
   'reachability', 'group-updated', 'group-refused', 'channel-post', 'channel-post-updated',
   'contact-devices-changed', 'contact-updated', 'devices-changed', 'device-link-request',
-  'history-progress', 'history-done', 'group-join-requested', 'group-join-answered'
+  'history-progress', 'history-done', 'group-join-requested', 'group-join-answered',
+  'group-join-settled'
 ] as const satisfies ReadonlyArray<keyof MessengerEvents>
 
 /** MessengerEvents' declared keys (without the index signature). */

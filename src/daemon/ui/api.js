@@ -37,7 +37,7 @@ export async function loginFromHash () {
 /** Subscribes to the live event stream; `handlers[type](detail)`; `onState('live'|'down')`. */
 export function subscribe (handlers, onState) {
   const source = new EventSource('/v1/events')
-  const types = ['ready', 'message', 'message-updated', 'messages-deleted', 'delivery', 'typing', 'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped', 'reachability', 'device-link-request', 'devices-changed', 'contact-devices-changed', 'contact-updated', 'attachment-progress', 'group-updated', 'group-refused', 'channel-post', 'channel-post-updated', 'history-progress', 'history-done', 'group-join-requested', 'group-join-answered']
+  const types = ['ready', 'message', 'message-updated', 'messages-deleted', 'delivery', 'typing', 'conversation-updated', 'contact-key-changed', 'contact-removed', 'screenshot', 'wiped', 'reachability', 'device-link-request', 'devices-changed', 'contact-devices-changed', 'contact-updated', 'attachment-progress', 'group-updated', 'group-refused', 'channel-post', 'channel-post-updated', 'history-progress', 'history-done', 'group-join-requested', 'group-join-answered', 'group-join-settled']
   for (const type of types) {
     source.addEventListener(type, (evt) => { handlers[type]?.(JSON.parse(evt.data)) })
   }

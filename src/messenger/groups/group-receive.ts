@@ -122,10 +122,10 @@ async function senderKeyExchange ({ tx, content, sender, senderDevice }: RouteIn
 /**
  * GROUP_JOIN (a join request by invite link, or the answer to one): decoded within its bound and
  * handed to the invites feature after the commit, which checks the link against the log. Nothing
- * is stored here: a request from a stranger writes nothing in the receive transaction.
+ * is stored here: a request from a stranger writes nothing in the receive transaction. One from
+ * this account's own device is a request shared or settled by it (the invites feature ignores the rest).
  */
-function joinEffects ({ content, sender, senderDevice, self }: RouteInput, id: string): Effect[] {
-  if (sender === self) return []
+function joinEffects ({ content, sender, senderDevice }: RouteInput, id: string): Effect[] {
   if (content.groupPayload.length === 0 || content.groupPayload.length > MAX_GROUP_JOIN_BYTES) return refused(id, sender, new ParleyError('A group join of the wrong size', ErrorCode.MALFORMED_MESSAGE))
   let join: GroupJoin
   try {

@@ -330,6 +330,7 @@ export class Groups {
     }, options)
     const conversation = await this.ctx.components.store.conversations.get(id, options)
     if (conversation != null) this.ctx.emit('conversation-updated', { conversation: await conversationView(this.ctx.components.store, conversation) })
+    for (const r of previous?.joinRequests ?? []) if (members.some((m) => m.account === r.account)) this.ctx.emit('group-join-settled', { groupId: id, address: r.account, outcome: 'approved' })
     return record
   }
 

@@ -7,6 +7,7 @@ import {
 } from '../../../src/crypto/sender-keys.js'
 import { ErrorCode } from '../../../src/errors.js'
 import { GroupLog, MAX_GROUP_MEMBERS, nextOp } from '../../../src/messenger/groups/membership/index.js'
+import { MAX_HELD_OPS } from '../../../src/messenger/groups/membership/constants.js'
 import { groupAd } from '../../../src/messenger/groups/group-receive.js'
 import type { NodeMessenger as Messenger } from '../../../src/node/messenger.js'
 import type { Relay } from '../../../src/relay/index.js'
@@ -122,5 +123,19 @@ describe('groups: hostile input is refused with typed errors, nothing else lost'
     expect((await refused).sender).toBe(carol.address)
     expect((await bob.messages(id)).items.some((m) => m.text === 'from outside')).toBe(false)
     await stillWorks('after the outsider')
+  })
+
+  it('operations naming unknown parents are held, bounded: past the hold ERR_GROUP_UNKNOWN_PARENT; the state stays', async () => {
+    const before = await bob.group(id)
+    const snapshot = (await bob.store.groups.get(id))?.log as Uint8Array
+    const aliceAuthor = { accountKey: alice.node.accountKey, signer: alice.node.signer, now: Date.now() }
+    // signed by alice (an admin), each naming a parent nobody has
+    const orphan = { groupId: fromHex(id), heads: () => [crypto.getRandomValues(new Uint8Array(32))] } as unknown as GroupLog
+    const orphans = await Promise.all(Array.from({ length: MAX_HELD_OPS + 1 }, async (_, i) => nextOp(orphan, GroupOp.Kind.RENAME, aliceAuthor, { name: `orphan ${i}` })))
+    const refused = nextEvent(bob, 'group-refused', (d) => d.code === ErrorCode.GROUP_UNKNOWN_PARENT)
+    await sendRawGroupContent(alice, bob, id, Content.Kind.GROUP_UPDATE, { groupPayload: GroupLogSnapshot.encode({ ops: [...GroupLogSnapshot.decode(snapshot).ops, ...orphans] }) })
+    expect((await refused).sender).toBe(alice.address)
+    expect(await bob.group(id)).toEqual(before)
+    await stillWorks('after the orphans')
   })
 })

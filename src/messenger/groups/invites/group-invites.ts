@@ -21,8 +21,10 @@ import { DEFAULT_GROUP_LINK_TTL_MS, GROUP_JOIN_BURST, GROUP_JOIN_INTERVAL_MS, GR
 import { NotGroupMemberError } from '../errors.js'
 import type { GroupSender } from '../group-sender.js'
 import type { Groups } from '../groups.js'
-import { GROUP_LINK_ID_LENGTH, MAX_GROUP_LINKS, mayMake, type GroupState } from '../membership/index.js'
-import { formatGroupLink, GroupLinkExpiredError, GroupLinkRevokedError, InvalidGroupLinkError, linkIdOf, parseGroupLink } from './invite-link.js'
+import { GROUP_LINK_ID_LENGTH, MAX_GROUP_LINKS, mayMake } from '../membership/index.js'
+import { groupTargets } from '../group-targets.js'
+import { checkLink, checkSettled, checkShared, otherAdmins } from './shared-requests.js'
+import { formatGroupLink, GroupLinkExpiredError, InvalidGroupLinkError, linkIdOf, parseGroupLink } from './invite-link.js'
 
 const JOIN_VERSION = 1
 /** The rate limits' clock: monotonic (a wall clock set back must not empty a bucket). */
@@ -101,7 +103,7 @@ export class GroupInvites {
     if (existing?.self === 'member' && existing.log.length > 0) return { groupId: id, name: existing.name, status: 'member' }
     const record = await this.resolver.resolve(creator, options)
     const only = record.body.devices.map((device): Target => ({ address: creator, device, sync: false }))
-    const join = GroupJoin.encode({ version: JOIN_VERSION, status: GroupJoin.Status.REQUEST, linkId: linkIdOf(parsed.secret), secret: parsed.secret, code: '' })
+    const join = GroupJoin.encode({ version: JOIN_VERSION, status: GroupJoin.Status.REQUEST, linkId: linkIdOf(parsed.secret), secret: parsed.secret, code: '', account: new Uint8Array(0) })
     await this.send(stranger(id, this.ctx.now()), join, only, options)
     this.outgoing.delete(id)
     this.outgoing.set(id, creator)
@@ -115,20 +117,25 @@ export class GroupInvites {
     return (record.joinRequests ?? []).map((r) => ({ address: r.account, linkId: r.linkId, at: r.at }))
   }
 
-  /** Approves a waiting request: the requester is added (and handed the group like any new member). */
+  /** Approves a waiting request: the requester is added (and handed the group like any new member); another admin's approval that arrived first settles it (no second ADD). */
   async approve (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> {
-    await this.take(id, address, options)
+    if (await this.take(id, address, options) == null) return
     await this.groups.addMembers(id, [address], options)
   }
 
-  /** Declines a waiting request; the requester is told. */
+  /** Declines a waiting request: the requester is told by the link creator's devices, the other admins' devices drop it. */
   async decline (id: ConversationId, address: string, options: AbortOptions = {}): Promise<void> {
-    await this.take(id, address, options)
-    await this.answer(id, address, undefined, GroupJoin.Status.DECLINED, '', options)
+    const request = await this.take(id, address, options)
+    if (request == null) return
+    const { log } = await this.groups.current(id, options)
+    if (log.state.links.get(request.linkId)?.creator === this.me) await this.answer(id, address, undefined, GroupJoin.Status.DECLINED, '', options)
+    await this.tellAdmins(id, GroupJoin.Status.SETTLED, address, fromHex(request.linkId), options)
   }
 
-  /** A GROUP_JOIN received (after its receive committed): a request for a link of this account, or the answer to ours. */
+  /** A GROUP_JOIN received (after its receive committed): a request for a link of this account, one shared or settled by an admin, or the answer to ours. */
   async received (id: string, from: { address: string, device: Uint8Array }, join: GroupJoin, options: AbortOptions = {}): Promise<void> {
+    if (join.status === GroupJoin.Status.SHARED || join.status === GroupJoin.Status.SETTLED) { await this.receivedFromAdmin(id, from.address, join, options); return }
+    if (from.address === this.ctx.address) return
     if (join.status !== GroupJoin.Status.REQUEST) {
       if (this.outgoing.get(id) !== from.address) { this.ctx.log('groups')('ignored a join answer for group %s we did not ask %s', id, from.address); return }
       if (join.status !== GroupJoin.Status.PENDING) this.outgoing.delete(id)
@@ -153,6 +160,66 @@ export class GroupInvites {
     else if (accept === 'approve') {
       emitNow(this.ctx.components.events, emitEffect('group-join-requested', { groupId: id, address: from.address }))
       await this.answer(id, from.address, from.device, GroupJoin.Status.PENDING, '', options)
+      await this.tellAdmins(id, GroupJoin.Status.SHARED, from.address, join.linkId, options)
+    }
+  }
+
+  /**
+   * A request the link creator shared with this admin (kept, `group-join-requested`), or one an
+   * admin declined (dropped, `group-join-settled`; the creator's devices answer the joiner).
+   * Bounded by the device's overall join limit; a forged one is refused with its typed error.
+   */
+  private async receivedFromAdmin (id: string, from: string, join: GroupJoin, options: AbortOptions): Promise<void> {
+    if (!this.overall.take('all')) { this.refuse(id, from, ErrorCode.RATE_LIMITED); return }
+    const sender = toHex(decodeAddress(from))
+    try {
+      if (join.status === GroupJoin.Status.SHARED) {
+        const kept = await this.sender.locked(id, async () => {
+          const { record, log } = await this.groups.current(id, options)
+          const requester = checkShared(log.state, record, this.me, sender, join, this.ctx.now())
+          if (requester == null) return undefined
+          const requests = record.joinRequests ?? []
+          if (requests.length >= MAX_GROUP_JOIN_REQUESTS) throw new ParleyError(`${MAX_GROUP_JOIN_REQUESTS} join requests already wait`, ErrorCode.RATE_LIMITED)
+          await this.ctx.components.store.groups.put(id, { ...record, joinRequests: [...requests, { account: requester, linkId: toHex(join.linkId), at: this.ctx.now() }] }, options)
+          return requester
+        })
+        if (kept != null) emitNow(this.ctx.components.events, emitEffect('group-join-requested', { groupId: id, address: kept }))
+        return
+      }
+      const settled = await this.sender.locked(id, async () => {
+        const { record, log } = await this.groups.current(id, options)
+        const requester = checkSettled(log.state, sender, join)
+        const request = (record.joinRequests ?? []).find((r) => r.account === requester)
+        if (request == null) return undefined
+        await this.ctx.components.store.groups.put(id, { ...record, joinRequests: (record.joinRequests ?? []).filter((r) => r !== request) }, options)
+        return { requester, mine: log.state.links.get(request.linkId)?.creator === this.me }
+      })
+      if (settled == null) return
+      emitNow(this.ctx.components.events, emitEffect('group-join-settled', { groupId: id, address: settled.requester, outcome: 'declined' }))
+      // the joiner hears only from the link's creator: its devices answer for the admin who declined
+      if (settled.mine && from !== this.ctx.address) await this.answer(id, settled.requester, undefined, GroupJoin.Status.DECLINED, '', options)
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      this.refuse(id, from, codeOf(err) ?? ErrorCode.INTERNAL)
+    }
+  }
+
+  /** Tells the other admins' devices (and, for a decline, this account's other devices and the link creator's) about a waiting request. */
+  private async tellAdmins (id: string, status: GroupJoin.Status, requester: string, linkId: Uint8Array, options: AbortOptions): Promise<void> {
+    try {
+      const { log } = await this.groups.current(id, options)
+      const creator = log.state.links.get(toHex(linkId))?.creator
+      const accounts = otherAdmins(log.state, this.me)
+      if (status === GroupJoin.Status.SETTLED && creator != null && creator !== this.me) accounts.push(encodeAddress(fromHex(creator)))
+      const targets = (await groupTargets(this.ctx, this.resolver, [...new Set(accounts)], options))
+        .filter((t) => status === GroupJoin.Status.SETTLED || t.address !== this.ctx.address)
+      const conversation = await this.ctx.components.store.conversations.get(id, options)
+      if (conversation == null) return
+      const payload = GroupJoin.encode({ version: JOIN_VERSION, status, linkId, secret: new Uint8Array(0), code: '', account: decodeAddress(requester) })
+      await this.send(conversation, payload, targets, options)
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      this.ctx.log('groups')('could not tell the admins of group %s about the join request of %s - %e', id, requester, err)
     }
   }
 
@@ -172,12 +239,18 @@ export class GroupInvites {
     return 'approve'
   }
 
-  private async take (id: string, address: string, options: AbortOptions): Promise<void> {
-    await this.sender.locked(id, async () => {
-      const { record } = await this.groups.current(id, options)
+  /** Takes a waiting request out of the record; undefined when its account is a member already (approved elsewhere). */
+  private async take (id: string, address: string, options: AbortOptions): Promise<{ linkId: string } | undefined> {
+    return this.sender.locked(id, async () => {
+      const { record, log } = await this.groups.current(id, options)
       const requests = record.joinRequests ?? []
-      if (!requests.some((r) => r.account === address)) throw new InvalidArgumentError('No join request from this account')
-      await this.ctx.components.store.groups.put(id, { ...record, joinRequests: requests.filter((r) => r.account !== address) }, options)
+      const request = requests.find((r) => r.account === address)
+      if (request == null) {
+        if (log.state.members.has(toHex(decodeAddress(address)))) return undefined
+        throw new InvalidArgumentError('No join request from this account')
+      }
+      await this.ctx.components.store.groups.put(id, { ...record, joinRequests: requests.filter((r) => r !== request) }, options)
+      return request
     })
   }
 
@@ -186,7 +259,7 @@ export class GroupInvites {
     try {
       const devices = (await this.resolver.resolve(address, options)).body.devices.filter((d) => device == null || equalBytes(d.deviceKey, device))
       const conversation = await this.ctx.components.store.conversations.get(id, options) ?? stranger(id, this.ctx.now())
-      await this.send(conversation, GroupJoin.encode({ version: JOIN_VERSION, status, linkId: new Uint8Array(0), secret: new Uint8Array(0), code }), devices.map((d) => ({ address, device: d, sync: false })), options)
+      await this.send(conversation, GroupJoin.encode({ version: JOIN_VERSION, status, linkId: new Uint8Array(0), secret: new Uint8Array(0), code, account: new Uint8Array(0) }), devices.map((d) => ({ address, device: d, sync: false })), options)
     } catch (err) {
       options.signal?.throwIfAborted()
       this.ctx.log('groups')('could not answer a join request of %s - %e', address, err)
@@ -203,15 +276,6 @@ export class GroupInvites {
     this.ctx.log('groups')('join request of %s for group %s refused: %s', sender, id, code)
     emitNow(this.ctx.components.events, emitEffect('group-refused', { conversationId: id, sender, code }))
   }
-}
-
-/** Whether the link is live, this account's, unexpired, and its creator (this account) may still add members. */
-function checkLink (state: GroupState, linkId: string, me: string, now: number): void {
-  const link = state.links.get(linkId)
-  if (link == null) throw state.revokedLinks.has(linkId) ? new GroupLinkRevokedError() : new InvalidGroupLinkError('No such link in this group')
-  if (link.creator !== me) throw new InvalidGroupLinkError('The link is not this account\'s')
-  if (link.expiresAt > 0 && link.expiresAt <= now) throw new GroupLinkExpiredError()
-  if (!mayMake(state, me, GroupOp.Kind.ADD)) throw new GroupLinkRevokedError('The link\'s creator may no longer add members')
 }
 
 /** A group conversation this device does not hold (a joiner's): only for sealing a GROUP_JOIN, never stored. */
