@@ -66,9 +66,14 @@ export async function relayLoad (relays: readonly SimNode[], devices: readonly S
   }
 }
 
-export async function announceRelays (relays: readonly SimNode[]): Promise<void> {
+/** Every relay provides the relay key; returns how many announcements failed (timed out). */
+export async function announceRelays (relays: readonly SimNode[]): Promise<number> {
   const cid = await relayProviderCid()
-  await pool(relays.map((relay) => async () => { await relay.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(60_000) }) }), 8)
+  const ok = await pool(relays.map((relay) => async () => await relay.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(120_000) }).then(() => true, (err: unknown) => {
+    log('provide failed:', (err as Error).message)
+    return false
+  })), 8)
+  return ok.filter((x) => !x).length
 }
 
 /** A signed account record of a fresh account whose one device is `device`, listing `relays`. */
