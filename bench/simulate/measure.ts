@@ -54,9 +54,9 @@ export async function lookup (node: SimNode): Promise<Lookup | undefined> {
 export interface RelayLoad { rule: string, devices: number, found3: number, mean: number, min: number, max: number, maxOverMean: number, neverPicked: number, perRelay: number[] }
 
 /** Every device picks 3 relays with the real `RelayDiscovery.find` (`candidates: 3` = the first found, the rule before #24). */
-export async function relayLoad (relays: readonly SimNode[], devices: readonly SimNode[], rule: 'first' | 'spread'): Promise<{ load: RelayLoad, picks: string[][] }> {
+export async function relayLoad (relays: readonly SimNode[], devices: readonly SimNode[], rule: 'first' | 'spread', graceMs?: number): Promise<{ load: RelayLoad, picks: string[][] }> {
   const load = new Map(relays.map((r) => [r.libp2p.peerId.toString(), 0]))
-  const picks = await pool(devices.map((device) => async () => await new RelayDiscovery({ contentRouting: device.libp2p.contentRouting, logger: defaultLogger() }, { timeoutMs: 30_000, ...(rule === 'first' ? { candidates: 3 } : {}) }).find(3)), 8)
+  const picks = await pool(devices.map((device) => async () => await new RelayDiscovery({ contentRouting: device.libp2p.contentRouting, logger: defaultLogger() }, { timeoutMs: 30_000, ...(rule === 'first' ? { candidates: 3 } : {}), ...(graceMs != null ? { graceMs } : {}) }).find(3)), 8)
   for (const chosen of picks) for (const addr of chosen) { const id = addr.split('/p2p/').pop() ?? ''; load.set(id, (load.get(id) ?? 0) + 1) }
   const loads = [...load.values()]
   const mean = loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length)

@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '2' },
     // every node's lookup of itself after joining (fills routing tables); 'false' leaves it to kad-dht's own self-query
     'self-lookup': { type: 'string', default: 'true' },
+    // the draw's grace period (default: the product's 1.5 s); e.g. 30000 gathers for the whole search
+    'relay-grace-ms': { type: 'string' },
     out: { type: 'string' }
   }
 })
@@ -73,7 +75,7 @@ async function main (): Promise<void> {
   const devices = nodes.slice(R)
   const announceFailed = await announceRelays(relays)
   const before = await relayLoad(relays, devices, 'first')
-  const after = await relayLoad(relays, devices, 'spread')
+  const after = await relayLoad(relays, devices, 'spread', args['relay-grace-ms'] != null ? Number(args['relay-grace-ms']) : undefined)
   log(`relay load max/mean: first found ${before.load.maxOverMean}, random draw ${after.load.maxOverMean}`)
 
   const { accounts, published } = await publishAccounts(devices, after.picks)
@@ -93,7 +95,7 @@ async function main (): Promise<void> {
     selfLookupsFailed,
     routingTable: summary(tables),
     lookups: { attempted: LOOKUPS, hops: summary(lookups.map((l) => l.hops)), queried: summary(lookups.map((l) => l.queried)), ms: summary(lookups.map((l) => Math.round(l.ms))), log2N: Number(Math.log2(N).toFixed(2)) },
-    relayLoad: { announceFailed, before: before.load, after: after.load },
+    relayLoad: { announceFailed, graceMs: args['relay-grace-ms'] != null ? Number(args['relay-grace-ms']) : 1500, before: before.load, after: after.load },
     accountsPublished: `${published}/${accounts.length}`,
     delivery,
     recordsUnderStops: records,
