@@ -47,6 +47,10 @@ export const DEFAULT_FRAME_TIMEOUT_MS = 10_000
 
 /** Relay discovery: time a DHT search for relays (or an announcement) may take without a signal. */
 export const DEFAULT_RELAY_DISCOVERY_TIMEOUT_MS = 5000
+/** Relay discovery: relays gathered before the random choice among them (issue #24: spreads new accounts). */
+export const DEFAULT_RELAY_DISCOVERY_CANDIDATES = 16
+/** Relay discovery: once enough relays are found, how much longer the search gathers more to choose from. */
+export const DEFAULT_RELAY_DISCOVERY_GRACE_MS = 1500
 
 /** Fleet records kept in a fleet directory's cache (a device names a few fleets). */
 export const DEFAULT_FLEET_CACHE_SIZE = 64

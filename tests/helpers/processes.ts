@@ -14,8 +14,10 @@ export interface ScriptProcess {
   stderr: () => string
 }
 
-export function spawnScript (script: string, args: string[], env: Record<string, string> = {}): ScriptProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/.bin/tsx'), join(ROOT, script), ...args], {
+export function spawnScript (script: string, args: string[], env: Record<string, string> = {}, launcher: string[] = []): ScriptProcess {
+  // `launcher`: a command the script runs under, e.g. ['ip', 'netns', 'exec', NS] (tests/faults/netns.ts)
+  const command = [...launcher, process.execPath, join(ROOT, 'node_modules/.bin/tsx'), join(ROOT, script), ...args]
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,

@@ -9,7 +9,7 @@
  * "send" also takes "ttlMs" (a disappearing message).
  * Prints {"event":"ready","address":…,"multiaddrs":[…]} when started, delivery events, and
  * {"event":"message","id":…,"text":…} for every message received.
- * Args: --home DIR [--relay MA]… [--bootstrap MA]… [--relay-count N] [--drain-page-size N]
+ * Args: --home DIR [--relay MA]… [--bootstrap MA]… [--relay-count N] [--drain-page-size N] [--listen MA]
  */
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -22,7 +22,8 @@ const { values } = parseArgs({
     relay: { type: 'string', multiple: true, default: [] },
     bootstrap: { type: 'string', multiple: true, default: [] },
     'relay-count': { type: 'string' },
-    'drain-page-size': { type: 'string' }
+    'drain-page-size': { type: 'string' },
+    listen: { type: 'string' }
   }
 })
 const print = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n') }
@@ -32,7 +33,7 @@ const node = await openHomeNode({
   passphrase: 'process test passphrase',
   create: true,
   kdf: { N: 1024, r: 8, p: 1 },
-  listen: ['/ip4/127.0.0.1/tcp/0'],
+  listen: [values.listen ?? '/ip4/127.0.0.1/tcp/0'],
   manyPeersPerAddress: true,
   bootstrap: [...values.bootstrap!, ...values.relay!]
 })
