@@ -40,7 +40,7 @@ function bytes (data: unknown): Uint8Array {
  * the upper one, which IndexedDB refuses with a DataError). `gte` wins over `gt`, `lte` over
  * `lt`, as in abstract-level.
  */
-export function keyRange (r: KvRange): IDBKeyRange | null | false {
+function keyRange (r: KvRange): IDBKeyRange | null | false {
   const lower = r.gte ?? r.gt
   const upper = r.lte ?? r.lt
   const lowerOpen = r.gte === undefined
