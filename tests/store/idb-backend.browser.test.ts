@@ -114,6 +114,27 @@ describe('IndexedDB backend: browser-level compatibility', () => {
     }
   })
 
+  it('deletes a limited range from the right end, as many as the limit', async () => {
+    const level = await openLevel(fresh(IDB_PREFIX, 'clear-level'))
+    const idb = await openIdbKv(fresh(IDB_PREFIX, 'clear-idb'), { prefix: IDB_PREFIX })
+    try {
+      const ops: KvOp[] = Array.from({ length: 20 }, (_, i) => ({ type: 'put', key: Uint8Array.of(i), value: Uint8Array.of(i) }))
+      await level.batch(ops)
+      await idb.batch(ops)
+      const cases: Array<[KvRange, number]> = [[{ gte: Uint8Array.of(5), limit: 3 }, 17], [{ lt: Uint8Array.of(15), reverse: true, limit: 2 }, 15], [{ gt: Uint8Array.of(0), lte: Uint8Array.of(2) }, 13]]
+      for (const [range, left] of cases) {
+        await level.clear(range)
+        await idb.clear(range)
+        const rows = hex(await idb.range({}))
+        expect(rows.length).toBe(left)
+        expect(rows).toEqual(hex(await level.range({})))
+      }
+    } finally {
+      await idb.close()
+      await level.close()
+    }
+  })
+
   it('answers random ranged reads and range deletes as browser-level does (property test)', async () => {
     const key = fc.uint8Array({ minLength: 1, maxLength: 3, max: 3 })
     const op = fc.oneof(
