@@ -89,20 +89,6 @@ export const STAND_INS = [
     }
   },
   {
-    id: 'no-buffer',
-    verified: { 'abstract-level': '3.1.1' },
-    what: "the `buffer` polyfill → nothing (only level's unused `buffer` encoding needs it)",
-    plugin: {
-      name: 'parley-stand-in-no-buffer',
-      setup (b) {
-        b.onResolve({ filter: /^buffer\/?$/ }, (args) => {
-          if (!/node_modules\/(abstract-level|level-transcoder)\//.test(posix(args.importer))) return undefined
-          return { path: join(shimsDir, 'no-buffer.ts') }
-        })
-      }
-    }
-  },
-  {
     id: 'ed25519-only-keys',
     verified: { '@libp2p/crypto': '5.1.23' },
     what: "@libp2p/crypto's secp256k1, RSA and ECDSA keys (noble's Weierstrass curves) → throw UnsupportedKeyTypeError; Parley peers are Ed25519",

@@ -6,11 +6,12 @@
  * serves its complete blobs by digest to `/parley/blob/1.0.0`, and keeps a download's verified
  * pieces, so a download resumes after them across reloads.
  *
- * Keys: `m!<id>` a message's meta (JSON), `f!<id>` its manifest, `p!<id>!<index, 8 digits>` a piece.
+ * Keys: `m!<id>` a message's meta (JSON), `f!<id>` its manifest, `p!<id>!<index, 8 digits>` a piece,
+ * stored as their UTF-8 bytes (binary IndexedDB keys, browser-level's layout for `keyEncoding: 'utf8'`,
+ * so blobs written by earlier builds stay readable: `store/idb-backend.ts`).
  * Loaded lazily with the messenger (`createParley`): none of it is in the first load.
  */
 import type { AbortOptions } from '@libp2p/interface'
-import { Level } from 'level'
 import { fromHex, toHex } from '../bytes.js'
 import { MAX_ATTACHMENT_SIZE, PIECE_SIZE, pieceLengthOf } from '../crypto/attachment/constants.js'
 import { decodeManifest, encodeManifest, type Manifest, pieceDigest } from '../crypto/attachment/pieces.js'
@@ -18,6 +19,7 @@ import type { BlobDeposits, LocalBlobWriter, SealedBlobWriter } from '../messeng
 import { BlobIndex, type BlobMeta } from '../messenger/attachments/blob-index.js'
 import type { BlobProvider } from '../net/blob-provider.js'
 import { deleteIndexedDb } from '../store/webcrypto-keyring.js'
+import { openIdbKv, type IdbKv } from '../store/idb-backend.js'
 import type { DeviceBlobs } from '../node/messenger-components.js'
 
 /** Prefix of the IndexedDB database names of blob stores (after it: the store's name). */
@@ -27,29 +29,53 @@ const ID = /^[0-9a-f]{32}$/
 const te = new TextEncoder()
 const td = new TextDecoder()
 const pieceKey = (id: string, index: number): string => `p!${id}!${String(index).padStart(8, '0')}`
+const k = (key: string): Uint8Array => te.encode(key)
 
 export class IdbBlobs implements DeviceBlobs {
-  private readonly db: Level<string, Uint8Array>
   private readonly index = new BlobIndex()
-  private loading: Promise<void> | undefined
+  private loading: Promise<IdbKv> | undefined
 
   /** `name`: the store's name (`storage.name` of `createParley`), so each account has its own. */
   private wiping: Promise<void> | undefined
 
-  constructor (private readonly name: string) {
-    this.db = new Level<string, Uint8Array>(name, { prefix: IDB_BLOBS_PREFIX, keyEncoding: 'utf8', valueEncoding: 'view' })
-  }
+  constructor (private readonly name: string) {}
 
-  private async load (): Promise<void> {
+  private async load (): Promise<IdbKv> {
     this.loading ??= (async () => {
-      await this.db.open()
-      for await (const [key, value] of this.db.iterator({ gt: 'm!', lt: 'm"' })) {
-        const id = key.slice(2)
+      const db = await openIdbKv(this.name, { prefix: IDB_BLOBS_PREFIX })
+      for await (const [key, value] of db.entries({ gt: k('m!'), lt: k('m"') })) {
+        const id = td.decode(key).slice(2)
         const meta = JSON.parse(td.decode(value)) as BlobMeta
         this.index.set(id, meta)
       }
+      return db
     })()
-    await this.loading
+    return await this.loading
+  }
+
+  /** Closes the database if it was opened. */
+  private async closeDb (): Promise<void> {
+    if (this.loading === undefined) return
+    let db: IdbKv
+    try {
+      db = await this.loading
+    } catch {
+      return // it never opened (the caller of load() had the error): nothing to close
+    }
+    await db.close()
+  }
+
+  private async put (key: string, value: Uint8Array): Promise<void> {
+    await (await this.load()).batch([{ type: 'put', key: k(key), value }])
+  }
+
+  private async get (key: string): Promise<Uint8Array | undefined> {
+    return await (await this.load()).get(k(key))
+  }
+
+  /** Deletes the keys from `gte` up to (excluding) `lt`. */
+  private async clearRange (gte: string, lt: string): Promise<void> {
+    await (await this.load()).clear({ gte: k(gte), lt: k(lt) })
   }
 
   private check (messageId: string): void {
@@ -57,7 +83,7 @@ export class IdbBlobs implements DeviceBlobs {
   }
 
   private async saveMeta (messageId: string, meta: BlobMeta): Promise<void> {
-    await this.db.put(`m!${messageId}`, te.encode(JSON.stringify(meta)))
+    await this.put(`m!${messageId}`, te.encode(JSON.stringify(meta)))
     this.index.set(messageId, meta)
   }
 
@@ -67,9 +93,9 @@ export class IdbBlobs implements DeviceBlobs {
     await this.load()
     await this.delete(messageId)
     return {
-      write: async (index, bytes) => { await this.db.put(pieceKey(messageId, index), bytes) },
+      write: async (index, bytes) => { await this.put(pieceKey(messageId, index), bytes) },
       complete: async (digest, manifest) => {
-        await this.db.put(`f!${messageId}`, encodeManifest(manifest))
+        await this.put(`f!${messageId}`, encodeManifest(manifest))
         await this.saveMeta(messageId, { digest: toHex(digest), cipherLength: manifest.cipherLength, complete: true })
       },
       abort: async () => { await this.delete(messageId) }
@@ -82,21 +108,21 @@ export class IdbBlobs implements DeviceBlobs {
     const known = this.index.get(messageId)
     if (known === undefined || known.digest !== toHex(digest)) {
       await this.delete(messageId)
-      await this.db.put(`f!${messageId}`, encodeManifest(manifest))
+      await this.put(`f!${messageId}`, encodeManifest(manifest))
       await this.saveMeta(messageId, { digest: toHex(digest), cipherLength: manifest.cipherLength, complete: false })
     }
     // the pieces an interrupted download left: the verified prefix stays, the rest goes
     let have = 0
     while (have < manifest.pieceDigests.length) {
       options.signal?.throwIfAborted()
-      const bytes = await this.db.get(pieceKey(messageId, have))
+      const bytes = await this.get(pieceKey(messageId, have))
       if (bytes?.length !== pieceLengthOf(manifest.cipherLength, have) || toHex(pieceDigest(bytes)) !== toHex(manifest.pieceDigests[have])) break
       have++
     }
-    await this.db.clear({ gte: pieceKey(messageId, have), lt: `p!${messageId}"` })
+    await this.clearRange(pieceKey(messageId, have), `p!${messageId}"`)
     return {
       have,
-      write: async (index, bytes) => { await this.db.put(pieceKey(messageId, index), bytes) },
+      write: async (index, bytes) => { await this.put(pieceKey(messageId, index), bytes) },
       complete: async () => { await this.saveMeta(messageId, { digest: toHex(digest), cipherLength: manifest.cipherLength, complete: true }) },
       abort: async () => {}
     }
@@ -107,7 +133,7 @@ export class IdbBlobs implements DeviceBlobs {
     await this.load()
     const meta = this.index.get(messageId)
     if (meta === undefined || index < 0 || index * PIECE_SIZE >= meta.cipherLength) return undefined
-    const bytes = await this.db.get(pieceKey(messageId, index))
+    const bytes = await this.get(pieceKey(messageId, index))
     return bytes?.length === pieceLengthOf(meta.cipherLength, index) ? bytes : undefined
   }
 
@@ -116,7 +142,7 @@ export class IdbBlobs implements DeviceBlobs {
     await this.load()
     const meta = this.index.get(messageId)
     if (meta?.complete !== true) return undefined
-    const bytes = await this.db.get(`f!${messageId}`)
+    const bytes = await this.get(`f!${messageId}`)
     return bytes === undefined ? undefined : decodeManifest(bytes, fromHex(meta.digest), MAX_CIPHER)
   }
 
@@ -126,7 +152,7 @@ export class IdbBlobs implements DeviceBlobs {
     return {
       manifest: async (digest) => {
         const id = await idOf(digest)
-        return id === undefined ? undefined : await this.db.get(`f!${id}`)
+        return id === undefined ? undefined : await this.get(`f!${id}`)
       },
       readPiece: async (digest, index) => {
         const id = await idOf(digest)
@@ -150,15 +176,15 @@ export class IdbBlobs implements DeviceBlobs {
     if (!ID.test(messageId)) return
     await this.load()
     this.index.forget(messageId)
-    await this.db.batch([{ type: 'del', key: `m!${messageId}` }, { type: 'del', key: `f!${messageId}` }])
-    await this.db.clear({ gte: `p!${messageId}!`, lt: `p!${messageId}"` })
+    await (await this.load()).batch([{ type: 'del', key: k(`m!${messageId}`) }, { type: 'del', key: k(`f!${messageId}`) }])
+    await this.clearRange(`p!${messageId}!`, `p!${messageId}"`)
   }
 
   /** Deletes every blob and the database itself: the account is gone (deleted, unlinked, expired). Once only. */
   async wipe (): Promise<void> {
     this.wiping ??= (async () => {
       this.index.clear()
-      await this.db.close()
+      await this.closeDb()
       await deleteIndexedDb(IDB_BLOBS_PREFIX + this.name)
     })()
     await this.wiping
@@ -167,6 +193,6 @@ export class IdbBlobs implements DeviceBlobs {
   /** Closes the database (the `Parley` that opened it, on `stop()`); after a wipe, waits for it. */
   async close (): Promise<void> {
     if (this.wiping !== undefined) { await this.wiping; return }
-    await this.db.close()
+    await this.closeDb()
   }
 }

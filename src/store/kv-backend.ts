@@ -1,6 +1,6 @@
 /**
  * The narrow key/value interface every store backend implements: binary keys in byte order,
- * atomic batches, ranged iteration. LevelDB (classic-level), IndexedDB (browser-level) and the
+ * atomic batches, ranged iteration. LevelDB (classic-level), IndexedDB (`idb-backend.ts`) and the
  * in-memory test backend all sit behind it; nothing above it knows which one it talks to.
  */
 

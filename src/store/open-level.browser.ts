@@ -1,9 +1,8 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { Level } from 'level'
 import { StoreKeyUnavailableError } from './errors.js'
 import { isEmpty, passphraseKeySource, type KeySource } from './key-source.js'
 import { PREFIX } from './keys.js'
-import { LevelKv, type BinaryLevel } from './level-backend.js'
+import { openIdbKv } from './idb-backend.js'
 import { openOnBackend } from './open-backend.js'
 import type { OpenStoreOptions } from './open-options.js'
 import type { Store } from './store.js'
@@ -30,7 +29,8 @@ function webCryptoKeySource (location: string): KeySource {
 }
 
 /**
- * Opens (or creates) the encrypted store in IndexedDB (browser build of `open-level.ts`).
+ * Opens (or creates) the encrypted store in IndexedDB (browser build of `open-level.ts`), in
+ * browser-level's layout (`idb-backend.ts`): stores written by earlier builds open unchanged.
  * Without a passphrase the store key is a non-extractable WebCrypto AES-GCM key; with one,
  * the key is wrapped by scrypt(passphrase) as in Node.
  *
@@ -42,9 +42,8 @@ function webCryptoKeySource (location: string): KeySource {
 export async function openStore (options: OpenStoreOptions): Promise<Store> {
   options.signal?.throwIfAborted()
   const source = options.passphrase !== undefined ? passphraseKeySource(options.passphrase, options.kdf) : webCryptoKeySource(options.location)
-  const db: BinaryLevel = new Level<Uint8Array, Uint8Array>(options.location, { keyEncoding: 'view', valueEncoding: 'view', prefix: IDB_PREFIX })
-  await db.open()
-  return await openOnBackend(new LevelKv(db), source, {
+  const kv = await openIdbKv(options.location, { prefix: IDB_PREFIX, signal: options.signal })
+  return await openOnBackend(kv, source, {
     destroy: async () => { await destroyStore(options.location) }
   }, options)
 }
