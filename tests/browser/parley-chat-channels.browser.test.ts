@@ -274,6 +274,12 @@ describe('<parley-chat> channels', () => {
     expect(text(root, '[data-seq="2"] .edited')).toBe('edited')
     expect(postTexts(root)).toEqual(['1', '2'])
 
+    // the element renders again (here: reachability changed) while the channel is open: the pane stays the channel's
+    fake.emit('reachability', { reachability: { state: 'offline', reasons: ['no peers connected'], peers: 0, dhtPeers: 0, reservations: 0, needsReservation: true, relays: [], browsers: { reachable: true } } })
+    await vi.waitFor(() => { expect(root.querySelector('[part~="status"]')?.getAttribute('data-state')).toBe('offline') })
+    expect(postTexts(root)).toEqual(['1', '2'])
+    expect(root.querySelector('[part~="placeholder"]')).toBeNull()
+
     const lake = fake.chans.find((c) => c.id === LAKE) as ChannelView
     fake.emit('channel-post', { channel: lake, post: post(LAKE, 5, 'Ice cream van at noon') })
     await vi.waitFor(() => { expect(root.querySelector(`[data-channel="${LAKE}"] .badge`)?.getAttribute('aria-label')).toBe('1 new') })
