@@ -228,6 +228,39 @@ async function elementScenes (browser: Browser): Promise<void> {
     await elementPage(page, '<parley-chat relays="/dns4/relay.example/tcp/443/wss/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"></parley-chat>', stub)
     await page.locator('parley-chat').getByText('already open in another tab').waitFor()
   })
+  // channels in the element (issue #21 item 5): a channel this account follows, open, with a live post
+  await shoot(browser, 'element-channel', async (page) => {
+    await elementPage(page, '<parley-chat></parley-chat>')
+    await page.evaluate(demoMessenger)
+    await page.evaluate(() => {
+      const demo = (window as unknown as { demo: { api: Record<string, unknown> & { emit: (t: string, d: unknown) => void }, el: { messenger: unknown } } }).demo
+      const now = Date.now()
+      const ch = (id: string, name: string, init: Record<string, unknown>): Record<string, unknown> => ({ id, name, role: 'subscriber', private: false, link: `parley://channel/${'Cg8Kd2hhdCBhIGxpbmsgbG9va3M'.repeat(2)}`, head: 4, muted: false, admins: [], ...init })
+      const p = (seq: number, text: string, init: Record<string, unknown> = {}): Record<string, unknown> => ({ channelId: 'e'.repeat(32), seq, text, author: 'ab', createdAt: now - (6 - seq) * 3_600_000, edited: false, deleted: false, reactions: {}, views: 0, ...init })
+      const channels = [ch('e'.repeat(32), 'Lake news', {}), ch('f'.repeat(32), 'Climbing club notes', { role: 'owner', private: true }), ch('9'.repeat(32), 'Town hall', { muted: true })]
+      const posts = [
+        p(1, 'Parking at the boat house is free on weekends and holidays.', { edited: true, views: 41 }),
+        p(2, '', { deleted: true }),
+        p(3, 'Swimming season opens on Saturday: lifeguards from 10:00.', { reactions: { '👍': 12, '🎉': 4 }, views: 57 }),
+        p(4, 'This summer\'s map of the shore', { file: { name: 'lake-map-2026.pdf', size: 482_133, mime: 'application/pdf', sha256: '', state: 'pending' }, views: 23 })
+      ]
+      Object.assign(demo.api, {
+        channels: async () => channels,
+        channelPosts: async () => posts,
+        downloadChannelFile: async () => posts[3],
+        readChannelFile: async function * () {}
+      })
+      demo.el.messenger = undefined
+      demo.el.messenger = demo.api
+    })
+    await page.locator('parley-chat [data-channel]').first().click()
+    await page.locator('parley-chat').getByText('Only the channel\'s owner and admins post here.').waitFor()
+    await page.evaluate(() => {
+      const demo = (window as unknown as { demo: { api: { emit: (t: string, d: unknown) => void } } }).demo
+      demo.api.emit('channel-post', { channel: { id: 'e'.repeat(32), name: 'Lake news', role: 'subscriber', private: false, link: 'parley://channel/x', head: 5, muted: false, admins: [] }, post: { channelId: 'e'.repeat(32), seq: 5, text: 'Ice cream van at the north beach at noon.', author: 'ab', createdAt: Date.now(), edited: false, deleted: false, reactions: {}, views: 0 } })
+    })
+    await page.locator('parley-chat').getByText('Ice cream van').waitFor()
+  })
 }
 
 // ------------------------------------------------------------------ the web UI

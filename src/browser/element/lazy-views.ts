@@ -2,9 +2,12 @@
  * The element's lazily loaded views, each a chunk of its own that `parley-chat.js` does not
  * carry: files (`file-views.ts`, once a messenger with attachments is attached), devices
  * (`device-views.ts`, when "Devices" is pressed or a new device asks to join) and groups
- * (`group-views.ts`, once a group is listed or "New group" is pressed). This module loads them,
+ * (`group-views.ts`, once a group is listed or "New group" is pressed) and channels
+ * (`channel-views.ts`, once a channel is listed, a post arrives, or "New channel" / "Follow" is
+ * pressed). This module loads them,
  * routes the messenger's events to them and keeps an open group's receipts fresh.
  */
+import type { ChannelViews } from './channel-views.js'
 import type { ConversationView, LinkRequestView, MessageView, MessengerApi, MessengerEvents } from '../../messenger/types.js'
 import type { DeviceViews } from './device-views.js'
 import type { FileViews } from './file-views.js'
@@ -17,6 +20,9 @@ const RECEIPTS_EVERY_MS = 5000
 export class LazyViews {
   files: FileViews | undefined
   groups: GroupViews | undefined
+  /** Loaded once a channel is listed (or a channel dialog opened); `channels.open` has the pane. */
+  channels: ChannelViews | undefined
+  #channelsLoading: Promise<ChannelViews> | undefined
   #devices: Promise<DeviceViews> | undefined
   #groupsLoading: Promise<GroupViews> | undefined
   #messenger: MessengerApi | undefined
@@ -33,6 +39,11 @@ export class LazyViews {
     before?.removeEventListener('devices-changed', this.#onDevicesChanged)
     before?.removeEventListener('group-updated', this.#onGroupUpdated)
     before?.removeEventListener('contact-devices-changed', this.#onContactDevices)
+    before?.removeEventListener('channel-post', this.#onChannelPost)
+    before?.removeEventListener('channel-post-updated', this.#onChannelPost)
+    this.channels = undefined; this.#channelsLoading = undefined
+    const list = this.host.root.querySelector('ul[part~="channel-list"]')
+    if (list != null) this.host.kit.fill(list, this.host.kit.h('li', { class: 'empty' }, 'No channels yet'))
     this.#messenger = messenger
     this.files?.dispose(); this.files = undefined
     this.groups = undefined; this.#groupsLoading = undefined; this.#devices = undefined
@@ -55,6 +66,47 @@ export class LazyViews {
     }
     if (typeof messenger.group === 'function') messenger.addEventListener('group-updated', this.#onGroupUpdated)
     messenger.addEventListener('contact-devices-changed', this.#onContactDevices)
+    if (typeof messenger.channels === 'function') {
+      messenger.addEventListener('channel-post', this.#onChannelPost)
+      messenger.addEventListener('channel-post-updated', this.#onChannelPost)
+      // the chunk loads only when there is a channel to list
+      void messenger.channels().then(async (channels) => { if (channels.length > 0) await this.#loadChannels() }, this.host.fail)
+    }
+  }
+
+  /** The "New channel" or "Follow" dialog. */
+  async channelDialog (what: 'new' | 'follow'): Promise<void> {
+    const views = await this.#loadChannels()
+    if (what === 'new') await views?.showCreate()
+    else await views?.showFollow()
+  }
+
+  /** Loads the channel views once, and lists the channels into the sidebar. */
+  async #loadChannels (): Promise<ChannelViews | undefined> {
+    const messenger = this.#messenger
+    const list = this.host.root.querySelector<HTMLUListElement>('ul[part~="channel-list"]')
+    const main = this.host.root.querySelector('main')
+    if (messenger == null || list == null || main == null) return undefined
+    this.#channelsLoading ??= import('./channel-views.js').then(async (mod) => {
+      const views = new mod.ChannelViews(this.host, { list, main })
+      await views.list()
+      return views
+    })
+    try {
+      const views = await this.#channelsLoading
+      if (this.#messenger !== messenger) return undefined
+      this.channels = views
+      return views
+    } catch (err) {
+      this.#channelsLoading = undefined
+      this.host.fail(err)
+      return undefined
+    }
+  }
+
+  readonly #onChannelPost = (evt: CustomEvent<MessengerEvents['channel-post']>): void => {
+    const { channel, post } = evt.detail
+    void this.#loadChannels().then((views) => { views?.post(channel, post, evt.type === 'channel-post') })
   }
 
   /** The Devices dialog. */

@@ -13,7 +13,7 @@
  */
 import type { ContactView, ConversationView, MessageView, MessengerApi, MessengerEvents, ReachabilityView } from '../../messenger/types.js'
 import { TIMER_CHOICES, fill, formatTime, h, shortAddress } from './dom.js'
-import { confirmAction, copyInvite, showDeviceLinkQr, showDialog, showInviteQr } from './dialogs.js'
+import { confirmAction, copyInvite, showDeviceLinkQr, showDialog, showInviteQr, showQr } from './dialogs.js'
 import { LazyViews } from './lazy-views.js'
 import { askNotificationPermission, messageNotification, notificationPermission, notifyInBackground } from './notify.js'
 import { renderConversation, renderPlaceholder, startFailure, type ConversationActions } from './render-conversation.js'
@@ -71,12 +71,13 @@ export class ParleyChatElement extends HTMLElement {
       linkDevice: () => { void this.#act(async (m) => { await showDeviceLinkQr(this.#root, await m.createDeviceLink()) }) },
       showDevices: () => { void this.#views.showDevices() },
       newGroup: () => { void this.#views.createGroup() },
+      channels: (what) => { void this.#views.channelDialog(what) },
       // an empty search hides the results
       search: (text) => { void this.#act(async (m) => { showSearchResults(this.#ui.searchResults, text.trim() === '' ? undefined : await m.search(text), (id) => { void this.openConversation(id) }) }) }
     })
     this.#views = new LazyViews({
       root: this.#root,
-      kit: { h, fill, showDialog, confirmAction, formatTime, shortAddress, timerChoices: TIMER_CHOICES },
+      kit: { h, fill, showDialog, confirmAction, showQr, formatTime, shortAddress, timerChoices: TIMER_CHOICES },
       messenger: () => this.#messenger,
       contacts: () => this.#contacts,
       fail: (err) => { this.#fail(err) },
@@ -199,7 +200,7 @@ export class ParleyChatElement extends HTMLElement {
 
   /** Enables (or disables) the controls that need a messenger. */
   #enableControls (on: boolean): void {
-    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr, this.#ui.link, this.#ui.devices, this.#ui.newGroup, this.#ui.searchInput]) control.disabled = !on
+    for (const control of [this.#ui.addInput, this.#ui.addName, this.#ui.addButton, this.#ui.copy, this.#ui.qr, this.#ui.link, this.#ui.devices, this.#ui.newGroup, this.#ui.newChannel, this.#ui.follow, this.#ui.searchInput]) control.disabled = !on
     this.#renderNotifyButton()
   }
 
@@ -236,6 +237,7 @@ export class ParleyChatElement extends HTMLElement {
   }
 
   #renderConversation (): void {
+    if (this.#views.channels?.open != null) return // an open channel has the pane (channel-views.ts)
     const c = this.#current
     if (c == null) {
       fill(this.#ui.main, renderPlaceholder(this.#startFailure, this.#messenger != null))
@@ -280,6 +282,7 @@ export class ParleyChatElement extends HTMLElement {
 
   /** Opens a conversation by id and marks it read. */
   async openConversation (id: string): Promise<void> {
+    this.#views.channels?.close()
     await this.#act(async (m) => {
       this.#current = await m.getConversation(id)
       this.#safety = undefined

@@ -23,6 +23,10 @@ export interface ShellUi {
   link: HTMLButtonElement
   devices: HTMLButtonElement
   newGroup: HTMLButtonElement
+  /** Channels (issue #21): the list and its two buttons; the list is filled by channel-views.ts. */
+  channels: HTMLUListElement
+  newChannel: HTMLButtonElement
+  follow: HTMLButtonElement
   searchInput: HTMLInputElement
   searchResults: HTMLUListElement
   main: HTMLElement
@@ -39,6 +43,8 @@ export interface ShellActions {
   showDevices: () => void
   /** The New group dialog (a lazy chunk). */
   newGroup: () => void
+  /** The New channel or Follow dialog (a lazy chunk). */
+  channels: (what: 'new' | 'follow') => void
   search: (text: string) => void
 }
 
@@ -60,6 +66,9 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
   const link = h('button', { type: 'button', class: 'secondary', part: 'button', disabled: true, onclick: () => { on.linkDevice() } }, 'Link a device')
   const devices = h('button', { type: 'button', class: 'secondary', part: 'button devices-button', disabled: true, 'aria-haspopup': 'dialog', onclick: () => { on.showDevices() } }, 'Devices')
   const newGroup = h('button', { type: 'button', class: 'secondary small', part: 'button new-group-button', disabled: true, 'aria-haspopup': 'dialog', onclick: () => { on.newGroup() } }, 'New group')
+  const newChannel = h('button', { type: 'button', class: 'secondary small', part: 'button new-channel-button', disabled: true, 'aria-haspopup': 'dialog', onclick: () => { on.channels('new') } }, 'New channel')
+  const follow = h('button', { type: 'button', class: 'secondary small', part: 'button follow-button', disabled: true, 'aria-haspopup': 'dialog', onclick: () => { on.channels('follow') } }, 'Follow')
+  const channels = h('ul', { 'aria-labelledby': 'channels-h', part: 'channel-list' }, h('li', { class: 'empty' }, 'No channels yet'))
   const searchInput = h('input', { id: 'search', name: 'q', type: 'search', disabled: true, autocomplete: 'off', maxlength: 200, placeholder: 'Search messages', part: 'input' })
   const searchResults = h('ul', { 'aria-label': 'Search results', part: 'search-results', class: 'search-results', hidden: true })
   const searchForm = h('form', { part: 'search', role: 'search', 'aria-label': 'Search messages', onsubmit: (evt: Event) => { evt.preventDefault(); on.search(searchInput.value) } },
@@ -74,6 +83,9 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
     link,
     devices,
     newGroup,
+    channels,
+    newChannel,
+    follow,
     searchInput,
     searchResults,
     error: h('p', { class: 'error', role: 'alert', hidden: true, part: 'error' }),
@@ -92,6 +104,7 @@ export function renderShell (root: ShadowRoot, on: ShellActions): ShellUi {
       h('aside', { part: 'sidebar', 'aria-label': 'Chats and contacts', tabindex: 0 },
         addForm, searchForm, searchResults, ui.error,
         h('div', { class: 'list-head' }, h('h2', { id: 'chats-h' }, 'Chats'), newGroup), ui.chats,
+        h('div', { class: 'list-head' }, h('h2', { id: 'channels-h' }, 'Channels'), h('span', { class: 'attach' }, newChannel, follow)), channels,
         h('h2', { id: 'contacts-h' }, 'Contacts'), ui.contacts),
       ui.main))
   return ui

@@ -5,7 +5,7 @@
  * before the element paints).
  */
 import type { ContactView, MessengerApi } from '../../messenger/types.js'
-import type { confirmAction, showDialog } from './dialogs.js'
+import type { confirmAction, showDialog, showQr } from './dialogs.js'
 import type { TIMER_CHOICES, fill, formatTime, h, shortAddress } from './dom.js'
 
 export interface ViewKit {
@@ -13,6 +13,8 @@ export interface ViewKit {
   fill: typeof fill
   showDialog: typeof showDialog
   confirmAction: typeof confirmAction
+  /** A QR code and its text (the encoder loads on first use). */
+  showQr: typeof showQr
   formatTime: typeof formatTime
   shortAddress: typeof shortAddress
   timerChoices: typeof TIMER_CHOICES
