@@ -52,6 +52,8 @@ export default defineConfig({
       },
       {
         plugins: [browserFileSwap],
+        // pre-bundled up front: found mid-run, Vite re-optimises it and reloads the page under a running test
+        optimizeDeps: { include: ['fast-check'] },
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],
