@@ -55,7 +55,8 @@ header .me strong { color: var(--_fg); }
 .status[data-state="degraded"]::before { content: "● "; color: #b7791f; }
 .status[data-state="offline"]::before { content: "● "; color: #c0392b; }
 .waiting { display: block; font-size: .8em; font-style: italic; white-space: normal; overflow-wrap: anywhere; text-align: end; }
-aside { border-right: 1px solid var(--_border); display: flex; flex-direction: column; min-height: 0; }
+aside { border-right: 1px solid var(--_border); display: flex; flex-direction: column; min-height: 0; overflow-y: auto; }
+aside > * { flex-shrink: 0; }
 aside form { display: grid; gap: .35rem; padding: .6rem; border-bottom: 1px solid var(--_border); }
 aside h2 { font-size: .75em; text-transform: uppercase; letter-spacing: .05em; color: var(--_muted); margin: .7rem .75rem .3rem; }
 aside ul { list-style: none; margin: 0; padding: 0 .35rem; overflow-y: auto; }
