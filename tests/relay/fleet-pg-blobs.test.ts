@@ -21,7 +21,7 @@ import { PgBlobStore } from '../../src/relay/pg-store/blob-store.js'
 import { startRelay, type Relay } from '../../src/relay/relay.js'
 import type { RelayConfigInput } from '../../src/relay/config/index.js'
 import { plaintext, sealInMemory } from '../helpers/blobs.js'
-import { tempDir } from '../helpers/network.js'
+import { tempDir, waitFor } from '../helpers/network.js'
 import { freshDatabase } from '../helpers/storage-backends.js'
 import { connectSql, startPostgres, type TestPostgres } from '../helpers/postgres.js'
 
@@ -108,7 +108,7 @@ describe('relay fleet: blobs on PostgreSQL', () => {
   })
 
   it('an upload broken at one member resumes at the other from the pieces it holds', async () => {
-    const { a, b, client } = await fleet()
+    const { a, b, client, url } = await fleet()
     const blob = await sealInMemory(3 * MiB, 12)
     await expect(client.services.blobs.deposit(a.peerId, deposit(blob.summary, 1), async (i) => {
       if (i === 5) throw new Error('sender crashed')
@@ -116,6 +116,14 @@ describe('relay fleet: blobs on PostgreSQL', () => {
     })).rejects.toThrow('sender crashed')
     // not served while incomplete, by either member
     await expect(client.services.blobs.fetchManifest(b.peerId, blob.summary.digest, 1 << 30)).rejects.toMatchObject({ code: 'ERR_BLOB_NOT_FOUND' })
+    // member a lets go of the fleet's upload lease once it has seen the stream end (asynchronously: on a
+    // loaded machine the resume below could otherwise arrive first and be refused as a second upload)
+    const sql = await connectSql(url)
+    try {
+      await waitFor(async () => (await sql<Array<{ leased: boolean }>>`SELECT upload_until IS NOT NULL AS leased FROM blobs`).every((r) => !r.leased), 30_000, "member a's lease released")
+    } finally {
+      await sql.end()
+    }
     const asked: number[] = []
     await client.services.blobs.deposit(b.peerId, deposit(blob.summary, 1), async (i) => { asked.push(i); return blob.pieces[i] })
     expect(asked[0]).toBe(5)
