@@ -50,22 +50,27 @@ describe('browser bundle', () => {
   it('loads the messenger lazily, and the element loads the library only when it opens Parley', async () => {
     const lazy = measured.library.chunks.filter((c) => !c.firstLoad).map((c) => c.file)
     expect(lazy.some((file) => /^chunks\/deferred-[\w-]+\.js$/.test(file))).toBe(true)
-    // the element, esbuild's shared runtime (< 1 KiB), and the QR encoder, the device views, the file views and the group views it imports on demand
+    // the element, esbuild's shared runtime (< 1 KiB), and the QR encoder, the device, file, group, group-invite and channel views it imports on demand
     const files = measured.element.chunks.map((c) => c.file).sort()
-    expect(files[0]).toMatch(/^chunks\/element-chunk-\w+\.js$/)
-    expect(files.slice(1).map((f) => f.replace(/-[A-Z0-9]{8}\.js$/, '.js'))).toEqual(['chunks/element-device-views.js', 'chunks/element-file-views.js', 'chunks/element-group-views.js', 'chunks/element-qr.js', 'parley-chat.js'])
-    expect(measured.element.chunks.find((c) => c.file === files[0])?.minified).toBeLessThan(1024)
+    const runtime = files.filter((f) => /^chunks\/element-chunk-\w+\.js$/.test(f))
+    expect(runtime).toHaveLength(1)
+    expect(files.filter((f) => f !== runtime[0]).map((f) => f.replace(/-[A-Z0-9]{8}\.js$/, '.js'))).toEqual(['chunks/element-channel-views.js', 'chunks/element-device-views.js', 'chunks/element-file-views.js', 'chunks/element-group-invite-views.js', 'chunks/element-group-views.js', 'chunks/element-qr.js', 'parley-chat.js'])
+    expect(measured.element.chunks.find((c) => c.file === runtime[0])?.minified).toBeLessThan(1024)
     const element = await readFile(join(outDir as string, 'parley-chat.js'), 'utf8')
     expect(element).toContain('import("./parley.js")')
     expect(element).not.toMatch(/from\s*"\.\/parley\.js"/)
     expect(element).toMatch(/import\("\.\/chunks\/element-qr-\w+\.js"\)/)
-    // the devices and groups views are not in the first paint: their words only in their chunks
-    for (const [chunk, words] of [['device-views', 'They match: link it'], ['group-views', 'Give the group a name.']]) {
+    // the devices, groups and channels views are not in the first paint: their words only in their chunks
+    for (const [chunk, words] of [['device-views', 'They match: link it'], ['group-views', 'Give the group a name.'], ['channel-views', "Only the channel's owner and admins post here."]]) {
       expect(element).toMatch(new RegExp(`import\\("\\./chunks/element-${chunk}-\\w+\\.js"\\)`))
       expect(element).not.toContain(words)
       const file = files.find((f) => f.startsWith(`chunks/element-${chunk}-`)) as string
       expect(await readFile(join(outDir as string, file), 'utf8')).toContain(words)
     }
+    // the invite views load from the groups view, not from the element
+    const invites = files.find((f) => f.startsWith('chunks/element-group-invite-views-')) as string
+    expect(element).not.toContain('New invite link')
+    expect(await readFile(join(outDir as string, invites), 'utf8')).toContain('New invite link')
   })
 
   it('defers what the first paint and the DHT client do not need, all in one lazy chunk', () => {
