@@ -14,6 +14,7 @@ function validate (e: OutboxEntry): OutboxEntry {
   requireTime('attempts', e.attempts)
   requireTime('nextAttemptAt', e.nextAttemptAt)
   requireTime('createdAt', e.createdAt)
+  if (e.order !== undefined) requireTime('order', e.order)
   if (e.messageId !== null) requireString('messageId', e.messageId)
   if (e.lastError !== null && typeof e.lastError !== 'string') throw new InvalidRecordError('lastError must be a string or null')
   return e

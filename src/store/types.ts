@@ -85,6 +85,12 @@ export interface OutboxEntry {
   /** When to try next (ms since the epoch). */
   nextAttemptAt: number
   createdAt: number
+  /**
+   * Queue order among entries created in the same millisecond (higher: later); entries written
+   * by older versions have none and count as 0. The worker sends one device's entries in
+   * (createdAt, order) order.
+   */
+  order?: number
   messageId: string | null
   lastError: string | null
 }

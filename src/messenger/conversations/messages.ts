@@ -5,6 +5,7 @@ import { Content } from '../../wire/content.js'
 import { MAX_EMOJI_LENGTH, MAX_IDS_PER_CONTENT, MAX_TEXT_LENGTH } from '../constants.js'
 import type { MessengerContext } from '../context.js'
 import type { Dispatcher } from '../delivery/dispatcher.js'
+import { nextOutboxOrder } from '../delivery/outbox-order.js'
 import { InvalidArgumentError, MessageNotFoundError, NotAllowedError, NotForwardableError } from '../errors.js'
 import type { ConversationId, MessageView, SendOptions } from '../types.js'
 import { baseContent } from './content.js'
@@ -89,7 +90,7 @@ export class Messages {
       await tx.conversations.recordActivity(id, sentAt, { clock: message.clock })
       await tx.outbox.put({
         id: `pending-${message.id}`, envelope: Content.encode(content), targets: [], target: { kind: 'pending', conversationId: id },
-        attempts: 0, nextAttemptAt: 0, createdAt: this.ctx.now(), messageId: message.id, lastError: null
+        attempts: 0, nextAttemptAt: 0, createdAt: this.ctx.now(), order: nextOutboxOrder(), messageId: message.id, lastError: null
       })
     }, options))
     this.kick()

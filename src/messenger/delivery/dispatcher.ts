@@ -17,6 +17,7 @@ import type { AccountResolver } from '../directory/account-resolver.js'
 import { conversationTargets } from '../directory/targets.js'
 import type { FetchedOneTimePrekeys } from '../sessions/e2e-sessions.js'
 import { resendToNewDevices } from './new-device-catch-up.js'
+import { nextOutboxOrder } from './outbox-order.js'
 import { relayAddresses } from './relay-addresses.js'
 
 export interface DispatchOptions extends AbortOptions {
@@ -122,6 +123,7 @@ export class Dispatcher {
           attempts: 0,
           nextAttemptAt: now,
           createdAt: now,
+          order: nextOutboxOrder(),
           messageId: (content.kind === Content.Kind.TEXT || options.trackDelivery === true) && !target.sync ? toHex(content.messageId) : null,
           lastError: null
         })

@@ -9,6 +9,7 @@ import {
   FAR_FUTURE_MS, OUTBOX_ATTEMPT_TIMEOUT_MS, OUTBOX_BATCH, OUTBOX_CONCURRENCY, OUTBOX_DIRECT_TIMEOUT_MS, OUTBOX_MAX_AGE_MS,
   OUTBOX_POLL_MS, OUTBOX_RETRY_SOON_INTERVAL_MS
 } from '../constants.js'
+import { SendTurns, byQueueOrder, sendQueueOf, type SendTurn } from './outbox-order.js'
 import { relayAddresses } from './relay-addresses.js'
 import { targetOf } from './outbox-target.js'
 
@@ -132,13 +133,16 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
       do {
         this.again = false
         const due = await this.init.store.outbox.due(Date.now(), { limit: OUTBOX_BATCH })
-        const work = due.items.filter((e) => !this.inFlight.has(e.id))
+        // one device's entries leave in the order they were queued (the due index orders same-time entries by id)
+        const work = due.items.filter((e) => !this.inFlight.has(e.id)).sort(byQueueOrder)
+        const turns = new SendTurns()
         let index = 0
         const lane = async (): Promise<void> => {
           while (index < work.length && this.running) {
             const entry = work[index++]
+            const turn = turns.take(sendQueueOf(entry))
             this.inFlight.add(entry.id)
-            try { await this.deliver(entry) } finally { this.inFlight.delete(entry.id) }
+            try { await this.deliver(entry, turn) } finally { turn.done(); this.inFlight.delete(entry.id) }
           }
         }
         await Promise.all(Array.from({ length: Math.min(this.init.concurrency, work.length) }, lane))
@@ -162,9 +166,14 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
     }
   }
 
-  private async deliver (entry: OutboxEntry): Promise<void> {
+  /** One attempt at an entry; `turn` says when its envelope may go (one conversation's deferred entries are sealed one after the other). */
+  private async deliver (entry: OutboxEntry, turn: SendTurn): Promise<void> {
     const target = targetOf(entry)
-    if (target.kind === 'pending') { await this.expandPending(entry, target.conversationId); return }
+    if (target.kind === 'pending') {
+      await turn.ready
+      await this.expandPending(entry, target.conversationId)
+      return
+    }
     const envelope = Envelope.decode(entry.envelope)
     const now = Date.now()
     const expired = (envelope.expiresAt !== 0n && Number(envelope.expiresAt) < now) || now - entry.createdAt > this.init.maxAgeMs
@@ -173,9 +182,12 @@ export class OutboxWorker extends TypedEvents<OutboxWorkerEvents> {
     let reason: string = ErrorCode.UNREACHABLE
     try {
       const { device, relays, fleets } = await this.init.resolve(target.address, target.deviceKey, signal)
+      await turn.ready
       try {
         // the bytes as they were sealed and stored: the direct and relay copies are the same envelope
-        await this.init.envelopes.send(device, entry.envelope, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.directTimeoutMs)]) })
+        const sending = this.init.envelopes.send(device, entry.envelope, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.directTimeoutMs)]) })
+        turn.done()
+        await sending
         await this.finish(entry, { entry, state: 'sent' })
         return
       } catch (err) {
