@@ -16,7 +16,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Relay } from '../../src/relay/index.js'
 import type { NodeMessenger as Messenger } from '../../src/node/messenger.js'
 import { tempDir } from '../../tests/helpers/network.js'
-import { startTestMessenger, startTestRelay } from '../../tests/messenger/helpers.js'
+import { republishAll, startTestMessenger, startTestRelay } from '../../tests/messenger/helpers.js'
 import { record } from '../results.js'
 
 const SUITE = 'groups'
@@ -79,6 +79,8 @@ async function measure (size: number): Promise<void> {
   const stopped = new Set<Messenger>()
   try {
     for (let i = 0; i < size; i += 8) members.push(...await Promise.all(Array.from({ length: Math.min(8, size - i) }, async (_, j) => startTestMessenger(dir.path, `m${i + j}`, relays))))
+    // records published while the network was small are not where lookups look once it is large
+    if (size > 15) await republishAll([author, ...members])
     let got = 0
     const joined = Promise.all(members.map(async (m) => { await m.next('group-updated', { filter: (d) => d.group.members.length === size + 1, signal: AbortSignal.timeout(300_000) }); got++ }))
       .catch((err: unknown) => { throw new Error(`the group reached ${got} of ${size} members in 300 s`, { cause: err }) })

@@ -13,6 +13,7 @@ import {
 import type { DeviceIdentity } from './device-identity.js'
 import { DeviceLimitError, DeviceUnlinkedError, NodeNotStartedError } from './errors.js'
 import type { LocalPrekeys } from './local-prekeys.js'
+import { RegrowthWatch } from './publish-regrowth.js'
 
 /** Where account records are published and looked up (the DHT directory in `net/`). */
 export interface RecordDirectory {
@@ -34,6 +35,12 @@ export interface AccountRecordsComponents {
    * @default whether these account records are started
    */
   isOnline?: () => boolean
+  /**
+   * How many DHT servers the routing table holds: a record published while it held few is
+   * published again once the table has grown (see {@link RegrowthWatch}). Without it, only the
+   * republish interval applies.
+   */
+  dhtServers?: () => number
 }
 
 export interface AccountRecordsInit {
@@ -76,6 +83,8 @@ export class AccountRecords implements Startable {
   private shutdown = new AbortController()
   private running = false
   private published = false
+  private publishing = false
+  private readonly regrowth: RegrowthWatch | undefined
 
   private constructor (components: AccountRecordsComponents, init: AccountRecordsInit, entry: DeviceEntry, ownRecord: Uint8Array | undefined) {
     this.components = components
@@ -83,6 +92,18 @@ export class AccountRecords implements Startable {
     this.log = components.logger.forComponent('parley:device:account-records')
     this.currentEntry = entry
     this.ownRecord = ownRecord
+    const servers = components.dhtServers
+    this.regrowth = servers == null
+      ? undefined
+      : new RegrowthWatch({
+        servers,
+        grown: () => {
+          if (!this.running || this.publishing) return
+          this.log('the DHT routing table has grown since the record was published: publishing it again')
+          if (this.republishTimer != null) clearTimeout(this.republishTimer)
+          this.schedulePublish(0, INITIAL_PUBLISH_BACKOFF_MS)
+        }
+      })
   }
 
   /** Builds this device's entry (with its current signed prekeys) and loads the last own record. */
@@ -235,6 +256,7 @@ export class AccountRecords implements Startable {
   async stop (): Promise<void> {
     if (this.republishTimer != null) clearTimeout(this.republishTimer)
     this.republishTimer = undefined
+    this.regrowth?.stop()
     if (!this.running) return
     this.running = false
     this.shutdown.abort(new NodeNotStartedError('Node stopping'))
@@ -250,9 +272,16 @@ export class AccountRecords implements Startable {
     // a timer chain rather than @libp2p/utils' repeatingTask: the delay changes with each outcome (backoff)
     this.republishTimer = setTimeout(() => {
       const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)])
+      this.publishing = true
       this.publishAccountRecord({ signal }).then(
-        () => { this.published = true; this.schedulePublish(interval, INITIAL_PUBLISH_BACKOFF_MS) },
+        () => {
+          this.publishing = false
+          this.published = true
+          this.schedulePublish(interval, INITIAL_PUBLISH_BACKOFF_MS)
+          if (this.running) this.regrowth?.published()
+        },
         (err: Error) => {
+          this.publishing = false
           this.log('publishing the account record failed, retrying in %d ms - %e', nextBackoffMs, err)
           this.schedulePublish(nextBackoffMs, Math.min(nextBackoffMs * 2, interval))
         }

@@ -6,6 +6,15 @@ export const OWN_RECORD_SETTING = 'own-account-record'
 export const DEFAULT_REPUBLISH_INTERVAL_MS = 3_600_000
 /** First retry delay of a failed publish; doubles up to the republish interval. */
 export const INITIAL_PUBLISH_BACKOFF_MS = 1000
+/**
+ * A record published while the DHT routing table held fewer servers than this (Kademlia's k)
+ * sits on every server there was, not on the k closest of a network that grew since.
+ */
+export const REGROWTH_BELOW_SERVERS = 20
+/** The routing table must hold at least this many more servers, and twice as many, to publish again early. */
+export const REGROWTH_MIN_NEW_SERVERS = 8
+/** How often the routing table's size is looked at after a publish made in a small network. */
+export const REGROWTH_CHECK_MS = 30_000
 /** Time one background publish of the account record may take. */
 export const PUBLISH_TIMEOUT_MS = 30_000
 /** Time a fresh lookup of this account's own record may take when the caller gives no signal. */

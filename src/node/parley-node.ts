@@ -197,7 +197,8 @@ export class ParleyNode extends TypedEvents<ParleyNodeEvents> {
         logger: libp2p.logger,
         peerId: libp2p.peerId.toMultihash().bytes,
         // libp2p runs exactly while the node is started
-        isOnline: () => libp2p.status === 'started'
+        isOnline: () => libp2p.status === 'started',
+        dhtServers: () => (libp2p.services.dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0
       }, {
         inactivityDays: init.inactivityDays,
         republishIntervalMs: init.republishIntervalMs,

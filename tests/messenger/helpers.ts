@@ -42,6 +42,19 @@ export async function startTestMessenger (dir: string, name: string, relays: str
   return messenger
 }
 
+/**
+ * Republishes every messenger's account record, a few at a time. A record published while the
+ * network had fewer than k = 20 DHT servers sits on the nodes there were then, which are not
+ * the 20 closest to its key once dozens more have joined: lookups of the first nodes' accounts
+ * then fail (`ERR_ACCOUNT_NOT_FOUND`) until the hourly republish. Tests and benches that start
+ * more than ~15 nodes one after the other call this once all are up.
+ */
+export async function republishAll (messengers: Array<{ node: { publishAccountRecord: (options?: { signal?: AbortSignal }) => Promise<void> } }>, concurrency = 6): Promise<void> {
+  for (let i = 0; i < messengers.length; i += concurrency) {
+    await Promise.all(messengers.slice(i, i + concurrency).map(async (m) => { await m.node.publishAccountRecord({ signal: AbortSignal.timeout(120_000) }) }))
+  }
+}
+
 export { nextEvent } from './next-event.js'
 
 /**
