@@ -52,7 +52,9 @@ export class FrameReader {
     stream.addEventListener('message', (evt) => { this.onData(evt.data) })
     stream.addEventListener('remoteCloseWrite', () => { this.onEnd() })
     stream.addEventListener('close', (evt) => {
-      if (evt.error != null && this.failure == null) this.failure = new StreamClosedError(`Stream failed: ${evt.error.message}`)
+      // a stream that ends mid-frame is a truncated frame whether the remote closed or reset it
+      // (a close that times out under load becomes a reset: the same bytes, another error)
+      if (evt.error != null && this.failure == null && this.partial.length === 0) this.failure = new StreamClosedError(`Stream failed: ${evt.error.message}`)
       this.onEnd()
     })
   }
